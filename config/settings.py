@@ -1,0 +1,242 @@
+"""Desist settings. Everything that varies by deployment is read from the environment.
+
+DESIST_ENV: demo | dev | test | production. DEBUG is off unless DESIST_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+_running_tests = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
+DESIST_ENV = env("DESIST_ENV") or ("test" if _running_tests else "dev")
+if DESIST_ENV not in {"demo", "dev", "test", "production"}:
+    raise ImproperlyConfigured(
+        f"DESIST_ENV must be demo, dev, test or production, not {DESIST_ENV!r}"
+    )
+PRODUCTION = DESIST_ENV == "production"
+
+DEBUG = env_bool("DESIST_DEBUG", False)
+
+_secret = env("DESIST_SECRET_KEY")
+if PRODUCTION and not _secret:
+    raise ImproperlyConfigured("DESIST_SECRET_KEY must be set in production")
+# The fallback key is only for demo, dev and test; production refuses to start without one.
+SECRET_KEY = _secret or "desist-insecure-development-key-not-for-production-use-0123456789"
+
+ALLOWED_HOSTS = [h.strip() for h in (env("DESIST_ALLOWED_HOSTS") or "").split(",") if h.strip()]
+if not PRODUCTION:
+    ALLOWED_HOSTS += ["127.0.0.1", "localhost", "testserver", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "django_htmx",
+    "desist.core",
+    "desist.audit",
+    "desist.accounts",
+    "desist.home",
+    "desist.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "desist.core.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "desist.accounts.middleware.SessionLifetimeMiddleware",
+    "desist.accounts.middleware.TwoFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "desist.core.middleware.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "desist" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "desist.navigation.context",
+            ],
+        },
+    }
+]
+
+_default_sqlite = f"sqlite:///{BASE_DIR / 'var' / 'desist.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(env("DATABASE_URL") or _default_sqlite, conn_max_age=60)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+if DESIST_ENV == "test":
+    # Argon2 is deliberately slow; tests make hundreds of users.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Sessions: idle timeout and absolute lifetime, both in minutes.
+DESIST_IDLE_TIMEOUT_MINUTES = env_int("DESIST_IDLE_TIMEOUT_MINUTES", 30)
+DESIST_SESSION_MAX_HOURS = env_int("DESIST_SESSION_MAX_HOURS", 10)
+SESSION_COOKIE_AGE = DESIST_SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Two-factor: required everywhere except demo mode (and tests that opt out).
+DESIST_REQUIRE_2FA = env_bool("DESIST_REQUIRE_2FA", DESIST_ENV not in {"demo", "test"})
+OTP_TOTP_ISSUER = "Desist"
+DESIST_DEMO_PASSWORD = env("DESIST_DEMO_PASSWORD") or "demo-password-2026"
+
+# Lockout (django-axes): by username, so one attacker cannot lock out a whole office NAT.
+AXES_FAILURE_LIMIT = env_int("DESIST_LOCKOUT_ATTEMPTS", 5)
+AXES_COOLOFF_TIME = env_int("DESIST_LOCKOUT_MINUTES", 30) / 60
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Security headers.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("DESIST_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Static assets: GOV.UK Frontend, MoJ Frontend and htmx come from npm (node_modules), no CDN.
+# Their CSS refers to /assets/fonts and /assets/images, so static is served at /assets/.
+STATIC_URL = "/assets/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+_npm = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    ("govuk", _npm / "govuk-frontend" / "dist" / "govuk"),
+    ("fonts", _npm / "govuk-frontend" / "dist" / "govuk" / "assets" / "fonts"),
+    ("images", _npm / "govuk-frontend" / "dist" / "govuk" / "assets" / "images"),
+    ("images", _npm / "@ministryofjustice" / "frontend" / "moj" / "assets" / "images"),
+    ("moj", _npm / "@ministryofjustice" / "frontend" / "moj"),
+    ("htmx", _npm / "htmx.org" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DESIST_ENV in {"dev", "test"}
+WHITENOISE_AUTOREFRESH = DESIST_ENV == "dev"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = False
+USE_TZ = True
+DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = "j F Y, H:i"
+
+EMAIL_BACKEND = env("DESIST_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend"
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("DESIST_LOG_LEVEL") or "WARNING"},
+}
+
+# Lockout is per username (see AXES_LOCKOUT_PARAMETERS): locking by address would lock out
+# whole police stations behind one NAT address.
+SILENCED_SYSTEM_CHECKS: list[str] = ["axes.W006"]

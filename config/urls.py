@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from desist.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("accounts/", include("desist.accounts.urls")),
+    path("audit/", include("desist.audit.urls")),
+    path("", include("desist.home.urls")),
+]
+
+handler403 = "desist.core.views.error_403"
+handler404 = "desist.core.views.error_404"
+handler500 = "desist.core.views.error_500"

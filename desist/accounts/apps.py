@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "desist.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from desist.accounts import services
+
+        post_migrate.connect(services.roles_sync_after_migrate, sender=self)
+        services.connect_auth_audit()

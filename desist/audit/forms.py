@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django import forms
+
+from desist.audit.models import Category
+
+
+class AuditFilterForm(forms.Form):
+    username = forms.CharField(label="Username", required=False, max_length=150)
+    object_type = forms.ChoiceField(label="Record type", required=False)
+    object_id = forms.CharField(label="Record ID", required=False, max_length=64)
+    category = forms.ChoiceField(
+        label="Action", required=False, choices=[("", "Any action"), *Category.choices]
+    )
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the start date as a real date"},
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the end date as a real date"},
+    )
+
+    def __init__(self, *args: object, object_types: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["object_type"].choices = [("", "Any type")] + [(t, t) for t in object_types]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:  # type: ignore[operator]
+            self.add_error("date_to", "The end date must be the same as or after the start date")
+        return data

@@ -1,0 +1,90 @@
+"""Writing audit events. Call these inside the transaction of the change they record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models, transaction
+
+from desist.audit.models import AuditEvent, Category
+from desist.core import context
+
+# Keys whose values never go into an audit row, whatever the caller passes.
+_SECRET_MARKERS = ("password", "secret", "token", "key", "otp", "safe_word", "recovery")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            str(k): (
+                "[withheld]" if any(m in str(k).lower() for m in _SECRET_MARKERS) else _clean(v)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_clean(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def audit_record(
+    *,
+    actor: Any,
+    category: Category | str,
+    verb: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    justification: str = "",
+    recipients: Iterable[str] = (),
+    old: Mapping[str, Any] | None = None,
+    new: Mapping[str, Any] | None = None,
+    actor_username: str = "",
+) -> AuditEvent:
+    """Append one audit event. Joins the caller's transaction, so it commits or rolls back with
+    the change it records."""
+    ctx = context.current()
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    organisation = getattr(actor, "organisation", None) if authenticated else None
+    if obj is not None:
+        object_type = object_type or obj._meta.label
+        object_id = object_id or obj.pk
+    with transaction.atomic():
+        return AuditEvent.objects.create(
+            actor_id=actor.pk if authenticated else None,
+            actor_username=(actor.get_username() if authenticated else actor_username)[:150],
+            organisation_id=organisation.pk if organisation else None,
+            organisation_name=organisation.name if organisation else "",
+            category=str(category),
+            verb=verb,
+            object_type=object_type,
+            object_id=str(object_id),
+            justification=justification,
+            recipients=list(recipients),
+            old_values=_clean(old) if old is not None else None,
+            new_values=_clean(new) if new is not None else None,
+            request_id=ctx.request_id,
+            client_address=ctx.client_address,
+        )
+
+
+def audit_consultation(
+    *, actor: Any, obj: models.Model, verb: str, justification: str = ""
+) -> AuditEvent:
+    """Log that a sensitive record was viewed (s.62 consultation)."""
+    return audit_record(
+        actor=actor,
+        category=Category.CONSULTATION,
+        verb=verb,
+        obj=obj,
+        justification=justification,
+    )

@@ -1,0 +1,44 @@
+"""Render Django form widgets with GOV.UK Frontend classes and ARIA wiring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms, template
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+_CLASSES: list[tuple[type[forms.Widget], str]] = [
+    (forms.Textarea, "govuk-textarea"),
+    (forms.Select, "govuk-select"),
+    (forms.FileInput, "govuk-file-upload"),
+    (forms.widgets.Input, "govuk-input"),
+]
+
+
+@register.simple_tag
+def govuk_widget(field: forms.BoundField, extra_class: str = "") -> SafeString:
+    widget = field.field.widget
+    base = next((css for cls, css in _CLASSES if isinstance(widget, cls)), "")
+    classes = [base] if base else []
+    if field.errors and base:
+        classes.append(f"{base}--error")
+    if extra_class:
+        classes.append(extra_class)
+    described = []
+    if field.help_text or field.field.widget.attrs.get("data-hint"):
+        described.append(f"{field.auto_id}-hint")
+    if field.errors:
+        described.append(f"{field.auto_id}-error")
+    attrs: dict[str, Any] = {"class": " ".join(classes)}
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def first_field_id(form: forms.BaseForm) -> str:
+    for field in form:
+        return str(field.auto_id)
+    return ""

@@ -1,0 +1,136 @@
+"""Seed a synthetic partnership. Idempotent: a second run adds nothing.
+
+Every name here is invented. Refuses to run against a database that holds non-demo data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from desist.accounts.models import User
+from desist.accounts.roles import RoleCode
+from desist.accounts.services import user_create
+from desist.core.models import Organisation, OrganisationKind, Partnership
+
+
+class RealDataPresent(Exception):
+    pass
+
+
+ORGANISATIONS = [
+    ("sussex-police", "Sussex Police", OrganisationKind.POLICE_FORCE),
+    ("surrey-police", "Surrey Police", OrganisationKind.POLICE_FORCE),
+    ("harbour-psychology", "Harbour Forensic Psychology Service", OrganisationKind.PROVIDER),
+    ("safe-steps-advocacy", "Safe Steps Stalking Advocacy", OrganisationKind.ADVOCACY),
+    ("independent-evaluation", "Independent Evaluation Unit", OrganisationKind.OVERSIGHT),
+    ("sussex-commissioner", "Sussex Commissioner's Office", OrganisationKind.COMMISSIONER),
+]
+
+PARTNERSHIPS = [
+    (
+        "sussex-pilot",
+        "Sussex SPO Intervention Pilot",
+        [
+            "sussex-police",
+            "harbour-psychology",
+            "safe-steps-advocacy",
+            "independent-evaluation",
+            "sussex-commissioner",
+        ],
+    ),
+    (
+        "surrey-pilot",
+        "Surrey SPO Intervention Pilot",
+        ["surrey-police", "harbour-psychology", "safe-steps-advocacy", "independent-evaluation"],
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    first_name: str
+    last_name: str
+    organisation: str
+    roles: tuple[RoleCode, ...]
+
+
+ACCOUNTS = [
+    DemoAccount("police.sussex", "Priya", "Okafor", "sussex-police", (RoleCode.POLICE_OFFICER,)),
+    DemoAccount(
+        "police.supervisor", "Daniel", "Hart", "sussex-police", (RoleCode.POLICE_SUPERVISOR,)
+    ),
+    DemoAccount("police.surrey", "Megan", "Lowe", "surrey-police", (RoleCode.POLICE_OFFICER,)),
+    DemoAccount("practitioner", "Samir", "Douglas", "harbour-psychology", (RoleCode.PRACTITIONER,)),
+    DemoAccount(
+        "clinical.supervisor",
+        "Helen",
+        "Marsh",
+        "harbour-psychology",
+        (RoleCode.CLINICAL_SUPERVISOR,),
+    ),
+    DemoAccount("advocate", "Rosa", "Kendrick", "safe-steps-advocacy", (RoleCode.VICTIM_ADVOCATE,)),
+    DemoAccount(
+        "advocacy.manager", "Ifeoma", "Blake", "safe-steps-advocacy", (RoleCode.ADVOCACY_MANAGER,)
+    ),
+    DemoAccount("evaluator", "Tom", "Ellery", "independent-evaluation", (RoleCode.OVERSEER,)),
+    DemoAccount(
+        "programme.manager",
+        "Grace",
+        "Whitfield",
+        "sussex-commissioner",
+        (RoleCode.PROGRAMME_MANAGER,),
+    ),
+    DemoAccount("admin", "Alex", "Morgan", "sussex-police", (RoleCode.SYSTEM_ADMIN,)),
+]
+
+
+def assert_demo_database() -> None:
+    if (
+        Organisation.objects.filter(is_demo=False).exists()
+        or User.objects.filter(is_demo=False).exists()
+        or Partnership.objects.filter(is_demo=False).exists()
+    ):
+        raise RealDataPresent(
+            "This database holds data that is not demo data. The demo seeder will not touch it."
+        )
+
+
+def seed(*, password: str | None = None) -> dict[str, int]:
+    """Create the demo partnership. Returns counts of rows created."""
+    password = password or settings.DESIST_DEMO_PASSWORD
+    created = {"organisations": 0, "partnerships": 0, "accounts": 0}
+    with transaction.atomic():
+        assert_demo_database()
+        orgs: dict[str, Organisation] = {}
+        for code, name, kind in ORGANISATIONS:
+            orgs[code], made = Organisation.objects.get_or_create(
+                code=code, defaults={"name": name, "kind": kind, "is_demo": True}
+            )
+            created["organisations"] += int(made)
+        for code, name, members in PARTNERSHIPS:
+            partnership, made = Partnership.objects.get_or_create(
+                code=code, defaults={"name": name, "is_demo": True}
+            )
+            partnership.organisations.add(*[orgs[m] for m in members])
+            created["partnerships"] += int(made)
+        existing = set(User.objects.values_list("username", flat=True))
+        for acct in ACCOUNTS:
+            if acct.username in existing:
+                continue
+            user_create(
+                actor=None,
+                username=acct.username,
+                organisation=orgs[acct.organisation],
+                roles=acct.roles,
+                password=password,
+                first_name=acct.first_name,
+                last_name=acct.last_name,
+                email=f"{acct.username}@example.org",
+                is_demo=True,
+            )
+            created["accounts"] += 1
+    return created

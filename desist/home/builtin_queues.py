@@ -1,0 +1,60 @@
+"""Queue providers backed by foundation data (accounts and the audit trail)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from desist.accounts import selectors as account_selectors
+from desist.audit.selectors import AuditFilters, audit_event_list_for
+from desist.home.queues import QueueResult, QueueRow, provide
+
+LIMIT = 5
+
+
+@provide("admin.disabled")
+def _disabled(actor: Any) -> QueueResult:
+    qs = account_selectors.user_list_for(actor=actor).filter(is_active=False)
+    rows = [
+        QueueRow(label=u.username, url=reverse("accounts:manage_detail", args=[u.pk]))
+        for u in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("accounts:manage_list"))
+
+
+@provide("admin.no_2fa")
+def _no_2fa(actor: Any) -> QueueResult:
+    qs = (
+        account_selectors.user_list_for(actor=actor)
+        .filter(is_active=True)
+        .exclude(totpdevice__confirmed=True)
+    )
+    rows = [
+        QueueRow(label=u.username, url=reverse("accounts:manage_detail", args=[u.pk]))
+        for u in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("accounts:manage_list"))
+
+
+@provide("oversight.security")
+def _security(actor: Any) -> QueueResult:
+    since = timezone.localdate() - dt.timedelta(days=7)
+    qs = audit_event_list_for(
+        actor=actor, filters=AuditFilters(category="security", date_from=since)
+    ).filter(verb__in=["auth.login_failed", "auth.locked_out"])
+    rows = [
+        QueueRow(
+            label=e.actor_username or "unknown username",
+            detail=f"{timezone.localtime(e.occurred_at):%d %b %Y %H:%M}",
+            tag="Locked out" if e.verb == "auth.locked_out" else "Failed sign-in",
+        )
+        for e in qs[:LIMIT]
+    ]
+    return QueueResult(
+        count=qs.count(),
+        rows=rows,
+        more_url=reverse("audit:list") + "?category=security",
+    )

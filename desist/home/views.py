@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from desist import policy
+from desist.accounts.roles import RoleCode
+from desist.home.queues import queues_for
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    policy.require_perm(user, policy.Perm.HOME_VIEW)
+    role = user.primary_role
+    asked = request.GET.get("role") or ""
+    if asked in user.role_codes:
+        role = RoleCode(asked)
+    queues = []
+    for spec in queues_for(role) if role else []:
+        result = spec.provider(user) if spec.provider else None
+        queues.append({"spec": spec, "result": result})
+    other_roles = [RoleCode(c) for c in user.role_codes if c != role]
+    return render(
+        request,
+        "home/home.html",
+        {
+            "role": role,
+            "role_label": role.label if role else "",
+            "queues": queues,
+            "other_roles": other_roles,
+        },
+    )

@@ -1,0 +1,46 @@
+"""Service navigation per role. Items appear only where the policy grants the permission."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from desist import policy
+from desist.policy import Perm
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+# (label, url name, permissions any of which shows the item)
+_NAV: list[tuple[str, str, tuple[Perm, ...]]] = [
+    ("Home", "core:home", (Perm.HOME_VIEW,)),
+    ("Audit log", "audit:list", (Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VIEW_OWN_ORG)),
+    ("Accounts", "accounts:manage_list", (Perm.ACCOUNTS_MANAGE,)),
+]
+
+
+def nav_for(request: HttpRequest) -> list[NavItem]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    perms = policy.permissions_for(user)
+    items = []
+    for label, name, needs in _NAV:
+        if perms.intersection(needs):
+            url = reverse(name)
+            active = request.path == url if url == "/" else request.path.startswith(url)
+            items.append(NavItem(label=label, url=url, active=active))
+    return items
+
+
+def context(request: HttpRequest) -> dict[str, Any]:
+    return {"nav_items": nav_for(request), "desist_env": settings.DESIST_ENV}
