@@ -43,10 +43,9 @@ def _safe_next(request: HttpRequest) -> str:
 def password_change(request: HttpRequest) -> HttpResponse:
     form = DesistPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.user_change_password(
-            actor=request.user, new_password=form.cleaned_data["new_password1"]
-        )  # type: ignore[arg-type]
-        update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+        user: Any = request.user
+        services.user_change_password(actor=user, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, user)
         messages.success(request, "Your password has been changed")
         return redirect("core:home")
     return render(request, "accounts/password_change.html", {"form": form})

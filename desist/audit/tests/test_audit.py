@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from desist.accounts.roles import RoleCode
+from desist.audit.models import AuditEvent, Category
+from desist.audit.services import audit_record
+
+R = RoleCode
+
+
+@pytest.fixture
+def event(db: Any) -> AuditEvent:
+    return audit_record(
+        actor=None, actor_username="someone", category=Category.SECURITY, verb="test.event"
+    )
+
+
+def test_update_refused_by_database(event: AuditEvent) -> None:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_event SET verb = 'tampered' WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).verb == "test.event"
+
+
+def test_delete_refused_by_database(event: AuditEvent) -> None:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_event WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_orm_update_and_delete_refused(event: AuditEvent) -> None:
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(verb="tampered")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.get(pk=event.pk).verb == "test.event"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE exists only on PostgreSQL")
+def test_truncate_refused_on_postgresql(event: AuditEvent) -> None:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE audit_event")
+
+
+def test_audit_rolls_back_with_the_change(db: Any) -> None:
+    before = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record(actor=None, category=Category.COLLECTION, verb="test.rolled_back")
+        raise RuntimeError("the change failed")
+    assert AuditEvent.objects.count() == before
+
+
+def test_secrets_never_recorded(db: Any) -> None:
+    e = audit_record(
+        actor=None,
+        category=Category.ALTERATION,
+        verb="test.secret",
+        old={"password": "hunter2", "name": "A"},
+        new={"api_token": "abc", "safe_word": "bluebird", "nested": {"secret_key": "k"}},
+    )
+    e = AuditEvent.objects.get(pk=e.pk)
+    dumped = str(e.old_values) + str(e.new_values)
+    for secret in ("hunter2", "abc", "bluebird", "'k'"):
+        assert secret not in dumped
+    assert e.old_values["name"] == "A"
+
+
+def test_actor_and_organisation_recorded(users: dict[RoleCode, Any]) -> None:
+    actor = users[R.POLICE_OFFICER]
+    e = audit_record(actor=actor, category=Category.CONSULTATION, verb="test.view", obj=actor)
+    assert e.actor_id == actor.pk
+    assert e.organisation_id == actor.organisation_id
+    assert e.organisation_name == actor.organisation.name
+    assert e.object_type == "accounts.User"
+    assert e.object_id == str(actor.pk)
+
+
+def test_request_id_and_address_recorded(client: Any, users: dict[RoleCode, Any]) -> None:
+    admin = users[R.SYSTEM_ADMIN]
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": admin.username, "password": "correct-horse-battery-staple"},
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert response.status_code == 302
+    e = AuditEvent.objects.filter(verb="auth.login", actor_id=admin.pk).latest("id")
+    assert e.request_id == response["X-Request-ID"]
+    assert e.client_address == "203.0.113.9"
+
+
+# --- the audit browser ------------------------------------------------------------------
+
+
+def test_own_org_auditor_sees_only_own_org(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any
+) -> None:
+    supervisor = users[R.POLICE_SUPERVISOR]
+    outsider = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
+    mine = audit_record(
+        actor=users[R.POLICE_OFFICER], category=Category.CONSULTATION, verb="test.mine"
+    )
+    theirs = audit_record(actor=outsider, category=Category.CONSULTATION, verb="test.theirs")
+    client.force_login(supervisor)
+    page = client.get(reverse("audit:list")).context["page"]
+    ids = {e.pk for e in page}
+    assert mine.pk in ids
+    assert theirs.pk not in ids
+
+
+def test_overseer_sees_all(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any
+) -> None:
+    outsider = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
+    theirs = audit_record(actor=outsider, category=Category.CONSULTATION, verb="test.theirs")
+    client.force_login(users[R.OVERSEER])
+    ids = {e.pk for e in client.get(reverse("audit:list")).context["page"]}
+    assert theirs.pk in ids
+
+
+def test_filters(client: Any, users: dict[RoleCode, Any]) -> None:
+    officer = users[R.POLICE_OFFICER]
+    a = audit_record(
+        actor=officer,
+        category=Category.CONSULTATION,
+        verb="test.a",
+        object_type="cases.Case",
+        object_id="7",
+    )
+    b = audit_record(
+        actor=officer,
+        category=Category.DISCLOSURE,
+        verb="test.b",
+        object_type="cases.Case",
+        object_id="8",
+    )
+    client.force_login(users[R.OVERSEER])
+    page = client.get(
+        reverse("audit:list"), {"category": "disclosure", "username": officer.username}
+    ).context["page"]
+    assert [e.pk for e in page] == [b.pk]
+    page = client.get(
+        reverse("audit:list"), {"object_type": "cases.Case", "object_id": "7"}
+    ).context["page"]
+    assert [e.pk for e in page] == [a.pk]
+
+
+def test_bad_date_range_gets_clear_error(client: Any, users: dict[RoleCode, Any]) -> None:
+    client.force_login(users[R.OVERSEER])
+    response = client.get(
+        reverse("audit:list"), {"date_from": "2026-05-02", "date_to": "2026-05-01"}
+    )
+    assert "The end date must be the same as or after the start date" in response.content.decode()
+    response = client.get(reverse("audit:list"), {"date_from": "2026-02-31"})
+    assert "Enter the start date as a real date" in response.content.decode()
+
+
+def test_export_is_csv_and_is_itself_audited(client: Any, users: dict[RoleCode, Any]) -> None:
+    overseer = users[R.OVERSEER]
+    audit_record(
+        actor=users[R.POLICE_OFFICER], category=Category.CONSULTATION, verb="test.exported"
+    )
+    client.force_login(overseer)
+    response = client.get(reverse("audit:export"), {"category": "consultation"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()
+    assert body.splitlines()[0].startswith("occurred_at,actor_username")
+    assert "test.exported" in body
+    logged = AuditEvent.objects.filter(verb="audit.export", actor_id=overseer.pk).get()
+    assert logged.category == Category.DISCLOSURE
+    assert logged.recipients == [overseer.username]
+
+
+def test_audit_list_query_count_does_not_grow(client: Any, users: dict[RoleCode, Any]) -> None:
+    client.force_login(users[R.OVERSEER])
+    client.get(reverse("audit:list"))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("audit:list")).status_code == 200
+        return len(ctx.captured_queries)
+
+    audit_record(actor=users[R.POLICE_OFFICER], category=Category.CONSULTATION, verb="test.q")
+    few = count()
+    for i in range(40):
+        audit_record(
+            actor=users[R.POLICE_OFFICER], category=Category.CONSULTATION, verb=f"test.q{i}"
+        )
+    assert count() == few

@@ -1,0 +1,129 @@
+"""The access matrix: every view, every role, another organisation, anonymous.
+
+EXPECTED pins who may open each page. Changing the policy means changing this table, on
+purpose, in the same commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from desist import policy
+from desist.accounts.roles import RoleCode
+from desist.policy import Perm
+
+R = RoleCode
+ALL = set(RoleCode)
+AUDITORS = {
+    R.POLICE_SUPERVISOR,
+    R.CLINICAL_SUPERVISOR,
+    R.ADVOCACY_MANAGER,
+    R.OVERSEER,
+    R.SYSTEM_ADMIN,
+}
+
+# view name -> roles that get 200; every other role gets 403 (or 404 where noted).
+EXPECTED: dict[str, set[RoleCode]] = {
+    "core:home": ALL,
+    "accounts:password_change": ALL,
+    "audit:list": AUDITORS,
+    "audit:export": AUDITORS,
+    "accounts:manage_list": {R.SYSTEM_ADMIN},
+}
+
+EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
+    R.POLICE_OFFICER: {Perm.HOME_VIEW},
+    R.POLICE_SUPERVISOR: {Perm.HOME_VIEW, Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT},
+    R.PRACTITIONER: {Perm.HOME_VIEW},
+    R.CLINICAL_SUPERVISOR: {Perm.HOME_VIEW, Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT},
+    R.VICTIM_ADVOCATE: {Perm.HOME_VIEW},
+    R.ADVOCACY_MANAGER: {Perm.HOME_VIEW, Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT},
+    R.OVERSEER: {Perm.HOME_VIEW, Perm.AUDIT_VIEW_ALL, Perm.AUDIT_EXPORT},
+    R.PROGRAMME_MANAGER: {Perm.HOME_VIEW},
+    R.SYSTEM_ADMIN: {
+        Perm.HOME_VIEW,
+        Perm.AUDIT_VIEW_OWN_ORG,
+        Perm.AUDIT_EXPORT,
+        Perm.ACCOUNTS_MANAGE,
+    },
+}
+
+
+def test_role_permission_table_is_pinned() -> None:
+    assert {r: set(p) for r, p in policy.ROLE_PERMISSIONS.items()} == EXPECTED_PERMISSIONS
+
+
+def test_every_role_is_in_the_policy() -> None:
+    assert set(policy.ROLE_PERMISSIONS) == set(RoleCode)
+
+
+@pytest.mark.parametrize("view", sorted(EXPECTED))
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_view_by_role(client: Any, users: dict[RoleCode, Any], view: str, role: RoleCode) -> None:
+    client.force_login(users[role])
+    response = client.get(reverse(view))
+    expected = 200 if role in EXPECTED[view] else 403
+    assert response.status_code == expected, (view, role, response.status_code)
+
+
+@pytest.mark.parametrize("view", sorted(EXPECTED))
+def test_view_anonymous(client: Any, db: Any, view: str) -> None:
+    response = client.get(reverse(view))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_disabled_user_has_no_permissions(users: dict[RoleCode, Any]) -> None:
+    user = users[R.OVERSEER]
+    user.is_active = False
+    assert policy.permissions_for(user) == frozenset()
+
+
+def test_superuser_flag_grants_nothing(users: dict[RoleCode, Any]) -> None:
+    user = users[R.POLICE_OFFICER]
+    user.is_superuser = True
+    user.save()
+    assert not policy.has_perm(user, Perm.AUDIT_VIEW_ALL)
+    assert not policy.has_perm(user, Perm.ACCOUNTS_MANAGE)
+
+
+# --- account management: object scope -------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_manage_detail_by_role(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, role: RoleCode
+) -> None:
+    actor = users[role]
+    colleague = (
+        make_user(R.POLICE_OFFICER, organisation=actor.organisation)
+        if actor.organisation.kind == "police_force"
+        else make_user(role, organisation=actor.organisation)
+    )
+    client.force_login(actor)
+    response = client.get(reverse("accounts:manage_detail", args=[colleague.pk]))
+    # Out of scope is a 404, so a record's existence is not revealed.
+    assert response.status_code == (200 if role == R.SYSTEM_ADMIN else 404)
+
+
+def test_admin_cannot_manage_other_organisation(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any
+) -> None:
+    other = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
+    client.force_login(users[R.SYSTEM_ADMIN])
+    assert client.get(reverse("accounts:manage_detail", args=[other.pk])).status_code == 404
+    response = client.post(
+        reverse("accounts:manage_detail", args=[other.pk]), {"reason": "x", "version": 1}
+    )
+    assert response.status_code == 404
+    other.refresh_from_db()
+    assert other.is_active
+
+
+def test_admin_cannot_manage_self(client: Any, users: dict[RoleCode, Any]) -> None:
+    admin = users[R.SYSTEM_ADMIN]
+    client.force_login(admin)
+    assert client.get(reverse("accounts:manage_detail", args=[admin.pk])).status_code == 404

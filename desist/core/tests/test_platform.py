@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import DatabaseError
+from django.urls import reverse
+
+from desist import policy
+from desist.accounts.roles import RoleCode
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_healthz(client: Any, db: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_ok_and_503(client: Any, db: Any, monkeypatch: Any) -> None:
+    assert client.get("/readyz").json() == {"status": "ok"}
+
+    class DownConnection:
+        def cursor(self) -> None:
+            raise DatabaseError("database is down at 10.0.0.5")
+
+    monkeypatch.setattr("desist.core.views.connection", DownConnection())
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert b"10.0.0.5" not in response.content
+
+
+HEADER_PAGES = ["/accounts/login/", "/", "/audit/", "/no-such-page/", "/healthz"]
+
+
+@pytest.mark.parametrize("path", HEADER_PAGES)
+def test_security_headers(client: Any, users: dict[RoleCode, Any], path: str) -> None:
+    client.force_login(users[RoleCode.OVERSEER])
+    response = client.get(path)
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_cookies_httponly_and_samesite(client: Any, users: dict[RoleCode, Any]) -> None:
+    response = client.post(
+        "/accounts/login/",
+        {"username": users[RoleCode.OVERSEER].username, "password": "correct-horse-battery-staple"},
+    )
+    cookie = response.cookies["sessionid"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+def test_no_inline_script_in_pages(client: Any, users: dict[RoleCode, Any]) -> None:
+    for role, user in users.items():
+        client.force_login(user)
+        html = client.get("/").content.decode()
+        for tag in re.findall(r"<script[^>]*>", html):
+            assert "src=" in tag, (role, tag)
+        assert " onclick=" not in html and " style=" not in html
+
+
+def test_404_leaks_nothing(client: Any, users: dict[RoleCode, Any]) -> None:
+    client.force_login(users[RoleCode.OVERSEER])
+    response = client.get("/accounts/manage/999999/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html and "Traceback" not in html and "DoesNotExist" not in html
+
+
+def test_500_page_renders_without_context(rf: Any) -> None:
+    from desist.core.views import error_500
+
+    response = error_500(rf.get("/"))
+    assert response.status_code == 500
+    assert b"Sorry, there is a problem with the service" in response.content
+
+
+def test_403_page(client: Any, users: dict[RoleCode, Any]) -> None:
+    client.force_login(users[RoleCode.POLICE_OFFICER])
+    response = client.get(reverse("audit:list"))
+    assert response.status_code == 403
+    assert "You do not have access to this page" in response.content.decode()
+    assert "audit.view" not in response.content.decode()
+
+
+def test_views_never_touch_sensitive_managers() -> None:
+    """The lint rule: views, forms, templatetags and API modules use selectors, not managers."""
+    offenders = []
+    pattern = re.compile(
+        r"\b(" + "|".join(sorted(policy.SENSITIVE_MODELS)) + r")\.(objects|_default_manager)\b"
+    )
+    for path in (ROOT / "desist").rglob("*.py"):
+        if path.name in {"views.py", "forms.py"} or path.parent.name in {"templatetags", "api"}:
+            for n, line in enumerate(path.read_text().splitlines(), 1):
+                if pattern.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    for path in (ROOT / "desist").rglob("*.html"):
+        text = path.read_text()
+        if re.search(r"\.objects\b", text):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, "Use a selector instead:\n" + "\n".join(offenders)
+
+
+def test_lint_rule_catches_a_violation(tmp_path: Path) -> None:
+    pattern = re.compile(
+        r"\b(" + "|".join(sorted(policy.SENSITIVE_MODELS)) + r")\.(objects|_default_manager)\b"
+    )
+    assert pattern.search("rows = AuditEvent.objects.all()")
+    assert not pattern.search("rows = audit_event_list_for(actor=user)")
+
+
+def test_production_settings_pass_check_deploy() -> None:
+    env = {
+        **os.environ,
+        "DESIST_ENV": "production",
+        "DESIST_SECRET_KEY": "x" * 20 + "production-secret-key-for-the-check-only-0123456789",
+        "DESIST_ALLOWED_HOSTS": "desist.example.org",
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
+    env.pop("DESIST_DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests; never in production
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key() -> None:
+    env = {**os.environ, "DESIST_ENV": "production", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("DESIST_SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "DESIST_SECRET_KEY must be set" in result.stderr

@@ -1,0 +1,61 @@
+"""Every URL needs a login unless it is on this short, explicit list."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PUBLIC = {
+    "healthz",
+    "readyz",
+    "accounts:login",
+    "accounts:logout",  # POST-only; signing out an anonymous visitor reveals nothing
+}
+
+
+def _walk(patterns: list[Any], prefix: str = "", ns: str = "") -> list[tuple[str, str]]:
+    found = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            sub_ns = f"{ns}{p.namespace}:" if p.namespace else ns
+            found += _walk(p.url_patterns, prefix + str(p.pattern), sub_ns)
+        elif isinstance(p, URLPattern):
+            found.append((f"{ns}{p.name}", prefix + str(p.pattern)))
+    return found
+
+
+def _example_path(route: str) -> str:
+    route = re.sub(r"<int:[^>]+>", "1", route)
+    route = re.sub(r"<uuid:[^>]+>", "00000000-0000-0000-0000-000000000001", route)
+    route = re.sub(r"<(?:str|slug|path):?[^>]*>", "x", route)
+    route = route.lstrip("^").rstrip("$")
+    return "/" + route
+
+
+ROUTES = _walk(get_resolver().url_patterns)
+
+
+def test_every_route_is_named() -> None:
+    assert all(name and not name.endswith("None") for name, _ in ROUTES), ROUTES
+
+
+@pytest.mark.parametrize(("name", "route"), ROUTES, ids=[n for n, _ in ROUTES])
+@pytest.mark.django_db
+def test_route_requires_login_unless_public(client: Any, name: str, route: str) -> None:
+    path = _example_path(route)
+    for method in ("get", "post"):
+        response = getattr(client, method)(path)
+        if name in PUBLIC:
+            assert response.status_code in (200, 302, 405), (name, method, response.status_code)
+            continue
+        assert response.status_code == 302, (name, method, response.status_code)
+        assert response["Location"].startswith("/accounts/login/"), (name, response["Location"])
+
+
+def test_public_list_is_short_and_real() -> None:
+    names = {n for n, _ in ROUTES}
+    assert PUBLIC <= names
+    assert len(PUBLIC) <= 6
