@@ -68,6 +68,11 @@ INSTALLED_APPS = [
     "desist.core",
     "desist.audit",
     "desist.accounts",
+    "desist.people",
+    "desist.cases",
+    "desist.safeguarding",
+    "desist.orders",
+    "desist.risk",
     "desist.home",
     "desist.demo",
 ]
@@ -158,6 +163,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 DESIST_REQUIRE_2FA = env_bool("DESIST_REQUIRE_2FA", DESIST_ENV not in {"demo", "test"})
 OTP_TOTP_ISSUER = "Desist"
 DESIST_DEMO_PASSWORD = env("DESIST_DEMO_PASSWORD") or "demo-password-2026"
+
+# Field encryption keys (Fernet, comma-separated, newest first). See desist/core/crypto.py.
+DESIST_FIELD_KEYS = env("DESIST_FIELD_KEYS") or ""
 
 # Lockout (django-axes): by username, so one attacker cannot lock out a whole office NAT.
 AXES_FAILURE_LIMIT = env_int("DESIST_LOCKOUT_ATTEMPTS", 5)

@@ -30,14 +30,46 @@ class Perm(StrEnum):
     AUDIT_VIEW_ALL = "audit.view_all"
     AUDIT_EXPORT = "audit.export"
     ACCOUNTS_MANAGE = "accounts.manage"
+    # Police casework (issue 3). Scope: the actor's own force.
+    SUBJECT_VIEW = "subject.view"
+    SUBJECT_EDIT = "subject.edit"
+    CASE_VIEW = "case.view"
+    CASE_EDIT = "case.edit"
+    VICTIM_IDENTITY_VIEW = "victim.identity_view"
+    VICTIM_EDIT = "victim.edit"
+    ORDER_VIEW = "order.view"
+    ORDER_EDIT = "order.edit"
+    ORDER_EXPORT = "order.export"
+    RISK_VIEW = "risk.view"
+    RISK_ASSESS = "risk.assess"
+    INSTRUMENT_MANAGE = "instrument.manage"
+    INTERVENTION_DECIDE = "intervention.decide"
 
 
 R = RoleCode
 P = Perm
 
+_POLICE_CASEWORK = frozenset(
+    {
+        P.SUBJECT_VIEW,
+        P.SUBJECT_EDIT,
+        P.CASE_VIEW,
+        P.CASE_EDIT,
+        P.VICTIM_IDENTITY_VIEW,
+        P.VICTIM_EDIT,
+        P.ORDER_VIEW,
+        P.ORDER_EDIT,
+        P.ORDER_EXPORT,
+        P.RISK_VIEW,
+        P.RISK_ASSESS,
+        P.INTERVENTION_DECIDE,
+    }
+)
+
 ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
-    R.POLICE_OFFICER: frozenset({P.HOME_VIEW}),
-    R.POLICE_SUPERVISOR: frozenset({P.HOME_VIEW, P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT}),
+    R.POLICE_OFFICER: frozenset({P.HOME_VIEW}) | _POLICE_CASEWORK,
+    R.POLICE_SUPERVISOR: frozenset({P.HOME_VIEW, P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT})
+    | _POLICE_CASEWORK,
     R.PRACTITIONER: frozenset({P.HOME_VIEW}),
     R.CLINICAL_SUPERVISOR: frozenset({P.HOME_VIEW, P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT}),
     R.VICTIM_ADVOCATE: frozenset({P.HOME_VIEW}),
@@ -46,13 +78,33 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
     # The design table: programme managers never see the audit log.
     R.PROGRAMME_MANAGER: frozenset({P.HOME_VIEW}),
     R.SYSTEM_ADMIN: frozenset(
-        {P.HOME_VIEW, P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT, P.ACCOUNTS_MANAGE}
+        {P.HOME_VIEW, P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT, P.ACCOUNTS_MANAGE, P.INSTRUMENT_MANAGE}
     ),
 }
 
 # Models that only selectors may query. A test fails the build if a view, template tag or
 # API module touches `<Model>.objects` for any of these.
-SENSITIVE_MODELS: frozenset[str] = frozenset({"AuditEvent", "User", "UserSession"})
+SENSITIVE_MODELS: frozenset[str] = frozenset(
+    {
+        "AuditEvent",
+        "User",
+        "UserSession",
+        "Subject",
+        "SubjectAlias",
+        "SubjectAddress",
+        "InterventionDecision",
+        "Case",
+        "Incident",
+        "Victim",
+        "Order",
+        "Term",
+        "Hearing",
+        "Notification",
+        "Breach",
+        "OrderEvent",
+        "Assessment",
+    }
+)
 
 
 def _active(actor: Any) -> bool:
@@ -128,3 +180,72 @@ def scope_users_manageable(actor: User | Any, qs: QuerySet[Any]) -> QuerySet[Any
     if not has_perm(actor, P.ACCOUNTS_MANAGE):
         return qs.none()
     return qs.filter(organisation_id=actor.organisation_id).exclude(pk=actor.pk)
+
+
+# --- police casework: everything is scoped to the actor's own force ---------------------------
+# Each of these models has a `force_id`, or reaches one through `subject` or `order`.
+
+_FORCE_PATH: dict[str, str] = {
+    "people.Subject": "force_id",
+    "cases.Case": "force_id",
+    "safeguarding.Victim": "force_id",
+    "orders.Order": "force_id",
+    "risk.Assessment": "subject__force_id",
+}
+
+
+def _force_of(obj: Any) -> int | None:
+    path = _FORCE_PATH[obj._meta.label]
+    value = obj
+    for part in path.split("__"):
+        value = getattr(value, part)
+    return value
+
+
+def _own_force(actor: Any, obj: Any) -> bool:
+    return actor.organisation.kind == "police_force" and _force_of(obj) == actor.organisation_id
+
+
+for _perm, _label in [
+    (P.SUBJECT_VIEW, "people.Subject"),
+    (P.SUBJECT_EDIT, "people.Subject"),
+    (P.INTERVENTION_DECIDE, "people.Subject"),
+    (P.RISK_VIEW, "people.Subject"),
+    (P.RISK_ASSESS, "people.Subject"),
+    (P.CASE_VIEW, "cases.Case"),
+    (P.CASE_EDIT, "cases.Case"),
+    (P.VICTIM_IDENTITY_VIEW, "safeguarding.Victim"),
+    (P.VICTIM_EDIT, "safeguarding.Victim"),
+    (P.ORDER_VIEW, "orders.Order"),
+    (P.ORDER_EDIT, "orders.Order"),
+    (P.RISK_VIEW, "risk.Assessment"),
+]:
+    object_rule(_perm, _label)(_own_force)
+
+
+def _scope_own_force(actor: Any, qs: QuerySet[Any], perm: Perm) -> QuerySet[Any]:
+    if not has_perm(actor, perm) or actor.organisation.kind != "police_force":
+        return qs.none()
+    return qs.filter(**{_FORCE_PATH[qs.model._meta.label]: actor.organisation_id})
+
+
+def scope_subjects(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.SUBJECT_VIEW)
+
+
+def scope_cases(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.CASE_VIEW)
+
+
+def scope_victims(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Victim identity: police of the recording force only (advocates come with issue 5;
+    provider staff never)."""
+    return _scope_own_force(actor, qs, P.VICTIM_IDENTITY_VIEW)
+
+
+def scope_orders(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.ORDER_VIEW)
+
+
+def scope_assessments(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.RISK_VIEW)

@@ -1,0 +1,84 @@
+"""Stalking cases: crime reference, incidents on a timeline, victims, relationship, FOUR."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from desist.core.models import Organisation, VersionedModel
+
+
+class Relationship(models.TextChoices):
+    EX_INTIMATE = "ex_intimate", "Ex-intimate partner"
+    ACQUAINTANCE = "acquaintance", "Acquaintance"
+    COLLEAGUE = "colleague", "Colleague"
+    FAMILY = "family", "Family member"
+    STRANGER = "stranger", "Stranger"
+    OTHER = "other", "Other"
+
+
+class IncidentType(models.TextChoices):
+    STALKING = "stalking", "Stalking"
+    STALKING_FEAR_VIOLENCE = "stalking_fear_violence", "Stalking involving fear of violence"
+    HARASSMENT = "harassment", "Harassment"
+    MALICIOUS_COMMUNICATIONS = "malicious_communications", "Malicious communications"
+    SPO_BREACH = "spo_breach", "SPO breach"
+    OTHER = "other", "Other"
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class Case(VersionedModel):
+    force = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
+    crime_reference = models.CharField(max_length=40)
+    subject = models.ForeignKey("people.Subject", on_delete=models.PROTECT, related_name="cases")
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    # FOUR: Fixated, Obsessive, Unwanted, Repeated.
+    fixated = models.BooleanField(default=False)
+    obsessive = models.BooleanField(default=False)
+    unwanted = models.BooleanField(default=False)
+    repeated = models.BooleanField(default=False)
+    summary = models.TextField(blank=True)
+    opened_on = models.DateField()
+    status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    victims = models.ManyToManyField("safeguarding.Victim", related_name="cases", blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "crime_reference"], name="case_unique_crime_ref"
+            )
+        ]
+        indexes = [models.Index(fields=["force", "opened_on"], name="case_force_opened_idx")]
+
+    def __str__(self) -> str:
+        return self.crime_reference
+
+    @property
+    def four_count(self) -> int:
+        return sum([self.fixated, self.obsessive, self.unwanted, self.repeated])
+
+
+class Incident(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="incidents")
+    occurred_on = models.DateField()
+    incident_type = models.CharField(max_length=30, choices=IncidentType.choices)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["occurred_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_incident_type_display()} on {self.occurred_on}"

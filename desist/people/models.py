@@ -1,0 +1,133 @@
+"""Subjects: people who stalk, as known to one police force."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from desist.core.models import Organisation, VersionedModel
+from desist.core.text import normalise_name
+
+# PNC ID: 2 or 4 digit year, '/', up to 7 digits, check letter. E.g. 2019/0123456A or 19/123456Z.
+PNC_RE = re.compile(r"^(\d{2}|\d{4})/(\d{1,7})([A-Z])$")
+_PNC_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"  # check-character table (no I, O, S)
+
+
+def pnc_normalise(value: str) -> str:
+    return re.sub(r"\s+", "", value or "").upper()
+
+
+def pnc_check_letter(year: str, serial: str) -> str:
+    return _PNC_LETTERS[int(year[-2:] + serial.zfill(7)) % 23]
+
+
+def validate_pnc(value: str) -> None:
+    match = PNC_RE.match(pnc_normalise(value))
+    if not match:
+        raise ValidationError(
+            "Enter a PNC number in the format year/serial number and check letter, like 2019/0123456R"
+        )
+    year, serial, letter = match.groups()
+    if pnc_check_letter(year, serial) != letter:
+        raise ValidationError("Enter a real PNC number: the check letter does not match")
+
+
+class Sex(models.TextChoices):
+    MALE = "male", "Male"
+    FEMALE = "female", "Female"
+    OTHER = "other", "Other or not recorded"
+
+
+class Subject(VersionedModel):
+    force = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="subjects")
+    force_reference = models.CharField(max_length=40, blank=True)
+    pnc_number = models.CharField(max_length=14, blank=True, validators=[validate_pnc])
+    first_names = models.CharField(max_length=120)
+    last_name = models.CharField(max_length=120)
+    name_search = models.CharField(max_length=250, editable=False, db_index=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.OTHER)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_names"]
+        indexes = [
+            models.Index(fields=["force", "pnc_number"], name="subject_force_pnc_idx"),
+            models.Index(fields=["force", "date_of_birth"], name="subject_force_dob_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_names} {self.last_name}".strip()
+
+    def refresh_search(self) -> None:
+        self.name_search = normalise_name(self.full_name)
+        self.pnc_number = pnc_normalise(self.pnc_number)
+
+
+class SubjectAlias(models.Model):
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=250)
+    name_search = models.CharField(max_length=250, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def refresh_search(self) -> None:
+        self.name_search = normalise_name(self.name)
+
+
+class SubjectAddress(models.Model):
+    """Address history. A notification of a new address closes the previous one."""
+
+    class Source(models.TextChoices):
+        POLICE_RECORD = "police_record", "Police record"
+        NOTIFICATION = "notification", "Notified by the subject"
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="addresses")
+    address = models.TextField()
+    postcode = models.CharField(max_length=10, blank=True)
+    from_date = models.DateField()
+    to_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.POLICE_RECORD)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-from_date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.postcode} from {self.from_date}"
+
+
+class InterventionDecision(models.Model):
+    """Whether a subject with an SPO was put forward for the intervention. Latest row wins."""
+
+    class Decision(models.TextChoices):
+        PUT_FORWARD = "put_forward", "Put forward for the intervention"
+        NOT_SUITABLE = "not_suitable", "Not suitable"
+        DECLINED = "declined", "Declined"
+
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="intervention_decisions"
+    )
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    reason = models.TextField(blank=True)
+    decided_on = models.DateField()
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-decided_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.get_decision_display()
