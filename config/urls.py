@@ -7,6 +7,10 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/", include("desist.accounts.urls")),
     path("audit/", include("desist.audit.urls")),
+    path("subjects/", include("desist.people.urls")),
+    path("cases/", include("desist.cases.urls")),
+    path("orders/", include("desist.orders.urls")),
+    path("risk/", include("desist.risk.urls")),
     path("", include("desist.home.urls")),
 ]
 

@@ -1,0 +1,1 @@
+"""Views for cases: thin; they call selectors (reads, access) and services (writes)."""

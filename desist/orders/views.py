@@ -1,0 +1,1 @@
+"""Views for orders: thin; they call selectors (reads, access) and services (writes)."""

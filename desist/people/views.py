@@ -1,0 +1,1 @@
+"""Views for people: thin; they call selectors (reads, access) and services (writes)."""

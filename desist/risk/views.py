@@ -1,0 +1,1 @@
+"""Views for risk: thin; they call selectors (reads, access) and services (writes)."""
