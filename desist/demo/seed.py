@@ -99,8 +99,10 @@ def assert_demo_database() -> None:
         )
 
 
-def seed(*, password: str | None = None) -> dict[str, int]:
-    """Create the demo partnership. Returns counts of rows created."""
+def seed(*, password: str | None = None, volume: bool = True) -> dict[str, int]:
+    """Create the demo partnership. Returns counts of rows created.
+
+    `volume=False` seeds only organisations and accounts (fast; for browser tests)."""
     password = password or settings.DESIST_DEMO_PASSWORD
     created = {"organisations": 0, "partnerships": 0, "accounts": 0}
     with transaction.atomic():
@@ -133,4 +135,11 @@ def seed(*, password: str | None = None) -> dict[str, int]:
                 is_demo=True,
             )
             created["accounts"] += 1
+        if volume:
+            from desist.demo import volume as demo_volume
+
+            made = demo_volume.seed_casework(force=orgs["sussex-police"], cases=2700, seed=2026)
+            created["cases"] = made.cases
+            made = demo_volume.seed_casework(force=orgs["surrey-police"], cases=60, seed=1999)
+            created["cases"] += made.cases
     return created
