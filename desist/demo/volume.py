@@ -203,7 +203,7 @@ def seed_casework(
             male = rng.random() < 0.82
             first = rng.choice(MALE if male else FEMALE)
             last = rng.choice(SURNAMES)
-            year = rng.choice([y for y in range(2005, 2026)])
+            year = rng.randint(2005, 2025)
             serial = f"{rng.randint(1, 999999):07d}"
             pnc = (
                 f"{year}/{serial}{pnc_check_letter(str(year), serial)}"
