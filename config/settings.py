@@ -164,6 +164,9 @@ DESIST_REQUIRE_2FA = env_bool("DESIST_REQUIRE_2FA", DESIST_ENV not in {"demo", "
 OTP_TOTP_ISSUER = "Desist"
 DESIST_DEMO_PASSWORD = env("DESIST_DEMO_PASSWORD") or "demo-password-2026"
 
+# SPO renewal review: orders ending within this many days appear in the police queue.
+DESIST_ORDER_REVIEW_WINDOW_DAYS = env_int("DESIST_ORDER_REVIEW_WINDOW_DAYS", 56)
+
 # Field encryption keys (Fernet, comma-separated, newest first). See desist/core/crypto.py.
 DESIST_FIELD_KEYS = env("DESIST_FIELD_KEYS") or ""
 

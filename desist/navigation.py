@@ -23,6 +23,11 @@ class NavItem:
 # (label, url name, permissions any of which shows the item)
 _NAV: list[tuple[str, str, tuple[Perm, ...]]] = [
     ("Home", "core:home", (Perm.HOME_VIEW,)),
+    ("Subjects", "people:list", (Perm.SUBJECT_VIEW,)),
+    ("Cases", "cases:list", (Perm.CASE_VIEW,)),
+    ("SPO register", "orders:list", (Perm.ORDER_VIEW,)),
+    ("Risk reviews", "risk:reviews", (Perm.RISK_VIEW,)),
+    ("Instruments", "risk:instruments", (Perm.INSTRUMENT_MANAGE,)),
     ("Audit log", "audit:list", (Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VIEW_OWN_ORG)),
     ("Accounts", "accounts:manage_list", (Perm.ACCOUNTS_MANAGE,)),
 ]

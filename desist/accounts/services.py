@@ -180,7 +180,7 @@ def totp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> list[
 def recovery_codes_regenerate(*, actor: User) -> list[str]:
     StaticDevice.objects.filter(user=actor).delete()
     device = StaticDevice.objects.create(user=actor, name="Recovery codes", confirmed=True)
-    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODE_COUNT)]
+    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
     return codes
 

@@ -1,7 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from desist.cases import views  # noqa: F401
+from desist.cases import views
+from desist.safeguarding import views as victim_views
 
 app_name = "cases"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/<int:subject_id>/", views.case_create, name="create"),
+    path("<int:case_id>/", views.case_detail, name="detail"),
+    path("<int:case_id>/incidents/new/", views.incident_add, name="incident_add"),
+    path("<int:case_id>/victims/new/", victim_views.victim_add, name="victim_add"),
+]

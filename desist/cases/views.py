@@ -1,1 +1,110 @@
 """Views for cases: thin; they call selectors (reads, access) and services (writes)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from desist import policy
+from desist.audit.models import Category
+from desist.audit.services import audit_record
+from desist.cases import selectors, services
+from desist.cases.forms import FOUR_CHOICES, FOUR_HINTS, CaseForm, IncidentForm
+from desist.people import selectors as people_selectors
+from desist.people.forms import add_service_errors
+from desist.policy import Perm
+
+PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.CASE_VIEW)
+    page = Paginator(selectors.case_list_for(actor=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "cases/case_list.html", {"page": page, "query": ""})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_create(request: HttpRequest, subject_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.CASE_EDIT)
+    subject = people_selectors.subject_get_for(actor=request.user, subject_id=subject_id)
+    form = CaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = set(data["indicators"])
+        try:
+            case = services.case_create(
+                actor=request.user,
+                subject=subject,
+                crime_reference=data["crime_reference"],
+                relationship=data["relationship"],
+                opened_on=data["opened_on"],
+                summary=data["summary"],
+                fixated="fixated" in chosen,
+                obsessive="obsessive" in chosen,
+                unwanted="unwanted" in chosen,
+                repeated="repeated" in chosen,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Case {case.crime_reference} has been recorded")
+            return redirect("cases:detail", case_id=case.pk)
+    chosen = set(form["indicators"].value() or [])
+    four = [
+        {"value": v, "label": label, "hint": FOUR_HINTS[v], "checked": v in chosen}
+        for v, label in FOUR_CHOICES
+    ]
+    return render(request, "cases/case_form.html", {"form": form, "subject": subject, "four": four})
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.CASE_VIEW)
+    page = selectors.case_page_for(actor=request.user, case_id=case_id)
+    # s.62 consultation: the case, and which victims' identities were shown (ids only).
+    audit_record(
+        actor=request.user,
+        category=Category.CONSULTATION,
+        verb="case.view",
+        obj=page.case,
+        new={"victims_shown": [v.pk for v in page.victims]} if page.victims else None,
+    )
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "page": page,
+            "case": page.case,
+            "can_edit": policy.can(request.user, Perm.CASE_EDIT, page.case),
+            "can_add_victim": policy.has_perm(request.user, Perm.VICTIM_EDIT),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.CASE_EDIT)
+    case = selectors.case_get_for(actor=request.user, case_id=case_id)
+    policy.require(request.user, Perm.CASE_EDIT, case)
+    form = IncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_add(actor=request.user, case=case, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "The incident has been added to the timeline")
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/incident_form.html", {"form": form, "case": case})

@@ -138,8 +138,8 @@ def seed(*, password: str | None = None, volume: bool = True) -> dict[str, int]:
         if volume:
             from desist.demo import volume as demo_volume
 
-            made = demo_volume.seed_casework(force=orgs["sussex-police"], cases=2700, seed=2026)
-            created["cases"] = made.cases
-            made = demo_volume.seed_casework(force=orgs["surrey-police"], cases=60, seed=1999)
-            created["cases"] += made.cases
+            vol = demo_volume.seed_casework(force=orgs["sussex-police"], cases=2700, seed=2026)
+            created["cases"] = vol.cases
+            vol = demo_volume.seed_casework(force=orgs["surrey-police"], cases=60, seed=1999)
+            created["cases"] += vol.cases
     return created

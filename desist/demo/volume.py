@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -167,7 +168,7 @@ INCIDENT_TYPES = [
 ]
 
 
-def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> str:
+def _weighted(rng: random.Random, pairs: Sequence[tuple[str, int]]) -> str:
     values, weights = zip(*pairs, strict=True)
     return rng.choices(values, weights=weights)[0]
 

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class PeopleConfig(AppConfig):
     name = "desist.people"
     label = "people"
+
+    def ready(self) -> None:
+        from desist.people import queues  # noqa: F401  (registers the home-page queue)

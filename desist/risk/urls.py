@@ -1,7 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from desist.risk import views  # noqa: F401
+from desist.risk import views
 
 app_name = "risk"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("instruments/", views.instrument_list, name="instruments"),
+    path("instruments/load/", views.instrument_load, name="instrument_load"),
+    path("instruments/<int:instrument_id>/", views.instrument_detail, name="instrument"),
+    path("reviews/", views.reviews, name="reviews"),
+    path("subjects/<int:subject_id>/", views.subject_history, name="subject"),
+    path("subjects/<int:subject_id>/assess/", views.assess_choose, name="assess"),
+    path(
+        "subjects/<int:subject_id>/assess/<int:instrument_id>/",
+        views.assess_form,
+        name="assess_form",
+    ),
+    path("assessments/<int:assessment_id>/", views.assessment_detail, name="assessment"),
+]

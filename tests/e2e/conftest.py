@@ -10,7 +10,7 @@ Fixtures for later journeys:
 - ``page``: a fresh browser context and page per test, pointed at the live server (so
   ``page.goto("/accounts/login/")`` works) and recording console errors, uncaught exceptions
   and Content-Security-Policy violations.
-- ``seeded``: the demo partnership from ``desist.demo.seed.seed()`` in the test database.
+- ``seeded``: the demo organisations and accounts (``seed(volume=False)``) in the test database.
 - ``login``: ``login(page, username, password=None)`` signs in through the real login form.
 - ``assert_accessible``: ``assert_accessible(page)`` runs axe-core (WCAG 2.0, 2.1 and 2.2 A and
   AA) and fails on serious or critical violations, console errors, JS errors and CSP violations.
@@ -45,6 +45,8 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
 ]
 AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Same-origin path the page fetches axe-core from; Playwright fulfils it from AXE_JS.
@@ -153,9 +155,13 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
         ),
     )
     pg = context.new_page()
-    _watch(pg)
+    problems = _watch(pg)
     try:
         yield pg
+        # Anything the browser reported after the test's last check still fails the test.
+        left = problems.take()
+        if left:
+            pytest.fail("Browser reported problems:\n" + "\n".join(left), pytrace=False)
     finally:
         _PROBLEMS.pop(id(pg), None)
         context.close()
@@ -166,10 +172,14 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def seeded(transactional_db: Any) -> dict[str, int]:
-    """The synthetic demo partnership, committed so the live server thread sees it."""
+    """The demo organisations, partnerships and accounts, committed so the live server sees them.
+
+    Without the year of synthetic casework (``volume=False``): that takes too long to load
+    before every test, and the database is flushed after each one.
+    """
     from desist.demo.seed import seed
 
-    return seed()
+    return seed(volume=False)
 
 
 # --- helpers -------------------------------------------------------------------------------

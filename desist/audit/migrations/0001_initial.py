@@ -89,7 +89,7 @@ def create_table(apps, schema_editor):
     if statements is None:
         raise RuntimeError(f"No audit table SQL for database vendor {vendor!r}")
     for sql in statements:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 class Migration(migrations.Migration):

@@ -25,6 +25,8 @@ AUDITORS = {
     R.SYSTEM_ADMIN,
 }
 
+POLICE = {R.POLICE_OFFICER, R.POLICE_SUPERVISOR}
+
 # view name -> roles that get 200; every other role gets 403 (or 404 where noted).
 EXPECTED: dict[str, set[RoleCode]] = {
     "core:home": ALL,
@@ -32,6 +34,17 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "audit:list": AUDITORS,
     "audit:export": AUDITORS,
     "accounts:manage_list": {R.SYSTEM_ADMIN},
+    "people:list": POLICE,
+    "people:search": POLICE,
+    "people:create": POLICE,
+    "cases:list": POLICE,
+    "orders:list": POLICE,
+    "orders:workflow": POLICE,
+    "orders:export_csv": POLICE,
+    "orders:export_xlsx": POLICE,
+    "risk:reviews": POLICE,
+    "risk:instruments": {R.SYSTEM_ADMIN},
+    "risk:instrument_load": {R.SYSTEM_ADMIN},
 }
 
 POLICE_CASEWORK = {

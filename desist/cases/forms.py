@@ -1,0 +1,88 @@
+"""Forms for cases. They parse what was typed; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from django import forms
+
+from desist.cases import services
+from desist.cases.models import IncidentType, Relationship
+from desist.people.forms import date_field
+
+FOUR_CHOICES = [
+    ("fixated", "Fixated"),
+    ("obsessive", "Obsessive"),
+    ("unwanted", "Unwanted"),
+    ("repeated", "Repeated"),
+]
+FOUR_HINTS = {
+    "fixated": "A fixation on the victim: thoughts, contact or behaviour centred on them.",
+    "obsessive": "Behaviour that is persistent and hard for the subject to stop.",
+    "unwanted": "The victim has made clear, or it is plain, that the attention is unwanted.",
+    "repeated": "It has happened more than once, in any form.",
+}
+
+
+class CaseForm(forms.Form):
+    crime_reference = forms.CharField(
+        label="Crime reference",
+        max_length=40,
+        error_messages={
+            "required": "Enter the crime reference",
+            "max_length": "The crime reference must be 40 characters or fewer",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    relationship = forms.ChoiceField(
+        label="The subject's relationship to the victim",
+        choices=Relationship.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the subject's relationship to the victim",
+            "invalid_choice": "Select the subject's relationship to the victim",
+        },
+    )
+    indicators = forms.MultipleChoiceField(
+        label="FOUR indicators present",
+        required=False,
+        choices=FOUR_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select only the FOUR indicators listed"},
+    )
+    summary = forms.CharField(
+        label="Summary (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"max_length": "The summary must be 5000 characters or fewer"},
+    )
+    opened_on = date_field(
+        "Date the case was opened",
+        required=True,
+        what="the date the case was opened",
+        future_message=services.OPENED_FUTURE,
+    )
+
+
+class IncidentForm(forms.Form):
+    occurred_on = date_field(
+        "Date of the incident",
+        required=True,
+        what="the date of the incident",
+        future_message=services.INCIDENT_FUTURE,
+    )
+    incident_type = forms.ChoiceField(
+        label="Type of incident",
+        choices=IncidentType.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the type of incident",
+            "invalid_choice": "Select the type of incident",
+        },
+    )
+    description = forms.CharField(
+        label="What happened (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"max_length": "The description must be 5000 characters or fewer"},
+    )

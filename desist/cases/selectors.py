@@ -1,0 +1,63 @@
+"""Reads of cases and incidents, under the access policy (own force only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from desist import policy
+from desist.cases.models import Case, Incident
+from desist.policy import Perm
+from desist.safeguarding import selectors as victim_selectors
+from desist.safeguarding.models import Victim
+
+
+def case_list_for(*, actor: Any) -> QuerySet[Case]:
+    """The actor's force's cases, newest first, with the subject for the list page."""
+    return (
+        policy.scope_cases(actor, Case.objects.all())
+        .select_related("subject")
+        .order_by("-opened_on", "-id")
+    )
+
+
+def case_get_for(*, actor: Any, case_id: int) -> Case:
+    """One case; 404 when out of scope, so a record's existence is not revealed."""
+    try:
+        case = case_list_for(actor=actor).get(pk=case_id)
+    except Case.DoesNotExist:
+        raise Http404("No such case") from None
+    policy.require(actor, Perm.CASE_VIEW, case)
+    return case
+
+
+@dataclass(frozen=True)
+class CasePage:
+    case: Case
+    incidents: list[Incident]
+    victims: list[Victim]
+    can_see_victims: bool
+    victim_count: int
+
+
+def case_page_for(*, actor: Any, case_id: int) -> CasePage:
+    """Everything the case page shows, in a fixed number of queries. Victims' identities are
+    included only for those the policy lets see them; others see only how many there are."""
+    case = case_get_for(actor=actor, case_id=case_id)
+    incidents = list(
+        Incident.objects.filter(case=case)
+        .select_related("created_by")
+        .order_by("-occurred_on", "-id")
+    )
+    can_see = policy.has_perm(actor, Perm.VICTIM_IDENTITY_VIEW)
+    victims = list(victim_selectors.victims_for_case(actor=actor, case=case)) if can_see else []
+    return CasePage(
+        case=case,
+        incidents=incidents,
+        victims=victims,
+        can_see_victims=can_see,
+        victim_count=len(victims) if can_see else case.victims.count(),
+    )

@@ -1,0 +1,1 @@
+from desist.people.tests.factories import case, officer, outsider, subject  # noqa: F401

@@ -1,0 +1,121 @@
+"""Date rules for Stalking Protection Orders (Stalking Protection Act 2019; see domain.md).
+
+Pure functions of dates: no database, and no settings except `review_window_days()`, which
+reads the one configurable number. Services validate with these; pages show what they derive.
+
+Conventions used throughout:
+- An order is in force up to and including its end date (`ends_on`, `expires_on`).
+- "Within 3 days of service, the day of service being day 1": due = trigger + 2 days.
+- "At least 2 years from the day it is made": the end date may be the same day and month two
+  years later (the corresponding date). An order made on 29 February has no corresponding
+  date two years later, so the period ends on the last day of that month, 28 February.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from enum import StrEnum
+
+NOTIFICATION_DAYS = 3
+MINIMUM_FULL_TERM_YEARS = 2
+DEFAULT_REVIEW_WINDOW_DAYS = 56  # 8 weeks
+RECENT_BREACH_DAYS = 30
+
+
+def review_window_days() -> int:
+    """The renewal review window in days: settings.DESIST_ORDER_REVIEW_WINDOW_DAYS, default 56."""
+    from django.conf import settings
+
+    return int(getattr(settings, "DESIST_ORDER_REVIEW_WINDOW_DAYS", DEFAULT_REVIEW_WINDOW_DAYS))
+
+
+# --- notifications ------------------------------------------------------------------------
+
+
+def notification_due(trigger: dt.date) -> dt.date:
+    """The last day to notify: the trigger day (service, or the change) is day 1 of 3."""
+    return trigger + dt.timedelta(days=NOTIFICATION_DAYS - 1)
+
+
+class NotificationState(StrEnum):
+    DUE = "due"  # not yet received, deadline not passed
+    OVERDUE = "overdue"  # not received, deadline passed
+    ON_TIME = "on_time"  # received on or before the due date
+    LATE = "late"  # received after the due date
+
+
+def notification_state(due_on: dt.date, received_on: dt.date | None, today: dt.date) -> str:
+    if received_on is None:
+        return NotificationState.OVERDUE if today > due_on else NotificationState.DUE
+    return NotificationState.LATE if received_on > due_on else NotificationState.ON_TIME
+
+
+def is_overdue(due_on: dt.date, received_on: dt.date | None, today: dt.date) -> bool:
+    return received_on is None and today > due_on
+
+
+def days_overdue(due_on: dt.date, received_on: dt.date | None, today: dt.date) -> int:
+    """Whole days past the due date (0 if not overdue)."""
+    end = received_on or today
+    return max(0, (end - due_on).days)
+
+
+# --- full order term --------------------------------------------------------------------
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The corresponding date `years` later; 29 February becomes 28 February in a common year."""
+    year = day.year + years
+    last = calendar.monthrange(year, day.month)[1]
+    return day.replace(year=year, day=min(day.day, last))
+
+
+def minimum_full_end(made_on: dt.date) -> dt.date:
+    """The earliest end date a fixed-term full order made on `made_on` may have."""
+    return add_years(made_on, MINIMUM_FULL_TERM_YEARS)
+
+
+def full_term_long_enough(made_on: dt.date, ends_on: dt.date) -> bool:
+    return ends_on >= minimum_full_end(made_on)
+
+
+# --- interim order ----------------------------------------------------------------------
+
+
+def interim_expiry_valid(made_on: dt.date, expires_on: dt.date) -> bool:
+    """An interim order's fixed period must end after the day it was made."""
+    return expires_on > made_on
+
+
+# --- renewal review -----------------------------------------------------------------------
+
+
+def review_opens(ends_on: dt.date, window_days: int) -> dt.date:
+    """The first day an order ending on `ends_on` is in the renewal review window."""
+    return ends_on - dt.timedelta(days=window_days)
+
+
+def in_review_window(ends_on: dt.date, today: dt.date, window_days: int) -> bool:
+    """True if the order ends today or within the next `window_days` days."""
+    return today <= ends_on <= today + dt.timedelta(days=window_days)
+
+
+def review_window_bounds(today: dt.date, window_days: int) -> tuple[dt.date, dt.date]:
+    """(first, last) end dates that put an order in the review window today."""
+    return today, today + dt.timedelta(days=window_days)
+
+
+# --- in force ---------------------------------------------------------------------------
+
+
+def in_force_between(start: dt.date | None, end: dt.date | None, day: dt.date) -> bool:
+    """Whether `day` falls in [start, end]; an open end means still in force."""
+    if start is None or day < start:
+        return False
+    return end is None or day <= end
+
+
+def has_ended(end: dt.date | None, today: dt.date) -> bool:
+    """An order in force up to and including `end` has ended from the next day."""
+    return end is not None and today > end

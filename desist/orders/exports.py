@@ -1,0 +1,111 @@
+"""The force's SPO register as rows, for CSV and XLSX downloads.
+
+No victim identity goes into an export: protected people appear only as references (V000123).
+Term wording and areas are left out too, because they may name victims or their streets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils import timezone
+from openpyxl import Workbook
+
+from desist.orders import dates, selectors
+from desist.orders.derived import order_dates
+
+HEADER: list[str] = [
+    "Reference",
+    "Status",
+    "Subject",
+    "Date of birth",
+    "PNC number",
+    "Crime reference",
+    "Applying force",
+    "Court",
+    "Application date",
+    "Interim order made",
+    "Interim order served",
+    "Interim order expires",
+    "Full order made",
+    "Full order served",
+    "Full order ends",
+    "Until further order",
+    "Renewal review from",
+    "Notification exemption",
+    "Notifications due",
+    "Notifications overdue",
+    "Terms",
+    "Protected persons",
+    "Breaches",
+    "Last breach",
+    "Ended on",
+]
+
+Cell = str | int | dt.date | None
+
+# Spreadsheet programs run cells that start with these as formulas (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Cell) -> Cell:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def register_rows_for(*, actor: Any) -> tuple[list[str], list[list[Cell]]]:
+    """The header and one row per order of the actor's force (a fixed number of queries)."""
+    orders = list(
+        selectors.register_for(actor=actor)
+        .select_related("case", "applying_force")
+        .order_by("reference", "id")
+    )
+    protected = selectors.protected_references_for(orders)
+    today, window = timezone.localdate(), dates.review_window_days()
+    rows: list[list[Cell]] = []
+    for o in orders:
+        derived = order_dates(o, today=today, window_days=window)
+        row: list[Cell] = [
+            o.reference,
+            o.get_status_display(),
+            o.subject.full_name,
+            o.subject.date_of_birth,
+            o.subject.pnc_number,
+            o.case.crime_reference if o.case else "",
+            o.applying_force.name,
+            o.court,
+            o.application_date,
+            o.interim_made_on,
+            o.interim_served_on,
+            o.interim_expires_on,
+            o.full_made_on,
+            o.full_served_on,
+            o.full_ends_on,
+            "Yes" if o.until_further_order else "",
+            derived.review_opens,
+            o.get_notification_exemption_display(),
+            getattr(o, "due_notifications", None) or 0,
+            getattr(o, "overdue_notifications", None) or 0,
+            getattr(o, "term_count", 0),
+            ";".join(protected.get(o.pk, [])),
+            getattr(o, "breach_count", 0),
+            getattr(o, "last_breach_on", None),
+            o.ended_on,
+        ]
+        rows.append([safe_cell(c) for c in row])
+    return HEADER, rows
+
+
+def xlsx_bytes(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("SPO register")
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

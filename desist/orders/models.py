@@ -1,0 +1,296 @@
+"""Stalking Protection Orders: the application, interim and full orders, their terms, hearings,
+later events (variation, renewal, discharge, appeal), notifications and breaches.
+
+Fields and constraints only. The rules live in `dates.py` (date arithmetic), `workflow.py`
+(the status transition table) and `services.py` (every write).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from desist.core.models import Organisation, VersionedModel
+
+
+class OrderStatus(models.TextChoices):
+    # Other apps rely on these exact values.
+    APPLIED = "applied", "Application awaiting hearing"
+    INTERIM = "interim", "Interim order"
+    FULL = "full", "Full order"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+    DISCHARGED = "discharged", "Discharged"
+
+
+# Statuses in which an order is in force (and its subject must be considered for the
+# intervention), and statuses from which nothing further happens.
+LIVE_STATUSES: tuple[str, ...] = (OrderStatus.INTERIM, OrderStatus.FULL)
+ENDED_STATUSES: tuple[str, ...] = (
+    OrderStatus.REFUSED,
+    OrderStatus.WITHDRAWN,
+    OrderStatus.EXPIRED,
+    OrderStatus.DISCHARGED,
+)
+
+
+class NotificationExemption(models.TextChoices):
+    NONE = "none", "Not exempt"
+    REPLACES_INTERIM = "replaces_interim", "Full order replaces an interim order"
+    SEX_OFFENDER = "sex_offender", "Already subject to sex offender notification"
+
+
+class Order(VersionedModel):
+    force = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="orders")
+    subject = models.ForeignKey("people.Subject", on_delete=models.PROTECT, related_name="orders")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    reference = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=12, choices=OrderStatus.choices, default=OrderStatus.APPLIED
+    )
+    # The application (made by a chief officer of police to a magistrates' court).
+    application_date = models.DateField()
+    applying_force = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    court = models.CharField(max_length=200)
+    # Interim order: made, served, and the end of the fixed period the court set.
+    interim_made_on = models.DateField(null=True, blank=True)
+    interim_served_on = models.DateField(null=True, blank=True)
+    interim_expires_on = models.DateField(null=True, blank=True)
+    # Full order: a fixed term of at least 2 years, or until a further order.
+    full_made_on = models.DateField(null=True, blank=True)
+    full_served_on = models.DateField(null=True, blank=True)
+    full_ends_on = models.DateField(null=True, blank=True)
+    until_further_order = models.BooleanField(default=False)
+    notification_exemption = models.CharField(
+        max_length=20, choices=NotificationExemption.choices, default=NotificationExemption.NONE
+    )
+    # The day the application or order ended (refused, withdrawn, expired, discharged).
+    ended_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-application_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["force", "reference"], name="order_unique_reference"),
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["force", "status"], name="order_force_status_idx"),
+            models.Index(fields=["force", "full_ends_on"], name="order_force_ends_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class OrderStatusChange(models.Model):
+    """Status as history: one row per change, the first from '' (the application)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, choices=OrderStatus.choices)
+    reason = models.TextField(blank=True)
+    effective_on = models.DateField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} -> {self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        return OrderStatus(self.from_status).label if self.from_status else ""
+
+
+class Hearing(models.Model):
+    class Kind(models.TextChoices):
+        INTERIM = "interim", "Interim order hearing"
+        FULL = "full", "Full order hearing"
+        OTHER = "other", "Other hearing"
+
+    class Outcome(models.TextChoices):
+        ADJOURNED = "adjourned", "Adjourned"
+        INTERIM_MADE = "interim_made", "Interim order made"
+        FULL_MADE = "full_made", "Full order made"
+        REFUSED = "refused", "Refused"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="hearings")
+    heard_on = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    court = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=15, choices=Outcome.choices)
+    adjourned_to = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["heard_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.heard_on}"
+
+
+class Term(models.Model):
+    class Kind(models.TextChoices):
+        PROHIBITION = "prohibition", "Prohibition"
+        REQUIREMENT = "requirement", "Requirement"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="terms")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    wording = models.TextField()
+    area = models.CharField(max_length=300, blank=True)
+    # Limited (by the service) to victims of the subject's cases.
+    protected_persons = models.ManyToManyField(
+        "safeguarding.Victim", related_name="protecting_terms", blank=True
+    )
+    # For a requirement: who delivers it, e.g. the intervention provider.
+    responsible_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"
+
+
+class OrderEvent(models.Model):
+    """Variation, renewal, discharge or appeal, each decided by a court on a date."""
+
+    class Kind(models.TextChoices):
+        VARIATION = "variation", "Variation"
+        RENEWAL = "renewal", "Renewal"
+        DISCHARGE = "discharge", "Discharge"
+        APPEAL = "appeal", "Appeal"
+
+    class Applicant(models.TextChoices):
+        POLICE = "police", "The police"
+        SUBJECT = "subject", "The subject"
+
+    class Outcome(models.TextChoices):
+        GRANTED = "granted", "Granted or allowed"
+        REFUSED = "refused", "Refused or dismissed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    applicant = models.CharField(max_length=10, choices=Applicant.choices)
+    court = models.CharField(max_length=200)
+    decided_on = models.DateField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    details = models.TextField(blank=True)
+    new_ends_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["decided_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.decided_on}"
+
+
+class Notification(models.Model):
+    """A notification the subject must give in person: names and home address within 3 days
+    of service (the day of service is day 1), and each later change within 3 days of it."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", "Initial notification after service"
+        CHANGE_OF_NAME = "change_of_name", "Change of name"
+        CHANGE_OF_ADDRESS = "change_of_address", "Change of address"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The day of service, or of the change; it counts as day 1.
+    trigger_on = models.DateField()
+    # Derived by the service from trigger_on (dates.notification_due); stored for queues.
+    due_on = models.DateField()
+    received_on = models.DateField(null=True, blank=True)
+    acknowledged_on = models.DateField(null=True, blank=True)
+    subject_address = models.ForeignKey(
+        "people.SubjectAddress",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["trigger_on", "id"]
+        indexes = [models.Index(fields=["received_on", "due_on"], name="notification_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} due {self.due_on}"
+
+
+class Breach(models.Model):
+    class Detection(models.TextChoices):
+        VICTIM_REPORT = "victim_report", "Reported by the victim"
+        THIRD_PARTY = "third_party", "Reported by someone else"
+        POLICE = "police", "Found by the police"
+        PARTNER = "partner", "Reported by a partner agency"
+        SUBJECT = "subject", "Disclosed by the subject"
+        OTHER = "other", "Other"
+
+    class PoliceAction(models.TextChoices):
+        ARREST = "arrest", "Arrest"
+        CHARGE = "charge", "Charge"
+        CAUTION = "caution", "Caution"
+        NO_FURTHER_ACTION = "nfa", "No further action"
+
+    class CourtOutcome(models.TextChoices):
+        NONE = "", "Not known yet"
+        PENDING = "pending", "Awaiting trial or sentence"
+        CONVICTED = "convicted", "Convicted"
+        ACQUITTED = "acquitted", "Acquitted"
+        DISCONTINUED = "discontinued", "Discontinued"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="breaches")
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="breaches")
+    occurred_on = models.DateField()
+    detection = models.CharField(max_length=20, choices=Detection.choices)
+    police_action = models.CharField(max_length=10, choices=PoliceAction.choices)
+    court_outcome = models.CharField(
+        max_length=15, choices=CourtOutcome.choices, blank=True, default=""
+    )
+    court_outcome_on = models.DateField(null=True, blank=True)
+    details = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["occurred_on"], name="breach_occurred_idx")]
+
+    def __str__(self) -> str:
+        return f"Breach on {self.occurred_on}"

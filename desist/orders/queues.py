@@ -1,0 +1,111 @@
+"""Home-page work queues for the SPO register (police officers). Each provider runs two
+queries (a count and up to five rows), however many rows there are."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from desist.home.queues import QueueResult, QueueRow, provide
+from desist.orders import dates, selectors
+from desist.orders.derived import fmt
+
+LIMIT = 5
+
+
+def _more(queue: str) -> str:
+    return f"{reverse('orders:list')}?queue={queue}"
+
+
+def _label(order: Any) -> str:
+    return f"{order.reference}: {order.subject.full_name}"
+
+
+def _short(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+@provide("police.applications")
+def applications(actor: Any) -> QueueResult:
+    """Applications awaiting a hearing, oldest first."""
+    qs = selectors.applications_awaiting_hearing_for(actor=actor)
+    rows = []
+    for o in qs[:LIMIT]:
+        detail = f"Applied {_short(o.application_date)}"
+        next_hearing = getattr(o, "next_hearing_on", None)
+        if next_hearing:
+            detail += f", next hearing {_short(next_hearing)}"
+        rows.append(
+            QueueRow(
+                label=_label(o),
+                url=reverse("orders:detail", args=[o.pk]),
+                detail=detail,
+                tag="Awaiting hearing",
+            )
+        )
+    return QueueResult(count=qs.count(), rows=rows, more_url=_more("applications"))
+
+
+@provide("police.notifications")
+def notifications(actor: Any) -> QueueResult:
+    """Notifications not yet received: overdue first, each tagged."""
+    today = timezone.localdate()
+    qs = selectors.notifications_due_for(actor=actor)
+    rows = []
+    for n in qs[:LIMIT]:
+        overdue = dates.is_overdue(n.due_on, n.received_on, today)
+        if overdue:
+            late = dates.days_overdue(n.due_on, None, today)
+            tag = f"Overdue by {late} day{'s' if late != 1 else ''}"
+        elif n.due_on == today:
+            tag = "Due today"
+        else:
+            tag = "Due"
+        rows.append(
+            QueueRow(
+                label=_label(n.order),
+                url=reverse("orders:detail", args=[n.order_id]) + "#notifications",
+                detail=f"{n.get_kind_display()}, due by {_short(n.due_on)}",
+                tag=tag,
+            )
+        )
+    return QueueResult(count=qs.count(), rows=rows, more_url=_more("notifications"))
+
+
+@provide("police.expiring")
+def expiring(actor: Any) -> QueueResult:
+    """Fixed-term full orders ending within the renewal review window."""
+    today = timezone.localdate()
+    qs = selectors.orders_expiring_for(actor=actor, today=today)
+    rows = []
+    for o in qs[:LIMIT]:
+        assert o.full_ends_on is not None  # the selector filters on it
+        ended = o.full_ends_on < today
+        rows.append(
+            QueueRow(
+                label=_label(o),
+                url=reverse("orders:detail", args=[o.pk]),
+                detail=f"Ends {fmt(o.full_ends_on)}",
+                tag="End date passed" if ended else "Review for renewal",
+            )
+        )
+    return QueueResult(count=qs.count(), rows=rows, more_url=_more("expiring"))
+
+
+@provide("police.breaches")
+def breaches(actor: Any) -> QueueResult:
+    """Breaches in the last 30 days, newest first."""
+    qs = selectors.breaches_recent_for(actor=actor)
+    rows = [
+        QueueRow(
+            label=_label(b.order),
+            url=reverse("orders:detail", args=[b.order_id]) + "#breaches",
+            detail=f"{_short(b.occurred_on)}: {b.term.get_kind_display().lower()} breached",
+            tag=b.get_police_action_display(),
+        )
+        for b in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows, more_url=_more("breaches"))

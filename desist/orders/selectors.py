@@ -1,0 +1,412 @@
+"""Reads of orders and everything hanging off them, under the access policy (own force only).
+
+Each function runs a fixed number of queries however many rows there are. Victims appear as
+references (V000123) unless the actor may see victim identities, and then only through the
+safeguarding selectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from desist import policy
+from desist.core.models import Organisation, OrganisationKind
+from desist.orders import dates
+from desist.orders.derived import OrderDates, order_dates
+from desist.orders.models import (
+    LIVE_STATUSES,
+    Breach,
+    Hearing,
+    Notification,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    OrderStatusChange,
+    Term,
+)
+from desist.orders.workflow import allowed_targets, transition_for
+from desist.people.models import Subject
+from desist.policy import Perm
+from desist.safeguarding import selectors as victim_selectors
+from desist.safeguarding.models import Victim
+
+# Filters of the register list named after the home-page queues (?queue=...).
+QUEUE_FILTERS = ("applications", "notifications", "expiring", "breaches")
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def victim_reference(victim_id: int) -> str:
+    return f"V{victim_id:06d}"
+
+
+# --- lists and single records -----------------------------------------------------------------
+
+
+def order_list_for(
+    *, actor: Any, status: str = "", queue: str = "", today: dt.date | None = None
+) -> QuerySet[Order]:
+    """The actor's force's orders, newest application first, with the subject.
+    `status` filters by status; `queue` by one of the home-page queues."""
+    qs = policy.scope_orders(actor, Order.objects.all()).select_related("subject")
+    if status:
+        qs = qs.filter(status=status) if status in OrderStatus.values else qs.none()
+    today = today or _today()
+    if queue == "applications":
+        qs = qs.filter(status=OrderStatus.APPLIED)
+    elif queue == "notifications":
+        qs = qs.filter(
+            Exists(_outstanding_notifications().filter(order=OuterRef("pk"))),
+        )
+    elif queue == "expiring":
+        qs = qs.filter(_expiring_q(today, dates.review_window_days()))
+    elif queue == "breaches":
+        since = today - dt.timedelta(days=dates.RECENT_BREACH_DAYS)
+        qs = qs.filter(Exists(Breach.objects.filter(order=OuterRef("pk"), occurred_on__gte=since)))
+    elif queue:
+        qs = qs.none()
+    return qs.order_by("-application_date", "-id")
+
+
+def order_get_for(*, actor: Any, order_id: int) -> Order:
+    """One order; 404 when out of scope, so a record's existence is not revealed."""
+    try:
+        order = (
+            policy.scope_orders(actor, Order.objects.all())
+            .select_related("subject", "case", "force", "applying_force", "created_by")
+            .get(pk=order_id)
+        )
+    except Order.DoesNotExist:
+        raise Http404("No such order") from None
+    policy.require(actor, Perm.ORDER_VIEW, order)
+    return order
+
+
+def orders_for_subject(*, actor: Any, subject: Subject) -> QuerySet[Order]:
+    """A subject's orders the actor may see, newest first (for other apps' pages)."""
+    return order_list_for(actor=actor).filter(subject=subject)
+
+
+def notification_get_for(*, actor: Any, order: Order, notification_id: int) -> Notification:
+    try:
+        notification = Notification.objects.get(pk=notification_id, order=order)
+    except Notification.DoesNotExist:
+        raise Http404("No such notification") from None
+    notification.order = order
+    return notification
+
+
+def breach_get_for(*, actor: Any, order: Order, breach_id: int) -> Breach:
+    try:
+        breach = Breach.objects.select_related("term").get(pk=breach_id, order=order)
+    except Breach.DoesNotExist:
+        raise Http404("No such breach") from None
+    breach.order = order
+    return breach
+
+
+def terms_for_order(*, actor: Any, order: Order) -> list[Term]:
+    policy.require(actor, Perm.ORDER_VIEW, order)
+    return list(Term.objects.filter(order=order).order_by("id"))
+
+
+# --- organisations (not sensitive; here so views stay free of queries) -------------------------
+
+
+def police_force_choices() -> list[tuple[int, str]]:
+    return list(
+        Organisation.objects.filter(kind=OrganisationKind.POLICE_FORCE)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+
+
+def police_force_get(organisation_id: int) -> Organisation:
+    try:
+        return Organisation.objects.get(pk=organisation_id, kind=OrganisationKind.POLICE_FORCE)
+    except Organisation.DoesNotExist:
+        raise Http404("No such police force") from None
+
+
+def organisation_choices() -> list[tuple[int, str]]:
+    return list(Organisation.objects.order_by("name").values_list("pk", "name"))
+
+
+def organisation_get(organisation_id: int) -> Organisation:
+    try:
+        return Organisation.objects.get(pk=organisation_id)
+    except Organisation.DoesNotExist:
+        raise Http404("No such organisation") from None
+
+
+# --- victims: references, or names for those allowed to see them -------------------------------
+
+
+def victim_labels_for(*, actor: Any, victim_ids: set[int]) -> dict[int, str]:
+    """'V000123', or 'Name (V000123)' for actors who may see victim identities. One query at
+    most, through the safeguarding door."""
+    labels = {pk: victim_reference(pk) for pk in victim_ids}
+    if victim_ids and policy.has_perm(actor, Perm.VICTIM_IDENTITY_VIEW):
+        for victim in victim_selectors.victim_list_for(actor=actor).filter(pk__in=victim_ids):
+            labels[victim.pk] = f"{victim.full_name} ({victim.reference})"
+    return labels
+
+
+def protectable_victim_choices_for(*, actor: Any, order: Order) -> list[tuple[int, str]]:
+    """Victims of the subject's cases, as (id, label) choices for a term's protected people."""
+    ids = set(
+        Victim.objects.filter(force_id=order.force_id, cases__subject_id=order.subject_id)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    labels = victim_labels_for(actor=actor, victim_ids=ids)
+    return [(pk, labels[pk]) for pk in sorted(ids)]
+
+
+# --- the order page ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    notification: Notification
+    state: str
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class TermRow:
+    term: Term
+    protected: list[str]
+    wording: str
+    area: str
+
+
+@dataclass(frozen=True)
+class BreachRow:
+    breach: Breach
+    term_wording: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    change: OrderStatusChange
+    label: str
+
+
+@dataclass
+class OrderPage:
+    order: Order
+    dates: OrderDates
+    window_days: int
+    hearings: list[Hearing]
+    terms: list[TermRow]
+    notifications: list[NotificationRow]
+    breaches: list[BreachRow]
+    events: list[OrderEvent]
+    history: list[HistoryRow]
+    targets: set[str] = field(default_factory=set)
+
+    @property
+    def next_hearing(self) -> dt.date | None:
+        upcoming = [h.adjourned_to for h in self.hearings if h.adjourned_to]
+        return max(upcoming) if upcoming else None
+
+    @property
+    def has_outstanding_notification(self) -> bool:
+        return any(r.notification.received_on is None for r in self.notifications)
+
+
+def order_page_for(*, actor: Any, order_id: int) -> OrderPage:
+    """Everything the order page shows, in a fixed number of queries."""
+    order = order_get_for(actor=actor, order_id=order_id)
+    today, window = _today(), dates.review_window_days()
+    identities = policy.has_perm(actor, Perm.VICTIM_IDENTITY_VIEW)
+    # Without identity access the victims' names are loaded only to blank them out of the
+    # wording; with it, one query through the safeguarding door labels them.
+    protected_qs = Victim.objects.all() if not identities else Victim.objects.only("pk")
+    terms = list(
+        Term.objects.filter(order=order)
+        .select_related("responsible_organisation")
+        .prefetch_related(Prefetch("protected_persons", queryset=protected_qs))
+        .order_by("id")
+    )
+    victims = {v.pk: v for t in terms for v in t.protected_persons.all()}
+    labels = victim_labels_for(actor=actor, victim_ids=set(victims))
+
+    def shown(text: str) -> str:
+        return text if identities else redact_victims(text, victims.values())
+
+    wording = {t.pk: shown(t.wording) for t in terms}
+    notifications = [
+        NotificationRow(
+            notification=n,
+            state=dates.notification_state(n.due_on, n.received_on, today),
+            days_overdue=dates.days_overdue(n.due_on, n.received_on, today),
+        )
+        for n in Notification.objects.filter(order=order)
+        .select_related("subject_address")
+        .order_by("trigger_on", "id")
+    ]
+    return OrderPage(
+        order=order,
+        dates=order_dates(order, today=today, window_days=window),
+        window_days=window,
+        hearings=list(Hearing.objects.filter(order=order).order_by("heard_on", "id")),
+        terms=[
+            TermRow(
+                term=t,
+                protected=[labels[v.pk] for v in sorted(t.protected_persons.all(), key=_pk)],
+                wording=wording[t.pk],
+                area=shown(t.area),
+            )
+            for t in terms
+        ],
+        notifications=notifications,
+        breaches=[
+            BreachRow(breach=b, term_wording=wording.get(b.term_id) or shown(b.term.wording))
+            for b in Breach.objects.filter(order=order)
+            .select_related("term")
+            .order_by("-occurred_on", "-id")
+        ],
+        events=list(OrderEvent.objects.filter(order=order).order_by("decided_on", "id")),
+        history=[
+            HistoryRow(change=c, label=_change_label(c))
+            for c in OrderStatusChange.objects.filter(order=order)
+            .select_related("changed_by")
+            .order_by("-changed_at", "-id")
+        ],
+        targets=allowed_targets(getattr(actor, "role_codes", ()), order.status)
+        if policy.can(actor, Perm.ORDER_EDIT, order)
+        else set(),
+    )
+
+
+def redact_victims(text: str, victims: Any) -> str:
+    """Replace the names of `victims` in free text with their references (V000123), for
+    readers who may not see victim identities."""
+    for victim in victims:
+        ref = victim_reference(victim.pk)
+        names = [victim.full_name, victim.last_name, *str(victim.first_names).split()]
+        for name in sorted({n for n in names if len(n.strip()) > 1}, key=len, reverse=True):
+            text = re.sub(rf"\b{re.escape(name)}\b", ref, text, flags=re.IGNORECASE)
+    return text
+
+
+def _change_label(change: OrderStatusChange) -> str:
+    rule = transition_for(change.from_status, change.to_status)
+    return rule.label if rule else change.get_to_status_display()
+
+
+def _pk(obj: Any) -> int:
+    return int(obj.pk)
+
+
+# --- the register: list page and exports ---------------------------------------------------------
+
+
+def _outstanding_notifications() -> QuerySet[Notification]:
+    return Notification.objects.filter(received_on__isnull=True, order__status__in=LIVE_STATUSES)
+
+
+def _expiring_q(today: dt.date, window_days: int) -> Q:
+    """Fixed-term full orders whose end date is within the window (or has passed without the
+    expiry being recorded)."""
+    _, last = dates.review_window_bounds(today, window_days)
+    return Q(status=OrderStatus.FULL, until_further_order=False, full_ends_on__lte=last)
+
+
+def register_for(*, actor: Any, status: str = "", queue: str = "") -> QuerySet[Order]:
+    """The register with the counts the list page and exports show (one query a page)."""
+    today = _today()
+    outstanding = _outstanding_notifications().filter(order=OuterRef("pk"))
+    return order_list_for(actor=actor, status=status, queue=queue, today=today).annotate(
+        term_count=Count("terms", distinct=True),
+        breach_count=Count("breaches", distinct=True),
+        last_breach_on=Max("breaches__occurred_on"),
+        overdue_notifications=Subquery(
+            outstanding.filter(due_on__lt=today)
+            .values("order")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        due_notifications=Subquery(
+            outstanding.filter(due_on__gte=today)
+            .values("order")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+    )
+
+
+def protected_references_for(orders: list[Order]) -> dict[int, list[str]]:
+    """order id -> sorted victim references of the people its terms protect (one query)."""
+    through = Term.protected_persons.through
+    pairs = (
+        through.objects.filter(term__order__in=[o.pk for o in orders])
+        .values_list("term__order_id", "victim_id")
+        .distinct()
+    )
+    found: dict[int, set[int]] = defaultdict(set)
+    for order_id, victim_id in pairs:
+        found[order_id].add(victim_id)
+    return {k: [victim_reference(v) for v in sorted(ids)] for k, ids in found.items()}
+
+
+# --- home-page queues ---------------------------------------------------------------------------
+
+
+def applications_awaiting_hearing_for(*, actor: Any) -> QuerySet[Order]:
+    """Applications not yet decided, oldest first, with the date any hearing was adjourned to."""
+    next_hearing = (
+        Hearing.objects.filter(order=OuterRef("pk"), adjourned_to__isnull=False)
+        .order_by("-adjourned_to")
+        .values("adjourned_to")[:1]
+    )
+    return (
+        order_list_for(actor=actor, queue="applications")
+        .annotate(next_hearing_on=Subquery(next_hearing))
+        .order_by("application_date", "id")
+    )
+
+
+def notifications_due_for(*, actor: Any) -> QuerySet[Notification]:
+    """Notifications not yet received for orders in force: overdue first (earliest due)."""
+    orders = order_list_for(actor=actor).filter(status__in=LIVE_STATUSES)
+    return (
+        Notification.objects.filter(received_on__isnull=True, order__in=orders.values("pk"))
+        .select_related("order", "order__subject")
+        .order_by("due_on", "id")
+    )
+
+
+def orders_expiring_for(
+    *, actor: Any, today: dt.date | None = None, window_days: int | None = None
+) -> QuerySet[Order]:
+    today = today or _today()
+    window = dates.review_window_days() if window_days is None else window_days
+    return (
+        order_list_for(actor=actor, today=today)
+        .filter(_expiring_q(today, window))
+        .order_by("full_ends_on", "id")
+    )
+
+
+def breaches_recent_for(*, actor: Any, today: dt.date | None = None) -> QuerySet[Breach]:
+    today = today or _today()
+    since = today - dt.timedelta(days=dates.RECENT_BREACH_DAYS)
+    orders = order_list_for(actor=actor)
+    return (
+        Breach.objects.filter(order__in=orders.values("pk"), occurred_on__gte=since)
+        .select_related("order", "order__subject", "term")
+        .order_by("-occurred_on", "-id")
+    )

@@ -1,0 +1,57 @@
+"""Display helpers for order pages: status tags, notification tags, widget kinds."""
+
+from __future__ import annotations
+
+from django import forms, template
+
+from desist.orders.dates import NotificationState
+
+register = template.Library()
+
+_STATUS_TAGS = {
+    "applied": "govuk-tag--blue",
+    "interim": "govuk-tag--yellow",
+    "full": "govuk-tag--green",
+    "refused": "govuk-tag--grey",
+    "withdrawn": "govuk-tag--grey",
+    "expired": "govuk-tag--grey",
+    "discharged": "govuk-tag--grey",
+}
+
+_NOTIFICATION_TAGS = {
+    NotificationState.DUE: ("govuk-tag--yellow", "Due"),
+    NotificationState.OVERDUE: ("govuk-tag--red", "Overdue"),
+    NotificationState.ON_TIME: ("govuk-tag--green", "Received on time"),
+    NotificationState.LATE: ("govuk-tag--orange", "Received late"),
+}
+
+
+@register.filter
+def status_tag_class(status: str) -> str:
+    return _STATUS_TAGS.get(str(status), "govuk-tag--grey")
+
+
+@register.filter
+def notification_tag_class(state: str) -> str:
+    return _NOTIFICATION_TAGS.get(NotificationState(state), ("govuk-tag--grey", ""))[0]
+
+
+@register.filter
+def notification_tag_label(state: str) -> str:
+    return _NOTIFICATION_TAGS.get(NotificationState(state), ("", str(state)))[1]
+
+
+@register.filter
+def widget_kind(field: forms.BoundField) -> str:
+    widget = field.field.widget
+    if isinstance(widget, forms.HiddenInput):
+        return "hidden"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.DateInput):
+        return "date"
+    return "input"

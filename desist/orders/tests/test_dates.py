@@ -1,0 +1,161 @@
+"""The SPO date rules: unit tests and properties."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from desist.orders import dates
+
+D = dt.date
+days = st.integers(min_value=0, max_value=3000)
+any_date = st.dates(min_value=D(2000, 1, 1), max_value=D(2100, 12, 31))
+
+
+# --- notification: 3 days, the day of service is day 1 ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("served", "due"),
+    [
+        (D(2026, 3, 2), D(2026, 3, 4)),  # Monday -> Wednesday
+        (D(2026, 2, 27), D(2026, 3, 1)),  # over the end of February
+        (D(2024, 2, 28), D(2024, 3, 1)),  # leap year: 28, 29 Feb, 1 Mar
+        (D(2025, 12, 31), D(2026, 1, 2)),  # over the new year
+    ],
+)
+def test_notification_due(served: dt.date, due: dt.date) -> None:
+    assert dates.notification_due(served) == due
+
+
+@given(any_date)
+def test_notification_window_is_three_days_counting_the_first(served: dt.date) -> None:
+    due = dates.notification_due(served)
+    window = [served + dt.timedelta(days=i) for i in range((due - served).days + 1)]
+    assert len(window) == dates.NOTIFICATION_DAYS == 3
+    assert window[0] == served and window[-1] == due
+
+
+@given(any_date, days, days)
+def test_notification_states_partition(due: dt.date, a: int, b: int) -> None:
+    today = due + dt.timedelta(days=a - 1500)
+    received = None if b % 3 == 0 else due + dt.timedelta(days=b % 7 - 3)
+    state = dates.notification_state(due, received, today)
+    overdue = dates.is_overdue(due, received, today)
+    assert overdue == (state == dates.NotificationState.OVERDUE)
+    if received is None:
+        assert state in {"due", "overdue"}
+        assert overdue == (today > due)
+        assert dates.days_overdue(due, None, today) == max(0, (today - due).days)
+    else:
+        assert state in {"on_time", "late"}
+        assert (state == "late") == (received > due)
+
+
+def test_notification_state_examples() -> None:
+    due = D(2026, 3, 4)
+    assert dates.notification_state(due, None, D(2026, 3, 4)) == "due"
+    assert dates.notification_state(due, None, D(2026, 3, 5)) == "overdue"
+    assert dates.notification_state(due, D(2026, 3, 4), D(2026, 9, 1)) == "on_time"
+    assert dates.notification_state(due, D(2026, 3, 5), D(2026, 9, 1)) == "late"
+    assert dates.days_overdue(due, None, D(2026, 3, 8)) == 4
+
+
+# --- full order: at least 2 years from the day it is made -----------------------------------
+
+
+def test_exactly_two_years_is_allowed_one_day_less_is_not() -> None:
+    made = D(2025, 6, 15)
+    assert dates.minimum_full_end(made) == D(2027, 6, 15)
+    assert dates.full_term_long_enough(made, D(2027, 6, 15))
+    assert not dates.full_term_long_enough(made, D(2027, 6, 14))
+    assert dates.full_term_long_enough(made, D(2030, 1, 1))
+
+
+def test_29_february() -> None:
+    # No 29 February two years on: the period ends on the last day of February.
+    made = D(2024, 2, 29)
+    assert dates.minimum_full_end(made) == D(2026, 2, 28)
+    assert dates.full_term_long_enough(made, D(2026, 2, 28))
+    assert not dates.full_term_long_enough(made, D(2026, 2, 27))
+    # Made the day before in a leap year: 28 February two years on, as usual.
+    assert dates.minimum_full_end(D(2024, 2, 28)) == D(2026, 2, 28)
+    # 29 February four years on exists.
+    assert dates.add_years(made, 4) == D(2028, 2, 29)
+    # Made in a common year, ending in a leap year: no shift.
+    assert dates.minimum_full_end(D(2026, 2, 28)) == D(2028, 2, 28)
+    assert dates.minimum_full_end(D(2026, 3, 1)) == D(2028, 3, 1)
+
+
+@given(any_date)
+def test_minimum_end_is_the_corresponding_date(made: dt.date) -> None:
+    end = dates.minimum_full_end(made)
+    assert end.year == made.year + 2 and end.month == made.month
+    if (made.month, made.day) == (2, 29):
+        assert end.day == 28
+    else:
+        assert end.day == made.day
+    # At least 2 years: never fewer than 730 days, never more than 731.
+    assert 730 <= (end - made).days <= 731
+
+
+@given(any_date, st.integers(min_value=-400, max_value=400))
+def test_full_term_rule_is_a_threshold(made: dt.date, offset: int) -> None:
+    end = dates.minimum_full_end(made) + dt.timedelta(days=offset)
+    assert dates.full_term_long_enough(made, end) == (offset >= 0)
+
+
+# --- interim expiry ---------------------------------------------------------------------------
+
+
+@given(any_date, st.integers(min_value=-30, max_value=400))
+def test_interim_expiry_must_follow_the_day_made(made: dt.date, offset: int) -> None:
+    assert dates.interim_expiry_valid(made, made + dt.timedelta(days=offset)) == (offset > 0)
+
+
+# --- renewal review window --------------------------------------------------------------------
+
+
+def test_review_window_setting(settings: Any) -> None:
+    settings.DESIST_ORDER_REVIEW_WINDOW_DAYS = 90
+    assert dates.review_window_days() == 90
+    del settings.DESIST_ORDER_REVIEW_WINDOW_DAYS
+    assert dates.review_window_days() == dates.DEFAULT_REVIEW_WINDOW_DAYS == 56
+
+
+def test_review_window_examples() -> None:
+    today = D(2026, 3, 1)
+    assert dates.in_review_window(D(2026, 3, 1), today, 56)
+    assert dates.in_review_window(D(2026, 4, 26), today, 56)  # 56 days ahead
+    assert not dates.in_review_window(D(2026, 4, 27), today, 56)
+    assert not dates.in_review_window(D(2026, 2, 28), today, 56)  # already ended
+    assert dates.review_opens(D(2026, 4, 26), 56) == today
+
+
+@given(any_date, any_date, st.integers(min_value=0, max_value=365))
+def test_review_window_matches_its_bounds(ends: dt.date, today: dt.date, window: int) -> None:
+    first, last = dates.review_window_bounds(today, window)
+    assert dates.in_review_window(ends, today, window) == (first <= ends <= last)
+    assert dates.in_review_window(ends, today, window) == (
+        dates.review_opens(ends, window) <= today <= ends
+    )
+
+
+# --- in force -----------------------------------------------------------------------------------
+
+
+def test_in_force_and_ended() -> None:
+    start, end = D(2026, 1, 1), D(2026, 6, 30)
+    assert dates.in_force_between(start, end, start)
+    assert dates.in_force_between(start, end, end)
+    assert not dates.in_force_between(start, end, D(2026, 7, 1))
+    assert not dates.in_force_between(start, end, D(2025, 12, 31))
+    assert dates.in_force_between(start, None, D(2040, 1, 1))
+    assert not dates.in_force_between(None, None, D(2026, 1, 1))
+    assert not dates.has_ended(end, end)
+    assert dates.has_ended(end, D(2026, 7, 1))
+    assert not dates.has_ended(None, D(2040, 1, 1))

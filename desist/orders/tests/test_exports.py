@@ -1,0 +1,133 @@
+"""Exports of the register: content, audited as disclosures, no victim identity, own force only."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from desist.audit.models import AuditEvent, Category
+from desist.orders.exports import HEADER, safe_cell
+from desist.orders.tests.helpers import (
+    VICTIM_NAME,
+    add_term,
+    ago,
+    ahead,
+    applied,
+    breach,
+    full,
+    interim,
+    make_case,
+    make_subject,
+    make_victim,
+)
+
+
+def _csv(client: Any) -> list[dict[str, str]]:
+    response = client.get(reverse("orders:export_csv"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith('attachment; filename="desist-spo-register-')
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def test_csv_content_and_no_victim_identity(
+    client: Any, officer: Any, subject: Any, victim: Any, force: Any
+) -> None:
+    order = interim(officer, subject, made=ago(50), expires=ahead(30), served=ago(49))
+    term = add_term(officer, order, victim, area="Wisteria Crescent, Hove")
+    breach(officer, order, term, ago(3))
+    breach(officer, order, term, ago(2))
+    other = full(officer, make_subject(force), made=ago(30))
+    client.force_login(officer)
+    rows = _csv(client)
+    assert [r["Reference"] for r in rows] == sorted([order.reference, other.reference])
+    row = next(r for r in rows if r["Reference"] == order.reference)
+    assert row["Status"] == "Interim order"
+    assert row["Subject"] == subject.full_name
+    assert row["Interim order made"] == ago(50).isoformat()
+    assert row["Interim order served"] == ago(49).isoformat()
+    assert row["Notifications overdue"] == "1" and row["Notifications due"] == "0"
+    assert row["Terms"] == "1" and row["Breaches"] == "2"
+    assert row["Last breach"] == ago(2).isoformat()
+    assert row["Protected persons"] == f"V{victim.pk:06d}"
+    text = client.get(reverse("orders:export_csv")).content.decode()
+    for secret in (*VICTIM_NAME, "Wisteria", "BN3 7QZ", "Must not contact"):
+        assert secret not in text
+
+
+def test_export_is_an_audited_disclosure(client: Any, officer: Any, subject: Any) -> None:
+    applied(officer, subject)
+    applied(officer, subject)
+    client.force_login(officer)
+    _csv(client)
+    client.get(reverse("orders:export_xlsx"))
+    events = list(AuditEvent.objects.filter(verb="order.export").order_by("id"))
+    assert len(events) == 2
+    for event, fmt in zip(events, ("csv", "xlsx"), strict=True):
+        assert event.category == Category.DISCLOSURE
+        assert event.recipients == [officer.username]
+        assert event.new_values == {"format": fmt, "rows": 2, "force": officer.organisation_id}
+        assert event.justification == "SPO register export"
+
+
+def test_xlsx_content(client: Any, officer: Any, subject: Any, victim: Any) -> None:
+    order = full(officer, subject, made=ago(30))
+    add_term(officer, order, victim)
+    client.force_login(officer)
+    response = client.get(reverse("orders:export_xlsx"))
+    assert response.status_code == 200
+    assert "spreadsheetml" in response["Content-Type"]
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    sheet = book["SPO register"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == HEADER
+    assert rows[1][0] == order.reference and rows[1][1] == "Full order"
+    flat = " ".join(str(c) for row in rows for c in row if c is not None)
+    for secret in VICTIM_NAME:
+        assert secret not in flat
+    assert f"V{victim.pk:06d}" in flat
+
+
+def test_formula_cells_are_neutralised(client: Any, officer: Any, force: Any) -> None:
+    subject = make_subject(force, first_names="=HYPERLINK(1)", last_name="x")
+    applied(officer, subject)
+    client.force_login(officer)
+    rows = _csv(client)
+    assert rows[0]["Subject"].startswith("'=")
+    assert safe_cell("+44") == "'+44" and safe_cell(3) == 3 and safe_cell(None) is None
+
+
+def test_export_query_count_is_fixed(client: Any, officer: Any, force: Any) -> None:
+    client.force_login(officer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("orders:export_csv")).status_code == 200
+        return len(ctx.captured_queries)
+
+    full(officer, make_subject(force), made=ago(30))
+    few = queries()
+    for _ in range(6):
+        order = interim(
+            officer, make_subject(force), made=ago(20), expires=ahead(9), served=ago(19)
+        )
+        add_term(officer, order, make_victim(make_case(order.subject)))
+    assert queries() == few
+
+
+def test_other_force_export_is_empty_and_audited(
+    client: Any, officer: Any, outsider: Any, subject: Any
+) -> None:
+    order = applied(officer, subject)
+    client.force_login(outsider)
+    assert _csv(client) == []
+    response = client.get(reverse("orders:export_xlsx"))
+    assert order.reference.encode() not in response.content
+    event = AuditEvent.objects.filter(verb="order.export").latest("id")
+    assert event.new_values["rows"] == 0 and event.recipients == [outsider.username]

@@ -1,0 +1,227 @@
+"""Reads of subjects, under the access policy (own force only).
+
+Orders live in the `orders` app. This module reaches them only through the reverse relation
+`subject.orders` (and `policy.scope_orders`), and only when that relation exists, so the
+people app works before and without the orders app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+
+from desist import policy
+from desist.cases.models import Case
+from desist.core.text import normalise_name
+from desist.people.models import InterventionDecision, Subject, SubjectAlias
+from desist.people.validators import pnc_variants
+from desist.policy import Perm
+
+# Order statuses that mean a subject is under an SPO and must be considered for the
+# intervention (domain.md: "every person given an SPO is considered").
+LIVE_ORDER_STATUSES: tuple[str, ...] = ("interim", "full")
+
+
+def _order_model() -> Any:
+    """The model behind `subject.orders` (orders.Order), or None before the orders app has it."""
+    for rel in Subject._meta.related_objects:
+        if rel.get_accessor_name() == "orders":
+            return rel.related_model
+    return None
+
+
+def orders_relation_exists() -> bool:
+    return _order_model() is not None
+
+
+# --- lists and single records -----------------------------------------------------------
+
+
+def subject_list_for(*, actor: Any) -> QuerySet[Subject]:
+    """The actor's force's subjects, newest first."""
+    return policy.scope_subjects(actor, Subject.objects.all()).order_by("-created_at", "-id")
+
+
+def subject_table_for(*, actor: Any, not_considered: bool = False) -> QuerySet[Subject]:
+    """What the subjects list shows, newest first, with a case count (one query a page).
+    `not_considered`: only subjects waiting for an intervention decision (the work queue)."""
+    qs = (
+        subjects_not_considered_for(actor=actor)
+        if not_considered
+        else subject_list_for(actor=actor)
+    )
+    return qs.annotate(case_count=Count("cases")).order_by("-created_at", "-id")
+
+
+def subject_get_for(*, actor: Any, subject_id: int) -> Subject:
+    """One subject; 404 when out of scope, so a record's existence is not revealed."""
+    try:
+        subject = subject_list_for(actor=actor).select_related("force").get(pk=subject_id)
+    except Subject.DoesNotExist:
+        raise Http404("No such subject") from None
+    policy.require(actor, Perm.SUBJECT_VIEW, subject)
+    return subject
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    reference: str
+    status: str
+    status_label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SubjectPage:
+    subject: Subject
+    aliases: list[SubjectAlias]
+    addresses: list[Any]
+    cases: list[Case]
+    decisions: list[InterventionDecision]
+    orders: list[OrderRow]
+    orders_available: bool
+    needs_decision: bool
+
+    @property
+    def current_address(self) -> Any:
+        return next((a for a in self.addresses if a.to_date is None), None)
+
+    @property
+    def latest_decision(self) -> InterventionDecision | None:
+        return self.decisions[0] if self.decisions else None
+
+
+def _order_url(order: Any) -> str:
+    try:
+        return reverse("orders:detail", args=[order.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def subject_orders_for(*, actor: Any, subject: Subject) -> list[OrderRow]:
+    """The subject's orders the actor may see; empty until the orders app exists."""
+    model = _order_model()
+    if model is None:
+        return []
+    qs = policy.scope_orders(actor, model._default_manager.filter(subject=subject)).order_by("-pk")
+    rows = []
+    for order in qs:
+        status = str(getattr(order, "status", ""))
+        display = getattr(order, "get_status_display", None)
+        rows.append(
+            OrderRow(
+                reference=str(getattr(order, "reference", order.pk)),
+                status=status,
+                status_label=str(display() if callable(display) else status),
+                url=_order_url(order),
+            )
+        )
+    return rows
+
+
+def subject_page_for(*, actor: Any, subject_id: int) -> SubjectPage:
+    """Everything the subject page shows, in a fixed number of queries."""
+    subject = subject_get_for(actor=actor, subject_id=subject_id)
+    cases = list(
+        policy.scope_cases(actor, Case.objects.filter(subject=subject)).order_by(
+            "-opened_on", "-id"
+        )
+    )
+    decisions = list(
+        InterventionDecision.objects.filter(subject=subject)
+        .select_related("decided_by")
+        .order_by("-decided_on", "-id")
+    )
+    orders = subject_orders_for(actor=actor, subject=subject)
+    live = any(row.status in LIVE_ORDER_STATUSES for row in orders)
+    return SubjectPage(
+        subject=subject,
+        aliases=list(subject.aliases.order_by("name")),
+        addresses=list(subject.addresses.order_by("-from_date", "-id")),
+        cases=cases,
+        decisions=decisions,
+        orders=orders,
+        orders_available=orders_relation_exists(),
+        needs_decision=live and not decisions,
+    )
+
+
+# --- intervention: the work queue ---------------------------------------------------------
+
+
+def subjects_not_considered_for(*, actor: Any) -> QuerySet[Subject]:
+    """Subjects of the actor's force with an interim or full order and no intervention
+    decision recorded. Empty until the orders app provides `subject.orders`."""
+    qs = policy.scope_subjects(actor, Subject.objects.all())
+    if not orders_relation_exists():
+        return qs.none()
+    # Through the reverse relation by name: the field only exists once the orders app does.
+    live = Subject.objects.filter(**{"orders__status__in": LIVE_ORDER_STATUSES}).values("pk")
+    decided = InterventionDecision.objects.filter(subject=OuterRef("pk"))
+    return qs.filter(pk__in=live).filter(~Exists(decided)).order_by("created_at", "id")
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubjectSearch:
+    text: str = ""
+    date_of_birth: dt.date | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text.strip() and self.date_of_birth is None
+
+    def describe(self) -> str:
+        """What was searched for, for the audit trail's justification."""
+        parts = []
+        if self.text.strip():
+            parts.append(f'text "{self.text.strip()}"')
+        if self.date_of_birth:
+            parts.append(f"date of birth {self.date_of_birth.isoformat()}")
+        return "Subject search: " + " and ".join(parts)
+
+
+def _name_matches(words: list[str]) -> Q:
+    """Every word typed appears (as a prefix or anywhere) in the subject's normalised name,
+    or every word appears in one of their aliases."""
+    on_name = Q()
+    alias_qs = SubjectAlias.objects.all()
+    for word in words:
+        on_name &= Q(name_search__contains=word)
+        alias_qs = alias_qs.filter(name_search__contains=word)
+    return on_name | Q(pk__in=alias_qs.values("subject_id"))
+
+
+def subject_search_for(*, actor: Any, search: SubjectSearch) -> QuerySet[Subject]:
+    """Subjects of the actor's force matching the search: by name or alias (case- and
+    accent-insensitive), PNC number, crime reference or order reference; the date of birth,
+    when given, must match exactly as well."""
+    qs = policy.scope_subjects(actor, Subject.objects.all())
+    if search.is_empty:
+        return qs.none()
+    text = search.text.strip()
+    if text:
+        match = Q(pk__in=Case.objects.filter(crime_reference__iexact=text).values("subject_id"))
+        words = normalise_name(text).split()
+        if words:
+            match |= _name_matches(words)
+        variants = pnc_variants(text)
+        if variants:
+            match |= Q(pnc_number__in=variants)
+        if orders_relation_exists():
+            match |= Q(
+                pk__in=Subject.objects.filter(**{"orders__reference__iexact": text}).values("pk")
+            )
+        qs = qs.filter(match)
+    if search.date_of_birth:
+        qs = qs.filter(date_of_birth=search.date_of_birth)
+    return qs.prefetch_related(
+        Prefetch("aliases", queryset=SubjectAlias.objects.order_by("name"))
+    ).order_by("last_name", "first_names", "id")

@@ -1,0 +1,36 @@
+"""The police "Risk reviews due" queue on the home page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from desist.home.queues import QueueResult, QueueRow, provide
+from desist.risk.selectors import review_due_row, risk_reviews_due_for
+
+LIMIT = 5
+
+
+def level_text(code: str | None) -> str:
+    return (code or "").replace("_", " ").capitalize()
+
+
+@provide("police.risk_reviews")
+def risk_reviews(actor: Any) -> QueueResult:
+    today = timezone.localdate()
+    qs = risk_reviews_due_for(actor=actor, on=today)
+    rows = []
+    for r in map(review_due_row, qs[:LIMIT]):
+        due = r.review_date
+        level = f" (latest level: {level_text(r.risk_level)})" if r.risk_level else ""
+        rows.append(
+            QueueRow(
+                label=r.subject.full_name,
+                url=reverse("risk:subject", args=[r.subject.pk]),
+                detail=f"Review due {due.day} {due:%b %Y}{level}",
+                tag="Overdue" if due < today else "Due today",
+            )
+        )
+    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("risk:reviews"))
