@@ -142,4 +142,21 @@ def seed(*, password: str | None = None, volume: bool = True) -> dict[str, int]:
             created["cases"] = vol.cases
             vol = demo_volume.seed_casework(force=orgs["surrey-police"], cases=60, seed=1999)
             created["cases"] += vol.cases
+            from desist.demo.orders_volume import seed_orders
+
+            users = {u.username: u for u in User.objects.filter(username__startswith="police.")}
+            spo = seed_orders(
+                force=orgs["sussex-police"],
+                actor=users["police.sussex"],
+                supervisor=users["police.supervisor"],
+            )
+            created["orders"] = spo.orders
+            spo = seed_orders(
+                force=orgs["surrey-police"],
+                actor=users["police.surrey"],
+                per_state=3,
+                assessed_subjects=20,
+                seed=1999,
+            )
+            created["orders"] += spo.orders
     return created

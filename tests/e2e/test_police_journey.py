@@ -1,0 +1,286 @@
+"""A Sussex Police officer's journey through the browser, from a new subject to a breach of
+an interim Stalking Protection Order.
+
+The officer creates a subject, records a case and a victim, records a risk assessment, records
+an SPO application, makes an interim order, serves it, records the initial notification, adds a
+term and records a breach. Twice on the way a wrong date is refused with the GOV.UK error
+summary and nothing is saved. Every distinct page is checked with axe-core and for console, JS
+and CSP errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+USERNAME = "police.sussex"
+
+
+def _iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def _id_from(url: str, pattern: str) -> int:
+    match = re.search(pattern, url)
+    assert match, (pattern, url)
+    return int(match.group(1))
+
+
+def _submit(page: Any, name: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=name, exact=True).click()
+
+
+def _expect_error_summary(page: Any, message: str) -> None:
+    summary = page.locator(".govuk-error-summary")
+    assert summary.count() == 1, page.url
+    assert summary.locator("h2").inner_text().strip() == "There is a problem"
+    assert message in summary.inner_text(), summary.inner_text()
+    assert "Error" in page.title(), page.title()
+
+
+def _no_error_summary(page: Any) -> None:
+    assert page.locator(".govuk-error-summary").count() == 0, (
+        page.url,
+        page.locator(".govuk-error-summary").inner_text(),
+    )
+
+
+def _open_action(page: Any, label: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("link", name=label, exact=True).click()
+
+
+def test_police_officer_journey(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    from desist.cases.models import Case
+    from desist.orders.models import Breach, Notification, Order, Term
+    from desist.people.models import Subject
+    from desist.risk.models import Assessment
+    from desist.safeguarding.models import Victim
+
+    today = dt.date.today()
+    opened_on = today - dt.timedelta(days=90)
+    applied_on = today - dt.timedelta(days=60)
+    interim_made_on = today - dt.timedelta(days=50)
+    # The end of the fixed period the court set: the interim order is still in force today.
+    interim_expires_on = today + dt.timedelta(days=120)
+    served_on = today - dt.timedelta(days=45)
+    notified_on = today - dt.timedelta(days=44)
+    breached_on = today - dt.timedelta(days=10)
+
+    login(page, USERNAME)
+    _no_error_summary(page)
+    assert "Police" in page.locator("main h1").inner_text()
+    assert_accessible(page)
+
+    # --- a new subject ---------------------------------------------------------------------
+    page.goto("/subjects/new/")
+    assert_accessible(page)
+    page.fill("#id_first_names", "Jordan Alexis")
+    page.fill("#id_last_name", "Pemberton-Vale")
+    page.fill("#id_date_of_birth", "1985-03-14")
+    page.check("input[name=sex][value=male]")
+    page.fill("#id_force_reference", "SX-E2E-0001")
+    _submit(page, "Add subject")
+    _no_error_summary(page)
+    subject_id = _id_from(page.url, r"/subjects/(\d+)/$")
+    subject = Subject.objects.get(pk=subject_id)
+    assert (subject.first_names, subject.last_name) == ("Jordan Alexis", "Pemberton-Vale")
+    assert page.locator("main h1").inner_text().strip().endswith("Pemberton-Vale")
+    assert_accessible(page)
+
+    # --- a case for them -------------------------------------------------------------------
+    _open_action(page, "Record a case")
+    assert_accessible(page)
+    page.fill("#id_crime_reference", "47/E2E/2026")
+    page.check("input[name=relationship][value=ex_intimate]")
+    page.check("input[name=indicators][value=fixated]")
+    page.check("input[name=indicators][value=repeated]")
+    page.fill("#id_summary", "Repeated unwanted contact after the relationship ended.")
+    page.fill("#id_opened_on", _iso(opened_on))
+    _submit(page, "Record case")
+    _no_error_summary(page)
+    case = Case.objects.get(subject_id=subject_id)
+    assert case.crime_reference == "47/E2E/2026"
+    assert page.url.rstrip("/").endswith(f"/cases/{case.pk}"), page.url
+    assert_accessible(page)
+
+    # --- a victim on the case --------------------------------------------------------------
+    _open_action(page, "Add a victim")
+    assert_accessible(page)
+    page.fill("#id_first_names", "Morgan")
+    page.fill("#id_last_name", "Ashdown")
+    page.check("input[name=sex][value=female]")
+    page.fill("#id_postcode", "BN1 1AA")
+    _submit(page, "Add victim")
+    _no_error_summary(page)
+    assert page.url.rstrip("/").endswith(f"/cases/{case.pk}"), page.url
+    victim = Victim.objects.get()
+    assert (victim.first_names, victim.last_name) == ("Morgan", "Ashdown")
+    assert "has been added to the case" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    # --- a risk assessment -----------------------------------------------------------------
+    page.goto(f"/subjects/{subject_id}/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Risk assessment history and trend").click()
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record a risk assessment").click()
+    assert_accessible(page)
+    page.get_by_role("radio", name="Desist stalking risk screening", exact=True).check()
+    _submit(page, "Continue")
+    assert page.locator("main h1").inner_text().strip() == "Desist stalking risk screening"
+    assert_accessible(page)
+    page.fill("#id_assessed_on", _iso(today))
+    page.check("input[name=context][value=referral]")
+    yes = {"duration", "told_to_stop", "turning_up", "watching", "life_changed"}
+    items = page.locator("input[type=radio][name^=item_][value=no]")
+    assert items.count() == 12
+    for i in range(items.count()):
+        name = items.nth(i).get_attribute("name")
+        answer = "yes" if name.removeprefix("item_") in yes else "no"
+        page.check(f"input[name={name}][value={answer}]")
+    page.fill("#id_review_date", _iso(today + dt.timedelta(days=30)))
+    _submit(page, "Continue")
+    _no_error_summary(page)
+    body = page.locator("main").inner_text()
+    assert "Check your answers before recording the assessment" in body
+    assert "Risk level: Medium" in body and "Score 5 out of 12" in body
+    assert not Assessment.objects.exists()
+    assert_accessible(page)
+    _submit(page, "Record assessment")
+    _no_error_summary(page)
+    assessment = Assessment.objects.get()
+    assert assessment.subject_id == subject_id
+    assert assessment.assessed_on == today
+    assert_accessible(page)
+
+    # --- an SPO application ----------------------------------------------------------------
+    page.goto(f"/subjects/{subject_id}/")
+    _open_action(page, "Record an SPO application")
+    assert_accessible(page)
+    page.fill("#id_application_date", _iso(applied_on))
+    page.fill("#id_court", "Brighton Magistrates' Court")
+    page.select_option("#id_case", str(case.pk))
+    page.check("input[name=sex_offender_notification][value=no]")
+    _submit(page, "Record application")
+    _no_error_summary(page)
+    order_id = _id_from(page.url, r"/orders/(\d+)/$")
+    order = Order.objects.get(pk=order_id)
+    assert order.subject_id == subject_id and order.case_id == case.pk
+    assert order.status == "applied"
+    assert order.reference in page.locator("main").inner_text()
+    assert_accessible(page)
+    order_url = page.url
+
+    # --- an interim order ------------------------------------------------------------------
+    _open_action(page, "Record an interim order")
+    assert_accessible(page)
+    page.fill("#id_made_on", _iso(interim_made_on))
+    page.fill("#id_expires_on", _iso(interim_expires_on))
+    _submit(page, "Record interim order")
+    _no_error_summary(page)
+    order.refresh_from_db()
+    assert order.status == "interim"
+    assert order.interim_made_on == interim_made_on
+    assert order.interim_expires_on == interim_expires_on
+    assert page.url == order_url
+
+    # A full order shorter than 2 years is refused and the order stays interim.
+    _open_action(page, "Record a full order")
+    assert_accessible(page)
+    full_made_on = today - dt.timedelta(days=5)
+    page.fill("#id_made_on", _iso(full_made_on))
+    page.fill("#id_ends_on", _iso(full_made_on + dt.timedelta(days=365)))
+    _submit(page, "Record full order")
+    _expect_error_summary(page, "A full order must last at least 2 years")
+    assert_accessible(page)
+    order.refresh_from_db()
+    assert order.status == "interim"
+    assert order.full_made_on is None and order.full_ends_on is None
+    page.goto(order_url)
+
+    # --- service ---------------------------------------------------------------------------
+    _open_action(page, "Record service")
+    assert_accessible(page)
+    # Served before the order was made: refused, nothing saved.
+    page.fill("#id_served_on", _iso(interim_made_on - dt.timedelta(days=3)))
+    _submit(page, "Record service")
+    _expect_error_summary(
+        page, "The date of service must be the same as or after the date the order was made"
+    )
+    assert_accessible(page)
+    order.refresh_from_db()
+    assert order.interim_served_on is None
+    assert not Notification.objects.filter(order=order).exists()
+    page.fill("#id_served_on", _iso(served_on))
+    _submit(page, "Record service")
+    _no_error_summary(page)
+    order.refresh_from_db()
+    assert order.interim_served_on == served_on
+    notification = Notification.objects.get(order=order)
+    assert notification.kind == "initial" and notification.received_on is None
+    assert page.url == order_url
+
+    # --- the initial notification ----------------------------------------------------------
+    with page.expect_navigation():
+        page.get_by_role("link", name="Record that the initial notification after service").click()
+    assert_accessible(page)
+    # Received before the order was served: refused, nothing saved.
+    page.fill("#id_received_on", _iso(served_on - dt.timedelta(days=1)))
+    _submit(page, "Record notification")
+    _expect_error_summary(
+        page, "The date the notification was received must be the same as or after"
+    )
+    assert_accessible(page)
+    notification.refresh_from_db()
+    assert notification.received_on is None
+    page.fill("#id_received_on", _iso(notified_on))
+    _submit(page, "Record notification")
+    _no_error_summary(page)
+    notification.refresh_from_db()
+    assert notification.received_on == notified_on
+    assert page.url == order_url
+
+    # --- a term ----------------------------------------------------------------------------
+    _open_action(page, "Add a term")
+    assert_accessible(page)
+    page.check("input[name=kind][value=prohibition]")
+    page.fill("#id_wording", "Must not contact Morgan Ashdown directly or indirectly.")
+    page.fill("#id_area", "Brighton and Hove")
+    page.check(f"input[name=protected_persons][value='{victim.pk}']")
+    _submit(page, "Add term")
+    _no_error_summary(page)
+    term = Term.objects.get(order=order)
+    assert term.kind == "prohibition"
+    assert "Must not contact Morgan Ashdown" in page.locator("#terms + *").inner_text()
+    assert page.url.split("#")[0] == order_url
+
+    # --- a breach --------------------------------------------------------------------------
+    _open_action(page, "Record a breach")
+    assert_accessible(page)
+    page.check(f"input[name=term][value='{term.pk}']")
+    page.fill("#id_occurred_on", _iso(breached_on))
+    page.select_option("#id_detection", "victim_report")
+    page.check("input[name=police_action][value=arrest]")
+    page.fill("#id_details", "Waited outside the victim's workplace.")
+    _submit(page, "Record breach")
+    _no_error_summary(page)
+    breach = Breach.objects.get(term=term)
+    assert breach.occurred_on == breached_on
+    assert breach.detection == "victim_report" and breach.police_action == "arrest"
+    assert page.url.split("#")[0] == order_url
+    assert "Reported by the victim" in page.locator("main").inner_text()
+    assert_accessible(page)
