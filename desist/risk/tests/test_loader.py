@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import ManagementUtility, call_command
+from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from desist.accounts.roles import RoleCode
@@ -235,20 +235,23 @@ def test_command_reports_every_problem(tmp_path: Path, orgs: Any) -> None:
     assert not Instrument.objects.filter(code="test-frequency").exists()
 
 
-def test_command_exits_non_zero(
-    tmp_path: Path, orgs: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_command_exits_non_zero(tmp_path: Path, orgs: Any) -> None:
+    # call_command, not ManagementUtility: run_from_argv closes the database connection,
+    # which would break the test transaction on PostgreSQL. A CommandError exits with 1.
+
     path = tmp_path / "bad.txt"
     path.write_text("{}")
+    messages = []
     for argv in (
         [str(path), "--organisation", orgs["provider"].code],
         [str(tmp_path / "missing.json"), "--organisation", orgs["provider"].code],
         [str(path), "--organisation", "no-such-org"],
     ):
-        with pytest.raises(SystemExit) as info:
-            ManagementUtility(["desist", "load_instrument", *argv]).execute()
-        assert info.value.code == 1
-    err = capsys.readouterr().err
+        with pytest.raises(CommandError) as info:
+            call_command("load_instrument", *argv)
+        assert info.value.returncode == 1
+        messages.append(str(info.value))
+    err = "\n".join(messages)
     assert "The selected file must be a JSON or YAML file" in err
     assert "Cannot read" in err
     assert "There is no organisation with the code 'no-such-org'" in err
