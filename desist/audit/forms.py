@@ -7,6 +7,9 @@ from desist.audit.models import Category
 
 class AuditFilterForm(forms.Form):
     username = forms.CharField(label="Username", required=False, max_length=150)
+    organisation = forms.TypedChoiceField(
+        label="Organisation", required=False, coerce=int, empty_value=None
+    )
     object_type = forms.ChoiceField(label="Record type", required=False)
     object_id = forms.CharField(label="Record ID", required=False, max_length=64)
     category = forms.ChoiceField(
@@ -25,8 +28,18 @@ class AuditFilterForm(forms.Form):
         error_messages={"invalid": "Enter the end date as a real date"},
     )
 
-    def __init__(self, *args: object, object_types: list[str], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        object_types: list[str],
+        organisations: list[tuple[int, str]] | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if organisations:
+            self.fields["organisation"].choices = [("", "Any organisation"), *organisations]  # type: ignore[attr-defined]
+        else:
+            del self.fields["organisation"]
         self.fields["object_type"].choices = [("", "Any type")] + [(t, t) for t in object_types]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, object]:

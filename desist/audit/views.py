@@ -16,6 +16,7 @@ from desist.audit.forms import AuditFilterForm
 from desist.audit.models import Category
 from desist.audit.selectors import AuditFilters, audit_event_list_for, audit_object_types_for
 from desist.audit.services import audit_record
+from desist.core.models import Organisation
 
 PAGE_SIZE = 50
 EXPORT_COLUMNS = [
@@ -42,13 +43,19 @@ def _require_audit(actor: Any) -> None:
 
 
 def _filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters]:
+    organisations = None
+    if policy.has_perm(request.user, policy.Perm.AUDIT_VIEW_ALL):
+        organisations = list(Organisation.objects.values_list("pk", "name"))
     form = AuditFilterForm(
-        request.GET or None, object_types=audit_object_types_for(actor=request.user)
+        request.GET or None,
+        object_types=audit_object_types_for(actor=request.user),
+        organisations=organisations,
     )
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         return form, AuditFilters(
             username=d["username"],
+            organisation_id=d.get("organisation"),
             object_type=d["object_type"],
             object_id=d["object_id"],
             category=d["category"],

@@ -191,3 +191,24 @@ def test_audit_list_query_count_does_not_grow(client: Any, users: dict[RoleCode,
             actor=users[R.POLICE_OFFICER], category=Category.CONSULTATION, verb=f"test.q{i}"
         )
     assert count() == few
+
+
+def test_overseer_filters_by_organisation(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any
+) -> None:
+    outsider = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
+    theirs = audit_record(actor=outsider, category=Category.CONSULTATION, verb="test.theirs")
+    audit_record(actor=users[R.POLICE_OFFICER], category=Category.CONSULTATION, verb="test.mine")
+    client.force_login(users[R.OVERSEER])
+    page = client.get(reverse("audit:list"), {"organisation": outsider.organisation_id}).context[
+        "page"
+    ]
+    assert {e.pk for e in page} >= {theirs.pk}
+    assert all(e.organisation_id == outsider.organisation_id for e in page)
+
+
+def test_own_org_auditor_has_no_organisation_filter(
+    client: Any, users: dict[RoleCode, Any]
+) -> None:
+    client.force_login(users[R.POLICE_SUPERVISOR])
+    assert 'name="organisation"' not in client.get(reverse("audit:list")).content.decode()
