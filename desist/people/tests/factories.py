@@ -18,7 +18,6 @@ from django.utils import timezone
 from desist.accounts.roles import RoleCode
 from desist.cases import services as case_services
 from desist.cases.models import Case, Relationship
-from desist.people import selectors as people_selectors
 from desist.people import services as people_services
 from desist.people.models import Sex, Subject, pnc_check_letter
 from desist.safeguarding import services as victim_services
@@ -80,11 +79,9 @@ def make_victim(actor: Any, case: Case, **overrides: Any) -> Victim:
 
 
 def make_order(subject: Subject, *, status: str, reference: str = "", actor: Any = None) -> Any:
-    """An orders.Order for `subject`, filling any other required fields generically.
-    Skips the calling test until the orders app provides the model."""
-    model = people_selectors._order_model()
-    if model is None:
-        pytest.skip("orders.Order does not exist yet")
+    """An orders.Order for `subject`, filling any other required fields generically."""
+    from desist.orders.models import Order as model
+
     values: dict[str, Any] = {
         "subject": subject,
         "force": subject.force,
@@ -101,7 +98,7 @@ def make_order(subject: Subject, *, status: str, reference: str = "", actor: Any
             elif label == "core.Organisation":
                 values[f.name] = subject.force
             else:
-                pytest.skip(f"cannot fill orders.Order.{f.name} generically")
+                raise TypeError(f"cannot fill orders.Order.{f.name} generically")
         elif f.choices:
             values[f.name] = f.choices[0][0]
         elif isinstance(f, models.DateTimeField):

@@ -114,8 +114,6 @@ def test_search_by_order_reference(officer: Any, subject: Subject) -> None:
 
 
 def test_not_considered_is_empty_without_orders(officer: Any, subject: Subject) -> None:
-    if selectors.orders_relation_exists():
-        pytest.skip("orders app present; covered by the next test")
     assert list(selectors.subjects_not_considered_for(actor=officer)) == []
 
 
