@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "desist.safeguarding",
     "desist.orders",
     "desist.risk",
+    "desist.programme",
+    "desist.sharing",
+    "desist.evaluation",
     "desist.home",
     "desist.demo",
 ]

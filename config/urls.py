@@ -11,6 +11,10 @@ urlpatterns = [
     path("cases/", include("desist.cases.urls")),
     path("orders/", include("desist.orders.urls")),
     path("risk/", include("desist.risk.urls")),
+    path("programme/", include("desist.programme.urls")),
+    path("safeguarding/", include("desist.safeguarding.urls")),
+    path("sharing/", include("desist.sharing.urls")),
+    path("evaluation/", include("desist.evaluation.urls")),
     path("", include("desist.home.urls")),
 ]
 

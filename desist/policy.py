@@ -44,6 +44,34 @@ class Perm(StrEnum):
     RISK_ASSESS = "risk.assess"
     INSTRUMENT_MANAGE = "instrument.manage"
     INTERVENTION_DECIDE = "intervention.decide"
+    # The intervention programme (issue 4). Provider scope: the actor's own provider.
+    PROGRAMME_SETTINGS = "programme.settings"
+    REFERRAL_PUT_FORWARD = "referral.put_forward"
+    REFERRAL_VIEW = "referral.view"
+    REFERRAL_MANAGE = "referral.manage"
+    REFERRAL_ASSESS = "referral.assess"
+    SESSION_MANAGE = "session.manage"
+    CLINICAL_NOTES = "clinical.notes"
+    SESSION_REVIEW = "session.review"
+    MEASURE_RECORD = "measure.record"
+    END_REPORT_WRITE = "end_report.write"
+    END_REPORT_SUMMARY_VIEW = "end_report.summary_view"
+    ENGAGEMENT_VIEW = "engagement.view"
+    # Victim safeguarding and sharing (issue 5).
+    ADVOCACY_VIEW = "advocacy.view"
+    ADVOCACY_EDIT = "advocacy.edit"
+    ADVOCACY_ALLOCATE = "advocacy.allocate"
+    ALERT_RECEIVE = "alert.receive"
+    DISCLOSURE_VIEW_OWN_ORG = "disclosure.view_own_org"
+    DISCLOSURE_VIEW_ALL = "disclosure.view_all"
+    BREAK_GLASS_REQUEST = "break_glass.request"
+    BREAK_GLASS_REVIEW = "break_glass.review"
+    # Evaluation and oversight (issue 6).
+    OUTCOME_RECORD = "outcome.record"
+    EVALUATION_VIEW = "evaluation.view"
+    EXTRACT_DOWNLOAD = "evaluation.extract"
+    OVERSIGHT_DASHBOARD = "oversight.dashboard"
+    PROGRAMME_DASHBOARD = "programme.dashboard"
 
 
 R = RoleCode
@@ -66,17 +94,71 @@ _POLICE_CASEWORK = frozenset(
     }
 )
 
+_POLICE_PROGRAMME = frozenset(
+    {
+        P.REFERRAL_PUT_FORWARD,
+        P.REFERRAL_VIEW,
+        P.ENGAGEMENT_VIEW,
+        P.END_REPORT_SUMMARY_VIEW,
+        P.ALERT_RECEIVE,
+        P.BREAK_GLASS_REQUEST,
+        P.OUTCOME_RECORD,
+    }
+)
+
+# Provider staff: everything clinical, never a victim (no VICTIM_* or ADVOCACY_* here, ever;
+# a test pins that), and no break-glass: nothing may open a victim record to them.
+_PROVIDER = frozenset(
+    {
+        P.REFERRAL_VIEW,
+        P.REFERRAL_ASSESS,
+        P.SESSION_MANAGE,
+        P.CLINICAL_NOTES,
+        P.MEASURE_RECORD,
+        P.END_REPORT_WRITE,
+        P.ENGAGEMENT_VIEW,
+        P.ALERT_RECEIVE,
+    }
+)
+
+_ADVOCACY = frozenset(
+    {
+        P.ADVOCACY_VIEW,
+        P.ADVOCACY_EDIT,
+        P.VICTIM_IDENTITY_VIEW,
+        P.VICTIM_EDIT,
+        P.ALERT_RECEIVE,
+        P.BREAK_GLASS_REQUEST,
+    }
+)
+
+_AUDITOR = frozenset({P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT, P.DISCLOSURE_VIEW_OWN_ORG})
+
 ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
-    R.POLICE_OFFICER: frozenset({P.HOME_VIEW}) | _POLICE_CASEWORK,
-    R.POLICE_SUPERVISOR: frozenset({P.HOME_VIEW, P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT})
-    | _POLICE_CASEWORK,
-    R.PRACTITIONER: frozenset({P.HOME_VIEW}),
-    R.CLINICAL_SUPERVISOR: frozenset({P.HOME_VIEW, P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT}),
-    R.VICTIM_ADVOCATE: frozenset({P.HOME_VIEW}),
-    R.ADVOCACY_MANAGER: frozenset({P.HOME_VIEW, P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT}),
-    R.OVERSEER: frozenset({P.HOME_VIEW, P.AUDIT_VIEW_ALL, P.AUDIT_EXPORT}),
-    # The design table: programme managers never see the audit log.
-    R.PROGRAMME_MANAGER: frozenset({P.HOME_VIEW}),
+    R.POLICE_OFFICER: frozenset({P.HOME_VIEW}) | _POLICE_CASEWORK | _POLICE_PROGRAMME,
+    R.POLICE_SUPERVISOR: frozenset({P.HOME_VIEW}) | _AUDITOR | _POLICE_CASEWORK | _POLICE_PROGRAMME,
+    R.PRACTITIONER: frozenset({P.HOME_VIEW}) | _PROVIDER,
+    R.CLINICAL_SUPERVISOR: frozenset({P.HOME_VIEW, P.REFERRAL_MANAGE, P.SESSION_REVIEW})
+    | _AUDITOR
+    | _PROVIDER,
+    R.VICTIM_ADVOCATE: frozenset({P.HOME_VIEW}) | _ADVOCACY,
+    R.ADVOCACY_MANAGER: frozenset({P.HOME_VIEW, P.ADVOCACY_ALLOCATE}) | _AUDITOR | _ADVOCACY,
+    R.OVERSEER: frozenset(
+        {
+            P.HOME_VIEW,
+            P.AUDIT_VIEW_ALL,
+            P.AUDIT_EXPORT,
+            P.DISCLOSURE_VIEW_ALL,
+            P.BREAK_GLASS_REVIEW,
+            P.EVALUATION_VIEW,
+            P.EXTRACT_DOWNLOAD,
+            P.OVERSIGHT_DASHBOARD,
+        }
+    ),
+    # The design table: programme managers never see the audit log; aggregates only.
+    R.PROGRAMME_MANAGER: frozenset(
+        {P.HOME_VIEW, P.PROGRAMME_SETTINGS, P.PROGRAMME_DASHBOARD, P.EVALUATION_VIEW}
+    ),
     R.SYSTEM_ADMIN: frozenset(
         {P.HOME_VIEW, P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT, P.ACCOUNTS_MANAGE, P.INSTRUMENT_MANAGE}
     ),
@@ -249,3 +331,20 @@ def scope_orders(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
 
 def scope_assessments(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     return _scope_own_force(actor, qs, P.RISK_VIEW)
+
+
+# === programme (issue 4): object rules and scopes ============================================
+# Owned by the programme app. Provider staff reach subjects only through referrals to their
+# own provider; police reach referrals of their own force (status and engagement, never notes).
+
+
+# === safeguarding: advocacy casework (issue 5) ===============================================
+# Owned by the safeguarding app. Advocates reach victims referred to their own service.
+
+
+# === sharing: alerts, disclosures, break-glass (issue 5) =====================================
+# Owned by the sharing app.
+
+
+# === evaluation and oversight (issue 6) ======================================================
+# Owned by the evaluation app.

@@ -45,6 +45,10 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "risk:reviews": POLICE,
     "risk:instruments": {R.SYSTEM_ADMIN},
     "risk:instrument_load": {R.SYSTEM_ADMIN},
+    # --- programme (issue 4) ---
+    # --- safeguarding: advocacy (issue 5) ---
+    # --- sharing: alerts, disclosures, break-glass (issue 5) ---
+    # --- evaluation and oversight (issue 6) ---
 }
 
 POLICE_CASEWORK = {
@@ -62,16 +66,60 @@ POLICE_CASEWORK = {
     Perm.INTERVENTION_DECIDE,
 }
 
+POLICE_PROGRAMME = {
+    Perm.REFERRAL_PUT_FORWARD,
+    Perm.REFERRAL_VIEW,
+    Perm.ENGAGEMENT_VIEW,
+    Perm.END_REPORT_SUMMARY_VIEW,
+    Perm.ALERT_RECEIVE,
+    Perm.BREAK_GLASS_REQUEST,
+    Perm.OUTCOME_RECORD,
+}
+PROVIDER = {
+    Perm.REFERRAL_VIEW,
+    Perm.REFERRAL_ASSESS,
+    Perm.SESSION_MANAGE,
+    Perm.CLINICAL_NOTES,
+    Perm.MEASURE_RECORD,
+    Perm.END_REPORT_WRITE,
+    Perm.ENGAGEMENT_VIEW,
+    Perm.ALERT_RECEIVE,
+}
+ADVOCACY = {
+    Perm.ADVOCACY_VIEW,
+    Perm.ADVOCACY_EDIT,
+    Perm.VICTIM_IDENTITY_VIEW,
+    Perm.VICTIM_EDIT,
+    Perm.ALERT_RECEIVE,
+    Perm.BREAK_GLASS_REQUEST,
+}
+AUDITOR = {Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT, Perm.DISCLOSURE_VIEW_OWN_ORG}
+
 EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
-    R.POLICE_OFFICER: {Perm.HOME_VIEW} | POLICE_CASEWORK,
-    R.POLICE_SUPERVISOR: {Perm.HOME_VIEW, Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT}
-    | POLICE_CASEWORK,
-    R.PRACTITIONER: {Perm.HOME_VIEW},
-    R.CLINICAL_SUPERVISOR: {Perm.HOME_VIEW, Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT},
-    R.VICTIM_ADVOCATE: {Perm.HOME_VIEW},
-    R.ADVOCACY_MANAGER: {Perm.HOME_VIEW, Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT},
-    R.OVERSEER: {Perm.HOME_VIEW, Perm.AUDIT_VIEW_ALL, Perm.AUDIT_EXPORT},
-    R.PROGRAMME_MANAGER: {Perm.HOME_VIEW},
+    R.POLICE_OFFICER: {Perm.HOME_VIEW} | POLICE_CASEWORK | POLICE_PROGRAMME,
+    R.POLICE_SUPERVISOR: {Perm.HOME_VIEW} | AUDITOR | POLICE_CASEWORK | POLICE_PROGRAMME,
+    R.PRACTITIONER: {Perm.HOME_VIEW} | PROVIDER,
+    R.CLINICAL_SUPERVISOR: {Perm.HOME_VIEW, Perm.REFERRAL_MANAGE, Perm.SESSION_REVIEW}
+    | AUDITOR
+    | PROVIDER,
+    R.VICTIM_ADVOCATE: {Perm.HOME_VIEW} | ADVOCACY,
+    R.ADVOCACY_MANAGER: {Perm.HOME_VIEW, Perm.ADVOCACY_ALLOCATE} | AUDITOR | ADVOCACY,
+    R.OVERSEER: {
+        Perm.HOME_VIEW,
+        Perm.AUDIT_VIEW_ALL,
+        Perm.AUDIT_EXPORT,
+        Perm.DISCLOSURE_VIEW_ALL,
+        Perm.BREAK_GLASS_REVIEW,
+        Perm.EVALUATION_VIEW,
+        Perm.EXTRACT_DOWNLOAD,
+        Perm.OVERSIGHT_DASHBOARD,
+    },
+    R.PROGRAMME_MANAGER: {
+        Perm.HOME_VIEW,
+        Perm.PROGRAMME_SETTINGS,
+        Perm.PROGRAMME_DASHBOARD,
+        Perm.EVALUATION_VIEW,
+    },
     R.SYSTEM_ADMIN: {
         Perm.HOME_VIEW,
         Perm.AUDIT_VIEW_OWN_ORG,
@@ -80,6 +128,26 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.INSTRUMENT_MANAGE,
     },
 }
+
+
+def test_provider_roles_never_hold_victim_permissions() -> None:
+    """The wall: nothing in the provider's roles opens a victim record, not even break-glass."""
+    forbidden = {
+        Perm.VICTIM_IDENTITY_VIEW,
+        Perm.VICTIM_EDIT,
+        Perm.ADVOCACY_VIEW,
+        Perm.ADVOCACY_EDIT,
+        Perm.ADVOCACY_ALLOCATE,
+        Perm.BREAK_GLASS_REQUEST,
+    }
+    for role in (R.PRACTITIONER, R.CLINICAL_SUPERVISOR):
+        assert not policy.ROLE_PERMISSIONS[role] & forbidden, role
+
+
+def test_police_never_hold_clinical_notes() -> None:
+    for role in RoleCode:
+        if role not in (R.PRACTITIONER, R.CLINICAL_SUPERVISOR):
+            assert Perm.CLINICAL_NOTES not in policy.ROLE_PERMISSIONS[role], role
 
 
 def test_role_permission_table_is_pinned() -> None:

@@ -1,0 +1,51 @@
+"""The one door through which other apps report events that may need to reach people.
+
+Callers (orders, programme, safeguarding) call `publish` inside their own transaction, after
+their write and its audit row. The sharing app turns the event into alerts by its rules, picks
+the recipients, records any cross-organisation disclosure, and queues email; nothing here
+may fail the caller's write because a mail server is down.
+
+`detail` must never hold a victim's identity: alerts reach provider staff too. Callers pass
+what happened in their own words (a session concern's text is checked by the redaction guard
+before it gets here).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class EventKind(StrEnum):
+    BREACH_RECORDED = "breach_recorded"
+    RISK_DISCLOSURE = "risk_disclosure"
+    MISSED_SESSIONS = "missed_sessions"  # two consecutive unacceptable absences
+    DISENGAGED = "disengaged"
+    NOTIFICATION_OVERDUE = "notification_overdue"
+    ORDER_EXPIRING = "order_expiring"
+    VICTIM_NEW_CONTACT = "victim_new_contact"
+
+
+class Urgency(StrEnum):
+    ROUTINE = "routine"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+def publish(
+    *,
+    kind: EventKind,
+    actor: Any,
+    subject: Any,
+    source: Any,
+    summary: str,
+    urgency: Urgency | None = None,
+) -> list[Any]:
+    """Report an event about `subject` (a people.Subject). `source` is the record it came from
+    (a Breach, a RiskDisclosure, a Referral, an Order, an advocacy contact...). Returns the
+    alerts created. Implemented by the sharing app's rules (issue 5)."""
+    from desist.sharing import rules
+
+    return rules.dispatch(
+        kind=kind, actor=actor, subject=subject, source=source, summary=summary, urgency=urgency
+    )
