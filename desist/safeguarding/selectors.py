@@ -33,3 +33,33 @@ def victim_get_for(*, actor: Any, victim_id: int) -> Victim:
 def victims_for_case(*, actor: Any, case: Any) -> QuerySet[Victim]:
     """The victims of one case whose identities the actor may see."""
     return victim_list_for(actor=actor).filter(cases=case)
+
+
+# --- for the sharing bridge only (redaction guard, alert routing) ---------------------------
+# These answer questions about victims without an actor: the sharing app calls them to protect
+# victims, never to show anything. Provider-side code must go through desist.sharing instead.
+
+
+def victim_identifiers_for_subject(*, subject: Any) -> list[tuple[str, str]]:
+    """(kind, value) pairs for every victim linked to the subject through a case: the
+    redaction guard's word list. Kinds: name, address, postcode, phone, email."""
+    pairs: list[tuple[str, str]] = []
+    for victim in Victim.objects.filter(cases__subject=subject).distinct():
+        for kind, value in (
+            ("name", victim.first_names),
+            ("name", victim.last_name),
+            ("address", victim.address),
+            ("postcode", victim.postcode),
+            ("phone", victim.phone),
+            ("email", victim.email),
+        ):
+            if value and value.strip():
+                pairs.append((kind, value.strip()))
+    return pairs
+
+
+def advocates_for_subject(*, subject: Any, engagement_news_only: bool = False) -> list[Any]:
+    """Users who support a victim of `subject` (the allocated advocate of each open advocacy
+    case). With `engagement_news_only`, only where the victim asked to hear about the
+    perpetrator's engagement. Interim until the advocacy casework lands (issue 5)."""
+    return []
