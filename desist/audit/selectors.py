@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from desist import policy
 from desist.audit.models import AuditEvent
+from desist.core.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -49,3 +50,11 @@ def audit_event_list_for(
 def audit_object_types_for(*, actor: Any) -> list[str]:
     qs = policy.scope_audit_events(actor, AuditEvent.objects.all())
     return sorted(t for t in qs.values_list("object_type", flat=True).distinct() if t)
+
+
+def audit_organisation_choices_for(*, actor: Any) -> list[tuple[int, str]] | None:
+    """Organisations to filter by: only overseers (who see every organisation's events) get
+    the choice; None hides the filter."""
+    if not policy.has_perm(actor, policy.Perm.AUDIT_VIEW_ALL):
+        return None
+    return list(Organisation.objects.order_by("name").values_list("pk", "name"))

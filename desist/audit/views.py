@@ -14,9 +14,13 @@ from django.utils import timezone
 from desist import policy
 from desist.audit.forms import AuditFilterForm
 from desist.audit.models import Category
-from desist.audit.selectors import AuditFilters, audit_event_list_for, audit_object_types_for
+from desist.audit.selectors import (
+    AuditFilters,
+    audit_event_list_for,
+    audit_object_types_for,
+    audit_organisation_choices_for,
+)
 from desist.audit.services import audit_record
-from desist.core.models import Organisation
 
 PAGE_SIZE = 50
 EXPORT_COLUMNS = [
@@ -43,9 +47,7 @@ def _require_audit(actor: Any) -> None:
 
 
 def _filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters]:
-    organisations = None
-    if policy.has_perm(request.user, policy.Perm.AUDIT_VIEW_ALL):
-        organisations = list(Organisation.objects.values_list("pk", "name"))
+    organisations = audit_organisation_choices_for(actor=request.user)
     form = AuditFilterForm(
         request.GET or None,
         object_types=audit_object_types_for(actor=request.user),

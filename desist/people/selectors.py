@@ -1,9 +1,4 @@
-"""Reads of subjects, under the access policy (own force only).
-
-Orders live in the `orders` app. This module reaches them only through the reverse relation
-`subject.orders` (and `policy.scope_orders`), and only when that relation exists, so the
-people app works before and without the orders app.
-"""
+"""Reads of subjects, under the access policy (own force only)."""
 
 from __future__ import annotations
 
@@ -13,11 +8,12 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from desist import policy
 from desist.cases.models import Case
 from desist.core.text import normalise_name
+from desist.orders.models import Order
 from desist.people.models import InterventionDecision, Subject, SubjectAlias
 from desist.people.validators import pnc_variants
 from desist.policy import Perm
@@ -25,18 +21,6 @@ from desist.policy import Perm
 # Order statuses that mean a subject is under an SPO and must be considered for the
 # intervention (domain.md: "every person given an SPO is considered").
 LIVE_ORDER_STATUSES: tuple[str, ...] = ("interim", "full")
-
-
-def _order_model() -> Any:
-    """The model behind `subject.orders` (orders.Order), or None before the orders app has it."""
-    for rel in Subject._meta.related_objects:
-        if rel.get_accessor_name() == "orders":
-            return rel.related_model
-    return None
-
-
-def orders_relation_exists() -> bool:
-    return _order_model() is not None
 
 
 # --- lists and single records -----------------------------------------------------------
@@ -84,7 +68,6 @@ class SubjectPage:
     cases: list[Case]
     decisions: list[InterventionDecision]
     orders: list[OrderRow]
-    orders_available: bool
     needs_decision: bool
 
     @property
@@ -96,32 +79,18 @@ class SubjectPage:
         return self.decisions[0] if self.decisions else None
 
 
-def _order_url(order: Any) -> str:
-    try:
-        return reverse("orders:detail", args=[order.pk])
-    except NoReverseMatch:
-        return ""
-
-
 def subject_orders_for(*, actor: Any, subject: Subject) -> list[OrderRow]:
-    """The subject's orders the actor may see; empty until the orders app exists."""
-    model = _order_model()
-    if model is None:
-        return []
-    qs = policy.scope_orders(actor, model._default_manager.filter(subject=subject)).order_by("-pk")
-    rows = []
-    for order in qs:
-        status = str(getattr(order, "status", ""))
-        display = getattr(order, "get_status_display", None)
-        rows.append(
-            OrderRow(
-                reference=str(getattr(order, "reference", order.pk)),
-                status=status,
-                status_label=str(display() if callable(display) else status),
-                url=_order_url(order),
-            )
+    """The subject's orders the actor may see."""
+    qs = policy.scope_orders(actor, Order.objects.filter(subject=subject)).order_by("-pk")
+    return [
+        OrderRow(
+            reference=order.reference,
+            status=order.status,
+            status_label=order.get_status_display(),
+            url=reverse("orders:detail", args=[order.pk]),
         )
-    return rows
+        for order in qs
+    ]
 
 
 def subject_page_for(*, actor: Any, subject_id: int) -> SubjectPage:
@@ -146,7 +115,6 @@ def subject_page_for(*, actor: Any, subject_id: int) -> SubjectPage:
         cases=cases,
         decisions=decisions,
         orders=orders,
-        orders_available=orders_relation_exists(),
         needs_decision=live and not decisions,
     )
 
@@ -156,12 +124,9 @@ def subject_page_for(*, actor: Any, subject_id: int) -> SubjectPage:
 
 def subjects_not_considered_for(*, actor: Any) -> QuerySet[Subject]:
     """Subjects of the actor's force with an interim or full order and no intervention
-    decision recorded. Empty until the orders app provides `subject.orders`."""
+    decision recorded."""
     qs = policy.scope_subjects(actor, Subject.objects.all())
-    if not orders_relation_exists():
-        return qs.none()
-    # Through the reverse relation by name: the field only exists once the orders app does.
-    live = Subject.objects.filter(**{"orders__status__in": LIVE_ORDER_STATUSES}).values("pk")
+    live = Order.objects.filter(status__in=LIVE_ORDER_STATUSES).values("subject_id")
     decided = InterventionDecision.objects.filter(subject=OuterRef("pk"))
     return qs.filter(pk__in=live).filter(~Exists(decided)).order_by("created_at", "id")
 
@@ -215,10 +180,7 @@ def subject_search_for(*, actor: Any, search: SubjectSearch) -> QuerySet[Subject
         variants = pnc_variants(text)
         if variants:
             match |= Q(pnc_number__in=variants)
-        if orders_relation_exists():
-            match |= Q(
-                pk__in=Subject.objects.filter(**{"orders__reference__iexact": text}).values("pk")
-            )
+        match |= Q(pk__in=Order.objects.filter(reference__iexact=text).values("subject_id"))
         qs = qs.filter(match)
     if search.date_of_birth:
         qs = qs.filter(date_of_birth=search.date_of_birth)
