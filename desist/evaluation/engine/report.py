@@ -1,0 +1,412 @@
+"""The two entry points: ``evaluate_cohort`` (any cohort file) and ``full_evaluation``.
+
+Both return JSON-ready dicts (plain ``dict``/``list``/``str``/``float``/``int``/``None``); the
+shapes are documented in docs/evaluation.md.
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from desist.evaluation.engine import charts as ch
+from desist.evaluation.engine.cohorts import (
+    comparison_mask,
+    describe,
+    follow_up,
+    prepare_outcomes,
+    prepare_people,
+    treated_mask,
+)
+from desist.evaluation.engine.costs import cost_summary
+from desist.evaluation.engine.errors import EngineInputError
+from desist.evaluation.engine.funnel import funnel
+from desist.evaluation.engine.matching import encode_covariates, propensity_match
+from desist.evaluation.engine.methods import COHORT_LABELS, cohort_methods_text, methods_text
+from desist.evaluation.engine.paired import measures_change, victim_change
+from desist.evaluation.engine.params import EvaluationParams
+from desist.evaluation.engine.rates import difference, mean_difference, per_100, proportion
+from desist.evaluation.engine.sessions import sessions_vs_outcome
+from desist.evaluation.engine.survival import cox, kaplan_meier, logrank, survival_at
+
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, label)``: called as each step finishes."""
+
+
+class _Steps:
+    def __init__(self, total: int, progress: Progress | None):
+        self.total = total
+        self.done = 0
+        self.progress = progress
+
+    def __call__(self, label: str) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(min(self.done, self.total), self.total, label)
+
+
+def small_warning(label: str, n: float, minimum: int) -> str:
+    return (
+        f"The {label} has {n:g} people, fewer than {minimum}: too small to conclude from "
+        "(the Justice Data Lab does not report on fewer)."
+    )
+
+
+# -------------------------------------------------------------------------------- cohort files
+
+
+def evaluate_cohort(
+    df: pd.DataFrame,
+    time_col: str,
+    event_col: str,
+    group_col: str | None = None,
+    covariates: Sequence[str] = (),
+    *,
+    progress: Progress | None = None,
+    min_cohort: int = 60,
+    conf: float = 0.95,
+    charts: bool = False,
+) -> dict[str, Any]:
+    """Kaplan-Meier (per group), log-rank (if groups) and Cox on a clean cohort frame.
+
+    ``df`` must already be valid (see ``cohortfile.read_cohort``): numeric non-negative times,
+    0/1 events, no missing covariates. Categorical covariates are one-hot encoded against their
+    most common level (columns named ``column[level]``). A group column, if given, enters the
+    Cox model too: as it is if it is coded 0/1, otherwise one-hot.
+    """
+    covariates = list(covariates)
+    steps = _Steps(4 if not charts else 5, progress)
+    t = df[time_col].astype(float).to_numpy()
+    e = df[event_col].astype(int).to_numpy()
+    warnings: list[str] = []
+    n = int(len(df))
+    result: dict[str, Any] = {
+        "n": n,
+        "events": int(e.sum()),
+        "time_column": time_col,
+        "event_column": event_col,
+        "group_column": group_col,
+        "covariates": covariates,
+    }
+    groups: dict[str, np.ndarray] = {}
+    if group_col:
+        g = df[group_col].astype(str).to_numpy()
+        for level in sorted(set(g)):
+            groups[level] = g == level
+    else:
+        groups["all"] = np.ones(n, dtype=bool)
+    km: dict[str, list[dict[str, Any]]] = {}
+    summary = []
+    for label, mask in groups.items():
+        k = kaplan_meier(t[mask], e[mask], conf=conf, label=label)
+        km[label] = k["points"]
+        summary.append({"group": label, "n": k["n"], "events": k["events"], "median": k["median"]})
+        if k["n"] < min_cohort:
+            what = f"group '{label}'" if group_col else "cohort"
+            warnings.append(small_warning(what, k["n"], min_cohort))
+    result["groups"] = summary
+    result["kaplan_meier"] = km
+    steps("Kaplan-Meier")
+    result["logrank"] = logrank(t, e, df[group_col]) if group_col else None
+    steps("log-rank")
+
+    design = encode_covariates(df, covariates) if covariates else pd.DataFrame(index=df.index)
+    if group_col and group_col not in covariates:
+        gs = df[group_col]
+        if pd.api.types.is_numeric_dtype(gs) and set(pd.unique(gs)) <= {0, 1}:
+            gd = gs.astype(float).to_frame(group_col)
+        else:
+            gd = encode_covariates(df[[group_col]].astype(str), [group_col])
+        design = pd.concat([design, gd], axis=1)
+    cox_df = pd.concat([pd.DataFrame({"_time": t, "_event": e}, index=df.index), design], axis=1)
+    try:
+        model = cox(cox_df, "_time", "_event", list(design.columns), conf=conf)
+    except Exception as exc:  # lifelines raises a variety of convergence errors
+        model = {"coefficients": [], "log_likelihood": None, "concordance": None, "warnings": []}
+        model["warnings"].append(f"The Cox model could not be fitted: {exc}".splitlines()[0])
+    warnings.extend(model.get("warnings", []))
+    result["cox"] = model
+    steps("Cox regression")
+    result["warnings"] = warnings
+    result["methods"] = cohort_methods_text(
+        time_column=time_col,
+        event_column=event_col,
+        group_column=group_col,
+        covariates=covariates,
+        min_cohort=min_cohort,
+        warnings=warnings,
+    )
+    steps("methods")
+    if charts:
+        curves = {label: {"points": pts} for label, pts in km.items()}
+        result["charts"] = {"survival": ch.survival_chart(curves, time_label=time_col)}
+        steps("charts")
+    return result
+
+
+# ------------------------------------------------------------------------- programme evaluation
+
+
+def full_evaluation(
+    frames: Mapping[str, pd.DataFrame | None],
+    params: EvaluationParams | Mapping[str, Any] | None = None,
+    *,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The whole programme evaluation from the input frames of docs/evaluation.md."""
+    p = EvaluationParams.from_value(params)
+    started_at = _time.perf_counter()
+    if frames.get("people") is None:
+        raise EngineInputError("the people frame is required", column="person_id")
+    steps = _Steps(2 + 5 * len(p.cohorts) + 4, progress)
+    people = prepare_people(frames["people"])  # type: ignore[arg-type]
+    outcomes, unknown = prepare_outcomes(frames.get("outcomes"), people)
+    fu = follow_up(people, outcomes, p)
+    steps("follow-up")
+    warnings: list[str] = []
+    if unknown:
+        warnings.append(
+            f"{unknown} outcome row(s) were for people not in the people frame and were ignored."
+        )
+    missing_cov = [c for c in p.covariates if c not in people.columns]
+    if missing_cov:
+        raise EngineInputError(
+            "the people frame has no covariate column(s) " + ", ".join(missing_cov),
+            column=missing_cov[0],
+        )
+    result: dict[str, Any] = {
+        "params": p.as_dict(),
+        "population": {
+            **describe(people),
+            "full_follow_up": int(fu["full_follow_up"].sum()),
+            "outcome_rows": int(len(outcomes)),
+            "outcome_rows_unknown_person": unknown,
+        },
+    }
+    result["funnel"] = funnel(people)
+    steps("funnel")
+
+    cohorts: dict[str, Any] = {}
+    for cohort in p.cohorts:
+        cohorts[cohort] = _evaluate_programme_cohort(people, fu, p, cohort, steps, warnings)
+    result["cohorts"] = cohorts
+
+    optional: dict[str, Any] = {}
+    sessions = frames.get("sessions")
+    if sessions is not None and len(sessions):
+        st = people["started"].to_numpy(dtype=bool)
+        optional["sessions"] = sessions_vs_outcome(sessions, people[st], fu[st])
+    else:
+        optional["sessions"] = None
+    steps("sessions")
+    ratings = frames.get("victim_ratings")
+    optional["victims"] = victim_change(ratings) if ratings is not None and len(ratings) else None
+    measures = frames.get("measures")
+    optional["measures"] = (
+        measures_change(measures) if measures is not None and len(measures) else None
+    )
+    costs = frames.get("costs")
+    counts = describe(people)
+    optional["costs"] = (
+        cost_summary(
+            costs,
+            put_forward=counts["put_forward"],
+            started=counts["started"],
+            completed=counts["completed"],
+        )
+        if costs is not None and len(costs)
+        else None
+    )
+    result.update(optional)
+    result["not_available"] = [k for k, v in optional.items() if v is None]
+    steps("paired measures and costs")
+
+    if p.charts:
+        charts: dict[str, Any] = {"funnel": ch.funnel_chart(result["funnel"])}
+        for cohort, res in cohorts.items():
+            if res.get("survival"):
+                curves = {
+                    "Programme": res["survival"]["kaplan_meier"]["programme"],
+                    "Comparison": res["survival"]["kaplan_meier"]["comparison"],
+                }
+                charts[f"survival_{cohort}"] = ch.survival_chart(curves)
+            if res.get("matching"):
+                charts[f"balance_{cohort}"] = ch.love_plot(res["matching"]["balance"]["rows"])
+        if result["victims"]:
+            charts["fear_trend"] = ch.fear_trend_chart(result["victims"])
+        result["charts"] = charts
+    steps("charts")
+    result["warnings"] = warnings
+    result["methods"] = methods_text(result["params"], result)
+    result["elapsed_seconds"] = _time.perf_counter() - started_at
+    steps("methods")
+    return result
+
+
+def _evaluate_programme_cohort(
+    people: pd.DataFrame,
+    fu: pd.DataFrame,
+    p: EvaluationParams,
+    cohort: str,
+    steps: _Steps,
+    warnings: list[str],
+) -> dict[str, Any]:
+    label = COHORT_LABELS[cohort]
+    treated = treated_mask(people, cohort)
+    pool = comparison_mask(people, cohort, p.comparison)
+    out: dict[str, Any] = {
+        "label": label,
+        "n_treated": int(treated.sum()),
+        "n_pool": int(pool.sum()),
+        "matching": None,
+        "rates": None,
+        "frequency": None,
+        "survival": None,
+        "warnings": [],
+    }
+
+    def warn(msg: str) -> None:
+        out["warnings"].append(msg)
+        warnings.append(msg)
+
+    if treated.sum() == 0 or pool.sum() == 0:
+        warn(
+            f"No comparison for {label}: {int(treated.sum())} treated, {int(pool.sum())} in the pool."
+        )
+        for _ in range(5):
+            steps(f"{cohort}: skipped")
+        return out
+    sel = treated | pool
+    sub = people[sel].reset_index(drop=True)
+    sub_fu = fu[sel].reset_index(drop=True)
+    t = treated[sel]
+    try:
+        m = propensity_match(
+            sub,
+            t,
+            p.covariates,
+            caliper=p.caliper,
+            replacement=p.replacement,
+            ratio=p.ratio,
+            seed=p.seed,
+        )
+    except EngineInputError as exc:  # e.g. everyone left has a missing covariate
+        warn(f"No matched comparison for {label}: {exc}.")
+        for _ in range(5):
+            steps(f"{cohort}: skipped")
+        return out
+    steps(f"{cohort}: matching")
+    w = m["weights"]
+    in_sample = w > 0
+    out["matching"] = {
+        "n_treated": int(t.sum()),
+        "n_pool": int((~t).sum()),
+        "excluded_missing": m["excluded_missing"],
+        "n_treated_matched": m["n_treated_matched"],
+        "n_treated_unmatched": int(t.sum()) - m["n_treated_matched"],
+        "n_comparators_used": m["n_controls_used"],
+        "caliper_sd": m["caliper_sd"],
+        "caliper_width": m["caliper_width"],
+        "replacement": m["replacement"],
+        "ratio": m["ratio"],
+        "max_distance": float(m["pairs"]["distance"].max()) if len(m["pairs"]) else None,
+        "balance": m["balance"],
+    }
+    if m["n_treated_matched"] < p.min_cohort:
+        warn(small_warning(f"matched {label} cohort", m["n_treated_matched"], p.min_cohort))
+    if m["n_treated_unmatched"] > 0:
+        warn(
+            f"{m['n_treated_unmatched']} of {int(t.sum())} in the {label} cohort had no comparator "
+            "within the caliper and are not in the comparison."
+        )
+    bal = m["balance"]
+    if bal["imbalanced_after"]:
+        warn(
+            f"After matching ({label}), these covariates still differ (|SMD| >= 0.1): "
+            + ", ".join(bal["imbalanced_after"])
+            + "."
+        )
+
+    # Rates and frequency: matched people with full follow-up.
+    full = sub_fu["full_follow_up"].to_numpy(dtype=bool)
+    y = sub_fu["reoffended"].to_numpy(dtype=float)
+    cnt = sub_fu["reoffences"].to_numpy(dtype=float)
+    rt = in_sample & t & full
+    rc = in_sample & ~t & full
+    kt, nt = float(y[rt].sum()), float(rt.sum())
+    kc, nc = float((w[rc] * y[rc]).sum()), float(w[rc].sum())
+    kc, nc = _round_weighted(kc), _round_weighted(nc)
+    out["rates"] = {
+        "programme": proportion(kt, nt),
+        "comparison": proportion(kc, nc),
+        "difference": difference(kt, nt, kc, nc),
+        "comparison_weighted": bool(p.replacement or p.ratio > 1),
+    }
+    if nt < p.min_cohort:
+        warn(small_warning(f"{label} cohort with full follow-up", nt, p.min_cohort))
+    out["frequency"] = {
+        "programme": per_100(float(cnt[rt].sum()), nt),
+        "comparison": per_100(_round_weighted(float((w[rc] * cnt[rc]).sum())), nc),
+        "difference_per_person": mean_difference(cnt[rt], cnt[rc], weights_b=w[rc]),
+    }
+    steps(f"{cohort}: rates")
+
+    # Survival: all matched people with some follow-up.
+    ok = in_sample & sub_fu["survival_eligible"].to_numpy(dtype=bool)
+    tt = sub_fu["time"].to_numpy(dtype=float)
+    ee = sub_fu["event"].to_numpy(dtype=int)
+    weighted = bool(p.replacement or p.ratio > 1)
+    km_t = kaplan_meier(tt[ok & t], ee[ok & t], label="Programme")
+    km_c = kaplan_meier(
+        tt[ok & ~t], ee[ok & ~t], weights=w[ok & ~t] if weighted else None, label="Comparison"
+    )
+    window_days = float((sub_fu["window_end"] - sub["index_date"]).dt.days.max())
+    survival: dict[str, Any] = {
+        "time_unit": "days",
+        "kaplan_meier": {"programme": km_t, "comparison": km_c},
+        "not_reoffended_at_window_end": {
+            "programme": survival_at(km_t, window_days),
+            "comparison": survival_at(km_c, window_days),
+        },
+        "median_days_to_first": {"programme": km_t["median"], "comparison": km_c["median"]},
+    }
+    steps(f"{cohort}: Kaplan-Meier")
+    groups = np.where(t[ok], "programme", "comparison")
+    survival["logrank"] = logrank(tt[ok], ee[ok], groups, weights=w[ok] if weighted else None)
+    steps(f"{cohort}: log-rank")
+    design = m["design"].loc[ok].reset_index(drop=True)
+    cox_df = pd.concat(
+        [
+            pd.DataFrame(
+                {"_time": tt[ok], "_event": ee[ok], "programme": t[ok].astype(float), "_w": w[ok]}
+            ),
+            design,
+        ],
+        axis=1,
+    )
+    try:
+        survival["cox"] = cox(
+            cox_df,
+            "_time",
+            "_event",
+            ["programme", *design.columns],
+            weights_col="_w" if weighted else None,
+        )
+        survival["cox"]["warnings"] = list(survival["cox"]["warnings"])
+    except Exception as exc:  # convergence failures on degenerate data
+        survival["cox"] = None
+        warn(f"The Cox model for {label} could not be fitted: {str(exc).splitlines()[0]}")
+    out["survival"] = survival
+    steps(f"{cohort}: Cox regression")
+    return out
+
+
+def _round_weighted(x: float) -> float:
+    """Weighted counts that are whole numbers up to rounding error become whole numbers."""
+    r = round(x)
+    return float(r) if math.isclose(x, r, abs_tol=1e-9) else x
