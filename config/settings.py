@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "desist.navigation.context",
+                "desist.sharing.context_processors.break_glass",
             ],
         },
     }
@@ -169,6 +170,14 @@ DESIST_DEMO_PASSWORD = env("DESIST_DEMO_PASSWORD") or "demo-password-2026"
 
 # SPO renewal review: orders ending within this many days appear in the police queue.
 DESIST_ORDER_REVIEW_WINDOW_DAYS = env_int("DESIST_ORDER_REVIEW_WINDOW_DAYS", 56)
+
+# Break-glass access to a record outside the user's scope lasts this many minutes.
+DESIST_BREAK_GLASS_MINUTES = env_int("DESIST_BREAK_GLASS_MINUTES", 30)
+
+# Where the service is reached, for links in e-mails (alerts). Set it in production.
+DESIST_BASE_URL = env("DESIST_BASE_URL") or (
+    "" if PRODUCTION else f"http://127.0.0.1:{env('PORT') or '8000'}"
+)
 
 # Field encryption keys (Fernet, comma-separated, newest first). See desist/core/crypto.py.
 DESIST_FIELD_KEYS = env("DESIST_FIELD_KEYS") or ""

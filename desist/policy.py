@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from desist.accounts.roles import RoleCode
 
@@ -306,9 +306,14 @@ for _perm, _label in [
 
 
 def _scope_own_force(actor: Any, qs: QuerySet[Any], perm: Perm) -> QuerySet[Any]:
-    if not has_perm(actor, perm) or actor.organisation.kind != "police_force":
+    if not has_perm(actor, perm):
         return qs.none()
-    return qs.filter(**{_FORCE_PATH[qs.model._meta.label]: actor.organisation_id})
+    # A live break-glass grant admits its one record (see the sharing section below).
+    granted = _break_glass_q(actor, qs)
+    if actor.organisation.kind != "police_force":
+        return qs.none() if granted is None else qs.filter(granted)
+    own = Q(**{_FORCE_PATH[qs.model._meta.label]: actor.organisation_id})
+    return qs.filter(own if granted is None else own | granted)
 
 
 def scope_subjects(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
@@ -320,8 +325,12 @@ def scope_cases(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def scope_victims(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """Victim identity: police of the recording force only (advocates come with issue 5;
-    provider staff never)."""
+    """Victim identity: police of the recording force; advocates of a service holding an
+    advocacy case for the victim (see the safeguarding section below); provider staff never."""
+    if has_perm(actor, P.VICTIM_IDENTITY_VIEW) and actor.organisation.kind == "advocacy":
+        granted = _break_glass_q(actor, qs)
+        advocacy = _scope_victims_advocacy(actor, qs)
+        return advocacy if granted is None else advocacy | qs.filter(granted)
     return _scope_own_force(actor, qs, P.VICTIM_IDENTITY_VIEW)
 
 
@@ -337,13 +346,231 @@ def scope_assessments(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
 # Owned by the programme app. Provider staff reach subjects only through referrals to their
 # own provider; police reach referrals of their own force (status and engagement, never notes).
 
+SENSITIVE_MODELS = SENSITIVE_MODELS | frozenset(
+    {
+        "Referral",
+        "ProgrammeSession",
+        "ClinicalNote",
+        "RiskDisclosure",
+        "Measure",
+        "EndReport",
+        "SupervisionEntry",
+        "CalendarToken",
+    }
+)
+
+
+def _org_kind(actor: Any) -> str:
+    org = getattr(actor, "organisation", None)
+    return str(org.kind) if org is not None else ""
+
+
+def _provider_owns_referral(actor: Any, referral: Any) -> bool:
+    return bool(
+        _org_kind(actor) == "provider" and referral.programme.provider_id == actor.organisation_id
+    )
+
+
+def _police_own_referral(actor: Any, referral: Any) -> bool:
+    return bool(_org_kind(actor) == "police_force" and referral.force_id == actor.organisation_id)
+
+
+@object_rule(P.REFERRAL_VIEW, "programme.Referral")
+@object_rule(P.ENGAGEMENT_VIEW, "programme.Referral")
+def _referral_view(actor: Any, referral: Any) -> bool:
+    return _provider_owns_referral(actor, referral) or _police_own_referral(actor, referral)
+
+
+for _perm in (
+    P.REFERRAL_MANAGE,
+    P.REFERRAL_ASSESS,
+    P.SESSION_MANAGE,
+    P.CLINICAL_NOTES,
+    P.SESSION_REVIEW,
+    P.MEASURE_RECORD,
+    P.END_REPORT_WRITE,
+):
+    object_rule(_perm, "programme.Referral")(_provider_owns_referral)
+
+# Police withdraw their own force's referrals (the workflow table says when).
+object_rule(P.REFERRAL_PUT_FORWARD, "programme.Referral")(_police_own_referral)
+object_rule(P.END_REPORT_SUMMARY_VIEW, "programme.Referral")(_police_own_referral)
+object_rule(P.REFERRAL_PUT_FORWARD, "people.Subject")(_own_force)
+
+
+def _partner_org_ids(actor: Any) -> QuerySet[Any]:
+    from desist.core.models import Organisation, Partnership
+
+    mine = Partnership.objects.filter(organisations=actor.organisation_id).values("pk")
+    return Organisation.objects.filter(partnerships__in=mine).values("pk")
+
+
+@object_rule(P.PROGRAMME_SETTINGS, "programme.Programme")
+def _programme_settings(actor: Any, programme: Any) -> bool:
+    same = type(programme)._default_manager.filter(pk=programme.pk)
+    return bool(scope_programmes_managed(actor, same).exists())
+
+
+def scope_programmes_managed(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Programme managers: programmes their organisation provides or whose provider is a
+    partner of their organisation."""
+    if not has_perm(actor, P.PROGRAMME_SETTINGS):
+        return qs.none()
+    from django.db.models import Q
+
+    return qs.filter(
+        Q(provider_id=actor.organisation_id) | Q(provider_id__in=_partner_org_ids(actor))
+    ).distinct()
+
+
+def scope_referrals(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Provider staff: referrals to their own provider. Police: their own force's subjects."""
+    if not has_perm(actor, P.REFERRAL_VIEW):
+        return qs.none()
+    kind = _org_kind(actor)
+    if kind == "provider":
+        return qs.filter(programme__provider_id=actor.organisation_id)
+    if kind == "police_force":
+        return qs.filter(force_id=actor.organisation_id)
+    return qs.none()
+
+
+def scope_programme_sessions(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Sessions in full (content, engagement): provider staff of the provider only."""
+    if not has_perm(actor, P.SESSION_MANAGE) or _org_kind(actor) != "provider":
+        return qs.none()
+    return qs.filter(referral__programme__provider_id=actor.organisation_id)
+
 
 # === safeguarding: advocacy casework (issue 5) ===============================================
 # Owned by the safeguarding app. Advocates reach victims referred to their own service.
+# A victim is reached by police of the recording force (rules above) and by any advocacy
+# service with an advocacy case for them (open or closed). Advocacy cases and everything under
+# them (contact log, safety plans, ratings) are reached by their own service only.
+
+
+def _advocacy_case_ids_of_org(org_id: int) -> QuerySet[Any]:
+    from django.apps import apps
+
+    model = apps.get_model("safeguarding", "AdvocacyCase")
+    return model.objects.filter(service_id=org_id).values("victim_id")
+
+
+def _scope_victims_advocacy(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return qs.filter(pk__in=_advocacy_case_ids_of_org(actor.organisation_id))
+
+
+def _victim_rule(actor: Any, victim: Any) -> bool:
+    if actor.organisation.kind == "advocacy":
+        return _advocacy_case_ids_of_org(actor.organisation_id).filter(victim_id=victim.pk).exists()
+    return _own_force(actor, victim)
+
+
+for _perm in (P.VICTIM_IDENTITY_VIEW, P.VICTIM_EDIT):
+    object_rule(_perm, "safeguarding.Victim")(_victim_rule)
+
+
+def _own_service(actor: Any, obj: Any) -> bool:
+    case = obj if obj._meta.label == "safeguarding.AdvocacyCase" else obj.case
+    return bool(actor.organisation.kind == "advocacy" and case.service_id == actor.organisation_id)
+
+
+for _perm in (P.ADVOCACY_VIEW, P.ADVOCACY_EDIT, P.ADVOCACY_ALLOCATE):
+    object_rule(_perm, "safeguarding.AdvocacyCase")(_own_service)
+
+
+def scope_advocacy_cases(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if not has_perm(actor, P.ADVOCACY_VIEW) or actor.organisation.kind != "advocacy":
+        return qs.none()
+    return qs.filter(service_id=actor.organisation_id)
+
+
+SENSITIVE_MODELS = SENSITIVE_MODELS | frozenset(
+    {"AdvocacyCase", "AdvocacyCaseEvent", "ContactLogEntry", "SafetyPlanVersion", "VictimRating"}
+)
 
 
 # === sharing: alerts, disclosures, break-glass (issue 5) =====================================
-# Owned by the sharing app.
+# Owned by the sharing app. A live break-glass grant (sharing.BreakGlassGrant, not expired)
+# admits its one record for *viewing*: the scopes above include it and the view rules below
+# are wrapped. Edits stay with the owning force. Provider roles never hold the Perm.
+
+SENSITIVE_MODELS = SENSITIVE_MODELS | frozenset(
+    {"Alert", "OutboundEmail", "Disclosure", "BreakGlassGrant"}
+)
+
+BREAK_GLASS_RECORD_TYPES = frozenset(
+    {"people.Subject", "cases.Case", "orders.Order", "safeguarding.Victim"}
+)
+
+
+def break_glass_record_ids(actor: Any, label: str) -> QuerySet[Any]:
+    """Ids of records of type `label` the actor holds a live break-glass grant for (a lazy
+    subquery: no query runs until it is used in a filter)."""
+    from desist.sharing import clock
+    from desist.sharing.models import BreakGlassGrant
+
+    return BreakGlassGrant.objects.filter(
+        user_id=actor.pk, record_type=label, expires_at__gt=clock.now()
+    ).values("record_id")
+
+
+def _break_glass_q(actor: Any, qs: QuerySet[Any]) -> Q | None:
+    """The filter admitting records of qs's model under the actor's live grants, or None when
+    the actor cannot hold grants for this kind of record (then the scope costs nothing)."""
+    label = qs.model._meta.label
+    if label not in BREAK_GLASS_RECORD_TYPES or not has_perm(actor, P.BREAK_GLASS_REQUEST):
+        return None
+    return Q(pk__in=break_glass_record_ids(actor, label))
+
+
+def break_glass_admits(actor: Any, obj: Any) -> bool:
+    """Does a live grant of the actor's admit this record?"""
+    label = obj._meta.label
+    if label not in BREAK_GLASS_RECORD_TYPES or not has_perm(actor, P.BREAK_GLASS_REQUEST):
+        return False
+    return bool(break_glass_record_ids(actor, label).filter(record_id=obj.pk).exists())
+
+
+def _with_break_glass(rule: ObjectRule) -> ObjectRule:
+    def admits(actor: Any, obj: Any) -> bool:
+        return bool(rule(actor, obj)) or break_glass_admits(actor, obj)
+
+    return admits
+
+
+for _perm, _label in [
+    (P.SUBJECT_VIEW, "people.Subject"),
+    (P.RISK_VIEW, "people.Subject"),
+    (P.CASE_VIEW, "cases.Case"),
+    (P.ORDER_VIEW, "orders.Order"),
+    (P.VICTIM_IDENTITY_VIEW, "safeguarding.Victim"),
+]:
+    object_rule(_perm, _label)(_with_break_glass(_OBJECT_RULES[(_perm, _label)]))
+
+
+def scope_alerts(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """An alert is seen by its recipient only."""
+    if not has_perm(actor, P.ALERT_RECEIVE):
+        return qs.none()
+    return qs.filter(recipient_id=actor.pk)
+
+
+def scope_disclosures(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Overseers: every disclosure. Supervisors and managers: those made by or to their own
+    organisation."""
+    if has_perm(actor, P.DISCLOSURE_VIEW_ALL):
+        return qs
+    if has_perm(actor, P.DISCLOSURE_VIEW_OWN_ORG):
+        own = actor.organisation_id
+        return qs.filter(from_organisation_id=own) | qs.filter(to_organisation_id=own)
+    return qs.none()
+
+
+def scope_break_glass_reviews(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if not has_perm(actor, P.BREAK_GLASS_REVIEW):
+        return qs.none()
+    return qs
 
 
 # === evaluation and oversight (issue 6) ======================================================

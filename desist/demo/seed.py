@@ -159,4 +159,38 @@ def seed(*, password: str | None = None, volume: bool = True) -> dict[str, int]:
                 seed=1999,
             )
             created["orders"] += spo.orders
+            created.update(_seed_issue_4_to_6(orgs=orgs))
+    return created
+
+
+def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
+    """Advocacy casework, the programme and alerts, in that order: the programme's events route
+    alerts to advocates."""
+    from desist.demo.programme_seed import seed_programme
+    from desist.demo.safeguarding_seed import seed_advocacy
+    from desist.demo.sharing_seed import seed_sharing
+
+    users = {u.username: u for u in User.objects.filter(is_demo=True)}
+    created: dict[str, int] = {}
+    created.update(
+        seed_advocacy(
+            advocacy_org=orgs["safe-steps-advocacy"],
+            advocate=users["advocate"],
+            manager=users["advocacy.manager"],
+            force=orgs["sussex-police"],
+            seed=2026,
+        )
+    )
+    created.update(
+        seed_programme(
+            force=orgs["sussex-police"],
+            provider=orgs["harbour-psychology"],
+            practitioner=users["practitioner"],
+            supervisor=users["clinical.supervisor"],
+            police_actor=users["police.sussex"],
+            programme_manager=users["programme.manager"],
+            seed=2026,
+        )
+    )
+    created.update(seed_sharing())
     return created

@@ -46,6 +46,7 @@ from desist.orders.workflow import (
 from desist.people.models import Subject, SubjectAddress
 from desist.policy import Perm
 from desist.safeguarding.models import Victim
+from desist.sharing.events import EventKind, publish
 
 S = OrderStatus
 ALL = NON_FIELD_ERRORS
@@ -1327,6 +1328,19 @@ def order_record_breach(
                 "court_outcome": court_outcome,
                 "court_outcome_on": court_outcome_on,
             },
+        )
+        # Alerts to the victims' advocates and the force's supervisors (sharing rules), in
+        # this transaction: no breach without its alerts, no alert without its breach.
+        publish(
+            kind=EventKind.BREACH_RECORDED,
+            actor=actor,
+            subject=order.subject,
+            source=breach,
+            summary=(
+                f"A breach of SPO {order.reference} ({term.get_kind_display().lower()}) on "
+                f"{fmt(occurred_on)} was recorded. Police action: "
+                f"{breach.get_police_action_display().lower()}."
+            ),
         )
     return breach
 

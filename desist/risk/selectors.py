@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from desist import policy
 from desist.people.models import Subject
-from desist.risk.models import Assessment, Instrument
+from desist.risk.models import Assessment, Instrument, InstrumentKind
 from desist.risk.services import instrument_available_to
 
 P = policy.Perm
@@ -22,15 +22,19 @@ P = policy.Perm
 
 
 def instrument_list_available(*, actor: Any) -> QuerySet[Instrument]:
-    """Active instruments the actor may assess with: built-ins (police forces) and their own
-    organisation's."""
+    """Active instruments the actor may assess risk with: built-ins (police forces) and their
+    own organisation's. Outcome measures belong to the programme, not to risk assessment."""
     org = getattr(actor, "organisation", None)
     if not policy.has_perm(actor, P.RISK_ASSESS) or org is None:
         return Instrument.objects.none()
     visible = Q(owner=org)
     if org.kind == "police_force":
         visible |= Q(owner__isnull=True)
-    return Instrument.objects.filter(visible, is_active=True).order_by("kind", "name", "version")
+    return (
+        Instrument.objects.filter(visible, is_active=True)
+        .exclude(kind=InstrumentKind.OUTCOME_MEASURE)
+        .order_by("kind", "name", "version")
+    )
 
 
 def instrument_available_get(*, actor: Any, instrument_id: int) -> Instrument:

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from desist.people.validators import normalise_email, normalise_phone, normalise_postcode
+from desist.safeguarding.models import Channel, ClosureReason, ContactKind, ShareWith, Vulnerability
 
 SEX_CHOICES = [("female", "Female"), ("male", "Male"), ("other", "Other or not recorded")]
 
@@ -99,3 +100,321 @@ class VictimForm(forms.Form):
         messages={"max_length": "The email address must be 254 characters or fewer"},
         input_type="email",
     )
+
+
+# --- victim record: contact details, preferences and wishes ---------------------------------
+
+
+class VictimContactForm(VictimForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    preferred_name = _text(
+        "Preferred name (optional)",
+        required=False,
+        max_length=120,
+        messages={"max_length": "The preferred name must be 120 characters or fewer"},
+    )
+    alternative_phone = _text(
+        "Other safe telephone number (optional)",
+        required=False,
+        max_length=30,
+        validators=[_check(normalise_phone)],
+        messages={"max_length": "Enter a telephone number, like 01632 960 001"},
+        input_type="tel",
+    )
+
+
+def _area(label: str, *, max_length: int, help_text: str = "", rows: int = 3) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=max_length,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows, "autocomplete": "off"}),
+        error_messages={"max_length": f"This must be {max_length} characters or fewer"},
+    )
+
+
+class VictimPreferencesForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    safe_channels = forms.MultipleChoiceField(
+        label="Safe ways to contact the victim",
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply.",
+        error_messages={"invalid_choice": "Select safe ways to contact the victim from the list"},
+    )
+    safe_times = _area("Safe times to contact (optional)", max_length=500, rows=2)
+    never_contact = _area(
+        "Never contact (optional)",
+        max_length=1000,
+        help_text="For example: never leave a voicemail; never write to the home address.",
+    )
+    safe_word = forms.CharField(
+        label="Safe word (optional)",
+        required=False,
+        max_length=60,
+        help_text="A word the victim can use to say it is not safe to talk.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"max_length": "The safe word must be 60 characters or fewer"},
+    )
+    vulnerabilities = forms.MultipleChoiceField(
+        label="Vulnerabilities",
+        choices=Vulnerability.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply.",
+        error_messages={"invalid_choice": "Select vulnerabilities from the list"},
+    )
+    vulnerability_notes = _area("Notes about vulnerabilities (optional)", max_length=2000)
+    enhanced_rights = forms.BooleanField(
+        label="Entitled to enhanced rights under the Victims' Code (persistently targeted)",
+        required=False,
+    )
+    wants_engagement_news = forms.ChoiceField(
+        label="Does the victim want to be told about the perpetrator's engagement with the intervention?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select whether the victim wants to be told about the perpetrator's engagement",
+            "invalid_choice": "Select whether the victim wants to be told about the perpetrator's engagement",
+        },
+    )
+    share_with = forms.MultipleChoiceField(
+        label="Who the victim agrees information may be shared with",
+        choices=ShareWith.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that the victim has agreed to.",
+        error_messages={
+            "invalid_choice": "Select who information may be shared with from the list"
+        },
+    )
+    wishes_notes = _area("Other wishes (optional)", max_length=2000)
+
+
+class ReferToAdvocacyForm(forms.Form):
+    service = forms.ChoiceField(
+        label="Advocacy service",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the advocacy service to refer to",
+            "invalid_choice": "Select the advocacy service to refer to",
+        },
+    )
+    notes = _area("Reason for referral (optional)", max_length=2000, rows=4)
+
+    def __init__(self, *args: Any, services: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [(str(s.pk), s.name) for s in services]  # type: ignore[attr-defined]
+
+
+# --- advocacy casework ------------------------------------------------------------------------
+
+
+def _date(label: str, what: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": f"Enter {what}", "invalid": f"Enter {what} as a real date"},
+    )
+
+
+class AllocateForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    advocate = forms.ChoiceField(
+        label="Advocate",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select an advocate", "invalid_choice": "Select an advocate"},
+    )
+
+    def __init__(self, *args: Any, advocates: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["advocate"].choices = [(str(u.pk), u.display_name()) for u in advocates]  # type: ignore[attr-defined]
+
+
+class ContactForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Type of contact",
+        choices=ContactKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the type of contact",
+            "invalid_choice": "Select the type of contact",
+        },
+    )
+    occurred_on = _date("Date of contact", "the date of the contact")
+    occurred_time = forms.TimeField(
+        label="Time (optional)",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": "Enter the time as a real time, like 14:30"},
+    )
+    channel = forms.ChoiceField(
+        label="How",
+        choices=[("", "Select how")] + list(Channel.choices),
+        error_messages={
+            "required": "Select how the contact happened",
+            "invalid_choice": "Select how the contact happened",
+        },
+    )
+    perpetrator = forms.ChoiceField(
+        label="Who made contact",
+        required=False,
+        help_text="Only for a report of new contact from the perpetrator.",
+        error_messages={"invalid_choice": "Select who made contact"},
+    )
+    summary = forms.CharField(
+        label="Summary",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off"}),
+        error_messages={
+            "required": "Enter a summary of the contact",
+            "max_length": "The summary must be 5000 characters or fewer",
+        },
+    )
+    actions = _area("Actions agreed (optional)", max_length=5000, rows=3)
+
+    def __init__(self, *args: Any, perpetrators: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["perpetrator"].choices = [("", "Select who")] + [  # type: ignore[attr-defined]
+            (str(s.pk), f"{s.full_name} ({s.force_reference})") for s in perpetrators
+        ]
+
+
+class SafetyPlanForm(forms.Form):
+    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    risks = forms.CharField(
+        label="Risks",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off"}),
+        error_messages={"required": "Enter the risks to the victim"},
+    )
+    measures = forms.CharField(
+        label="Safety measures",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off"}),
+        error_messages={"required": "Enter the safety measures"},
+    )
+    review_on = _date("Review date", "the review date")
+
+
+def _scale(label: str, hint: str, what: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=hint,
+        coerce=int,
+        choices=[(str(n), str(n)) for n in range(11)],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": f"Select the victim's rating of {what}, from 0 to 10",  # noqa: S608
+            "invalid_choice": f"Select the victim's rating of {what}, from 0 to 10",  # noqa: S608
+        },
+    )
+
+
+class RatingForm(forms.Form):
+    rated_on = _date("Date of the rating", "the date of the rating")
+    fear = _scale("Fear", "0 means no fear at all, 10 means extremely afraid.", "fear")
+    safety = _scale(
+        "Sense of safety", "0 means not safe at all, 10 means completely safe.", "sense of safety"
+    )
+    impact = _scale(
+        "Impact on daily life",
+        "0 means no impact, 10 means daily life is completely taken over.",
+        "impact on daily life",
+    )
+
+
+class CloseForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(
+        label="Why is the case being closed?",
+        choices=ClosureReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select why the case is being closed",
+            "invalid_choice": "Select why the case is being closed",
+        },
+    )
+
+
+class ReopenForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+# --- the public self-referral form --------------------------------------------------------------
+
+
+class SelfReferralForm(forms.Form):
+    first_names = forms.CharField(
+        label="First name",
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter your first name",
+            "max_length": "Your first name must be 120 characters or fewer",
+        },
+    )
+    last_name = forms.CharField(
+        label="Last name",
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter your last name",
+            "max_length": "Your last name must be 120 characters or fewer",
+        },
+    )
+    phone = forms.CharField(
+        label="Telephone number (optional)",
+        required=False,
+        max_length=30,
+        validators=[_check(normalise_phone)],
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        error_messages={"max_length": "Enter a telephone number, like 01632 960 001"},
+    )
+    email = forms.CharField(
+        label="Email address (optional)",
+        required=False,
+        max_length=254,
+        validators=[_check(normalise_email)],
+        widget=forms.TextInput(
+            attrs={"autocomplete": "email", "type": "email", "spellcheck": "false"}
+        ),
+        error_messages={"max_length": "Your email address must be 254 characters or fewer"},
+    )
+    safe_channels = forms.MultipleChoiceField(
+        label="How is it safe for us to contact you?",
+        choices=[c for c in Channel.choices if c[0] != "via_police"],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply.",
+        error_messages={"invalid_choice": "Select how it is safe to contact you"},
+    )
+    safe_times = forms.CharField(
+        label="When is it safe to contact you? (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"max_length": "This must be 500 characters or fewer"},
+    )
+    notes = forms.CharField(
+        label="Tell us briefly what is happening (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off"}),
+        error_messages={"max_length": "This must be 5000 characters or fewer"},
+    )
+    # Spam protection: a field people never see (bots fill it) and a signed start time.
+    website = forms.CharField(required=False, label="Leave this field empty")
+    started = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        missing = not data.get("phone") and not data.get("email")
+        if missing and "phone" not in self.errors and "email" not in self.errors:
+            self.add_error(
+                "phone", "Enter a telephone number or an email address so we can contact you"
+            )
+        return data

@@ -1,32 +1,102 @@
 """Victims: the most restricted data in Desist. Identity and contact details are encrypted
 at rest and reached only through safeguarding.selectors under the access policy.
 
+Also the advocacy service's casework: referrals, the contact log, safety plans (every save a
+new version) and the victim's own ratings of fear and safety over time.
+
 Provider-side apps (programme) must never import this module; see docs/architecture.md.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation, VersionedModel
 
+# First contact with a referred victim is due within this many hours of the referral.
+FIRST_CONTACT_HOURS = 48
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", "Telephone call"
+    TEXT = "text", "Text message"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
+    IN_PERSON = "in_person", "In person"
+    VIA_POLICE = "via_police", "Through the police officer in the case"
+
+
+class Vulnerability(models.TextChoices):
+    DISABILITY = "disability", "Disability"
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    LANGUAGE = "language", "Needs an interpreter or language support"
+    CHILDREN = "children", "Children in the household"
+    PREGNANCY = "pregnancy", "Pregnancy"
+    OLDER = "older", "Older person"
+    IMMIGRATION = "immigration", "Insecure immigration status"
+    SUBSTANCE = "substance", "Alcohol or substance use"
+    ISOLATION = "isolation", "Socially isolated"
+
+
+class ShareWith(models.TextChoices):
+    POLICE = "police", "The police officer in the case"
+    MARAC = "marac", "MARAC (multi-agency risk assessment conference)"
+    PROVIDER_RISK = (
+        "provider_risk",
+        "The intervention provider: risk information only, never who I am",
+    )
+    HEALTH = "health", "My GP or health services"
+    HOUSING = "housing", "Housing services"
+
 
 class Victim(VersionedModel):
-    # The police force that recorded the victim (owner under DPA 2018 Part 3).
-    force = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="victims")
+    # The police force that recorded the victim (owner under DPA 2018 Part 3). Empty when the
+    # victim referred themselves to an advocacy service: see docs/adr/0007.
+    force = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="victims", null=True, blank=True
+    )
+    # The advocacy service that holds a self-referred victim's record. Empty when a police
+    # force recorded the victim (the force is then the owner).
+    owner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="owned_victims",
+        null=True,
+        blank=True,
+    )
     first_names = EncryptedTextField()
     last_name = EncryptedTextField()
+    preferred_name = EncryptedTextField(blank=True)
     address = EncryptedTextField(blank=True)
     postcode = EncryptedTextField(blank=True)
     phone = EncryptedTextField(blank=True)
+    alternative_phone = EncryptedTextField(blank=True)
     email = EncryptedTextField(blank=True)
     sex = models.CharField(
         max_length=10,
         choices=[("female", "Female"), ("male", "Male"), ("other", "Other or not recorded")],
         default="other",
     )
+    # Contact preferences. The channels are codes; everything typed is encrypted.
+    safe_channels = models.JSONField(default=list, blank=True)
+    safe_times = EncryptedTextField(blank=True)
+    never_contact = EncryptedTextField(blank=True)
+    safe_word = EncryptedTextField(blank=True)
+    # Vulnerabilities and rights.
+    vulnerabilities = models.JSONField(default=list, blank=True)
+    vulnerability_notes = EncryptedTextField(blank=True)
+    # Victims' Code (2021): enhanced rights for persistently targeted victims.
+    enhanced_rights = models.BooleanField(default=False)
+    # Wishes and consent.
+    wants_engagement_news = models.BooleanField(default=False)
+    share_with = models.JSONField(default=list, blank=True)
+    wishes_notes = EncryptedTextField(blank=True)
+    wishes_recorded_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
@@ -34,6 +104,12 @@ class Victim(VersionedModel):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(force__isnull=False) | Q(owner__isnull=False),
+                name="victim_has_an_owner",
+            )
+        ]
 
     def __str__(self) -> str:
         # Deliberately not the name: str() ends up in logs and error pages.
@@ -46,3 +122,194 @@ class Victim(VersionedModel):
     @property
     def full_name(self) -> str:
         return f"{self.first_names} {self.last_name}".strip()
+
+    @property
+    def owner_id_resolved(self) -> int | None:
+        return self.force_id or self.owner_id
+
+    def safe_channel_labels(self) -> list[str]:
+        return [Channel(c).label for c in self.safe_channels if c in Channel.values]
+
+    def vulnerability_labels(self) -> list[str]:
+        return [Vulnerability(c).label for c in self.vulnerabilities if c in Vulnerability.values]
+
+    def share_with_labels(self) -> list[str]:
+        return [ShareWith(c).label for c in self.share_with if c in ShareWith.values]
+
+
+# --- advocacy casework ------------------------------------------------------------------------
+
+
+class Origin(models.TextChoices):
+    POLICE = "police", "Police referral"
+    SELF = "self", "Self-referral"
+
+
+class AdvocacyStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class ClosureReason(models.TextChoices):
+    SUPPORT_COMPLETE = "support_complete", "Support complete: the victim's needs are met"
+    DECLINED = "declined", "The victim declined support"
+    NO_CONTACT = "no_contact", "Could not make contact"
+    MOVED = "moved", "Moved out of the service's area"
+    REFERRED_ON = "referred_on", "Referred to another service"
+    OTHER = "other", "Other"
+
+
+class AdvocacyCase(VersionedModel):
+    """One referral of a victim to an advocacy service, and the casework that follows."""
+
+    victim = models.ForeignKey(Victim, on_delete=models.PROTECT, related_name="advocacy_cases")
+    service = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="advocacy_cases"
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    referred_at = models.DateTimeField(default=timezone.now)
+    referred_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    referring_org = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Why the referral was made; from a self-referral, the victim's own words. Encrypted.
+    referral_notes = EncryptedTextField(blank=True)
+    advocate = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    allocated_at = models.DateTimeField(null=True, blank=True)
+    first_contact_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=AdvocacyStatus.choices, default=AdvocacyStatus.OPEN
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_reason = models.CharField(max_length=30, choices=ClosureReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["referred_at", "id"]
+        indexes = [models.Index(fields=["service", "status"], name="advocacy_service_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Advocacy case A{self.pk:06d}" if self.pk else "New advocacy case"
+
+    @property
+    def reference(self) -> str:
+        return f"A{self.pk:06d}"
+
+    @property
+    def first_contact_due(self) -> dt.datetime:
+        return self.referred_at + dt.timedelta(hours=FIRST_CONTACT_HOURS)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AdvocacyStatus.OPEN
+
+    def first_contact_overdue(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.is_open and self.first_contact_at is None and self.first_contact_due < now
+
+
+class CaseEventKind(models.TextChoices):
+    REFERRED = "referred", "Referred"
+    ALLOCATED = "allocated", "Allocated to an advocate"
+    FIRST_CONTACT = "first_contact", "First contact made"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+
+
+class AdvocacyCaseEvent(models.Model):
+    """Status as history: each change to an advocacy case is a row."""
+
+    case = models.ForeignKey(AdvocacyCase, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=CaseEventKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, blank=True)
+    reason = models.CharField(max_length=30, blank=True)  # a ClosureReason code, or empty
+    detail = models.CharField(max_length=200, blank=True)  # never personal data
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.case})"
+
+
+class ContactKind(models.TextChoices):
+    CONTACT = "contact", "Contact with the victim"
+    ATTEMPT = "attempt", "Attempted contact (no answer or unsafe to talk)"
+    NEW_PERPETRATOR_CONTACT = (
+        "new_perpetrator_contact",
+        "Victim reports new contact from the perpetrator",
+    )
+
+
+class ContactLogEntry(models.Model):
+    case = models.ForeignKey(AdvocacyCase, on_delete=models.PROTECT, related_name="contacts")
+    kind = models.CharField(max_length=30, choices=ContactKind.choices)
+    occurred_at = models.DateTimeField()
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    summary = EncryptedTextField()
+    actions = EncryptedTextField(blank=True)
+    # For a report of new contact from the perpetrator: which subject (a people.Subject).
+    perpetrator = models.ForeignKey(
+        "people.Subject", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Contact log entry {self.pk}"
+
+
+class SafetyPlanVersion(models.Model):
+    """A safety plan is never edited in place: every save is a new version."""
+
+    case = models.ForeignKey(AdvocacyCase, on_delete=models.PROTECT, related_name="safety_plans")
+    number = models.PositiveIntegerField()
+    risks = EncryptedTextField()
+    measures = EncryptedTextField()
+    review_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="safety_plan_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"Safety plan version {self.number}"
+
+
+class VictimRating(models.Model):
+    """The victim's own ratings, each 0 to 10: fear, sense of safety, impact on daily life."""
+
+    case = models.ForeignKey(AdvocacyCase, on_delete=models.PROTECT, related_name="ratings")
+    rated_on = models.DateField()
+    fear = models.PositiveSmallIntegerField()
+    safety = models.PositiveSmallIntegerField()
+    impact = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["rated_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fear__lte=10) & Q(safety__lte=10) & Q(impact__lte=10),
+                name="victim_rating_0_to_10",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Victim rating {self.pk}"

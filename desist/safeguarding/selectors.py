@@ -1,19 +1,32 @@
-"""Reads of victims: the one door to their identities.
+"""Reads of victims and advocacy casework: the one door to victims' identities.
 
-Police of the recording force see identities (policy.scope_victims); advocates come with the
-advocacy issue; provider staff never. Provider-side apps must not import this module.
+Police of the recording force see identities; advocates see the victims their own service holds
+an advocacy case for (policy.scope_victims); provider staff never. Provider-side apps must not
+import this module.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from desist import policy
 from desist.policy import Perm
-from desist.safeguarding.models import Victim
+from desist.safeguarding.models import (
+    FIRST_CONTACT_HOURS,
+    AdvocacyCase,
+    AdvocacyCaseEvent,
+    AdvocacyStatus,
+    ContactLogEntry,
+    SafetyPlanVersion,
+    Victim,
+    VictimRating,
+)
 
 
 def victim_list_for(*, actor: Any) -> QuerySet[Victim]:
@@ -35,6 +48,217 @@ def victims_for_case(*, actor: Any, case: Any) -> QuerySet[Victim]:
     return victim_list_for(actor=actor).filter(cases=case)
 
 
+@dataclass(frozen=True)
+class AdvocacySummary:
+    """What police of the recording force see of a victim's advocacy (design: "read summary"):
+    that it exists, its state, when the victim was last contacted and when the safety plan is
+    next reviewed; never the contact log's content, the plan's content or the ratings."""
+
+    reference: str
+    service: str
+    status: str
+    referred_at: dt.datetime
+    allocated: bool
+    last_contact_at: dt.datetime | None
+    plan_review_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class VictimPage:
+    victim: Victim
+    cases: list[Any]  # police cases (crime references) the actor may see
+    advocacy_cases: list[AdvocacyCase]  # the actor's own service's cases (advocates)
+    advocacy_summary: list[AdvocacySummary]  # all services, summary only (police)
+    referral_services: list[Any]  # advocacy services the actor may refer to (police)
+
+
+def victim_page_for(*, actor: Any, victim_id: int) -> VictimPage:
+    victim = victim_get_for(actor=actor, victim_id=victim_id)
+    own = list(advocacy_case_list_for(actor=actor).filter(victim=victim).select_related("advocate"))
+    summary: list[AdvocacySummary] = []
+    services: list[Any] = []
+    cases: list[Any] = []
+    if policy.can(actor, Perm.CASE_VIEW, None):
+        cases = list(policy.scope_cases(actor, victim.cases.all()).select_related("subject"))
+    if actor.organisation.kind == "police_force":
+        summary = [
+            AdvocacySummary(
+                reference=c.reference,
+                service=c.service.name,
+                status=c.get_status_display(),
+                referred_at=c.referred_at,
+                allocated=c.advocate_id is not None,
+                last_contact_at=c.last_contact_at,
+                plan_review_on=c.review_on,
+            )
+            for c in AdvocacyCase.objects.filter(victim=victim)
+            .select_related("service")
+            .annotate(
+                review_on=_latest_review_on(),
+                last_contact_at=Subquery(
+                    ContactLogEntry.objects.filter(case=OuterRef("pk"))
+                    .order_by("-occurred_at")
+                    .values("occurred_at")[:1]
+                ),
+            )
+        ]
+        if policy.can(actor, Perm.VICTIM_EDIT, victim):
+            services = referral_services_for(actor=actor)
+    return VictimPage(
+        victim=victim,
+        cases=cases,
+        advocacy_cases=own,
+        advocacy_summary=summary,
+        referral_services=services,
+    )
+
+
+def referral_services_for(*, actor: Any) -> list[Any]:
+    """Advocacy services in a partnership with the actor's organisation."""
+    from desist.core.models import Organisation
+
+    return list(
+        Organisation.objects.filter(
+            kind="advocacy", partnerships__organisations=actor.organisation_id
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+# --- advocacy casework ----------------------------------------------------------------------
+
+
+def advocacy_case_list_for(*, actor: Any) -> QuerySet[AdvocacyCase]:
+    return policy.scope_advocacy_cases(actor, AdvocacyCase.objects.all())
+
+
+def advocacy_case_get_for(
+    *, actor: Any, case_id: int, perm: Perm = Perm.ADVOCACY_VIEW
+) -> AdvocacyCase:
+    """One advocacy case; 404 when out of scope."""
+    try:
+        case = (
+            advocacy_case_list_for(actor=actor)
+            .select_related("victim", "advocate", "service", "referring_org")
+            .get(pk=case_id)
+        )
+    except AdvocacyCase.DoesNotExist:
+        raise Http404("No such advocacy case") from None
+    policy.require(actor, perm, case)
+    return case
+
+
+def _latest_review_on() -> Subquery:
+    return Subquery(
+        SafetyPlanVersion.objects.filter(case=OuterRef("pk"))
+        .order_by("-number")
+        .values("review_on")[:1]
+    )
+
+
+CASELOAD_VIEWS = {
+    "mine": "My open cases",
+    "new": "New referrals: no first contact yet",
+    "overdue": "First contact overdue",
+    "reviews": "Safety plan reviews due",
+    "unallocated": "Waiting for an advocate",
+    "open": "All open cases",
+    "closed": "Closed cases",
+}
+
+
+def caseload_for(
+    *, actor: Any, view: str = "mine", now: dt.datetime | None = None
+) -> QuerySet[AdvocacyCase]:
+    """An advocacy service's cases, filtered for one of CASELOAD_VIEWS. Fixed query count: the
+    victim and advocate are joined, the latest safety plan review date annotated."""
+    now = now or timezone.now()
+    qs = (
+        advocacy_case_list_for(actor=actor)
+        .select_related("victim", "advocate")
+        .annotate(review_on=_latest_review_on())
+    )
+    open_qs = qs.filter(status=AdvocacyStatus.OPEN)
+    mine = Q(advocate=actor)
+    no_contact = Q(first_contact_at__isnull=True)
+    if view == "new":
+        qs = open_qs.filter(no_contact).filter(mine | Q(advocate__isnull=True))
+    elif view == "overdue":
+        cutoff = now - dt.timedelta(hours=FIRST_CONTACT_HOURS)
+        qs = open_qs.filter(no_contact, referred_at__lt=cutoff)
+        if not policy.has_perm(actor, Perm.ADVOCACY_ALLOCATE):
+            qs = qs.filter(mine | Q(advocate__isnull=True))
+    elif view == "reviews":
+        qs = open_qs.filter(mine, review_on__lte=timezone.localdate(now))
+    elif view == "unallocated":
+        qs = open_qs.filter(advocate__isnull=True)
+    elif view == "open":
+        qs = open_qs
+    elif view == "closed":
+        qs = qs.filter(status=AdvocacyStatus.CLOSED)
+    else:
+        qs = open_qs.filter(mine)
+    return qs.order_by("referred_at", "id")
+
+
+def advocates_of_service(*, actor: Any) -> list[Any]:
+    """Active advocates of the actor's own service (the allocation choices)."""
+    from desist.accounts.models import User
+    from desist.accounts.roles import RoleCode
+
+    users = User.objects.filter(organisation_id=actor.organisation_id, is_active=True).order_by(
+        "last_name", "first_name", "username"
+    )
+    return [u for u in users if RoleCode.VICTIM_ADVOCATE.value in u.role_codes]
+
+
+@dataclass(frozen=True)
+class CasePage:
+    case: AdvocacyCase
+    events: list[AdvocacyCaseEvent]
+    contacts: list[ContactLogEntry]
+    plan: SafetyPlanVersion | None
+    plan_versions: int
+    ratings: list[VictimRating]
+    perpetrators: list[Any]
+
+
+def advocacy_case_page_for(*, actor: Any, case_id: int) -> CasePage:
+    case = advocacy_case_get_for(actor=actor, case_id=case_id)
+    plans = list(SafetyPlanVersion.objects.filter(case=case).select_related("created_by"))
+    return CasePage(
+        case=case,
+        events=list(AdvocacyCaseEvent.objects.filter(case=case).select_related("by")),
+        contacts=list(
+            ContactLogEntry.objects.filter(case=case).select_related("created_by", "perpetrator")
+        ),
+        plan=plans[0] if plans else None,
+        plan_versions=len(plans),
+        ratings=list(VictimRating.objects.filter(case=case)),
+        perpetrators=perpetrators_of_victim(victim=case.victim),
+    )
+
+
+def safety_plan_history_for(
+    *, actor: Any, case_id: int
+) -> tuple[AdvocacyCase, list[SafetyPlanVersion]]:
+    case = advocacy_case_get_for(actor=actor, case_id=case_id)
+    return case, list(SafetyPlanVersion.objects.filter(case=case).select_related("created_by"))
+
+
+def latest_safety_plan(*, case: AdvocacyCase) -> SafetyPlanVersion | None:
+    return SafetyPlanVersion.objects.filter(case=case).first()
+
+
+def perpetrators_of_victim(*, victim: Victim) -> list[Any]:
+    """The subjects linked to a victim through police cases (design table: advocates read
+    their victims' perpetrators)."""
+    from desist.people.models import Subject
+
+    return list(Subject.objects.filter(cases__victims=victim).distinct().order_by("id"))
+
+
 # --- for the sharing bridge only (redaction guard, alert routing) ---------------------------
 # These answer questions about victims without an actor: the sharing app calls them to protect
 # victims, never to show anything. Provider-side code must go through desist.sharing instead.
@@ -48,9 +272,11 @@ def victim_identifiers_for_subject(*, subject: Any) -> list[tuple[str, str]]:
         for kind, value in (
             ("name", victim.first_names),
             ("name", victim.last_name),
+            ("name", victim.preferred_name),
             ("address", victim.address),
             ("postcode", victim.postcode),
             ("phone", victim.phone),
+            ("phone", victim.alternative_phone),
             ("email", victim.email),
         ):
             if value and value.strip():
@@ -59,7 +285,19 @@ def victim_identifiers_for_subject(*, subject: Any) -> list[tuple[str, str]]:
 
 
 def advocates_for_subject(*, subject: Any, engagement_news_only: bool = False) -> list[Any]:
-    """Users who support a victim of `subject` (the allocated advocate of each open advocacy
-    case). With `engagement_news_only`, only where the victim asked to hear about the
-    perpetrator's engagement. Interim until the advocacy casework lands (issue 5)."""
-    return []
+    """Users who support a victim of `subject`: the allocated advocate of each open advocacy
+    case of a victim linked to the subject through a police case. With
+    `engagement_news_only`, only where the victim asked to hear about the perpetrator's
+    engagement. Active users only, each once, in id order."""
+    from desist.accounts.models import User
+
+    cases = AdvocacyCase.objects.filter(
+        status=AdvocacyStatus.OPEN,
+        advocate__isnull=False,
+        victim__in=Victim.objects.filter(cases__subject=subject).values("pk"),
+    )
+    if engagement_news_only:
+        cases = cases.filter(victim__wants_engagement_news=True)
+    return list(
+        User.objects.filter(pk__in=cases.values("advocate_id"), is_active=True).order_by("id")
+    )

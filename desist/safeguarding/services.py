@@ -1,4 +1,4 @@
-"""Writes for victims (police side): record a victim of a case.
+"""Writes for victims and advocacy casework.
 
 Identity and contact details are encrypted at rest by the model's fields. They never go into
 audit values, log messages, exceptions or str(): audit rows carry the victim's id and the
@@ -7,18 +7,37 @@ names of the fields recorded, nothing more.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from desist import policy
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.cases.models import Case
+from desist.core.concurrency import StaleRecordError, save_versioned
+from desist.core.models import Organisation
 from desist.people.validators import normalise_email, normalise_phone, normalise_postcode
 from desist.policy import Perm
-from desist.safeguarding.models import Victim
+from desist.safeguarding.models import (
+    AdvocacyCase,
+    AdvocacyCaseEvent,
+    AdvocacyStatus,
+    CaseEventKind,
+    Channel,
+    ClosureReason,
+    ContactKind,
+    ContactLogEntry,
+    Origin,
+    SafetyPlanVersion,
+    ShareWith,
+    Victim,
+    VictimRating,
+    Vulnerability,
+)
 
 VICTIM_SEXES = ("female", "male", "other")
 IDENTITY_FIELDS = ("first_names", "last_name", "address", "postcode", "phone", "email")
@@ -82,3 +101,650 @@ def victim_create(
             },
         )
     return victim
+
+
+# --- victim records: contact details, preferences, wishes -------------------------------------
+
+CONTACT_FIELDS = (
+    "first_names",
+    "last_name",
+    "preferred_name",
+    "sex",
+    "address",
+    "postcode",
+    "phone",
+    "alternative_phone",
+    "email",
+)
+PREFERENCE_FIELDS = (
+    "safe_channels",
+    "safe_times",
+    "never_contact",
+    "safe_word",
+    "vulnerabilities",
+    "vulnerability_notes",
+    "enhanced_rights",
+    "wants_engagement_news",
+    "share_with",
+    "wishes_notes",
+)
+# Typed by people: never written into audit values (only the names of changed fields are).
+_FREE_TEXT = {
+    "first_names",
+    "last_name",
+    "preferred_name",
+    "address",
+    "postcode",
+    "phone",
+    "alternative_phone",
+    "email",
+    "safe_times",
+    "never_contact",
+    "safe_word",
+    "vulnerability_notes",
+    "wishes_notes",
+}
+
+
+def _clean_contact(values: dict[str, Any], *, errors: dict[str, list[str]]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "first_names": " ".join((values.get("first_names") or "").split()),
+        "last_name": " ".join((values.get("last_name") or "").split()),
+        "preferred_name": " ".join((values.get("preferred_name") or "").split()),
+        "address": (values.get("address") or "").strip(),
+        "sex": values.get("sex") or "other",
+    }
+    if not out["first_names"]:
+        errors["first_names"] = ["Enter the victim's first names"]
+    if not out["last_name"]:
+        errors["last_name"] = ["Enter the victim's last name"]
+    for field, clean in (
+        ("postcode", normalise_postcode),
+        ("phone", normalise_phone),
+        ("alternative_phone", normalise_phone),
+        ("email", normalise_email),
+    ):
+        raw = (values.get(field) or "").strip()
+        out[field] = ""
+        if raw:
+            try:
+                out[field] = clean(raw)
+            except ValidationError as exc:
+                errors[field] = exc.messages
+    if out["sex"] not in VICTIM_SEXES:
+        errors["sex"] = ["Select the victim's sex"]
+    return out
+
+
+def _save_victim(
+    *, actor: Any, victim: Victim, version: int, values: dict[str, Any], verb: str
+) -> Victim:
+    fields = list(values)
+    changed = [f for f in fields if getattr(victim, f) != values[f]]
+    if not changed:
+        if not Victim.objects.filter(pk=victim.pk, version=version).exists():
+            raise StaleRecordError(StaleRecordError.message)
+        return victim
+    before = {f: getattr(victim, f) for f in fields}
+    with transaction.atomic():
+        for f in changed:
+            setattr(victim, f, values[f])
+        try:
+            save_versioned(victim, expected_version=version, fields=changed)
+        except StaleRecordError:
+            for f, v in before.items():
+                setattr(victim, f, v)
+            raise
+        new: dict[str, Any] = {"version": victim.version, "fields": changed}
+        # Codes and flags are not personal free text; they may be recorded as values.
+        for f in changed:
+            if f not in _FREE_TEXT and f != "sex":
+                new[f] = values[f]
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb=verb,
+            obj=victim,
+            old={"version": version},
+            new=new,
+        )
+    return victim
+
+
+def victim_update_contact(*, actor: Any, victim: Victim, version: int, **values: Any) -> Victim:
+    """Change a victim's identity and contact details (police of the recording force, or an
+    advocate of a service with an advocacy case for the victim)."""
+    policy.require(actor, Perm.VICTIM_EDIT, victim)
+    errors: dict[str, list[str]] = {}
+    clean = _clean_contact(values, errors=errors)
+    if errors:
+        raise ValidationError(errors)
+    return _save_victim(
+        actor=actor, victim=victim, version=version, values=clean, verb="victim.update_contact"
+    )
+
+
+def _codes(
+    values: Any, allowed: list[str], field: str, message: str, errors: dict[str, list[str]]
+) -> list[str]:
+    picked = [str(v) for v in (values or [])]
+    if any(v not in allowed for v in picked):
+        errors[field] = [message]
+    return [v for v in allowed if v in picked]  # a stable order
+
+
+def victim_update_preferences(
+    *,
+    actor: Any,
+    victim: Victim,
+    version: int,
+    safe_channels: Any = (),
+    safe_times: str = "",
+    never_contact: str = "",
+    safe_word: str = "",
+    vulnerabilities: Any = (),
+    vulnerability_notes: str = "",
+    enhanced_rights: bool = False,
+    wants_engagement_news: bool = False,
+    share_with: Any = (),
+    wishes_notes: str = "",
+) -> Victim:
+    """Record contact preferences, vulnerabilities, the Victims' Code enhanced-rights flag and
+    the victim's wishes (engagement news, what may be shared with whom)."""
+    policy.require(actor, Perm.VICTIM_EDIT, victim)
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {
+        "safe_channels": _codes(
+            safe_channels,
+            Channel.values,
+            "safe_channels",
+            "Select safe ways to contact the victim from the list",
+            errors,
+        ),
+        "safe_times": (safe_times or "").strip(),
+        "never_contact": (never_contact or "").strip(),
+        "safe_word": " ".join((safe_word or "").split()),
+        "vulnerabilities": _codes(
+            vulnerabilities,
+            Vulnerability.values,
+            "vulnerabilities",
+            "Select vulnerabilities from the list",
+            errors,
+        ),
+        "vulnerability_notes": (vulnerability_notes or "").strip(),
+        "enhanced_rights": bool(enhanced_rights),
+        "wants_engagement_news": bool(wants_engagement_news),
+        "share_with": _codes(
+            share_with,
+            ShareWith.values,
+            "share_with",
+            "Select who information may be shared with from the list",
+            errors,
+        ),
+        "wishes_notes": (wishes_notes or "").strip(),
+    }
+    for field, limit in (
+        ("safe_times", 500),
+        ("never_contact", 1000),
+        ("safe_word", 60),
+        ("vulnerability_notes", 2000),
+        ("wishes_notes", 2000),
+    ):
+        if len(values[field]) > limit:
+            errors[field] = [f"This must be {limit} characters or fewer"]
+    if errors:
+        raise ValidationError(errors)
+    wishes_changed = any(
+        getattr(victim, f) != values[f]
+        for f in ("wants_engagement_news", "share_with", "wishes_notes")
+    )
+    if wishes_changed:
+        values["wishes_recorded_on"] = timezone.localdate()
+    return _save_victim(
+        actor=actor, victim=victim, version=version, values=values, verb="victim.update_preferences"
+    )
+
+
+# --- advocacy: referral ---------------------------------------------------------------------
+
+
+def _event(
+    case: AdvocacyCase,
+    kind: str,
+    by: Any,
+    *,
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    detail: str = "",
+    at: dt.datetime | None = None,
+) -> None:
+    AdvocacyCaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        by=by if by is not None and getattr(by, "is_authenticated", False) else None,
+        at=at or timezone.now(),
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        detail=detail,
+    )
+
+
+def advocacy_refer(
+    *, actor: Any, victim: Victim, service: Organisation, notes: str = ""
+) -> AdvocacyCase:
+    """Police refer a victim of their force to an advocacy service (Victims' Code: referral to
+    support services). One open referral per victim and service."""
+    policy.require(actor, Perm.VICTIM_EDIT, victim)
+    if actor.organisation.kind != "police_force":
+        raise PermissionDenied(Perm.VICTIM_EDIT.value)
+    from desist.safeguarding.selectors import referral_services_for
+
+    errors: dict[str, list[str]] = {}
+    if service is None or service.pk not in {s.pk for s in referral_services_for(actor=actor)}:
+        errors["service"] = ["Select the advocacy service to refer to"]
+    notes = (notes or "").strip()
+    if len(notes) > 2000:
+        errors["notes"] = ["The reason for referral must be 2000 characters or fewer"]
+    if (
+        not errors
+        and AdvocacyCase.objects.filter(
+            victim=victim, service=service, status=AdvocacyStatus.OPEN
+        ).exists()
+    ):
+        errors["service"] = ["This victim already has an open referral to that service"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        case = AdvocacyCase.objects.create(
+            victim=victim,
+            service=service,
+            origin=Origin.POLICE,
+            referred_by=actor,
+            referring_org=actor.organisation,
+            referral_notes=notes,
+        )
+        _event(
+            case,
+            CaseEventKind.REFERRED,
+            actor,
+            to_status=AdvocacyStatus.OPEN,
+            detail="Referred by the police",
+        )
+        audit_record(
+            actor=actor,
+            category=Category.DISCLOSURE,
+            verb="advocacy.refer",
+            obj=case,
+            recipients=[service.name],
+            justification="Victims' Code: referral to victim support services",
+            new={"victim": victim.pk, "service": service.pk},
+        )
+    return case
+
+
+def self_referral_service() -> Organisation | None:
+    """The advocacy service that receives public self-referrals: settings.
+    DESIST_SELF_REFERRAL_SERVICE (an organisation code), else the first advocacy service."""
+    from django.conf import settings
+
+    code = getattr(settings, "DESIST_SELF_REFERRAL_SERVICE", "") or ""
+    qs = Organisation.objects.filter(kind="advocacy")
+    if code:
+        return qs.filter(code=code).first()
+    return qs.order_by("id").first()
+
+
+def self_referral_create(
+    *,
+    service: Organisation,
+    first_names: str,
+    last_name: str,
+    phone: str = "",
+    email: str = "",
+    postcode: str = "",
+    safe_channels: Any = (),
+    safe_times: str = "",
+    notes: str = "",
+) -> AdvocacyCase:
+    """A victim refers themselves (public form, no login). Always a new victim record, owned by
+    the advocacy service: it is never matched against existing victims (docs/adr/0007)."""
+    errors: dict[str, list[str]] = {}
+    clean = _clean_contact(
+        {
+            "first_names": first_names,
+            "last_name": last_name,
+            "phone": phone,
+            "email": email,
+            "postcode": postcode,
+        },
+        errors=errors,
+    )
+    for key in ("first_names", "last_name"):
+        if key in errors:
+            errors[key] = ["Enter your " + ("first name" if key == "first_names" else "last name")]
+    if (
+        not clean["phone"]
+        and not clean["email"]
+        and "phone" not in errors
+        and "email" not in errors
+    ):
+        errors["phone"] = ["Enter a telephone number or an email address so we can contact you"]
+    channels = _codes(
+        safe_channels,
+        Channel.values,
+        "safe_channels",
+        "Select how it is safe to contact you",
+        errors,
+    )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        victim = Victim.objects.create(
+            force=None,
+            owner=service,
+            first_names=clean["first_names"],
+            last_name=clean["last_name"],
+            phone=clean["phone"],
+            email=clean["email"],
+            postcode=clean["postcode"],
+            safe_channels=channels,
+            safe_times=(safe_times or "").strip()[:500],
+        )
+        case = AdvocacyCase.objects.create(
+            victim=victim,
+            service=service,
+            origin=Origin.SELF,
+            referral_notes=(notes or "").strip()[:5000],
+        )
+        _event(
+            case,
+            CaseEventKind.REFERRED,
+            None,
+            to_status=AdvocacyStatus.OPEN,
+            detail="Self-referral",
+        )
+        audit_record(
+            actor=None,
+            actor_username="self-referral",
+            category=Category.COLLECTION,
+            verb="advocacy.self_referral",
+            obj=case,
+            new={"victim": victim.pk, "service": service.pk},
+        )
+    return case
+
+
+# --- advocacy: allocation, contact log, safety plan, ratings, closing -------------------------
+
+
+def _check_version(case: AdvocacyCase, version: int) -> None:
+    if not AdvocacyCase.objects.filter(pk=case.pk, version=version).exists():
+        raise StaleRecordError(StaleRecordError.message)
+
+
+def advocacy_allocate(
+    *, actor: Any, case: AdvocacyCase, version: int, advocate: Any
+) -> AdvocacyCase:
+    policy.require(actor, Perm.ADVOCACY_ALLOCATE, case)
+    from desist.safeguarding.selectors import advocates_of_service
+
+    if advocate is None or advocate.pk not in {u.pk for u in advocates_of_service(actor=actor)}:
+        raise ValidationError({"advocate": ["Select an advocate"]})
+    if not case.is_open:
+        raise ValidationError({"advocate": ["Reopen the case before allocating it"]})
+    old = case.advocate_id
+    with transaction.atomic():
+        case.advocate = advocate
+        case.allocated_at = timezone.now()
+        save_versioned(case, expected_version=version, fields=["advocate", "allocated_at"])
+        _event(
+            case,
+            CaseEventKind.ALLOCATED,
+            actor,
+            detail=advocate.display_name(),
+        )
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb="advocacy.allocate",
+            obj=case,
+            old={"advocate": old},
+            new={"advocate": advocate.pk},
+        )
+    return case
+
+
+def contact_log_add(
+    *,
+    actor: Any,
+    case: AdvocacyCase,
+    kind: str,
+    occurred_at: dt.datetime,
+    channel: str,
+    summary: str,
+    actions: str = "",
+    perpetrator: Any = None,
+) -> ContactLogEntry:
+    """Add to the contact log. The first contact with the victim is recorded on the case. A
+    report of new contact from the perpetrator is published to the sharing app (alerts) in the
+    same transaction."""
+    policy.require(actor, Perm.ADVOCACY_EDIT, case)
+    from desist.safeguarding.selectors import perpetrators_of_victim
+
+    errors: dict[str, list[str]] = {}
+    if kind not in ContactKind.values:
+        errors["kind"] = ["Select the type of contact"]
+    if channel not in Channel.values:
+        errors["channel"] = ["Select how the contact happened"]
+    if occurred_at is None:
+        errors["occurred_at"] = ["Enter the date of the contact"]
+    elif occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        errors["occurred_at"] = ["The date of the contact must be today or in the past"]
+    elif occurred_at < case.referred_at - dt.timedelta(days=1):
+        errors["occurred_at"] = ["The date of the contact must be on or after the referral"]
+    summary = (summary or "").strip()
+    if not summary:
+        errors["summary"] = ["Enter a summary of the contact"]
+    actions = (actions or "").strip()
+    perpetrators = perpetrators_of_victim(victim=case.victim)
+    if kind == ContactKind.NEW_PERPETRATOR_CONTACT:
+        if perpetrator is None and len(perpetrators) == 1:
+            perpetrator = perpetrators[0]
+        if perpetrators and (
+            perpetrator is None or perpetrator.pk not in {p.pk for p in perpetrators}
+        ):
+            errors["perpetrator"] = ["Select who made contact"]
+    else:
+        perpetrator = None
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        entry = ContactLogEntry.objects.create(
+            case=case,
+            kind=kind,
+            occurred_at=occurred_at,
+            channel=channel,
+            summary=summary,
+            actions=actions,
+            perpetrator=perpetrator,
+            created_by=actor,
+        )
+        if kind != ContactKind.ATTEMPT and case.first_contact_at is None:
+            AdvocacyCase.objects.filter(pk=case.pk).update(first_contact_at=occurred_at)
+            case.first_contact_at = occurred_at
+            _event(case, CaseEventKind.FIRST_CONTACT, actor, at=occurred_at)
+        audit_record(
+            actor=actor,
+            category=Category.COLLECTION,
+            verb="advocacy.contact_add",
+            obj=entry,
+            new={"case": case.pk, "kind": kind, "channel": channel},
+        )
+        if kind == ContactKind.NEW_PERPETRATOR_CONTACT and perpetrator is not None:
+            from desist.sharing.events import EventKind, publish
+
+            publish(
+                kind=EventKind.VICTIM_NEW_CONTACT,
+                actor=actor,
+                subject=perpetrator,
+                source=entry,
+                summary=(
+                    f"A victim supported by {case.service.name} reports new contact from "
+                    f"the subject ({entry.get_channel_display().lower()}, "
+                    f"{timezone.localtime(occurred_at):%d %b %Y})."
+                ),
+            )
+    return entry
+
+
+def safety_plan_save(
+    *,
+    actor: Any,
+    case: AdvocacyCase,
+    based_on: int,
+    risks: str,
+    measures: str,
+    review_on: dt.date | None,
+) -> SafetyPlanVersion:
+    """Save a new version of the safety plan. `based_on` is the version number the editor read
+    (0 for none): if someone has saved since, StaleRecordError and nothing is written."""
+    policy.require(actor, Perm.ADVOCACY_EDIT, case)
+    errors: dict[str, list[str]] = {}
+    risks, measures = (risks or "").strip(), (measures or "").strip()
+    if not risks:
+        errors["risks"] = ["Enter the risks to the victim"]
+    if not measures:
+        errors["measures"] = ["Enter the safety measures"]
+    if review_on is None:
+        errors["review_on"] = ["Enter the review date"]
+    elif review_on < timezone.localdate():
+        errors["review_on"] = ["The review date must be today or in the future"]
+    if not case.is_open:
+        errors["risks"] = ["Reopen the case before changing the safety plan"]
+    if errors:
+        raise ValidationError(errors)
+    assert review_on is not None
+    with transaction.atomic():
+        latest = (
+            SafetyPlanVersion.objects.select_for_update()
+            .filter(case=case)
+            .values_list("number", flat=True)
+            .first()
+        ) or 0
+        if latest != based_on:
+            raise StaleRecordError(StaleRecordError.message)
+        plan = SafetyPlanVersion.objects.create(
+            case=case,
+            number=latest + 1,
+            risks=risks,
+            measures=measures,
+            review_on=review_on,
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION if latest else Category.COLLECTION,
+            verb="advocacy.safety_plan_save",
+            obj=plan,
+            new={"case": case.pk, "version": plan.number, "review_on": review_on},
+        )
+    return plan
+
+
+def rating_record(
+    *,
+    actor: Any,
+    case: AdvocacyCase,
+    rated_on: dt.date | None,
+    fear: int | None,
+    safety: int | None,
+    impact: int | None,
+) -> VictimRating:
+    policy.require(actor, Perm.ADVOCACY_EDIT, case)
+    errors: dict[str, list[str]] = {}
+    if rated_on is None:
+        errors["rated_on"] = ["Enter the date of the rating"]
+    elif rated_on > timezone.localdate():
+        errors["rated_on"] = ["The date of the rating must be today or in the past"]
+    for field, what in (
+        ("fear", "fear"),
+        ("safety", "sense of safety"),
+        ("impact", "impact on daily life"),
+    ):
+        value = {"fear": fear, "safety": safety, "impact": impact}[field]
+        if value is None or not 0 <= int(value) <= 10:
+            errors[field] = [f"Enter the victim's rating of {what}, from 0 to 10"]
+    if errors:
+        raise ValidationError(errors)
+    assert rated_on is not None and fear is not None and safety is not None
+    assert impact is not None
+    with transaction.atomic():
+        rating = VictimRating.objects.create(
+            case=case,
+            rated_on=rated_on,
+            fear=int(fear),
+            safety=int(safety),
+            impact=int(impact),
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            category=Category.COLLECTION,
+            verb="advocacy.rating_record",
+            obj=rating,
+            new={"case": case.pk},
+        )
+    return rating
+
+
+def advocacy_close(*, actor: Any, case: AdvocacyCase, version: int, reason: str) -> AdvocacyCase:
+    policy.require(actor, Perm.ADVOCACY_EDIT, case)
+    if reason not in ClosureReason.values:
+        raise ValidationError({"reason": ["Select why the case is being closed"]})
+    if not case.is_open:
+        raise ValidationError({"reason": ["This case is already closed"]})
+    with transaction.atomic():
+        case.status = AdvocacyStatus.CLOSED
+        case.closed_at = timezone.now()
+        case.closure_reason = reason
+        save_versioned(
+            case, expected_version=version, fields=["status", "closed_at", "closure_reason"]
+        )
+        _event(
+            case, CaseEventKind.CLOSED, actor, from_status="open", to_status="closed", reason=reason
+        )
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb="advocacy.close",
+            obj=case,
+            old={"status": "open"},
+            new={"status": "closed", "reason": reason},
+        )
+    return case
+
+
+def advocacy_reopen(*, actor: Any, case: AdvocacyCase, version: int) -> AdvocacyCase:
+    policy.require(actor, Perm.ADVOCACY_EDIT, case)
+    if case.is_open:
+        raise ValidationError({"confirm": ["This case is already open"]})
+    old_reason = case.closure_reason
+    with transaction.atomic():
+        case.status = AdvocacyStatus.OPEN
+        case.closed_at = None
+        case.closure_reason = ""
+        save_versioned(
+            case, expected_version=version, fields=["status", "closed_at", "closure_reason"]
+        )
+        _event(case, CaseEventKind.REOPENED, actor, from_status="closed", to_status="open")
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb="advocacy.reopen",
+            obj=case,
+            old={"status": "closed", "reason": old_reason},
+            new={"status": "open"},
+        )
+    return case

@@ -49,3 +49,26 @@ def publish(
     return rules.dispatch(
         kind=kind, actor=actor, subject=subject, source=source, summary=summary, urgency=urgency
     )
+
+
+# How each kind reads in the inbox and in the disclosure log.
+KIND_LABELS: dict[str, str] = {
+    EventKind.BREACH_RECORDED: "SPO breach recorded",
+    EventKind.RISK_DISCLOSURE: "Risk disclosed in a session",
+    EventKind.MISSED_SESSIONS: "Two consecutive sessions missed",
+    EventKind.DISENGAGED: "Disengaged from the intervention",
+    EventKind.NOTIFICATION_OVERDUE: "SPO notification overdue",
+    EventKind.ORDER_EXPIRING: "SPO ending soon",
+    EventKind.VICTIM_NEW_CONTACT: "New contact reported",
+}
+
+# Why an alert of each kind is shared (the disclosure log's purpose).
+KIND_PURPOSES: dict[str, str] = {
+    EventKind.BREACH_RECORDED: "To protect the victim after a breach of a Stalking Protection Order",
+    EventKind.RISK_DISCLOSURE: "To protect the victim from a risk disclosed in an intervention session",
+    EventKind.MISSED_SESSIONS: "To manage risk when the subject stops attending the intervention",
+    EventKind.DISENGAGED: "To manage risk when the subject disengages from the intervention",
+    EventKind.NOTIFICATION_OVERDUE: "To enforce the order's notification requirements",
+    EventKind.ORDER_EXPIRING: "To review the order for renewal before it ends",
+    EventKind.VICTIM_NEW_CONTACT: "To respond to new contact from the subject reported by the victim",
+}

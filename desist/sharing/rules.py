@@ -1,9 +1,188 @@
-"""Event → alert rules. Interim: the sharing app (issue 5) replaces this with the real rules."""
+"""Event -> alert rules: who hears about what, how urgently.
+
+| event | recipients | default priority |
+|---|---|---|
+| SPO breach recorded | the victims' advocates; police supervisors of the force (+ officers in charge) | high |
+| risk disclosure in a session | police (officers in charge + supervisors); advocates | urgent |
+| two consecutive missed sessions | police; advocates only where the victim asked for engagement news | routine |
+| disengaged | police (+ supervisors); advocates only where the victim asked | high |
+| notification overdue (scan) | police (officers in charge, else the force's officers) (+ supervisors) | high |
+| order ending within the review window (scan) | police (officers in charge, else officers) | routine |
+| victim reports new contact | police (+ supervisors); practitioners: a fixed text, nothing about the victim | high |
+
+"Police" is `recipients.police_for_subject`: the officers who created the subject's latest order
+and case, else every officer of the force; supervisors join for high and urgent alerts. The
+person whose action raised the event is never alerted about it. A caller's `urgency` overrides
+the default.
+
+Text that reaches provider staff passes the redaction guard; if it does not, the recipient gets
+the generic text instead (an alert is never lost because its wording was unsafe).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
+from django.urls import reverse
 
-def dispatch(**kwargs: Any) -> list[Any]:
-    return []
+from desist import policy
+from desist.core.models import OrganisationKind
+from desist.policy import Perm
+from desist.sharing import guard, recipients
+from desist.sharing.events import KIND_LABELS, EventKind, Urgency
+
+E = EventKind
+U = Urgency
+
+DEFAULT_PRIORITY: dict[str, Urgency] = {
+    E.BREACH_RECORDED: U.HIGH,
+    E.RISK_DISCLOSURE: U.URGENT,
+    E.MISSED_SESSIONS: U.ROUTINE,
+    E.DISENGAGED: U.HIGH,
+    E.NOTIFICATION_OVERDUE: U.HIGH,
+    E.ORDER_EXPIRING: U.ROUTINE,
+    E.VICTIM_NEW_CONTACT: U.HIGH,
+}
+
+# What provider staff are told when the victim reports new contact: nothing that could
+# identify or locate the victim, not even when or how the contact happened.
+PRACTITIONER_NEW_CONTACT_TEXT = (
+    "The police and the victim advocacy service have received new information about the "
+    "person you are working with. No details are shared with the provider. Consider risk in "
+    "your next session, follow your organisation's risk procedures and speak to your clinical "
+    "supervisor."
+)
+PROVIDER_GENERIC_TEXT = (
+    "There is new information about the person you are working with. The details could not "
+    "be shared with the provider. Speak to your clinical supervisor."
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    user: Any
+    role: str  # "police", "advocate" or "practitioner"
+
+
+def _routes(kind: str, subject: Any, priority: Urgency) -> list[Route]:
+    senior = priority in (U.HIGH, U.URGENT)
+    police = [
+        Route(u, "police")
+        for u in recipients.police_for_subject(subject, include_supervisors=senior)
+    ]
+    if kind == E.BREACH_RECORDED:
+        return [Route(u, "advocate") for u in recipients.advocates(subject)] + police
+    if kind == E.RISK_DISCLOSURE:
+        return police + [Route(u, "advocate") for u in recipients.advocates(subject)]
+    if kind in (E.MISSED_SESSIONS, E.DISENGAGED):
+        wanting = recipients.advocates(subject, engagement_news_only=True)
+        return police + [Route(u, "advocate") for u in wanting]
+    if kind in (E.NOTIFICATION_OVERDUE, E.ORDER_EXPIRING):
+        return police
+    if kind == E.VICTIM_NEW_CONTACT:
+        return police + [Route(u, "practitioner") for u in recipients.practitioners(subject)]
+    return police
+
+
+def _unique_routes(routes: list[Route], actor: Any) -> list[Route]:
+    seen: set[int] = set()
+    out: list[Route] = []
+    actor_pk = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
+    for r in routes:
+        if r.user.pk in seen or r.user.pk == actor_pk or not r.user.is_active:
+            continue
+        if not policy.has_perm(r.user, Perm.ALERT_RECEIVE):
+            continue
+        seen.add(r.user.pk)
+        out.append(r)
+    return out
+
+
+def _order_of(source: Any) -> Any:
+    label = source._meta.label if source is not None else ""
+    if label == "orders.Order":
+        return source
+    if label in ("orders.Breach", "orders.Notification"):
+        return source.order
+    return None
+
+
+def _link_for(user: Any, source: Any, subject: Any) -> str:
+    order = _order_of(source)
+    if order is not None and policy.can(user, Perm.ORDER_VIEW, order):
+        suffix = {"orders.Breach": "#breaches", "orders.Notification": "#notifications"}
+        return reverse("orders:detail", args=[order.pk]) + suffix.get(source._meta.label, "")
+    if subject is not None and policy.can(user, Perm.SUBJECT_VIEW, subject):
+        return reverse("people:detail", args=[subject.pk])
+    return ""
+
+
+def _from_organisation(actor: Any, subject: Any, source: Any) -> Any:
+    """Whose information the alert carries: the acting user's organisation, else (scans) the
+    force that owns the order or subject."""
+    if getattr(actor, "is_authenticated", False) and actor.organisation_id:
+        return actor.organisation
+    order = _order_of(source)
+    if order is not None:
+        return order.force
+    return subject.force if subject is not None else None
+
+
+def _texts(kind: str, route: Route, subject: Any, summary: str) -> tuple[str, str]:
+    label = KIND_LABELS.get(kind, str(kind))
+    name = subject.full_name if subject is not None else ""
+    title = f"{label}: {name}" if name else label
+    if route.role == "practitioner":
+        if kind == E.VICTIM_NEW_CONTACT:
+            return title, PRACTITIONER_NEW_CONTACT_TEXT
+        if not guard.is_clean(subject=subject, texts=[summary]):
+            return title, PROVIDER_GENERIC_TEXT
+    return title, summary
+
+
+def dispatch(
+    *,
+    kind: EventKind | str,
+    actor: Any,
+    subject: Any,
+    source: Any,
+    summary: str,
+    urgency: Urgency | str | None = None,
+    dedupe_key: str = "",
+    now: dt.datetime | None = None,
+) -> list[Any]:
+    """Turn one event into alerts (see the table above). Runs inside the caller's transaction
+    (a savepoint), so the alerts commit with the record that raised them."""
+    from desist.sharing.services import alert_create
+
+    kind = EventKind(kind)
+    priority = Urgency(urgency) if urgency else DEFAULT_PRIORITY[kind]
+    from_org = _from_organisation(actor, subject, source)
+    made = []
+    with transaction.atomic():
+        for route in _unique_routes(_routes(kind, subject, priority), actor):
+            title, body = _texts(kind, route, subject, summary)
+            if route.user.organisation.kind == OrganisationKind.PROVIDER and not guard.is_clean(
+                subject=subject, texts=[title, body]
+            ):
+                body = PROVIDER_GENERIC_TEXT
+            made.append(
+                alert_create(
+                    actor=actor,
+                    kind=kind,
+                    priority=priority,
+                    recipient=route.user,
+                    title=title,
+                    body=body,
+                    subject=subject,
+                    source=source,
+                    from_organisation=from_org,
+                    link_url=_link_for(route.user, source, subject),
+                    dedupe_key=dedupe_key,
+                    now=now,
+                )
+            )
+    return made

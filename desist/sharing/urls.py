@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from desist.sharing import views
 
 app_name = "sharing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("alerts/", views.inbox, name="inbox"),
+    path("alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
+    path("disclosures/", views.disclosure_list, name="disclosures"),
+    path("disclosures/export.csv", views.disclosure_export, name="disclosures_export"),
+    path("break-glass/", views.break_glass_list, name="break_glass"),
+    path("break-glass/new/", views.break_glass_request, name="break_glass_request"),
+    path("break-glass/reviews/", views.break_glass_review_list, name="break_glass_reviews"),
+    path(
+        "break-glass/reviews/<int:grant_id>/", views.break_glass_review, name="break_glass_review"
+    ),
+]

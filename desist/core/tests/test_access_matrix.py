@@ -46,8 +46,35 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "risk:instruments": {R.SYSTEM_ADMIN},
     "risk:instrument_load": {R.SYSTEM_ADMIN},
     # --- programme (issue 4) ---
+    "programme:referrals": POLICE | {R.PRACTITIONER, R.CLINICAL_SUPERVISOR},
+    "programme:workflow": POLICE | {R.PRACTITIONER, R.CLINICAL_SUPERVISOR},
+    "programme:engagement": POLICE | {R.PRACTITIONER, R.CLINICAL_SUPERVISOR},
+    "programme:waiting_list": {R.CLINICAL_SUPERVISOR},
+    "programme:supervision": {R.PRACTITIONER, R.CLINICAL_SUPERVISOR},
+    "programme:calendar": {R.PRACTITIONER, R.CLINICAL_SUPERVISOR},
+    "programme:calendar_feed": {R.PRACTITIONER, R.CLINICAL_SUPERVISOR},
+    "programme:settings": {R.PROGRAMME_MANAGER},
+    "programme:settings_new": {R.PROGRAMME_MANAGER},
     # --- safeguarding: advocacy (issue 5) ---
+    "safeguarding:caseload": {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
     # --- sharing: alerts, disclosures, break-glass (issue 5) ---
+    "sharing:inbox": POLICE
+    | {R.PRACTITIONER, R.CLINICAL_SUPERVISOR, R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
+    "sharing:disclosures": {
+        R.POLICE_SUPERVISOR,
+        R.CLINICAL_SUPERVISOR,
+        R.ADVOCACY_MANAGER,
+        R.OVERSEER,
+    },
+    "sharing:disclosures_export": {
+        R.POLICE_SUPERVISOR,
+        R.CLINICAL_SUPERVISOR,
+        R.ADVOCACY_MANAGER,
+        R.OVERSEER,
+    },
+    "sharing:break_glass": POLICE | {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
+    "sharing:break_glass_request": POLICE | {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
+    "sharing:break_glass_reviews": {R.OVERSEER},
     # --- evaluation and oversight (issue 6) ---
 }
 

@@ -13,6 +13,8 @@ PUBLIC = {
     "readyz",
     "accounts:login",
     "accounts:logout",  # POST-only; signing out an anonymous visitor reveals nothing
+    "programme:calendar_ics",  # calendar apps cannot sign in: secret per-user token, revocable
+    "safeguarding:self_refer",  # victims' self-referral: rate-limited, reveals nothing (ADR 0007)
 }
 
 

@@ -13,6 +13,9 @@ from desist.risk.loader import BUILTIN_PREFIX, builtin_files, read_instrument_fi
 from desist.risk.models import Instrument
 from desist.risk.tests.conftest import SCREENING_CODE, SPJ_CODE, screening_answers
 
+# The programme's self-report measure (an outcome measure, never offered for risk assessment).
+MEASURE_CODE = "desist-progress-check"
+
 FILES = builtin_files()
 
 
@@ -20,7 +23,7 @@ def test_there_are_built_in_instruments() -> None:
     codes = {
         engine.parse_definition(read_instrument_file(p.name, p.read_bytes())).code for p in FILES
     }
-    assert codes == {SCREENING_CODE, SPJ_CODE}
+    assert codes == {SCREENING_CODE, SPJ_CODE, MEASURE_CODE}
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
@@ -62,7 +65,7 @@ def test_spj_shape() -> None:
 
 def test_built_ins_are_synced_after_migrate(db: Any) -> None:
     rows = Instrument.objects.filter(owner=None, is_active=True)
-    assert {r.code for r in rows} == {SCREENING_CODE, SPJ_CODE}
+    assert {r.code for r in rows} == {SCREENING_CODE, SPJ_CODE, MEASURE_CODE}
     assert all(r.definition["authorship"] == "project" for r in rows)
 
 
@@ -75,7 +78,7 @@ def test_sync_is_idempotent(db: Any) -> None:
         "withdrawn": 0,
     }
     assert AuditEvent.objects.count() == before
-    assert Instrument.objects.filter(owner=None).count() == 2
+    assert Instrument.objects.filter(owner=None).count() == 3
 
 
 def test_sync_repairs_unused_and_keeps_used_versions(
@@ -102,3 +105,14 @@ def test_sync_repairs_unused_and_keeps_used_versions(
     assert spj.sha256 != "changed"
     assert screening.sha256 == "changed"  # used: never rewritten
     assert not old.is_active
+
+
+def test_outcome_measures_are_not_offered_for_risk_assessment(users: Any) -> None:
+    from desist.accounts.roles import RoleCode
+    from desist.risk import selectors
+
+    codes = {
+        i.code for i in selectors.instrument_list_available(actor=users[RoleCode.POLICE_OFFICER])
+    }
+    assert MEASURE_CODE not in codes
+    assert {SCREENING_CODE, SPJ_CODE} <= codes

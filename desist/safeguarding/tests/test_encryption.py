@@ -72,7 +72,7 @@ def test_rotation_re_encrypts_so_old_key_can_be_dropped(officer: Any, case: Case
         fresh = Victim.objects.get(pk=victim.pk)
         assert (fresh.first_names, fresh.email) == ("Philippa", "philippa.qz@example.org")
     event = AuditEvent.objects.get(verb="crypto.rotate_field_keys")
-    assert event.new_values == {"rows": {"safeguarding.Victim": 1}}
+    assert event.new_values["rows"]["safeguarding.Victim"] == 1
     assert "Philippa" not in str(event.new_values)
 
 
@@ -96,3 +96,102 @@ def test_rotation_refuses_tokens_no_key_can_read(officer: Any, case: Case) -> No
         crypto.reset_keys()
         with pytest.raises(CommandError, match="could not be decrypted"):
             call_command("rotate_field_keys")
+
+
+# --- the fields added for advocacy (issue 5) --------------------------------------------------
+
+NEW_SECRETS = {
+    "preferred_name": "Pippa",
+    "alternative_phone": "+447700900444",
+    "safe_times": "Weekdays after 6pm",
+    "never_contact": "Never ring the landline",
+    "safe_word": "bluebell",
+    "vulnerability_notes": "Hearing impairment",
+    "wishes_notes": "Does not want her GP told",
+}
+
+
+def _with_new_fields(officer: Any, case: Case) -> Victim:
+    victim = make_victim(officer, case)
+    Victim.objects.filter(pk=victim.pk).update(**NEW_SECRETS)
+    return victim
+
+
+def _raw_columns(table: str, pk: int, columns: list[str]) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE id = %s",  # noqa: S608
+            [pk],
+        )
+        return dict(zip(columns, cursor.fetchone(), strict=True))
+
+
+def test_new_victim_fields_are_unreadable_in_the_table(officer: Any, case: Case) -> None:
+    victim = _with_new_fields(officer, case)
+    raw = _raw_columns("safeguarding_victim", victim.pk, [*VICTIM_IDENTITY, *NEW_SECRETS])
+    for field, plain in {**VICTIM_IDENTITY, **NEW_SECRETS}.items():
+        assert plain not in raw[field], field
+        assert raw[field].startswith("gAAAA"), field
+    fresh = Victim.objects.get(pk=victim.pk)
+    assert fresh.safe_word == "bluebell" and fresh.never_contact == "Never ring the landline"
+
+
+def test_casework_free_text_is_unreadable_in_the_table(
+    officer: Any, case: Case, users: Any, orgs: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from desist.accounts.roles import RoleCode
+    from desist.core.models import Partnership
+    from desist.safeguarding import services
+
+    p = Partnership.objects.create(code="p", name="P")
+    p.organisations.add(orgs["police_force"], orgs["advocacy"])
+    advocate = users[RoleCode.VICTIM_ADVOCATE]
+    victim = make_victim(officer, case)
+    adv = services.advocacy_refer(
+        actor=officer, victim=victim, service=orgs["advocacy"], notes="Referral reason secret"
+    )
+    entry = services.contact_log_add(
+        actor=advocate,
+        case=adv,
+        kind="contact",
+        occurred_at=timezone.now(),
+        channel="phone",
+        summary="Summary secret",
+        actions="Actions secret",
+    )
+    plan = services.safety_plan_save(
+        actor=advocate,
+        case=adv,
+        based_on=0,
+        risks="Risks secret",
+        measures="Measures secret",
+        review_on=timezone.localdate() + dt.timedelta(days=7),
+    )
+    for table, pk, columns in (
+        ("safeguarding_advocacycase", adv.pk, ["referral_notes"]),
+        ("safeguarding_contactlogentry", entry.pk, ["summary", "actions"]),
+        ("safeguarding_safetyplanversion", plan.pk, ["risks", "measures"]),
+    ):
+        raw = _raw_columns(table, pk, columns)
+        for column in columns:
+            assert "secret" not in raw[column] and raw[column].startswith("gAAAA"), column
+
+
+def test_rotation_covers_the_new_fields(officer: Any, case: Case) -> None:
+    with _keys(OLD):
+        crypto.reset_keys()
+        victim = _with_new_fields(officer, case)
+        before = _raw_columns("safeguarding_victim", victim.pk, list(NEW_SECRETS))
+    with _keys(f"{NEW},{OLD}"):
+        crypto.reset_keys()
+        call_command("rotate_field_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        after = _raw_columns("safeguarding_victim", victim.pk, list(NEW_SECRETS))
+        assert all(after[f] != before[f] for f in NEW_SECRETS)
+    with _keys(NEW):
+        crypto.reset_keys()
+        fresh = Victim.objects.get(pk=victim.pk)
+        assert {f: getattr(fresh, f) for f in NEW_SECRETS} == NEW_SECRETS

@@ -15,5 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = options["port"]
+        # Alerts: deliver queued email, escalate overdue alerts and scan orders every 30 s, in
+        # a daemon thread of this process (no extra server for the demo; see ADR 0006).
+        from desist.sharing.worker import start_background_alerts
+
+        start_background_alerts(interval=30)
         self.stdout.write(f"Desist is serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)

@@ -1,0 +1,368 @@
+"""Demo data for the intervention programme: settings (30 places) and referrals in every state
+for the demo force's subjects who have a live order, with sessions, attendance (some people
+missing two in a row), outcome measures and end reports. Made through the programme's
+services, so the audit trail and status history are real. Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from desist.orders.models import LIVE_STATUSES, Order
+from desist.people.models import InterventionDecision
+from desist.programme import services
+from desist.programme.models import Attendance, Programme, Referral, ReferralStatus
+from desist.risk.models import Assessment
+
+S = ReferralStatus
+
+# (final state, how many). Places held at the end: suitable + consented + active = 30, so the
+# waiting list is real.
+PLAN: list[tuple[str, int]] = [
+    (S.ACTIVE, 22),
+    (S.CONSENTED, 4),
+    (S.SUITABLE, 4),
+    (S.WAITING, 3),
+    (S.COMPLETED, 6),
+    (S.DISENGAGED, 3),
+    (S.WITHDRAWN, 2),
+    (S.EXCLUDED, 1),
+    (S.NOT_SUITABLE, 2),
+    (S.DECLINED, 2),
+    (S.NOT_READY, 2),
+    (S.ALLOCATED, 2),
+    (S.RECEIVED, 2),
+    (S.PUT_FORWARD, 3),
+]
+# Which states each plan goes through after being put forward (the order matters: places are
+# taken before the waiting list is reached).
+ORDER = [
+    S.COMPLETED,
+    S.DISENGAGED,
+    S.EXCLUDED,
+    S.WITHDRAWN,
+    S.DECLINED,
+    S.ACTIVE,
+    S.CONSENTED,
+    S.SUITABLE,
+    S.WAITING,
+    S.NOT_SUITABLE,
+    S.NOT_READY,
+    S.ALLOCATED,
+    S.RECEIVED,
+    S.PUT_FORWARD,
+]
+SESSION_HOUR = 10
+CONTENT = {
+    "formulation": "Built a timeline of the behaviour and what drove it; agreed goals.",
+    "mindfulness": "Noticing urges without acting on them; short breathing practice.",
+    "distress_tolerance": "Getting through a crisis without making it worse; planned distractions.",
+    "emotion_regulation": "Naming feelings and checking the facts; opposite action.",
+    "interpersonal_effectiveness": "Asking for what you need and taking no for an answer.",
+    "maintenance": "Reviewed warning signs and the plan to stay offence-free.",
+}
+LOW = ["never", "rarely", "sometimes"]
+HIGH = ["sometimes", "often", "always"]
+ITEMS_UP = ("thinking", "urge", "checking", "grievance")
+ITEMS_DOWN = ("calming", "skills", "moving_on", "support")
+
+
+def _aware(day: dt.date, hour: int = SESSION_HOUR) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=timezone.get_current_timezone())
+
+
+def _answers(rng: random.Random, improving: bool) -> dict[str, str]:
+    """Answers to the Desist progress check: higher difficulty before, lower after."""
+    worse, better = (LOW, HIGH) if improving else (HIGH, LOW)
+    return {i: rng.choice(worse) for i in ITEMS_UP} | {i: rng.choice(better) for i in ITEMS_DOWN}
+
+
+def seed_programme(
+    *,
+    force: Any,
+    provider: Any,
+    practitioner: Any,
+    supervisor: Any,
+    police_actor: Any,
+    seed: int,
+    programme_manager: Any = None,
+    today: dt.date | None = None,
+) -> dict[str, int]:
+    """Create the programme and its referrals. Does nothing if the provider already runs a
+    programme for the force. Returns counts of rows created."""
+    created = {"programmes": 0, "referrals": 0, "sessions": 0, "measures": 0, "end_reports": 0}
+    if Programme.objects.filter(provider=provider, forces=force).exists():
+        return created
+    rng = random.Random(seed)
+    today = today or timezone.localdate()
+    subjects = []
+    seen: set[int] = set()
+    declined = set(
+        InterventionDecision.objects.filter(
+            subject__force=force,
+            decision__in=[
+                InterventionDecision.Decision.DECLINED,
+                InterventionDecision.Decision.NOT_SUITABLE,
+            ],
+        ).values_list("subject_id", flat=True)
+    )
+    for order in (
+        Order.objects.filter(force=force, status__in=LIVE_STATUSES)
+        .select_related("subject")
+        .order_by("id")
+    ):
+        if order.subject_id not in seen and order.subject_id not in declined:
+            seen.add(order.subject_id)
+            subjects.append((order.subject, order))
+    rng.shuffle(subjects)
+    with transaction.atomic():
+        programme = _make_programme(force, provider, programme_manager)
+        created["programmes"] = 1
+        wanted = dict(PLAN)
+        queue = [state for state in ORDER for _ in range(wanted[state])]
+        for final, (subject, order) in zip(queue, subjects, strict=False):
+            counts = _one(
+                rng, programme, subject, order, final, practitioner, supervisor, police_actor, today
+            )
+            created["referrals"] += 1
+            for key, n in counts.items():
+                created[key] += n
+    return created
+
+
+def _make_programme(force: Any, provider: Any, manager: Any) -> Programme:
+    """The settings. Made directly when no programme manager is given (the manager's scope
+    needs a partnership), otherwise through the service."""
+    values = {
+        "name": f"{force.name} SPO intervention pilot",
+        "provider": provider,
+        "capacity": 30,
+        "funding": Decimal("98000"),
+        "funding_source": "Central pilot funding (intervention and evaluation)",
+        "sessions": 12,
+        # One demo practitioner carries the pilot's caseload with the clinical supervisor.
+        "caseload_limit": 40,
+        "review_every": 3,
+    }
+    if manager is not None:
+        return services.programme_save(actor=manager, forces=[force], **values)
+    from desist.programme.models import MODULES, ProgrammeVersion, default_session_plan
+
+    programme = Programme.objects.create(
+        modules=[c for c, _ in MODULES], session_plan=default_session_plan(12), **values
+    )
+    programme.forces.set([force])
+    ProgrammeVersion.objects.create(
+        programme=programme, number=1, settings=services._settings_snapshot(programme)
+    )
+    return programme
+
+
+def _step(actor: Any, referral: Referral, target: str, on: dt.date, **kw: Any) -> None:
+    services.referral_transition(
+        actor=actor,
+        referral=referral,
+        version=referral.version,
+        target=target,
+        effective_on=min(on, dt.date.today()),
+        **kw,
+    )
+
+
+def _one(
+    rng: random.Random,
+    programme: Programme,
+    subject: Any,
+    order: Any,
+    final: str,
+    practitioner: Any,
+    supervisor: Any,
+    police: Any,
+    today: dt.date,
+) -> dict[str, int]:
+    counts = {"sessions": 0, "measures": 0, "end_reports": 0}
+    long_ago = final in (S.COMPLETED, S.DISENGAGED, S.EXCLUDED)
+    start = today - dt.timedelta(days=rng.randint(200, 260) if long_ago else rng.randint(20, 120))
+    assessment = Assessment.objects.filter(subject=subject).order_by("-assessed_on").first()
+    referral = services.referral_put_forward(
+        actor=police,
+        subject=subject,
+        programme=programme,
+        order=order,
+        risk_assessment=assessment,
+        risk_summary="Persistent contact after being told to stop; fixated on the former partner.",
+        put_forward_on=start,
+    )
+    if final == S.PUT_FORWARD:
+        return counts
+    day = start + dt.timedelta(days=2)
+    _step(supervisor, referral, S.RECEIVED, day)
+    if final == S.RECEIVED:
+        return counts
+    if final == S.WITHDRAWN and rng.random() < 0.5:
+        _step(police, referral, S.WITHDRAWN, day + dt.timedelta(days=3), reason_code="custody")
+        return counts
+    worker = practitioner if rng.random() < 0.7 else supervisor
+    _step(supervisor, referral, S.ALLOCATED, day + dt.timedelta(days=3), practitioner=worker)
+    day += dt.timedelta(days=10)
+    if final == S.ALLOCATED:
+        return counts
+    if final == S.NOT_SUITABLE:
+        _step(
+            worker,
+            referral,
+            S.NOT_SUITABLE,
+            day,
+            reason_code=rng.choice(["denies_all_behaviour", "substance_misuse"]),
+        )
+        return counts
+    if final == S.NOT_READY:
+        _step(worker, referral, S.NOT_READY, day, reason_code="proceedings_pending")
+        return counts
+    if final == S.WITHDRAWN:
+        _step(police, referral, S.WITHDRAWN, day, reason_code="moved_away")
+        return counts
+    services.referral_assess(
+        actor=worker,
+        referral=referral,
+        version=referral.version,
+        outcome="suitable",
+        effective_on=day,
+    )
+    if final in (S.SUITABLE, S.WAITING):
+        return counts
+    day += dt.timedelta(days=5)
+    if final == S.DECLINED:
+        _step(worker, referral, S.DECLINED, day, reason_code="does_not_want")
+        return counts
+    _step(
+        worker,
+        referral,
+        S.CONSENTED,
+        day,
+        sharing_explained="Attendance and engagement go to the police; any risk to someone goes to the police and victim services; clinical notes stay with us.",
+        attendance_required_by_order=rng.random() < 0.4,
+    )
+    if final == S.CONSENTED:
+        return counts
+    day += dt.timedelta(days=3)
+    _step(worker, referral, S.ACTIVE, day)
+    instrument = services.measure_instruments().filter(code="desist-progress-check").first()
+    if instrument is not None:
+        services.measure_record(
+            actor=worker,
+            referral=referral,
+            instrument=instrument,
+            timepoint="before",
+            assessed_on=day,
+            answers=_answers(rng, improving=False),
+        )
+        counts["measures"] += 1
+    # Weekly sessions up to yesterday (at most 12).
+    planned = 12 if final == S.COMPLETED else min(12, max(1, (today - day).days // 7))
+    if final in (S.DISENGAGED, S.EXCLUDED):
+        planned = rng.randint(4, 7)
+    two_missed = final == S.DISENGAGED or (final == S.ACTIVE and rng.random() < 0.2)
+    last_day = day
+    for n in range(planned):
+        when = day + dt.timedelta(days=7 * (n + 1))
+        if when >= today:
+            break
+        session = services.session_schedule(
+            actor=worker,
+            referral=referral,
+            starts_at=_aware(when),
+            remote=rng.random() < 0.3,
+            place="Harbour House, Brighton",
+        )
+        counts["sessions"] += 1
+        tail = n >= planned - 2 and two_missed
+        if tail:
+            services.session_record_attendance(
+                actor=worker,
+                session=session,
+                version=session.version,
+                attendance=Attendance.DNA,
+                absence_acceptable=False,
+                absence_reason="Did not attend and did not answer calls",
+            )
+        elif rng.random() < 0.08:
+            services.session_record_attendance(
+                actor=worker,
+                session=session,
+                version=session.version,
+                attendance=Attendance.DNA,
+                absence_acceptable=True,
+                absence_reason="Medical appointment, told us in advance",
+            )
+        else:
+            services.session_record_attendance(
+                actor=worker,
+                session=session,
+                version=session.version,
+                attendance=rng.choice([Attendance.ATTENDED] * 5 + [Attendance.LATE]),
+            )
+            services.session_record_delivery(
+                actor=worker,
+                session=session,
+                version=session.version,
+                module_delivered=session.module or "formulation",
+                content=CONTENT.get(session.module, CONTENT["formulation"]),
+                fidelity=rng.sample(
+                    ["agenda", "review", "skill_taught", "rehearsal", "homework", "risk_check"], 4
+                ),
+                engagement=rng.choice(["good", "good", "partial"]),
+            )
+            if n % 3 == 2:
+                services.session_review(
+                    actor=supervisor,
+                    session=session,
+                    version=session.version,
+                    comment="Good adherence to the session plan.",
+                )
+        last_day = when
+    if final == S.ACTIVE and planned >= 6 and instrument is not None:
+        services.measure_record(
+            actor=worker,
+            referral=referral,
+            instrument=instrument,
+            timepoint="mid",
+            assessed_on=day + dt.timedelta(days=42),
+            answers=_answers(rng, improving=rng.random() < 0.7),
+        )
+        counts["measures"] += 1
+    end = min(last_day + dt.timedelta(days=3), today)
+    if final == S.COMPLETED:
+        if instrument is not None:
+            services.measure_record(
+                actor=worker,
+                referral=referral,
+                instrument=instrument,
+                timepoint="after",
+                assessed_on=end,
+                answers=_answers(rng, improving=True),
+            )
+            counts["measures"] += 1
+        services.end_report_save(
+            actor=worker,
+            referral=referral,
+            version=None,
+            practitioner_assessment="Engaged throughout. Now recognises the pattern of checking and contact and can name the feelings that drive it.",
+            warning_signs="Drinking alone; looking at the former partner's social media; telling himself the relationship is not over.",
+            skills_to_use="Urge surfing; opposite action; calling his brother before acting.",
+            contacts="Harbour Forensic Psychology Service duty line; his offender manager; NHS 111 in a crisis.",
+            police_summary="Completed all 12 sessions. Maintenance plan agreed; warning signs and contacts above.",
+        )
+        counts["end_reports"] += 1
+        _step(worker, referral, S.COMPLETED, end)
+    elif final == S.DISENGAGED:
+        _step(worker, referral, S.DISENGAGED, end, reason_code="missed_sessions")
+    elif final == S.EXCLUDED:
+        _step(supervisor, referral, S.EXCLUDED, end, reason_code="further_offending")
+    return counts

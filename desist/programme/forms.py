@@ -1,0 +1,517 @@
+"""Forms for the programme. They carry values; the services validate and decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from desist.programme.models import (
+    FIDELITY_ITEMS,
+    MODULES,
+    Attendance,
+    DisclosureUrgency,
+    EngagementRating,
+    Phase,
+    Timepoint,
+)
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError | Any) -> None:
+    """Put a service's ValidationError (or RedactionBlocked.errors) on the form, field by field."""
+    items = exc.message_dict.items() if hasattr(exc, "error_dict") else None
+    if items is None and hasattr(exc, "errors") and isinstance(exc.errors, dict):
+        items = exc.errors.items()
+    if items is None:
+        for message in getattr(exc, "messages", [str(exc)]):
+            form.add_error(None, message)
+        return
+    for name, messages in items:
+        target = name if name in form.fields and name != NON_FIELD_ERRORS else None
+        for message in messages:
+            form.add_error(target, message)
+
+
+def _set_choices(form: forms.Form, name: str, choices: list[Any]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+def _date(label: str, what: str, required: bool = True, help_text: str = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": f"Enter {what}", "invalid": f"Enter {what} as a real date"},
+    )
+
+
+def _text(
+    label: str, what: str = "", *, required: bool = True, rows: int = 5, help_text: str = ""
+) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"required": f"Enter {what or label.lower()}"},
+    )
+
+
+def _radios(
+    label: str, choices: list[tuple[str, str]], what: str, help_text: str = ""
+) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        help_text=help_text,
+        error_messages={"required": f"Select {what}", "invalid_choice": f"Select {what}"},
+    )
+
+
+class ProgrammeForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(
+        label="Name of the programme",
+        max_length=200,
+        error_messages={"required": "Enter the name of the programme"},
+    )
+    provider = forms.TypedChoiceField(
+        label="Intervention provider",
+        coerce=int,
+        error_messages={"required": "Select the intervention provider"},
+    )
+    forces = forms.TypedMultipleChoiceField(
+        label="Police forces served",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select the police forces the programme serves"},
+    )
+    capacity = forms.IntegerField(
+        label="Number of places",
+        min_value=1,
+        error_messages={
+            "required": "Enter the number of places, 1 or more",
+            "min_value": "Enter the number of places, 1 or more",
+            "invalid": "Enter the number of places as a whole number",
+        },
+    )
+    funding = forms.DecimalField(
+        label="Funding (pounds)",
+        min_value=0,
+        decimal_places=2,
+        error_messages={
+            "required": "Enter the funding in pounds, 0 or more",
+            "invalid": "Enter the funding as a number, like 98000",
+        },
+    )
+    funding_source = forms.CharField(
+        label="Source of funding (optional)", max_length=200, required=False
+    )
+    sessions = forms.IntegerField(
+        label="Number of sessions",
+        min_value=1,
+        max_value=52,
+        error_messages={
+            "required": "Enter the number of sessions, between 1 and 52",
+            "min_value": "Enter the number of sessions, between 1 and 52",
+            "max_value": "Enter the number of sessions, between 1 and 52",
+            "invalid": "Enter the number of sessions as a whole number",
+        },
+    )
+    modules = forms.MultipleChoiceField(
+        label="Modules taught",
+        choices=MODULES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select the modules the programme teaches"},
+    )
+    caseload_limit = forms.IntegerField(
+        label="Most open referrals per practitioner",
+        min_value=1,
+        error_messages={
+            "required": "Enter the most referrals one practitioner may hold, 1 or more",
+            "min_value": "Enter the most referrals one practitioner may hold, 1 or more",
+            "invalid": "Enter a whole number",
+        },
+    )
+    review_every = forms.IntegerField(
+        label="Clinical supervisors review one session in",
+        min_value=1,
+        help_text="1 means every session is reviewed; 3 means one session in three.",
+        error_messages={
+            "required": "Enter how often sessions are reviewed: 1 for every session",
+            "min_value": "Enter how often sessions are reviewed: 1 for every session",
+            "invalid": "Enter a whole number",
+        },
+    )
+
+    def __init__(self, *args: Any, providers: list[Any], forces: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(
+            self, "provider", [("", "Select a provider")] + [(o.pk, o.name) for o in providers]
+        )
+        _set_choices(self, "forces", [(o.pk, o.name) for o in forces])
+
+
+class SessionPlanForm(forms.Form):
+    """One module and phase per session."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        sessions: int,
+        modules: list[str],
+        plan: list[dict[str, Any]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        labels = dict(MODULES)
+        by_number = {int(r["session"]): r for r in plan}
+        for n in range(1, sessions + 1):
+            row = by_number.get(n, {})
+            self.fields[f"phase_{n}"] = forms.ChoiceField(
+                label=f"Session {n}: phase",
+                choices=Phase.choices,
+                initial=row.get("phase"),
+                error_messages={"required": f"Select the phase of session {n}"},
+            )
+            self.fields[f"module_{n}"] = forms.ChoiceField(
+                label=f"Session {n}: module",
+                choices=[(m, labels[m]) for m in modules if m in labels],
+                initial=row.get("module"),
+                error_messages={"required": f"Select the module of session {n}"},
+            )
+        self.sessions = sessions
+
+    def plan(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "session": n,
+                "phase": self.cleaned_data[f"phase_{n}"],
+                "module": self.cleaned_data[f"module_{n}"],
+            }
+            for n in range(1, self.sessions + 1)
+        ]
+
+
+class PutForwardForm(forms.Form):
+    programme = forms.TypedChoiceField(
+        label="Programme",
+        coerce=int,
+        error_messages={
+            "required": "Select a programme that serves your force",
+            "invalid_choice": "Select a programme that serves your force",
+        },
+    )
+    order = forms.TypedChoiceField(
+        label="Stalking Protection Order",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="The order and its terms are shared with the provider by reference.",
+    )
+    risk_assessment = forms.TypedChoiceField(
+        label="Risk assessment",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="The provider sees the score and level of the assessment you choose.",
+    )
+    risk_summary = _text(
+        "Risk summary for the provider",
+        "a risk summary",
+        required=False,
+        help_text="What the provider needs to know about risk. Do not include any victim's name, address or contact details.",
+    )
+    put_forward_on = _date("Date put forward", "the date the subject was put forward")
+
+    def __init__(
+        self,
+        *args: Any,
+        programmes: list[Any],
+        orders: list[Any],
+        assessments: list[Any],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(
+            self, "programme", [(p.pk, f"{p.name} ({p.provider.name})") for p in programmes]
+        )
+        _set_choices(
+            self,
+            "order",
+            [("", "None")] + [(o.pk, f"{o.reference} ({o.get_status_display()})") for o in orders],
+        )
+        _set_choices(
+            self,
+            "risk_assessment",
+            [("", "None")]
+            + [
+                (
+                    a.pk,
+                    f"{a.instrument.name}, {a.assessed_on:%d %b %Y}"
+                    + (f" ({a.risk_level})" if a.risk_level else ""),
+                )
+                for a in assessments
+            ],
+        )
+
+
+class TransitionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    effective_on = _date("Date of the change", "the date of the change")
+
+    def __init__(
+        self,
+        *args: Any,
+        target: str,
+        reasons: list[tuple[str, str]],
+        practitioners: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if target == "allocated":
+            self.fields["practitioner"] = forms.TypedChoiceField(
+                label="Practitioner",
+                coerce=int,
+                choices=[("", "Select a practitioner")]
+                + [
+                    (u.pk, f"{u.get_full_name() or u.username} ({u.caseload} open)")
+                    for u in practitioners or []
+                ],
+                error_messages={
+                    "required": "Select the practitioner",
+                    "invalid_choice": "Select the practitioner",
+                },
+            )
+        if reasons:
+            self.fields["reason_code"] = _radios("Reason", reasons, "the reason for this change")
+            self.fields["reason"] = _text(
+                "More detail (required if you chose another reason)",
+                "the reason for this change",
+                required=False,
+                rows=3,
+            )
+        if target == "consented":
+            self.fields["sharing_explained"] = _text(
+                "What was the person told about information sharing?",
+                "what the person was told about how information is shared",
+                help_text="For example: attendance and engagement are shared with the police; a risk to anyone is shared with the police and victim services; clinical notes are not shared.",
+            )
+            self.fields["attendance_required_by_order"] = _radios(
+                "Is attending the programme a requirement of the person's SPO?",
+                YES_NO,
+                "whether attending is a requirement of the order",
+            )
+
+
+class AssessForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    outcome = _radios(
+        "Outcome of the suitability assessment",
+        [
+            ("suitable", "Suitable"),
+            ("not_suitable", "Not suitable"),
+            ("not_ready", "Suitable but not ready"),
+        ],
+        "the outcome of the suitability assessment",
+        help_text="If every place is taken, a suitable person joins the waiting list.",
+    )
+    reason_code = forms.ChoiceField(
+        label="Reason (if not suitable, or not ready)",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[],
+        error_messages={"invalid_choice": "Select the reason for this change"},
+    )
+    reason = _text("More detail (required if you chose another reason)", required=False, rows=3)
+    effective_on = _date("Date of the assessment", "the date of the assessment")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from desist.programme.workflow import REASONS
+
+        super().__init__(*args, **kwargs)
+        seen: dict[str, str] = {}
+        for target, prefix in (("not_suitable", "Not suitable: "), ("not_ready", "Not ready: ")):
+            for code, label in REASONS[target]:
+                if code != "other":
+                    seen[code] = prefix + label[0].lower() + label[1:]
+        seen["other"] = "Another reason"
+        _set_choices(self, "reason_code", list(seen.items()))
+
+
+class ScheduleForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label="Date and time",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={
+            "required": "Enter the date and time of the session",
+            "invalid": "Enter the date and time of the session as a real date and time",
+        },
+    )
+    duration_minutes = forms.IntegerField(
+        label="Length (minutes)",
+        initial=60,
+        error_messages={
+            "required": "Enter the length of the session, between 15 and 240 minutes",
+            "invalid": "Enter the length as a whole number of minutes",
+        },
+    )
+    remote = _radios(
+        "Where will the session be held?",
+        [("no", "In person"), ("yes", "Remote (video or phone)")],
+        "whether the session is in person or remote",
+    )
+    place = forms.CharField(label="Place (for a session in person)", required=False, max_length=200)
+
+
+class RescheduleForm(ScheduleForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = _text("Why is the session being moved?", "why the session is being moved", rows=3)
+
+
+class CancelForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = _text("Why is the session cancelled?", "why the session is cancelled", rows=3)
+
+
+class AttendanceForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    attendance = _radios(
+        "Did the person attend?", list(Attendance.choices), "whether the person attended"
+    )
+    absence_acceptable = forms.ChoiceField(
+        label="If they did not attend, was the absence acceptable?",
+        choices=YES_NO,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Two unacceptable absences in a row mark the person at risk of disengaging, and the police are told.",
+    )
+    absence_reason = _text(
+        "Reason for the absence", "the reason for the absence", required=False, rows=3
+    )
+
+
+class DeliveryForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    module_delivered = forms.ChoiceField(
+        label="Module delivered",
+        choices=MODULES,
+        error_messages={"required": "Select the module delivered"},
+    )
+    content = _text(
+        "Content delivered",
+        "the content delivered",
+        help_text="What was covered. Put clinical observations in the clinical notes.",
+    )
+    fidelity = forms.MultipleChoiceField(
+        label="Fidelity checklist",
+        choices=FIDELITY_ITEMS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    engagement = _radios(
+        "How did the person engage?", list(EngagementRating.choices), "how the person engaged"
+    )
+
+
+class NoteForm(forms.Form):
+    text = _text(
+        "Clinical notes",
+        "the clinical notes",
+        rows=10,
+        help_text="Only provider staff can read these. Saving adds a new revision; earlier revisions are kept.",
+    )
+
+
+class ConcernForm(forms.Form):
+    disclosed = _text(
+        "What was disclosed?",
+        "what was disclosed",
+        help_text="Describe the risk. Do not include any victim's name, address or contact details.",
+    )
+    urgency = _radios("How urgent is it?", list(DisclosureUrgency.choices), "how urgent this is")
+
+
+class ReviewForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = _text("Your comment", "your comment on the session", rows=4)
+
+
+class SupervisionForm(forms.Form):
+    occurred_on = _date("Date of the supervision", "the date of the supervision")
+    comment = _text("Notes of the supervision", "a note of the supervision", rows=4)
+
+
+class MeasureForm(forms.Form):
+    """Common fields plus one field per item, named as the risk assessment form names them."""
+
+    timepoint = _radios(
+        "When was the measure given?", list(Timepoint.choices), "when the measure was given"
+    )
+    assessed_on = _date("Date given", "the date the measure was given")
+
+    def __init__(self, *args: Any, definition: Any, **kwargs: Any) -> None:
+        from desist.risk.services import answer_field
+
+        super().__init__(*args, **kwargs)
+        self.definition = definition
+        for item in definition.items:
+            self.fields[answer_field(item.id)] = forms.CharField(label=item.text, required=False)
+
+    def answers(self) -> dict[str, str]:
+        from desist.risk.services import answer_field
+
+        return {i.id: self.data.get(answer_field(i.id)) or "" for i in self.definition.items}
+
+    def item_rows(self) -> list[dict[str, Any]]:
+        from desist.risk.services import answer_field
+
+        rows, section = [], ""
+        for item in self.definition.items:
+            heading = item.section if item.section and item.section != section else ""
+            section = item.section or section
+            rows.append({"item": item, "field": self[answer_field(item.id)], "heading": heading})
+        return rows
+
+
+class EndReportForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    practitioner_assessment = _text(
+        "Your assessment of the person's progress",
+        "your assessment of the person's progress",
+        rows=6,
+    )
+    warning_signs = _text(
+        "Warning signs",
+        "the warning signs",
+        help_text="Signs that the person may return to stalking.",
+    )
+    skills_to_use = _text(
+        "Skills to use",
+        "the skills to use",
+        help_text="Which skills the person will use when they notice a warning sign.",
+    )
+    contacts = _text(
+        "Who to contact",
+        "who to contact",
+        rows=3,
+        help_text="Services and roles, not private individuals.",
+    )
+    police_summary = _text(
+        "Summary for the police (optional)",
+        required=False,
+        rows=4,
+        help_text="The police see this summary, the attendance and modules completed, the warning signs and who to contact. They never see your assessment above or the clinical notes.",
+    )

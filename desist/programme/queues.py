@@ -1,0 +1,167 @@
+"""Home-page queues for the programme: practitioners, clinical supervisors, programme managers
+and the police (engagement of each of their subjects)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from desist.accounts.roles import RoleCode
+from desist.home.queues import QueueResult, QueueRow, declare, provide
+from desist.programme import selectors
+from desist.programme.models import Engagement
+
+LIMIT = 5
+
+for _role in (RoleCode.POLICE_OFFICER, RoleCode.POLICE_SUPERVISOR):
+    declare(
+        _role,
+        "police.engagement",
+        "Engagement with the intervention programme",
+        "Subjects you put forward for the programme will appear here with whether they are "
+        "attending, have missed two sessions in a row, have disengaged or have completed.",
+    )
+declare(
+    RoleCode.PRACTITIONER,
+    "provider.overdue",
+    "Attendance overdue",
+    "Sessions whose attendance is still not recorded a day after they took place will appear here.",
+)
+
+
+def _when(value: dt.datetime) -> str:
+    local = timezone.localtime(value)
+    return f"{local.day} {local:%b %Y} at {local:%H:%M}"
+
+
+@provide("provider.sessions_today")
+def sessions_this_week(actor: Any) -> QueueResult:
+    now = timezone.localtime()
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    qs = selectors.sessions_between(actor=actor, start=start, end=start + dt.timedelta(days=7))
+    rows = [
+        QueueRow(
+            label=f"{s.referral.subject.full_name}: session {s.number}",
+            url=reverse("programme:session", args=[s.pk]),
+            detail=_when(s.starts_at)
+            + (", remote" if s.remote else f", {s.place}" if s.place else ""),
+            tag="Today" if timezone.localtime(s.starts_at).date() == now.date() else "",
+        )
+        for s in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:calendar"))
+
+
+@provide("provider.attendance_due")
+def attendance_due(actor: Any) -> QueueResult:
+    qs = selectors.attendance_due_for(actor=actor)
+    now = timezone.now()
+    rows = [
+        QueueRow(
+            label=f"{s.referral.subject.full_name}: session {s.number}",
+            url=reverse("programme:attendance", args=[s.pk]),
+            detail=_when(s.starts_at),
+            tag="Overdue" if selectors.is_overdue(s, now) else "",
+        )
+        for s in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:calendar"))
+
+
+@provide("provider.overdue")
+def attendance_overdue(actor: Any) -> QueueResult:
+    """The reminder: attendance still unrecorded a day after the session."""
+    now = timezone.now()
+    qs = selectors.attendance_due_for(actor=actor, now=now - selectors.OVERDUE_AFTER)
+    rows = [
+        QueueRow(
+            label=f"{s.referral.subject.full_name}: session {s.number}",
+            url=reverse("programme:attendance", args=[s.pk]),
+            detail=_when(s.starts_at),
+            tag="Overdue",
+        )
+        for s in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows)
+
+
+@provide("provider.unallocated")
+def unallocated(actor: Any) -> QueueResult:
+    qs = selectors.unallocated_for(actor=actor)
+    rows = [
+        QueueRow(
+            label=f"{r.subject.full_name} ({r.reference})",
+            url=reverse("programme:referral", args=[r.pk]),
+            detail=f"Put forward {r.put_forward_on.day} {r.put_forward_on:%b %Y}",
+            tag=r.get_status_display(),
+        )
+        for r in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:waiting_list"))
+
+
+@provide("provider.reviews_due")
+def reviews_due(actor: Any) -> QueueResult:
+    qs = selectors.reviews_due_for(actor=actor)
+    rows = [
+        QueueRow(
+            label=f"{s.referral.subject.full_name}: session {s.number}",
+            url=reverse("programme:session", args=[s.pk]),
+            detail=f"With {s.practitioner.get_full_name() or s.practitioner.username}, {_when(s.starts_at)}",
+        )
+        for s in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:supervision"))
+
+
+@provide("provider.waiting_list")
+def waiting(actor: Any) -> QueueResult:
+    qs = selectors.waiting_list_for(actor=actor)
+    rows = [
+        QueueRow(
+            label=f"{n}. {r.subject.full_name} ({r.reference})",
+            url=reverse("programme:referral", args=[r.pk]),
+            detail=f"Waiting since {timezone.localtime(r.waiting_since):%d %b %Y}"
+            if r.waiting_since
+            else "",
+        )
+        for n, r in enumerate(qs[:LIMIT], 1)
+    ]
+    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:waiting_list"))
+
+
+@provide("programme.capacity")
+def capacity(actor: Any) -> QueueResult:
+    programmes = list(selectors.programme_list_for(actor=actor))
+    rows = []
+    for p in programmes[:LIMIT]:
+        places = selectors.places_for(p)
+        rows.append(
+            QueueRow(
+                label=p.name,
+                url=reverse("programme:settings_detail", args=[p.pk]),
+                detail=f"{places.held} of {places.capacity} places taken; {places.waiting} waiting",
+                tag="Full" if places.free == 0 else "",
+            )
+        )
+    return QueueResult(count=len(programmes), rows=rows, more_url=reverse("programme:settings"))
+
+
+@provide("police.engagement")
+def police_engagement(actor: Any) -> QueueResult:
+    qs = selectors.engagement_rows_for(actor=actor).exclude(
+        status__in=["not_suitable", "declined", "withdrawn", "excluded"]
+    )
+    rows = [
+        QueueRow(
+            label=r.subject.full_name,
+            url=reverse("programme:referral", args=[r.pk]),
+            detail=f"Referral {r.reference}",
+            tag=Engagement(r.engagement).label,
+        )
+        for r in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:engagement"))

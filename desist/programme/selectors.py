@@ -1,0 +1,556 @@
+"""Every read of the programme's records, through `policy.scope_*` and the object rules.
+
+Provider staff reach a subject's identity only through a referral to their own provider
+(`select_related("subject")` here); police reach referrals of their own force and see status,
+attendance and engagement, never clinical notes or session content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from desist import policy
+from desist.accounts.models import User
+from desist.accounts.roles import RoleCode
+from desist.policy import Perm
+from desist.programme import workflow
+from desist.programme.models import (
+    CLOSED_STATUSES,
+    MODULE_LABELS,
+    OPEN_STATUSES,
+    PLACE_STATUSES,
+    Attendance,
+    CalendarToken,
+    ClinicalNote,
+    EndReport,
+    Engagement,
+    Measure,
+    Programme,
+    ProgrammeSession,
+    Referral,
+    ReferralStatus,
+    ReferralStatusChange,
+    RiskDisclosure,
+    SessionState,
+    SupervisionEntry,
+    engagement_code,
+)
+
+S = ReferralStatus
+
+
+def _is_provider(actor: Any) -> bool:
+    org = getattr(actor, "organisation", None)
+    return bool(org is not None and org.kind == "provider")
+
+
+def _is_police(actor: Any) -> bool:
+    org = getattr(actor, "organisation", None)
+    return bool(org is not None and org.kind == "police_force")
+
+
+# --- programmes -----------------------------------------------------------------------------
+
+
+def programme_list_for(*, actor: Any) -> QuerySet[Programme]:
+    qs = Programme.objects.select_related("provider").prefetch_related("forces")
+    if policy.has_perm(actor, Perm.PROGRAMME_SETTINGS):
+        return policy.scope_programmes_managed(actor, qs)
+    if _is_provider(actor) and policy.has_perm(actor, Perm.REFERRAL_VIEW):
+        return qs.filter(provider_id=actor.organisation_id)
+    return qs.none()
+
+
+def programme_get_for(*, actor: Any, programme_id: int) -> Programme:
+    policy.require_perm(actor, Perm.PROGRAMME_SETTINGS)
+    found = programme_list_for(actor=actor).filter(pk=programme_id).first()
+    if found is None:
+        raise Http404
+    policy.require(actor, Perm.PROGRAMME_SETTINGS, found)
+    return found
+
+
+def programmes_for_force(*, force_id: int) -> QuerySet[Programme]:
+    return Programme.objects.filter(forces=force_id, is_active=True).select_related("provider")
+
+
+def organisations_for_settings(*, actor: Any) -> tuple[list[Any], list[Any]]:
+    """Providers and police forces a programme manager may choose: their own organisation and
+    their partners."""
+    from desist.core.models import Organisation, Partnership
+
+    mine = Partnership.objects.filter(organisations=actor.organisation_id).values("pk")
+    partners = Organisation.objects.filter(partnerships__in=mine).values("pk")
+    orgs = list(
+        Organisation.objects.filter(Q(pk=actor.organisation_id) | Q(pk__in=partners)).order_by(
+            "name"
+        )
+    )
+    return (
+        [o for o in orgs if o.kind == "provider"],
+        [o for o in orgs if o.kind == "police_force"],
+    )
+
+
+@dataclass
+class Places:
+    capacity: int
+    held: int
+    waiting: int
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.held, 0)
+
+
+def places_for(programme: Programme) -> Places:
+    counts = dict(
+        Referral.objects.filter(programme=programme)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return Places(
+        capacity=programme.capacity,
+        held=sum(counts.get(s, 0) for s in PLACE_STATUSES),
+        waiting=counts.get(S.WAITING, 0),
+    )
+
+
+# --- referrals ------------------------------------------------------------------------------
+
+
+def referral_list_for(*, actor: Any, status: str = "") -> QuerySet[Referral]:
+    qs = policy.scope_referrals(
+        actor,
+        Referral.objects.select_related("subject", "programme", "practitioner"),
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def referral_get_for(*, actor: Any, referral_id: int, perm: Perm = Perm.REFERRAL_VIEW) -> Referral:
+    found = (
+        policy.scope_referrals(
+            actor,
+            Referral.objects.select_related(
+                "subject",
+                "programme",
+                "programme__provider",
+                "practitioner",
+                "order",
+                "risk_assessment",
+            ),
+        )
+        .filter(pk=referral_id)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    policy.require(actor, perm, found)
+    return found
+
+
+def open_referral_for_subject(*, actor: Any, subject: Any) -> Referral | None:
+    return referral_list_for(actor=actor).filter(subject=subject, status__in=OPEN_STATUSES).first()
+
+
+def referrals_for_subject(*, actor: Any, subject: Any) -> list[Referral]:
+    return list(
+        referral_list_for(actor=actor).filter(subject=subject).order_by("-put_forward_on", "-id")
+    )
+
+
+def practitioner_choices(*, referral: Referral) -> list[Any]:
+    return list(
+        User.objects.filter(
+            organisation_id=referral.programme.provider_id,
+            is_active=True,
+            roles__code__in=[RoleCode.PRACTITIONER, RoleCode.CLINICAL_SUPERVISOR],
+        )
+        .distinct()
+        .annotate(
+            caseload=Count(
+                "programme_caseload",
+                filter=Q(programme_caseload__status__in=OPEN_STATUSES),
+                distinct=True,
+            )
+        )
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+@dataclass
+class TimelineEntry:
+    change: ReferralStatusChange
+    title: str
+    reason: str
+
+
+def timeline_for(referral: Referral) -> list[TimelineEntry]:
+    rows = []
+    for c in referral.status_changes.select_related("changed_by").order_by("-changed_at", "-id"):
+        t = workflow.transition_for(c.from_status, c.to_status)
+        rows.append(
+            TimelineEntry(
+                change=c,
+                title=t.label if t else workflow.status_label(c.to_status),
+                reason=workflow.reason_label(c.reason_code) if c.reason_code else "",
+            )
+        )
+    return rows
+
+
+@dataclass
+class ReferralPage:
+    referral: Referral
+    is_provider: bool
+    is_police: bool
+    timeline: list[TimelineEntry]
+    sessions: list[ProgrammeSession]
+    attended: int
+    measures: list[Measure]
+    end_report: EndReport | None
+    disclosures: list[RiskDisclosure]
+    actions: list[workflow.Transition]
+    places: Places
+    modules_completed: list[str] = field(default_factory=list)
+    terms: list[Any] = field(default_factory=list)
+
+
+def referral_page_for(*, actor: Any, referral_id: int) -> ReferralPage:
+    referral = referral_get_for(actor=actor, referral_id=referral_id)
+    provider = _is_provider(actor)
+    sessions = list(
+        referral.sessions.select_related("practitioner", "reviewed_by").order_by("starts_at", "id")
+    )
+    held = [s for s in sessions if s.state == SessionState.SCHEDULED]
+    attended = sum(1 for s in held if s.attendance in (Attendance.ATTENDED, Attendance.LATE))
+    modules_completed = sorted(
+        {
+            MODULE_LABELS.get(s.module_delivered or s.module, "")
+            for s in held
+            if s.attendance in (Attendance.ATTENDED, Attendance.LATE)
+        }
+        - {""}
+    )
+    measures = (
+        list(referral.measures.select_related("instrument").order_by("assessed_on", "id"))
+        if provider
+        else []
+    )
+    end_report = EndReport.objects.filter(referral=referral).first()
+    disclosures = list(referral.disclosures.select_related("session", "recorded_by"))
+    terms: list[Any] = []
+    if referral.order_id and provider:
+        # SPO terms by reference: kind and wording, never the protected persons' identities.
+        # Names of protected people in the wording become references (V000123).
+        from desist.orders.models import Term
+        from desist.orders.selectors import redact_victims, victim_reference
+
+        for term in (
+            Term.objects.filter(order_id=referral.order_id)
+            .prefetch_related("protected_persons")
+            .order_by("id")
+        ):
+            victims = list(term.protected_persons.all())
+            terms.append(
+                {
+                    "kind": term.get_kind_display(),
+                    "wording": redact_victims(term.wording, victims),
+                    "protected": ", ".join(victim_reference(v.pk) for v in victims),
+                }
+            )
+    actions = [
+        t
+        for t in workflow.transitions_from(referral.status)
+        if t.roles & {RoleCode(c) for c in actor.role_codes}
+    ]
+    return ReferralPage(
+        referral=referral,
+        is_provider=provider,
+        is_police=_is_police(actor),
+        timeline=timeline_for(referral),
+        sessions=sessions,
+        attended=attended,
+        measures=measures,
+        end_report=end_report,
+        disclosures=disclosures,
+        actions=actions,
+        places=places_for(referral.programme),
+        modules_completed=modules_completed,
+        terms=terms,
+    )
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def session_get_for(
+    *, actor: Any, session_id: int, perm: Perm = Perm.SESSION_MANAGE
+) -> ProgrammeSession:
+    found = (
+        policy.scope_programme_sessions(
+            actor,
+            ProgrammeSession.objects.select_related(
+                "referral",
+                "referral__subject",
+                "referral__programme",
+                "practitioner",
+                "reviewed_by",
+                "replaces",
+            ),
+        )
+        .filter(pk=session_id)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    policy.require(actor, perm, found.referral)
+    return found
+
+
+def clinical_notes_for(*, actor: Any, session: ProgrammeSession) -> list[ClinicalNote]:
+    """Every revision, newest first. Provider staff with clinical notes permission only."""
+    policy.require(actor, Perm.CLINICAL_NOTES, session.referral)
+    return list(ClinicalNote.objects.filter(session=session).select_related("written_by"))
+
+
+def _sessions_for(actor: Any) -> QuerySet[ProgrammeSession]:
+    return policy.scope_programme_sessions(
+        actor,
+        ProgrammeSession.objects.select_related("referral", "referral__subject", "practitioner"),
+    ).filter(state=SessionState.SCHEDULED)
+
+
+def sessions_between(
+    *, actor: Any, start: dt.datetime, end: dt.datetime, mine: bool = True
+) -> QuerySet[ProgrammeSession]:
+    qs = _sessions_for(actor).filter(starts_at__gte=start, starts_at__lt=end)
+    if mine:
+        qs = qs.filter(practitioner=actor)
+    return qs.order_by("starts_at", "id")
+
+
+def attendance_due_for(*, actor: Any, now: dt.datetime | None = None) -> QuerySet[ProgrammeSession]:
+    """The actor's sessions that have started without attendance recorded."""
+    now = now or timezone.now()
+    return (
+        _sessions_for(actor)
+        .filter(practitioner=actor, attendance="", starts_at__lte=now, referral__status=S.ACTIVE)
+        .order_by("starts_at", "id")
+    )
+
+
+OVERDUE_AFTER = dt.timedelta(days=1)
+
+
+def is_overdue(session: ProgrammeSession, now: dt.datetime | None = None) -> bool:
+    """The reminder rule: attendance still unrecorded a day after the session."""
+    now = now or timezone.now()
+    return not session.attendance and session.starts_at + OVERDUE_AFTER <= now
+
+
+def reviews_due_for(*, actor: Any) -> QuerySet[ProgrammeSession]:
+    """Sessions with attendance recorded, not yet signed off, in the review sample (every
+    session, or one in N as the programme says)."""
+    if not policy.has_perm(actor, Perm.SESSION_REVIEW):
+        return ProgrammeSession.objects.none()
+    from django.db.models import F
+    from django.db.models.functions import Mod
+
+    return (
+        _sessions_for(actor)
+        .exclude(attendance="")
+        .filter(reviewed_at__isnull=True)
+        .annotate(sample=Mod(F("number"), F("referral__programme__review_every")))
+        .filter(sample=0)
+        .order_by("starts_at", "id")
+    )
+
+
+def unallocated_for(*, actor: Any) -> QuerySet[Referral]:
+    if not policy.has_perm(actor, Perm.REFERRAL_MANAGE):
+        return Referral.objects.none()
+    return (
+        referral_list_for(actor=actor)
+        .filter(status__in=[S.PUT_FORWARD, S.RECEIVED])
+        .order_by("put_forward_on", "id")
+    )
+
+
+def waiting_list_for(*, actor: Any) -> QuerySet[Referral]:
+    return (
+        referral_list_for(actor=actor)
+        .filter(status=S.WAITING)
+        .order_by("programme", "waiting_since", "id")
+    )
+
+
+def engagement_rows_for(*, actor: Any) -> QuerySet[Referral]:
+    """Police: every referral of their force with its engagement (no clinical content)."""
+    if not policy.has_perm(actor, Perm.ENGAGEMENT_VIEW):
+        return Referral.objects.none()
+    return referral_list_for(actor=actor).order_by("-at_risk", "status", "subject__last_name", "id")
+
+
+def supervision_log_for(*, actor: Any, practitioner_id: int) -> tuple[Any, list[SupervisionEntry]]:
+    """A practitioner's own log, or any log in the provider for a clinical supervisor."""
+    practitioner = User.objects.filter(
+        pk=practitioner_id, organisation_id=actor.organisation_id
+    ).first()
+    allowed = (
+        practitioner is not None
+        and _is_provider(actor)
+        and (practitioner.pk == actor.pk or policy.has_perm(actor, Perm.SESSION_REVIEW))
+    )
+    if not allowed:
+        raise Http404
+    entries = list(
+        SupervisionEntry.objects.filter(practitioner=practitioner)
+        .select_related("supervisor", "session", "session__referral")
+        .order_by("-occurred_on", "-id")
+    )
+    return practitioner, entries
+
+
+def provider_practitioners(*, actor: Any) -> list[Any]:
+    if not _is_provider(actor):
+        return []
+    return list(
+        User.objects.filter(
+            organisation_id=actor.organisation_id, roles__code=RoleCode.PRACTITIONER
+        )
+        .distinct()
+        .annotate(
+            caseload=Count(
+                "programme_caseload",
+                filter=Q(programme_caseload__status__in=OPEN_STATUSES),
+                distinct=True,
+            )
+        )
+        .order_by("last_name", "first_name")
+    )
+
+
+def calendar_user_for_token(*, token_hash: str) -> Any | None:
+    row = (
+        CalendarToken.objects.filter(token_hash=token_hash, revoked_at__isnull=True)
+        .select_related("user", "user__organisation")
+        .first()
+    )
+    if row is None or not row.user.is_active:
+        return None
+    return row.user
+
+
+def calendar_token_active(*, actor: Any) -> bool:
+    return CalendarToken.objects.filter(user=actor, revoked_at__isnull=True).exists()
+
+
+# --- for other apps (no actor: used by evaluation, sharing and alerts) ------------------------
+
+
+def practitioners_for_subject(*, subject: Any) -> list[Any]:
+    """The allocated practitioner(s) of the subject's open referral."""
+    ids = Referral.objects.filter(
+        subject=subject, status__in=OPEN_STATUSES, practitioner__isnull=False
+    ).values_list("practitioner_id", flat=True)
+    return list(User.objects.filter(pk__in=list(ids)))
+
+
+def engagement_for_subjects(*, subject_ids: Any) -> dict[int, str]:
+    """The engagement code (`models.Engagement`) of each subject's latest referral."""
+    found: dict[int, str] = {}
+    rows = (
+        Referral.objects.filter(subject_id__in=list(subject_ids))
+        .order_by("subject_id", "-put_forward_on", "-id")
+        .values_list("subject_id", "status", "at_risk")
+    )
+    for subject_id, status, at_risk in rows:
+        found.setdefault(subject_id, engagement_code(status, at_risk))
+    return found
+
+
+def programme_facts_for_evaluation() -> list[dict[str, Any]]:
+    """One plain dict per referral: dates from the status history, final status, sessions
+    attended, and the first and last outcome-measure scores. No names, no free text."""
+    referrals = list(
+        Referral.objects.select_related("programme")
+        .order_by("id")
+        .values(
+            "id",
+            "subject_id",
+            "programme_id",
+            "force_id",
+            "status",
+            "put_forward_on",
+            "consent_on",
+            "started_on",
+            "ended_on",
+            "end_reason_code",
+            "at_risk",
+        )
+    )
+    history: dict[int, dict[str, dt.date]] = defaultdict(dict)
+    for rid, to_status, on in ReferralStatusChange.objects.order_by("changed_at", "id").values_list(
+        "referral_id", "to_status", "effective_on"
+    ):
+        history[rid].setdefault(to_status, on)
+    attended = dict(
+        ProgrammeSession.objects.filter(
+            state=SessionState.SCHEDULED, attendance__in=[Attendance.ATTENDED, Attendance.LATE]
+        )
+        .values_list("referral_id")
+        .annotate(n=Count("id"))
+        .values_list("referral_id", "n")
+    )
+    scores: dict[int, list[tuple[dt.date, str, Any]]] = defaultdict(list)
+    for rid, on, timepoint, score in Measure.objects.order_by("assessed_on", "id").values_list(
+        "referral_id", "assessed_on", "timepoint", "score"
+    ):
+        scores[rid].append((on, timepoint, score))
+    out = []
+    for r in referrals:
+        m = scores.get(r["id"], [])
+        out.append(
+            {
+                "referral_id": r["id"],
+                "subject_id": r["subject_id"],
+                "programme_id": r["programme_id"],
+                "force_id": r["force_id"],
+                "final_status": r["status"],
+                "closed": r["status"] in CLOSED_STATUSES,
+                "engagement": engagement_code(r["status"], r["at_risk"]),
+                "put_forward_on": r["put_forward_on"],
+                "consent_on": history[r["id"]].get(S.CONSENTED) or r["consent_on"],
+                "started_on": r["started_on"],
+                "ended_on": r["ended_on"],
+                "end_reason_code": r["end_reason_code"],
+                "status_dates": dict(history[r["id"]]),
+                "sessions_attended": attended.get(r["id"], 0),
+                "measure_before": m[0][2] if m else None,
+                "measure_after": m[-1][2] if len(m) > 1 else None,
+                "measures": [{"on": on, "timepoint": tp, "score": sc} for on, tp, sc in m],
+            }
+        )
+    return out
+
+
+ENGAGEMENT_TAGS = {
+    Engagement.REFERRED: "govuk-tag--blue",
+    Engagement.WAITING: "govuk-tag--purple",
+    Engagement.ATTENDING: "govuk-tag--green",
+    Engagement.AT_RISK: "govuk-tag--red",
+    Engagement.DISENGAGED: "govuk-tag--orange",
+    Engagement.COMPLETED: "govuk-tag--turquoise",
+    Engagement.ENDED: "govuk-tag--grey",
+}

@@ -1,0 +1,54 @@
+"""Display helpers for programme pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms, template
+
+from desist.programme.models import OPEN_STATUSES as OPEN
+
+register = template.Library()
+
+
+@register.filter
+def widget_kind(field: forms.BoundField) -> str:
+    widget = field.field.widget
+    if isinstance(widget, forms.HiddenInput):
+        return "hidden"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.DateInput | forms.DateTimeInput):
+        return "date"
+    return "input"
+
+
+@register.filter
+def tag_class(tags: dict[str, str], code: str) -> str:
+    return tags.get(code, "govuk-tag--grey")
+
+
+@register.inclusion_tag("programme/includes/subject_panel.html", takes_context=True)
+def programme_panel(context: dict[str, Any], subject: Any) -> dict[str, Any]:
+    """The 'Intervention programme' panel on a subject's page (police): referrals and their
+    engagement, and a link to put the subject forward."""
+    from desist import policy
+    from desist.policy import Perm
+    from desist.programme import selectors
+
+    request = context.get("request")
+    actor = getattr(request, "user", None)
+    if actor is None or not policy.has_perm(actor, Perm.REFERRAL_VIEW):
+        return {"show": False}
+    referrals = selectors.referrals_for_subject(actor=actor, subject=subject)
+    has_open = any(r.status in OPEN for r in referrals)
+    return {
+        "show": True,
+        "subject": subject,
+        "referrals": referrals,
+        "can_put_forward": not has_open and policy.can(actor, Perm.REFERRAL_PUT_FORWARD, subject),
+    }

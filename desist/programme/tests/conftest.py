@@ -1,0 +1,108 @@
+"""Fixtures for the programme tests: a partnership, a programme, subjects and referrals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from desist.accounts.roles import RoleCode
+from desist.core.models import Partnership
+from desist.people.services import subject_create
+from desist.programme import services
+from desist.programme.models import Programme, ProgrammeSession, Referral, ReferralStatus
+
+R = RoleCode
+S = ReferralStatus
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def partnership(orgs: dict[str, Any]) -> Partnership:
+    p = Partnership.objects.create(code="pilot", name="Pilot")
+    p.organisations.add(
+        orgs["police_force"], orgs["provider"], orgs["commissioner"], orgs["advocacy"]
+    )
+    return p
+
+
+@pytest.fixture
+def programme(users: dict[RoleCode, Any], orgs: dict[str, Any], partnership: Any) -> Programme:
+    return services.programme_save(
+        actor=users[R.PROGRAMME_MANAGER],
+        name="Pilot programme",
+        provider=orgs["provider"],
+        forces=[orgs["police_force"]],
+        capacity=30,
+        funding=Decimal("98000"),
+        sessions=12,
+    )
+
+
+@pytest.fixture
+def officer(users: dict[RoleCode, Any]) -> Any:
+    return users[R.POLICE_OFFICER]
+
+
+@pytest.fixture
+def practitioner(users: dict[RoleCode, Any]) -> Any:
+    return users[R.PRACTITIONER]
+
+
+@pytest.fixture
+def clin(users: dict[RoleCode, Any]) -> Any:
+    return users[R.CLINICAL_SUPERVISOR]
+
+
+def make_subject(officer: Any, name: str = "") -> Any:
+    n = next(_seq)
+    return subject_create(
+        actor=officer,
+        first_names=name or f"Test{n}",
+        last_name=f"Subject{n}",
+        date_of_birth=dt.date(1980, 1, 1),
+    )
+
+
+def referral_at(
+    programme: Programme, officer: Any, status: str, *, practitioner: Any = None
+) -> Referral:
+    """A referral put forward through the service, then set straight to `status` (test data)."""
+    subject = make_subject(officer)
+    referral = services.referral_put_forward(
+        actor=officer,
+        subject=subject,
+        programme=programme,
+        put_forward_on=timezone.localdate() - dt.timedelta(days=100),
+    )
+    extra: dict[str, Any] = {"status": status}
+    if practitioner is not None:
+        extra["practitioner"] = practitioner
+    if status == S.WAITING:
+        extra["waiting_since"] = timezone.now()
+    if status == S.ACTIVE:
+        extra["started_on"] = timezone.localdate() - dt.timedelta(days=90)
+        extra["programme_version"] = programme.versions.order_by("-number").first()
+    Referral.objects.filter(pk=referral.pk).update(**extra)
+    referral.refresh_from_db()
+    return referral
+
+
+def book(actor: Any, referral: Referral, days_ago: int) -> ProgrammeSession:
+    return services.session_schedule(
+        actor=actor,
+        referral=referral,
+        starts_at=timezone.now() - dt.timedelta(days=days_ago),
+        duration_minutes=60,
+        remote=False,
+        place="Harbour House, room 2",
+    )
+
+
+@pytest.fixture
+def active(programme: Programme, officer: Any, practitioner: Any) -> Referral:
+    return referral_at(programme, officer, S.ACTIVE, practitioner=practitioner)

@@ -1,0 +1,1050 @@
+"""Views for the programme: thin; they call selectors (reads, access) and services (writes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods
+
+from desist import policy
+from desist.audit.services import audit_consultation
+from desist.core.concurrency import StaleRecordError
+from desist.policy import Perm
+from desist.programme import calendar as cal
+from desist.programme import selectors, services, workflow
+from desist.programme.forms import (
+    AssessForm,
+    AttendanceForm,
+    CancelForm,
+    ConcernForm,
+    DeliveryForm,
+    EndReportForm,
+    MeasureForm,
+    NoteForm,
+    ProgrammeForm,
+    PutForwardForm,
+    RescheduleForm,
+    ReviewForm,
+    ScheduleForm,
+    SessionPlanForm,
+    SupervisionForm,
+    TransitionForm,
+    add_service_errors,
+)
+from desist.programme.models import (
+    FIDELITY_ITEMS,
+    MODULE_LABELS,
+    MODULES,
+    ReferralStatus,
+)
+from desist.sharing.redaction import RedactionBlocked
+
+S = ReferralStatus
+SERVICE_ERRORS = (ValidationError, RedactionBlocked)
+
+
+def _form_page(request: HttpRequest, form: forms.Form, **context: Any) -> HttpResponse:
+    context.setdefault("submit", "Save")
+    return render(request, "programme/form.html", {"form": form, **context})
+
+
+def _stale(form: forms.Form) -> None:
+    form.add_error(None, StaleRecordError.message)
+
+
+def _yes_no(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+# --- programme settings ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def programme_list(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.PROGRAMME_SETTINGS)
+    programmes = list(selectors.programme_list_for(actor=request.user))
+    rows = [{"programme": p, "places": selectors.places_for(p)} for p in programmes]
+    return render(request, "programme/programme_list.html", {"rows": rows})
+
+
+def _programme_form(request: HttpRequest, programme: Any = None) -> HttpResponse:
+    providers, forces = selectors.organisations_for_settings(actor=request.user)
+    initial: dict[str, Any] = {
+        "capacity": 30,
+        "sessions": 12,
+        "caseload_limit": 8,
+        "review_every": 1,
+        "modules": [c for c, _ in MODULES],
+        "funding": 0,
+    }
+    if programme is not None:
+        initial = {
+            "version": programme.version,
+            "name": programme.name,
+            "provider": programme.provider_id,
+            "forces": [f.pk for f in programme.forces.all()],
+            "capacity": programme.capacity,
+            "funding": programme.funding,
+            "funding_source": programme.funding_source,
+            "sessions": programme.sessions,
+            "modules": programme.modules,
+            "caseload_limit": programme.caseload_limit,
+            "review_every": programme.review_every,
+        }
+        providers = providers or [programme.provider]
+    form = ProgrammeForm(request.POST or None, initial=initial, providers=providers, forces=forces)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        by_id = {o.pk: o for o in providers + forces}
+        try:
+            saved = services.programme_save(
+                actor=request.user,
+                programme=programme,
+                version=data.get("version"),
+                name=data["name"],
+                provider=by_id.get(data["provider"]),
+                forces=[by_id[f] for f in data["forces"] if f in by_id],
+                capacity=data["capacity"],
+                funding=data["funding"],
+                funding_source=data["funding_source"],
+                sessions=data["sessions"],
+                modules=data["modules"],
+                session_plan=programme.session_plan
+                if programme is not None and programme.sessions == data["sessions"]
+                else None,
+                caseload_limit=data["caseload_limit"],
+                review_every=data["review_every"],
+            )
+        except StaleRecordError:
+            _stale(form)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "Programme settings saved. The change applies to people who start from now on.",
+            )
+            return redirect("programme:settings_detail", saved.pk)
+    return _form_page(
+        request,
+        form,
+        title="Change programme settings" if programme else "Set up a programme",
+        caption="Intervention programme",
+        back_url=reverse("programme:settings"),
+        back_label="Back to programmes",
+        submit="Save settings",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_create(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.PROGRAMME_SETTINGS)
+    return _programme_form(request)
+
+
+@login_required
+@require_GET
+def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
+    programme = selectors.programme_get_for(actor=request.user, programme_id=programme_id)
+    plan = [
+        {
+            **r,
+            "module_label": MODULE_LABELS.get(str(r["module"]), r["module"]),
+            "phase_label": str(r["phase"]).capitalize(),
+        }
+        for r in programme.session_plan
+    ]
+    return render(
+        request,
+        "programme/programme_detail.html",
+        {
+            "programme": programme,
+            "places": selectors.places_for(programme),
+            "plan": plan,
+            "module_labels": [MODULE_LABELS.get(m, m) for m in programme.modules],
+            "versions": list(programme.versions.select_related("created_by")[:10]),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_edit(request: HttpRequest, programme_id: int) -> HttpResponse:
+    programme = selectors.programme_get_for(actor=request.user, programme_id=programme_id)
+    return _programme_form(request, programme)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_plan(request: HttpRequest, programme_id: int) -> HttpResponse:
+    programme = selectors.programme_get_for(actor=request.user, programme_id=programme_id)
+    form = SessionPlanForm(
+        request.POST or None,
+        initial={"version": programme.version},
+        sessions=programme.sessions,
+        modules=list(programme.modules),
+        plan=list(programme.session_plan),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.programme_save(
+                actor=request.user,
+                programme=programme,
+                version=form.cleaned_data["version"],
+                name=programme.name,
+                provider=programme.provider,
+                forces=list(programme.forces.all()),
+                capacity=programme.capacity,
+                funding=programme.funding,
+                funding_source=programme.funding_source,
+                sessions=programme.sessions,
+                modules=programme.modules,
+                session_plan=form.plan(),
+                caseload_limit=programme.caseload_limit,
+                review_every=programme.review_every,
+            )
+        except StaleRecordError:
+            _stale(form)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Session plan saved")
+            return redirect("programme:settings_detail", programme.pk)
+    return _form_page(
+        request,
+        form,
+        title="Session plan",
+        caption=programme.name,
+        intro="Choose the phase and the module of each session.",
+        back_url=reverse("programme:settings_detail", args=[programme.pk]),
+        back_label="Back to the programme",
+        submit="Save session plan",
+    )
+
+
+# --- the workflow ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def workflow_diagram(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.REFERRAL_VIEW)
+    rows = [
+        {
+            "n": n,
+            "source": workflow.status_label(t.source),
+            "target": workflow.status_label(t.target),
+            "roles": sorted(r.label for r in t.roles),
+            "reason_required": t.reason_required,
+            "label": t.label,
+        }
+        for n, t in enumerate(workflow.TRANSITIONS, 1)
+    ]
+    # Generated by our own code from the table (no user input), so it is safe.
+    svg = mark_safe(workflow.diagram_svg())  # noqa: S308  # nosec
+    return render(request, "programme/workflow.html", {"rows": rows, "svg": svg})
+
+
+# --- referrals ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def referral_list(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.REFERRAL_VIEW)
+    status = request.GET.get("status", "")
+    if status not in S.values:
+        status = ""
+    referrals = list(selectors.referral_list_for(actor=request.user, status=status)[:200])
+    return render(
+        request,
+        "programme/referral_list.html",
+        {
+            "referrals": referrals,
+            "status": status,
+            "statuses": S.choices,
+            "tags": selectors.ENGAGEMENT_TAGS,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def put_forward(request: HttpRequest, subject_id: int) -> HttpResponse:
+    from desist.orders import selectors as order_selectors
+    from desist.people import selectors as people_selectors
+    from desist.risk import selectors as risk_selectors
+
+    policy.require_perm(request.user, Perm.REFERRAL_PUT_FORWARD)
+    subject = people_selectors.subject_get_for(actor=request.user, subject_id=subject_id)
+    policy.require(request.user, Perm.REFERRAL_PUT_FORWARD, subject)
+    programmes = list(selectors.programmes_for_force(force_id=subject.force_id))
+    orders = list(order_selectors.orders_for_subject(actor=request.user, subject=subject))
+    assessments = list(
+        risk_selectors.assessment_list_for(actor=request.user, subject=subject).select_related(
+            "instrument"
+        )[:20]
+    )
+    initial = {
+        "put_forward_on": timezone.localdate(),
+        "order": orders[0].pk if orders else None,
+        "risk_assessment": assessments[0].pk if assessments else None,
+        "programme": programmes[0].pk if len(programmes) == 1 else None,
+    }
+    form = PutForwardForm(
+        request.POST or None,
+        initial=initial,
+        programmes=programmes,
+        orders=orders,
+        assessments=assessments,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.referral_put_forward(
+                actor=request.user,
+                subject=subject,
+                programme=next((p for p in programmes if p.pk == data["programme"]), None),
+                order=next((o for o in orders if o.pk == data["order"]), None),
+                risk_assessment=next(
+                    (a for a in assessments if a.pk == data["risk_assessment"]), None
+                ),
+                risk_summary=data["risk_summary"],
+                put_forward_on=data["put_forward_on"],
+            )
+        except SERVICE_ERRORS as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{subject.full_name} has been put forward for the programme ({referral.reference})",
+            )
+            return redirect("programme:referral", referral.pk)
+    return _form_page(
+        request,
+        form,
+        title="Put forward for the intervention programme",
+        caption=subject.full_name,
+        intro="The provider will see the subject's name, date of birth and PNC number, the order's terms (with protected people shown only as references) and the risk assessment you choose. They never see any victim's identity.",
+        back_url=reverse("people:detail", args=[subject.pk]),
+        back_label="Back to the subject",
+        submit="Put forward",
+        empty_text="No programme serves your force yet." if not programmes else "",
+    )
+
+
+@login_required
+@require_GET
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    page = selectors.referral_page_for(actor=request.user, referral_id=referral_id)
+    audit_consultation(actor=request.user, obj=page.referral, verb="referral.view")
+    charts = []
+    if page.measures:
+        from desist.risk.trend import build_charts
+
+        charts = build_charts(page.measures)
+    can = {
+        "schedule": page.is_provider
+        and policy.can(request.user, Perm.SESSION_MANAGE, page.referral),
+        "measure": page.is_provider
+        and policy.can(request.user, Perm.MEASURE_RECORD, page.referral),
+        "end_report": page.is_provider
+        and policy.can(request.user, Perm.END_REPORT_WRITE, page.referral),
+        "assess": any(
+            t.target in (S.SUITABLE, S.NOT_SUITABLE, S.NOT_READY, S.WAITING) for t in page.actions
+        ),
+    }
+    actions = [
+        t
+        for t in page.actions
+        if t.target not in (S.SUITABLE, S.NOT_SUITABLE, S.NOT_READY, S.WAITING)
+        or page.referral.status == S.WAITING
+    ]
+    return render(
+        request,
+        "programme/referral_detail.html",
+        {
+            "page": page,
+            "r": page.referral,
+            "actions": actions,
+            "can": can,
+            "charts": charts,
+            "tags": selectors.ENGAGEMENT_TAGS,
+            "sessions_planned": (
+                page.referral.programme_version.settings.get("sessions")
+                if page.referral.programme_version
+                else page.referral.programme.sessions
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_change(request: HttpRequest, referral_id: int, target: str) -> HttpResponse:
+    referral = selectors.referral_get_for(actor=request.user, referral_id=referral_id)
+    if target not in S.values:
+        raise Http404
+    transition = workflow.transition_for(referral.status, target)
+    practitioners = (
+        selectors.practitioner_choices(referral=referral) if target == S.ALLOCATED else None
+    )
+    form = TransitionForm(
+        request.POST or None,
+        initial={"version": referral.version, "effective_on": timezone.localdate()},
+        target=target,
+        reasons=workflow.REASONS.get(target, [])
+        if transition is None or transition.reason_required
+        else [],
+        practitioners=practitioners,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.referral_transition(
+                actor=request.user,
+                referral=referral,
+                version=data["version"],
+                target=target,
+                reason_code=data.get("reason_code", ""),
+                reason=data.get("reason", ""),
+                effective_on=data["effective_on"],
+                practitioner=next(
+                    (u for u in practitioners or [] if u.pk == data.get("practitioner")), None
+                ),
+                sharing_explained=data.get("sharing_explained", ""),
+                attendance_required_by_order=_yes_no(data.get("attendance_required_by_order")),
+            )
+        except StaleRecordError:
+            _stale(form)
+        except SERVICE_ERRORS as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Referral {referral.reference}: {workflow.status_label(target)}"
+            )
+            return redirect("programme:referral", referral.pk)
+    refused = ""
+    if request.method == "GET":
+        # Say at once, clearly, if this change is not allowed (the service refuses it anyway).
+        try:
+            workflow.check_transition(
+                role_codes=getattr(request.user, "role_codes", ()),
+                source=referral.status,
+                target=target,
+                reason_code=(workflow.REASONS.get(target) or [("", "")])[0][0],
+            )
+        except ValidationError as exc:
+            refused = exc.messages[0]
+    return _form_page(
+        request,
+        form,
+        refused=refused,
+        title=transition.label if transition else f"Change to '{workflow.status_label(target)}'",
+        caption=f"Referral {referral.reference}: {referral.subject.full_name}",
+        back_url=reverse("programme:referral", args=[referral.pk]),
+        back_label="Back to the referral",
+        submit="Confirm",
+        summary=[
+            ("Current status", referral.get_status_display()),
+            ("New status", workflow.status_label(target)),
+        ],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def referral_assess(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = selectors.referral_get_for(
+        actor=request.user, referral_id=referral_id, perm=Perm.REFERRAL_ASSESS
+    )
+    form = AssessForm(
+        request.POST or None,
+        initial={"version": referral.version, "effective_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = services.referral_assess(
+                actor=request.user,
+                referral=referral,
+                version=data["version"],
+                outcome=data["outcome"],
+                reason_code=data.get("reason_code") or "",
+                reason=data.get("reason", ""),
+                effective_on=data["effective_on"],
+            )
+        except StaleRecordError:
+            _stale(form)
+        except SERVICE_ERRORS as exc:
+            add_service_errors(form, exc)
+        else:
+            if change.to_status == S.WAITING:
+                messages.success(
+                    request,
+                    "Suitable. Every place is taken, so the person has joined the waiting list",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Suitability assessment recorded: {workflow.status_label(change.to_status)}",
+                )
+            return redirect("programme:referral", referral.pk)
+    places = selectors.places_for(referral.programme)
+    return _form_page(
+        request,
+        form,
+        title="Suitability assessment",
+        caption=f"Referral {referral.reference}: {referral.subject.full_name}",
+        back_url=reverse("programme:referral", args=[referral.pk]),
+        back_label="Back to the referral",
+        submit="Record assessment",
+        summary=[("Places", f"{places.held} of {places.capacity} taken, {places.waiting} waiting")],
+    )
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_schedule(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = selectors.referral_get_for(
+        actor=request.user, referral_id=referral_id, perm=Perm.SESSION_MANAGE
+    )
+    form = ScheduleForm(request.POST or None, initial={"duration_minutes": 60, "remote": "no"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.session_schedule(
+                actor=request.user,
+                referral=referral,
+                starts_at=data["starts_at"],
+                duration_minutes=data["duration_minutes"],
+                remote=_yes_no(data["remote"]),
+                place=data["place"],
+            )
+        except SERVICE_ERRORS as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Session {session.number} booked")
+            return redirect("programme:referral", referral.pk)
+    return _form_page(
+        request,
+        form,
+        title="Book a session",
+        caption=f"Referral {referral.reference}: {referral.subject.full_name}",
+        back_url=reverse("programme:referral", args=[referral.pk]),
+        back_label="Back to the referral",
+        submit="Book session",
+    )
+
+
+@login_required
+@require_GET
+def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = selectors.session_get_for(actor=request.user, session_id=session_id)
+    notes = (
+        selectors.clinical_notes_for(actor=request.user, session=session)
+        if policy.can(request.user, Perm.CLINICAL_NOTES, session.referral)
+        else []
+    )
+    audit_consultation(actor=request.user, obj=session, verb="programme.session_view")
+    fidelity = [label for code, label in FIDELITY_ITEMS if code in (session.fidelity or [])]
+    return render(
+        request,
+        "programme/session_detail.html",
+        {
+            "s": session,
+            "r": session.referral,
+            "notes": notes,
+            "fidelity": fidelity,
+            "module_delivered": MODULE_LABELS.get(session.module_delivered, ""),
+            "can_review": policy.can(request.user, Perm.SESSION_REVIEW, session.referral)
+            and not session.reviewed_at,
+            "overdue": selectors.is_overdue(session),
+            "disclosures": list(session.disclosures.all()),
+        },
+    )
+
+
+def _session_form(
+    request: HttpRequest,
+    session_id: int,
+    form_class: type[forms.Form],
+    *,
+    title: str,
+    submit: str,
+    call: Callable[[Any, dict[str, Any]], Any],
+    success: str,
+    initial: Callable[[Any], dict[str, Any]] | None = None,
+    perm: Perm = Perm.SESSION_MANAGE,
+    intro: str = "",
+) -> HttpResponse:
+    session = selectors.session_get_for(actor=request.user, session_id=session_id, perm=perm)
+    start = {"version": session.version, **(initial(session) if initial else {})}
+    form = form_class(request.POST or None, initial=start)
+    if request.method == "POST" and form.is_valid():
+        try:
+            call(session, form.cleaned_data)
+        except StaleRecordError:
+            _stale(form)
+        except SERVICE_ERRORS as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("programme:session", session.pk)
+    when = timezone.localtime(session.starts_at)
+    return _form_page(
+        request,
+        form,
+        title=title,
+        submit=submit,
+        intro=intro,
+        caption=f"Session {session.number}, {when:%d %B %Y %H:%M}: {session.referral.subject.full_name}",
+        back_url=reverse("programme:session", args=[session.pk]),
+        back_label="Back to the session",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_attendance(request: HttpRequest, session_id: int) -> HttpResponse:
+    def call(session: Any, d: dict[str, Any]) -> Any:
+        return services.session_record_attendance(
+            actor=request.user,
+            session=session,
+            version=d["version"],
+            attendance=d["attendance"],
+            absence_acceptable=_yes_no(d.get("absence_acceptable")),
+            absence_reason=d.get("absence_reason", ""),
+        )
+
+    return _session_form(
+        request,
+        session_id,
+        AttendanceForm,
+        title="Record attendance",
+        submit="Save attendance",
+        call=call,
+        success="Attendance recorded",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_delivery(request: HttpRequest, session_id: int) -> HttpResponse:
+    def call(session: Any, d: dict[str, Any]) -> Any:
+        return services.session_record_delivery(
+            actor=request.user,
+            session=session,
+            version=d["version"],
+            module_delivered=d["module_delivered"],
+            content=d["content"],
+            fidelity=d["fidelity"],
+            engagement=d["engagement"],
+        )
+
+    def initial(s: Any) -> dict[str, Any]:
+        return {
+            "module_delivered": s.module_delivered or s.module,
+            "content": s.content,
+            "fidelity": s.fidelity,
+            "engagement": s.engagement,
+        }
+
+    return _session_form(
+        request,
+        session_id,
+        DeliveryForm,
+        title="What was delivered",
+        submit="Save",
+        call=call,
+        success="Session content recorded",
+        initial=initial,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_notes(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = selectors.session_get_for(
+        actor=request.user, session_id=session_id, perm=Perm.CLINICAL_NOTES
+    )
+    notes = selectors.clinical_notes_for(actor=request.user, session=session)
+    form = NoteForm(request.POST or None, initial={"text": notes[0].text if notes else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.clinical_note_save(
+                actor=request.user, session=session, text=form.cleaned_data["text"]
+            )
+        except SERVICE_ERRORS as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Clinical notes saved")
+            return redirect("programme:session", session.pk)
+    return _form_page(
+        request,
+        form,
+        title="Clinical notes",
+        submit="Save notes",
+        caption=f"Session {session.number}: {session.referral.subject.full_name}",
+        back_url=reverse("programme:session", args=[session.pk]),
+        back_label="Back to the session",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_concern(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = selectors.session_get_for(actor=request.user, session_id=session_id)
+    form = ConcernForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.risk_disclosure_record(
+                actor=request.user, session=session, **form.cleaned_data
+            )
+        except SERVICE_ERRORS as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "Concern recorded. It has been passed on for the police and victim services.",
+            )
+            return redirect("programme:session", session.pk)
+    return _form_page(
+        request,
+        form,
+        title="Record a concern",
+        submit="Record concern",
+        caption=f"Session {session.number}: {session.referral.subject.full_name}",
+        intro="A concern is a risk disclosure: it is passed to the police and victim services.",
+        back_url=reverse("programme:session", args=[session.pk]),
+        back_label="Back to the session",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
+    def call(session: Any, d: dict[str, Any]) -> Any:
+        new = services.session_reschedule(
+            actor=request.user,
+            session=session,
+            version=d["version"],
+            starts_at=d["starts_at"],
+            duration_minutes=d["duration_minutes"],
+            remote=_yes_no(d["remote"]),
+            place=d["place"],
+            reason=d["reason"],
+        )
+        request.session["programme_last_session"] = new.pk
+        return new
+
+    def initial(s: Any) -> dict[str, Any]:
+        return {
+            "duration_minutes": s.duration_minutes,
+            "remote": "yes" if s.remote else "no",
+            "place": s.place,
+        }
+
+    return _session_form(
+        request,
+        session_id,
+        RescheduleForm,
+        title="Move the session",
+        submit="Move session",
+        call=call,
+        success="Session moved. The old booking is kept as rescheduled.",
+        initial=initial,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
+    def call(session: Any, d: dict[str, Any]) -> Any:
+        return services.session_cancel(
+            actor=request.user, session=session, version=d["version"], reason=d["reason"]
+        )
+
+    return _session_form(
+        request,
+        session_id,
+        CancelForm,
+        title="Cancel the session",
+        submit="Cancel session",
+        call=call,
+        success="Session cancelled",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_review(request: HttpRequest, session_id: int) -> HttpResponse:
+    def call(session: Any, d: dict[str, Any]) -> Any:
+        return services.session_review(
+            actor=request.user, session=session, version=d["version"], comment=d["comment"]
+        )
+
+    return _session_form(
+        request,
+        session_id,
+        ReviewForm,
+        title="Review and sign off",
+        submit="Sign off",
+        call=call,
+        success="Session signed off",
+        perm=Perm.SESSION_REVIEW,
+    )
+
+
+# --- measures and the end report ------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def measure_record(request: HttpRequest, referral_id: int) -> HttpResponse:
+    from desist.risk.loader import definition_of
+
+    referral = selectors.referral_get_for(
+        actor=request.user, referral_id=referral_id, perm=Perm.MEASURE_RECORD
+    )
+    instruments = list(services.measure_instruments())
+    chosen = request.GET.get("instrument") or request.POST.get("instrument")
+    instrument = next(
+        (i for i in instruments if str(i.pk) == str(chosen)),
+        instruments[0] if instruments else None,
+    )
+    if instrument is None:
+        raise Http404
+    form = MeasureForm(
+        request.POST or None,
+        definition=definition_of(instrument),
+        initial={"assessed_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.measure_record(
+                actor=request.user,
+                referral=referral,
+                instrument=instrument,
+                timepoint=form.cleaned_data["timepoint"],
+                assessed_on=form.cleaned_data["assessed_on"],
+                answers=form.answers(),
+            )
+        except SERVICE_ERRORS as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{instrument.name} recorded")
+            return redirect("programme:referral", referral.pk)
+    return render(
+        request,
+        "programme/measure_form.html",
+        {"form": form, "r": referral, "instrument": instrument, "instruments": instruments},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def end_report(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = selectors.referral_get_for(
+        actor=request.user, referral_id=referral_id, perm=Perm.END_REPORT_WRITE
+    )
+    page = selectors.referral_page_for(actor=request.user, referral_id=referral_id)
+    existing = page.end_report
+    initial: dict[str, Any] = {}
+    if existing is not None:
+        initial = {
+            f: getattr(existing, f)
+            for f in (
+                "practitioner_assessment",
+                "warning_signs",
+                "skills_to_use",
+                "contacts",
+                "police_summary",
+            )
+        }
+        initial["version"] = existing.version
+    form = EndReportForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.end_report_save(
+                actor=request.user,
+                referral=referral,
+                version=d.get("version"),
+                practitioner_assessment=d["practitioner_assessment"],
+                warning_signs=d["warning_signs"],
+                skills_to_use=d["skills_to_use"],
+                contacts=d["contacts"],
+                police_summary=d["police_summary"],
+            )
+        except StaleRecordError:
+            _stale(form)
+        except SERVICE_ERRORS as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "End-of-intervention report saved")
+            return redirect("programme:referral", referral.pk)
+    return _form_page(
+        request,
+        form,
+        title="End-of-intervention report",
+        submit="Save report",
+        caption=f"Referral {referral.reference}: {referral.subject.full_name}",
+        summary=[
+            ("Sessions attended", str(page.attended)),
+            ("Modules completed", ", ".join(page.modules_completed) or "None"),
+            ("Measures recorded", str(len(page.measures))),
+        ],
+        back_url=reverse("programme:referral", args=[referral.pk]),
+        back_label="Back to the referral",
+    )
+
+
+# --- queues as pages ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def engagement(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.ENGAGEMENT_VIEW)
+    rows = list(selectors.engagement_rows_for(actor=request.user)[:500])
+    return render(
+        request, "programme/engagement.html", {"referrals": rows, "tags": selectors.ENGAGEMENT_TAGS}
+    )
+
+
+@login_required
+@require_GET
+def waiting_list(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.REFERRAL_MANAGE)
+    rows = list(selectors.waiting_list_for(actor=request.user))
+    unallocated = list(selectors.unallocated_for(actor=request.user))
+    return render(
+        request, "programme/waiting_list.html", {"waiting": rows, "unallocated": unallocated}
+    )
+
+
+@login_required
+@require_GET
+def supervision(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.SESSION_MANAGE)
+    practitioners = (
+        selectors.provider_practitioners(actor=request.user)
+        if policy.has_perm(request.user, Perm.SESSION_REVIEW)
+        else []
+    )
+    reviews = list(selectors.reviews_due_for(actor=request.user)[:100])
+    return render(
+        request, "programme/supervision.html", {"practitioners": practitioners, "reviews": reviews}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervision_log(request: HttpRequest, user_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.SESSION_MANAGE)
+    practitioner, entries = selectors.supervision_log_for(
+        actor=request.user, practitioner_id=user_id
+    )
+    can_add = policy.has_perm(request.user, Perm.SESSION_REVIEW)
+    form = (
+        SupervisionForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
+        if can_add
+        else None
+    )
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.supervision_entry_add(
+                    actor=request.user, practitioner=practitioner, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Supervision recorded")
+                return redirect("programme:supervision_log", practitioner.pk)
+    return render(
+        request,
+        "programme/supervision_log.html",
+        {"practitioner": practitioner, "entries": entries, "form": form},
+    )
+
+
+# --- calendar -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def calendar_week(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.SESSION_MANAGE)
+    try:
+        day = dt.date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        day = timezone.localdate()
+    week = cal.week_of(day)
+    sessions = list(
+        selectors.sessions_between(actor=request.user, start=week.start_at, end=week.end_at)
+    )
+    return render(
+        request,
+        "programme/calendar.html",
+        {"week": week, "days": cal.days_with_sessions(week, sessions)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_feed_settings(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.SESSION_MANAGE)
+    feed_url = ""
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.calendar_token_revoke(actor=request.user)
+            messages.success(
+                request, "Calendar address turned off. Calendar apps using it will stop updating."
+            )
+            return redirect("programme:calendar_feed")
+        token = services.calendar_token_create(actor=request.user)
+        feed_url = request.build_absolute_uri(reverse("programme:calendar_ics", args=[token]))
+    return render(
+        request,
+        "programme/calendar_feed.html",
+        {"feed_url": feed_url, "active": selectors.calendar_token_active(actor=request.user)},
+    )
+
+
+@require_GET
+def calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed calendar apps fetch. Public by design (a secret address): an unknown or
+    revoked address gets an empty calendar, so nothing about accounts is revealed."""
+    user = selectors.calendar_user_for_token(token_hash=services.token_hash(token))
+    sessions: list[Any] = []
+    if user is not None and policy.has_perm(user, Perm.SESSION_MANAGE):
+        now = timezone.now()
+        sessions = list(
+            selectors.sessions_between(
+                actor=user, start=now - dt.timedelta(days=60), end=now + dt.timedelta(days=180)
+            )
+        )
+    body = cal.ics(sessions, host=request.get_host())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,186 @@
+"""Reads of alerts, disclosures and break-glass grants, under the access policy.
+
+List selectors run a fixed number of queries however many rows there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from desist import policy
+from desist.core.models import Organisation
+from desist.policy import Perm
+from desist.sharing import clock
+from desist.sharing.models import Alert, BreakGlassGrant, Disclosure
+
+# --- alerts ---------------------------------------------------------------------------------
+
+ALERT_STATES = ("open", "acknowledged", "all")
+
+
+def alert_list_for(*, actor: Any, state: str = "open") -> QuerySet[Alert]:
+    """The actor's inbox: open (unacknowledged) alerts, most urgent deadline first."""
+    qs = policy.scope_alerts(actor, Alert.objects.all()).select_related(
+        "subject", "from_organisation", "escalated_from"
+    )
+    if state == "open":
+        return qs.filter(acknowledged_at__isnull=True).order_by("due_by", "id")
+    if state == "acknowledged":
+        return qs.filter(acknowledged_at__isnull=False).order_by("-acknowledged_at", "-id")
+    return qs.order_by("-created_at", "-id")
+
+
+def alert_get_for(*, actor: Any, alert_id: int) -> Alert:
+    """One alert; 404 unless the actor is its recipient."""
+    try:
+        return (
+            policy.scope_alerts(actor, Alert.objects.all())
+            .select_related(
+                "subject",
+                "from_organisation",
+                "acknowledged_by",
+                "escalated_from",
+                "escalated_from__recipient",
+            )
+            .get(pk=alert_id)
+        )
+    except Alert.DoesNotExist:
+        raise Http404("No such alert") from None
+
+
+def open_alerts_for(*, actor: Any, escalations: bool | None = None) -> QuerySet[Alert]:
+    """Unacknowledged alerts for home-page queues. `escalations`: True only escalations,
+    False none, None both."""
+    qs = alert_list_for(actor=actor, state="open")
+    if escalations is True:
+        qs = qs.filter(escalated_from__isnull=False)
+    elif escalations is False:
+        qs = qs.filter(escalated_from__isnull=True)
+    return qs
+
+
+# --- disclosures ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisclosureFilters:
+    organisation_id: int | None = None
+    lawful_basis: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def disclosure_list_for(
+    *, actor: Any, filters: DisclosureFilters | None = None
+) -> QuerySet[Disclosure]:
+    f = filters or DisclosureFilters()
+    qs = policy.scope_disclosures(actor, Disclosure.objects.all())
+    if f.organisation_id:
+        qs = qs.filter(from_organisation_id=f.organisation_id) | qs.filter(
+            to_organisation_id=f.organisation_id
+        )
+    if f.lawful_basis:
+        qs = qs.filter(lawful_basis=f.lawful_basis)
+    if f.date_from:
+        qs = qs.filter(disclosed_at__date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(disclosed_at__date__lte=f.date_to)
+    return qs.select_related(
+        "from_organisation", "to_organisation", "to_user", "authorised_by"
+    ).order_by("-disclosed_at", "-id")
+
+
+def disclosure_organisation_choices(*, actor: Any) -> list[tuple[int, str]]:
+    if policy.has_perm(actor, Perm.DISCLOSURE_VIEW_ALL):
+        return list(Organisation.objects.order_by("name").values_list("pk", "name"))
+    return []
+
+
+# --- break-glass ----------------------------------------------------------------------------
+
+
+def break_glass_grants_of(*, actor: Any) -> QuerySet[BreakGlassGrant]:
+    """The actor's own uses of break-glass access, newest first."""
+    if not policy.has_perm(actor, Perm.BREAK_GLASS_REQUEST):
+        return BreakGlassGrant.objects.none()
+    return (
+        BreakGlassGrant.objects.filter(user_id=actor.pk)
+        .select_related("record_organisation")
+        .order_by("-granted_at", "-id")
+    )
+
+
+def live_grants_of(*, actor: Any, now: dt.datetime | None = None) -> list[BreakGlassGrant]:
+    if not getattr(actor, "is_authenticated", False) or not policy.has_perm(
+        actor, Perm.BREAK_GLASS_REQUEST
+    ):
+        return []
+    return list(break_glass_grants_of(actor=actor).filter(expires_at__gt=now or clock.now()))
+
+
+def break_glass_review_list_for(
+    *, actor: Any, state: str = "unreviewed"
+) -> QuerySet[BreakGlassGrant]:
+    qs = policy.scope_break_glass_reviews(actor, BreakGlassGrant.objects.all()).select_related(
+        "user", "organisation", "record_organisation", "reviewed_by"
+    )
+    if state == "unreviewed":
+        return qs.filter(reviewed_at__isnull=True).order_by("granted_at", "id")
+    if state == "reviewed":
+        return qs.filter(reviewed_at__isnull=False).order_by("-reviewed_at", "-id")
+    return qs.order_by("-granted_at", "-id")
+
+
+def break_glass_grant_get_for_review(*, actor: Any, grant_id: int) -> BreakGlassGrant:
+    try:
+        return break_glass_review_list_for(actor=actor, state="all").get(pk=grant_id)
+    except BreakGlassGrant.DoesNotExist:
+        raise Http404("No such break-glass use") from None
+
+
+def break_glass_find_record(*, actor: Any, record_type: str, reference: str) -> Any:
+    """The record a break-glass request names, found by the reference staff use: a subject
+    by PNC number or force reference, a case by crime reference, an order by its reference, a
+    victim by V-number. Only for users who may break glass to that kind of record. Returns None
+    when there is no single match."""
+    from desist.sharing.services import break_glass_allowed_types
+
+    reference = (reference or "").strip()
+    if record_type not in break_glass_allowed_types(actor) or not reference:
+        return None
+    T = BreakGlassGrant.RecordType
+    qs: QuerySet[Any]
+    if record_type == T.SUBJECT:
+        from desist.people.models import Subject, pnc_normalise
+
+        qs = Subject.objects.filter(pnc_number=pnc_normalise(reference)) | Subject.objects.filter(
+            force_reference__iexact=reference
+        )
+    elif record_type == T.CASE:
+        from desist.cases.models import Case
+
+        qs = Case.objects.filter(crime_reference__iexact=reference)
+    elif record_type == T.ORDER:
+        from desist.orders.models import Order
+
+        qs = Order.objects.filter(reference__iexact=reference)
+    elif record_type == T.VICTIM:
+        from desist.safeguarding.models import Victim
+
+        digits = reference.upper().removeprefix("V")
+        if not digits.isdigit():
+            return None
+        qs = Victim.objects.filter(pk=int(digits))
+    else:
+        return None
+    found = list(qs.distinct()[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def record_label(grant: BreakGlassGrant) -> str:
+    return f"{grant.get_record_type_display()} #{grant.record_id}"

@@ -1,0 +1,687 @@
+"""Writes for alerts, the email outbox, disclosures and break-glass access.
+
+Every service takes `now=` (default: the sharing clock) so tests control time. Writes and
+their audit rows share one transaction. Email is never sent inside a caller's transaction:
+alerts queue an `OutboundEmail` row and `emails_deliver_due` (run by `desist alerts_run`)
+sends it later, retrying with backoff, so a mail server that is down loses no alert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from desist import policy
+from desist.audit.models import Category
+from desist.audit.services import audit_record
+from desist.core.concurrency import StaleRecordError, save_versioned
+from desist.core.models import Organisation, OrganisationKind
+from desist.policy import Perm
+from desist.sharing import clock
+from desist.sharing.events import KIND_LABELS, KIND_PURPOSES, EventKind, Urgency
+from desist.sharing.models import Alert, BreakGlassGrant, Disclosure, LawfulBasis, OutboundEmail
+
+log = logging.getLogger(__name__)
+
+# How long a recipient has to acknowledge an alert before it escalates to their manager.
+ACK_WITHIN: dict[str, dt.timedelta] = {
+    Urgency.URGENT: dt.timedelta(hours=1),
+    Urgency.HIGH: dt.timedelta(hours=4),
+    Urgency.ROUTINE: dt.timedelta(hours=24),
+}
+
+# Email retries: 1, 2, 4, ... minutes, at most an hour apart; give up after MAX_ATTEMPTS
+# (about eight hours). The in-app alert exists whatever happens to its email.
+BACKOFF_CAP = dt.timedelta(minutes=60)
+MAX_ATTEMPTS = 12
+# A runner holds an email this long while sending it.
+SEND_LEASE = dt.timedelta(minutes=5)
+
+PRIORITY_LABEL = {Urgency.URGENT: "urgent", Urgency.HIGH: "high priority", Urgency.ROUTINE: ""}
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or clock.now()
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Delay before the next try after `attempts` failures."""
+    minutes = 2 ** max(attempts - 1, 0)
+    return min(dt.timedelta(minutes=minutes), BACKOFF_CAP)
+
+
+# --- disclosures ----------------------------------------------------------------------------
+
+
+def default_lawful_basis(*, from_organisation: Organisation, to_organisation: Organisation) -> str:
+    """The usual basis for a routine alert between partners (the disclosure records it):
+    police disclosing for a policing purpose -> DPA 2018 Part 3; partners disclosing to the
+    police -> s.115 Crime and Disorder Act 1998; otherwise UK GDPR 6(1)(e) public task."""
+    if from_organisation.kind == OrganisationKind.POLICE_FORCE:
+        return LawfulBasis.DPA_PART3
+    if to_organisation.kind == OrganisationKind.POLICE_FORCE:
+        return LawfulBasis.CDA_S115
+    return LawfulBasis.GDPR_6_1_E
+
+
+def agreement_for(from_organisation: Organisation, to_organisation: Organisation) -> str:
+    """The information-sharing agreement of the partnership both organisations belong to."""
+    from desist.core.models import Partnership
+
+    shared = (
+        Partnership.objects.filter(organisations=from_organisation)
+        .filter(organisations=to_organisation)
+        .order_by("name")
+        .values_list("name", flat=True)
+        .first()
+    )
+    if shared:
+        return f"{shared} information-sharing agreement"
+    return "No shared partnership agreement recorded"
+
+
+def disclosure_record(
+    *,
+    actor: Any,
+    from_organisation: Organisation,
+    to_organisation: Organisation,
+    what: str,
+    purpose: str,
+    lawful_basis: str,
+    agreement: str = "",
+    to_user: Any = None,
+    subject: Any = None,
+    authorised_by: Any = None,
+    authority: str = "",
+    alert: Alert | None = None,
+    source: Any = None,
+    now: dt.datetime | None = None,
+) -> Disclosure:
+    """Log that information went from one organisation to another. Other apps call this when
+    they share outside the alert rules. `what` and `purpose` must not hold victim identities:
+    describe the information (\"SPO breach alert about subject S000012\")."""
+    errors: dict[str, list[str]] = {}
+    what, purpose = (what or "").strip(), (purpose or "").strip()
+    if not what:
+        errors["what"] = ["Enter what was shared"]
+    if not purpose:
+        errors["purpose"] = ["Enter why it was shared"]
+    if lawful_basis not in LawfulBasis.values:
+        errors["lawful_basis"] = ["Select the lawful basis for sharing"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        disclosure = Disclosure.objects.create(
+            disclosed_at=_now(now),
+            from_organisation=from_organisation,
+            to_organisation=to_organisation,
+            to_user=to_user,
+            subject=subject,
+            what=what[:300],
+            purpose=purpose[:300],
+            lawful_basis=lawful_basis,
+            agreement=(agreement or agreement_for(from_organisation, to_organisation))[:200],
+            authorised_by=authorised_by,
+            authority=authority[:200],
+            alert=alert,
+            source_type=source._meta.label if source is not None else "",
+            source_id=str(source.pk) if source is not None else "",
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            actor=actor,
+            actor_username="system",
+            category=Category.DISCLOSURE,
+            verb="disclosure.record",
+            obj=disclosure,
+            justification=purpose[:300],
+            recipients=[to_organisation.name]
+            + ([to_user.get_username()] if to_user is not None else []),
+            new={
+                "from_organisation": from_organisation.pk,
+                "to_organisation": to_organisation.pk,
+                "to_user": to_user.pk if to_user is not None else None,
+                "subject_id": subject.pk if subject is not None else None,
+                "lawful_basis": lawful_basis,
+                "alert_id": alert.pk if alert is not None else None,
+            },
+        )
+    return disclosure
+
+
+def disclosure_export_record(*, actor: Any, rows: int, filters: dict[str, Any]) -> None:
+    """The CSV export of the disclosure log is itself a disclosure: record it first."""
+    if not (
+        policy.has_perm(actor, Perm.DISCLOSURE_VIEW_ALL)
+        or policy.has_perm(actor, Perm.DISCLOSURE_VIEW_OWN_ORG)
+    ):
+        policy.require_perm(actor, Perm.DISCLOSURE_VIEW_ALL)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            category=Category.DISCLOSURE,
+            verb="disclosure.export",
+            object_type="sharing.Disclosure",
+            justification="Disclosure log export",
+            recipients=[actor.get_username()],
+            new={"rows": rows, "filters": filters},
+        )
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+
+def _site_url(path: str) -> str:
+    return f"{getattr(settings, 'DESIST_BASE_URL', '').rstrip('/')}{path}"
+
+
+def _email_text(alert: Alert) -> tuple[str, str]:
+    """Email carries no personal data: it says an alert is waiting and where to read it."""
+    label = PRIORITY_LABEL.get(Urgency(alert.priority), "")
+    subject = f"Desist: new {label + ' ' if label else ''}alert {alert.reference}"
+    if alert.is_escalation:
+        subject = f"Desist: alert {alert.reference} escalated to you"
+    due = timezone.localtime(alert.due_by).strftime("%d %b %Y %H:%M")
+    body = (
+        f"You have a new {label + ' ' if label else ''}alert in Desist ({alert.reference}).\n\n"
+        f"Sign in to read and acknowledge it by {due}:\n"
+        f"{_site_url(reverse('sharing:alert_detail', args=[alert.pk]))}\n\n"
+        "This email holds no personal details. Do not reply to it."
+    )
+    return subject[:200], body
+
+
+def _queue_email(alert: Alert, now: dt.datetime) -> OutboundEmail | None:
+    address = (alert.recipient.email or "").strip()
+    if not address:
+        return None
+    subject, body = _email_text(alert)
+    return OutboundEmail.objects.create(
+        alert=alert,
+        to_address=address,
+        email_subject=subject,
+        body=body,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def alert_create(
+    *,
+    actor: Any,
+    kind: str,
+    priority: str,
+    recipient: Any,
+    title: str,
+    body: str,
+    subject: Any = None,
+    source: Any = None,
+    from_organisation: Organisation | None = None,
+    link_url: str = "",
+    dedupe_key: str = "",
+    escalated_from: Alert | None = None,
+    disclosure_purpose: str = "",
+    now: dt.datetime | None = None,
+) -> Alert:
+    """One alert to one person, its queued email and (when it crosses organisations) its
+    disclosure. Called by the rules and by escalation; other apps call `events.publish`."""
+    now = _now(now)
+    with transaction.atomic():
+        alert = Alert.objects.create(
+            kind=kind,
+            priority=priority,
+            recipient=recipient,
+            recipient_organisation_id=recipient.organisation_id,
+            from_organisation=from_organisation,
+            subject=subject,
+            source_type=source._meta.label if source is not None else "",
+            source_id=str(source.pk) if source is not None else "",
+            title=title[:200],
+            body=body,
+            link_url=link_url,
+            created_at=now,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            due_by=now + ACK_WITHIN[Urgency(priority)],
+            escalated_from=escalated_from,
+            dedupe_key=dedupe_key,
+        )
+        audit_record(
+            actor=actor,
+            actor_username="system",
+            category=Category.COLLECTION,
+            verb="alert.escalate_create" if escalated_from else "alert.create",
+            obj=alert,
+            recipients=[recipient.get_username()],
+            new={
+                "kind": kind,
+                "priority": priority,
+                "recipient_id": recipient.pk,
+                "subject_id": subject.pk if subject is not None else None,
+                "source": f"{alert.source_type}:{alert.source_id}" if source is not None else "",
+                "escalated_from": escalated_from.pk if escalated_from else None,
+            },
+        )
+        _queue_email(alert, now)
+        if from_organisation is not None and from_organisation.pk != recipient.organisation_id:
+            kind_label = KIND_LABELS.get(kind, kind)
+            subject_ref = f" about subject S{subject.pk:06d}" if subject is not None else ""
+            disclosure_record(
+                actor=actor,
+                from_organisation=from_organisation,
+                to_organisation=recipient.organisation,
+                to_user=recipient,
+                subject=subject,
+                what=f"Alert {alert.reference}: {kind_label}{subject_ref}",
+                purpose=disclosure_purpose or KIND_PURPOSES.get(kind, "Alert to a partner"),
+                lawful_basis=default_lawful_basis(
+                    from_organisation=from_organisation, to_organisation=recipient.organisation
+                ),
+                authorised_by=actor if getattr(actor, "is_authenticated", False) else None,
+                authority="Automatic under the partnership's alert rules",
+                alert=alert,
+                source=source,
+                now=now,
+            )
+    return alert
+
+
+def alert_acknowledge(
+    *, actor: Any, alert: Alert, version: int, note: str = "", now: dt.datetime | None = None
+) -> Alert:
+    """The recipient confirms they have read the alert (and may say what they did)."""
+    if alert.recipient_id != actor.pk:
+        raise PermissionDenied(Perm.ALERT_RECEIVE.value)
+    policy.require_perm(actor, Perm.ALERT_RECEIVE)
+    note = (note or "").strip()
+    if alert.acknowledged_at is not None:
+        raise ValidationError({"note": ["This alert has already been acknowledged"]})
+    if len(note) > 2000:
+        raise ValidationError({"note": ["The note must be 2000 characters or fewer"]})
+    now = _now(now)
+    with transaction.atomic():
+        alert.acknowledged_at = now
+        alert.acknowledged_by = actor
+        alert.acknowledgement_note = note
+        try:
+            save_versioned(
+                alert,
+                expected_version=version,
+                fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"],
+            )
+        except StaleRecordError:
+            alert.acknowledged_at = None
+            alert.acknowledged_by = None
+            alert.acknowledgement_note = ""
+            raise
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb="alert.acknowledge",
+            obj=alert,
+            new={"acknowledged_at": now, "note_given": bool(note), "version": alert.version},
+        )
+    return alert
+
+
+def alerts_escalate_due(*, now: dt.datetime | None = None) -> list[Alert]:
+    """Escalate every first-line alert not acknowledged by its deadline (at or after `due_by`)
+    to the recipient's managers. Escalations themselves do not escalate again."""
+    from desist.sharing import recipients
+
+    now = _now(now)
+    made: list[Alert] = []
+    due = (
+        Alert.objects.filter(
+            acknowledged_at__isnull=True,
+            escalated_at__isnull=True,
+            escalated_from__isnull=True,
+            due_by__lte=now,
+        )
+        .select_related("recipient", "recipient__organisation", "subject", "from_organisation")
+        .order_by("due_by", "id")
+    )
+    for alert in due:
+        with transaction.atomic():
+            # Claim the alert first, so two runners never escalate it twice.
+            claimed = Alert.objects.filter(pk=alert.pk, escalated_at__isnull=True).update(
+                escalated_at=now
+            )
+            if not claimed:
+                continue
+            managers = recipients.managers_of(alert.recipient)
+            audit_record(
+                actor=None,
+                actor_username="system",
+                category=Category.ALTERATION,
+                verb="alert.escalate",
+                obj=alert,
+                recipients=[m.get_username() for m in managers],
+                new={"escalated_at": now, "manager_ids": [m.pk for m in managers]},
+            )
+            priority = Urgency.HIGH if alert.priority == Urgency.ROUTINE else alert.priority
+            for manager in managers:
+                made.append(
+                    alert_create(
+                        actor=None,
+                        kind=alert.kind,
+                        priority=priority,
+                        recipient=manager,
+                        title=f"Not acknowledged in time: {alert.title}"[:200],
+                        body=(
+                            f"{alert.recipient.display_name()} did not acknowledge this alert "
+                            f"by its deadline.\n\n{alert.body}"
+                        ),
+                        subject=alert.subject,
+                        from_organisation=alert.from_organisation,
+                        link_url=alert.link_url,
+                        escalated_from=alert,
+                        now=now,
+                    )
+                )
+    return made
+
+
+def emails_deliver_due(
+    *, now: dt.datetime | None = None, limit: int = 200, connection: Any = None
+) -> dict[str, int]:
+    """Send queued emails whose time has come. A failure schedules a retry with backoff; after
+    MAX_ATTEMPTS the email is marked as given up (the in-app alert is unaffected)."""
+    now = _now(now)
+    result = {"sent": 0, "retry": 0, "failed": 0}
+    due = list(
+        OutboundEmail.objects.filter(
+            status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now
+        ).order_by("next_attempt_at", "id")[:limit]
+    )
+    if not due:
+        return result
+    conn = connection or get_connection(fail_silently=False)
+    for email in due:
+        # Claim the row for a lease first, so two runners never send the same email twice.
+        claimed = OutboundEmail.objects.filter(
+            pk=email.pk, status=OutboundEmail.Status.QUEUED, next_attempt_at=email.next_attempt_at
+        ).update(next_attempt_at=now + SEND_LEASE)
+        if not claimed:
+            continue
+        try:
+            EmailMessage(
+                subject=email.email_subject,
+                body=email.body,
+                to=[email.to_address],
+                connection=conn,
+            ).send(fail_silently=False)
+        except Exception as exc:
+            email.attempts += 1
+            email.last_error = f"{type(exc).__name__}"[:200]
+            if email.attempts >= MAX_ATTEMPTS:
+                email.status = OutboundEmail.Status.FAILED
+                result["failed"] += 1
+                log.warning("Giving up on email %s after %s attempts", email.pk, email.attempts)
+            else:
+                email.next_attempt_at = now + backoff(email.attempts)
+                result["retry"] += 1
+            email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            continue
+        email.attempts += 1
+        email.status = OutboundEmail.Status.SENT
+        email.sent_at = now
+        email.last_error = ""
+        email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+        result["sent"] += 1
+    return result
+
+
+def alerts_scan(*, now: dt.datetime | None = None) -> list[Alert]:
+    """The periodic scans: notifications overdue and full orders ending within the renewal
+    review window (the same definitions as the police home queues). One alert set per order
+    and reason: a notification (by id) or an end date (by order and date)."""
+    from desist.orders import dates
+    from desist.orders.models import LIVE_STATUSES, Notification, Order
+    from desist.orders.selectors import _expiring_q
+    from desist.sharing import rules
+
+    now = _now(now)
+    today = timezone.localtime(now).date()
+    made: list[Alert] = []
+    overdue = Notification.objects.filter(
+        received_on__isnull=True, order__status__in=LIVE_STATUSES, due_on__lt=today
+    ).select_related("order", "order__subject", "order__subject__force")
+    expiring = (
+        Order.objects.filter(_expiring_q(today, dates.review_window_days()))
+        .filter(full_ends_on__gte=today)
+        .select_related("subject", "subject__force")
+    )
+    candidates: list[tuple[str, Any, Any, str]] = []
+    for n in overdue:
+        candidates.append(
+            (
+                f"{EventKind.NOTIFICATION_OVERDUE}:{n.pk}",
+                EventKind.NOTIFICATION_OVERDUE,
+                n,
+                f"Notification for SPO {n.order.reference} was due by "
+                f"{n.due_on:%d %b %Y} and has not been received.",
+            )
+        )
+    for o in expiring:
+        candidates.append(
+            (
+                f"{EventKind.ORDER_EXPIRING}:{o.pk}:{o.full_ends_on}",
+                EventKind.ORDER_EXPIRING,
+                o,
+                f"SPO {o.reference} ends on {o.full_ends_on:%d %b %Y}. "
+                "Decide whether to apply for renewal.",
+            )
+        )
+    keys = [c[0] for c in candidates]
+    done = set(
+        Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True).distinct()
+    )
+    for key, kind, source, summary in candidates:
+        if key in done:
+            continue
+        order = source.order if kind == EventKind.NOTIFICATION_OVERDUE else source
+        made += rules.dispatch(
+            kind=kind,
+            actor=None,
+            subject=order.subject,
+            source=source,
+            summary=summary,
+            urgency=None,
+            dedupe_key=key,
+            now=now,
+        )
+    return made
+
+
+def alerts_run(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """One pass of the background work: scans, escalations, then email delivery."""
+    now = _now(now)
+    scanned = alerts_scan(now=now)
+    escalated = alerts_escalate_due(now=now)
+    delivered = emails_deliver_due(now=now)
+    return {"scanned": len(scanned), "escalated": len(escalated), **delivered}
+
+
+# --- break-glass --------------------------------------------------------------------------
+
+
+RECORD_URL_NAMES: dict[str, list[str]] = {
+    "people.Subject": ["people:detail"],
+    "cases.Case": ["cases:detail"],
+    "orders.Order": ["orders:detail"],
+    "safeguarding.Victim": ["safeguarding:victim", "safeguarding:victim_detail"],
+}
+
+
+def record_url(record_type: str, record_id: int) -> str:
+    """Where the record opens, or "" if its page does not exist (yet)."""
+    for name in RECORD_URL_NAMES.get(str(record_type), []):
+        try:
+            return reverse(name, args=[record_id])
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+def break_glass_allowed_types(actor: Any) -> list[str]:
+    """Police break glass to another force's subjects, cases and orders; advocates to victims
+    of their partnership not referred to them. Nobody else (provider roles lack the Perm)."""
+    if not policy.has_perm(actor, Perm.BREAK_GLASS_REQUEST):
+        return []
+    kind = actor.organisation.kind
+    T = BreakGlassGrant.RecordType
+    if kind == OrganisationKind.POLICE_FORCE:
+        return [T.SUBJECT, T.CASE, T.ORDER]
+    if kind == OrganisationKind.ADVOCACY:
+        return [T.VICTIM]
+    return []
+
+
+def _in_normal_scope(actor: Any, record: Any) -> bool:
+    scopes = {
+        "people.Subject": policy.scope_subjects,
+        "cases.Case": policy.scope_cases,
+        "orders.Order": policy.scope_orders,
+        "safeguarding.Victim": policy.scope_victims,
+    }
+    scope = scopes[record._meta.label]
+    qs = type(record)._default_manager.filter(pk=record.pk)
+    granted = policy.break_glass_record_ids(actor, record._meta.label)
+    return bool(scope(actor, qs).exclude(pk__in=granted).exists())
+
+
+def break_glass_request(
+    *,
+    actor: Any,
+    record: Any,
+    justification: str,
+    now: dt.datetime | None = None,
+) -> BreakGlassGrant:
+    """Open one record outside the actor's scope for settings.DESIST_BREAK_GLASS_MINUTES.
+    Logged loudly (security audit category) and queued for the overseer's review."""
+    policy.require_perm(actor, Perm.BREAK_GLASS_REQUEST)
+    errors: dict[str, list[str]] = {}
+    label = record._meta.label
+    justification = (justification or "").strip()
+    if label not in break_glass_allowed_types(actor):
+        errors["record_type"] = ["You cannot use break-glass access for this kind of record"]
+    if len(justification) < 20:
+        errors["justification"] = [
+            "Explain why you need this record now, in at least 20 characters"
+        ]
+    elif len(justification) > 2000:
+        errors["justification"] = ["The reason must be 2000 characters or fewer"]
+    if not errors and _in_normal_scope(actor, record):
+        errors["reference"] = [
+            "You can already open this record. Break-glass access is only for records outside "
+            "your normal access"
+        ]
+    owner_id = record.force_id
+    if not errors and label == BreakGlassGrant.RecordType.VICTIM:
+        from desist.core.models import Partnership
+
+        shares = (
+            Partnership.objects.filter(organisations=actor.organisation_id)
+            .filter(organisations=owner_id)
+            .exists()
+        )
+        if not shares:
+            errors["reference"] = [
+                "This victim was not recorded by a police force in your partnership"
+            ]
+    if errors:
+        raise ValidationError(errors)
+    now = _now(now)
+    minutes = break_glass_minutes()
+    with transaction.atomic():
+        grant = BreakGlassGrant.objects.create(
+            user=actor,
+            organisation=actor.organisation,
+            record_type=label,
+            record_id=record.pk,
+            record_organisation_id=owner_id,
+            justification=justification,
+            granted_at=now,
+            expires_at=now + dt.timedelta(minutes=minutes),
+        )
+        audit_record(
+            actor=actor,
+            category=Category.SECURITY,
+            verb="break_glass.grant",
+            obj=record,
+            justification=justification[:500],
+            new={
+                "grant_id": grant.pk,
+                "record_type": label,
+                "record_id": record.pk,
+                "record_organisation": owner_id,
+                "expires_at": grant.expires_at,
+                "minutes": minutes,
+            },
+        )
+    log.warning(
+        "Break-glass access granted: user %s to %s %s until %s",
+        actor.pk,
+        label,
+        record.pk,
+        grant.expires_at.isoformat(),
+    )
+    return grant
+
+
+def break_glass_review(
+    *,
+    actor: Any,
+    grant: BreakGlassGrant,
+    version: int,
+    finding: str,
+    notes: str,
+    now: dt.datetime | None = None,
+) -> BreakGlassGrant:
+    policy.require_perm(actor, Perm.BREAK_GLASS_REVIEW)
+    errors: dict[str, list[str]] = {}
+    notes = (notes or "").strip()
+    if grant.reviewed_at is not None:
+        errors["finding"] = ["This use of break-glass access has already been reviewed"]
+    if finding not in BreakGlassGrant.Finding.values:
+        errors["finding"] = ["Select your finding"]
+    if not notes:
+        errors["notes"] = ["Enter the reasons for your finding"]
+    elif len(notes) > 4000:
+        errors["notes"] = ["The reasons must be 4000 characters or fewer"]
+    if errors:
+        raise ValidationError(errors)
+    now = _now(now)
+    with transaction.atomic():
+        grant.reviewed_at, grant.reviewed_by = now, actor
+        grant.finding, grant.review_notes = finding, notes
+        try:
+            save_versioned(
+                grant,
+                expected_version=version,
+                fields=["reviewed_at", "reviewed_by", "finding", "review_notes"],
+            )
+        except StaleRecordError:
+            grant.reviewed_at = grant.reviewed_by = None
+            grant.finding = grant.review_notes = ""
+            raise
+        audit_record(
+            actor=actor,
+            category=Category.SECURITY,
+            verb="break_glass.review",
+            obj=grant,
+            new={"finding": finding, "reviewed_at": now, "user_id": grant.user_id},
+        )
+    return grant
+
+
+def break_glass_minutes() -> int:
+    return int(getattr(settings, "DESIST_BREAK_GLASS_MINUTES", 30))

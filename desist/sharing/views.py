@@ -1,0 +1,308 @@
+"""Pages: the alert inbox, the disclosure log, break-glass access and its review. Thin: each
+view checks the permission, calls a selector or service and renders."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from desist import policy
+from desist.audit.services import audit_consultation
+from desist.core.concurrency import StaleRecordError
+from desist.policy import Perm
+from desist.sharing import selectors, services
+from desist.sharing.events import KIND_LABELS
+from desist.sharing.forms import (
+    AcknowledgeForm,
+    BreakGlassRequestForm,
+    BreakGlassReviewForm,
+    DisclosureFilterForm,
+    add_service_errors,
+)
+
+PAGE_SIZE = 50
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.ALERT_RECEIVE)
+    state = request.GET.get("state", "open")
+    if state not in selectors.ALERT_STATES:
+        state = "open"
+    alerts = selectors.alert_list_for(actor=request.user, state=state)
+    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sharing/inbox.html",
+        {
+            "page": page,
+            "state": state,
+            "states": [
+                ("open", "To acknowledge"),
+                ("acknowledged", "Acknowledged"),
+                ("all", "All"),
+            ],
+            "kind_labels": KIND_LABELS,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.ALERT_RECEIVE)
+    alert = selectors.alert_get_for(actor=request.user, alert_id=alert_id)
+    form = AcknowledgeForm(request.POST or None, initial={"version": alert.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.alert_acknowledge(
+                actor=request.user,
+                alert=alert,
+                version=form.cleaned_data["version"],
+                note=form.cleaned_data["note"],
+            )
+        except StaleRecordError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Alert {alert.reference} acknowledged")
+            return redirect("sharing:inbox")
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=alert, verb="alert.view")
+    return render(
+        request,
+        "sharing/alert_detail.html",
+        {
+            "alert": alert,
+            "form": form,
+            "kind_label": KIND_LABELS.get(alert.kind, alert.kind),
+            "overdue": alert.is_overdue(),
+        },
+    )
+
+
+# --- disclosures ---------------------------------------------------------------------------------
+
+
+def _require_disclosures(actor: Any) -> None:
+    if not (
+        policy.has_perm(actor, Perm.DISCLOSURE_VIEW_ALL)
+        or policy.has_perm(actor, Perm.DISCLOSURE_VIEW_OWN_ORG)
+    ):
+        raise PermissionDenied(Perm.DISCLOSURE_VIEW_ALL.value)
+
+
+def _disclosure_filters(
+    request: HttpRequest,
+) -> tuple[DisclosureFilterForm, selectors.DisclosureFilters]:
+    form = DisclosureFilterForm(
+        request.GET or None,
+        organisations=selectors.disclosure_organisation_choices(actor=request.user),
+    )
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        return form, selectors.DisclosureFilters(
+            organisation_id=d.get("organisation"),
+            lawful_basis=d["lawful_basis"],
+            date_from=d["date_from"],
+            date_to=d["date_to"],
+        )
+    return form, selectors.DisclosureFilters()
+
+
+@login_required
+def disclosure_list(request: HttpRequest) -> HttpResponse:
+    _require_disclosures(request.user)
+    form, filters = _disclosure_filters(request)
+    rows = selectors.disclosure_list_for(actor=request.user, filters=filters)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "sharing/disclosure_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "scope_all": policy.has_perm(request.user, Perm.DISCLOSURE_VIEW_ALL),
+        },
+    )
+
+
+EXPORT_COLUMNS = [
+    "reference",
+    "disclosed_at",
+    "from_organisation",
+    "to_organisation",
+    "to_user",
+    "what",
+    "purpose",
+    "lawful_basis",
+    "agreement",
+    "authorised_by",
+    "authority",
+]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def disclosure_export(request: HttpRequest) -> HttpResponseBase:
+    _require_disclosures(request.user)
+    _, filters = _disclosure_filters(request)
+    rows = selectors.disclosure_list_for(actor=request.user, filters=filters)
+    services.disclosure_export_record(
+        actor=request.user,
+        rows=rows.count(),
+        filters={k: str(v) for k, v in filters.__dict__.items() if v},
+    )
+    writer = csv.writer(_Echo())
+
+    def lines() -> Any:
+        yield writer.writerow(EXPORT_COLUMNS)
+        for d in rows.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    d.reference,
+                    timezone.localtime(d.disclosed_at).isoformat(),
+                    d.from_organisation.name,
+                    d.to_organisation.name,
+                    d.to_user.get_username() if d.to_user else "",
+                    d.what,
+                    d.purpose,
+                    d.get_lawful_basis_display(),
+                    d.agreement,
+                    d.authorised_by.get_username() if d.authorised_by else "",
+                    d.authority,
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="disclosures-{stamp}.csv"'
+    return response
+
+
+# --- break-glass ------------------------------------------------------------------------------
+
+
+@login_required
+def break_glass_list(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.BREAK_GLASS_REQUEST)
+    grants = list(selectors.break_glass_grants_of(actor=request.user)[:50])
+    now = timezone.now()
+    rows = [
+        {
+            "grant": g,
+            "live": g.is_live(now),
+            "url": services.record_url(g.record_type, g.record_id) if g.is_live(now) else "",
+        }
+        for g in grants
+    ]
+    return render(
+        request,
+        "sharing/break_glass_list.html",
+        {"rows": rows, "minutes": services.break_glass_minutes()},
+    )
+
+
+@login_required
+def break_glass_request(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.BREAK_GLASS_REQUEST)
+    types = services.break_glass_allowed_types(request.user)
+    form = BreakGlassRequestForm(request.POST or None, record_types=types)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        record = selectors.break_glass_find_record(
+            actor=request.user, record_type=d["record_type"], reference=d["reference"]
+        )
+        if record is None:
+            form.add_error("reference", "No single record of that kind has this reference")
+        else:
+            try:
+                grant = services.break_glass_request(
+                    actor=request.user, record=record, justification=d["justification"]
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                until = timezone.localtime(grant.expires_at).strftime("%H:%M")
+                messages.success(
+                    request,
+                    f"Break-glass access granted until {until}. Your use is recorded and will "
+                    "be reviewed.",
+                )
+                url = services.record_url(grant.record_type, grant.record_id)
+                return redirect(url or "sharing:break_glass")
+    return render(
+        request,
+        "sharing/break_glass_request.html",
+        {"form": form, "minutes": services.break_glass_minutes()},
+    )
+
+
+@login_required
+def break_glass_review_list(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.BREAK_GLASS_REVIEW)
+    state = request.GET.get("state", "unreviewed")
+    if state not in ("unreviewed", "reviewed", "all"):
+        state = "unreviewed"
+    grants = selectors.break_glass_review_list_for(actor=request.user, state=state)
+    page = Paginator(grants, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sharing/break_glass_review_list.html",
+        {
+            "page": page,
+            "state": state,
+            "states": [("unreviewed", "To review"), ("reviewed", "Reviewed"), ("all", "All")],
+        },
+    )
+
+
+@login_required
+def break_glass_review(request: HttpRequest, grant_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.BREAK_GLASS_REVIEW)
+    grant = selectors.break_glass_grant_get_for_review(actor=request.user, grant_id=grant_id)
+    form = BreakGlassReviewForm(request.POST or None, initial={"version": grant.version})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.break_glass_review(
+                actor=request.user,
+                grant=grant,
+                version=d["version"],
+                finding=d["finding"],
+                notes=d["notes"],
+            )
+        except StaleRecordError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Review of {grant.reference} recorded")
+            return redirect("sharing:break_glass_reviews")
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=grant, verb="break_glass.view")
+    return render(
+        request,
+        "sharing/break_glass_review.html",
+        {"grant": grant, "form": form, "live": grant.is_live()},
+    )

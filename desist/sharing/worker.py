@@ -1,0 +1,42 @@
+"""A background thread that runs the alerts pass (`services.alerts_run`) every `interval`
+seconds inside the demo server's process. Production runs `desist alerts_run` from a timer
+instead (ADR 0006). Errors are logged, never raised: the next pass retries."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.db import close_old_connections
+
+log = logging.getLogger(__name__)
+
+_started = threading.Event()
+
+
+def run_once() -> None:
+    from desist.sharing.services import alerts_run
+
+    close_old_connections()
+    try:
+        alerts_run()
+    except Exception:  # keep the loop alive; the failure is logged with its traceback
+        log.exception("alerts_run failed; retrying at the next pass")
+    finally:
+        close_old_connections()
+
+
+def start_background_alerts(*, interval: int = 30) -> threading.Thread | None:
+    """Start the loop once per process. Returns the thread (None if already started)."""
+    if _started.is_set():
+        return None
+    _started.set()
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            run_once()
+
+    thread = threading.Thread(target=loop, name="desist-alerts", daemon=True)
+    thread.start()
+    return thread
