@@ -174,6 +174,17 @@ DESIST_ORDER_REVIEW_WINDOW_DAYS = env_int("DESIST_ORDER_REVIEW_WINDOW_DAYS", 56)
 # Break-glass access to a record outside the user's scope lasts this many minutes.
 DESIST_BREAK_GLASS_MINUTES = env_int("DESIST_BREAK_GLASS_MINUTES", 30)
 
+# Victims' self-referral form: which advocacy service receives it (organisation code; default
+# the first advocacy service), at most N submissions per client address per window (seconds),
+# and the least time a person takes to fill it in (faster is a bot). The limit counts in the
+# cache: production needs a shared cache (CACHES) so every worker counts together.
+DESIST_SELF_REFERRAL_SERVICE = env("DESIST_SELF_REFERRAL_SERVICE") or ""
+DESIST_SELF_REFERRAL_RATE = (
+    env_int("DESIST_SELF_REFERRAL_LIMIT", 5),
+    env_int("DESIST_SELF_REFERRAL_WINDOW_SECONDS", 3600),
+)
+DESIST_SELF_REFERRAL_MIN_SECONDS = env_int("DESIST_SELF_REFERRAL_MIN_SECONDS", 3)
+
 # Where the service is reached, for links in e-mails (alerts). Set it in production.
 DESIST_BASE_URL = env("DESIST_BASE_URL") or (
     "" if PRODUCTION else f"http://127.0.0.1:{env('PORT') or '8000'}"
@@ -181,6 +192,18 @@ DESIST_BASE_URL = env("DESIST_BASE_URL") or (
 
 # Field encryption keys (Fernet, comma-separated, newest first). See desist/core/crypto.py.
 DESIST_FIELD_KEYS = env("DESIST_FIELD_KEYS") or ""
+
+# Keyed-hash pseudonyms in evaluation extracts (HMAC-SHA256). Stable across extracts; without
+# the key a pseudonym cannot be reversed. Production must set it; demo, dev and test derive one
+# from the secret key (see desist/evaluation/privacy.py and docs/adr/0008).
+DESIST_PSEUDONYM_KEY = env("DESIST_PSEUDONYM_KEY") or ""
+# Evaluation reports for more than this many people are generated in a background thread with
+# a progress page; smaller ones run within the request.
+# Oversight: more record views than this by one person between 20:00 and 07:00 is flagged.
+DESIST_BULK_VIEW_THRESHOLD = env_int("DESIST_BULK_VIEW_THRESHOLD", 20)
+DESIST_EVALUATION_SYNC_MAX = env_int(
+    "DESIST_EVALUATION_SYNC_MAX", 100_000 if DESIST_ENV == "test" else 400
+)
 
 # Lockout (django-axes): by username, so one attacker cannot lock out a whole office NAT.
 AXES_FAILURE_LIMIT = env_int("DESIST_LOCKOUT_ATTEMPTS", 5)

@@ -43,6 +43,9 @@ _NAV: list[tuple[str, str, tuple[Perm, ...]]] = [
     ("Emergency access", "sharing:break_glass", (Perm.BREAK_GLASS_REQUEST,)),
     ("Break-glass reviews", "sharing:break_glass_reviews", (Perm.BREAK_GLASS_REVIEW,)),
     ("Instruments", "risk:instruments", (Perm.INSTRUMENT_MANAGE,)),
+    ("Oversight", "evaluation:oversight", (Perm.OVERSIGHT_DASHBOARD,)),
+    ("Programme dashboard", "evaluation:programme_dashboard", (Perm.PROGRAMME_DASHBOARD,)),
+    ("Evaluation", "evaluation:report", (Perm.EVALUATION_VIEW,)),
     ("Audit log", "audit:list", (Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VIEW_OWN_ORG)),
     ("Accounts", "accounts:manage_list", (Perm.ACCOUNTS_MANAGE,)),
 ]

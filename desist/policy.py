@@ -575,3 +575,70 @@ def scope_break_glass_reviews(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
 
 # === evaluation and oversight (issue 6) ======================================================
 # Owned by the evaluation app.
+# Police record outcomes (new offences) for subjects of their own force. Evaluators, overseers
+# and programme managers reach subjects only as pseudonymised or aggregated data, and only for
+# the police forces in a partnership their organisation belongs to.
+
+_FORCE_PATH["evaluation.Offence"] = "force_id"
+for _perm, _label in [
+    (P.OUTCOME_RECORD, "people.Subject"),
+    (P.OUTCOME_RECORD, "evaluation.Offence"),
+]:
+    object_rule(_perm, _label)(_own_force)
+
+
+def scope_offences(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.OUTCOME_RECORD)
+
+
+def partnership_force_ids(actor: Any) -> list[int]:
+    """Police forces in any partnership the actor's organisation belongs to."""
+    from desist.core.models import Organisation
+
+    if not _active(actor) or actor.organisation_id is None:
+        return []
+    return list(
+        Organisation.objects.filter(
+            kind="police_force", partnerships__organisations=actor.organisation_id
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+
+
+def scope_evaluation(actor: Any, qs: QuerySet[Any], perm: Perm) -> QuerySet[Any]:
+    """Rows of a force-scoped model (see `_FORCE_PATH`) that evaluation may read for `perm`:
+    every force in the actor's partnerships. Only pseudonymised or aggregate output may be
+    built from them (desist.evaluation.frames)."""
+    if perm not in (
+        P.EVALUATION_VIEW,
+        P.EXTRACT_DOWNLOAD,
+        P.OVERSIGHT_DASHBOARD,
+        P.PROGRAMME_DASHBOARD,
+    ) or not has_perm(actor, perm):
+        return qs.none()
+    path = _FORCE_PATH[qs.model._meta.label]
+    return qs.filter(**{f"{path}__in": partnership_force_ids(actor)})
+
+
+def _own_organisation(actor: Any, obj: Any) -> bool:
+    return bool(obj.organisation_id == actor.organisation_id)
+
+
+object_rule(P.EVALUATION_VIEW, "evaluation.EvaluationRun")(_own_organisation)
+object_rule(P.OVERSIGHT_DASHBOARD, "evaluation.Finding")(_own_organisation)
+
+
+def scope_evaluation_runs(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if not has_perm(actor, P.EVALUATION_VIEW):
+        return qs.none()
+    return qs.filter(organisation_id=actor.organisation_id)
+
+
+def scope_findings(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if not has_perm(actor, P.OVERSIGHT_DASHBOARD):
+        return qs.none()
+    return qs.filter(organisation_id=actor.organisation_id)
+
+
+SENSITIVE_MODELS = SENSITIVE_MODELS | frozenset({"Offence", "EvaluationRun", "Finding"})

@@ -58,3 +58,17 @@ def audit_organisation_choices_for(*, actor: Any) -> list[tuple[int, str]] | Non
     if not policy.has_perm(actor, policy.Perm.AUDIT_VIEW_ALL):
         return None
     return list(Organisation.objects.order_by("name").values_list("pk", "name"))
+
+
+# Values of these events may identify a person (a name typed into a search). Auditors of the
+# acting organisation see them; auditors elsewhere (overseers) see only the justification.
+_OWN_ORGANISATION_DETAIL: dict[str, str] = {"subject.search": "search"}
+
+
+def audit_event_detail_for(*, actor: Any, event: AuditEvent) -> str:
+    """Extra detail of an event the actor may read: e.g. the terms of a subject search, for
+    auditors of the searching organisation only."""
+    key = _OWN_ORGANISATION_DETAIL.get(event.verb)
+    if not key or event.organisation_id != actor.organisation_id:
+        return ""
+    return str((event.new_values or {}).get(key, ""))

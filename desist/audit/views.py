@@ -16,6 +16,7 @@ from desist.audit.forms import AuditFilterForm
 from desist.audit.models import Category
 from desist.audit.selectors import (
     AuditFilters,
+    audit_event_detail_for,
     audit_event_list_for,
     audit_object_types_for,
     audit_organisation_choices_for,
@@ -32,6 +33,7 @@ EXPORT_COLUMNS = [
     "object_type",
     "object_id",
     "justification",
+    "detail",
     "recipients",
     "request_id",
     "client_address",
@@ -73,6 +75,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     events = audit_event_list_for(actor=request.user, filters=filters)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(e, audit_event_detail_for(actor=request.user, event=e)) for e in page]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -81,6 +84,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "rows": rows,
             "query": query.urlencode(),
             "can_export": policy.has_perm(request.user, policy.Perm.AUDIT_EXPORT),
             "scope_all": policy.has_perm(request.user, policy.Perm.AUDIT_VIEW_ALL),
@@ -128,6 +132,7 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
                     e.object_type,
                     e.object_id,
                     e.justification,
+                    audit_event_detail_for(actor=request.user, event=e),
                     ";".join(e.recipients or []),
                     e.request_id,
                     e.client_address or "",

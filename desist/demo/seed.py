@@ -164,8 +164,9 @@ def seed(*, password: str | None = None, volume: bool = True) -> dict[str, int]:
 
 
 def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
-    """Advocacy casework, the programme and alerts, in that order: the programme's events route
-    alerts to advocates."""
+    """Advocacy casework, the programme, alerts and evaluation outcomes, in that order: the
+    programme's events route alerts to advocates, and outcomes need programme starts."""
+    from desist.demo.evaluation_seed import seed_outcomes
     from desist.demo.programme_seed import seed_programme
     from desist.demo.safeguarding_seed import seed_advocacy
     from desist.demo.sharing_seed import seed_sharing
@@ -193,4 +194,13 @@ def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
         )
     )
     created.update(seed_sharing())
+    # history=160: subjects with orders made 18 months to 3 years ago, so the demo report has
+    # complete follow-up windows (docs/evaluation-demo-data.md).
+    offences = seed_outcomes(
+        force=orgs["sussex-police"], actor=users["police.sussex"], seed=2026, history=160
+    )["offences"]
+    offences += seed_outcomes(force=orgs["surrey-police"], actor=users["police.surrey"], seed=1999)[
+        "offences"
+    ]
+    created["offences"] = offences
     return created

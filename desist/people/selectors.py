@@ -144,13 +144,23 @@ class SubjectSearch:
         return not self.text.strip() and self.date_of_birth is None
 
     def describe(self) -> str:
-        """What was searched for, for the audit trail's justification."""
+        """What was searched for, kept in the audit event's values (the terms may be a name,
+        so only the searching organisation's auditors see them; see audit.selectors)."""
         parts = []
         if self.text.strip():
             parts.append(f'text "{self.text.strip()}"')
         if self.date_of_birth:
             parts.append(f"date of birth {self.date_of_birth.isoformat()}")
-        return "Subject search: " + " and ".join(parts)
+        return " and ".join(parts)
+
+    def describe_kind(self) -> str:
+        """The audit justification: what kind of search, never the terms."""
+        kinds = []
+        if self.text.strip():
+            kinds.append("name, PNC number or reference")
+        if self.date_of_birth:
+            kinds.append("date of birth")
+        return "Subject search by " + " and ".join(kinds)
 
 
 def _name_matches(words: list[str]) -> Q:

@@ -69,14 +69,19 @@ def subject_search(request: HttpRequest) -> HttpResponse:
         results = selectors.subject_search_for(actor=request.user, search=search)
         page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
         with transaction.atomic():
-            # s.62 consultation: who searched, when, and for what (the justification).
+            # s.62 consultation: who searched, when, and for what. The terms can be a name, so
+            # they go in the values, which only this force's auditors see.
             audit_record(
                 actor=request.user,
                 category=Category.CONSULTATION,
                 verb="subject.search",
                 object_type="people.Subject",
-                justification=search.describe(),
-                new={"results": page.paginator.count, "page": page.number},
+                justification=search.describe_kind(),
+                new={
+                    "search": search.describe(),
+                    "results": page.paginator.count,
+                    "page": page.number,
+                },
             )
     return render(
         request,

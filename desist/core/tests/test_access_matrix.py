@@ -76,6 +76,13 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "sharing:break_glass_request": POLICE | {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
     "sharing:break_glass_reviews": {R.OVERSEER},
     # --- evaluation and oversight (issue 6) ---
+    "evaluation:report": {R.OVERSEER, R.PROGRAMME_MANAGER},
+    "evaluation:extract": {R.OVERSEER},
+    "evaluation:extract_people": {R.OVERSEER},
+    "evaluation:extract_aggregates": {R.OVERSEER},
+    "evaluation:oversight": {R.OVERSEER},
+    "evaluation:finding_add": {R.OVERSEER},
+    "evaluation:programme_dashboard": {R.PROGRAMME_MANAGER},
 }
 
 POLICE_CASEWORK = {

@@ -257,7 +257,8 @@ def test_search_is_audited_with_the_terms(client: Any, officer: Any, subject: Su
     assert [s.pk for s in response.context["page"]] == [subject.pk]
     event = AuditEvent.objects.filter(verb="subject.search").get()
     assert event.category == Category.CONSULTATION
-    assert event.justification == 'Subject search: text "zoe"'
+    assert event.justification == "Subject search by name, PNC number or reference"
+    assert event.new_values["search"] == 'text "zoe"'
     assert event.new_values["results"] == 1
     # Opening the page without searching records nothing.
     client.get(reverse("people:search"))

@@ -1,0 +1,247 @@
+"""The pseudonymised extract for the independent evaluator (docs/adr/0008).
+
+One row per person: a keyed pseudonym, dates cut to the month, coded fields only. No name,
+address, date of birth, crime reference or free text is read into it (frames.py never reads
+them). Aggregate tables suppress counts under 5. Every download is a logged disclosure.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+import pandas as pd
+from django.db import transaction
+
+from desist import policy
+from desist.audit.models import Category
+from desist.audit.services import audit_record
+from desist.evaluation.frames import Frames
+from desist.evaluation.privacy import month, suppress
+from desist.policy import Perm
+
+# The evaluation is a public task of the partnership (UK GDPR art. 6(1)(e)); the data are
+# pseudonymised before they leave. Change here if the agreement names another basis.
+EXTRACT_LAWFUL_BASIS = "gdpr_6_1_e"
+
+PERSON_COLUMNS = [
+    "pseudonym",
+    "index_month",
+    "considered",
+    "put_forward",
+    "consented",
+    "declined",
+    "started",
+    "completed",
+    "age_band",
+    "sex",
+    "relationship",
+    "risk_level",
+    "order_type",
+    "prior_proven_offences",
+    "order_made_month",
+    "order_served_month",
+    "programme_start_month",
+    "programme_end_month",
+    "offences_after_index",
+    "proven_offences_after_index",
+    "stalking_offences_after_index",
+    "breaches_after_index",
+    "notification_failures_after_index",
+    "first_offence_month",
+    "first_proven_offence_month",
+]
+
+AGE_BANDS = [(0, 18, "under 18"), (18, 25, "18-24"), (25, 35, "25-34"), (35, 45, "35-44")]
+AGE_BANDS += [(45, 55, "45-54"), (55, 200, "55 and over")]
+
+
+def age_band(age: Any) -> str:
+    if age is None or pd.isna(age):
+        return ""
+    for lo, hi, label in AGE_BANDS:
+        if lo <= age < hi:
+            return label
+    return ""
+
+
+def _d(value: Any) -> dt.date | None:
+    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else pd.Timestamp(value).date()
+
+
+def _after(day: dt.date | None, index: dt.date | None) -> bool:
+    return day is not None and index is not None and day > index
+
+
+def _yn(flag: Any) -> str:
+    return "yes" if bool(flag) else "no"
+
+
+def person_rows(frames: Frames) -> list[dict[str, Any]]:
+    """The one-row-per-person extract."""
+    people = frames.frames["people"]
+    outcomes = frames.frames.get("outcomes")
+    by_person: dict[str, list[dict[str, Any]]] = {}
+    if outcomes is not None:
+        for rec in outcomes.to_dict("records"):
+            by_person.setdefault(rec["person_id"], []).append(rec)
+    rows = []
+    for p in people.to_dict("records"):
+        index = _d(p["index_date"])
+        after = [
+            o for o in by_person.get(p["person_id"], []) if _after(_d(o["offence_date"]), index)
+        ]
+        offences = [o for o in after if o["kind"] == "offence"]
+        proven = [o for o in after if o["kind"] in ("offence", "breach") and _d(o["proven_date"])]
+        first = min(
+            (_d(o["offence_date"]) for o in after if o["kind"] != "notification_failure"),
+            default=None,
+        )  # type: ignore[type-var]
+        first_proven = min((_d(o["offence_date"]) for o in proven), default=None)  # type: ignore[type-var]
+        rows.append(
+            {
+                "pseudonym": p["person_id"],
+                "index_month": month(index),
+                "considered": _yn(p["considered"]),
+                "put_forward": _yn(p["put_forward"]),
+                "consented": _yn(p["consented"]),
+                "declined": _yn(p["declined"]),
+                "started": _yn(p["started"]),
+                "completed": _yn(p["completed"]),
+                "age_band": age_band(p["age"]),
+                "sex": p["sex"] or "",
+                "relationship": p["relationship"] or "",
+                "risk_level": p["risk_level"] or "",
+                "order_type": p["order_type"] or "",
+                "prior_proven_offences": int(p["prior_offences"] or 0),
+                "order_made_month": month(_d(p["order_made_date"])),
+                "order_served_month": month(_d(p["order_served_date"])),
+                "programme_start_month": month(_d(p["programme_start_date"])),
+                "programme_end_month": month(_d(p["programme_end_date"])),
+                "offences_after_index": len(offences),
+                "proven_offences_after_index": len(proven),
+                "stalking_offences_after_index": sum(1 for o in offences if o["stalking_related"]),
+                "breaches_after_index": sum(1 for o in after if o["kind"] == "breach"),
+                "notification_failures_after_index": sum(
+                    1 for o in after if o["kind"] == "notification_failure"
+                ),
+                "first_offence_month": month(first),
+                "first_proven_offence_month": month(first_proven),
+            }
+        )
+    return rows
+
+
+FUNNEL = [
+    ("considered", "Considered for the programme"),
+    ("put_forward", "Put forward (intention to treat)"),
+    ("consented", "Consented"),
+    ("started", "Started"),
+    ("completed", "Completed"),
+]
+
+
+def funnel_counts(people: pd.DataFrame) -> list[tuple[str, int]]:
+    total = len(people)
+    counts = [("SPO subjects in scope", total)]
+    for col, label in FUNNEL:
+        counts.append((label, int(people[col].fillna(False).astype(bool).sum()) if total else 0))
+    return counts
+
+
+def aggregate_rows(frames: Frames) -> list[dict[str, Any]]:
+    """Aggregate tables for the extract: the funnel and outcomes by group, small counts
+    suppressed."""
+    people = person_rows(frames)
+    rows: list[dict[str, Any]] = []
+    for label, n in funnel_counts(frames.frames["people"]):
+        rows.append({"table": "funnel", "group": label, "measure": "people", "value": suppress(n)})
+    groups = {
+        "Completed": [r for r in people if r["completed"] == "yes"],
+        "Started": [r for r in people if r["started"] == "yes"],
+        "Put forward": [r for r in people if r["put_forward"] == "yes"],
+        "Not put forward": [r for r in people if r["put_forward"] == "no"],
+    }
+    for group, members in groups.items():
+        rows.append(
+            {
+                "table": "outcomes",
+                "group": group,
+                "measure": "people",
+                "value": suppress(len(members)),
+            }
+        )
+        for measure in (
+            "proven_offences_after_index",
+            "breaches_after_index",
+            "notification_failures_after_index",
+        ):
+            n = sum(1 for r in members if r[measure])
+            rows.append(
+                {
+                    "table": "outcomes",
+                    "group": group,
+                    "measure": f"people with {measure.replace('_', ' ')}",
+                    "value": suppress(n),
+                }
+            )
+    return rows
+
+
+def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def extract_record_disclosure(*, actor: Any, kind: str, rows: int, data_end_date: dt.date) -> None:
+    """Log the download as a disclosure (s.62 DPA 2018), in its own transaction, before the
+    file is sent. Also in the sharing app's disclosure register once it offers one."""
+    policy.require_perm(actor, Perm.EXTRACT_DOWNLOAD)
+    justification = "Pseudonymised extract for the independent evaluation of the programme"
+    recipient = f"{actor.get_username()} ({actor.organisation.name})"
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            category=Category.DISCLOSURE,
+            verb=f"evaluation.extract_{kind}",
+            object_type="evaluation.Extract",
+            justification=justification,
+            recipients=[recipient],
+            new={"kind": kind, "rows": rows, "data_end_date": data_end_date},
+        )
+        _sharing_disclosure(actor=actor, kind=kind, rows=rows, justification=justification)
+
+
+def _sharing_disclosure(*, actor: Any, kind: str, rows: int, justification: str) -> None:
+    """One entry in the sharing app's disclosure register per police force whose data went
+    into the extract (the sending organisation), to the evaluator's organisation."""
+    try:
+        from desist.sharing import services as sharing_services
+    except ImportError:
+        return
+    fn = getattr(sharing_services, "disclosure_record", None)
+    if fn is None:
+        return
+    from desist.core.models import Organisation
+
+    for force in Organisation.objects.filter(pk__in=policy.partnership_force_ids(actor)).order_by(
+        "pk"
+    ):
+        fn(
+            actor=actor,
+            from_organisation=force,
+            to_organisation=actor.organisation,
+            to_user=actor,
+            what=f"Pseudonymised evaluation extract ({kind}, {rows} rows, dates to the month)",
+            purpose=justification,
+            lawful_basis=EXTRACT_LAWFUL_BASIS,
+        )

@@ -1,0 +1,416 @@
+"""Build the evaluation engine's input frames (docs/evaluation.md) from the database.
+
+The engine (`desist.evaluation.engine`) knows nothing of Django. This module is the bridge: it
+reads through the policy's evaluation scope (`policy.scope_evaluation`: the police forces in
+the actor's partnerships), and every person id it hands on is a keyed pseudonym
+(`privacy.pseudonym`). No name, address, date of birth or free text leaves this module.
+
+Queries: a fixed number (one per source table), however many subjects there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from django.db.models import Q
+from django.utils import timezone
+
+from desist import policy
+from desist.cases.models import Case
+from desist.evaluation.models import PROVEN_OUTCOMES, Offence
+from desist.evaluation.privacy import pseudonym
+from desist.evaluation.programme_source import (
+    ProgrammeFacts,
+    programme_facts,
+    safeguarding_selector,
+)
+from desist.orders.models import Breach, Notification, Order
+from desist.people.models import InterventionDecision, Subject
+from desist.policy import Perm
+from desist.risk.models import Assessment
+
+PEOPLE_COLUMNS = [
+    "person_id",
+    "index_date",
+    "considered",
+    "put_forward",
+    "consented",
+    "declined",
+    "started",
+    "completed",
+    "exit_date",
+    "age",
+    "sex",
+    "relationship",
+    "risk_level",
+    "prior_offences",
+    "order_type",
+    # Not engine inputs; used by the extract and the dashboards.
+    "order_made_date",
+    "order_served_date",
+    "programme_start_date",
+    "programme_end_date",
+]
+OUTCOME_COLUMNS = [
+    "person_id",
+    "offence_date",
+    "proven_date",
+    "stalking_related",
+    "breach",
+    "kind",
+]
+SESSION_COLUMNS = ["person_id", "session_date", "attended"]
+RATING_COLUMNS = ["person_id", "victim_ref", "rating_date", "measure", "score", "timepoint"]
+MEASURE_COLUMNS = ["person_id", "measure", "timepoint", "score", "higher_is_better"]
+
+RELATIONSHIP_MAP = {"ex_intimate": "ex_partner"}
+RISK_LEVELS = {"low", "medium", "high"}
+# The project's screening instrument says "standard" where structured judgement says "low".
+RISK_MAP = {"standard": "low"}
+# Missing covariates become an explicit category, so the person stays in matching (a
+# missing-indicator approach); docs/adr/0008 and docs/workflows/evaluation-and-oversight.md.
+NOT_ASSESSED = "not_assessed"
+NOT_RECORDED = "not_recorded"
+
+
+@dataclass
+class Frames:
+    """The engine's input frames plus what the Django side needs alongside them."""
+
+    frames: dict[str, pd.DataFrame]
+    data_end_date: dt.date
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def people(self) -> pd.DataFrame:
+        return self.frames["people"]
+
+
+def _earliest(*days: dt.date | None) -> dt.date | None:
+    found = [d for d in days if d is not None]
+    return min(found) if found else None
+
+
+def _age(dob: dt.date | None, on: dt.date) -> float:
+    if dob is None:
+        return float("nan")
+    return float(on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day)))
+
+
+def _pid(subject_id: int) -> str:
+    return pseudonym("subject", subject_id)
+
+
+def _subject_rows(actor: Any, perm: Perm) -> list[dict[str, Any]]:
+    return list(
+        policy.scope_evaluation(actor, Subject.objects.all(), perm).values(
+            "pk", "date_of_birth", "sex"
+        )
+    )
+
+
+def _orders(actor: Any, perm: Perm, subject_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
+    by_subject: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    qs = (
+        policy.scope_evaluation(actor, Order.objects.all(), perm)
+        .filter(Q(interim_made_on__isnull=False) | Q(full_made_on__isnull=False))
+        .values(
+            "pk",
+            "subject_id",
+            "interim_made_on",
+            "interim_served_on",
+            "full_made_on",
+            "full_served_on",
+        )
+    )
+    for o in qs:
+        if o["subject_id"] in subject_ids:
+            by_subject[o["subject_id"]].append(o)
+    return by_subject
+
+
+def build_frames(
+    *,
+    actor: Any,
+    perm: Perm = Perm.EVALUATION_VIEW,
+    data_end_date: dt.date | None = None,
+) -> Frames:
+    """The engine's frames for every SPO subject in the actor's evaluation scope."""
+    policy.require_perm(actor, perm)
+    end = data_end_date or timezone.localdate()
+    subjects = {s["pk"]: s for s in _subject_rows(actor, perm)}
+    orders = _orders(actor, perm, set(subjects))
+    # Only subjects who have had an SPO (interim or full) made are in the evaluation.
+    ids = sorted(sid for sid in subjects if sid in orders)
+    id_set = set(ids)
+
+    decisions: dict[int, dict[str, Any]] = {}
+    for d in (
+        InterventionDecision.objects.filter(subject_id__in=ids)
+        .order_by("subject_id", "-decided_on", "-id")
+        .values("subject_id", "decision", "decided_on")
+    ):
+        decisions.setdefault(d["subject_id"], dict(d))
+
+    relationships: dict[int, str] = {}
+    for c in (
+        policy.scope_evaluation(actor, Case.objects.filter(subject_id__in=ids), perm)
+        .order_by("subject_id", "opened_on", "id")
+        .values("subject_id", "relationship")
+    ):
+        relationships.setdefault(c["subject_id"], c["relationship"])
+
+    assessments: dict[int, list[tuple[dt.date, str]]] = defaultdict(list)
+    for a in (
+        policy.scope_evaluation(actor, Assessment.objects.filter(subject_id__in=ids), perm)
+        .exclude(risk_level="")
+        .order_by("subject_id", "assessed_on", "id")
+        .values("subject_id", "assessed_on", "risk_level")
+    ):
+        level = str(a["risk_level"]).lower()
+        assessments[a["subject_id"]].append((a["assessed_on"], RISK_MAP.get(level, level)))
+
+    facts = programme_facts(subject_ids=ids)
+
+    offences = list(
+        policy.scope_evaluation(actor, Offence.objects.filter(subject_id__in=ids), perm).values(
+            "subject_id", "offence_date", "outcome", "proven_date", "stalking_related"
+        )
+    )
+    order_ids = [o["pk"] for rows in orders.values() for o in rows]
+    order_subject = {o["pk"]: sid for sid, rows in orders.items() for o in rows}
+    breaches = list(
+        Breach.objects.filter(order_id__in=order_ids).values(
+            "order_id", "occurred_on", "police_action", "court_outcome", "court_outcome_on"
+        )
+    )
+    notifications = list(
+        Notification.objects.filter(order_id__in=order_ids).values(
+            "order_id", "due_on", "received_on"
+        )
+    )
+
+    outcome_rows: list[dict[str, Any]] = []
+    proven_dates: dict[int, list[dt.date]] = defaultdict(list)
+    for o in offences:
+        proven = o["proven_date"] if o["outcome"] in PROVEN_OUTCOMES else None
+        outcome_rows.append(
+            {
+                "person_id": _pid(o["subject_id"]),
+                "offence_date": o["offence_date"],
+                "proven_date": proven,
+                "stalking_related": bool(o["stalking_related"]),
+                "breach": False,
+                "kind": "offence",
+            }
+        )
+        if proven:
+            proven_dates[o["subject_id"]].append(o["offence_date"])
+    for b in breaches:
+        sid = order_subject[b["order_id"]]
+        proven = None
+        if b["court_outcome"] == Breach.CourtOutcome.CONVICTED:
+            proven = b["court_outcome_on"] or b["occurred_on"]
+        elif b["police_action"] == Breach.PoliceAction.CAUTION:
+            proven = b["occurred_on"]
+        outcome_rows.append(
+            {
+                "person_id": _pid(sid),
+                "offence_date": b["occurred_on"],
+                "proven_date": proven,
+                "stalking_related": False,
+                "breach": True,
+                "kind": "breach",
+            }
+        )
+        if proven:
+            proven_dates[sid].append(b["occurred_on"])
+    for n in notifications:
+        if (n["received_on"] or end) > n["due_on"]:
+            outcome_rows.append(
+                {
+                    "person_id": _pid(order_subject[n["order_id"]]),
+                    "offence_date": n["due_on"] + dt.timedelta(days=1),
+                    "proven_date": None,
+                    "stalking_related": False,
+                    "breach": False,
+                    "kind": "notification_failure",
+                }
+            )
+
+    people_rows = []
+    session_rows: list[dict[str, Any]] = []
+    measure_rows: list[dict[str, Any]] = []
+    for sid in ids:
+        s = subjects[sid]
+        sub_orders = orders[sid]
+        made = _earliest(*[_earliest(o["interim_made_on"], o["full_made_on"]) for o in sub_orders])
+        served = _earliest(
+            *[_earliest(o["interim_served_on"], o["full_served_on"]) for o in sub_orders]
+        )
+        assert made is not None
+        decision = decisions.get(sid)
+        f: ProgrammeFacts | None = facts.get(sid)
+        considered = decision is not None or f is not None
+        put_forward = bool(
+            (decision and decision["decision"] != InterventionDecision.Decision.NOT_SUITABLE)
+            or (f and f.put_forward_on)
+        )
+        declined = bool(
+            (f.declined if f else False)
+            or (
+                not f
+                and decision is not None
+                and decision["decision"] == InterventionDecision.Decision.DECLINED
+            )
+        )
+        if f is not None:
+            consented = bool(put_forward and f.consented_on and not f.declined)
+            started = bool(consented and f.started_on)
+            completed = bool(started and f.completed)
+        else:
+            consented = put_forward and not declined
+            started = completed = False
+        index = decision["decided_on"] if decision else (f.put_forward_on if f else None)
+        index = index or made
+        full_made = [o["full_made_on"] for o in sub_orders if o["full_made_on"]]
+        order_type = "full" if any(d <= index for d in full_made) else "interim"
+        risk = NOT_ASSESSED
+        for day, level in assessments.get(sid, []):
+            if day <= index and level in RISK_LEVELS:
+                risk = level
+        relationship = relationships.get(sid)
+        pid = _pid(sid)
+        people_rows.append(
+            {
+                "person_id": pid,
+                "index_date": index,
+                "considered": considered,
+                "put_forward": put_forward,
+                "consented": consented,
+                "declined": put_forward and declined,
+                "started": started,
+                "completed": completed,
+                "exit_date": None,
+                "age": _age(s["date_of_birth"], index),
+                "sex": s["sex"] or None,
+                "relationship": RELATIONSHIP_MAP.get(relationship or "", relationship)
+                or NOT_RECORDED,
+                "risk_level": risk,
+                "prior_offences": sum(1 for d in proven_dates.get(sid, []) if d < index),
+                "order_type": order_type,
+                "order_made_date": made,
+                "order_served_date": served,
+                "programme_start_date": f.started_on if f else None,
+                "programme_end_date": f.ended_on if f else None,
+            }
+        )
+        if f is not None:
+            for day, attended in f.sessions:
+                session_rows.append({"person_id": pid, "session_date": day, "attended": attended})
+            for m in f.measures:
+                if m.get("measure") and m.get("timepoint") and m.get("score") is not None:
+                    measure_rows.append(
+                        {
+                            "person_id": pid,
+                            "measure": str(m["measure"]),
+                            "timepoint": str(m["timepoint"]),
+                            "score": float(m["score"]),
+                            "higher_is_better": bool(m.get("higher_is_better", False)),
+                        }
+                    )
+
+    frames: dict[str, pd.DataFrame] = {
+        "people": pd.DataFrame(people_rows, columns=PEOPLE_COLUMNS),
+        "outcomes": pd.DataFrame(
+            [r for r in outcome_rows if r["person_id"] in {p["person_id"] for p in people_rows}],
+            columns=OUTCOME_COLUMNS,
+        ),
+    }
+    sources = ["people", "orders", "evaluation outcomes"]
+    if facts:
+        sources.append("programme")
+        frames["sessions"] = pd.DataFrame(session_rows, columns=SESSION_COLUMNS)
+        if measure_rows:
+            frames["measures"] = pd.DataFrame(measure_rows, columns=MEASURE_COLUMNS)
+    ratings = victim_rating_rows(actor=actor, subject_ids=id_set)
+    if ratings:
+        sources.append("advocacy (victim ratings)")
+        frames["victim_ratings"] = pd.DataFrame(ratings, columns=RATING_COLUMNS)
+    return Frames(frames=frames, data_end_date=end, sources=sources)
+
+
+_RATING_SELECTORS = (
+    "victim_ratings_for_evaluation",
+    "fear_ratings_for_evaluation",
+    "ratings_for_evaluation",
+)
+
+
+def victim_rating_rows(*, actor: Any, subject_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Victims' fear/safety ratings from the advocacy service, pseudonymised: the victim is a
+    keyed pseudonym, never an identity. Empty until the safeguarding app provides a selector."""
+    fn = None
+    for name in _RATING_SELECTORS:
+        fn = safeguarding_selector(name)
+        if fn is not None:
+            break
+    if fn is None:
+        return []
+    wanted = set(subject_ids)
+    try:
+        raw = fn(subject_ids=sorted(wanted))
+    except TypeError:
+        raw = fn()
+    long: list[dict[str, Any]] = []
+    for r in raw or []:
+        if not isinstance(r, Mapping):
+            continue
+        sid = r.get("subject_id", r.get("person_id"))
+        vid = r.get("victim_id", r.get("victim_ref"))
+        if sid not in wanted or vid is None:
+            continue
+        day = r.get("rating_date") or r.get("rated_on") or r.get("date")
+        # Long rows (measure + score) or wide rows (fear, safety columns).
+        if r.get("measure") in ("fear", "safety") and r.get("score") is not None:
+            pairs = [(r["measure"], r["score"])]
+        else:
+            pairs = [(m, r[m]) for m in ("fear", "safety") if r.get(m) is not None]
+        for measure, score in pairs:
+            long.append(
+                {
+                    "sid": int(sid),
+                    "vid": vid,
+                    "rating_date": day,
+                    "measure": measure,
+                    "score": float(score),
+                    "timepoint": r.get("timepoint"),
+                }
+            )
+    # Without a timepoint: a pair's first rating is the baseline, its last the end.
+    series: dict[tuple[int, Any, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in long:
+        series[(row["sid"], row["vid"], row["measure"])].append(row)
+    rows = []
+    for (sid, vid, _measure), items in series.items():
+        items.sort(key=lambda x: str(x["rating_date"]))
+        for i, row in enumerate(items):
+            timepoint = row["timepoint"] or (
+                "baseline" if i == 0 else "end" if i == len(items) - 1 else "mid"
+            )
+            rows.append(
+                {
+                    "person_id": _pid(sid),
+                    "victim_ref": pseudonym("victim", vid),
+                    "rating_date": row["rating_date"],
+                    "measure": row["measure"],
+                    "score": row["score"],
+                    "timepoint": timepoint,
+                }
+            )
+    return rows

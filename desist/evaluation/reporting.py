@@ -1,0 +1,536 @@
+"""Generating the evaluation report: frames -> engine -> a JSON result stored on the run.
+
+Small cohorts (up to `settings.DESIST_EVALUATION_SYNC_MAX` people) run within the request;
+larger ones in a background thread while the progress page polls (htmx). A thread is enough
+for the demo and a single-server pilot; a deployment with several workers should move
+`execute_run` onto a task queue (it takes only the run's id).
+
+The stored result is normalised here into sections the templates render without knowing the
+engine: each section has a title, paragraphs, warnings and charts; each chart carries its SVG
+and the table of the same data, shown beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.html import escape
+
+from desist.evaluation.engine.params import EvaluationParams
+from desist.evaluation.extract import funnel_counts
+from desist.evaluation.frames import Frames, build_frames
+from desist.evaluation.models import EvaluationRun, RunStatus
+from desist.evaluation.privacy import is_small, suppress
+from desist.policy import Perm
+
+log = logging.getLogger(__name__)
+
+
+class NoData(Exception):
+    """Nothing to evaluate: shown to the user as it is."""
+
+
+def _engine() -> Callable[..., Any] | None:
+    try:
+        from desist.evaluation.engine import report as engine_report  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(engine_report, "full_evaluation", None)
+
+
+def _progress(run: EvaluationRun, progress: int, stage: str, **extra: Any) -> None:
+    run.progress = progress
+    run.stage = stage
+    for k, v in extra.items():
+        setattr(run, k, v)
+    EvaluationRun.objects.filter(pk=run.pk).update(progress=progress, stage=stage, **extra)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON: dates as ISO strings, numpy as Python, NaN and infinity as null."""
+    return _finite(json.loads(json.dumps(value, default=_default)))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "to_dict"):
+        return value.to_dict("records") if hasattr(value, "columns") else value.to_dict()
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(value)
+    return str(value)
+
+
+def execute_run(run_id: int) -> None:
+    """Build the frames, run the engine and store the result. Never raises: a failure is
+    recorded on the run."""
+    run = EvaluationRun.objects.select_related("created_by__organisation").get(pk=run_id)
+    try:
+        _progress(run, 10, "Assembling pseudonymised data", status=RunStatus.RUNNING)
+        frames = build_frames(actor=run.created_by, perm=Perm.EVALUATION_VIEW)
+        _progress(run, 40, "Matching and survival analysis", people_count=len(frames.people))
+        if not len(frames.people):
+            raise NoData("There are no SPO subjects in your partnerships' data yet.")
+        params = EvaluationParams.from_value(
+            {**run.params, "data_end_date": frames.data_end_date.isoformat()}
+        )
+        engine = _engine()
+        if engine is not None:
+
+            def progress(done: int, total: int, label: str) -> None:
+                pct = 40 + int(50 * done / max(total, 1))
+                _progress(run, min(pct, 90), f"Analysis: {label}")
+
+            raw = engine(frames.frames, params, progress=progress)
+            result = {"engine": True, "raw": _jsonable(raw)}
+        else:
+            result = {"engine": False, "raw": None}
+        result["funnel"] = [[label, n] for label, n in funnel_counts(frames.people)]
+        result["params"] = params.as_dict()
+        result["sources"] = frames.sources
+        _progress(run, 90, "Drawing charts and tables")
+        with transaction.atomic():
+            EvaluationRun.objects.filter(pk=run.pk).update(
+                result=_jsonable(result),
+                status=RunStatus.DONE,
+                progress=100,
+                stage="Finished",
+                finished_at=timezone.now(),
+            )
+    except Exception as exc:  # noqa: BLE001 - recorded on the run and shown on its page
+        if not isinstance(exc, NoData):
+            log.exception("Evaluation run %s failed", run_id)
+        message = str(exc) if isinstance(exc, NoData) else f"{type(exc).__name__}: {exc}"
+        EvaluationRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            stage="Failed",
+            error=message[:2000],
+            finished_at=timezone.now(),
+        )
+
+
+def _thread_main(run_id: int) -> None:
+    try:
+        execute_run(run_id)
+    finally:
+        connection.close()
+
+
+def start_run(run: EvaluationRun, *, expected_people: int) -> None:
+    """Run now (small cohorts) or in a background thread (large ones)."""
+    if expected_people <= settings.DESIST_EVALUATION_SYNC_MAX:
+        execute_run(run.pk)
+        return
+    threading.Thread(target=_thread_main, args=(run.pk,), daemon=True).start()
+
+
+# --- turning a result into sections ------------------------------------------------------
+
+
+def _table(caption: str, columns: list[str], rows: list[list[Any]]) -> dict[str, Any]:
+    return {"caption": caption, "columns": columns, "rows": rows}
+
+
+COUNT_WORDS: tuple[str, ...] = ("n", "count", "people", "number", "at risk", "at_risk")
+COUNT_WORDS += ("events", "subjects", "treated", "matched", "re-offenders", "reoffenders")
+COUNT_WORDS += ("offences", "ratings")
+
+
+def _is_count_column(name: str) -> bool:
+    low = str(name).lower()
+    return any(low == w or low.startswith(w + " ") or w in low.split("_") for w in COUNT_WORDS) or (
+        low.startswith("n_")
+        or low.endswith("_n")
+        or "number" in low
+        or "count" in low
+        or "followed" in low
+    )
+
+
+def suppress_table(table: Mapping[str, Any]) -> dict[str, Any]:
+    """Small counts (1 to 4) in count columns become "<5" (programme managers' view)."""
+    columns = list(table.get("columns", []))
+    counted = [_is_count_column(c) for c in columns]
+    rows = []
+    for row in table.get("rows", []):
+        cells = list(row)
+        small = False
+        for i, cell in enumerate(cells):
+            if i < len(counted) and counted[i] and isinstance(cell, int) and is_small(cell):
+                cells[i] = suppress(cell)
+                small = True
+        if small:
+            # A rate or interval on the same row would give the small count away.
+            cells = [
+                "Withheld" if isinstance(c, str) and ("%" in c or " to " in c) else c for c in cells
+            ]
+        rows.append(cells)
+    return {**table, "rows": rows}
+
+
+def _funnel_svg(funnel: list[list[Any]], aggregate: bool) -> str:
+    width, bar_h, gap, label_w = 640, 26, 10, 260
+    top = max((n for _, n in funnel), default=0) or 1
+    height = len(funnel) * (bar_h + gap) + gap
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-labelledby="funnel-title" class="desist-chart">',
+        '<title id="funnel-title">Programme funnel: people at each stage</title>',
+    ]
+    for i, (label, n) in enumerate(funnel):
+        y = gap + i * (bar_h + gap)
+        w = int((width - label_w - 60) * n / top)
+        shown = suppress(n) if aggregate else n
+        parts.append(
+            f'<text x="0" y="{y + 18}" font-size="14" fill="#0b0c0c">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{max(w, 1)}" height="{bar_h}" fill="#1d70b8"/>'
+            f'<text x="{label_w + max(w, 1) + 6}" y="{y + 18}" font-size="14" '
+            f'fill="#0b0c0c">{escape(str(shown))}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+COHORT_TITLES = {
+    "itt": "Intention to treat: everyone put forward",
+    "starters": "Starters: everyone who attended the first session",
+    "completers": "Completers",
+}
+
+
+def _pct(x: Any) -> str:
+    return "" if x is None else f"{100 * float(x):.1f}%"
+
+
+def _ci(d: Mapping[str, Any], key: str = "rate") -> str:
+    lo, hi = d.get("ci_lower"), d.get("ci_upper")
+    if lo is None or hi is None:
+        return ""
+    if key == "per_100":
+        return f"{float(lo):.1f} to {float(hi):.1f}"
+    return f"{_pct(lo)} to {_pct(hi)}"
+
+
+def _p(value: Any) -> str:
+    if value is None:
+        return ""
+    return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def _cohort_section(key: str, res: Mapping[str, Any], charts: Mapping[str, Any]) -> dict[str, Any]:
+    tables: list[dict[str, Any]] = []
+    paragraphs: list[str] = []
+    m = res.get("matching") or {}
+    if m:
+        paragraphs.append(
+            f"{m.get('n_treated_matched', 0)} of {m.get('n_treated', res.get('n_treated', 0))} "
+            f"treated people were matched to {m.get('n_comparators_used', 0)} comparators "
+            f"from a pool of {m.get('n_pool', res.get('n_pool', 0))}."
+        )
+        tables.append(
+            _table(
+                "Matching",
+                ["Measure", "Number"],
+                [
+                    ["Treated", m.get("n_treated")],
+                    ["Treated matched", m.get("n_treated_matched")],
+                    ["Treated not matched", m.get("n_treated_unmatched")],
+                    ["Comparators used", m.get("n_comparators_used")],
+                    ["Left out: missing covariates", m.get("excluded_missing")],
+                ],
+            )
+        )
+    rates = res.get("rates") or {}
+    if rates:
+        prog, comp = rates.get("programme") or {}, rates.get("comparison") or {}
+        diff = rates.get("difference") or {}
+        tables.append(
+            _table(
+                "Proven re-offending rate in the follow-up window",
+                ["Group", "People", "Re-offenders", "Rate", "95% interval"],
+                [
+                    [
+                        "Programme",
+                        prog.get("n"),
+                        prog.get("events"),
+                        _pct(prog.get("rate")),
+                        _ci(prog),
+                    ],
+                    [
+                        "Comparison",
+                        comp.get("n"),
+                        comp.get("events"),
+                        _pct(comp.get("rate")),
+                        _ci(comp),
+                    ],
+                ],
+            )
+        )
+        if diff.get("difference") is not None:
+            paragraphs.append(
+                f"Difference (programme minus comparison): {_pct(diff.get('difference'))} "
+                f"(95% interval {_ci(diff)}; p = {_p(diff.get('p'))})."
+            )
+    freq = res.get("frequency") or {}
+    if freq:
+        prog, comp = freq.get("programme") or {}, freq.get("comparison") or {}
+        tables.append(
+            _table(
+                "Proven re-offences per 100 people",
+                ["Group", "People", "Offences", "Per 100 people", "95% interval"],
+                [
+                    [
+                        "Programme",
+                        prog.get("n"),
+                        prog.get("count"),
+                        _num(prog.get("per_100")),
+                        _ci(prog, "per_100"),
+                    ],
+                    [
+                        "Comparison",
+                        comp.get("n"),
+                        comp.get("count"),
+                        _num(comp.get("per_100")),
+                        _ci(comp, "per_100"),
+                    ],
+                ],
+            )
+        )
+    section_charts = [
+        _chart(charts[name])
+        for name in (f"survival_{key}", f"balance_{key}")
+        if isinstance(charts.get(name), Mapping)
+    ]
+    return {
+        "id": key,
+        "title": COHORT_TITLES.get(key) or str(res.get("label") or key).capitalize(),
+        "paragraphs": paragraphs,
+        "warnings": [str(w) for w in res.get("warnings") or []],
+        "charts": section_charts,
+        "tables": tables,
+    }
+
+
+def _num(x: Any) -> Any:
+    return "" if x is None else round(float(x), 1)
+
+
+def _engine_sections(raw: Any, *, aggregate: bool) -> list[dict[str, Any]]:
+    """Sections from `engine.report.full_evaluation`'s result (docs/evaluation.md)."""
+    if not isinstance(raw, Mapping):
+        return []
+    charts = raw.get("charts") or {}
+    out: list[dict[str, Any]] = []
+    for key, res in (raw.get("cohorts") or {}).items():
+        if isinstance(res, Mapping):
+            out.append(_cohort_section(key, res, charts))
+    if isinstance(charts.get("fear_trend"), Mapping):
+        out.append(
+            {
+                "id": "victims",
+                "title": "Victims' fear and sense of safety",
+                "paragraphs": [],
+                "warnings": [],
+                "charts": [_chart(charts["fear_trend"])],
+                "tables": [],
+            }
+        )
+    not_available = [str(x) for x in raw.get("not_available") or []]
+    shown = {w for s in out for w in s["warnings"]}
+    general = [str(w) for w in raw.get("warnings") or [] if str(w) not in shown]
+    if not_available or general:
+        out.append(
+            {
+                "id": "notes",
+                "title": "Notes on the data",
+                "paragraphs": (
+                    ["Not available in this data: " + ", ".join(not_available) + "."]
+                    if not_available
+                    else []
+                ),
+                "warnings": general,
+                "charts": [],
+                "tables": [],
+            }
+        )
+    return out
+
+
+def _paragraphs(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [p.strip() for p in value.split("\n\n") if p.strip()]
+    if isinstance(value, list):
+        return [str(p) for p in value if p]
+    return [str(value)]
+
+
+def _chart(c: Mapping[str, Any]) -> dict[str, Any]:
+    table = c.get("table") or c.get("data") or {}
+    if isinstance(table, list) and table and isinstance(table[0], Mapping):
+        columns = list(table[0].keys())
+        table = {"columns": columns, "rows": [[r.get(k) for k in columns] for r in table]}
+    if not isinstance(table, Mapping):
+        table = {}
+    return {
+        "title": str(c.get("title") or c.get("name") or "Chart"),
+        "svg": str(c.get("svg") or ""),
+        "description": str(c.get("description") or c.get("alt") or ""),
+        "table": {
+            "caption": str(table.get("caption") or c.get("title") or "Data"),
+            "columns": [str(x) for x in table.get("columns", [])],
+            "rows": [
+                list(r) if isinstance(r, list | tuple) else [r] for r in table.get("rows", [])
+            ],
+        },
+    }
+
+
+def _section(s: Mapping[str, Any]) -> dict[str, Any]:
+    tables = []
+    for t in s.get("tables") or []:
+        if isinstance(t, Mapping):
+            tables.append(
+                _chart({"title": t.get("caption") or t.get("title"), "table": t})["table"]
+            )
+    return {
+        "id": str(s.get("id") or s.get("key") or ""),
+        "title": str(s.get("title") or s.get("heading") or ""),
+        "paragraphs": _paragraphs(s.get("paragraphs") or s.get("text")),
+        "warnings": [str(w) for w in s.get("warnings") or []],
+        "charts": [_chart(c) for c in s.get("charts") or [] if isinstance(c, Mapping)],
+        "tables": tables,
+    }
+
+
+def report_view_model(result: Mapping[str, Any], *, aggregate: bool) -> dict[str, Any]:
+    """What the report page, the PDF and the CSV show. `aggregate`: suppress small counts."""
+    funnel = [list(x) for x in result.get("funnel", [])]
+    funnel_table = _table(
+        "People at each stage of the programme",
+        ["Stage", "People"],
+        [[label, suppress(n) if aggregate else n] for label, n in funnel],
+    )
+    sections: list[dict[str, Any]] = [
+        {
+            "id": "funnel",
+            "title": "Referral, uptake and completion",
+            "paragraphs": [],
+            "warnings": [],
+            "charts": [
+                {
+                    "title": "Programme funnel",
+                    "svg": _funnel_svg(funnel, aggregate),
+                    "description": "Bar chart of the number of people at each stage.",
+                    "table": funnel_table,
+                }
+            ],
+            "tables": [],
+        }
+    ]
+    raw = result.get("raw")
+    engine_sections = _engine_sections(raw, aggregate=aggregate)
+    engine_funnel = (
+        (raw or {}).get("charts", {}).get("funnel") if isinstance(raw, Mapping) else None
+    )
+    if isinstance(engine_funnel, Mapping) and not aggregate:
+        # The engine's funnel has the stage-to-stage percentages; programme managers get the
+        # suppressed one drawn here instead (the engine's labels its bars with exact counts).
+        sections[0]["charts"] = [_chart(engine_funnel)]
+    if result.get("engine") and not engine_sections and raw:
+        engine_sections = [
+            {
+                "id": "results",
+                "title": "Results",
+                "paragraphs": [],
+                "warnings": ["The engine's output could not be laid out as sections."],
+                "charts": [],
+                "tables": [],
+            }
+        ]
+    if not result.get("engine"):
+        engine_sections = [
+            {
+                "id": "engine",
+                "title": "Comparison with a matched group",
+                "paragraphs": [
+                    "The statistical engine is not installed in this build, so only the funnel "
+                    "is shown."
+                ],
+                "warnings": [],
+                "charts": [],
+                "tables": [],
+            }
+        ]
+    sections += engine_sections
+    if aggregate:
+        for s in sections:
+            if s["id"] in COHORT_TITLES:
+                s["paragraphs"] = []
+            for c in s["charts"]:
+                c["table"] = suppress_table(c["table"])
+            s["tables"] = [suppress_table(t) for t in s["tables"]]
+    methods = _paragraphs((raw or {}).get("methods") if isinstance(raw, Mapping) else None)
+    if not methods:
+        methods = methods_text(result.get("params", {}), result.get("sources", []))
+    limitations = _paragraphs((raw or {}).get("limitations") if isinstance(raw, Mapping) else None)
+    return {"sections": sections, "methods": methods, "limitations": limitations}
+
+
+def methods_text(params: Mapping[str, Any], sources: list[str]) -> list[str]:
+    """Methods written from the parameters actually used (used when the engine gives none)."""
+    cohorts = ", ".join(params.get("cohorts", []))
+    return [
+        f"Cohorts evaluated: {cohorts}. Comparison pool: {params.get('comparison', 'both')}. "
+        f"Outcome: {params.get('outcome', 'any')}.",
+        f"Follow-up: {params.get('follow_up_months', 12)} months from the index date, with a "
+        f"further {params.get('waiting_months', 6)} months for an offence to be proven. Data to "
+        f"{params.get('data_end_date', '')}.",
+        f"Propensity-score matching with a caliper of {params.get('caliper')} standard "
+        f"deviations of the logit of the score, "
+        f"{'with' if params.get('replacement') else 'without'} replacement.",
+        "Data sources: " + ", ".join(sources) + ". People are identified only by keyed pseudonyms.",
+    ]
+
+
+def expected_people(*, actor: Any) -> int:
+    """A cheap estimate of the cohort size, to choose between running now and in the background."""
+    from desist import policy
+    from desist.orders.models import Order
+
+    return (
+        policy.scope_evaluation(actor, Order.objects.all(), Perm.EVALUATION_VIEW)
+        .values("subject_id")
+        .distinct()
+        .count()
+    )
+
+
+def frames_for(actor: Any) -> Frames:
+    return build_frames(actor=actor, perm=Perm.EVALUATION_VIEW)

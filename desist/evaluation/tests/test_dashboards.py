@@ -1,0 +1,207 @@
+"""The oversight and programme-manager dashboards, and findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from desist.accounts.roles import RoleCode
+from desist.audit.models import AuditEvent, Category
+from desist.audit.services import audit_record
+from desist.core.concurrency import StaleRecordError
+from desist.evaluation import dashboards, services
+from desist.evaluation.models import Finding
+from desist.evaluation.tests import helpers
+from desist.people.models import InterventionDecision
+
+TODAY = timezone.localdate()
+D = dt.timedelta
+
+
+def _view(actor: Any, object_id: int, when: dt.datetime | None = None) -> None:
+    AuditEvent.objects.create(
+        occurred_at=when or timezone.now(),
+        actor_id=actor.pk,
+        actor_username=actor.username,
+        organisation_id=actor.organisation_id,
+        organisation_name=actor.organisation.name,
+        category=Category.CONSULTATION,
+        verb="subject.view",
+        object_type="people.Subject",
+        object_id=str(object_id),
+    )
+
+
+def test_outside_caseload_and_night_viewing(overseer: Any, officer: Any) -> None:
+    # The officer worked on record 1, and only looked at 2 and 3.
+    audit_record(
+        actor=officer,
+        category=Category.COLLECTION,
+        verb="subject.create",
+        object_type="people.Subject",
+        object_id=1,
+    )
+    _view(officer, 1)
+    _view(officer, 2)
+    _view(officer, 3)
+    night = timezone.make_aware(
+        dt.datetime.combine(TODAY - D(2), dt.time(23, 15)), timezone.get_current_timezone()
+    )
+    for i in range(dashboards.bulk_view_threshold() + 1):
+        _view(officer, 1, night + dt.timedelta(minutes=i))
+    outside, nights = dashboards.access_anomalies(actor=overseer)
+    assert [(o.username, o.records, o.views) for o in outside] == [(officer.username, 2, 2)]
+    assert len(nights) == 1 and nights[0].night == TODAY - D(2)
+    assert nights[0].views == dashboards.bulk_view_threshold() + 1
+
+
+def test_daytime_viewing_is_not_flagged(overseer: Any, officer: Any) -> None:
+    noon = timezone.make_aware(
+        dt.datetime.combine(TODAY - D(1), dt.time(12, 0)), timezone.get_current_timezone()
+    )
+    for i in range(dashboards.bulk_view_threshold() + 5):
+        _view(officer, i, noon + dt.timedelta(minutes=i))
+    assert dashboards.access_anomalies(actor=overseer)[1] == []
+
+
+def test_oversight_page_and_query_budget(client: Any, overseer: Any, officer: Any) -> None:
+    client.force_login(overseer)
+    url = reverse("evaluation:oversight")
+    _view(officer, 1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert reverse("audit:list") in response.content.decode()
+    for i in range(30):
+        _view(officer, 100 + i)
+    services.finding_record(actor=overseer, title="A", area="access", detail="d")
+    services.finding_record(actor=overseer, title="B", area="sharing", detail="d")
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
+
+
+def test_findings_record_and_update(client: Any, overseer: Any) -> None:
+    client.force_login(overseer)
+    bad = client.post(reverse("evaluation:finding_add"), {"title": "", "status": "open"})
+    assert "govuk-error-summary" in bad.content.decode()
+    response = client.post(
+        reverse("evaluation:finding_add"),
+        {
+            "title": "Night-time viewing",
+            "area": "access",
+            "detail": "One account viewed many records at night.",
+            "follow_up": "Ask the force's professional standards to review.",
+            "follow_up_due": (TODAY + D(14)).isoformat(),
+            "status": "open",
+        },
+    )
+    assert response.status_code == 302
+    finding = Finding.objects.get()
+    assert finding.organisation_id == overseer.organisation_id
+    edit = reverse("evaluation:finding_edit", args=[finding.pk])
+    assert client.get(edit).status_code == 200
+    response = client.post(
+        edit,
+        {
+            "title": finding.title,
+            "area": "access",
+            "detail": finding.detail,
+            "follow_up": finding.follow_up,
+            "follow_up_due": (TODAY + D(14)).isoformat(),
+            "status": "closed",
+            "version": 1,
+        },
+    )
+    assert response.status_code == 302
+    finding.refresh_from_db()
+    assert finding.status == "closed" and finding.version == 2
+    assert AuditEvent.objects.filter(verb="oversight.finding_update").exists()
+    with pytest.raises(StaleRecordError):
+        services.finding_update(
+            actor=overseer,
+            finding=finding,
+            version=1,
+            title="x",
+            area="access",
+            detail="x",
+            follow_up="",
+            follow_up_due=None,
+            status="open",
+        )
+
+
+def test_follow_up_needs_a_due_date(overseer: Any) -> None:
+    with pytest.raises(ValidationError) as exc:
+        services.finding_record(
+            actor=overseer, title="t", area="access", detail="d", follow_up="Do something"
+        )
+    assert "follow_up_due" in exc.value.message_dict
+
+
+def test_findings_are_scoped(client: Any, overseer: Any, make_user: Any, make_org: Any) -> None:
+    finding = services.finding_record(actor=overseer, title="t", area="access", detail="d")
+    other = make_user(RoleCode.OVERSEER, organisation=make_org("oversight"))
+    client.force_login(other)
+    assert client.get(reverse("evaluation:finding_edit", args=[finding.pk])).status_code == 404
+
+
+def test_programme_dashboard_suppresses_small_numbers(
+    client: Any, manager: Any, officer: Any, force: Any, pilot: Any
+) -> None:
+    for i in range(7):
+        s = helpers.make_subject(force)
+        helpers.make_order(s, made=TODAY - D(300 + i))
+        decision = (
+            InterventionDecision.Decision.PUT_FORWARD
+            if i < 3
+            else InterventionDecision.Decision.NOT_SUITABLE
+        )
+        helpers.decide(s, decision, TODAY - D(290), officer)
+    client.force_login(manager)
+    response = client.get(reverse("evaluation:programme_dashboard"))
+    assert response.status_code == 200
+    funnel = dict(response.context["board"].funnel)
+    assert funnel["SPO subjects in scope"] == 7
+    assert funnel["Put forward (intention to treat)"] == "<5"
+    assert "&lt;5" in response.content.decode()
+
+
+def test_programme_dashboard_query_budget(
+    client: Any, manager: Any, officer: Any, force: Any, pilot: Any
+) -> None:
+    def add(n: int) -> None:
+        for i in range(n):
+            s = helpers.make_subject(force)
+            o = helpers.make_order(s, made=TODAY - D(300 + i))
+            helpers.decide(s, InterventionDecision.Decision.PUT_FORWARD, TODAY - D(290), officer)
+            helpers.offence(s, on=TODAY - D(100))
+            helpers.breach(o, on=TODAY - D(90))
+
+    add(1)
+    client.force_login(manager)
+    url = reverse("evaluation:programme_dashboard")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    add(10)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_dashboard_ladders(client: Any, users: dict[RoleCode, Any], role: RoleCode) -> None:
+    client.force_login(users[role])
+    oversight = client.get(reverse("evaluation:oversight")).status_code
+    programme = client.get(reverse("evaluation:programme_dashboard")).status_code
+    assert oversight == (200 if role == RoleCode.OVERSEER else 403)
+    assert programme == (200 if role == RoleCode.PROGRAMME_MANAGER else 403)

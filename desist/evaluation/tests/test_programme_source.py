@@ -1,0 +1,75 @@
+"""The adapter to the programme app's `programme_facts_for_evaluation()` (its real shape)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from desist.evaluation.frames import build_frames
+from desist.evaluation.privacy import pseudonym
+from desist.evaluation.programme_source import programme_facts
+from desist.evaluation.tests import helpers
+from desist.people.models import InterventionDecision
+
+TODAY = timezone.localdate()
+D = dt.timedelta
+
+
+def _fact(subject_id: int, status: str, **kw: Any) -> dict[str, Any]:
+    return {
+        "referral_id": subject_id * 10,
+        "subject_id": subject_id,
+        "final_status": status,
+        "put_forward_on": kw.get("put_forward_on", TODAY - D(400)),
+        "consent_on": kw.get("consent_on"),
+        "started_on": kw.get("started_on"),
+        "ended_on": kw.get("ended_on"),
+        "sessions_attended": kw.get("attended", 0),
+        "measures": [
+            {"on": TODAY - D(390), "timepoint": "baseline", "score": 30},
+            {"on": TODAY - D(300), "timepoint": "end", "score": 20},
+        ],
+    }
+
+
+def test_latest_referral_wins(monkeypatch: Any) -> None:
+    rows = [
+        _fact(1, "declined", put_forward_on=TODAY - D(500)),
+        _fact(1, "completed", started_on=TODAY - D(380), consent_on=TODAY - D(390)),
+    ]
+    monkeypatch.setattr("desist.programme.selectors.programme_facts_for_evaluation", lambda: rows)
+    facts = programme_facts(subject_ids=[1, 2])
+    assert set(facts) == {1}
+    assert facts[1].completed and facts[1].started_on == TODAY - D(380)
+    assert not facts[1].declined
+
+
+def test_frames_take_the_funnel_from_the_programme(
+    monkeypatch: Any, overseer: Any, officer: Any, force: Any, pilot: Any
+) -> None:
+    subjects = []
+    for _ in range(3):
+        s = helpers.make_subject(force)
+        helpers.make_order(s, made=TODAY - D(420))
+        helpers.decide(s, InterventionDecision.Decision.PUT_FORWARD, TODAY - D(410), officer)
+        subjects.append(s)
+    done, started, declined = subjects
+    rows = [
+        _fact(done.pk, "completed", consent_on=TODAY - D(400), started_on=TODAY - D(390)),
+        _fact(started.pk, "disengaged", consent_on=TODAY - D(400), started_on=TODAY - D(390)),
+        _fact(declined.pk, "declined"),
+    ]
+    monkeypatch.setattr("desist.programme.selectors.programme_facts_for_evaluation", lambda: rows)
+    frames = build_frames(actor=overseer)
+    people = frames.people.set_index("person_id")
+    assert bool(people.loc[pseudonym("subject", done.pk), "completed"])
+    assert bool(people.loc[pseudonym("subject", started.pk), "started"])
+    assert not bool(people.loc[pseudonym("subject", started.pk), "completed"])
+    assert bool(people.loc[pseudonym("subject", declined.pk), "declined"])
+    assert not bool(people.loc[pseudonym("subject", declined.pk), "consented"])
+    # Index date stays the decision date (no immortal time credited to starting).
+    assert people.loc[pseudonym("subject", done.pk), "index_date"] == TODAY - D(410)
+    assert "measures" in frames.frames and len(frames.frames["measures"]) == 6
+    assert "programme" in frames.sources

@@ -1,0 +1,105 @@
+"""The evaluator's and the programme manager's journeys through evaluation and oversight.
+
+The evaluator opens the oversight dashboard, records a finding (once with a mistake), opens the
+evaluation report form, generates a report and reads it, and opens the extract page. The
+programme manager opens their dashboard and generates the aggregate report. Every page is
+checked with axe-core and for console, JS and CSP errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def _casework() -> None:
+    from django.utils import timezone
+
+    from desist.accounts.models import User
+    from desist.core.models import Organisation
+    from desist.evaluation.tests import helpers
+    from desist.people.models import InterventionDecision
+
+    today = timezone.localdate()
+    force = Organisation.objects.get(code="sussex-police")
+    officer = User.objects.get(username="police.sussex")
+    for i in range(24):
+        s = helpers.make_subject(force, dob=dt.date(1970 + i, 3, 1))
+        helpers.make_order(s, made=today - dt.timedelta(days=800 + i), full=i % 2 == 0)
+        decision = (
+            InterventionDecision.Decision.PUT_FORWARD
+            if i % 3 == 0
+            else InterventionDecision.Decision.NOT_SUITABLE
+        )
+        helpers.decide(s, decision, today - dt.timedelta(days=780), officer)
+        if i % 2:
+            helpers.offence(
+                s, on=today - dt.timedelta(days=600 - i), proven=today - dt.timedelta(days=500)
+            )
+
+
+def _submit(page: Any, name: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=name, exact=True).click()
+
+
+def test_evaluator_journey(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    _casework()
+    login(page, "evaluator")
+    page.goto("/evaluation/oversight/")
+    assert page.locator("h1").inner_text() == "Oversight dashboard"
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Record a finding").click()
+    page.wait_for_url("**/oversight/findings/add/")
+    assert_accessible(page)
+    page.fill("#id_title", "Night-time viewing")
+    _submit(page, "Record finding")
+    summary = page.locator(".govuk-error-summary")
+    assert summary.count() == 1
+    assert_accessible(page)
+    page.check("#id_area")
+    page.fill("#id_detail", "One account viewed many records at night.")
+    _submit(page, "Record finding")
+    assert "Finding recorded" in page.inner_text("body")
+    assert page.get_by_role("link", name="Night-time viewing").count() == 1
+
+    page.goto("/evaluation/report/")
+    assert_accessible(page)
+    _submit(page, "Generate report")
+    assert page.locator("h1").inner_text() == "Evaluation report"
+    assert page.get_by_text("Referral, uptake and completion").count() >= 1
+    assert page.locator("img.desist-chart").count() >= 1
+    assert_accessible(page)
+
+    page.goto("/evaluation/extract/")
+    assert_accessible(page)
+
+
+def test_programme_manager_journey(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    _casework()
+    login(page, "programme.manager")
+    page.goto("/evaluation/programme/")
+    assert page.locator("h1").inner_text() == "Programme dashboard"
+    assert_accessible(page)
+    page.get_by_role("link", name="Evaluation reports").click()
+    page.wait_for_url("**/evaluation/report/")
+    assert_accessible(page)
+    _submit(page, "Generate report")
+    assert "Aggregates only" in page.inner_text("body")
+    assert_accessible(page)
