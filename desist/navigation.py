@@ -56,12 +56,12 @@ def nav_for(request: HttpRequest) -> list[NavItem]:
     if user is None or not user.is_authenticated:
         return []
     perms = policy.permissions_for(user)
-    items = []
-    for label, name, needs in _NAV:
-        if perms.intersection(needs):
-            url = reverse(name)
-            active = request.path == url if url == "/" else request.path.startswith(url)
-            items.append(NavItem(label=label, url=url, active=active))
+    entries = [(label, reverse(name)) for label, name, needs in _NAV if perms.intersection(needs)]
+    # The current item is the one whose address is the longest prefix of the path, so
+    # /programme/engagement/ marks "Engagement", not "Programme referrals" at /programme/.
+    matches = [url for _, url in entries if url != "/" and request.path.startswith(url)]
+    current = max(matches, key=len) if matches else ("/" if request.path == "/" else None)
+    items = [NavItem(label=label, url=url, active=url == current) for label, url in entries]
     return items
 
 
