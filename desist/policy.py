@@ -556,6 +556,16 @@ def scope_alerts(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.filter(recipient_id=actor.pk)
 
 
+def scope_alert_statistics(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Alerts an actor may *count* (aggregates only, never list): overseers every alert;
+    programme managers the alerts about subjects of the police forces in their partnerships."""
+    if has_perm(actor, P.OVERSIGHT_DASHBOARD):
+        return qs
+    if has_perm(actor, P.PROGRAMME_DASHBOARD):
+        return qs.filter(subject__force_id__in=partnership_force_ids(actor))
+    return qs.none()
+
+
 def scope_disclosures(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     """Overseers: every disclosure. Supervisors and managers: those made by or to their own
     organisation."""

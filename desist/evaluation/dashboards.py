@@ -144,6 +144,15 @@ def break_glass_awaiting_review(*, actor: Any) -> Panel:
     return Panel(available=False, note="Break-glass access is not recorded in this build yet.")
 
 
+def _first_present(r: Mapping[str, Any], *keys: str) -> Any:
+    """The first of `keys` with a value, else "" (a median is None when nothing was
+    acknowledged)."""
+    for k in keys:
+        if r.get(k) is not None:
+            return r[k]
+    return ""
+
+
 def _rows(value: Any) -> list[Mapping[str, Any]]:
     if isinstance(value, Mapping):
         return [value]
@@ -165,7 +174,7 @@ def alert_timeliness(*, actor: Any, aggregate: bool) -> Panel:
                         "total": suppress(total) if aggregate else total,
                         "on_time": suppress(on_time) if aggregate else on_time,
                         "rate": suppressed_rate(on_time, total),
-                        "median": r.get("median_hours", r.get("median", "")),
+                        "median": _first_present(r, "median_hours", "median"),
                     }
                 )
             return Panel(available=True, rows=rows)

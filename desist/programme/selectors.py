@@ -505,19 +505,23 @@ def programme_facts_for_evaluation() -> list[dict[str, Any]]:
         "referral_id", "to_status", "effective_on"
     ):
         history[rid].setdefault(to_status, on)
-    attended = dict(
-        ProgrammeSession.objects.filter(
-            state=SessionState.SCHEDULED, attendance__in=[Attendance.ATTENDED, Attendance.LATE]
-        )
-        .values_list("referral_id")
-        .annotate(n=Count("id"))
-        .values_list("referral_id", "n")
-    )
-    scores: dict[int, list[tuple[dt.date, str, Any]]] = defaultdict(list)
-    for rid, on, timepoint, score in Measure.objects.order_by("assessed_on", "id").values_list(
-        "referral_id", "assessed_on", "timepoint", "score"
+    # Held sessions (not rescheduled or cancelled, attendance recorded), one query.
+    held: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    attended: dict[int, int] = defaultdict(int)
+    for rid, starts_at, attendance in (
+        ProgrammeSession.objects.filter(state=SessionState.SCHEDULED)
+        .exclude(attendance="")
+        .order_by("starts_at", "id")
+        .values_list("referral_id", "starts_at", "attendance")
     ):
-        scores[rid].append((on, timepoint, score))
+        came = attendance in (Attendance.ATTENDED, Attendance.LATE)
+        held[rid].append({"date": timezone.localdate(starts_at), "attended": came})
+        attended[rid] += int(came)
+    scores: dict[int, list[tuple[dt.date, str, Any, str]]] = defaultdict(list)
+    for rid, on, timepoint, score, code in Measure.objects.order_by(
+        "assessed_on", "id"
+    ).values_list("referral_id", "assessed_on", "timepoint", "score", "instrument__code"):
+        scores[rid].append((on, timepoint, score, code))
     out = []
     for r in referrals:
         m = scores.get(r["id"], [])
@@ -539,7 +543,11 @@ def programme_facts_for_evaluation() -> list[dict[str, Any]]:
                 "sessions_attended": attended.get(r["id"], 0),
                 "measure_before": m[0][2] if m else None,
                 "measure_after": m[-1][2] if len(m) > 1 else None,
-                "measures": [{"on": on, "timepoint": tp, "score": sc} for on, tp, sc in m],
+                "sessions": held.get(r["id"], []),
+                "measures": [
+                    {"measure": code, "on": on, "timepoint": tp, "score": sc}
+                    for on, tp, sc, code in m
+                ],
             }
         )
     return out
@@ -554,3 +562,30 @@ ENGAGEMENT_TAGS = {
     Engagement.COMPLETED: "govuk-tag--turquoise",
     Engagement.ENDED: "govuk-tag--grey",
 }
+
+
+def _programmes_countable_by(actor: Any) -> QuerySet[Programme]:
+    """Programmes whose sessions an actor may *count* (aggregates only): overseers every
+    programme serving a force in their partnerships; programme managers the programmes they
+    manage; clinical supervisors their own provider's."""
+    if policy.has_perm(actor, Perm.OVERSIGHT_DASHBOARD):
+        return Programme.objects.filter(forces__in=policy.partnership_force_ids(actor)).distinct()
+    if policy.has_perm(actor, Perm.PROGRAMME_DASHBOARD):
+        return policy.scope_programmes_managed(actor, Programme.objects.all())
+    if policy.has_perm(actor, Perm.SESSION_REVIEW) and actor.organisation_id:
+        return Programme.objects.filter(provider_id=actor.organisation_id)
+    return Programme.objects.none()
+
+
+def supervision_coverage_for(*, actor: Any) -> dict[str, int]:
+    """Held sessions (not rescheduled or cancelled, attendance recorded) and how many of them
+    a clinical supervisor signed off, in the programmes the actor may count. One query."""
+    programmes = _programmes_countable_by(actor)
+    counts = (
+        ProgrammeSession.objects.filter(
+            referral__programme__in=programmes.values("pk"), state=SessionState.SCHEDULED
+        )
+        .exclude(attendance="")
+        .aggregate(sessions=Count("id"), reviewed=Count("id", filter=Q(reviewed_at__isnull=False)))
+    )
+    return {"sessions": counts["sessions"] or 0, "reviewed": counts["reviewed"] or 0}

@@ -301,3 +301,43 @@ def advocates_for_subject(*, subject: Any, engagement_news_only: bool = False) -
     return list(
         User.objects.filter(pk__in=cases.values("advocate_id"), is_active=True).order_by("id")
     )
+
+
+# --- for the evaluation only ----------------------------------------------------------------
+
+
+def victim_ratings_for_evaluation(*, subject_ids: Any) -> list[dict[str, Any]]:
+    """Victims' own fear and safety ratings for the evaluation, one row per (subject, rating):
+    ids and scores only, never a name or free text (the evaluation pseudonymises the ids).
+
+    A rating concerns every subject linked to the victim through a police case. One query."""
+    wanted = {int(s) for s in subject_ids}
+    if not wanted:
+        return []
+    from desist.cases.models import Case
+
+    links: dict[int, set[int]] = {}
+    for c in Case.objects.filter(subject_id__in=wanted, victims__isnull=False).values(
+        "subject_id", "victims"
+    ):
+        links.setdefault(c["victims"], set()).add(c["subject_id"])
+    if not links:
+        return []
+    rows: list[dict[str, Any]] = []
+    for r in (
+        VictimRating.objects.filter(case__victim_id__in=list(links))
+        .order_by("rated_on", "id")
+        .values("case__victim_id", "rated_on", "fear", "safety")
+    ):
+        vid = r["case__victim_id"]
+        for sid in sorted(links.get(vid, ())):
+            rows.append(
+                {
+                    "subject_id": sid,
+                    "victim_id": vid,
+                    "rated_on": r["rated_on"],
+                    "fear": r["fear"],
+                    "safety": r["safety"],
+                }
+            )
+    return rows

@@ -184,3 +184,44 @@ def break_glass_find_record(*, actor: Any, record_type: str, reference: str) -> 
 
 def record_label(grant: BreakGlassGrant) -> str:
     return f"{grant.get_record_type_display()} #{grant.record_id}"
+
+
+# --- aggregates for the dashboards (counts only) ---------------------------------------------
+
+
+def alert_timeliness_for(*, actor: Any) -> list[dict[str, Any]]:
+    """Alert acknowledgement timeliness by priority, counts only: `total` alerts raised (not
+    counting escalation copies), `on_time` acknowledged by their deadline, `median_hours` from
+    raising to acknowledgement (None when none acknowledged). Scoped by
+    `policy.scope_alert_statistics`; an actor who may not count alerts gets no rows. One
+    query."""
+    from desist.sharing.events import Urgency
+
+    qs = policy.scope_alert_statistics(actor, Alert.objects.filter(escalated_from__isnull=True))
+    by: dict[str, list[tuple[dt.datetime, dt.datetime, dt.datetime | None]]] = {}
+    for priority, created, due, acked in qs.values_list(
+        "priority", "created_at", "due_by", "acknowledged_at"
+    ):
+        by.setdefault(priority, []).append((created, due, acked))
+    rows: list[dict[str, Any]] = []
+    order = [u.value for u in (Urgency.URGENT, Urgency.HIGH, Urgency.ROUTINE)]
+    for priority in order + sorted(set(by) - set(order)):
+        items = by.get(priority)
+        if not items:
+            continue
+        hours = sorted(
+            (acked - created).total_seconds() / 3600 for created, _due, acked in items if acked
+        )
+        median: float | None = None
+        if hours:
+            mid = len(hours) // 2
+            median = hours[mid] if len(hours) % 2 else (hours[mid - 1] + hours[mid]) / 2
+        rows.append(
+            {
+                "label": priority.title(),
+                "total": len(items),
+                "on_time": sum(1 for _c, due, acked in items if acked and acked <= due),
+                "median_hours": round(median, 1) if median is not None else None,
+            }
+        )
+    return rows

@@ -582,3 +582,38 @@ def test_home_queues_for_advocacy_roles(
         client.force_login(user)
         html = client.get(reverse("core:home")).content.decode()
         assert referral.reference in html, user
+
+
+def test_victim_ratings_for_evaluation_ids_and_scores_only(
+    allocated: AdvocacyCase, advocate: Any, victim: Any, case: Any
+) -> None:
+    today = timezone.localdate()
+    for days, fear, safety in ((60, 9, 2), (0, 4, 7)):
+        services.rating_record(
+            actor=advocate,
+            case=allocated,
+            rated_on=today - dt.timedelta(days=days),
+            fear=fear,
+            safety=safety,
+            impact=5,
+        )
+    rows = selectors.victim_ratings_for_evaluation(subject_ids=[case.subject_id])
+    assert rows == [
+        {
+            "subject_id": case.subject_id,
+            "victim_id": victim.pk,
+            "rated_on": today - dt.timedelta(days=60),
+            "fear": 9,
+            "safety": 2,
+        },
+        {
+            "subject_id": case.subject_id,
+            "victim_id": victim.pk,
+            "rated_on": today,
+            "fear": 4,
+            "safety": 7,
+        },
+    ]
+    # Another subject's ratings are not handed over; nothing asked, nothing given.
+    assert selectors.victim_ratings_for_evaluation(subject_ids=[case.subject_id + 999]) == []
+    assert selectors.victim_ratings_for_evaluation(subject_ids=[]) == []
