@@ -566,6 +566,24 @@ def scope_alert_statistics(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.none()
 
 
+def scope_programme_aggregates(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Programmes an actor may *count* over (sessions reviewed, spending by category; never a
+    list of people): overseers every programme serving a force in their partnerships;
+    programme managers the programmes they manage; clinical supervisors their own provider's."""
+    if has_perm(actor, P.OVERSIGHT_DASHBOARD):
+        return qs.filter(forces__in=partnership_force_ids(actor)).distinct()
+    if has_perm(actor, P.PROGRAMME_DASHBOARD):
+        return scope_programmes_managed(actor, qs)
+    if has_perm(actor, P.SESSION_REVIEW) and actor.organisation_id:
+        return qs.filter(provider_id=actor.organisation_id)
+    return qs.none()
+
+
+@object_rule(P.PROGRAMME_SETTINGS, "programme.Expenditure")
+def _expenditure(actor: Any, line: Any) -> bool:
+    return _programme_settings(actor, line.programme)
+
+
 def scope_disclosures(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     """Overseers: every disclosure. Supervisors and managers: those made by or to their own
     organisation."""
@@ -651,4 +669,6 @@ def scope_findings(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.filter(organisation_id=actor.organisation_id)
 
 
-SENSITIVE_MODELS = SENSITIVE_MODELS | frozenset({"Offence", "EvaluationRun", "Finding"})
+SENSITIVE_MODELS = SENSITIVE_MODELS | frozenset(
+    {"Offence", "EvaluationRun", "Finding", "Expenditure"}
+)

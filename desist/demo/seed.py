@@ -170,6 +170,7 @@ def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
     from desist.demo.programme_seed import seed_programme
     from desist.demo.safeguarding_seed import seed_advocacy
     from desist.demo.sharing_seed import seed_sharing
+    from desist.demo.spending_seed import seed_spending
 
     users = {u.username: u for u in User.objects.filter(is_demo=True)}
     created: dict[str, int] = {}
@@ -203,4 +204,6 @@ def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
         "offences"
     ]
     created["offences"] = offences
+    # Last: spending runs from each programme's first referral, historical ones included.
+    created.update(seed_spending(programme_manager=users["programme.manager"]))
     return created

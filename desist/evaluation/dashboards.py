@@ -1,16 +1,12 @@
 """What the oversight and programme-manager dashboards show. Aggregates only, built from
-scoped selectors; a fixed number of queries whatever the volume.
-
-Sources from other apps (programme, sharing) are read through `programme_source`; until an
-app provides its selector the panel says the figure is not available yet.
+scoped selectors; a fixed number of queries whatever the volume (places: two per programme).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -21,11 +17,9 @@ from desist.audit.selectors import AuditFilters, audit_event_list_for
 from desist.evaluation.extract import funnel_counts
 from desist.evaluation.frames import build_frames
 from desist.evaluation.privacy import suppress, suppressed_rate
-from desist.evaluation.programme_source import (
-    programme_selector,
-    sharing_selector,
-)
 from desist.policy import Perm
+from desist.programme import selectors as programme_selectors
+from desist.sharing import selectors as sharing_selectors
 
 ANOMALY_WINDOW_DAYS = 30
 # Out of hours: from 20:00 to 07:00 local time.
@@ -50,15 +44,6 @@ class NightViewing:
     organisation: str
     night: dt.date
     views: int
-
-
-@dataclass
-class Panel:
-    """A figure from another app: its rows, or why it is not available."""
-
-    available: bool
-    rows: list[Any] = field(default_factory=list)
-    note: str = ""
 
 
 def _night_of(when: dt.datetime) -> dt.date | None:
@@ -122,112 +107,76 @@ def access_anomalies(
     return outside, night_rows
 
 
-def _call(fn: Any, actor: Any) -> Any:
-    try:
-        return fn(actor=actor)
-    except TypeError:
-        return fn()
+def break_glass_awaiting_review(*, actor: Any) -> int:
+    """A count only: a grant names the record it opened, which may identify someone."""
+    return sharing_selectors.break_glass_review_list_for(actor=actor, state="unreviewed").count()
 
 
-def break_glass_awaiting_review(*, actor: Any) -> Panel:
-    fn = sharing_selector("break_glass_review_list_for")
-    if fn is not None:
-        # A count only: a grant names the record it opened, which may identify someone.
-        count = fn(actor=actor, state="unreviewed").count()
-        return Panel(available=True, rows=[{"awaiting review": count}])
-    for name in ("break_glass_awaiting_review_for", "grants_awaiting_review_for"):
-        fn = sharing_selector(name)
-        if fn is not None:
-            # A count only: a grant names the record it opened, which may identify someone.
-            count = len(list(_call(fn, actor)))
-            return Panel(available=True, rows=[{"awaiting review": count}])
-    return Panel(available=False, note="Break-glass access is not recorded in this build yet.")
+@dataclass(frozen=True)
+class AlertTimeliness:
+    label: str
+    total: int | str
+    on_time: int | str
+    rate: str
+    median_hours: float | None
 
 
-def _first_present(r: Mapping[str, Any], *keys: str) -> Any:
-    """The first of `keys` with a value, else "" (a median is None when nothing was
-    acknowledged)."""
-    for k in keys:
-        if r.get(k) is not None:
-            return r[k]
-    return ""
-
-
-def _rows(value: Any) -> list[Mapping[str, Any]]:
-    if isinstance(value, Mapping):
-        return [value]
-    return [r if isinstance(r, Mapping) else getattr(r, "__dict__", {}) for r in value or []]
-
-
-def alert_timeliness(*, actor: Any, aggregate: bool) -> Panel:
-    """Alert acknowledgement against deadlines, by urgency: from the sharing app."""
-    for name in ("alert_timeliness_for", "alert_acknowledgement_stats_for", "alert_timeliness"):
-        fn = sharing_selector(name)
-        if fn is not None:
-            rows = []
-            for r in _rows(_call(fn, actor)):
-                total = int(r.get("total", r.get("alerts", 0)) or 0)
-                on_time = int(r.get("on_time", r.get("acknowledged_on_time", 0)) or 0)
-                rows.append(
-                    {
-                        "label": str(r.get("label", r.get("urgency", "All alerts"))),
-                        "total": suppress(total) if aggregate else total,
-                        "on_time": suppress(on_time) if aggregate else on_time,
-                        "rate": suppressed_rate(on_time, total),
-                        "median": _first_present(r, "median_hours", "median"),
-                    }
-                )
-            return Panel(available=True, rows=rows)
-    return Panel(available=False, note="Alerts are not recorded in this build yet.")
-
-
-def supervision_coverage(*, actor: Any) -> Panel:
-    """Share of sessions reviewed by a clinical supervisor: from the programme app."""
-    fn = programme_selector("supervision_coverage_for") or programme_selector(
-        "supervision_coverage"
-    )
-    if fn is not None:
-        r = _rows(_call(fn, actor))
-        row = r[0] if r else {}
-        held = int(row.get("sessions", row.get("held", 0)) or 0)
-        reviewed = int(row.get("reviewed", 0) or 0)
-        return Panel(
-            available=True,
-            rows=[
-                {"sessions": held, "reviewed": reviewed, "rate": suppressed_rate(reviewed, held)}
-            ],
+def alert_timeliness(*, actor: Any, aggregate: bool) -> list[AlertTimeliness]:
+    """Alert acknowledgement against deadlines, by priority. `aggregate`: suppress small
+    counts (programme managers)."""
+    rows = []
+    for r in sharing_selectors.alert_timeliness_for(actor=actor):
+        total, on_time = int(r["total"]), int(r["on_time"])
+        rows.append(
+            AlertTimeliness(
+                label=str(r["label"]),
+                total=suppress(total) if aggregate else total,
+                on_time=suppress(on_time) if aggregate else on_time,
+                rate=suppressed_rate(on_time, total),
+                median_hours=r["median_hours"],
+            )
         )
-    return Panel(
-        available=False, note="The programme app does not report supervision coverage yet."
+    return rows
+
+
+@dataclass(frozen=True)
+class SupervisionCoverage:
+    sessions: int
+    reviewed: int
+    rate: str
+
+
+def supervision_coverage(*, actor: Any) -> SupervisionCoverage:
+    """Share of held sessions signed off by a clinical supervisor."""
+    c = programme_selectors.supervision_coverage_for(actor=actor)
+    return SupervisionCoverage(
+        sessions=c["sessions"],
+        reviewed=c["reviewed"],
+        # Overseers see the exact counts, so the rate is not withheld.
+        rate=f"{100 * c['reviewed'] / c['sessions']:.0f}%" if c["sessions"] else "No sessions held",
     )
 
 
 # --- programme manager ----------------------------------------------------------------------
 
 
-def partnership_programmes(actor: Any) -> list[Any]:
-    """Active programmes serving the police forces of the actor's partnerships."""
-    fn = programme_selector("programmes_for_force")
-    if fn is None:
-        return []
-    from desist import policy
-
-    found: dict[int, Any] = {}
-    for force_id in policy.partnership_force_ids(actor):
-        for p in fn(force_id=force_id):
-            found[p.pk] = p
-    return [found[k] for k in sorted(found)]
+@dataclass(frozen=True)
+class Places:
+    programme: str
+    capacity: int
+    in_use: int | str
+    waiting: int | str
 
 
 @dataclass
 class ProgrammeDashboard:
     funnel: list[tuple[str, int | str]]
-    capacity: Panel
+    places: list[Places]
     completion_rate: str
     attendance_rate: str
     sessions_note: str
-    alerts: Panel
-    spending: Panel
+    alerts: list[AlertTimeliness]
+    spending: list[programme_selectors.Spending]
 
 
 def programme_dashboard(*, actor: Any) -> ProgrammeDashboard:
@@ -243,54 +192,23 @@ def programme_dashboard(*, actor: Any) -> ProgrammeDashboard:
     else:
         attendance = "Not available"
         note = "Attendance appears once programme sessions are recorded."
-    # Places in use: people started and not yet ended, against capacity.
-    in_place = 0
-    if len(people):
-        in_place = int(
-            (people["started"] & people["programme_end_date"].isna()).sum()  # type: ignore[operator]
+    places = []
+    for p in programme_selectors.programme_list_for(actor=actor).order_by("name", "id"):
+        held = programme_selectors.places_for(p)
+        places.append(
+            Places(
+                programme=p.name,
+                capacity=held.capacity,
+                in_use=suppress(held.held),
+                waiting=suppress(held.waiting),
+            )
         )
-    programmes = partnership_programmes(actor)
-    places_fn = programme_selector("places_for")
-    capacity_total: Any = sum(p.capacity for p in programmes) if programmes else None
-    held: Any = None
-    waiting: Any = None
-    if programmes and places_fn is not None:
-        places = [places_fn(p) for p in programmes]
-        held = sum(pl.held for pl in places)
-        waiting = sum(pl.waiting for pl in places)
-    capacity = Panel(
-        available=True,
-        rows=[
-            {
-                "in_use": suppress(held if held is not None else in_place),
-                "places": capacity_total if capacity_total is not None else "Not set",
-                "waiting": suppress(waiting) if waiting is not None else "Not available",
-            }
-        ],
-    )
-    spend_fn = programme_selector("spending_for") or programme_selector("budget_for")
-    if spend_fn is not None:
-        spending = Panel(available=True, rows=_rows(_call(spend_fn, actor)))
-    elif programmes:
-        spending = Panel(
-            available=True,
-            rows=[
-                {
-                    "programme": p.name,
-                    "budget": f"£{p.funding:,.0f}",
-                    "spent": "Not recorded yet",
-                }
-                for p in programmes
-            ],
-        )
-    else:
-        spending = Panel(available=False, note="Budget and spending are not recorded yet.")
     return ProgrammeDashboard(
         funnel=funnel,
-        capacity=capacity,
+        places=places,
         completion_rate=suppressed_rate(completed, started),
         attendance_rate=attendance,
         sessions_note=note,
         alerts=alert_timeliness(actor=actor, aggregate=True),
-        spending=spending,
+        spending=programme_selectors.spending_for(actor=actor),
     )

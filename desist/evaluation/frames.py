@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,15 +24,13 @@ from desist import policy
 from desist.cases.models import Case
 from desist.evaluation.models import PROVEN_OUTCOMES, Offence
 from desist.evaluation.privacy import pseudonym
-from desist.evaluation.programme_source import (
-    ProgrammeFacts,
-    programme_facts,
-    safeguarding_selector,
-)
+from desist.evaluation.programme_source import ProgrammeFacts, programme_facts
 from desist.orders.models import Breach, Notification, Order
 from desist.people.models import InterventionDecision, Subject
 from desist.policy import Perm
+from desist.programme import selectors as programme_selectors
 from desist.risk.models import Assessment
+from desist.safeguarding import selectors as safeguarding_selectors
 
 PEOPLE_COLUMNS = [
     "person_id",
@@ -66,6 +64,7 @@ OUTCOME_COLUMNS = [
 ]
 SESSION_COLUMNS = ["person_id", "session_date", "attended"]
 RATING_COLUMNS = ["person_id", "victim_ref", "rating_date", "measure", "score", "timepoint"]
+COST_COLUMNS = ["category", "amount"]
 MEASURE_COLUMNS = ["person_id", "measure", "timepoint", "score", "higher_is_better"]
 
 RELATIONSHIP_MAP = {"ex_intimate": "ex_partner"}
@@ -338,6 +337,10 @@ def build_frames(
         frames["sessions"] = pd.DataFrame(session_rows, columns=SESSION_COLUMNS)
         if measure_rows:
             frames["measures"] = pd.DataFrame(measure_rows, columns=MEASURE_COLUMNS)
+    costs = programme_selectors.costs_for_evaluation(actor=actor)
+    if costs:
+        sources.append("programme spending")
+        frames["costs"] = pd.DataFrame(costs, columns=COST_COLUMNS)
     ratings = victim_rating_rows(actor=actor, subject_ids=id_set)
     if ratings:
         sources.append("advocacy (victim ratings)")
@@ -345,54 +348,27 @@ def build_frames(
     return Frames(frames=frames, data_end_date=end, sources=sources)
 
 
-_RATING_SELECTORS = (
-    "victim_ratings_for_evaluation",
-    "fear_ratings_for_evaluation",
-    "ratings_for_evaluation",
-)
-
-
 def victim_rating_rows(*, actor: Any, subject_ids: Iterable[int]) -> list[dict[str, Any]]:
     """Victims' fear/safety ratings from the advocacy service, pseudonymised: the victim is a
-    keyed pseudonym, never an identity. Empty until the safeguarding app provides a selector."""
-    fn = None
-    for name in _RATING_SELECTORS:
-        fn = safeguarding_selector(name)
-        if fn is not None:
-            break
-    if fn is None:
-        return []
+    keyed pseudonym, never an identity. `actor` has been checked by `build_frames`; the
+    subjects are those in its evaluation scope."""
     wanted = set(subject_ids)
-    try:
-        raw = fn(subject_ids=sorted(wanted))
-    except TypeError:
-        raw = fn()
     long: list[dict[str, Any]] = []
-    for r in raw or []:
-        if not isinstance(r, Mapping):
+    for r in safeguarding_selectors.victim_ratings_for_evaluation(subject_ids=sorted(wanted)):
+        if r["subject_id"] not in wanted:
             continue
-        sid = r.get("subject_id", r.get("person_id"))
-        vid = r.get("victim_id", r.get("victim_ref"))
-        if sid not in wanted or vid is None:
-            continue
-        day = r.get("rating_date") or r.get("rated_on") or r.get("date")
-        # Long rows (measure + score) or wide rows (fear, safety columns).
-        if r.get("measure") in ("fear", "safety") and r.get("score") is not None:
-            pairs = [(r["measure"], r["score"])]
-        else:
-            pairs = [(m, r[m]) for m in ("fear", "safety") if r.get(m) is not None]
-        for measure, score in pairs:
-            long.append(
-                {
-                    "sid": int(sid),
-                    "vid": vid,
-                    "rating_date": day,
-                    "measure": measure,
-                    "score": float(score),
-                    "timepoint": r.get("timepoint"),
-                }
-            )
-    # Without a timepoint: a pair's first rating is the baseline, its last the end.
+        for measure in ("fear", "safety"):
+            if r[measure] is not None:
+                long.append(
+                    {
+                        "sid": int(r["subject_id"]),
+                        "vid": r["victim_id"],
+                        "rating_date": r["rated_on"],
+                        "measure": measure,
+                        "score": float(r[measure]),
+                    }
+                )
+    # A pair's first rating is the baseline, its last the end, any between mid-way.
     series: dict[tuple[int, Any, str], list[dict[str, Any]]] = defaultdict(list)
     for row in long:
         series[(row["sid"], row["vid"], row["measure"])].append(row)
@@ -400,9 +376,7 @@ def victim_rating_rows(*, actor: Any, subject_ids: Iterable[int]) -> list[dict[s
     for (sid, vid, _measure), items in series.items():
         items.sort(key=lambda x: str(x["rating_date"]))
         for i, row in enumerate(items):
-            timepoint = row["timepoint"] or (
-                "baseline" if i == 0 else "end" if i == len(items) - 1 else "mid"
-            )
+            timepoint = "baseline" if i == 0 else "end" if i == len(items) - 1 else "mid"
             rows.append(
                 {
                     "person_id": _pid(sid),

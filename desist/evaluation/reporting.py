@@ -17,7 +17,7 @@ import json
 import logging
 import math
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from desist.evaluation.engine.params import EvaluationParams
+from desist.evaluation.engine.report import full_evaluation
 from desist.evaluation.extract import funnel_counts
 from desist.evaluation.frames import Frames, build_frames
 from desist.evaluation.models import EvaluationRun, RunStatus
@@ -37,14 +38,6 @@ log = logging.getLogger(__name__)
 
 class NoData(Exception):
     """Nothing to evaluate: shown to the user as it is."""
-
-
-def _engine() -> Callable[..., Any] | None:
-    try:
-        from desist.evaluation.engine import report as engine_report  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return getattr(engine_report, "full_evaluation", None)
 
 
 def _progress(run: EvaluationRun, progress: int, stage: str, **extra: Any) -> None:
@@ -99,17 +92,13 @@ def execute_run(run_id: int) -> None:
         params = EvaluationParams.from_value(
             {**run.params, "data_end_date": frames.data_end_date.isoformat()}
         )
-        engine = _engine()
-        if engine is not None:
 
-            def progress(done: int, total: int, label: str) -> None:
-                pct = 40 + int(50 * done / max(total, 1))
-                _progress(run, min(pct, 90), f"Analysis: {label}")
+        def progress(done: int, total: int, label: str) -> None:
+            pct = 40 + int(50 * done / max(total, 1))
+            _progress(run, min(pct, 90), f"Analysis: {label}")
 
-            raw = engine(frames.frames, params, progress=progress)
-            result = {"engine": True, "raw": _jsonable(raw)}
-        else:
-            result = {"engine": False, "raw": None}
+        raw = full_evaluation(frames.frames, params, progress=progress)
+        result: dict[str, Any] = {"engine": True, "raw": _jsonable(raw)}
         result["funnel"] = [[label, n] for label, n in funnel_counts(frames.people)]
         result["params"] = params.as_dict()
         result["sources"] = frames.sources
@@ -349,17 +338,15 @@ def _engine_sections(raw: Any, *, aggregate: bool) -> list[dict[str, Any]]:
     for key, res in (raw.get("cohorts") or {}).items():
         if isinstance(res, Mapping):
             out.append(_cohort_section(key, res, charts))
-    if isinstance(charts.get("fear_trend"), Mapping):
-        out.append(
-            {
-                "id": "victims",
-                "title": "Victims' fear and sense of safety",
-                "paragraphs": [],
-                "warnings": [],
-                "charts": [_chart(charts["fear_trend"])],
-                "tables": [],
-            }
-        )
+    if isinstance(raw.get("sessions"), Mapping):
+        out.append(_sessions_section(raw["sessions"], aggregate=aggregate))
+    if isinstance(raw.get("victims"), Mapping):
+        trend = charts.get("fear_trend")
+        out.append(_victims_section(raw["victims"], trend if isinstance(trend, Mapping) else None))
+    if raw.get("measures"):
+        out.append(_measures_section(list(raw["measures"])))
+    if isinstance(raw.get("costs"), Mapping):
+        out.append(_costs_section(raw["costs"], aggregate=aggregate))
     not_available = [str(x) for x in raw.get("not_available") or []]
     shown = {w for s in out for w in s["warnings"]}
     general = [str(w) for w in raw.get("warnings") or [] if str(w) not in shown]
@@ -379,6 +366,137 @@ def _engine_sections(raw: Any, *, aggregate: bool) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _section_of(
+    key: str, title: str, paragraphs: list[str], tables: list[dict[str, Any]], charts: Any = ()
+) -> dict[str, Any]:
+    return {
+        "id": key,
+        "title": title,
+        "paragraphs": paragraphs,
+        "warnings": [],
+        "charts": list(charts),
+        "tables": tables,
+    }
+
+
+def _sessions_section(res: Mapping[str, Any], *, aggregate: bool) -> dict[str, Any]:
+    """Re-offending by sessions attended, among starters with a full follow-up window."""
+    rows = [
+        [b["sessions"], b.get("n"), b.get("events"), _pct(b.get("rate")), _ci(b)]
+        for b in res.get("bands") or []
+    ]
+    paragraphs = [
+        f"{suppress(int(res.get('n') or 0)) if aggregate else res.get('n', 0)} people who "
+        "started the programme have a full follow-up window. " + str(res.get("note") or "")
+    ]
+    if res.get("spearman_rho") is not None:
+        paragraphs.append(
+            "Spearman's rank correlation between sessions attended and the number of proven "
+            f"re-offences: {float(res['spearman_rho']):.2f} (p = {_p(res.get('spearman_p'))})."
+        )
+    return _section_of(
+        "sessions",
+        "Sessions attended and re-offending",
+        paragraphs,
+        [
+            _table(
+                "Proven re-offending by number of sessions attended",
+                ["Sessions attended", "People", "Re-offenders", "Rate", "95% interval"],
+                rows,
+            )
+        ],
+    )
+
+
+def _change_row(label: str, r: Mapping[str, Any]) -> list[Any]:
+    interval = ""
+    if r.get("ci_lower") is not None and r.get("ci_upper") is not None:
+        interval = f"{float(r['ci_lower']):.2f} to {float(r['ci_upper']):.2f}"
+    return [
+        label,
+        r.get("n_pairs"),
+        _num(r.get("mean_before")),
+        _num(r.get("mean_after")),
+        "" if r.get("mean_change") is None else f"{float(r['mean_change']):.2f}",
+        interval,
+        _p(r.get("p")),
+    ]
+
+
+CHANGE_COLUMNS = ["Measure", "Pairs", "Mean before", "Mean after", "Mean change"]
+CHANGE_COLUMNS += ["95% interval", "p (paired t test)"]
+
+
+def _victims_section(res: Mapping[str, Any], trend: Mapping[str, Any] | None) -> dict[str, Any]:
+    rows = [
+        _change_row(label, res[key])
+        for key, label in (
+            ("fear", "Fear (0 to 10, lower is better)"),
+            ("safety", "Sense of safety (0 to 10, higher is better)"),
+        )
+        if isinstance(res.get(key), Mapping)
+    ]
+    return _section_of(
+        "victims",
+        "Victims' fear and sense of safety",
+        [
+            "Each victim's first rating to the advocacy service is paired with their last, "
+            "for each person who stalked them. The change is not compared with a comparison "
+            "group: victims of people not in the programme may also feel safer over time."
+        ],
+        [_table("Change in victims' own ratings, first to last", CHANGE_COLUMNS, rows)],
+        [_chart(trend)] if trend else [],
+    )
+
+
+def _measures_section(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+    table = [
+        _change_row(
+            f"{r['measure']} ({'higher' if r.get('higher_is_better') else 'lower'} is better)", r
+        )
+        for r in rows
+        if isinstance(r, Mapping)
+    ]
+    return _section_of(
+        "measures",
+        "Change in outcome measures",
+        [
+            "Scores before the programme paired with the end (or the latest later) score, for "
+            "each participant measured at both."
+        ],
+        [_table("Change in outcome measures, before to end", CHANGE_COLUMNS, table)],
+    )
+
+
+def _money(x: Any) -> str:
+    return "" if x is None else f"£{float(x):,.0f}"
+
+
+def _costs_section(res: Mapping[str, Any], *, aggregate: bool) -> dict[str, Any]:
+    small = aggregate and (
+        is_small(int(res.get("participants") or 0)) or is_small(int(res.get("completions") or 0))
+    )
+    rows = [[c["category"], _money(c["amount"])] for c in res.get("by_category") or []]
+    rows.append(["Total", _money(res.get("total"))])
+    return _section_of(
+        "costs",
+        "Cost",
+        [
+            (
+                "Cost per participant and per completion: withheld (fewer than 5 people). "
+                if small
+                else "Cost per participant (person who started): "
+                f"{_money(res.get('per_participant')) or 'not available'}. Cost per completion: "
+                f"{_money(res.get('per_completion')) or 'not available'}. "
+            )
+            + "Spending recorded against the programmes serving these police forces, withdrawn "
+            "lines left out; the costs of the police, the courts and the advocacy service are "
+            "not included."
+        ],
+        [_table("Spending by category", ["Spent on", "Amount"], rows)],
+    )
 
 
 def _paragraphs(value: Any) -> list[str]:
@@ -463,31 +581,6 @@ def report_view_model(result: Mapping[str, Any], *, aggregate: bool) -> dict[str
         # The engine's funnel has the stage-to-stage percentages; programme managers get the
         # suppressed one drawn here instead (the engine's labels its bars with exact counts).
         sections[0]["charts"] = [_chart(engine_funnel)]
-    if result.get("engine") and not engine_sections and raw:
-        engine_sections = [
-            {
-                "id": "results",
-                "title": "Results",
-                "paragraphs": [],
-                "warnings": ["The engine's output could not be laid out as sections."],
-                "charts": [],
-                "tables": [],
-            }
-        ]
-    if not result.get("engine"):
-        engine_sections = [
-            {
-                "id": "engine",
-                "title": "Comparison with a matched group",
-                "paragraphs": [
-                    "The statistical engine is not installed in this build, so only the funnel "
-                    "is shown."
-                ],
-                "warnings": [],
-                "charts": [],
-                "tables": [],
-            }
-        ]
     sections += engine_sections
     if aggregate:
         for s in sections:

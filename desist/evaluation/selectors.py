@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from desist import policy
 from desist.evaluation.models import EvaluationRun, Finding, Offence
-from desist.evaluation.programme_source import programme_selector
 from desist.orders.models import Breach, Notification, Order
 from desist.people import selectors as people_selectors
 from desist.people.models import Subject
 from desist.policy import Perm
+from desist.programme import selectors as programme_selectors
 
 # --- police: outcomes of one subject -----------------------------------------------------
 
@@ -84,12 +84,8 @@ def start_points_for_orders(orders: list[Order]) -> tuple[dt.date | None, dt.dat
 
 def _programme_start(actor: Any, subject: Subject) -> dt.date | None:
     """The earliest programme start among the subject's referrals the actor may see."""
-    fn = programme_selector("referrals_for_subject")
-    if fn is None:
-        return None
-    starts = [
-        r.started_on for r in fn(actor=actor, subject=subject) if getattr(r, "started_on", None)
-    ]
+    referrals = programme_selectors.referrals_for_subject(actor=actor, subject=subject)
+    starts = [r.started_on for r in referrals if r.started_on]
     return min(starts) if starts else None
 
 

@@ -14,6 +14,7 @@ from desist.programme.models import (
     DisclosureUrgency,
     EngagementRating,
     Phase,
+    SpendCategory,
     Timepoint,
 )
 
@@ -515,3 +516,35 @@ class EndReportForm(forms.Form):
         rows=4,
         help_text="The police see this summary, the attendance and modules completed, the warning signs and who to contact. They never see your assessment above or the clinical notes.",
     )
+
+
+class ExpenditureForm(forms.Form):
+    spent_on = _date(
+        "Date spent",
+        "the date the money was spent",
+        help_text="For example, the invoice date or the last day of a payroll month.",
+    )
+    category = _radios(
+        "What was the money spent on?", list(SpendCategory.choices), "what the money was spent on"
+    )
+    amount = forms.DecimalField(
+        label="Amount in pounds",
+        help_text="For example, 1250.50",
+        error_messages={
+            "required": "Enter the amount in pounds",
+            "invalid": "Enter the amount in pounds and pence, like 1250.50",
+        },
+    )
+    description = forms.CharField(
+        label="Description",
+        max_length=200,
+        help_text="For example, the invoice number and supplier. Do not include anyone's name.",
+        error_messages={
+            "required": "Enter what the money was spent on",
+            "max_length": "The description must be 200 characters or fewer",
+        },
+    )
+
+
+class WithdrawExpenditureForm(forms.Form):
+    reason = _text("Why is this line being withdrawn?", "why this line is being withdrawn", rows=3)

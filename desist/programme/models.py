@@ -468,3 +468,42 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar token {self.pk}"
+
+
+class SpendCategory(models.TextChoices):
+    PRACTITIONERS = "practitioners", "Practitioner time"
+    SUPERVISION = "supervision", "Clinical supervision"
+    MANAGEMENT = "management", "Management and administration"
+    TRAINING = "training", "Training"
+    VENUES = "venues", "Rooms and venues"
+    TRAVEL = "travel", "Travel"
+    MATERIALS = "materials", "Materials"
+    OTHER = "other", "Other"
+
+
+class Expenditure(models.Model):
+    """Money spent on a programme, one line per invoice or payroll month. Lines are never
+    edited or deleted: a mistaken line is withdrawn, with a reason, and leaves the totals."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="spending")
+    spent_on = models.DateField()
+    category = models.CharField(max_length=20, choices=SpendCategory.choices)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    description = models.CharField(max_length=200)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-spent_on", "-id"]
+        indexes = [models.Index(fields=["programme", "spent_on"], name="expenditure_prog_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="expenditure_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.spent_on}"

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,6 +32,7 @@ from desist.programme.models import (
     ClinicalNote,
     EndReport,
     Engagement,
+    Expenditure,
     Measure,
     Programme,
     ProgrammeSession,
@@ -39,6 +41,7 @@ from desist.programme.models import (
     ReferralStatusChange,
     RiskDisclosure,
     SessionState,
+    SpendCategory,
     SupervisionEntry,
     engagement_code,
 )
@@ -480,13 +483,15 @@ def engagement_for_subjects(*, subject_ids: Any) -> dict[int, str]:
     return found
 
 
-def programme_facts_for_evaluation() -> list[dict[str, Any]]:
-    """One plain dict per referral: dates from the status history, final status, sessions
-    attended, and the first and last outcome-measure scores. No names, no free text."""
+def programme_facts_for_evaluation(*, subject_ids: Any = None) -> list[dict[str, Any]]:
+    """One plain dict per referral (of the given subjects, or all): dates from the status
+    history, final status, held sessions and attendance, and outcome-measure scores. No names,
+    no free text. A fixed number of queries."""
+    chosen = Referral.objects.all()
+    if subject_ids is not None:
+        chosen = chosen.filter(subject_id__in=list(subject_ids))
     referrals = list(
-        Referral.objects.select_related("programme")
-        .order_by("id")
-        .values(
+        chosen.order_by("id").values(
             "id",
             "subject_id",
             "programme_id",
@@ -501,15 +506,17 @@ def programme_facts_for_evaluation() -> list[dict[str, Any]]:
         )
     )
     history: dict[int, dict[str, dt.date]] = defaultdict(dict)
-    for rid, to_status, on in ReferralStatusChange.objects.order_by("changed_at", "id").values_list(
-        "referral_id", "to_status", "effective_on"
+    for rid, to_status, on in (
+        ReferralStatusChange.objects.filter(referral__in=chosen)
+        .order_by("changed_at", "id")
+        .values_list("referral_id", "to_status", "effective_on")
     ):
         history[rid].setdefault(to_status, on)
     # Held sessions (not rescheduled or cancelled, attendance recorded), one query.
     held: dict[int, list[dict[str, Any]]] = defaultdict(list)
     attended: dict[int, int] = defaultdict(int)
     for rid, starts_at, attendance in (
-        ProgrammeSession.objects.filter(state=SessionState.SCHEDULED)
+        ProgrammeSession.objects.filter(referral__in=chosen, state=SessionState.SCHEDULED)
         .exclude(attendance="")
         .order_by("starts_at", "id")
         .values_list("referral_id", "starts_at", "attendance")
@@ -518,9 +525,11 @@ def programme_facts_for_evaluation() -> list[dict[str, Any]]:
         held[rid].append({"date": timezone.localdate(starts_at), "attended": came})
         attended[rid] += int(came)
     scores: dict[int, list[tuple[dt.date, str, Any, str]]] = defaultdict(list)
-    for rid, on, timepoint, score, code in Measure.objects.order_by(
-        "assessed_on", "id"
-    ).values_list("referral_id", "assessed_on", "timepoint", "score", "instrument__code"):
+    for rid, on, timepoint, score, code in (
+        Measure.objects.filter(referral__in=chosen)
+        .order_by("assessed_on", "id")
+        .values_list("referral_id", "assessed_on", "timepoint", "score", "instrument__name")
+    ):
         scores[rid].append((on, timepoint, score, code))
     out = []
     for r in referrals:
@@ -564,23 +573,10 @@ ENGAGEMENT_TAGS = {
 }
 
 
-def _programmes_countable_by(actor: Any) -> QuerySet[Programme]:
-    """Programmes whose sessions an actor may *count* (aggregates only): overseers every
-    programme serving a force in their partnerships; programme managers the programmes they
-    manage; clinical supervisors their own provider's."""
-    if policy.has_perm(actor, Perm.OVERSIGHT_DASHBOARD):
-        return Programme.objects.filter(forces__in=policy.partnership_force_ids(actor)).distinct()
-    if policy.has_perm(actor, Perm.PROGRAMME_DASHBOARD):
-        return policy.scope_programmes_managed(actor, Programme.objects.all())
-    if policy.has_perm(actor, Perm.SESSION_REVIEW) and actor.organisation_id:
-        return Programme.objects.filter(provider_id=actor.organisation_id)
-    return Programme.objects.none()
-
-
 def supervision_coverage_for(*, actor: Any) -> dict[str, int]:
     """Held sessions (not rescheduled or cancelled, attendance recorded) and how many of them
     a clinical supervisor signed off, in the programmes the actor may count. One query."""
-    programmes = _programmes_countable_by(actor)
+    programmes = policy.scope_programme_aggregates(actor, Programme.objects.all())
     counts = (
         ProgrammeSession.objects.filter(
             referral__programme__in=programmes.values("pk"), state=SessionState.SCHEDULED
@@ -589,3 +585,88 @@ def supervision_coverage_for(*, actor: Any) -> dict[str, int]:
         .aggregate(sessions=Count("id"), reviewed=Count("id", filter=Q(reviewed_at__isnull=False)))
     )
     return {"sessions": counts["sessions"] or 0, "reviewed": counts["reviewed"] or 0}
+
+
+# --- spending -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spending:
+    """A programme's budget (its funding) and what has been spent, withdrawn lines excluded."""
+
+    programme: Programme
+    spent: Decimal
+
+    @property
+    def budget(self) -> Decimal:
+        return self.programme.funding
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.budget - self.spent
+
+    @property
+    def share_used(self) -> str:
+        if self.budget <= 0:
+            return "No budget set"
+        return f"{100 * self.spent / self.budget:.0f}%"
+
+
+def _spent_by_programme(programme_ids: list[int]) -> dict[int, Decimal]:
+    return dict(
+        Expenditure.objects.filter(programme_id__in=programme_ids, withdrawn_at__isnull=True)
+        .values_list("programme")
+        .annotate(total=Sum("amount"))
+        .values_list("programme", "total")
+    )
+
+
+def spending_for(*, actor: Any) -> list[Spending]:
+    """Budget against spending for each programme the actor manages. Two queries."""
+    programmes = list(
+        policy.scope_programmes_managed(actor, Programme.objects.all()).order_by("name", "id")
+    )
+    spent = _spent_by_programme([p.pk for p in programmes])
+    return [Spending(programme=p, spent=spent.get(p.pk) or Decimal(0)) for p in programmes]
+
+
+def spending_page_for(*, actor: Any, programme_id: int) -> tuple[Programme, Spending, Any]:
+    """A managed programme, its budget against spending, and every line (withdrawn too)."""
+    programme = programme_get_for(actor=actor, programme_id=programme_id)
+    spent = _spent_by_programme([programme.pk]).get(programme.pk) or Decimal(0)
+    lines = Expenditure.objects.filter(programme=programme).select_related(
+        "recorded_by", "withdrawn_by"
+    )
+    return programme, Spending(programme=programme, spent=spent), lines
+
+
+def expenditure_get_for(*, actor: Any, expenditure_id: int) -> Expenditure:
+    policy.require_perm(actor, Perm.PROGRAMME_SETTINGS)
+    found = (
+        Expenditure.objects.filter(
+            pk=expenditure_id,
+            programme__in=policy.scope_programmes_managed(actor, Programme.objects.all()),
+        )
+        .select_related("programme")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    policy.require(actor, Perm.PROGRAMME_SETTINGS, found)
+    return found
+
+
+def costs_for_evaluation(*, actor: Any) -> list[dict[str, Any]]:
+    """Spending by category (amounts only) over the programmes the actor may count
+    (`policy.scope_programme_aggregates`). One query."""
+    programmes = policy.scope_programme_aggregates(actor, Programme.objects.all())
+    return [
+        {"category": SpendCategory(c).label, "amount": float(total)}
+        for c, total in Expenditure.objects.filter(
+            programme__in=programmes.values("pk"), withdrawn_at__isnull=True
+        )
+        .values_list("category")
+        .annotate(total=Sum("amount"))
+        .values_list("category", "total")
+        .order_by("category")
+    ]

@@ -38,6 +38,7 @@ from desist.programme.models import (
     DisclosureUrgency,
     EndReport,
     EngagementRating,
+    Expenditure,
     Measure,
     Phase,
     Programme,
@@ -48,6 +49,7 @@ from desist.programme.models import (
     ReferralStatusChange,
     RiskDisclosure,
     SessionState,
+    SpendCategory,
     SupervisionEntry,
     Timepoint,
     default_session_plan,
@@ -222,6 +224,100 @@ def programme_save(
             new={**snapshot, "settings_version": number},
         )
     return programme
+
+
+# --- spending -------------------------------------------------------------------------------
+
+MAX_EXPENDITURE = Decimal("1000000")
+
+
+def expenditure_record(
+    *,
+    actor: Any,
+    programme: Programme,
+    spent_on: dt.date | None,
+    category: str,
+    amount: Decimal | None,
+    description: str,
+) -> Expenditure:
+    """Record money spent on a programme (programme managers of that programme)."""
+    policy.require(actor, Perm.PROGRAMME_SETTINGS, programme)
+    errors: dict[str, list[str]] = {}
+    description = _clean(description)
+    if spent_on is None:
+        errors["spent_on"] = ["Enter the date the money was spent"]
+    elif spent_on > timezone.localdate():
+        errors["spent_on"] = ["The date the money was spent must be today or in the past"]
+    elif spent_on < timezone.localdate() - dt.timedelta(days=3653):
+        errors["spent_on"] = ["The date the money was spent must be within the last 10 years"]
+    if category not in SpendCategory.values:
+        errors["category"] = ["Select what the money was spent on"]
+    if amount is None:
+        errors["amount"] = ["Enter the amount in pounds"]
+    elif amount <= 0:
+        errors["amount"] = ["The amount must be more than £0"]
+    elif amount > MAX_EXPENDITURE:
+        errors["amount"] = ["The amount must be £1,000,000 or less: split larger sums"]
+    elif amount != amount.quantize(Decimal("0.01")):
+        errors["amount"] = ["Enter the amount in pounds and pence, like 1250.50"]
+    if not description:
+        errors["description"] = ["Enter what the money was spent on"]
+    elif len(description) > 200:
+        errors["description"] = ["The description must be 200 characters or fewer"]
+    _raise(errors)
+    assert spent_on is not None and amount is not None
+    with transaction.atomic():
+        line = Expenditure.objects.create(
+            programme=programme,
+            spent_on=spent_on,
+            category=category,
+            amount=amount,
+            description=description,
+            recorded_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            category=Category.COLLECTION,
+            verb="programme.expenditure_record",
+            obj=line,
+            new={
+                "programme": programme.pk,
+                "spent_on": str(spent_on),
+                "category": category,
+                "amount": str(amount),
+            },
+        )
+    return line
+
+
+def expenditure_withdraw(*, actor: Any, line: Expenditure, reason: str) -> Expenditure:
+    """Take a mistaken line out of the totals. The line and who withdrew it are kept."""
+    policy.require(actor, Perm.PROGRAMME_SETTINGS, line)
+    reason = _clean(reason)
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["Enter why this line is being withdrawn"]
+    elif len(reason) > 200:
+        errors["reason"] = ["The reason must be 200 characters or fewer"]
+    _raise(errors)
+    with transaction.atomic():
+        # Row lock and a re-check: two managers withdrawing at once must not both succeed.
+        locked = Expenditure.objects.select_for_update().get(pk=line.pk)
+        if locked.withdrawn_at is not None:
+            raise ValidationError({"reason": ["This line has already been withdrawn"]})
+        locked.withdrawn_at = timezone.now()
+        locked.withdrawn_by = actor
+        locked.withdrawn_reason = reason
+        locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb="programme.expenditure_withdraw",
+            obj=locked,
+            old={"withdrawn": False},
+            new={"withdrawn": True},
+        )
+    return locked
 
 
 def _current_version(programme: Programme) -> ProgrammeVersion | None:

@@ -16,6 +16,13 @@ urlpatterns = [
     path("settings/<int:programme_id>/", views.programme_detail, name="settings_detail"),
     path("settings/<int:programme_id>/edit/", views.programme_edit, name="settings_edit"),
     path("settings/<int:programme_id>/plan/", views.programme_plan, name="settings_plan"),
+    path("settings/<int:programme_id>/spending/", views.spending, name="spending"),
+    path("settings/<int:programme_id>/spending/new/", views.spending_record, name="spending_new"),
+    path(
+        "spending/<int:expenditure_id>/withdraw/",
+        views.spending_withdraw,
+        name="spending_withdraw",
+    ),
     path("put-forward/<int:subject_id>/", views.put_forward, name="put_forward"),
     path("<int:referral_id>/", views.referral_detail, name="referral"),
     path("<int:referral_id>/assess/", views.referral_assess, name="assess"),

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -30,6 +31,7 @@ from desist.programme.forms import (
     ConcernForm,
     DeliveryForm,
     EndReportForm,
+    ExpenditureForm,
     MeasureForm,
     NoteForm,
     ProgrammeForm,
@@ -40,6 +42,7 @@ from desist.programme.forms import (
     SessionPlanForm,
     SupervisionForm,
     TransitionForm,
+    WithdrawExpenditureForm,
     add_service_errors,
 )
 from desist.programme.models import (
@@ -232,6 +235,98 @@ def programme_plan(request: HttpRequest, programme_id: int) -> HttpResponse:
         back_url=reverse("programme:settings_detail", args=[programme.pk]),
         back_label="Back to the programme",
         submit="Save session plan",
+    )
+
+
+# --- spending -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def spending(request: HttpRequest, programme_id: int) -> HttpResponse:
+    programme, totals, lines = selectors.spending_page_for(
+        actor=request.user, programme_id=programme_id
+    )
+    return render(
+        request,
+        "programme/spending.html",
+        {"programme": programme, "totals": totals, "lines": list(lines)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spending_record(request: HttpRequest, programme_id: int) -> HttpResponse:
+    programme = selectors.programme_get_for(actor=request.user, programme_id=programme_id)
+    form = ExpenditureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.expenditure_record(
+                actor=request.user,
+                programme=programme,
+                spent_on=d["spent_on"],
+                category=d["category"],
+                amount=d["amount"],
+                description=d["description"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Spending recorded")
+            return redirect("programme:spending", programme.pk)
+    return _form_page(
+        request,
+        form,
+        title="Record spending",
+        caption=programme.name,
+        back_url=reverse("programme:spending", args=[programme.pk]),
+        back_label="Back to spending",
+        submit="Record spending",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spending_withdraw(request: HttpRequest, expenditure_id: int) -> HttpResponse:
+    line = selectors.expenditure_get_for(actor=request.user, expenditure_id=expenditure_id)
+    back = reverse("programme:spending", args=[line.programme_id])
+    if line.withdrawn_at is not None:
+        return _form_page(
+            request,
+            WithdrawExpenditureForm(),
+            title="Withdraw a line of spending",
+            caption=line.programme.name,
+            refused="This line has already been withdrawn.",
+            back_url=back,
+            back_label="Back to spending",
+        )
+    form = WithdrawExpenditureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.expenditure_withdraw(
+                actor=request.user, line=line, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Line withdrawn. It no longer counts towards spending.")
+            return redirect(back)
+    return _form_page(
+        request,
+        form,
+        title="Withdraw a line of spending",
+        caption=line.programme.name,
+        intro="The line is kept, marked as withdrawn, and no longer counts towards spending.",
+        summary=[
+            ("Date spent", date_format(line.spent_on, "j F Y")),
+            ("Spent on", line.get_category_display()),
+            ("Amount", f"£{line.amount:,.2f}"),
+            ("Description", line.description),
+        ],
+        back_url=back,
+        back_label="Back to spending",
+        submit="Withdraw line",
     )
 
 

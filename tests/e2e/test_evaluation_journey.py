@@ -103,3 +103,63 @@ def test_programme_manager_journey(
     _submit(page, "Generate report")
     assert "Aggregates only" in page.inner_text("body")
     assert_accessible(page)
+
+
+def _programme() -> None:
+    from decimal import Decimal
+
+    from desist.accounts.models import User
+    from desist.core.models import Organisation
+    from desist.programme import services
+
+    services.programme_save(
+        actor=User.objects.get(username="programme.manager"),
+        name="Harbour pilot",
+        provider=Organisation.objects.get(code="harbour-psychology"),
+        forces=[Organisation.objects.get(code="sussex-police")],
+        capacity=30,
+        funding=Decimal("98000"),
+    )
+
+
+def test_programme_manager_records_spending(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    _programme()
+    login(page, "programme.manager")
+    page.goto("/evaluation/programme/")
+    assert "£0.00" in page.inner_text("table:has(caption:text('Budget and spending'))")
+    page.get_by_role("link", name="Harbour pilot spending").click()
+    page.wait_for_url("**/spending/")
+    assert page.locator("h1").inner_text() == "Spending"
+    assert_accessible(page)
+    page.get_by_role("link", name="Record spending").click()
+    page.wait_for_url("**/spending/new/")
+    assert_accessible(page)
+    _submit(page, "Record spending")
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "Enter the date the money was spent" in summary
+    assert "Select what the money was spent on" in summary
+    assert_accessible(page)
+    page.get_by_label("Date spent").fill(dt.date.today().isoformat())
+    page.get_by_label("Clinical supervision").check()
+    page.get_by_label("Amount in pounds").fill("1200.50")
+    page.get_by_label("Description").fill("Supervision, invoice 31")
+    _submit(page, "Record spending")
+    assert "Spending recorded" in page.inner_text("body")
+    assert "£1,200.50" in page.inner_text("table")
+    assert_accessible(page)
+    page.get_by_role("link", name="Withdraw").click()
+    page.wait_for_url("**/withdraw/")
+    assert_accessible(page)
+    page.get_by_label("Why is this line being withdrawn?").fill("Entered against the wrong month")
+    _submit(page, "Withdraw line")
+    assert "Line withdrawn" in page.inner_text("body")
+    assert "Withdrawn" in page.inner_text("table")
+    assert_accessible(page)
+    page.goto("/evaluation/programme/")
+    assert "£0.00" in page.inner_text("table:has(caption:text('Budget and spending'))")
+    assert_accessible(page)

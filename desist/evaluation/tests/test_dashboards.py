@@ -205,3 +205,69 @@ def test_dashboard_ladders(client: Any, users: dict[RoleCode, Any], role: RoleCo
     programme = client.get(reverse("evaluation:programme_dashboard")).status_code
     assert oversight == (200 if role == RoleCode.OVERSEER else 403)
     assert programme == (200 if role == RoleCode.PROGRAMME_MANAGER else 403)
+
+
+def _programme(manager: Any, orgs: dict[str, Any], force: Any, name: str = "Pilot") -> Any:
+    from decimal import Decimal
+
+    from desist.programme import services as programme_services
+
+    return programme_services.programme_save(
+        actor=manager,
+        name=name,
+        provider=orgs["provider"],
+        forces=[force],
+        capacity=30,
+        funding=Decimal("98000"),
+    )
+
+
+def test_programme_dashboard_places_and_spending(
+    client: Any, manager: Any, orgs: dict[str, Any], force: Any, pilot: Any, make_user: Any
+) -> None:
+    from decimal import Decimal
+
+    from desist.programme import services as programme_services
+
+    programme = _programme(manager, orgs, force)
+    for amount in ("60000", "48000"):
+        programme_services.expenditure_record(
+            actor=manager,
+            programme=programme,
+            spent_on=TODAY - D(5),
+            category="practitioners",
+            amount=Decimal(amount),
+            description="Payroll",
+        )
+    client.force_login(manager)
+    response = client.get(reverse("evaluation:programme_dashboard"))
+    board = response.context["board"]
+    assert [(p.programme, p.capacity, p.in_use) for p in board.places] == [("Pilot", 30, 0)]
+    [spend] = board.spending
+    assert spend.spent == Decimal("108000") and spend.remaining == Decimal("-10000")
+    html = response.content.decode()
+    assert "Overspent" in html and "£10,000.00" in html and "110%" in html
+    # A manager in no partnership with the provider sees neither.
+    other = make_user(RoleCode.PROGRAMME_MANAGER, organisation=helpers_org("commissioner"))
+    client.force_login(other)
+    board = client.get(reverse("evaluation:programme_dashboard")).context["board"]
+    assert board.places == [] and board.spending == []
+
+
+def helpers_org(kind: str) -> Any:
+    from desist.core.models import Organisation
+
+    return Organisation.objects.create(code=f"x-{kind}", name=f"Another {kind}", kind=kind)
+
+
+def test_oversight_counts_supervision_and_break_glass(
+    client: Any, overseer: Any, manager: Any, orgs: dict[str, Any], force: Any, pilot: Any
+) -> None:
+    _programme(manager, orgs, force)
+    client.force_login(overseer)
+    response = client.get(reverse("evaluation:oversight"))
+    assert response.context["break_glass"] == 0
+    coverage = response.context["supervision"]
+    assert (coverage.sessions, coverage.reviewed, coverage.rate) == (0, 0, "No sessions held")
+    html = response.content.decode()
+    assert "None waiting for review." in html and "No alerts raised." in html

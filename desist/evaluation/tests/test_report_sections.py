@@ -1,0 +1,83 @@
+"""The report lays out every part of the engine's result: sessions against outcome, victims'
+and measures' paired change with intervals, and cost; small numbers suppressed for managers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from desist.evaluation.engine.jsonsafe import jsonable
+from desist.evaluation.engine.report import full_evaluation
+from desist.evaluation.engine.synthetic import synthetic_frames
+from desist.evaluation.reporting import report_view_model
+
+END = dt.date(2026, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, Any]:
+    return jsonable(full_evaluation(synthetic_frames(600, seed=7), {"data_end_date": END}))
+
+
+def _sections(raw: dict[str, Any], aggregate: bool) -> dict[str, dict[str, Any]]:
+    model = report_view_model(
+        {"engine": True, "raw": raw, "funnel": [], "params": {}, "sources": []},
+        aggregate=aggregate,
+    )
+    return {s["id"]: s for s in model["sections"]}
+
+
+def test_every_optional_part_has_a_section(raw: dict[str, Any]) -> None:
+    sections = _sections(raw, aggregate=False)
+    assert {"sessions", "victims", "measures", "costs"} <= set(sections)
+    assert "notes" not in sections or "Not available" not in " ".join(
+        sections["notes"]["paragraphs"]
+    )
+
+    bands = sections["sessions"]["tables"][0]
+    assert bands["columns"][:3] == ["Sessions attended", "People", "Re-offenders"]
+    people = sum(int(r[1]) for r in bands["rows"])
+    assert people == raw["sessions"]["n"]
+
+    victims = sections["victims"]["tables"][0]
+    fear = victims["rows"][0]
+    assert fear[0].startswith("Fear") and fear[1] == raw["victims"]["fear"]["n_pairs"]
+    lo, hi = raw["victims"]["fear"]["ci_lower"], raw["victims"]["fear"]["ci_upper"]
+    assert fear[5] == f"{lo:.2f} to {hi:.2f}"
+    assert sections["victims"]["charts"], "the fear trend chart sits beside its table"
+
+    measures = sections["measures"]["tables"][0]
+    assert len(measures["rows"]) == len(raw["measures"])
+
+    costs = sections["costs"]
+    total = costs["tables"][0]["rows"][-1]
+    assert total == ["Total", f"£{raw['costs']['total']:,.0f}"]
+    assert f"£{raw['costs']['per_completion']:,.0f}" in costs["paragraphs"][0]
+
+
+def test_managers_see_small_bands_suppressed(raw: dict[str, Any]) -> None:
+    small = dict(raw)
+    small["sessions"] = {
+        **raw["sessions"],
+        "n": 3,
+        "bands": [
+            {
+                "sessions": "0",
+                "n": 3,
+                "events": 1,
+                "rate": 1 / 3,
+                "ci_lower": 0.06,
+                "ci_upper": 0.79,
+            }
+        ],
+    }
+    small["costs"] = {**raw["costs"], "participants": 3, "completions": 2}
+    managed = _sections(small, aggregate=True)
+    row = managed["sessions"]["tables"][0]["rows"][0]
+    assert row[1] == "<5" and row[2] == "<5" and row[3] == "Withheld" and row[4] == "Withheld"
+    assert managed["sessions"]["paragraphs"][0].startswith("<5 people")
+    assert "withheld" in managed["costs"]["paragraphs"][0]
+    full = _sections(small, aggregate=False)
+    assert full["sessions"]["tables"][0]["rows"][0][1] == 3
