@@ -11,8 +11,11 @@ demo: setup assets ## Serve a seeded synthetic pilot on SQLite at http://127.0.0
 	DESIST_ENV=demo $(BIN)/desist collectstatic --noinput -v 0
 	DESIST_ENV=demo $(BIN)/desist demo
 
+# Two workers by default (CI has two cores); JOBS=0 runs in one process.
+JOBS ?= 2
+
 test: setup assets lint typecheck migrations-check ## The whole suite
-	$(BIN)/pytest -p no:cacheprovider
+	$(BIN)/pytest -p no:cacheprovider -n $(JOBS)
 
 setup: $(STAMP)
 

@@ -197,10 +197,10 @@ DESIST_FIELD_KEYS = env("DESIST_FIELD_KEYS") or ""
 # the key a pseudonym cannot be reversed. Production must set it; demo, dev and test derive one
 # from the secret key (see desist/evaluation/privacy.py and docs/adr/0008).
 DESIST_PSEUDONYM_KEY = env("DESIST_PSEUDONYM_KEY") or ""
-# Evaluation reports for more than this many people are generated in a background thread with
-# a progress page; smaller ones run within the request.
 # Oversight: more record views than this by one person between 20:00 and 07:00 is flagged.
 DESIST_BULK_VIEW_THRESHOLD = env_int("DESIST_BULK_VIEW_THRESHOLD", 20)
+# Evaluation reports for more than this many people are generated in a background thread with
+# a progress page; smaller ones run within the request.
 DESIST_EVALUATION_SYNC_MAX = env_int(
     "DESIST_EVALUATION_SYNC_MAX", 100_000 if DESIST_ENV == "test" else 400
 )

@@ -20,6 +20,11 @@ time-to-first-offence model:
 Everything goes through `desist.evaluation.services.offence_record`, so audit rows are what an
 officer's entries would have made. Deterministic for a given seed, database and day; idempotent
 (does nothing if the force already has offences recorded). See docs/evaluation-demo-data.md.
+
+`seed_history` (called by `desist.demo.programme_seed.seed_programme(history=N)`, before the
+current pilot takes the programme's places) makes the historical cohort with a real programme
+referral, through the programme's services, for everyone put forward: received, assessed,
+consented, started, weekly sessions, measures and an ending, all 18 months to 3 years ago.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -49,6 +55,24 @@ HR_HIGH_RISK, HR_LOW_RISK, HR_UNDER_30 = 1.6, 0.7, 1.3
 PROVEN_SHARE, STALKING_SHARE, REPEAT_SHARE, PRIOR_SHARE = 0.75, 0.55, 0.4, 0.3
 
 BASE_RATE = -math.log(1 - BASELINE_12_MONTHS) / 365.0  # per day
+
+# The historical cohort's programme referrals (`seed_history` with a programme), as shares of
+# those put forward: withdrawn before the assessment, not suitable, declining consent (of the
+# suitable), withdrawn between consent and the first session (of those consenting). Of those who
+# start, `HIST_COMPLETE` complete all 12 sessions; the rest leave after 2 to 9 sessions.
+HIST_WITHDRAWN_EARLY, HIST_NOT_SUITABLE, HIST_DECLINED, HIST_NOT_STARTED = 0.03, 0.08, 0.08, 0.05
+HIST_COMPLETE = 0.6
+# How the others end: (status, coded reason, who). Never "disengaged": that change publishes a
+# high-priority alert to the police today, which for an ending years ago would be noise.
+HIST_EARLY_ENDINGS: list[tuple[str, str, str]] = [
+    *[("withdrawn", "custody", "police")] * 3,
+    *[("withdrawn", "moved_away", "police")] * 3,
+    ("excluded", "further_offending", "supervisor"),
+    ("excluded", "violence_to_staff", "supervisor"),
+]
+# Referrals put forward longer ago than this belong to the historical cohort (the current pilot's
+# are all from the last year).
+HISTORY_AFTER_DAYS = 365
 
 
 def _hazard_ratio(
@@ -100,13 +124,37 @@ def _record(
     )
 
 
+@dataclass
+class HistoryProgramme:
+    """Who runs the historical cohort's referrals, and where (see `seed_history`)."""
+
+    programme: Any
+    practitioner: Any
+    supervisor: Any
+    rng: random.Random
+    started: int = 0
+    completed: int = 0
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("referrals", "sessions", "measures", "end_reports"), 0
+        )
+    )
+
+
 def _historical_cohort(
-    *, force: Organisation, actor: Any, rng: random.Random, today: dt.date, size: int
+    *,
+    force: Organisation,
+    actor: Any,
+    rng: random.Random,
+    today: dt.date,
+    size: int,
+    programme: HistoryProgramme | None = None,
 ) -> int:
     """Full SPOs made 18 months to 3 years ago for subjects of the force's casework who have
     none, each with a risk screening before and an intervention decision after the order, so
     that the evaluation has people with a complete follow-up window. Through the real order,
-    risk and people services (the same builder as `orders_volume`)."""
+    risk and people services (the same builder as `orders_volume`). With `programme`, everyone
+    put forward also gets a programme referral that has ended (`_historical_referral`)."""
     from desist.cases.models import Case
     from desist.demo.orders_volume import OrdersResult, _Builder, _screening_answers
     from desist.orders import services as order_services
@@ -145,9 +193,10 @@ def _historical_cohort(
         if order is None or order.full_made_on is None:
             continue
         made = order.interim_made_on or order.full_made_on
+        assessment = None
         if screening is not None:
             assessed = made - dt.timedelta(days=rng.randint(5, 60))
-            assessment_record(
+            assessment = assessment_record(
                 actor=actor,
                 subject=subject,
                 instrument=screening,
@@ -163,17 +212,285 @@ def _historical_cohort(
             D.NOT_SUITABLE: "Already attending another programme.",
             D.DECLINED: "The subject declined to take part.",
         }
+        decided_on = made + dt.timedelta(days=rng.randint(0, 30))
         intervention_decision_record(
             actor=actor,
             subject=subject,
             decision=decision,
             reason=reasons.get(decision, ""),
-            decided_on=made + dt.timedelta(days=rng.randint(0, 30)),
+            decided_on=decided_on,
         )
+        if programme is not None and decision == D.PUT_FORWARD:
+            _historical_referral(
+                programme,
+                police=actor,
+                subject=subject,
+                order=order,
+                assessment=assessment,
+                put_forward_on=decided_on,
+                today=today,
+            )
         order.refresh_from_db()
         if order.full_ends_on and order.full_ends_on < today:
             order_services.order_expire(actor=actor, order=order, version=order.version)
     return len(chosen)
+
+
+def _historical_referral(
+    hp: HistoryProgramme,
+    *,
+    police: Any,
+    subject: Subject,
+    order: Order,
+    assessment: Any,
+    put_forward_on: dt.date,
+    today: dt.date,
+) -> None:
+    """One historical referral, start to end, through the programme's services. It ends before
+    the next one is made, so the history never holds more than one of the programme's places
+    (or of a practitioner's caseload) and never reaches the waiting list. No disengagement and
+    never two unacceptable absences in a row: both would raise alerts dated today."""
+    from desist.demo.programme_seed import _answers, _step
+    from desist.programme import services
+    from desist.programme.models import ReferralStatus as S
+    from desist.programme.models import Timepoint
+
+    rng, counts = hp.rng, hp.counts
+    referral = services.referral_put_forward(
+        actor=police,
+        subject=subject,
+        programme=hp.programme,
+        order=order,
+        risk_assessment=assessment,
+        risk_summary="Persistent contact after being told to stop; fixated on the former partner.",
+        put_forward_on=put_forward_on,
+        record_decision=False,  # `_historical_cohort` has recorded it
+    )
+    counts["referrals"] += 1
+
+    def later(day: dt.date, lo: int, hi: int) -> dt.date:
+        return min(day + dt.timedelta(days=rng.randint(lo, hi)), today)
+
+    day = later(put_forward_on, 1, 5)
+    _step(hp.supervisor, referral, S.RECEIVED, day)
+    if rng.random() < HIST_WITHDRAWN_EARLY:
+        _step(police, referral, S.WITHDRAWN, later(day, 3, 20), reason_code="custody")
+        return
+    worker = hp.practitioner if rng.random() < 0.7 else hp.supervisor
+    day = later(day, 1, 7)
+    _step(hp.supervisor, referral, S.ALLOCATED, day, practitioner=worker)
+    day = later(day, 7, 21)
+    if rng.random() < HIST_NOT_SUITABLE:
+        code = rng.choice(["denies_all_behaviour", "substance_misuse", "severe_mental_illness"])
+        _step(worker, referral, S.NOT_SUITABLE, day, reason_code=code)
+        return
+    # A place is free: the history runs before the current pilot takes them, one at a time.
+    services.referral_assess(
+        actor=worker,
+        referral=referral,
+        version=referral.version,
+        outcome="suitable",
+        effective_on=day,
+    )
+    day = later(day, 3, 14)
+    if rng.random() < HIST_DECLINED:
+        code = rng.choice(["does_not_want", "does_not_want", "practical"])
+        _step(worker, referral, S.DECLINED, day, reason_code=code)
+        return
+    _step(
+        worker,
+        referral,
+        S.CONSENTED,
+        day,
+        sharing_explained="Attendance and engagement go to the police; any risk to someone goes to the police and victim services; clinical notes stay with us.",
+        attendance_required_by_order=rng.random() < 0.4,
+    )
+    if rng.random() < HIST_NOT_STARTED:
+        reason = rng.choice(["custody", "moved_away"])
+        _step(police, referral, S.WITHDRAWN, later(day, 3, 14), reason_code=reason)
+        return
+    start = later(day, 5, 14)
+    _step(worker, referral, S.ACTIVE, start)
+    instrument = services.measure_instruments().filter(code="desist-progress-check").first()
+
+    def measure(timepoint: str, on: dt.date, improving: bool) -> None:
+        if instrument is None:
+            return
+        services.measure_record(
+            actor=worker,
+            referral=referral,
+            instrument=instrument,
+            timepoint=timepoint,
+            assessed_on=on,
+            answers=_answers(rng, improving=improving),
+        )
+        counts["measures"] += 1
+
+    measure(Timepoint.BEFORE, start, improving=False)
+    # Who completes is random, but the share stays within one person of `HIST_COMPLETE`.
+    hp.started += 1
+    completes = hp.completed + rng.random() < HIST_COMPLETE * hp.started
+    hp.completed += completes
+    held = 12 if completes else rng.randint(2, 9)
+    last = _historical_sessions(
+        hp,
+        worker=worker,
+        referral=referral,
+        start=start,
+        held=held,
+        today=today,
+        missing=0.06 if completes else 0.18,
+    )
+    counts["sessions"] += held
+    if held >= 6 and rng.random() < 0.6:
+        measure(Timepoint.MID, start + dt.timedelta(days=42), improving=rng.random() < 0.6)
+    if not completes:
+        status, code, who = rng.choice(HIST_EARLY_ENDINGS)
+        actor = police if who == "police" else hp.supervisor
+        _step(actor, referral, status, later(last, 5, 25), reason_code=code)
+        return
+    end = later(last, 0, 7)
+    measure(Timepoint.AFTER, end, improving=rng.random() < 0.8)
+    services.end_report_save(
+        actor=worker,
+        referral=referral,
+        version=None,
+        practitioner_assessment="Engaged throughout. Now recognises the pattern of checking and contact and can name the feelings that drive it.",
+        warning_signs="Drinking alone; looking at the former partner's social media; telling himself the relationship is not over.",
+        skills_to_use="Urge surfing; opposite action; calling his brother before acting.",
+        contacts="Harbour Forensic Psychology Service duty line; his offender manager; NHS 111 in a crisis.",
+        police_summary="Completed all 12 sessions. Maintenance plan agreed; warning signs and contacts above.",
+    )
+    counts["end_reports"] += 1
+    _step(worker, referral, S.COMPLETED, end)
+
+
+def _historical_sessions(
+    hp: HistoryProgramme,
+    *,
+    worker: Any,
+    referral: Any,
+    start: dt.date,
+    held: int,
+    today: dt.date,
+    missing: float,
+) -> dt.date:
+    """`held` weekly-ish sessions after `start`, attendance and delivery recorded (a supervisor
+    reviews one in three, as the programme asks). Some missed, acceptably or not, but never two
+    unacceptable absences in a row. Returns the date of the last session."""
+    from desist.demo.programme_seed import CONTENT, _aware
+    from desist.programme import services
+    from desist.programme.models import Attendance
+
+    rng = hp.rng
+    unacceptable_run = False
+    when = start
+    for n in range(held):
+        when = min(start + dt.timedelta(days=7 * (n + 1) + rng.choice([-1, 0, 0, 0, 1, 2])), today)
+        session = services.session_schedule(
+            actor=worker,
+            referral=referral,
+            starts_at=_aware(when),
+            remote=rng.random() < 0.3,
+            place="Harbour House, Brighton",
+        )
+        if rng.random() < missing:
+            acceptable = unacceptable_run or rng.random() < 0.6
+            unacceptable_run = unacceptable_run or not acceptable
+            services.session_record_attendance(
+                actor=worker,
+                session=session,
+                version=session.version,
+                attendance=Attendance.DNA,
+                absence_acceptable=acceptable,
+                absence_reason="Medical appointment, told us in advance"
+                if acceptable
+                else "Did not attend and did not answer calls",
+            )
+            continue
+        unacceptable_run = False
+        services.session_record_attendance(
+            actor=worker,
+            session=session,
+            version=session.version,
+            attendance=rng.choice([Attendance.ATTENDED] * 5 + [Attendance.LATE]),
+        )
+        services.session_record_delivery(
+            actor=worker,
+            session=session,
+            version=session.version,
+            module_delivered=session.module or "formulation",
+            content=CONTENT.get(session.module, CONTENT["formulation"]),
+            fidelity=rng.sample(
+                ["agenda", "review", "skill_taught", "rehearsal", "homework", "risk_check"], 4
+            ),
+            engagement=rng.choice(["good", "good", "partial"]),
+        )
+        if n % 3 == 2:
+            services.session_review(
+                actor=hp.supervisor,
+                session=session,
+                version=session.version,
+                comment="Good adherence to the session plan.",
+            )
+    return when
+
+
+def history_present(*, force: Organisation, today: dt.date | None = None) -> bool:
+    """Whether the force's historical cohort already has its programme referrals (made by
+    `seed_history` with a programme): any referral put forward more than a year ago."""
+    from desist.programme.models import Referral
+
+    today = today or timezone.localdate()
+    cutoff = today - dt.timedelta(days=HISTORY_AFTER_DAYS)
+    return Referral.objects.filter(force=force, put_forward_on__lt=cutoff).exists()
+
+
+def seed_history(
+    *,
+    force: Organisation,
+    actor: Any,
+    seed: int,
+    size: int,
+    programme: Any = None,
+    practitioner: Any = None,
+    supervisor: Any = None,
+    today: dt.date | None = None,
+) -> dict[str, int]:
+    """The historical cohort (`_historical_cohort`), with a programme referral for everyone
+    put forward when `programme` (and its `practitioner` and clinical `supervisor`) is given.
+
+    Call it before the programme's current referrals take its places: a suitable person takes
+    a place only if one is free and nobody is waiting (`services.place_free_for_new`), and each
+    historical referral ends before the next is made. `seed_programme(history=N)` does this.
+    Does nothing if the force already has historical referrals (`history_present`)."""
+    today = today or timezone.localdate()
+    counts = {"historical": 0, "referrals": 0, "sessions": 0, "measures": 0, "end_reports": 0}
+    if size <= 0 or history_present(force=force, today=today):
+        return counts
+    hp = None
+    if programme is not None:
+        if practitioner is None or supervisor is None:
+            raise ValueError("A programme's history needs its practitioner and supervisor")
+        # Its own stream, so the orders and decisions are the same with or without a programme.
+        hp = HistoryProgramme(
+            programme=programme,
+            practitioner=practitioner,
+            supervisor=supervisor,
+            rng=random.Random(f"{seed}:history-referrals"),
+        )
+    with transaction.atomic():
+        counts["historical"] = _historical_cohort(
+            force=force,
+            actor=actor,
+            rng=random.Random(seed),  # as `seed_outcomes` would have drawn it
+            today=today,
+            size=size,
+            programme=hp,
+        )
+    if hp is not None:
+        counts.update(hp.counts)
+    return counts
 
 
 def seed_outcomes(
@@ -182,15 +499,20 @@ def seed_outcomes(
     """New offences for the force's SPO subjects, with the synthetic effect above.
 
     `history`: first add that many subjects with full orders made 18 months to 3 years ago
-    (see `_historical_cohort`), so the demo report has complete follow-up windows."""
+    (see `_historical_cohort`), so the demo report has complete follow-up windows; without
+    programme referrals. Skipped if `seed_history` has already made the force's history with
+    its referrals (`seed_programme(history=N)`); the programme facts are read afterwards, so
+    the historical completers and starters get `HR_COMPLETED` and `HR_STARTED`."""
     if Offence.objects.filter(force=force).exists():
         return {"offences": 0, "subjects": 0, "historical": 0}
     rng = random.Random(seed)
     today = timezone.localdate()
-    with transaction.atomic():
-        historical = _historical_cohort(
-            force=force, actor=actor, rng=rng, today=today, size=history
-        )
+    historical = 0
+    if history > 0 and not history_present(force=force, today=today):
+        with transaction.atomic():
+            historical = _historical_cohort(
+                force=force, actor=actor, rng=rng, today=today, size=history
+            )
     made: dict[int, dt.date] = {}
     for o in (
         Order.objects.filter(force=force)

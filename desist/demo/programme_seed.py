@@ -93,16 +93,59 @@ def seed_programme(
     seed: int,
     programme_manager: Any = None,
     today: dt.date | None = None,
+    history: int = 0,
 ) -> dict[str, int]:
     """Create the programme and its referrals. Does nothing if the provider already runs a
-    programme for the force. Returns counts of rows created."""
+    programme for the force. Returns counts of rows created.
+
+    `history`: first make that many subjects with orders made 18 months to 3 years ago, and a
+    referral that has ended for each of them put forward (`evaluation_seed.seed_history`),
+    before the current referrals take the places. docs/evaluation-demo-data.md."""
     created = {"programmes": 0, "referrals": 0, "sessions": 0, "measures": 0, "end_reports": 0}
     if Programme.objects.filter(provider=provider, forces=force).exists():
         return created
     rng = random.Random(seed)
     today = today or timezone.localdate()
+    with transaction.atomic():
+        programme = _make_programme(force, provider, programme_manager)
+        created["programmes"] = 1
+        if history > 0:
+            from desist.demo.evaluation_seed import seed_history
+
+            past = seed_history(
+                force=force,
+                actor=police_actor,
+                seed=seed,
+                size=history,
+                programme=programme,
+                practitioner=practitioner,
+                supervisor=supervisor,
+                today=today,
+            )
+            created["historical"] = past.pop("historical")
+            for key, n in past.items():
+                created[key] += n
+        _current_referrals(
+            rng, programme, force, practitioner, supervisor, police_actor, today, created
+        )
+    return created
+
+
+def _current_referrals(
+    rng: random.Random,
+    programme: Programme,
+    force: Any,
+    practitioner: Any,
+    supervisor: Any,
+    police_actor: Any,
+    today: dt.date,
+    created: dict[str, int],
+) -> None:
+    """The current pilot: a referral in each state for subjects with a live order (not the
+    historical cohort's, who already have one)."""
     subjects = []
     seen: set[int] = set()
+    # Not those found not suitable or declining, nor anyone already referred (the history).
     declined = set(
         InterventionDecision.objects.filter(
             subject__force=force,
@@ -112,6 +155,7 @@ def seed_programme(
             ],
         ).values_list("subject_id", flat=True)
     )
+    declined |= set(Referral.objects.filter(force=force).values_list("subject_id", flat=True))
     for order in (
         Order.objects.filter(force=force, status__in=LIVE_STATUSES)
         .select_related("subject")
@@ -121,19 +165,15 @@ def seed_programme(
             seen.add(order.subject_id)
             subjects.append((order.subject, order))
     rng.shuffle(subjects)
-    with transaction.atomic():
-        programme = _make_programme(force, provider, programme_manager)
-        created["programmes"] = 1
-        wanted = dict(PLAN)
-        queue = [state for state in ORDER for _ in range(wanted[state])]
-        for final, (subject, order) in zip(queue, subjects, strict=False):
-            counts = _one(
-                rng, programme, subject, order, final, practitioner, supervisor, police_actor, today
-            )
-            created["referrals"] += 1
-            for key, n in counts.items():
-                created[key] += n
-    return created
+    wanted = dict(PLAN)
+    queue = [state for state in ORDER for _ in range(wanted[state])]
+    for final, (subject, order) in zip(queue, subjects, strict=False):
+        counts = _one(
+            rng, programme, subject, order, final, practitioner, supervisor, police_actor, today
+        )
+        created["referrals"] += 1
+        for key, n in counts.items():
+            created[key] += n
 
 
 def _make_programme(force: Any, provider: Any, manager: Any) -> Programme:
@@ -170,7 +210,7 @@ def _step(actor: Any, referral: Referral, target: str, on: dt.date, **kw: Any) -
         referral=referral,
         version=referral.version,
         target=target,
-        effective_on=min(on, dt.date.today()),
+        effective_on=min(on, timezone.localdate()),
         **kw,
     )
 

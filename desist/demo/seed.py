@@ -192,14 +192,16 @@ def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
             police_actor=users["police.sussex"],
             programme_manager=users["programme.manager"],
             seed=2026,
+            # history=160: subjects with orders made 18 months to 3 years ago, so the demo
+            # report has complete follow-up windows; those put forward went through the
+            # programme before the current pilot took its places (docs/evaluation-demo-data.md).
+            history=160,
         )
     )
     created.update(seed_sharing())
-    # history=160: subjects with orders made 18 months to 3 years ago, so the demo report has
-    # complete follow-up windows (docs/evaluation-demo-data.md).
-    offences = seed_outcomes(
-        force=orgs["sussex-police"], actor=users["police.sussex"], seed=2026, history=160
-    )["offences"]
+    offences = seed_outcomes(force=orgs["sussex-police"], actor=users["police.sussex"], seed=2026)[
+        "offences"
+    ]
     offences += seed_outcomes(force=orgs["surrey-police"], actor=users["police.surrey"], seed=1999)[
         "offences"
     ]

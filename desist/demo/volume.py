@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from desist.audit.models import Category
 from desist.audit.services import audit_record
@@ -194,7 +195,7 @@ def seed_casework(
     if Case.objects.filter(force=force).exists():
         return result
     rng = random.Random(seed)
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     start = today - dt.timedelta(days=365)
     # Some people stalk more than once: about 2,300 distinct subjects for 2,700 cases.
     n_subjects = int(cases * 0.85)

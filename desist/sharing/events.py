@@ -24,6 +24,8 @@ class EventKind(StrEnum):
     NOTIFICATION_OVERDUE = "notification_overdue"
     ORDER_EXPIRING = "order_expiring"
     VICTIM_NEW_CONTACT = "victim_new_contact"
+    # A reminder inside the provider: a held session's attendance still unrecorded a day on.
+    ATTENDANCE_UNRECORDED = "attendance_unrecorded"
 
 
 class Urgency(StrEnum):
@@ -60,6 +62,7 @@ KIND_LABELS: dict[str, str] = {
     EventKind.NOTIFICATION_OVERDUE: "SPO notification overdue",
     EventKind.ORDER_EXPIRING: "SPO ending soon",
     EventKind.VICTIM_NEW_CONTACT: "New contact reported",
+    EventKind.ATTENDANCE_UNRECORDED: "Attendance not recorded",
 }
 
 # Why an alert of each kind is shared (the disclosure log's purpose).
@@ -71,4 +74,5 @@ KIND_PURPOSES: dict[str, str] = {
     EventKind.NOTIFICATION_OVERDUE: "To enforce the order's notification requirements",
     EventKind.ORDER_EXPIRING: "To review the order for renewal before it ends",
     EventKind.VICTIM_NEW_CONTACT: "To respond to new contact from the subject reported by the victim",
+    EventKind.ATTENDANCE_UNRECORDED: "To keep the intervention's attendance record complete",
 }

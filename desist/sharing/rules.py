@@ -45,6 +45,7 @@ DEFAULT_PRIORITY: dict[str, Urgency] = {
     E.NOTIFICATION_OVERDUE: U.HIGH,
     E.ORDER_EXPIRING: U.ROUTINE,
     E.VICTIM_NEW_CONTACT: U.HIGH,
+    E.ATTENDANCE_UNRECORDED: U.ROUTINE,
 }
 
 # What provider staff are told when the victim reports new contact: nothing that could
@@ -67,7 +68,10 @@ class Route:
     role: str  # "police", "advocate" or "practitioner"
 
 
-def _routes(kind: str, subject: Any, priority: Urgency) -> list[Route]:
+def _routes(kind: str, subject: Any, priority: Urgency, source: Any) -> list[Route]:
+    if kind == E.ATTENDANCE_UNRECORDED:
+        # Only the session's own practitioner; escalation reaches their clinical supervisor.
+        return [Route(source.practitioner, "practitioner")]
     senior = priority in (U.HIGH, U.URGENT)
     police = [
         Route(u, "police")
@@ -111,6 +115,10 @@ def _order_of(source: Any) -> Any:
 
 
 def _link_for(user: Any, source: Any, subject: Any) -> str:
+    if source is not None and source._meta.label == "programme.ProgrammeSession":
+        if policy.can(user, Perm.SESSION_MANAGE, source.referral):
+            return reverse("programme:attendance", args=[source.pk])
+        return ""
     order = _order_of(source)
     if order is not None and policy.can(user, Perm.ORDER_VIEW, order):
         suffix = {"orders.Breach": "#breaches", "orders.Notification": "#notifications"}
@@ -125,6 +133,8 @@ def _from_organisation(actor: Any, subject: Any, source: Any) -> Any:
     force that owns the order or subject."""
     if getattr(actor, "is_authenticated", False) and actor.organisation_id:
         return actor.organisation
+    if source is not None and source._meta.label == "programme.ProgrammeSession":
+        return source.referral.programme.provider
     order = _order_of(source)
     if order is not None:
         return order.force
@@ -163,7 +173,7 @@ def dispatch(
     from_org = _from_organisation(actor, subject, source)
     made = []
     with transaction.atomic():
-        for route in _unique_routes(_routes(kind, subject, priority), actor):
+        for route in _unique_routes(_routes(kind, subject, priority, source), actor):
             title, body = _texts(kind, route, subject, summary)
             if route.user.organisation.kind == OrganisationKind.PROVIDER and not guard.is_clean(
                 subject=subject, texts=[title, body]

@@ -480,6 +480,17 @@ def alerts_scan(*, now: dt.datetime | None = None) -> list[Alert]:
                 "Decide whether to apply for renewal.",
             )
         )
+    for session in _sessions_attendance_unrecorded(now):
+        candidates.append(
+            (
+                f"{EventKind.ATTENDANCE_UNRECORDED}:{session.pk}",
+                EventKind.ATTENDANCE_UNRECORDED,
+                session,
+                f"The session on {timezone.localtime(session.starts_at):%d %b %Y at %H:%M} "
+                "ended more than a day ago and its attendance is not recorded. Record whether "
+                "the person attended: two unacceptable absences in a row must reach the police.",
+            )
+        )
     keys = [c[0] for c in candidates]
     done = set(
         Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True).distinct()
@@ -487,11 +498,16 @@ def alerts_scan(*, now: dt.datetime | None = None) -> list[Alert]:
     for key, kind, source, summary in candidates:
         if key in done:
             continue
-        order = source.order if kind == EventKind.NOTIFICATION_OVERDUE else source
+        if kind == EventKind.ATTENDANCE_UNRECORDED:
+            about = source.referral.subject
+        elif kind == EventKind.NOTIFICATION_OVERDUE:
+            about = source.order.subject
+        else:
+            about = source.subject
         made += rules.dispatch(
             kind=kind,
             actor=None,
-            subject=order.subject,
+            subject=about,
             source=source,
             summary=summary,
             urgency=None,
@@ -499,6 +515,30 @@ def alerts_scan(*, now: dt.datetime | None = None) -> list[Alert]:
             now=now,
         )
     return made
+
+
+# A held session's attendance is due within a day; older than this it is left to the
+# practitioner's "overdue" queue rather than raising a burst of reminders at once.
+ATTENDANCE_REMINDER_AFTER = dt.timedelta(days=1)
+ATTENDANCE_REMINDER_HORIZON = dt.timedelta(days=14)
+
+
+def _sessions_attendance_unrecorded(now: dt.datetime) -> Any:
+    from desist.programme.models import ProgrammeSession, SessionState
+
+    return (
+        ProgrammeSession.objects.filter(
+            state=SessionState.SCHEDULED,
+            attendance="",
+            starts_at__lt=now - ATTENDANCE_REMINDER_AFTER,
+            starts_at__gte=now - ATTENDANCE_REMINDER_HORIZON,
+            practitioner__isnull=False,
+        )
+        .select_related(
+            "practitioner__organisation", "referral__subject", "referral__programme__provider"
+        )
+        .order_by("starts_at", "id")
+    )
 
 
 def alerts_run(*, now: dt.datetime | None = None) -> dict[str, int]:

@@ -229,7 +229,7 @@ def test_unsafe_text_to_provider_staff_becomes_generic(
     monkeypatch.setattr(
         rules,
         "_routes",
-        lambda kind, subject, priority: [rules.Route(practitioner, "practitioner")],
+        lambda kind, subject, priority, source: [rules.Route(practitioner, "practitioner")],
     )
     alerts = publish(
         kind=E.DISENGAGED,

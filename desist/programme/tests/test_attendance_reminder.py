@@ -1,0 +1,69 @@
+"""A held session whose attendance is still unrecorded a day after it reminds its practitioner
+(an in-app alert and an email, by the alerts pass); unacknowledged, it escalates to the
+clinical supervisor. Inside the provider, so never a disclosure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from desist.programme import services
+from desist.programme.models import Attendance, Referral
+from desist.programme.tests.conftest import book
+from desist.sharing import services as sharing
+from desist.sharing.events import EventKind
+from desist.sharing.models import Alert, Disclosure
+
+
+def _reminders() -> list[Alert]:
+    return list(Alert.objects.filter(kind=EventKind.ATTENDANCE_UNRECORDED).order_by("id"))
+
+
+def test_reminder_after_a_day_once_and_only_to_the_practitioner(
+    active: Referral, practitioner: Any, clin: Any
+) -> None:
+    recent = book(practitioner, active, days_ago=0)
+    # A session that began 30 hours ago; scheduled earlier (test data), nothing recorded.
+    old = book(practitioner, active, days_ago=0)
+    type(old).objects.filter(pk=old.pk).update(starts_at=timezone.now() - dt.timedelta(hours=30))
+    type(recent).objects.filter(pk=recent.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=20)
+    )
+    sharing.alerts_run()
+    [alert] = _reminders()
+    assert alert.recipient == practitioner and alert.priority == "routine"
+    assert alert.source_id == str(old.pk)
+    assert alert.link_url == reverse("programme:attendance", args=[old.pk])
+    assert "attendance is not recorded" in alert.body
+    assert not Disclosure.objects.exists(), "a reminder inside the provider is no disclosure"
+    sharing.alerts_run()
+    assert len(_reminders()) == 1, "one reminder per session"
+
+    # Unacknowledged past its deadline (24 hours), it escalates to the clinical supervisor.
+    later = timezone.now() + dt.timedelta(hours=25)
+    sharing.alerts_run(now=later)
+    copies = Alert.objects.filter(escalated_from=alert)
+    assert [c.recipient for c in copies] == [clin]
+
+
+def test_no_reminder_once_attendance_is_recorded_or_long_past(
+    active: Referral, practitioner: Any
+) -> None:
+    done = book(practitioner, active, days_ago=0)
+    type(done).objects.filter(pk=done.pk).update(starts_at=timezone.now() - dt.timedelta(days=2))
+    done.refresh_from_db()
+    services.session_record_attendance(
+        actor=practitioner,
+        session=done,
+        version=done.version,
+        attendance=Attendance.ATTENDED,
+    )
+    ancient = book(practitioner, active, days_ago=0)
+    type(ancient).objects.filter(pk=ancient.pk).update(
+        starts_at=timezone.now() - dt.timedelta(days=20)
+    )
+    sharing.alerts_run()
+    assert _reminders() == []
