@@ -182,6 +182,21 @@ def suppress_table(table: Mapping[str, Any]) -> dict[str, Any]:
     return {**table, "rows": rows}
 
 
+def _second_suppression(table: Mapping[str, Any]) -> dict[str, Any]:
+    """In a table whose rows partition a published total (column 1 holds each row's count),
+    withhold the smallest other row when exactly one row is withheld."""
+    rows = [list(r) for r in table.get("rows", [])]
+    hidden = [i for i, r in enumerate(rows) if len(r) > 1 and r[1] == suppress(1)]
+    shown = [i for i, r in enumerate(rows) if len(r) > 1 and isinstance(r[1], int) and r[1] > 0]
+    if len(hidden) == 1 and shown:
+        i = min(shown, key=lambda j: rows[j][1])
+        rows[i] = [
+            rows[i][0],
+            *[suppress(1) if k < 2 else "Withheld" for k in range(1, len(rows[i]))],
+        ]
+    return {**table, "rows": rows}
+
+
 def _funnel_svg(funnel: list[list[Any]], aggregate: bool) -> str:
     width, bar_h, gap, label_w = 640, 26, 10, 260
     top = max((n for _, n in funnel), default=0) or 1
@@ -589,6 +604,10 @@ def report_view_model(result: Mapping[str, Any], *, aggregate: bool) -> dict[str
             for c in s["charts"]:
                 c["table"] = suppress_table(c["table"])
             s["tables"] = [suppress_table(t) for t in s["tables"]]
+            if s["id"] == "sessions":
+                # The bands add up to the total in the text: one withheld band alone could be
+                # worked out by subtraction, so a second is withheld with it.
+                s["tables"] = [_second_suppression(t) for t in s["tables"]]
     methods = _paragraphs((raw or {}).get("methods") if isinstance(raw, Mapping) else None)
     if not methods:
         methods = methods_text(result.get("params", {}), result.get("sources", []))

@@ -81,3 +81,30 @@ def test_managers_see_small_bands_suppressed(raw: dict[str, Any]) -> None:
     assert "withheld" in managed["costs"]["paragraphs"][0]
     full = _sections(small, aggregate=False)
     assert full["sessions"]["tables"][0]["rows"][0][1] == 3
+
+
+def test_one_withheld_band_takes_a_second_with_it(raw: dict[str, Any]) -> None:
+    def band(label: str, n: int, k: int) -> dict[str, Any]:
+        return {
+            "sessions": label,
+            "n": n,
+            "events": k,
+            "rate": k / n,
+            "ci_lower": 0.1,
+            "ci_upper": 0.9,
+        }
+
+    small = dict(raw)
+    small["sessions"] = {
+        **raw["sessions"],
+        "n": 39,
+        "bands": [
+            band("0", 3, 1),
+            band("1-3", 8, 4),
+            band("4-6", 12, 6),
+            band("10 or more", 16, 5),
+        ],
+    }
+    rows = _sections(small, aggregate=True)["sessions"]["tables"][0]["rows"]
+    assert [r[1] for r in rows] == ["<5", "<5", 12, 16]
+    assert rows[1][2:] == ["Withheld", "Withheld", "Withheld"]
