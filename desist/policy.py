@@ -413,14 +413,17 @@ def _programme_settings(actor: Any, programme: Any) -> bool:
 
 def scope_programmes_managed(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     """Programme managers: programmes their organisation provides or whose provider is a
-    partner of their organisation."""
+    partner of their organisation, serving at least one police force of their partnerships
+    (a provider may work for several partnerships; another partnership's programme is not
+    theirs)."""
     if not has_perm(actor, P.PROGRAMME_SETTINGS):
         return qs.none()
     from django.db.models import Q
 
-    return qs.filter(
+    provided = qs.filter(
         Q(provider_id=actor.organisation_id) | Q(provider_id__in=_partner_org_ids(actor))
-    ).distinct()
+    )
+    return qs.filter(pk__in=provided.filter(forces__in=partnership_force_ids(actor)).values("pk"))
 
 
 def scope_referrals(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
@@ -557,11 +560,10 @@ def scope_alerts(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def scope_alert_statistics(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """Alerts an actor may *count* (aggregates only, never list): overseers every alert;
-    programme managers the alerts about subjects of the police forces in their partnerships."""
-    if has_perm(actor, P.OVERSIGHT_DASHBOARD):
-        return qs
-    if has_perm(actor, P.PROGRAMME_DASHBOARD):
+    """Alerts an actor may *count* (aggregates only, never list): overseers and programme
+    managers, the alerts about subjects of the police forces in their partnerships (the same
+    reach as their evaluation and programme figures)."""
+    if has_perm(actor, P.OVERSIGHT_DASHBOARD) or has_perm(actor, P.PROGRAMME_DASHBOARD):
         return qs.filter(subject__force_id__in=partnership_force_ids(actor))
     return qs.none()
 

@@ -1,5 +1,5 @@
 """What the oversight and programme-manager dashboards show. Aggregates only, built from
-scoped selectors; a fixed number of queries whatever the volume (places: two per programme).
+scoped selectors; a fixed number of queries whatever the volume.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from desist.audit.models import Category
 from desist.audit.selectors import AuditFilters, audit_event_list_for
 from desist.evaluation.extract import funnel_counts
 from desist.evaluation.frames import build_frames
-from desist.evaluation.privacy import suppress, suppressed_rate
+from desist.evaluation.privacy import is_small, suppress, suppressed_rate
 from desist.policy import Perm
 from desist.programme import selectors as programme_selectors
 from desist.sharing import selectors as sharing_selectors
@@ -118,7 +118,7 @@ class AlertTimeliness:
     total: int | str
     on_time: int | str
     rate: str
-    median_hours: float | None
+    median_hours: float | str | None
 
 
 def alert_timeliness(*, actor: Any, aggregate: bool) -> list[AlertTimeliness]:
@@ -133,7 +133,10 @@ def alert_timeliness(*, actor: Any, aggregate: bool) -> list[AlertTimeliness]:
                 total=suppress(total) if aggregate else total,
                 on_time=suppress(on_time) if aggregate else on_time,
                 rate=suppressed_rate(on_time, total),
-                median_hours=r["median_hours"],
+                # A median of fewer than 5 acknowledgements is near enough one person's time.
+                median_hours="Withheld"
+                if aggregate and is_small(int(r["acknowledged"]))
+                else r["median_hours"],
             )
         )
     return rows
@@ -192,17 +195,17 @@ def programme_dashboard(*, actor: Any) -> ProgrammeDashboard:
     else:
         attendance = "Not available"
         note = "Attendance appears once programme sessions are recorded."
-    places = []
-    for p in programme_selectors.programme_list_for(actor=actor).order_by("name", "id"):
-        held = programme_selectors.places_for(p)
-        places.append(
-            Places(
-                programme=p.name,
-                capacity=held.capacity,
-                in_use=suppress(held.held),
-                waiting=suppress(held.waiting),
-            )
+    programmes = list(programme_selectors.programme_list_for(actor=actor).order_by("name", "id"))
+    held = programme_selectors.places_for_programmes(programmes)
+    places = [
+        Places(
+            programme=p.name,
+            capacity=held[p.pk].capacity,
+            in_use=suppress(held[p.pk].held),
+            waiting=suppress(held[p.pk].waiting),
         )
+        for p in programmes
+    ]
     return ProgrammeDashboard(
         funnel=funnel,
         places=places,

@@ -337,7 +337,9 @@ def build_frames(
         frames["sessions"] = pd.DataFrame(session_rows, columns=SESSION_COLUMNS)
         if measure_rows:
             frames["measures"] = pd.DataFrame(measure_rows, columns=MEASURE_COLUMNS)
-    costs = programme_selectors.costs_for_evaluation(actor=actor)
+    costs = programme_selectors.costs_for_evaluation(
+        actor=actor, programme_ids={f.programme_id for f in facts.values() if f.programme_id}
+    )
     if costs:
         sources.append("programme spending")
         frames["costs"] = pd.DataFrame(costs, columns=COST_COLUMNS)

@@ -29,6 +29,7 @@ TIMEPOINTS: dict[str, str] = {
 @dataclass(frozen=True)
 class ProgrammeFacts:
     subject_id: int
+    programme_id: int | None = None
     put_forward_on: dt.date | None = None
     consented_on: dt.date | None = None
     declined: bool = False
@@ -48,6 +49,7 @@ def facts_from_referral(d: Mapping[str, Any]) -> ProgrammeFacts:
     status = str(d["final_status"])
     return ProgrammeFacts(
         subject_id=int(d["subject_id"]),
+        programme_id=d["programme_id"],
         put_forward_on=d["put_forward_on"],
         consented_on=d["consent_on"],
         declined=status == ReferralStatus.DECLINED,

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import logging
 import math
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -182,6 +183,15 @@ def suppress_table(table: Mapping[str, Any]) -> dict[str, Any]:
     return {**table, "rows": rows}
 
 
+_SMALL_NUMBER = re.compile(r"(?<![\d.,:/£-])\b[1-4]\b(?![\d.,:/%]\d|%)")
+
+
+def suppress_small_numbers(text: str) -> str:
+    """Counts from 1 to 4 written in a sentence (the engine's warnings) become "fewer than 5"
+    for programme managers."""
+    return _SMALL_NUMBER.sub("fewer than 5", text)
+
+
 def _second_suppression(table: Mapping[str, Any]) -> dict[str, Any]:
     """In a table whose rows partition a published total (column 1 holds each row's count),
     withhold the smallest other row when exactly one row is withheld."""
@@ -190,10 +200,7 @@ def _second_suppression(table: Mapping[str, Any]) -> dict[str, Any]:
     shown = [i for i, r in enumerate(rows) if len(r) > 1 and isinstance(r[1], int) and r[1] > 0]
     if len(hidden) == 1 and shown:
         i = min(shown, key=lambda j: rows[j][1])
-        rows[i] = [
-            rows[i][0],
-            *[suppress(1) if k < 2 else "Withheld" for k in range(1, len(rows[i]))],
-        ]
+        rows[i] = [rows[i][0], *["Withheld"] * (len(rows[i]) - 1)]
     return {**table, "rows": rows}
 
 
@@ -357,9 +364,13 @@ def _engine_sections(raw: Any, *, aggregate: bool) -> list[dict[str, Any]]:
         out.append(_sessions_section(raw["sessions"], aggregate=aggregate))
     if isinstance(raw.get("victims"), Mapping):
         trend = charts.get("fear_trend")
-        out.append(_victims_section(raw["victims"], trend if isinstance(trend, Mapping) else None))
+        out.append(
+            _victims_section(
+                raw["victims"], trend if isinstance(trend, Mapping) else None, aggregate=aggregate
+            )
+        )
     if raw.get("measures"):
-        out.append(_measures_section(list(raw["measures"])))
+        out.append(_measures_section(list(raw["measures"]), aggregate=aggregate))
     if isinstance(raw.get("costs"), Mapping):
         out.append(_costs_section(raw["costs"], aggregate=aggregate))
     not_available = [str(x) for x in raw.get("not_available") or []]
@@ -425,13 +436,17 @@ def _sessions_section(res: Mapping[str, Any], *, aggregate: bool) -> dict[str, A
     )
 
 
-def _change_row(label: str, r: Mapping[str, Any]) -> list[Any]:
+def _change_row(label: str, r: Mapping[str, Any], *, aggregate: bool) -> list[Any]:
+    pairs = int(r.get("n_pairs") or 0)
+    if aggregate and is_small(pairs):
+        # With so few pairs the means would be a person's own scores.
+        return [label, suppress(pairs), *["Withheld"] * 5]
     interval = ""
     if r.get("ci_lower") is not None and r.get("ci_upper") is not None:
         interval = f"{float(r['ci_lower']):.2f} to {float(r['ci_upper']):.2f}"
     return [
         label,
-        r.get("n_pairs"),
+        pairs,
         _num(r.get("mean_before")),
         _num(r.get("mean_after")),
         "" if r.get("mean_change") is None else f"{float(r['mean_change']):.2f}",
@@ -444,13 +459,31 @@ CHANGE_COLUMNS = ["Measure", "Pairs", "Mean before", "Mean after", "Mean change"
 CHANGE_COLUMNS += ["95% interval", "p (paired t test)"]
 
 
-def _victims_section(res: Mapping[str, Any], trend: Mapping[str, Any] | None) -> dict[str, Any]:
+def _trend_chart(trend: Mapping[str, Any], *, aggregate: bool) -> dict[str, Any]:
+    chart = _chart(trend)
+    if not aggregate:
+        return chart
+    rows = chart["table"]["rows"]
+    if any(isinstance(r[2], int) and is_small(r[2]) for r in rows if len(r) > 3):
+        # A mean of fewer than 5 ratings is near enough one victim's own; the plotted line
+        # would show it too.
+        chart["svg"] = ""
+        chart["table"]["rows"] = [
+            [*r[:2], suppress(r[2]), "Withheld"] if is_small(r[2]) else r for r in rows
+        ]
+    return chart
+
+
+def _victims_section(
+    res: Mapping[str, Any], trend: Mapping[str, Any] | None, *, aggregate: bool
+) -> dict[str, Any]:
+    labels = (
+        ("fear", "Fear (0 to 10, lower is better)"),
+        ("safety", "Sense of safety (0 to 10, higher is better)"),
+    )
     rows = [
-        _change_row(label, res[key])
-        for key, label in (
-            ("fear", "Fear (0 to 10, lower is better)"),
-            ("safety", "Sense of safety (0 to 10, higher is better)"),
-        )
+        _change_row(label, res[key], aggregate=aggregate)
+        for key, label in labels
         if isinstance(res.get(key), Mapping)
     ]
     return _section_of(
@@ -462,15 +495,13 @@ def _victims_section(res: Mapping[str, Any], trend: Mapping[str, Any] | None) ->
             "group: victims of people not in the programme may also feel safer over time."
         ],
         [_table("Change in victims' own ratings, first to last", CHANGE_COLUMNS, rows)],
-        [_chart(trend)] if trend else [],
+        [_trend_chart(trend, aggregate=aggregate)] if trend else [],
     )
 
 
-def _measures_section(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
+def _measures_section(rows: list[Mapping[str, Any]], *, aggregate: bool) -> dict[str, Any]:
     table = [
-        _change_row(
-            f"{r['measure']} ({'higher' if r.get('higher_is_better') else 'lower'} is better)", r
-        )
+        _change_row(str(r["measure"]), r, aggregate=aggregate)
         for r in rows
         if isinstance(r, Mapping)
     ]
@@ -479,7 +510,8 @@ def _measures_section(rows: list[Mapping[str, Any]]) -> dict[str, Any]:
         "Change in outcome measures",
         [
             "Scores before the programme paired with the end (or the latest later) score, for "
-            "each participant measured at both."
+            "each participant measured at both. Read each measure's direction from its "
+            "description: for the Desist progress check a fall is the change hoped for."
         ],
         [_table("Change in outcome measures, before to end", CHANGE_COLUMNS, table)],
     )
@@ -506,9 +538,10 @@ def _costs_section(res: Mapping[str, Any], *, aggregate: bool) -> dict[str, Any]
                 f"{_money(res.get('per_participant')) or 'not available'}. Cost per completion: "
                 f"{_money(res.get('per_completion')) or 'not available'}. "
             )
-            + "Spending recorded against the programmes serving these police forces, withdrawn "
-            "lines left out; the costs of the police, the courts and the advocacy service are "
-            "not included."
+            + "Spending recorded against the programmes of the people in this report (a "
+            "programme that also serves police forces outside your partnerships is left out), "
+            "withdrawn lines left out; the costs of the police, the courts and the advocacy "
+            "service are not included."
         ],
         [_table("Spending by category", ["Spent on", "Amount"], rows)],
     )
@@ -604,6 +637,7 @@ def report_view_model(result: Mapping[str, Any], *, aggregate: bool) -> dict[str
             for c in s["charts"]:
                 c["table"] = suppress_table(c["table"])
             s["tables"] = [suppress_table(t) for t in s["tables"]]
+            s["warnings"] = [suppress_small_numbers(w) for w in s["warnings"]]
             if s["id"] == "sessions":
                 # The bands add up to the total in the text: one withheld band alone could be
                 # worked out by subtraction, so a second is withheld with it.

@@ -113,6 +113,26 @@ class Places:
         return max(self.capacity - self.held, 0)
 
 
+def places_for_programmes(programmes: list[Programme]) -> dict[int, Places]:
+    """`places_for` of several programmes in one query."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for pid, status, n in (
+        Referral.objects.filter(programme__in=[p.pk for p in programmes])
+        .values_list("programme", "status")
+        .annotate(n=Count("id"))
+        .values_list("programme", "status", "n")
+    ):
+        counts[pid][status] = n
+    return {
+        p.pk: Places(
+            capacity=p.capacity,
+            held=sum(counts[p.pk].get(s, 0) for s in PLACE_STATUSES),
+            waiting=counts[p.pk].get(S.WAITING, 0),
+        )
+        for p in programmes
+    }
+
+
 def places_for(programme: Programme) -> Places:
     counts = dict(
         Referral.objects.filter(programme=programme)
@@ -656,14 +676,24 @@ def expenditure_get_for(*, actor: Any, expenditure_id: int) -> Expenditure:
     return found
 
 
-def costs_for_evaluation(*, actor: Any) -> list[dict[str, Any]]:
-    """Spending by category (amounts only) over the programmes the actor may count
-    (`policy.scope_programme_aggregates`). One query."""
+def costs_for_evaluation(*, actor: Any, programme_ids: Any = None) -> list[dict[str, Any]]:
+    """Spending by category (amounts only) for the evaluation's cost per participant: the
+    programmes the actor may count (`policy.scope_programme_aggregates`), of `programme_ids`
+    (those of the people in the evaluation) when given, and only programmes that serve no
+    police force outside the actor's partnerships (their spending would be divided by people
+    the evaluation does not count). Withdrawn lines left out. Two queries."""
     programmes = policy.scope_programme_aggregates(actor, Programme.objects.all())
+    if programme_ids is not None:
+        programmes = programmes.filter(pk__in=list(programme_ids))
+    # Programmes with at least one force outside the actor's partnerships.
+    spanning = Programme.forces.through.objects.exclude(
+        organisation_id__in=policy.partnership_force_ids(actor)
+    ).values("programme_id")
     return [
         {"category": SpendCategory(c).label, "amount": float(total)}
         for c, total in Expenditure.objects.filter(
-            programme__in=programmes.values("pk"), withdrawn_at__isnull=True
+            programme__in=programmes.exclude(pk__in=spanning).values("pk"),
+            withdrawn_at__isnull=True,
         )
         .values_list("category")
         .annotate(total=Sum("amount"))

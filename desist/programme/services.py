@@ -165,6 +165,8 @@ def programme_save(
         errors["provider"] = ["Select the intervention provider"]
     if not forces or any(f.kind != "police_force" for f in forces):
         errors["forces"] = ["Select the police forces the programme serves"]
+    elif any(f.pk not in policy.partnership_force_ids(actor) for f in forces):
+        errors["forces"] = ["Select only police forces in your partnerships"]
     if capacity is None or capacity < 1:
         errors["capacity"] = ["Enter the number of places, 1 or more"]
     if funding is None or funding < 0:

@@ -70,8 +70,11 @@ class Route:
 
 def _routes(kind: str, subject: Any, priority: Urgency, source: Any) -> list[Route]:
     if kind == E.ATTENDANCE_UNRECORDED:
-        # Only the session's own practitioner; escalation reaches their clinical supervisor.
-        return [Route(source.practitioner, "practitioner")]
+        # Only the session's own practitioner (escalation reaches their clinical supervisor);
+        # if that account is no longer active, the clinical supervisors straight away.
+        if source.practitioner.is_active:
+            return [Route(source.practitioner, "practitioner")]
+        return [Route(u, "practitioner") for u in recipients.managers_of(source.practitioner)]
     senior = priority in (U.HIGH, U.URGENT)
     police = [
         Route(u, "police")

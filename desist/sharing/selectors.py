@@ -191,13 +191,20 @@ def record_label(grant: BreakGlassGrant) -> str:
 
 def alert_timeliness_for(*, actor: Any) -> list[dict[str, Any]]:
     """Alert acknowledgement timeliness by priority, counts only: `total` alerts raised (not
-    counting escalation copies), `on_time` acknowledged by their deadline, `median_hours` from
-    raising to acknowledgement (None when none acknowledged). Scoped by
+    counting escalation copies or reminders inside the provider), `on_time` acknowledged by
+    their deadline, `acknowledged` at all, `median_hours` from raising to acknowledgement (None
+    when none acknowledged). Scoped by
     `policy.scope_alert_statistics`; an actor who may not count alerts gets no rows. One
     query."""
-    from desist.sharing.events import Urgency
+    from desist.sharing.events import EventKind, Urgency
 
-    qs = policy.scope_alert_statistics(actor, Alert.objects.filter(escalated_from__isnull=True))
+    # Reminders inside the provider are not alerts between agencies: not counted here.
+    qs = policy.scope_alert_statistics(
+        actor,
+        Alert.objects.filter(escalated_from__isnull=True).exclude(
+            kind=EventKind.ATTENDANCE_UNRECORDED
+        ),
+    )
     by: dict[str, list[tuple[dt.datetime, dt.datetime, dt.datetime | None]]] = {}
     for priority, created, due, acked in qs.values_list(
         "priority", "created_at", "due_by", "acknowledged_at"
@@ -221,6 +228,7 @@ def alert_timeliness_for(*, actor: Any) -> list[dict[str, Any]]:
                 "label": priority.title(),
                 "total": len(items),
                 "on_time": sum(1 for _c, due, acked in items if acked and acked <= due),
+                "acknowledged": len(hours),
                 "median_hours": round(median, 1) if median is not None else None,
             }
         )

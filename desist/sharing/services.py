@@ -331,6 +331,23 @@ def alert_acknowledge(
     return alert
 
 
+def _reminders_resolved(alerts: list[Alert]) -> set[int]:
+    """Attendance reminders whose session has since had its attendance recorded (or was
+    moved or cancelled): nothing left to escalate. One query."""
+    from desist.programme.models import ProgrammeSession, SessionState
+
+    reminders = {a.pk: a.source_id for a in alerts if a.kind == EventKind.ATTENDANCE_UNRECORDED}
+    if not reminders:
+        return set()
+    done = {
+        str(pk)
+        for pk in ProgrammeSession.objects.filter(pk__in=[int(s) for s in reminders.values()])
+        .exclude(state=SessionState.SCHEDULED, attendance="")
+        .values_list("pk", flat=True)
+    }
+    return {pk for pk, session_id in reminders.items() if session_id in done}
+
+
 def alerts_escalate_due(*, now: dt.datetime | None = None) -> list[Alert]:
     """Escalate every first-line alert not acknowledged by its deadline (at or after `due_by`)
     to the recipient's managers. Escalations themselves do not escalate again."""
@@ -348,7 +365,10 @@ def alerts_escalate_due(*, now: dt.datetime | None = None) -> list[Alert]:
         .select_related("recipient", "recipient__organisation", "subject", "from_organisation")
         .order_by("due_by", "id")
     )
+    resolved = _reminders_resolved(list(due))
     for alert in due:
+        if alert.pk in resolved:
+            continue
         with transaction.atomic():
             # Claim the alert first, so two runners never escalate it twice.
             claimed = Alert.objects.filter(pk=alert.pk, escalated_at__isnull=True).update(

@@ -68,7 +68,8 @@ def pairs_from_long(
     rank = {tp: i for i, tp in enumerate(TIMEPOINTS)}
     d["_rank"] = d["_tp"].map(rank)
     sort_cols = ["_rank"] + ([order_col] if order_col else [])
-    d = d.sort_values(sort_cols)
+    # Stable: rows at the same timepoint keep their given (date) order, so "last" is latest.
+    d = d.sort_values(sort_cols, kind="stable")
     base = d[d["_tp"] == "baseline"].groupby(keys, dropna=False)[value].first()
     later = d[d["_tp"].isin(["mid", "end", "follow_up"])]
     end = later[later["_tp"] == "end"].groupby(keys, dropna=False)[value].last()

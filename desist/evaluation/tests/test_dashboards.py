@@ -271,3 +271,45 @@ def test_oversight_counts_supervision_and_break_glass(
     assert (coverage.sessions, coverage.reviewed, coverage.rate) == (0, 0, "No sessions held")
     html = response.content.decode()
     assert "None waiting for review." in html and "No alerts raised." in html
+
+
+def test_alert_median_withheld_for_managers_when_few_acknowledged(
+    manager: Any, overseer: Any, officer: Any, force: Any, pilot: Any
+) -> None:
+    from desist.sharing.models import Alert
+
+    subject = helpers.make_subject(force)
+    start = timezone.now() - D(days=2)
+    for hours in (2, 3, 5, 7, 9, 11):
+        Alert.objects.create(
+            kind="breach_recorded",
+            priority="high",
+            recipient=officer,
+            recipient_organisation=officer.organisation,
+            subject=subject,
+            title="An alert",
+            created_at=start,
+            due_by=start + dt.timedelta(hours=4),
+            acknowledged_at=start + dt.timedelta(hours=hours) if hours < 5 else None,
+        )
+    [managed] = dashboards.alert_timeliness(actor=manager, aggregate=True)
+    assert (managed.total, managed.on_time, managed.median_hours) == (6, "<5", "Withheld")
+    [full] = dashboards.alert_timeliness(actor=overseer, aggregate=False)
+    assert (full.total, full.on_time, full.median_hours) == (6, 2, 2.5)
+
+
+def test_programme_dashboard_queries_do_not_grow_with_programmes(
+    client: Any, manager: Any, orgs: dict[str, Any], force: Any, pilot: Any
+) -> None:
+    _programme(manager, orgs, force, "First")
+    client.force_login(manager)
+    url = reverse("evaluation:programme_dashboard")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(5):
+        _programme(manager, orgs, force, f"More {n}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert len(response.context["board"].places) == 6
+    assert len(many) == len(few)

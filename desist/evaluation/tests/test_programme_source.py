@@ -22,6 +22,7 @@ def _fact(subject_id: int, status: str, **kw: Any) -> dict[str, Any]:
     return {
         "referral_id": kw.get("referral_id", subject_id * 10),
         "subject_id": subject_id,
+        "programme_id": kw.get("programme_id"),
         "final_status": status,
         "put_forward_on": kw.get("put_forward_on", TODAY - D(400)),
         "consent_on": kw.get("consent_on"),

@@ -106,5 +106,46 @@ def test_one_withheld_band_takes_a_second_with_it(raw: dict[str, Any]) -> None:
         ],
     }
     rows = _sections(small, aggregate=True)["sessions"]["tables"][0]["rows"]
-    assert [r[1] for r in rows] == ["<5", "<5", 12, 16]
+    assert [r[1] for r in rows] == ["<5", "Withheld", 12, 16]
     assert rows[1][2:] == ["Withheld", "Withheld", "Withheld"]
+
+
+def test_managers_never_see_a_handful_of_victims_ratings(raw: dict[str, Any]) -> None:
+    few = dict(raw)
+    one = {"n_pairs": 1, "mean_before": 9.0, "mean_after": 4.0, "mean_change": -5.0}
+    few["victims"] = {"fear": one, "safety": {**one, "n_pairs": 12}}
+    few["measures"] = [{"measure": "Desist progress check", "higher_is_better": False, **one}]
+    trend = dict(raw["charts"]["fear_trend"])
+    trend["table"] = {
+        **trend["table"],
+        "rows": [["Fear", "baseline", 3, "9.00"], ["Fear", "end", 12, "4.00"]],
+    }
+    few["charts"] = {**raw["charts"], "fear_trend": trend}
+    managed = _sections(few, aggregate=True)
+    fear, safety = managed["victims"]["tables"][0]["rows"]
+    assert fear[1:] == ["<5", "Withheld", "Withheld", "Withheld", "Withheld", "Withheld"]
+    assert safety[1] == 12 and safety[2] == 9.0
+    assert managed["measures"]["tables"][0]["rows"][0][1:3] == ["<5", "Withheld"]
+    [chart] = managed["victims"]["charts"]
+    assert chart["svg"] == "", "the plotted means would show the withheld one"
+    assert chart["table"]["rows"][0] == ["Fear", "baseline", "<5", "Withheld"]
+    assert chart["table"]["rows"][1] == ["Fear", "end", 12, "4.00"]
+    # The overseer sees them all.
+    full = _sections(few, aggregate=False)
+    assert full["victims"]["tables"][0]["rows"][0][1:3] == [1, 9.0]
+    assert full["victims"]["charts"][0]["svg"]
+
+
+def test_managers_warnings_do_not_spell_out_small_counts(raw: dict[str, Any]) -> None:
+    warned = dict(raw)
+    warned["cohorts"] = {
+        key: {**res, "warnings": ["The matched starters cohort has 2 people, fewer than 60."]}
+        for key, res in raw["cohorts"].items()
+    }
+    managed = _sections(warned, aggregate=True)
+    full = _sections(warned, aggregate=False)
+    key = next(iter(raw["cohorts"]))
+    assert managed[key]["warnings"] == [
+        "The matched starters cohort has fewer than 5 people, fewer than 60."
+    ]
+    assert full[key]["warnings"] == ["The matched starters cohort has 2 people, fewer than 60."]

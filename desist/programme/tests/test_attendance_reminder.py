@@ -67,3 +67,34 @@ def test_no_reminder_once_attendance_is_recorded_or_long_past(
     )
     sharing.alerts_run()
     assert _reminders() == []
+
+
+def _past_session(practitioner: Any, referral: Referral, hours: int) -> Any:
+    session = book(practitioner, referral, days_ago=0)
+    type(session).objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=hours)
+    )
+    session.refresh_from_db()
+    return session
+
+
+def test_no_escalation_once_attendance_is_recorded(
+    active: Referral, practitioner: Any, clin: Any
+) -> None:
+    session = _past_session(practitioner, active, 30)
+    sharing.alerts_run()
+    [reminder] = _reminders()
+    services.session_record_attendance(
+        actor=practitioner, session=session, version=session.version, attendance=Attendance.LATE
+    )
+    sharing.alerts_run(now=timezone.now() + dt.timedelta(hours=25))
+    assert not Alert.objects.filter(escalated_from=reminder).exists()
+
+
+def test_a_departed_practitioners_reminder_goes_to_the_clinical_supervisor(
+    active: Referral, practitioner: Any, clin: Any
+) -> None:
+    _past_session(practitioner, active, 30)
+    type(practitioner).objects.filter(pk=practitioner.pk).update(is_active=False)
+    sharing.alerts_run()
+    assert [a.recipient for a in _reminders()] == [clin]

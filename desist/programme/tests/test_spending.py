@@ -204,3 +204,86 @@ def test_costs_for_evaluation_scope(
     assert selectors.costs_for_evaluation(actor=stranger_pm) == []
     for role in (R.POLICE_OFFICER, R.PRACTITIONER, R.VICTIM_ADVOCATE, R.SYSTEM_ADMIN):
         assert selectors.costs_for_evaluation(actor=users[role]) == [], role
+
+
+def test_a_partnership_sharing_the_provider_does_not_manage_our_programme(
+    client: Any,
+    orgs: dict[str, Any],
+    make_org: Any,
+    make_user: Any,
+    programme: Programme,
+    pm: Any,
+) -> None:
+    """The provider works for a second partnership, with another force and commissioner: each
+    partnership's manager neither sees nor changes the other's programme or its spending."""
+    from desist.core.models import Partnership
+
+    other_force = orgs["other_police_force"]
+    commissioner = make_org(OrganisationKind.COMMISSIONER)
+    p2 = Partnership.objects.create(code="p2", name="Second partnership")
+    p2.organisations.add(orgs["provider"], other_force, commissioner)
+    theirs = make_user(R.PROGRAMME_MANAGER, organisation=commissioner)
+    second = services.programme_save(
+        actor=theirs,
+        name="Second programme",
+        provider=orgs["provider"],
+        forces=[other_force],
+        capacity=10,
+        funding=Decimal("5000"),
+    )
+    _spend(theirs, second, "100", "venues")
+    _spend(pm, programme, "40", "travel")
+    assert [s.programme.name for s in selectors.spending_for(actor=theirs)] == ["Second programme"]
+    assert [s.programme.name for s in selectors.spending_for(actor=pm)] == ["Pilot programme"]
+    assert selectors.costs_for_evaluation(actor=theirs) == [
+        {"category": "Rooms and venues", "amount": 100.0}
+    ]
+    assert selectors.costs_for_evaluation(actor=pm) == [{"category": "Travel", "amount": 40.0}]
+    with pytest.raises(PermissionDenied):
+        _spend(theirs, programme, "10")
+    with pytest.raises(PermissionDenied):
+        _spend(pm, second, "10")
+    client.force_login(theirs)
+    assert client.get(reverse("programme:spending", args=[programme.pk])).status_code == 404
+    assert client.get(reverse("programme:settings_detail", args=[programme.pk])).status_code == 404
+    # Nor may a manager set up a programme for a force outside their partnerships.
+    with pytest.raises(ValidationError) as exc:
+        services.programme_save(
+            actor=theirs,
+            name="Reaching out",
+            provider=orgs["provider"],
+            forces=[orgs["police_force"]],
+            capacity=10,
+            funding=Decimal("0"),
+        )
+    assert "Select only police forces in your partnerships" in str(exc.value)
+
+
+def test_costs_leave_out_programmes_beyond_the_partnership_and_outside_the_cohort(
+    orgs: dict[str, Any], programme: Programme, pm: Any, users: dict[RoleCode, Any]
+) -> None:
+    """Cost per participant divides spending by the people in the evaluation, so spending on
+    a programme that also serves a force outside the partnership, or on a programme none of
+    those people attended, must not be in the numerator."""
+    overseer = users[R.OVERSEER]
+    from desist.core.models import Partnership
+
+    Partnership.objects.get(code="pilot").organisations.add(orgs["oversight"])
+    _spend(pm, programme, "100", "practitioners")
+    wider = services.programme_save(
+        actor=pm,
+        name="Wider",
+        provider=orgs["provider"],
+        forces=[orgs["police_force"]],
+        capacity=5,
+        funding=Decimal("1000"),
+    )
+    _spend(pm, wider, "7", "travel")
+    # Another force joins the wider programme: it now serves a force outside the partnership.
+    wider.forces.add(orgs["other_police_force"])
+    for actor in (pm, overseer):
+        assert selectors.costs_for_evaluation(actor=actor) == [
+            {"category": "Practitioner time", "amount": 100.0}
+        ], actor
+        assert selectors.costs_for_evaluation(actor=actor, programme_ids=[wider.pk]) == []
+        assert selectors.costs_for_evaluation(actor=actor, programme_ids=[]) == []

@@ -18,8 +18,8 @@ T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 def _alert(
     recipient: Any, subject: Any, priority: str, ack_hours: float | None, **kw: Any
 ) -> Alert:
+    kw.setdefault("kind", EventKind.RISK_DISCLOSURE.value)
     return Alert.objects.create(
-        kind=EventKind.RISK_DISCLOSURE.value,
         priority=priority,
         recipient=recipient,
         recipient_organisation=recipient.organisation,
@@ -43,15 +43,17 @@ def test_alert_timeliness_counts_and_scope(
     _alert(officer, subject, Urgency.HIGH, 8, escalated_from=first)  # an escalation: not counted
     _alert(officer, other_subject, Urgency.ROUTINE, 2)  # another force's subject
 
-    overseer = users[R.OVERSEER]
-    assert alert_timeliness_for(actor=overseer) == [
-        {"label": "Urgent", "total": 3, "on_time": 2, "median_hours": 3.0},
-        {"label": "High", "total": 1, "on_time": 0, "median_hours": None},
-        {"label": "Routine", "total": 1, "on_time": 1, "median_hours": 2.0},
+    # A reminder inside the provider is not an alert between agencies: not counted.
+    _alert(officer, subject, Urgency.ROUTINE, 30, kind=EventKind.ATTENDANCE_UNRECORDED.value)
+
+    counted = [
+        {"label": "Urgent", "total": 3, "on_time": 2, "acknowledged": 3, "median_hours": 3.0},
+        {"label": "High", "total": 1, "on_time": 0, "acknowledged": 0, "median_hours": None},
     ]
-    # The programme manager counts only the partnership forces' subjects.
+    # Overseers and programme managers count their partnerships' forces' subjects only.
+    assert alert_timeliness_for(actor=users[R.OVERSEER]) == counted
     manager = make_user(R.PROGRAMME_MANAGER, organisation=orgs["provider"])
-    assert [r["label"] for r in alert_timeliness_for(actor=manager)] == ["Urgent", "High"]
+    assert alert_timeliness_for(actor=manager) == counted
     # Anyone else counts nothing.
     for role in (R.POLICE_OFFICER, R.PRACTITIONER, R.VICTIM_ADVOCATE, R.CLINICAL_SUPERVISOR):
         assert alert_timeliness_for(actor=users[role]) == []
