@@ -1,6 +1,7 @@
 """An SPO breach reaches the victim's advocate: the police record the breach (through the real
 service, in test setup), the advocate signs in, sees the alert in the inbox and on the home
-page, opens it and acknowledges it. Every page is checked with axe-core and for console, JS and
+page, opens it and acknowledges it. A practitioner follows an attendance reminder to the
+session and records attendance. Every page is checked with axe-core and for console, JS and
 CSP errors."""
 
 from __future__ import annotations
@@ -84,3 +85,70 @@ def test_advocate_acknowledges_breach_alert(
     page.goto("/sharing/alerts/?state=acknowledged")
     assert_accessible(page)
     assert page.get_by_role("link", name="SPO breach recorded").count() == 1
+
+
+def _unrecorded_session() -> Any:
+    """An active referral of the demo provider with a session that began 30 hours ago and has
+    no attendance recorded; then one pass of the alerts worker."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from desist.accounts.models import User
+    from desist.core.models import Organisation
+    from desist.programme import services
+    from desist.programme.tests.conftest import book, referral_at
+    from desist.sharing.services import alerts_run
+
+    programme = services.programme_save(
+        actor=User.objects.get(username="programme.manager"),
+        name="Harbour pilot",
+        provider=Organisation.objects.get(code="harbour-psychology"),
+        forces=[Organisation.objects.get(code="sussex-police")],
+        capacity=30,
+        funding=Decimal("98000"),
+    )
+    practitioner = User.objects.get(username="practitioner")
+    referral = referral_at(
+        programme,
+        User.objects.get(username="police.sussex"),
+        "active",
+        practitioner=practitioner,
+    )
+    session = book(practitioner, referral, days_ago=0)
+    type(session).objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=30)
+    )
+    alerts_run()
+    return session
+
+
+def test_practitioner_follows_an_attendance_reminder(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    session = _unrecorded_session()
+    login(page, "practitioner")
+    page.goto("/sharing/alerts/")
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Attendance not recorded").click()
+    assert_accessible(page)
+    assert "attendance is not recorded" in page.locator("main").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Open the record").click()
+    assert page.url.endswith(f"/programme/sessions/{session.pk}/attendance/")
+    assert_accessible(page)
+    page.check("input[name=attendance][value=attended]")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save attendance").click()
+    assert_accessible(page)
+    page.goto("/sharing/alerts/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Attendance not recorded").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Acknowledge alert").click()
+    assert "You have no alerts to acknowledge." in page.locator("main").inner_text()
+    assert_accessible(page)
