@@ -2,7 +2,10 @@
 
 The table is created by hand-written SQL in migration 0001, with triggers on both PostgreSQL
 and SQLite that refuse UPDATE and DELETE. The model is unmanaged so that Django never
-alters, truncates or flushes it (see docs/adr/0003-audit-spine.md).
+alters, truncates or flushes it (see docs/adr/0003-audit-spine.md). For the same reason its
+indexes are SQL in the migrations: 0001 (time, actor, organisation, record) and 0002 (the
+audit log page's filters with time: organisation, category, username; organisation with
+record type). Only the record index is declared in Meta below.
 """
 
 from __future__ import annotations

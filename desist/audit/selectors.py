@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import CharField, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from desist import policy
 from desist.audit.models import AuditEvent
@@ -40,16 +46,132 @@ def audit_event_list_for(
         qs = qs.filter(category=f.category)
     if f.verb:
         qs = qs.filter(verb=f.verb)
+    # Dates are local (Europe/London) days, as `occurred_at__date` would read them, but as a
+    # range on the column itself so that the indexes on occurred_at serve the filter.
     if f.date_from:
-        qs = qs.filter(occurred_at__date__gte=f.date_from)
-    if f.date_to:
-        qs = qs.filter(occurred_at__date__lte=f.date_to)
+        qs = qs.filter(occurred_at__gte=_start_of(f.date_from))
+    if f.date_to and f.date_to < dt.date.max:  # no day after 31 December 9999: no bound
+        qs = qs.filter(occurred_at__lt=_start_of(f.date_to + dt.timedelta(days=1)))
     return qs.order_by("-occurred_at", "-id")
 
 
+def _start_of(day: dt.date) -> dt.datetime:
+    """Local midnight at the start of `day`, in the current time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+# At most this many rows are counted for the audit log page: beyond it the page says "more
+# than" and offers next and previous pages, because an exact COUNT(*) over millions of rows
+# costs more than the page itself.
+COUNT_LIMIT = 10_000
+
+
+@dataclass
+class AuditPage:
+    """One page of the audit log. `total` and `num_pages` are None when there are more than
+    COUNT_LIMIT entries (not counted exactly)."""
+
+    number: int
+    events: list[AuditEvent]
+    total: int | None
+    num_pages: int | None
+    has_next: bool
+    count_limit: int = COUNT_LIMIT
+
+    def __iter__(self) -> Iterator[AuditEvent]:
+        return iter(self.events)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    @property
+    def count_limit_text(self) -> str:
+        return f"{self.count_limit:,}"
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def audit_event_page_for(
+    *, actor: Any, filters: AuditFilters | None = None, page: Any = None, per_page: int = 50
+) -> AuditPage:
+    """A page of `audit_event_list_for`, newest first, in two queries whatever the size of
+    the log: a count that stops at COUNT_LIMIT + 1, and the page's rows.
+
+    Up to COUNT_LIMIT entries the page is Django's `Paginator.get_page` (a bad number gives
+    page 1, one past the end the last page). Beyond it the total is not known: any page number
+    from 1 up may be asked for, and the page has a next page if a row follows it."""
+    events = audit_event_list_for(actor=actor, filters=filters)
+    counted = events.order_by()[: COUNT_LIMIT + 1].count()
+    if counted <= COUNT_LIMIT:
+        paginator = Paginator(events, per_page)
+        paginator.__dict__["count"] = counted  # the cached_property, already known
+        p = paginator.get_page(page)
+        return AuditPage(
+            number=p.number,
+            events=list(p.object_list),
+            total=counted,
+            num_pages=paginator.num_pages,
+            has_next=p.has_next(),
+        )
+    try:
+        number = max(1, int(page))
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * per_page
+    rows = list(events[offset : offset + per_page + 1])
+    return AuditPage(
+        number=number,
+        events=rows[:per_page],
+        total=None,
+        num_pages=None,
+        has_next=len(rows) > per_page,
+        count_limit=COUNT_LIMIT,
+    )
+
+
 def audit_object_types_for(*, actor: Any) -> list[str]:
-    qs = policy.scope_audit_events(actor, AuditEvent.objects.all())
-    return sorted(t for t in qs.values_list("object_type", flat=True).distinct() if t)
+    """The record types named in the events the actor may see, for the filter.
+
+    One query, by a loose index scan: a recursive query that jumps from each type to the next
+    one up through an index on object_type (audit_event_object_idx for the whole log,
+    audit_event_org_object_type_idx for one organisation's rows), instead of reading every
+    row for DISTINCT. Both steps are the policy-scoped queryset compiled by Django; only the
+    reference to the previous type is written by hand."""
+    scoped = policy.scope_audit_events(actor, AuditEvent.objects.all())
+    cte = connection.ops.quote_name("audit_types")
+    previous = RawSQL(f"{cte}.v", (), output_field=CharField())  # noqa: S611 (no input)
+
+    def next_after(bound: Any) -> Any:
+        qs = scoped.filter(object_type__gt=bound).order_by("object_type")
+        return qs.values_list("object_type", flat=True)[:1].query
+
+    try:
+        first_sql, first_params = next_after("").sql_with_params()
+        step_sql, step_params = next_after(previous).sql_with_params()
+    except EmptyResultSet:  # the actor may see no events
+        return []
+    sql = (
+        f"WITH RECURSIVE {cte}(v) AS (SELECT ({first_sql}) "  # noqa: S608 (compiled by Django)
+        f"UNION ALL SELECT ({step_sql}) FROM {cte} WHERE {cte}.v IS NOT NULL) "
+        f"SELECT v FROM {cte} WHERE v IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*first_params, *step_params))
+        return sorted({row[0] for row in cursor.fetchall()})
 
 
 def audit_organisation_choices_for(*, actor: Any) -> list[tuple[int, str]] | None:

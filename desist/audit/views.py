@@ -4,7 +4,6 @@ import csv
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -18,6 +17,7 @@ from desist.audit.selectors import (
     AuditFilters,
     audit_event_detail_for,
     audit_event_list_for,
+    audit_event_page_for,
     audit_object_types_for,
     audit_organisation_choices_for,
 )
@@ -73,8 +73,9 @@ def _filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters]:
 def audit_list(request: HttpRequest) -> HttpResponse:
     _require_audit(request.user)
     form, filters = _filters(request)
-    events = audit_event_list_for(actor=request.user, filters=filters)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = audit_event_page_for(
+        actor=request.user, filters=filters, page=request.GET.get("page"), per_page=PAGE_SIZE
+    )
     rows = [(e, audit_event_detail_for(actor=request.user, event=e)) for e in page]
     query = request.GET.copy()
     query.pop("page", None)

@@ -313,3 +313,19 @@ def test_programme_dashboard_queries_do_not_grow_with_programmes(
         response = client.get(url)
     assert len(response.context["board"].places) == 6
     assert len(many) == len(few)
+
+
+def test_views_after_midnight_belong_to_the_evening_before(overseer: Any, officer: Any) -> None:
+    tz = timezone.get_current_timezone()
+    evening = timezone.make_aware(dt.datetime.combine(TODAY - D(3), dt.time(22, 0)), tz)
+    small_hours = timezone.make_aware(dt.datetime.combine(TODAY - D(2), dt.time(3, 0)), tz)
+    morning = timezone.make_aware(dt.datetime.combine(TODAY - D(2), dt.time(7, 30)), tz)
+    half = dashboards.bulk_view_threshold() // 2 + 1
+    for i in range(half):
+        _view(officer, 100 + i, evening + dt.timedelta(minutes=i))
+        _view(officer, 200 + i, small_hours + dt.timedelta(minutes=i))
+        _view(officer, 300 + i, morning + dt.timedelta(minutes=i))  # after 07:00: daytime
+    _, nights = dashboards.access_anomalies(actor=overseer)
+    assert [(n.username, n.night, n.views) for n in nights] == [
+        (officer.username, TODAY - D(3), 2 * half)
+    ]
