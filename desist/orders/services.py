@@ -19,7 +19,7 @@ from django.utils import timezone
 from desist import policy
 from desist.audit.models import Category
 from desist.audit.services import audit_record
-from desist.cases.models import Case
+from desist.cases.models import Case, IncidentType
 from desist.core.concurrency import StaleRecordError, save_versioned
 from desist.core.models import Organisation, OrganisationKind
 from desist.orders import dates
@@ -1342,6 +1342,17 @@ def order_record_breach(
                 f"{breach.get_police_action_display().lower()}."
             ),
         )
+        # The breach is also an incident in the case's timeline (a new offence in itself).
+        if order.case_id is not None and policy.can(actor, Perm.CASE_EDIT, order.case):
+            from desist.cases.services import incident_add
+
+            incident_add(
+                actor=actor,
+                case=order.case,
+                occurred_on=occurred_on,
+                incident_type=IncidentType.SPO_BREACH,
+                description=f"Breach of SPO {order.reference} ({term.get_kind_display().lower()}).",
+            )
     return breach
 
 

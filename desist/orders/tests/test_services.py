@@ -839,3 +839,22 @@ def test_audit_never_holds_victim_identity(officer: Any, subject: Any, victim: A
     text = audit_text()
     for secret in (*VICTIM_NAME, "Wisteria", "BN3 7QZ"):
         assert secret not in text
+
+
+def test_breach_adds_an_spo_breach_incident_to_the_case(
+    officer: Any, subject: Any, victim: Any
+) -> None:
+    from desist.cases.models import IncidentType
+
+    case = victim.cases.first()
+    order = interim(officer, subject, made=ago(50), expires=ahead(30), case=case)
+    term = add_term(officer, order, victim)
+    before = case.incidents.count()
+    breach(officer, order, term, ago(3))
+    [incident] = case.incidents.filter(incident_type=IncidentType.SPO_BREACH)
+    assert case.incidents.count() == before + 1
+    assert incident.occurred_on == ago(3) and order.reference in incident.description
+    # Without a case there is nowhere to add it, and the breach is still recorded.
+    loose = interim(officer, subject, made=ago(40), expires=ahead(30))
+    breach(officer, loose, add_term(officer, loose, victim), ago(2))
+    assert Breach.objects.filter(order=loose).count() == 1
