@@ -1343,12 +1343,13 @@ def order_record_breach(
             ),
         )
         # The breach is also an incident in the case's timeline (a new offence in itself).
-        if order.case_id is not None and policy.can(actor, Perm.CASE_EDIT, order.case):
+        case = order.case
+        if case is not None and policy.can(actor, Perm.CASE_EDIT, case):
             from desist.cases.services import incident_add
 
             incident_add(
                 actor=actor,
-                case=order.case,
+                case=case,
                 occurred_on=occurred_on,
                 incident_type=IncidentType.SPO_BREACH,
                 description=f"Breach of SPO {order.reference} ({term.get_kind_display().lower()}).",
