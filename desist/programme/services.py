@@ -772,7 +772,16 @@ def session_reschedule(
             old={"starts_at": session.starts_at, "state": SessionState.SCHEDULED},
             new={"replaced_by": new.pk, "starts_at": starts_at, "state": SessionState.SUPERSEDED},
         )
+        _resolve_reminders(actor, session, "Closed: the session was moved")
     return new
+
+
+def _resolve_reminders(actor: Any, session: ProgrammeSession, reason: str) -> None:
+    """An attendance reminder for this session has nothing left to ask once attendance is
+    recorded or the session is moved or cancelled: take it out of the inboxes."""
+    events.resolve(
+        kind=events.EventKind.ATTENDANCE_UNRECORDED, actor=actor, source=session, reason=reason
+    )
 
 
 def session_cancel(
@@ -803,6 +812,7 @@ def session_cancel(
             old={"state": SessionState.SCHEDULED},
             new={"state": SessionState.CANCELLED},
         )
+        _resolve_reminders(actor, session, "Closed: the session was cancelled")
     return session
 
 
@@ -887,6 +897,7 @@ def session_record_attendance(
                 "at_risk": at_risk,
             },
         )
+        _resolve_reminders(actor, session, "Closed: attendance was recorded")
         if newly_at_risk:
             events.publish(
                 kind=events.EventKind.MISSED_SESSIONS,

@@ -53,6 +53,15 @@ def publish(
     )
 
 
+def resolve(*, kind: EventKind, actor: Any, source: Any, reason: str) -> int:
+    """Report that what the open alerts of `kind` about `source` asked for has been done, so
+    they leave the inbox (e.g. an attendance reminder once attendance is recorded). Returns how
+    many were closed."""
+    from desist.sharing.services import alerts_resolve
+
+    return alerts_resolve(actor=actor, kind=kind, source=source, reason=reason)
+
+
 # How each kind reads in the inbox and in the disclosure log.
 KIND_LABELS: dict[str, str] = {
     EventKind.BREACH_RECORDED: "SPO breach recorded",

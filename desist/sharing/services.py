@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import F, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -329,6 +330,41 @@ def alert_acknowledge(
             new={"acknowledged_at": now, "note_given": bool(note), "version": alert.version},
         )
     return alert
+
+
+def alerts_resolve(
+    *, actor: Any, kind: str, source: Any, reason: str, now: dt.datetime | None = None
+) -> int:
+    """Close the open alerts of `kind` about `source` (and their escalations) because what they
+    asked for has been done, e.g. an attendance reminder once attendance is recorded. Each is
+    marked acknowledged with the reason, by the person who did the work; audited per alert."""
+    now = _now(now)
+    about = Q(source_type=source._meta.label, source_id=str(source.pk))
+    # Escalations carry no source of their own: they point at the alert they escalate.
+    about |= Q(
+        escalated_from__source_type=source._meta.label, escalated_from__source_id=str(source.pk)
+    )
+    closed = 0
+    for alert in Alert.objects.filter(about, kind=kind, acknowledged_at__isnull=True).order_by(
+        "id"
+    ):
+        # Conditional, so a recipient acknowledging at the same moment is not overwritten.
+        if not Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now,
+            acknowledged_by=actor,
+            acknowledgement_note=reason,
+            version=F("version") + 1,
+        ):
+            continue
+        closed += 1
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb="alert.resolve",
+            obj=alert,
+            new={"acknowledged_at": now, "reason": reason, "recipient_id": alert.recipient_id},
+        )
+    return closed
 
 
 def _reminders_resolved(alerts: list[Alert]) -> set[int]:

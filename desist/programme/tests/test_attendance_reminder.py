@@ -10,6 +10,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from desist.audit.models import AuditEvent
 from desist.programme import services
 from desist.programme.models import Attendance, Referral
 from desist.programme.tests.conftest import book
@@ -98,3 +99,75 @@ def test_a_departed_practitioners_reminder_goes_to_the_clinical_supervisor(
     type(practitioner).objects.filter(pk=practitioner.pk).update(is_active=False)
     sharing.alerts_run()
     assert [a.recipient for a in _reminders()] == [clin]
+
+
+def test_recording_attendance_closes_the_reminder_and_its_escalation_only(
+    active: Referral, practitioner: Any, clin: Any
+) -> None:
+    session = _past_session(practitioner, active, 50)
+    _past_session(practitioner, active, 30)
+    sharing.alerts_run(now=timezone.now() - dt.timedelta(hours=25))
+    sharing.alerts_run()  # the first reminder is now past its deadline and escalates
+    [reminder, other_reminder] = _reminders_first_line()
+    [escalation] = Alert.objects.filter(escalated_from=reminder)
+    assert escalation.recipient == clin
+    before = escalation.version
+
+    services.session_record_attendance(
+        actor=practitioner, session=session, version=session.version, attendance=Attendance.LATE
+    )
+    reminder.refresh_from_db()
+    escalation.refresh_from_db()
+    other_reminder.refresh_from_db()
+    for closed in (reminder, escalation):
+        assert closed.acknowledged_by == practitioner
+        assert closed.acknowledgement_note == "Closed: attendance was recorded"
+    assert escalation.version == before + 1, "a stale acknowledgement form must be refused"
+    assert other_reminder.acknowledged_at is None, "another session's reminder stays open"
+    verbs = AuditEvent.objects.filter(verb="alert.resolve").values_list("object_id", flat=True)
+    assert sorted(verbs) == sorted([str(reminder.pk), str(escalation.pk)])
+
+
+def test_cancelling_or_moving_the_session_closes_its_reminder(
+    active: Referral, practitioner: Any
+) -> None:
+    cancelled = _past_session(practitioner, active, 30)
+    moved = _past_session(practitioner, active, 28)
+    sharing.alerts_run()
+    assert len(_reminders()) == 2
+    services.session_cancel(
+        actor=practitioner, session=cancelled, version=cancelled.version, reason="Room flooded"
+    )
+    services.session_reschedule(
+        actor=practitioner,
+        session=moved,
+        version=moved.version,
+        starts_at=timezone.now() + dt.timedelta(days=2),
+        duration_minutes=60,
+        remote=True,
+        place="",
+        reason="The person was ill",
+    )
+    notes = sorted(a.acknowledgement_note for a in _reminders())
+    assert notes == ["Closed: the session was cancelled", "Closed: the session was moved"]
+
+
+def test_an_acknowledged_reminder_keeps_its_recipients_acknowledgement(
+    active: Referral, practitioner: Any
+) -> None:
+    session = _past_session(practitioner, active, 30)
+    sharing.alerts_run()
+    [reminder] = _reminders()
+    sharing.alert_acknowledge(
+        actor=practitioner, alert=reminder, version=reminder.version, note="Will do it now"
+    )
+    services.session_record_attendance(
+        actor=practitioner, session=session, version=session.version, attendance=Attendance.ATTENDED
+    )
+    reminder.refresh_from_db()
+    assert reminder.acknowledgement_note == "Will do it now"
+    assert not AuditEvent.objects.filter(verb="alert.resolve").exists()
+
+
+def _reminders_first_line() -> list[Alert]:
+    return [a for a in _reminders() if a.escalated_from_id is None]
