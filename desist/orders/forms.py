@@ -320,13 +320,21 @@ class EventForm(VersionedForm):
         label="The order now lasts until a further order", required=False
     )
 
-    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str, against_refusal: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         K = OrderEvent.Kind  # noqa: N806
+        ends_with_order = kind == K.RENEWAL or (kind == K.APPEAL and against_refusal)
         if kind == K.APPEAL:
             self.fields["court"].help_text = "Appeals are heard by the Crown Court."
             self.fields["applicant"].label = "Who appealed?"
-        if kind == K.RENEWAL:
+        if kind == K.APPEAL and against_refusal:
+            self.fields["new_ends_on"].label = "Date the order ends"
+            self.fields["new_ends_on"].help_text = (
+                "Required if the appeal was allowed and the court made a full order: at least "
+                "2 years from the date of the decision."
+            )
+            self.fields["until_further_order"].label = "The order lasts until a further order"
+        elif kind == K.RENEWAL:
             self.fields["new_ends_on"].help_text = "Required if the renewal was granted."
         elif kind == K.VARIATION:
             self.fields["new_ends_on"].label = "New end date (optional)"
@@ -334,9 +342,9 @@ class EventForm(VersionedForm):
                 "Only if the court changed when a full order ends: at least 2 years from the "
                 "day it was made."
             )
-        if kind not in (K.RENEWAL, K.VARIATION):
+        if kind not in (K.RENEWAL, K.VARIATION) and not ends_with_order:
             del self.fields["new_ends_on"]
-        if kind != K.RENEWAL:
+        if not ends_with_order:
             del self.fields["until_further_order"]
 
 

@@ -785,8 +785,9 @@ def order_record_event(
     """Record a court's decision on a variation, renewal, discharge or appeal.
 
     Granted discharges, and appeals by the subject that are allowed, end the order
-    (status 'discharged'). A granted renewal, or a variation with a new end date, moves the
-    full order's end date."""
+    (status 'discharged'). A police appeal against a refusal that is allowed makes the full
+    order (from the date of the decision). A granted renewal, or a variation with a new end
+    date, moves the full order's end date."""
     policy.require(actor, Perm.ORDER_EDIT, order)
     kinds, outcomes = OrderEvent.Kind, OrderEvent.Outcome
     errors = _Errors()
@@ -865,6 +866,38 @@ def order_record_event(
         target = S.DISCHARGED
         if not details:
             errors.add("details", "Enter the court's reasons")
+    elif granted and kind == kinds.APPEAL and refused:
+        # Allowing the police's appeal, the Crown Court makes the full order itself.
+        if applicant != OrderEvent.Applicant.POLICE:
+            errors.add("applicant", "Only the police can appeal against a refusal")
+        if not details:
+            errors.add("details", "Enter the court's reasons")
+        if until_further_order and new_ends_on is not None:
+            errors.add(
+                "new_ends_on",
+                "Enter the date the order ends, or select 'until a further order', not both",
+            )
+        elif not until_further_order and new_ends_on is None:
+            errors.add(
+                "new_ends_on", "Enter the date the order ends, or select 'until a further order'"
+            )
+        elif (
+            new_ends_on is not None
+            and decided_on is not None
+            and not dates.full_term_long_enough(decided_on, new_ends_on)
+        ):
+            errors.add(
+                "new_ends_on",
+                "A full order must last at least 2 years: the end date must be on or after "
+                f"{fmt(dates.minimum_full_end(decided_on))}",
+            )
+        target = S.FULL
+        changes = {
+            "full_made_on": decided_on,
+            "full_ends_on": None if until_further_order else new_ends_on,
+            "until_further_order": until_further_order,
+            "ended_on": None,
+        }
     if target is not None:
         check_transition_allowed(role_codes=_roles(actor), source=order.status, target=target)
     errors.raise_if_any()
@@ -889,6 +922,7 @@ def order_record_event(
                 to_status=target,
                 effective_on=decided_on,
                 reason=details,
+                changes=changes,
             )
         else:
             _save_order(order, version=version, changes=changes)

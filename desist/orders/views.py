@@ -201,7 +201,7 @@ def _actions(page: selectors.OrderPage) -> list[tuple[str, str]]:
         actions.append(("Record an adjourned hearing", url("hearing_add")))
     if S.INTERIM in targets:
         actions.append(("Record an interim order", url("make_interim")))
-    if S.FULL in targets:
+    if S.FULL in targets and order.status != S.REFUSED:  # after a refusal: by appeal only
         actions.append(("Record a full order", url("make_full")))
     if S.REFUSED in targets:
         actions.append(("Record a refusal", url("refuse")))
@@ -597,7 +597,14 @@ def event_add(request: HttpRequest, order_id: int, kind: str) -> HttpResponse:
     order = _editable(request, order_id)
     if kind not in OrderEvent.Kind.values:
         raise Http404("No such event")
-    form = _versioned(request, EventForm, order, initial={"court": order.court}, kind=kind)
+    form = _versioned(
+        request,
+        EventForm,
+        order,
+        initial={"court": order.court},
+        kind=kind,
+        against_refusal=order.status == OrderStatus.REFUSED,
+    )
 
     def call(d: dict[str, Any]) -> object:
         return services.order_record_event(

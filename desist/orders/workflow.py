@@ -45,6 +45,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.INTERIM, S.DISCHARGED, POLICE, True, "Interim order discharged"),
     Transition(S.FULL, S.EXPIRED, POLICE, False, "Full order expired"),
     Transition(S.FULL, S.DISCHARGED, POLICE, True, "Discharged, or quashed on appeal"),
+    # The Crown Court, allowing the police's appeal against a refusal, makes the order itself.
+    Transition(S.REFUSED, S.FULL, POLICE, True, "Full order made on appeal"),
 )
 
 _BY_PAIR: dict[tuple[str, str], Transition] = {(t.source, t.target): t for t in TRANSITIONS}

@@ -284,3 +284,62 @@ def test_police_officer_journey(
     assert page.url.split("#")[0] == order_url
     assert "Reported by the victim" in page.locator("main").inner_text()
     assert_accessible(page)
+
+
+def test_police_appeal_against_a_refusal_makes_the_order(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    """The magistrates refused the application; the Crown Court allowed the police's appeal and
+    made a full order. A missing end date is refused first; then the order is in force."""
+    from desist.accounts.models import User
+    from desist.orders import services
+    from desist.orders.models import Order
+    from desist.people.services import subject_create
+
+    today = dt.date.today()
+    officer = User.objects.get(username=USERNAME)
+    subject = subject_create(actor=officer, first_names="Rowan", last_name="Appealcase")
+    order = services.order_apply(
+        actor=officer,
+        subject=subject,
+        application_date=today - dt.timedelta(days=90),
+        court="Brighton Magistrates' Court",
+    )
+    services.order_refuse(
+        actor=officer,
+        order=order,
+        version=order.version,
+        refused_on=today - dt.timedelta(days=60),
+        reason="The court was not satisfied the order was necessary",
+    )
+
+    login(page, USERNAME)
+    page.goto(f"/orders/{order.pk}/")
+    assert_accessible(page)
+    assert page.get_by_role("link", name="Record a full order", exact=True).count() == 0
+    _open_action(page, "Record an appeal")
+    assert_accessible(page)
+    decided_on = today - dt.timedelta(days=7)
+    page.check("input[name=applicant][value=police]")
+    page.fill("#id_court", "Lewes Crown Court")
+    page.fill("#id_decided_on", _iso(decided_on))
+    page.check("input[name=outcome][value=granted]")
+    page.fill("#id_details", "Appeal allowed: the order is necessary to protect the victim")
+    _submit(page, "Record appeal")
+    _expect_error_summary(page, "Enter the date the order ends, or select")
+    assert_accessible(page)
+    order.refresh_from_db()
+    assert order.status == "refused"
+    page.fill("#id_new_ends_on", _iso(decided_on + dt.timedelta(days=3 * 366)))
+    _submit(page, "Record appeal")
+    _no_error_summary(page)
+    order.refresh_from_db()
+    assert order.status == "full" and order.full_made_on == decided_on
+    assert order.ended_on is None
+    assert "Full order" in page.locator("main").inner_text()
+    assert page.get_by_role("link", name="Record service", exact=True).count() == 1
+    assert_accessible(page)
+    assert Order.objects.filter(subject=subject).count() == 1

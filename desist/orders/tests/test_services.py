@@ -732,6 +732,67 @@ def test_discharge_and_appeal_end_the_order(officer: Any, subject: Any, force: A
     )
 
 
+def test_police_appeal_allowed_against_a_refusal_makes_the_full_order(
+    officer: Any, subject: Any
+) -> None:
+    order = applied(officer, subject)
+    services.order_refuse(
+        actor=officer, order=order, version=order.version, refused_on=ago(60), reason="No risk"
+    )
+    decided = ago(10)
+    minimum = dates.minimum_full_end(decided)
+
+    def appeal(**kw: Any) -> OrderEvent:
+        kw.setdefault("decided_on", decided)
+        return _event(officer, fresh(order), "appeal", court="Lewes Crown Court", **kw)
+
+    refused(lambda: appeal(), "new_ends_on", "Enter the date the order ends, or select")
+    refused(
+        lambda: appeal(new_ends_on=minimum - dt.timedelta(1)),
+        "new_ends_on",
+        "A full order must last at least 2 years: the end date must be on or after",
+    )
+    refused(
+        lambda: appeal(new_ends_on=minimum, until_further_order=True),
+        "new_ends_on",
+        "Enter the date the order ends, or select 'until a further order', not both",
+    )
+    refused(
+        lambda: appeal(new_ends_on=minimum, applicant="subject"),
+        "applicant",
+        "Only the police can appeal against a refusal",
+    )
+    refused(lambda: appeal(new_ends_on=minimum, details=""), "details", "Enter the court's reasons")
+    refused(
+        lambda: appeal(new_ends_on=minimum, decided_on=ago(61)),
+        "decided_on",
+        "The date of the decision must be the same as or after the date the application was "
+        "refused",
+    )
+    assert fresh(order).status == S.REFUSED, "nothing saved by a refused attempt"
+
+    before = AuditEvent.objects.count()
+    appeal(new_ends_on=minimum)
+    saved = fresh(order)
+    assert saved.status == S.FULL
+    assert (saved.full_made_on, saved.full_ends_on, saved.ended_on) == (decided, minimum, None)
+    change = OrderStatusChange.objects.get(order=order, from_status=S.REFUSED)
+    assert (change.to_status, change.effective_on) == (S.FULL, decided)
+    verbs = set(AuditEvent.objects.order_by("id")[before:].values_list("verb", flat=True))
+    assert {"order.status_change", "order.appeal_record"} <= verbs
+
+
+def test_a_dismissed_police_appeal_leaves_the_refusal(officer: Any, subject: Any) -> None:
+    order = applied(officer, subject)
+    services.order_refuse(
+        actor=officer, order=order, version=order.version, refused_on=ago(60), reason="No risk"
+    )
+    _event(officer, fresh(order), "appeal", outcome="refused", details="")
+    saved = fresh(order)
+    assert saved.status == S.REFUSED and saved.ended_on == ago(60)
+    assert OrderEvent.objects.filter(order=order, kind="appeal").count() == 1
+
+
 # --- expiry ----------------------------------------------------------------------------------------
 
 

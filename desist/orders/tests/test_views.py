@@ -293,6 +293,43 @@ def test_withdraw_by_officer_shows_the_table_message(
     assert fresh(order).status == S.APPLIED
 
 
+def test_appeal_against_a_refusal_through_the_pages(
+    client: Any, officer: Any, subject: Any
+) -> None:
+    from desist.orders import services
+
+    order = applied(officer, subject, on=ago(90))
+    services.order_refuse(
+        actor=officer, order=order, version=order.version, refused_on=ago(60), reason="No risk"
+    )
+    client.force_login(officer)
+    detail = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "Record an appeal" in detail
+    assert "Record a full order" not in detail, "after a refusal a full order comes by appeal"
+    url = reverse("orders:event_add", args=[order.pk, "appeal"])
+    form = client.get(url).content.decode()
+    assert "Date the order ends" in form and "The order lasts until a further order" in form
+    data = {
+        "version": fresh(order).version,
+        "applicant": "police",
+        "court": "Lewes Crown Court",
+        "decided_on": ago(10).isoformat(),
+        "outcome": "granted",
+        "details": "Appeal allowed; the order is necessary",
+    }
+    before = counts()
+    response = client.post(url, data)
+    html = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in html
+    assert "Enter the date the order ends, or select" in html and 'href="#id_new_ends_on"' in html
+    assert counts() == before
+    response = client.post(url, {**data, "until_further_order": "on"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    saved = fresh(order)
+    assert saved.status == S.FULL and saved.until_further_order and saved.ended_on is None
+    assert saved.full_made_on == ago(10)
+
+
 def test_journey_through_the_pages(
     client: Any, officer: Any, subject: Any, case: Any, victim: Any, orgs: Any
 ) -> None:

@@ -35,6 +35,7 @@ EXPECTED: dict[tuple[str, str], tuple[set[RoleCode], bool]] = {
     (S.INTERIM, S.DISCHARGED): ({*POLICE}, True),
     (S.FULL, S.EXPIRED): ({*POLICE}, False),
     (S.FULL, S.DISCHARGED): ({*POLICE}, True),
+    (S.REFUSED, S.FULL): ({*POLICE}, True),
 }
 SOURCES = [NEW, *S.values]
 PAIRS = [(a, b) for a in SOURCES for b in S.values]
@@ -59,8 +60,9 @@ def test_status_values_are_the_ones_other_apps_rely_on() -> None:
 
 
 def test_ended_statuses_have_no_way_out() -> None:
+    # Except a refusal overturned on appeal, when the Crown Court makes the full order.
     for t in TRANSITIONS:
-        assert t.source not in ENDED_STATUSES
+        assert t.source not in ENDED_STATUSES or (t.source, t.target) == (S.REFUSED, S.FULL)
 
 
 @pytest.mark.parametrize(("source", "target"), PAIRS, ids=[f"{a or 'new'}->{b}" for a, b in PAIRS])
