@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from desist.cases import services
-from desist.cases.models import IncidentType, Relationship
+from desist.cases.models import ClosureReason, IncidentType, Relationship
 from desist.people.forms import date_field
 
 FOUR_CHOICES = [
@@ -86,3 +86,39 @@ class IncidentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"max_length": "The description must be 5000 characters or fewer"},
     )
+
+
+class _Versioned(forms.Form):
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Reload the page and try again",
+            "invalid": "Reload the page and try again",
+        },
+    )
+
+
+class CaseEditForm(CaseForm, _Versioned):
+    pass
+
+
+class CloseForm(_Versioned):
+    closed_on = date_field(
+        "Date the case was closed",
+        required=True,
+        what="the date the case was closed",
+        future_message=services.CLOSED_FUTURE,
+    )
+    reason = forms.ChoiceField(
+        label="Why is the case being closed?",
+        choices=ClosureReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select why the case is being closed",
+            "invalid_choice": "Select why the case is being closed",
+        },
+    )
+
+
+class ReopenForm(_Versioned):
+    pass

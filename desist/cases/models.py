@@ -31,6 +31,15 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class ClosureReason(models.TextChoices):
+    CHARGED = "charged", "Charged or summonsed"
+    ORDER_IN_PLACE = "order_in_place", "Protective order in place, no further police action"
+    NO_FURTHER_ACTION = "nfa", "No further action: evidential difficulties"
+    VICTIM_WITHDREW = "victim_withdrew", "Victim does not support further action"
+    TRANSFERRED = "transferred", "Transferred to another force"
+    DUPLICATE = "duplicate", "Recorded in error or a duplicate"
+
+
 class Case(VersionedModel):
     force = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
     crime_reference = models.CharField(max_length=40)
@@ -44,6 +53,9 @@ class Case(VersionedModel):
     summary = models.TextField(blank=True)
     opened_on = models.DateField()
     status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    # Set while the case is closed; a reopening clears them (the audit log keeps the history).
+    closed_on = models.DateField(null=True, blank=True)
+    closure_reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
     victims = models.ManyToManyField("safeguarding.Victim", related_name="cases", blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,7 +16,16 @@ from desist import policy
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.cases import selectors, services
-from desist.cases.forms import FOUR_CHOICES, FOUR_HINTS, CaseForm, IncidentForm
+from desist.cases.forms import (
+    FOUR_CHOICES,
+    FOUR_HINTS,
+    CaseEditForm,
+    CaseForm,
+    CloseForm,
+    IncidentForm,
+    ReopenForm,
+)
+from desist.cases.models import Case
 from desist.people import selectors as people_selectors
 from desist.people.forms import add_service_errors
 from desist.policy import Perm
@@ -59,12 +70,108 @@ def case_create(request: HttpRequest, subject_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Case {case.crime_reference} has been recorded")
             return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request,
+        "cases/case_form.html",
+        {"form": form, "subject": subject, "four": _four(form)},
+    )
+
+
+def _four(form: Any) -> list[dict[str, Any]]:
     chosen = set(form["indicators"].value() or [])
-    four = [
+    return [
         {"value": v, "label": label, "hint": FOUR_HINTS[v], "checked": v in chosen}
         for v, label in FOUR_CHOICES
     ]
-    return render(request, "cases/case_form.html", {"form": form, "subject": subject, "four": four})
+
+
+def _editable(request: HttpRequest, case_id: int) -> Case:
+    policy.require_perm(request.user, Perm.CASE_EDIT)
+    case = selectors.case_get_for(actor=request.user, case_id=case_id)
+    policy.require(request.user, Perm.CASE_EDIT, case)
+    return case
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _editable(request, case_id)
+    form = CaseEditForm(
+        request.POST or None,
+        initial={
+            "version": case.version,
+            "crime_reference": case.crime_reference,
+            "relationship": case.relationship,
+            "indicators": [n for n in services.FOUR_INDICATORS if getattr(case, n)],
+            "summary": case.summary,
+            "opened_on": case.opened_on,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        chosen = set(data["indicators"])
+        try:
+            services.case_update(
+                actor=request.user,
+                case=case,
+                version=data["version"],
+                crime_reference=data["crime_reference"],
+                relationship=data["relationship"],
+                opened_on=data["opened_on"],
+                summary=data["summary"],
+                **{n: n in chosen for n in services.FOUR_INDICATORS},
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Case {case.crime_reference} has been updated")
+            return redirect("cases:detail", case_id=case.pk)
+    return render(
+        request,
+        "cases/case_form.html",
+        {"form": form, "subject": case.subject, "four": _four(form), "case": case},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _editable(request, case_id)
+    form = CloseForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.case_close(
+                actor=request.user,
+                case=case,
+                version=data["version"],
+                closed_on=data["closed_on"],
+                reason=data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Case {case.crime_reference} has been closed")
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/close_form.html", {"form": form, "case": case})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _editable(request, case_id)
+    form = ReopenForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_reopen(
+                actor=request.user, case=case, version=form.cleaned_data["version"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Case {case.crime_reference} has been reopened")
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/reopen_form.html", {"form": form, "case": case})
 
 
 @login_required

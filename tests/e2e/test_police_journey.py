@@ -343,3 +343,62 @@ def test_police_appeal_against_a_refusal_makes_the_order(
     assert page.get_by_role("link", name="Record service", exact=True).count() == 1
     assert_accessible(page)
     assert Order.objects.filter(subject=subject).count() == 1
+
+
+def test_police_correct_close_and_reopen_a_case(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    """An officer corrects a case's FOUR indicators, closes it (a missing reason is refused
+    first) and reopens it when a new offence comes in."""
+    from desist.accounts.models import User
+    from desist.cases.models import Case
+    from desist.cases.services import case_create
+    from desist.people.services import subject_create
+
+    today = dt.date.today()
+    officer = User.objects.get(username=USERNAME)
+    subject = subject_create(actor=officer, first_names="Morgan", last_name="Closecase")
+    case = case_create(
+        actor=officer,
+        subject=subject,
+        crime_reference="47/E2E/CLOSE",
+        relationship="colleague",
+        opened_on=today - dt.timedelta(days=40),
+        fixated=True,
+    )
+
+    login(page, USERNAME)
+    page.goto(f"/cases/{case.pk}/")
+    assert_accessible(page)
+    _open_action(page, "Change the case's details")
+    assert_accessible(page)
+    page.check("#four-repeated")
+    _submit(page, "Save changes")
+    _no_error_summary(page)
+    case.refresh_from_db()
+    assert case.fixated and case.repeated
+    assert "has been updated" in page.locator("main").inner_text()
+
+    _open_action(page, "Close the case")
+    assert_accessible(page)
+    page.fill("#id_closed_on", _iso(today))
+    _submit(page, "Close case")
+    _expect_error_summary(page, "Select why the case is being closed")
+    assert_accessible(page)
+    page.check("input[name=reason][value=charged]")
+    _submit(page, "Close case")
+    _no_error_summary(page)
+    case.refresh_from_db()
+    assert case.status == "closed" and case.closed_on == today
+    assert "charged or summonsed" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+    _open_action(page, "Reopen the case")
+    assert_accessible(page)
+    _submit(page, "Reopen case")
+    _no_error_summary(page)
+    assert Case.objects.get(pk=case.pk).status == "open"
+    assert_accessible(page)

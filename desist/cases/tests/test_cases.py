@@ -159,6 +159,9 @@ def test_ladder_case_pages(
         reverse("cases:create", args=[subject.pk]),
         reverse("cases:detail", args=[case.pk]),
         reverse("cases:incident_add", args=[case.pk]),
+        reverse("cases:edit", args=[case.pk]),
+        reverse("cases:close", args=[case.pk]),
+        reverse("cases:reopen", args=[case.pk]),
     ]:
         assert_ladder(client, users, url)
 
@@ -171,8 +174,13 @@ def test_other_force_404_and_no_rows(
         reverse("cases:create", args=[subject.pk]),
         reverse("cases:detail", args=[case.pk]),
         reverse("cases:incident_add", args=[case.pk]),
+        reverse("cases:edit", args=[case.pk]),
+        reverse("cases:close", args=[case.pk]),
+        reverse("cases:reopen", args=[case.pk]),
     ]:
         assert client.get(url).status_code == 404, url
+        if "/edit/" in url or "/close/" in url or "/reopen/" in url:
+            assert client.post(url, {"version": case.version}).status_code == 404, url
     response = client.post(
         reverse("cases:incident_add", args=[case.pk]),
         {"occurred_on": TODAY().isoformat(), "incident_type": "other"},
@@ -302,3 +310,166 @@ def test_case_page_query_count_is_fixed(client: Any, officer: Any, case: Case) -
             actor=officer, case=case, occurred_on=TODAY(), incident_type="stalking"
         )
     assert count_queries(client, url, connection) == few
+
+
+# --- correcting, closing and reopening a case --------------------------------------------------
+
+
+def _update(officer: Any, case: Case, **kw: Any) -> Case:
+    values: dict[str, Any] = {
+        "crime_reference": case.crime_reference,
+        "relationship": case.relationship,
+        "opened_on": case.opened_on,
+        "summary": case.summary,
+        **{n: getattr(case, n) for n in services.FOUR_INDICATORS},
+        **kw,
+    }
+    return services.case_update(actor=officer, case=case, version=case.version, **values)
+
+
+def test_case_update_validates_and_audits_without_the_summary(
+    officer: Any, subject: Subject, case: Case
+) -> None:
+    other = make_case(officer, subject)
+    with pytest.raises(ValidationError) as caught:
+        _update(officer, case, crime_reference=other.crime_reference.lower(), relationship="x")
+    assert caught.value.message_dict == {
+        "crime_reference": [
+            f"A case with crime reference {other.crime_reference} is already recorded in your "
+            "force. Check the reference, or find the case by searching for it"
+        ],
+        "relationship": ["Select the subject's relationship to the victim"],
+    }
+    with pytest.raises(ValidationError) as caught:
+        _update(officer, case, opened_on=TODAY() + dt.timedelta(days=1))
+    assert caught.value.message_dict == {
+        "opened_on": ["The date the case was opened must be today or in the past"]
+    }
+    version = case.version
+    _update(officer, case, summary="Sent flowers to the workplace daily", repeated=True)
+    saved = Case.objects.get(pk=case.pk)
+    assert saved.repeated and saved.summary == "Sent flowers to the workplace daily"
+    assert saved.version == version + 1
+    event = AuditEvent.objects.get(verb="case.edit")
+    assert event.category == Category.ALTERATION
+    assert event.new_values == {"changed": ["repeated", "summary"], "repeated": True}
+    assert "flowers" not in str(event.old_values) + str(event.new_values)
+    # Nothing changed: no write, no audit row.
+    _update(officer, saved)
+    assert AuditEvent.objects.filter(verb="case.edit").count() == 1
+
+
+def test_case_update_refuses_a_stale_version(officer: Any, case: Case) -> None:
+    stale = Case.objects.get(pk=case.pk)
+    _update(officer, case, summary="First")
+    with pytest.raises(ValidationError) as caught:
+        _update(officer, stale, summary="Second")
+    assert caught.value.messages == [
+        "Someone else changed this record while you were editing it. Your changes have not "
+        "been saved. Check the latest version and try again."
+    ]
+    assert Case.objects.get(pk=case.pk).summary == "First"
+
+
+def test_close_and_reopen(officer: Any, case: Case) -> None:
+    def close(**kw: Any) -> Case:
+        values: dict[str, Any] = {"closed_on": TODAY(), "reason": "charged", **kw}
+        fresh = Case.objects.get(pk=case.pk)
+        return services.case_close(actor=officer, case=fresh, version=fresh.version, **values)
+
+    with pytest.raises(ValidationError) as caught:
+        close(closed_on=None, reason="")
+    assert caught.value.message_dict == {
+        "reason": ["Select why the case is being closed"],
+        "closed_on": ["Enter the date the case was closed"],
+    }
+    with pytest.raises(ValidationError) as caught:
+        close(closed_on=case.opened_on - dt.timedelta(days=1))
+    assert caught.value.message_dict["closed_on"][0].startswith(
+        "The date the case was closed must be the same as or after the date it was opened"
+    )
+    with pytest.raises(ValidationError) as caught:
+        close(closed_on=TODAY() + dt.timedelta(days=1))
+    assert caught.value.message_dict["closed_on"] == [services.CLOSED_FUTURE]
+    assert not AuditEvent.objects.filter(verb="case.close").exists()
+
+    yesterday = TODAY() - dt.timedelta(days=1)
+    close(closed_on=yesterday)
+    saved = Case.objects.get(pk=case.pk)
+    assert (saved.status, saved.closed_on, saved.closure_reason) == ("closed", yesterday, "charged")
+    with pytest.raises(ValidationError, match="already closed"):
+        close()
+    # A closed case's timeline still grows (a breach of an order made in it is an incident).
+    services.incident_add(actor=officer, case=saved, occurred_on=TODAY(), incident_type="other")
+    with pytest.raises(ValidationError) as caught:
+        _update(officer, saved, opened_on=TODAY())
+    assert caught.value.message_dict["opened_on"][0].startswith(
+        "The date the case was opened must be the same as or before the date it was closed"
+    )
+
+    services.case_reopen(actor=officer, case=saved, version=saved.version)
+    reopened = Case.objects.get(pk=case.pk)
+    assert (reopened.status, reopened.closed_on, reopened.closure_reason) == ("open", None, "")
+    with pytest.raises(ValidationError, match="already open"):
+        services.case_reopen(actor=officer, case=reopened, version=reopened.version)
+    reopen_event = AuditEvent.objects.get(verb="case.reopen")
+    assert reopen_event.old_values["reason"] == "charged"
+    assert AuditEvent.objects.get(verb="case.close").new_values["reason"] == "charged"
+
+
+def test_non_police_and_other_forces_cannot_change_a_case(
+    users: dict[RoleCode, Any], outsider: Any, case: Case
+) -> None:
+    for role, user in [*users.items(), ("outsider", outsider)]:
+        if role in POLICE_ROLES:
+            continue
+        with pytest.raises((PermissionDenied, ValidationError)):
+            services.case_close(
+                actor=user, case=case, version=case.version, closed_on=TODAY(), reason="charged"
+            )
+        with pytest.raises(PermissionDenied):
+            _update(user, case, summary="Changed")
+    assert Case.objects.get(pk=case.pk).status == "open"
+
+
+def test_change_close_and_reopen_through_the_pages(client: Any, officer: Any, case: Case) -> None:
+    client.force_login(officer)
+    detail = reverse("cases:detail", args=[case.pk])
+    html = client.get(detail).content.decode()
+    assert "Change the case's details" in html and "Close the case" in html
+    edit = reverse("cases:edit", args=[case.pk])
+    form = client.get(edit).content.decode()
+    assert f'value="{case.crime_reference}"' in form and 'name="version"' in form
+    data = {
+        "version": case.version,
+        "crime_reference": case.crime_reference,
+        "opened_on": case.opened_on.isoformat(),
+        "relationship": "ex_intimate",
+        "indicators": ["fixated", "obsessive", "unwanted", "repeated"],
+        "summary": "Updated",
+    }
+    response = client.post(edit, {**data, "relationship": ""})
+    assert "Select the subject&#x27;s relationship to the victim" in response.content.decode()
+    response = client.post(edit, data)
+    assert response.status_code == 302 and response["Location"] == detail
+    saved = Case.objects.get(pk=case.pk)
+    assert saved.four_count == 4 and saved.relationship == "ex_intimate"
+    # The same form again: the version it carries is stale now.
+    response = client.post(edit, {**data, "summary": "Again"})
+    assert "Someone else changed this record" in response.content.decode()
+
+    close = reverse("cases:close", args=[case.pk])
+    response = client.post(close, {"version": saved.version, "closed_on": TOMORROW})
+    html = response.content.decode()
+    assert "There is a problem" in html and "Select why the case is being closed" in html
+    response = client.post(
+        close, {"version": saved.version, "closed_on": TODAY().isoformat(), "reason": "nfa"}
+    )
+    assert response.status_code == 302
+    html = client.get(detail).content.decode()
+    assert "Closed on" in html and "no further action: evidential difficulties" in html
+    assert "Reopen the case" in html
+    closed = Case.objects.get(pk=case.pk)
+    response = client.post(reverse("cases:reopen", args=[case.pk]), {"version": closed.version})
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case.pk).status == "open"
