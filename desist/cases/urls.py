@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:case_id>/reopen/", views.case_reopen, name="reopen"),
     path("<int:case_id>/incidents/new/", views.incident_add, name="incident_add"),
     path("<int:case_id>/victims/new/", victim_views.victim_add, name="victim_add"),
+    path("<int:case_id>/victims/link/", victim_views.victim_link, name="victim_link"),
 ]

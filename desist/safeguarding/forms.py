@@ -418,3 +418,24 @@ class SelfReferralForm(forms.Form):
                 "phone", "Enter a telephone number or an email address so we can contact you"
             )
         return data
+
+
+class VictimLinkForm(forms.Form):
+    """Choose a victim from the subject's other cases (choices built from the selector)."""
+
+    victim = forms.ChoiceField(
+        label="Which victim is also a victim in this case?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select a victim from the subject's other cases",
+            "invalid_choice": "Select a victim from the subject's other cases",
+        },
+    )
+
+    def __init__(self, *args: Any, victims: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["victim"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (str(v.pk), f"{v.first_names} {v.last_name.upper()} ({v.reference})") for v in victims
+        ]

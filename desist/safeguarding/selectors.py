@@ -48,6 +48,17 @@ def victims_for_case(*, actor: Any, case: Any) -> QuerySet[Victim]:
     return victim_list_for(actor=actor).filter(cases=case)
 
 
+def victims_linkable_to_case(*, actor: Any, case: Any) -> QuerySet[Victim]:
+    """Victims in the subject's other cases, in the case's force, not yet in this case: the
+    people a repeat case is most likely about. Identity-scoped like every victim read."""
+    return (
+        victim_list_for(actor=actor)
+        .filter(force_id=case.force_id, cases__subject_id=case.subject_id)
+        .exclude(cases=case)
+        .distinct()
+    )
+
+
 @dataclass(frozen=True)
 class AdvocacySummary:
     """What police of the recording force see of a victim's advocacy (design: "read summary"):

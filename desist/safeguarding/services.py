@@ -103,6 +103,34 @@ def victim_create(
     return victim
 
 
+def victim_link_to_case(*, actor: Any, case: Case, victim_id: int | None) -> Victim:
+    """Add a victim already recorded in one of the subject's other cases to this case, so a
+    repeat case keeps one record per person (one contact history, one advocate, one set of
+    ratings) rather than a duplicate."""
+    from desist.safeguarding.selectors import victims_linkable_to_case
+
+    policy.require_perm(actor, Perm.VICTIM_EDIT)
+    policy.require(actor, Perm.CASE_EDIT, case)
+    victim = (
+        victims_linkable_to_case(actor=actor, case=case).filter(pk=victim_id).first()
+        if victim_id
+        else None
+    )
+    if victim is None:
+        raise ValidationError({"victim": ["Select a victim from the subject's other cases"]})
+    policy.require(actor, Perm.VICTIM_EDIT, victim)
+    with transaction.atomic():
+        case.victims.add(victim)
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb="case.victim_link",
+            obj=case,
+            new={"victim": victim.pk},
+        )
+    return victim
+
+
 # --- victim records: contact details, preferences, wishes -------------------------------------
 
 CONTACT_FIELDS = (

@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from desist import policy
-from desist.audit.services import audit_consultation
+from desist.audit.models import Category
+from desist.audit.services import audit_consultation, audit_record
 from desist.cases import selectors as case_selectors
 from desist.core.concurrency import StaleRecordError
 from desist.people.forms import add_service_errors
@@ -39,6 +40,7 @@ from desist.safeguarding.forms import (
     SelfReferralForm,
     VictimContactForm,
     VictimForm,
+    VictimLinkForm,
     VictimPreferencesForm,
 )
 from desist.safeguarding.models import ContactKind
@@ -61,6 +63,41 @@ def victim_add(request: HttpRequest, case_id: int) -> HttpResponse:
             messages.success(request, f"Victim {victim.reference} has been added to the case")
             return redirect("cases:detail", case_id=case.pk)
     return render(request, "safeguarding/victim_form.html", {"form": form, "case": case})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def victim_link(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Add a victim from the subject's other cases to this case."""
+    policy.require_perm(request.user, Perm.VICTIM_EDIT)
+    case = case_selectors.case_get_for(actor=request.user, case_id=case_id)
+    policy.require(request.user, Perm.CASE_EDIT, case)
+    candidates = list(selectors.victims_linkable_to_case(actor=request.user, case=case))
+    form = VictimLinkForm(request.POST if request.method == "POST" else None, victims=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            victim = services.victim_link_to_case(
+                actor=request.user, case=case, victim_id=int(form.cleaned_data["victim"])
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Victim {victim.reference} has been added to the case")
+            return redirect("cases:detail", case_id=case.pk)
+    if candidates:
+        # s.62 consultation: which victims' names this page showed (ids only).
+        audit_record(
+            actor=request.user,
+            category=Category.CONSULTATION,
+            verb="case.victim_link_view",
+            obj=case,
+            new={"victims_shown": [v.pk for v in candidates]},
+        )
+    return render(
+        request,
+        "safeguarding/victim_link.html",
+        {"case": case, "candidates": candidates, "form": form},
+    )
 
 
 # --- victim record ------------------------------------------------------------------------------

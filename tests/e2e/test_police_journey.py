@@ -351,12 +351,14 @@ def test_police_correct_close_and_reopen_a_case(
     login: Callable[..., Any],
     assert_accessible: Callable[[Any], None],
 ) -> None:
-    """An officer corrects a case's FOUR indicators, closes it (a missing reason is refused
-    first) and reopens it when a new offence comes in."""
+    """An officer adds the victim of the subject's earlier case to this case (one record per
+    person), corrects the case's FOUR indicators, closes it (a missing reason is refused first)
+    and reopens it when a new offence comes in."""
     from desist.accounts.models import User
     from desist.cases.models import Case
     from desist.cases.services import case_create
     from desist.people.services import subject_create
+    from desist.safeguarding.services import victim_create
 
     today = dt.date.today()
     officer = User.objects.get(username=USERNAME)
@@ -370,9 +372,31 @@ def test_police_correct_close_and_reopen_a_case(
         fixated=True,
     )
 
+    earlier = case_create(
+        actor=officer,
+        subject=subject,
+        crime_reference="47/E2E/EARLIER",
+        relationship="colleague",
+        opened_on=today - dt.timedelta(days=400),
+    )
+    victim = victim_create(
+        actor=officer, case=earlier, first_names="Imogen", last_name="Linkwell", sex="female"
+    )
+
     login(page, USERNAME)
     page.goto(f"/cases/{case.pk}/")
     assert_accessible(page)
+    _open_action(page, "Add a victim from another case")
+    assert_accessible(page)
+    _submit(page, "Add victim to case")
+    _expect_error_summary(page, "Select a victim from the subject's other cases")
+    assert_accessible(page)
+    page.get_by_label(f"Imogen LINKWELL ({victim.reference})").check()
+    _submit(page, "Add victim to case")
+    _no_error_summary(page)
+    assert list(Case.objects.get(pk=case.pk).victims.all()) == [victim]
+    assert "Imogen" in page.locator("main").inner_text()
+
     _open_action(page, "Change the case's details")
     assert_accessible(page)
     page.check("#four-repeated")

@@ -176,3 +176,80 @@ def test_case_page_hides_victims_from_those_without_identity_permission(
     for secret in SECRETS:
         assert secret not in html
     assert AuditEvent.objects.get(verb="case.view").new_values is None
+
+
+# --- adding a victim from the subject's other cases ------------------------------------------
+
+
+def test_victim_link_only_from_the_subjects_other_cases(
+    officer: Any, outsider: Any, case: Case
+) -> None:
+    from desist.people.tests.factories import make_case, make_subject
+
+    earlier = make_case(officer, case.subject)
+    victim = make_victim(officer, earlier)
+    stranger_case = make_case(officer, make_subject(officer))
+    unrelated = make_victim(officer, stranger_case)
+    assert list(selectors.victims_linkable_to_case(actor=officer, case=case)) == [victim]
+    assert list(selectors.victims_linkable_to_case(actor=outsider, case=case)) == []
+
+    for wrong in (None, unrelated.pk, 999999):
+        with pytest.raises(ValidationError) as caught:
+            services.victim_link_to_case(actor=officer, case=case, victim_id=wrong)
+        assert caught.value.message_dict == {
+            "victim": ["Select a victim from the subject's other cases"]
+        }
+    with pytest.raises(PermissionDenied):
+        services.victim_link_to_case(actor=outsider, case=case, victim_id=victim.pk)
+    assert list(case.victims.all()) == []
+
+    services.victim_link_to_case(actor=officer, case=case, victim_id=victim.pk)
+    assert list(case.victims.all()) == [victim]
+    assert Victim.objects.count() == 2, "linked, not copied"
+    event = AuditEvent.objects.get(verb="case.victim_link")
+    assert (event.object_id, event.new_values) == (str(case.pk), {"victim": victim.pk})
+    # Now in both cases, so no longer offered, and a second link is refused.
+    assert list(selectors.victims_linkable_to_case(actor=officer, case=case)) == []
+    with pytest.raises(ValidationError):
+        services.victim_link_to_case(actor=officer, case=case, victim_id=victim.pk)
+
+
+def test_ladder_victim_link(client: Any, users: dict[RoleCode, Any], case: Case) -> None:
+    assert_ladder(client, users, reverse("cases:victim_link", args=[case.pk]))
+
+
+def test_victim_link_other_force_404(client: Any, outsider: Any, officer: Any, case: Case) -> None:
+    from desist.people.tests.factories import make_case
+
+    victim = make_victim(officer, make_case(officer, case.subject))
+    client.force_login(outsider)
+    url = reverse("cases:victim_link", args=[case.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"victim": victim.pk}).status_code == 404
+    assert list(case.victims.all()) == []
+
+
+def test_victim_link_through_the_page(client: Any, officer: Any, case: Case) -> None:
+    from desist.people.tests.factories import make_case
+
+    url = reverse("cases:victim_link", args=[case.pk])
+    client.force_login(officer)
+    empty = client.get(url).content.decode()
+    assert "There are no victims in" in empty
+    assert not AuditEvent.objects.filter(verb="case.victim_link_view").exists()
+
+    victim = make_victim(officer, make_case(officer, case.subject))
+    html = client.get(url).content.decode()
+    assert "Philippa" in html and victim.reference in html
+    shown = AuditEvent.objects.get(verb="case.victim_link_view")
+    assert shown.category == Category.CONSULTATION
+    assert shown.new_values == {"victims_shown": [victim.pk]}
+    response = client.post(url, {})
+    html = response.content.decode()
+    assert "There is a problem" in html and "Select a victim from the subject" in html
+    assert "Error - Desist" in html
+    response = client.post(url, {"victim": victim.pk})
+    assert response.status_code == 302
+    assert list(case.victims.all()) == [victim]
+    detail = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Philippa" in detail
