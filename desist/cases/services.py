@@ -47,6 +47,30 @@ def _duplicate_message(reference: str) -> str:
     )
 
 
+def _check_details(
+    others: Any, *, reference: str, relationship: str, opened_on: dt.date | None
+) -> dict[str, list[str]]:
+    """The messages for a case's details; `others` are the force's other cases (for the
+    duplicate reference check)."""
+    errors: dict[str, list[str]] = {}
+    if not reference:
+        errors["crime_reference"] = ["Enter the crime reference"]
+    elif len(reference) > 40:
+        errors["crime_reference"] = ["The crime reference must be 40 characters or fewer"]
+    elif others.filter(crime_reference__iexact=reference).exists():
+        errors["crime_reference"] = [_duplicate_message(reference)]
+    if relationship not in Relationship.values:
+        errors["relationship"] = ["Select the subject's relationship to the victim"]
+    if opened_on is None:
+        errors["opened_on"] = ["Enter the date the case was opened"]
+    else:
+        try:
+            check_not_future(opened_on, OPENED_FUTURE)
+        except ValidationError as exc:
+            errors["opened_on"] = exc.messages
+    return errors
+
+
 def case_create(
     *,
     actor: Any,
@@ -64,22 +88,12 @@ def case_create(
     policy.require_perm(actor, Perm.CASE_EDIT)
     policy.require(actor, Perm.SUBJECT_VIEW, subject)
     reference = normalise_crime_reference(crime_reference)
-    errors: dict[str, list[str]] = {}
-    if not reference:
-        errors["crime_reference"] = ["Enter the crime reference"]
-    elif len(reference) > 40:
-        errors["crime_reference"] = ["The crime reference must be 40 characters or fewer"]
-    elif Case.objects.filter(force_id=subject.force_id, crime_reference__iexact=reference).exists():
-        errors["crime_reference"] = [_duplicate_message(reference)]
-    if relationship not in Relationship.values:
-        errors["relationship"] = ["Select the subject's relationship to the victim"]
-    if opened_on is None:
-        errors["opened_on"] = ["Enter the date the case was opened"]
-    else:
-        try:
-            check_not_future(opened_on, OPENED_FUTURE)
-        except ValidationError as exc:
-            errors["opened_on"] = exc.messages
+    errors = _check_details(
+        Case.objects.filter(force_id=subject.force_id),
+        reference=reference,
+        relationship=relationship,
+        opened_on=opened_on,
+    )
     if errors:
         raise ValidationError(errors)
     assert opened_on is not None
@@ -190,31 +204,17 @@ def case_update(
     choice values), never the summary's text."""
     policy.require(actor, Perm.CASE_EDIT, case)
     reference = normalise_crime_reference(crime_reference)
-    errors: dict[str, list[str]] = {}
-    if not reference:
-        errors["crime_reference"] = ["Enter the crime reference"]
-    elif len(reference) > 40:
-        errors["crime_reference"] = ["The crime reference must be 40 characters or fewer"]
-    elif (
-        Case.objects.filter(force_id=case.force_id, crime_reference__iexact=reference)
-        .exclude(pk=case.pk)
-        .exists()
-    ):
-        errors["crime_reference"] = [_duplicate_message(reference)]
-    if relationship not in Relationship.values:
-        errors["relationship"] = ["Select the subject's relationship to the victim"]
-    if opened_on is None:
-        errors["opened_on"] = ["Enter the date the case was opened"]
-    else:
-        try:
-            check_not_future(opened_on, OPENED_FUTURE)
-        except ValidationError as exc:
-            errors["opened_on"] = exc.messages
-        if case.closed_on and opened_on > case.closed_on:
-            errors.setdefault("opened_on", []).append(
-                "The date the case was opened must be the same as or before the date it was "
-                f"closed ({case.closed_on:%-d %B %Y})"
-            )
+    errors = _check_details(
+        Case.objects.filter(force_id=case.force_id).exclude(pk=case.pk),
+        reference=reference,
+        relationship=relationship,
+        opened_on=opened_on,
+    )
+    if opened_on is not None and case.closed_on and opened_on > case.closed_on:
+        errors.setdefault("opened_on", []).append(
+            "The date the case was opened must be the same as or before the date it was "
+            f"closed ({case.closed_on:%-d %B %Y})"
+        )
     if errors:
         raise ValidationError(errors)
     wanted: dict[str, Any] = {

@@ -440,26 +440,13 @@ def order_record_hearing(
             )
         changes = {"interim_made_on": heard_on, "interim_expires_on": interim_expires_on}
     if outcome == outcomes.FULL_MADE:
-        if until_further_order and full_ends_on is not None:
-            errors.add(
-                "full_ends_on",
-                "Enter the date the order ends, or select 'until a further order', not both",
-            )
-        elif not until_further_order and full_ends_on is None:
-            errors.add(
-                "full_ends_on",
-                "Enter the date the order ends, or select 'until a further order'",
-            )
-        elif (
-            full_ends_on is not None
-            and heard_on is not None
-            and not dates.full_term_long_enough(heard_on, full_ends_on)
-        ):
-            errors.add(
-                "full_ends_on",
-                "A full order must last at least 2 years: the end date must be on or after "
-                f"{fmt(dates.minimum_full_end(heard_on))}",
-            )
+        _check_full_term(
+            errors,
+            "full_ends_on",
+            made_on=heard_on,
+            ends_on=full_ends_on,
+            until_further_order=until_further_order,
+        )
         exemption = order.notification_exemption
         if order.interim_made_on and exemption == NotificationExemption.NONE:
             exemption = NotificationExemption.REPLACES_INTERIM
@@ -872,25 +859,13 @@ def order_record_event(
             errors.add("applicant", "Only the police can appeal against a refusal")
         if not details:
             errors.add("details", "Enter the court's reasons")
-        if until_further_order and new_ends_on is not None:
-            errors.add(
-                "new_ends_on",
-                "Enter the date the order ends, or select 'until a further order', not both",
-            )
-        elif not until_further_order and new_ends_on is None:
-            errors.add(
-                "new_ends_on", "Enter the date the order ends, or select 'until a further order'"
-            )
-        elif (
-            new_ends_on is not None
-            and decided_on is not None
-            and not dates.full_term_long_enough(decided_on, new_ends_on)
-        ):
-            errors.add(
-                "new_ends_on",
-                "A full order must last at least 2 years: the end date must be on or after "
-                f"{fmt(dates.minimum_full_end(decided_on))}",
-            )
+        _check_full_term(
+            errors,
+            "new_ends_on",
+            made_on=decided_on,
+            ends_on=new_ends_on,
+            until_further_order=until_further_order,
+        )
         target = S.FULL
         changes = {
             "full_made_on": decided_on,
@@ -1389,6 +1364,34 @@ def order_record_breach(
                 description=f"Breach of SPO {order.reference} ({term.get_kind_display().lower()}).",
             )
     return breach
+
+
+def _check_full_term(
+    errors: _Errors,
+    field: str,
+    *,
+    made_on: dt.date | None,
+    ends_on: dt.date | None,
+    until_further_order: bool,
+) -> None:
+    """A full order ends on a date at least 2 years after it was made, or lasts until a
+    further order: one or the other."""
+    if until_further_order and ends_on is not None:
+        errors.add(
+            field, "Enter the date the order ends, or select 'until a further order', not both"
+        )
+    elif not until_further_order and ends_on is None:
+        errors.add(field, "Enter the date the order ends, or select 'until a further order'")
+    elif (
+        ends_on is not None
+        and made_on is not None
+        and not dates.full_term_long_enough(made_on, ends_on)
+    ):
+        errors.add(
+            field,
+            "A full order must last at least 2 years: the end date must be on or after "
+            f"{fmt(dates.minimum_full_end(made_on))}",
+        )
 
 
 def _check_court_outcome(
