@@ -334,6 +334,12 @@ class EventForm(VersionedForm):
                 "2 years from the date of the decision."
             )
             self.fields["until_further_order"].label = "The order lasts until a further order"
+            self.fields["new_ends_on"].error_messages["invalid"] = (
+                "Enter the date the order ends as a real date"
+            )
+            self.fields[
+                "details"
+            ].help_text = "What the court decided and why. Required if the appeal was allowed."
         elif kind == K.RENEWAL:
             self.fields["new_ends_on"].help_text = "Required if the renewal was granted."
         elif kind == K.VARIATION:

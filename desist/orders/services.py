@@ -334,7 +334,7 @@ def order_update_details(
     errors.raise_if_any()
     if sex_offender_notification:
         exemption = NotificationExemption.SEX_OFFENDER
-    elif order.full_made_on and order.interim_made_on:
+    elif order.full_made_on and order.interim_made_on and _replaced_interim(order):
         exemption = NotificationExemption.REPLACES_INTERIM
     else:
         exemption = NotificationExemption.NONE
@@ -592,8 +592,33 @@ def _renamed(exc: ValidationError, names: Mapping[str, str]) -> ValidationError:
 def _notification_required(order: Order, stage: str) -> bool:
     if order.notification_exemption == NotificationExemption.SEX_OFFENDER:
         return False
-    # A full order that replaces an interim order needs no fresh initial notification.
-    return not (stage == S.FULL and order.interim_made_on is not None)
+    # A full order that replaces an interim order needs no fresh initial notification; one
+    # made on appeal after a refusal does (the interim order ended with the refusal).
+    return not (
+        stage == S.FULL and order.notification_exemption == NotificationExemption.REPLACES_INTERIM
+    )
+
+
+def _replaced_interim(order: Order) -> bool:
+    """Whether the full order was made at a hearing while the interim order was in force."""
+    return order.status_changes.filter(from_status=S.INTERIM, to_status=S.FULL).exists()
+
+
+def _refusal_gap(order: Order) -> tuple[dt.date, dt.date] | None:
+    """(refused on, made on appeal) when an interim order ended with a refusal and the full
+    order was made on appeal: the days strictly between had no order in force."""
+    if order.interim_made_on is None or order.full_made_on is None:
+        return None
+    refused = (
+        order.status_changes.filter(from_status=S.INTERIM, to_status=S.REFUSED)
+        .order_by("-changed_at", "-id")
+        .values_list("effective_on", flat=True)
+        .first()
+    )
+    appealed = order.status_changes.filter(from_status=S.REFUSED, to_status=S.FULL).exists()
+    if refused is None or not appealed:
+        return None
+    return refused, order.full_made_on
 
 
 def order_serve(*, actor: Any, order: Order, version: int, served_on: dt.date | None) -> Order:
@@ -806,6 +831,9 @@ def order_record_event(
                 f"The date of the decision must be the same as or after the date {since} "
                 f"({fmt(start)})",
             )
+    if kind == kinds.APPEAL and refused and applicant == OrderEvent.Applicant.SUBJECT:
+        # Whatever the outcome: the subject has nothing to appeal against a refusal.
+        errors.add("applicant", "Only the police can appeal against a refusal")
     changes: dict[str, Any] = {}
     target: str | None = None
     if granted and kind == kinds.RENEWAL:
@@ -855,8 +883,6 @@ def order_record_event(
             errors.add("details", "Enter the court's reasons")
     elif granted and kind == kinds.APPEAL and refused:
         # Allowing the police's appeal, the Crown Court makes the full order itself.
-        if applicant != OrderEvent.Applicant.POLICE:
-            errors.add("applicant", "Only the police can appeal against a refusal")
         if not details:
             errors.add("details", "Enter the court's reasons")
         _check_full_term(
@@ -1005,7 +1031,11 @@ def order_record_appeal(
     decided_on: dt.date | None,
     outcome: str,
     details: str = "",
+    new_ends_on: dt.date | None = None,
+    until_further_order: bool = False,
 ) -> OrderEvent:
+    """An appeal; one by the police allowed against a refusal makes the full order, with
+    `new_ends_on` (or `until_further_order`) as its term."""
     return order_record_event(
         actor=actor,
         order=order,
@@ -1016,6 +1046,8 @@ def order_record_appeal(
         decided_on=decided_on,
         outcome=outcome,
         details=details,
+        new_ends_on=new_ends_on,
+        until_further_order=until_further_order,
     )
 
 
@@ -1305,6 +1337,12 @@ def order_record_breach(
             errors.add(
                 "occurred_on",
                 f"The date of the breach must be on or before the date the order ended ({fmt(end)})",
+            )
+        elif (gap := _refusal_gap(order)) and gap[0] < occurred_on < gap[1]:
+            errors.add(
+                "occurred_on",
+                "No order was in force on that date: the court refused the order on "
+                f"{fmt(gap[0])} and it was made on appeal on {fmt(gap[1])}",
             )
     _check_court_outcome(
         errors, court_outcome=court_outcome, court_outcome_on=court_outcome_on, after=occurred_on

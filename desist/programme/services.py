@@ -579,6 +579,12 @@ def referral_transition(
                 "status_change_id": change.pk,
             },
         )
+        if source == S.ACTIVE:
+            # Attendance can no longer be recorded: reminders for its sessions are closed.
+            for session in referral.sessions.filter(
+                state=SessionState.SCHEDULED, attendance="", starts_at__lt=timezone.now()
+            ):
+                _resolve_reminders(actor, session, "Closed: the intervention is no longer active")
         if target == S.DISENGAGED:
             events.publish(
                 kind=events.EventKind.DISENGAGED,

@@ -369,8 +369,8 @@ def alerts_resolve(
 
 def _reminders_resolved(alerts: list[Alert]) -> set[int]:
     """Attendance reminders whose session has since had its attendance recorded (or was
-    moved or cancelled): nothing left to escalate. One query."""
-    from desist.programme.models import ProgrammeSession, SessionState
+    moved or cancelled, or the intervention has ended): nothing left to escalate. One query."""
+    from desist.programme.models import ProgrammeSession, ReferralStatus, SessionState
 
     reminders = {a.pk: a.source_id for a in alerts if a.kind == EventKind.ATTENDANCE_UNRECORDED}
     if not reminders:
@@ -378,7 +378,11 @@ def _reminders_resolved(alerts: list[Alert]) -> set[int]:
     done = {
         str(pk)
         for pk in ProgrammeSession.objects.filter(pk__in=[int(s) for s in reminders.values()])
-        .exclude(state=SessionState.SCHEDULED, attendance="")
+        .exclude(
+            state=SessionState.SCHEDULED,
+            attendance="",
+            referral__status=ReferralStatus.ACTIVE,
+        )
         .values_list("pk", flat=True)
     }
     return {pk for pk, session_id in reminders.items() if session_id in done}
@@ -406,10 +410,11 @@ def alerts_escalate_due(*, now: dt.datetime | None = None) -> list[Alert]:
         if alert.pk in resolved:
             continue
         with transaction.atomic():
-            # Claim the alert first, so two runners never escalate it twice.
-            claimed = Alert.objects.filter(pk=alert.pk, escalated_at__isnull=True).update(
-                escalated_at=now
-            )
+            # Claim the alert first, so two runners never escalate it twice; one acknowledged
+            # (or resolved) since the list was read is not escalated.
+            claimed = Alert.objects.filter(
+                pk=alert.pk, escalated_at__isnull=True, acknowledged_at__isnull=True
+            ).update(escalated_at=now)
             if not claimed:
                 continue
             managers = recipients.managers_of(alert.recipient)
@@ -580,7 +585,7 @@ ATTENDANCE_REMINDER_HORIZON = dt.timedelta(days=14)
 
 
 def _sessions_attendance_unrecorded(now: dt.datetime) -> Any:
-    from desist.programme.models import ProgrammeSession, SessionState
+    from desist.programme.models import ProgrammeSession, ReferralStatus, SessionState
 
     return (
         ProgrammeSession.objects.filter(
@@ -589,6 +594,8 @@ def _sessions_attendance_unrecorded(now: dt.datetime) -> Any:
             starts_at__lt=now - ATTENDANCE_REMINDER_AFTER,
             starts_at__gte=now - ATTENDANCE_REMINDER_HORIZON,
             practitioner__isnull=False,
+            # Attendance can be recorded only while the intervention is active.
+            referral__status=ReferralStatus.ACTIVE,
         )
         .select_related(
             "practitioner__organisation", "referral__subject", "referral__programme__provider"

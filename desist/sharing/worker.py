@@ -26,12 +26,15 @@ def run_once() -> None:
         close_old_connections()
 
 
-def start_background_alerts(*, interval: int = 30) -> threading.Thread | None:
-    """Start the loop once per process. Returns the thread (None if already started)."""
+def start_background_alerts(
+    *, interval: int = 30, stop: threading.Event | None = None
+) -> threading.Thread | None:
+    """Start the loop once per process. Returns the thread (None if already started).
+    Setting `stop` ends the loop (tests must not leave it running)."""
     if _started.is_set():
         return None
     _started.set()
-    stop = threading.Event()
+    stop = stop or threading.Event()
 
     def loop() -> None:
         while not stop.wait(interval):

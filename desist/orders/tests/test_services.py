@@ -793,6 +793,83 @@ def test_a_dismissed_police_appeal_leaves_the_refusal(officer: Any, subject: Any
     assert OrderEvent.objects.filter(order=order, kind="appeal").count() == 1
 
 
+def test_an_appeal_after_an_interim_order_was_refused(officer: Any, subject: Any) -> None:
+    """The interim order ended with the refusal; the full order made on appeal is a new
+    start: it must be notified afresh, and nothing between the two dates is a breach."""
+    order = interim(officer, subject, made=ago(200), expires=ahead(100), served=ago(199))
+    victim = make_victim(make_case(subject))
+    term = add_term(officer, fresh(order), victim)
+    services.order_refuse(
+        actor=officer,
+        order=fresh(order),
+        version=fresh(order).version,
+        refused_on=ago(100),
+        reason="Not needed",
+    )
+    refused(
+        lambda: _event(officer, fresh(order), "appeal", applicant="subject", outcome="refused"),
+        "applicant",
+        "Only the police can appeal against a refusal",
+    )
+    decided = ago(30)
+    services.order_record_appeal(
+        actor=officer,
+        order=fresh(order),
+        version=fresh(order).version,
+        applicant=OrderEvent.Applicant.POLICE,
+        court="Lewes Crown Court",
+        decided_on=decided,
+        outcome=OrderEvent.Outcome.GRANTED,
+        details="Appeal allowed",
+        until_further_order=True,
+    )
+    saved = fresh(order)
+    assert saved.status == S.FULL and saved.until_further_order
+    assert saved.notification_exemption != NotificationExemption.REPLACES_INTERIM
+    services.order_serve(actor=officer, order=saved, version=saved.version, served_on=ago(29))
+    initial = Notification.objects.filter(order=order, kind=Notification.Kind.INITIAL)
+    assert sorted(initial.values_list("trigger_on", flat=True)) == [ago(199), ago(29)]
+
+    refused(
+        lambda: breach(officer, fresh(order), term, ago(50)),
+        "occurred_on",
+        "No order was in force on that date: the court refused the order on",
+    )
+    breach(officer, fresh(order), term, ago(150))  # under the interim order
+    breach(officer, fresh(order), term, ago(100))  # the day of the refusal
+    breach(officer, fresh(order), term, decided)  # the day the appeal made the order
+    assert Breach.objects.filter(order=order).count() == 3
+
+
+def test_correcting_details_keeps_an_appeal_order_notifiable(officer: Any, subject: Any) -> None:
+    order = interim(officer, subject, made=ago(200), expires=ahead(100))
+    services.order_refuse(
+        actor=officer,
+        order=fresh(order),
+        version=fresh(order).version,
+        refused_on=ago(100),
+        reason="Not needed",
+    )
+    _event(
+        officer,
+        fresh(order),
+        "appeal",
+        decided_on=ago(30),
+        new_ends_on=dates.minimum_full_end(ago(30)),
+    )
+    saved = fresh(order)
+    services.order_update_details(
+        actor=officer,
+        order=saved,
+        version=saved.version,
+        reference=saved.reference,
+        court=saved.court,
+        case=saved.case,
+        sex_offender_notification=False,
+    )
+    assert fresh(order).notification_exemption == NotificationExemption.NONE
+
+
 # --- expiry ----------------------------------------------------------------------------------------
 
 

@@ -171,3 +171,50 @@ def test_an_acknowledged_reminder_keeps_its_recipients_acknowledgement(
 
 def _reminders_first_line() -> list[Alert]:
     return [a for a in _reminders() if a.escalated_from_id is None]
+
+
+def test_no_reminder_once_the_intervention_has_ended_and_open_ones_close(
+    active: Referral, practitioner: Any, clin: Any
+) -> None:
+    """Attendance can be recorded only while the intervention is active: once it has ended,
+    a reminder could never be answered, so none is sent and an open one is closed."""
+    _past_session(practitioner, active, 30)
+    later = _past_session(practitioner, active, 2)  # too recent for a reminder yet
+    sharing.alerts_run()
+    [reminder] = _reminders()
+    active.refresh_from_db()
+    services.referral_transition(
+        actor=practitioner,
+        referral=active,
+        version=active.version,
+        target="completed",
+    )
+    reminder.refresh_from_db()
+    assert reminder.acknowledged_by == practitioner
+    assert reminder.acknowledgement_note == "Closed: the intervention is no longer active"
+    type(later).objects.filter(pk=later.pk).update(
+        starts_at=timezone.now() - dt.timedelta(hours=28)
+    )
+    sharing.alerts_run(now=timezone.now() + dt.timedelta(hours=25))
+    assert _reminders() == [reminder], "no new reminder, and no escalation of the closed one"
+
+
+def test_an_alert_acknowledged_while_escalation_runs_is_not_escalated(
+    active: Referral, practitioner: Any, clin: Any, monkeypatch: Any
+) -> None:
+    """The escalation pass reads the overdue alerts, then claims each one: an alert
+    acknowledged in between is left alone (no escalation sits open in a manager's inbox)."""
+    _past_session(practitioner, active, 30)
+    sharing.alerts_run()
+    [reminder] = _reminders()
+
+    def acknowledged_meanwhile(alerts: list[Alert]) -> set[int]:
+        Alert.objects.filter(pk=reminder.pk).update(acknowledged_at=timezone.now())
+        return set()
+
+    monkeypatch.setattr(sharing, "_reminders_resolved", acknowledged_meanwhile)
+    made = sharing.alerts_escalate_due(now=timezone.now() + dt.timedelta(hours=25))
+    assert made == []
+    reminder.refresh_from_db()
+    assert reminder.escalated_at is None
+    assert not Alert.objects.filter(escalated_from=reminder).exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -260,6 +261,14 @@ def test_background_worker_starts_once() -> None:
     from desist.sharing import worker
 
     worker._started.clear()
-    thread = worker.start_background_alerts(interval=3600)
-    assert thread is not None and thread.daemon and thread.is_alive()
-    assert worker.start_background_alerts(interval=3600) is None
+    stop = threading.Event()
+    try:
+        thread = worker.start_background_alerts(interval=3600, stop=stop)
+        assert thread is not None and thread.daemon and thread.is_alive()
+        assert worker.start_background_alerts(interval=3600) is None
+    finally:
+        # Left running, it would wake in an hour against a test database long gone.
+        stop.set()
+        worker._started.clear()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
