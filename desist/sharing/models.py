@@ -84,6 +84,8 @@ class OutboundEmail(models.Model):
         QUEUED = "queued", "Queued"
         SENT = "sent", "Sent"
         FAILED = "failed", "Gave up"
+        # Acknowledged in the app (or closed by the work being done) before the email went.
+        NOT_NEEDED = "not_needed", "Not needed"
 
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="emails")
     to_address = models.EmailField()

@@ -457,6 +457,13 @@ def emails_deliver_due(
     MAX_ATTEMPTS the email is marked as given up (the in-app alert is unaffected)."""
     now = _now(now)
     result = {"sent": 0, "retry": 0, "failed": 0}
+    # An alert already acknowledged in the app (or closed because the work was done) needs
+    # no email: one arriving after the fact would only mislead.
+    result["not_needed"] = OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.QUEUED,
+        next_attempt_at__lte=now,
+        alert__acknowledged_at__isnull=False,
+    ).update(status=OutboundEmail.Status.NOT_NEEDED)
     due = list(
         OutboundEmail.objects.filter(
             status=OutboundEmail.Status.QUEUED, next_attempt_at__lte=now
@@ -468,7 +475,10 @@ def emails_deliver_due(
     for email in due:
         # Claim the row for a lease first, so two runners never send the same email twice.
         claimed = OutboundEmail.objects.filter(
-            pk=email.pk, status=OutboundEmail.Status.QUEUED, next_attempt_at=email.next_attempt_at
+            pk=email.pk,
+            status=OutboundEmail.Status.QUEUED,
+            next_attempt_at=email.next_attempt_at,
+            alert__acknowledged_at__isnull=True,
         ).update(next_attempt_at=now + SEND_LEASE)
         if not claimed:
             continue

@@ -113,7 +113,12 @@ def test_mail_server_down_then_up(with_email: Any, settings: Any) -> None:
     assert "Philippa" not in email.body and f"/sharing/alerts/{alert.pk}/" in email.body
 
     settings.EMAIL_BACKEND = "desist.sharing.tests.test_delivery.DownBackend"
-    assert services.emails_deliver_due(now=NOW) == {"sent": 0, "retry": 1, "failed": 0}
+    assert services.emails_deliver_due(now=NOW) == {
+        "sent": 0,
+        "retry": 1,
+        "failed": 0,
+        "not_needed": 0,
+    }
     email.refresh_from_db()
     assert email.attempts == 1 and email.last_error == "ConnectionRefusedError"
     assert email.next_attempt_at == NOW + dt.timedelta(minutes=1)
@@ -233,3 +238,22 @@ def test_email_claimed_by_one_runner_only(with_email: Any, settings: Any) -> Non
     assert services.emails_deliver_due(now=NOW)["sent"] == 0
     assert services.emails_deliver_due(now=NOW + services.SEND_LEASE)["sent"] == 1
     assert len(mail.outbox) == 1
+
+
+def test_an_email_is_not_sent_once_its_alert_is_acknowledged(
+    with_email: Any, settings: Any
+) -> None:
+    """With the mail server down, the recipient reads and acknowledges the alert in the app:
+    the retry does not send it afterwards."""
+    alert = make_alert(with_email)
+    settings.EMAIL_BACKEND = "desist.sharing.tests.test_delivery.DownBackend"
+    assert services.emails_deliver_due(now=NOW)["retry"] == 1
+    alert.refresh_from_db()
+    services.alert_acknowledge(actor=with_email, alert=alert, version=alert.version, note="")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+    result = services.emails_deliver_due(now=NOW + dt.timedelta(minutes=5))
+    assert (result["sent"], result["not_needed"]) == (0, 1)
+    assert mail.outbox == []
+    email = OutboundEmail.objects.get(alert=alert)
+    assert email.status == OutboundEmail.Status.NOT_NEEDED and email.attempts == 1

@@ -32,7 +32,8 @@ class Command(BaseCommand):
             result = alerts_run()
             self.stdout.write(
                 "alerts_run: {scanned} scanned, {escalated} escalated, {sent} sent, "
-                "{retry} to retry, {failed} given up".format(**result)
+                "{retry} to retry, {failed} given up, {not_needed} not needed (acknowledged "
+                "first)".format(**result)
             )
             if interval <= 0:
                 return
