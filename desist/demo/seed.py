@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from desist.accounts.models import User
 from desist.accounts.roles import RoleCode
@@ -142,6 +142,7 @@ def seed(*, password: str | None = None, volume: bool = True) -> dict[str, int]:
             created["cases"] = vol.cases
             vol = demo_volume.seed_casework(force=orgs["surrey-police"], cases=60, seed=1999)
             created["cases"] += vol.cases
+            refresh_planner_statistics()
             from desist.demo.orders_volume import seed_orders
 
             users = {u.username: u for u in User.objects.filter(username__startswith="police.")}
@@ -159,8 +160,21 @@ def seed(*, password: str | None = None, volume: bool = True) -> dict[str, int]:
                 seed=1999,
             )
             created["orders"] += spo.orders
+            refresh_planner_statistics()
             created.update(_seed_issue_4_to_6(orgs=orgs))
     return created
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE on PostgreSQL between the seed's bulk steps.
+
+    The seed runs in one transaction, so autovacuum never sees its rows: the planner would
+    go on believing the tables hold a row or two and choose nested loops that, at demo volume,
+    take minutes a query (it did, in CI). ANALYZE samples the transaction's own new rows.
+    SQLite plans without statistics and needs nothing here."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
@@ -183,6 +197,7 @@ def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
             seed=2026,
         )
     )
+    refresh_planner_statistics()
     created.update(
         seed_programme(
             force=orgs["sussex-police"],
@@ -198,6 +213,7 @@ def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
             history=160,
         )
     )
+    refresh_planner_statistics()
     created.update(seed_sharing())
     offences = seed_outcomes(force=orgs["sussex-police"], actor=users["police.sussex"], seed=2026)[
         "offences"

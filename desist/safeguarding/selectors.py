@@ -302,16 +302,26 @@ def advocates_for_subject(*, subject: Any, engagement_news_only: bool = False) -
     engagement. Active users only, each once, in id order."""
     from desist.accounts.models import User
 
-    cases = AdvocacyCase.objects.filter(
-        status=AdvocacyStatus.OPEN,
-        advocate__isnull=False,
-        victim__in=Victim.objects.filter(cases__subject=subject).values("pk"),
+    # Step by step, each on its own index, rather than one nested query: called for every
+    # event, it must not depend on the planner guessing the join order well.
+    links = Victim.cases.through.objects.filter(case__subject=subject)
+    victim_ids = set(links.values_list("victim_id", flat=True))
+    if engagement_news_only and victim_ids:
+        victim_ids = set(
+            Victim.objects.filter(pk__in=victim_ids, wants_engagement_news=True).values_list(
+                "pk", flat=True
+            )
+        )
+    if not victim_ids:
+        return []
+    advocate_ids = set(
+        AdvocacyCase.objects.filter(
+            status=AdvocacyStatus.OPEN, advocate__isnull=False, victim_id__in=victim_ids
+        ).values_list("advocate_id", flat=True)
     )
-    if engagement_news_only:
-        cases = cases.filter(victim__wants_engagement_news=True)
-    return list(
-        User.objects.filter(pk__in=cases.values("advocate_id"), is_active=True).order_by("id")
-    )
+    if not advocate_ids:
+        return []
+    return list(User.objects.filter(pk__in=advocate_ids, is_active=True).order_by("id"))
 
 
 # --- for the evaluation only ----------------------------------------------------------------
