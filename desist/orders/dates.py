@@ -43,6 +43,7 @@ class NotificationState(StrEnum):
     OVERDUE = "overdue"  # not received, deadline passed
     ON_TIME = "on_time"  # received on or before the due date
     LATE = "late"  # received after the due date
+    LAPSED = "lapsed"  # not received, owed under an interim order that has since ended
 
 
 def notification_state(due_on: dt.date, received_on: dt.date | None, today: dt.date) -> str:

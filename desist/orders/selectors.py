@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from desist.orders.models import (
     Breach,
     Hearing,
     Notification,
+    NotificationExemption,
     Order,
     OrderEvent,
     OrderStatus,
@@ -66,7 +67,7 @@ def order_list_for(
         qs = qs.filter(status=OrderStatus.APPLIED)
     elif queue == "notifications":
         qs = qs.filter(
-            Exists(_outstanding_notifications().filter(order=OuterRef("pk"))),
+            Exists(outstanding_notifications().filter(order=OuterRef("pk"))),
         )
     elif queue == "expiring":
         qs = qs.filter(_expiring_q(today, dates.review_window_days()))
@@ -223,7 +224,10 @@ class OrderPage:
 
     @property
     def has_outstanding_notification(self) -> bool:
-        return any(r.notification.received_on is None for r in self.notifications)
+        return any(
+            r.notification.received_on is None and r.state != dates.NotificationState.LAPSED
+            for r in self.notifications
+        )
 
 
 def order_page_for(*, actor: Any, order_id: int) -> OrderPage:
@@ -247,11 +251,29 @@ def order_page_for(*, actor: Any, order_id: int) -> OrderPage:
         return text if identities else redact_victims(text, victims.values())
 
     wording = {t.pk: shown(t.wording) for t in terms}
+    # The same rule as _owed_under_a_refused_interim_order, on the loaded order.
+    interim_ended = (
+        order.status == OrderStatus.FULL
+        and order.interim_made_on is not None
+        and order.full_made_on is not None
+        and order.notification_exemption != NotificationExemption.REPLACES_INTERIM
+    )
+
+    def lapsed(n: Notification) -> bool:
+        return (
+            interim_ended
+            and n.received_on is None
+            and order.full_made_on is not None
+            and n.trigger_on < order.full_made_on
+        )
+
     notifications = [
         NotificationRow(
             notification=n,
-            state=dates.notification_state(n.due_on, n.received_on, today),
-            days_overdue=dates.days_overdue(n.due_on, n.received_on, today),
+            state=dates.NotificationState.LAPSED
+            if lapsed(n)
+            else dates.notification_state(n.due_on, n.received_on, today),
+            days_overdue=0 if lapsed(n) else dates.days_overdue(n.due_on, n.received_on, today),
         )
         for n in Notification.objects.filter(order=order)
         .select_related("subject_address")
@@ -314,8 +336,25 @@ def _pk(obj: Any) -> int:
 # --- the register: list page and exports ---------------------------------------------------------
 
 
-def _outstanding_notifications() -> QuerySet[Notification]:
-    return Notification.objects.filter(received_on__isnull=True, order__status__in=LIVE_STATUSES)
+def _owed_under_a_refused_interim_order() -> Q:
+    """Notifications triggered under an interim order that ended when the court refused the
+    full order, on an order later made full on appeal: that obligation ended with the refusal,
+    so they are not outstanding (the full order's own notification is). Only an appeal makes
+    a full order after an interim one without the "replaces interim" exemption (which a
+    sex-offender exemption does not matter for: such orders have no notifications)."""
+    return (
+        Q(order__status=OrderStatus.FULL, order__interim_made_on__isnull=False)
+        & ~Q(order__notification_exemption=NotificationExemption.REPLACES_INTERIM)
+        & Q(trigger_on__lt=F("order__full_made_on"))
+    )
+
+
+def outstanding_notifications() -> QuerySet[Notification]:
+    """Notifications not yet received that the subject still owes: on orders in force, and
+    not owed under an interim order that has since ended."""
+    return Notification.objects.filter(
+        received_on__isnull=True, order__status__in=LIVE_STATUSES
+    ).exclude(_owed_under_a_refused_interim_order())
 
 
 def _expiring_q(today: dt.date, window_days: int) -> Q:
@@ -328,7 +367,7 @@ def _expiring_q(today: dt.date, window_days: int) -> Q:
 def register_for(*, actor: Any, status: str = "", queue: str = "") -> QuerySet[Order]:
     """The register with the counts the list page and exports show (one query a page)."""
     today = _today()
-    outstanding = _outstanding_notifications().filter(order=OuterRef("pk"))
+    outstanding = outstanding_notifications().filter(order=OuterRef("pk"))
     return order_list_for(actor=actor, status=status, queue=queue, today=today).annotate(
         term_count=Count("terms", distinct=True),
         breach_count=Count("breaches", distinct=True),
@@ -383,7 +422,8 @@ def notifications_due_for(*, actor: Any) -> QuerySet[Notification]:
     """Notifications not yet received for orders in force: overdue first (earliest due)."""
     orders = order_list_for(actor=actor).filter(status__in=LIVE_STATUSES)
     return (
-        Notification.objects.filter(received_on__isnull=True, order__in=orders.values("pk"))
+        outstanding_notifications()
+        .filter(order__in=orders.values("pk"))
         .select_related("order", "order__subject")
         .order_by("due_on", "id")
     )

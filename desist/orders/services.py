@@ -618,6 +618,9 @@ def _refusal_gap(order: Order) -> tuple[dt.date, dt.date] | None:
     appealed = order.status_changes.filter(from_status=S.REFUSED, to_status=S.FULL).exists()
     if refused is None or not appealed:
         return None
+    if order.interim_expires_on is not None:
+        # An interim order that ran out before the refusal was not in force after its end.
+        refused = min(refused, order.interim_expires_on)
     return refused, order.full_made_on
 
 

@@ -348,23 +348,29 @@ def alerts_resolve(
     for alert in Alert.objects.filter(about, kind=kind, acknowledged_at__isnull=True).order_by(
         "id"
     ):
-        # Conditional, so a recipient acknowledging at the same moment is not overwritten.
-        if not Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=now,
-            acknowledged_by=actor,
-            acknowledgement_note=reason,
-            version=F("version") + 1,
-        ):
-            continue
-        closed += 1
-        audit_record(
-            actor=actor,
-            category=Category.ALTERATION,
-            verb="alert.resolve",
-            obj=alert,
-            new={"acknowledged_at": now, "reason": reason, "recipient_id": alert.recipient_id},
-        )
+        closed += _close(alert, actor=actor, reason=reason, now=now)
     return closed
+
+
+def _close(alert: Alert, *, actor: Any, reason: str, now: dt.datetime) -> int:
+    """Mark one alert acknowledged because its work is done (actor None: the system).
+    Conditional, so a recipient acknowledging at the same moment is not overwritten."""
+    if not Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now,
+        acknowledged_by=actor,
+        acknowledgement_note=reason,
+        version=F("version") + 1,
+    ):
+        return 0
+    audit_record(
+        actor=actor,
+        actor_username="" if actor is not None else "system",
+        category=Category.ALTERATION,
+        verb="alert.resolve",
+        obj=alert,
+        new={"acknowledged_at": now, "reason": reason, "recipient_id": alert.recipient_id},
+    )
+    return 1
 
 
 def _reminders_resolved(alerts: list[Alert]) -> set[int]:
@@ -408,6 +414,9 @@ def alerts_escalate_due(*, now: dt.datetime | None = None) -> list[Alert]:
     resolved = _reminders_resolved(list(due))
     for alert in due:
         if alert.pk in resolved:
+            # Nothing left to ask (e.g. a reminder left open before reminders closed
+            # themselves): out of the inbox rather than escalated.
+            _close(alert, actor=None, reason="Closed: nothing left to record", now=now)
             continue
         with transaction.atomic():
             # Claim the alert first, so two runners never escalate it twice; one acknowledged
@@ -515,16 +524,18 @@ def alerts_scan(*, now: dt.datetime | None = None) -> list[Alert]:
     review window (the same definitions as the police home queues). One alert set per order
     and reason: a notification (by id) or an end date (by order and date)."""
     from desist.orders import dates
-    from desist.orders.models import LIVE_STATUSES, Notification, Order
-    from desist.orders.selectors import _expiring_q
+    from desist.orders.models import Order
+    from desist.orders.selectors import _expiring_q, outstanding_notifications
     from desist.sharing import rules
 
     now = _now(now)
     today = timezone.localtime(now).date()
     made: list[Alert] = []
-    overdue = Notification.objects.filter(
-        received_on__isnull=True, order__status__in=LIVE_STATUSES, due_on__lt=today
-    ).select_related("order", "order__subject", "order__subject__force")
+    overdue = (
+        outstanding_notifications()
+        .filter(due_on__lt=today)
+        .select_related("order", "order__subject", "order__subject__force")
+    )
     expiring = (
         Order.objects.filter(_expiring_q(today, dates.review_window_days()))
         .filter(full_ends_on__gte=today)

@@ -23,6 +23,7 @@ _NOTIFICATION_TAGS = {
     NotificationState.OVERDUE: ("govuk-tag--red", "Overdue"),
     NotificationState.ON_TIME: ("govuk-tag--green", "Received on time"),
     NotificationState.LATE: ("govuk-tag--orange", "Received late"),
+    NotificationState.LAPSED: ("govuk-tag--grey", "Not given; the interim order ended"),
 }
 
 

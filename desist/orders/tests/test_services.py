@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from desist.audit.models import AuditEvent, Category
 from desist.core.concurrency import StaleRecordError
-from desist.orders import dates, services
+from desist.orders import dates, selectors, services
 from desist.orders.models import (
     Breach,
     Hearing,
@@ -829,6 +829,11 @@ def test_an_appeal_after_an_interim_order_was_refused(officer: Any, subject: Any
     services.order_serve(actor=officer, order=saved, version=saved.version, served_on=ago(29))
     initial = Notification.objects.filter(order=order, kind=Notification.Kind.INITIAL)
     assert sorted(initial.values_list("trigger_on", flat=True)) == [ago(199), ago(29)]
+    # The interim order's notification, never given, ended with that order: not outstanding.
+    outstanding = selectors.outstanding_notifications().filter(order=order)
+    assert list(outstanding.values_list("trigger_on", flat=True)) == [ago(29)]
+    page = selectors.order_page_for(actor=officer, order_id=order.pk)
+    assert [r.state for r in page.notifications] == ["lapsed", "overdue"]
 
     refused(
         lambda: breach(officer, fresh(order), term, ago(50)),
@@ -839,6 +844,34 @@ def test_an_appeal_after_an_interim_order_was_refused(officer: Any, subject: Any
     breach(officer, fresh(order), term, ago(100))  # the day of the refusal
     breach(officer, fresh(order), term, decided)  # the day the appeal made the order
     assert Breach.objects.filter(order=order).count() == 3
+
+
+def test_no_breach_after_an_interim_order_ran_out_before_the_refusal(
+    officer: Any, subject: Any
+) -> None:
+    order = interim(officer, subject, made=ago(200), expires=ago(150))
+    victim = make_victim(make_case(subject))
+    term = add_term(officer, fresh(order), victim)
+    services.order_refuse(
+        actor=officer,
+        order=fresh(order),
+        version=fresh(order).version,
+        refused_on=ago(100),
+        reason="Not needed",
+    )
+    _event(
+        officer,
+        fresh(order),
+        "appeal",
+        decided_on=ago(30),
+        new_ends_on=dates.minimum_full_end(ago(30)),
+    )
+    refused(
+        lambda: breach(officer, fresh(order), term, ago(120)),
+        "occurred_on",
+        "No order was in force on that date",
+    )
+    breach(officer, fresh(order), term, ago(150))  # the interim order's last day
 
 
 def test_correcting_details_keeps_an_appeal_order_notifiable(officer: Any, subject: Any) -> None:

@@ -218,3 +218,21 @@ def test_an_alert_acknowledged_while_escalation_runs_is_not_escalated(
     reminder.refresh_from_db()
     assert reminder.escalated_at is None
     assert not Alert.objects.filter(escalated_from=reminder).exists()
+
+
+def test_an_open_reminder_of_an_ended_intervention_is_closed_not_escalated(
+    active: Referral, practitioner: Any, clin: Any
+) -> None:
+    """A reminder left open from before reminders closed themselves (the intervention ended
+    without the hook): at its deadline the system closes it instead of escalating it."""
+    _past_session(practitioner, active, 30)
+    sharing.alerts_run()
+    [reminder] = _reminders()
+    Referral.objects.filter(pk=active.pk).update(status="completed")
+    sharing.alerts_run(now=timezone.now() + dt.timedelta(hours=25))
+    reminder.refresh_from_db()
+    assert not Alert.objects.filter(escalated_from=reminder).exists()
+    assert reminder.acknowledged_at is not None and reminder.acknowledged_by is None
+    assert reminder.acknowledgement_note == "Closed: nothing left to record"
+    event = AuditEvent.objects.get(verb="alert.resolve", object_id=str(reminder.pk))
+    assert event.actor_username == "system"

@@ -257,3 +257,24 @@ def test_an_email_is_not_sent_once_its_alert_is_acknowledged(
     assert mail.outbox == []
     email = OutboundEmail.objects.get(alert=alert)
     assert email.status == OutboundEmail.Status.NOT_NEEDED and email.attempts == 1
+
+
+def test_an_alert_acknowledged_while_emails_go_out_is_not_emailed(
+    with_email: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """Acknowledged after the due emails were read but before this one was claimed."""
+    from django.core.mail import get_connection
+
+    alert = make_alert(with_email)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+
+    def acknowledged_meanwhile(**kw: Any) -> Any:
+        Alert.objects.filter(pk=alert.pk).update(acknowledged_at=NOW)
+        return get_connection(**kw)
+
+    monkeypatch.setattr(services, "get_connection", acknowledged_meanwhile)
+    result = services.emails_deliver_due(now=NOW)
+    assert result["sent"] == 0 and mail.outbox == []
+    assert OutboundEmail.objects.get(alert=alert).status == OutboundEmail.Status.QUEUED
+    assert services.emails_deliver_due(now=NOW)["not_needed"] == 1
