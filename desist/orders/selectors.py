@@ -26,7 +26,6 @@ from desist.orders.models import (
     Breach,
     Hearing,
     Notification,
-    NotificationExemption,
     Order,
     OrderEvent,
     OrderStatus,
@@ -251,17 +250,19 @@ def order_page_for(*, actor: Any, order_id: int) -> OrderPage:
         return text if identities else redact_victims(text, victims.values())
 
     wording = {t.pk: shown(t.wording) for t in terms}
-    # The same rule as _owed_under_a_refused_interim_order, on the loaded order.
-    interim_ended = (
-        order.status == OrderStatus.FULL
-        and order.interim_made_on is not None
-        and order.full_made_on is not None
-        and order.notification_exemption != NotificationExemption.REPLACES_INTERIM
+    history = list(
+        OrderStatusChange.objects.filter(order=order)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-id")
+    )
+    # The same rule as _owed_under_a_refused_interim_order, on the loaded history.
+    appealed = any(
+        c.from_status == OrderStatus.REFUSED and c.to_status == OrderStatus.FULL for c in history
     )
 
     def lapsed(n: Notification) -> bool:
         return (
-            interim_ended
+            appealed
             and n.received_on is None
             and order.full_made_on is not None
             and n.trigger_on < order.full_made_on
@@ -301,12 +302,7 @@ def order_page_for(*, actor: Any, order_id: int) -> OrderPage:
             .order_by("-occurred_on", "-id")
         ],
         events=list(OrderEvent.objects.filter(order=order).order_by("decided_on", "id")),
-        history=[
-            HistoryRow(change=c, label=_change_label(c))
-            for c in OrderStatusChange.objects.filter(order=order)
-            .select_related("changed_by")
-            .order_by("-changed_at", "-id")
-        ],
+        history=[HistoryRow(change=c, label=_change_label(c)) for c in history],
         targets=allowed_targets(getattr(actor, "role_codes", ()), order.status)
         if policy.can(actor, Perm.ORDER_EDIT, order)
         else set(),
@@ -338,15 +334,12 @@ def _pk(obj: Any) -> int:
 
 def _owed_under_a_refused_interim_order() -> Q:
     """Notifications triggered under an interim order that ended when the court refused the
-    full order, on an order later made full on appeal: that obligation ended with the refusal,
-    so they are not outstanding (the full order's own notification is). Only an appeal makes
-    a full order after an interim one without the "replaces interim" exemption (which a
-    sex-offender exemption does not matter for: such orders have no notifications)."""
-    return (
-        Q(order__status=OrderStatus.FULL, order__interim_made_on__isnull=False)
-        & ~Q(order__notification_exemption=NotificationExemption.REPLACES_INTERIM)
-        & Q(trigger_on__lt=F("order__full_made_on"))
+    full order, on an order the police's appeal later made full: that obligation ended with
+    the refusal, so they are not outstanding (the full order's own notification is)."""
+    appealed = OrderStatusChange.objects.filter(
+        order=OuterRef("order"), from_status=OrderStatus.REFUSED, to_status=OrderStatus.FULL
     )
+    return Q(Exists(appealed)) & Q(trigger_on__lt=F("order__full_made_on"))
 
 
 def outstanding_notifications() -> QuerySet[Notification]:

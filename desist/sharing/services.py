@@ -355,21 +355,22 @@ def alerts_resolve(
 def _close(alert: Alert, *, actor: Any, reason: str, now: dt.datetime) -> int:
     """Mark one alert acknowledged because its work is done (actor None: the system).
     Conditional, so a recipient acknowledging at the same moment is not overwritten."""
-    if not Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=now,
-        acknowledged_by=actor,
-        acknowledgement_note=reason,
-        version=F("version") + 1,
-    ):
-        return 0
-    audit_record(
-        actor=actor,
-        actor_username="" if actor is not None else "system",
-        category=Category.ALTERATION,
-        verb="alert.resolve",
-        obj=alert,
-        new={"acknowledged_at": now, "reason": reason, "recipient_id": alert.recipient_id},
-    )
+    with transaction.atomic():
+        if not Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now,
+            acknowledged_by=actor,
+            acknowledgement_note=reason,
+            version=F("version") + 1,
+        ):
+            return 0
+        audit_record(
+            actor=actor,
+            actor_username="" if actor is not None else "system",
+            category=Category.ALTERATION,
+            verb="alert.resolve",
+            obj=alert,
+            new={"acknowledged_at": now, "reason": reason, "recipient_id": alert.recipient_id},
+        )
     return 1
 
 

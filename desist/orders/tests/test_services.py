@@ -874,6 +874,37 @@ def test_no_breach_after_an_interim_order_ran_out_before_the_refusal(
     breach(officer, fresh(order), term, ago(150))  # the interim order's last day
 
 
+def test_an_unnotified_interim_order_made_full_at_a_hearing_stays_outstanding(
+    officer: Any, subject: Any
+) -> None:
+    """Only an appeal after a refusal ends the interim order's notification; a full order
+    made at the hearing (here with the sex-offender exemption ticked on the way) does not."""
+    order = interim(officer, subject, made=ago(200), expires=ahead(100), served=ago(199))
+    saved = fresh(order)
+    services.order_update_details(
+        actor=officer,
+        order=saved,
+        version=saved.version,
+        reference=saved.reference,
+        court=saved.court,
+        case=saved.case,
+        sex_offender_notification=True,
+    )
+    saved = fresh(order)
+    services.order_make_full(
+        actor=officer,
+        order=saved,
+        version=saved.version,
+        made_on=ago(100),
+        ends_on=dates.minimum_full_end(ago(100)),
+        until_further_order=False,
+    )
+    outstanding = selectors.outstanding_notifications().filter(order=order)
+    assert list(outstanding.values_list("trigger_on", flat=True)) == [ago(199)]
+    page = selectors.order_page_for(actor=officer, order_id=order.pk)
+    assert [r.state for r in page.notifications] == ["overdue"]
+
+
 def test_correcting_details_keeps_an_appeal_order_notifiable(officer: Any, subject: Any) -> None:
     order = interim(officer, subject, made=ago(200), expires=ahead(100))
     services.order_refuse(
