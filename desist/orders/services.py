@@ -46,7 +46,7 @@ from desist.orders.workflow import (
 from desist.people.models import Subject, SubjectAddress
 from desist.policy import Perm
 from desist.safeguarding.models import Victim
-from desist.sharing.events import EventKind, publish
+from desist.sharing.events import EventKind, publish, resolve
 
 S = OrderStatus
 ALL = NON_FIELD_ERRORS
@@ -164,6 +164,15 @@ def order_transition(
                 "reason_given": bool(_clean_text(reason)),
             },
         )
+        if source in LIVE_STATUSES and to_status not in LIVE_STATUSES:
+            # The subject no longer owes these: overdue alerts about them leave the inboxes.
+            for notification in order.notifications.filter(received_on__isnull=True):
+                resolve(
+                    kind=EventKind.NOTIFICATION_OVERDUE,
+                    actor=actor,
+                    source=notification,
+                    reason="Closed: the order is no longer in force",
+                )
     return change
 
 
@@ -1138,6 +1147,12 @@ def notification_record_received(
                 "due_on": notification.due_on,
                 "late": bool(received_on and received_on > notification.due_on),
             },
+        )
+        resolve(
+            kind=EventKind.NOTIFICATION_OVERDUE,
+            actor=actor,
+            source=notification,
+            reason="Closed: the notification was received",
         )
     return notification
 

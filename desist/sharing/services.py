@@ -375,24 +375,37 @@ def _close(alert: Alert, *, actor: Any, reason: str, now: dt.datetime) -> int:
 
 
 def _reminders_resolved(alerts: list[Alert]) -> set[int]:
-    """Attendance reminders whose session has since had its attendance recorded (or was
-    moved or cancelled, or the intervention has ended): nothing left to escalate. One query."""
+    """Alerts whose work is done, so nothing is left to escalate: attendance reminders whose
+    session has since had its attendance recorded (or was moved or cancelled, or the
+    intervention has ended), and overdue-notification alerts whose notification was received
+    or is no longer owed. One query a kind."""
+    from desist.orders.selectors import outstanding_notifications
     from desist.programme.models import ProgrammeSession, ReferralStatus, SessionState
 
+    done: set[int] = set()
     reminders = {a.pk: a.source_id for a in alerts if a.kind == EventKind.ATTENDANCE_UNRECORDED}
-    if not reminders:
-        return set()
-    done = {
-        str(pk)
-        for pk in ProgrammeSession.objects.filter(pk__in=[int(s) for s in reminders.values()])
-        .exclude(
-            state=SessionState.SCHEDULED,
-            attendance="",
-            referral__status=ReferralStatus.ACTIVE,
-        )
-        .values_list("pk", flat=True)
-    }
-    return {pk for pk, session_id in reminders.items() if session_id in done}
+    if reminders:
+        recorded = {
+            str(pk)
+            for pk in ProgrammeSession.objects.filter(pk__in=[int(s) for s in reminders.values()])
+            .exclude(
+                state=SessionState.SCHEDULED,
+                attendance="",
+                referral__status=ReferralStatus.ACTIVE,
+            )
+            .values_list("pk", flat=True)
+        }
+        done |= {pk for pk, session_id in reminders.items() if session_id in recorded}
+    overdue = {a.pk: a.source_id for a in alerts if a.kind == EventKind.NOTIFICATION_OVERDUE}
+    if overdue:
+        owed = {
+            str(pk)
+            for pk in outstanding_notifications()
+            .filter(pk__in=[int(s) for s in overdue.values()])
+            .values_list("pk", flat=True)
+        }
+        done |= {pk for pk, notification_id in overdue.items() if notification_id not in owed}
+    return done
 
 
 def alerts_escalate_due(*, now: dt.datetime | None = None) -> list[Alert]:
@@ -415,9 +428,9 @@ def alerts_escalate_due(*, now: dt.datetime | None = None) -> list[Alert]:
     resolved = _reminders_resolved(list(due))
     for alert in due:
         if alert.pk in resolved:
-            # Nothing left to ask (e.g. a reminder left open before reminders closed
-            # themselves): out of the inbox rather than escalated.
-            _close(alert, actor=None, reason="Closed: nothing left to record", now=now)
+            # Nothing left to ask (e.g. an alert left open before alerts closed themselves):
+            # out of the inbox rather than escalated.
+            _close(alert, actor=None, reason="Closed: nothing left to do", now=now)
             continue
         with transaction.atomic():
             # Claim the alert first, so two runners never escalate it twice; one acknowledged

@@ -233,6 +233,6 @@ def test_an_open_reminder_of_an_ended_intervention_is_closed_not_escalated(
     reminder.refresh_from_db()
     assert not Alert.objects.filter(escalated_from=reminder).exists()
     assert reminder.acknowledged_at is not None and reminder.acknowledged_by is None
-    assert reminder.acknowledgement_note == "Closed: nothing left to record"
+    assert reminder.acknowledgement_note == "Closed: nothing left to do"
     event = AuditEvent.objects.get(verb="alert.resolve", object_id=str(reminder.pk))
     assert event.actor_username == "system"

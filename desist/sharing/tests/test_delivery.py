@@ -278,3 +278,64 @@ def test_an_alert_acknowledged_while_emails_go_out_is_not_emailed(
     assert result["sent"] == 0 and mail.outbox == []
     assert OutboundEmail.objects.get(alert=alert).status == OutboundEmail.Status.QUEUED
     assert services.emails_deliver_due(now=NOW)["not_needed"] == 1
+
+
+def _overdue_alerts() -> list[Alert]:
+    return list(Alert.objects.filter(kind=EventKind.NOTIFICATION_OVERDUE).order_by("id"))
+
+
+def test_receiving_the_notification_closes_its_overdue_alerts(
+    officer: Any, subject: Any, victim: Any, supervisor: Any
+) -> None:
+    from desist.orders import services as orders
+    from desist.orders.models import Notification
+    from desist.orders.tests.helpers import ago, ahead, full
+
+    order = full(officer, subject, made=ago(30), served=ago(10), ends=ahead(30 + 700))
+    services.alerts_scan()
+    opened = _overdue_alerts()
+    assert opened
+    notification = Notification.objects.get(order=order)
+    orders.notification_record_received(
+        actor=officer, notification=notification, received_on=ago(1)
+    )
+    for alert in _overdue_alerts():
+        assert alert.acknowledged_by == officer
+        assert alert.acknowledgement_note == "Closed: the notification was received"
+    assert services.alerts_scan() == []
+
+
+def test_an_order_ending_closes_its_overdue_alerts(
+    officer: Any, subject: Any, victim: Any, supervisor: Any
+) -> None:
+    from desist.orders import services as orders
+    from desist.orders.tests.helpers import ago, ahead, interim
+
+    order = interim(officer, subject, made=ago(30), expires=ahead(60), served=ago(10))
+    services.alerts_scan()
+    assert _overdue_alerts()
+    order.refresh_from_db()
+    orders.order_refuse(
+        actor=officer, order=order, version=order.version, refused_on=ago(1), reason="No risk"
+    )
+    notes = {a.acknowledgement_note for a in _overdue_alerts()}
+    assert notes == {"Closed: the order is no longer in force"}
+
+
+def test_an_overdue_alert_with_nothing_left_owed_is_closed_at_its_deadline(
+    officer: Any, subject: Any, victim: Any, supervisor: Any
+) -> None:
+    """Received without the hook (e.g. before alerts closed themselves): at the deadline the
+    system closes the alert rather than escalating it to the supervisor."""
+    from django.utils import timezone
+
+    from desist.orders.models import Notification
+    from desist.orders.tests.helpers import ago, ahead, full
+
+    order = full(officer, subject, made=ago(30), served=ago(10), ends=ahead(30 + 700))
+    services.alerts_scan()
+    Notification.objects.filter(order=order).update(received_on=ago(2))
+    services.alerts_escalate_due(now=timezone.now() + dt.timedelta(days=2))
+    alerts = _overdue_alerts()
+    assert alerts and all(a.escalated_from_id is None for a in alerts), "no escalation"
+    assert {a.acknowledgement_note for a in alerts} == {"Closed: nothing left to do"}
