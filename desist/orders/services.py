@@ -165,7 +165,8 @@ def order_transition(
             },
         )
         if source in LIVE_STATUSES and to_status not in LIVE_STATUSES:
-            # The subject no longer owes these: overdue alerts about them leave the inboxes.
+            # The subject no longer owes these, and there is no renewal to decide: alerts
+            # about them leave the inboxes.
             for notification in order.notifications.filter(received_on__isnull=True):
                 resolve(
                     kind=EventKind.NOTIFICATION_OVERDUE,
@@ -173,6 +174,12 @@ def order_transition(
                     source=notification,
                     reason="Closed: the order is no longer in force",
                 )
+            resolve(
+                kind=EventKind.ORDER_EXPIRING,
+                actor=actor,
+                source=order,
+                reason="Closed: the order is no longer in force",
+            )
     return change
 
 
@@ -939,6 +946,14 @@ def order_record_event(
             )
         else:
             _save_order(order, version=version, changes=changes)
+            if "full_ends_on" in changes:
+                # Renewed or varied: the renewal decision the alert asked for has been made.
+                resolve(
+                    kind=EventKind.ORDER_EXPIRING,
+                    actor=actor,
+                    source=order,
+                    reason="Closed: the order's end date changed",
+                )
         audit_record(
             actor=actor,
             category=Category.COLLECTION,

@@ -374,11 +374,12 @@ def _close(alert: Alert, *, actor: Any, reason: str, now: dt.datetime) -> int:
     return 1
 
 
-def _reminders_resolved(alerts: list[Alert]) -> set[int]:
+def _work_done(alerts: list[Alert], now: dt.datetime) -> set[int]:
     """Alerts whose work is done, so nothing is left to escalate: attendance reminders whose
     session has since had its attendance recorded (or was moved or cancelled, or the
-    intervention has ended), and overdue-notification alerts whose notification was received
-    or is no longer owed. One query a kind."""
+    intervention has ended), overdue-notification alerts whose notification was received or
+    is no longer owed, and expiry alerts for orders no longer nearing their end (renewed,
+    ended). One query a kind."""
     from desist.orders.selectors import outstanding_notifications
     from desist.programme.models import ProgrammeSession, ReferralStatus, SessionState
 
@@ -405,6 +406,20 @@ def _reminders_resolved(alerts: list[Alert]) -> set[int]:
             .values_list("pk", flat=True)
         }
         done |= {pk for pk, notification_id in overdue.items() if notification_id not in owed}
+    expiring = {a.pk: a.source_id for a in alerts if a.kind == EventKind.ORDER_EXPIRING}
+    if expiring:
+        from desist.orders import dates
+        from desist.orders.models import Order
+        from desist.orders.selectors import _expiring_q
+
+        today = timezone.localtime(now).date()
+        still = {
+            str(pk)
+            for pk in Order.objects.filter(pk__in=[int(s) for s in expiring.values()])
+            .filter(_expiring_q(today, dates.review_window_days()))
+            .values_list("pk", flat=True)
+        }
+        done |= {pk for pk, order_id in expiring.items() if order_id not in still}
     return done
 
 
@@ -425,7 +440,7 @@ def alerts_escalate_due(*, now: dt.datetime | None = None) -> list[Alert]:
         .select_related("recipient", "recipient__organisation", "subject", "from_organisation")
         .order_by("due_by", "id")
     )
-    resolved = _reminders_resolved(list(due))
+    resolved = _work_done(list(due), now)
     for alert in due:
         if alert.pk in resolved:
             # Nothing left to ask (e.g. an alert left open before alerts closed themselves):

@@ -208,11 +208,11 @@ def test_an_alert_acknowledged_while_escalation_runs_is_not_escalated(
     sharing.alerts_run()
     [reminder] = _reminders()
 
-    def acknowledged_meanwhile(alerts: list[Alert]) -> set[int]:
+    def acknowledged_meanwhile(alerts: list[Alert], now: Any) -> set[int]:
         Alert.objects.filter(pk=reminder.pk).update(acknowledged_at=timezone.now())
         return set()
 
-    monkeypatch.setattr(sharing, "_reminders_resolved", acknowledged_meanwhile)
+    monkeypatch.setattr(sharing, "_work_done", acknowledged_meanwhile)
     made = sharing.alerts_escalate_due(now=timezone.now() + dt.timedelta(hours=25))
     assert made == []
     reminder.refresh_from_db()

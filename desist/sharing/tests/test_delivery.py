@@ -339,3 +339,68 @@ def test_an_overdue_alert_with_nothing_left_owed_is_closed_at_its_deadline(
     alerts = _overdue_alerts()
     assert alerts and all(a.escalated_from_id is None for a in alerts), "no escalation"
     assert {a.acknowledgement_note for a in alerts} == {"Closed: nothing left to do"}
+
+
+def test_renewing_or_ending_an_order_closes_its_expiry_alert(
+    officer: Any, make_user: Any, force: Any
+) -> None:
+    from desist.orders import services as orders
+    from desist.orders.models import Order, OrderEvent
+    from desist.orders.tests.helpers import ago, full, make_subject
+
+    def expiring_order() -> Order:
+        order = full(officer, make_subject(force), made=ago(720))
+        Order.objects.filter(pk=order.pk).update(full_ends_on=ago(-20))
+        return Order.objects.get(pk=order.pk)
+
+    renewed, discharged = expiring_order(), expiring_order()
+    services.alerts_scan()
+    alerts = {a.source_id: a for a in Alert.objects.filter(kind=EventKind.ORDER_EXPIRING)}
+    assert set(alerts) == {str(renewed.pk), str(discharged.pk)}
+    orders.order_record_renewal(
+        actor=officer,
+        order=renewed,
+        version=renewed.version,
+        applicant=OrderEvent.Applicant.POLICE,
+        court="Brighton Magistrates' Court",
+        decided_on=ago(1),
+        outcome=OrderEvent.Outcome.GRANTED,
+        new_ends_on=ago(-400),
+    )
+    orders.order_record_event(
+        actor=officer,
+        order=discharged,
+        version=discharged.version,
+        kind=OrderEvent.Kind.DISCHARGE,
+        applicant=OrderEvent.Applicant.SUBJECT,
+        court="Brighton Magistrates' Court",
+        decided_on=ago(1),
+        outcome=OrderEvent.Outcome.GRANTED,
+        details="No longer necessary",
+    )
+    notes = {
+        a.source_id: a.acknowledgement_note
+        for a in Alert.objects.filter(kind=EventKind.ORDER_EXPIRING)
+    }
+    assert notes == {
+        str(renewed.pk): "Closed: the order's end date changed",
+        str(discharged.pk): "Closed: the order is no longer in force",
+    }
+
+
+def test_an_expiry_alert_for_an_order_no_longer_ending_is_closed_at_its_deadline(
+    officer: Any, make_user: Any, force: Any
+) -> None:
+    from django.utils import timezone
+
+    from desist.orders.models import Order
+    from desist.orders.tests.helpers import ago, full, make_subject
+
+    order = full(officer, make_subject(force), made=ago(720))
+    Order.objects.filter(pk=order.pk).update(full_ends_on=ago(-20))
+    services.alerts_scan()
+    Order.objects.filter(pk=order.pk).update(until_further_order=True, full_ends_on=None)
+    services.alerts_escalate_due(now=timezone.now() + dt.timedelta(days=2))
+    [alert] = Alert.objects.filter(kind=EventKind.ORDER_EXPIRING)
+    assert alert.acknowledgement_note == "Closed: nothing left to do"
+    assert not Alert.objects.filter(escalated_from=alert).exists()
