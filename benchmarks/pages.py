@@ -384,6 +384,7 @@ class Page:
     name: str
     username: str
     path: str
+    method: str = "get"
 
 
 def pages() -> list[Page]:
@@ -421,6 +422,14 @@ def pages() -> list[Page]:
             f"/audit/?organisation={sussex}&category=security",
         ),
         Page("Overseer: oversight dashboard", "evaluator", "/evaluation/oversight/"),
+        # "Recalculate now" (and, without the request, the background refresh): the month of
+        # audit log grouped afresh; the dashboard itself reads the stored result.
+        Page(
+            "Overseer: oversight recalculated (POST)",
+            "evaluator",
+            "/evaluation/oversight/",
+            method="post",
+        ),
         Page("Programme manager: home", "programme.manager", "/"),
         Page("Programme manager: dashboard", "programme.manager", "/evaluation/programme/"),
         Page("Practitioner: home (queues)", "practitioner", "/"),
@@ -472,13 +481,14 @@ def time_pages(selected: list[Page], repeat: int) -> list[Timing]:
             client = clients[page.username] = Client(raise_request_exception=False)
             client.force_login(User.objects.get(username=page.username))
         queries.clear()
+        request = getattr(client, page.method)
         with connection.execute_wrapper(count):
-            response = client.get(page.path)
+            response = request(page.path)
         n_queries = len(queries)
         times = []
         for _ in range(repeat):
             t0 = time.perf_counter()
-            client.get(page.path)
+            request(page.path)
             times.append((time.perf_counter() - t0) * 1000)
         timing = Timing(page, response.status_code, n_queries, times)
         results.append(timing)
@@ -570,7 +580,7 @@ def main() -> int:
         slow = [r for r in results if r.p95 > 500]
         if slow:
             print("Over the 500 ms p95 target: " + ", ".join(r.page.name for r in slow))
-        bad = [r for r in results if r.status != 200]
+        bad = [r for r in results if r.status != (302 if r.page.method == "post" else 200)]
         if bad:
             print("Not 200: " + ", ".join(f"{r.page.name} ({r.status})" for r in bad))
     finally:

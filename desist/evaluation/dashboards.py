@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, Count, DateField, Value, When
 from django.utils import timezone
 
+from desist import policy
 from desist.audit.models import Category
 from desist.audit.selectors import AuditFilters, audit_event_list_for
 from desist.evaluation.extract import funnel_counts
 from desist.evaluation.frames import build_frames
+from desist.evaluation.models import AnomalySnapshot
 from desist.evaluation.privacy import is_small, suppress, suppressed_rate
 from desist.policy import Perm
 from desist.programme import selectors as programme_selectors
@@ -128,6 +130,96 @@ def access_anomalies(
         key=lambda x: (-x.views, x.username),
     )
     return outside, night_rows
+
+
+# The background pass (`desist oversight_refresh`, and the demo server's worker) recomputes a
+# snapshot older than this; a page never shows one older than the maximum age.
+SNAPSHOT_REFRESH_AFTER = dt.timedelta(minutes=5)
+SNAPSHOT_MAX_AGE = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Anomalies:
+    outside: list[OutsideCaseload]
+    nights: list[NightViewing]
+    computed_at: dt.datetime
+
+
+def _audit_scope(actor: Any) -> str | None:
+    """The key of the part of the audit log the actor reads (the same rule as
+    policy.scope_audit_events), so people who read the same events share a snapshot."""
+    if policy.has_perm(actor, Perm.AUDIT_VIEW_ALL):
+        return "all"
+    if policy.has_perm(actor, Perm.AUDIT_VIEW_OWN_ORG):
+        return f"org:{actor.organisation_id}"
+    return None
+
+
+def _compute_snapshot(actor: Any, scope: str, now: dt.datetime) -> Anomalies:
+    today = timezone.localtime(now).date()
+    outside, nights = access_anomalies(actor=actor, today=today)
+    AnomalySnapshot.objects.update_or_create(
+        scope=scope,
+        defaults={
+            "computed_at": now,
+            "day": today,
+            "threshold": bulk_view_threshold(),
+            "computed_for": actor,
+            "outside": [asdict(o) for o in outside],
+            "nights": [{**asdict(n), "night": n.night.isoformat()} for n in nights],
+        },
+    )
+    return Anomalies(outside=outside, nights=nights, computed_at=now)
+
+
+def access_anomalies_for_page(
+    *, actor: Any, now: dt.datetime | None = None, recompute: bool = False
+) -> Anomalies:
+    """The anomalies the dashboard shows: the scope's snapshot while it is fresh enough (same
+    day, same threshold, under SNAPSHOT_MAX_AGE old), else computed now and stored."""
+    policy.require_perm(actor, Perm.OVERSIGHT_DASHBOARD)
+    now = now or timezone.now()
+    scope = _audit_scope(actor)
+    if scope is None:
+        return Anomalies(outside=[], nights=[], computed_at=now)
+    snap = None if recompute else AnomalySnapshot.objects.filter(scope=scope).first()
+    if (
+        snap is not None
+        and snap.day == timezone.localtime(now).date()
+        and snap.threshold == bulk_view_threshold()
+        and dt.timedelta(0) <= now - snap.computed_at <= SNAPSHOT_MAX_AGE
+    ):
+        return Anomalies(
+            outside=[OutsideCaseload(**o) for o in snap.outside],
+            nights=[
+                NightViewing(**{**n, "night": dt.date.fromisoformat(n["night"])})
+                for n in snap.nights
+            ],
+            computed_at=snap.computed_at,
+        )
+    return _compute_snapshot(actor, scope, now)
+
+
+def refresh_anomaly_snapshots(*, now: dt.datetime | None = None) -> int:
+    """Recompute every snapshot older than SNAPSHOT_REFRESH_AFTER (only scopes someone has
+    viewed have one), as the person it was last computed for. A snapshot whose person can no
+    longer see the dashboard, or now reads another scope, is deleted. Returns how many were
+    recomputed."""
+    now = now or timezone.now()
+    done = 0
+    stale = AnomalySnapshot.objects.filter(computed_at__lt=now - SNAPSHOT_REFRESH_AFTER)
+    for snap in stale.select_related("computed_for"):
+        user = snap.computed_for
+        if (
+            not user.is_active
+            or not policy.has_perm(user, Perm.OVERSIGHT_DASHBOARD)
+            or _audit_scope(user) != snap.scope
+        ):
+            snap.delete()
+            continue
+        _compute_snapshot(user, snap.scope, now)
+        done += 1
+    return done
 
 
 def break_glass_awaiting_review(*, actor: Any) -> int:

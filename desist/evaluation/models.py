@@ -126,3 +126,23 @@ class Finding(VersionedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AnomalySnapshot(models.Model):
+    """The oversight dashboard's access anomalies, computed in the background (and on demand)
+    for one audit scope: grouping a month of the audit log takes most of a second at national
+    volume, too slow for every page view (docs/performance.md). Derived data: safe to delete."""
+
+    # "all" for readers of the whole audit log, "org:<id>" for readers of one organisation's.
+    scope = models.CharField(max_length=40, unique=True)
+    computed_at = models.DateTimeField()
+    # The local date the 30-day window ended on, and the bulk-viewing threshold used.
+    day = models.DateField()
+    threshold = models.PositiveIntegerField()
+    # Who it was last computed for: the background refresh computes as them, with their scope.
+    computed_for = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    outside = models.JSONField(default=list)
+    nights = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"Anomalies for {self.scope} at {self.computed_at:%Y-%m-%d %H:%M}"

@@ -258,9 +258,15 @@ def extract_aggregates(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def oversight(request: HttpRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.OVERSIGHT_DASHBOARD)
-    outside, nights = dashboards.access_anomalies(actor=request.user)
+    if request.method == "POST":
+        # "Recalculate now": the anomalies from the audit log as it is this moment.
+        dashboards.access_anomalies_for_page(actor=request.user, recompute=True)
+        return redirect("evaluation:oversight")
+    anomalies = dashboards.access_anomalies_for_page(actor=request.user)
+    outside, nights = anomalies.outside, anomalies.nights
     return render(
         request,
         "evaluation/oversight.html",
@@ -268,6 +274,7 @@ def oversight(request: HttpRequest) -> HttpResponse:
             "outside": outside[:20],
             "outside_total": len(outside),
             "nights": nights[:20],
+            "anomalies_at": anomalies.computed_at,
             "threshold": dashboards.bulk_view_threshold(),
             "window_days": dashboards.ANOMALY_WINDOW_DAYS,
             "break_glass": dashboards.break_glass_awaiting_review(actor=request.user),

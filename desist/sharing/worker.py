@@ -1,6 +1,7 @@
-"""A background thread that runs the alerts pass (`services.alerts_run`) every `interval`
-seconds inside the demo server's process. Production runs `desist alerts_run` from a timer
-instead (ADR 0006). Errors are logged, never raised: the next pass retries."""
+"""A background thread that runs the alerts pass (`services.alerts_run`) and the oversight
+dashboard's refresh every `interval` seconds inside the demo server's process. Production
+runs `desist alerts_run` and `desist oversight_refresh` from timers instead (ADR 0006).
+Errors are logged, never raised: the next pass retries."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ _started = threading.Event()
 
 
 def run_once() -> None:
+    from desist.evaluation.dashboards import refresh_anomaly_snapshots
     from desist.sharing.services import alerts_run
 
     close_old_connections()
@@ -22,6 +24,11 @@ def run_once() -> None:
         alerts_run()
     except Exception:  # keep the loop alive; the failure is logged with its traceback
         log.exception("alerts_run failed; retrying at the next pass")
+    try:
+        # The oversight dashboard's anomalies (production: `desist oversight_refresh`).
+        refresh_anomaly_snapshots()
+    except Exception:
+        log.exception("oversight_refresh failed; retrying at the next pass")
     finally:
         close_old_connections()
 

@@ -58,6 +58,10 @@ def test_evaluator_journey(
     login(page, "evaluator")
     page.goto("/evaluation/oversight/")
     assert page.locator("h1").inner_text() == "Oversight dashboard"
+    assert "Worked out from the audit log at" in page.inner_text("body")
+    assert_accessible(page)
+    _submit(page, "Recalculate now")
+    assert page.locator("h1").inner_text() == "Oversight dashboard"
     assert_accessible(page)
 
     page.get_by_role("link", name="Record a finding").click()

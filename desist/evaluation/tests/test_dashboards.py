@@ -329,3 +329,79 @@ def test_views_after_midnight_belong_to_the_evening_before(overseer: Any, office
     assert [(n.username, n.night, n.views) for n in nights] == [
         (officer.username, TODAY - D(3), 2 * half)
     ]
+
+
+# --- the anomalies snapshot ----------------------------------------------------------------
+
+
+def test_the_page_reads_a_snapshot_until_it_is_recalculated(
+    client: Any, overseer: Any, officer: Any
+) -> None:
+    """Grouping a month of the audit log is too slow for every view at national volume: the
+    page shows the scope's snapshot (with its time) until it is refreshed or recalculated."""
+    from desist.evaluation.models import AnomalySnapshot
+
+    client.force_login(overseer)
+    url = reverse("evaluation:oversight")
+    _view(officer, 2)
+    first = client.get(url).content.decode()
+    assert officer.username in first and "Recalculate now" in first
+    snap = AnomalySnapshot.objects.get(scope="all")
+    assert snap.computed_for == overseer and snap.outside[0]["records"] == 1
+    _view(officer, 3)
+    client.get(url)
+    assert AnomalySnapshot.objects.get(scope="all").outside[0]["records"] == 1, "snapshot used"
+
+    response = client.post(url)
+    assert response.status_code == 302 and response.url == url
+    assert AnomalySnapshot.objects.get(scope="all").outside[0]["records"] == 2
+
+
+def test_a_snapshot_too_old_or_of_another_day_is_not_shown(overseer: Any, officer: Any) -> None:
+    from desist.evaluation.models import AnomalySnapshot
+
+    now = timezone.now()
+    _view(officer, 2)
+    dashboards.access_anomalies_for_page(actor=overseer, now=now)
+    _view(officer, 3)
+    fresh = now + dashboards.SNAPSHOT_MAX_AGE - D(seconds=1)
+    assert dashboards.access_anomalies_for_page(actor=overseer, now=fresh).outside[0].records == 1
+    stale = now + dashboards.SNAPSHOT_MAX_AGE + D(seconds=1)
+    assert dashboards.access_anomalies_for_page(actor=overseer, now=stale).outside[0].records == 2
+    _view(officer, 4)
+    AnomalySnapshot.objects.update(day=TODAY - D(1))
+    got = dashboards.access_anomalies_for_page(actor=overseer, now=stale + D(seconds=1))
+    assert got.outside[0].records == 3, "a snapshot of yesterday's window is recomputed"
+
+
+def test_background_refresh_recomputes_stale_snapshots_as_their_viewer(
+    overseer: Any, officer: Any
+) -> None:
+    from desist.evaluation.models import AnomalySnapshot
+
+    now = timezone.now()
+    _view(officer, 2)
+    dashboards.access_anomalies_for_page(actor=overseer, now=now)
+    _view(officer, 3)
+    assert dashboards.refresh_anomaly_snapshots(now=now + D(minutes=1)) == 0, "still fresh"
+    later = now + dashboards.SNAPSHOT_REFRESH_AFTER + D(seconds=1)
+    assert dashboards.refresh_anomaly_snapshots(now=later) == 1
+    snap = AnomalySnapshot.objects.get(scope="all")
+    assert snap.computed_at == later and snap.outside[0]["records"] == 2
+
+    # Someone who can no longer see the dashboard leaves no snapshot computed in their name.
+    type(overseer).objects.filter(pk=overseer.pk).update(is_active=False)
+    assert dashboards.refresh_anomaly_snapshots(now=later + D(minutes=10)) == 0
+    assert not AnomalySnapshot.objects.exists()
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_recalculating_is_for_overseers_only(
+    client: Any, users: dict[RoleCode, Any], role: RoleCode
+) -> None:
+    from desist.evaluation.models import AnomalySnapshot
+
+    client.force_login(users[role])
+    status = client.post(reverse("evaluation:oversight")).status_code
+    assert status == (302 if role == RoleCode.OVERSEER else 403)
+    assert AnomalySnapshot.objects.exists() == (role == RoleCode.OVERSEER)
