@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, DateField, Value, When
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, DateField, Q, Value, When
 from django.utils import timezone
 
 from desist import policy
@@ -158,17 +159,21 @@ def _audit_scope(actor: Any) -> str | None:
 def _compute_snapshot(actor: Any, scope: str, now: dt.datetime) -> Anomalies:
     today = timezone.localtime(now).date()
     outside, nights = access_anomalies(actor=actor, today=today)
-    AnomalySnapshot.objects.update_or_create(
-        scope=scope,
-        defaults={
-            "computed_at": now,
-            "day": today,
-            "threshold": bulk_view_threshold(),
-            "computed_for": actor,
-            "outside": [asdict(o) for o in outside],
-            "nights": [{**asdict(n), "night": n.night.isoformat()} for n in nights],
-        },
-    )
+    values = {
+        "computed_at": now,
+        "day": today,
+        "threshold": bulk_view_threshold(),
+        "computed_for": actor,
+        "outside": [asdict(o) for o in outside],
+        "nights": [{**asdict(n), "night": n.night.isoformat()} for n in nights],
+    }
+    # Never replace a newer result (a recalculation that finished while this one ran).
+    if not AnomalySnapshot.objects.filter(scope=scope, computed_at__lt=now).update(**values):
+        try:
+            with transaction.atomic():
+                AnomalySnapshot.objects.create(scope=scope, **values)
+        except IntegrityError:
+            pass  # another request stored one first
     return Anomalies(outside=outside, nights=nights, computed_at=now)
 
 
@@ -201,13 +206,16 @@ def access_anomalies_for_page(
 
 
 def refresh_anomaly_snapshots(*, now: dt.datetime | None = None) -> int:
-    """Recompute every snapshot older than SNAPSHOT_REFRESH_AFTER (only scopes someone has
+    """Recompute every snapshot older than SNAPSHOT_REFRESH_AFTER or of an earlier day (only scopes someone has
     viewed have one), as the person it was last computed for. A snapshot whose person can no
     longer see the dashboard, or now reads another scope, is deleted. Returns how many were
     recomputed."""
     now = now or timezone.now()
     done = 0
-    stale = AnomalySnapshot.objects.filter(computed_at__lt=now - SNAPSHOT_REFRESH_AFTER)
+    # Also any from before midnight, so the first view of the day does not compute.
+    stale = AnomalySnapshot.objects.filter(
+        Q(computed_at__lt=now - SNAPSHOT_REFRESH_AFTER) | Q(day__lt=timezone.localtime(now).date())
+    )
     for snap in stale.select_related("computed_for"):
         user = snap.computed_for
         if (

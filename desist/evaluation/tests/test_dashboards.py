@@ -357,18 +357,23 @@ def test_the_page_reads_a_snapshot_until_it_is_recalculated(
     assert AnomalySnapshot.objects.get(scope="all").outside[0]["records"] == 2
 
 
+def _local_noon() -> dt.datetime:
+    """Today at noon: far enough from midnight that a quarter of an hour stays on the day."""
+    return timezone.make_aware(dt.datetime.combine(TODAY, dt.time(12)))
+
+
 def test_a_snapshot_too_old_or_of_another_day_is_not_shown(overseer: Any, officer: Any) -> None:
     from desist.evaluation.models import AnomalySnapshot
 
-    now = timezone.now()
-    _view(officer, 2)
+    now = _local_noon()
+    _view(officer, 2, now - D(hours=1))
     dashboards.access_anomalies_for_page(actor=overseer, now=now)
-    _view(officer, 3)
+    _view(officer, 3, now - D(minutes=30))
     fresh = now + dashboards.SNAPSHOT_MAX_AGE - D(seconds=1)
     assert dashboards.access_anomalies_for_page(actor=overseer, now=fresh).outside[0].records == 1
     stale = now + dashboards.SNAPSHOT_MAX_AGE + D(seconds=1)
     assert dashboards.access_anomalies_for_page(actor=overseer, now=stale).outside[0].records == 2
-    _view(officer, 4)
+    _view(officer, 4, now - D(minutes=20))
     AnomalySnapshot.objects.update(day=TODAY - D(1))
     got = dashboards.access_anomalies_for_page(actor=overseer, now=stale + D(seconds=1))
     assert got.outside[0].records == 3, "a snapshot of yesterday's window is recomputed"
@@ -379,10 +384,10 @@ def test_background_refresh_recomputes_stale_snapshots_as_their_viewer(
 ) -> None:
     from desist.evaluation.models import AnomalySnapshot
 
-    now = timezone.now()
-    _view(officer, 2)
+    now = _local_noon()
+    _view(officer, 2, now - D(hours=1))
     dashboards.access_anomalies_for_page(actor=overseer, now=now)
-    _view(officer, 3)
+    _view(officer, 3, now - D(minutes=30))
     assert dashboards.refresh_anomaly_snapshots(now=now + D(minutes=1)) == 0, "still fresh"
     later = now + dashboards.SNAPSHOT_REFRESH_AFTER + D(seconds=1)
     assert dashboards.refresh_anomaly_snapshots(now=later) == 1
@@ -405,3 +410,38 @@ def test_recalculating_is_for_overseers_only(
     status = client.post(reverse("evaluation:oversight")).status_code
     assert status == (302 if role == RoleCode.OVERSEER else 403)
     assert AnomalySnapshot.objects.exists() == (role == RoleCode.OVERSEER)
+
+
+def test_an_older_result_never_replaces_a_newer_one(overseer: Any, officer: Any) -> None:
+    """A background refresh that started before a recalculation and finishes after it."""
+    from desist.evaluation.models import AnomalySnapshot
+
+    now = _local_noon()
+    _view(officer, 2, now - D(hours=1))
+    dashboards.access_anomalies_for_page(actor=overseer, now=now, recompute=True)
+    dashboards.access_anomalies_for_page(actor=overseer, now=now - D(seconds=1), recompute=True)
+    assert AnomalySnapshot.objects.get(scope="all").computed_at == now
+
+
+def test_the_refresh_command_and_a_new_threshold(
+    overseer: Any, officer: Any, settings: Any
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from desist.evaluation.models import AnomalySnapshot
+
+    night = timezone.make_aware(dt.datetime.combine(TODAY - D(2), dt.time(23, 15)))
+    for i in range(5):
+        _view(officer, 1, night + D(minutes=i))
+    settings.DESIST_BULK_VIEW_THRESHOLD = 10
+    assert dashboards.access_anomalies_for_page(actor=overseer).nights == []
+    settings.DESIST_BULK_VIEW_THRESHOLD = 4
+    got = dashboards.access_anomalies_for_page(actor=overseer)
+    assert [n.views for n in got.nights] == [5], "a snapshot made with another threshold is redone"
+
+    AnomalySnapshot.objects.update(computed_at=timezone.now() - D(hours=1))
+    out = StringIO()
+    call_command("oversight_refresh", stdout=out)
+    assert out.getvalue().strip() == "oversight_refresh: 1 snapshot recomputed"

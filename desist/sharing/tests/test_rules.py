@@ -243,18 +243,23 @@ def test_unsafe_text_to_provider_staff_becomes_generic(
 
 
 def test_background_worker_runs_the_pass(monkeypatch: Any, db: Any) -> None:
+    from desist.evaluation import dashboards
     from desist.sharing import services, worker
 
-    calls: list[int] = []
-    monkeypatch.setattr(services, "alerts_run", lambda: calls.append(1) or {})
+    calls: list[str] = []
+    monkeypatch.setattr(services, "alerts_run", lambda: calls.append("alerts") or {})
+    monkeypatch.setattr(
+        dashboards, "refresh_anomaly_snapshots", lambda: calls.append("oversight") or 0
+    )
     worker.run_once()
-    assert calls == [1]
+    assert calls == ["alerts", "oversight"]
 
     def broken() -> dict[str, int]:
         raise RuntimeError("database locked")
 
     monkeypatch.setattr(services, "alerts_run", broken)
-    worker.run_once()  # logged, not raised
+    worker.run_once()  # logged, not raised; the oversight refresh still runs
+    assert calls == ["alerts", "oversight", "oversight"]
 
 
 def test_background_worker_starts_once() -> None:
