@@ -258,6 +258,17 @@ def scope_audit_events(actor: User | Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.none()
 
 
+def audit_scope_key(actor: User | Any) -> str | None:
+    """A name for the part of the audit log `scope_audit_events` gives the actor ("all", or
+    "org:<id>"; None for nothing), so results derived from it can be shared by exactly the
+    people who read the same events."""
+    if has_perm(actor, P.AUDIT_VIEW_ALL):
+        return "all"
+    if has_perm(actor, P.AUDIT_VIEW_OWN_ORG):
+        return f"org:{actor.organisation_id}"
+    return None
+
+
 def scope_users_manageable(actor: User | Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     if not has_perm(actor, P.ACCOUNTS_MANAGE):
         return qs.none()

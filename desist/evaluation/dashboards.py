@@ -146,16 +146,6 @@ class Anomalies:
     computed_at: dt.datetime
 
 
-def _audit_scope(actor: Any) -> str | None:
-    """The key of the part of the audit log the actor reads (the same rule as
-    policy.scope_audit_events), so people who read the same events share a snapshot."""
-    if policy.has_perm(actor, Perm.AUDIT_VIEW_ALL):
-        return "all"
-    if policy.has_perm(actor, Perm.AUDIT_VIEW_OWN_ORG):
-        return f"org:{actor.organisation_id}"
-    return None
-
-
 def _compute_snapshot(actor: Any, scope: str, now: dt.datetime) -> Anomalies:
     today = timezone.localtime(now).date()
     outside, nights = access_anomalies(actor=actor, today=today)
@@ -184,7 +174,7 @@ def access_anomalies_for_page(
     day, same threshold, under SNAPSHOT_MAX_AGE old), else computed now and stored."""
     policy.require_perm(actor, Perm.OVERSIGHT_DASHBOARD)
     now = now or timezone.now()
-    scope = _audit_scope(actor)
+    scope = policy.audit_scope_key(actor)
     if scope is None:
         return Anomalies(outside=[], nights=[], computed_at=now)
     snap = None if recompute else AnomalySnapshot.objects.filter(scope=scope).first()
@@ -206,10 +196,10 @@ def access_anomalies_for_page(
 
 
 def refresh_anomaly_snapshots(*, now: dt.datetime | None = None) -> int:
-    """Recompute every snapshot older than SNAPSHOT_REFRESH_AFTER or of an earlier day (only scopes someone has
-    viewed have one), as the person it was last computed for. A snapshot whose person can no
-    longer see the dashboard, or now reads another scope, is deleted. Returns how many were
-    recomputed."""
+    """Recompute every snapshot older than SNAPSHOT_REFRESH_AFTER or of an earlier day (only
+    scopes someone has viewed have one), as the person it was last computed for. A snapshot
+    whose person can no longer see the dashboard, or now reads another scope, is deleted.
+    Returns how many were recomputed."""
     now = now or timezone.now()
     done = 0
     # Also any from before midnight, so the first view of the day does not compute.
@@ -221,7 +211,7 @@ def refresh_anomaly_snapshots(*, now: dt.datetime | None = None) -> int:
         if (
             not user.is_active
             or not policy.has_perm(user, Perm.OVERSIGHT_DASHBOARD)
-            or _audit_scope(user) != snap.scope
+            or policy.audit_scope_key(user) != snap.scope
         ):
             snap.delete()
             continue

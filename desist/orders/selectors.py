@@ -357,6 +357,12 @@ def _expiring_q(today: dt.date, window_days: int) -> Q:
     return Q(status=OrderStatus.FULL, until_further_order=False, full_ends_on__lte=last)
 
 
+def orders_nearing_end(today: dt.date) -> QuerySet[Order]:
+    """Every force's fixed-term full orders inside the renewal review window (unscoped: for
+    the alerts pass, which routes each alert to the order's own force)."""
+    return Order.objects.filter(_expiring_q(today, dates.review_window_days()))
+
+
 def register_for(*, actor: Any, status: str = "", queue: str = "") -> QuerySet[Order]:
     """The register with the counts the list page and exports show (one query a page)."""
     today = _today()

@@ -380,7 +380,7 @@ def _work_done(alerts: list[Alert], now: dt.datetime) -> set[int]:
     intervention has ended), overdue-notification alerts whose notification was received or
     is no longer owed, and expiry alerts for orders no longer nearing their end (renewed,
     ended). One query a kind."""
-    from desist.orders.selectors import outstanding_notifications
+    from desist.orders.selectors import orders_nearing_end, outstanding_notifications
     from desist.programme.models import ProgrammeSession, ReferralStatus, SessionState
 
     done: set[int] = set()
@@ -408,15 +408,10 @@ def _work_done(alerts: list[Alert], now: dt.datetime) -> set[int]:
         done |= {pk for pk, notification_id in overdue.items() if notification_id not in owed}
     expiring = {a.pk: a.source_id for a in alerts if a.kind == EventKind.ORDER_EXPIRING}
     if expiring:
-        from desist.orders import dates
-        from desist.orders.models import Order
-        from desist.orders.selectors import _expiring_q
-
-        today = timezone.localtime(now).date()
         still = {
             str(pk)
-            for pk in Order.objects.filter(pk__in=[int(s) for s in expiring.values()])
-            .filter(_expiring_q(today, dates.review_window_days()))
+            for pk in orders_nearing_end(timezone.localtime(now).date())
+            .filter(pk__in=[int(s) for s in expiring.values()])
             .values_list("pk", flat=True)
         }
         done |= {pk for pk, order_id in expiring.items() if order_id not in still}
@@ -552,9 +547,7 @@ def alerts_scan(*, now: dt.datetime | None = None) -> list[Alert]:
     """The periodic scans: notifications overdue and full orders ending within the renewal
     review window (the same definitions as the police home queues). One alert set per order
     and reason: a notification (by id) or an end date (by order and date)."""
-    from desist.orders import dates
-    from desist.orders.models import Order
-    from desist.orders.selectors import _expiring_q, outstanding_notifications
+    from desist.orders.selectors import orders_nearing_end, outstanding_notifications
     from desist.sharing import rules
 
     now = _now(now)
@@ -566,7 +559,7 @@ def alerts_scan(*, now: dt.datetime | None = None) -> list[Alert]:
         .select_related("order", "order__subject", "order__subject__force")
     )
     expiring = (
-        Order.objects.filter(_expiring_q(today, dates.review_window_days()))
+        orders_nearing_end(today)
         .filter(full_ends_on__gte=today)
         .select_related("subject", "subject__force")
     )

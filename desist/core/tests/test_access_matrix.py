@@ -208,6 +208,40 @@ def test_view_anonymous(client: Any, db: Any, view: str) -> None:
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_audit_scope_key_names_the_events_scope_audit_events_gives(
+    users: dict[RoleCode, Any], role: RoleCode
+) -> None:
+    """Results derived from the audit log are shared under this key: it must name exactly
+    the events the role reads (everything, its own organisation's, or none)."""
+    from desist.audit.models import AuditEvent
+
+    user = users[role]
+    others = [u for u in users.values() if u.organisation_id != user.organisation_id]
+    for who in (user, others[0]):
+        AuditEvent.objects.create(
+            actor_id=who.pk,
+            actor_username=who.username,
+            organisation_id=who.organisation_id,
+            organisation_name=who.organisation.name,
+            category="consultation",
+            verb="test.view",
+        )
+    seen = set(
+        policy.scope_audit_events(user, AuditEvent.objects.filter(verb="test.view")).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    key = policy.audit_scope_key(user)
+    if key == "all":
+        assert seen == {user.organisation_id, others[0].organisation_id}
+    elif key == f"org:{user.organisation_id}":
+        assert seen == {user.organisation_id}
+    else:
+        assert key is None and seen == set()
+    assert (key is not None) == (role in AUDITORS)
+
+
 def test_disabled_user_has_no_permissions(users: dict[RoleCode, Any]) -> None:
     user = users[R.OVERSEER]
     user.is_active = False

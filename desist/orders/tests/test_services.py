@@ -793,19 +793,36 @@ def test_a_dismissed_police_appeal_leaves_the_refusal(officer: Any, subject: Any
     assert OrderEvent.objects.filter(order=order, kind="appeal").count() == 1
 
 
+def _refuse(officer: Any, order: Order, on: int = 100) -> None:
+    """The court refuses the full order `on` days ago (an interim order ends with it)."""
+    services.order_refuse(
+        actor=officer,
+        order=fresh(order),
+        version=fresh(order).version,
+        refused_on=ago(on),
+        reason="Not needed",
+    )
+
+
+def _refuse_then_appeal(officer: Any, order: Order) -> None:
+    """Refused 100 days ago; the police's appeal made the full order 30 days ago."""
+    _refuse(officer, order)
+    _event(
+        officer,
+        fresh(order),
+        "appeal",
+        decided_on=ago(30),
+        new_ends_on=dates.minimum_full_end(ago(30)),
+    )
+
+
 def test_an_appeal_after_an_interim_order_was_refused(officer: Any, subject: Any) -> None:
     """The interim order ended with the refusal; the full order made on appeal is a new
     start: it must be notified afresh, and nothing between the two dates is a breach."""
     order = interim(officer, subject, made=ago(200), expires=ahead(100), served=ago(199))
     victim = make_victim(make_case(subject))
     term = add_term(officer, fresh(order), victim)
-    services.order_refuse(
-        actor=officer,
-        order=fresh(order),
-        version=fresh(order).version,
-        refused_on=ago(100),
-        reason="Not needed",
-    )
+    _refuse(officer, order)
     refused(
         lambda: _event(officer, fresh(order), "appeal", applicant="subject", outcome="refused"),
         "applicant",
@@ -852,20 +869,7 @@ def test_no_breach_after_an_interim_order_ran_out_before_the_refusal(
     order = interim(officer, subject, made=ago(200), expires=ago(150))
     victim = make_victim(make_case(subject))
     term = add_term(officer, fresh(order), victim)
-    services.order_refuse(
-        actor=officer,
-        order=fresh(order),
-        version=fresh(order).version,
-        refused_on=ago(100),
-        reason="Not needed",
-    )
-    _event(
-        officer,
-        fresh(order),
-        "appeal",
-        decided_on=ago(30),
-        new_ends_on=dates.minimum_full_end(ago(30)),
-    )
+    _refuse_then_appeal(officer, order)
     refused(
         lambda: breach(officer, fresh(order), term, ago(120)),
         "occurred_on",
@@ -907,20 +911,7 @@ def test_an_unnotified_interim_order_made_full_at_a_hearing_stays_outstanding(
 
 def test_correcting_details_keeps_an_appeal_order_notifiable(officer: Any, subject: Any) -> None:
     order = interim(officer, subject, made=ago(200), expires=ahead(100))
-    services.order_refuse(
-        actor=officer,
-        order=fresh(order),
-        version=fresh(order).version,
-        refused_on=ago(100),
-        reason="Not needed",
-    )
-    _event(
-        officer,
-        fresh(order),
-        "appeal",
-        decided_on=ago(30),
-        new_ends_on=dates.minimum_full_end(ago(30)),
-    )
+    _refuse_then_appeal(officer, order)
     saved = fresh(order)
     services.order_update_details(
         actor=officer,
