@@ -24,9 +24,10 @@ from desist import policy
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError, save_versioned
-from desist.core.models import Organisation, OrganisationKind
+from desist.core.models import Organisation, OrganisationKind, Partnership
 from desist.policy import Perm
 from desist.sharing import clock
+from desist.sharing.agreements import choose_agreement
 from desist.sharing.events import KIND_LABELS, KIND_PURPOSES, EventKind, Urgency
 from desist.sharing.models import Alert, BreakGlassGrant, Disclosure, LawfulBasis, OutboundEmail
 
@@ -73,20 +74,31 @@ def default_lawful_basis(*, from_organisation: Organisation, to_organisation: Or
     return LawfulBasis.GDPR_6_1_E
 
 
-def agreement_for(from_organisation: Organisation, to_organisation: Organisation) -> str:
-    """The information-sharing agreement of the partnership both organisations belong to."""
-    from desist.core.models import Partnership
-
-    shared = (
-        Partnership.objects.filter(organisations=from_organisation)
-        .filter(organisations=to_organisation)
-        .order_by("name")
-        .values_list("name", flat=True)
-        .first()
+def agreement_for(
+    from_organisation: Organisation, to_organisation: Organisation, *, subject: Any = None
+) -> str:
+    """The information-sharing agreement covering a disclosure about `subject`: chosen by the
+    partnership of both organisations and the subject's force (see sharing.agreements). With
+    no subject, a police force on either side stands for the force."""
+    force_id = getattr(subject, "force_id", None)
+    if force_id is None:
+        force_id = next(
+            (
+                o.pk
+                for o in (from_organisation, to_organisation)
+                if o.kind == OrganisationKind.POLICE_FORCE
+            ),
+            None,
+        )
+    members: dict[str, set[int]] = {}
+    rows = Partnership.organisations.through.objects.filter(
+        partnership__organisations=from_organisation
+    ).filter(partnership__organisations=to_organisation)
+    for name, org_id in rows.values_list("partnership__name", "organisation_id"):
+        members.setdefault(name, set()).add(org_id)
+    return choose_agreement(
+        members.items(), from_id=from_organisation.pk, to_id=to_organisation.pk, force_id=force_id
     )
-    if shared:
-        return f"{shared} information-sharing agreement"
-    return "No shared partnership agreement recorded"
 
 
 def disclosure_record(
@@ -129,7 +141,9 @@ def disclosure_record(
             what=what[:300],
             purpose=purpose[:300],
             lawful_basis=lawful_basis,
-            agreement=(agreement or agreement_for(from_organisation, to_organisation))[:200],
+            agreement=(
+                agreement or agreement_for(from_organisation, to_organisation, subject=subject)
+            )[:200],
             authorised_by=authorised_by,
             authority=authority[:200],
             alert=alert,
