@@ -37,13 +37,31 @@ COURTS = [
     "Crawley Magistrates' Court",
 ]
 
+# (category, the court's wording, the description written for the provider)
 PROHIBITIONS = [
-    "Not to contact the protected person by any means, directly or through anyone else.",
-    "Not to enter the exclusion zone shown on the attached map.",
-    "Not to post about the protected person on any social media.",
-    "Not to go to the protected person's place of work.",
+    (
+        Term.Category.NO_CONTACT,
+        "Not to contact the protected person by any means, directly or through anyone else.",
+        "Must not contact the protected person by any means, including through other people.",
+    ),
+    (
+        Term.Category.EXCLUSION_ZONE,
+        "Not to enter the exclusion zone shown on the attached map.",
+        "Must not enter an exclusion zone set by the court. Its boundaries are held by police.",
+    ),
+    (
+        Term.Category.ONLINE,
+        "Not to post about the protected person on any social media.",
+        "Must not post about the protected person on any social media or website.",
+    ),
+    (
+        Term.Category.EXCLUSION_ZONE,
+        "Not to go to the protected person's place of work.",
+        "Must not go to the protected person's place of work.",
+    ),
 ]
 REQUIREMENT = "Attend and take part in a perpetrator programme as directed by the provider."
+REQUIREMENT_FOR_PROVIDER = "Must attend and take part in the intervention as directed by you."
 
 MOTIVATIONS = ["rejected", "resentful", "intimacy_seeking", "incompetent_suitor", "predatory"]
 LMH = ["low", "medium", "high"]
@@ -128,11 +146,13 @@ class _Builder:
                 actor=self.actor,
                 order=order,
                 kind=Term.Kind.PROHIBITION,
+                category=category,
                 wording=wording,
+                provider_description=for_provider,
                 protected_persons=victim_ids,
                 area="Brighton and Hove" if "zone" in wording else "",
             )
-            for wording in rng.sample(PROHIBITIONS, rng.randint(1, 2))
+            for category, wording, for_provider in rng.sample(PROHIBITIONS, rng.randint(1, 2))
         ]
         if self.provider is not None and rng.random() < 0.4:
             terms.append(
@@ -140,7 +160,9 @@ class _Builder:
                     actor=self.actor,
                     order=order,
                     kind=Term.Kind.REQUIREMENT,
+                    category=Term.Category.ATTEND,
                     wording=REQUIREMENT,
+                    provider_description=REQUIREMENT_FOR_PROVIDER,
                     protected_persons=victim_ids,
                     responsible_organisation=self.provider,
                 )

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from desist.core.dates import plausible_date
 from desist.orders.models import Breach, Hearing, Notification, OrderEvent, OrderStatus, Term
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y"]
@@ -33,6 +34,7 @@ def date_field(label: str, *, what: str, required: bool = True, help_text: str =
         required=required,
         help_text=help_text,
         input_formats=DATE_FORMATS,
+        validators=[plausible_date(what)],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": f"Enter {what}", "invalid": f"Enter {what} as a real date"},
     )
@@ -257,11 +259,26 @@ class TermForm(forms.Form):
         Term.Kind.choices,
         message="Select whether the term is a prohibition or a requirement",
     )
+    category = radios(
+        "What is the term about?",
+        Term.Category.choices,
+        message="Select what the term is about",
+    )
     wording = long_text(
         "Wording of the term",
         what="the wording of the term",
         required=True,
-        help_text="As the court wrote it.",
+        help_text="As the court wrote it. Only the police see this wording.",
+    )
+    provider_description = long_text(
+        "Description for the intervention provider",
+        what="a description of the term for the provider",
+        required=True,
+        max_length=1000,
+        help_text="The provider sees this instead of the court's wording. Describe what the "
+        "subject must or must not do without naming, locating or giving contact details of "
+        "any victim: for example, 'Must not contact the protected person by any means, "
+        "including through other people'. Protected people are shown as references.",
     )
     area = text_field(
         "Area (optional)",

@@ -147,15 +147,33 @@ class Hearing(models.Model):
         return f"{self.get_kind_display()} on {self.heard_on}"
 
 
+# Shown wherever a term has no provider-safe description (terms recorded before there was one).
+WORDING_HELD_BY_POLICE = "Wording held by police"
+
+
 class Term(models.Model):
     class Kind(models.TextChoices):
         PROHIBITION = "prohibition", "Prohibition"
         REQUIREMENT = "requirement", "Requirement"
 
+    class Category(models.TextChoices):
+        # What the term is about, as a code: the part of a term anyone may be shown.
+        NO_CONTACT = "no_contact", "No contact"
+        EXCLUSION_ZONE = "exclusion_zone", "Exclusion zone"
+        NO_APPROACH = "no_approach", "No approach within a set distance"
+        ONLINE = "online", "Online and social media"
+        ATTEND = "attend", "Attend an assessment, treatment or programme"
+        OTHER = "other", "Other"
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="terms")
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    # The court's wording and the area it names: police only (may locate a victim).
     wording = models.TextField()
     area = models.CharField(max_length=300, blank=True)
+    # Written for the intervention provider and checked by the redaction guard when saved;
+    # blank on terms recorded before it existed (shown as WORDING_HELD_BY_POLICE).
+    provider_description = models.TextField(blank=True)
     # Limited (by the service) to victims of the subject's cases.
     protected_persons = models.ManyToManyField(
         "safeguarding.Victim", related_name="protecting_terms", blank=True

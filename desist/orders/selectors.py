@@ -8,12 +8,11 @@ safeguarding selectors.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -32,6 +31,7 @@ from desist.orders.models import (
     OrderStatusChange,
     Term,
 )
+from desist.orders.references import term_protected_ids, term_provider_text, victim_reference
 from desist.orders.workflow import allowed_targets, transition_for
 from desist.people.models import Subject
 from desist.policy import Perm
@@ -44,10 +44,6 @@ QUEUE_FILTERS = ("applications", "notifications", "expiring", "breaches")
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def victim_reference(victim_id: int) -> str:
-    return f"V{victim_id:06d}"
 
 
 # --- lists and single records -----------------------------------------------------------------
@@ -189,6 +185,8 @@ class TermRow:
     protected: list[str]
     wording: str
     area: str
+    for_provider: str = ""
+    police_wording: bool = False  # `wording` is the court's (police only)
 
 
 @dataclass(frozen=True)
@@ -234,22 +232,21 @@ def order_page_for(*, actor: Any, order_id: int) -> OrderPage:
     order = order_get_for(actor=actor, order_id=order_id)
     today, window = _today(), dates.review_window_days()
     identities = policy.has_perm(actor, Perm.VICTIM_IDENTITY_VIEW)
-    # Without identity access the victims' names are loaded only to blank them out of the
-    # wording; with it, one query through the safeguarding door labels them.
-    protected_qs = Victim.objects.all() if not identities else Victim.objects.only("pk")
     terms = list(
-        Term.objects.filter(order=order)
-        .select_related("responsible_organisation")
-        .prefetch_related(Prefetch("protected_persons", queryset=protected_qs))
-        .order_by("id")
+        Term.objects.filter(order=order).select_related("responsible_organisation").order_by("id")
     )
-    victims = {v.pk: v for t in terms for v in t.protected_persons.all()}
-    labels = victim_labels_for(actor=actor, victim_ids=set(victims))
+    # Protected people from the through table: ids only, no Victim row is loaded.
+    protected = term_protected_ids([t.pk for t in terms])
+    labels = victim_labels_for(
+        actor=actor, victim_ids={v for ids in protected.values() for v in ids}
+    )
 
-    def shown(text: str) -> str:
-        return text if identities else redact_victims(text, victims.values())
+    def shown(term: Term) -> str:
+        # The court's wording only to those who may see victims; anyone else gets the
+        # provider-safe description, never a redaction of the police's text.
+        return term.wording if identities else term_provider_text(term)
 
-    wording = {t.pk: shown(t.wording) for t in terms}
+    wording = {t.pk: shown(t) for t in terms}
     history = list(
         OrderStatusChange.objects.filter(order=order)
         .select_related("changed_by")
@@ -288,15 +285,17 @@ def order_page_for(*, actor: Any, order_id: int) -> OrderPage:
         terms=[
             TermRow(
                 term=t,
-                protected=[labels[v.pk] for v in sorted(t.protected_persons.all(), key=_pk)],
+                protected=[labels[v] for v in protected.get(t.pk, [])],
                 wording=wording[t.pk],
-                area=shown(t.area),
+                area=t.area if identities else "",
+                for_provider=term_provider_text(t),
+                police_wording=identities,
             )
             for t in terms
         ],
         notifications=notifications,
         breaches=[
-            BreachRow(breach=b, term_wording=wording.get(b.term_id) or shown(b.term.wording))
+            BreachRow(breach=b, term_wording=wording.get(b.term_id) or shown(b.term))
             for b in Breach.objects.filter(order=order)
             .select_related("term")
             .order_by("-occurred_on", "-id")
@@ -309,24 +308,9 @@ def order_page_for(*, actor: Any, order_id: int) -> OrderPage:
     )
 
 
-def redact_victims(text: str, victims: Any) -> str:
-    """Replace the names of `victims` in free text with their references (V000123), for
-    readers who may not see victim identities."""
-    for victim in victims:
-        ref = victim_reference(victim.pk)
-        names = [victim.full_name, victim.last_name, *str(victim.first_names).split()]
-        for name in sorted({n for n in names if len(n.strip()) > 1}, key=len, reverse=True):
-            text = re.sub(rf"\b{re.escape(name)}\b", ref, text, flags=re.IGNORECASE)
-    return text
-
-
 def _change_label(change: OrderStatusChange) -> str:
     rule = transition_for(change.from_status, change.to_status)
     return rule.label if rule else change.get_to_status_display()
-
-
-def _pk(obj: Any) -> int:
-    return int(obj.pk)
 
 
 # --- the register: list page and exports ---------------------------------------------------------

@@ -47,6 +47,7 @@ from desist.people.models import Subject, SubjectAddress
 from desist.policy import Perm
 from desist.safeguarding.models import Victim
 from desist.sharing.events import EventKind, publish, resolve
+from desist.sharing.redaction import RedactionBlocked, guard_text
 
 S = OrderStatus
 ALL = NON_FIELD_ERRORS
@@ -709,18 +710,35 @@ def protectable_victims(order: Order) -> Any:
     ).distinct()
 
 
+def _guard_provider_text(order: Order, errors: _Errors, **fields: str) -> None:
+    """The redaction guard on text written for the provider; its messages name the kind of
+    identifier found, never the value."""
+    try:
+        guard_text(subject=order.subject, fields=fields)
+    except RedactionBlocked as blocked:
+        for name, messages in blocked.errors.items():
+            for message in messages:
+                errors.add(name, message)
+
+
 def order_add_term(
     *,
     actor: Any,
     order: Order,
     kind: str,
+    category: str,
     wording: str,
+    provider_description: str,
     protected_persons: Iterable[Victim | int],
     area: str = "",
     responsible_organisation: Organisation | None = None,
 ) -> Term:
     """Add a prohibition or requirement. Each term names its protected people, who must be
-    victims of the subject's cases; a requirement names the organisation responsible."""
+    victims of the subject's cases; a requirement names the organisation responsible.
+
+    The court's wording stays with the police. The intervention provider is shown only the
+    category, the protected people's references and `provider_description`, which must pass
+    the redaction guard for the subject's victims before anything is saved."""
     policy.require(actor, Perm.ORDER_EDIT, order)
     errors = _Errors()
     if order.status in ENDED_STATUSES:
@@ -728,6 +746,18 @@ def order_add_term(
         errors.raise_if_any()
     if kind not in Term.Kind.values:
         errors.add("kind", "Select whether the term is a prohibition or a requirement")
+    if category not in Term.Category.values:
+        errors.add("category", "Select what the term is about")
+    provider_description = _clean_text(provider_description)
+    if not provider_description:
+        errors.add("provider_description", "Enter a description of the term for the provider")
+    elif len(provider_description) > 1000:
+        errors.add(
+            "provider_description",
+            "The description for the provider must be 1000 characters or fewer",
+        )
+    else:
+        _guard_provider_text(order, errors, provider_description=provider_description)
     wording = _clean_text(wording)
     if not wording:
         errors.add("wording", "Enter the wording of the term")
@@ -759,7 +789,9 @@ def order_add_term(
         term = Term.objects.create(
             order=order,
             kind=kind,
+            category=category,
             wording=wording,
+            provider_description=provider_description,
             area=area,
             responsible_organisation=responsible_organisation,
             created_by=actor,
@@ -773,6 +805,7 @@ def order_add_term(
             new={
                 "term_id": term.pk,
                 "kind": kind,
+                "category": category,
                 "protected_person_ids": ids,
                 "responsible_organisation": (
                     responsible_organisation.pk if responsible_organisation else None

@@ -45,6 +45,7 @@ from desist.programme.models import (
     SupervisionEntry,
     engagement_code,
 )
+from desist.sharing.provider_terms import ProviderTerm, order_terms_for_provider
 
 S = ReferralStatus
 
@@ -246,7 +247,7 @@ class ReferralPage:
     actions: list[workflow.Transition]
     places: Places
     modules_completed: list[str] = field(default_factory=list)
-    terms: list[Any] = field(default_factory=list)
+    terms: list[ProviderTerm] = field(default_factory=list)
 
 
 def referral_page_for(*, actor: Any, referral_id: int) -> ReferralPage:
@@ -272,26 +273,9 @@ def referral_page_for(*, actor: Any, referral_id: int) -> ReferralPage:
     )
     end_report = EndReport.objects.filter(referral=referral).first()
     disclosures = list(referral.disclosures.select_related("session", "recorded_by"))
-    terms: list[Any] = []
-    if referral.order_id and provider:
-        # SPO terms by reference: kind and wording, never the protected persons' identities.
-        # Names of protected people in the wording become references (V000123).
-        from desist.orders.models import Term
-        from desist.orders.selectors import redact_victims, victim_reference
-
-        for term in (
-            Term.objects.filter(order_id=referral.order_id)
-            .prefetch_related("protected_persons")
-            .order_by("id")
-        ):
-            victims = list(term.protected_persons.all())
-            terms.append(
-                {
-                    "kind": term.get_kind_display(),
-                    "wording": redact_victims(term.wording, victims),
-                    "protected": ", ".join(victim_reference(v.pk) for v in victims),
-                }
-            )
+    # The order's terms as the sharing bridge composes them for providers: codes, the
+    # description written for the provider, references. Never the court's wording.
+    terms = order_terms_for_provider(actor=actor, referral=referral) if provider else []
     actions = [
         t
         for t in workflow.transitions_from(referral.status)

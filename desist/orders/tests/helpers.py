@@ -131,7 +131,9 @@ def full(
 def add_term(actor: Any, order: Order, victim: Victim, **kw: Any) -> Term:
     fields: dict[str, Any] = {
         "kind": Term.Kind.PROHIBITION,
+        "category": Term.Category.NO_CONTACT,
         "wording": f"Must not contact {VICTIM_NAME[0]} {VICTIM_NAME[1]} by any means.",
+        "provider_description": "Must not contact the protected person by any means.",
         "protected_persons": [victim],
         **kw,
     }

@@ -11,6 +11,7 @@ from desist import policy
 from desist.accounts.roles import RoleCode
 from desist.orders import selectors
 from desist.orders.models import OrderStatus
+from desist.orders.references import term_protected_ids, victim_reference
 from desist.orders.tests.helpers import (
     VICTIM_NAME,
     add_term,
@@ -69,16 +70,32 @@ def test_victims_are_references_without_identity_access(
     monkeypatch.setitem(policy.ROLE_PERMISSIONS, RoleCode.POLICE_OFFICER, without)
     page = selectors.order_page_for(actor=officer, order_id=order.pk)
     assert page.terms[0].protected == [ref]
-    # Names typed into the wording are replaced by the reference too.
-    assert page.terms[0].wording == f"Must not contact {ref} by any means."
+    # Without identity access the court's wording is not shown at all (not redacted): the
+    # description written for the provider is.
+    assert page.terms[0].wording == "Must not contact the protected person by any means."
+    assert page.terms[0].area == ""
     assert page.breaches[0].term_wording == page.terms[0].wording
     choices = selectors.protectable_victim_choices_for(actor=officer, order=order)
     assert choices == [(victim.pk, ref)]
 
 
-def test_redact_victims(officer: Any, victim: Any) -> None:
-    ref = f"V{victim.pk:06d}"
-    text = "Not to contact PHILIPPA or Ms Quorndon-Zeal; Philippa Quorndon-Zeal's house."
-    assert selectors.redact_victims(text, [victim]) == (
-        f"Not to contact {ref} or Ms {ref}; {ref}'s house."
-    )
+def test_police_see_the_wording_and_what_the_provider_sees(
+    officer: Any, subject: Any, victim: Any
+) -> None:
+    order = full(officer, subject, made=ago(30))
+    add_term(officer, order, victim, area="Wisteria Crescent")
+    legacy = add_term(officer, order, victim)
+    type(legacy).objects.filter(pk=legacy.pk).update(provider_description="")
+    page = selectors.order_page_for(actor=officer, order_id=order.pk)
+    first, second = page.terms
+    assert first.police_wording and first.wording.startswith(f"Must not contact {VICTIM_NAME[0]}")
+    assert first.area == "Wisteria Crescent"
+    assert first.for_provider == "Must not contact the protected person by any means."
+    assert second.for_provider == "Wording held by police"
+
+
+def test_protected_ids_come_from_the_through_table(officer: Any, subject: Any, victim: Any) -> None:
+    order = full(officer, subject, made=ago(30))
+    term = add_term(officer, order, victim)
+    assert term_protected_ids([term.pk]) == {term.pk: [victim.pk]}
+    assert victim_reference(victim.pk) == f"V{victim.pk:06d}"

@@ -382,7 +382,9 @@ def test_journey_through_the_pages(
         "term_add",
         {
             "kind": "prohibition",
+            "category": "no_contact",
             "wording": "No contact",
+            "provider_description": "Must not contact the protected person.",
             "protected_persons": [victim.pk],
             "responsible_organisation": "",
         },
@@ -392,7 +394,9 @@ def test_journey_through_the_pages(
         "term_add",
         {
             "kind": "requirement",
+            "category": "attend",
             "wording": "Attend a programme",
+            "provider_description": "Must attend the intervention.",
             "protected_persons": [victim.pk],
             "responsible_organisation": orgs["provider"].pk,
         },
