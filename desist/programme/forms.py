@@ -437,6 +437,16 @@ class NoteForm(forms.Form):
 
 
 class ConcernForm(forms.Form):
+    # The revision this text was written over (0: none yet); a save over any other is refused.
+    base_revision = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={
+            "required": "Reload the page and try again",
+            "invalid": "Reload the page and try again",
+            "min_value": "Reload the page and try again",
+        },
+    )
     disclosed = _text(
         "What was disclosed?",
         "what was disclosed",

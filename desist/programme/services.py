@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from desist import policy
@@ -975,8 +975,15 @@ def session_record_delivery(
     return session
 
 
-def clinical_note_save(*, actor: Any, session: ProgrammeSession, text: str) -> ClinicalNote:
-    """Add a revision of the session's clinical notes (earlier revisions are kept)."""
+def clinical_note_save(
+    *, actor: Any, session: ProgrammeSession, text: str, base_revision: int
+) -> ClinicalNote:
+    """Add a revision of the session's clinical notes (earlier revisions are kept).
+
+    `base_revision` is the revision the writer read (0 when there were none). If someone saved
+    another revision since, StaleRecordError: their text must not become an "earlier revision"
+    that nobody chose to replace.
+    """
     referral = session.referral
     policy.require(actor, Perm.CLINICAL_NOTES, referral)
     text = _clean(text)
@@ -989,9 +996,17 @@ def clinical_note_save(*, actor: Any, session: ProgrammeSession, text: str) -> C
     _guard(referral.subject, {"text": text})
     with transaction.atomic():
         last = session.notes.order_by("-revision").values_list("revision", flat=True).first() or 0
-        note = ClinicalNote.objects.create(
-            session=session, revision=last + 1, text=text, written_by=actor
-        )
+        if last != base_revision:
+            raise StaleRecordError(StaleRecordError.message)
+        try:
+            # The unique (session, revision) constraint is the lock: of two writers who both
+            # read `last`, only one can insert `last + 1`.
+            with transaction.atomic():
+                note = ClinicalNote.objects.create(
+                    session=session, revision=last + 1, text=text, written_by=actor
+                )
+        except IntegrityError:
+            raise StaleRecordError(StaleRecordError.message) from None
         audit_record(
             actor=actor,
             category=Category.COLLECTION if last == 0 else Category.ALTERATION,

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
@@ -780,12 +780,28 @@ def session_notes(request: HttpRequest, session_id: int) -> HttpResponse:
         actor=request.user, session_id=session_id, perm=Perm.CLINICAL_NOTES
     )
     notes = selectors.clinical_notes_for(actor=request.user, session=session)
-    form = NoteForm(request.POST or None, initial={"text": notes[0].text if notes else ""})
+    latest = notes[0] if notes else None
+    form = NoteForm(
+        request.POST or None,
+        initial={"text": latest.text if latest else "", "base_revision": _revision(latest)},
+    )
+    summary: list[tuple[str, str]] = []
     if request.method == "POST" and form.is_valid():
         try:
             services.clinical_note_save(
-                actor=request.user, session=session, text=form.cleaned_data["text"]
+                actor=request.user,
+                session=session,
+                text=form.cleaned_data["text"],
+                base_revision=form.cleaned_data["base_revision"],
             )
+        except StaleRecordError:
+            _stale(form)
+            # Keep the writer's text in the box; show what was saved meanwhile and move the base
+            # to it, so saving again is a deliberate choice to replace it.
+            latest = selectors.clinical_notes_for(actor=request.user, session=session)[0]
+            form.data = form.data.copy()
+            form.data["base_revision"] = str(latest.revision)
+            summary = _note_summary(latest)
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
         else:
@@ -797,9 +813,25 @@ def session_notes(request: HttpRequest, session_id: int) -> HttpResponse:
         title="Clinical notes",
         submit="Save notes",
         caption=f"Session {session.number}: {session.referral.subject.full_name}",
+        summary=summary,
         back_url=reverse("programme:session", args=[session.pk]),
         back_label="Back to the session",
     )
+
+
+def _revision(note: Any) -> int:
+    return note.revision if note else 0
+
+
+def _note_summary(note: Any) -> list[tuple[str, str]]:
+    when = dateformat.format(timezone.localtime(note.written_at), "j F Y, g:ia")
+    return [
+        (
+            "Saved meanwhile",
+            f"Revision {note.revision}, by {note.written_by.display_name} on {when}",
+        ),
+        ("Their text", note.text),
+    ]
 
 
 @login_required

@@ -345,8 +345,8 @@ def test_settings_change_applies_to_new_participants_only(
 
 def test_clinical_notes_keep_revisions(active: Referral, practitioner: Any, officer: Any) -> None:
     s = book(practitioner, active, 1)
-    services.clinical_note_save(actor=practitioner, session=s, text="First")
-    services.clinical_note_save(actor=practitioner, session=s, text="Second")
+    services.clinical_note_save(actor=practitioner, session=s, text="First", base_revision=0)
+    services.clinical_note_save(actor=practitioner, session=s, text="Second", base_revision=1)
     assert [n.text for n in selectors.clinical_notes_for(actor=practitioner, session=s)] == [
         "Second",
         "First",
@@ -356,8 +356,40 @@ def test_clinical_notes_keep_revisions(active: Referral, practitioner: Any, offi
     with pytest.raises(PermissionDenied):
         selectors.clinical_notes_for(actor=officer, session=s)
     with pytest.raises(PermissionDenied):
-        services.clinical_note_save(actor=officer, session=s, text="x")
+        services.clinical_note_save(actor=officer, session=s, text="x", base_revision=2)
     assert ClinicalNote.objects.filter(session=s).count() == 2
+
+
+def test_clinical_note_over_a_stale_revision_is_refused(
+    active: Referral, practitioner: Any, clin: Any
+) -> None:
+    """Two people read revision 1; the second to save is refused, not turned into history."""
+    s = book(practitioner, active, 1)
+    services.clinical_note_save(actor=practitioner, session=s, text="Base", base_revision=0)
+    services.clinical_note_save(actor=practitioner, session=s, text="Mine", base_revision=1)
+    with pytest.raises(StaleRecordError, match="Someone else changed this record"):
+        services.clinical_note_save(actor=clin, session=s, text="Theirs", base_revision=1)
+    assert [n.text for n in ClinicalNote.objects.filter(session=s)] == ["Mine", "Base"]
+    assert not AuditEvent.objects.filter(
+        verb="programme.clinical_note_save", actor_id=clin.pk
+    ).exists()
+
+
+def test_clinical_note_race_on_the_same_revision_number_is_refused(
+    active: Referral, practitioner: Any, clin: Any, monkeypatch: Any
+) -> None:
+    """Both writers pass the revision check before either inserts: the unique revision
+    number still lets only one of them in."""
+    s = book(practitioner, active, 1)
+    real_create = ClinicalNote.objects.create
+
+    def create_after_a_rival(**kwargs: Any) -> ClinicalNote:
+        real_create(session=s, revision=kwargs["revision"], text="Rival", written_by=practitioner)
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(ClinicalNote.objects, "create", create_after_a_rival)
+    with pytest.raises(StaleRecordError):
+        services.clinical_note_save(actor=clin, session=s, text="Theirs", base_revision=0)
 
 
 def test_concern_creates_disclosure_and_publishes(
@@ -385,7 +417,9 @@ def test_redaction_guard_blocks_text(active: Referral, practitioner: Any, monkey
     monkeypatch.setattr(svc, "guard_text", block)
     s = book(practitioner, active, 1)
     with pytest.raises(RedactionBlocked) as exc:
-        services.clinical_note_save(actor=practitioner, session=s, text="Named someone")
+        services.clinical_note_save(
+            actor=practitioner, session=s, text="Named someone", base_revision=0
+        )
     assert exc.value.errors == {"text": ["This contains a victim's name"]}
     assert not ClinicalNote.objects.filter(session=s).exists()
 

@@ -118,7 +118,9 @@ def test_police_never_see_clinical_notes_or_session_content(
         fidelity=["agenda"],
         engagement="good",
     )
-    services.clinical_note_save(actor=practitioner, session=session, text="NOTE-MARKER")
+    services.clinical_note_save(
+        actor=practitioner, session=session, text="NOTE-MARKER", base_revision=0
+    )
     services.end_report_save(
         actor=practitioner,
         referral=active,
@@ -353,7 +355,11 @@ def test_whole_path_through_the_forms(
             "engagement": "good",
         },
     )
-    _post(client, reverse("programme:notes", args=[first.pk]), {"text": "Formulation notes"})
+    _post(
+        client,
+        reverse("programme:notes", args=[first.pk]),
+        {"text": "Formulation notes", "base_revision": 0},
+    )
     _post(
         client,
         reverse("programme:measure", args=[referral.pk]) + "?",
