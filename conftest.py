@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -78,3 +79,53 @@ def login(client: Any) -> Callable[[Any], Any]:
         return client
 
     return do
+
+
+# PostgreSQL as production runs it (scripts/db-roles.sql): with DESIST_MIGRATE_DATABASE_URL
+# naming the owner role, the owner creates and migrates each test database (one per xdist
+# worker) and grants the runtime role (DATABASE_URL) its rights; the tests then run as the
+# runtime role, and the owner drops the database at the end.
+_OWNER_URL = os.environ.get("DESIST_MIGRATE_DATABASE_URL", "")
+
+
+def _use_role(settings_dict: dict[str, Any], role: Mapping[str, Any]) -> None:
+    from django.db import connections
+
+    connections["default"].close()
+    settings_dict.update({k: role[k] for k in ("USER", "PASSWORD", "HOST", "PORT")})
+
+
+if _OWNER_URL:
+
+    @pytest.fixture(scope="session")
+    def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+        import dj_database_url
+        from django.db import connections
+
+        settings_dict = connections["default"].settings_dict
+        _runtime_role.update(settings_dict)
+        _use_role(settings_dict, dj_database_url.parse(_OWNER_URL))
+
+    _runtime_role: dict[str, Any] = {}
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+        from django.db import connection
+
+        from desist.audit import db_roles
+
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            db_roles.apply(connection, runtime=_runtime_role["USER"])
+            # Test teardown empties tables with TRUNCATE (never audit_event, which is unmanaged).
+            cursor.execute(
+                "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+                "WHERE schemaname = 'public' AND tablename <> 'audit_event'"
+            )
+            tables = cursor.fetchone()[0]
+            cursor.execute(
+                f"GRANT TRUNCATE ON {tables} TO {db_roles.quote_role(_runtime_role['USER'])}"
+            )
+        owner = dict(connection.settings_dict)
+        _use_role(connection.settings_dict, _runtime_role)
+        yield
+        _use_role(connection.settings_dict, owner)

@@ -197,6 +197,10 @@ DESIST_FIELD_KEYS = env("DESIST_FIELD_KEYS") or ""
 # the key a pseudonym cannot be reversed. Production must set it; demo, dev and test derive one
 # from the secret key (see desist/evaluation/privacy.py and docs/adr/0008).
 DESIST_PSEUDONYM_KEY = env("DESIST_PSEUDONYM_KEY") or ""
+# The audit hash chain's HMAC key (desist/audit/chain.py). Keep it apart from the database (a
+# secret store), so that whoever can write the database cannot re-chain altered rows.
+# Production must set it (check --deploy); demo, dev and test use a published demo key.
+DESIST_AUDIT_HMAC_KEY = env("DESIST_AUDIT_HMAC_KEY") or ""
 # Oversight: more record views than this by one person between 20:00 and 07:00 is flagged.
 DESIST_BULK_VIEW_THRESHOLD = env_int("DESIST_BULK_VIEW_THRESHOLD", 20)
 # Evaluation reports for more than this many people are generated in a background thread with

@@ -3,6 +3,7 @@
 #
 #   DATABASE_URL=$(scripts/ci-postgres.sh start)   # initdb, start, create role and database
 #   scripts/ci-postgres.sh url                     # print the DATABASE_URL again
+#   scripts/ci-postgres.sh runtime-url             # the runtime role's URL (see below)
 #   scripts/ci-postgres.sh status
 #   scripts/ci-postgres.sh stop                    # stop and delete the data
 #
@@ -11,7 +12,10 @@
 # `postgres` OS user (created if missing), because PostgreSQL refuses to run as root; as any
 # other user, it runs as that user. It listens on 127.0.0.1 only, on $DESIST_PG_PORT (default
 # 54329) or the next free port. The role can create databases, because pytest-django makes
-# its own test database. Durability is switched off (fsync, synchronous_commit): this is a
+# its own test database. A second role, the runtime role ($DESIST_PG_RUNTIME_USER, default
+# desist_app), owns nothing and may not create databases: .ci/run runs the suite as it, with
+# the first role (the owner) migrating (DESIST_MIGRATE_DATABASE_URL; scripts/db-roles.sql).
+# Durability is switched off (fsync, synchronous_commit): this is a
 # test server. Set DESIST_PG_KEEP=1 to keep the data directory after `stop`.
 set -euo pipefail
 umask 077
@@ -20,6 +24,7 @@ PGDIR="${DESIST_PG_DIR:-/tmp/desist-ci-pg}"
 PORT_FIRST="${DESIST_PG_PORT:-54329}"
 DB_NAME="${DESIST_PG_DB:-desist}"
 DB_USER="${DESIST_PG_USER:-desist}"
+RUNTIME_USER="${DESIST_PG_RUNTIME_USER:-desist_app}"
 OS_USER=postgres
 
 log() { printf '[ci-postgres] %s\n' "$*" >&2; }
@@ -105,9 +110,10 @@ cmd_start() {
     chown -R "$OS_USER:" "$PGDIR"
   fi
 
-  local port password
+  local port password runtime_password
   port=$(free_port) || die "no free port in $PORT_FIRST-$((PORT_FIRST + 49))"
   password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  runtime_password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
   echo "$port" >"$PGDIR/port"
 
   log "initdb into $PGDIR/data with $BINDIR"
@@ -136,9 +142,11 @@ EOF
 
   psql_super -c "CREATE ROLE \"$DB_USER\" LOGIN CREATEDB PASSWORD '$password'" >/dev/null
   psql_super -c "CREATE DATABASE \"$DB_NAME\" OWNER \"$DB_USER\"" >/dev/null
+  psql_super -c "CREATE ROLE \"$RUNTIME_USER\" LOGIN PASSWORD '$runtime_password'" >/dev/null
 
   local url="postgres://$DB_USER:$password@127.0.0.1:$port/$DB_NAME"
   echo "$url" >"$PGDIR/database_url"
+  echo "postgres://$RUNTIME_USER:$runtime_password@127.0.0.1:$port/$DB_NAME" >"$PGDIR/runtime_url"
   log "ready: database $DB_NAME, role $DB_USER; stop with: DESIST_PG_DIR=$PGDIR $0 stop"
   log "DATABASE_URL=$url"
   echo "$url"
@@ -160,6 +168,11 @@ cmd_url() {
   cat "$PGDIR/database_url"
 }
 
+cmd_runtime_url() {
+  [[ -f "$PGDIR/runtime_url" ]] || die "not started (no $PGDIR/runtime_url)"
+  cat "$PGDIR/runtime_url"
+}
+
 cmd_status() {
   if running; then
     log "running in $PGDIR on port $(cat "$PGDIR/port")"
@@ -176,9 +189,10 @@ case "${1:-}" in
 start) cmd_start ;;
 stop) cmd_stop ;;
 url) cmd_url ;;
+runtime-url) cmd_runtime_url ;;
 status) cmd_status ;;
 *)
-  echo "usage: $0 start|stop|url|status" >&2
+  echo "usage: $0 start|stop|url|runtime-url|status" >&2
   exit 2
   ;;
 esac

@@ -5,7 +5,8 @@ and SQLite that refuse UPDATE and DELETE. The model is unmanaged so that Django 
 alters, truncates or flushes it (see docs/adr/0003-audit-spine.md). For the same reason its
 indexes are SQL in the migrations: 0001 (time, actor, organisation, record) and 0002 (the
 audit log page's filters with time: organisation, category, username; organisation with
-record type). Only the record index is declared in Meta below.
+record type). Only the record index is declared in Meta below. Migration 0003 adds the hash
+chain's two columns (docs/adr/0010-audit-hash-chain.md).
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ class AuditEvent(models.Model):
     new_values = models.JSONField(null=True)
     request_id = models.CharField(max_length=32, blank=True)
     client_address = models.GenericIPAddressField(null=True)
+    # The hash chain (desist/audit/chain.py, migration 0003): the previous row's row_hash and
+    # an HMAC over it and this row's contents. Written by audit_record only.
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         managed = False

@@ -13,6 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from desist import policy
+from desist.audit import chain
 from desist.audit.models import AuditEvent
 from desist.core.models import Organisation
 
@@ -194,3 +195,17 @@ def audit_event_detail_for(*, actor: Any, event: AuditEvent) -> str:
     if not key or event.organisation_id != actor.organisation_id:
         return ""
     return str((event.new_values or {}).get(key, ""))
+
+
+def audit_chain_rows(*, after_id: int = 0, batch: int = 5000) -> Iterator[dict[str, Any]]:
+    """Every audit row after `after_id`, in id order, with the chain's columns, for
+    `chain.verify` (operators only: `desist audit_verify`; no actor, no scope). Keyset
+    batches, so a million rows never sit in memory at once."""
+    fields = ("id", "prev_hash", "row_hash", *chain.FIELDS)
+    last = after_id
+    while True:
+        rows = list(AuditEvent.objects.filter(id__gt=last).order_by("id").values(*fields)[:batch])
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1]["id"]

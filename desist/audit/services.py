@@ -8,8 +8,10 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 
+from desist.audit import chain
 from desist.audit.models import AuditEvent, Category
 from desist.core import context
 
@@ -58,23 +60,40 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label
         object_id = object_id or obj.pk
+    fields: dict[str, Any] = {
+        "occurred_at": timezone.now(),
+        "actor_id": actor.pk if authenticated else None,
+        "actor_username": (actor.get_username() if authenticated else actor_username)[:150],
+        "organisation_id": organisation.pk if organisation else None,
+        "organisation_name": organisation.name if organisation else "",
+        "category": str(category),
+        "verb": verb,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "justification": justification,
+        "recipients": list(recipients),
+        "old_values": _clean(old) if old is not None else None,
+        "new_values": _clean(new) if new is not None else None,
+        "request_id": ctx.request_id,
+        "client_address": ctx.client_address,
+    }
     with transaction.atomic():
+        prev_hash = _chain_tail()
         return AuditEvent.objects.create(
-            actor_id=actor.pk if authenticated else None,
-            actor_username=(actor.get_username() if authenticated else actor_username)[:150],
-            organisation_id=organisation.pk if organisation else None,
-            organisation_name=organisation.name if organisation else "",
-            category=str(category),
-            verb=verb,
-            object_type=object_type,
-            object_id=str(object_id),
-            justification=justification,
-            recipients=list(recipients),
-            old_values=_clean(old) if old is not None else None,
-            new_values=_clean(new) if new is not None else None,
-            request_id=ctx.request_id,
-            client_address=ctx.client_address,
+            **fields, prev_hash=prev_hash, row_hash=chain.row_hash(prev_hash, fields)
         )
+
+
+def _chain_tail() -> str:
+    """The last row's hash, read under a lock held until the caller's transaction ends, so two
+    transactions appending at once cannot both follow the same row (fork the chain). SQLite
+    serialises writing transactions already (transaction_mode IMMEDIATE)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [chain.ADVISORY_LOCK_ID])
+        cursor.execute("SELECT row_hash FROM audit_event ORDER BY id DESC LIMIT 1")
+        last = cursor.fetchone()
+    return last[0] if last else ""
 
 
 def audit_consultation(
