@@ -126,6 +126,10 @@ def test_production_settings_pass_check_deploy() -> None:
         "DESIST_SECRET_KEY": "x" * 20 + "production-secret-key-for-the-check-only-0123456789",
         "DESIST_ALLOWED_HOSTS": "desist.example.org",
         "DATABASE_URL": "sqlite:///:memory:",
+        # Without these three, check --deploy errors (desist/core/checks.py, audit/checks.py).
+        "DESIST_FIELD_KEYS": "x6nWVR5eLkTnUrW6ZFs2dkBQJ1MK0XdQa3dQR2Up8jw=",
+        "DESIST_PSEUDONYM_KEY": "pseudonym-key-for-the-check-only-0123456789",
+        "DESIST_AUDIT_HMAC_KEY": "audit-hmac-key-for-the-check-only-0123456789",
     }
     env.pop("DESIST_DEBUG", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests; never in production

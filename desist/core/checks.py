@@ -1,0 +1,60 @@
+"""`check --deploy` errors for keys production cannot run without (issue 12).
+
+Field-encryption keys (DESIST_FIELD_KEYS) and the pseudonym key (DESIST_PSEUDONYM_KEY) have
+demo fallbacks derived from the secret key; a deployment must set its own. These are errors,
+not warnings: a deployment with them missing must not pass its check. (The audit key's check
+is the audit app's: desist/audit/checks.py.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+MIN_PSEUDONYM_KEY_LENGTH = 32
+
+
+@register(Tags.security, deploy=True)
+def check_field_keys(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    keys = [k.strip() for k in (settings.DESIST_FIELD_KEYS or "").split(",") if k.strip()]
+    if not keys:
+        return [
+            Error(
+                "DESIST_FIELD_KEYS is not set: victims' details would be encrypted with a key "
+                "derived from the secret key.",
+                hint="Generate one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'",
+                id="desist.core.E001",
+            )
+        ]
+    errors = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            errors.append(
+                Error(
+                    f"DESIST_FIELD_KEYS: key {position} of {len(keys)} is not a Fernet key "
+                    "(32 url-safe base64-encoded bytes).",
+                    id="desist.core.E002",
+                )
+            )
+    return errors
+
+
+@register(Tags.security, deploy=True)
+def check_pseudonym_key(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    key = settings.DESIST_PSEUDONYM_KEY or ""
+    if len(key) >= MIN_PSEUDONYM_KEY_LENGTH:
+        return []
+    problem = "is not set" if not key else f"is shorter than {MIN_PSEUDONYM_KEY_LENGTH} characters"
+    return [
+        Error(
+            f"DESIST_PSEUDONYM_KEY {problem}: evaluation extracts' pseudonyms could be reversed.",
+            hint="Set a random secret of at least 32 characters, kept apart from the database.",
+            id="desist.core.E003",
+        )
+    ]
