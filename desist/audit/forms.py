@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from desist.audit.models import Category
+from desist.core.dates import plausible_date
 
 
 class AuditFilterForm(forms.Form):
@@ -20,12 +21,14 @@ class AuditFilterForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter the start date as a real date"},
+        validators=[plausible_date("the start date")],
     )
     date_to = forms.DateField(
         label="To",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter the end date as a real date"},
+        validators=[plausible_date("the end date")],
     )
 
     def __init__(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from desist.core.dates import plausible_date
 from desist.evaluation.engine.params import COHORTS, COMPARISONS, OUTCOMES
 from desist.evaluation.models import FindingArea, FindingStatus, OffenceOutcome
 
@@ -9,6 +10,7 @@ from desist.evaluation.models import FindingArea, FindingStatus, OffenceOutcome
 class OffenceForm(forms.Form):
     offence_date = forms.DateField(
         label="Date of the offence",
+        validators=[plausible_date("the date of the offence")],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
             "required": "Enter the date the offence was committed",
@@ -29,6 +31,7 @@ class OffenceForm(forms.Form):
     )
     proven_date = forms.DateField(
         label="Date proven (conviction or caution)",
+        validators=[plausible_date("the date proven")],
         required=False,
         help_text="Only for a conviction or a caution",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -154,6 +157,7 @@ class FindingForm(forms.Form):
     )
     follow_up_due = forms.DateField(
         label="Follow-up due (optional)",
+        validators=[plausible_date("the follow-up due date")],
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "The follow-up due date must be a real date"},

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from desist.core.dates import CASEWORK, LIFETIME, DateBounds, plausible_date
 from desist.people import services
 from desist.people.models import InterventionDecision, Sex, validate_pnc
 from desist.people.validators import check_not_future, normalise_postcode
@@ -36,7 +37,13 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
 
 
 def date_field(
-    label: str, *, required: bool, what: str, help_text: str = "", future_message: str = ""
+    label: str,
+    *,
+    required: bool,
+    what: str,
+    help_text: str = "",
+    future_message: str = "",
+    bounds: DateBounds = CASEWORK,
 ) -> forms.DateField:
     """A date input. `what` completes GOV.UK messages: 'Enter the date of birth'.
     With `future_message`, a date after today is refused with that message."""
@@ -44,7 +51,8 @@ def date_field(
         label=label,
         required=required,
         help_text=help_text,
-        validators=[not_future(future_message)] if future_message else [],
+        validators=[plausible_date(what, bounds)]
+        + ([not_future(future_message)] if future_message else []),
         # ISO from the date picker; day-first as typed in the UK, never the US month-first.
         input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -80,6 +88,7 @@ class SubjectForm(forms.Form):
         what="the date of birth",
         help_text="If known.",
         future_message=services.DOB_FUTURE,
+        bounds=LIFETIME,
     )
     sex = forms.ChoiceField(
         label="Sex",
@@ -151,6 +160,7 @@ class AddressForm(forms.Form):
         what="the date the subject started living at this address",
         help_text="Their previous address will be recorded as ending on this date.",
         future_message=services.MOVED_IN_FUTURE,
+        bounds=LIFETIME,
     )
 
 
@@ -204,6 +214,7 @@ class SearchForm(forms.Form):
         required=False,
         what="the date of birth",
         help_text="Only subjects born on this date are shown.",
+        bounds=LIFETIME,
     )
 
     def clean(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from desist.core.dates import plausible_date
 from desist.programme.models import (
     FIDELITY_ITEMS,
     MODULES,
@@ -49,6 +50,7 @@ def _date(label: str, what: str, required: bool = True, help_text: str = "") -> 
         required=required,
         help_text=help_text,
         input_formats=DATE_FORMATS,
+        validators=[plausible_date(what)],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": f"Enter {what}", "invalid": f"Enter {what} as a real date"},
     )
@@ -355,6 +357,7 @@ class ScheduleForm(forms.Form):
     starts_at = forms.DateTimeField(
         label="Date and time",
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        validators=[plausible_date("the date of the session")],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={
             "required": "Enter the date and time of the session",
@@ -434,9 +437,6 @@ class NoteForm(forms.Form):
         rows=10,
         help_text="Only provider staff can read these. Saving adds a new revision; earlier revisions are kept.",
     )
-
-
-class ConcernForm(forms.Form):
     # The revision this text was written over (0: none yet); a save over any other is refused.
     base_revision = forms.IntegerField(
         widget=forms.HiddenInput,
@@ -447,6 +447,9 @@ class ConcernForm(forms.Form):
             "min_value": "Reload the page and try again",
         },
     )
+
+
+class ConcernForm(forms.Form):
     disclosed = _text(
         "What was disclosed?",
         "what was disclosed",

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from desist.core.dates import plausible_date
 from desist.risk import engine
 from desist.risk.models import AssessmentContext
 from desist.risk.services import MAX_RATIONALE, answer_field
@@ -49,6 +50,7 @@ class AssessmentForm(forms.Form):
 
     assessed_on = forms.DateField(
         label="Date of the assessment",
+        validators=[plausible_date("the date of the assessment")],
         widget=_DATE_WIDGET,
         required=False,
         error_messages={"invalid": "Enter the date of the assessment as a real date"},
@@ -56,6 +58,7 @@ class AssessmentForm(forms.Form):
     context = forms.CharField(label="When was this assessment made?", required=False)
     review_date = forms.DateField(
         label="Date of the next review",
+        validators=[plausible_date("the date of the next review")],
         widget=_DATE_WIDGET,
         required=False,
         help_text="The subject will appear in the risk reviews queue from this date.",

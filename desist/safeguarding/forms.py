@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from desist.core.dates import plausible_date
 from desist.people.validators import normalise_email, normalise_phone, normalise_postcode
 from desist.safeguarding.models import Channel, ClosureReason, ContactKind, ShareWith, Vulnerability
 
@@ -216,6 +217,7 @@ def _date(label: str, what: str) -> forms.DateField:
     return forms.DateField(
         label=label,
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        validators=[plausible_date(what)],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": f"Enter {what}", "invalid": f"Enter {what} as a real date"},
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from desist.core.dates import plausible_date
 from desist.sharing.models import BreakGlassGrant, LawfulBasis
 
 
@@ -35,12 +36,14 @@ class DisclosureFilterForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter a real date for 'from'"},
+        validators=[plausible_date("the 'from' date")],
     )
     date_to = forms.DateField(
         label="To",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter a real date for 'to'"},
+        validators=[plausible_date("the 'to' date")],
     )
 
     def __init__(self, *args: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
