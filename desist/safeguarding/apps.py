@@ -7,3 +7,7 @@ class SafeguardingConfig(AppConfig):
 
     def ready(self) -> None:
         from desist.safeguarding import queues  # noqa: F401  (registers the advocacy queues)
+        from desist.safeguarding.bridge import victim_identifiers_for_subject
+        from desist.sharing.redaction import register_identifier_source
+
+        register_identifier_source(victim_identifiers_for_subject)

@@ -1,15 +1,104 @@
 """The redaction guard: text written by or shown to provider staff must not carry a linked
-victim's identifiers. A match blocks the save with a message naming the *kind* of identifier
-(never the identifier itself).
+victim's identifiers. It is a second line behind the wall (provider text is composed from
+provider-safe parts), not the wall itself.
 
-Provider-side code calls `guard_text(subject=..., fields={...})` in its service before saving,
-and turns `RedactionBlocked` into form errors with `RedactionBlocked.errors`.
+Provider-side services call `guard_text(actor=..., subject=..., fields={...}, where=...)`
+before they open their own transaction, and turn `RedactionBlocked` into form errors with
+`RedactionBlocked.errors`. The alert rules call `is_clean(...)` to decide whether a text may go
+to provider staff. How text is normalised and matched: docs/adr/0012-redaction-guard-matching.md.
+
+The victims' identifiers come from an identifier source that safeguarding registers in its
+`AppConfig.ready()` (`register_identifier_source`): sharing never imports safeguarding, so
+nothing the provider side imports can reach safeguarding's models or selectors through here,
+and no Victim row ever reaches the caller. Nothing here returns or echoes an identifier.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+from desist.audit.models import Category
+from desist.audit.services import audit_record
+
+# Kind-neutral on purpose: the message must not confirm which identifier (or which kind) a
+# guess hit, or the guard becomes an oracle for a victim's address.
+MESSAGE = (
+    "This looks like it contains a victim's personal details. Remove them and refer to the "
+    "victim without details that could identify or locate them"
+)
+
+KINDS = ("name", "address", "postcode", "phone", "email", "safe_word")
+
+# A name word alone matches only from this length; shorter ones ("Al", "Jo") match only as
+# part of the whole name, so "et al" or "jo" in ordinary text is not blocked.
+MIN_NAME_WORD = 3
+# An email's local part, a safe word: at least this many letters and digits to match alone.
+MIN_PHRASE_CHARS = 3
+MIN_LOCAL_PART_CHARS = 4
+MIN_PHONE_DIGITS = 6
+
+# Parts of names that are not identifying on their own.
+NAME_PARTICLES = frozenset(
+    {"de", "da", "di", "du", "del", "della", "la", "le", "van", "von", "der", "den", "bin", "al"}
+    | {"el", "st", "mc", "mac", "ap", "ni", "o", "ben", "bint", "ibn", "ter", "ten"}
+)
+
+# Street-type abbreviations, read the same on both sides so "12 Downs Rd" meets "12 Downs Road".
+STREET_WORDS = {
+    "rd": "road",
+    "st": "street",
+    "ave": "avenue",
+    "av": "avenue",
+    "cres": "crescent",
+    "ln": "lane",
+    "dr": "drive",
+    "cl": "close",
+    "ct": "court",
+    "pl": "place",
+    "gdns": "gardens",
+    "sq": "square",
+    "ter": "terrace",
+    "terr": "terrace",
+    "pk": "park",
+    "hl": "hill",
+    "vw": "view",
+}
+
+# Confusables fold: letters from other scripts that look like Latin ones, mapped to the Latin
+# letter. A small hand-kept table (Cyrillic and Greek lookalikes, after NFKC) because no
+# maintained confusables library is installed and the guard must not depend on a new package;
+# see ADR 0012. Digits and letters that look alike (0/O, 1/l) are not folded: they would break
+# phone numbers and postcodes.
+_CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic lower case
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j",
+        "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "һ": "h", "ɡ": "g", "ь": "b",
+        # Cyrillic upper case
+        "А": "A", "В": "B", "Е": "E", "Ё": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
+        "Р": "P", "С": "C", "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ї": "I", "Ј": "J",
+        "Ѕ": "S", "Ԁ": "D", "Ԛ": "Q", "Ԝ": "W", "Ӏ": "I", "Һ": "H",
+        # Greek
+        "α": "a", "β": "b", "γ": "y", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+        "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
+        "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+        "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+        # Latin lookalikes NFKC leaves alone
+        "ı": "i", "ȷ": "j", "ɑ": "a",
+    }
+)  # fmt: skip
+_APOSTROPHES = re.compile(r"['’‘`´ʼʹ′]")
+_WORD = re.compile(r"[a-z0-9]+")
+# Runs of digits joined only by spaces and phone punctuation: "+44 (0)7700 900-123".
+_PHONE_RUN = re.compile(r"\+?\d[\d\s().\-/]*\d")
 
 
 class RedactionBlocked(Exception):
@@ -20,9 +109,217 @@ class RedactionBlocked(Exception):
         self.errors = dict(errors)
 
 
-def guard_text(*, subject: Any, fields: Mapping[str, str]) -> None:
-    """Raise RedactionBlocked if any of `fields` holds an identifier of a victim linked to
-    `subject` (names, addresses, postcodes, phone numbers, emails). Implemented in issue 5."""
-    from desist.sharing import guard
+# --- normalisation --------------------------------------------------------------------------
 
-    guard.check(subject=subject, fields=fields)
+
+def fold(text: str) -> str:
+    """NFKC, confusables to Latin, case folded, accents and invisible characters dropped."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_CONFUSABLES).casefold()
+    text = unicodedata.normalize("NFKD", text)
+    # Combining marks (accents) and format characters (zero-width spaces, soft hyphens).
+    return "".join(
+        c for c in text if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
+    )
+
+
+def _words(folded: str, *, apostrophe: str) -> list[str]:
+    return _WORD.findall(_APOSTROPHES.sub(apostrophe, folded))
+
+
+def _forms(text: str) -> list[str]:
+    """The text as padded word sequences, read twice: apostrophes as breaks ("Rebecca's" ->
+    "rebecca s") and as nothing ("O'Brien" -> "obrien")."""
+    folded = fold(text)
+    return [f" {' '.join(_words(folded, apostrophe=a))} " for a in (" ", "")]
+
+
+def _street(words: Iterable[str]) -> list[str]:
+    return [STREET_WORDS.get(w, w) for w in words]
+
+
+def _compact(text: str) -> str:
+    return "".join(_WORD.findall(fold(text)))
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def _phone_core(value: str) -> str:
+    """The significant digits of a UK-style number: '+44 (0)7700 900123' -> '7700900123'."""
+    digits = _digits(value)
+    if digits.startswith("0044"):
+        digits = digits[4:]
+    elif value.strip().startswith("+44") or (digits.startswith("44") and len(digits) > 11):
+        digits = digits[2:]
+    return digits.lstrip("0")
+
+
+# --- the prepared word list -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    """A victim word list, prepared once and checked against many fields. Phrases are padded
+    word sequences matched on whole words; postcodes as patterns; phones as digit cores."""
+
+    phrases: tuple[tuple[str, frozenset[str]], ...]  # (kind, phrases)
+    postcodes: tuple[re.Pattern[str], ...]
+    phones: frozenset[str]
+
+    @classmethod
+    def prepare(cls, pairs: Iterable[tuple[str, str]]) -> Identifiers:
+        phrases: dict[str, set[str]] = {k: set() for k in KINDS}
+        postcodes: list[re.Pattern[str]] = []
+        phones: set[str] = set()
+        for kind, value in pairs:
+            if not value or not value.strip():
+                continue
+            if kind == "name":
+                phrases["name"] |= _name_phrases(value)
+            elif kind == "address":
+                phrases["address"] |= _address_phrases(value)
+            elif kind == "postcode":
+                compact = _compact(value)
+                if len(compact) >= 5:
+                    # Any separators (or none) between the characters, not inside a word.
+                    joined = r"[\W_]*".join(re.escape(c) for c in compact)
+                    postcodes.append(re.compile(rf"(?<![a-z0-9]){joined}(?![a-z0-9])"))
+            elif kind == "phone":
+                core = _phone_core(value)
+                if len(core) >= MIN_PHONE_DIGITS:
+                    phones.add(core)
+            elif kind == "email":
+                phrases["email"] |= _email_phrases(value)
+            elif kind == "safe_word":
+                phrases["safe_word"] |= _phrase_forms(value, min_chars=MIN_PHRASE_CHARS)
+        return cls(
+            phrases=tuple((k, frozenset(v)) for k, v in phrases.items() if v),
+            postcodes=tuple(postcodes),
+            phones=frozenset(phones),
+        )
+
+    def kinds_in(self, text: str) -> list[str]:
+        """The kinds of identifier `text` contains, in KINDS order. Never the values."""
+        if not text or not text.strip():
+            return []
+        found: set[str] = set()
+        forms = _forms(text)
+        streets = [f" {' '.join(_street(f.split()))} " for f in forms]
+        for kind, phrases in self.phrases:
+            haystack = streets if kind == "address" else forms
+            if any(p in h for p in phrases for h in haystack):
+                found.add(kind)
+        if self.postcodes:
+            folded = fold(text)
+            if any(p.search(folded) for p in self.postcodes):
+                found.add("postcode")
+        if self.phones:
+            runs = [_digits(m) for m in _PHONE_RUN.findall(unicodedata.normalize("NFKC", text))]
+            if any(core in run for run in runs for core in self.phones):
+                found.add("phone")
+        return [k for k in KINDS if k in found]
+
+
+def _phrase_forms(value: str, *, min_chars: int) -> set[str]:
+    """A value as padded phrases (both apostrophe readings), if long enough to match alone."""
+    if len(_compact(value)) < min_chars:
+        return set()
+    return {f for f in _forms(value) if f.strip()}
+
+
+def _name_phrases(value: str) -> set[str]:
+    """The whole name (if it has two words or is long enough), and each word of it that is
+    long enough and not a particle."""
+    phrases = {f for f in _forms(value) if len(f.split()) > 1 or len(f.strip()) >= MIN_NAME_WORD}
+    for form in list(phrases):
+        for word in form.split():
+            if len(word) >= MIN_NAME_WORD and word not in NAME_PARTICLES:
+                phrases.add(f" {word} ")
+    return phrases
+
+
+def _address_phrases(value: str) -> set[str]:
+    """Each comma- or line-separated part of two or more words, with and without its house
+    number ("12 downs view", "downs view"); a single word (a town) alone does not match.
+    Number and street split over two parts ("12, Downs View") also match together."""
+    parts = [_street(_words(fold(p), apostrophe="")) for p in re.split(r"[,\n;]+", value)]
+    parts = [p for p in parts if p]
+    phrases: set[str] = set()
+    for i, words in enumerate(parts):
+        if i + 1 < len(parts) and all(w.isdigit() for w in words):
+            words = words + parts[i + 1]  # "12" then "Downs View"
+        rest = [w for w in words if not any(c.isdigit() for c in w)]
+        for candidate in (words, rest):
+            if len(candidate) >= 2 and any(len(w) >= MIN_NAME_WORD for w in candidate):
+                phrases.add(f" {' '.join(candidate)} ")
+    return phrases
+
+
+def _email_phrases(value: str) -> set[str]:
+    """The whole address and its local part ("rebecca.jones" also as "rebecca jones")."""
+    email = value.strip()
+    phrases = _phrase_forms(email, min_chars=MIN_LOCAL_PART_CHARS)
+    local = email.split("@", 1)[0]
+    return phrases | _phrase_forms(local, min_chars=MIN_LOCAL_PART_CHARS)
+
+
+# --- the identifier source (registered by safeguarding) -------------------------------------
+
+IdentifierSource = Callable[..., Iterable[tuple[str, str]]]
+_sources: list[IdentifierSource] = []
+
+
+def register_identifier_source(source: IdentifierSource) -> None:
+    """Called from safeguarding's AppConfig.ready(): `source(subject=...)` returns (kind, value)
+    pairs for every victim linked to the subject. Kinds are those in KINDS."""
+    if source not in _sources:
+        _sources.append(source)
+
+
+def identifiers_for(subject: Any) -> Identifiers:
+    if not _sources:
+        # Fail closed: a guard with no word list would pass everything.
+        raise ImproperlyConfigured("No victim identifier source is registered with the guard")
+    return Identifiers.prepare(pair for source in _sources for pair in source(subject=subject))
+
+
+# --- the doors ------------------------------------------------------------------------------
+
+
+def _kinds_by_field(subject: Any, fields: Mapping[str, str]) -> dict[str, list[str]]:
+    if subject is None or not any((t or "").strip() for t in fields.values()):
+        return {}
+    identifiers = identifiers_for(subject)
+    found = {field: identifiers.kinds_in(text or "") for field, text in fields.items()}
+    return {field: kinds for field, kinds in found.items() if kinds}
+
+
+def guard_text(
+    *, subject: Any, fields: Mapping[str, str], actor: Any = None, where: str = ""
+) -> None:
+    """Raise RedactionBlocked({field: [MESSAGE]}) if any of `fields` holds an identifier of a
+    victim linked to `subject`. A subject of None (nothing linked yet) has no victims.
+
+    A blocked attempt is audited (who, `where` it was typed, which field, which kind, never
+    the value) in its own durable transaction, so the record stays although the write is
+    refused. Call this before opening the transaction of the write it guards: inside one it
+    raises RuntimeError rather than write an audit row that the refusal would roll back."""
+    found = _kinds_by_field(subject, fields)
+    if not found:
+        return
+    with transaction.atomic(durable=True):
+        audit_record(
+            actor=actor,
+            category=Category.SECURITY,
+            verb="redaction.blocked",
+            obj=subject,
+            new={"where": where, "fields": sorted(found), "kinds": found},
+        )
+    raise RedactionBlocked({field: [MESSAGE] for field in found})
+
+
+def is_clean(*, subject: Any, texts: Iterable[str]) -> bool:
+    """True when none of `texts` carries a linked victim's identifier. For text the system
+    composes (alerts), which it replaces with a generic text instead: nothing is audited."""
+    return not _kinds_by_field(subject, {str(i): t for i, t in enumerate(texts)})

@@ -31,7 +31,7 @@ from django.urls import reverse
 from desist import policy
 from desist.core.models import OrganisationKind
 from desist.policy import Perm
-from desist.sharing import guard, recipients
+from desist.sharing import recipients, redaction
 from desist.sharing.events import KIND_LABELS, EventKind, Urgency
 
 E = EventKind
@@ -151,7 +151,7 @@ def _texts(kind: str, route: Route, subject: Any, summary: str) -> tuple[str, st
     if route.role == "practitioner":
         if kind == E.VICTIM_NEW_CONTACT:
             return title, PRACTITIONER_NEW_CONTACT_TEXT
-        if not guard.is_clean(subject=subject, texts=[summary]):
+        if not redaction.is_clean(subject=subject, texts=[summary]):
             return title, PROVIDER_GENERIC_TEXT
     return title, summary
 
@@ -178,7 +178,7 @@ def dispatch(
     with transaction.atomic():
         for route in _unique_routes(_routes(kind, subject, priority, source), actor):
             title, body = _texts(kind, route, subject, summary)
-            if route.user.organisation.kind == OrganisationKind.PROVIDER and not guard.is_clean(
+            if route.user.organisation.kind == OrganisationKind.PROVIDER and not redaction.is_clean(
                 subject=subject, texts=[title, body]
             ):
                 body = PROVIDER_GENERIC_TEXT

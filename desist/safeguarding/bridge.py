@@ -1,0 +1,38 @@
+"""What safeguarding answers to the sharing bridge, registered in SafeguardingConfig.ready():
+sharing asks through its registries and never imports safeguarding, so the provider side, which
+imports sharing, cannot reach victims' models through it (the import contract in .importlinter).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desist.safeguarding.models import Victim
+
+
+def victim_identifiers_for_subject(*, subject: Any) -> list[tuple[str, str]]:
+    """(kind, value) pairs for every victim linked to the subject through a case: the
+    redaction guard's word list. Decrypted here, inside safeguarding, and never returned to
+    anyone but the guard, which returns only yes or no."""
+    pairs: list[tuple[str, str]] = []
+    for victim in Victim.objects.filter(cases__subject=subject).distinct():
+        for kind, value in (
+            ("name", victim.first_names),
+            ("name", victim.last_name),
+            ("name", victim.preferred_name),
+            # Whole names too, so two short words ("Al Li") still match together.
+            ("name", f"{victim.first_names} {victim.last_name}"),
+            (
+                "name",
+                f"{victim.preferred_name} {victim.last_name}" if victim.preferred_name else "",
+            ),
+            ("address", victim.address),
+            ("postcode", victim.postcode),
+            ("phone", victim.phone),
+            ("phone", victim.alternative_phone),
+            ("email", victim.email),
+            ("safe_word", victim.safe_word),
+        ):
+            if value and value.strip():
+                pairs.append((kind, value.strip()))
+    return pairs
