@@ -6,6 +6,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from desist.demo.management.commands.seed import refuse_outside_demo
+
 
 class Command(BaseCommand):
     help = "Migrate, seed the synthetic partnership and serve it."
@@ -15,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="Prepare, but do not serve.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_outside_demo("demo")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("seed")
         if not options["no_serve"]:

@@ -7,11 +7,23 @@ from django.core.management.base import BaseCommand, CommandError
 
 from desist.demo import seed as demo_seed
 
+# The demo accounts share a published password: never in production.
+SEED_ENVIRONMENTS = ("demo", "dev", "test")
+
+
+def refuse_outside_demo(command: str) -> None:
+    if settings.DESIST_ENV not in SEED_ENVIRONMENTS:
+        raise CommandError(
+            f"desist {command} creates demo accounts with a published password, so it runs only "
+            f"when DESIST_ENV is demo, dev or test (it is {settings.DESIST_ENV})."
+        )
+
 
 class Command(BaseCommand):
     help = "Seed the synthetic demo partnership (idempotent; refuses a database with real data)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_outside_demo("seed")
         try:
             created = demo_seed.seed()
         except demo_seed.RealDataPresent as exc:
