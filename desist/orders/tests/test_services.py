@@ -649,6 +649,56 @@ def test_terms(officer: Any, subject: Any, victim: Any, force: Any, orgs: Any) -
     assert VICTIM_NAME[1] not in audit_text()
 
 
+def test_term_parts_for_the_provider(officer: Any, subject: Any, victim: Any) -> None:
+    """The police may write the victim's details in the court's wording; the description for
+    the provider must pass the redaction guard, and nothing is saved when it does not."""
+    order = full(officer, subject, made=ago(20))
+    refused(lambda: add_term(officer, order, victim, category="bogus"), "category", "Select what")
+    refused(
+        lambda: add_term(officer, order, victim, provider_description="  "),
+        "provider_description",
+        "Enter a description of the term for the provider",
+    )
+    # The guard's message and its audit of blocked attempts are its own business.
+    for planted in (
+        "Not to go near 17 Wisteria Crescent",
+        "Must stay away from bn37qz",
+        f"Must not contact {VICTIM_NAME[0]}",
+    ):
+        with pytest.raises(ValidationError) as caught:
+            add_term(officer, order, victim, provider_description=planted)
+        assert list(caught.value.message_dict) == ["provider_description"]
+    assert not order.terms.exists()
+    term = add_term(
+        officer,
+        order,
+        victim,
+        category=Term.Category.EXCLUSION_ZONE,
+        wording="Not to enter Downs View or 17 Wisteria Crescent, BN3 7QZ",
+        provider_description="Must not enter an exclusion zone set by the court.",
+    )
+    assert term.category == "exclusion_zone" and "Wisteria" in term.wording
+    assert AuditEvent.objects.get(verb="order.term_add").new_values["category"] == "exclusion_zone"
+
+
+def test_existing_terms_get_a_category_only_where_obvious() -> None:
+    import importlib
+
+    migration = importlib.import_module(
+        "desist.orders.migrations.0003_term_categories_from_wording"
+    )
+    category_for = migration.category_for
+    assert category_for("prohibition", "Not to contact X by any means") == "no_contact"
+    assert category_for("prohibition", "Not to enter the zone on the map") == "exclusion_zone"
+    assert category_for("prohibition", "Not to come within 100 metres of X") == "no_approach"
+    assert category_for("prohibition", "Not to post about X on social media") == "online"
+    assert category_for("requirement", "Attend a perpetrator programme") == "attend"
+    # Two cues, or none: not obvious.
+    assert category_for("prohibition", "Not to enter Downs View or contact her") == "other"
+    assert category_for("prohibition", "Not to keep a dog") == "other"
+    assert category_for("requirement", "Surrender devices") == "other"
+
+
 # --- events ----------------------------------------------------------------------------------------
 
 
