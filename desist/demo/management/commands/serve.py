@@ -6,6 +6,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from desist.demo.server import QuietRunserver
+
 
 class Command(BaseCommand):
     help = "Serve Desist on 127.0.0.1 (port from PORT, default 8000)."
@@ -21,4 +23,4 @@ class Command(BaseCommand):
 
         start_background_alerts(interval=30)
         self.stdout.write(f"Desist is serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
+        call_command(QuietRunserver(), f"127.0.0.1:{port}", use_reloader=False, use_threading=True)
