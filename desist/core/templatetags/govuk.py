@@ -37,6 +37,25 @@ def govuk_widget(field: forms.BoundField, extra_class: str = "") -> SafeString:
     return field.as_widget(attrs=attrs)
 
 
+# Order matters: CheckboxSelectMultiple subclasses RadioSelect, so it must be tested first or
+# every "select all that apply" renders as radios and keeps one answer (issue 11).
+_KINDS: list[tuple[type[forms.Widget], str]] = [
+    (forms.HiddenInput, "hidden"),
+    (forms.CheckboxSelectMultiple, "checkboxes"),
+    (forms.RadioSelect, "radios"),
+    (forms.CheckboxInput, "checkbox"),
+    (forms.DateTimeInput, "datetime"),
+    (forms.DateInput, "date"),
+]
+
+
+@register.filter
+def widget_kind(field: forms.BoundField) -> str:
+    """Which GOV.UK component includes/form_field.html renders the field as."""
+    widget = field.field.widget
+    return next((kind for cls, kind in _KINDS if isinstance(widget, cls)), "input")
+
+
 @register.filter
 def first_field_id(form: forms.BaseForm) -> str:
     for field in form:

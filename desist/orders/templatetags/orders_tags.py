@@ -1,8 +1,8 @@
-"""Display helpers for order pages: status tags, notification tags, widget kinds."""
+"""Display helpers for order pages: status tags, notification tags."""
 
 from __future__ import annotations
 
-from django import forms, template
+from django import template
 
 from desist.orders.dates import NotificationState
 
@@ -40,19 +40,3 @@ def notification_tag_class(state: str) -> str:
 @register.filter
 def notification_tag_label(state: str) -> str:
     return _NOTIFICATION_TAGS.get(NotificationState(state), ("", str(state)))[1]
-
-
-@register.filter
-def widget_kind(field: forms.BoundField) -> str:
-    widget = field.field.widget
-    if isinstance(widget, forms.HiddenInput):
-        return "hidden"
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        return "checkboxes"
-    if isinstance(widget, forms.CheckboxInput):
-        return "checkbox"
-    if isinstance(widget, forms.DateInput):
-        return "date"
-    return "input"

@@ -4,27 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms, template
+from django import template
 
 from desist.programme.models import OPEN_STATUSES as OPEN
 
 register = template.Library()
-
-
-@register.filter
-def widget_kind(field: forms.BoundField) -> str:
-    widget = field.field.widget
-    if isinstance(widget, forms.HiddenInput):
-        return "hidden"
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        return "checkboxes"
-    if isinstance(widget, forms.CheckboxInput):
-        return "checkbox"
-    if isinstance(widget, forms.DateInput | forms.DateTimeInput):
-        return "date"
-    return "input"
 
 
 @register.filter
