@@ -166,6 +166,11 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Two-factor: required everywhere except demo mode (and tests that opt out).
 DESIST_REQUIRE_2FA = env_bool("DESIST_REQUIRE_2FA", DESIST_ENV not in {"demo", "test"})
 OTP_TOTP_ISSUER = "Desist"
+# Wrong codes make the next try wait 1, 2, 4, 8 ... seconds (django-otp's back-off, per device).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Adding or replacing an authenticator needs the password typed again within this many minutes.
+DESIST_REAUTH_MINUTES = env_int("DESIST_REAUTH_MINUTES", 5)
 DESIST_DEMO_PASSWORD = env("DESIST_DEMO_PASSWORD") or "demo-password-2026"
 
 # SPO renewal review: orders ending within this many days appear in the police queue.

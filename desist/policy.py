@@ -30,6 +30,8 @@ class Perm(StrEnum):
     AUDIT_VIEW_ALL = "audit.view_all"
     AUDIT_EXPORT = "audit.export"
     ACCOUNTS_MANAGE = "accounts.manage"
+    # Reset a person's lost second factor (issue 12): audited, e-mailed, never one's own.
+    ACCOUNTS_2FA_RESET = "accounts.2fa_reset"
     # Police casework (issue 3). Scope: the actor's own force.
     SUBJECT_VIEW = "subject.view"
     SUBJECT_EDIT = "subject.edit"
@@ -160,7 +162,14 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
         {P.HOME_VIEW, P.PROGRAMME_SETTINGS, P.PROGRAMME_DASHBOARD, P.EVALUATION_VIEW}
     ),
     R.SYSTEM_ADMIN: frozenset(
-        {P.HOME_VIEW, P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT, P.ACCOUNTS_MANAGE, P.INSTRUMENT_MANAGE}
+        {
+            P.HOME_VIEW,
+            P.AUDIT_VIEW_OWN_ORG,
+            P.AUDIT_EXPORT,
+            P.ACCOUNTS_MANAGE,
+            P.ACCOUNTS_2FA_RESET,
+            P.INSTRUMENT_MANAGE,
+        }
     ),
 }
 
@@ -244,6 +253,12 @@ def require(actor: User | Any, perm: Perm, obj: Any = None) -> None:
 @object_rule(P.ACCOUNTS_MANAGE, "accounts.User")
 def _manage_user(actor: Any, target: Any) -> bool:
     # Administrators manage their own organisation's accounts, never their own (no self-lockout).
+    return bool(target.organisation_id == actor.organisation_id and target.pk != actor.pk)
+
+
+@object_rule(P.ACCOUNTS_2FA_RESET, "accounts.User")
+def _reset_second_factor(actor: Any, target: Any) -> bool:
+    # Same organisation, never oneself: a person who lost their phone cannot vouch for themselves.
     return bool(target.organisation_id == actor.organisation_id and target.pk != actor.pk)
 
 

@@ -57,3 +57,23 @@ class ReasonForm(forms.Form):
         help_text="This is recorded in the audit log.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        error_messages={"required": "Enter your password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class TwoFactorResetForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you resetting two-factor authentication?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter a reason for resetting two-factor authentication"},
+        help_text="For example, how the person told you their phone was lost. This is recorded "
+        "in the audit log and sent to them.",
+    )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,11 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from desist.accounts import services
+
 Handler = Callable[[HttpRequest], HttpResponse]
 
-# Paths a signed-in but not yet two-factor-verified user may reach.
-_TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/two-factor/", "/accounts/logout/", "/assets/")
-_TWO_FACTOR_EXEMPT_EXACT = ("/healthz", "/readyz")
+# Reachable by a signed-in user who has not passed the second factor, whatever their state.
+_ALWAYS_OPEN_PREFIXES = ("/assets/",)
+_ALWAYS_OPEN_EXACT = ("/healthz", "/readyz")
 
 
 class SessionLifetimeMiddleware:
@@ -48,7 +51,13 @@ class SessionLifetimeMiddleware:
 
 
 class TwoFactorRequiredMiddleware:
-    """Outside demo mode every signed-in user must have passed a TOTP check."""
+    """Outside demo mode every signed-in user must have passed a TOTP check.
+
+    Until then a person with a second factor can reach only the page that checks it, and a
+    person without one only the page that sets up a first one (and signing out). Nothing else
+    under /accounts/two-factor/ is open: an exemption by prefix let a password alone replace
+    the owner's authenticator (issue 12).
+    """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -60,12 +69,15 @@ class TwoFactorRequiredMiddleware:
             and user is not None
             and user.is_authenticated
             and not user.is_verified()
-            and not request.path.startswith(_TWO_FACTOR_EXEMPT_PREFIXES)
-            and request.path not in _TWO_FACTOR_EXEMPT_EXACT
+            and not request.path.startswith(_ALWAYS_OPEN_PREFIXES)
+            and request.path not in _ALWAYS_OPEN_EXACT
+            and request.path != reverse("accounts:logout")
         ):
-            from django_otp.plugins.otp_totp.models import TOTPDevice
-
-            has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-            target = "accounts:two_factor_verify" if has_device else "accounts:two_factor_setup"
-            return redirect(f"{reverse(target)}?next={request.path}")
+            target = reverse(
+                "accounts:two_factor_verify"
+                if services.has_second_factor(user)
+                else "accounts:two_factor_setup"
+            )
+            if request.path != target:
+                return redirect(f"{target}?next={quote(request.path)}")
         return self.get_response(request)

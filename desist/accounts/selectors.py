@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from desist import policy
 from desist.accounts.models import User
@@ -24,3 +25,15 @@ def user_get_for(*, actor: Any, user_id: int) -> User:
         raise Http404("No such account") from None
     policy.require(actor, policy.Perm.ACCOUNTS_MANAGE, user)
     return user
+
+
+def totp_device_for(*, user: Any) -> TOTPDevice | None:
+    """The person's confirmed authenticator, if any."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def pending_totp_device_for(*, user: Any, device_id: int | None) -> TOTPDevice | None:
+    """The unconfirmed authenticator this session started, if it is still there."""
+    if device_id is None:
+        return None
+    return TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import secrets
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from desist import policy
+from desist.accounts import notifications
 from desist.accounts.models import Role, User, UserSession
 from desist.accounts.roles import ROLE_ORGANISATION_KINDS, RoleCode
 from desist.audit.models import Category
 from desist.audit.services import audit_record
+from desist.core import context
 from desist.core.models import Organisation
 
 RECOVERY_CODE_COUNT = 10
@@ -154,35 +162,194 @@ def user_change_password(*, actor: User, new_password: str) -> None:
 
 
 # --- two-factor -------------------------------------------------------------------------
+#
+# Who may change a second factor (issue 12): a person with none may enrol a first one (that is
+# how new accounts start; it is announced by e-mail). A person who has one may add or replace
+# it only from a session verified with a second factor AND with the password re-entered in the
+# last few minutes. The old device is deleted only when the new one is confirmed with a code.
+# A lost phone is an administrator's audited reset.
 
 
-def totp_device_start(*, actor: User) -> TOTPDevice:
-    """An unconfirmed device to enrol; replaces any earlier unconfirmed one."""
-    TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=actor, name="Authenticator app", confirmed=False)
+@dataclass(frozen=True)
+class SessionProof:
+    """What the current session has proved: a second factor, and when the password was last
+    typed (epoch seconds)."""
+
+    otp_verified: bool
+    password_confirmed_at: float | None = None
+
+    def password_is_recent(self) -> bool:
+        if self.password_confirmed_at is None:
+            return False
+        age = time.time() - self.password_confirmed_at
+        return 0 <= age <= settings.DESIST_REAUTH_MINUTES * 60
 
 
-def totp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> list[str]:
-    """Confirm enrolment with a first code; return new single-use recovery codes."""
+class PasswordConfirmationRequired(PermissionDenied):
+    """The session is verified but the password must be typed again first."""
+
+
+class TwoFactorThrottled(Exception):
+    def __init__(self, locked_until: dt.datetime) -> None:
+        seconds = max(0.0, (locked_until - timezone.now()).total_seconds())
+        self.minutes = max(1, math.ceil(seconds / 60))
+        unit = "minute" if self.minutes == 1 else "minutes"
+        super().__init__(f"Too many attempts. Wait {self.minutes} {unit} and try again")
+
+
+def password_confirm_record(*, actor: User) -> None:
+    """The person typed their password again (before changing how they sign in)."""
+    audit_record(actor=actor, category=Category.SECURITY, verb="auth.password_confirm", obj=actor)
+
+
+def has_second_factor(user: User) -> bool:
+    return bool(user_has_device(user, confirmed=True))
+
+
+def _require_may_change_factor(actor: User, proof: SessionProof) -> None:
+    if not has_second_factor(actor):
+        return  # first enrolment
+    if not proof.otp_verified:
+        raise PermissionDenied("Enter a code from your current authenticator app first")
+    if not proof.password_is_recent():
+        raise PasswordConfirmationRequired("Confirm your password to continue")
+
+
+def two_factor_change_check(*, actor: User, proof: SessionProof) -> None:
+    """Raise unless this session may start adding or replacing a second factor."""
+    _require_may_change_factor(actor, proof)
+
+
+def totp_device_start(*, actor: User, proof: SessionProof) -> TOTPDevice:
+    """An unconfirmed device to enrol; replaces any earlier unconfirmed one, never a confirmed
+    one (an unconfirmed device is never accepted at sign-in)."""
+    _require_may_change_factor(actor, proof)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=actor, name="Authenticator app", confirmed=False)
+
+
+def _throttle_check(devices: Iterable[Any], actor: User, stage: str) -> None:
+    """django-otp's exponential back-off, across all of a person's devices: while any one is
+    throttled, no code is tried (so recovery codes cannot be guessed while TOTP waits)."""
+    waits = []
+    for device in devices:
+        allowed, data = device.verify_is_allowed()
+        if not allowed and data and data.get("locked_until"):
+            waits.append(data["locked_until"])
+    if waits:
+        audit_record(
+            actor=actor,
+            category=Category.SECURITY,
+            verb="auth.2fa_throttled",
+            obj=actor,
+            new={"stage": stage},
+        )
+        raise TwoFactorThrottled(max(waits))
+
+
+def _audit_failed_code(actor: User, method: str, stage: str) -> None:
+    # Who and from where (the request context); never the code itself.
+    audit_record(
+        actor=actor,
+        category=Category.SECURITY,
+        verb="auth.2fa_failed",
+        obj=actor,
+        new={"method": method, "stage": stage},
+    )
+
+
+def totp_device_confirm(
+    *, actor: User, device: TOTPDevice, token: str, proof: SessionProof
+) -> list[str]:
+    """Confirm a new device with a first code. Only then is any older device removed, and new
+    single-use recovery codes are returned (shown once)."""
     if device.user_id != actor.pk or device.confirmed:
         raise ValidationError("This set-up has expired. Start again")
+    _require_may_change_factor(actor, proof)
+    _throttle_check([device], actor, "enrol")
     if not device.verify_token(token.replace(" ", "")):
+        _audit_failed_code(actor, "totp", "enrol")
         raise ValidationError("The code is not correct. Enter the 6-digit code from your app")
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=actor, confirmed=True).delete()
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        # Re-check under the lock: another session may have enrolled in the meantime.
+        _require_may_change_factor(actor, proof)
+        replacing = TOTPDevice.objects.filter(user=actor, confirmed=True).exclude(pk=device.pk)
+        replaced = replacing.count()
+        replacing.delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        codes = recovery_codes_regenerate(actor=actor)
-        audit_record(actor=actor, category=Category.SECURITY, verb="account.2fa_enrol", obj=actor)
+        codes = _recovery_codes_regenerate(actor=actor)
+        change = notifications.REPLACED if replaced else notifications.ENROLLED
+        told = notifications.factor_change_notify(
+            user=actor, change=change, address=context.current().client_address
+        )
+        audit_record(
+            actor=actor,
+            category=Category.SECURITY,
+            verb="account.2fa_replace" if replaced else "account.2fa_enrol",
+            obj=actor,
+            recipients=told,
+            new={"devices_replaced": replaced},
+        )
     return codes
 
 
-def recovery_codes_regenerate(*, actor: User) -> list[str]:
+def _recovery_codes_regenerate(*, actor: User) -> list[str]:
     StaticDevice.objects.filter(user=actor).delete()
     device = StaticDevice.objects.create(user=actor, name="Recovery codes", confirmed=True)
     codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
     return codes
+
+
+def _looks_like_recovery_code(token: str) -> bool:
+    return not token.isdigit()
+
+
+def two_factor_verify(*, actor: User, token: str) -> Any:
+    """Check a code from the person's app, or one of their recovery codes. Returns the device
+    that accepted it. Failures and throttling are audited (never the code)."""
+    token = token.replace(" ", "")
+    totp = list(TOTPDevice.objects.filter(user=actor, confirmed=True))
+    static = list(StaticDevice.objects.filter(user=actor, confirmed=True))
+    _throttle_check([*totp, *static], actor, "sign_in")
+    method = "recovery_code" if _looks_like_recovery_code(token) else "totp"
+    for device in static if method == "recovery_code" else totp:
+        if device.verify_token(token):
+            return device
+    _audit_failed_code(actor, method, "sign_in")
+    raise ValidationError("The code is not correct. Enter the 6-digit code from your app")
+
+
+def two_factor_reset(*, actor: User, user: User, reason: str) -> User:
+    """An administrator's reset for a lost device: every device and recovery code of the person
+    goes, their sessions end, and they set up a new app at their next sign-in."""
+    policy.require(actor, policy.Perm.ACCOUNTS_2FA_RESET, user)
+    if not reason.strip():
+        raise ValidationError("Enter a reason for resetting two-factor authentication")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        totp = TOTPDevice.objects.filter(user=locked).delete()[0]
+        StaticDevice.objects.filter(user=locked).delete()
+        ended = _end_sessions(locked)
+        told = notifications.factor_change_notify(
+            user=locked,
+            change=notifications.RESET,
+            address=context.current().client_address,
+            actor=actor,
+        )
+        audit_record(
+            actor=actor,
+            category=Category.SECURITY,
+            verb="account.2fa_reset",
+            obj=locked,
+            justification=reason.strip(),
+            recipients=told,
+            new={"devices_removed": totp, "sessions_ended": ended},
+        )
+    return locked
 
 
 # --- authentication events into the audit trail ------------------------------------------

@@ -1,26 +1,35 @@
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
+from urllib.parse import quote
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp import match_token
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from desist import policy
 from desist.accounts import selectors, services
-from desist.accounts.forms import DesistPasswordChangeForm, LoginForm, ReasonForm, TokenForm
+from desist.accounts.forms import (
+    ConfirmPasswordForm,
+    DesistPasswordChangeForm,
+    LoginForm,
+    ReasonForm,
+    TokenForm,
+    TwoFactorResetForm,
+)
 from desist.audit.services import audit_consultation
 from desist.core.concurrency import StaleRecordError
 
@@ -56,30 +65,94 @@ def _qr_svg(uri: str) -> str:
     return image.to_string(encoding="unicode")
 
 
+REAUTH_SESSION_KEY = "desist_password_confirmed_at"
+PENDING_SESSION_KEY = "desist_pending_totp"
+
+
+def _proof(request: HttpRequest) -> services.SessionProof:
+    user: Any = request.user
+    return services.SessionProof(
+        otp_verified=bool(getattr(user, "is_verified", lambda: False)()),
+        password_confirmed_at=request.session.get(REAUTH_SESSION_KEY),
+    )
+
+
+def _to(name: str, next_path: str) -> HttpResponse:
+    return redirect(f"{reverse(name)}?next={quote(next_path)}")
+
+
+@login_required
+@require_http_methods(["GET"])
+def two_factor_manage(request: HttpRequest) -> HttpResponse:
+    """The person's own two-factor page: whether it is set up, and how to replace it."""
+    user: Any = request.user
+    device = selectors.totp_device_for(user=user)
+    return render(request, "accounts/two_factor_manage.html", {"device": device})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm_password(request: HttpRequest) -> HttpResponse:
+    """GOV.UK-style 'confirm your password' before a change to how the person signs in."""
+    user: Any = request.user
+    form = ConfirmPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        checked = authenticate(
+            request, username=user.get_username(), password=form.cleaned_data["password"]
+        )
+        if checked is not None and checked.pk == user.pk:
+            services.password_confirm_record(actor=user)
+            request.session[REAUTH_SESSION_KEY] = time.time()
+            return redirect(_safe_next(request))
+        form.add_error("password", "Your password is not correct")
+    return render(
+        request,
+        "accounts/confirm_password.html",
+        {"form": form, "next": _safe_next(request), "minutes": settings.DESIST_REAUTH_MINUTES},
+    )
+
+
+def _change_refused(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    if isinstance(exc, services.PasswordConfirmationRequired):
+        return _to("accounts:confirm_password", request.get_full_path())
+    return _to("accounts:two_factor_verify", request.get_full_path())
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Set up a first authenticator, or replace one (verified session and password needed)."""
     user: Any = request.user
-    device_id = request.session.get("desist_pending_totp")
-    device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
-    if device is None:
-        device = services.totp_device_start(actor=user)
-        request.session["desist_pending_totp"] = device.pk
+    proof = _proof(request)
+    replacing = services.has_second_factor(user)
+    try:
+        services.two_factor_change_check(actor=user, proof=proof)
+        device = selectors.pending_totp_device_for(
+            user=user, device_id=request.session.get(PENDING_SESSION_KEY)
+        )
+        if device is None:
+            device = services.totp_device_start(actor=user, proof=proof)
+            request.session[PENDING_SESSION_KEY] = device.pk
+    except PermissionDenied as exc:
+        return _change_refused(request, exc)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = services.totp_device_confirm(
-                actor=user, device=device, token=form.cleaned_data["token"]
+                actor=user, device=device, token=form.cleaned_data["token"], proof=proof
             )
-        except ValidationError as exc:
-            form.add_error("token", exc.messages[0])
+        except PermissionDenied as exc:
+            return _change_refused(request, exc)
+        except (ValidationError, services.TwoFactorThrottled) as exc:
+            form.add_error("token", _message(exc))
         else:
-            request.session.pop("desist_pending_totp", None)
+            request.session.pop(PENDING_SESSION_KEY, None)
+            request.session.pop(REAUTH_SESSION_KEY, None)  # one change per confirmation
             otp_login(request, device)
             return render(
                 request,
                 "accounts/recovery_codes.html",
-                {"codes": codes, "next": _safe_next(request)},
+                {"codes": codes, "next": _safe_next(request), "replaced": replacing},
             )
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
@@ -90,22 +163,30 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "qr_svg": _qr_svg(device.config_url),
             "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
             "next": _safe_next(request),
+            "replacing": replacing,
         },
     )
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return str(exc.messages[0])
+    return str(exc)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    if not services.has_second_factor(user):
         return redirect("accounts:two_factor_setup")
     form = TokenForm(request.POST or None)
     form.fields["token"].label = "Code from your authenticator app, or a recovery code"
     if request.method == "POST" and form.is_valid():
-        device = match_token(user, form.cleaned_data["token"].replace(" ", ""))
-        if device is None:
-            form.add_error("token", "The code is not correct. Enter the 6-digit code from your app")
+        try:
+            device = services.two_factor_verify(actor=user, token=form.cleaned_data["token"])
+        except (ValidationError, services.TwoFactorThrottled) as exc:
+            form.add_error("token", _message(exc))
         else:
             otp_login(request, device)
             return redirect(_safe_next(request))
@@ -150,7 +231,43 @@ def manage_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         else:
             return redirect("accounts:manage_detail", user_id=target.pk)
     audit_consultation(actor=request.user, obj=target, verb="account.view")
-    has_2fa = TOTPDevice.objects.filter(user=target, confirmed=True).exists()
     return render(
-        request, "accounts/manage_detail.html", {"target": target, "form": form, "has_2fa": has_2fa}
+        request,
+        "accounts/manage_detail.html",
+        {
+            "target": target,
+            "form": form,
+            "has_2fa": services.has_second_factor(target),
+            "may_reset_2fa": policy.can(request.user, policy.Perm.ACCOUNTS_2FA_RESET, target),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manage_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An administrator resets a colleague's lost authenticator, with a reason, after typing
+    their own password again."""
+    actor: Any = request.user
+    target = selectors.user_get_for(actor=actor, user_id=user_id)
+    policy.require(actor, policy.Perm.ACCOUNTS_2FA_RESET, target)
+    if not _proof(request).password_is_recent():
+        return _to("accounts:confirm_password", request.get_full_path())
+    form = TwoFactorResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.two_factor_reset(actor=actor, user=target, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error("reason", exc.messages[0])
+        else:
+            messages.success(
+                request,
+                f"Two-factor authentication for {target.username} has been reset. "
+                "They will set up a new authenticator app when they next sign in",
+            )
+            return redirect("accounts:manage_detail", user_id=target.pk)
+    return render(
+        request,
+        "accounts/manage_two_factor_reset.html",
+        {"target": target, "form": form, "has_2fa": services.has_second_factor(target)},
     )

@@ -31,6 +31,8 @@ POLICE = {R.POLICE_OFFICER, R.POLICE_SUPERVISOR}
 EXPECTED: dict[str, set[RoleCode]] = {
     "core:home": ALL,
     "accounts:password_change": ALL,
+    "accounts:two_factor_manage": ALL,
+    "accounts:confirm_password": ALL,
     "audit:list": AUDITORS,
     "audit:export": AUDITORS,
     "accounts:manage_list": {R.SYSTEM_ADMIN},
@@ -159,6 +161,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.AUDIT_VIEW_OWN_ORG,
         Perm.AUDIT_EXPORT,
         Perm.ACCOUNTS_MANAGE,
+        Perm.ACCOUNTS_2FA_RESET,
         Perm.INSTRUMENT_MANAGE,
     },
 }
