@@ -4,7 +4,7 @@ Each term is composed only of parts written or coded for the provider: its kind 
 (codes), the description the officer wrote for the provider (checked by the redaction guard when
 it was saved) or "Wording held by police", the protected people as references (V000123) read
 from the term's through table, and the responsible organisation's name. The court's wording and
-area never leave the police side, and no victim row is loaded or decrypted here: see ADR 0010.
+area never leave the police side, and no victim row is loaded or decrypted here: see ADR 0013.
 """
 
 from __future__ import annotations
