@@ -48,7 +48,8 @@ CASEWORK = DateBounds(CASEWORK_EARLIEST)
 LIFETIME = DateBounds(LIFETIME_EARLIEST)
 
 
-def _long(day: dt.date) -> str:
+def long_date(day: dt.date) -> str:
+    """'1 January 1990', as GOV.UK writes dates."""
     return f"{day.day} {day:%B} {day.year}"
 
 
@@ -70,11 +71,13 @@ class PlausibleDate:
         name = capfirst(self.what)
         if day <= self.bounds.earliest:
             raise ValidationError(
-                f"{name} must be after {_long(self.bounds.earliest)}", code="date_too_early"
+                f"{name} must be after {long_date(self.bounds.earliest)}", code="date_too_early"
             )
         latest = self.bounds.latest()
         if day >= latest:
-            raise ValidationError(f"{name} must be before {_long(latest)}", code="date_too_late")
+            raise ValidationError(
+                f"{name} must be before {long_date(latest)}", code="date_too_late"
+            )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PlausibleDate) and (self.what, self.bounds) == (

@@ -12,7 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import icalendar
 from django.utils import timezone
+
+from desist.core.dates import CASEWORK, long_date
 
 
 @dataclass
@@ -23,6 +26,28 @@ class Week:
     end_at: dt.datetime
     previous: dt.date
     next: dt.date
+
+
+def requested_day(value: str) -> tuple[dt.date, str]:
+    """The day asked for in `?week=`, or today with a message saying why not.
+
+    A week outside the plausible range (year 1, year 9999) would overflow the week's arithmetic,
+    so it is refused like any other implausible date.
+    """
+    today = timezone.localdate()
+    if not value:
+        return today, ""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return today, "The week must be a real date, like 2026-03-02. Showing this week instead."
+    if not CASEWORK.contains(day):
+        latest = CASEWORK.latest(today)
+        return today, (
+            f"The week must be after {long_date(CASEWORK.earliest)} and before "
+            f"{long_date(latest)}. Showing this week instead."
+        )
+    return day, ""
 
 
 def week_of(day: dt.date) -> Week:
@@ -54,48 +79,29 @@ def days_with_sessions(week: Week, sessions: Iterable[Any]) -> list[Day]:
     return list(days.values())
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _stamp(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _fold(line: str) -> str:
-    """RFC 5545: lines longer than 75 octets are folded."""
-    out, raw = [], line.encode()
-    while len(raw) > 75:
-        cut = 75
-        while cut > 0 and (raw[cut] & 0xC0) == 0x80:
-            cut -= 1
-        out.append(raw[:cut].decode())
-        raw = b" " + raw[cut:]
-    out.append(raw.decode())
-    return "\r\n".join(out)
+def _one_line(text: str) -> str:
+    """A place typed with line breaks (or a bare CR) stays one line of the event's location."""
+    return " ".join(text.split())
 
 
 def ics(sessions: Iterable[Any], *, host: str) -> str:
-    now = _stamp(timezone.now())
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Desist//Programme sessions//EN",
-        "CALSCALE:GREGORIAN",
-        "X-WR-CALNAME:Desist sessions",
-    ]
+    """The feed, built by `icalendar`, which escapes and folds every value (RFC 5545): text
+    typed into a session (its place) can never end the event or start another."""
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", "-//Desist//Programme sessions//EN")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", "Desist sessions")
+    now = timezone.now().astimezone(dt.UTC)
     for s in sessions:
-        end = s.starts_at + dt.timedelta(minutes=s.duration_minutes)
-        where = "Remote" if s.remote else (s.place or "")
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:programme-session-{s.pk}@{host or 'desist'}",
-            f"DTSTAMP:{now}",
-            f"DTSTART:{_stamp(s.starts_at)}",
-            f"DTEND:{_stamp(end)}",
-            f"SUMMARY:{_escape(f'Session {s.number} ({s.referral.reference})')}",
-            f"LOCATION:{_escape(where)}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+        event = icalendar.Event()
+        event.add("uid", f"programme-session-{s.pk}@{host or 'desist'}")
+        event.add("dtstamp", now)
+        event.add("dtstart", s.starts_at.astimezone(dt.UTC))
+        event.add(
+            "dtend", (s.starts_at + dt.timedelta(minutes=s.duration_minutes)).astimezone(dt.UTC)
+        )
+        event.add("summary", f"Session {s.number} ({s.referral.reference})")
+        event.add("location", "Remote" if s.remote else _one_line(s.place or ""))
+        calendar.add_component(event)
+    return calendar.to_ical().decode()

@@ -1122,10 +1122,7 @@ def supervision_log(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_GET
 def calendar_week(request: HttpRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.SESSION_MANAGE)
-    try:
-        day = dt.date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        day = timezone.localdate()
+    day, week_error = cal.requested_day(request.GET.get("week", ""))
     week = cal.week_of(day)
     sessions = list(
         selectors.sessions_between(actor=request.user, start=week.start_at, end=week.end_at)
@@ -1133,7 +1130,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "programme/calendar.html",
-        {"week": week, "days": cal.days_with_sessions(week, sessions)},
+        {"week": week, "days": cal.days_with_sessions(week, sessions), "week_error": week_error},
     )
 
 

@@ -14,6 +14,12 @@ from desist.risk import engine
 MAX_FILE_BYTES = 1024 * 1024
 BUILTIN_DIR = Path(__file__).resolve().parent / "instruments"
 BUILTIN_PREFIX = "desist-"
+# An instrument is about five levels deep (instrument, items, item, options, option) and holds
+# hundreds of values; far beyond either is a malformed or hostile file, refused before the
+# parsers or the engine recurse into it.
+MAX_DEPTH = 32
+MAX_NODES = 100_000
+TOO_DEEP = "The file is nested too deeply"
 
 
 def read_instrument_file(name: str, content: bytes) -> dict[str, Any]:
@@ -33,6 +39,8 @@ def read_instrument_file(name: str, content: bytes) -> dict[str, Any]:
     if suffix == ".json":
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise engine.DefinitionError([TOO_DEEP]) from None
         except json.JSONDecodeError as exc:
             raise engine.DefinitionError(
                 [
@@ -42,6 +50,8 @@ def read_instrument_file(name: str, content: bytes) -> dict[str, Any]:
     else:
         try:
             data = yaml.safe_load(text)
+        except RecursionError:
+            raise engine.DefinitionError([TOO_DEEP]) from None
         except yaml.YAMLError as exc:
             where = ""
             mark = getattr(exc, "problem_mark", None)
@@ -55,7 +65,25 @@ def read_instrument_file(name: str, content: bytes) -> dict[str, Any]:
         raise engine.DefinitionError(
             ["The file must hold one instrument: an object with named fields"]
         )
+    _check_shape(data)
     return data
+
+
+def _check_shape(data: Any) -> None:
+    """Refuse deep nesting, and YAML aliases that multiply into huge trees, without recursing."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    seen = 0
+    while stack:
+        value, depth = stack.pop()
+        seen += 1
+        if depth > MAX_DEPTH:
+            raise engine.DefinitionError([TOO_DEEP])
+        if seen > MAX_NODES:
+            raise engine.DefinitionError(["The file has too many entries to be an instrument"])
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
 
 
 def fingerprint(normalised: dict[str, Any]) -> str:
