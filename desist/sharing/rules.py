@@ -117,7 +117,31 @@ def _order_of(source: Any) -> Any:
     return None
 
 
-def _link_for(user: Any, source: Any, subject: Any) -> str:
+# Events the provider raises: an advocate's alert links to the victim's advocacy case.
+PROVIDER_EVENTS = (E.RISK_DISCLOSURE, E.MISSED_SESSIONS, E.DISENGAGED)
+
+
+def _advocacy_link(user: Any, subject: Any) -> str:
+    """The advocate's own case for the subject's victim, resolved when they open it (sharing
+    never looks victims up). Only for advocacy staff: never a provider or police recipient."""
+    if subject is None or user.organisation.kind != OrganisationKind.ADVOCACY:
+        return ""
+    if not policy.has_perm(user, Perm.ADVOCACY_VIEW):
+        return ""
+    return reverse("safeguarding:case_for_subject", args=[subject.pk])
+
+
+def _link_for(
+    user: Any, source: Any, subject: Any, route: Route | None = None, kind: str = ""
+) -> str:
+    if route is not None and route.role == "advocate" and kind in PROVIDER_EVENTS:
+        return _advocacy_link(user, subject)
+    return _record_link(user, source, subject) or (
+        _advocacy_link(user, subject) if route is not None and route.role == "advocate" else ""
+    )
+
+
+def _record_link(user: Any, source: Any, subject: Any) -> str:
     if source is not None and source._meta.label == "programme.ProgrammeSession":
         if policy.can(user, Perm.SESSION_MANAGE, source.referral):
             return reverse("programme:attendance", args=[source.pk])
@@ -193,7 +217,7 @@ def dispatch(
                     subject=subject,
                     source=source,
                     from_organisation=from_org,
-                    link_url=_link_for(route.user, source, subject),
+                    link_url=_link_for(route.user, source, subject, route, kind),
                     dedupe_key=dedupe_key,
                     now=now,
                 )

@@ -13,12 +13,60 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from desist import policy
-from desist.core.models import Organisation
+from desist.accounts.roles import RoleCode
+from desist.core.models import Organisation, OrganisationKind
 from desist.policy import Perm
 from desist.sharing import clock
 from desist.sharing.models import Alert, BreakGlassGrant, Disclosure
 
 # --- alerts ---------------------------------------------------------------------------------
+
+NO_ADVOCATE_ALERTED = (
+    "No victim advocate was alerted: no advocacy service has an advocate allocated to an open "
+    "case for this person's victims, so only the police were told."
+)
+NOBODY_ALERTED = (
+    "Nobody could be alerted through Desist. Phone the police now and tell your clinical "
+    "supervisor."
+)
+
+
+def alert_receipt_for(*, actor: Any, source: Any) -> str:
+    """What the person who raised an event is told about who received it: organisations and
+    roles, composed from the alerts just made (never a victim, never a person's name). Only
+    the actor's own alerts about `source` count, so it says nothing about anyone else's."""
+    rows = (
+        Alert.objects.filter(
+            source_type=source._meta.label,
+            source_id=str(source.pk),
+            created_by=actor,
+            escalated_from__isnull=True,
+        )
+        .values_list(
+            "recipient_organisation_id",
+            "recipient_organisation__name",
+            "recipient_organisation__kind",
+            "recipient__roles__code",
+        )
+        .order_by("recipient_organisation__kind", "recipient_organisation__name")
+    )
+    orgs: dict[int, tuple[str, str, list[str]]] = {}
+    for org_id, name, kind, role in rows:
+        entry = orgs.setdefault(org_id, (name, kind, []))
+        label = RoleCode(role).label.lower() if role in RoleCode.values else ""
+        if label and label not in entry[2]:
+            entry[2].append(label)
+    if not orgs:
+        return NOBODY_ALERTED
+    # Police first, as the practitioner's procedures name them first.
+    ordered = sorted(orgs.values(), key=lambda o: (o[1] != OrganisationKind.POLICE_FORCE, o[0]))
+    parts = [f"{name} ({', '.join(roles)})" if roles else name for name, _, roles in ordered]
+    told = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    text = f"{told} {'was' if len(parts) == 1 else 'were'} alerted."
+    if not any(kind == OrganisationKind.ADVOCACY for _, kind, _ in orgs.values()):
+        text += " " + NO_ADVOCATE_ALERTED
+    return text
+
 
 ALERT_STATES = ("open", "acknowledged", "all")
 

@@ -296,3 +296,37 @@ def test_admin_cannot_manage_self(client: Any, users: dict[RoleCode, Any]) -> No
     admin = users[R.SYSTEM_ADMIN]
     client.force_login(admin)
     assert client.get(reverse("accounts:manage_detail", args=[admin.pk])).status_code == 404
+
+
+# --- an alert's link to the victim's advocacy case (issue 11) --------------------------------
+
+# Who an alert's advocacy link lets in: advocacy staff of the service holding the case.
+CASE_FOR_SUBJECT = {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER}
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_case_for_subject_by_role(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, make_org: Any, role: RoleCode
+) -> None:
+    from desist.people.tests.factories import make_case, make_subject, make_victim
+    from desist.safeguarding.models import AdvocacyCase
+
+    officer = users[R.POLICE_OFFICER]
+    subject = make_subject(officer)
+    victim = make_victim(officer, make_case(officer, subject))
+    held = AdvocacyCase.objects.create(
+        victim=victim, service=users[R.VICTIM_ADVOCATE].organisation, origin="police"
+    )
+    url = reverse("safeguarding:case_for_subject", args=[subject.pk])
+    client.force_login(users[role])
+    response = client.get(url)
+    if role in CASE_FOR_SUBJECT:
+        assert response.status_code == 302
+        assert response["Location"] == reverse("safeguarding:case", args=[held.pk])
+    else:
+        assert response.status_code == 403, (role, response.status_code)
+    # The same role in another organisation of the same kind: nothing there (404).
+    if role in CASE_FOR_SUBJECT:
+        other = make_user(role, organisation=make_org("advocacy"))
+        client.force_login(other)
+        assert client.get(url).status_code == 404
