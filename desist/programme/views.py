@@ -799,8 +799,9 @@ def session_notes(request: HttpRequest, session_id: int) -> HttpResponse:
             # Keep the writer's text in the box; show what was saved meanwhile and move the base
             # to it, so saving again is a deliberate choice to replace it.
             latest = selectors.clinical_notes_for(actor=request.user, session=session)[0]
-            form.data = form.data.copy()
-            form.data["base_revision"] = str(latest.revision)
+            data = request.POST.copy()
+            data["base_revision"] = str(latest.revision)
+            form.data = data
             summary = _note_summary(latest)
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
