@@ -1,5 +1,5 @@
 """The audit hash chain: each row carries the previous row's hash and an HMAC-SHA256 over that
-hash plus a canonical serialisation of its own contents (docs/adr/0010-audit-hash-chain.md).
+hash plus a canonical serialisation of its own contents (docs/adr/0014-audit-hash-chain-and-db-roles.md).
 
 A changed row no longer matches its own HMAC; a deleted, inserted or reordered row breaks the
 link to its neighbour; and without the key (held apart from the database) nobody can compute

@@ -6,7 +6,7 @@ alters, truncates or flushes it (see docs/adr/0003-audit-spine.md). For the same
 indexes are SQL in the migrations: 0001 (time, actor, organisation, record) and 0002 (the
 audit log page's filters with time: organisation, category, username; organisation with
 record type). Only the record index is declared in Meta below. Migration 0003 adds the hash
-chain's two columns (docs/adr/0010-audit-hash-chain.md).
+chain's two columns (docs/adr/0014-audit-hash-chain-and-db-roles.md).
 """
 
 from __future__ import annotations
