@@ -5,7 +5,7 @@ length of this migration's own transaction and puts it back before commit; no ot
 ever sees the table without it. On PostgreSQL that needs the table's owner, which is why
 migrations run as the owner role, never the runtime role (scripts/db-roles.sql). ALTER TABLE
 also locks the table until commit, so appends wait for the backfill: run it in a maintenance
-window on a large log (about a minute per million rows). The key is DESIST_AUDIT_HMAC_KEY
+window on a large log (a few minutes per million rows). The key is DESIST_AUDIT_HMAC_KEY
 at the time of migrating: set the production key first.
 """
 
