@@ -51,6 +51,7 @@ from desist.programme.models import (
     MODULES,
     ReferralStatus,
 )
+from desist.sharing import selectors as sharing_selectors
 from desist.sharing.redaction import RedactionBlocked
 
 S = ReferralStatus
@@ -842,16 +843,15 @@ def session_concern(request: HttpRequest, session_id: int) -> HttpResponse:
     form = ConcernForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.risk_disclosure_record(
+            record = services.risk_disclosure_record(
                 actor=request.user, session=session, **form.cleaned_data
             )
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(
-                request,
-                "Concern recorded. It has been passed on for the police and victim services.",
-            )
+            # The truth about who was told, from the alerts just made (sharing composes it).
+            receipt = sharing_selectors.alert_receipt_for(actor=request.user, source=record)
+            messages.success(request, f"Concern recorded. {receipt}")
             return redirect("programme:session", session.pk)
     return _form_page(
         request,
