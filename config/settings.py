@@ -214,11 +214,20 @@ DESIST_EVALUATION_SYNC_MAX = env_int(
     "DESIST_EVALUATION_SYNC_MAX", 100_000 if DESIST_ENV == "test" else 400
 )
 
-# Lockout (django-axes): by username, so one attacker cannot lock out a whole office NAT.
+# Sign-in throttling (django-axes; desist/accounts/lockout.py, ADR 0015): failures counted per
+# username from one address (5), per address (20) and per username from addresses it has not
+# signed in from (50); the cool-off (15 minutes) doubles with each further 5 failures from an
+# address in a day, up to a day. The owner at their usual address is not locked out by others.
 AXES_FAILURE_LIMIT = env_int("DESIST_LOCKOUT_ATTEMPTS", 5)
-AXES_COOLOFF_TIME = env_int("DESIST_LOCKOUT_MINUTES", 30) / 60
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+DESIST_LOCKOUT_SOURCE_ATTEMPTS = env_int("DESIST_LOCKOUT_SOURCE_ATTEMPTS", 20)
+DESIST_LOCKOUT_ACCOUNT_ATTEMPTS = env_int("DESIST_LOCKOUT_ACCOUNT_ATTEMPTS", 50)
+DESIST_LOCKOUT_KNOWN_DAYS = env_int("DESIST_LOCKOUT_KNOWN_DAYS", 90)
+DESIST_LOCKOUT_MINUTES = env_int("DESIST_LOCKOUT_MINUTES", 15)
+AXES_HANDLER = "desist.accounts.lockout.DesistAxesHandler"
+AXES_LOCKOUT_PARAMETERS = "desist.accounts.lockout.lockout_parameters"
+AXES_COOLOFF_TIME = "desist.accounts.lockout.cool_off"
+AXES_LOCKOUT_CALLABLE = "desist.accounts.lockout.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -292,6 +301,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DESIST_LOG_LEVEL") or "WARNING"},
 }
 
-# Lockout is per username (see AXES_LOCKOUT_PARAMETERS): locking by address would lock out
-# whole police stations behind one NAT address.
-SILENCED_SYSTEM_CHECKS: list[str] = ["axes.W006"]
+SILENCED_SYSTEM_CHECKS: list[str] = []

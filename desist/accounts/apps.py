@@ -8,7 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from desist.accounts import services
+        from desist.accounts import checks, services
+
+        del checks  # imported to register the deploy checks
 
         post_migrate.connect(services.roles_sync_after_migrate, sender=self)
         services.connect_auth_audit()
