@@ -319,6 +319,73 @@ def _new_contact_reported(now: dt.datetime) -> Any:
     return case
 
 
+def _plant_in_police_text() -> tuple[int, int]:
+    """Plant a victim's address, postcode, phone and email in the police's free text that
+    hangs off every subject on the programme: each SPO term's wording and area (and a new
+    term added through the service, as an officer would), hearing notes, event and breach
+    details, status reasons, case summaries, incident descriptions, intervention decisions and
+    risk-assessment rationales. Text the provider is shown by design (risk summary, reasons
+    given to the provider) is written through the redaction guard and cannot hold these.
+    Returns ((an order with a planted term, an officer of its force), records planted)."""
+    from desist.accounts.models import User
+    from desist.cases.models import Case, Incident
+    from desist.orders.models import (
+        LIVE_STATUSES,
+        Breach,
+        Hearing,
+        Order,
+        OrderEvent,
+        OrderStatusChange,
+        Term,
+    )
+    from desist.orders.services import order_add_term
+    from desist.people.models import InterventionDecision
+    from desist.programme.models import Referral
+    from desist.risk.models import Assessment
+    from desist.safeguarding.models import Victim
+
+    subjects = set(Referral.objects.values_list("subject_id", flat=True))
+    planted = 0
+    live: tuple[int, str] | None = None
+    for subject_id in sorted(subjects):
+        v = Victim.objects.filter(cases__subject_id=subject_id).order_by("pk").first()
+        if v is None:
+            continue
+        text = f"Not to enter {v.address}, {v.postcode} or contact her on {v.phone} or {v.email}."
+        orders = Order.objects.filter(subject_id=subject_id)
+        for model, fields, scope in (
+            (Term, {"wording": text, "area": f"{v.address}, {v.postcode}"}, "order__in"),
+            (Hearing, {"notes": text}, "order__in"),
+            (OrderEvent, {"details": text}, "order__in"),
+            (Breach, {"details": text}, "order__in"),
+            (OrderStatusChange, {"reason": text}, "order__in"),
+        ):
+            planted += model.objects.filter(**{scope: orders}).update(**fields)
+        planted += Case.objects.filter(subject_id=subject_id).update(summary=text)
+        planted += Incident.objects.filter(case__subject_id=subject_id).update(description=text)
+        planted += InterventionDecision.objects.filter(subject_id=subject_id).update(reason=text)
+        planted += Assessment.objects.filter(subject_id=subject_id).update(rationale=text)
+        referred = Referral.objects.filter(subject_id=subject_id).values("order_id")
+        order = orders.filter(status__in=LIVE_STATUSES, pk__in=referred).first()
+        officer = User.objects.filter(
+            organisation_id=order.force_id if order else None, roles__code="police_officer"
+        ).first()
+        if live is None and order is not None and officer is not None:
+            order_add_term(
+                actor=officer,
+                order=order,
+                kind=Term.Kind.PROHIBITION,
+                category=Term.Category.EXCLUSION_ZONE,
+                wording=text,
+                area=v.address,
+                provider_description="Must not enter an exclusion zone set by the court.",
+                protected_persons=[v.pk],
+            )
+            live, planted = (order.pk, officer.username), planted + 1
+    assert live is not None, "no order in force on the programme to add a planted term to"
+    return live, planted
+
+
 def _victim_scanner() -> tuple[Scanner, int]:
     """Every victim identifier in the database, read back through the models (decrypted)."""
     from desist.accounts.models import User
@@ -624,12 +691,15 @@ def _crawl_account(username: str, scanner: Scanner, extra: list[str]) -> Crawl:
 
 
 @pytest.mark.django_db
-def test_no_victim_identifier_reaches_provider_or_oversight_accounts() -> None:
+def test_no_victim_identifier_reaches_provider_or_oversight_accounts(victim_wall: Any) -> None:
+    """Runs under the runtime victim wall (tests/crawl/victim_wall.py): a provider request
+    that loads any safeguarding row or decrypts a victim field fails the test."""
     from desist.accounts.models import User
 
     began = time.monotonic()
     _seed_demo()
     case = _new_contact_reported(timezone.now())
+    (planted_order, officer), planted = _plant_in_police_text()
     seeded = time.monotonic() - began
     scanner, victims = _victim_scanner()
     counts = dict(scanner.checked)
@@ -659,13 +729,25 @@ def test_no_victim_identifier_reaches_provider_or_oversight_accounts() -> None:
         f"the scanner does not see the victim on the advocate's pages: {seen_by_advocate}"
     )
 
+    # And the planted police text is there for the police to read.
+    police = Client()
+    police.force_login(User.objects.get(username=officer))
+    order_page = police.get(reverse("orders:detail", args=[planted_order])).content.decode()
+    seen_by_police = scanner.scan(html.unescape(order_page))
+    assert {"victim address", "victim postcode", "victim phone", "victim email"} <= (
+        seen_by_police
+    ), f"the planted term wording is not on the police's order page: {seen_by_police}"
+    assert planted >= 200, f"only {planted} records planted"
+
     # The same pages, typed in by every other account, are among the crawl's starting points.
     crawls = [
         _crawl_account(u, scanner, victim_pages) for u in PROVIDER_ACCOUNTS + OVERSIGHT_ACCOUNTS
     ]
     report = "\n".join(
         [
-            f"seeded in {seeded:.1f}s; {victims} victims; {scanner.total} identifiers checked "
+            f"seeded in {seeded:.1f}s; {victims} victims; {planted} police records planted; "
+            f"{victim_wall.provider_requests} provider requests under the victim wall; "
+            f"{scanner.total} identifiers checked "
             f"{counts}; skipped {dict(scanner.skipped)}",
             *(c.summary() for c in crawls),
         ]
