@@ -5,6 +5,7 @@ DESIST_ENV: demo | dev | test | production. DEBUG is off unless DESIST_DEBUG=1.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -190,6 +191,33 @@ DESIST_SELF_REFERRAL_RATE = (
 )
 DESIST_SELF_REFERRAL_MIN_SECONDS = env_int("DESIST_SELF_REFERRAL_MIN_SECONDS", 3)
 
+# The client's address (docs/adr/0016): the reverse proxies in front of Desist, as addresses or
+# CIDR prefixes, comma-separated. Only a request arriving from one of them has its
+# X-Forwarded-For believed; empty trusts no proxy and uses the connecting address. One helper
+# (desist.core.context.client_address_of) serves audit rows, the self-referral limit and axes
+# (AXES_CLIENT_IP_CALLABLE, in the lockout section).
+DESIST_TRUSTED_PROXIES = tuple(
+    p.strip() for p in (env("DESIST_TRUSTED_PROXIES") or "").split(",") if p.strip()
+)
+for _proxy in DESIST_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DESIST_TRUSTED_PROXIES: {_proxy!r} is not an IP address or CIDR prefix"
+        ) from None
+
+# A cache shared by every web process and worker (the self-referral limit counts in it): the
+# database, so nothing more to run. A migration (core 0002) creates its table.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "desist_cache",
+        # Culling at the default 300 entries would let a flood of addresses evict counters.
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+}
+
 # Where the service is reached, for links in e-mails (alerts). Set it in production.
 DESIST_BASE_URL = env("DESIST_BASE_URL") or (
     "" if PRODUCTION else f"http://127.0.0.1:{env('PORT') or '8000'}"
@@ -227,6 +255,8 @@ AXES_HANDLER = "desist.accounts.lockout.DesistAxesHandler"
 AXES_LOCKOUT_PARAMETERS = "desist.accounts.lockout.lockout_parameters"
 AXES_COOLOFF_TIME = "desist.accounts.lockout.cool_off"
 AXES_LOCKOUT_CALLABLE = "desist.accounts.lockout.lockout_response"
+# The one client-address helper (trusted proxies only), as for audit rows and rate limits.
+AXES_CLIENT_IP_CALLABLE = "desist.core.context.client_address_of"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
