@@ -164,6 +164,11 @@ _DECLARED: dict[RoleCode, list[tuple[str, str, str]]] = {
     ],
     R.ADVOCACY_MANAGER: [
         (
+            "advocacy.check_before_triage",
+            "Self-referrals to check before triage",
+            "Self-referrals the spam checks doubted (sent within seconds, or long after the form was opened) will appear here for you to accept or close. None is ever discarded.",
+        ),
+        (
             "advocacy.unallocated",
             "Referrals waiting for an advocate",
             "Referrals not yet allocated to an advocate will appear here.",

@@ -9,7 +9,15 @@ from django import forms
 
 from desist.core.dates import plausible_date
 from desist.people.validators import normalise_email, normalise_phone, normalise_postcode
-from desist.safeguarding.models import Channel, ClosureReason, ContactKind, ShareWith, Vulnerability
+from desist.safeguarding.models import (
+    Channel,
+    ClosureReason,
+    ContactKind,
+    NotGenuineReason,
+    ShareWith,
+    Vulnerability,
+)
+from desist.sharing.models import LawfulBasis
 
 SEX_CHOICES = [("female", "Female"), ("male", "Male"), ("other", "Other or not recorded")]
 
@@ -204,6 +212,22 @@ class ReferToAdvocacyForm(forms.Form):
         },
     )
     notes = _area("Reason for referral (optional)", max_length=2000, rows=4)
+    # Only asked when the victim's recorded wishes do not include advocacy.
+    lawful_basis = forms.ChoiceField(
+        label="Lawful basis for referring against the victim's wishes",
+        required=False,
+        choices=[c for c in LawfulBasis.choices if c[0] != LawfulBasis.CONSENT],
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": "Select the lawful basis for referring the victim against their "
+            "recorded wishes"
+        },
+    )
+    wishes_reason = _area(
+        "Why the victim is being referred against their recorded wishes",
+        max_length=1000,
+        help_text="The advocacy service sees this reason on the case.",
+    )
 
     def __init__(self, *args: Any, services: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -277,6 +301,14 @@ class ContactForm(forms.Form):
         },
     )
     actions = _area("Actions agreed (optional)", max_length=5000, rows=3)
+    override_reason = _area(
+        "Reason for using a way the victim has not marked safe",
+        max_length=1000,
+        help_text=(
+            "Only if you chose a way that is not one of the victim's safe ways to be contacted. "
+            "The contact will be marked on the case as against their contact preferences."
+        ),
+    )
 
     def __init__(self, *args: Any, perpetrators: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -333,7 +365,8 @@ class CloseForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.ChoiceField(
         label="Why is the case being closed?",
-        choices=ClosureReason.choices,
+        # "Not genuine" is only for a self-referral checked before triage.
+        choices=[c for c in ClosureReason.choices if c[0] != ClosureReason.NOT_GENUINE],
         widget=forms.RadioSelect,
         error_messages={
             "required": "Select why the case is being closed",
@@ -441,3 +474,36 @@ class VictimLinkForm(forms.Form):
         field.choices = [
             (str(v.pk), f"{v.first_names} {v.last_name.upper()} ({v.reference})") for v in victims
         ]
+
+
+class SelfReferralCheckForm(forms.Form):
+    """The advocacy manager's check of a held self-referral."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label="Is this a genuine request for support?",
+        choices=[
+            ("accept", "Yes: accept it into triage"),
+            ("not_genuine", "No: it is not a genuine request for support"),
+        ],
+        widget=forms.RadioSelect,
+        help_text="If you are not sure, accept it: a person may be asking for help.",
+        error_messages={
+            "required": "Select whether this is a genuine request for support",
+            "invalid_choice": "Select whether this is a genuine request for support",
+        },
+    )
+    reason = forms.ChoiceField(
+        label="If it is not genuine, why not?",
+        choices=NotGenuineReason.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Nothing is deleted: the request stays on record, closed, and can be reopened.",
+        error_messages={"invalid_choice": "Select why this is not a genuine request"},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "not_genuine" and not data.get("reason"):
+            self.add_error("reason", "Select why this is not a genuine request")
+        return data

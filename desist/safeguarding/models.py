@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation, VersionedModel
+from desist.sharing.models import LawfulBasis
 
 # First contact with a referred victim is due within this many hours of the referral.
 FIRST_CONTACT_HOURS = 48
@@ -52,6 +53,9 @@ class ShareWith(models.TextChoices):
     )
     HEALTH = "health", "My GP or health services"
     HOUSING = "housing", "Housing services"
+    # A referral to an advocacy service against the victim's wishes needs a lawful basis and
+    # a reason, and is logged as a disclosure (issue 11).
+    ADVOCACY = "advocacy", "A victim advocacy service (referral for support)"
 
 
 class Victim(VersionedModel):
@@ -127,6 +131,18 @@ class Victim(VersionedModel):
     def owner_id_resolved(self) -> int | None:
         return self.force_id or self.owner_id
 
+    def channel_is_safe(self, channel: str) -> bool:
+        """One rule for contact preferences: once any safe ways are recorded, every other way
+        is unsafe (a letter to someone who said "never write to home")."""
+        return not self.safe_channels or channel in self.safe_channels
+
+    def referral_against_wishes(self) -> bool:
+        """True when the victim's recorded sharing wishes do not include an advocacy service
+        ("shared with no one" included). With no wishes recorded there is nothing to go
+        against."""
+        recorded = self.wishes_recorded_on is not None or bool(self.share_with)
+        return recorded and ShareWith.ADVOCACY not in self.share_with
+
     def safe_channel_labels(self) -> list[str]:
         return [Channel(c).label for c in self.safe_channels if c in Channel.values]
 
@@ -146,8 +162,27 @@ class Origin(models.TextChoices):
 
 
 class AdvocacyStatus(models.TextChoices):
+    # A self-referral the spam checks doubted: held for the advocacy manager to check before
+    # triage, never discarded (docs/adr/0016).
+    CHECK = "check", "Waiting for a check before triage"
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
+
+
+class CheckReason(models.TextChoices):
+    """Why a self-referral was held for a check. One definition, used by the form's checks, the
+    queue and the case page."""
+
+    TOO_FAST = "too_fast", "Sent within seconds of opening the form (browser autofill does this)"
+    EXPIRED = "expired", "Sent more than 24 hours after opening the form"
+    NO_START = "no_start", "The form's start time was missing or altered"
+
+
+class NotGenuineReason(models.TextChoices):
+    ADVERTISING = "advertising", "Advertising, or links to other websites"
+    NONSENSE = "nonsense", "Random or meaningless text"
+    AUTOMATED = "automated", "One of many near-identical requests sent by a program"
+    TEST = "test", "A test by staff"
 
 
 class ClosureReason(models.TextChoices):
@@ -157,6 +192,8 @@ class ClosureReason(models.TextChoices):
     MOVED = "moved", "Moved out of the service's area"
     REFERRED_ON = "referred_on", "Referred to another service"
     OTHER = "other", "Other"
+    # Only from the check before triage, never from the close form.
+    NOT_GENUINE = "not_genuine", "Not a genuine request for support (checked before triage)"
 
 
 class AdvocacyCase(VersionedModel):
@@ -176,6 +213,10 @@ class AdvocacyCase(VersionedModel):
     )
     # Why the referral was made; from a self-referral, the victim's own words. Encrypted.
     referral_notes = EncryptedTextField(blank=True)
+    # A police referral against the victim's recorded sharing wishes: the lawful basis (a
+    # sharing.LawfulBasis code) and the officer's reason (encrypted). Empty otherwise.
+    against_wishes_basis = models.CharField(max_length=20, blank=True)
+    against_wishes_reason = EncryptedTextField(blank=True)
     advocate = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -186,6 +227,8 @@ class AdvocacyCase(VersionedModel):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(max_length=30, choices=ClosureReason.choices, blank=True)
+    # Why a self-referral was held for a check before triage; kept after the check.
+    check_reason = models.CharField(max_length=20, choices=CheckReason.choices, blank=True)
 
     class Meta:
         ordering = ["referred_at", "id"]
@@ -197,6 +240,9 @@ class AdvocacyCase(VersionedModel):
     @property
     def reference(self) -> str:
         return f"A{self.pk:06d}"
+
+    def get_against_wishes_basis_label(self) -> str:
+        return LawfulBasis(self.against_wishes_basis).label if self.against_wishes_basis else ""
 
     @property
     def first_contact_due(self) -> dt.datetime:
@@ -217,6 +263,8 @@ class CaseEventKind(models.TextChoices):
     FIRST_CONTACT = "first_contact", "First contact made"
     CLOSED = "closed", "Closed"
     REOPENED = "reopened", "Reopened"
+    ACCEPTED = "accepted", "Checked and accepted into triage"
+    NOT_GENUINE = "not_genuine", "Checked: not a genuine request"
 
 
 class AdvocacyCaseEvent(models.Model):
@@ -260,6 +308,10 @@ class ContactLogEntry(models.Model):
     perpetrator = models.ForeignKey(
         "people.Subject", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Contact through a way the victim has not marked safe: the advocate's reason (encrypted;
+    # it may name people) and a plain flag that can be counted and shown.
+    against_preferences = models.BooleanField(default=False)
+    override_reason = EncryptedTextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
 
@@ -313,3 +365,18 @@ class VictimRating(models.Model):
 
     def __str__(self) -> str:
         return f"Victim rating {self.pk}"
+
+
+class SelfReferralDiscards(models.Model):
+    """How many self-referrals the honeypot discarded on each day: a count, nothing else (what
+    a bot typed is never kept). Shown on the oversight dashboard."""
+
+    day = models.DateField(unique=True)
+    honeypot = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name_plural = "self-referral discards"
+
+    def __str__(self) -> str:
+        return f"Self-referral discards on {self.day}"

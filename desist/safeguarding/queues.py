@@ -21,13 +21,15 @@ def _when(moment: Any) -> str:
     return f"{local.day} {local:%b %Y}, {local:%H:%M}"
 
 
-def _result(actor: Any, view: str, detail: Any, tag: Any) -> QueueResult:
+def _result(
+    actor: Any, view: str, detail: Any, tag: Any, url_name: str = "safeguarding:case"
+) -> QueueResult:
     now = timezone.now()
     qs = caseload_for(actor=actor, view=view, now=now)
     rows = [
         QueueRow(
             label=f"{c.reference}: {c.victim.first_names} {c.victim.last_name.upper()}",
-            url=reverse("safeguarding:case", args=[c.pk]),
+            url=reverse(url_name, args=[c.pk]),
             detail=detail(c),
             tag=tag(c, now),
         )
@@ -68,6 +70,19 @@ def safety_plan_reviews(actor: Any) -> QueueResult:
         "reviews",
         detail,
         lambda c, now: "Overdue" if c.review_on < timezone.localdate(now) else "Due today",
+    )
+
+
+@provide("advocacy.check_before_triage")
+def check_before_triage(actor: Any) -> QueueResult:
+    return _result(
+        actor,
+        "check",
+        lambda c: (
+            f"{c.get_check_reason_display()}; first contact due by {_when(c.first_contact_due)}"
+        ),
+        lambda c, now: "Contact overdue" if c.first_contact_due < now else "To check",
+        url_name="safeguarding:case_check",
     )
 
 

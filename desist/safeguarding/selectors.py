@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from desist.safeguarding.models import (
     AdvocacyStatus,
     ContactLogEntry,
     SafetyPlanVersion,
+    SelfReferralDiscards,
     Victim,
     VictimRating,
 )
@@ -160,6 +161,26 @@ def advocacy_case_get_for(
     return case
 
 
+def advocacy_case_for_subject(*, actor: Any, subject_id: int) -> AdvocacyCase:
+    """The actor's own service's advocacy case for a victim of `subject_id` (the target of an
+    alert's link): the one allocated to the actor first, then open before closed, newest
+    first. 404 when the actor's service holds none, so the link reveals nothing."""
+    case = (
+        advocacy_case_list_for(actor=actor)
+        .filter(victim__cases__subject_id=subject_id)
+        .annotate(
+            mine=Case(When(advocate_id=actor.pk, then=Value(0)), default=Value(1)),
+            closed=Case(When(status=AdvocacyStatus.OPEN, then=Value(0)), default=Value(1)),
+        )
+        .order_by("mine", "closed", "-referred_at", "-id")
+        .first()
+    )
+    if case is None:
+        raise Http404("No such advocacy case")
+    policy.require(actor, Perm.ADVOCACY_VIEW, case)
+    return case
+
+
 def _latest_review_on() -> Subquery:
     return Subquery(
         SafetyPlanVersion.objects.filter(case=OuterRef("pk"))
@@ -176,6 +197,7 @@ CASELOAD_VIEWS = {
     "unallocated": "Waiting for an advocate",
     "open": "All open cases",
     "closed": "Closed cases",
+    "check": "Self-referrals to check before triage",
 }
 
 
@@ -208,6 +230,8 @@ def caseload_for(
         qs = open_qs
     elif view == "closed":
         qs = qs.filter(status=AdvocacyStatus.CLOSED)
+    elif view == "check":
+        qs = qs.filter(status=AdvocacyStatus.CHECK)
     else:
         qs = open_qs.filter(mine)
     return qs.order_by("referred_at", "id")
@@ -362,3 +386,13 @@ def victim_ratings_for_evaluation(*, subject_ids: Any) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def self_referral_discards_for(
+    *, actor: Any, days: int = 30, today: dt.date | None = None
+) -> list[SelfReferralDiscards]:
+    """Honeypot discards per day (counts only, no personal data) for the oversight dashboard;
+    days with none are not listed."""
+    policy.require_perm(actor, Perm.OVERSIGHT_DASHBOARD)
+    since = (today or timezone.localdate()) - dt.timedelta(days=days - 1)
+    return list(SelfReferralDiscards.objects.filter(day__gte=since, honeypot__gt=0))

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from desist import policy
@@ -28,19 +29,25 @@ from desist.safeguarding.models import (
     AdvocacyStatus,
     CaseEventKind,
     Channel,
+    CheckReason,
     ClosureReason,
     ContactKind,
     ContactLogEntry,
+    NotGenuineReason,
     Origin,
     SafetyPlanVersion,
+    SelfReferralDiscards,
     ShareWith,
     Victim,
     VictimRating,
     Vulnerability,
 )
+from desist.sharing.models import LawfulBasis
+from desist.sharing.services import disclosure_record
 
 VICTIM_SEXES = ("female", "male", "other")
 IDENTITY_FIELDS = ("first_names", "last_name", "address", "postcode", "phone", "email")
+OVERRIDE_REASON_MAX = 1000
 
 
 def victim_create(
@@ -359,11 +366,45 @@ def _event(
     )
 
 
+WISHES_REASON_MAX = 1000
+
+
+def _against_wishes(
+    victim: Victim, lawful_basis: str, reason: str, errors: dict[str, list[str]]
+) -> tuple[str, str]:
+    """(basis, reason) for a referral the victim's recorded wishes do not allow, or ("", "")
+    when they allow it. Consent cannot be the basis: the victim has not given it."""
+    if not victim.referral_against_wishes():
+        return "", ""
+    reason = (reason or "").strip()
+    allowed = [c for c in LawfulBasis.values if c != LawfulBasis.CONSENT]
+    if lawful_basis not in allowed:
+        errors["lawful_basis"] = [
+            "Select the lawful basis for referring the victim against their recorded wishes"
+            if lawful_basis != LawfulBasis.CONSENT
+            else "Consent cannot be the basis: the victim has not agreed to be referred"
+        ]
+    if not reason:
+        errors["wishes_reason"] = [
+            "Enter why the victim is being referred against their recorded sharing wishes"
+        ]
+    elif len(reason) > WISHES_REASON_MAX:
+        errors["wishes_reason"] = [f"The reason must be {WISHES_REASON_MAX} characters or fewer"]
+    return lawful_basis, reason
+
+
 def advocacy_refer(
-    *, actor: Any, victim: Victim, service: Organisation, notes: str = ""
+    *,
+    actor: Any,
+    victim: Victim,
+    service: Organisation,
+    notes: str = "",
+    lawful_basis: str = "",
+    wishes_reason: str = "",
 ) -> AdvocacyCase:
     """Police refer a victim of their force to an advocacy service (Victims' Code: referral to
-    support services). One open referral per victim and service."""
+    support services). One open referral per victim and service. Against the victim's recorded
+    sharing wishes only with a lawful basis and a reason, logged as a disclosure."""
     policy.require(actor, Perm.VICTIM_EDIT, victim)
     if actor.organisation.kind != "police_force":
         raise PermissionDenied(Perm.VICTIM_EDIT.value)
@@ -375,6 +416,7 @@ def advocacy_refer(
     notes = (notes or "").strip()
     if len(notes) > 2000:
         errors["notes"] = ["The reason for referral must be 2000 characters or fewer"]
+    basis, wishes_reason = _against_wishes(victim, lawful_basis, wishes_reason, errors)
     if (
         not errors
         and AdvocacyCase.objects.filter(
@@ -392,23 +434,49 @@ def advocacy_refer(
             referred_by=actor,
             referring_org=actor.organisation,
             referral_notes=notes,
+            against_wishes_basis=basis,
+            against_wishes_reason=wishes_reason,
         )
         _event(
             case,
             CaseEventKind.REFERRED,
             actor,
             to_status=AdvocacyStatus.OPEN,
-            detail="Referred by the police",
+            detail="Referred by the police"
+            + (" against the victim's recorded sharing wishes" if basis else ""),
         )
         audit_record(
             actor=actor,
             category=Category.DISCLOSURE,
-            verb="advocacy.refer",
+            verb="advocacy.refer_against_wishes" if basis else "advocacy.refer",
             obj=case,
             recipients=[service.name],
-            justification="Victims' Code: referral to victim support services",
-            new={"victim": victim.pk, "service": service.pk},
+            justification=(
+                f"Against the victim's recorded wishes, under {LawfulBasis(basis).label}"
+                if basis
+                else "Victims' Code: referral to victim support services"
+            ),
+            new={"victim": victim.pk, "service": service.pk, "lawful_basis": basis or None},
         )
+        if basis:
+            # The reason stays on the case (encrypted); the log says where to find it.
+            disclosure_record(
+                actor=actor,
+                from_organisation=actor.organisation,
+                to_organisation=service,
+                what=(
+                    f"Referral of victim {victim.reference} (identity and contact details) to "
+                    "advocacy against the victim's recorded sharing wishes"
+                ),
+                purpose=(
+                    "Referral to victim support against the victim's recorded wishes; the "
+                    f"reason is recorded on advocacy case {case.reference}"
+                ),
+                lawful_basis=basis,
+                authorised_by=actor,
+                authority="Decided by the referring officer, with a reason",
+                source=case,
+            )
     return case
 
 
@@ -435,9 +503,15 @@ def self_referral_create(
     safe_channels: Any = (),
     safe_times: str = "",
     notes: str = "",
+    check_reason: str = "",
 ) -> AdvocacyCase:
     """A victim refers themselves (public form, no login). Always a new victim record, owned by
-    the advocacy service: it is never matched against existing victims (docs/adr/0007)."""
+    the advocacy service: it is never matched against existing victims (docs/adr/0007). With a
+    `check_reason` (a CheckReason the spam checks gave) it is held for the advocacy manager to
+    check before triage: stored all the same, never dropped (docs/adr/0016)."""
+    if check_reason and check_reason not in CheckReason.values:
+        raise ValueError(f"Unknown check reason {check_reason!r}")
+    status = AdvocacyStatus.CHECK if check_reason else AdvocacyStatus.OPEN
     errors: dict[str, list[str]] = {}
     clean = _clean_contact(
         {
@@ -485,23 +559,99 @@ def self_referral_create(
             service=service,
             origin=Origin.SELF,
             referral_notes=(notes or "").strip()[:5000],
+            status=status,
+            check_reason=check_reason,
         )
         _event(
             case,
             CaseEventKind.REFERRED,
             None,
-            to_status=AdvocacyStatus.OPEN,
-            detail="Self-referral",
+            to_status=status,
+            detail="Self-referral" + (", held for a check before triage" if check_reason else ""),
         )
+        new = {"victim": victim.pk, "service": service.pk}
         audit_record(
             actor=None,
             actor_username="self-referral",
             category=Category.COLLECTION,
             verb="advocacy.self_referral",
             obj=case,
-            new={"victim": victim.pk, "service": service.pk},
+            new={**new, "check_reason": check_reason} if check_reason else new,
         )
     return case
+
+
+def _require_waiting_for_check(case: AdvocacyCase, field: str) -> None:
+    if case.status != AdvocacyStatus.CHECK:
+        raise ValidationError({field: ["This request has already been checked"]})
+
+
+def self_referral_accept(*, actor: Any, case: AdvocacyCase, version: int) -> AdvocacyCase:
+    """The advocacy manager accepts a held self-referral into normal triage. First contact stays
+    due 48 hours from when the victim sent it, not from the check."""
+    policy.require(actor, Perm.ADVOCACY_ALLOCATE, case)
+    _require_waiting_for_check(case, "decision")
+    _check_version(case, version)  # before touching the object, so a refusal leaves it as it was
+    with transaction.atomic():
+        case.status = AdvocacyStatus.OPEN
+        save_versioned(case, expected_version=version, fields=["status"])
+        _event(case, CaseEventKind.ACCEPTED, actor, from_status="check", to_status="open")
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb="advocacy.self_referral_accept",
+            obj=case,
+            old={"status": "check", "check_reason": case.check_reason},
+            new={"status": "open"},
+        )
+    return case
+
+
+def self_referral_mark_not_genuine(
+    *, actor: Any, case: AdvocacyCase, version: int, reason: str
+) -> AdvocacyCase:
+    """The advocacy manager marks a held self-referral as not a genuine request. Nothing is
+    deleted: the case is closed with the reason, and can be reopened like any closed case."""
+    policy.require(actor, Perm.ADVOCACY_ALLOCATE, case)
+    if reason not in NotGenuineReason.values:
+        raise ValidationError({"reason": ["Select why this is not a genuine request"]})
+    _require_waiting_for_check(case, "decision")
+    _check_version(case, version)
+    with transaction.atomic():
+        case.status = AdvocacyStatus.CLOSED
+        case.closed_at = timezone.now()
+        case.closure_reason = ClosureReason.NOT_GENUINE
+        save_versioned(
+            case, expected_version=version, fields=["status", "closed_at", "closure_reason"]
+        )
+        _event(
+            case,
+            CaseEventKind.NOT_GENUINE,
+            actor,
+            from_status="check",
+            to_status="closed",
+            reason=ClosureReason.NOT_GENUINE,
+            detail=NotGenuineReason(reason).label,
+        )
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb="advocacy.self_referral_not_genuine",
+            obj=case,
+            justification=NotGenuineReason(reason).label,
+            old={"status": "check", "check_reason": case.check_reason},
+            new={"status": "closed", "reason": reason},
+        )
+    return case
+
+
+def self_referral_record_discard(*, day: dt.date | None = None) -> None:
+    """Count one submission the honeypot discarded. Only the count per day is kept: nothing a
+    bot (or, by mischance, a person) typed."""
+    day = day or timezone.localdate()
+    with transaction.atomic():
+        row, _ = SelfReferralDiscards.objects.get_or_create(day=day)
+        SelfReferralDiscards.objects.filter(pk=row.pk).update(honeypot=F("honeypot") + 1)
 
 
 # --- advocacy: allocation, contact log, safety plan, ratings, closing -------------------------
@@ -544,6 +694,49 @@ def advocacy_allocate(
     return case
 
 
+def _preference_override(
+    victim: Victim, kind: str, channel: str, reason: str, errors: dict[str, list[str]]
+) -> str:
+    """The reason for contacting the victim a way they have not marked safe, or "" when the
+    way is safe. A report of the perpetrator's contact describes how *he* made contact, so it
+    is not an advocate's choice of channel."""
+    reason = (reason or "").strip()
+    if (
+        kind == ContactKind.NEW_PERPETRATOR_CONTACT
+        or channel not in Channel.values
+        or victim.channel_is_safe(channel)
+    ):
+        return ""
+    if not reason:
+        label = Channel(channel).label
+        errors["override_reason"] = [
+            f"{label} is not one of the ways the victim said it is safe to contact them. "
+            "Choose a safe way, or give the reason for going against their contact preferences"
+        ]
+    elif len(reason) > OVERRIDE_REASON_MAX:
+        errors["override_reason"] = [
+            f"The reason must be {OVERRIDE_REASON_MAX} characters or fewer"
+        ]
+    return reason
+
+
+def _audit_override(actor: Any, case: AdvocacyCase, entry: ContactLogEntry) -> None:
+    # Codes only: the reason is free text and may name people, so it stays encrypted.
+    audit_record(
+        actor=actor,
+        category=Category.COLLECTION,
+        verb="advocacy.contact_preference_override",
+        obj=entry,
+        justification="Contact by a way the victim has not marked safe, with a reason",
+        new={
+            "case": case.pk,
+            "victim": case.victim_id,
+            "channel": entry.channel,
+            "safe_channels": list(case.victim.safe_channels),
+        },
+    )
+
+
 def contact_log_add(
     *,
     actor: Any,
@@ -554,10 +747,12 @@ def contact_log_add(
     summary: str,
     actions: str = "",
     perpetrator: Any = None,
+    override_reason: str = "",
 ) -> ContactLogEntry:
     """Add to the contact log. The first contact with the victim is recorded on the case. A
     report of new contact from the perpetrator is published to the sharing app (alerts) in the
-    same transaction."""
+    same transaction. Contact through a way the victim has not marked safe needs
+    `override_reason`; the entry is marked and the override audited."""
     policy.require(actor, Perm.ADVOCACY_EDIT, case)
     from desist.safeguarding.selectors import perpetrators_of_victim
 
@@ -586,6 +781,7 @@ def contact_log_add(
             errors["perpetrator"] = ["Select who made contact"]
     else:
         perpetrator = None
+    override_reason = _preference_override(case.victim, kind, channel, override_reason, errors)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -597,8 +793,12 @@ def contact_log_add(
             summary=summary,
             actions=actions,
             perpetrator=perpetrator,
+            against_preferences=bool(override_reason),
+            override_reason=override_reason,
             created_by=actor,
         )
+        if override_reason:
+            _audit_override(actor, case, entry)
         if kind != ContactKind.ATTEMPT and case.first_contact_at is None:
             AdvocacyCase.objects.filter(pk=case.pk).update(first_contact_at=occurred_at)
             case.first_contact_at = occurred_at
@@ -608,7 +808,12 @@ def contact_log_add(
             category=Category.COLLECTION,
             verb="advocacy.contact_add",
             obj=entry,
-            new={"case": case.pk, "kind": kind, "channel": channel},
+            new={
+                "case": case.pk,
+                "kind": kind,
+                "channel": channel,
+                "against_preferences": bool(override_reason),
+            },
         )
         if kind == ContactKind.NEW_PERPETRATOR_CONTACT and perpetrator is not None:
             from desist.sharing.events import EventKind, publish
@@ -729,7 +934,8 @@ def rating_record(
 
 def advocacy_close(*, actor: Any, case: AdvocacyCase, version: int, reason: str) -> AdvocacyCase:
     policy.require(actor, Perm.ADVOCACY_EDIT, case)
-    if reason not in ClosureReason.values:
+    # "Not genuine" belongs to the check before triage (self_referral_mark_not_genuine).
+    if reason not in ClosureReason.values or reason == ClosureReason.NOT_GENUINE:
         raise ValidationError({"reason": ["Select why the case is being closed"]})
     if not case.is_open:
         raise ValidationError({"reason": ["This case is already closed"]})
@@ -756,7 +962,7 @@ def advocacy_close(*, actor: Any, case: AdvocacyCase, version: int, reason: str)
 
 def advocacy_reopen(*, actor: Any, case: AdvocacyCase, version: int) -> AdvocacyCase:
     policy.require(actor, Perm.ADVOCACY_EDIT, case)
-    if case.is_open:
+    if case.status != AdvocacyStatus.CLOSED:  # a held self-referral is accepted, not reopened
         raise ValidationError({"confirm": ["This case is already open"]})
     old_reason = case.closure_reason
     with transaction.atomic():

@@ -15,6 +15,11 @@ urlpatterns = [
     path("victims/<int:victim_id>/refer/", views.victim_refer, name="victim_refer"),
     path("advocacy/", views.caseload, name="caseload"),
     path("advocacy/<int:case_id>/", views.case_detail, name="case"),
+    path(
+        "advocacy/for-subject/<int:subject_id>/",
+        views.case_for_subject,
+        name="case_for_subject",
+    ),
     path("advocacy/<int:case_id>/allocate/", views.case_allocate, name="case_allocate"),
     path("advocacy/<int:case_id>/contacts/new/", views.contact_add, name="contact_add"),
     path("advocacy/<int:case_id>/safety-plan/", views.safety_plan, name="safety_plan"),
@@ -26,4 +31,5 @@ urlpatterns = [
     path("advocacy/<int:case_id>/ratings/new/", views.rating_add, name="rating_add"),
     path("advocacy/<int:case_id>/close/", views.case_close, name="case_close"),
     path("advocacy/<int:case_id>/reopen/", views.case_reopen, name="case_reopen"),
+    path("advocacy/<int:case_id>/check/", views.case_check, name="case_check"),
 ]

@@ -25,6 +25,7 @@ from desist import policy
 from desist.audit.models import Category
 from desist.audit.services import audit_consultation, audit_record
 from desist.cases import selectors as case_selectors
+from desist.core import context
 from desist.core.concurrency import StaleRecordError
 from desist.people.forms import add_service_errors
 from desist.policy import Perm
@@ -37,13 +38,14 @@ from desist.safeguarding.forms import (
     ReferToAdvocacyForm,
     ReopenForm,
     SafetyPlanForm,
+    SelfReferralCheckForm,
     SelfReferralForm,
     VictimContactForm,
     VictimForm,
     VictimLinkForm,
     VictimPreferencesForm,
 )
-from desist.safeguarding.models import ContactKind
+from desist.safeguarding.models import FIRST_CONTACT_HOURS, CheckReason, ContactKind
 from desist.safeguarding.trend import build_rating_charts
 
 
@@ -201,7 +203,12 @@ def victim_refer(request: HttpRequest, victim_id: int) -> HttpResponse:
         service = next(s for s in available if str(s.pk) == form.cleaned_data["service"])
         try:
             services.advocacy_refer(
-                actor=user, victim=victim, service=service, notes=form.cleaned_data["notes"]
+                actor=user,
+                victim=victim,
+                service=service,
+                notes=form.cleaned_data["notes"],
+                lawful_basis=form.cleaned_data["lawful_basis"],
+                wishes_reason=form.cleaned_data["wishes_reason"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -211,7 +218,12 @@ def victim_refer(request: HttpRequest, victim_id: int) -> HttpResponse:
     return render(
         request,
         "safeguarding/victim_refer.html",
-        {"form": form, "victim": victim, "available": available},
+        {
+            "form": form,
+            "victim": victim,
+            "available": available,
+            "against_wishes": victim.referral_against_wishes(),
+        },
     )
 
 
@@ -261,6 +273,15 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "today": timezone.localdate(),
         },
     )
+
+
+@login_required
+def case_for_subject(request: HttpRequest, subject_id: int) -> HttpResponse:
+    """Where an alert about a subject links an advocate: their service's case for the victim
+    (sharing never looks victims up; this page does, under the advocate's own scope)."""
+    policy.require_perm(request.user, Perm.ADVOCACY_VIEW)
+    case = selectors.advocacy_case_for_subject(actor=request.user, subject_id=subject_id)
+    return redirect("safeguarding:case", case_id=case.pk)
 
 
 def _case_form(
@@ -349,6 +370,7 @@ def contact_add(request: HttpRequest, case_id: int) -> HttpResponse:
             summary=data["summary"],
             actions=data["actions"],
             perpetrator=perpetrator,
+            override_reason=data["override_reason"],
         )
 
     return _case_form(
@@ -468,6 +490,8 @@ def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
 # --- the public self-referral form (no login) -------------------------------------------------
 
 _SIGNER_SALT = "desist.safeguarding.self_referral"
+_SENT_SALT = "desist.safeguarding.self_referral.sent"
+_TOKEN_DAY = 24 * 3600
 UNAVAILABLE = (
     "This form is not available at the moment. If you are in danger, call 999. You can also "
     "call the National Stalking Helpline"
@@ -480,77 +504,145 @@ def _limits() -> tuple[int, int, int]:
     return int(allowed), int(window), int(getattr(settings, "DESIST_SELF_REFERRAL_MIN_SECONDS", 3))
 
 
-def _rate_limited(request: HttpRequest) -> bool:
-    """Count this submission against the client address; True once over the limit."""
-    allowed, window, _ = _limits()
-    key = f"desist:self-referral:{request.META.get('REMOTE_ADDR') or 'unknown'}"
-    cache.add(key, 0, timeout=window)
+def _limit_key() -> str:
+    # The address worked out once per request (core.context, trusted proxies honoured).
+    return f"desist:self-referral:{context.current().client_address or 'unknown'}"
+
+
+def _over_limit() -> bool:
+    allowed, _, _ = _limits()
+    return int(cache.get(_limit_key()) or 0) >= allowed
+
+
+def _count_submission() -> None:
+    """Count a stored (or honeypot-discarded) submission; an invalid one is never counted."""
+    _, window, _ = _limits()
+    key = _limit_key()
+    if cache.add(key, 1, timeout=window):
+        return
     try:
-        count = cache.incr(key)
+        cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window)
-        count = 1
-    return count > allowed
 
 
-def _looks_like_spam(form: SelfReferralForm) -> bool:
-    if (form.data.get("website") or "").strip():
-        return True
+def _check_reason(started: str) -> str:
+    """Why the spam checks doubt a submission (a CheckReason), or "" if they do not. A doubted
+    submission is held for a check before triage, never dropped (docs/adr/0016)."""
     _, _, min_seconds = _limits()
     try:
-        started = signing.loads(
-            form.data.get("started") or "", salt=_SIGNER_SALT, max_age=24 * 3600
-        )
-        elapsed = timezone.now().timestamp() - float(started)
+        # No max_age here: an old start time is judged below, not mistaken for a forgery.
+        elapsed = timezone.now().timestamp() - float(signing.loads(started, salt=_SIGNER_SALT))
     except (signing.BadSignature, TypeError, ValueError):
-        return True
-    return elapsed < min_seconds
+        return CheckReason.NO_START
+    if elapsed < min_seconds:
+        return CheckReason.TOO_FAST
+    if elapsed > _TOKEN_DAY:
+        return CheckReason.EXPIRED
+    return ""
+
+
+def _sent(request: HttpRequest) -> bool:
+    """Whether this browser has just had a request stored: the confirmation is never shown
+    for nothing."""
+    try:
+        signing.loads(request.GET.get("sent") or "", salt=_SENT_SALT, max_age=3600)
+    except signing.BadSignature:
+        return False
+    return True
+
+
+def _self_refer_create(form: SelfReferralForm, service: Any) -> None:
+    data = form.cleaned_data
+    try:
+        services.self_referral_create(
+            service=service,
+            first_names=data["first_names"],
+            last_name=data["last_name"],
+            phone=data["phone"],
+            email=data["email"],
+            safe_channels=data["safe_channels"],
+            safe_times=data["safe_times"],
+            notes=data["notes"],
+            check_reason=_check_reason(form.data.get("started") or ""),
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
 
 
 @require_http_methods(["GET", "POST"])
 def self_refer(request: HttpRequest) -> HttpResponse:
-    """Public: a victim asks the advocacy service for support. Whatever is typed, a valid
-    submission gets the same confirmation: nothing about any existing record is revealed, and
-    nothing is matched against existing victims. Bots (honeypot filled, form filled too fast,
-    or a tampered timestamp) get the same confirmation and nothing is saved."""
+    """Public: a victim asks the advocacy service for support. Every valid submission is stored
+    and gets the same confirmation: nothing about any existing record is revealed, and nothing
+    is matched against existing victims. One the spam checks doubt (sent too fast, too late, or
+    with an altered start time) is held for the advocacy manager to check, never dropped. Only
+    a filled honeypot is discarded; it is counted, and the page says it was not sent."""
     service = services.self_referral_service()
-    if request.GET.get("sent") == "1":
-        return render(request, "safeguarding/self_refer_sent.html", {"service": service})
+    context_ = {"service": service, "first_contact_hours": FIRST_CONTACT_HOURS}
+    if _sent(request):
+        return render(request, "safeguarding/self_refer_sent.html", context_)
     if request.method == "POST":
-        if _rate_limited(request):
-            return render(request, "safeguarding/self_refer_limited.html", status=429)
+        if _over_limit():
+            return render(request, "safeguarding/self_refer_limited.html", context_, status=429)
+        if (request.POST.get("website") or "").strip():
+            services.self_referral_record_discard()
+            _count_submission()
+            return render(request, "safeguarding/self_refer_not_sent.html", context_)
         form = SelfReferralForm(request.POST)
         if form.is_valid() and service is None:
             form.add_error(None, UNAVAILABLE)
-        elif form.is_valid() and service is not None:
-            if not _looks_like_spam(form):
-                data = form.cleaned_data
-                try:
-                    services.self_referral_create(
-                        service=service,
-                        first_names=data["first_names"],
-                        last_name=data["last_name"],
-                        phone=data["phone"],
-                        email=data["email"],
-                        safe_channels=data["safe_channels"],
-                        safe_times=data["safe_times"],
-                        notes=data["notes"],
-                    )
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
+        elif form.is_valid():
+            _self_refer_create(form, service)
             if not form.errors:
-                return redirect(reverse("safeguarding:self_refer") + "?sent=1")
+                _count_submission()
+                token = signing.dumps("sent", salt=_SENT_SALT)
+                return redirect(reverse("safeguarding:self_refer") + f"?sent={token}")
     else:
         form = SelfReferralForm()
     # Keep the original start time across a re-display with errors (the minimum fill time
     # counts from the first display).
     started = request.POST.get("started") or ""
     try:
-        signing.loads(started, salt=_SIGNER_SALT, max_age=24 * 3600)
+        signing.loads(started, salt=_SIGNER_SALT, max_age=_TOKEN_DAY)
     except signing.BadSignature:
         started = signing.dumps(str(timezone.now().timestamp()), salt=_SIGNER_SALT)
     return render(
-        request,
-        "safeguarding/self_refer.html",
-        {"form": form, "service": service, "started": started},
+        request, "safeguarding/self_refer.html", {**context_, "form": form, "started": started}
     )
+
+
+# --- the check before triage (advocacy manager) ---------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_check(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Accept a held self-referral into triage, or mark it as not genuine (closed, kept)."""
+    policy.require_perm(request.user, Perm.ADVOCACY_ALLOCATE)
+    case = selectors.advocacy_case_get_for(
+        actor=request.user, case_id=case_id, perm=Perm.ADVOCACY_ALLOCATE
+    )
+    form = SelfReferralCheckForm(
+        request.POST if request.method == "POST" else None, initial={"version": case.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "accept":
+                services.self_referral_accept(
+                    actor=request.user, case=case, version=data["version"]
+                )
+                messages.success(request, "The request has been accepted into triage")
+            else:
+                services.self_referral_mark_not_genuine(
+                    actor=request.user, case=case, version=data["version"], reason=data["reason"]
+                )
+                messages.success(request, "The request has been closed as not genuine")
+        except StaleRecordError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect("safeguarding:case", case_id=case.pk)
+    audit_consultation(actor=request.user, obj=case, verb="advocacy.view")
+    return render(request, "safeguarding/case_check.html", {"case": case, "form": form})

@@ -11,13 +11,6 @@ from desist.people.tests.factories import case, make_victim, officer, outsider, 
 R = RoleCode
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache() -> None:
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def advocacy_org(orgs: dict[str, Organisation]) -> Organisation:
     return orgs["advocacy"]

@@ -11,9 +11,10 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
-from desist.safeguarding import views
-from desist.safeguarding.models import AdvocacyCase, Victim
+from desist.safeguarding import queues, views
+from desist.safeguarding.models import AdvocacyCase, SelfReferralDiscards, Victim
 
 URL = "/safeguarding/refer/"
 
@@ -57,7 +58,7 @@ def test_url_and_page(client: Any, service: Any) -> None:
 def test_self_referral_creates_a_referral_owned_by_the_service(client: Any, service: Any) -> None:
     response = client.post(URL, _form())
     assert response.status_code == 302
-    assert response["Location"] == URL + "?sent=1"
+    assert response["Location"].startswith(URL + "?sent=")
     case = AdvocacyCase.objects.get()
     assert case.origin == "self" and case.service == service and case.status == "open"
     assert case.advocate is None and case.referral_notes.startswith("A former colleague")
@@ -92,7 +93,8 @@ def test_reveals_nothing_about_existing_records(
     new = _form(first_names="Nobody", last_name="Known", phone="07700 900 999")
     a = client.post(URL, existing)
     b = client.post(URL, new)
-    assert (a.status_code, a["Location"]) == (b.status_code, b["Location"])
+    sent = re.compile(r"\?sent=.*$")  # a signed token, which may differ by the second
+    assert (a.status_code, sent.sub("", a["Location"])) == (b.status_code, URL)
     page_a = client.get(a["Location"]).content.decode()
     page_b = client.get(b["Location"]).content.decode()
     token = re.compile(r'"X-CSRFToken": "[^"]+"')
@@ -102,17 +104,85 @@ def test_reveals_nothing_about_existing_records(
     assert Victim.objects.filter(owner=service, force__isnull=True).count() == 2
 
 
-def test_honeypot_and_fill_time_save_nothing_but_look_the_same(client: Any, service: Any) -> None:
-    for data in (
-        _form(website="http://spam.example"),
-        _form(started=_started(seconds_ago=0)),
-        _form(started="tampered"),
-        _form(started=""),
-    ):
-        response = client.post(URL, data)
-        assert response.status_code == 302 and response["Location"] == URL + "?sent=1"
-    assert not AdvocacyCase.objects.exists()
-    assert not Victim.objects.exists()
+@pytest.mark.parametrize(
+    ("started", "reason"),
+    [
+        (lambda: _started(seconds_ago=1), "too_fast"),  # browser autofill
+        (lambda: _started(seconds_ago=25 * 3600), "expired"),  # form left open overnight
+        (lambda: "tampered", "no_start"),
+        (lambda: "", "no_start"),
+    ],
+)
+def test_doubted_submissions_are_held_for_the_manager_never_dropped(
+    client: Any, service: Any, manager: Any, started: Any, reason: str
+) -> None:
+    response = client.post(URL, _form(started=started()), follow=True)
+    assert "Your request has been sent" in response.content.decode()
+    case = AdvocacyCase.objects.get()
+    assert (case.status, case.check_reason) == ("check", reason)
+    assert case.victim.first_names == "Juniper" and case.referral_notes
+    event = AuditEvent.objects.get(verb="advocacy.self_referral")
+    assert event.new_values["check_reason"] == reason
+    # On the advocacy manager's home page, in "check before triage", not yet in triage.
+    assert queues.check_before_triage(manager).count == 1
+    assert queues.unallocated(manager).count == 0
+    client.force_login(manager)
+    home = client.get(reverse("core:home")).content.decode()
+    assert "Self-referrals to check before triage" in home
+    assert reverse("safeguarding:case_check", args=[case.pk]) in home
+
+
+def test_honeypot_is_discarded_counted_and_told(
+    client: Any, service: Any, users: dict[RoleCode, Any]
+) -> None:
+    for _ in range(2):
+        response = client.post(URL, _form(website="http://spam.example"))
+        assert response.status_code == 200
+        assert "Your request was not sent" in response.content.decode()
+    assert not AdvocacyCase.objects.exists() and not Victim.objects.exists()
+    row = SelfReferralDiscards.objects.get()
+    assert (row.day, row.honeypot) == (timezone.localdate(), 2)
+    client.force_login(users[RoleCode.OVERSEER])
+    html = client.get(reverse("evaluation:oversight")).content.decode()
+    assert "Self-referrals discarded by the spam trap" in html
+    assert re.search(r'numeric">2</td>', html)
+
+
+def test_confirmation_only_after_a_stored_request(client: Any, service: Any) -> None:
+    for fake in ("1", "anything", signing.dumps("sent", salt="another.salt")):
+        html = client.get(URL, {"sent": fake}).content.decode()
+        assert "Your request has been sent" not in html and 'name="first_names"' in html
+    response = client.post(URL, _form(), follow=True)
+    assert "Your request has been sent" in response.content.decode()
+
+
+def test_public_pages_tell_the_victim_what_they_need(client: Any, service: Any) -> None:
+    pages = [
+        client.get(URL),
+        client.post(URL, _form(), follow=True),
+        client.post(URL, _form(website="x")),
+    ]
+    for response in pages:
+        html = response.content.decode()
+        assert "call 999" in html and "press 55" in html
+        assert "National Stalking Helpline" in html and "0808 802 0300" in html
+        assert "Every page you view is recorded" not in html
+        assert "working days" not in html
+    form, sent = pages[0].content.decode(), pages[1].content.decode()
+    assert "within 48 hours" in form and "within 48 hours" in sent
+    assert "How we use what you tell us" in form and service.name in form
+    assert "6 years" in form and "only our staff" in form
+
+
+@override_settings(DESIST_SELF_REFERRAL_RATE=(2, 3600))
+def test_invalid_submissions_do_not_use_up_the_limit(client: Any, service: Any) -> None:
+    for _ in range(6):
+        response = client.post(URL, _form(first_names=""))
+        assert response.status_code == 200 and "Enter your first name" in response.content.decode()
+    assert client.post(URL, _form()).status_code == 302
+    assert client.post(URL, _form()).status_code == 302
+    assert client.post(URL, _form()).status_code == 429
+    assert AdvocacyCase.objects.count() == 2
 
 
 @override_settings(DESIST_SELF_REFERRAL_RATE=(5, 3600))
@@ -131,3 +201,37 @@ def test_no_service_configured_keeps_the_form(client: Any, db: Any) -> None:
     html = client.post(URL, _form()).content.decode()
     assert "This form is not available at the moment" in html
     assert not Victim.objects.exists()
+
+
+@override_settings(DESIST_TRUSTED_PROXIES=("10.0.0.5",), DESIST_SELF_REFERRAL_RATE=(5, 3600))
+def test_seven_victims_behind_one_proxy_are_all_accepted(client: Any, service: Any) -> None:
+    for i in range(7):
+        response = client.post(
+            URL,
+            _form(first_names=f"Victim{i}"),
+            REMOTE_ADDR="10.0.0.5",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{i + 10}",
+        )
+        assert response.status_code == 302, i
+    assert AdvocacyCase.objects.count() == 7
+    addresses = AuditEvent.objects.filter(verb="advocacy.self_referral").values_list(
+        "client_address", flat=True
+    )
+    assert sorted(addresses) == sorted(f"198.51.100.{i + 10}" for i in range(7))
+
+
+@override_settings(DESIST_TRUSTED_PROXIES=(), DESIST_SELF_REFERRAL_RATE=(5, 3600))
+def test_forged_forwarded_for_is_ignored_without_a_trusted_proxy(client: Any, service: Any) -> None:
+    statuses = [
+        client.post(
+            URL, _form(), REMOTE_ADDR="203.0.113.50", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}"
+        ).status_code
+        for i in range(6)
+    ]
+    assert statuses == [302] * 5 + [429]
+    addresses = set(
+        AuditEvent.objects.filter(verb="advocacy.self_referral").values_list(
+            "client_address", flat=True
+        )
+    )
+    assert addresses == {"203.0.113.50"}
