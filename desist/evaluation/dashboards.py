@@ -23,6 +23,7 @@ from desist.evaluation.models import AnomalySnapshot
 from desist.evaluation.privacy import is_small, suppress, suppressed_rate
 from desist.policy import Perm
 from desist.programme import selectors as programme_selectors
+from desist.safeguarding import selectors as safeguarding_selectors
 from desist.sharing import selectors as sharing_selectors
 
 ANOMALY_WINDOW_DAYS = 30
@@ -218,6 +219,19 @@ def refresh_anomaly_snapshots(*, now: dt.datetime | None = None) -> int:
         _compute_snapshot(user, snap.scope, now)
         done += 1
     return done
+
+
+@dataclass(frozen=True)
+class SelfReferralDiscards:
+    total: int
+    days: list[Any]  # safeguarding.SelfReferralDiscards rows: a day and a count, nothing else
+
+
+def self_referral_discards(*, actor: Any, days: int = 30) -> SelfReferralDiscards:
+    """Self-referrals the honeypot discarded, per day: the one kind of submission ever dropped
+    (docs/adr/0016), so oversight can see whether a real person might have been caught."""
+    rows = safeguarding_selectors.self_referral_discards_for(actor=actor, days=days)
+    return SelfReferralDiscards(total=sum(r.honeypot for r in rows), days=rows)
 
 
 def break_glass_awaiting_review(*, actor: Any) -> int:
