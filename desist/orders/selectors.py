@@ -12,14 +12,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.http import Http404
-from django.utils import timezone
 
 from desist import policy
 from desist.core.models import Organisation, OrganisationKind
 from desist.orders import dates
 from desist.orders.derived import OrderDates, order_dates
+from desist.orders.lookups import (  # the victim-free reads, re-exported
+    _expiring_q,
+    _today,
+    order_list_for,
+    outstanding_notifications,
+)
+from desist.orders.lookups import orders_for_subject as orders_for_subject
+from desist.orders.lookups import orders_nearing_end as orders_nearing_end
 from desist.orders.models import (
     LIVE_STATUSES,
     Breach,
@@ -33,7 +40,6 @@ from desist.orders.models import (
 )
 from desist.orders.references import term_protected_ids, term_provider_text, victim_reference
 from desist.orders.workflow import allowed_targets, transition_for
-from desist.people.models import Subject
 from desist.policy import Perm
 from desist.safeguarding import selectors as victim_selectors
 from desist.safeguarding.models import Victim
@@ -42,36 +48,7 @@ from desist.safeguarding.models import Victim
 QUEUE_FILTERS = ("applications", "notifications", "expiring", "breaches")
 
 
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
 # --- lists and single records -----------------------------------------------------------------
-
-
-def order_list_for(
-    *, actor: Any, status: str = "", queue: str = "", today: dt.date | None = None
-) -> QuerySet[Order]:
-    """The actor's force's orders, newest application first, with the subject.
-    `status` filters by status; `queue` by one of the home-page queues."""
-    qs = policy.scope_orders(actor, Order.objects.all()).select_related("subject")
-    if status:
-        qs = qs.filter(status=status) if status in OrderStatus.values else qs.none()
-    today = today or _today()
-    if queue == "applications":
-        qs = qs.filter(status=OrderStatus.APPLIED)
-    elif queue == "notifications":
-        qs = qs.filter(
-            Exists(outstanding_notifications().filter(order=OuterRef("pk"))),
-        )
-    elif queue == "expiring":
-        qs = qs.filter(_expiring_q(today, dates.review_window_days()))
-    elif queue == "breaches":
-        since = today - dt.timedelta(days=dates.RECENT_BREACH_DAYS)
-        qs = qs.filter(Exists(Breach.objects.filter(order=OuterRef("pk"), occurred_on__gte=since)))
-    elif queue:
-        qs = qs.none()
-    return qs.order_by("-application_date", "-id")
 
 
 def order_get_for(*, actor: Any, order_id: int) -> Order:
@@ -86,11 +63,6 @@ def order_get_for(*, actor: Any, order_id: int) -> Order:
         raise Http404("No such order") from None
     policy.require(actor, Perm.ORDER_VIEW, order)
     return order
-
-
-def orders_for_subject(*, actor: Any, subject: Subject) -> QuerySet[Order]:
-    """A subject's orders the actor may see, newest first (for other apps' pages)."""
-    return order_list_for(actor=actor).filter(subject=subject)
 
 
 def notification_get_for(*, actor: Any, order: Order, notification_id: int) -> Notification:
@@ -314,37 +286,6 @@ def _change_label(change: OrderStatusChange) -> str:
 
 
 # --- the register: list page and exports ---------------------------------------------------------
-
-
-def _owed_under_a_refused_interim_order() -> Q:
-    """Notifications triggered under an interim order that ended when the court refused the
-    full order, on an order the police's appeal later made full: that obligation ended with
-    the refusal, so they are not outstanding (the full order's own notification is)."""
-    appealed = OrderStatusChange.objects.filter(
-        order=OuterRef("order"), from_status=OrderStatus.REFUSED, to_status=OrderStatus.FULL
-    )
-    return Q(Exists(appealed)) & Q(trigger_on__lt=F("order__full_made_on"))
-
-
-def outstanding_notifications() -> QuerySet[Notification]:
-    """Notifications not yet received that the subject still owes: on orders in force, and
-    not owed under an interim order that has since ended."""
-    return Notification.objects.filter(
-        received_on__isnull=True, order__status__in=LIVE_STATUSES
-    ).exclude(_owed_under_a_refused_interim_order())
-
-
-def _expiring_q(today: dt.date, window_days: int) -> Q:
-    """Fixed-term full orders whose end date is within the window (or has passed without the
-    expiry being recorded)."""
-    _, last = dates.review_window_bounds(today, window_days)
-    return Q(status=OrderStatus.FULL, until_further_order=False, full_ends_on__lte=last)
-
-
-def orders_nearing_end(today: dt.date) -> QuerySet[Order]:
-    """Every force's fixed-term full orders inside the renewal review window (unscoped: for
-    the alerts pass, which routes each alert to the order's own force)."""
-    return Order.objects.filter(_expiring_q(today, dates.review_window_days()))
 
 
 def register_for(*, actor: Any, status: str = "", queue: str = "") -> QuerySet[Order]:

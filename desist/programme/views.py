@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from desist import policy
 from desist.audit.services import audit_consultation
 from desist.core.concurrency import StaleRecordError
+from desist.orders import lookups as order_lookups
 from desist.policy import Perm
 from desist.programme import calendar as cal
 from desist.programme import selectors, services, workflow
@@ -380,7 +381,6 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def put_forward(request: HttpRequest, subject_id: int) -> HttpResponse:
-    from desist.orders import selectors as order_selectors
     from desist.people import selectors as people_selectors
     from desist.risk import selectors as risk_selectors
 
@@ -388,7 +388,7 @@ def put_forward(request: HttpRequest, subject_id: int) -> HttpResponse:
     subject = people_selectors.subject_get_for(actor=request.user, subject_id=subject_id)
     policy.require(request.user, Perm.REFERRAL_PUT_FORWARD, subject)
     programmes = list(selectors.programmes_for_force(force_id=subject.force_id))
-    orders = list(order_selectors.orders_for_subject(actor=request.user, subject=subject))
+    orders = list(order_lookups.orders_for_subject(actor=request.user, subject=subject))
     assessments = list(
         risk_selectors.assessment_list_for(actor=request.user, subject=subject).select_related(
             "instrument"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 from desist.safeguarding.models import Victim
 
 
@@ -36,3 +38,11 @@ def victim_identifiers_for_subject(*, subject: Any) -> list[tuple[str, str]]:
             if value and value.strip():
                 pairs.append((kind, value.strip()))
     return pairs
+
+
+def victims_by_reference(reference: str) -> QuerySet[Victim]:
+    """The victim a break-glass request names by V-number ("V000123" or "123")."""
+    digits = reference.strip().upper().removeprefix("V")
+    if not digits.isdigit():
+        return Victim.objects.none()
+    return Victim.objects.filter(pk=int(digits))

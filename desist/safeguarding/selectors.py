@@ -299,26 +299,6 @@ def perpetrators_of_victim(*, victim: Victim) -> list[Any]:
 # victims, never to show anything. Provider-side code must go through desist.sharing instead.
 
 
-def victim_identifiers_for_subject(*, subject: Any) -> list[tuple[str, str]]:
-    """(kind, value) pairs for every victim linked to the subject through a case: the
-    redaction guard's word list. Kinds: name, address, postcode, phone, email."""
-    pairs: list[tuple[str, str]] = []
-    for victim in Victim.objects.filter(cases__subject=subject).distinct():
-        for kind, value in (
-            ("name", victim.first_names),
-            ("name", victim.last_name),
-            ("name", victim.preferred_name),
-            ("address", victim.address),
-            ("postcode", victim.postcode),
-            ("phone", victim.phone),
-            ("phone", victim.alternative_phone),
-            ("email", victim.email),
-        ):
-            if value and value.strip():
-                pairs.append((kind, value.strip()))
-    return pairs
-
-
 def advocates_for_subject(*, subject: Any, engagement_news_only: bool = False) -> list[Any]:
     """Users who support a victim of `subject`: the allocated advocate of each open advocacy
     case of a victim linked to the subject through a police case. With

@@ -13,7 +13,10 @@ organisation's supervising role (police supervisor, clinical supervisor, advocac
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
 
 from desist.accounts.models import User
 from desist.accounts.roles import RoleCode
@@ -85,11 +88,28 @@ def police_for_subject(subject: Any, *, include_supervisors: bool) -> list[Any]:
     return _unique(officers)
 
 
-def advocates(subject: Any, *, engagement_news_only: bool = False) -> list[Any]:
-    from desist.safeguarding.selectors import advocates_for_subject
+# Who supports a subject's victims: safeguarding registers the answer in its AppConfig.ready(),
+# because sharing never imports safeguarding (the victim-wall contract in .importlinter).
+AdvocateSource = Callable[..., Iterable[Any]]
+_advocate_sources: list[AdvocateSource] = []
 
+
+def register_advocate_source(source: AdvocateSource) -> None:
+    """`source(subject=..., engagement_news_only=...)` returns the advocates to tell."""
+    if source not in _advocate_sources:
+        _advocate_sources.append(source)
+
+
+def advocates(subject: Any, *, engagement_news_only: bool = False) -> list[Any]:
+    if not _advocate_sources:
+        # Fail loudly: routing without it would silently tell no advocate.
+        raise ImproperlyConfigured("No advocate source is registered with alert routing")
     return _unique(
-        list(advocates_for_subject(subject=subject, engagement_news_only=engagement_news_only))
+        [
+            user
+            for source in _advocate_sources
+            for user in source(subject=subject, engagement_news_only=engagement_news_only)
+        ]
     )
 
 

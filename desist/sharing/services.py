@@ -25,6 +25,7 @@ from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError, save_versioned
 from desist.core.models import Organisation, OrganisationKind, Partnership
+from desist.orders.lookups import orders_nearing_end, outstanding_notifications
 from desist.policy import Perm
 from desist.sharing import clock
 from desist.sharing.agreements import choose_agreement
@@ -394,7 +395,6 @@ def _work_done(alerts: list[Alert], now: dt.datetime) -> set[int]:
     intervention has ended), overdue-notification alerts whose notification was received or
     is no longer owed, and expiry alerts for orders no longer nearing their end (renewed,
     ended). One query a kind."""
-    from desist.orders.selectors import orders_nearing_end, outstanding_notifications
     from desist.programme.models import ProgrammeSession, ReferralStatus, SessionState
 
     done: set[int] = set()
@@ -561,7 +561,6 @@ def alerts_scan(*, now: dt.datetime | None = None) -> list[Alert]:
     """The periodic scans: notifications overdue and full orders ending within the renewal
     review window (the same definitions as the police home queues). One alert set per order
     and reason: a notification (by id) or an end date (by order and date)."""
-    from desist.orders.selectors import orders_nearing_end, outstanding_notifications
     from desist.sharing import rules
 
     now = _now(now)

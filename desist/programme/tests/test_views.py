@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,19 +28,10 @@ from desist.programme.tests.conftest import book, make_subject, referral_at
 
 R = RoleCode
 S = ReferralStatus
-APP = Path(__file__).resolve().parents[1]
 
 
-def test_the_wall_programme_never_imports_safeguarding() -> None:
-    offenders = []
-    for path in APP.rglob("*"):
-        if path.suffix in {".py", ".html"} and "tests" not in path.relative_to(APP).parts:
-            text = path.read_text()
-            if re.search(
-                r"desist\.safeguarding|from desist import safeguarding|safeguarding\.", text
-            ):
-                offenders.append(str(path))
-    assert not offenders, offenders
+# The wall in the code (programme never reaches safeguarding's models or selectors, even
+# transitively) is the import contract in tests/architecture/test_import_contracts.py.
 
 
 # --- permission ladders ---------------------------------------------------------------------

@@ -513,7 +513,9 @@ def test_contact_edit_optimistic_locking(
     assert "Someone else changed this record" in stale.content.decode()
     victim.refresh_from_db()
     assert victim.alternative_phone == "07700900111"
-    assert ("phone", "07700900111") in selectors.victim_identifiers_for_subject(
+    from desist.safeguarding.bridge import victim_identifiers_for_subject
+
+    assert ("phone", "07700900111") in victim_identifiers_for_subject(
         subject=victim.cases.get().subject
     )
 

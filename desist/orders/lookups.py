@@ -1,0 +1,93 @@
+"""Reads of orders that touch no victim: the access-scoped order list and the register's
+queue definitions (notifications outstanding, orders nearing their end).
+
+Apart from `orders.selectors` (which imports safeguarding to show victims to police) so that
+sharing's alert scans and other apps' pages can import them without their import chain
+reaching safeguarding (the victim-wall contract in .importlinter). `orders.selectors`
+re-exports them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from desist import policy
+from desist.orders import dates
+from desist.orders.models import (
+    LIVE_STATUSES,
+    Breach,
+    Notification,
+    Order,
+    OrderStatus,
+    OrderStatusChange,
+)
+from desist.people.models import Subject
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def order_list_for(
+    *, actor: Any, status: str = "", queue: str = "", today: dt.date | None = None
+) -> QuerySet[Order]:
+    """The actor's force's orders, newest application first, with the subject.
+    `status` filters by status; `queue` by one of the home-page queues."""
+    qs = policy.scope_orders(actor, Order.objects.all()).select_related("subject")
+    if status:
+        qs = qs.filter(status=status) if status in OrderStatus.values else qs.none()
+    today = today or _today()
+    if queue == "applications":
+        qs = qs.filter(status=OrderStatus.APPLIED)
+    elif queue == "notifications":
+        qs = qs.filter(
+            Exists(outstanding_notifications().filter(order=OuterRef("pk"))),
+        )
+    elif queue == "expiring":
+        qs = qs.filter(_expiring_q(today, dates.review_window_days()))
+    elif queue == "breaches":
+        since = today - dt.timedelta(days=dates.RECENT_BREACH_DAYS)
+        qs = qs.filter(Exists(Breach.objects.filter(order=OuterRef("pk"), occurred_on__gte=since)))
+    elif queue:
+        qs = qs.none()
+    return qs.order_by("-application_date", "-id")
+
+
+def orders_for_subject(*, actor: Any, subject: Subject) -> QuerySet[Order]:
+    """A subject's orders the actor may see, newest first (for other apps' pages)."""
+    return order_list_for(actor=actor).filter(subject=subject)
+
+
+def _owed_under_a_refused_interim_order() -> Q:
+    """Notifications triggered under an interim order that ended when the court refused the
+    full order, on an order the police's appeal later made full: that obligation ended with
+    the refusal, so they are not outstanding (the full order's own notification is)."""
+    appealed = OrderStatusChange.objects.filter(
+        order=OuterRef("order"), from_status=OrderStatus.REFUSED, to_status=OrderStatus.FULL
+    )
+    return Q(Exists(appealed)) & Q(trigger_on__lt=F("order__full_made_on"))
+
+
+def outstanding_notifications() -> QuerySet[Notification]:
+    """Notifications not yet received that the subject still owes: on orders in force, and
+    not owed under an interim order that has since ended."""
+    return Notification.objects.filter(
+        received_on__isnull=True, order__status__in=LIVE_STATUSES
+    ).exclude(_owed_under_a_refused_interim_order())
+
+
+def _expiring_q(today: dt.date, window_days: int) -> Q:
+    """Fixed-term full orders whose end date is within the window (or has passed without the
+    expiry being recorded)."""
+    _, last = dates.review_window_bounds(today, window_days)
+    return Q(status=OrderStatus.FULL, until_further_order=False, full_ends_on__lte=last)
+
+
+def orders_nearing_end(today: dt.date) -> QuerySet[Order]:
+    """Every force's fixed-term full orders inside the renewal review window (unscoped: for
+    the alerts pass, which routes each alert to the order's own force)."""
+    return Order.objects.filter(_expiring_q(today, dates.review_window_days()))

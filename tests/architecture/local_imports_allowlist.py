@@ -1,0 +1,152 @@
+"""Every function-local import of desist.* in the project's own code, with its reason.
+
+Checked by test_local_imports.py both ways: a new function-local import fails until it is
+listed here with a reason, and an entry whose import has gone fails until it is removed.
+The floors rule (docs/architecture.md) forbids them as a way round a cycle; issue 13 replaces
+the debt below with registrations. Keys: "module:function -> imported.module".
+"""
+
+from __future__ import annotations
+
+REGISTRATION = (
+    "AppConfig.ready() imports the module that registers itself (queues, checks, signal "
+    "handlers, the guard's identifier source) once the app registry is loaded: the "
+    "registration pattern the floors rule asks for; stays"
+)
+SHARING_CYCLE = (
+    "cycle inside sharing: events <-> rules/services import each other at module level; to be"
+    " untangled (issue 13)"
+)
+POLICY_UPWARD = (
+    "upward: policy (lowest floor) reads break-glass grants from sharing; to be replaced by a"
+    " grant source that sharing registers with policy (issue 13)"
+)
+WORKER_UPWARD = (
+    "upward: the sharing worker refreshes the evaluation dashboards; to be replaced by a job "
+    "evaluation registers with the worker (issue 13)"
+)
+BRIDGE_REACHES_DOWN = (
+    "sharing (the bridge) reaching into a domain app from inside a function: on the victim "
+    "wall's import chain (programme imports sharing); to become a registration with sharing "
+    "(issue 13)"
+)
+DEMO_SEED = (
+    "demo seeding loads each seed step when it runs; no module-level cycle found; move to the"
+    " top (issue 13)"
+)
+SAME_APP = "inside one app; no module-level cycle found; move to the top (issue 13)"
+SIBLING_APP = (
+    "a domain app reaching a sibling (or a lower floor) from inside a function; no module-"
+    "level cycle found; move to the top or register (issue 13)"
+)
+POLICY_MODELS = (
+    "policy reads organisation models from inside a function; no module-level cycle found; "
+    "move to the top (issue 13)"
+)
+
+ALLOWED: dict[str, str] = {
+    "desist.accounts.apps:AccountsConfig.ready -> desist.accounts.checks": REGISTRATION,
+    "desist.accounts.apps:AccountsConfig.ready -> desist.accounts.services": REGISTRATION,
+    "desist.audit.apps:AuditConfig.ready -> desist.audit.checks": REGISTRATION,
+    "desist.core.apps:CoreConfig.ready -> desist.core.checks": REGISTRATION,
+    "desist.home.apps:HomeConfig.ready -> desist.home.builtin_queues": REGISTRATION,
+    "desist.orders.apps:OrdersConfig.ready -> desist.orders.queues": REGISTRATION,
+    "desist.people.apps:PeopleConfig.ready -> desist.people.queues": REGISTRATION,
+    "desist.programme.apps:ProgrammeConfig.ready -> desist.programme.queues": REGISTRATION,
+    "desist.risk.apps:RiskConfig.ready -> desist.risk.queues": REGISTRATION,
+    "desist.risk.apps:RiskConfig.ready -> desist.risk.services": REGISTRATION,
+    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.safeguarding.bridge": REGISTRATION,
+    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.safeguarding.queues": REGISTRATION,
+    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.safeguarding.selectors": REGISTRATION,
+    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.sharing.models": REGISTRATION,
+    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.sharing.recipients": REGISTRATION,
+    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.sharing.selectors": REGISTRATION,
+    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.sharing.redaction": REGISTRATION,
+    "desist.sharing.apps:SharingConfig.ready -> desist.sharing.queues": REGISTRATION,
+    "desist.sharing.events:publish -> desist.sharing.rules": SHARING_CYCLE,
+    "desist.sharing.events:resolve -> desist.sharing.services": SHARING_CYCLE,
+    "desist.policy:break_glass_record_ids -> desist.sharing.clock": POLICY_UPWARD,
+    "desist.policy:break_glass_record_ids -> desist.sharing.models": POLICY_UPWARD,
+    "desist.sharing.worker:run_once -> desist.evaluation.dashboards": WORKER_UPWARD,
+    "desist.sharing.recipients:officers_in_charge -> desist.cases.models": BRIDGE_REACHES_DOWN,
+    "desist.sharing.recipients:officers_in_charge -> desist.orders.models": BRIDGE_REACHES_DOWN,
+    "desist.sharing.recipients:practitioners -> desist.programme.selectors": BRIDGE_REACHES_DOWN,
+    "desist.sharing.selectors:break_glass_find_record -> desist.cases.models": BRIDGE_REACHES_DOWN,
+    "desist.sharing.selectors:break_glass_find_record -> desist.orders.models": BRIDGE_REACHES_DOWN,
+    "desist.sharing.selectors:break_glass_find_record -> desist.people.models": BRIDGE_REACHES_DOWN,
+    "desist.sharing.services:_sessions_attendance_unrecorded -> desist.programme.models": BRIDGE_REACHES_DOWN,
+    "desist.sharing.services:_work_done -> desist.programme.models": BRIDGE_REACHES_DOWN,
+    "desist.demo.evaluation_seed:_historical_cohort -> desist.cases.models": DEMO_SEED,
+    "desist.demo.evaluation_seed:_historical_cohort -> desist.demo.orders_volume": DEMO_SEED,
+    "desist.demo.evaluation_seed:_historical_cohort -> desist.orders.services": DEMO_SEED,
+    "desist.demo.evaluation_seed:_historical_cohort -> desist.people.services": DEMO_SEED,
+    "desist.demo.evaluation_seed:_historical_cohort -> desist.risk.models": DEMO_SEED,
+    "desist.demo.evaluation_seed:_historical_cohort -> desist.risk.services": DEMO_SEED,
+    "desist.demo.evaluation_seed:_historical_referral -> desist.demo.programme_seed": DEMO_SEED,
+    "desist.demo.evaluation_seed:_historical_referral -> desist.programme.models": DEMO_SEED,
+    "desist.demo.evaluation_seed:_historical_referral -> desist.programme.services": DEMO_SEED,
+    "desist.demo.evaluation_seed:_historical_sessions -> desist.demo.programme_seed": DEMO_SEED,
+    "desist.demo.evaluation_seed:_historical_sessions -> desist.programme.models": DEMO_SEED,
+    "desist.demo.evaluation_seed:_historical_sessions -> desist.programme.services": DEMO_SEED,
+    "desist.demo.evaluation_seed:history_present -> desist.programme.models": DEMO_SEED,
+    "desist.demo.management.commands.serve:Command.handle -> desist.sharing.worker": DEMO_SEED,
+    "desist.demo.orders_volume:seed_orders -> desist.cases.models": DEMO_SEED,
+    "desist.demo.programme_seed:_make_programme -> desist.programme.models": DEMO_SEED,
+    "desist.demo.programme_seed:seed_programme -> desist.demo.evaluation_seed": DEMO_SEED,
+    "desist.demo.seed:_seed_issue_4_to_6 -> desist.demo.evaluation_seed": DEMO_SEED,
+    "desist.demo.seed:_seed_issue_4_to_6 -> desist.demo.programme_seed": DEMO_SEED,
+    "desist.demo.seed:_seed_issue_4_to_6 -> desist.demo.safeguarding_seed": DEMO_SEED,
+    "desist.demo.seed:_seed_issue_4_to_6 -> desist.demo.sharing_seed": DEMO_SEED,
+    "desist.demo.seed:_seed_issue_4_to_6 -> desist.demo.spending_seed": DEMO_SEED,
+    "desist.demo.seed:seed -> desist.demo.orders_volume": DEMO_SEED,
+    "desist.demo.seed:seed -> desist.demo.volume": DEMO_SEED,
+    "desist.demo.sharing_seed:seed_sharing -> desist.accounts.models": DEMO_SEED,
+    "desist.demo.sharing_seed:seed_sharing -> desist.orders.models": DEMO_SEED,
+    "desist.demo.sharing_seed:seed_sharing -> desist.sharing.events": DEMO_SEED,
+    "desist.demo.sharing_seed:seed_sharing -> desist.sharing.models": DEMO_SEED,
+    "desist.demo.sharing_seed:seed_sharing -> desist.sharing.services": DEMO_SEED,
+    "desist.evaluation.engine.paired:_require -> desist.evaluation.engine.errors": SAME_APP,
+    "desist.programme.forms:AssessForm.__init__ -> desist.programme.workflow": SAME_APP,
+    "desist.programme.templatetags.programme_tags:programme_panel -> desist.programme.selectors": SAME_APP,
+    "desist.safeguarding.services:advocacy_allocate -> desist.safeguarding.selectors": SAME_APP,
+    "desist.safeguarding.services:advocacy_refer -> desist.safeguarding.selectors": SAME_APP,
+    "desist.safeguarding.services:contact_log_add -> desist.safeguarding.selectors": SAME_APP,
+    "desist.safeguarding.services:victim_link_to_case -> desist.safeguarding.selectors": SAME_APP,
+    "desist.sharing.rules:dispatch -> desist.sharing.services": SAME_APP,
+    "desist.sharing.selectors:alert_timeliness_for -> desist.sharing.events": SAME_APP,
+    "desist.sharing.selectors:break_glass_find_record -> desist.sharing.services": SAME_APP,
+    "desist.sharing.services:alerts_escalate_due -> desist.sharing.recipients": SAME_APP,
+    "desist.sharing.services:alerts_scan -> desist.sharing.rules": SAME_APP,
+    "desist.sharing.worker:run_once -> desist.sharing.services": SAME_APP,
+    "desist.evaluation.extract:_sharing_disclosure -> desist.core.models": SIBLING_APP,
+    "desist.evaluation.extract:_sharing_disclosure -> desist.sharing.services": SIBLING_APP,
+    "desist.evaluation.reporting:expected_people -> desist.orders.models": SIBLING_APP,
+    "desist.evaluation.reporting:expected_people -> desist.policy": SIBLING_APP,
+    "desist.orders.services:notification_record_change -> desist.people.services": SIBLING_APP,
+    "desist.orders.services:order_record_breach -> desist.cases.services": SIBLING_APP,
+    "desist.programme.forms:MeasureForm.__init__ -> desist.risk.services": SIBLING_APP,
+    "desist.programme.forms:MeasureForm.answers -> desist.risk.services": SIBLING_APP,
+    "desist.programme.forms:MeasureForm.item_rows -> desist.risk.services": SIBLING_APP,
+    "desist.programme.selectors:organisations_for_settings -> desist.core.models": SIBLING_APP,
+    "desist.programme.services:measure_instruments -> desist.risk.models": SIBLING_APP,
+    "desist.programme.services:measure_record -> desist.risk.engine": SIBLING_APP,
+    "desist.programme.services:measure_record -> desist.risk.loader": SIBLING_APP,
+    "desist.programme.services:measure_record -> desist.risk.services": SIBLING_APP,
+    "desist.programme.services:referral_put_forward -> desist.people.models": SIBLING_APP,
+    "desist.programme.services:referral_put_forward -> desist.people.services": SIBLING_APP,
+    "desist.programme.templatetags.programme_tags:programme_panel -> desist.policy": SIBLING_APP,
+    "desist.programme.views:measure_record -> desist.risk.loader": SIBLING_APP,
+    "desist.programme.views:put_forward -> desist.people.selectors": SIBLING_APP,
+    "desist.programme.views:put_forward -> desist.risk.selectors": SIBLING_APP,
+    "desist.programme.views:referral_detail -> desist.risk.trend": SIBLING_APP,
+    "desist.safeguarding.selectors:advocates_for_subject -> desist.accounts.models": SIBLING_APP,
+    "desist.safeguarding.selectors:advocates_of_service -> desist.accounts.models": SIBLING_APP,
+    "desist.safeguarding.selectors:advocates_of_service -> desist.accounts.roles": SIBLING_APP,
+    "desist.safeguarding.selectors:perpetrators_of_victim -> desist.people.models": SIBLING_APP,
+    "desist.safeguarding.selectors:referral_services_for -> desist.core.models": SIBLING_APP,
+    "desist.safeguarding.selectors:victim_ratings_for_evaluation -> desist.cases.models": SIBLING_APP,
+    "desist.safeguarding.services:contact_log_add -> desist.sharing.events": SIBLING_APP,
+    "desist.sharing.services:break_glass_request -> desist.core.models": SIBLING_APP,
+    "desist.policy:_partner_org_ids -> desist.core.models": POLICY_MODELS,
+    "desist.policy:partnership_force_ids -> desist.core.models": POLICY_MODELS,
+}
