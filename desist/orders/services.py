@@ -710,11 +710,11 @@ def protectable_victims(order: Order) -> Any:
     ).distinct()
 
 
-def _guard_provider_text(order: Order, errors: _Errors, **fields: str) -> None:
-    """The redaction guard on text written for the provider; its messages name the kind of
-    identifier found, never the value."""
+def _guard_provider_text(order: Order, errors: _Errors, *, actor: Any, **fields: str) -> None:
+    """The redaction guard on text written for the provider: a kind-neutral message, and the
+    attempt audited in its own transaction (so call it before the write's)."""
     try:
-        guard_text(subject=order.subject, fields=fields)
+        guard_text(actor=actor, subject=order.subject, fields=fields, where="orders.term")
     except RedactionBlocked as blocked:
         for name, messages in blocked.errors.items():
             for message in messages:
@@ -757,7 +757,7 @@ def order_add_term(
             "The description for the provider must be 1000 characters or fewer",
         )
     else:
-        _guard_provider_text(order, errors, provider_description=provider_description)
+        _guard_provider_text(order, errors, actor=actor, provider_description=provider_description)
     wording = _clean_text(wording)
     if not wording:
         errors.add("wording", "Enter the wording of the term")

@@ -87,11 +87,12 @@ def _save(obj: Any, *, version: int, changes: Mapping[str, Any]) -> None:
         raise
 
 
-def _guard(subject: Any, fields: Mapping[str, str]) -> None:
-    """The redaction guard; RedactionBlocked propagates for the view to show."""
+def _guard(subject: Any, fields: Mapping[str, str], *, actor: Any, where: str) -> None:
+    """The redaction guard (before the write's transaction: a blocked attempt is audited in
+    its own); RedactionBlocked propagates for the view to show."""
     present = {k: v for k, v in fields.items() if v}
     if present:
-        guard_text(subject=subject, fields=present)
+        guard_text(actor=actor, subject=subject, fields=present, where=where)
 
 
 # --- programme settings ---------------------------------------------------------------------
@@ -383,7 +384,9 @@ def referral_put_forward(
         errors["risk_summary"] = [f"The risk summary must be {MAX_TEXT:,} characters or fewer"]
     _raise(errors)
     assert programme is not None
-    _guard(subject, {"risk_summary": risk_summary})
+    _guard(
+        subject, {"risk_summary": risk_summary}, actor=actor, where="programme.referral_put_forward"
+    )
     with transaction.atomic():
         referral = Referral.objects.create(
             programme=programme,
@@ -552,7 +555,12 @@ def referral_transition(
         changes["ended_on"] = effective_on
         changes["end_reason_code"] = reason_code
     _raise(errors)
-    _guard(referral.subject, {"reason": reason, "sharing_explained": sharing_explained})
+    _guard(
+        referral.subject,
+        {"reason": reason, "sharing_explained": sharing_explained},
+        actor=actor,
+        where="programme.referral_transition",
+    )
     with transaction.atomic():
         _save(referral, version=version, changes=changes)
         change = ReferralStatusChange.objects.create(
@@ -751,7 +759,7 @@ def session_reschedule(
         errors["reason"] = ["Enter why the session is being moved"]
     _raise(errors)
     assert starts_at is not None and duration_minutes is not None
-    _guard(referral.subject, {"reason": reason})
+    _guard(referral.subject, {"reason": reason}, actor=actor, where="programme.session_reschedule")
     with transaction.atomic():
         _save(
             session,
@@ -803,7 +811,7 @@ def session_cancel(
     if not reason:
         errors["reason"] = errors.get("reason") or ["Enter why the session is cancelled"]
     _raise(errors)
-    _guard(referral.subject, {"reason": reason})
+    _guard(referral.subject, {"reason": reason}, actor=actor, where="programme.session_cancel")
     with transaction.atomic():
         _save(
             session,
@@ -871,7 +879,12 @@ def session_record_attendance(
     if referral.status != S.ACTIVE:
         errors["attendance"] = ["Attendance can be recorded only while the intervention is active"]
     _raise(errors)
-    _guard(referral.subject, {"absence_reason": absence_reason})
+    _guard(
+        referral.subject,
+        {"absence_reason": absence_reason},
+        actor=actor,
+        where="programme.session_record_attendance",
+    )
     old = {"attendance": session.attendance, "absence_acceptable": session.absence_acceptable}
     with transaction.atomic():
         _save(
@@ -949,7 +962,12 @@ def session_record_delivery(
     if engagement not in EngagementRating.values:
         errors["engagement"] = ["Select how the person engaged"]
     _raise(errors)
-    _guard(referral.subject, {"content": content})
+    _guard(
+        referral.subject,
+        {"content": content},
+        actor=actor,
+        where="programme.session_record_delivery",
+    )
     with transaction.atomic():
         _save(
             session,
@@ -993,7 +1011,7 @@ def clinical_note_save(
         raise ValidationError(
             {"text": [f"Clinical notes must be {MAX_TEXT * 2:,} characters or fewer"]}
         )
-    _guard(referral.subject, {"text": text})
+    _guard(referral.subject, {"text": text}, actor=actor, where="programme.clinical_note_save")
     with transaction.atomic():
         last = session.notes.order_by("-revision").values_list("revision", flat=True).first() or 0
         if last != base_revision:
@@ -1033,7 +1051,12 @@ def risk_disclosure_record(
     if urgency not in DisclosureUrgency.values:
         errors["urgency"] = ["Select how urgent this is"]
     _raise(errors)
-    _guard(referral.subject, {"disclosed": disclosed})
+    _guard(
+        referral.subject,
+        {"disclosed": disclosed},
+        actor=actor,
+        where="programme.risk_disclosure_record",
+    )
     with transaction.atomic():
         record = RiskDisclosure.objects.create(
             referral=referral,
@@ -1076,7 +1099,7 @@ def session_review(
     if not session.attendance:
         errors["comment"] = errors.get("comment") or ["Attendance must be recorded before review"]
     _raise(errors)
-    _guard(referral.subject, {"comment": comment})
+    _guard(referral.subject, {"comment": comment}, actor=actor, where="programme.session_review")
     now = timezone.now()
     with transaction.atomic():
         _save(
@@ -1241,7 +1264,7 @@ def end_report_save(
             "The end report can be written only once the intervention has started"
         ]
     _raise(errors)
-    _guard(referral.subject, values)
+    _guard(referral.subject, values, actor=actor, where="programme.end_report_save")
     with transaction.atomic():
         existing = EndReport.objects.filter(referral=referral).first()
         if existing is None:

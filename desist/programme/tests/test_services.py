@@ -407,21 +407,30 @@ def test_concern_creates_disclosure_and_publishes(
     assert published[0]["urgency"] == events.Urgency.URGENT and published[0]["source"] == record
 
 
-def test_redaction_guard_blocks_text(active: Referral, practitioner: Any, monkeypatch: Any) -> None:
-    from desist.programme import services as svc
-    from desist.sharing.redaction import RedactionBlocked
+def test_redaction_guard_blocks_text_and_audits_the_attempt(
+    active: Referral, practitioner: Any
+) -> None:
+    """The real guard, with a victim linked to the subject: the note is refused with the
+    kind-neutral message, and the attempt is audited (who, where, field, kind; no value)."""
+    from desist.audit.models import AuditEvent
+    from desist.orders.tests.helpers import make_case, make_victim
+    from desist.sharing.redaction import MESSAGE, RedactionBlocked
 
-    def block(*, subject: Any, fields: Any) -> None:
-        raise RedactionBlocked({k: ["This contains a victim's name"] for k in fields})
-
-    monkeypatch.setattr(svc, "guard_text", block)
+    make_victim(make_case(active.subject))
     s = book(practitioner, active, 1)
     with pytest.raises(RedactionBlocked) as exc:
         services.clinical_note_save(
-            actor=practitioner, session=s, text="Named someone", base_revision=0
+            actor=practitioner, session=s, text="He named Philippa’s street", base_revision=0
         )
-    assert exc.value.errors == {"text": ["This contains a victim's name"]}
+    assert exc.value.errors == {"text": [MESSAGE]}
     assert not ClinicalNote.objects.filter(session=s).exists()
+    event = AuditEvent.objects.filter(verb="redaction.blocked").get()
+    assert event.actor_id == practitioner.pk
+    assert event.new_values == {
+        "where": "programme.clinical_note_save",
+        "fields": ["text"],
+        "kinds": {"text": ["name"]},
+    }
 
 
 def test_review_signs_off_and_logs_supervision(
