@@ -26,9 +26,9 @@ WORKER_UPWARD = (
     "evaluation registers with the worker (issue 13)"
 )
 BRIDGE_REACHES_DOWN = (
-    "sharing (the bridge) reaching into a domain app from inside a function: on the victim "
-    "wall's import chain (programme imports sharing); to become a registration with sharing "
-    "(issue 13)"
+    "sharing (the bridge) reaching into a domain app from inside a function; programme imports "
+    "sharing, so should one of these ever reach safeguarding the victim wall breaks; to become "
+    "a registration with sharing (issue 13)"
 )
 DEMO_SEED = (
     "demo seeding loads each seed step when it runs; no module-level cycle found; move to the"
