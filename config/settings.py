@@ -323,6 +323,21 @@ EMAIL_BACKEND = env("DESIST_EMAIL_BACKEND") or (
     if PRODUCTION
     else "django.core.mail.backends.console.EmailBackend"
 )
+# The SMTP server (issue 12). STARTTLS (DESIST_EMAIL_USE_TLS, usually port 587) or implicit TLS
+# (DESIST_EMAIL_USE_SSL, usually 465), not both. The timeout (seconds, every connect and read)
+# bounds how long a server that accepts and never answers can hold the delivery pass.
+EMAIL_HOST = env("DESIST_EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("DESIST_EMAIL_PORT", 25)
+EMAIL_USE_TLS = env_bool("DESIST_EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("DESIST_EMAIL_USE_SSL")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set DESIST_EMAIL_USE_TLS or DESIST_EMAIL_USE_SSL, not both")
+EMAIL_HOST_USER = env("DESIST_EMAIL_USER") or ""
+EMAIL_HOST_PASSWORD = env("DESIST_EMAIL_PASSWORD") or ""
+DEFAULT_FROM_EMAIL = env("DESIST_EMAIL_FROM") or "desist@localhost"
+EMAIL_TIMEOUT = env_int("DESIST_EMAIL_TIMEOUT", 10)
+if not 1 <= EMAIL_TIMEOUT <= 120:
+    raise ImproperlyConfigured("DESIST_EMAIL_TIMEOUT must be between 1 and 120 seconds")
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 from typing import Any
 
 from django.conf import settings
@@ -497,11 +498,46 @@ def alerts_escalate_due(*, now: dt.datetime | None = None) -> list[Alert]:
     return made
 
 
+# The server cannot be reached (refused, no answer in EMAIL_TIMEOUT, dropped): every other
+# email in the batch would wait out the same timeout, so the pass stops and they wait for the next.
+_SERVER_UNREACHABLE = (
+    TimeoutError,
+    ConnectionError,
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+)
+
+
+def email_failure_text(exc: BaseException) -> str:
+    """What the operator page shows: the exception class (its message can carry hostnames and
+    addresses), and whether the server simply did not answer."""
+    name = type(exc).__name__
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc).lower():
+        return f"No answer within {settings.EMAIL_TIMEOUT} s ({name})"[:200]
+    return name[:200]
+
+
+def _email_failed(email: OutboundEmail, exc: BaseException, now: dt.datetime) -> str:
+    """Record one failed attempt: retry later with backoff, or give up after MAX_ATTEMPTS."""
+    email.attempts += 1
+    email.last_error = email_failure_text(exc)
+    if email.attempts >= MAX_ATTEMPTS:
+        email.status = OutboundEmail.Status.FAILED
+        log.warning("Giving up on email %s after %s attempts", email.pk, email.attempts)
+    else:
+        email.next_attempt_at = now + backoff(email.attempts)
+        log.warning("Email %s failed (%s); retrying later", email.pk, email.last_error)
+    email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    return "failed" if email.status == OutboundEmail.Status.FAILED else "retry"
+
+
 def emails_deliver_due(
     *, now: dt.datetime | None = None, limit: int = 200, connection: Any = None
 ) -> dict[str, int]:
     """Send queued emails whose time has come. A failure schedules a retry with backoff; after
-    MAX_ATTEMPTS the email is marked as given up (the in-app alert is unaffected)."""
+    MAX_ATTEMPTS the email is marked as given up (the in-app alert is unaffected). Run apart
+    from escalation and the scans (`alerts_run --only deliver`): a mail server that hangs
+    holds only this pass, for at most EMAIL_TIMEOUT per connection."""
     now = _now(now)
     result = {"sent": 0, "retry": 0, "failed": 0}
     # An alert already acknowledged in the app (or closed because the work was done) needs
@@ -537,16 +573,9 @@ def emails_deliver_due(
                 connection=conn,
             ).send(fail_silently=False)
         except Exception as exc:
-            email.attempts += 1
-            email.last_error = f"{type(exc).__name__}"[:200]
-            if email.attempts >= MAX_ATTEMPTS:
-                email.status = OutboundEmail.Status.FAILED
-                result["failed"] += 1
-                log.warning("Giving up on email %s after %s attempts", email.pk, email.attempts)
-            else:
-                email.next_attempt_at = now + backoff(email.attempts)
-                result["retry"] += 1
-            email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            result[_email_failed(email, exc, now)] += 1
+            if isinstance(exc, _SERVER_UNREACHABLE):
+                break
             continue
         email.attempts += 1
         email.status = OutboundEmail.Status.SENT
@@ -660,13 +689,30 @@ def _sessions_attendance_unrecorded(now: dt.datetime) -> Any:
     )
 
 
+# The background passes, each run on its own (`alerts_run --only`, `sharing.worker`), so a mail
+# server that hangs holds delivery only, never escalation or the scans (issue 12, ADR 0006).
+ALERT_PASSES = ("escalate", "scan", "deliver")
+
+
+def alerts_pass(*, name: str, now: dt.datetime | None = None) -> dict[str, int]:
+    """Run one pass and say what it did."""
+    if name == "escalate":
+        return {"escalated": len(alerts_escalate_due(now=now))}
+    if name == "scan":
+        return {"scanned": len(alerts_scan(now=now))}
+    if name == "deliver":
+        return emails_deliver_due(now=now)
+    raise ValueError(f"Unknown alerts pass {name!r}; expected one of {ALERT_PASSES}")
+
+
 def alerts_run(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """One pass of the background work: scans, escalations, then email delivery."""
+    """Every pass once, in turn (tests and one-off runs): scans, escalations, then delivery.
+    The runner (`sharing.worker`, `alerts_run --loop`) runs them apart instead."""
     now = _now(now)
-    scanned = alerts_scan(now=now)
-    escalated = alerts_escalate_due(now=now)
-    delivered = emails_deliver_due(now=now)
-    return {"scanned": len(scanned), "escalated": len(escalated), **delivered}
+    result: dict[str, int] = {}
+    for name in ("scan", "escalate", "deliver"):
+        result.update(alerts_pass(name=name, now=now))
+    return result
 
 
 # --- break-glass --------------------------------------------------------------------------

@@ -17,8 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = options["port"]
-        # Alerts: deliver queued email, escalate overdue alerts and scan orders every 30 s, in
-        # a daemon thread of this process (no extra server for the demo; see ADR 0006).
+        # Alerts: escalate, scan and deliver queued email every 30 s, each pass in its own
+        # daemon thread of this process, so a hung mail server holds only delivery (ADR 0006).
         from desist.sharing.worker import start_background_alerts
 
         start_background_alerts(interval=30)
