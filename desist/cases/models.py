@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation, VersionedModel
 
 
@@ -83,7 +84,7 @@ class Incident(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="incidents")
     occurred_on = models.DateField()
     incident_type = models.CharField(max_length=30, choices=IncidentType.choices)
-    description = models.TextField(blank=True)
+    description = EncryptedTextField(blank=True)  # encrypted at rest (ADR 0017)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation, VersionedModel
 from desist.core.text import normalise_name
 
@@ -95,8 +96,9 @@ class SubjectAddress(models.Model):
         NOTIFICATION = "notification", "Notified by the subject"
 
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="addresses")
-    address = models.TextField()
-    postcode = models.CharField(max_length=10, blank=True)
+    # Encrypted at rest, so never searched or ordered on in the database (ADR 0017).
+    address = EncryptedTextField()
+    postcode = EncryptedTextField(blank=True)
     from_date = models.DateField()
     to_date = models.DateField(null=True, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.POLICE_RECORD)

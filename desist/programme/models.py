@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation, VersionedModel
 
 # The skill areas the pilot teaches, and the phases of the programme.
@@ -342,7 +343,7 @@ class ClinicalNote(models.Model):
 
     session = models.ForeignKey(ProgrammeSession, on_delete=models.PROTECT, related_name="notes")
     revision = models.PositiveIntegerField()
-    text = models.TextField()
+    text = EncryptedTextField()  # special-category data: encrypted at rest (ADR 0017)
     written_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField(default=timezone.now)
 
@@ -376,7 +377,7 @@ class RiskDisclosure(models.Model):
         blank=True,
         related_name="disclosures",
     )
-    disclosed = models.TextField()
+    disclosed = EncryptedTextField()
     urgency = models.CharField(max_length=10, choices=DisclosureUrgency.choices)
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
