@@ -30,3 +30,8 @@ ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA public
 -- TRUNCATE even to the owner; without ownership they cannot be disabled or dropped.)
 REVOKE ALL ON audit_event FROM :"runtime";
 GRANT SELECT, INSERT ON audit_event TO :"runtime";
+
+-- Planner statistics after a bulk load: ANALYZE needs ownership, so the runtime role calls
+-- this function (core migration 0003), which runs ANALYZE with the owner's rights and
+-- nothing else.
+GRANT EXECUTE ON FUNCTION desist_refresh_statistics() TO :"runtime";

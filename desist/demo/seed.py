@@ -171,10 +171,11 @@ def refresh_planner_statistics() -> None:
     The seed runs in one transaction, so autovacuum never sees its rows: the planner would
     go on believing the tables hold a row or two and choose nested loops that, at demo volume,
     take minutes a query (it did, in CI). ANALYZE samples the transaction's own new rows.
-    SQLite plans without statistics and needs nothing here."""
+    SQLite plans without statistics and needs nothing here. The runtime role owns no table,
+    so it asks the owner's `desist_refresh_statistics()` (core migration 0003) to ANALYZE."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("SELECT desist_refresh_statistics()")
 
 
 def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
