@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
 
 from desist.accounts.roles import HOME_ORDER, RoleCode
+from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation
 
 
@@ -64,3 +69,83 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of {self.user_id}"
+
+
+# --- second factors (ADR 0017) ---------------------------------------------------------------
+# django-otp's TOTPDevice keeps the seed in clear and StaticToken the recovery codes in clear.
+# These two device models take their place: same django-otp machinery (throttling, timestamps,
+# `devices_for_user`, `otp_login`), but the seed is encrypted and the codes are only hashed.
+
+
+class AuthenticatorDevice(TimestampMixin, ThrottlingMixin, Device):
+    """An authenticator app (TOTP). The seed is encrypted at rest and in key rotation."""
+
+    key = EncryptedTextField(default=default_key, validators=[key_validator])
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = "authenticator app"
+
+    # django-otp's own TOTP logic, unchanged: only where the key is kept differs.
+    bin_key = TOTPDevice.bin_key
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings
+
+
+RECOVERY_CODE_SALT = "desist.accounts.recovery-code"
+
+
+def recovery_code_hashes(code: str) -> list[str]:
+    """Keyed hashes of a recovery code under SECRET_KEY and each of its fallbacks (the first
+    is the one to store). Keyed, so a copy of the database alone cannot be searched for the
+    codes; a hash, so the code itself is never recoverable."""
+    normalised = code.strip().lower().replace(" ", "")
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [
+        salted_hmac(RECOVERY_CODE_SALT, normalised, secret=k, algorithm="sha256").hexdigest()
+        for k in keys
+    ]
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """Single-use recovery codes, kept only as keyed hashes; each is deleted when used."""
+
+    class Meta(Device.Meta):
+        verbose_name = "recovery codes"
+
+    def get_throttle_factor(self) -> int:
+        return int(getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1))
+
+    def set_codes(self, codes: list[str]) -> None:
+        RecoveryCode.objects.bulk_create(
+            RecoveryCode(device=self, code_hash=recovery_code_hashes(c)[0]) for c in codes
+        )
+
+    def verify_token(self, token: str) -> bool:
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        match = self.codes.filter(code_hash__in=recovery_code_hashes(token)).first()
+        if match is None:
+            self.throttle_increment()
+            return False
+        match.delete()
+        self.throttle_reset(commit=False)
+        self.set_last_used_timestamp(commit=False)
+        self.save()
+        return True
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk}"

@@ -4,10 +4,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from desist import policy
-from desist.accounts.models import User
+from desist.accounts.models import AuthenticatorDevice, User
 
 
 def user_list_for(*, actor: Any) -> QuerySet[User]:
@@ -27,13 +26,13 @@ def user_get_for(*, actor: Any, user_id: int) -> User:
     return user
 
 
-def totp_device_for(*, user: Any) -> TOTPDevice | None:
+def totp_device_for(*, user: Any) -> AuthenticatorDevice | None:
     """The person's confirmed authenticator, if any."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return AuthenticatorDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def pending_totp_device_for(*, user: Any, device_id: int | None) -> TOTPDevice | None:
+def pending_totp_device_for(*, user: Any, device_id: int | None) -> AuthenticatorDevice | None:
     """The unconfirmed authenticator this session started, if it is still there."""
     if device_id is None:
         return None
-    return TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+    return AuthenticatorDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()

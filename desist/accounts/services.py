@@ -17,12 +17,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp import user_has_device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from desist import policy
 from desist.accounts import notifications
-from desist.accounts.models import Role, User, UserSession
+from desist.accounts.models import (
+    AuthenticatorDevice,
+    RecoveryCodeDevice,
+    Role,
+    User,
+    UserSession,
+)
 from desist.accounts.roles import ROLE_ORGANISATION_KINDS, RoleCode
 from desist.audit.models import Category
 from desist.audit.services import audit_record
@@ -220,13 +224,15 @@ def two_factor_change_check(*, actor: User, proof: SessionProof) -> None:
     _require_may_change_factor(actor, proof)
 
 
-def totp_device_start(*, actor: User, proof: SessionProof) -> TOTPDevice:
+def totp_device_start(*, actor: User, proof: SessionProof) -> AuthenticatorDevice:
     """An unconfirmed device to enrol; replaces any earlier unconfirmed one, never a confirmed
     one (an unconfirmed device is never accepted at sign-in)."""
     _require_may_change_factor(actor, proof)
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
-        return TOTPDevice.objects.create(user=actor, name="Authenticator app", confirmed=False)
+        AuthenticatorDevice.objects.filter(user=actor, confirmed=False).delete()
+        return AuthenticatorDevice.objects.create(
+            user=actor, name="Authenticator app", confirmed=False
+        )
 
 
 def _throttle_check(devices: Iterable[Any], actor: User, stage: str) -> None:
@@ -260,7 +266,7 @@ def _audit_failed_code(actor: User, method: str, stage: str) -> None:
 
 
 def totp_device_confirm(
-    *, actor: User, device: TOTPDevice, token: str, proof: SessionProof
+    *, actor: User, device: AuthenticatorDevice, token: str, proof: SessionProof
 ) -> list[str]:
     """Confirm a new device with a first code. Only then is any older device removed, and new
     single-use recovery codes are returned (shown once)."""
@@ -275,7 +281,9 @@ def totp_device_confirm(
         User.objects.select_for_update().filter(pk=actor.pk).first()
         # Re-check under the lock: another session may have enrolled in the meantime.
         _require_may_change_factor(actor, proof)
-        replacing = TOTPDevice.objects.filter(user=actor, confirmed=True).exclude(pk=device.pk)
+        replacing = AuthenticatorDevice.objects.filter(user=actor, confirmed=True).exclude(
+            pk=device.pk
+        )
         replaced = replacing.count()
         replacing.delete()
         device.confirmed = True
@@ -297,10 +305,10 @@ def totp_device_confirm(
 
 
 def _recovery_codes_regenerate(*, actor: User) -> list[str]:
-    StaticDevice.objects.filter(user=actor).delete()
-    device = StaticDevice.objects.create(user=actor, name="Recovery codes", confirmed=True)
+    RecoveryCodeDevice.objects.filter(user=actor).delete()
+    device = RecoveryCodeDevice.objects.create(user=actor, name="Recovery codes", confirmed=True)
     codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    device.set_codes(codes)  # kept only as keyed hashes
     return codes
 
 
@@ -312,8 +320,8 @@ def two_factor_verify(*, actor: User, token: str) -> Any:
     """Check a code from the person's app, or one of their recovery codes. Returns the device
     that accepted it. Failures and throttling are audited (never the code)."""
     token = token.replace(" ", "")
-    totp = list(TOTPDevice.objects.filter(user=actor, confirmed=True))
-    static = list(StaticDevice.objects.filter(user=actor, confirmed=True))
+    totp = list(AuthenticatorDevice.objects.filter(user=actor, confirmed=True))
+    static = list(RecoveryCodeDevice.objects.filter(user=actor, confirmed=True))
     _throttle_check([*totp, *static], actor, "sign_in")
     method = "recovery_code" if _looks_like_recovery_code(token) else "totp"
     for device in static if method == "recovery_code" else totp:
@@ -331,8 +339,8 @@ def two_factor_reset(*, actor: User, user: User, reason: str) -> User:
         raise ValidationError("Enter a reason for resetting two-factor authentication")
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        totp = TOTPDevice.objects.filter(user=locked).delete()[0]
-        StaticDevice.objects.filter(user=locked).delete()
+        totp = AuthenticatorDevice.objects.filter(user=locked).delete()[0]
+        RecoveryCodeDevice.objects.filter(user=locked).delete()
         ended = _end_sessions(locked)
         told = notifications.factor_change_notify(
             user=locked,

@@ -9,16 +9,15 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from desist.accounts import services
-from desist.accounts.models import User
+from desist.accounts.models import AuthenticatorDevice, User
 from desist.demo.seed import ACCOUNTS
 
 pytestmark = pytest.mark.e2e
 
 
-def _code(device: TOTPDevice, steps_ahead: int = 0) -> str:
+def _code(device: AuthenticatorDevice, steps_ahead: int = 0) -> str:
     # A code the app would show now, or a step later (a code already used is refused).
     t0 = device.t0 - steps_ahead * device.step
     return f"{totp(device.bin_key, device.step, t0, device.digits, device.drift):06d}"
@@ -43,7 +42,7 @@ def test_enrol_sign_in_and_replace(
     assert "/accounts/two-factor/setup/" in page.url, page.url
     assert _heading(page) == "Set up two-factor authentication"
     assert_accessible(page)
-    device = TOTPDevice.objects.get(user__username=username, confirmed=False)
+    device = AuthenticatorDevice.objects.get(user__username=username, confirmed=False)
     page.fill("input[name=token]", _code(device))
     with page.expect_navigation():
         page.get_by_role("button", name="Continue").click()
@@ -86,14 +85,14 @@ def test_enrol_sign_in_and_replace(
         page.get_by_role("button", name="Continue").click()
     assert _heading(page) == "Replace your authenticator app"
     assert_accessible(page)
-    new_device = TOTPDevice.objects.get(user__username=username, confirmed=False)
-    assert TOTPDevice.objects.filter(pk=device.pk, confirmed=True).exists()
+    new_device = AuthenticatorDevice.objects.get(user__username=username, confirmed=False)
+    assert AuthenticatorDevice.objects.filter(pk=device.pk, confirmed=True).exists()
     page.fill("input[name=token]", _code(new_device))
     with page.expect_navigation():
         page.get_by_role("button", name="Continue").click()
     assert _heading(page) == "Your authenticator app has been replaced"
     assert_accessible(page)
-    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert not AuthenticatorDevice.objects.filter(pk=device.pk).exists()
     with page.expect_navigation():
         page.get_by_role("link", name="I have saved my codes, continue").click()
     assert _heading(page) == "Two-factor authentication"

@@ -8,9 +8,8 @@ from django.contrib.sessions.models import Session
 from django.test import override_settings
 from django.urls import reverse
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from desist.accounts.models import Role, User
+from desist.accounts.models import AuthenticatorDevice, Role, User
 from desist.accounts.roles import RoleCode
 from desist.accounts.services import roles_sync, user_disable
 from desist.audit.models import AuditEvent
@@ -174,7 +173,7 @@ def test_roles_sync_matches_code(db: Any) -> None:
 # --- two-factor --------------------------------------------------------------------------
 
 
-def _token(device: TOTPDevice) -> str:
+def _token(device: AuthenticatorDevice) -> str:
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
 
@@ -187,7 +186,7 @@ def test_two_factor_enrolment_then_verification(client: Any, users: dict[RoleCod
     assert response["Location"].startswith(reverse("accounts:two_factor_setup"))
     setup = client.get(response["Location"])
     assert "<svg" in setup.content.decode()  # the QR code, inline (no external image service)
-    device = TOTPDevice.objects.get(user=officer, confirmed=False)
+    device = AuthenticatorDevice.objects.get(user=officer, confirmed=False)
     bad = client.post(reverse("accounts:two_factor_setup"), {"token": "000000"})
     assert "The code is not correct" in bad.content.decode()
     device.refresh_from_db()

@@ -14,11 +14,14 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from desist.accounts import services
-from desist.accounts.models import User
+from desist.accounts.models import (
+    AuthenticatorDevice,
+    RecoveryCode,
+    User,
+    recovery_code_hashes,
+)
 from desist.accounts.roles import RoleCode
 from desist.accounts.services import SessionProof
 from desist.audit.models import AuditEvent
@@ -33,12 +36,17 @@ CONFIRM = "/accounts/two-factor/confirm-password/"
 NO_PROOF = SessionProof(otp_verified=False)
 
 
-def _token(device: TOTPDevice, *, offset: int = 0) -> str:
+def _hashed(codes: list[str]) -> list[str]:
+    """Recovery codes as stored: only their keyed hashes."""
+    return [recovery_code_hashes(c)[0] for c in codes]
+
+
+def _token(device: AuthenticatorDevice, *, offset: int = 0) -> str:
     t0 = device.t0 - offset * device.step
     return f"{totp(device.bin_key, device.step, t0, device.digits, device.drift):06d}"
 
 
-def _enrol(user: User) -> tuple[TOTPDevice, list[str]]:
+def _enrol(user: User) -> tuple[AuthenticatorDevice, list[str]]:
     """A confirmed authenticator and recovery codes, through the real services."""
     device = services.totp_device_start(actor=user, proof=NO_PROOF)
     codes = services.totp_device_confirm(
@@ -68,7 +76,7 @@ def test_password_alone_cannot_replace_the_second_factor(
     owner: User = users[R.POLICE_OFFICER]
     owner_device, owner_codes = _enrol(owner)
     # A set-up the owner once started and abandoned: an attacker must not be able to finish it.
-    abandoned = TOTPDevice.objects.create(user=owner, name="Abandoned", confirmed=False)
+    abandoned = AuthenticatorDevice.objects.create(user=owner, name="Abandoned", confirmed=False)
     mail.outbox.clear()
 
     # 1. The attacker signs in with the password alone.
@@ -78,7 +86,9 @@ def test_password_alone_cannot_replace_the_second_factor(
         response = client.get(path)
         assert response.status_code == 302, path
         assert response["Location"].startswith(VERIFY), (path, response["Location"])
-    assert not TOTPDevice.objects.filter(user=owner, confirmed=False).exclude(pk=abandoned.pk)
+    assert not AuthenticatorDevice.objects.filter(user=owner, confirmed=False).exclude(
+        pk=abandoned.pk
+    )
     # 3. Posting the password to the confirm step does not count as confirming it.
     response = client.post(CONFIRM, {"password": PASSWORD})
     assert response["Location"].startswith(VERIFY)
@@ -94,8 +104,8 @@ def test_password_alone_cannot_replace_the_second_factor(
     assert not abandoned.confirmed
     # The owner's app and recovery codes still work; nothing was announced because nothing
     # changed.
-    assert TOTPDevice.objects.filter(pk=owner_device.pk, confirmed=True).exists()
-    assert StaticToken.objects.filter(device__user=owner).count() == len(owner_codes)
+    assert AuthenticatorDevice.objects.filter(pk=owner_device.pk, confirmed=True).exists()
+    assert RecoveryCode.objects.filter(device__user=owner).count() == len(owner_codes)
     assert mail.outbox == []
     assert not AuditEvent.objects.filter(verb__in=["account.2fa_enrol", "account.2fa_replace"])[
         1:
@@ -114,7 +124,7 @@ def test_the_services_refuse_even_without_the_middleware(
     client.force_login(owner)
     response = client.get(SETUP)
     assert response["Location"].startswith(VERIFY)
-    assert not TOTPDevice.objects.filter(user=owner, confirmed=False).exists()
+    assert not AuthenticatorDevice.objects.filter(user=owner, confirmed=False).exists()
     with pytest.raises(PermissionDenied):
         services.totp_device_start(actor=owner, proof=NO_PROOF)
     verified_only = SessionProof(otp_verified=True, password_confirmed_at=None)
@@ -123,19 +133,19 @@ def test_the_services_refuse_even_without_the_middleware(
     stale = SessionProof(otp_verified=True, password_confirmed_at=time.time() - 6 * 60)
     with pytest.raises(services.PasswordConfirmationRequired):
         services.totp_device_start(actor=owner, proof=stale)
-    pending = TOTPDevice.objects.create(user=owner, name="Pending", confirmed=False)
+    pending = AuthenticatorDevice.objects.create(user=owner, name="Pending", confirmed=False)
     for proof in (NO_PROOF, verified_only, stale):
         with pytest.raises(PermissionDenied):
             services.totp_device_confirm(
                 actor=owner, device=pending, token=_token(pending), proof=proof
             )
-    assert list(TOTPDevice.objects.filter(user=owner, confirmed=True)) == [device]
+    assert list(AuthenticatorDevice.objects.filter(user=owner, confirmed=True)) == [device]
 
 
 # --- replacing, with a verified session and the password typed again ------------------------
 
 
-def _verify(client: Any, device: TOTPDevice) -> None:
+def _verify(client: Any, device: AuthenticatorDevice) -> None:
     # The current code was spent enrolling (no replay); the app's next one is accepted.
     response = client.post(VERIFY, {"token": _token(device, offset=1)})
     assert response.status_code == 302, response.content.decode()
@@ -166,12 +176,12 @@ def test_replacing_the_app_needs_the_password_and_keeps_the_old_one_until_confir
 
     page = client.get(SETUP).content.decode()
     assert "Replace your authenticator app" in page
-    new_device = TOTPDevice.objects.get(user=owner, confirmed=False)
+    new_device = AuthenticatorDevice.objects.get(user=owner, confirmed=False)
     # Until the new app is confirmed, the old one and its recovery codes still stand.
     bad = client.post(SETUP, {"token": "000000"})
     assert "The code is not correct" in bad.content.decode()
-    assert TOTPDevice.objects.filter(pk=old_device.pk, confirmed=True).exists()
-    assert StaticToken.objects.filter(token=old_codes[0]).exists()
+    assert AuthenticatorDevice.objects.filter(pk=old_device.pk, confirmed=True).exists()
+    assert RecoveryCode.objects.filter(code_hash__in=_hashed([old_codes[0]])).exists()
 
     new_device.refresh_from_db()
     new_device.throttle_reset()
@@ -179,10 +189,10 @@ def test_replacing_the_app_needs_the_password_and_keeps_the_old_one_until_confir
         done = client.post(SETUP, {"token": _token(new_device)})
     assert "Your authenticator app has been replaced" in done.content.decode()
     new_codes = done.context["codes"]
-    assert not TOTPDevice.objects.filter(pk=old_device.pk).exists()
-    assert TOTPDevice.objects.get(user=owner, confirmed=True).pk == new_device.pk
-    assert not StaticToken.objects.filter(token__in=old_codes).exists()
-    assert StaticToken.objects.filter(token__in=new_codes).count() == len(new_codes)
+    assert not AuthenticatorDevice.objects.filter(pk=old_device.pk).exists()
+    assert AuthenticatorDevice.objects.get(user=owner, confirmed=True).pk == new_device.pk
+    assert not RecoveryCode.objects.filter(code_hash__in=_hashed(old_codes)).exists()
+    assert RecoveryCode.objects.filter(code_hash__in=_hashed(new_codes)).count() == len(new_codes)
     event = AuditEvent.objects.get(verb="account.2fa_replace", actor_id=owner.pk)
     assert set(event.recipients) == {owner.email, admin.email}
     # The password confirmation is spent: a second change needs it again.
@@ -235,7 +245,7 @@ def test_first_enrolment_is_announced_to_the_person_and_their_administrators(
     _login(client, owner)
     assert client.get("/")["Location"].startswith(SETUP)
     client.get(SETUP)
-    device = TOTPDevice.objects.get(user=owner, confirmed=False)
+    device = AuthenticatorDevice.objects.get(user=owner, confirmed=False)
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(SETUP, {"token": _token(device)})
     assert "Two-factor authentication is set up" in done.content.decode()
@@ -272,14 +282,14 @@ def test_failed_codes_are_audited_and_throttled(client: Any, users: dict[RoleCod
     # Recovery codes are held back too while the app's code is throttled.
     held = client.post(VERIFY, {"token": codes[0]}).content.decode()
     assert "Too many attempts" in held
-    assert StaticToken.objects.filter(token=codes[0]).exists()
+    assert RecoveryCode.objects.filter(code_hash__in=_hashed([codes[0]])).exists()
     # After eight failures the wait is 128 seconds: "3 minutes".
-    TOTPDevice.objects.filter(pk=device.pk).update(
+    AuthenticatorDevice.objects.filter(pk=device.pk).update(
         throttling_failure_count=8, throttling_failure_timestamp=timezone.now()
     )
     assert "Wait 3 minutes" in client.post(VERIFY, {"token": "1"}).content.decode()
     # A wrong recovery code, once the wait is over, is audited as such.
-    TOTPDevice.objects.filter(pk=device.pk).update(
+    AuthenticatorDevice.objects.filter(pk=device.pk).update(
         throttling_failure_timestamp=timezone.now() - dt.timedelta(hours=1)
     )
     client.post(VERIFY, {"token": "abcdef12-345678"})
@@ -339,7 +349,7 @@ def test_administrator_reset_is_audited_announced_and_ends_sessions(
         response = client.post(url, {"reason": "Phone lost; called back on the desk number"})
     assert response.status_code == 302
     assert not services.has_second_factor(owner)
-    assert not StaticToken.objects.filter(device__user=owner).exists()
+    assert not RecoveryCode.objects.filter(device__user=owner).exists()
     assert owner_client.get("/")["Location"].startswith(LOGIN)  # signed out everywhere
     event = AuditEvent.objects.get(verb="account.2fa_reset", object_id=str(owner.pk))
     assert event.actor_id == admin.pk
