@@ -125,7 +125,10 @@ DATABASES = {
     "default": dj_database_url.parse(env("DATABASE_URL") or _default_sqlite, conn_max_age=60)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    (BASE_DIR / "var").mkdir(exist_ok=True)
+    # The database file 0600 and var/ 0700 before SQLite first opens it (issue 12).
+    from desist.core.sqlite_files import secure_sqlite_files
+
+    secure_sqlite_files(DATABASES["default"]["NAME"], own_directory=BASE_DIR / "var")
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
