@@ -68,6 +68,8 @@ class Perm(StrEnum):
     DISCLOSURE_VIEW_ALL = "disclosure.view_all"
     BREAK_GLASS_REQUEST = "break_glass.request"
     BREAK_GLASS_REVIEW = "break_glass.review"
+    # Operators: alert e-mails failing to send (issue 12); no address or alert content shown.
+    EMAIL_FAILURES_VIEW = "email.failures_view"
     # Evaluation and oversight (issue 6).
     OUTCOME_RECORD = "outcome.record"
     EVALUATION_VIEW = "evaluation.view"
@@ -169,6 +171,7 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.ACCOUNTS_MANAGE,
             P.ACCOUNTS_2FA_RESET,
             P.INSTRUMENT_MANAGE,
+            P.EMAIL_FAILURES_VIEW,
         }
     ),
 }

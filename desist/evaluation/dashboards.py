@@ -24,6 +24,7 @@ from desist.evaluation.privacy import is_small, suppress, suppressed_rate
 from desist.policy import Perm
 from desist.programme import selectors as programme_selectors
 from desist.safeguarding import selectors as safeguarding_selectors
+from desist.sharing import outbox
 from desist.sharing import selectors as sharing_selectors
 
 ANOMALY_WINDOW_DAYS = 30
@@ -237,6 +238,12 @@ def self_referral_discards(*, actor: Any, days: int = 30) -> SelfReferralDiscard
 def break_glass_awaiting_review(*, actor: Any) -> int:
     """A count only: a grant names the record it opened, which may identify someone."""
     return sharing_selectors.break_glass_review_list_for(actor=actor, state="unreviewed").count()
+
+
+def emails_failing(*, actor: Any) -> int:
+    """Alert e-mails failing to send (retrying or given up), as a count: the list, without
+    addresses, is the system administrator's (sharing.outbox)."""
+    return outbox.email_failures_count_for(actor=actor)
 
 
 @dataclass(frozen=True)

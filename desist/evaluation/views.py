@@ -278,6 +278,7 @@ def oversight(request: HttpRequest) -> HttpResponse:
             "threshold": dashboards.bulk_view_threshold(),
             "window_days": dashboards.ANOMALY_WINDOW_DAYS,
             "break_glass": dashboards.break_glass_awaiting_review(actor=request.user),
+            "emails_failing": dashboards.emails_failing(actor=request.user),
             "discards": dashboards.self_referral_discards(actor=request.user),
             "supervision": dashboards.supervision_coverage(actor=request.user),
             "alerts": dashboards.alert_timeliness(actor=request.user, aggregate=False),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from desist.sharing import views
+from desist.sharing import outbox_views, views
 
 app_name = "sharing"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("alerts/", views.inbox, name="inbox"),
     path("alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
     path("disclosures/", views.disclosure_list, name="disclosures"),
+    path("emails/failing/", outbox_views.email_failures, name="email_failures"),
     path("disclosures/export.csv", views.disclosure_export, name="disclosures_export"),
     path("break-glass/", views.break_glass_list, name="break_glass"),
     path("break-glass/new/", views.break_glass_request, name="break_glass_request"),

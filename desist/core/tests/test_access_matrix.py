@@ -77,6 +77,7 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "sharing:break_glass": POLICE | {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
     "sharing:break_glass_request": POLICE | {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
     "sharing:break_glass_reviews": {R.OVERSEER},
+    "sharing:email_failures": {R.SYSTEM_ADMIN},
     # --- evaluation and oversight (issue 6) ---
     "evaluation:report": {R.OVERSEER, R.PROGRAMME_MANAGER},
     "evaluation:extract": {R.OVERSEER},
@@ -163,6 +164,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.ACCOUNTS_MANAGE,
         Perm.ACCOUNTS_2FA_RESET,
         Perm.INSTRUMENT_MANAGE,
+        Perm.EMAIL_FAILURES_VIEW,
     },
 }
 
