@@ -27,7 +27,8 @@ class Role(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+# django-otp has no type stubs, so its Device.user reverse managers cannot be resolved.
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="users", null=True
     )
