@@ -9,6 +9,7 @@ is the audit app's: desist/audit/checks.py.)
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from django.conf import settings
@@ -56,5 +57,23 @@ def check_pseudonym_key(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             f"DESIST_PSEUDONYM_KEY {problem}: evaluation extracts' pseudonyms could be reversed.",
             hint="Set a random secret of at least 32 characters, kept apart from the database.",
             id="desist.core.E003",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_base_url(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Alert e-mails link to the record by DESIST_BASE_URL: unset or relative, the link is
+    useless to a recipient reading the e-mail outside Desist (issue 12)."""
+    url = (settings.DESIST_BASE_URL or "").strip()
+    parts = urlsplit(url)
+    if url and parts.scheme in {"http", "https"} and parts.netloc:
+        return []
+    problem = "is not set" if not url else f"is not an absolute http(s) address: {url!r}"
+    return [
+        Error(
+            f"DESIST_BASE_URL {problem}: alert e-mails would carry broken links.",
+            hint="Set it to where staff reach Desist, e.g. https://desist.example.police.uk",
+            id="desist.core.E010",
         )
     ]

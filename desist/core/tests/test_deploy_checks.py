@@ -59,3 +59,12 @@ def test_checks_only_with_deploy() -> None:
     with override_settings(DESIST_FIELD_KEYS="", DESIST_AUDIT_HMAC_KEY=""):
         ids = {i.id for i in run_checks()}
     assert not {"desist.core.E001", "desist.audit.E001"} & ids
+
+
+@pytest.mark.parametrize("url", ["", "desist.example.org", "/alerts", "ftp://desist.example.org"])
+def test_base_url_must_be_set_and_absolute(url: str) -> None:
+    assert "desist.core.E010" in _deploy_errors(DESIST_BASE_URL=url)
+
+
+def test_an_absolute_base_url_passes() -> None:
+    assert "desist.core.E010" not in _deploy_errors(DESIST_BASE_URL="https://desist.example.org")
