@@ -15,8 +15,10 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 
 from desist.accounts.roles import RoleCode
 
@@ -68,8 +70,9 @@ class Perm(StrEnum):
     DISCLOSURE_VIEW_ALL = "disclosure.view_all"
     BREAK_GLASS_REQUEST = "break_glass.request"
     BREAK_GLASS_REVIEW = "break_glass.review"
-    # Operators: alert e-mails failing to send (issue 12); no address or alert content shown.
-    EMAIL_FAILURES_VIEW = "email.failures_view"
+    # The second person for a break-glass request over the daily cap or outside the
+    # partnership (issue 12): a supervisor or manager of the requester's own organisation.
+    BREAK_GLASS_APPROVE = "break_glass.approve"
     # Evaluation and oversight (issue 6).
     OUTCOME_RECORD = "outcome.record"
     EVALUATION_VIEW = "evaluation.view"
@@ -140,13 +143,18 @@ _AUDITOR = frozenset({P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT, P.DISCLOSURE_VIEW_OW
 
 ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
     R.POLICE_OFFICER: frozenset({P.HOME_VIEW}) | _POLICE_CASEWORK | _POLICE_PROGRAMME,
-    R.POLICE_SUPERVISOR: frozenset({P.HOME_VIEW}) | _AUDITOR | _POLICE_CASEWORK | _POLICE_PROGRAMME,
+    R.POLICE_SUPERVISOR: frozenset({P.HOME_VIEW, P.BREAK_GLASS_APPROVE})
+    | _AUDITOR
+    | _POLICE_CASEWORK
+    | _POLICE_PROGRAMME,
     R.PRACTITIONER: frozenset({P.HOME_VIEW}) | _PROVIDER,
     R.CLINICAL_SUPERVISOR: frozenset({P.HOME_VIEW, P.REFERRAL_MANAGE, P.SESSION_REVIEW})
     | _AUDITOR
     | _PROVIDER,
     R.VICTIM_ADVOCATE: frozenset({P.HOME_VIEW}) | _ADVOCACY,
-    R.ADVOCACY_MANAGER: frozenset({P.HOME_VIEW, P.ADVOCACY_ALLOCATE}) | _AUDITOR | _ADVOCACY,
+    R.ADVOCACY_MANAGER: frozenset({P.HOME_VIEW, P.ADVOCACY_ALLOCATE, P.BREAK_GLASS_APPROVE})
+    | _AUDITOR
+    | _ADVOCACY,
     R.OVERSEER: frozenset(
         {
             P.HOME_VIEW,
@@ -171,7 +179,6 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.ACCOUNTS_MANAGE,
             P.ACCOUNTS_2FA_RESET,
             P.INSTRUMENT_MANAGE,
-            P.EMAIL_FAILURES_VIEW,
         }
     ),
 }
@@ -269,10 +276,13 @@ def _reset_second_factor(actor: Any, target: Any) -> bool:
 
 
 def scope_audit_events(actor: User | Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Overseers: everything. Auditors: their own organisation's events, and other
+    organisations' break-glass access to records their organisation holds (issue 12)."""
     if has_perm(actor, P.AUDIT_VIEW_ALL):
         return qs
     if has_perm(actor, P.AUDIT_VIEW_OWN_ORG):
-        return qs.filter(organisation_id=actor.organisation_id)
+        own = Q(organisation_id=actor.organisation_id)
+        return qs.filter(own | _break_glass_on_records_of(int(actor.organisation_id)))
     return qs.none()
 
 
@@ -543,8 +553,55 @@ def break_glass_record_ids(actor: Any, label: str) -> QuerySet[Any]:
     from desist.sharing.models import BreakGlassGrant
 
     return BreakGlassGrant.objects.filter(
-        user_id=actor.pk, record_type=label, expires_at__gt=clock.now()
+        user_id=actor.pk, record_type=label, status="granted", expires_at__gt=clock.now()
     ).values("record_id")
+
+
+def _grant_model() -> Any:
+    return apps.get_model("sharing", "BreakGlassGrant")
+
+
+def _break_glass_on_records_of(org_id: int) -> Q:
+    """Audit events about break-glass on records `org_id` holds, by anyone outside it: what the
+    requester did to the record (request, every page seen) and what happened to the request
+    (approval, refusal, review). One correlated subquery each; no time window, since a user of
+    another organisation reaches the record only through a grant."""
+    grants = _grant_model().objects.filter(record_organisation_id=org_id)
+    on_record = grants.annotate(rid=Cast("record_id", CharField())).filter(
+        user_id=OuterRef("actor_id"), record_type=OuterRef("object_type"), rid=OuterRef("object_id")
+    )
+    on_grant = grants.annotate(gid=Cast("pk", CharField())).filter(gid=OuterRef("object_id"))
+    return ~Q(organisation_id=org_id) & (
+        Exists(on_record) | (Q(object_type="sharing.BreakGlassGrant") & Exists(on_grant))
+    )
+
+
+def break_glass_approval_reasons(
+    actor: Any, *, record_organisation_id: int, requests_today: int, daily_cap: int
+) -> list[str]:
+    """Why a break-glass request needs a second person's approval before it opens anything
+    (empty: it opens at once). Police reach another force's record at once only when both
+    forces share a partnership; anyone past the daily cap needs approval."""
+    reasons = []
+    if requests_today >= daily_cap:
+        reasons.append("cap")
+    if _org_kind(actor) == "police_force" and not (
+        _partner_org_ids(actor).filter(pk=record_organisation_id).exists()
+    ):
+        reasons.append("partnership")
+    return reasons
+
+
+@object_rule(P.BREAK_GLASS_APPROVE, "sharing.BreakGlassGrant")
+def _approve_break_glass(actor: Any, grant: Any) -> bool:
+    # A colleague of the requester's own organisation; never one's own request.
+    return bool(grant.organisation_id == actor.organisation_id and grant.user_id != actor.pk)
+
+
+def scope_break_glass_approvals(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if not has_perm(actor, P.BREAK_GLASS_APPROVE):
+        return qs.none()
+    return qs.filter(organisation_id=actor.organisation_id).exclude(user_id=actor.pk)
 
 
 def _break_glass_q(actor: Any, qs: QuerySet[Any]) -> Q | None:
@@ -627,9 +684,10 @@ def scope_disclosures(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def scope_break_glass_reviews(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Overseers review every use that opened a record (not pending or refused requests)."""
     if not has_perm(actor, P.BREAK_GLASS_REVIEW):
         return qs.none()
-    return qs
+    return qs.filter(status="granted")
 
 
 # === evaluation and oversight (issue 6) ======================================================

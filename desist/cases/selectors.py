@@ -59,5 +59,7 @@ def case_page_for(*, actor: Any, case_id: int) -> CasePage:
         incidents=incidents,
         victims=victims,
         can_see_victims=can_see,
-        victim_count=len(victims) if can_see else case.victims.count(),
+        # Always the case's own count: a case seen under break-glass keeps its victims hidden
+        # by the policy, but must never read as having none (issue 12).
+        victim_count=case.victims.count(),
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 def seed_sharing(*, now: dt.datetime | None = None) -> dict[str, int]:
     from desist.accounts.models import User
     from desist.orders.models import Order
-    from desist.sharing import services
+    from desist.sharing import break_glass, services
     from desist.sharing.events import EventKind, publish
     from desist.sharing.models import BreakGlassGrant, LawfulBasis
 
@@ -65,7 +65,7 @@ def seed_sharing(*, now: dt.datetime | None = None) -> dict[str, int]:
         )
         counts["disclosures"] += 1
     if surrey is not None and not BreakGlassGrant.objects.filter(user=surrey).exists():
-        services.break_glass_request(
+        break_glass.break_glass_request(
             actor=surrey,
             record=first,
             justification=(

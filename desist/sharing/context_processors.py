@@ -1,4 +1,5 @@
-"""The break-glass banner: on a record opened with a live grant, say so on every view of it."""
+"""The break-glass banner: on a record opened with a live grant, say so on every page of it,
+and record each such page as a use of the grant (the owning force's auditors see it)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from desist.sharing import selectors, services
+from desist.sharing import break_glass as bg
+from desist.sharing import selectors
 
 
 def break_glass(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     grants = selectors.live_grants_of(actor=user) if user is not None else []
     for grant in grants:
-        url = services.record_url(grant.record_type, grant.record_id)
+        url = bg.record_url(grant.record_type, grant.record_id)
         if url and request.path.startswith(url):
+            if request.method == "GET":
+                bg.break_glass_record_use(actor=user, grant=grant, path=request.path)
             return {"break_glass_banner": grant}
     return {}

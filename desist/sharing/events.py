@@ -26,6 +26,10 @@ class EventKind(StrEnum):
     VICTIM_NEW_CONTACT = "victim_new_contact"
     # A reminder inside the provider: a held session's attendance still unrecorded a day on.
     ATTENDANCE_UNRECORDED = "attendance_unrecorded"
+    # Break-glass governance (issue 12): the record's owner is told at once; a request over
+    # the cap or outside the partnership waits for a supervisor of the requester's own side.
+    BREAK_GLASS_USED = "break_glass_used"
+    BREAK_GLASS_APPROVAL = "break_glass_approval"
 
 
 class Urgency(StrEnum):
@@ -72,6 +76,8 @@ KIND_LABELS: dict[str, str] = {
     EventKind.ORDER_EXPIRING: "SPO ending soon",
     EventKind.VICTIM_NEW_CONTACT: "New contact reported",
     EventKind.ATTENDANCE_UNRECORDED: "Attendance not recorded",
+    EventKind.BREAK_GLASS_USED: "Emergency access to your force's record",
+    EventKind.BREAK_GLASS_APPROVAL: "Emergency access waiting for your approval",
 }
 
 # Why an alert of each kind is shared (the disclosure log's purpose).
@@ -84,4 +90,6 @@ KIND_PURPOSES: dict[str, str] = {
     EventKind.ORDER_EXPIRING: "To review the order for renewal before it ends",
     EventKind.VICTIM_NEW_CONTACT: "To respond to new contact from the subject reported by the victim",
     EventKind.ATTENDANCE_UNRECORDED: "To keep the intervention's attendance record complete",
+    EventKind.BREAK_GLASS_USED: "To tell the record's owner of emergency access to it",
+    EventKind.BREAK_GLASS_APPROVAL: "To ask a supervisor to approve emergency access",
 }

@@ -84,7 +84,7 @@ class BreakGlassRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Your reason is recorded, shown to the overseer and reviewed.",
         error_messages={
-            "required": "Explain why you need this record now",
+            "required": "Enter a reason for emergency access",
             "max_length": "The reason must be 2000 characters or fewer",
         },
     )
@@ -95,6 +95,27 @@ class BreakGlassRequestForm(forms.Form):
         field = self.fields["record_type"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(t, labels[t]) for t in record_types]
+
+
+class BreakGlassDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Do you approve this emergency access?",
+        choices=[
+            ("approve", "Approve: open the record for the requester now"),
+            ("refuse", "Refuse: the record stays closed"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether to approve or refuse the request"},
+    )
+    note = forms.CharField(
+        label="Your reasons",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Required if you refuse. Recorded in the audit log.",
+        error_messages={"max_length": "The note must be 2000 characters or fewer"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class BreakGlassReviewForm(forms.Form):

@@ -168,6 +168,17 @@ class BreakGlassGrant(VersionedModel):
         ORDER = "orders.Order", "Stalking Protection Order"
         VICTIM = "safeguarding.Victim", "Victim"
 
+    class Status(models.TextChoices):
+        GRANTED = "granted", "Granted"
+        PENDING = "pending", "Waiting for a supervisor's approval"
+        REFUSED = "refused", "Refused by a supervisor"
+
+    # Why a request waits for a second person (issue 12): over the daily cap, or the record
+    # is held by a force outside every partnership of the requester's organisation.
+    class ApprovalReason(models.TextChoices):
+        CAP = "cap", "over the daily limit of break-glass requests"
+        PARTNERSHIP = "partnership", "the record is held outside your partnerships"
+
     class Finding(models.TextChoices):
         JUSTIFIED = "justified", "Justified"
         NOT_JUSTIFIED = "not_justified", "Not justified: refer for action"
@@ -182,8 +193,18 @@ class BreakGlassGrant(VersionedModel):
         Organisation, on_delete=models.PROTECT, related_name="+"
     )
     justification = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.GRANTED)
+    # Comma-separated ApprovalReason codes; empty when no approval was needed.
+    approval_reasons = models.CharField(max_length=100, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # A pending or refused request has granted_at == expires_at == requested_at: no access.
     granted_at = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.TextField(blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -203,4 +224,11 @@ class BreakGlassGrant(VersionedModel):
         return f"G{self.pk:06d}"
 
     def is_live(self, now: object = None) -> bool:
+        if self.status != self.Status.GRANTED:
+            return False
         return (now or timezone.now()) < self.expires_at  # type: ignore[operator]
+
+    @property
+    def approval_reason_labels(self) -> list[str]:
+        labels = dict(self.ApprovalReason.choices)
+        return [labels[c] for c in self.approval_reasons.split(",") if c in labels]

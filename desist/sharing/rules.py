@@ -9,6 +9,8 @@
 | notification overdue (scan) | police (officers in charge, else the force's officers) (+ supervisors) | high |
 | order ending within the review window (scan) | police (officers in charge, else officers) | routine |
 | victim reports new contact | police (+ supervisors); practitioners: a fixed text, nothing about the victim | high |
+| break-glass access opened | police supervisors of the force holding the record | high |
+| break-glass request needs approval | the requester's own managers (police supervisor, advocacy manager) | urgent |
 
 "Police" is `recipients.police_for_subject`: the officers who created the subject's latest order
 and case, else every officer of the force; supervisors join for high and urgent alerts. The
@@ -46,6 +48,8 @@ DEFAULT_PRIORITY: dict[str, Urgency] = {
     E.ORDER_EXPIRING: U.ROUTINE,
     E.VICTIM_NEW_CONTACT: U.HIGH,
     E.ATTENDANCE_UNRECORDED: U.ROUTINE,
+    E.BREAK_GLASS_USED: U.HIGH,
+    E.BREAK_GLASS_APPROVAL: U.URGENT,
 }
 
 # What provider staff are told when the victim reports new contact: nothing that could
@@ -65,10 +69,16 @@ PROVIDER_GENERIC_TEXT = (
 @dataclass(frozen=True)
 class Route:
     user: Any
-    role: str  # "police", "advocate" or "practitioner"
+    role: str  # "police", "advocate", "practitioner" or "manager"
 
 
 def _routes(kind: str, subject: Any, priority: Urgency, source: Any) -> list[Route]:
+    # Break-glass: the source is the grant.
+    if kind == E.BREAK_GLASS_USED:
+        owners = recipients.police_supervisors(source.record_organisation_id)
+        return [Route(u, "police") for u in owners]
+    if kind == E.BREAK_GLASS_APPROVAL:
+        return [Route(u, "manager") for u in recipients.managers_of(source.user)]
     if kind == E.ATTENDANCE_UNRECORDED:
         # Only the session's own practitioner (escalation reaches their clinical supervisor);
         # if that account is no longer active, the clinical supervisors straight away.
@@ -141,7 +151,19 @@ def _link_for(
     )
 
 
+def _break_glass_link(user: Any, grant: Any) -> str:
+    """The approver decides on the request; the owner reads what was done in the audit log."""
+    if policy.can(user, Perm.BREAK_GLASS_APPROVE, grant):
+        return reverse("sharing:break_glass_decide", args=[grant.pk])
+    if policy.has_perm(user, Perm.AUDIT_VIEW_OWN_ORG):
+        query = f"?object_type={grant.record_type}&object_id={grant.record_id}"
+        return reverse("audit:list") + query
+    return ""
+
+
 def _record_link(user: Any, source: Any, subject: Any) -> str:
+    if source is not None and source._meta.label == "sharing.BreakGlassGrant":
+        return _break_glass_link(user, source)
     if source is not None and source._meta.label == "programme.ProgrammeSession":
         if policy.can(user, Perm.SESSION_MANAGE, source.referral):
             return reverse("programme:attendance", args=[source.pk])

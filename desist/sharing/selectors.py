@@ -18,6 +18,7 @@ from desist.accounts.roles import RoleCode
 from desist.core.models import Organisation, OrganisationKind
 from desist.policy import Perm
 from desist.sharing import clock
+from desist.sharing.break_glass import break_glass_allowed_types
 from desist.sharing.models import Alert, BreakGlassGrant, Disclosure
 
 # --- alerts ---------------------------------------------------------------------------------
@@ -169,7 +170,30 @@ def live_grants_of(*, actor: Any, now: dt.datetime | None = None) -> list[BreakG
         actor, Perm.BREAK_GLASS_REQUEST
     ):
         return []
-    return list(break_glass_grants_of(actor=actor).filter(expires_at__gt=now or clock.now()))
+    return list(
+        break_glass_grants_of(actor=actor).filter(
+            status=BreakGlassGrant.Status.GRANTED, expires_at__gt=now or clock.now()
+        )
+    )
+
+
+def break_glass_approvals_for(*, actor: Any, state: str = "pending") -> QuerySet[BreakGlassGrant]:
+    """Requests from the actor's own organisation waiting for (or given) a second approval."""
+    qs = policy.scope_break_glass_approvals(
+        actor, BreakGlassGrant.objects.exclude(approval_reasons="")
+    ).select_related("user", "organisation", "record_organisation", "decided_by")
+    if state == "pending":
+        return qs.filter(status=BreakGlassGrant.Status.PENDING).order_by("requested_at", "id")
+    return qs.order_by("-requested_at", "-id")
+
+
+def break_glass_approval_get_for(*, actor: Any, grant_id: int) -> BreakGlassGrant:
+    try:
+        grant = break_glass_approvals_for(actor=actor, state="all").get(pk=grant_id)
+    except BreakGlassGrant.DoesNotExist:
+        raise Http404("No such break-glass request") from None
+    policy.require(actor, Perm.BREAK_GLASS_APPROVE, grant)
+    return grant
 
 
 def break_glass_review_list_for(
@@ -206,8 +230,6 @@ def break_glass_find_record(*, actor: Any, record_type: str, reference: str) -> 
     by PNC number or force reference, a case by crime reference, an order by its reference, a
     victim by V-number. Only for users who may break glass to that kind of record. Returns None
     when there is no single match."""
-    from desist.sharing.services import break_glass_allowed_types
-
     reference = (reference or "").strip()
     if record_type not in break_glass_allowed_types(actor) or not reference:
         return None

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from desist import policy
@@ -31,7 +31,7 @@ from desist.policy import Perm
 from desist.sharing import clock
 from desist.sharing.agreements import choose_agreement
 from desist.sharing.events import KIND_LABELS, KIND_PURPOSES, EventKind, Urgency
-from desist.sharing.models import Alert, BreakGlassGrant, Disclosure, LawfulBasis, OutboundEmail
+from desist.sharing.models import Alert, Disclosure, LawfulBasis, OutboundEmail
 
 log = logging.getLogger(__name__)
 
@@ -713,180 +713,3 @@ def alerts_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     for name in ("scan", "escalate", "deliver"):
         result.update(alerts_pass(name=name, now=now))
     return result
-
-
-# --- break-glass --------------------------------------------------------------------------
-
-
-RECORD_URL_NAMES: dict[str, list[str]] = {
-    "people.Subject": ["people:detail"],
-    "cases.Case": ["cases:detail"],
-    "orders.Order": ["orders:detail"],
-    "safeguarding.Victim": ["safeguarding:victim", "safeguarding:victim_detail"],
-}
-
-
-def record_url(record_type: str, record_id: int) -> str:
-    """Where the record opens, or "" if its page does not exist (yet)."""
-    for name in RECORD_URL_NAMES.get(str(record_type), []):
-        try:
-            return reverse(name, args=[record_id])
-        except NoReverseMatch:
-            continue
-    return ""
-
-
-def break_glass_allowed_types(actor: Any) -> list[str]:
-    """Police break glass to another force's subjects, cases and orders; advocates to victims
-    of their partnership not referred to them. Nobody else (provider roles lack the Perm)."""
-    if not policy.has_perm(actor, Perm.BREAK_GLASS_REQUEST):
-        return []
-    kind = actor.organisation.kind
-    T = BreakGlassGrant.RecordType
-    if kind == OrganisationKind.POLICE_FORCE:
-        return [T.SUBJECT, T.CASE, T.ORDER]
-    if kind == OrganisationKind.ADVOCACY:
-        return [T.VICTIM]
-    return []
-
-
-def _in_normal_scope(actor: Any, record: Any) -> bool:
-    scopes = {
-        "people.Subject": policy.scope_subjects,
-        "cases.Case": policy.scope_cases,
-        "orders.Order": policy.scope_orders,
-        "safeguarding.Victim": policy.scope_victims,
-    }
-    scope = scopes[record._meta.label]
-    qs = type(record)._default_manager.filter(pk=record.pk)
-    granted = policy.break_glass_record_ids(actor, record._meta.label)
-    return bool(scope(actor, qs).exclude(pk__in=granted).exists())
-
-
-def break_glass_request(
-    *,
-    actor: Any,
-    record: Any,
-    justification: str,
-    now: dt.datetime | None = None,
-) -> BreakGlassGrant:
-    """Open one record outside the actor's scope for settings.DESIST_BREAK_GLASS_MINUTES.
-    Logged loudly (security audit category) and queued for the overseer's review."""
-    policy.require_perm(actor, Perm.BREAK_GLASS_REQUEST)
-    errors: dict[str, list[str]] = {}
-    label = record._meta.label
-    justification = (justification or "").strip()
-    if label not in break_glass_allowed_types(actor):
-        errors["record_type"] = ["You cannot use break-glass access for this kind of record"]
-    if len(justification) < 20:
-        errors["justification"] = [
-            "Explain why you need this record now, in at least 20 characters"
-        ]
-    elif len(justification) > 2000:
-        errors["justification"] = ["The reason must be 2000 characters or fewer"]
-    if not errors and _in_normal_scope(actor, record):
-        errors["reference"] = [
-            "You can already open this record. Break-glass access is only for records outside "
-            "your normal access"
-        ]
-    owner_id = record.force_id
-    if not errors and label == BreakGlassGrant.RecordType.VICTIM:
-        from desist.core.models import Partnership
-
-        shares = (
-            Partnership.objects.filter(organisations=actor.organisation_id)
-            .filter(organisations=owner_id)
-            .exists()
-        )
-        if not shares:
-            errors["reference"] = [
-                "This victim was not recorded by a police force in your partnership"
-            ]
-    if errors:
-        raise ValidationError(errors)
-    now = _now(now)
-    minutes = break_glass_minutes()
-    with transaction.atomic():
-        grant = BreakGlassGrant.objects.create(
-            user=actor,
-            organisation=actor.organisation,
-            record_type=label,
-            record_id=record.pk,
-            record_organisation_id=owner_id,
-            justification=justification,
-            granted_at=now,
-            expires_at=now + dt.timedelta(minutes=minutes),
-        )
-        audit_record(
-            actor=actor,
-            category=Category.SECURITY,
-            verb="break_glass.grant",
-            obj=record,
-            justification=justification[:500],
-            new={
-                "grant_id": grant.pk,
-                "record_type": label,
-                "record_id": record.pk,
-                "record_organisation": owner_id,
-                "expires_at": grant.expires_at,
-                "minutes": minutes,
-            },
-        )
-    log.warning(
-        "Break-glass access granted: user %s to %s %s until %s",
-        actor.pk,
-        label,
-        record.pk,
-        grant.expires_at.isoformat(),
-    )
-    return grant
-
-
-def break_glass_review(
-    *,
-    actor: Any,
-    grant: BreakGlassGrant,
-    version: int,
-    finding: str,
-    notes: str,
-    now: dt.datetime | None = None,
-) -> BreakGlassGrant:
-    policy.require_perm(actor, Perm.BREAK_GLASS_REVIEW)
-    errors: dict[str, list[str]] = {}
-    notes = (notes or "").strip()
-    if grant.reviewed_at is not None:
-        errors["finding"] = ["This use of break-glass access has already been reviewed"]
-    if finding not in BreakGlassGrant.Finding.values:
-        errors["finding"] = ["Select your finding"]
-    if not notes:
-        errors["notes"] = ["Enter the reasons for your finding"]
-    elif len(notes) > 4000:
-        errors["notes"] = ["The reasons must be 4000 characters or fewer"]
-    if errors:
-        raise ValidationError(errors)
-    now = _now(now)
-    with transaction.atomic():
-        grant.reviewed_at, grant.reviewed_by = now, actor
-        grant.finding, grant.review_notes = finding, notes
-        try:
-            save_versioned(
-                grant,
-                expected_version=version,
-                fields=["reviewed_at", "reviewed_by", "finding", "review_notes"],
-            )
-        except StaleRecordError:
-            grant.reviewed_at = grant.reviewed_by = None
-            grant.finding = grant.review_notes = ""
-            raise
-        audit_record(
-            actor=actor,
-            category=Category.SECURITY,
-            verb="break_glass.review",
-            obj=grant,
-            new={"finding": finding, "reviewed_at": now, "user_id": grant.user_id},
-        )
-    return grant
-
-
-def break_glass_minutes() -> int:
-    return int(getattr(settings, "DESIST_BREAK_GLASS_MINUTES", 30))

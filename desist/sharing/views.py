@@ -19,10 +19,12 @@ from desist import policy
 from desist.audit.services import audit_consultation
 from desist.core.concurrency import StaleRecordError
 from desist.policy import Perm
+from desist.sharing import break_glass as bg
 from desist.sharing import selectors, services
 from desist.sharing.events import KIND_LABELS
 from desist.sharing.forms import (
     AcknowledgeForm,
+    BreakGlassDecisionForm,
     BreakGlassRequestForm,
     BreakGlassReviewForm,
     DisclosureFilterForm,
@@ -212,21 +214,26 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
         {
             "grant": g,
             "live": g.is_live(now),
-            "url": services.record_url(g.record_type, g.record_id) if g.is_live(now) else "",
+            "url": bg.record_url(g.record_type, g.record_id) if g.is_live(now) else "",
         }
         for g in grants
     ]
     return render(
         request,
         "sharing/break_glass_list.html",
-        {"rows": rows, "minutes": services.break_glass_minutes()},
+        {
+            "rows": rows,
+            "minutes": bg.break_glass_minutes(),
+            "cap": bg.break_glass_daily_cap(),
+            "can_approve": policy.has_perm(request.user, Perm.BREAK_GLASS_APPROVE),
+        },
     )
 
 
 @login_required
 def break_glass_request(request: HttpRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.BREAK_GLASS_REQUEST)
-    types = services.break_glass_allowed_types(request.user)
+    types = bg.break_glass_allowed_types(request.user)
     form = BreakGlassRequestForm(request.POST or None, record_types=types)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -237,24 +244,36 @@ def break_glass_request(request: HttpRequest) -> HttpResponse:
             form.add_error("reference", "No single record of that kind has this reference")
         else:
             try:
-                grant = services.break_glass_request(
+                grant = bg.break_glass_request(
                     actor=request.user, record=record, justification=d["justification"]
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                if grant.status == grant.Status.PENDING:
+                    why = " and ".join(grant.approval_reason_labels)
+                    messages.warning(
+                        request,
+                        f"Your request {grant.reference} needs a supervisor's approval because "
+                        f"{why}. You cannot open the record until it is approved.",
+                    )
+                    return redirect("sharing:break_glass")
                 until = timezone.localtime(grant.expires_at).strftime("%H:%M")
                 messages.success(
                     request,
                     f"Break-glass access granted until {until}. Your use is recorded and will "
                     "be reviewed.",
                 )
-                url = services.record_url(grant.record_type, grant.record_id)
+                url = bg.record_url(grant.record_type, grant.record_id)
                 return redirect(url or "sharing:break_glass")
     return render(
         request,
         "sharing/break_glass_request.html",
-        {"form": form, "minutes": services.break_glass_minutes()},
+        {
+            "form": form,
+            "minutes": bg.break_glass_minutes(),
+            "cap": bg.break_glass_daily_cap(),
+        },
     )
 
 
@@ -285,7 +304,7 @@ def break_glass_review(request: HttpRequest, grant_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.break_glass_review(
+            bg.break_glass_review(
                 actor=request.user,
                 grant=grant,
                 version=d["version"],
@@ -306,3 +325,44 @@ def break_glass_review(request: HttpRequest, grant_id: int) -> HttpResponse:
         "sharing/break_glass_review.html",
         {"grant": grant, "form": form, "live": grant.is_live()},
     )
+
+
+@login_required
+def break_glass_approvals(request: HttpRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.BREAK_GLASS_APPROVE)
+    state = "all" if request.GET.get("state") == "all" else "pending"
+    grants = selectors.break_glass_approvals_for(actor=request.user, state=state)
+    page = Paginator(grants, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sharing/break_glass_approvals.html",
+        {"page": page, "state": state, "states": [("pending", "Waiting"), ("all", "All")]},
+    )
+
+
+@login_required
+def break_glass_decide(request: HttpRequest, grant_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.BREAK_GLASS_APPROVE)
+    grant = selectors.break_glass_approval_get_for(actor=request.user, grant_id=grant_id)
+    form = BreakGlassDecisionForm(request.POST or None, initial={"version": grant.version})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            bg.break_glass_decide(
+                actor=request.user,
+                grant=grant,
+                version=d["version"],
+                decision=d["decision"],
+                note=d["note"],
+            )
+        except StaleRecordError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            done = "approved" if d["decision"] == "approve" else "refused"
+            messages.success(request, f"Request {grant.reference} {done}")
+            return redirect("sharing:break_glass_approvals")
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=grant, verb="break_glass.view")
+    return render(request, "sharing/break_glass_decide.html", {"grant": grant, "form": form})

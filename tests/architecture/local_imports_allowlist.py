@@ -104,6 +104,7 @@ ALLOWED: dict[str, str] = {
     "desist.demo.sharing_seed:seed_sharing -> desist.orders.models": DEMO_SEED,
     "desist.demo.sharing_seed:seed_sharing -> desist.sharing.events": DEMO_SEED,
     "desist.demo.sharing_seed:seed_sharing -> desist.sharing.models": DEMO_SEED,
+    "desist.demo.sharing_seed:seed_sharing -> desist.sharing.break_glass": DEMO_SEED,
     "desist.demo.sharing_seed:seed_sharing -> desist.sharing.services": DEMO_SEED,
     "desist.evaluation.engine.paired:_require -> desist.evaluation.engine.errors": SAME_APP,
     "desist.programme.forms:AssessForm.__init__ -> desist.programme.workflow": SAME_APP,
@@ -114,7 +115,6 @@ ALLOWED: dict[str, str] = {
     "desist.safeguarding.services:victim_link_to_case -> desist.safeguarding.selectors": SAME_APP,
     "desist.sharing.rules:dispatch -> desist.sharing.services": SAME_APP,
     "desist.sharing.selectors:alert_timeliness_for -> desist.sharing.events": SAME_APP,
-    "desist.sharing.selectors:break_glass_find_record -> desist.sharing.services": SAME_APP,
     "desist.sharing.services:alerts_escalate_due -> desist.sharing.recipients": SAME_APP,
     "desist.sharing.services:alerts_scan -> desist.sharing.rules": SAME_APP,
     "desist.evaluation.extract:_sharing_disclosure -> desist.core.models": SIBLING_APP,
@@ -145,7 +145,6 @@ ALLOWED: dict[str, str] = {
     "desist.safeguarding.selectors:referral_services_for -> desist.core.models": SIBLING_APP,
     "desist.safeguarding.selectors:victim_ratings_for_evaluation -> desist.cases.models": SIBLING_APP,
     "desist.safeguarding.services:contact_log_add -> desist.sharing.events": SIBLING_APP,
-    "desist.sharing.services:break_glass_request -> desist.core.models": SIBLING_APP,
     "desist.policy:_partner_org_ids -> desist.core.models": POLICY_MODELS,
     "desist.policy:partnership_force_ids -> desist.core.models": POLICY_MODELS,
 }

@@ -16,7 +16,7 @@ from desist.orders.models import Order
 from desist.people.models import Subject
 from desist.policy import Perm
 from desist.safeguarding.models import Victim
-from desist.sharing import clock, selectors, services
+from desist.sharing import break_glass, clock, selectors
 from desist.sharing.models import BreakGlassGrant
 from desist.sharing.tests.conftest import link_advocate
 
@@ -25,16 +25,18 @@ WHY = "Subject arrested in our area tonight; need the order terms to decide on c
 
 
 @pytest.fixture
-def outsider(make_user: Any, orgs: Any) -> Any:
+def outsider(make_user: Any, orgs: Any, partnership: Any) -> Any:
+    """An officer of another force in the same partnership: break-glass opens at once."""
+    partnership.organisations.add(orgs["other_police_force"])
     return make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
 
 
 def test_provider_roles_cannot_break_glass(users: dict[RoleCode, Any], order: Any) -> None:
     for role in (R.PRACTITIONER, R.CLINICAL_SUPERVISOR, R.OVERSEER, R.PROGRAMME_MANAGER):
         assert not policy.has_perm(users[role], Perm.BREAK_GLASS_REQUEST)
-        assert services.break_glass_allowed_types(users[role]) == []
+        assert break_glass.break_glass_allowed_types(users[role]) == []
         with pytest.raises(PermissionDenied):
-            services.break_glass_request(actor=users[role], record=order, justification=WHY)
+            break_glass.break_glass_request(actor=users[role], record=order, justification=WHY)
 
 
 def test_grant_admits_record_until_expiry_and_not_after(
@@ -46,7 +48,7 @@ def test_grant_admits_record_until_expiry_and_not_after(
     assert not policy.can(outsider, Perm.ORDER_VIEW, order)
     assert not scoped().filter(pk=order.pk).exists()
 
-    grant = services.break_glass_request(actor=outsider, record=order, justification=WHY)
+    grant = break_glass.break_glass_request(actor=outsider, record=order, justification=WHY)
     assert grant.expires_at == grant.granted_at + dt.timedelta(minutes=30)
     assert policy.can(outsider, Perm.ORDER_VIEW, order)
     assert list(scoped()) == [order]
@@ -63,7 +65,7 @@ def test_grant_admits_record_until_expiry_and_not_after(
 
 
 def test_grant_is_loud_and_queued_for_review(outsider: Any, order: Any, users: Any) -> None:
-    grant = services.break_glass_request(actor=outsider, record=order, justification=WHY)
+    grant = break_glass.break_glass_request(actor=outsider, record=order, justification=WHY)
     event = AuditEvent.objects.get(verb="break_glass.grant")
     assert event.category == "security" and event.justification == WHY
     overseer = users[R.OVERSEER]
@@ -75,22 +77,22 @@ def test_grant_is_loud_and_queued_for_review(outsider: Any, order: Any, users: A
     result = _SPECS["oversight.break_glass"].provider(overseer)  # type: ignore[misc]
     assert result.count == 1 and outsider.username in result.rows[0].label
 
-    services.break_glass_review(
+    break_glass.break_glass_review(
         actor=overseer, grant=grant, version=grant.version, finding="justified", notes="Fine."
     )
     assert not selectors.break_glass_review_list_for(actor=overseer).exists()
     with pytest.raises(ValidationError):
-        services.break_glass_review(
+        break_glass.break_glass_review(
             actor=overseer, grant=grant, version=grant.version, finding="justified", notes="x"
         )
 
 
 def test_refused_for_own_records_and_short_reasons(officer: Any, outsider: Any, order: Any) -> None:
     with pytest.raises(ValidationError) as own:
-        services.break_glass_request(actor=officer, record=order, justification=WHY)
+        break_glass.break_glass_request(actor=officer, record=order, justification=WHY)
     assert "already open this record" in str(own.value)
     with pytest.raises(ValidationError) as short:
-        services.break_glass_request(actor=outsider, record=order, justification="need it")
+        break_glass.break_glass_request(actor=outsider, record=order, justification="need it")
     assert "at least 20 characters" in str(short.value)
     assert not BreakGlassGrant.objects.exists()
 
@@ -100,14 +102,14 @@ def test_advocate_breaks_glass_to_partnership_victim_only(
 ) -> None:
     advocate = make_user(R.VICTIM_ADVOCATE)
     assert not policy.scope_victims(advocate, Victim.objects.all()).exists()
-    services.break_glass_request(actor=advocate, record=victim, justification=WHY)
+    break_glass.break_glass_request(actor=advocate, record=victim, justification=WHY)
     assert list(policy.scope_victims(advocate, Victim.objects.all())) == [victim]
     assert policy.can(advocate, Perm.VICTIM_IDENTITY_VIEW, victim)
     assert not policy.can(advocate, Perm.VICTIM_EDIT, victim)
 
     outside = make_user(R.VICTIM_ADVOCATE, organisation=make_org("advocacy"))
     with pytest.raises(ValidationError) as caught:
-        services.break_glass_request(actor=outside, record=victim, justification=WHY)
+        break_glass.break_glass_request(actor=outside, record=victim, justification=WHY)
     assert "partnership" in str(caught.value)
 
 
@@ -116,12 +118,12 @@ def test_advocate_cannot_break_glass_to_referred_victim(
 ) -> None:
     link_advocate(victim, advocate)
     with pytest.raises(ValidationError):
-        services.break_glass_request(actor=advocate, record=victim, justification=WHY)
+        break_glass.break_glass_request(actor=advocate, record=victim, justification=WHY)
 
 
 def test_police_cannot_break_glass_to_victims(outsider: Any, victim: Any) -> None:
     with pytest.raises(ValidationError):
-        services.break_glass_request(actor=outsider, record=victim, justification=WHY)
+        break_glass.break_glass_request(actor=outsider, record=victim, justification=WHY)
 
 
 def test_request_page_finds_by_reference_and_shows_banner(
@@ -144,7 +146,8 @@ def test_request_page_finds_by_reference_and_shows_banner(
     detail = client.get(response["Location"])
     assert detail.status_code == 200
     html = detail.content.decode()
-    assert "You are viewing this record with break-glass access" in html
+    assert "You are viewing this record under emergency access (break-glass), granted" in html
+    assert "every page is recorded" in html
     listing = client.get(reverse("sharing:break_glass"))
     assert "Active" in listing.content.decode()
 
@@ -152,7 +155,7 @@ def test_request_page_finds_by_reference_and_shows_banner(
 def test_review_page_ladder(
     client: Any, users: dict[RoleCode, Any], outsider: Any, order: Any
 ) -> None:
-    grant = services.break_glass_request(actor=outsider, record=order, justification=WHY)
+    grant = break_glass.break_glass_request(actor=outsider, record=order, justification=WHY)
     url = reverse("sharing:break_glass_review", args=[grant.pk])
     assert client.get(url).status_code == 302
     for role, user in users.items():
@@ -173,13 +176,13 @@ def test_advocate_victim_page_shows_banner_while_grant_lasts(
     client: Any, make_user: Any, victim: Any, partnership: Any, monkeypatch: Any
 ) -> None:
     advocate = make_user(R.VICTIM_ADVOCATE)
-    url = services.record_url(BreakGlassGrant.RecordType.VICTIM, victim.pk)
+    url = break_glass.record_url(BreakGlassGrant.RecordType.VICTIM, victim.pk)
     assert url
     client.force_login(advocate)
     assert client.get(url).status_code == 404
-    grant = services.break_glass_request(actor=advocate, record=victim, justification=WHY)
+    grant = break_glass.break_glass_request(actor=advocate, record=victim, justification=WHY)
     page = client.get(url)
     assert page.status_code == 200
-    assert "break-glass access" in page.content.decode()
+    assert "under emergency access (break-glass)" in page.content.decode()
     monkeypatch.setattr(clock, "now", lambda: grant.expires_at + dt.timedelta(seconds=1))
     assert client.get(url).status_code == 404

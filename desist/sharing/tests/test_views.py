@@ -13,7 +13,7 @@ from django.urls import reverse
 from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
 from desist.orders.tests.helpers import ago, breach
-from desist.sharing import services
+from desist.sharing import break_glass, services
 from desist.sharing.events import EventKind, Urgency
 from desist.sharing.models import Alert, LawfulBasis
 
@@ -200,7 +200,7 @@ def test_disclosure_and_review_lists_query_budget(
     def grant() -> None:
         officer = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
         subject = make_subject(orgs["police_force"], pnc_number="")
-        services.break_glass_request(
+        break_glass.break_glass_request(
             actor=officer, record=subject, justification="Arrested tonight, need the record now."
         )
 
