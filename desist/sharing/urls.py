@@ -12,6 +12,12 @@ urlpatterns = [
     path("disclosures/export.csv", views.disclosure_export, name="disclosures_export"),
     path("break-glass/", views.break_glass_list, name="break_glass"),
     path("break-glass/new/", views.break_glass_request, name="break_glass_request"),
+    path("break-glass/approvals/", views.break_glass_approvals, name="break_glass_approvals"),
+    path(
+        "break-glass/approvals/<int:grant_id>/",
+        views.break_glass_decide,
+        name="break_glass_decide",
+    ),
     path("break-glass/reviews/", views.break_glass_review_list, name="break_glass_reviews"),
     path(
         "break-glass/reviews/<int:grant_id>/", views.break_glass_review, name="break_glass_review"

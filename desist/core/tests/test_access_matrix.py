@@ -77,6 +77,8 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "sharing:break_glass": POLICE | {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
     "sharing:break_glass_request": POLICE | {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
     "sharing:break_glass_reviews": {R.OVERSEER},
+    # The second approver (issue 12): a supervisor or manager of the requester's organisation.
+    "sharing:break_glass_approvals": {R.POLICE_SUPERVISOR, R.ADVOCACY_MANAGER},
     "sharing:email_failures": {R.SYSTEM_ADMIN},
     # --- evaluation and oversight (issue 6) ---
     "evaluation:report": {R.OVERSEER, R.PROGRAMME_MANAGER},
@@ -134,13 +136,18 @@ AUDITOR = {Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT, Perm.DISCLOSURE_VIEW_OWN_
 
 EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
     R.POLICE_OFFICER: {Perm.HOME_VIEW} | POLICE_CASEWORK | POLICE_PROGRAMME,
-    R.POLICE_SUPERVISOR: {Perm.HOME_VIEW} | AUDITOR | POLICE_CASEWORK | POLICE_PROGRAMME,
+    R.POLICE_SUPERVISOR: {Perm.HOME_VIEW, Perm.BREAK_GLASS_APPROVE}
+    | AUDITOR
+    | POLICE_CASEWORK
+    | POLICE_PROGRAMME,
     R.PRACTITIONER: {Perm.HOME_VIEW} | PROVIDER,
     R.CLINICAL_SUPERVISOR: {Perm.HOME_VIEW, Perm.REFERRAL_MANAGE, Perm.SESSION_REVIEW}
     | AUDITOR
     | PROVIDER,
     R.VICTIM_ADVOCATE: {Perm.HOME_VIEW} | ADVOCACY,
-    R.ADVOCACY_MANAGER: {Perm.HOME_VIEW, Perm.ADVOCACY_ALLOCATE} | AUDITOR | ADVOCACY,
+    R.ADVOCACY_MANAGER: {Perm.HOME_VIEW, Perm.ADVOCACY_ALLOCATE, Perm.BREAK_GLASS_APPROVE}
+    | AUDITOR
+    | ADVOCACY,
     R.OVERSEER: {
         Perm.HOME_VIEW,
         Perm.AUDIT_VIEW_ALL,
@@ -332,3 +339,33 @@ def test_case_for_subject_by_role(
         other = make_user(role, organisation=make_org("advocacy"))
         client.force_login(other)
         assert client.get(url).status_code == 404
+
+
+# --- break-glass approval (issue 12) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_break_glass_decide_by_role(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any, role: RoleCode
+) -> None:
+    """A pending request from an officer of the users' force is decided by that force's
+    supervisor only; never by the requester, nor a supervisor of the force holding the record."""
+    from desist.people.tests.factories import make_subject
+    from desist.sharing.break_glass import break_glass_request
+
+    holder = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
+    requester = users[R.POLICE_OFFICER]
+    grant = break_glass_request(
+        actor=requester,
+        record=make_subject(holder),
+        justification="Arrested in our area tonight; need the record now.",
+    )
+    assert grant.status == "pending"  # the two forces share no partnership
+    url = reverse("sharing:break_glass_decide", args=[grant.pk])
+    assert client.get(url).status_code == 302
+    client.force_login(users[role])
+    expected = {R.POLICE_SUPERVISOR: 200, R.ADVOCACY_MANAGER: 404}.get(role, 403)
+    assert client.get(url).status_code == expected, role
+    # The holding force's supervisor is in another organisation: not theirs to approve.
+    client.force_login(make_user(R.POLICE_SUPERVISOR, organisation=orgs["other_police_force"]))
+    assert client.get(url).status_code == 404
