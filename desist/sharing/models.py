@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation, VersionedModel
 from desist.sharing.events import EventKind, Urgency
 
@@ -37,7 +38,8 @@ class Alert(VersionedModel):
     source_type = models.CharField(max_length=100, blank=True)
     source_id = models.CharField(max_length=40, blank=True)
     title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
+    # May copy a session's risk disclosure: encrypted at rest (ADR 0017).
+    body = EncryptedTextField(blank=True)
     # A link to the record, only where the recipient may open it.
     link_url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -49,7 +51,7 @@ class Alert(VersionedModel):
     acknowledged_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    acknowledgement_note = models.TextField(blank=True)
+    acknowledgement_note = EncryptedTextField(blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     escalated_from = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="escalations"
