@@ -70,6 +70,8 @@ class Perm(StrEnum):
     DISCLOSURE_VIEW_ALL = "disclosure.view_all"
     BREAK_GLASS_REQUEST = "break_glass.request"
     BREAK_GLASS_REVIEW = "break_glass.review"
+    # Operators: alert e-mails failing to send (issue 12); no address or alert content shown.
+    EMAIL_FAILURES_VIEW = "email.failures_view"
     # The second person for a break-glass request over the daily cap or outside the
     # partnership (issue 12): a supervisor or manager of the requester's own organisation.
     BREAK_GLASS_APPROVE = "break_glass.approve"
@@ -179,6 +181,7 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.ACCOUNTS_MANAGE,
             P.ACCOUNTS_2FA_RESET,
             P.INSTRUMENT_MANAGE,
+            P.EMAIL_FAILURES_VIEW,
         }
     ),
 }
