@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -43,6 +43,10 @@ MIN_NAME_WORD = 3
 MIN_PHRASE_CHARS = 3
 MIN_LOCAL_PART_CHARS = 4
 MIN_PHONE_DIGITS = 6
+# A name word takes a plural ending without an apostrophe ("Fairleys") from this length.
+MIN_PLURAL_NAME = 4
+# Name words and streets' distinctive words are matched one edit away from this length.
+MIN_NEAR_MISS = 6
 
 # Parts of names that are not identifying on their own.
 NAME_PARTICLES = frozenset(
@@ -54,28 +58,61 @@ NAME_PARTICLES = frozenset(
 STREET_WORDS = {
     "rd": "road",
     "st": "street",
+    "str": "street",
     "ave": "avenue",
     "av": "avenue",
     "cres": "crescent",
+    "cresc": "crescent",
     "ln": "lane",
     "dr": "drive",
+    "drv": "drive",
     "cl": "close",
     "ct": "court",
+    "crt": "court",
     "pl": "place",
     "gdns": "gardens",
+    "gdn": "gardens",
     "sq": "square",
     "ter": "terrace",
     "terr": "terrace",
+    "tce": "terrace",
     "pk": "park",
     "hl": "hill",
     "vw": "view",
+    "wy": "way",
+    "gr": "grove",
+    "gro": "grove",
+    "pde": "parade",
+    "wlk": "walk",
+    "grn": "green",
+    "mt": "mount",
+    "bvd": "boulevard",
+    "blvd": "boulevard",
+    "hwy": "highway",
+    "esp": "esplanade",
 }
+STREET_TYPES = frozenset(STREET_WORDS.values()) | {"row", "mews", "rise", "hill", "end"}
+
+# Ordinary words one edit from common surnames ("walked" and Walker, "homes" and Holmes):
+# they still match a victim's name exactly, but never as a near miss. Extend when a clinical
+# word is found blocked only as a near miss; see ADR 0012.
+NEAR_MISS_EXEMPT = frozenset(
+    {
+        "fairly", "homes", "killer", "tailor", "parked", "palmed", "faster", "poster",
+        "buttered", "butter", "better", "letter", "hunted", "walked", "walkers", "talker",
+        "turned", "burner", "fished", "fishes", "cooked", "cooper", "banker", "barked",
+        "harder", "header", "heater", "waiter", "writer", "worked", "marked",
+        "market", "packer", "porker", "potter", "roster", "taller", "tanner", "winter",
+        "wonder", "warden", "garden", "golden", "hopper", "stoned", "rocked", "rocker",
+        "mother", "bother", "brother", "father", "rather", "either", "wilder",
+    }
+)  # fmt: skip
 
 # Confusables fold: letters from other scripts that look like Latin ones, mapped to the Latin
 # letter. A small hand-kept table (Cyrillic and Greek lookalikes, after NFKC) because no
 # maintained confusables library is installed and the guard must not depend on a new package;
-# see ADR 0012. Digits and letters that look alike (0/O, 1/l) are not folded: they would break
-# phone numbers and postcodes.
+# see ADR 0012. Digits and letters that look alike (0/O, 1/l) are folded only inside tokens
+# that carry digits (phones) and per character of a victim's postcode, never in words.
 _CONFUSABLES = str.maketrans(
     {
         # Cyrillic lower case
@@ -99,6 +136,15 @@ _APOSTROPHES = re.compile(r"['’‘`´ʼʹ′]")
 _WORD = re.compile(r"[a-z0-9]+")
 # Runs of digits joined only by spaces and phone punctuation: "+44 (0)7700 900-123".
 _PHONE_RUN = re.compile(r"\+?\d[\d\s().\-/]*\d")
+# Letters typed for digits, read as digits in a token that already carries a digit ("0770O").
+_DIGIT_LOOKALIKES = str.maketrans("oilsb", "01158")
+_DIGIT_TOKEN = re.compile(r"[a-z0-9]*\d[a-z0-9]*")
+# Each character of a victim's postcode also as its lookalikes ("P021 8XR" for "PO21 8XR").
+_POSTCODE_LOOKALIKES = {"o": "o0", "0": "0o", "i": "i1l", "l": "l1i", "1": "1il"}
+_POSTCODE_LOOKALIKES |= {"s": "s5", "5": "5s", "b": "b8", "8": "b8"}
+# Three or more single letters or digits, each followed by one to three separators:
+# "N i a m h", "N.I.A.M.H", "N - i - a".
+_SPACED = re.compile(r"(?<![a-z0-9])(?:[a-z0-9][^a-z0-9]{1,3}){2,}[a-z0-9](?![a-z0-9])")
 
 
 class RedactionBlocked(Exception):
@@ -115,8 +161,11 @@ class RedactionBlocked(Exception):
 def fold(text: str) -> str:
     """NFKC, confusables to Latin, case folded, accents and invisible characters dropped."""
     text = unicodedata.normalize("NFKC", text or "").translate(_CONFUSABLES).casefold()
+    if text.isascii():
+        return text  # nothing below applies; the common case, and the slow loop
     text = unicodedata.normalize("NFKD", text)
-    # Combining marks (accents) and format characters (zero-width spaces, soft hyphens).
+    # Combining marks (accents) and format characters (zero-width spaces, soft hyphens,
+    # direction overrides and isolates such as U+202E and U+2066: all category Cf).
     return "".join(
         c for c in text if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
     )
@@ -129,12 +178,60 @@ def _words(folded: str, *, apostrophe: str) -> list[str]:
 def _forms(text: str) -> list[str]:
     """The text as padded word sequences, read twice: apostrophes as breaks ("Rebecca's" ->
     "rebecca s") and as nothing ("O'Brien" -> "obrien")."""
-    folded = fold(text)
+    return _folded_forms(fold(text))
+
+
+def _folded_forms(folded: str) -> list[str]:
     return [f" {' '.join(_words(folded, apostrophe=a))} " for a in (" ", "")]
+
+
+def _spaced_runs(folded: str) -> list[str]:
+    """Letters typed one by one, joined: "n i a m h" -> "niamh"."""
+    return [re.sub(r"[^a-z0-9]", "", m) for m in _SPACED.findall(folded)]
 
 
 def _street(words: Iterable[str]) -> list[str]:
     return [STREET_WORDS.get(w, w) for w in words]
+
+
+def _digit_lookalikes(folded: str) -> str:
+    """Letters read as digits inside tokens that carry a digit: "0770o 9ooo91" -> "07700 900091".
+    Words without a digit are left alone, so "so" and "bill" stay words."""
+    return _DIGIT_TOKEN.sub(lambda m: m.group().translate(_DIGIT_LOOKALIKES), folded)
+
+
+def _within_one(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance at most 1: one letter changed, added, dropped, or two
+    neighbours swapped. Linear, because it runs for every candidate word of every text."""
+    if a == b:
+        return True
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return False
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    swapped = i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i]
+    return a[i + 1 :] == b[i + 1 :] or (swapped and a[i + 2 :] == b[i + 2 :])
+
+
+def _near_keys(word: str) -> set[str]:
+    """The word and each way of dropping one letter: two words within one edit share a key."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _inflection_of(word: str, target: str) -> bool:
+    """'walked' for Walker, 'turned' for Turner: the same stem with another English ending."""
+    endings = ("ed", "er", "es", "en", "est", "ers", "ing")
+    return any(
+        word.endswith(e) and target.endswith(f) and word[: -len(e)] == target[: -len(f)]
+        for e in endings
+        for f in endings
+        if e != f
+    )
 
 
 def _compact(text: str) -> str:
@@ -143,6 +240,14 @@ def _compact(text: str) -> str:
 
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def _postcode_pattern(compact: str) -> re.Pattern[str]:
+    """Any separators (or none) between the characters, not inside a word, each character
+    also as its letter/digit lookalike."""
+    separators = r"[\W_]*"
+    chars = separators.join(f"[{_POSTCODE_LOOKALIKES.get(c, c)}]" for c in compact)
+    return re.compile(rf"(?<![a-z0-9]){chars}(?![a-z0-9])")
 
 
 def _phone_core(value: str) -> str:
@@ -158,33 +263,48 @@ def _phone_core(value: str) -> str:
 # --- the prepared word list -----------------------------------------------------------------
 
 
+NearIndex = Mapping[str, frozenset[tuple[str, str, str]]]
+
+
 @dataclass(frozen=True)
 class Identifiers:
     """A victim word list, prepared once and checked against many fields. Phrases are padded
-    word sequences matched on whole words; postcodes as patterns; phones as digit cores."""
+    word sequences matched on whole words; postcodes as patterns; phones as digit cores;
+    `spelled` the phrases without spaces, looked for in letters typed one by one; `near` the
+    long name and street words, keyed for one-edit near misses (ADR 0012)."""
 
     phrases: tuple[tuple[str, frozenset[str]], ...]  # (kind, phrases)
     postcodes: tuple[re.Pattern[str], ...]
     phones: frozenset[str]
+    spelled: tuple[tuple[str, frozenset[str]], ...] = ()  # (kind, compact phrases)
+    # key -> (kind, word, context): context "" for a name word, "#56" for a street word after
+    # its house number, "=way" for a street word before its street type.
+    near: NearIndex = field(default_factory=dict)
 
     @classmethod
     def prepare(cls, pairs: Iterable[tuple[str, str]]) -> Identifiers:
         phrases: dict[str, set[str]] = {k: set() for k in KINDS}
         postcodes: list[re.Pattern[str]] = []
         phones: set[str] = set()
+        near: dict[str, set[tuple[str, str, str]]] = {}
         for kind, value in pairs:
             if not value or not value.strip():
                 continue
             if kind == "name":
                 phrases["name"] |= _name_phrases(value)
+                targets = {("name", w, "") for w in _near_name_words(value)}
             elif kind == "address":
                 phrases["address"] |= _address_phrases(value)
-            elif kind == "postcode":
+                targets = {("address", w, c) for w, c in _near_street_words(value)}
+            else:
+                targets = set()
+            for target in targets:
+                for key in _near_keys(target[1]):
+                    near.setdefault(key, set()).add(target)
+            if kind == "postcode":
                 compact = _compact(value)
                 if len(compact) >= 5:
-                    # Any separators (or none) between the characters, not inside a word.
-                    joined = r"[\W_]*".join(re.escape(c) for c in compact)
-                    postcodes.append(re.compile(rf"(?<![a-z0-9]){joined}(?![a-z0-9])"))
+                    postcodes.append(_postcode_pattern(compact))
             elif kind == "phone":
                 core = _phone_core(value)
                 if len(core) >= MIN_PHONE_DIGITS:
@@ -197,6 +317,10 @@ class Identifiers:
             phrases=tuple((k, frozenset(v)) for k, v in phrases.items() if v),
             postcodes=tuple(postcodes),
             phones=frozenset(phones),
+            spelled=tuple(
+                (k, frozenset(p.replace(" ", "") for p in v)) for k, v in phrases.items() if v
+            ),
+            near={key: frozenset(targets) for key, targets in near.items()},
         )
 
     def kinds_in(self, text: str) -> list[str]:
@@ -204,21 +328,48 @@ class Identifiers:
         if not text or not text.strip():
             return []
         found: set[str] = set()
-        forms = _forms(text)
+        folded = fold(text)
+        forms = _folded_forms(folded)
         streets = [f" {' '.join(_street(f.split()))} " for f in forms]
+        runs = _spaced_runs(folded)
         for kind, phrases in self.phrases:
             haystack = streets if kind == "address" else forms
             if any(p in h for p in phrases for h in haystack):
                 found.add(kind)
-        if self.postcodes:
-            folded = fold(text)
-            if any(p.search(folded) for p in self.postcodes):
-                found.add("postcode")
+        for kind, compacts in self.spelled:
+            if kind not in found and any(c in run for c in compacts for run in runs):
+                found.add(kind)
+        if self.near:
+            found |= self._near_misses([f.split() for f in forms] + [runs])
+        if self.postcodes and any(p.search(folded) for p in self.postcodes):
+            found.add("postcode")
         if self.phones:
-            runs = [_digits(m) for m in _PHONE_RUN.findall(unicodedata.normalize("NFKC", text))]
-            if any(core in run for run in runs for core in self.phones):
+            digit_runs = [_digits(m) for m in _PHONE_RUN.findall(_digit_lookalikes(folded))]
+            if any(core in run for run in digit_runs for core in self.phones):
                 found.add("phone")
         return [k for k in KINDS if k in found]
+
+    def _near_misses(self, sequences: list[list[str]]) -> set[str]:
+        """Kinds found one edit away: a long name word alone; a street's distinctive word
+        after its house number or before its street type."""
+        found: set[str] = set()
+        targets: dict[str, list[tuple[str, str, str]]] = {}  # per distinct word: notes repeat
+        for words in sequences:
+            for i, word in enumerate(words):
+                if word not in targets:
+                    targets[word] = self._near_targets(word)
+                for kind, _target, context in targets[word]:
+                    before = words[i - 1] if i else ""
+                    after = words[i + 1] if i + 1 < len(words) else ""
+                    if context in ("", f"#{before}", f"={STREET_WORDS.get(after, after)}"):
+                        found.add(kind)
+        return found
+
+    def _near_targets(self, word: str) -> list[tuple[str, str, str]]:
+        if len(word) < MIN_NEAR_MISS - 1 or word in NEAR_MISS_EXEMPT or word.isdigit():
+            return []
+        candidates = {t for key in _near_keys(word) for t in self.near.get(key, ())}
+        return [t for t in candidates if _within_one(word, t[1]) and not _inflection_of(word, t[1])]
 
 
 def _phrase_forms(value: str, *, min_chars: int) -> set[str]:
@@ -236,7 +387,34 @@ def _name_phrases(value: str) -> set[str]:
         for word in form.split():
             if len(word) >= MIN_NAME_WORD and word not in NAME_PARTICLES:
                 phrases.add(f" {word} ")
+            if len(word) >= MIN_PLURAL_NAME and word not in NAME_PARTICLES:
+                phrases |= {f" {word}s ", f" {word}es "}  # "Fairleys", no apostrophe
     return phrases
+
+
+def _near_name_words(value: str) -> set[str]:
+    """The name's words long enough to be matched one edit away."""
+    words = {w for form in _forms(value) for w in form.split()}
+    return {w for w in words if len(w) >= MIN_NEAR_MISS and w.isalpha()}
+
+
+def _near_street_words(value: str) -> set[tuple[str, str]]:
+    """A street's distinctive words (not its type) long enough to be matched one edit away,
+    each with what must stand beside it: its house number ("#56") or its type ("=way")."""
+    found: set[tuple[str, str]] = set()
+    parts = [_street(_words(fold(p), apostrophe="")) for p in re.split(r"[,\n;]+", value)]
+    parts = [p for p in parts if p]
+    for i, words in enumerate(parts):
+        if i + 1 < len(parts) and all(w.isdigit() for w in words):
+            words = words + parts[i + 1]
+        for j, word in enumerate(words):
+            if len(word) < MIN_NEAR_MISS or not word.isalpha() or word in STREET_TYPES:
+                continue
+            if j and any(c.isdigit() for c in words[j - 1]):
+                found.add((word, f"#{words[j - 1]}"))
+            if j + 1 < len(words) and words[j + 1] in STREET_TYPES:
+                found.add((word, f"={words[j + 1]}"))
+    return found
 
 
 def _address_phrases(value: str) -> set[str]:
@@ -323,3 +501,4 @@ def is_clean(*, subject: Any, texts: Iterable[str]) -> bool:
     """True when none of `texts` carries a linked victim's identifier. For text the system
     composes (alerts), which it replaces with a generic text instead: nothing is audited."""
     return not _kinds_by_field(subject, {str(i): t for i, t in enumerate(texts)})
+

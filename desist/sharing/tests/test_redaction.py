@@ -83,7 +83,8 @@ def test_each_kind_is_found_in_its_forms(text: str, kind: str) -> None:
     "text",
     [
         "Engaged well and practised distress tolerance and emotion regulation",
-        "He talked about his job at the rebeccan society",  # only inside a word
+        # Only inside a word. ("rebeccan", one letter more, is a near miss: ADR 0012.)
+        "He talked about his job at the rebeccanite society",
         "Bec and Becca are not the name",
         "Smart recovery and the smith family",  # 'smith' is a whole word of a name: see below
         "He cited Jones et al in the session",  # 'Al' alone is too short to match
