@@ -46,6 +46,8 @@ from desist.programme.models import (
     engagement_code,
 )
 from desist.sharing.provider_terms import ProviderTerm, order_terms_for_provider
+from desist.sharing.redaction import contains_victim_identifier
+from desist.sharing.shown import ProviderScreen
 
 S = ReferralStatus
 
@@ -217,9 +219,10 @@ class TimelineEntry:
     change: ReferralStatusChange
     title: str
     reason: str
+    note: str = ""  # the free-text reason, as this viewer may see it
 
 
-def timeline_for(referral: Referral) -> list[TimelineEntry]:
+def timeline_for(referral: Referral, screen: ProviderScreen | None = None) -> list[TimelineEntry]:
     rows = []
     for c in referral.status_changes.select_related("changed_by").order_by("-changed_at", "-id"):
         t = workflow.transition_for(c.from_status, c.to_status)
@@ -228,6 +231,7 @@ def timeline_for(referral: Referral) -> list[TimelineEntry]:
                 change=c,
                 title=t.label if t else workflow.status_label(c.to_status),
                 reason=workflow.reason_label(c.reason_code) if c.reason_code else "",
+                note=screen.show(c.reason, field=f"status change {c.pk}") if screen else c.reason,
             )
         )
     return rows
@@ -248,6 +252,19 @@ class ReferralPage:
     places: Places
     modules_completed: list[str] = field(default_factory=list)
     terms: list[ProviderTerm] = field(default_factory=list)
+    # Free text as this viewer may see it: for provider staff, checked when shown against the
+    # victims linked now (sharing.shown), so wording saved before a victim was added is withheld.
+    shown: dict[str, str] = field(default_factory=dict)
+    shown_disclosures: list[tuple[RiskDisclosure, str]] = field(default_factory=list)
+
+
+END_REPORT_TEXTS = (
+    "practitioner_assessment",
+    "warning_signs",
+    "skills_to_use",
+    "contacts",
+    "police_summary",
+)
 
 
 def referral_page_for(*, actor: Any, referral_id: int) -> ReferralPage:
@@ -273,9 +290,24 @@ def referral_page_for(*, actor: Any, referral_id: int) -> ReferralPage:
     )
     end_report = EndReport.objects.filter(referral=referral).first()
     disclosures = list(referral.disclosures.select_related("session", "recorded_by"))
+    # One screen for the page: one identifier lookup, however many texts it checks.
+    screen = ProviderScreen(
+        actor=actor, subject=referral.subject, where="programme.referral_detail", active=provider
+    )
     # The order's terms as the sharing bridge composes them for providers: codes, the
     # description written for the provider, references. Never the court's wording.
-    terms = order_terms_for_provider(actor=actor, referral=referral) if provider else []
+    terms = (
+        order_terms_for_provider(actor=actor, referral=referral, screen=screen) if provider else []
+    )
+    shown = {
+        name: screen.show(getattr(referral, name), field=name)
+        for name in ("risk_summary", "sharing_explained")
+    }
+    if end_report is not None:
+        for name in END_REPORT_TEXTS:
+            shown[f"end_{name}"] = screen.show(
+                getattr(end_report, name), field=f"end report {name}"
+            )
     actions = [
         t
         for t in workflow.transitions_from(referral.status)
@@ -285,7 +317,7 @@ def referral_page_for(*, actor: Any, referral_id: int) -> ReferralPage:
         referral=referral,
         is_provider=provider,
         is_police=_is_police(actor),
-        timeline=timeline_for(referral),
+        timeline=timeline_for(referral, screen),
         sessions=sessions,
         attended=attended,
         measures=measures,
@@ -295,6 +327,10 @@ def referral_page_for(*, actor: Any, referral_id: int) -> ReferralPage:
         places=places_for(referral.programme),
         modules_completed=modules_completed,
         terms=terms,
+        shown=shown,
+        shown_disclosures=[
+            (d, screen.show(d.disclosed, field=f"risk disclosure {d.pk}")) for d in disclosures
+        ],
     )
 
 
@@ -684,3 +720,33 @@ def costs_for_evaluation(*, actor: Any, programme_ids: Any = None) -> list[dict[
         .values_list("category", "total")
         .order_by("category")
     ]
+
+
+# --- provider display of concerns (checked when shown) --------------------------------------
+
+CONCERN_WITHHELD_NOTICE = (
+    "Parts of this concern may name the victim or where they are; it has been sent to police "
+    "and advocacy in full and is withheld from provider pages."
+)
+
+
+def session_disclosures_shown(
+    *, actor: Any, session: ProgrammeSession
+) -> list[tuple[RiskDisclosure, str]]:
+    """The session's concerns as this viewer may read them: for provider staff, wording that
+    holds a linked victim's identifier now is withheld (one identifier lookup)."""
+    screen = ProviderScreen(
+        actor=actor,
+        subject=session.referral.subject,
+        where="programme.session_detail",
+        active=_is_provider(actor),
+    )
+    return [
+        (d, screen.show(d.disclosed, field=f"risk disclosure {d.pk}"))
+        for d in session.disclosures.all()
+    ]
+
+
+def concern_withheld_from_provider(*, record: RiskDisclosure) -> bool:
+    """Whether provider pages withhold this concern's wording (read-only, not audited)."""
+    return contains_victim_identifier(record.disclosed, subject=record.referral.subject)

@@ -54,8 +54,8 @@ from desist.programme.models import (
     Timepoint,
     default_session_plan,
 )
-from desist.sharing import events
-from desist.sharing.redaction import guard_text
+from desist.sharing import events, shown
+from desist.sharing.redaction import RedactionBlocked, guard_text, victim_identifier_kinds
 
 S = ReferralStatus
 MAX_TEXT = 10_000
@@ -1011,7 +1011,17 @@ def clinical_note_save(
         raise ValidationError(
             {"text": [f"Clinical notes must be {MAX_TEXT * 2:,} characters or fewer"]}
         )
-    _guard(referral.subject, {"text": text}, actor=actor, where="programme.clinical_note_save")
+    try:
+        _guard(referral.subject, {"text": text}, actor=actor, where="programme.clinical_note_save")
+    except RedactionBlocked:
+        # Refused, but not an oracle: repeated attempts reach the clinical supervisor and police.
+        shown.notes_block_count_check(
+            actor=actor,
+            subject=referral.subject,
+            source=session,
+            where="programme.clinical_note_save",
+        )
+        raise
     with transaction.atomic():
         last = session.notes.order_by("-revision").values_list("revision", flat=True).first() or 0
         if last != base_revision:
@@ -1051,12 +1061,9 @@ def risk_disclosure_record(
     if urgency not in DisclosureUrgency.values:
         errors["urgency"] = ["Select how urgent this is"]
     _raise(errors)
-    _guard(
-        referral.subject,
-        {"disclosed": disclosed},
-        actor=actor,
-        where="programme.risk_disclosure_record",
-    )
+    # Risk information is never refused (police and advocates may know the victim's details);
+    # wording that names the victim is withheld on provider pages when shown (sharing.shown).
+    kinds = victim_identifier_kinds(disclosed, subject=referral.subject)
     with transaction.atomic():
         record = RiskDisclosure.objects.create(
             referral=referral,
@@ -1072,6 +1079,14 @@ def risk_disclosure_record(
             obj=record,
             new={"referral": referral.pk, "session": session.pk, "urgency": urgency},
         )
+        if kinds:
+            audit_record(
+                actor=actor,
+                category=Category.SECURITY,
+                verb="redaction.withheld_from_provider",
+                obj=record,
+                new={"where": "programme.risk_disclosure_record", "kinds": kinds},
+            )
         events.publish(
             kind=events.EventKind.RISK_DISCLOSURE,
             actor=actor,

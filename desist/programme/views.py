@@ -672,7 +672,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
             "can_review": policy.can(request.user, Perm.SESSION_REVIEW, session.referral)
             and not session.reviewed_at,
             "overdue": selectors.is_overdue(session),
-            "disclosures": list(session.disclosures.all()),
+            "disclosures": selectors.session_disclosures_shown(actor=request.user, session=session),
         },
     )
 
@@ -851,7 +851,9 @@ def session_concern(request: HttpRequest, session_id: int) -> HttpResponse:
         else:
             # The truth about who was told, from the alerts just made (sharing composes it).
             receipt = sharing_selectors.alert_receipt_for(actor=request.user, source=record)
-            messages.success(request, f"Concern recorded. {receipt}")
+            notice = selectors.concern_withheld_from_provider(record=record)
+            withheld = f" {selectors.CONCERN_WITHHELD_NOTICE}" if notice else ""
+            messages.success(request, f"Concern recorded. {receipt}{withheld}")
             return redirect("programme:session", session.pk)
     return _form_page(
         request,

@@ -30,6 +30,10 @@ class EventKind(StrEnum):
     # the cap or outside the partnership waits for a supervisor of the requester's own side.
     BREAK_GLASS_USED = "break_glass_used"
     BREAK_GLASS_APPROVAL = "break_glass_approval"
+    # The redaction guard (issue 11, ADR 0012): wording withheld from a provider page because
+    # it now matches a victim; a user's repeated refused attempts to write victim details.
+    WORDING_WITHHELD = "wording_withheld"
+    REDACTION_ATTEMPTS = "redaction_attempts"
 
 
 class Urgency(StrEnum):
@@ -78,6 +82,8 @@ KIND_LABELS: dict[str, str] = {
     EventKind.ATTENDANCE_UNRECORDED: "Attendance not recorded",
     EventKind.BREAK_GLASS_USED: "Emergency access to your force's record",
     EventKind.BREAK_GLASS_APPROVAL: "Emergency access waiting for your approval",
+    EventKind.WORDING_WITHHELD: "Wording withheld from the provider",
+    EventKind.REDACTION_ATTEMPTS: "Repeated attempts to record victim details in provider notes",
 }
 
 # Why an alert of each kind is shared (the disclosure log's purpose).
@@ -92,4 +98,6 @@ KIND_PURPOSES: dict[str, str] = {
     EventKind.ATTENDANCE_UNRECORDED: "To keep the intervention's attendance record complete",
     EventKind.BREAK_GLASS_USED: "To tell the record's owner of emergency access to it",
     EventKind.BREAK_GLASS_APPROVAL: "To ask a supervisor to approve emergency access",
+    EventKind.WORDING_WITHHELD: "To have wording that may identify a victim rewritten",
+    EventKind.REDACTION_ATTEMPTS: "To protect victims' details from being recorded by the provider",
 }

@@ -2,7 +2,8 @@
 
 Each term is composed only of parts written or coded for the provider: its kind and category
 (codes), the description the officer wrote for the provider (checked by the redaction guard when
-it was saved) or "Wording held by police", the protected people as references (V000123) read
+it was saved, and again when shown, against the victims linked now: a victim added later can
+make it unsafe) or "Wording held by police", the protected people as references (V000123) read
 from the term's through table, and the responsible organisation's name. The court's wording and
 area never leave the police side, and no victim row is loaded or decrypted here: see ADR 0013.
 """
@@ -16,6 +17,7 @@ from desist import policy
 from desist.orders.models import Term
 from desist.orders.references import term_protected_ids, term_provider_text, victim_reference
 from desist.policy import Perm
+from desist.sharing.shown import ProviderScreen
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,17 @@ class ProviderTerm:
     responsible: str = ""  # organisation delivering a requirement
 
 
-def order_terms_for_provider(*, actor: Any, referral: Any) -> list[ProviderTerm]:
+def order_terms_for_provider(
+    *, actor: Any, referral: Any, screen: ProviderScreen | None = None
+) -> list[ProviderTerm]:
     """The terms of the order a referral was made under, provider-safe, in the order they were
-    added. `referral` comes through the programme's door; the actor must be allowed to view it."""
+    added. `referral` comes through the programme's door; the actor must be allowed to view it.
+    Each description passes `screen` (the page's, so one identifier lookup per page)."""
     policy.require(actor, Perm.REFERRAL_VIEW, referral)
+    if screen is None:
+        screen = ProviderScreen(
+            actor=actor, subject=referral.subject, where="sharing.order_terms_for_provider"
+        )
     if not referral.order_id:
         return []
     terms = list(
@@ -50,7 +59,7 @@ def order_terms_for_provider(*, actor: Any, referral: Any) -> list[ProviderTerm]
         ProviderTerm(
             kind=t.get_kind_display(),
             category=t.get_category_display(),
-            description=term_provider_text(t),
+            description=screen.show(term_provider_text(t), field=f"term {t.pk}"),
             protected=tuple(victim_reference(v) for v in protected.get(t.pk, [])),
             responsible=t.responsible_organisation.name if t.responsible_organisation else "",
         )

@@ -502,3 +502,32 @@ def is_clean(*, subject: Any, texts: Iterable[str]) -> bool:
     composes (alerts), which it replaces with a generic text instead: nothing is audited."""
     return not _kinds_by_field(subject, {str(i): t for i, t in enumerate(texts)})
 
+
+# --- checked when shown, not only when saved (issue 11, ADR 0012) --------------------------
+
+
+def identifiers_for_display(subject: Any) -> Identifiers | None:
+    """The word list for one provider page (one lookup, however many texts it shows); None
+    when there is no subject. Read-only: nothing is audited here."""
+    return identifiers_for(subject) if subject is not None else None
+
+
+def victim_identifier_kinds(
+    text: str, *, subject: Any = None, identifiers: Identifiers | None = None
+) -> list[str]:
+    """The kinds of the subject's linked victims' identifiers `text` holds now, for text about
+    to be shown to provider staff. Pass `identifiers` (from `identifiers_for_display`) to check
+    many texts with one lookup. Never the values; never audited (the caller says where)."""
+    if not (text or "").strip():
+        return []
+    if identifiers is None:
+        identifiers = identifiers_for_display(subject)
+    return identifiers.kinds_in(text) if identifiers is not None else []
+
+
+def contains_victim_identifier(
+    text: str, *, subject: Any = None, identifiers: Identifiers | None = None
+) -> bool:
+    """True when `text` holds an identifier of a victim linked to `subject` now (a victim
+    added after the text was saved counts). Read-only: no audit, no exception."""
+    return bool(victim_identifier_kinds(text, subject=subject, identifiers=identifiers))

@@ -11,6 +11,8 @@
 | victim reports new contact | police (+ supervisors); practitioners: a fixed text, nothing about the victim | high |
 | break-glass access opened | police supervisors of the force holding the record | high |
 | break-glass request needs approval | the requester's own managers (police supervisor, advocacy manager) | urgent |
+| wording withheld from a provider page | police (+ supervisors) | high |
+| repeated refused attempts to write victim details in notes | the clinical supervisor; police (+ supervisors) | high |
 
 "Police" is `recipients.police_for_subject`: the officers who created the subject's latest order
 and case, else every officer of the force; supervisors join for high and urgent alerts. The
@@ -50,6 +52,8 @@ DEFAULT_PRIORITY: dict[str, Urgency] = {
     E.ATTENDANCE_UNRECORDED: U.ROUTINE,
     E.BREAK_GLASS_USED: U.HIGH,
     E.BREAK_GLASS_APPROVAL: U.URGENT,
+    E.WORDING_WITHHELD: U.HIGH,
+    E.REDACTION_ATTEMPTS: U.HIGH,
 }
 
 # What provider staff are told when the victim reports new contact: nothing that could
@@ -101,6 +105,11 @@ def _routes(kind: str, subject: Any, priority: Urgency, source: Any) -> list[Rou
         return police
     if kind == E.VICTIM_NEW_CONTACT:
         return police + [Route(u, "practitioner") for u in recipients.practitioners(subject)]
+    if kind == E.REDACTION_ATTEMPTS:
+        # The source is the session: its provider's clinical supervisors, then the police.
+        return [
+            Route(u, "practitioner") for u in recipients.managers_of(source.practitioner)
+        ] + police
     return police
 
 
