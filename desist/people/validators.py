@@ -33,8 +33,15 @@ def normalise_postcode(value: str) -> str:
 
 
 def normalise_phone(value: str) -> str:
-    """Keep digits and a leading +. 10 to 15 digits (UK numbers have 10 or 11)."""
+    """One stored form per number. UK numbers written internationally ('+44 (0)7700-900-105',
+    '0044 7700 900105') are stored in the national form '07700900105'; other international
+    numbers keep their '+'. 10 to 15 digits (UK numbers have 10 or 11)."""
     compact = _PHONE_STRIP_RE.sub("", value or "")
+    if compact.startswith("0044"):
+        compact = "+" + compact[2:]
+    if compact.startswith("+44"):
+        # '(0)' is the UK trunk prefix some people write after +44; a national number has it.
+        compact = "0" + compact[3:].removeprefix("0")
     digits = compact[1:] if compact.startswith("+") else compact
     if not digits.isdigit() or not 10 <= len(digits) <= 15:
         raise ValidationError(

@@ -10,6 +10,7 @@ Provider-side apps (programme) must never import this module; see docs/architect
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db import models
 from django.db.models import Q
@@ -30,6 +31,18 @@ class Channel(models.TextChoices):
     LETTER = "letter", "Letter"
     IN_PERSON = "in_person", "In person"
     VIA_POLICE = "via_police", "Through the police officer in the case"
+
+
+# Words in the free-text "never contact" note that name a way of contact. Read cautiously: a
+# false match only asks the advocate for a reason, a missed one lets an unsafe contact through.
+_NEVER_WORDS = {
+    "phone": r"phon\w*|telephon\w*|call|calls|calling|ring|ringing",
+    "text": r"texts?|texting|sms|whatsapp",
+    "email": r"e-?mails?",
+    "letter": r"letters?|write|writing|post|posted|posting",
+    "in_person": r"visits?|visiting|in person|door|doorstep",
+}
+_NEVER_RE = {k: re.compile(rf"\b(?:{v})\b", re.IGNORECASE) for k, v in _NEVER_WORDS.items()}
 
 
 class Vulnerability(models.TextChoices):
@@ -131,9 +144,17 @@ class Victim(VersionedModel):
     def owner_id_resolved(self) -> int | None:
         return self.force_id or self.owner_id
 
+    def never_channels(self) -> list[str]:
+        """The ways the "never contact" note rules out ("Never phone / never write to home":
+        phone and letter), whether or not any safe ways are ticked."""
+        note = self.never_contact or ""
+        return [c for c, pattern in _NEVER_RE.items() if pattern.search(note)]
+
     def channel_is_safe(self, channel: str) -> bool:
-        """One rule for contact preferences: once any safe ways are recorded, every other way
-        is unsafe (a letter to someone who said "never write to home")."""
+        """One rule for contact preferences: a way the "never" note names is unsafe; once any
+        safe ways are recorded, every other way is unsafe too."""
+        if channel in self.never_channels():
+            return False
         return not self.safe_channels or channel in self.safe_channels
 
     def referral_against_wishes(self) -> bool:

@@ -694,12 +694,16 @@ def advocacy_allocate(
     return case
 
 
+OVERRIDE_REASON_MIN = 10
+
+
 def _preference_override(
     victim: Victim, kind: str, channel: str, reason: str, errors: dict[str, list[str]]
 ) -> str:
-    """The reason for contacting the victim a way they have not marked safe, or "" when the
-    way is safe. A report of the perpetrator's contact describes how *he* made contact, so it
-    is not an advocate's choice of channel."""
+    """The reason for contacting the victim a way they said was not safe (not ticked as safe,
+    or named in their "never contact" note), or "" when the way is safe. A report of the
+    perpetrator's contact describes how *he* made contact, so it is not an advocate's choice
+    of channel."""
     reason = (reason or "").strip()
     if (
         kind == ContactKind.NEW_PERPETRATOR_CONTACT
@@ -707,11 +711,22 @@ def _preference_override(
         or victim.channel_is_safe(channel)
     ):
         return ""
+    label = Channel(channel).label
+    why = (
+        f"{label} is one of the ways the victim said never to use"
+        if channel in victim.never_channels()
+        else f"{label} is not one of the ways the victim said it is safe to contact them"
+    )
     if not reason:
-        label = Channel(channel).label
         errors["override_reason"] = [
-            f"{label} is not one of the ways the victim said it is safe to contact them. "
-            "Choose a safe way, or give the reason for going against their contact preferences"
+            f"{why}. Choose a safe way, or give the reason for contacting the victim in a way "
+            "the victim said was not safe"
+        ]
+    elif len(reason) < OVERRIDE_REASON_MIN or sum(c.isalpha() for c in reason) < 5:
+        # "." or "ok" is not a reason anyone could review later.
+        errors["override_reason"] = [
+            "Give the reason for contacting the victim in a way the victim said was not safe, "
+            f"in words (at least {OVERRIDE_REASON_MIN} characters)"
         ]
     elif len(reason) > OVERRIDE_REASON_MAX:
         errors["override_reason"] = [

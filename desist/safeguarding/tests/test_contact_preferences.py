@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 REASON = "She rang from a friend's phone and asked for the leaflet by post to her sister's."
 
 
-def _prefer(victim: Victim, channels: list[str], never: str = "Never write to home") -> None:
+def _prefer(victim: Victim, channels: list[str], never: str = "Never leave a voicemail") -> None:
     Victim.objects.filter(pk=victim.pk).update(safe_channels=channels)
     victim.refresh_from_db()
     victim.never_contact = never
@@ -111,7 +111,7 @@ def test_contact_view_stops_then_marks_the_override(
         "override_reason": "",
     }
     page = client.get(url).content.decode()
-    assert "Never:</strong> Never write to home" in page
+    assert "Never:</strong> Never leave a voicemail" in page
     stopped = client.post(url, form)
     html = stopped.content.decode()
     assert stopped.status_code == 200

@@ -37,7 +37,7 @@ def test_victim_create_links_case_and_audits_ids_only(officer: Any, case: Case) 
     assert victim.force_id == case.force_id
     assert list(case.victims.all()) == [victim]
     assert victim.postcode == "BN3 7QZ"
-    assert victim.phone == "+447700900321"
+    assert victim.phone == "07700900321"
     event = AuditEvent.objects.get(verb="victim.create")
     assert event.category == Category.COLLECTION
     assert event.object_type == "safeguarding.Victim"
