@@ -182,6 +182,8 @@ DESIST_ORDER_REVIEW_WINDOW_DAYS = env_int("DESIST_ORDER_REVIEW_WINDOW_DAYS", 56)
 
 # Break-glass access to a record outside the user's scope lasts this many minutes.
 DESIST_BREAK_GLASS_MINUTES = env_int("DESIST_BREAK_GLASS_MINUTES", 30)
+# Break-glass requests a user may make in a (local) day before each needs a supervisor.
+DESIST_BREAK_GLASS_DAILY_CAP = env_int("DESIST_BREAK_GLASS_DAILY_CAP", 3)
 
 # Victims' self-referral form: which advocacy service receives it (organisation code; default
 # the first advocacy service), at most N submissions per client address per window (seconds),
