@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -22,6 +21,7 @@ from desist.audit.selectors import (
     audit_organisation_choices_for,
 )
 from desist.audit.services import audit_record
+from desist.core import safecsv
 
 PAGE_SIZE = 50
 EXPORT_COLUMNS = [
@@ -118,7 +118,7 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
                 "rows": events.count(),
             },
         )
-    writer = csv.writer(_Echo())
+    writer = safecsv.writer(_Echo())
 
     def rows() -> Any:
         yield writer.writerow(EXPORT_COLUMNS)

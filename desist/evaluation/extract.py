@@ -7,7 +7,6 @@ them). Aggregate tables suppress counts under 5. Every download is a logged disc
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from typing import Any
@@ -18,6 +17,7 @@ from django.db import transaction
 from desist import policy
 from desist.audit.models import Category
 from desist.audit.services import audit_record
+from desist.core import safecsv
 from desist.evaluation.frames import Frames
 from desist.evaluation.privacy import month, suppress
 from desist.policy import Perm
@@ -196,7 +196,7 @@ def aggregate_rows(frames: Frames) -> list[dict[str, Any]]:
 
 def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
+    writer = safecsv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return buf.getvalue()

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from desist import policy
 from desist.audit.services import audit_consultation
+from desist.core import safecsv
 from desist.core.concurrency import StaleRecordError
 from desist.evaluation import dashboards, extract, reporting, selectors, services
 from desist.evaluation.forms import (
@@ -183,7 +183,7 @@ def run_csv(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _finished_run(request, run_id)
     model = reporting.report_view_model(run.result or {}, aggregate=_aggregate_only(request.user))
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = safecsv.writer(buf)
     writer.writerow(["section", "table", "column", "row", "value"])
     for s in model["sections"]:
         tables = [c["table"] for c in s["charts"]] + s["tables"]

@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 from openpyxl import Workbook
 
+from desist.core import safecsv
 from desist.orders import dates, selectors
 from desist.orders.derived import order_dates
 
@@ -46,15 +47,6 @@ HEADER: list[str] = [
 ]
 
 Cell = str | int | dt.date | None
-
-# Spreadsheet programs run cells that start with these as formulas (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Cell) -> Cell:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def register_rows_for(*, actor: Any) -> tuple[list[str], list[list[Cell]]]:
@@ -96,16 +88,18 @@ def register_rows_for(*, actor: Any) -> tuple[list[str], list[list[Cell]]]:
             getattr(o, "last_breach_on", None),
             o.ended_on,
         ]
-        rows.append([safe_cell(c) for c in row])
+        rows.append(row)
     return HEADER, rows
 
 
 def xlsx_bytes(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    """The workbook, formula cells neutralised as in every CSV export (core.safecsv): openpyxl
+    would store a string starting with = as a formula."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("SPO register")
     sheet.append(list(header))
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([safecsv.neutralise(c) for c in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from desist import policy
 from desist.audit.services import audit_consultation
 from desist.cases import selectors as case_selectors
+from desist.core import safecsv
 from desist.core.concurrency import StaleRecordError
 from desist.orders import exports, selectors, services, workflow
 from desist.orders.forms import (
@@ -112,7 +112,7 @@ def _export_response(request: HttpRequest, fmt: str) -> HttpResponse:
     name = f"desist-spo-register-{stamp}.{fmt}"
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = safecsv.writer(buffer)
         writer.writerow(header)
         writer.writerows(rows)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

@@ -3,7 +3,6 @@ view checks the permission, calls a selector or service and renders."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from desist import policy
 from desist.audit.services import audit_consultation
+from desist.core import safecsv
 from desist.core.concurrency import StaleRecordError
 from desist.policy import Perm
 from desist.sharing import break_glass as bg
@@ -175,7 +175,7 @@ def disclosure_export(request: HttpRequest) -> HttpResponseBase:
         rows=rows.count(),
         filters={k: str(v) for k, v in filters.__dict__.items() if v},
     )
-    writer = csv.writer(_Echo())
+    writer = safecsv.writer(_Echo())
 
     def lines() -> Any:
         yield writer.writerow(EXPORT_COLUMNS)
