@@ -195,6 +195,9 @@ DESIST_SELF_REFERRAL_RATE = (
     env_int("DESIST_SELF_REFERRAL_WINDOW_SECONDS", 3600),
 )
 DESIST_SELF_REFERRAL_MIN_SECONDS = env_int("DESIST_SELF_REFERRAL_MIN_SECONDS", 3)
+# Over the limit above a submission is still stored, held for a check (a refuge, library or
+# mobile network shares one address); only over this hard limit per window is one refused.
+DESIST_SELF_REFERRAL_HARD_LIMIT = env_int("DESIST_SELF_REFERRAL_HARD_LIMIT", 50)
 
 # The client's address (docs/adr/0016): the reverse proxies in front of Desist, as addresses or
 # CIDR prefixes, comma-separated. Only a request arriving from one of them has its

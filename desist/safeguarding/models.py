@@ -197,6 +197,7 @@ class CheckReason(models.TextChoices):
     TOO_FAST = "too_fast", "Sent within seconds of opening the form (browser autofill does this)"
     EXPIRED = "expired", "Sent more than 24 hours after opening the form"
     NO_START = "no_start", "The form's start time was missing or altered"
+    MANY_FROM_ADDRESS = "many_requests", "Many requests from one address in the last hour"
 
 
 class NotGenuineReason(models.TextChoices):

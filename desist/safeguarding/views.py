@@ -499,7 +499,8 @@ UNAVAILABLE = (
 
 
 def _limits() -> tuple[int, int, int]:
-    """(submissions allowed per window, window in seconds, minimum seconds to fill the form)."""
+    """(submissions from one address per window before new ones are held for a check, window
+    in seconds, minimum seconds to fill the form)."""
     allowed, window = getattr(settings, "DESIST_SELF_REFERRAL_RATE", (5, 3600))
     return int(allowed), int(window), int(getattr(settings, "DESIST_SELF_REFERRAL_MIN_SECONDS", 3))
 
@@ -509,9 +510,14 @@ def _limit_key() -> str:
     return f"desist:self-referral:{context.current().client_address or 'unknown'}"
 
 
-def _over_limit() -> bool:
-    allowed, _, _ = _limits()
-    return int(cache.get(_limit_key()) or 0) >= allowed
+def _sent_from_address() -> int:
+    return int(cache.get(_limit_key()) or 0)
+
+
+def _over_hard_limit() -> bool:
+    """Victims at a refuge, library or on a mobile network share an address, so the soft limit
+    only holds submissions for a check; this much higher one refuses (flooding)."""
+    return _sent_from_address() >= int(getattr(settings, "DESIST_SELF_REFERRAL_HARD_LIMIT", 50))
 
 
 def _count_submission() -> None:
@@ -529,7 +535,9 @@ def _count_submission() -> None:
 def _check_reason(started: str) -> str:
     """Why the spam checks doubt a submission (a CheckReason), or "" if they do not. A doubted
     submission is held for a check before triage, never dropped (docs/adr/0016)."""
-    _, _, min_seconds = _limits()
+    allowed, _, min_seconds = _limits()
+    if _sent_from_address() >= allowed:
+        return CheckReason.MANY_FROM_ADDRESS
     try:
         # No max_age here: an old start time is judged below, not mistaken for a forgery.
         elapsed = timezone.now().timestamp() - float(signing.loads(started, salt=_SIGNER_SALT))
@@ -542,18 +550,20 @@ def _check_reason(started: str) -> str:
     return ""
 
 
-def _sent(request: HttpRequest) -> bool:
-    """Whether this browser has just had a request stored: the confirmation is never shown
-    for nothing."""
+def _sent(request: HttpRequest) -> str:
+    """What this browser has just had stored ("sent", or "held" for a check), or "": the
+    confirmation is never shown for nothing."""
     try:
-        signing.loads(request.GET.get("sent") or "", salt=_SENT_SALT, max_age=3600)
+        value = signing.loads(request.GET.get("sent") or "", salt=_SENT_SALT, max_age=3600)
     except signing.BadSignature:
-        return False
-    return True
+        return ""
+    return "held" if value == "held" else "sent"
 
 
-def _self_refer_create(form: SelfReferralForm, service: Any) -> None:
+def _self_refer_create(form: SelfReferralForm, service: Any) -> str:
+    """Store the request; returns the check reason it was held for ("" if none)."""
     data = form.cleaned_data
+    check_reason = _check_reason(form.data.get("started") or "")
     try:
         services.self_referral_create(
             service=service,
@@ -564,10 +574,11 @@ def _self_refer_create(form: SelfReferralForm, service: Any) -> None:
             safe_channels=data["safe_channels"],
             safe_times=data["safe_times"],
             notes=data["notes"],
-            check_reason=_check_reason(form.data.get("started") or ""),
+            check_reason=check_reason,
         )
     except ValidationError as exc:
         add_service_errors(form, exc)
+    return check_reason
 
 
 @require_http_methods(["GET", "POST"])
@@ -579,10 +590,11 @@ def self_refer(request: HttpRequest) -> HttpResponse:
     a filled honeypot is discarded; it is counted, and the page says it was not sent."""
     service = services.self_referral_service()
     context_ = {"service": service, "first_contact_hours": FIRST_CONTACT_HOURS}
-    if _sent(request):
+    if sent := _sent(request):
+        context_["many_requests"] = sent == "held"
         return render(request, "safeguarding/self_refer_sent.html", context_)
     if request.method == "POST":
-        if _over_limit():
+        if _over_hard_limit():
             return render(request, "safeguarding/self_refer_limited.html", context_, status=429)
         if (request.POST.get("website") or "").strip():
             services.self_referral_record_discard()
@@ -592,10 +604,12 @@ def self_refer(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and service is None:
             form.add_error(None, UNAVAILABLE)
         elif form.is_valid():
-            _self_refer_create(form, service)
+            check_reason = _self_refer_create(form, service)
             if not form.errors:
                 _count_submission()
-                token = signing.dumps("sent", salt=_SENT_SALT)
+                # Say so when the address was the reason: people sharing it are told the truth.
+                held = check_reason == CheckReason.MANY_FROM_ADDRESS
+                token = signing.dumps("held" if held else "sent", salt=_SENT_SALT)
                 return redirect(reverse("safeguarding:self_refer") + f"?sent={token}")
     else:
         form = SelfReferralForm()

@@ -181,20 +181,44 @@ def test_invalid_submissions_do_not_use_up_the_limit(client: Any, service: Any) 
         assert response.status_code == 200 and "Enter your first name" in response.content.decode()
     assert client.post(URL, _form()).status_code == 302
     assert client.post(URL, _form()).status_code == 302
-    assert client.post(URL, _form()).status_code == 429
-    assert AdvocacyCase.objects.count() == 2
+    assert client.post(URL, _form()).status_code == 302
+    statuses = list(AdvocacyCase.objects.order_by("pk").values_list("status", flat=True))
+    assert statuses == ["open", "open", "check"]
 
 
-@override_settings(DESIST_SELF_REFERRAL_RATE=(5, 3600))
-def test_rate_limited_per_address(client: Any, service: Any) -> None:
-    for _ in range(5):
-        assert client.post(URL, _form()).status_code == 302
-    limited = client.post(URL, _form())
-    assert limited.status_code == 429
-    assert "Too many requests from this connection" in limited.content.decode()
-    assert AdvocacyCase.objects.count() == 5
+@override_settings(DESIST_SELF_REFERRAL_RATE=(5, 3600), DESIST_SELF_REFERRAL_HARD_LIMIT=7)
+def test_seven_victims_sharing_one_address_are_all_stored(client: Any, service: Any) -> None:
+    """A refuge, a library or a mobile network puts many victims behind one address: over the
+    soft limit a request is stored and held for a check, and the page says so; only over the
+    hard limit is one refused, with the truth and where to get help."""
+    pages = []
+    for i in range(7):
+        sent = client.post(URL, _form(first_names=f"Victim{i}"))
+        assert sent.status_code == 302, i
+        pages.append(client.get(sent["Location"]).content.decode())
+    cases = list(AdvocacyCase.objects.order_by("pk"))
+    assert len(cases) == 7
+    assert [c.status for c in cases] == ["open"] * 5 + ["check"] * 2
+    assert [c.check_reason for c in cases[5:]] == ["many_requests"] * 2
+    assert cases[5].get_check_reason_display() == "Many requests from one address in the last hour"
+    assert "many requests from this connection" not in pages[4]
+    assert "many requests from this connection" in pages[5]
+    assert "will check your request before it goes to an advocate" in pages[6]
+    audited = AuditEvent.objects.filter(verb="advocacy.self_referral").order_by("pk")
+    assert [e.new_values.get("check_reason", "") for e in audited] == [""] * 5 + [
+        "many_requests"
+    ] * 2
+    # The hard limit refuses, truthfully, with the emergency and helpline guidance.
+    refused = client.post(URL, _form(first_names="Victim7"))
+    assert refused.status_code == 429
+    html = refused.content.decode()
+    assert "very large number of requests from this connection" in html
+    assert "this one was not sent" in html
+    assert "call 999" in html and "National Stalking Helpline" in html
+    assert AdvocacyCase.objects.count() == 7
     # Another address is not affected.
     assert client.post(URL, _form(), REMOTE_ADDR="203.0.113.9").status_code == 302
+    assert AdvocacyCase.objects.order_by("-pk").first().status == "open"
 
 
 def test_no_service_configured_keeps_the_form(client: Any, db: Any) -> None:
@@ -228,7 +252,9 @@ def test_forged_forwarded_for_is_ignored_without_a_trusted_proxy(client: Any, se
         ).status_code
         for i in range(6)
     ]
-    assert statuses == [302] * 5 + [429]
+    assert statuses == [302] * 6
+    # One address for all six: the sixth is held for a check, as from any one address.
+    assert AdvocacyCase.objects.order_by("-pk").first().check_reason == "many_requests"
     addresses = set(
         AuditEvent.objects.filter(verb="advocacy.self_referral").values_list(
             "client_address", flat=True
