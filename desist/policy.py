@@ -285,7 +285,7 @@ def scope_audit_events(actor: User | Any, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs
     if has_perm(actor, P.AUDIT_VIEW_OWN_ORG):
         own = Q(organisation_id=actor.organisation_id)
-        return qs.filter(own | _break_glass_on_records_of(int(actor.organisation_id)))
+        return qs.filter(own | _break_glass_on_records_of(actor.organisation_id or 0))
     return qs.none()
 
 
