@@ -8,6 +8,7 @@ is the audit app's: desist/audit/checks.py.)
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -77,3 +78,60 @@ def check_base_url(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             id="desist.core.E010",
         )
     ]
+
+
+# --- unsafe production switches (security test finding) -------------------------------------
+# The broadest prefix a trusted proxy may be: anything wider trusts most of the internet's (or a
+# whole provider's) X-Forwarded-For, so any client could choose the address audit rows record.
+MIN_PROXY_PREFIX = {4: 8, 6: 32}
+
+
+@register(Tags.security, deploy=True)
+def check_debug_off(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    if not settings.DEBUG:
+        return []
+    return [
+        Error(
+            "DESIST_DEBUG is on: error pages would show settings, queries and personal data.",
+            hint="Unset DESIST_DEBUG (or set it to 0) in production.",
+            id="desist.core.E011",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_ssl_redirect(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Plain http is refused by redirecting it to https. Turning the redirect off is only safe
+    when a trusted reverse proxy terminates TLS (and redirects http itself) and says so in
+    X-Forwarded-Proto: DESIST_TRUSTED_PROXIES set and SECURE_PROXY_SSL_HEADER configured."""
+    if settings.SECURE_SSL_REDIRECT:
+        return []
+    if settings.DESIST_TRUSTED_PROXIES and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        return []
+    return [
+        Error(
+            "DESIST_SSL_REDIRECT is off and no trusted proxy terminates TLS: sign-in and "
+            "records could be sent over plain http.",
+            hint="Leave DESIST_SSL_REDIRECT on, or set DESIST_TRUSTED_PROXIES to the proxy "
+            "that terminates TLS and redirects http to https (docs/deployment.md).",
+            id="desist.core.E012",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_trusted_proxies(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    errors = []
+    for proxy in settings.DESIST_TRUSTED_PROXIES:
+        network = ipaddress.ip_network(proxy, strict=False)
+        if network.prefixlen < MIN_PROXY_PREFIX[network.version]:
+            errors.append(
+                Error(
+                    f"DESIST_TRUSTED_PROXIES: {proxy} is too broad (shorter than "
+                    f"/{MIN_PROXY_PREFIX[network.version]}): any client in it could forge "
+                    "the address recorded in the audit log.",
+                    hint="List only the addresses of your own reverse proxies.",
+                    id="desist.core.E013",
+                )
+            )
+    return errors

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.checks import Error, run_checks
@@ -9,14 +15,17 @@ from django.test import override_settings
 
 from desist.audit import chain
 
-GOOD = {
+GOOD: dict[str, Any] = {
+    "DEBUG": False,
+    "SECURE_SSL_REDIRECT": True,
+    "DESIST_TRUSTED_PROXIES": (),
     "DESIST_FIELD_KEYS": f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}",
     "DESIST_PSEUDONYM_KEY": "p" * 40,
     "DESIST_AUDIT_HMAC_KEY": "a" * 40,
 }
 
 
-def _deploy_errors(**overrides: str) -> dict[str, str]:
+def _deploy_errors(**overrides: Any) -> dict[str, str]:
     with override_settings(**{**GOOD, **overrides}):
         issues = run_checks(include_deployment_checks=True)
     return {
@@ -68,3 +77,79 @@ def test_base_url_must_be_set_and_absolute(url: str) -> None:
 
 def test_an_absolute_base_url_passes() -> None:
     assert "desist.core.E010" not in _deploy_errors(DESIST_BASE_URL="https://desist.example.org")
+
+
+# --- unsafe production switches (security test finding 2) ---------------------------------
+
+
+def test_debug_is_an_error() -> None:
+    assert "DESIST_DEBUG is on" in _deploy_errors(DEBUG=True)["desist.core.E011"]
+
+
+def test_ssl_redirect_off_is_an_error_without_a_tls_proxy() -> None:
+    errors = _deploy_errors(SECURE_SSL_REDIRECT=False, SECURE_PROXY_SSL_HEADER=None)
+    assert list(errors) == ["desist.core.E012"]
+    # A trusted proxy alone is not enough: Desist must also be told it terminates TLS.
+    errors = _deploy_errors(
+        SECURE_SSL_REDIRECT=False,
+        SECURE_PROXY_SSL_HEADER=None,
+        DESIST_TRUSTED_PROXIES=("10.0.0.5",),
+    )
+    assert list(errors) == ["desist.core.E012"]
+
+
+def test_ssl_redirect_off_is_allowed_behind_a_tls_terminating_proxy() -> None:
+    assert (
+        _deploy_errors(
+            SECURE_SSL_REDIRECT=False,
+            SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+            DESIST_TRUSTED_PROXIES=("10.0.0.5", "10.1.0.0/16"),
+        )
+        == {}
+    )
+
+
+@pytest.mark.parametrize("proxy", ["0.0.0.0/0", "::/0", "10.0.0.0/7", "2001:db8::/31", "1.2.3.4/1"])
+def test_broad_trusted_proxies_are_an_error(proxy: str) -> None:
+    errors = _deploy_errors(DESIST_TRUSTED_PROXIES=("10.0.0.5", proxy))
+    assert list(errors) == ["desist.core.E013"]
+    assert proxy in errors["desist.core.E013"] and "too broad" in errors["desist.core.E013"]
+
+
+@pytest.mark.parametrize("proxy", ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7", "2001:db8::1"])
+def test_narrow_trusted_proxies_pass(proxy: str) -> None:
+    assert _deploy_errors(DESIST_TRUSTED_PROXIES=(proxy,)) == {}
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_the_testers_production_settings_fail_check_deploy() -> None:
+    """The tester's case, end to end: production with every key but debug on, every client
+    a trusted proxy and no SSL redirect must exit non-zero, naming all three."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DESIST_ENV": "production",
+        "DESIST_SECRET_KEY": "production-secret-key-for-the-check-only-0123456789-abcdefgh",
+        "DESIST_ALLOWED_HOSTS": "desist.example.org",
+        "DATABASE_URL": "sqlite:///:memory:",
+        "DESIST_FIELD_KEYS": Fernet.generate_key().decode(),
+        "DESIST_PSEUDONYM_KEY": "p" * 40,
+        "DESIST_AUDIT_HMAC_KEY": "a" * 40,
+        "DESIST_BASE_URL": "https://desist.example.org",
+        "DESIST_DEBUG": "1",
+        "DESIST_TRUSTED_PROXIES": "0.0.0.0/0",
+        "DESIST_SSL_REDIRECT": "0",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "desist.core.E011" in result.stderr and "desist.core.E013" in result.stderr

@@ -130,8 +130,10 @@ def test_production_settings_pass_check_deploy() -> None:
         "DESIST_FIELD_KEYS": "x6nWVR5eLkTnUrW6ZFs2dkBQJ1MK0XdQa3dQR2Up8jw=",
         "DESIST_PSEUDONYM_KEY": "pseudonym-key-for-the-check-only-0123456789",
         "DESIST_AUDIT_HMAC_KEY": "audit-hmac-key-for-the-check-only-0123456789",
+        "DESIST_BASE_URL": "https://desist.example.org",
     }
-    env.pop("DESIST_DEBUG", None)
+    for unsafe in ("DESIST_DEBUG", "DESIST_TRUSTED_PROXIES", "DESIST_SSL_REDIRECT"):
+        env.pop(unsafe, None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests; never in production
     result = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],

@@ -3,8 +3,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from desist.demo.server import QuietRunserver
 
@@ -16,6 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.DESIST_ENV == "production":
+            # Django's development server: single process, not hardened, not for real data.
+            raise CommandError(
+                "desist serve runs Django's development server and will not start with "
+                "DESIST_ENV=production. Run Desist under a production WSGI server behind a "
+                "TLS-terminating proxy: see docs/deployment.md."
+            )
         port = options["port"]
         # Alerts: escalate, scan and deliver queued email every 30 s, each pass in its own
         # daemon thread of this process, so a hung mail server holds only delivery (ADR 0006).
