@@ -3,9 +3,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from desist.core import context
+from desist.core.text import strip_invisible
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -45,3 +46,23 @@ class SecurityHeadersMiddleware:
         if not request.path.startswith("/assets/"):
             response.setdefault("Cache-Control", "no-store")
         return response
+
+
+class CleanTextInputMiddleware:
+    """Every submitted form value loses invisible format and control characters once, here,
+    so no form or service can store them (desist.core.text.strip_invisible)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            cleaned = QueryDict(mutable=True, encoding=request.encoding)
+            for key, values in request.POST.lists():
+                cleaned.setlist(strip_invisible(key), [strip_invisible(v) for v in values])
+            cleaned._mutable = False
+            request.POST = cleaned  # type: ignore[misc]
+        return self.get_response(request)

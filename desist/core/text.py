@@ -12,3 +12,16 @@ def normalise_name(value: str) -> str:
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     stripped = re.sub(r"[’'`]", "", stripped.casefold())
     return re.sub(r"[^a-z0-9]+", " ", stripped).strip()
+
+
+def _invisible(c: str) -> bool:
+    # Format characters (Cf: bidi overrides like U+202E, zero-width spaces and joiners, BOM)
+    # and control characters other than tab and line breaks.
+    category = unicodedata.category(c)
+    return category == "Cf" or (category == "Cc" and c not in "\t\n\r")
+
+
+def strip_invisible(value: str) -> str:
+    """Remove characters that change how text displays without being seen: a U+202E in a name
+    reverses it in every list. Applied to every submitted form value (core.middleware)."""
+    return "".join(c for c in value if not _invisible(c))

@@ -20,6 +20,17 @@ def not_future(message: str) -> Any:
     return validator
 
 
+def _first_error(*validators: Any) -> Any:
+    """Run validators in turn and stop at the first error: a date in 2099 is told once that it
+    is in the future, not also that it is beyond the plausible range."""
+
+    def validator(value: Any) -> None:
+        for check in validators:
+            check(value)
+
+    return validator
+
+
 def postcode_validator(value: str) -> None:
     normalise_postcode(value)
 
@@ -51,8 +62,9 @@ def date_field(
         label=label,
         required=required,
         help_text=help_text,
-        validators=[plausible_date(what, bounds)]
-        + ([not_future(future_message)] if future_message else []),
+        validators=[_first_error(not_future(future_message), plausible_date(what, bounds))]
+        if future_message
+        else [plausible_date(what, bounds)],
         # ISO from the date picker; day-first as typed in the UK, never the US month-first.
         input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
