@@ -135,6 +135,23 @@ def check_session_plan(
     return out
 
 
+def _check_modules_in_plan(plan: Iterable[Mapping[str, Any]], module_codes: list[str]) -> None:
+    """A module the session plan still uses cannot be removed on the settings page: the error
+    belongs next to the modules, naming the sessions to change first."""
+    used: dict[str, list[str]] = {}
+    for r in sorted(plan, key=lambda r: int(r.get("session", 0))):
+        if r.get("module") in MODULE_LABELS and r["module"] not in module_codes:
+            used.setdefault(r["module"], []).append(str(r["session"]))
+    if used:
+        messages = [
+            f"{MODULE_LABELS[m]} is used by session{'s' if len(n) > 1 else ''} "
+            f"{', '.join(n)} of the session plan. Change {'those sessions' if len(n) > 1 else 'that session'} "
+            "to another module in the session plan first, then remove it"
+            for m, n in used.items()
+        ]
+        raise ValidationError({"modules": messages})
+
+
 def programme_save(
     *,
     actor: Any,
@@ -189,6 +206,7 @@ def programme_save(
             for r in default_session_plan(sessions)
         ]
     else:
+        _check_modules_in_plan(session_plan, module_codes)
         plan = check_session_plan(session_plan, sessions=sessions, modules=module_codes)
     values: dict[str, Any] = {
         "name": name,
