@@ -64,5 +64,5 @@ class CleanTextInputMiddleware:
             for key, values in request.POST.lists():
                 cleaned.setlist(strip_invisible(key), [strip_invisible(v) for v in values])
             cleaned._mutable = False
-            request.POST = cleaned  # type: ignore[misc]
+            request.POST = cleaned  # type: ignore[assignment]
         return self.get_response(request)
