@@ -235,7 +235,7 @@ def totp_device_start(*, actor: User, proof: SessionProof) -> AuthenticatorDevic
         )
 
 
-def _throttle_check(devices: Iterable[Any], actor: User, stage: str) -> None:
+def _throttle_wait(devices: Iterable[Any]) -> dt.datetime | None:
     """django-otp's exponential back-off, across all of a person's devices: while any one is
     throttled, no code is tried (so recovery codes cannot be guessed while TOTP waits)."""
     waits = []
@@ -243,15 +243,18 @@ def _throttle_check(devices: Iterable[Any], actor: User, stage: str) -> None:
         allowed, data = device.verify_is_allowed()
         if not allowed and data and data.get("locked_until"):
             waits.append(data["locked_until"])
-    if waits:
-        audit_record(
-            actor=actor,
-            category=Category.SECURITY,
-            verb="auth.2fa_throttled",
-            obj=actor,
-            new={"stage": stage},
-        )
-        raise TwoFactorThrottled(max(waits))
+    return max(waits) if waits else None
+
+
+def _throttled(actor: User, stage: str, until: dt.datetime) -> TwoFactorThrottled:
+    audit_record(
+        actor=actor,
+        category=Category.SECURITY,
+        verb="auth.2fa_throttled",
+        obj=actor,
+        new={"stage": stage},
+    )
+    return TwoFactorThrottled(until)
 
 
 def _audit_failed_code(actor: User, method: str, stage: str) -> None:
@@ -273,8 +276,13 @@ def totp_device_confirm(
     if device.user_id != actor.pk or device.confirmed:
         raise ValidationError("This set-up has expired. Start again")
     _require_may_change_factor(actor, proof)
-    _throttle_check([device], actor, "enrol")
-    if not device.verify_token(token.replace(" ", "")):
+    with transaction.atomic():  # as at sign-in: check and count under the device's lock
+        device = AuthenticatorDevice.objects.select_for_update().get(pk=device.pk)
+        until = _throttle_wait([device])
+        ok = until is None and device.verify_token(token.replace(" ", ""))
+    if until is not None:
+        raise _throttled(actor, "enrol", until)
+    if not ok:
         _audit_failed_code(actor, "totp", "enrol")
         raise ValidationError("The code is not correct. Enter the 6-digit code from your app")
     with transaction.atomic():
@@ -320,15 +328,44 @@ def two_factor_verify(*, actor: User, token: str) -> Any:
     """Check a code from the person's app, or one of their recovery codes. Returns the device
     that accepted it. Failures and throttling are audited (never the code)."""
     token = token.replace(" ", "")
-    totp = list(AuthenticatorDevice.objects.filter(user=actor, confirmed=True))
-    static = list(RecoveryCodeDevice.objects.filter(user=actor, confirmed=True))
-    _throttle_check([*totp, *static], actor, "sign_in")
     method = "recovery_code" if _looks_like_recovery_code(token) else "totp"
-    for device in static if method == "recovery_code" else totp:
-        if device.verify_token(token):
-            return device
+    with transaction.atomic():
+        # The throttle check, the code check and the failure count are one step under a lock
+        # on the person's devices: concurrent guesses queue behind each other, so each one sees
+        # the failures before it (and the back-off they earned) instead of all passing at once.
+        totp = list(
+            AuthenticatorDevice.objects.select_for_update()
+            .filter(user=actor, confirmed=True)
+            .order_by("pk")
+        )
+        static = list(
+            RecoveryCodeDevice.objects.select_for_update()
+            .filter(user=actor, confirmed=True)
+            .order_by("pk")
+        )
+        until = _throttle_wait([*totp, *static])
+        accepted = None
+        if until is None:
+            candidates = static if method == "recovery_code" else totp
+            accepted = next((d for d in candidates if d.verify_token(token)), None)
+    # Outside the transaction: raising inside would roll back the failure count.
+    if until is not None:
+        raise _throttled(actor, "sign_in", until)
+    if accepted is not None:
+        return accepted
     _audit_failed_code(actor, method, "sign_in")
     raise ValidationError("The code is not correct. Enter the 6-digit code from your app")
+
+
+def session_cycle_after_second_factor(*, user: User, session: Any) -> None:
+    """A new session ID once the second factor is proven (as login() does after the password):
+    an ID fixed or seen before the second factor is worth nothing after it. The row tracking
+    the person's sessions follows, so disabling the account still ends this one."""
+    old = session.session_key
+    session.cycle_key()
+    with transaction.atomic():
+        UserSession.objects.filter(user=user, session_key=old).delete()
+        UserSession.objects.get_or_create(user=user, session_key=session.session_key)
 
 
 def two_factor_reset(*, actor: User, user: User, reason: str) -> User:

@@ -149,6 +149,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING_SESSION_KEY, None)
             request.session.pop(REAUTH_SESSION_KEY, None)  # one change per confirmation
             otp_login(request, device)
+            services.session_cycle_after_second_factor(user=user, session=request.session)
             return render(
                 request,
                 "accounts/recovery_codes.html",
@@ -189,6 +190,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             form.add_error("token", _message(exc))
         else:
             otp_login(request, device)
+            services.session_cycle_after_second_factor(user=user, session=request.session)
             return redirect(_safe_next(request))
     return render(
         request, "accounts/two_factor_verify.html", {"form": form, "next": _safe_next(request)}
