@@ -20,6 +20,8 @@ BUILTIN_PREFIX = "desist-"
 MAX_DEPTH = 32
 MAX_NODES = 100_000
 TOO_DEEP = "The file is nested too deeply"
+# Python refuses to convert integers of more than 4,300 digits (a denial-of-service guard).
+TOO_LONG_NUMBER = "The file holds a number too long to be an instrument's"
 
 
 def read_instrument_file(name: str, content: bytes) -> dict[str, Any]:
@@ -47,6 +49,8 @@ def read_instrument_file(name: str, content: bytes) -> dict[str, Any]:
                     f"The selected file is not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
                 ]
             ) from None
+        except ValueError:
+            raise engine.DefinitionError([TOO_LONG_NUMBER]) from None
     else:
         try:
             data = yaml.safe_load(text)
@@ -61,6 +65,8 @@ def read_instrument_file(name: str, content: bytes) -> dict[str, Any]:
             raise engine.DefinitionError(
                 [f"The selected file is not valid YAML{where}: {problem}"]
             ) from None
+        except ValueError:
+            raise engine.DefinitionError([TOO_LONG_NUMBER]) from None
     if not isinstance(data, dict):
         raise engine.DefinitionError(
             ["The file must hold one instrument: an object with named fields"]

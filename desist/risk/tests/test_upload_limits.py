@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from desist.accounts.roles import RoleCode
 from desist.risk import engine
-from desist.risk.loader import MAX_DEPTH, TOO_DEEP, read_instrument_file
+from desist.risk.loader import MAX_DEPTH, TOO_DEEP, TOO_LONG_NUMBER, read_instrument_file
 from desist.risk.models import Instrument
 from desist.risk.tests.test_engine import frequency_measure
 
@@ -64,3 +64,22 @@ def test_yaml_aliases_that_multiply_are_refused() -> None:
 def test_an_ordinary_instrument_still_reads() -> None:
     data = frequency_measure()
     assert read_instrument_file("ok.json", json.dumps(data).encode()) == data
+
+
+@pytest.mark.parametrize(
+    ("name", "template"),
+    [("long.json", '{{"name": "x", "version": {}}}'), ("long.yaml", "name: x\nversion: {}\n")],
+)
+def test_a_number_too_long_to_convert_is_refused_with_a_message(
+    client: Any, users: Any, name: str, template: str
+) -> None:
+    """Python will not convert an integer over 4,300 digits (ValueError): once a 500."""
+    content = template.format("9" * 5000).encode()
+    client.force_login(users[RoleCode.SYSTEM_ADMIN])
+    response = client.post(
+        reverse("risk:instrument_load"), {"file": SimpleUploadedFile(name, content)}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is a problem" in page and TOO_LONG_NUMBER in page
+    assert not Instrument.objects.filter(owner__isnull=False).exists()
