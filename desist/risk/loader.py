@@ -21,7 +21,7 @@ MAX_DEPTH = 32
 MAX_NODES = 100_000
 TOO_DEEP = "The file is nested too deeply"
 # Python refuses to convert integers of more than 4,300 digits (a denial-of-service guard).
-TOO_LONG_NUMBER = "The file holds a number too long to be an instrument's"
+TOO_LONG_NUMBER = "The file has a number that is too long (over 4,300 digits)"
 
 
 def read_instrument_file(name: str, content: bytes) -> dict[str, Any]:
