@@ -830,7 +830,7 @@ def _note_summary(note: Any) -> list[tuple[str, str]]:
     return [
         (
             "Saved meanwhile",
-            f"Revision {note.revision}, by {note.written_by.display_name} on {when}",
+            f"Revision {note.revision}, by {note.written_by.display_name()} on {when}",
         ),
         ("Their text", note.text),
     ]

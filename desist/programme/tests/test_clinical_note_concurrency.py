@@ -37,6 +37,9 @@ def test_second_save_over_the_same_revision_keeps_its_text_and_is_refused(
     # Their text is still in the box; what was saved meanwhile is shown beside it.
     assert "\nSupervisor's text</textarea>" in page
     assert "Practitioner's text" in page and "Revision 2" in page
+    # Who saved it, by name (once "by <bound method User.display_name ...>").
+    assert f"Revision 2, by {practitioner.display_name()} on" in page
+    assert "bound method" not in page
     assert [n.text for n in ClinicalNote.objects.filter(session=session)] == [
         "Practitioner's text",
         "Base",
