@@ -204,6 +204,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 def manage_list(request: HttpRequest) -> HttpResponse:
     policy.require_perm(request.user, policy.Perm.ACCOUNTS_MANAGE)
     users = selectors.user_list_for(actor=request.user)
+    audit_consultation(actor=request.user, verb="account.list", object_type="accounts.User")
     return render(request, "accounts/manage_list.html", {"users": users})
 
 
@@ -268,6 +269,8 @@ def manage_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
                 "They will set up a new authenticator app when they next sign in",
             )
             return redirect("accounts:manage_detail", user_id=target.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=target, verb="account.view_for_2fa_reset")
     return render(
         request,
         "accounts/manage_two_factor_reset.html",

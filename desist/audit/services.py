@@ -97,13 +97,22 @@ def _chain_tail() -> str:
 
 
 def audit_consultation(
-    *, actor: Any, obj: models.Model, verb: str, justification: str = ""
+    *,
+    actor: Any,
+    verb: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    justification: str = "",
+    new: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Log that a sensitive record was viewed (s.62 consultation)."""
+    """Log that a sensitive page was viewed (s.62 consultation): one record (obj), or a list
+    of a kind of record (object_type, with what was asked for in new)."""
     return audit_record(
         actor=actor,
         category=Category.CONSULTATION,
         verb=verb,
         obj=obj,
+        object_type=object_type,
         justification=justification,
+        new=new,
     )

@@ -20,7 +20,7 @@ from desist.audit.selectors import (
     audit_object_types_for,
     audit_organisation_choices_for,
 )
-from desist.audit.services import audit_record
+from desist.audit.services import audit_consultation, audit_record
 from desist.core import safecsv
 
 PAGE_SIZE = 50
@@ -77,6 +77,13 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         actor=request.user, filters=filters, page=request.GET.get("page"), per_page=PAGE_SIZE
     )
     rows = [(e, audit_event_detail_for(actor=request.user, event=e)) for e in page]
+    # Browsing the audit log is itself a consultation (it names staff and records).
+    audit_consultation(
+        actor=request.user,
+        verb="audit.view",
+        object_type="audit.AuditEvent",
+        new={"filters": {k: v for k, v in filters.__dict__.items() if v}, "page": page.number},
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

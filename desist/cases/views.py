@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from desist import policy
 from desist.audit.models import Category
-from desist.audit.services import audit_record
+from desist.audit.services import audit_consultation, audit_record
 from desist.cases import selectors, services
 from desist.cases.forms import (
     FOUR_CHOICES,
@@ -39,6 +39,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.CASE_VIEW)
     page = Paginator(selectors.case_list_for(actor=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
+    )
+    audit_consultation(
+        actor=request.user, verb="case.list", object_type="cases.Case", new={"page": page.number}
     )
     return render(request, "cases/case_list.html", {"page": page, "query": ""})
 
@@ -70,6 +73,8 @@ def case_create(request: HttpRequest, subject_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Case {case.crime_reference} has been recorded")
             return redirect("cases:detail", case_id=case.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=subject, verb="subject.view_for_case")
     return render(
         request,
         "cases/case_form.html",
@@ -126,6 +131,8 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Case {case.crime_reference} has been updated")
             return redirect("cases:detail", case_id=case.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=case, verb="case.view_for_edit")
     return render(
         request,
         "cases/case_form.html",
@@ -153,6 +160,8 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Case {case.crime_reference} has been closed")
             return redirect("cases:detail", case_id=case.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=case, verb="case.view_for_close")
     return render(request, "cases/close_form.html", {"form": form, "case": case})
 
 
@@ -171,6 +180,8 @@ def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Case {case.crime_reference} has been reopened")
             return redirect("cases:detail", case_id=case.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=case, verb="case.view_for_reopen")
     return render(request, "cases/reopen_form.html", {"form": form, "case": case})
 
 
@@ -214,4 +225,6 @@ def incident_add(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             messages.success(request, "The incident has been added to the timeline")
             return redirect("cases:detail", case_id=case.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=case, verb="case.view_for_incident")
     return render(request, "cases/incident_form.html", {"form": form, "case": case})

@@ -73,6 +73,8 @@ def offence_add(request: HttpRequest, subject_id: int) -> HttpResponse:
         else:
             messages.success(request, "Offence recorded")
             return redirect("evaluation:outcomes", subject.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=subject, verb="outcome.view_for_offence")
     return render(
         request,
         "evaluation/offence_form.html",
@@ -109,6 +111,8 @@ def offence_edit(request: HttpRequest, subject_id: int, offence_id: int) -> Http
         else:
             messages.success(request, "Offence updated")
             return redirect("evaluation:outcomes", subject.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=subject, verb="outcome.view_for_offence")
     return render(
         request,
         "evaluation/offence_form.html",
@@ -267,6 +271,8 @@ def oversight(request: HttpRequest) -> HttpResponse:
         return redirect("evaluation:oversight")
     anomalies = dashboards.access_anomalies_for_page(actor=request.user)
     outside, nights = anomalies.outside, anomalies.nights
+    # Named staff and what they viewed, from the audit log: a consultation (s.62).
+    audit_consultation(actor=request.user, verb="oversight.view", object_type="audit.AuditEvent")
     return render(
         request,
         "evaluation/oversight.html",

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from desist import policy
 from desist.accounts.roles import RoleCode
+from desist.audit.services import audit_consultation
 from desist.home.queues import queues_for
 
 
@@ -24,6 +25,8 @@ def home(request: HttpRequest) -> HttpResponse:
         result = spec.provider(user) if spec.provider else None
         queues.append({"spec": spec, "result": result})
     other_roles = [RoleCode(c) for c in user.role_codes if c != role]
+    # The queues name subjects, cases and victims: a consultation (s.62).
+    audit_consultation(actor=user, verb="home.view", new={"role": role or ""})
     return render(
         request,
         "home/home.html",

@@ -71,6 +71,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
         queue = ""
     orders = selectors.register_for(actor=request.user, status=status, queue=queue)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_consultation(
+        actor=request.user,
+        verb="order.list",
+        object_type="orders.Order",
+        new={"page": page.number, "status": status, "queue": queue},
+    )
     return render(
         request,
         "orders/order_list.html",
@@ -173,6 +179,8 @@ def order_apply(request: HttpRequest, subject_id: int) -> HttpResponse:
         else:
             messages.success(request, f"The application {order.reference} has been recorded")
             return redirect("orders:detail", order_id=order.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=subject, verb="subject.view_for_order")
     return render(
         request,
         "orders/action_form.html",
@@ -283,6 +291,11 @@ def _action(
         else:
             messages.success(request, success)
             return redirect("orders:detail", order_id=order.pk)
+    if request.method == "GET":
+        # The form is headed with the order and its subject: a consultation (s.62).
+        audit_consultation(
+            actor=request.user, obj=order, verb="order.view_for_form", new={"form": title}
+        )
     return render(
         request,
         "orders/action_form.html",

@@ -44,6 +44,12 @@ def subject_list(request: HttpRequest) -> HttpResponse:
     not_considered = request.GET.get("queue") == "not_considered"
     subjects = selectors.subject_table_for(actor=request.user, not_considered=not_considered)
     page = Paginator(subjects, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_consultation(
+        actor=request.user,
+        verb="subject.list",
+        object_type="people.Subject",
+        new={"page": page.number, "not_considered": not_considered},
+    )
     return render(
         request,
         "people/subject_list.html",
@@ -153,6 +159,8 @@ def subject_edit(request: HttpRequest, subject_id: int) -> HttpResponse:
         else:
             messages.success(request, f"{subject.full_name}'s details have been updated")
             return redirect("people:detail", subject_id=subject.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=subject, verb="subject.view_for_edit")
     return render(request, "people/subject_form.html", {"form": form, "subject": subject})
 
 
@@ -171,6 +179,8 @@ def alias_add(request: HttpRequest, subject_id: int) -> HttpResponse:
         else:
             messages.success(request, "The other name has been added")
             return redirect("people:detail", subject_id=subject.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=subject, verb="subject.view_for_alias")
     return render(request, "people/alias_form.html", {"form": form, "subject": subject})
 
 
@@ -187,6 +197,8 @@ def address_add(request: HttpRequest, subject_id: int) -> HttpResponse:
         else:
             messages.success(request, "The address has been added")
             return redirect("people:detail", subject_id=subject.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=subject, verb="subject.view_for_address")
     return render(request, "people/address_form.html", {"form": form, "subject": subject})
 
 
@@ -207,4 +219,6 @@ def intervention_decision(request: HttpRequest, subject_id: int) -> HttpResponse
         else:
             messages.success(request, "The decision about the intervention has been recorded")
             return redirect("people:detail", subject_id=subject.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=subject, verb="subject.view_for_intervention")
     return render(request, "people/intervention_form.html", {"form": form, "subject": subject})

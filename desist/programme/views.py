@@ -366,6 +366,12 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     if status not in S.values:
         status = ""
     referrals = list(selectors.referral_list_for(actor=request.user, status=status)[:200])
+    audit_consultation(
+        actor=request.user,
+        verb="referral.list",
+        object_type="programme.Referral",
+        new={"status": status, "shown": len(referrals)},
+    )
     return render(
         request,
         "programme/referral_list.html",
@@ -429,6 +435,8 @@ def put_forward(request: HttpRequest, subject_id: int) -> HttpResponse:
                 f"{subject.full_name} has been put forward for the programme ({referral.reference})",
             )
             return redirect("programme:referral", referral.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=subject, verb="subject.view_for_referral")
     return _form_page(
         request,
         form,
@@ -545,6 +553,8 @@ def referral_change(request: HttpRequest, referral_id: int, target: str) -> Http
             )
         except ValidationError as exc:
             refused = exc.messages[0]
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=referral, verb="referral.view_for_change")
     return _form_page(
         request,
         form,
@@ -600,6 +610,8 @@ def referral_assess(request: HttpRequest, referral_id: int) -> HttpResponse:
                 )
             return redirect("programme:referral", referral.pk)
     places = selectors.places_for(referral.programme)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=referral, verb="referral.view_for_assessment")
     return _form_page(
         request,
         form,
@@ -638,6 +650,8 @@ def session_schedule(request: HttpRequest, referral_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Session {session.number} booked")
             return redirect("programme:referral", referral.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=referral, verb="referral.view_for_session")
     return _form_page(
         request,
         form,
@@ -704,6 +718,8 @@ def _session_form(
             messages.success(request, success)
             return redirect("programme:session", session.pk)
     when = timezone.localtime(session.starts_at)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=session, verb="programme.session_view_for_form")
     return _form_page(
         request,
         form,
@@ -809,6 +825,8 @@ def session_notes(request: HttpRequest, session_id: int) -> HttpResponse:
         else:
             messages.success(request, "Clinical notes saved")
             return redirect("programme:session", session.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=session, verb="programme.notes_view_for_edit")
     return _form_page(
         request,
         form,
@@ -855,6 +873,10 @@ def session_concern(request: HttpRequest, session_id: int) -> HttpResponse:
             withheld = f" {selectors.CONCERN_WITHHELD_NOTICE}" if notice else ""
             messages.success(request, f"Concern recorded. {receipt}{withheld}")
             return redirect("programme:session", session.pk)
+    if request.method == "GET":
+        audit_consultation(
+            actor=request.user, obj=session, verb="programme.session_view_for_concern"
+        )
     return _form_page(
         request,
         form,
@@ -981,6 +1003,8 @@ def measure_record(request: HttpRequest, referral_id: int) -> HttpResponse:
         else:
             messages.success(request, f"{instrument.name} recorded")
             return redirect("programme:referral", referral.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=referral, verb="referral.view_for_measure")
     return render(
         request,
         "programme/measure_form.html",
@@ -1030,6 +1054,8 @@ def end_report(request: HttpRequest, referral_id: int) -> HttpResponse:
         else:
             messages.success(request, "End-of-intervention report saved")
             return redirect("programme:referral", referral.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=referral, verb="referral.view_for_end_report")
     return _form_page(
         request,
         form,
@@ -1054,6 +1080,12 @@ def end_report(request: HttpRequest, referral_id: int) -> HttpResponse:
 def engagement(request: HttpRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.ENGAGEMENT_VIEW)
     rows = list(selectors.engagement_rows_for(actor=request.user)[:500])
+    audit_consultation(
+        actor=request.user,
+        verb="programme.engagement_list",
+        object_type="programme.Referral",
+        new={"shown": len(rows)},
+    )
     return render(
         request, "programme/engagement.html", {"referrals": rows, "tags": selectors.ENGAGEMENT_TAGS}
     )
@@ -1065,6 +1097,12 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.REFERRAL_MANAGE)
     rows = list(selectors.waiting_list_for(actor=request.user))
     unallocated = list(selectors.unallocated_for(actor=request.user))
+    audit_consultation(
+        actor=request.user,
+        verb="programme.waiting_list",
+        object_type="programme.Referral",
+        new={"waiting": len(rows), "unallocated": len(unallocated)},
+    )
     return render(
         request, "programme/waiting_list.html", {"waiting": rows, "unallocated": unallocated}
     )
@@ -1080,6 +1118,12 @@ def supervision(request: HttpRequest) -> HttpResponse:
         else []
     )
     reviews = list(selectors.reviews_due_for(actor=request.user)[:100])
+    audit_consultation(
+        actor=request.user,
+        verb="programme.supervision_view",
+        object_type="programme.Session",
+        new={"reviews_due": len(reviews)},
+    )
     return render(
         request, "programme/supervision.html", {"practitioners": practitioners, "reviews": reviews}
     )
@@ -1111,6 +1155,10 @@ def supervision_log(request: HttpRequest, user_id: int) -> HttpResponse:
             else:
                 messages.success(request, "Supervision recorded")
                 return redirect("programme:supervision_log", practitioner.pk)
+    if request.method == "GET":
+        audit_consultation(
+            actor=request.user, obj=practitioner, verb="programme.supervision_log_view"
+        )
     return render(
         request,
         "programme/supervision_log.html",
@@ -1129,6 +1177,12 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     week = cal.week_of(day)
     sessions = list(
         selectors.sessions_between(actor=request.user, start=week.start_at, end=week.end_at)
+    )
+    audit_consultation(
+        actor=request.user,
+        verb="programme.calendar_view",
+        object_type="programme.Session",
+        new={"week": week.start_at.date(), "sessions": len(sessions)},
     )
     return render(
         request,
@@ -1170,6 +1224,14 @@ def calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
             selectors.sessions_between(
                 actor=user, start=now - dt.timedelta(days=60), end=now + dt.timedelta(days=180)
             )
+        )
+    if user is not None:
+        # A calendar app fetching the feed consults its owner's sessions (s.62).
+        audit_consultation(
+            actor=user,
+            verb="programme.calendar_feed_fetch",
+            object_type="programme.Session",
+            new={"sessions": len(sessions)},
         )
     body = cal.ics(sessions, host=request.get_host())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

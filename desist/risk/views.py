@@ -128,6 +128,12 @@ def reviews(request: HttpRequest) -> HttpResponse:
         }
         for r in map(selectors.review_due_row, found)
     ]
+    audit_consultation(
+        actor=request.user,
+        verb="risk.reviews_view",
+        object_type="people.Subject",
+        new={"page": found.number},
+    )
     return render(request, "risk/reviews.html", {"page": found, "rows": rows, "today": today})
 
 

@@ -22,8 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from desist import policy
-from desist.audit.models import Category
-from desist.audit.services import audit_consultation, audit_record
+from desist.audit.services import audit_consultation
 from desist.cases import selectors as case_selectors
 from desist.core import context
 from desist.core.concurrency import StaleRecordError
@@ -64,6 +63,8 @@ def victim_add(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Victim {victim.reference} has been added to the case")
             return redirect("cases:detail", case_id=case.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=case, verb="case.view_for_victim")
     return render(request, "safeguarding/victim_form.html", {"form": form, "case": case})
 
 
@@ -86,15 +87,13 @@ def victim_link(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Victim {victim.reference} has been added to the case")
             return redirect("cases:detail", case_id=case.pk)
-    if candidates:
-        # s.62 consultation: which victims' names this page showed (ids only).
-        audit_record(
-            actor=request.user,
-            category=Category.CONSULTATION,
-            verb="case.victim_link_view",
-            obj=case,
-            new={"victims_shown": [v.pk for v in candidates]},
-        )
+    # s.62 consultation: the case, and which victims' names this page showed (ids only).
+    audit_consultation(
+        actor=request.user,
+        obj=case,
+        verb="case.victim_link_view",
+        new={"victims_shown": [v.pk for v in candidates]},
+    )
     return render(
         request,
         "safeguarding/victim_link.html",
@@ -215,6 +214,8 @@ def victim_refer(request: HttpRequest, victim_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Victim {victim.reference} has been referred to {service}")
             return redirect("safeguarding:victim", victim_id=victim.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=victim, verb="victim.view_for_referral")
     return render(
         request,
         "safeguarding/victim_refer.html",
@@ -239,6 +240,12 @@ def caseload(request: HttpRequest) -> HttpResponse:
         view = default
     now = timezone.now()
     rows = list(selectors.caseload_for(actor=request.user, view=view, now=now)[:200])
+    audit_consultation(
+        actor=request.user,
+        verb="advocacy.caseload_view",
+        object_type="safeguarding.AdvocacyCase",
+        new={"view": view, "shown": len(rows)},
+    )
     return render(
         request,
         "safeguarding/caseload.html",
@@ -310,6 +317,10 @@ def _case_form(
         else:
             messages.success(request, success)
             return redirect("safeguarding:case", case_id=case.pk)
+    if request.method == "GET":
+        audit_consultation(
+            actor=request.user, obj=case, verb="advocacy.view_for_form", new={"form": title}
+        )
     context = {"form": form, "case": case, "title": title, "submit": submit, **(extra or {})}
     return render(request, template, context)
 

@@ -45,6 +45,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         state = "open"
     alerts = selectors.alert_list_for(actor=request.user, state=state)
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_consultation(
+        actor=request.user,
+        verb="alert.list",
+        object_type="sharing.Alert",
+        new={"state": state, "page": page.number},
+    )
     return render(
         request,
         "sharing/inbox.html",
@@ -133,6 +139,12 @@ def disclosure_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    audit_consultation(
+        actor=request.user,
+        verb="disclosure.list",
+        object_type="sharing.Disclosure",
+        new={"page": page.number},
+    )
     return render(
         request,
         "sharing/disclosure_list.html",
@@ -218,6 +230,12 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
         }
         for g in grants
     ]
+    audit_consultation(
+        actor=request.user,
+        verb="break_glass.list",
+        object_type="sharing.BreakGlassGrant",
+        new={"shown": len(grants)},
+    )
     return render(
         request,
         "sharing/break_glass_list.html",
@@ -285,6 +303,12 @@ def break_glass_review_list(request: HttpRequest) -> HttpResponse:
         state = "unreviewed"
     grants = selectors.break_glass_review_list_for(actor=request.user, state=state)
     page = Paginator(grants, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_consultation(
+        actor=request.user,
+        verb="break_glass.review_list",
+        object_type="sharing.BreakGlassGrant",
+        new={"state": state, "page": page.number},
+    )
     return render(
         request,
         "sharing/break_glass_review_list.html",
@@ -333,6 +357,12 @@ def break_glass_approvals(request: HttpRequest) -> HttpResponse:
     state = "all" if request.GET.get("state") == "all" else "pending"
     grants = selectors.break_glass_approvals_for(actor=request.user, state=state)
     page = Paginator(grants, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_consultation(
+        actor=request.user,
+        verb="break_glass.approval_list",
+        object_type="sharing.BreakGlassGrant",
+        new={"state": state, "page": page.number},
+    )
     return render(
         request,
         "sharing/break_glass_approvals.html",
