@@ -10,7 +10,7 @@ Use the `victim_wall` fixture: it adds `ProviderRequestMiddleware` (test setting
 fails the test at teardown if anything crossed the wall, even where the page turned the error
 into a 500. A streamed download is watched while its body is produced, after the view returns.
 
-One exception, by design: the redaction guard (`desist.sharing.guard` / `.redaction`) reads
+One exception, by design: the redaction guard (`desist.sharing.redaction`, through the identifiers safeguarding registers) reads
 the subject's victims' identifiers to answer "does this provider-written text contain one?"
 with yes or no; it never hands them over. Frames from those modules are allowed.
 """
@@ -32,7 +32,7 @@ from desist.core.crypto import EncryptedTextField
 PROVIDER_ROLES = frozenset({RoleCode.PRACTITIONER.value, RoleCode.CLINICAL_SUPERVISOR.value})
 GUARDED_APP = "safeguarding"
 # Modules allowed to read victims inside a provider request (see the module docstring).
-ALLOWED_MODULES = ("desist/sharing/guard.py", "desist/sharing/redaction.py")
+ALLOWED_MODULES = ("desist/sharing/redaction.py",)
 
 # The path of the provider request being served, or None.
 _serving: ContextVar[str | None] = ContextVar("provider_request", default=None)
