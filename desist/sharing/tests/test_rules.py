@@ -242,38 +242,51 @@ def test_unsafe_text_to_provider_staff_becomes_generic(
     assert [a.body for a in alerts] == [rules.PROVIDER_GENERIC_TEXT]
 
 
-def test_background_worker_runs_the_pass(monkeypatch: Any, db: Any) -> None:
+def test_background_worker_runs_each_pass_and_survives_a_failing_one(
+    monkeypatch: Any, db: Any
+) -> None:
     from desist.evaluation import dashboards
     from desist.sharing import services, worker
 
     calls: list[str] = []
-    monkeypatch.setattr(services, "alerts_run", lambda: calls.append("alerts") or {})
+
+    def alerts_pass(*, name: str, now: Any = None) -> dict[str, int]:
+        calls.append(name)
+        if name == "deliver":
+            raise RuntimeError("mail server hung up")
+        return {name: 1}
+
+    monkeypatch.setattr(services, "alerts_pass", alerts_pass)
     monkeypatch.setattr(
-        dashboards, "refresh_anomaly_snapshots", lambda: calls.append("oversight") or 0
+        dashboards, "refresh_anomaly_snapshots", lambda now=None: calls.append("oversight") or 0
     )
-    worker.run_once()
-    assert calls == ["alerts", "oversight"]
-
-    def broken() -> dict[str, int]:
-        raise RuntimeError("database locked")
-
-    monkeypatch.setattr(services, "alerts_run", broken)
-    worker.run_once()  # logged, not raised; the oversight refresh still runs
-    assert calls == ["alerts", "oversight", "oversight"]
+    results = {
+        name: worker.run_pass(name) for name in (*services.ALERT_PASSES, "oversight_refresh")
+    }
+    assert calls == [*services.ALERT_PASSES, "oversight"]
+    assert results["deliver"] is None  # logged, not raised
+    assert results["escalate"] == {"escalate": 1}
+    assert results["oversight_refresh"] == {"refreshed": 0}
 
 
-def test_background_worker_starts_once() -> None:
-    from desist.sharing import worker
+def test_background_worker_starts_once(monkeypatch: Any) -> None:
+    from desist.sharing import services, worker
 
+    ran: list[str] = []
+    # The loops' passes are recorded, not run: a thread has no test database.
+    monkeypatch.setattr(worker, "run_pass", lambda name, now=None: ran.append(name) or {})
     worker._started.clear()
     stop = threading.Event()
     try:
-        thread = worker.start_background_alerts(interval=3600, stop=stop)
-        assert thread is not None and thread.daemon and thread.is_alive()
-        assert worker.start_background_alerts(interval=3600) is None
+        threads = worker.start_background_alerts(interval=3600, stop=stop)
+        assert len(threads) == len(services.ALERT_PASSES) + 1
+        assert all(t.daemon and t.is_alive() for t in threads)
+        assert worker.start_background_alerts(interval=3600) == []
     finally:
-        # Left running, it would wake in an hour against a test database long gone.
+        # Left running, they would wake in an hour against a test database long gone.
         stop.set()
         worker._started.clear()
-    thread.join(timeout=5)
-    assert not thread.is_alive()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert not any(t.is_alive() for t in threads)
+    assert sorted(ran) == sorted([*services.ALERT_PASSES, "oversight_refresh"])
