@@ -160,3 +160,30 @@ def test_production_refuses_to_start_without_secret_key() -> None:
     )
     assert result.returncode != 0
     assert "DESIST_SECRET_KEY must be set" in result.stderr
+
+
+def _production_setting(name: str, **extra_env: str) -> str:
+    env = {
+        **os.environ,
+        "DESIST_ENV": "production",
+        "DESIST_SECRET_KEY": "x" * 20 + "production-secret-key-for-the-check-only-0123456789",
+        "DESIST_ALLOWED_HOSTS": "desist.example.org",
+        "DATABASE_URL": "sqlite:///:memory:",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **extra_env,
+    }
+    if "DESIST_TRUSTED_PROXIES" not in extra_env:
+        env.pop("DESIST_TRUSTED_PROXIES", None)
+    code = f"import django; django.setup(); from django.conf import settings; print(repr(settings.{name}))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_forwarded_proto_believed_only_behind_a_trusted_proxy() -> None:
+    # Without a declared proxy any client could send X-Forwarded-Proto: https.
+    assert _production_setting("SECURE_PROXY_SSL_HEADER") == "None"
+    behind = _production_setting("SECURE_PROXY_SSL_HEADER", DESIST_TRUSTED_PROXIES="10.0.0.5")
+    assert behind == "('HTTP_X_FORWARDED_PROTO', 'https')"
