@@ -37,17 +37,25 @@ def _pass(name: str) -> Callable[[dt.datetime | None], dict[str, int]]:
     return lambda now: services.alerts_pass(name=name, now=now)
 
 
+def _tidy_connections() -> None:
+    """Drop broken or aged connections between turns, as Django does between requests. Not
+    inside a caller's transaction (a test, or the one-shot command called from an atomic
+    block): Django closes any connection not in autocommit, which would be the caller's."""
+    if not any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
+        close_old_connections()
+
+
 def run_pass(name: str, *, now: dt.datetime | None = None) -> dict[str, int] | None:
     """Run one pass; its result, or None if it failed (logged with its traceback)."""
     run = _pass(name)
-    close_old_connections()
+    _tidy_connections()
     try:
         return run(now)
     except Exception:  # keep the loop alive; the next turn retries
         log.exception("%s pass failed; retrying at its next turn", name)
         return None
     finally:
-        close_old_connections()
+        _tidy_connections()
 
 
 def start_pass_loops(

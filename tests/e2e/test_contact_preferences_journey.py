@@ -69,7 +69,7 @@ def test_advocate_is_stopped_from_writing_home_without_a_reason(
     page.fill("#id_summary", "Posted the safety information pack to her home address.")
     _submit(page, "Save contact")
     summary = page.locator(".govuk-error-summary")
-    assert "Letter is not one of the ways the victim said it is safe" in summary.inner_text()
+    assert "Letter is one of the ways the victim said never to use" in summary.inner_text()
     assert summary.locator("a[href='#id_override_reason']").count() == 1
     assert not ContactLogEntry.objects.exists()
     assert_accessible(page)  # the page with its error summary
