@@ -7,9 +7,9 @@ import django.db.models.deletion
 import django_otp.plugins.otp_totp.models
 from django.conf import settings
 from django.db import migrations, models
+from django.utils.crypto import salted_hmac
 
 import desist.core.crypto
-from desist.accounts.models import recovery_code_hashes
 
 _TOTP_FIELDS = (
     "user_id",
@@ -28,6 +28,19 @@ _TOTP_FIELDS = (
     "last_t",
 )
 _STATIC_FIELDS = _TOTP_FIELDS[:7]
+
+
+def _recovery_code_hash(code):
+    """The stored hash of a recovery code, as accounts.models.recovery_code_hashes(code)[0]
+    computed it when this migration was written: frozen here, because a migration must not
+    follow app code that may change."""
+    normalised = code.strip().lower().replace(" ", "")
+    return salted_hmac(
+        "desist.accounts.recovery-code",
+        normalised,
+        secret=settings.SECRET_KEY,
+        algorithm="sha256",
+    ).hexdigest()
 
 
 def _copy(source, target, fields):
@@ -49,7 +62,7 @@ def protect(apps, schema_editor):
     for device in old_static.objects.all():
         made = _copy(device, new_static, _STATIC_FIELDS)
         code.objects.bulk_create(
-            code(device=made, code_hash=recovery_code_hashes(t.token)[0])
+            code(device=made, code_hash=_recovery_code_hash(t.token))
             for t in device.token_set.all()
         )
     old_static.objects.all().delete()
@@ -62,6 +75,67 @@ def unprotect(apps, schema_editor):
         _copy(device, old_totp, _TOTP_FIELDS)
 
 
+def _device_fields(*own_fields):
+    """The fields every django-otp Device has (Device, ThrottlingMixin, TimestampMixin, as of
+    django-otp 1.x), around a device's own: fresh instances for each model."""
+    return [
+        (
+            "id",
+            models.BigAutoField(
+                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+            ),
+        ),
+        (
+            "name",
+            models.CharField(help_text="The human-readable name of this device.", max_length=64),
+        ),
+        (
+            "confirmed",
+            models.BooleanField(default=True, help_text="Is this device ready for use?"),
+        ),
+        (
+            "throttling_failure_timestamp",
+            models.DateTimeField(
+                blank=True,
+                default=None,
+                help_text="A timestamp of the last failed verification attempt. Null if last attempt succeeded.",
+                null=True,
+            ),
+        ),
+        (
+            "throttling_failure_count",
+            models.PositiveIntegerField(
+                default=0, help_text="Number of successive failed attempts."
+            ),
+        ),
+        (
+            "created_at",
+            models.DateTimeField(
+                auto_now_add=True,
+                help_text="The date and time when this device was initially created in the system.",
+                null=True,
+            ),
+        ),
+        (
+            "last_used_at",
+            models.DateTimeField(
+                blank=True,
+                help_text="The most recent date and time this device was used.",
+                null=True,
+            ),
+        ),
+        *own_fields,
+        (
+            "user",
+            models.ForeignKey(
+                help_text="The user that this device belongs to.",
+                on_delete=django.db.models.deletion.CASCADE,
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+    ]
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
@@ -72,54 +146,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.CreateModel(
             name="AuthenticatorDevice",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "name",
-                    models.CharField(
-                        help_text="The human-readable name of this device.", max_length=64
-                    ),
-                ),
-                (
-                    "confirmed",
-                    models.BooleanField(default=True, help_text="Is this device ready for use?"),
-                ),
-                (
-                    "throttling_failure_timestamp",
-                    models.DateTimeField(
-                        blank=True,
-                        default=None,
-                        help_text="A timestamp of the last failed verification attempt. Null if last attempt succeeded.",
-                        null=True,
-                    ),
-                ),
-                (
-                    "throttling_failure_count",
-                    models.PositiveIntegerField(
-                        default=0, help_text="Number of successive failed attempts."
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        auto_now_add=True,
-                        help_text="The date and time when this device was initially created in the system.",
-                        null=True,
-                    ),
-                ),
-                (
-                    "last_used_at",
-                    models.DateTimeField(
-                        blank=True,
-                        help_text="The most recent date and time this device was used.",
-                        null=True,
-                    ),
-                ),
+            fields=_device_fields(
                 (
                     "key",
                     desist.core.crypto.EncryptedTextField(
@@ -133,15 +160,7 @@ class Migration(migrations.Migration):
                 ("tolerance", models.PositiveSmallIntegerField(default=1)),
                 ("drift", models.SmallIntegerField(default=0)),
                 ("last_t", models.BigIntegerField(default=-1)),
-                (
-                    "user",
-                    models.ForeignKey(
-                        help_text="The user that this device belongs to.",
-                        on_delete=django.db.models.deletion.CASCADE,
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-            ],
+            ),
             options={
                 "verbose_name": "authenticator app",
                 "abstract": False,
@@ -149,63 +168,7 @@ class Migration(migrations.Migration):
         ),
         migrations.CreateModel(
             name="RecoveryCodeDevice",
-            fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "name",
-                    models.CharField(
-                        help_text="The human-readable name of this device.", max_length=64
-                    ),
-                ),
-                (
-                    "confirmed",
-                    models.BooleanField(default=True, help_text="Is this device ready for use?"),
-                ),
-                (
-                    "throttling_failure_timestamp",
-                    models.DateTimeField(
-                        blank=True,
-                        default=None,
-                        help_text="A timestamp of the last failed verification attempt. Null if last attempt succeeded.",
-                        null=True,
-                    ),
-                ),
-                (
-                    "throttling_failure_count",
-                    models.PositiveIntegerField(
-                        default=0, help_text="Number of successive failed attempts."
-                    ),
-                ),
-                (
-                    "created_at",
-                    models.DateTimeField(
-                        auto_now_add=True,
-                        help_text="The date and time when this device was initially created in the system.",
-                        null=True,
-                    ),
-                ),
-                (
-                    "last_used_at",
-                    models.DateTimeField(
-                        blank=True,
-                        help_text="The most recent date and time this device was used.",
-                        null=True,
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        help_text="The user that this device belongs to.",
-                        on_delete=django.db.models.deletion.CASCADE,
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-            ],
+            fields=_device_fields(),
             options={
                 "verbose_name": "recovery codes",
                 "abstract": False,
