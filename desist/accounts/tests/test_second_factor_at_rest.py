@@ -8,12 +8,12 @@ import base64
 from typing import Any
 
 from django.db import connection
-from django_otp.oath import totp
 
 from desist.accounts import services
 from desist.accounts.models import AuthenticatorDevice, RecoveryCode
 from desist.accounts.roles import RoleCode
 from desist.accounts.services import SessionProof
+from desist.accounts.tests.test_two_factor import _token
 
 
 def _raw_everything() -> str:
@@ -25,17 +25,12 @@ def _raw_everything() -> str:
     return "\n".join(dump).lower()
 
 
-def _code(device: AuthenticatorDevice, steps_ahead: int = 0) -> str:
-    t0 = device.t0 - steps_ahead * device.step
-    return f"{totp(device.bin_key, device.step, t0, device.digits, device.drift):06d}"
-
-
 def test_seed_and_recovery_codes_are_nowhere_in_clear(users: dict[RoleCode, Any]) -> None:
     user = users[RoleCode.POLICE_OFFICER]
     proof = SessionProof(otp_verified=False)
     device = services.totp_device_start(actor=user, proof=proof)
     codes = services.totp_device_confirm(
-        actor=user, device=device, token=_code(device), proof=proof
+        actor=user, device=device, token=_token(device), proof=proof
     )
     seed_hex = AuthenticatorDevice.objects.get(pk=device.pk).key
     seed_b32 = base64.b32encode(bytes.fromhex(seed_hex)).decode().lower()
@@ -48,6 +43,6 @@ def test_seed_and_recovery_codes_are_nowhere_in_clear(users: dict[RoleCode, Any]
         assert cursor.fetchone()[0].startswith("gAAAA")
     assert RecoveryCode.objects.filter(device__user=user).count() == len(codes)
     # Both still work: the next app code, then a recovery code (used once only).
-    assert services.two_factor_verify(actor=user, token=_code(device, 1)).pk == device.pk
+    assert services.two_factor_verify(actor=user, token=_token(device, offset=1)).pk == device.pk
     assert services.two_factor_verify(actor=user, token=codes[0].upper()) is not None
     assert RecoveryCode.objects.filter(device__user=user).count() == len(codes) - 1
