@@ -33,9 +33,6 @@ class _FirstError:
             check(value)
 
 
-_first_error = _FirstError
-
-
 def postcode_validator(value: str) -> None:
     normalise_postcode(value)
 
@@ -67,7 +64,7 @@ def date_field(
         label=label,
         required=required,
         help_text=help_text,
-        validators=[_first_error(not_future(future_message), plausible_date(what, bounds))]
+        validators=[_FirstError(not_future(future_message), plausible_date(what, bounds))]
         if future_message
         else [plausible_date(what, bounds)],
         # ISO from the date picker; day-first as typed in the UK, never the US month-first.

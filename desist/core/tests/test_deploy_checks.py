@@ -126,7 +126,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def test_the_testers_production_settings_fail_check_deploy() -> None:
     """The tester's case, end to end: production with every key but debug on, every client
-    a trusted proxy and no SSL redirect must exit non-zero, naming all three."""
+    a trusted proxy and no SSL redirect must exit non-zero, naming debug and the too-broad
+    proxy. (A declared proxy turns SECURE_PROXY_SSL_HEADER on, so the redirect check, E012,
+    is satisfied here; E013 is what refuses that proxy.)"""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
