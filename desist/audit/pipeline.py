@@ -27,6 +27,10 @@ from desist import policy
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# Checks run between the permission and the transaction; a mapping returned replaces those
+# keyword arguments (cleaned values).
+Check = Callable[..., Mapping[str, Any] | None]
+
 # What the permission is checked on: the name of a keyword argument, or a function of the
 # keyword arguments (for a command whose record is reached through another, e.g. a breach's
 # order).
@@ -52,8 +56,15 @@ def _target(on: Target, kwargs: Mapping[str, Any]) -> Any:
     return on(kwargs)
 
 
-def command(perm: policy.Perm, *, on: Target = None) -> Callable[[Callable[P, T]], Callable[P, T]]:
-    """Require `perm` (on `on`), then run the command in one transaction."""
+def command(
+    perm: policy.Perm, *, on: Target = None, check: Check | None = None
+) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Require `perm` (on `on`), then run the command in one transaction.
+
+    `check`, when given, runs after the permission and before the transaction: validation that
+    must precede the redaction guard, and the guard itself, which audits a refusal in its own
+    durable transaction and so cannot run inside the command's.
+    """
 
     def decorate(fn: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(fn)
@@ -61,6 +72,8 @@ def command(perm: policy.Perm, *, on: Target = None) -> Callable[[Callable[P, T]
             if args:
                 raise TypeError(f"{fn.__name__} takes keyword arguments only")
             policy.require(kwargs["actor"], perm, _target(on, kwargs))
+            if check is not None:
+                kwargs.update(check(**kwargs) or {})
             with transaction.atomic():
                 return fn(*args, **kwargs)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
 from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent, Category
@@ -56,3 +57,30 @@ def test_positional_arguments_refused(make_user):
     admin = make_user(RoleCode.SYSTEM_ADMIN)
     with pytest.raises(TypeError):
         _rename_organisation(admin, organisation=admin.organisation, name="x")  # type: ignore[misc]
+
+
+def _strip_name(*, actor, organisation: Organisation, name: str) -> dict[str, str]:
+    # A durable block (as the redaction guard opens) fails inside the command's transaction.
+    with transaction.atomic(durable=True):
+        pass
+    errors = Errors()
+    if not name.strip():
+        errors.add("name", "Enter a name")
+    errors.raise_if_any()
+    return {"name": name.strip()}
+
+
+@command(Perm.ACCOUNTS_MANAGE, check=_strip_name)
+def _rename_checked(*, actor, organisation: Organisation, name: str) -> Organisation:
+    organisation.name = name
+    organisation.save(update_fields=["name"])
+    return organisation
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_runs_before_the_transaction_and_cleans_arguments(make_user):
+    admin = make_user(RoleCode.SYSTEM_ADMIN)
+    with pytest.raises(ValidationError):
+        _rename_checked(actor=admin, organisation=admin.organisation, name=" ")
+    org = _rename_checked(actor=admin, organisation=admin.organisation, name="  Renamed ")
+    assert org.name == "Renamed"
