@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from desist.accounts.roles import ROLE_ORGANISATION_KINDS, RoleCode
 from desist.core.models import Organisation, OrganisationKind
+from desist.core.roles import ROLE_ORGANISATION_KINDS, RoleCode
 
 _seq = itertools.count(1)
 

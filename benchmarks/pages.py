@@ -147,9 +147,9 @@ def build(volume: Volume) -> None:
     from django.db import connection
 
     from desist.accounts.models import User
-    from desist.accounts.roles import RoleCode
     from desist.accounts.services import user_create
     from desist.core.models import Organisation, OrganisationKind, Partnership
+    from desist.core.roles import RoleCode
     from desist.demo import seed as demo_seed
     from desist.demo import volume as demo_volume
     from desist.demo.evaluation_seed import seed_outcomes

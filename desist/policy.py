@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 
 if TYPE_CHECKING:
     from desist.accounts.models import User

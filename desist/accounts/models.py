@@ -9,9 +9,9 @@ from django.utils.functional import cached_property
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key, key_validator
 
-from desist.accounts.roles import HOME_ORDER, RoleCode
 from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation
+from desist.core.roles import HOME_ORDER, RoleCode
 
 
 class Role(models.Model):

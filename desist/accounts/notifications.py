@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from desist.accounts.models import User
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 
 log = logging.getLogger(__name__)
 

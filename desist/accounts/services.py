@@ -27,11 +27,11 @@ from desist.accounts.models import (
     User,
     UserSession,
 )
-from desist.accounts.roles import ROLE_ORGANISATION_KINDS, RoleCode
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core import context
 from desist.core.models import Organisation
+from desist.core.roles import ROLE_ORGANISATION_KINDS, RoleCode
 
 RECOVERY_CODE_COUNT = 10
 

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from desist.accounts.models import User
-from desist.accounts.roles import RoleCode
 from desist.accounts.services import user_create
 from desist.core.models import Organisation, OrganisationKind, Partnership
+from desist.core.roles import RoleCode
 
 
 class RealDataPresent(Exception):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 
 
 @dataclass(frozen=True)

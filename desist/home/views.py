@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from desist import policy
-from desist.accounts.roles import RoleCode
 from desist.audit.services import audit_consultation
+from desist.core.roles import RoleCode
 from desist.home.queues import queues_for
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from desist import policy
 from desist.accounts.models import User
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.policy import Perm
 from desist.programme import workflow
 from desist.programme.models import (

@@ -19,10 +19,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from desist import policy
-from desist.accounts.roles import RoleCode
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError, save_versioned
+from desist.core.roles import RoleCode
 from desist.policy import Perm
 from desist.programme import workflow
 from desist.programme.models import (

@@ -11,7 +11,7 @@ from html import escape
 
 from django.core.exceptions import ValidationError
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.programme.models import CLOSED_STATUSES, ReferralStatus
 
 S = ReferralStatus

@@ -240,7 +240,7 @@ def caseload_for(
 def advocates_of_service(*, actor: Any) -> list[Any]:
     """Active advocates of the actor's own service (the allocation choices)."""
     from desist.accounts.models import User
-    from desist.accounts.roles import RoleCode
+    from desist.core.roles import RoleCode
 
     users = User.objects.filter(organisation_id=actor.organisation_id, is_active=True).order_by(
         "last_name", "first_name", "username"

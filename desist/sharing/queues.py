@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.home.queues import QueueResult, QueueRow, declare, provide
 from desist.sharing import selectors
 from desist.sharing.events import Urgency

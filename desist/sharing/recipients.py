@@ -19,8 +19,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from desist.accounts.models import User
-from desist.accounts.roles import RoleCode
 from desist.core.models import OrganisationKind
+from desist.core.roles import RoleCode
 
 R = RoleCode
 

@@ -14,8 +14,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from desist import policy
-from desist.accounts.roles import RoleCode
 from desist.core.models import Organisation, OrganisationKind
+from desist.core.roles import RoleCode
 from desist.policy import Perm
 from desist.sharing import clock
 from desist.sharing.break_glass import break_glass_allowed_types

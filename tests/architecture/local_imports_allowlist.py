@@ -140,7 +140,7 @@ ALLOWED: dict[str, str] = {
     "desist.programme.views:referral_detail -> desist.risk.trend": SIBLING_APP,
     "desist.safeguarding.selectors:advocates_for_subject -> desist.accounts.models": SIBLING_APP,
     "desist.safeguarding.selectors:advocates_of_service -> desist.accounts.models": SIBLING_APP,
-    "desist.safeguarding.selectors:advocates_of_service -> desist.accounts.roles": SIBLING_APP,
+    "desist.safeguarding.selectors:advocates_of_service -> desist.core.roles": SIBLING_APP,
     "desist.safeguarding.selectors:perpetrators_of_victim -> desist.people.models": SIBLING_APP,
     "desist.safeguarding.selectors:referral_services_for -> desist.core.models": SIBLING_APP,
     "desist.safeguarding.selectors:victim_ratings_for_evaluation -> desist.cases.models": SIBLING_APP,

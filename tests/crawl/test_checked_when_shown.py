@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
 from desist.core.models import Partnership
+from desist.core.roles import RoleCode
 from desist.orders.tests.helpers import add_term, ago, full, make_case, make_subject, make_victim
 from desist.programme import services as programme_services
 from desist.programme.models import Referral, ReferralStatus

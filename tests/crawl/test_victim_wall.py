@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.core.models import Partnership
+from desist.core.roles import RoleCode
 from desist.orders.models import Term
 from desist.orders.tests.helpers import add_term, ago, full, make_case, make_subject, make_victim
 from desist.programme import selectors as programme_selectors

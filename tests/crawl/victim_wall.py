@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 from django.db.models.signals import post_init
 
-from desist.accounts.roles import RoleCode
 from desist.core.crypto import EncryptedTextField
+from desist.core.roles import RoleCode
 
 PROVIDER_ROLES = frozenset({RoleCode.PRACTITIONER.value, RoleCode.CLINICAL_SUPERVISOR.value})
 GUARDED_APP = "safeguarding"

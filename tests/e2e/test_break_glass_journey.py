@@ -18,8 +18,8 @@ WHY = "Subject detained in Surrey tonight near the protected person's work; need
 
 def _sussex_case_and_surrey_supervisor() -> Any:
     from desist.accounts.models import User
-    from desist.accounts.roles import RoleCode
     from desist.accounts.services import user_create
+    from desist.core.roles import RoleCode
     from desist.orders.tests.helpers import make_case, make_subject, make_victim
 
     officer = User.objects.get(username="police.sussex")

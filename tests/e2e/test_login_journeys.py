@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from desist.accounts.roles import HOME_ORDER
+from desist.core.roles import HOME_ORDER
 from desist.demo.seed import ACCOUNTS, DemoAccount
 
 pytestmark = pytest.mark.e2e

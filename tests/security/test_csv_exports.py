@@ -13,10 +13,10 @@ from typing import Any
 
 from django.urls import reverse
 
-from desist.accounts.roles import RoleCode as R
 from desist.accounts.services import two_factor_reset
 from desist.audit.models import Category
 from desist.audit.services import audit_record
+from desist.core.roles import RoleCode as R
 from desist.evaluation import extract
 from desist.evaluation.models import EvaluationRun, RunStatus
 from desist.sharing import services as sharing_services

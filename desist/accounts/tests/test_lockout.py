@@ -10,8 +10,8 @@ from axes.models import AccessAttempt, AccessFailureLog
 from django.test import RequestFactory, override_settings
 
 from desist.accounts import lockout
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode
 
 R = RoleCode
 PASSWORD = "correct-horse-battery-staple"

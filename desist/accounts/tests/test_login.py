@@ -10,9 +10,9 @@ from django.urls import reverse
 from django_otp.oath import totp
 
 from desist.accounts.models import AuthenticatorDevice, Role, User
-from desist.accounts.roles import RoleCode
 from desist.accounts.services import roles_sync, user_disable
 from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode
 
 R = RoleCode
 PASSWORD = "correct-horse-battery-staple"

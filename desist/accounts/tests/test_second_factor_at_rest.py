@@ -11,9 +11,9 @@ from django.db import connection
 
 from desist.accounts import services
 from desist.accounts.models import AuthenticatorDevice, RecoveryCode
-from desist.accounts.roles import RoleCode
 from desist.accounts.services import SessionProof
 from desist.accounts.tests.test_two_factor import _token
+from desist.core.roles import RoleCode
 
 
 def _raw_everything() -> str:

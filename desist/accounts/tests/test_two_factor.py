@@ -22,9 +22,9 @@ from desist.accounts.models import (
     User,
     recovery_code_hashes,
 )
-from desist.accounts.roles import RoleCode
 from desist.accounts.services import SessionProof
 from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode
 
 R = RoleCode
 PASSWORD = "correct-horse-battery-staple"

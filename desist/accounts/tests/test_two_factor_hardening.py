@@ -14,9 +14,9 @@ from django.test import override_settings
 
 from desist.accounts import services
 from desist.accounts.models import AuthenticatorDevice, UserSession
-from desist.accounts.roles import RoleCode as R
 from desist.accounts.tests.test_two_factor import PASSWORD, VERIFY, _enrol, _token
 from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode as R
 
 LOGIN = "/accounts/login/"
 ATTEMPTS = 20

@@ -7,9 +7,9 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent, Category
 from desist.audit.services import audit_record
+from desist.core.roles import RoleCode
 
 R = RoleCode
 

@@ -16,11 +16,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from desist.accounts.roles import RoleCode
 from desist.audit import selectors
 from desist.audit.models import AuditEvent, Category
 from desist.audit.selectors import AuditFilters, audit_event_page_for, audit_object_types_for
 from desist.audit.services import audit_record
+from desist.core.roles import RoleCode
 
 R = RoleCode
 LONDON = ZoneInfo("Europe/London")

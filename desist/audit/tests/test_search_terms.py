@@ -6,7 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from desist.accounts.roles import RoleCode as R
+from desist.core.roles import RoleCode as R
 
 
 def _search(client: Any, officer: Any) -> None:

@@ -9,10 +9,10 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent, Category
 from desist.cases import selectors, services
 from desist.cases.models import Case, Incident
+from desist.core.roles import RoleCode
 from desist.people.models import Subject
 from desist.people.tests.factories import (
     POLICE_ROLES,

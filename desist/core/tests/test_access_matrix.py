@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from desist import policy
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.policy import Perm
 
 R = RoleCode

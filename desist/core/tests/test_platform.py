@@ -12,7 +12,7 @@ from django.db import DatabaseError
 from django.urls import reverse
 
 from desist import policy
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.core.models import Partnership
+from desist.core.roles import RoleCode
 from desist.demo.spending_seed import _months, seed_spending
 from desist.programme import services
 from desist.programme.models import Expenditure

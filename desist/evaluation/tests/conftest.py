@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from desist.accounts.roles import RoleCode
 from desist.core.models import OrganisationKind
+from desist.core.roles import RoleCode
 from desist.evaluation.tests import helpers
 
 

@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent, Category
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError
+from desist.core.roles import RoleCode
 from desist.evaluation import dashboards, services
 from desist.evaluation.models import Finding
 from desist.evaluation.tests import helpers

@@ -12,8 +12,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode
 from desist.evaluation import extract
 from desist.evaluation.frames import build_frames
 from desist.evaluation.privacy import month, pseudonym, suppress, suppressed_rate

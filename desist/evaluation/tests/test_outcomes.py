@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
 from desist.core.concurrency import StaleRecordError
+from desist.core.roles import RoleCode
 from desist.evaluation import selectors, services
 from desist.evaluation.models import Offence
 from desist.evaluation.tests import helpers

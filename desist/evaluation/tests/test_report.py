@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.evaluation import reporting
 from desist.evaluation.models import EvaluationRun, RunStatus
 from desist.evaluation.tests import helpers

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from desist.accounts.roles import RoleCode
 from desist.cases.models import Case
+from desist.core.roles import RoleCode
 from desist.orders.tests.helpers import make_case, make_subject, make_victim
 from desist.people.models import Subject
 from desist.safeguarding.models import Victim

@@ -8,7 +8,7 @@ import pytest
 from django.http import Http404
 
 from desist import policy
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.orders import selectors
 from desist.orders.models import OrderStatus
 from desist.orders.references import term_protected_ids, victim_reference

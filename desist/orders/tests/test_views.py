@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent, Category
+from desist.core.roles import RoleCode
 from desist.orders.models import Breach, Notification, Order, OrderStatus
 from desist.orders.tests.helpers import (
     VICTIM_NAME,

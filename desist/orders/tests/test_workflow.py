@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode
 from desist.orders import services, workflow
 from desist.orders.models import ENDED_STATUSES, Order, OrderStatus, OrderStatusChange
 from desist.orders.tests.helpers import COURT, ago, ahead, counts, fresh

@@ -15,9 +15,9 @@ from django.db import models
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.cases import services as case_services
 from desist.cases.models import Case, Relationship
+from desist.core.roles import RoleCode
 from desist.people import services as people_services
 from desist.people.models import Sex, Subject, pnc_check_letter
 from desist.safeguarding import services as victim_services

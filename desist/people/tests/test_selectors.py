@@ -7,7 +7,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.people import selectors, services
 from desist.people.models import Subject
 from desist.people.selectors import SubjectSearch

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent, Category
 from desist.core.concurrency import StaleRecordError
+from desist.core.roles import RoleCode
 from desist.people import services
 from desist.people.models import InterventionDecision, Subject, SubjectAddress, SubjectAlias
 from desist.people.tests.factories import make_subject, pnc

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent, Category
+from desist.core.roles import RoleCode
 from desist.home.queues import queues_for
 from desist.people import services
 from desist.people.models import InterventionDecision, Subject, SubjectAddress, SubjectAlias

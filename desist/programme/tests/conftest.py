@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.core.models import Partnership
+from desist.core.roles import RoleCode
 from desist.people.services import subject_create
 from desist.programme import services
 from desist.programme.models import Programme, ProgrammeSession, Referral, ReferralStatus

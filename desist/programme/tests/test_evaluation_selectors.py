@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.programme import selectors
 from desist.programme.models import ProgrammeSession, SessionState
 from desist.programme.tests.conftest import book

@@ -13,8 +13,8 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode
 from desist.orders.tests.helpers import make_case, make_victim
 from desist.programme import selectors, services
 from desist.programme.models import ClinicalNote, Referral, RiskDisclosure

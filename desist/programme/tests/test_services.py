@@ -11,9 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
 from desist.core.concurrency import StaleRecordError
+from desist.core.roles import RoleCode
 from desist.people.models import InterventionDecision
 from desist.programme import selectors, services
 from desist.programme.models import (

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.programme.models import MODULES, Programme
 
 pytestmark = pytest.mark.django_db

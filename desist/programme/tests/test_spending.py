@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
 from desist.core.models import OrganisationKind
+from desist.core.roles import RoleCode
 from desist.programme import selectors, services
 from desist.programme.models import Expenditure, Programme
 

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode
 from desist.programme import services
 from desist.programme.models import (
     Attendance,

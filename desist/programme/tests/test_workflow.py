@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.programme import services, workflow
 from desist.programme.models import Programme, Referral, ReferralStatus, ReferralStatusChange
 from desist.programme.tests.conftest import referral_at

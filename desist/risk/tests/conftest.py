@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.people.models import Subject
 from desist.risk.models import Instrument
 

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent, Category
+from desist.core.roles import RoleCode
 from desist.risk import services
 from desist.risk.models import Assessment, Instrument
 from desist.risk.queues import risk_reviews

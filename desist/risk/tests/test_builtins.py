@@ -108,7 +108,7 @@ def test_sync_repairs_unused_and_keeps_used_versions(
 
 
 def test_outcome_measures_are_not_offered_for_risk_assessment(users: Any) -> None:
-    from desist.accounts.roles import RoleCode
+    from desist.core.roles import RoleCode
     from desist.risk import selectors
 
     codes = {

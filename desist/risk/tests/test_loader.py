@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent, Category
+from desist.core.roles import RoleCode
 from desist.risk import engine, services
 from desist.risk.loader import read_instrument_file
 from desist.risk.models import Instrument

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.risk import engine
 from desist.risk.loader import MAX_DEPTH, TOO_DEEP, TOO_LONG_NUMBER, read_instrument_file
 from desist.risk.models import Instrument

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from desist.accounts.roles import RoleCode
 from desist.core.models import Organisation, Partnership
+from desist.core.roles import RoleCode
 from desist.people.tests.factories import case, make_victim, officer, outsider, subject  # noqa: F401
 
 R = RoleCode

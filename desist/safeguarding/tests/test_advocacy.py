@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
 from desist.core.concurrency import StaleRecordError
+from desist.core.roles import RoleCode
 from desist.people.tests.factories import assert_ladder, make_case, make_subject, make_victim
 from desist.safeguarding import selectors, services
 from desist.safeguarding.models import (

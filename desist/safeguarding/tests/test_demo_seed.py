@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.safeguarding import selectors
 from desist.safeguarding.models import AdvocacyCase, SafetyPlanVersion, Victim, VictimRating
 

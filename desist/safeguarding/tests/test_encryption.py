@@ -143,8 +143,8 @@ def test_casework_free_text_is_unreadable_in_the_table(
 
     from django.utils import timezone
 
-    from desist.accounts.roles import RoleCode
     from desist.core.models import Partnership
+    from desist.core.roles import RoleCode
     from desist.safeguarding import services
 
     p = Partnership.objects.create(code="p", name="P")

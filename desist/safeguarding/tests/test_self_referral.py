@@ -11,8 +11,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode
 from desist.safeguarding import queues, views
 from desist.safeguarding.models import AdvocacyCase, SelfReferralDiscards, Victim
 

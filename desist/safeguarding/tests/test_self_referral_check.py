@@ -9,9 +9,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
 from desist.core.concurrency import StaleRecordError
+from desist.core.roles import RoleCode
 from desist.people.tests.factories import assert_ladder
 from desist.safeguarding import forms, queues, services
 from desist.safeguarding.models import AdvocacyCase, AdvocacyCaseEvent, Victim

@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent, Category
 from desist.cases.models import Case
+from desist.core.roles import RoleCode
 from desist.people.tests.factories import (
     POLICE_ROLES,
     VICTIM_IDENTITY,

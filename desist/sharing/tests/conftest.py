@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from desist.accounts.roles import RoleCode
 from desist.core.models import Partnership
+from desist.core.roles import RoleCode
 from desist.orders.tests.helpers import (
     add_term,
     ago,

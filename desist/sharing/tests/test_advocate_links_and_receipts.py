@@ -55,7 +55,7 @@ def test_advocate_alert_opens_the_victims_advocacy_case(
 def test_the_link_prefers_the_advocates_own_open_case(
     client: Any, advocate: Any, make_user: Any, subject: Any, case: Any, victim: Any
 ) -> None:
-    from desist.accounts.roles import RoleCode
+    from desist.core.roles import RoleCode
 
     colleague = make_user(RoleCode.VICTIM_ADVOCATE, organisation=advocate.organisation)
     link_advocate(victim, colleague)
@@ -82,7 +82,7 @@ def test_case_for_subject_ladder(
     subject: Any,
     supported: Any,
 ) -> None:
-    from desist.accounts.roles import RoleCode as R
+    from desist.core.roles import RoleCode as R
 
     user = {
         "practitioner": lambda: users[R.PRACTITIONER],

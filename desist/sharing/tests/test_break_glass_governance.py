@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from desist import policy
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
 from desist.audit.selectors import audit_event_list_for
+from desist.core.roles import RoleCode
 from desist.people.tests.factories import make_case, make_subject, make_victim
 from desist.policy import Perm
 from desist.sharing import break_glass, clock

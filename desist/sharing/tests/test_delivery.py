@@ -10,8 +10,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from desist.accounts.roles import RoleCode
 from desist.core.concurrency import StaleRecordError
+from desist.core.roles import RoleCode
 from desist.sharing import services
 from desist.sharing.events import EventKind, Urgency
 from desist.sharing.models import Alert, OutboundEmail

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.sharing import outbox, services
 from desist.sharing.events import EventKind, Urgency
 from desist.sharing.models import OutboundEmail

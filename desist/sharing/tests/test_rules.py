@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.sharing import rules
 from desist.sharing.events import EventKind, Urgency, publish
 from desist.sharing.models import Alert, Disclosure, LawfulBasis

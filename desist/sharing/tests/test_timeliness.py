@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from desist.accounts.roles import RoleCode
+from desist.core.roles import RoleCode
 from desist.orders.tests.helpers import make_subject
 from desist.sharing.events import EventKind, Urgency
 from desist.sharing.models import Alert

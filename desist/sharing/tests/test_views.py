@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from desist.accounts.roles import RoleCode
 from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode
 from desist.orders.tests.helpers import ago, breach
 from desist.sharing import break_glass, services
 from desist.sharing.events import EventKind, Urgency
