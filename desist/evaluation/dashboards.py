@@ -15,6 +15,7 @@ from django.db.models import Case, Count, DateField, Q, Value, When
 from django.utils import timezone
 
 from desist import policy
+from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.selectors import AuditFilters, audit_event_list_for
 from desist.evaluation.extract import funnel_counts
@@ -57,7 +58,7 @@ def _local(day: dt.date, hour: int) -> dt.datetime:
 
 
 def access_anomalies(
-    *, actor: Any, today: dt.date | None = None
+    *, actor: User, today: dt.date | None = None
 ) -> tuple[list[OutsideCaseload], list[NightViewing]]:
     """From the audit log of the last 30 days:
 
@@ -148,7 +149,7 @@ class Anomalies:
     computed_at: dt.datetime
 
 
-def _compute_snapshot(actor: Any, scope: str, now: dt.datetime) -> Anomalies:
+def _compute_snapshot(actor: User, scope: str, now: dt.datetime) -> Anomalies:
     today = timezone.localtime(now).date()
     outside, nights = access_anomalies(actor=actor, today=today)
     values = {
@@ -170,7 +171,7 @@ def _compute_snapshot(actor: Any, scope: str, now: dt.datetime) -> Anomalies:
 
 
 def access_anomalies_for_page(
-    *, actor: Any, now: dt.datetime | None = None, recompute: bool = False
+    *, actor: User, now: dt.datetime | None = None, recompute: bool = False
 ) -> Anomalies:
     """The anomalies the dashboard shows: the scope's snapshot while it is fresh enough (same
     day, same threshold, under SNAPSHOT_MAX_AGE old), else computed now and stored."""
@@ -228,19 +229,19 @@ class SelfReferralDiscards:
     days: list[Any]  # safeguarding.SelfReferralDiscards rows: a day and a count, nothing else
 
 
-def self_referral_discards(*, actor: Any, days: int = 30) -> SelfReferralDiscards:
+def self_referral_discards(*, actor: User, days: int = 30) -> SelfReferralDiscards:
     """Self-referrals the honeypot discarded, per day: the one kind of submission ever dropped
     (docs/adr/0016), so oversight can see whether a real person might have been caught."""
     rows = safeguarding_selectors.self_referral_discards_for(actor=actor, days=days)
     return SelfReferralDiscards(total=sum(r.honeypot for r in rows), days=rows)
 
 
-def break_glass_awaiting_review(*, actor: Any) -> int:
+def break_glass_awaiting_review(*, actor: User) -> int:
     """A count only: a grant names the record it opened, which may identify someone."""
     return sharing_selectors.break_glass_review_list_for(actor=actor, state="unreviewed").count()
 
 
-def emails_failing(*, actor: Any) -> int:
+def emails_failing(*, actor: User) -> int:
     """Alert e-mails failing to send (retrying or given up), as a count: the list, without
     addresses, is the system administrator's (sharing.outbox)."""
     return outbox.email_failures_count_for(actor=actor)
@@ -255,7 +256,7 @@ class AlertTimeliness:
     median_hours: float | str | None
 
 
-def alert_timeliness(*, actor: Any, aggregate: bool) -> list[AlertTimeliness]:
+def alert_timeliness(*, actor: User, aggregate: bool) -> list[AlertTimeliness]:
     """Alert acknowledgement against deadlines, by priority. `aggregate`: suppress small
     counts (programme managers)."""
     rows = []
@@ -283,7 +284,7 @@ class SupervisionCoverage:
     rate: str
 
 
-def supervision_coverage(*, actor: Any) -> SupervisionCoverage:
+def supervision_coverage(*, actor: User) -> SupervisionCoverage:
     """Share of held sessions signed off by a clinical supervisor."""
     c = programme_selectors.supervision_coverage_for(actor=actor)
     return SupervisionCoverage(
@@ -316,7 +317,7 @@ class ProgrammeDashboard:
     spending: list[programme_selectors.Spending]
 
 
-def programme_dashboard(*, actor: Any) -> ProgrammeDashboard:
+def programme_dashboard(*, actor: User) -> ProgrammeDashboard:
     frames = build_frames(actor=actor, perm=Perm.PROGRAMME_DASHBOARD)
     people = frames.people
     funnel = [(label, suppress(n)) for label, n in funnel_counts(people)]

@@ -15,6 +15,7 @@ import pandas as pd
 from django.db import transaction
 
 from desist import policy
+from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core import safecsv
@@ -202,10 +203,11 @@ def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return buf.getvalue()
 
 
-def extract_record_disclosure(*, actor: Any, kind: str, rows: int, data_end_date: dt.date) -> None:
+def extract_record_disclosure(*, actor: User, kind: str, rows: int, data_end_date: dt.date) -> None:
     """Log the download as a disclosure (s.62 DPA 2018), in its own transaction, before the
     file is sent. Also in the sharing app's disclosure register once it offers one."""
     policy.require_perm(actor, Perm.EXTRACT_DOWNLOAD)
+    assert actor.organisation is not None  # no organisation, no permissions (policy)
     justification = "Pseudonymised extract for the independent evaluation of the programme"
     recipient = f"{actor.get_username()} ({actor.organisation.name})"
     with transaction.atomic():
@@ -221,7 +223,7 @@ def extract_record_disclosure(*, actor: Any, kind: str, rows: int, data_end_date
         _sharing_disclosure(actor=actor, kind=kind, rows=rows, justification=justification)
 
 
-def _sharing_disclosure(*, actor: Any, kind: str, rows: int, justification: str) -> None:
+def _sharing_disclosure(*, actor: User, kind: str, rows: int, justification: str) -> None:
     """One entry in the sharing app's disclosure register per police force whose data went
     into the extract (the sending organisation), to the evaluator's organisation."""
     try:

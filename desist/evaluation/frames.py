@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from desist import policy
+from desist.accounts.models import User
 from desist.cases.models import Case
 from desist.evaluation.models import PROVEN_OUTCOMES, Offence
 from desist.evaluation.privacy import pseudonym
@@ -90,6 +91,9 @@ class Frames:
         return self.frames["people"]
 
 
+Rows = list[dict[str, Any]]
+
+
 def _earliest(*days: dt.date | None) -> dt.date | None:
     found = [d for d in days if d is not None]
     return min(found) if found else None
@@ -105,7 +109,7 @@ def _pid(subject_id: int) -> str:
     return pseudonym("subject", subject_id)
 
 
-def _subject_rows(actor: Any, perm: Perm) -> list[dict[str, Any]]:
+def _subject_rows(actor: User, perm: Perm) -> list[dict[str, Any]]:
     return list(
         policy.scope_evaluation(actor, Subject.objects.all(), perm).values(
             "pk", "date_of_birth", "sex"
@@ -113,7 +117,7 @@ def _subject_rows(actor: Any, perm: Perm) -> list[dict[str, Any]]:
     )
 
 
-def _orders(actor: Any, perm: Perm, subject_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
+def _orders(actor: User, perm: Perm, subject_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
     by_subject: dict[int, list[dict[str, Any]]] = defaultdict(list)
     qs = (
         policy.scope_evaluation(actor, Order.objects.all(), perm)
@@ -135,7 +139,7 @@ def _orders(actor: Any, perm: Perm, subject_ids: set[int]) -> dict[int, list[dic
 
 def build_frames(
     *,
-    actor: Any,
+    actor: User,
     perm: Perm = Perm.EVALUATION_VIEW,
     data_end_date: dt.date | None = None,
 ) -> Frames:
@@ -146,8 +150,49 @@ def build_frames(
     orders = _orders(actor, perm, set(subjects))
     # Only subjects who have had an SPO (interim or full) made are in the evaluation.
     ids = sorted(sid for sid in subjects if sid in orders)
-    id_set = set(ids)
+    decisions = _latest_decisions(ids)
+    relationships = _first_relationships(actor, perm, ids)
+    assessments = _risk_history(actor, perm, ids)
+    facts = programme_facts(subject_ids=ids)
+    outcome_rows, proven_dates = _outcome_rows(actor, perm, ids, orders, end)
 
+    people_rows: Rows = []
+    session_rows: Rows = []
+    measure_rows: Rows = []
+    for sid in ids:
+        person = _person_row(
+            subjects[sid],
+            orders[sid],
+            decisions.get(sid),
+            facts.get(sid),
+            relationship=relationships.get(sid),
+            risk_history=assessments.get(sid, []),
+            proven_dates=proven_dates.get(sid, []),
+        )
+        people_rows.append(person)
+        f = facts.get(sid)
+        if f is not None:
+            session_rows.extend(_session_rows(person["person_id"], f))
+            measure_rows.extend(_measure_rows(person["person_id"], f))
+
+    frames: dict[str, pd.DataFrame] = {
+        "people": pd.DataFrame(people_rows, columns=PEOPLE_COLUMNS),
+        "outcomes": pd.DataFrame(
+            [r for r in outcome_rows if r["person_id"] in {p["person_id"] for p in people_rows}],
+            columns=OUTCOME_COLUMNS,
+        ),
+    }
+    sources = ["people", "orders", "evaluation outcomes"]
+    if facts:
+        sources.append("programme")
+        frames["sessions"] = pd.DataFrame(session_rows, columns=SESSION_COLUMNS)
+        if measure_rows:
+            frames["measures"] = pd.DataFrame(measure_rows, columns=MEASURE_COLUMNS)
+    _add_costs_and_ratings(frames, sources, actor=actor, facts=facts, subject_ids=set(ids))
+    return Frames(frames=frames, data_end_date=end, sources=sources)
+
+
+def _latest_decisions(ids: list[int]) -> dict[int, dict[str, Any]]:
     decisions: dict[int, dict[str, Any]] = {}
     for d in (
         InterventionDecision.objects.filter(subject_id__in=ids)
@@ -155,7 +200,10 @@ def build_frames(
         .values("subject_id", "decision", "decided_on")
     ):
         decisions.setdefault(d["subject_id"], dict(d))
+    return decisions
 
+
+def _first_relationships(actor: User, perm: Perm, ids: list[int]) -> dict[int, str]:
     relationships: dict[int, str] = {}
     for c in (
         policy.scope_evaluation(actor, Case.objects.filter(subject_id__in=ids), perm)
@@ -163,7 +211,10 @@ def build_frames(
         .values("subject_id", "relationship")
     ):
         relationships.setdefault(c["subject_id"], c["relationship"])
+    return relationships
 
+
+def _risk_history(actor: User, perm: Perm, ids: list[int]) -> dict[int, list[tuple[dt.date, str]]]:
     assessments: dict[int, list[tuple[dt.date, str]]] = defaultdict(list)
     for a in (
         policy.scope_evaluation(actor, Assessment.objects.filter(subject_id__in=ids), perm)
@@ -173,9 +224,36 @@ def build_frames(
     ):
         level = str(a["risk_level"]).lower()
         assessments[a["subject_id"]].append((a["assessed_on"], RISK_MAP.get(level, level)))
+    return assessments
 
-    facts = programme_facts(subject_ids=ids)
 
+def _outcome_row(
+    subject_id: int,
+    offence_date: dt.date,
+    proven: dt.date | None,
+    *,
+    kind: str,
+    stalking_related: bool = False,
+) -> dict[str, Any]:
+    return {
+        "person_id": _pid(subject_id),
+        "offence_date": offence_date,
+        "proven_date": proven,
+        "stalking_related": stalking_related,
+        "breach": kind == "breach",
+        "kind": kind,
+    }
+
+
+def _outcome_rows(
+    actor: User,
+    perm: Perm,
+    ids: list[int],
+    orders: dict[int, list[dict[str, Any]]],
+    end: dt.date,
+) -> tuple[Rows, dict[int, list[dt.date]]]:
+    """Offences, breaches and failed notifications as outcome rows, and each subject's proven
+    offence dates (for prior offences)."""
     offences = list(
         policy.scope_evaluation(actor, Offence.objects.filter(subject_id__in=ids), perm).values(
             "subject_id", "offence_date", "outcome", "proven_date", "stalking_related"
@@ -193,164 +271,170 @@ def build_frames(
             "order_id", "due_on", "received_on"
         )
     )
-
-    outcome_rows: list[dict[str, Any]] = []
+    rows: Rows = []
     proven_dates: dict[int, list[dt.date]] = defaultdict(list)
     for o in offences:
         proven = o["proven_date"] if o["outcome"] in PROVEN_OUTCOMES else None
-        outcome_rows.append(
-            {
-                "person_id": _pid(o["subject_id"]),
-                "offence_date": o["offence_date"],
-                "proven_date": proven,
-                "stalking_related": bool(o["stalking_related"]),
-                "breach": False,
-                "kind": "offence",
-            }
+        rows.append(
+            _outcome_row(
+                o["subject_id"],
+                o["offence_date"],
+                proven,
+                kind="offence",
+                stalking_related=bool(o["stalking_related"]),
+            )
         )
         if proven:
             proven_dates[o["subject_id"]].append(o["offence_date"])
     for b in breaches:
         sid = order_subject[b["order_id"]]
-        proven = None
-        if b["court_outcome"] == Breach.CourtOutcome.CONVICTED:
-            proven = b["court_outcome_on"] or b["occurred_on"]
-        elif b["police_action"] == Breach.PoliceAction.CAUTION:
-            proven = b["occurred_on"]
-        outcome_rows.append(
-            {
-                "person_id": _pid(sid),
-                "offence_date": b["occurred_on"],
-                "proven_date": proven,
-                "stalking_related": False,
-                "breach": True,
-                "kind": "breach",
-            }
-        )
+        proven = _breach_proven_on(b)
+        rows.append(_outcome_row(sid, b["occurred_on"], proven, kind="breach"))
         if proven:
             proven_dates[sid].append(b["occurred_on"])
-    for n in notifications:
-        if (n["received_on"] or end) > n["due_on"]:
-            outcome_rows.append(
-                {
-                    "person_id": _pid(order_subject[n["order_id"]]),
-                    "offence_date": n["due_on"] + dt.timedelta(days=1),
-                    "proven_date": None,
-                    "stalking_related": False,
-                    "breach": False,
-                    "kind": "notification_failure",
-                }
-            )
+    rows.extend(_notification_failure_rows(notifications, order_subject, end))
+    return rows, proven_dates
 
-    people_rows = []
-    session_rows: list[dict[str, Any]] = []
-    measure_rows: list[dict[str, Any]] = []
-    for sid in ids:
-        s = subjects[sid]
-        sub_orders = orders[sid]
-        made = _earliest(*[_earliest(o["interim_made_on"], o["full_made_on"]) for o in sub_orders])
-        served = _earliest(
-            *[_earliest(o["interim_served_on"], o["full_served_on"]) for o in sub_orders]
-        )
-        assert made is not None
-        decision = decisions.get(sid)
-        f: ProgrammeFacts | None = facts.get(sid)
-        considered = decision is not None or f is not None
-        put_forward = bool(
-            (decision and decision["decision"] != InterventionDecision.Decision.NOT_SUITABLE)
-            or (f and f.put_forward_on)
-        )
-        declined = bool(
-            (f.declined if f else False)
-            or (
-                not f
-                and decision is not None
-                and decision["decision"] == InterventionDecision.Decision.DECLINED
-            )
-        )
-        if f is not None:
-            consented = bool(put_forward and f.consented_on and not f.declined)
-            started = bool(consented and f.started_on)
-            completed = bool(started and f.completed)
-        else:
-            consented = put_forward and not declined
-            started = completed = False
-        index = decision["decided_on"] if decision else (f.put_forward_on if f else None)
-        index = index or made
-        full_made = [o["full_made_on"] for o in sub_orders if o["full_made_on"]]
-        order_type = "full" if any(d <= index for d in full_made) else "interim"
-        risk = NOT_ASSESSED
-        for day, level in assessments.get(sid, []):
-            if day <= index and level in RISK_LEVELS:
-                risk = level
-        relationship = relationships.get(sid)
-        pid = _pid(sid)
-        people_rows.append(
-            {
-                "person_id": pid,
-                "index_date": index,
-                "considered": considered,
-                "put_forward": put_forward,
-                "consented": consented,
-                "declined": put_forward and declined,
-                "started": started,
-                "completed": completed,
-                "exit_date": None,
-                "age": _age(s["date_of_birth"], index),
-                "sex": s["sex"] or None,
-                "relationship": RELATIONSHIP_MAP.get(relationship or "", relationship)
-                or NOT_RECORDED,
-                "risk_level": risk,
-                "prior_offences": sum(1 for d in proven_dates.get(sid, []) if d < index),
-                "order_type": order_type,
-                "order_made_date": made,
-                "order_served_date": served,
-                "programme_start_date": f.started_on if f else None,
-                "programme_end_date": f.ended_on if f else None,
-            }
-        )
-        if f is not None:
-            for day, attended in f.sessions:
-                session_rows.append({"person_id": pid, "session_date": day, "attended": attended})
-            for m in f.measures:
-                if m.get("measure") and m.get("timepoint") and m.get("score") is not None:
-                    measure_rows.append(
-                        {
-                            "person_id": pid,
-                            "measure": str(m["measure"]),
-                            "timepoint": str(m["timepoint"]),
-                            "score": float(m["score"]),
-                            "higher_is_better": bool(m.get("higher_is_better", False)),
-                        }
-                    )
 
-    frames: dict[str, pd.DataFrame] = {
-        "people": pd.DataFrame(people_rows, columns=PEOPLE_COLUMNS),
-        "outcomes": pd.DataFrame(
-            [r for r in outcome_rows if r["person_id"] in {p["person_id"] for p in people_rows}],
-            columns=OUTCOME_COLUMNS,
-        ),
+def _breach_proven_on(breach: Mapping[str, Any]) -> dt.date | None:
+    if breach["court_outcome"] == Breach.CourtOutcome.CONVICTED:
+        return breach["court_outcome_on"] or breach["occurred_on"]
+    if breach["police_action"] == Breach.PoliceAction.CAUTION:
+        return breach["occurred_on"]
+    return None
+
+
+def _notification_failure_rows(
+    notifications: Iterable[Mapping[str, Any]], order_subject: dict[int, int], end: dt.date
+) -> Rows:
+    return [
+        _outcome_row(
+            order_subject[n["order_id"]],
+            n["due_on"] + dt.timedelta(days=1),
+            None,
+            kind="notification_failure",
+        )
+        for n in notifications
+        if (n["received_on"] or end) > n["due_on"]
+    ]
+
+
+def _programme_flags(decision: dict[str, Any] | None, f: ProgrammeFacts | None) -> dict[str, bool]:
+    """Where the subject got to: programme facts where there are any, else the decision."""
+    considered = decision is not None or f is not None
+    put_forward = bool(
+        (decision and decision["decision"] != InterventionDecision.Decision.NOT_SUITABLE)
+        or (f and f.put_forward_on)
+    )
+    declined = bool(
+        (f.declined if f else False)
+        or (
+            not f
+            and decision is not None
+            and decision["decision"] == InterventionDecision.Decision.DECLINED
+        )
+    )
+    if f is not None:
+        consented = bool(put_forward and f.consented_on and not f.declined)
+        started = bool(consented and f.started_on)
+        completed = bool(started and f.completed)
+    else:
+        consented = put_forward and not declined
+        started = completed = False
+    return {
+        "considered": considered,
+        "put_forward": put_forward,
+        "consented": consented,
+        "declined": put_forward and declined,
+        "started": started,
+        "completed": completed,
     }
-    sources = ["people", "orders", "evaluation outcomes"]
-    if facts:
-        sources.append("programme")
-        frames["sessions"] = pd.DataFrame(session_rows, columns=SESSION_COLUMNS)
-        if measure_rows:
-            frames["measures"] = pd.DataFrame(measure_rows, columns=MEASURE_COLUMNS)
+
+
+def _risk_at(risk_history: list[tuple[dt.date, str]], index: dt.date) -> str:
+    """The last recognised risk level assessed on or before the index date."""
+    risk = NOT_ASSESSED
+    for day, level in risk_history:
+        if day <= index and level in RISK_LEVELS:
+            risk = level
+    return risk
+
+
+def _person_row(
+    subject: dict[str, Any],
+    sub_orders: list[dict[str, Any]],
+    decision: dict[str, Any] | None,
+    f: ProgrammeFacts | None,
+    *,
+    relationship: str | None,
+    risk_history: list[tuple[dt.date, str]],
+    proven_dates: list[dt.date],
+) -> dict[str, Any]:
+    made = _earliest(*[_earliest(o["interim_made_on"], o["full_made_on"]) for o in sub_orders])
+    served = _earliest(
+        *[_earliest(o["interim_served_on"], o["full_served_on"]) for o in sub_orders]
+    )
+    assert made is not None
+    index = decision["decided_on"] if decision else (f.put_forward_on if f else None)
+    index = index or made
+    full_made = [o["full_made_on"] for o in sub_orders if o["full_made_on"]]
+    return {
+        "person_id": _pid(subject["pk"]),
+        "index_date": index,
+        **_programme_flags(decision, f),
+        "exit_date": None,
+        "age": _age(subject["date_of_birth"], index),
+        "sex": subject["sex"] or None,
+        "relationship": RELATIONSHIP_MAP.get(relationship or "", relationship) or NOT_RECORDED,
+        "risk_level": _risk_at(risk_history, index),
+        "prior_offences": sum(1 for d in proven_dates if d < index),
+        "order_type": "full" if any(d <= index for d in full_made) else "interim",
+        "order_made_date": made,
+        "order_served_date": served,
+        "programme_start_date": f.started_on if f else None,
+        "programme_end_date": f.ended_on if f else None,
+    }
+
+
+def _session_rows(pid: str, f: ProgrammeFacts) -> Rows:
+    return [{"person_id": pid, "session_date": day, "attended": att} for day, att in f.sessions]
+
+
+def _measure_rows(pid: str, f: ProgrammeFacts) -> Rows:
+    return [
+        {
+            "person_id": pid,
+            "measure": str(m["measure"]),
+            "timepoint": str(m["timepoint"]),
+            "score": float(m["score"]),
+            "higher_is_better": bool(m.get("higher_is_better", False)),
+        }
+        for m in f.measures
+        if m.get("measure") and m.get("timepoint") and m.get("score") is not None
+    ]
+
+
+def _add_costs_and_ratings(
+    frames: dict[str, pd.DataFrame],
+    sources: list[str],
+    *,
+    actor: User,
+    facts: dict[int, ProgrammeFacts],
+    subject_ids: set[int],
+) -> None:
     costs = programme_selectors.costs_for_evaluation(
         actor=actor, programme_ids={f.programme_id for f in facts.values() if f.programme_id}
     )
     if costs:
         sources.append("programme spending")
         frames["costs"] = pd.DataFrame(costs, columns=COST_COLUMNS)
-    ratings = victim_rating_rows(actor=actor, subject_ids=id_set)
+    ratings = victim_rating_rows(actor=actor, subject_ids=subject_ids)
     if ratings:
         sources.append("advocacy (victim ratings)")
         frames["victim_ratings"] = pd.DataFrame(ratings, columns=RATING_COLUMNS)
-    return Frames(frames=frames, data_end_date=end, sources=sources)
 
 
-def victim_rating_rows(*, actor: Any, subject_ids: Iterable[int]) -> list[dict[str, Any]]:
+def victim_rating_rows(*, actor: User, subject_ids: Iterable[int]) -> list[dict[str, Any]]:
     """Victims' fear/safety ratings from the advocacy service, pseudonymised: the victim is a
     keyed pseudonym, never an identity. `actor` has been checked by `build_frames`; the
     subjects are those in its evaluation scope."""

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import escape
 
+from desist.accounts.models import User
 from desist.evaluation.engine.params import EvaluationParams
 from desist.evaluation.engine.report import full_evaluation
 from desist.evaluation.extract import funnel_counts
@@ -263,45 +264,11 @@ def _cohort_section(key: str, res: Mapping[str, Any], charts: Mapping[str, Any])
             f"treated people were matched to {m.get('n_comparators_used', 0)} comparators "
             f"from a pool of {m.get('n_pool', res.get('n_pool', 0))}."
         )
-        tables.append(
-            _table(
-                "Matching",
-                ["Measure", "Number"],
-                [
-                    ["Treated", m.get("n_treated")],
-                    ["Treated matched", m.get("n_treated_matched")],
-                    ["Treated not matched", m.get("n_treated_unmatched")],
-                    ["Comparators used", m.get("n_comparators_used")],
-                    ["Left out: missing covariates", m.get("excluded_missing")],
-                ],
-            )
-        )
+        tables.append(_matching_table(m))
     rates = res.get("rates") or {}
     if rates:
-        prog, comp = rates.get("programme") or {}, rates.get("comparison") or {}
+        tables.append(_rates_table(rates))
         diff = rates.get("difference") or {}
-        tables.append(
-            _table(
-                "Proven re-offending rate in the follow-up window",
-                ["Group", "People", "Re-offenders", "Rate", "95% interval"],
-                [
-                    [
-                        "Programme",
-                        prog.get("n"),
-                        prog.get("events"),
-                        _pct(prog.get("rate")),
-                        _ci(prog),
-                    ],
-                    [
-                        "Comparison",
-                        comp.get("n"),
-                        comp.get("events"),
-                        _pct(comp.get("rate")),
-                        _ci(comp),
-                    ],
-                ],
-            )
-        )
         if diff.get("difference") is not None:
             paragraphs.append(
                 f"Difference (programme minus comparison): {_pct(diff.get('difference'))} "
@@ -309,29 +276,7 @@ def _cohort_section(key: str, res: Mapping[str, Any], charts: Mapping[str, Any])
             )
     freq = res.get("frequency") or {}
     if freq:
-        prog, comp = freq.get("programme") or {}, freq.get("comparison") or {}
-        tables.append(
-            _table(
-                "Proven re-offences per 100 people",
-                ["Group", "People", "Offences", "Per 100 people", "95% interval"],
-                [
-                    [
-                        "Programme",
-                        prog.get("n"),
-                        prog.get("count"),
-                        _num(prog.get("per_100")),
-                        _ci(prog, "per_100"),
-                    ],
-                    [
-                        "Comparison",
-                        comp.get("n"),
-                        comp.get("count"),
-                        _num(comp.get("per_100")),
-                        _ci(comp, "per_100"),
-                    ],
-                ],
-            )
-        )
+        tables.append(_frequency_table(freq))
     section_charts = [
         _chart(charts[name])
         for name in (f"survival_{key}", f"balance_{key}")
@@ -345,6 +290,44 @@ def _cohort_section(key: str, res: Mapping[str, Any], charts: Mapping[str, Any])
         "charts": section_charts,
         "tables": tables,
     }
+
+
+def _matching_table(m: Mapping[str, Any]) -> dict[str, Any]:
+    return _table(
+        "Matching",
+        ["Measure", "Number"],
+        [
+            ["Treated", m.get("n_treated")],
+            ["Treated matched", m.get("n_treated_matched")],
+            ["Treated not matched", m.get("n_treated_unmatched")],
+            ["Comparators used", m.get("n_comparators_used")],
+            ["Left out: missing covariates", m.get("excluded_missing")],
+        ],
+    )
+
+
+def _rates_table(rates: Mapping[str, Any]) -> dict[str, Any]:
+    prog, comp = rates.get("programme") or {}, rates.get("comparison") or {}
+    return _table(
+        "Proven re-offending rate in the follow-up window",
+        ["Group", "People", "Re-offenders", "Rate", "95% interval"],
+        [
+            [name, d.get("n"), d.get("events"), _pct(d.get("rate")), _ci(d)]
+            for name, d in (("Programme", prog), ("Comparison", comp))
+        ],
+    )
+
+
+def _frequency_table(freq: Mapping[str, Any]) -> dict[str, Any]:
+    prog, comp = freq.get("programme") or {}, freq.get("comparison") or {}
+    return _table(
+        "Proven re-offences per 100 people",
+        ["Group", "People", "Offences", "Per 100 people", "95% interval"],
+        [
+            [name, d.get("n"), d.get("count"), _num(d.get("per_100")), _ci(d, "per_100")]
+            for name, d in (("Programme", prog), ("Comparison", comp))
+        ],
+    )
 
 
 def _num(x: Any) -> Any:
@@ -665,7 +648,7 @@ def methods_text(params: Mapping[str, Any], sources: list[str]) -> list[str]:
     ]
 
 
-def expected_people(*, actor: Any) -> int:
+def expected_people(*, actor: User) -> int:
     """A cheap estimate of the cohort size, to choose between running now and in the background."""
     from desist import policy
     from desist.orders.models import Order
@@ -678,5 +661,5 @@ def expected_people(*, actor: Any) -> int:
     )
 
 
-def frames_for(actor: Any) -> Frames:
+def frames_for(actor: User) -> Frames:
     return build_frames(actor=actor, perm=Perm.EVALUATION_VIEW)

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from desist import policy
+from desist.accounts.models import User
 from desist.evaluation.models import EvaluationRun, Finding, Offence
 from desist.orders.models import Breach, Notification, Order
 from desist.people import selectors as people_selectors
@@ -26,7 +27,7 @@ from desist.programme import selectors as programme_selectors
 # --- police: outcomes of one subject -----------------------------------------------------
 
 
-def outcome_subject_get_for(*, actor: Any, subject_id: int) -> Subject:
+def outcome_subject_get_for(*, actor: User, subject_id: int) -> Subject:
     """A subject the actor may record outcomes for (own force); 404 otherwise."""
     policy.require_perm(actor, Perm.OUTCOME_RECORD)
     subject = people_selectors.subject_get_for(actor=actor, subject_id=subject_id)
@@ -34,14 +35,14 @@ def outcome_subject_get_for(*, actor: Any, subject_id: int) -> Subject:
     return subject
 
 
-def offence_list_for(*, actor: Any, subject: Subject | None = None) -> QuerySet[Offence]:
+def offence_list_for(*, actor: User, subject: Subject | None = None) -> QuerySet[Offence]:
     qs = policy.scope_offences(actor, Offence.objects.all())
     if subject is not None:
         qs = qs.filter(subject=subject)
     return qs.order_by("-offence_date", "-id")
 
 
-def offence_get_for(*, actor: Any, subject: Subject, offence_id: int) -> Offence:
+def offence_get_for(*, actor: User, subject: Subject, offence_id: int) -> Offence:
     try:
         offence = offence_list_for(actor=actor, subject=subject).get(pk=offence_id)
     except Offence.DoesNotExist:
@@ -82,14 +83,14 @@ def start_points_for_orders(orders: list[Order]) -> tuple[dt.date | None, dt.dat
     return made, served
 
 
-def _programme_start(actor: Any, subject: Subject) -> dt.date | None:
+def _programme_start(actor: User, subject: Subject) -> dt.date | None:
     """The earliest programme start among the subject's referrals the actor may see."""
     referrals = programme_selectors.referrals_for_subject(actor=actor, subject=subject)
     starts = [r.started_on for r in referrals if r.started_on]
     return min(starts) if starts else None
 
 
-def outcomes_page_for(*, actor: Any, subject_id: int) -> OutcomesPage:
+def outcomes_page_for(*, actor: User, subject_id: int) -> OutcomesPage:
     """Everything the outcomes page shows for one subject, in a fixed number of queries."""
     subject = outcome_subject_get_for(actor=actor, subject_id=subject_id)
     orders = list(policy.scope_orders(actor, Order.objects.filter(subject=subject)))
@@ -124,7 +125,7 @@ def outcomes_page_for(*, actor: Any, subject_id: int) -> OutcomesPage:
 # --- evaluation runs -----------------------------------------------------------------------
 
 
-def evaluation_run_list_for(*, actor: Any) -> QuerySet[EvaluationRun]:
+def evaluation_run_list_for(*, actor: User) -> QuerySet[EvaluationRun]:
     return (
         policy.scope_evaluation_runs(actor, EvaluationRun.objects.all())
         .select_related("created_by")
@@ -133,7 +134,7 @@ def evaluation_run_list_for(*, actor: Any) -> QuerySet[EvaluationRun]:
     )
 
 
-def evaluation_run_get_for(*, actor: Any, run_id: int) -> EvaluationRun:
+def evaluation_run_get_for(*, actor: User, run_id: int) -> EvaluationRun:
     try:
         run = policy.scope_evaluation_runs(actor, EvaluationRun.objects.all()).get(pk=run_id)
     except EvaluationRun.DoesNotExist:
@@ -145,7 +146,7 @@ def evaluation_run_get_for(*, actor: Any, run_id: int) -> EvaluationRun:
 # --- findings --------------------------------------------------------------------------------
 
 
-def finding_list_for(*, actor: Any) -> QuerySet[Finding]:
+def finding_list_for(*, actor: User) -> QuerySet[Finding]:
     return (
         policy.scope_findings(actor, Finding.objects.all())
         .select_related("created_by")
@@ -153,7 +154,7 @@ def finding_list_for(*, actor: Any) -> QuerySet[Finding]:
     )
 
 
-def finding_get_for(*, actor: Any, finding_id: int) -> Finding:
+def finding_get_for(*, actor: User, finding_id: int) -> Finding:
     try:
         finding = finding_list_for(actor=actor).get(pk=finding_id)
     except Finding.DoesNotExist:

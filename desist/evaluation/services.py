@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from desist import policy
+from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.concurrency import save_versioned
@@ -74,7 +75,7 @@ def _clean_offence(
 
 def offence_record(
     *,
-    actor: Any,
+    actor: User,
     subject: Subject,
     offence_date: dt.date | None,
     outcome: str,
@@ -115,7 +116,7 @@ def offence_record(
 
 def offence_update(
     *,
-    actor: Any,
+    actor: User,
     offence: Offence,
     version: int,
     offence_date: dt.date | None,
@@ -150,8 +151,9 @@ def offence_update(
 # --- evaluation runs -----------------------------------------------------------------------
 
 
-def evaluation_run_create(*, actor: Any, params: dict[str, Any]) -> EvaluationRun:
+def evaluation_run_create(*, actor: User, params: dict[str, Any]) -> EvaluationRun:
     policy.require_perm(actor, Perm.EVALUATION_VIEW)
+    assert actor.organisation_id is not None  # no organisation, no permissions (policy)
     with transaction.atomic():
         run = EvaluationRun.objects.create(
             organisation_id=actor.organisation_id, created_by=actor, params=params
@@ -191,7 +193,7 @@ def _clean_finding(
 
 def finding_record(
     *,
-    actor: Any,
+    actor: User,
     title: str,
     area: str,
     detail: str,
@@ -200,6 +202,7 @@ def finding_record(
     status: str = FindingStatus.OPEN,
 ) -> Finding:
     policy.require_perm(actor, Perm.OVERSIGHT_DASHBOARD)
+    assert actor.organisation_id is not None  # no organisation, no permissions (policy)
     _clean_finding(
         title=title,
         area=area,
@@ -231,7 +234,7 @@ def finding_record(
 
 def finding_update(
     *,
-    actor: Any,
+    actor: User,
     finding: Finding,
     version: int,
     title: str,

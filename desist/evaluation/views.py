@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from desist import policy
+from desist.accounts.models import User
 from desist.audit.services import audit_consultation
 from desist.core import safecsv
 from desist.core.concurrency import StaleRecordError
@@ -30,6 +31,12 @@ from desist.evaluation.models import EvaluationRun
 from desist.policy import Perm
 
 
+class AuthedRequest(HttpRequest):
+    """Every view here is behind login_required, so the request's user is a User."""
+
+    user: User
+
+
 def _errors_to_form(form: Any, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errs in exc.message_dict.items():
@@ -42,7 +49,7 @@ def _errors_to_form(form: Any, exc: ValidationError) -> None:
 
 
 @login_required
-def outcomes(request: HttpRequest, subject_id: int) -> HttpResponse:
+def outcomes(request: AuthedRequest, subject_id: int) -> HttpResponse:
     page = selectors.outcomes_page_for(actor=request.user, subject_id=subject_id)
     audit_consultation(actor=request.user, obj=page.subject, verb="outcome.view")
     return render(request, "evaluation/outcomes.html", {"page": page, "subject": page.subject})
@@ -60,7 +67,7 @@ def _offence_kwargs(d: dict[str, Any]) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def offence_add(request: HttpRequest, subject_id: int) -> HttpResponse:
+def offence_add(request: AuthedRequest, subject_id: int) -> HttpResponse:
     subject = selectors.outcome_subject_get_for(actor=request.user, subject_id=subject_id)
     form = OffenceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -84,7 +91,7 @@ def offence_add(request: HttpRequest, subject_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def offence_edit(request: HttpRequest, subject_id: int, offence_id: int) -> HttpResponse:
+def offence_edit(request: AuthedRequest, subject_id: int, offence_id: int) -> HttpResponse:
     subject = selectors.outcome_subject_get_for(actor=request.user, subject_id=subject_id)
     offence = selectors.offence_get_for(actor=request.user, subject=subject, offence_id=offence_id)
     initial = {
@@ -123,7 +130,7 @@ def offence_edit(request: HttpRequest, subject_id: int, offence_id: int) -> Http
 # --- evaluation report ---------------------------------------------------------------------
 
 
-def _aggregate_only(actor: Any) -> bool:
+def _aggregate_only(actor: User) -> bool:
     """Programme managers (no extract permission) see aggregates with small numbers
     suppressed."""
     return not policy.has_perm(actor, Perm.EXTRACT_DOWNLOAD)
@@ -131,7 +138,7 @@ def _aggregate_only(actor: Any) -> bool:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.EVALUATION_VIEW)
     form = EvaluationParamsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -146,7 +153,7 @@ def report(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _run_context(request: HttpRequest, run: EvaluationRun) -> dict[str, Any]:
+def _run_context(request: AuthedRequest, run: EvaluationRun) -> dict[str, Any]:
     aggregate = _aggregate_only(request.user)
     model = (
         reporting.report_view_model(run.result or {}, aggregate=aggregate) if run.result else None
@@ -155,14 +162,14 @@ def _run_context(request: HttpRequest, run: EvaluationRun) -> dict[str, Any]:
 
 
 @login_required
-def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_detail(request: AuthedRequest, run_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.EVALUATION_VIEW)
     run = selectors.evaluation_run_get_for(actor=request.user, run_id=run_id)
     return render(request, "evaluation/run_detail.html", _run_context(request, run))
 
 
 @login_required
-def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_progress(request: AuthedRequest, run_id: int) -> HttpResponse:
     """The htmx-polled progress panel. When the run has finished, tell htmx to reload."""
     policy.require_perm(request.user, Perm.EVALUATION_VIEW)
     run = selectors.evaluation_run_get_for(actor=request.user, run_id=run_id)
@@ -172,7 +179,7 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     return response
 
 
-def _finished_run(request: HttpRequest, run_id: int) -> EvaluationRun:
+def _finished_run(request: AuthedRequest, run_id: int) -> EvaluationRun:
     policy.require_perm(request.user, Perm.EVALUATION_VIEW)
     run = selectors.evaluation_run_get_for(actor=request.user, run_id=run_id)
     if not run.result:
@@ -183,7 +190,7 @@ def _finished_run(request: HttpRequest, run_id: int) -> EvaluationRun:
 
 
 @login_required
-def run_csv(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_csv(request: AuthedRequest, run_id: int) -> HttpResponse:
     run = _finished_run(request, run_id)
     model = reporting.report_view_model(run.result or {}, aggregate=_aggregate_only(request.user))
     buf = io.StringIO()
@@ -201,7 +208,7 @@ def run_csv(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @login_required
-def run_pdf(request: HttpRequest, run_id: int) -> HttpResponse:
+def run_pdf(request: AuthedRequest, run_id: int) -> HttpResponse:
     run = _finished_run(request, run_id)
     context = _run_context(request, run)
     context["generated_at"] = timezone.localtime()
@@ -218,7 +225,7 @@ def run_pdf(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @login_required
-def extract_page(request: HttpRequest) -> HttpResponse:
+def extract_page(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.EXTRACT_DOWNLOAD)
     return render(
         request,
@@ -235,7 +242,7 @@ def _csv_response(body: str, name: str) -> HttpResponse:
 
 
 @login_required
-def extract_people(request: HttpRequest) -> HttpResponse:
+def extract_people(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.EXTRACT_DOWNLOAD)
     frames = build_frames(actor=request.user, perm=Perm.EXTRACT_DOWNLOAD)
     rows = extract.person_rows(frames)
@@ -246,7 +253,7 @@ def extract_people(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def extract_aggregates(request: HttpRequest) -> HttpResponse:
+def extract_aggregates(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.EXTRACT_DOWNLOAD)
     frames = build_frames(actor=request.user, perm=Perm.EXTRACT_DOWNLOAD)
     rows = extract.aggregate_rows(frames)
@@ -263,7 +270,7 @@ def extract_aggregates(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def oversight(request: HttpRequest) -> HttpResponse:
+def oversight(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.OVERSIGHT_DASHBOARD)
     if request.method == "POST":
         # "Recalculate now": the anomalies from the audit log as it is this moment.
@@ -307,7 +314,7 @@ def _finding_kwargs(d: dict[str, Any]) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def finding_add(request: HttpRequest) -> HttpResponse:
+def finding_add(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.OVERSIGHT_DASHBOARD)
     form = FindingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -323,7 +330,7 @@ def finding_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def finding_edit(request: HttpRequest, finding_id: int) -> HttpResponse:
+def finding_edit(request: AuthedRequest, finding_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.OVERSIGHT_DASHBOARD)
     finding = selectors.finding_get_for(actor=request.user, finding_id=finding_id)
     initial = {**_finding_kwargs(finding.__dict__), "version": finding.version}
@@ -352,7 +359,7 @@ def finding_edit(request: HttpRequest, finding_id: int) -> HttpResponse:
 
 
 @login_required
-def programme_dashboard(request: HttpRequest) -> HttpResponse:
+def programme_dashboard(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.PROGRAMME_DASHBOARD)
     board = dashboards.programme_dashboard(actor=request.user)
     return render(request, "evaluation/programme_dashboard.html", {"board": board})

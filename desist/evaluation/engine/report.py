@@ -93,13 +93,7 @@ def evaluate_cohort(
         "group_column": group_col,
         "covariates": covariates,
     }
-    groups: dict[str, np.ndarray] = {}
-    if group_col:
-        g = df[group_col].astype(str).to_numpy()
-        for level in sorted(set(g)):
-            groups[level] = g == level
-    else:
-        groups["all"] = np.ones(n, dtype=bool)
+    groups = _cohort_groups(df, group_col, n)
     km: dict[str, list[dict[str, Any]]] = {}
     summary = []
     for label, mask in groups.items():
@@ -114,21 +108,7 @@ def evaluate_cohort(
     steps("Kaplan-Meier")
     result["logrank"] = logrank(t, e, df[group_col]) if group_col else None
     steps("log-rank")
-
-    design = encode_covariates(df, covariates) if covariates else pd.DataFrame(index=df.index)
-    if group_col and group_col not in covariates:
-        gs = df[group_col]
-        if pd.api.types.is_numeric_dtype(gs) and set(pd.unique(gs)) <= {0, 1}:
-            gd = gs.astype(float).to_frame(group_col)
-        else:
-            gd = encode_covariates(df[[group_col]].astype(str), [group_col])
-        design = pd.concat([design, gd], axis=1)
-    cox_df = pd.concat([pd.DataFrame({"_time": t, "_event": e}, index=df.index), design], axis=1)
-    try:
-        model = cox(cox_df, "_time", "_event", list(design.columns), conf=conf)
-    except Exception as exc:  # lifelines raises a variety of convergence errors
-        model = {"coefficients": [], "log_likelihood": None, "concordance": None, "warnings": []}
-        model["warnings"].append(f"The Cox model could not be fitted: {exc}".splitlines()[0])
+    model = _cohort_cox(df, t, e, covariates, group_col, conf)
     warnings.extend(model.get("warnings", []))
     result["cox"] = model
     steps("Cox regression")
@@ -147,6 +127,42 @@ def evaluate_cohort(
         result["charts"] = {"survival": ch.survival_chart(curves, time_label=time_col)}
         steps("charts")
     return result
+
+
+def _cohort_groups(df: pd.DataFrame, group_col: str | None, n: int) -> dict[str, np.ndarray]:
+    if not group_col:
+        return {"all": np.ones(n, dtype=bool)}
+    g = df[group_col].astype(str).to_numpy()
+    return {level: g == level for level in sorted(set(g))}
+
+
+def _cohort_cox(
+    df: pd.DataFrame,
+    t: np.ndarray,
+    e: np.ndarray,
+    covariates: list[str],
+    group_col: str | None,
+    conf: float,
+) -> dict[str, Any]:
+    """Cox on the covariates plus the group (as it is if coded 0/1, otherwise one-hot)."""
+    design = encode_covariates(df, covariates) if covariates else pd.DataFrame(index=df.index)
+    if group_col and group_col not in covariates:
+        gs = df[group_col]
+        if pd.api.types.is_numeric_dtype(gs) and set(pd.unique(gs)) <= {0, 1}:
+            gd = gs.astype(float).to_frame(group_col)
+        else:
+            gd = encode_covariates(df[[group_col]].astype(str), [group_col])
+        design = pd.concat([design, gd], axis=1)
+    cox_df = pd.concat([pd.DataFrame({"_time": t, "_event": e}, index=df.index), design], axis=1)
+    try:
+        return cox(cox_df, "_time", "_event", list(design.columns), conf=conf)
+    except Exception as exc:  # lifelines raises a variety of convergence errors
+        return {
+            "coefficients": [],
+            "log_likelihood": None,
+            "concordance": None,
+            "warnings": [f"The Cox model could not be fitted: {exc}".splitlines()[0]],
+        }
 
 
 # ------------------------------------------------------------------------- programme evaluation
@@ -196,56 +212,69 @@ def full_evaluation(
         cohorts[cohort] = _evaluate_programme_cohort(people, fu, p, cohort, steps, warnings)
     result["cohorts"] = cohorts
 
-    optional: dict[str, Any] = {}
-    sessions = frames.get("sessions")
-    if sessions is not None and len(sessions):
-        st = people["started"].to_numpy(dtype=bool)
-        optional["sessions"] = sessions_vs_outcome(sessions, people[st], fu[st])
-    else:
-        optional["sessions"] = None
+    optional: dict[str, Any] = {"sessions": _sessions_analysis(frames, people, fu)}
     steps("sessions")
-    ratings = frames.get("victim_ratings")
-    optional["victims"] = victim_change(ratings) if ratings is not None and len(ratings) else None
-    measures = frames.get("measures")
-    optional["measures"] = (
-        measures_change(measures) if measures is not None and len(measures) else None
-    )
-    costs = frames.get("costs")
-    counts = describe(people)
-    optional["costs"] = (
-        cost_summary(
-            costs,
-            put_forward=counts["put_forward"],
-            started=counts["started"],
-            completed=counts["completed"],
-        )
-        if costs is not None and len(costs)
-        else None
-    )
+    optional.update(_paired_and_costs(frames, people))
     result.update(optional)
     result["not_available"] = [k for k, v in optional.items() if v is None]
     steps("paired measures and costs")
-
     if p.charts:
-        charts: dict[str, Any] = {"funnel": ch.funnel_chart(result["funnel"])}
-        for cohort, res in cohorts.items():
-            if res.get("survival"):
-                curves = {
-                    "Programme": res["survival"]["kaplan_meier"]["programme"],
-                    "Comparison": res["survival"]["kaplan_meier"]["comparison"],
-                }
-                charts[f"survival_{cohort}"] = ch.survival_chart(curves)
-            if res.get("matching"):
-                charts[f"balance_{cohort}"] = ch.love_plot(res["matching"]["balance"]["rows"])
-        if result["victims"]:
-            charts["fear_trend"] = ch.fear_trend_chart(result["victims"])
-        result["charts"] = charts
+        result["charts"] = _programme_charts(result, cohorts)
     steps("charts")
     result["warnings"] = warnings
     result["methods"] = methods_text(result["params"], result)
     result["elapsed_seconds"] = _time.perf_counter() - started_at
     steps("methods")
     return result
+
+
+def _sessions_analysis(
+    frames: Mapping[str, pd.DataFrame | None], people: pd.DataFrame, fu: pd.DataFrame
+) -> dict[str, Any] | None:
+    sessions = frames.get("sessions")
+    if sessions is None or not len(sessions):
+        return None
+    st = people["started"].to_numpy(dtype=bool)
+    return sessions_vs_outcome(sessions, people[st], fu[st])
+
+
+def _paired_and_costs(
+    frames: Mapping[str, pd.DataFrame | None], people: pd.DataFrame
+) -> dict[str, Any]:
+    ratings = frames.get("victim_ratings")
+    measures = frames.get("measures")
+    costs = frames.get("costs")
+    counts = describe(people)
+    return {
+        "victims": victim_change(ratings) if ratings is not None and len(ratings) else None,
+        "measures": (measures_change(measures) if measures is not None and len(measures) else None),
+        "costs": (
+            cost_summary(
+                costs,
+                put_forward=counts["put_forward"],
+                started=counts["started"],
+                completed=counts["completed"],
+            )
+            if costs is not None and len(costs)
+            else None
+        ),
+    }
+
+
+def _programme_charts(result: dict[str, Any], cohorts: dict[str, Any]) -> dict[str, Any]:
+    charts: dict[str, Any] = {"funnel": ch.funnel_chart(result["funnel"])}
+    for cohort, res in cohorts.items():
+        if res.get("survival"):
+            curves = {
+                "Programme": res["survival"]["kaplan_meier"]["programme"],
+                "Comparison": res["survival"]["kaplan_meier"]["comparison"],
+            }
+            charts[f"survival_{cohort}"] = ch.survival_chart(curves)
+        if res.get("matching"):
+            charts[f"balance_{cohort}"] = ch.love_plot(res["matching"]["balance"]["rows"])
+    if result["victims"]:
+        charts["fear_trend"] = ch.fear_trend_chart(result["victims"])
+    return charts
 
 
 def _evaluate_programme_cohort(
@@ -269,18 +298,14 @@ def _evaluate_programme_cohort(
         "survival": None,
         "warnings": [],
     }
-
-    def warn(msg: str) -> None:
-        out["warnings"].append(msg)
-        warnings.append(msg)
-
     if treated.sum() == 0 or pool.sum() == 0:
-        warn(
-            f"No comparison for {label}: {int(treated.sum())} treated, {int(pool.sum())} in the pool."
+        _warn(
+            out,
+            warnings,
+            f"No comparison for {label}: {int(treated.sum())} treated, "
+            f"{int(pool.sum())} in the pool.",
         )
-        for _ in range(5):
-            steps(f"{cohort}: skipped")
-        return out
+        return _skipped(out, cohort, steps)
     sel = treated | pool
     sub = people[sel].reset_index(drop=True)
     sub_fu = fu[sel].reset_index(drop=True)
@@ -296,14 +321,37 @@ def _evaluate_programme_cohort(
             seed=p.seed,
         )
     except EngineInputError as exc:  # e.g. everyone left has a missing covariate
-        warn(f"No matched comparison for {label}: {exc}.")
-        for _ in range(5):
-            steps(f"{cohort}: skipped")
-        return out
+        _warn(out, warnings, f"No matched comparison for {label}: {exc}.")
+        return _skipped(out, cohort, steps)
     steps(f"{cohort}: matching")
-    w = m["weights"]
-    in_sample = w > 0
-    out["matching"] = {
+    out["matching"] = _matching_summary(m, t)
+    for msg in _matching_warnings(m, t, label, p):
+        _warn(out, warnings, msg)
+    out["rates"], out["frequency"], nt = _rates_and_frequency(sub_fu, t, m["weights"], p)
+    if nt < p.min_cohort:
+        _warn(out, warnings, small_warning(f"{label} cohort with full follow-up", nt, p.min_cohort))
+    steps(f"{cohort}: rates")
+    out["survival"], cox_error = _matched_survival(sub, sub_fu, t, m, p, cohort, steps)
+    if cox_error is not None:
+        _warn(out, warnings, f"The Cox model for {label} could not be fitted: {cox_error}")
+    steps(f"{cohort}: Cox regression")
+    return out
+
+
+def _warn(out: dict[str, Any], warnings: list[str], msg: str) -> None:
+    """A cohort's warning goes in its own list and in the evaluation's."""
+    out["warnings"].append(msg)
+    warnings.append(msg)
+
+
+def _skipped(out: dict[str, Any], cohort: str, steps: _Steps) -> dict[str, Any]:
+    for _ in range(5):
+        steps(f"{cohort}: skipped")
+    return out
+
+
+def _matching_summary(m: dict[str, Any], t: np.ndarray) -> dict[str, Any]:
+    return {
         "n_treated": int(t.sum()),
         "n_pool": int((~t).sum()),
         "excluded_missing": m["excluded_missing"],
@@ -317,22 +365,34 @@ def _evaluate_programme_cohort(
         "max_distance": float(m["pairs"]["distance"].max()) if len(m["pairs"]) else None,
         "balance": m["balance"],
     }
+
+
+def _matching_warnings(
+    m: dict[str, Any], t: np.ndarray, label: str, p: EvaluationParams
+) -> list[str]:
+    found = []
     if m["n_treated_matched"] < p.min_cohort:
-        warn(small_warning(f"matched {label} cohort", m["n_treated_matched"], p.min_cohort))
+        found.append(small_warning(f"matched {label} cohort", m["n_treated_matched"], p.min_cohort))
     if m["n_treated_unmatched"] > 0:
-        warn(
+        found.append(
             f"{m['n_treated_unmatched']} of {int(t.sum())} in the {label} cohort had no comparator "
             "within the caliper and are not in the comparison."
         )
     bal = m["balance"]
     if bal["imbalanced_after"]:
-        warn(
+        found.append(
             f"After matching ({label}), these covariates still differ (|SMD| >= 0.1): "
             + ", ".join(bal["imbalanced_after"])
             + "."
         )
+    return found
 
-    # Rates and frequency: matched people with full follow-up.
+
+def _rates_and_frequency(
+    sub_fu: pd.DataFrame, t: np.ndarray, w: np.ndarray, p: EvaluationParams
+) -> tuple[dict[str, Any], dict[str, Any], float]:
+    """Rates and frequency over matched people with full follow-up; and the programme n."""
+    in_sample = w > 0
     full = sub_fu["full_follow_up"].to_numpy(dtype=bool)
     y = sub_fu["reoffended"].to_numpy(dtype=float)
     cnt = sub_fu["reoffences"].to_numpy(dtype=float)
@@ -341,23 +401,33 @@ def _evaluate_programme_cohort(
     kt, nt = float(y[rt].sum()), float(rt.sum())
     kc, nc = float((w[rc] * y[rc]).sum()), float(w[rc].sum())
     kc, nc = _round_weighted(kc), _round_weighted(nc)
-    out["rates"] = {
+    rates = {
         "programme": proportion(kt, nt),
         "comparison": proportion(kc, nc),
         "difference": difference(kt, nt, kc, nc),
         "comparison_weighted": bool(p.replacement or p.ratio > 1),
     }
-    if nt < p.min_cohort:
-        warn(small_warning(f"{label} cohort with full follow-up", nt, p.min_cohort))
-    out["frequency"] = {
+    frequency = {
         "programme": per_100(float(cnt[rt].sum()), nt),
         "comparison": per_100(_round_weighted(float((w[rc] * cnt[rc]).sum())), nc),
         "difference_per_person": mean_difference(cnt[rt], cnt[rc], weights_b=w[rc]),
     }
-    steps(f"{cohort}: rates")
+    return rates, frequency, nt
 
-    # Survival: all matched people with some follow-up.
-    ok = in_sample & sub_fu["survival_eligible"].to_numpy(dtype=bool)
+
+def _matched_survival(
+    sub: pd.DataFrame,
+    sub_fu: pd.DataFrame,
+    t: np.ndarray,
+    m: dict[str, Any],
+    p: EvaluationParams,
+    cohort: str,
+    steps: _Steps,
+) -> tuple[dict[str, Any], str | None]:
+    """Survival over all matched people with some follow-up, and the first line of the error
+    if the Cox model could not be fitted (``cox`` is then None)."""
+    w = m["weights"]
+    ok = (w > 0) & sub_fu["survival_eligible"].to_numpy(dtype=bool)
     tt = sub_fu["time"].to_numpy(dtype=float)
     ee = sub_fu["event"].to_numpy(dtype=int)
     weighted = bool(p.replacement or p.ratio > 1)
@@ -400,10 +470,8 @@ def _evaluate_programme_cohort(
         survival["cox"]["warnings"] = list(survival["cox"]["warnings"])
     except Exception as exc:  # convergence failures on degenerate data
         survival["cox"] = None
-        warn(f"The Cox model for {label} could not be fitted: {str(exc).splitlines()[0]}")
-    out["survival"] = survival
-    steps(f"{cohort}: Cox regression")
-    return out
+        return survival, str(exc).splitlines()[0]
+    return survival, None
 
 
 def _round_weighted(x: float) -> float:

@@ -180,27 +180,8 @@ def cox(
             cluster_col=cluster_col,
             robust=bool(weights_col or cluster_col),
         )
-    for w in caught:
-        msg = str(w.message).strip().splitlines()[0] if str(w.message).strip() else ""
-        if msg and "weights" not in msg.lower():
-            out["warnings"].append(msg)
-    s = cph.summary
-    lo_col = [c for c in s.columns if c.startswith("exp(coef) lower")][0]
-    hi_col = [c for c in s.columns if c.startswith("exp(coef) upper")][0]
-    for name in covariates:
-        r = s.loc[name]
-        out["coefficients"].append(
-            {
-                "covariate": name,
-                "coef": float(r["coef"]),
-                "se": float(r["se(coef)"]),
-                "hazard_ratio": float(r["exp(coef)"]),
-                "ci_lower": float(r[lo_col]),
-                "ci_upper": float(r[hi_col]),
-                "z": float(r["z"]),
-                "p": float(r["p"]),
-            }
-        )
+    out["warnings"].extend(_fit_warnings(caught))
+    out["coefficients"] = _cox_coefficients(cph.summary, covariates)
     lr = cph.log_likelihood_ratio_test()
     out["log_likelihood"] = float(cph.log_likelihood_)
     out["log_likelihood_null"] = float(cph._ll_null_)
@@ -212,6 +193,37 @@ def cox(
     # Harrell's C of the fitted risk score (unweighted, as lifelines computes it).
     out["concordance"] = float(cph.concordance_index_)
     return out
+
+
+def _fit_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:
+    """The first line of each warning from the fit, less lifelines' note on weights."""
+    found = []
+    for w in caught:
+        msg = str(w.message).strip().splitlines()[0] if str(w.message).strip() else ""
+        if msg and "weights" not in msg.lower():
+            found.append(msg)
+    return found
+
+
+def _cox_coefficients(s: pd.DataFrame, covariates: Sequence[str]) -> list[dict[str, Any]]:
+    lo_col = [c for c in s.columns if c.startswith("exp(coef) lower")][0]
+    hi_col = [c for c in s.columns if c.startswith("exp(coef) upper")][0]
+    rows = []
+    for name in covariates:
+        r = s.loc[name]
+        rows.append(
+            {
+                "covariate": name,
+                "coef": float(r["coef"]),
+                "se": float(r["se(coef)"]),
+                "hazard_ratio": float(r["exp(coef)"]),
+                "ci_lower": float(r[lo_col]),
+                "ci_upper": float(r[hi_col]),
+                "z": float(r["z"]),
+                "p": float(r["p"]),
+            }
+        )
+    return rows
 
 
 def _clean(x: float) -> float | int:

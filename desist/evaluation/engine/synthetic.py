@@ -29,6 +29,24 @@ def synthetic_frames(
     sessions: bool = True,
 ) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
+    # The draws come in a fixed order (people, offences, programme): the seeded data, and the
+    # results checked against it, depend on it.
+    people, rate = _synthetic_people(rng, n, effect=effect, start=start, end=end)
+    frames = {"people": people, "outcomes": _synthetic_outcomes(rng, people, rate)}
+    started = people["started"].to_numpy()
+    if sessions and started.any():
+        frames.update(_synthetic_programme(rng, people))
+    return frames
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def _synthetic_people(
+    rng: np.random.Generator, n: int, *, effect: float, start: dt.date, end: dt.date
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The people frame, and each person's daily re-offending hazard."""
     ids = np.array([f"P{i:07d}" for i in range(n)])
     span = (end - start).days
     index_date = pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, span, n), unit="D")
@@ -40,17 +58,14 @@ def synthetic_frames(
     prior = rng.poisson(1.0 + 0.8 * risk_code)
     order_type = rng.choice(["full", "interim"], n, p=[0.7, 0.3])
 
-    def expit(x: np.ndarray) -> np.ndarray:
-        return 1 / (1 + np.exp(-x))
-
-    considered = rng.random(n) < expit(0.2 + 0.4 * risk_code)
+    considered = rng.random(n) < _expit(0.2 + 0.4 * risk_code)
     lp_forward = (
         -0.8 + 0.5 * (risk_code - 1) - 0.02 * (age - 35) + 0.4 * (relationship == "ex_partner")
     )
-    put_forward = considered & (rng.random(n) < expit(lp_forward))
+    put_forward = considered & (rng.random(n) < _expit(lp_forward))
     consented = put_forward & (rng.random(n) < 0.75)
     started = consented & (rng.random(n) < 0.9)
-    completed = started & (rng.random(n) < expit(0.9 - 0.3 * (risk_code - 1) + 0.02 * (age - 35)))
+    completed = started & (rng.random(n) < _expit(0.9 - 0.3 * (risk_code - 1) + 0.02 * (age - 35)))
 
     lp = (
         -0.025 * (age - 35)
@@ -79,7 +94,16 @@ def synthetic_frames(
             "order_type": order_type,
         }
     )
-    # Up to three offences each: a Poisson process over three years.
+    return people, rate
+
+
+def _synthetic_outcomes(
+    rng: np.random.Generator, people: pd.DataFrame, rate: np.ndarray
+) -> pd.DataFrame:
+    """Up to three offences each: a Poisson process over three years."""
+    n = len(people)
+    ids = people["person_id"].to_numpy()
+    index_date = pd.DatetimeIndex(people["index_date"])
     k = 3
     gaps = rng.exponential(1.0, (n, k)) / rate[:, None]
     times = np.ceil(np.cumsum(gaps, axis=1))
@@ -93,7 +117,7 @@ def synthetic_frames(
     proven_date = np.where(
         proven, offence_date + lag.astype("timedelta64[D]"), np.datetime64("NaT")
     )
-    outcomes = pd.DataFrame(
+    return pd.DataFrame(
         {
             "person_id": ids[who],
             "offence_date": offence_date,
@@ -102,56 +126,62 @@ def synthetic_frames(
             "breach": rng.random(m) < 0.3,
         }
     )
-    frames = {"people": people, "outcomes": outcomes}
-    st = np.flatnonzero(started)
-    if sessions and len(st):
-        s = 12
-        pid = np.repeat(ids[st], s)
-        sess_date = np.repeat(index_date.to_numpy()[st], s) + np.tile(
-            (np.arange(s) * 14 + 14).astype("timedelta64[D]"), len(st)
-        )
-        p_attend = np.repeat(np.where(completed[st], 0.9, 0.45), s)
-        frames["sessions"] = pd.DataFrame(
-            {
-                "person_id": pid,
-                "session_date": sess_date,
-                "attended": rng.random(len(pid)) < p_attend,
-            }
-        )
-        vref = np.array([f"V{i:06d}" for i in range(len(st))])
-        rows = []
-        for measure, base, change in (("fear", 7.5, -2.0), ("safety", 3.5, 2.0)):
-            b = np.clip(np.round(rng.normal(base, 1.5, len(st))), 0, 10)
-            e = np.clip(np.round(b + rng.normal(change, 1.5, len(st))), 0, 10)
-            mid = np.clip(np.round((b + e) / 2 + rng.normal(0, 1, len(st))), 0, 10)
-            for tp, score, offset in (("baseline", b, 0), ("mid", mid, 90), ("end", e, 180)):
-                rows.append(
-                    pd.DataFrame(
-                        {
-                            "person_id": ids[st],
-                            "victim_ref": vref,
-                            "rating_date": index_date.to_numpy()[st] + np.timedelta64(offset, "D"),
-                            "measure": measure,
-                            "score": score,
-                            "timepoint": tp,
-                        }
-                    )
+
+
+def _synthetic_programme(rng: np.random.Generator, people: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Sessions, victims' ratings, a measure and costs for the starters."""
+    ids = people["person_id"].to_numpy()
+    index_date = pd.DatetimeIndex(people["index_date"])
+    completed = people["completed"].to_numpy()
+    st = np.flatnonzero(people["started"].to_numpy())
+    frames: dict[str, pd.DataFrame] = {}
+    s = 12
+    pid = np.repeat(ids[st], s)
+    sess_date = np.repeat(index_date.to_numpy()[st], s) + np.tile(
+        (np.arange(s) * 14 + 14).astype("timedelta64[D]"), len(st)
+    )
+    p_attend = np.repeat(np.where(completed[st], 0.9, 0.45), s)
+    frames["sessions"] = pd.DataFrame(
+        {
+            "person_id": pid,
+            "session_date": sess_date,
+            "attended": rng.random(len(pid)) < p_attend,
+        }
+    )
+    vref = np.array([f"V{i:06d}" for i in range(len(st))])
+    rows = []
+    for measure, base, change in (("fear", 7.5, -2.0), ("safety", 3.5, 2.0)):
+        b = np.clip(np.round(rng.normal(base, 1.5, len(st))), 0, 10)
+        e = np.clip(np.round(b + rng.normal(change, 1.5, len(st))), 0, 10)
+        mid = np.clip(np.round((b + e) / 2 + rng.normal(0, 1, len(st))), 0, 10)
+        for tp, score, offset in (("baseline", b, 0), ("mid", mid, 90), ("end", e, 180)):
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "person_id": ids[st],
+                        "victim_ref": vref,
+                        "rating_date": index_date.to_numpy()[st] + np.timedelta64(offset, "D"),
+                        "measure": measure,
+                        "score": score,
+                        "timepoint": tp,
+                    }
                 )
-        frames["victim_ratings"] = pd.concat(rows, ignore_index=True)
-        b = rng.normal(30, 8, len(st))
-        frames["measures"] = pd.DataFrame(
-            {
-                "person_id": np.concatenate([ids[st], ids[st]]),
-                "measure": "obsessive_relational_intrusion",
-                "timepoint": ["baseline"] * len(st) + ["end"] * len(st),
-                "score": np.concatenate([b, b + rng.normal(-4, 6, len(st))]),
-            }
-        )
-        frames["costs"] = pd.DataFrame(
-            {
-                "person_id": np.concatenate([ids[st], [None]]),
-                "amount": np.concatenate([np.full(len(st), 1450.0), [25000.0]]),
-                "category": ["sessions"] * len(st) + ["overheads"],
-            }
-        )
+            )
+    frames["victim_ratings"] = pd.concat(rows, ignore_index=True)
+    b = rng.normal(30, 8, len(st))
+    frames["measures"] = pd.DataFrame(
+        {
+            "person_id": np.concatenate([ids[st], ids[st]]),
+            "measure": "obsessive_relational_intrusion",
+            "timepoint": ["baseline"] * len(st) + ["end"] * len(st),
+            "score": np.concatenate([b, b + rng.normal(-4, 6, len(st))]),
+        }
+    )
+    frames["costs"] = pd.DataFrame(
+        {
+            "person_id": np.concatenate([ids[st], [None]]),
+            "amount": np.concatenate([np.full(len(st), 1450.0), [25000.0]]),
+            "category": ["sessions"] * len(st) + ["overheads"],
+        }
+    )
     return frames
