@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from desist import policy
+from desist.accounts.http import AuthedRequest
 from desist.accounts.models import User
 from desist.audit.services import audit_consultation
 from desist.core import safecsv
@@ -29,12 +30,6 @@ from desist.evaluation.forms import (
 from desist.evaluation.frames import build_frames
 from desist.evaluation.models import EvaluationRun
 from desist.policy import Perm
-
-
-class AuthedRequest(HttpRequest):
-    """Every view here is behind login_required, so the request's user is a User."""
-
-    user: User
 
 
 def _errors_to_form(form: Any, exc: ValidationError) -> None:

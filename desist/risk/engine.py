@@ -469,11 +469,63 @@ def parse_definition(data: Any) -> Definition:
     if not isinstance(data, Mapping):
         raise DefinitionError(["The file must hold one instrument: an object with named fields"])
     _unknown_keys(c, data, _TOP_KEYS, "")
+    head = _parse_header(c, data)
+    kind = head["kind"]
+    scales, scales_data = _parse_scales(c, data)
+    items, items_data = _parse_items(c, data, scales)
+    by_id = {i.id: i for i in items}
+    levels, levels_data = _parse_levels(c, data)
+    level_codes = {lv.code for lv in levels}
+    counted, weights, reverse, scoring_data = _parse_scoring(c, data, items, by_id)
+    judgement, judgement_data = _parse_judgement(c, data, kind, by_id, level_codes)
+    bands, thresholds_data = _parse_threshold_section(c, data, kind, levels, level_codes)
+    _check_kind_needs(c, data, kind, counted)
+    if c.errors:
+        raise DefinitionError(c.errors)
 
+    normalised: dict[str, Any] = {
+        "schema": SCHEMA_VERSION,
+        **{k: head[k] for k in ("code", "name", "version", "kind", "description", "authorship")},
+        "scales": scales_data,
+        "items": items_data,
+    }
+    optional = {
+        "licence": head["licence"],
+        "levels": levels_data,
+        "scoring": scoring_data,
+        "thresholds": thresholds_data,
+        "judgement": judgement_data,
+    }
+    normalised.update({k: v for k, v in optional.items() if v})
+    definition = Definition(
+        code=head["code"],
+        name=head["name"],
+        version=head["version"],
+        kind=str(kind),
+        description=head["description"],
+        authorship=str(head["authorship"]),
+        licence=head["licence"],
+        scales=scales,
+        items=tuple(items),
+        levels=tuple(levels),
+        counted=tuple(counted),
+        weights=weights,
+        reverse=frozenset(reverse),
+        bands=tuple(bands),
+        judgement=judgement,
+        data=normalised,
+    )
+    _check_bands_reachable(c, definition)
+    if c.errors:
+        raise DefinitionError(c.errors)
+    return definition
+
+
+def _parse_header(c: _Collector, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Schema, code, name, version, kind, description, authorship and licence."""
     schema = data.get("schema", SCHEMA_VERSION)
     if schema != SCHEMA_VERSION or isinstance(schema, bool):
         c.add("schema", f"must be {SCHEMA_VERSION} (the only schema version this Desist reads)")
-
     code = _text(c, data, "code", "", limit=50)
     if code and not _CODE_RE.match(code):
         c.add(
@@ -481,18 +533,7 @@ def parse_definition(data: Any) -> Definition:
             "must be lower-case letters, digits, '-' or '_', starting with a letter or digit",
         )
     name = _text(c, data, "name", "")
-    version_raw = data.get("version")
-    version = ""
-    if isinstance(version_raw, int) and not isinstance(version_raw, bool):
-        version = str(version_raw)
-    elif isinstance(version_raw, str):
-        version = version_raw.strip()
-    elif version_raw is None:
-        c.add("version", "is required")
-    else:
-        c.add("version", 'must be text, like "1.2" (in YAML, put it in quotes)')
-    if version and not _VERSION_RE.match(version):
-        c.add("version", "must be letters, digits, '.', '-' or '_' (up to 20), like 1.2")
+    version = _parse_version(c, data.get("version"))
     kind = data.get("kind")
     if kind not in KINDS:
         c.add("kind", f"must be one of: {', '.join(KINDS)}")
@@ -506,8 +547,35 @@ def parse_definition(data: Any) -> Definition:
             "licence",
             "is required for a licensed instrument: say who licenses it and on what terms",
         )
+    return {
+        "code": code,
+        "name": name,
+        "version": version,
+        "kind": kind,
+        "description": description,
+        "authorship": authorship,
+        "licence": licence,
+    }
 
-    # scales
+
+def _parse_version(c: _Collector, version_raw: Any) -> str:
+    version = ""
+    if isinstance(version_raw, int) and not isinstance(version_raw, bool):
+        version = str(version_raw)
+    elif isinstance(version_raw, str):
+        version = version_raw.strip()
+    elif version_raw is None:
+        c.add("version", "is required")
+    else:
+        c.add("version", 'must be text, like "1.2" (in YAML, put it in quotes)')
+    if version and not _VERSION_RE.match(version):
+        c.add("version", "must be letters, digits, '.', '-' or '_' (up to 20), like 1.2")
+    return version
+
+
+def _parse_scales(
+    c: _Collector, data: Mapping[str, Any]
+) -> tuple[dict[str, Scale], dict[str, Any]]:
     scales: dict[str, Scale] = {}
     scales_data: dict[str, Any] = {}
     raw_scales = data.get("scales", {})
@@ -522,8 +590,12 @@ def parse_definition(data: Any) -> Definition:
         if scale is not None:
             scales[scale.id] = scale
             scales_data[scale.id] = sdata
+    return scales, scales_data
 
-    # items
+
+def _parse_items(
+    c: _Collector, data: Mapping[str, Any], scales: dict[str, Scale]
+) -> tuple[list[Item], list[dict[str, Any]]]:
     items: list[Item] = []
     items_data: list[dict[str, Any]] = []
     raw_items = data.get("items")
@@ -539,9 +611,12 @@ def parse_definition(data: Any) -> Definition:
         if item is not None:
             items.append(item)
             items_data.append(idata)
-    by_id = {i.id: i for i in items}
+    return items, items_data
 
-    # levels
+
+def _parse_levels(
+    c: _Collector, data: Mapping[str, Any]
+) -> tuple[list[Level], list[dict[str, str]]]:
     levels: list[Level] = []
     levels_data: list[dict[str, str]] = []
     raw_levels = data.get("levels", [])
@@ -567,84 +642,43 @@ def parse_definition(data: Any) -> Definition:
         label = _text(c, raw, "label", lp)
         levels.append(Level(lcode, label, len(levels)))
         levels_data.append({"code": lcode, "label": label})
-    level_codes = {lv.code for lv in levels}
+    return levels, levels_data
 
-    # scoring
-    counted, weights, reverse, scoring_data = _parse_scoring(c, data, items, by_id)
 
-    # judgement
-    judgement, judgement_data = _parse_judgement(c, data, kind, by_id, level_codes)
-
-    # thresholds
-    bands: list[Band] = []
-    thresholds_data: list[dict[str, Any]] = []
+def _parse_threshold_section(
+    c: _Collector,
+    data: Mapping[str, Any],
+    kind: Any,
+    levels: list[Level],
+    level_codes: set[str],
+) -> tuple[list[Band], list[dict[str, Any]]]:
     raw_thresholds = data.get("thresholds")
-    if raw_thresholds is not None:
-        if kind == STRUCTURED_JUDGEMENT:
-            c.add(
-                "thresholds",
-                "a structured judgement instrument takes its level from judgement.level_item; "
-                "remove thresholds",
-            )
-        elif not isinstance(raw_thresholds, list) or not raw_thresholds:
-            c.add("thresholds", "must be a list of bands, each with 'level' and 'min'")
-        else:
-            bands, thresholds_data = _parse_thresholds(c, raw_thresholds, levels, level_codes)
+    if raw_thresholds is None:
+        return [], []
+    if kind == STRUCTURED_JUDGEMENT:
+        c.add(
+            "thresholds",
+            "a structured judgement instrument takes its level from judgement.level_item; "
+            "remove thresholds",
+        )
+    elif not isinstance(raw_thresholds, list) or not raw_thresholds:
+        c.add("thresholds", "must be a list of bands, each with 'level' and 'min'")
+    else:
+        return _parse_thresholds(c, raw_thresholds, levels, level_codes)
+    return [], []
+
+
+def _check_kind_needs(
+    c: _Collector, data: Mapping[str, Any], kind: Any, counted: list[str]
+) -> None:
+    """What screening instruments and outcome measures need beyond the general rules."""
     if kind == SCREENING:
         if not counted:
             c.add("items", "a screening instrument needs at least one scored item")
-        if raw_thresholds is None:
+        if data.get("thresholds") is None:
             c.add("thresholds", "a screening instrument must map scores to levels")
     if kind == OUTCOME_MEASURE and not counted:
         c.add("items", "an outcome measure needs at least one scored item")
-
-    if c.errors:
-        raise DefinitionError(c.errors)
-
-    normalised: dict[str, Any] = {
-        "schema": SCHEMA_VERSION,
-        "code": code,
-        "name": name,
-        "version": version,
-        "kind": kind,
-        "description": description,
-        "authorship": authorship,
-        "scales": scales_data,
-        "items": items_data,
-    }
-    if licence:
-        normalised["licence"] = licence
-    if levels_data:
-        normalised["levels"] = levels_data
-    if scoring_data:
-        normalised["scoring"] = scoring_data
-    if thresholds_data:
-        normalised["thresholds"] = thresholds_data
-    if judgement_data:
-        normalised["judgement"] = judgement_data
-
-    definition = Definition(
-        code=code,
-        name=name,
-        version=version,
-        kind=str(kind),
-        description=description,
-        authorship=str(authorship),
-        licence=licence,
-        scales=scales,
-        items=tuple(items),
-        levels=tuple(levels),
-        counted=tuple(counted),
-        weights=weights,
-        reverse=frozenset(reverse),
-        bands=tuple(bands),
-        judgement=judgement,
-        data=normalised,
-    )
-    _check_bands_reachable(c, definition)
-    if c.errors:
-        raise DefinitionError(c.errors)
-    return definition
 
 
 def _parse_item(
@@ -656,13 +690,7 @@ def _parse_item(
         return None, {}
     _unknown_keys(c, raw, _ITEM_KEYS, path)
     errors_before = len(c.errors)
-    item_id = raw.get("id")
-    if not isinstance(item_id, str) or not _ID_RE.match(item_id):
-        c.add(f"{path}.id", "must be text of letters, digits, '-' or '_' (up to 40)")
-        item_id = f"#{n}"
-    elif item_id in ids:
-        c.add(f"{path}.id", f"'{item_id}' is used by another item")
-    ids.add(item_id)
+    item_id = _item_id(c, raw, n, path, ids)
     text = _text(c, raw, "text", path, limit=MAX_LONG)
     help_text = _text(c, raw, "help", path, required=False, limit=MAX_LONG)
     section = _text(c, raw, "section", path, required=False)
@@ -674,55 +702,9 @@ def _parse_item(
     if not isinstance(required, bool):
         c.add(f"{path}.required", "must be true or false")
         required = True
-
-    scale: Scale | None = None
-    scale_ref = raw.get("scale")
-    if item_type in _CHOICE_TYPES:
-        if scale_ref is None:
-            if item_type == YES_NO:
-                scale = IMPLICIT_YES_NO
-            else:
-                c.add(f"{path}.scale", f"a {item_type} item needs a scale")
-        elif not isinstance(scale_ref, str):
-            c.add(f"{path}.scale", "must be the name of a scale")
-        elif scale_ref not in scales:
-            c.add(f"{path}.scale", f"unknown scale '{scale_ref}'")
-        else:
-            scale = scales[scale_ref]
-        if scale is not None:
-            values = {o.value for o in scale.options}
-            if item_type == YES_NO and values != {"yes", "no"}:
-                c.add(
-                    f"{path}.scale",
-                    f"a yes_no item's scale must have exactly the options 'yes' and 'no' "
-                    f"(scale '{scale.id}' has {', '.join(sorted(values))})",
-                )
-            if item_type == SCALE and any(o.score is None for o in scale.options):
-                c.add(
-                    f"{path}.scale",
-                    f"every option of a scale item's scale needs a score (scale '{scale.id}')",
-                )
-    elif scale_ref is not None:
-        c.add(f"{path}.scale", f"a {item_type} item has no scale; remove it")
-
-    date_rule = raw.get("date_rule", "any")
-    if "date_rule" in raw and item_type != DATE:
-        c.add(f"{path}.date_rule", "only a date item has a date_rule")
-    elif date_rule not in DATE_RULES:
-        c.add(f"{path}.date_rule", f"must be one of: {', '.join(DATE_RULES)}")
-        date_rule = "any"
-
-    max_length = raw.get("max_length", DEFAULT_TEXT_LENGTH)
-    if "max_length" in raw and item_type != TEXT:
-        c.add(f"{path}.max_length", "only a text item has a max_length")
-    elif (
-        not isinstance(max_length, int)
-        or isinstance(max_length, bool)
-        or not 1 <= max_length <= MAX_TEXT_LENGTH
-    ):
-        c.add(f"{path}.max_length", f"must be a whole number from 1 to {MAX_TEXT_LENGTH:,}")
-        max_length = DEFAULT_TEXT_LENGTH
-
+    scale = _item_scale(c, raw, item_type, path, scales)
+    date_rule = _item_date_rule(c, raw, item_type, path)
+    max_length = _item_max_length(c, raw, item_type, path)
     if len(c.errors) > errors_before:
         return None, {}
     item = Item(
@@ -737,20 +719,100 @@ def _parse_item(
         date_rule=str(date_rule),
         max_length=int(max_length),
     )
-    idata: dict[str, Any] = {"id": item_id, "text": text, "type": item_type}
-    if help_text:
-        idata["help"] = help_text
-    if section:
-        idata["section"] = section
+    return item, _item_data(item, scale_ref=raw.get("scale"))
+
+
+def _item_id(c: _Collector, raw: Mapping[str, Any], n: int, path: str, ids: set[str]) -> str:
+    item_id = raw.get("id")
+    if not isinstance(item_id, str) or not _ID_RE.match(item_id):
+        c.add(f"{path}.id", "must be text of letters, digits, '-' or '_' (up to 40)")
+        item_id = f"#{n}"
+    elif item_id in ids:
+        c.add(f"{path}.id", f"'{item_id}' is used by another item")
+    ids.add(item_id)
+    return item_id
+
+
+def _item_scale(
+    c: _Collector, raw: Mapping[str, Any], item_type: str, path: str, scales: dict[str, Scale]
+) -> Scale | None:
+    scale_ref = raw.get("scale")
+    if item_type not in _CHOICE_TYPES:
+        if scale_ref is not None:
+            c.add(f"{path}.scale", f"a {item_type} item has no scale; remove it")
+        return None
+    scale: Scale | None = None
+    if scale_ref is None:
+        if item_type == YES_NO:
+            scale = IMPLICIT_YES_NO
+        else:
+            c.add(f"{path}.scale", f"a {item_type} item needs a scale")
+    elif not isinstance(scale_ref, str):
+        c.add(f"{path}.scale", "must be the name of a scale")
+    elif scale_ref not in scales:
+        c.add(f"{path}.scale", f"unknown scale '{scale_ref}'")
+    else:
+        scale = scales[scale_ref]
+    if scale is not None:
+        _check_item_scale(c, item_type, path, scale)
+    return scale
+
+
+def _check_item_scale(c: _Collector, item_type: str, path: str, scale: Scale) -> None:
+    values = {o.value for o in scale.options}
+    if item_type == YES_NO and values != {"yes", "no"}:
+        c.add(
+            f"{path}.scale",
+            f"a yes_no item's scale must have exactly the options 'yes' and 'no' "
+            f"(scale '{scale.id}' has {', '.join(sorted(values))})",
+        )
+    if item_type == SCALE and any(o.score is None for o in scale.options):
+        c.add(
+            f"{path}.scale",
+            f"every option of a scale item's scale needs a score (scale '{scale.id}')",
+        )
+
+
+def _item_date_rule(c: _Collector, raw: Mapping[str, Any], item_type: str, path: str) -> Any:
+    date_rule = raw.get("date_rule", "any")
+    if "date_rule" in raw and item_type != DATE:
+        c.add(f"{path}.date_rule", "only a date item has a date_rule")
+    elif date_rule not in DATE_RULES:
+        c.add(f"{path}.date_rule", f"must be one of: {', '.join(DATE_RULES)}")
+        date_rule = "any"
+    return date_rule
+
+
+def _item_max_length(c: _Collector, raw: Mapping[str, Any], item_type: str, path: str) -> Any:
+    max_length = raw.get("max_length", DEFAULT_TEXT_LENGTH)
+    if "max_length" in raw and item_type != TEXT:
+        c.add(f"{path}.max_length", "only a text item has a max_length")
+    elif (
+        not isinstance(max_length, int)
+        or isinstance(max_length, bool)
+        or not 1 <= max_length <= MAX_TEXT_LENGTH
+    ):
+        c.add(f"{path}.max_length", f"must be a whole number from 1 to {MAX_TEXT_LENGTH:,}")
+        max_length = DEFAULT_TEXT_LENGTH
+    return max_length
+
+
+def _item_data(item: Item, *, scale_ref: Any) -> dict[str, Any]:
+    """The item as normalised data: defaults left out."""
+    idata: dict[str, Any] = {"id": item.id, "text": item.text, "type": item.type}
+    if item.help:
+        idata["help"] = item.help
+    if item.section:
+        idata["section"] = item.section
     if scale_ref is not None:
         idata["scale"] = scale_ref
-    if not required:
+    if not item.required:
         idata["required"] = False
-    if item_type == DATE and date_rule != "any":
-        idata["date_rule"] = date_rule
-    if item_type == TEXT and max_length != DEFAULT_TEXT_LENGTH:
-        idata["max_length"] = max_length
-    return item, idata
+    if item.type == DATE and item.date_rule != "any":
+        idata["date_rule"] = item.date_rule
+    if item.type == TEXT and item.max_length != DEFAULT_TEXT_LENGTH:
+        idata["max_length"] = item.max_length
+    return idata
 
 
 def _id_list(c: _Collector, raw: Any, path: str) -> list[str]:
@@ -775,39 +837,17 @@ def _parse_scoring(
     if method != "sum":
         c.add("scoring.method", "must be 'sum' (the only method this Desist supports)")
     out: dict[str, Any] = {"method": "sum"}
-
     counted = default_counted
     if "items" in raw:
-        counted = []
-        for n, item_id in enumerate(_id_list(c, raw["items"], "scoring.items")):
-            p = f"scoring.items[{n}]"
-            item = by_id.get(item_id)
-            if item is None:
-                c.add(p, f"unknown item '{item_id}'")
-            elif not item.scorable:
-                c.add(p, f"item '{item_id}' is a {item.type} item without scores and cannot count")
-            elif item_id in counted:
-                c.add(p, f"item '{item_id}' is listed twice")
-            else:
-                counted.append(item_id)
+        counted = _scoring_items(c, raw["items"], by_id)
         out["items"] = counted
-
-    weights: dict[str, Decimal] = {}
     raw_weights = raw.get("weights", {})
     if not isinstance(raw_weights, Mapping):
         c.add("scoring.weights", "must be an object mapping item ids to numbers")
         raw_weights = {}
-    for item_id, w in raw_weights.items():
-        p = f"scoring.weights.{item_id}"
-        if item_id not in counted:
-            c.add(p, f"item '{item_id}' is not a counted item")
-        elif not _finite(w) or _to_decimal(w) <= 0:
-            c.add(p, "must be a number greater than 0")
-        else:
-            weights[item_id] = _to_decimal(w)
+    weights = _scoring_weights(c, raw_weights, counted)
     if raw_weights:
         out["weights"] = dict(raw_weights)
-
     reverse: set[str] = set()
     if "reverse" in raw:
         for n, item_id in enumerate(_id_list(c, raw["reverse"], "scoring.reverse")):
@@ -817,6 +857,37 @@ def _parse_scoring(
                 reverse.add(item_id)
         out["reverse"] = sorted(reverse)
     return counted, weights, reverse, out
+
+
+def _scoring_items(c: _Collector, raw: Any, by_id: dict[str, Item]) -> list[str]:
+    counted: list[str] = []
+    for n, item_id in enumerate(_id_list(c, raw, "scoring.items")):
+        p = f"scoring.items[{n}]"
+        item = by_id.get(item_id)
+        if item is None:
+            c.add(p, f"unknown item '{item_id}'")
+        elif not item.scorable:
+            c.add(p, f"item '{item_id}' is a {item.type} item without scores and cannot count")
+        elif item_id in counted:
+            c.add(p, f"item '{item_id}' is listed twice")
+        else:
+            counted.append(item_id)
+    return counted
+
+
+def _scoring_weights(
+    c: _Collector, raw_weights: Mapping[str, Any], counted: list[str]
+) -> dict[str, Decimal]:
+    weights: dict[str, Decimal] = {}
+    for item_id, w in raw_weights.items():
+        p = f"scoring.weights.{item_id}"
+        if item_id not in counted:
+            c.add(p, f"item '{item_id}' is not a counted item")
+        elif not _finite(w) or _to_decimal(w) <= 0:
+            c.add(p, "must be a number greater than 0")
+        else:
+            weights[item_id] = _to_decimal(w)
+    return weights
 
 
 def _parse_judgement(
@@ -837,37 +908,11 @@ def _parse_judgement(
     _unknown_keys(c, raw, {"level_item", "rationale_item", "review_date_item"}, "judgement")
     if not level_codes:
         c.add("levels", "a structured judgement instrument must list its levels")
-
-    def ref(key: str, types: tuple[str, ...], required: bool) -> str:
-        value = raw.get(key)
-        p = f"judgement.{key}"
-        if value is None:
-            if required:
-                c.add(p, "is required")
-            return ""
-        item = by_id.get(value) if isinstance(value, str) else None
-        if item is None:
-            c.add(p, f"unknown item '{value}'")
-            return ""
-        if item.type not in types:
-            c.add(p, f"item '{value}' must be a {' or '.join(types)} item, not {item.type}")
-            return ""
-        return item.id
-
-    level_item = ref("level_item", (CATEGORY, CHOICE), True)
-    rationale_item = ref("rationale_item", (TEXT,), False)
-    review_item = ref("review_date_item", (DATE,), False)
+    level_item = _judgement_ref(c, raw, by_id, "level_item", (CATEGORY, CHOICE), required=True)
+    rationale_item = _judgement_ref(c, raw, by_id, "rationale_item", (TEXT,), required=False)
+    review_item = _judgement_ref(c, raw, by_id, "review_date_item", (DATE,), required=False)
     if level_item:
-        item = by_id[level_item]
-        if not item.required:
-            c.add("judgement.level_item", f"item '{level_item}' must be required")
-        assert item.scale is not None
-        for o in item.scale.options:
-            if level_codes and o.value not in level_codes:
-                c.add(
-                    "judgement.level_item",
-                    f"option '{o.value}' of scale '{item.scale.id}' is not one of the levels",
-                )
+        _check_level_item(c, by_id[level_item], level_codes)
     if review_item and by_id[review_item].date_rule != "after_assessment":
         c.add(
             "judgement.review_date_item",
@@ -879,6 +924,44 @@ def _parse_judgement(
     if review_item:
         out["review_date_item"] = review_item
     return Judgement(level_item, rationale_item, review_item), out
+
+
+def _judgement_ref(
+    c: _Collector,
+    raw: Mapping[str, Any],
+    by_id: dict[str, Item],
+    key: str,
+    types: tuple[str, ...],
+    *,
+    required: bool,
+) -> str:
+    """The id of the item a judgement key names, or "" (with the problem recorded)."""
+    value = raw.get(key)
+    p = f"judgement.{key}"
+    if value is None:
+        if required:
+            c.add(p, "is required")
+        return ""
+    item = by_id.get(value) if isinstance(value, str) else None
+    if item is None:
+        c.add(p, f"unknown item '{value}'")
+        return ""
+    if item.type not in types:
+        c.add(p, f"item '{value}' must be a {' or '.join(types)} item, not {item.type}")
+        return ""
+    return item.id
+
+
+def _check_level_item(c: _Collector, item: Item, level_codes: set[str]) -> None:
+    if not item.required:
+        c.add("judgement.level_item", f"item '{item.id}' must be required")
+    assert item.scale is not None
+    for o in item.scale.options:
+        if level_codes and o.value not in level_codes:
+            c.add(
+                "judgement.level_item",
+                f"option '{o.value}' of scale '{item.scale.id}' is not one of the levels",
+            )
 
 
 def _parse_thresholds(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import reverse
 from django.utils import timezone
 
+from desist.accounts.models import User
 from desist.home.queues import QueueResult, QueueRow, provide
 from desist.risk.selectors import review_due_row, risk_reviews_due_for
 
@@ -18,7 +17,7 @@ def level_text(code: str | None) -> str:
 
 
 @provide("police.risk_reviews")
-def risk_reviews(actor: Any) -> QueueResult:
+def risk_reviews(actor: User) -> QueueResult:
     today = timezone.localdate()
     qs = risk_reviews_due_for(actor=actor, on=today)
     rows = []

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from desist import policy
+from desist.accounts.models import User
 from desist.people.models import Subject
 from desist.risk.models import Assessment, Instrument, InstrumentKind
 from desist.risk.services import instrument_available_to
@@ -21,7 +22,7 @@ P = policy.Perm
 # --- instruments -----------------------------------------------------------------------------
 
 
-def instrument_list_available(*, actor: Any) -> QuerySet[Instrument]:
+def instrument_list_available(*, actor: User) -> QuerySet[Instrument]:
     """Active instruments the actor may assess risk with: built-ins (police forces) and their
     own organisation's. Outcome measures belong to the programme, not to risk assessment."""
     org = getattr(actor, "organisation", None)
@@ -37,14 +38,14 @@ def instrument_list_available(*, actor: Any) -> QuerySet[Instrument]:
     )
 
 
-def instrument_available_get(*, actor: Any, instrument_id: int) -> Instrument:
+def instrument_available_get(*, actor: User, instrument_id: int) -> Instrument:
     instrument = instrument_list_available(actor=actor).filter(pk=instrument_id).first()
     if instrument is None or not instrument_available_to(actor, instrument):
         raise Http404("No such instrument")
     return instrument
 
 
-def instrument_list_for(*, actor: Any) -> QuerySet[Instrument]:
+def instrument_list_for(*, actor: User) -> QuerySet[Instrument]:
     """For administrators: built-ins and their own organisation's instruments."""
     policy.require_perm(actor, P.INSTRUMENT_MANAGE)
     return (
@@ -55,7 +56,7 @@ def instrument_list_for(*, actor: Any) -> QuerySet[Instrument]:
     )
 
 
-def instrument_get_for(*, actor: Any, instrument_id: int) -> Instrument:
+def instrument_get_for(*, actor: User, instrument_id: int) -> Instrument:
     instrument = instrument_list_for(actor=actor).filter(pk=instrument_id).first()
     if instrument is None:
         raise Http404("No such instrument")
@@ -65,7 +66,7 @@ def instrument_get_for(*, actor: Any, instrument_id: int) -> Instrument:
 # --- subjects and assessments ----------------------------------------------------------------
 
 
-def subject_get_for(*, actor: Any, subject_id: int, perm: policy.Perm = P.RISK_VIEW) -> Subject:
+def subject_get_for(*, actor: User, subject_id: int, perm: policy.Perm = P.RISK_VIEW) -> Subject:
     """The subject, if the actor may view (or assess) their risk. 403 without the permission
     at all; 404 when the subject is out of scope."""
     policy.require_perm(actor, perm)
@@ -76,7 +77,7 @@ def subject_get_for(*, actor: Any, subject_id: int, perm: policy.Perm = P.RISK_V
     return subject
 
 
-def assessment_list_for(*, actor: Any, subject: Subject | None = None) -> QuerySet[Assessment]:
+def assessment_list_for(*, actor: User, subject: Subject | None = None) -> QuerySet[Assessment]:
     qs = policy.scope_assessments(actor, Assessment.objects.all())
     if subject is not None:
         qs = qs.filter(subject=subject)
@@ -85,7 +86,7 @@ def assessment_list_for(*, actor: Any, subject: Subject | None = None) -> QueryS
     )
 
 
-def assessment_get_for(*, actor: Any, assessment_id: int) -> Assessment:
+def assessment_get_for(*, actor: User, assessment_id: int) -> Assessment:
     policy.require_perm(actor, P.RISK_VIEW)
     assessment = assessment_list_for(actor=actor).filter(pk=assessment_id).first()
     if assessment is None:
@@ -94,7 +95,7 @@ def assessment_get_for(*, actor: Any, assessment_id: int) -> Assessment:
     return assessment
 
 
-def risk_reviews_due_for(*, actor: Any, on: dt.date | None = None) -> QuerySet[Subject]:
+def risk_reviews_due_for(*, actor: User, on: dt.date | None = None) -> QuerySet[Subject]:
     """Subjects in the actor's scope whose latest assessment that set a review date is due
     on or before `on` (today by default). Annotated with the latest assessment's id, review
     date, level and instrument, so a page of rows is one query."""

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from desist import policy
+from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.models import Organisation, OrganisationKind
@@ -49,7 +50,7 @@ def _store_fields(d: engine.Definition) -> dict[str, Any]:
 
 def instrument_load(
     *,
-    actor: Any,
+    actor: User | None,
     organisation: Organisation,
     data: Mapping[str, Any],
     source_name: str = "",
@@ -64,6 +65,25 @@ def instrument_load(
         policy.require_perm(actor, P.INSTRUMENT_MANAGE)
         if organisation.pk != actor.organisation_id:
             raise PermissionDenied(P.INSTRUMENT_MANAGE.value)
+    d = _parse_organisation_definition(data)
+    fields = _store_fields(d)
+    justification = f"Loaded from {source_name}" if source_name else ""
+    with transaction.atomic():
+        existing = (
+            Instrument.objects.select_for_update()
+            .filter(owner=organisation, code=d.code, version=d.version)
+            .first()
+        )
+        if existing is None:
+            return _instrument_create(actor, organisation, d, fields, justification), "created"
+        if existing.sha256 == fields["sha256"]:
+            return existing, "unchanged"
+        _instrument_replace(actor, existing, d, fields, justification)
+        return existing, "replaced"
+
+
+def _parse_organisation_definition(data: Mapping[str, Any]) -> engine.Definition:
+    """A valid definition that does not pass itself off as one shipped with Desist."""
     try:
         d = engine.parse_definition(data)
     except engine.DefinitionError as exc:
@@ -80,74 +100,82 @@ def instrument_load(
         )
     if problems:
         raise ValidationError({"definition": problems})
+    return d
 
-    fields = _store_fields(d)
-    with transaction.atomic():
-        existing = (
-            Instrument.objects.select_for_update()
-            .filter(owner=organisation, code=d.code, version=d.version)
-            .first()
+
+def _instrument_replace(
+    actor: User | None,
+    existing: Instrument,
+    d: engine.Definition,
+    fields: dict[str, Any],
+    justification: str,
+) -> None:
+    """Change a stored version in place: only while no assessment has used it."""
+    used = existing.assessments.count()
+    if used:
+        raise ValidationError(
+            {
+                "definition": [
+                    f"version: version {d.version} of '{d.code}' has been used in "
+                    f"{used} assessment{'s' if used != 1 else ''} and cannot be changed. "
+                    "Give the changed instrument a new version number"
+                ]
+            }
         )
-        if existing is not None:
-            if existing.sha256 == fields["sha256"]:
-                return existing, "unchanged"
-            used = existing.assessments.count()
-            if used:
-                raise ValidationError(
-                    {
-                        "definition": [
-                            f"version: version {d.version} of '{d.code}' has been used in "
-                            f"{used} assessment{'s' if used != 1 else ''} and cannot be changed. "
-                            "Give the changed instrument a new version number"
-                        ]
-                    }
-                )
-            old_sha = existing.sha256
-            for key, value in fields.items():
-                setattr(existing, key, value)
-            existing.loaded_by = actor
-            existing.loaded_at = timezone.now()
-            existing.save()
-            audit_record(
-                actor=actor,
-                actor_username="" if actor else "command-line",
-                category=Category.ALTERATION,
-                verb="risk.instrument_load",
-                obj=existing,
-                justification=f"Loaded from {source_name}" if source_name else "",
-                old={"sha256": old_sha},
-                new={"sha256": existing.sha256, "items": len(d.items)},
-            )
-            return existing, "replaced"
-        instrument = Instrument.objects.create(
-            code=d.code,
-            version=d.version,
-            owner=organisation,
-            loaded_by=actor,
-            **fields,
-        )
-        audit_record(
-            actor=actor,
-            actor_username="" if actor else "command-line",
-            category=Category.COLLECTION,
-            verb="risk.instrument_load",
-            obj=instrument,
-            justification=f"Loaded from {source_name}" if source_name else "",
-            new={
-                "code": d.code,
-                "version": d.version,
-                "kind": d.kind,
-                "owner": organisation.code,
-                "authorship": d.authorship,
-                "items": len(d.items),
-                "sha256": instrument.sha256,
-            },
-        )
-    return instrument, "created"
+    old_sha = existing.sha256
+    for key, value in fields.items():
+        setattr(existing, key, value)
+    existing.loaded_by = actor
+    existing.loaded_at = timezone.now()
+    existing.save()
+    audit_record(
+        actor=actor,
+        actor_username="" if actor else "command-line",
+        category=Category.ALTERATION,
+        verb="risk.instrument_load",
+        obj=existing,
+        justification=justification,
+        old={"sha256": old_sha},
+        new={"sha256": existing.sha256, "items": len(d.items)},
+    )
+
+
+def _instrument_create(
+    actor: User | None,
+    organisation: Organisation,
+    d: engine.Definition,
+    fields: dict[str, Any],
+    justification: str,
+) -> Instrument:
+    instrument = Instrument.objects.create(
+        code=d.code,
+        version=d.version,
+        owner=organisation,
+        loaded_by=actor,
+        **fields,
+    )
+    audit_record(
+        actor=actor,
+        actor_username="" if actor else "command-line",
+        category=Category.COLLECTION,
+        verb="risk.instrument_load",
+        obj=instrument,
+        justification=justification,
+        new={
+            "code": d.code,
+            "version": d.version,
+            "kind": d.kind,
+            "owner": organisation.code,
+            "authorship": d.authorship,
+            "items": len(d.items),
+            "sha256": instrument.sha256,
+        },
+    )
+    return instrument
 
 
 def instrument_load_file(
-    *, actor: Any, organisation: Organisation, name: str, content: bytes
+    *, actor: User | None, organisation: Organisation, name: str, content: bytes
 ) -> tuple[Instrument, str]:
     """Read a JSON or YAML file and load it. Errors come back under "definition"."""
     if actor is not None:
@@ -159,7 +187,7 @@ def instrument_load_file(
     return instrument_load(actor=actor, organisation=organisation, data=data, source_name=name)
 
 
-def instrument_set_active(*, actor: Any, instrument: Instrument, is_active: bool) -> Instrument:
+def instrument_set_active(*, actor: User, instrument: Instrument, is_active: bool) -> Instrument:
     """Withdraw an instrument from new assessments, or make it available again. Past
     assessments keep it."""
     policy.require_perm(actor, P.INSTRUMENT_MANAGE)
@@ -249,7 +277,7 @@ def instruments_sync_after_migrate(**kwargs: Any) -> None:
     instruments_sync_builtin()
 
 
-def instrument_available_to(actor: Any, instrument: Instrument) -> bool:
+def instrument_available_to(actor: User, instrument: Instrument) -> bool:
     """Built-ins to every police force; a loaded instrument to its own organisation only."""
     org = getattr(actor, "organisation", None)
     if org is None or not instrument.is_active:
@@ -283,7 +311,7 @@ class AssessmentDraft:
 
 def assessment_check(
     *,
-    actor: Any,
+    actor: User,
     subject: Any,
     instrument: Instrument,
     answers: Mapping[str, Any],
@@ -352,7 +380,7 @@ def assessment_check(
 
 def assessment_record(
     *,
-    actor: Any,
+    actor: User,
     subject: Any,
     instrument: Instrument,
     answers: Mapping[str, Any],

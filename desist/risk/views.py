@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from desist import policy
+from desist.accounts.http import AuthedRequest
 from desist.audit.services import audit_consultation
 from desist.risk import display, engine, selectors, services
 from desist.risk.forms import ActiveForm, AssessmentForm, InstrumentChoiceForm, InstrumentUploadForm
@@ -31,14 +32,14 @@ PAGE_SIZE = 50
 
 @login_required
 @require_GET
-def instrument_list(request: HttpRequest) -> HttpResponse:
+def instrument_list(request: AuthedRequest) -> HttpResponse:
     instruments = list(selectors.instrument_list_for(actor=request.user))
     return render(request, "risk/instrument_list.html", {"instruments": instruments})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def instrument_load(request: HttpRequest) -> HttpResponse:
+def instrument_load(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, P.INSTRUMENT_MANAGE)
     user: Any = request.user
     if request.method == "POST":
@@ -70,7 +71,7 @@ def instrument_load(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def instrument_detail(request: HttpRequest, instrument_id: int) -> HttpResponse:
+def instrument_detail(request: AuthedRequest, instrument_id: int) -> HttpResponse:
     instrument = selectors.instrument_get_for(actor=request.user, instrument_id=instrument_id)
     user: Any = request.user
     can_change = instrument.owner_id is not None and instrument.owner_id == user.organisation_id
@@ -113,7 +114,7 @@ def instrument_detail(request: HttpRequest, instrument_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def reviews(request: HttpRequest) -> HttpResponse:
+def reviews(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, P.RISK_VIEW)
     today = timezone.localdate()
     page = Paginator(selectors.risk_reviews_due_for(actor=request.user, on=today), PAGE_SIZE)
@@ -139,7 +140,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def subject_history(request: HttpRequest, subject_id: int) -> HttpResponse:
+def subject_history(request: AuthedRequest, subject_id: int) -> HttpResponse:
     subject = selectors.subject_get_for(actor=request.user, subject_id=subject_id)
     assessments = list(selectors.assessment_list_for(actor=request.user, subject=subject))
     rows = []
@@ -169,7 +170,7 @@ def subject_history(request: HttpRequest, subject_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assess_choose(request: HttpRequest, subject_id: int) -> HttpResponse:
+def assess_choose(request: AuthedRequest, subject_id: int) -> HttpResponse:
     subject = selectors.subject_get_for(
         actor=request.user, subject_id=subject_id, perm=P.RISK_ASSESS
     )
@@ -200,7 +201,7 @@ def assess_choose(request: HttpRequest, subject_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assess_form(request: HttpRequest, subject_id: int, instrument_id: int) -> HttpResponse:
+def assess_form(request: AuthedRequest, subject_id: int, instrument_id: int) -> HttpResponse:
     subject = selectors.subject_get_for(
         actor=request.user, subject_id=subject_id, perm=P.RISK_ASSESS
     )
@@ -271,7 +272,7 @@ def _judgement_items(d: Any) -> tuple[str, ...]:
 
 @login_required
 @require_GET
-def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
+def assessment_detail(request: AuthedRequest, assessment_id: int) -> HttpResponse:
     assessment = selectors.assessment_get_for(actor=request.user, assessment_id=assessment_id)
     d = definition_of(assessment.instrument)
     audit_consultation(actor=request.user, obj=assessment, verb="risk.assessment_view")
