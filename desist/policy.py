@@ -3,26 +3,33 @@
 Three layers, all here:
 1. ROLE_PERMISSIONS: what each role may do at all (declared in code, tested as a matrix).
 2. Object rules (`can`): whether an actor may do it to *this* record (scope: own organisation,
-   linked partnership, ...).
+   linked partnership, ...). One literal table, `_OBJECT_RULES`, built once and read-only.
 3. Scopes (`scope_*`): the queryset filters selectors use so lists show only what `can` allows.
 
 Views never decide access themselves; they call selectors, which call this module.
+
+This module is on the lowest floor: it imports nothing above core. What it needs from a higher
+app arrives by registration (the break-glass grant source, registered by sharing) or through
+the object or queryset it is handed (an advocacy case reached from its victim).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 
+from desist.core.models import Organisation, Partnership
 from desist.core.roles import RoleCode
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from desist.accounts.models import User
 
 
@@ -65,6 +72,8 @@ class Perm(StrEnum):
     ADVOCACY_VIEW = "advocacy.view"
     ADVOCACY_EDIT = "advocacy.edit"
     ADVOCACY_ALLOCATE = "advocacy.allocate"
+    # Refer a victim to an advocacy service (Victims' Code): police of the recording force.
+    ADVOCACY_REFER = "advocacy.refer"
     ALERT_RECEIVE = "alert.receive"
     DISCLOSURE_VIEW_OWN_ORG = "disclosure.view_own_org"
     DISCLOSURE_VIEW_ALL = "disclosure.view_all"
@@ -100,6 +109,7 @@ _POLICE_CASEWORK = frozenset(
         P.RISK_VIEW,
         P.RISK_ASSESS,
         P.INTERVENTION_DECIDE,
+        P.ADVOCACY_REFER,
     }
 )
 
@@ -190,9 +200,11 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
 # API module touches `<Model>.objects` for any of these.
 SENSITIVE_MODELS: frozenset[str] = frozenset(
     {
+        # accounts and audit
         "AuditEvent",
         "User",
         "UserSession",
+        # police casework (issue 3)
         "Subject",
         "SubjectAlias",
         "SubjectAddress",
@@ -207,15 +219,43 @@ SENSITIVE_MODELS: frozenset[str] = frozenset(
         "Breach",
         "OrderEvent",
         "Assessment",
+        # programme (issue 4)
+        "Referral",
+        "ProgrammeSession",
+        "ClinicalNote",
+        "RiskDisclosure",
+        "Measure",
+        "EndReport",
+        "SupervisionEntry",
+        "CalendarToken",
+        # safeguarding (issue 5)
+        "AdvocacyCase",
+        "AdvocacyCaseEvent",
+        "ContactLogEntry",
+        "SafetyPlanVersion",
+        "VictimRating",
+        # sharing (issue 5)
+        "Alert",
+        "OutboundEmail",
+        "Disclosure",
+        "BreakGlassGrant",
+        # evaluation (issue 6)
+        "Offence",
+        "EvaluationRun",
+        "Finding",
+        "Expenditure",
     }
 )
 
 
-def _active(actor: Any) -> bool:
+# --- permissions ----------------------------------------------------------------------------
+
+
+def _active(actor: User | AnonymousUser | None) -> TypeGuard[User]:
     return bool(actor is not None and actor.is_authenticated and actor.is_active)
 
 
-def permissions_for(actor: User | Any) -> frozenset[Perm]:
+def permissions_for(actor: User | AnonymousUser | None) -> frozenset[Perm]:
     """All permissions the actor holds through their roles. No superuser bypass."""
     if not _active(actor) or actor.organisation_id is None:
         return frozenset()
@@ -225,343 +265,84 @@ def permissions_for(actor: User | Any) -> frozenset[Perm]:
     return frozenset(perms)
 
 
-def has_perm(actor: User | Any, perm: Perm) -> bool:
+def has_perm(actor: User | AnonymousUser | None, perm: Perm) -> bool:
     return perm in permissions_for(actor)
 
 
-def require_perm(actor: User | Any, perm: Perm) -> None:
+def require_perm(actor: User | AnonymousUser | None, perm: Perm) -> None:
     if not has_perm(actor, perm):
         raise PermissionDenied(perm.value)
 
 
-# --- object rules ------------------------------------------------------------------------
-
-ObjectRule = Callable[[Any, Any], bool]
-_OBJECT_RULES: dict[tuple[Perm, str], ObjectRule] = {}
-
-
-def object_rule(perm: Perm, model_label: str) -> Callable[[ObjectRule], ObjectRule]:
-    def register(fn: ObjectRule) -> ObjectRule:
-        _OBJECT_RULES[(perm, model_label)] = fn
-        return fn
-
-    return register
-
-
-def can(actor: User | Any, perm: Perm, obj: Any = None) -> bool:
-    """May `actor` exercise `perm` on `obj`? Without a registered rule, object access is denied."""
-    if not has_perm(actor, perm):
-        return False
-    if obj is None:
-        return True
-    rule = _OBJECT_RULES.get((perm, obj._meta.label))
-    return bool(rule and rule(actor, obj))
-
-
-def require(actor: User | Any, perm: Perm, obj: Any = None) -> None:
-    if not can(actor, perm, obj):
-        raise PermissionDenied(perm.value)
-
-
-@object_rule(P.ACCOUNTS_MANAGE, "accounts.User")
-def _manage_user(actor: Any, target: Any) -> bool:
-    # Administrators manage their own organisation's accounts, never their own (no self-lockout).
-    return bool(target.organisation_id == actor.organisation_id and target.pk != actor.pk)
-
-
-@object_rule(P.ACCOUNTS_2FA_RESET, "accounts.User")
-def _reset_second_factor(actor: Any, target: Any) -> bool:
-    # Same organisation, never oneself: a person who lost their phone cannot vouch for themselves.
-    return bool(target.organisation_id == actor.organisation_id and target.pk != actor.pk)
-
-
-# --- scopes (queryset filters for selectors) -------------------------------------------
-
-
-def scope_audit_events(actor: User | Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """Overseers: everything. Auditors: their own organisation's events, and other
-    organisations' break-glass access to records their organisation holds (issue 12)."""
-    if has_perm(actor, P.AUDIT_VIEW_ALL):
-        return qs
-    if has_perm(actor, P.AUDIT_VIEW_OWN_ORG):
-        own = Q(organisation_id=actor.organisation_id)
-        return qs.filter(own | _break_glass_on_records_of(actor.organisation_id or 0))
-    return qs.none()
-
-
-def audit_scope_key(actor: User | Any) -> str | None:
-    """A name for the part of the audit log `scope_audit_events` gives the actor ("all", or
-    "org:<id>"; None for nothing), so results derived from it can be shared by exactly the
-    people who read the same events."""
-    if has_perm(actor, P.AUDIT_VIEW_ALL):
-        return "all"
-    if has_perm(actor, P.AUDIT_VIEW_OWN_ORG):
-        return f"org:{actor.organisation_id}"
-    return None
-
-
-def scope_users_manageable(actor: User | Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    if not has_perm(actor, P.ACCOUNTS_MANAGE):
-        return qs.none()
-    return qs.filter(organisation_id=actor.organisation_id).exclude(pk=actor.pk)
-
-
-# --- police casework: everything is scoped to the actor's own force ---------------------------
-# Each of these models has a `force_id`, or reaches one through `subject` or `order`.
-
-_FORCE_PATH: dict[str, str] = {
-    "people.Subject": "force_id",
-    "cases.Case": "force_id",
-    "safeguarding.Victim": "force_id",
-    "orders.Order": "force_id",
-    "risk.Assessment": "subject__force_id",
-}
-
-
-def _force_of(obj: Any) -> int | None:
-    path = _FORCE_PATH[obj._meta.label]
-    value = obj
-    for part in path.split("__"):
-        value = getattr(value, part)
-    return value
-
-
-def _own_force(actor: Any, obj: Any) -> bool:
-    return actor.organisation.kind == "police_force" and _force_of(obj) == actor.organisation_id
-
-
-for _perm, _label in [
-    (P.SUBJECT_VIEW, "people.Subject"),
-    (P.SUBJECT_EDIT, "people.Subject"),
-    (P.INTERVENTION_DECIDE, "people.Subject"),
-    (P.RISK_VIEW, "people.Subject"),
-    (P.RISK_ASSESS, "people.Subject"),
-    (P.CASE_VIEW, "cases.Case"),
-    (P.CASE_EDIT, "cases.Case"),
-    (P.VICTIM_IDENTITY_VIEW, "safeguarding.Victim"),
-    (P.VICTIM_EDIT, "safeguarding.Victim"),
-    (P.ORDER_VIEW, "orders.Order"),
-    (P.ORDER_EDIT, "orders.Order"),
-    (P.RISK_VIEW, "risk.Assessment"),
-]:
-    object_rule(_perm, _label)(_own_force)
-
-
-def _scope_own_force(actor: Any, qs: QuerySet[Any], perm: Perm) -> QuerySet[Any]:
-    if not has_perm(actor, perm):
-        return qs.none()
-    # A live break-glass grant admits its one record (see the sharing section below).
-    granted = _break_glass_q(actor, qs)
-    if actor.organisation.kind != "police_force":
-        return qs.none() if granted is None else qs.filter(granted)
-    own = Q(**{_FORCE_PATH[qs.model._meta.label]: actor.organisation_id})
-    return qs.filter(own if granted is None else own | granted)
-
-
-def scope_subjects(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    return _scope_own_force(actor, qs, P.SUBJECT_VIEW)
-
-
-def scope_cases(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    return _scope_own_force(actor, qs, P.CASE_VIEW)
-
-
-def scope_victims(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """Victim identity: police of the recording force; advocates of a service holding an
-    advocacy case for the victim (see the safeguarding section below); provider staff never."""
-    if has_perm(actor, P.VICTIM_IDENTITY_VIEW) and actor.organisation.kind == "advocacy":
-        granted = _break_glass_q(actor, qs)
-        advocacy = _scope_victims_advocacy(actor, qs)
-        return advocacy if granted is None else advocacy | qs.filter(granted)
-    return _scope_own_force(actor, qs, P.VICTIM_IDENTITY_VIEW)
-
-
-def scope_orders(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    return _scope_own_force(actor, qs, P.ORDER_VIEW)
-
-
-def scope_assessments(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    return _scope_own_force(actor, qs, P.RISK_VIEW)
-
-
-# === programme (issue 4): object rules and scopes ============================================
-# Owned by the programme app. Provider staff reach subjects only through referrals to their
-# own provider; police reach referrals of their own force (status and engagement, never notes).
-
-SENSITIVE_MODELS = SENSITIVE_MODELS | frozenset(
-    {
-        "Referral",
-        "ProgrammeSession",
-        "ClinicalNote",
-        "RiskDisclosure",
-        "Measure",
-        "EndReport",
-        "SupervisionEntry",
-        "CalendarToken",
-    }
-)
-
-
-def _org_kind(actor: Any) -> str:
-    org = getattr(actor, "organisation", None)
+def _org_kind(actor: User) -> str:
+    org = actor.organisation
     return str(org.kind) if org is not None else ""
 
 
-def _provider_owns_referral(actor: Any, referral: Any) -> bool:
-    return bool(
-        _org_kind(actor) == "provider" and referral.programme.provider_id == actor.organisation_id
-    )
-
-
-def _police_own_referral(actor: Any, referral: Any) -> bool:
-    return bool(_org_kind(actor) == "police_force" and referral.force_id == actor.organisation_id)
-
-
-@object_rule(P.REFERRAL_VIEW, "programme.Referral")
-@object_rule(P.ENGAGEMENT_VIEW, "programme.Referral")
-def _referral_view(actor: Any, referral: Any) -> bool:
-    return _provider_owns_referral(actor, referral) or _police_own_referral(actor, referral)
-
-
-for _perm in (
-    P.REFERRAL_MANAGE,
-    P.REFERRAL_ASSESS,
-    P.SESSION_MANAGE,
-    P.CLINICAL_NOTES,
-    P.SESSION_REVIEW,
-    P.MEASURE_RECORD,
-    P.END_REPORT_WRITE,
-):
-    object_rule(_perm, "programme.Referral")(_provider_owns_referral)
-
-# Police withdraw their own force's referrals (the workflow table says when).
-object_rule(P.REFERRAL_PUT_FORWARD, "programme.Referral")(_police_own_referral)
-object_rule(P.END_REPORT_SUMMARY_VIEW, "programme.Referral")(_police_own_referral)
-object_rule(P.REFERRAL_PUT_FORWARD, "people.Subject")(_own_force)
-
-
-def _partner_org_ids(actor: Any) -> QuerySet[Any]:
-    from desist.core.models import Organisation, Partnership
-
-    mine = Partnership.objects.filter(organisations=actor.organisation_id).values("pk")
-    return Organisation.objects.filter(partnerships__in=mine).values("pk")
-
-
-@object_rule(P.PROGRAMME_SETTINGS, "programme.Programme")
-def _programme_settings(actor: Any, programme: Any) -> bool:
-    same = type(programme)._default_manager.filter(pk=programme.pk)
-    return bool(scope_programmes_managed(actor, same).exists())
-
-
-def scope_programmes_managed(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """Programme managers: programmes their organisation provides or whose provider is a
-    partner of their organisation, serving at least one police force of their partnerships
-    (a provider may work for several partnerships; another partnership's programme is not
-    theirs)."""
-    if not has_perm(actor, P.PROGRAMME_SETTINGS):
-        return qs.none()
-    from django.db.models import Q
-
-    provided = qs.filter(
-        Q(provider_id=actor.organisation_id) | Q(provider_id__in=_partner_org_ids(actor))
-    )
-    return qs.filter(pk__in=provided.filter(forces__in=partnership_force_ids(actor)).values("pk"))
-
-
-def scope_referrals(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """Provider staff: referrals to their own provider. Police: their own force's subjects."""
-    if not has_perm(actor, P.REFERRAL_VIEW):
-        return qs.none()
-    kind = _org_kind(actor)
-    if kind == "provider":
-        return qs.filter(programme__provider_id=actor.organisation_id)
-    if kind == "police_force":
-        return qs.filter(force_id=actor.organisation_id)
-    return qs.none()
-
-
-def scope_programme_sessions(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """Sessions in full (content, engagement): provider staff of the provider only."""
-    if not has_perm(actor, P.SESSION_MANAGE) or _org_kind(actor) != "provider":
-        return qs.none()
-    return qs.filter(referral__programme__provider_id=actor.organisation_id)
-
-
-# === safeguarding: advocacy casework (issue 5) ===============================================
-# Owned by the safeguarding app. Advocates reach victims referred to their own service.
-# A victim is reached by police of the recording force (rules above) and by any advocacy
-# service with an advocacy case for them (open or closed). Advocacy cases and everything under
-# them (contact log, safety plans, ratings) are reached by their own service only.
-
-
-def _advocacy_case_ids_of_org(org_id: int) -> QuerySet[Any]:
-    from django.apps import apps
-
-    model = apps.get_model("safeguarding", "AdvocacyCase")
-    return model.objects.filter(service_id=org_id).values("victim_id")
-
-
-def _scope_victims_advocacy(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    return qs.filter(pk__in=_advocacy_case_ids_of_org(actor.organisation_id))
-
-
-def _victim_rule(actor: Any, victim: Any) -> bool:
-    if actor.organisation.kind == "advocacy":
-        return _advocacy_case_ids_of_org(actor.organisation_id).filter(victim_id=victim.pk).exists()
-    return _own_force(actor, victim)
-
-
-for _perm in (P.VICTIM_IDENTITY_VIEW, P.VICTIM_EDIT):
-    object_rule(_perm, "safeguarding.Victim")(_victim_rule)
-
-
-def _own_service(actor: Any, obj: Any) -> bool:
-    case = obj if obj._meta.label == "safeguarding.AdvocacyCase" else obj.case
-    return bool(actor.organisation.kind == "advocacy" and case.service_id == actor.organisation_id)
-
-
-for _perm in (P.ADVOCACY_VIEW, P.ADVOCACY_EDIT, P.ADVOCACY_ALLOCATE):
-    object_rule(_perm, "safeguarding.AdvocacyCase")(_own_service)
-
-
-def scope_advocacy_cases(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    if not has_perm(actor, P.ADVOCACY_VIEW) or actor.organisation.kind != "advocacy":
-        return qs.none()
-    return qs.filter(service_id=actor.organisation_id)
-
-
-SENSITIVE_MODELS = SENSITIVE_MODELS | frozenset(
-    {"AdvocacyCase", "AdvocacyCaseEvent", "ContactLogEntry", "SafetyPlanVersion", "VictimRating"}
-)
-
-
-# === sharing: alerts, disclosures, break-glass (issue 5) =====================================
-# Owned by the sharing app. A live break-glass grant (sharing.BreakGlassGrant, not expired)
-# admits its one record for *viewing*: the scopes above include it and the view rules below
-# are wrapped. Edits stay with the owning force. Provider roles never hold the Perm.
-
-SENSITIVE_MODELS = SENSITIVE_MODELS | frozenset(
-    {"Alert", "OutboundEmail", "Disclosure", "BreakGlassGrant"}
-)
+# --- break-glass grants: a source that sharing registers --------------------------------------
+# A live break-glass grant admits its one record for *viewing* (never editing). The grants are
+# sharing's records; sharing registers a source in SharingConfig.ready(). With no source
+# registered, nobody holds a grant (fail closed).
 
 BREAK_GLASS_RECORD_TYPES = frozenset(
     {"people.Subject", "cases.Case", "orders.Order", "safeguarding.Victim"}
 )
 
 
-def break_glass_record_ids(actor: Any, label: str) -> QuerySet[Any]:
-    """Ids of records of type `label` the actor holds a live break-glass grant for (a lazy
-    subquery: no query runs until it is used in a filter)."""
-    from desist.sharing import clock
-    from desist.sharing.models import BreakGlassGrant
+class GrantSource(Protocol):
+    def live_record_ids(self, actor: User, label: str) -> QuerySet[Any]:
+        """`record_id` values of records of type `label` the actor holds a live grant for,
+        as a lazy subquery."""
+        ...
 
-    return BreakGlassGrant.objects.filter(
-        user_id=actor.pk, record_type=label, status="granted", expires_at__gt=clock.now()
-    ).values("record_id")
+    def grants_on_records_of(self, org_id: int) -> QuerySet[Any]:
+        """Every grant (any status) on a record `org_id` holds: `user_id`, `record_type`,
+        `record_id`, `pk`, for the audit log's view of break-glass on its records."""
+        ...
 
 
-def _grant_model() -> Any:
-    return apps.get_model("sharing", "BreakGlassGrant")
+_grant_sources: list[GrantSource] = []
+
+
+def register_grant_source(source: GrantSource) -> None:
+    """Called once, by SharingConfig.ready(). A second source is refused: one owner."""
+    if _grant_sources and _grant_sources[0] is not source:
+        raise RuntimeError("A break-glass grant source is already registered")
+    _grant_sources[:] = [source]
+
+
+def unregister_grant_source() -> None:
+    """For tests that show what happens without one."""
+    _grant_sources.clear()
+
+
+def _grant_source() -> GrantSource | None:
+    return _grant_sources[0] if _grant_sources else None
+
+
+def _granted_ids(actor: User, label: str) -> QuerySet[Any] | None:
+    """The actor's live grants on records of `label`, or None when they can hold none."""
+    source = _grant_source()
+    if (
+        source is None
+        or label not in BREAK_GLASS_RECORD_TYPES
+        or not has_perm(actor, P.BREAK_GLASS_REQUEST)
+    ):
+        return None
+    return source.live_record_ids(actor, label)
+
+
+def break_glass_admits(actor: User, obj: Any) -> bool:
+    """Does a live grant of the actor's admit this record?"""
+    granted = _granted_ids(actor, obj._meta.label)
+    return granted is not None and granted.filter(record_id=obj.pk).exists()
+
+
+def _break_glass_q(actor: User, qs: QuerySet[Any]) -> Q | None:
+    """The filter admitting records of qs's model under the actor's live grants, or None when
+    the actor cannot hold grants for this kind of record (then the scope costs nothing)."""
+    granted = _granted_ids(actor, qs.model._meta.label)
+    return None if granted is None else Q(pk__in=granted)
 
 
 def _break_glass_on_records_of(org_id: int) -> Q:
@@ -569,7 +350,10 @@ def _break_glass_on_records_of(org_id: int) -> Q:
     requester did to the record (request, every page seen) and what happened to the request
     (approval, refusal, review). One correlated subquery each; no time window, since a user of
     another organisation reaches the record only through a grant."""
-    grants = _grant_model().objects.filter(record_organisation_id=org_id)
+    source = _grant_source()
+    if source is None:
+        return Q(pk__in=[])
+    grants = source.grants_on_records_of(org_id)
     on_record = grants.annotate(rid=Cast("record_id", CharField())).filter(
         user_id=OuterRef("actor_id"), record_type=OuterRef("object_type"), rid=OuterRef("object_id")
     )
@@ -580,7 +364,7 @@ def _break_glass_on_records_of(org_id: int) -> Q:
 
 
 def break_glass_approval_reasons(
-    actor: Any, *, record_organisation_id: int, requests_today: int, daily_cap: int
+    actor: User, *, record_organisation_id: int, requests_today: int, daily_cap: int
 ) -> list[str]:
     """Why a break-glass request needs a second person's approval before it opens anything
     (empty: it opens at once). Police reach another force's record at once only when both
@@ -595,60 +379,319 @@ def break_glass_approval_reasons(
     return reasons
 
 
-@object_rule(P.BREAK_GLASS_APPROVE, "sharing.BreakGlassGrant")
-def _approve_break_glass(actor: Any, grant: Any) -> bool:
+# --- organisations and partnerships -----------------------------------------------------------
+
+
+def _partner_org_ids(actor: User) -> QuerySet[Organisation, Any]:
+    mine = Partnership.objects.filter(organisations=actor.organisation_id).values("pk")
+    return Organisation.objects.filter(partnerships__in=mine).values("pk")
+
+
+def partnership_force_ids(actor: User | AnonymousUser | None) -> list[int]:
+    """Police forces in any partnership the actor's organisation belongs to."""
+    if not _active(actor) or actor.organisation_id is None:
+        return []
+    return list(
+        Organisation.objects.filter(
+            kind="police_force", partnerships__organisations=actor.organisation_id
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+
+
+# --- object rules: one function per answer, composed explicitly ------------------------------
+# Police casework is scoped to the actor's own force: each of these models has a `force_id`,
+# or reaches one through `subject`.
+
+_FORCE_PATH: Mapping[str, str] = MappingProxyType(
+    {
+        "people.Subject": "force_id",
+        "cases.Case": "force_id",
+        "safeguarding.Victim": "force_id",
+        "orders.Order": "force_id",
+        "risk.Assessment": "subject__force_id",
+        "evaluation.Offence": "force_id",
+    }
+)
+
+
+def _force_of(obj: Any) -> int | None:
+    value = obj
+    for part in _FORCE_PATH[obj._meta.label].split("__"):
+        value = getattr(value, part)
+    return value if value is None else int(value)
+
+
+def _own_force(actor: User, obj: Any) -> bool:
+    return _org_kind(actor) == "police_force" and _force_of(obj) == actor.organisation_id
+
+
+def _own_force_or_break_glass(actor: User, obj: Any) -> bool:
+    return _own_force(actor, obj) or break_glass_admits(actor, obj)
+
+
+def _same_org_not_self(actor: User, target: Any) -> bool:
+    # Administrators manage their own organisation's accounts, never their own (no
+    # self-lockout); a person who lost their phone cannot vouch for themselves.
+    return bool(target.organisation_id == actor.organisation_id and target.pk != actor.pk)
+
+
+def _own_organisation(actor: User, obj: Any) -> bool:
+    return bool(obj.organisation_id == actor.organisation_id)
+
+
+# Victims: police of the recording force; an advocacy service holding an advocacy case for the
+# victim (open or closed); provider staff never. Read through the victim handed in.
+
+
+def _victim_held(actor: User, victim: Any) -> bool:
+    if _org_kind(actor) == "advocacy":
+        return bool(victim.advocacy_cases.filter(service_id=actor.organisation_id).exists())
+    return _own_force(actor, victim)
+
+
+def _victim_identity(actor: User, victim: Any) -> bool:
+    """Who may see a victim's name, address and contact details: whoever holds the victim
+    (above), or anyone with a live break-glass grant on this victim."""
+    return _victim_held(actor, victim) or break_glass_admits(actor, victim)
+
+
+def _own_service(actor: User, obj: Any) -> bool:
+    # An advocacy case, or a record under one (contact log, safety plan, rating).
+    case = obj if obj._meta.label == "safeguarding.AdvocacyCase" else obj.case
+    return _org_kind(actor) == "advocacy" and case.service_id == actor.organisation_id
+
+
+# Programme: provider staff reach referrals to their own provider; police reach referrals of
+# their own force (status and engagement, never notes).
+
+
+def _provider_owns_referral(actor: User, referral: Any) -> bool:
+    return bool(
+        _org_kind(actor) == "provider" and referral.programme.provider_id == actor.organisation_id
+    )
+
+
+def _police_own_referral(actor: User, referral: Any) -> bool:
+    return bool(_org_kind(actor) == "police_force" and referral.force_id == actor.organisation_id)
+
+
+def _referral_view(actor: User, referral: Any) -> bool:
+    return _provider_owns_referral(actor, referral) or _police_own_referral(actor, referral)
+
+
+def _programme_settings(actor: User, programme: Any) -> bool:
+    same = type(programme)._default_manager.filter(pk=programme.pk)
+    return bool(scope_programmes_managed(actor, same).exists())
+
+
+def _expenditure(actor: User, line: Any) -> bool:
+    return _programme_settings(actor, line.programme)
+
+
+def _approve_break_glass(actor: User, grant: Any) -> bool:
     # A colleague of the requester's own organisation; never one's own request.
     return bool(grant.organisation_id == actor.organisation_id and grant.user_id != actor.pk)
 
 
-def scope_break_glass_approvals(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+ObjectRule = Callable[["User", Any], bool]
+
+# (permission, model label) -> the one rule. Written once, never added to or replaced
+# (a test checks the literal has no repeated key and that nothing writes to it).
+_OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
+    {
+        # accounts
+        (P.ACCOUNTS_MANAGE, "accounts.User"): _same_org_not_self,
+        (P.ACCOUNTS_2FA_RESET, "accounts.User"): _same_org_not_self,
+        # subjects
+        (P.SUBJECT_VIEW, "people.Subject"): _own_force_or_break_glass,
+        (P.SUBJECT_EDIT, "people.Subject"): _own_force,
+        (P.INTERVENTION_DECIDE, "people.Subject"): _own_force,
+        (P.RISK_VIEW, "people.Subject"): _own_force_or_break_glass,
+        (P.RISK_ASSESS, "people.Subject"): _own_force,
+        (P.REFERRAL_PUT_FORWARD, "people.Subject"): _own_force,
+        (P.OUTCOME_RECORD, "people.Subject"): _own_force,
+        # cases, orders, assessments, offences
+        (P.CASE_VIEW, "cases.Case"): _own_force_or_break_glass,
+        (P.CASE_EDIT, "cases.Case"): _own_force,
+        (P.ORDER_VIEW, "orders.Order"): _own_force_or_break_glass,
+        (P.ORDER_EDIT, "orders.Order"): _own_force,
+        (P.RISK_VIEW, "risk.Assessment"): _own_force,
+        (P.OUTCOME_RECORD, "evaluation.Offence"): _own_force,
+        # victims: who may see a victim's address is this first row, and nothing else
+        (P.VICTIM_IDENTITY_VIEW, "safeguarding.Victim"): _victim_identity,
+        (P.VICTIM_EDIT, "safeguarding.Victim"): _victim_held,
+        (P.ADVOCACY_REFER, "safeguarding.Victim"): _own_force,
+        (P.ADVOCACY_VIEW, "safeguarding.AdvocacyCase"): _own_service,
+        (P.ADVOCACY_EDIT, "safeguarding.AdvocacyCase"): _own_service,
+        (P.ADVOCACY_ALLOCATE, "safeguarding.AdvocacyCase"): _own_service,
+        # programme
+        (P.REFERRAL_VIEW, "programme.Referral"): _referral_view,
+        (P.ENGAGEMENT_VIEW, "programme.Referral"): _referral_view,
+        (P.REFERRAL_MANAGE, "programme.Referral"): _provider_owns_referral,
+        (P.REFERRAL_ASSESS, "programme.Referral"): _provider_owns_referral,
+        (P.SESSION_MANAGE, "programme.Referral"): _provider_owns_referral,
+        (P.CLINICAL_NOTES, "programme.Referral"): _provider_owns_referral,
+        (P.SESSION_REVIEW, "programme.Referral"): _provider_owns_referral,
+        (P.MEASURE_RECORD, "programme.Referral"): _provider_owns_referral,
+        (P.END_REPORT_WRITE, "programme.Referral"): _provider_owns_referral,
+        # Police withdraw their own force's referrals (the workflow table says when).
+        (P.REFERRAL_PUT_FORWARD, "programme.Referral"): _police_own_referral,
+        (P.END_REPORT_SUMMARY_VIEW, "programme.Referral"): _police_own_referral,
+        (P.PROGRAMME_SETTINGS, "programme.Programme"): _programme_settings,
+        (P.PROGRAMME_SETTINGS, "programme.Expenditure"): _expenditure,
+        # sharing
+        (P.BREAK_GLASS_APPROVE, "sharing.BreakGlassGrant"): _approve_break_glass,
+        # evaluation
+        (P.EVALUATION_VIEW, "evaluation.EvaluationRun"): _own_organisation,
+        (P.OVERSIGHT_DASHBOARD, "evaluation.Finding"): _own_organisation,
+    }
+)
+
+
+def can(actor: User | AnonymousUser | None, perm: Perm, obj: Any = None) -> bool:
+    """May `actor` exercise `perm` on `obj`? Without a rule in the table, object access is
+    denied."""
+    if not has_perm(actor, perm) or not _active(actor):
+        return False
+    if obj is None:
+        return True
+    rule = _OBJECT_RULES.get((perm, obj._meta.label))
+    return bool(rule and rule(actor, obj))
+
+
+def require(actor: User | AnonymousUser | None, perm: Perm, obj: Any = None) -> None:
+    if not can(actor, perm, obj):
+        raise PermissionDenied(perm.value)
+
+
+# --- scopes (queryset filters for selectors) -------------------------------------------------
+
+
+def scope_audit_events(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Overseers: everything. Auditors: their own organisation's events, and other
+    organisations' break-glass access to records their organisation holds (issue 12)."""
+    if has_perm(actor, P.AUDIT_VIEW_ALL):
+        return qs
+    if has_perm(actor, P.AUDIT_VIEW_OWN_ORG):
+        own = Q(organisation_id=actor.organisation_id)
+        return qs.filter(own | _break_glass_on_records_of(actor.organisation_id or 0))
+    return qs.none()
+
+
+def audit_scope_key(actor: User) -> str | None:
+    """A name for the part of the audit log `scope_audit_events` gives the actor ("all", or
+    "org:<id>"; None for nothing), so results derived from it can be shared by exactly the
+    people who read the same events."""
+    if has_perm(actor, P.AUDIT_VIEW_ALL):
+        return "all"
+    if has_perm(actor, P.AUDIT_VIEW_OWN_ORG):
+        return f"org:{actor.organisation_id}"
+    return None
+
+
+def scope_users_manageable(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if not has_perm(actor, P.ACCOUNTS_MANAGE):
+        return qs.none()
+    return qs.filter(organisation_id=actor.organisation_id).exclude(pk=actor.pk)
+
+
+def _scope_own_force(actor: User, qs: QuerySet[Any], perm: Perm) -> QuerySet[Any]:
+    if not has_perm(actor, perm):
+        return qs.none()
+    # A live break-glass grant admits its one record.
+    granted = _break_glass_q(actor, qs)
+    if _org_kind(actor) != "police_force":
+        return qs.none() if granted is None else qs.filter(granted)
+    own = Q(**{_FORCE_PATH[qs.model._meta.label]: actor.organisation_id})
+    return qs.filter(own if granted is None else own | granted)
+
+
+def scope_subjects(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.SUBJECT_VIEW)
+
+
+def scope_cases(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.CASE_VIEW)
+
+
+def scope_victims(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Victim identity, the list form of `_victim_identity`: police of the recording force;
+    advocates of a service holding an advocacy case for the victim; break-glass grants."""
+    if has_perm(actor, P.VICTIM_IDENTITY_VIEW) and _org_kind(actor) == "advocacy":
+        held = qs.model._default_manager.filter(advocacy_cases__service_id=actor.organisation_id)
+        advocacy = qs.filter(pk__in=held.values("pk"))
+        granted = _break_glass_q(actor, qs)
+        return advocacy if granted is None else advocacy | qs.filter(granted)
+    return _scope_own_force(actor, qs, P.VICTIM_IDENTITY_VIEW)
+
+
+def scope_orders(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.ORDER_VIEW)
+
+
+def scope_assessments(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.RISK_VIEW)
+
+
+def scope_offences(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.OUTCOME_RECORD)
+
+
+def scope_programmes_managed(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Programme managers: programmes their organisation provides or whose provider is a
+    partner of their organisation, serving at least one police force of their partnerships
+    (a provider may work for several partnerships; another partnership's programme is not
+    theirs)."""
+    if not has_perm(actor, P.PROGRAMME_SETTINGS):
+        return qs.none()
+    provided = qs.filter(
+        Q(provider_id=actor.organisation_id) | Q(provider_id__in=_partner_org_ids(actor))
+    )
+    return qs.filter(pk__in=provided.filter(forces__in=partnership_force_ids(actor)).values("pk"))
+
+
+def scope_referrals(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Provider staff: referrals to their own provider. Police: their own force's subjects."""
+    if not has_perm(actor, P.REFERRAL_VIEW):
+        return qs.none()
+    kind = _org_kind(actor)
+    if kind == "provider":
+        return qs.filter(programme__provider_id=actor.organisation_id)
+    if kind == "police_force":
+        return qs.filter(force_id=actor.organisation_id)
+    return qs.none()
+
+
+def scope_programme_sessions(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Sessions in full (content, engagement): provider staff of the provider only."""
+    if not has_perm(actor, P.SESSION_MANAGE) or _org_kind(actor) != "provider":
+        return qs.none()
+    return qs.filter(referral__programme__provider_id=actor.organisation_id)
+
+
+def scope_advocacy_cases(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Advocacy cases and everything under them: their own service only."""
+    if not has_perm(actor, P.ADVOCACY_VIEW) or _org_kind(actor) != "advocacy":
+        return qs.none()
+    return qs.filter(service_id=actor.organisation_id)
+
+
+def scope_break_glass_approvals(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     if not has_perm(actor, P.BREAK_GLASS_APPROVE):
         return qs.none()
     return qs.filter(organisation_id=actor.organisation_id).exclude(user_id=actor.pk)
 
 
-def _break_glass_q(actor: Any, qs: QuerySet[Any]) -> Q | None:
-    """The filter admitting records of qs's model under the actor's live grants, or None when
-    the actor cannot hold grants for this kind of record (then the scope costs nothing)."""
-    label = qs.model._meta.label
-    if label not in BREAK_GLASS_RECORD_TYPES or not has_perm(actor, P.BREAK_GLASS_REQUEST):
-        return None
-    return Q(pk__in=break_glass_record_ids(actor, label))
-
-
-def break_glass_admits(actor: Any, obj: Any) -> bool:
-    """Does a live grant of the actor's admit this record?"""
-    label = obj._meta.label
-    if label not in BREAK_GLASS_RECORD_TYPES or not has_perm(actor, P.BREAK_GLASS_REQUEST):
-        return False
-    return bool(break_glass_record_ids(actor, label).filter(record_id=obj.pk).exists())
-
-
-def _with_break_glass(rule: ObjectRule) -> ObjectRule:
-    def admits(actor: Any, obj: Any) -> bool:
-        return bool(rule(actor, obj)) or break_glass_admits(actor, obj)
-
-    return admits
-
-
-for _perm, _label in [
-    (P.SUBJECT_VIEW, "people.Subject"),
-    (P.RISK_VIEW, "people.Subject"),
-    (P.CASE_VIEW, "cases.Case"),
-    (P.ORDER_VIEW, "orders.Order"),
-    (P.VICTIM_IDENTITY_VIEW, "safeguarding.Victim"),
-]:
-    object_rule(_perm, _label)(_with_break_glass(_OBJECT_RULES[(_perm, _label)]))
-
-
-def scope_alerts(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+def scope_alerts(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     """An alert is seen by its recipient only."""
     if not has_perm(actor, P.ALERT_RECEIVE):
         return qs.none()
     return qs.filter(recipient_id=actor.pk)
 
 
-def scope_alert_statistics(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+def scope_alert_statistics(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     """Alerts an actor may *count* (aggregates only, never list): overseers and programme
     managers, the alerts about subjects of the police forces in their partnerships (the same
     reach as their evaluation and programme figures)."""
@@ -657,7 +700,7 @@ def scope_alert_statistics(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.none()
 
 
-def scope_programme_aggregates(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+def scope_programme_aggregates(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     """Programmes an actor may *count* over (sessions reviewed, spending by category; never a
     list of people): overseers every programme serving a force in their partnerships;
     programme managers the programmes they manage; clinical supervisors their own provider's."""
@@ -670,12 +713,7 @@ def scope_programme_aggregates(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.none()
 
 
-@object_rule(P.PROGRAMME_SETTINGS, "programme.Expenditure")
-def _expenditure(actor: Any, line: Any) -> bool:
-    return _programme_settings(actor, line.programme)
-
-
-def scope_disclosures(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+def scope_disclosures(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     """Overseers: every disclosure. Supervisors and managers: those made by or to their own
     organisation."""
     if has_perm(actor, P.DISCLOSURE_VIEW_ALL):
@@ -686,47 +724,18 @@ def scope_disclosures(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.none()
 
 
-def scope_break_glass_reviews(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+def scope_break_glass_reviews(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     """Overseers review every use that opened a record (not pending or refused requests)."""
     if not has_perm(actor, P.BREAK_GLASS_REVIEW):
         return qs.none()
     return qs.filter(status="granted")
 
 
-# === evaluation and oversight (issue 6) ======================================================
-# Owned by the evaluation app.
-# Police record outcomes (new offences) for subjects of their own force. Evaluators, overseers
-# and programme managers reach subjects only as pseudonymised or aggregated data, and only for
-# the police forces in a partnership their organisation belongs to.
-
-_FORCE_PATH["evaluation.Offence"] = "force_id"
-for _perm, _label in [
-    (P.OUTCOME_RECORD, "people.Subject"),
-    (P.OUTCOME_RECORD, "evaluation.Offence"),
-]:
-    object_rule(_perm, _label)(_own_force)
+# Evaluators, overseers and programme managers reach subjects only as pseudonymised or
+# aggregated data, and only for the police forces in a partnership their organisation is in.
 
 
-def scope_offences(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
-    return _scope_own_force(actor, qs, P.OUTCOME_RECORD)
-
-
-def partnership_force_ids(actor: Any) -> list[int]:
-    """Police forces in any partnership the actor's organisation belongs to."""
-    from desist.core.models import Organisation
-
-    if not _active(actor) or actor.organisation_id is None:
-        return []
-    return list(
-        Organisation.objects.filter(
-            kind="police_force", partnerships__organisations=actor.organisation_id
-        )
-        .distinct()
-        .values_list("pk", flat=True)
-    )
-
-
-def scope_evaluation(actor: Any, qs: QuerySet[Any], perm: Perm) -> QuerySet[Any]:
+def scope_evaluation(actor: User, qs: QuerySet[Any], perm: Perm) -> QuerySet[Any]:
     """Rows of a force-scoped model (see `_FORCE_PATH`) that evaluation may read for `perm`:
     every force in the actor's partnerships. Only pseudonymised or aggregate output may be
     built from them (desist.evaluation.frames)."""
@@ -741,26 +750,13 @@ def scope_evaluation(actor: Any, qs: QuerySet[Any], perm: Perm) -> QuerySet[Any]
     return qs.filter(**{f"{path}__in": partnership_force_ids(actor)})
 
 
-def _own_organisation(actor: Any, obj: Any) -> bool:
-    return bool(obj.organisation_id == actor.organisation_id)
-
-
-object_rule(P.EVALUATION_VIEW, "evaluation.EvaluationRun")(_own_organisation)
-object_rule(P.OVERSIGHT_DASHBOARD, "evaluation.Finding")(_own_organisation)
-
-
-def scope_evaluation_runs(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+def scope_evaluation_runs(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     if not has_perm(actor, P.EVALUATION_VIEW):
         return qs.none()
     return qs.filter(organisation_id=actor.organisation_id)
 
 
-def scope_findings(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+def scope_findings(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     if not has_perm(actor, P.OVERSIGHT_DASHBOARD):
         return qs.none()
     return qs.filter(organisation_id=actor.organisation_id)
-
-
-SENSITIVE_MODELS = SENSITIVE_MODELS | frozenset(
-    {"Offence", "EvaluationRun", "Finding", "Expenditure"}
-)

@@ -71,7 +71,8 @@ def command(
         def run(*args: P.args, **kwargs: P.kwargs) -> T:
             if args:
                 raise TypeError(f"{fn.__name__} takes keyword arguments only")
-            policy.require(kwargs["actor"], perm, _target(on, kwargs))
+            actor: Any = kwargs["actor"]  # P.kwargs values are `object` to mypy
+            policy.require(actor, perm, _target(on, kwargs))
             if check is not None:
                 kwargs.update(check(**kwargs) or {})
             with transaction.atomic():

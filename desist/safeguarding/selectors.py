@@ -114,7 +114,7 @@ def victim_page_for(*, actor: Any, victim_id: int) -> VictimPage:
                 ),
             )
         ]
-        if policy.can(actor, Perm.VICTIM_EDIT, victim):
+        if policy.can(actor, Perm.ADVOCACY_REFER, victim):
             services = referral_services_for(actor=actor)
     return VictimPage(
         victim=victim,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -405,9 +405,7 @@ def advocacy_refer(
     """Police refer a victim of their force to an advocacy service (Victims' Code: referral to
     support services). One open referral per victim and service. Against the victim's recorded
     sharing wishes only with a lawful basis and a reason, logged as a disclosure."""
-    policy.require(actor, Perm.VICTIM_EDIT, victim)
-    if actor.organisation.kind != "police_force":
-        raise PermissionDenied(Perm.VICTIM_EDIT.value)
+    policy.require(actor, Perm.ADVOCACY_REFER, victim)
     from desist.safeguarding.selectors import referral_services_for
 
     errors: dict[str, list[str]] = {}

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -190,12 +190,10 @@ def victim_preferences(request: HttpRequest, victim_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def victim_refer(request: HttpRequest, victim_id: int) -> HttpResponse:
-    policy.require_perm(request.user, Perm.VICTIM_EDIT)
+    policy.require_perm(request.user, Perm.ADVOCACY_REFER)
     victim = selectors.victim_get_for(actor=request.user, victim_id=victim_id)
-    policy.require(request.user, Perm.VICTIM_EDIT, victim)
+    policy.require(request.user, Perm.ADVOCACY_REFER, victim)
     user: Any = request.user
-    if user.organisation.kind != "police_force":
-        raise PermissionDenied(Perm.VICTIM_EDIT.value)
     available = selectors.referral_services_for(actor=user)
     form = ReferToAdvocacyForm(request.POST or None, services=available)
     if request.method == "POST" and form.is_valid():

@@ -7,4 +7,7 @@ class SharingConfig(AppConfig):
     verbose_name = "Alerts, disclosures and break-glass access"
 
     def ready(self) -> None:
-        from desist.sharing import queues  # noqa: F401  (registers the home-page queues)
+        from desist import policy
+        from desist.sharing import grants, queues  # noqa: F401  (queues registers the home-page queues)
+
+        policy.register_grant_source(grants.SOURCE)

@@ -27,7 +27,7 @@ from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError, save_versioned
 from desist.core.models import OrganisationKind, Partnership
 from desist.policy import Perm
-from desist.sharing import clock, events, rules
+from desist.sharing import clock, events, grants, rules
 from desist.sharing.events import EventKind
 from desist.sharing.models import BreakGlassGrant
 
@@ -91,7 +91,7 @@ def _in_normal_scope(actor: Any, record: Any) -> bool:
     }
     scope = scopes[record._meta.label]
     qs = type(record)._default_manager.filter(pk=record.pk)
-    granted = policy.break_glass_record_ids(actor, record._meta.label)
+    granted = grants.live_record_ids(actor, record._meta.label)
     return bool(scope(actor, qs).exclude(pk__in=granted).exists())
 
 

@@ -17,10 +17,6 @@ SHARING_CYCLE = (
     "cycle inside sharing: events <-> rules/services import each other at module level; to be"
     " untangled (issue 13)"
 )
-POLICY_UPWARD = (
-    "upward: policy (lowest floor) reads break-glass grants from sharing; to be replaced by a"
-    " grant source that sharing registers with policy (issue 13)"
-)
 WORKER_UPWARD = (
     "upward: the sharing worker refreshes the evaluation dashboards; to be replaced by a job "
     "evaluation registers with the worker (issue 13)"
@@ -38,10 +34,6 @@ SAME_APP = "inside one app; no module-level cycle found; move to the top (issue 
 SIBLING_APP = (
     "a domain app reaching a sibling (or a lower floor) from inside a function; no module-"
     "level cycle found; move to the top or register (issue 13)"
-)
-POLICY_MODELS = (
-    "policy reads organisation models from inside a function; no module-level cycle found; "
-    "move to the top (issue 13)"
 )
 
 ALLOWED: dict[str, str] = {
@@ -62,11 +54,11 @@ ALLOWED: dict[str, str] = {
     "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.sharing.recipients": REGISTRATION,
     "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.sharing.selectors": REGISTRATION,
     "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.sharing.redaction": REGISTRATION,
+    "desist.sharing.apps:SharingConfig.ready -> desist.policy": REGISTRATION,
+    "desist.sharing.apps:SharingConfig.ready -> desist.sharing.grants": REGISTRATION,
     "desist.sharing.apps:SharingConfig.ready -> desist.sharing.queues": REGISTRATION,
     "desist.sharing.events:publish -> desist.sharing.rules": SHARING_CYCLE,
     "desist.sharing.events:resolve -> desist.sharing.services": SHARING_CYCLE,
-    "desist.policy:break_glass_record_ids -> desist.sharing.clock": POLICY_UPWARD,
-    "desist.policy:break_glass_record_ids -> desist.sharing.models": POLICY_UPWARD,
     "desist.sharing.worker:_oversight_refresh -> desist.evaluation.dashboards": WORKER_UPWARD,
     "desist.sharing.recipients:officers_in_charge -> desist.cases.models": BRIDGE_REACHES_DOWN,
     "desist.sharing.recipients:officers_in_charge -> desist.orders.models": BRIDGE_REACHES_DOWN,
@@ -145,6 +137,4 @@ ALLOWED: dict[str, str] = {
     "desist.safeguarding.selectors:referral_services_for -> desist.core.models": SIBLING_APP,
     "desist.safeguarding.selectors:victim_ratings_for_evaluation -> desist.cases.models": SIBLING_APP,
     "desist.safeguarding.services:contact_log_add -> desist.sharing.events": SIBLING_APP,
-    "desist.policy:_partner_org_ids -> desist.core.models": POLICY_MODELS,
-    "desist.policy:partnership_force_ids -> desist.core.models": POLICY_MODELS,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from desist import policy
@@ -103,6 +104,7 @@ POLICE_CASEWORK = {
     Perm.RISK_VIEW,
     Perm.RISK_ASSESS,
     Perm.INTERVENTION_DECIDE,
+    Perm.ADVOCACY_REFER,
 }
 
 POLICE_PROGRAMME = {
@@ -369,3 +371,42 @@ def test_break_glass_decide_by_role(
     # The holding force's supervisor is in another organisation: not theirs to approve.
     client.force_login(make_user(R.POLICE_SUPERVISOR, organisation=orgs["other_police_force"]))
     assert client.get(url).status_code == 404
+
+
+# --- referring a victim to advocacy (issue 13: a permission, not an organisation-kind check) --
+
+# Who may refer a victim to an advocacy service: police of the force that recorded the victim.
+ADVOCACY_REFER = POLICE
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_advocacy_refer_by_role(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any, role: RoleCode
+) -> None:
+    """The refer page, the button to it and the service all ask for ADVOCACY_REFER on the
+    victim: police of the recording force; every other role 403, even advocates who hold the
+    victim's case; police of another force 404 (the victim's existence is not revealed)."""
+    from desist.people.tests.factories import make_case, make_subject, make_victim
+    from desist.safeguarding import services
+    from desist.safeguarding.models import AdvocacyCase
+
+    officer = users[R.POLICE_OFFICER]
+    victim = make_victim(officer, make_case(officer, make_subject(officer)))
+    advocacy = users[R.VICTIM_ADVOCATE].organisation
+    AdvocacyCase.objects.create(victim=victim, service=advocacy, origin="police")
+    url = reverse("safeguarding:victim_refer", args=[victim.pk])
+    actor = users[role]
+    client.force_login(actor)
+    response = client.get(url)
+    assert response.status_code == (200 if role in ADVOCACY_REFER else 403), role
+    assert policy.can(actor, Perm.ADVOCACY_REFER, victim) == (role in ADVOCACY_REFER)
+    if role not in ADVOCACY_REFER:
+        with pytest.raises(PermissionDenied):
+            services.advocacy_refer(actor=actor, victim=victim, service=advocacy)
+        return
+    # The same role in another force: the victim is out of scope (404), the service refuses.
+    other = make_user(role, organisation=orgs["other_police_force"])
+    client.force_login(other)
+    assert client.get(url).status_code == 404
+    with pytest.raises(PermissionDenied):
+        services.advocacy_refer(actor=other, victim=victim, service=advocacy)
