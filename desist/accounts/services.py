@@ -54,7 +54,7 @@ def roles_sync_after_migrate(**kwargs: Any) -> None:
 
 def user_create(
     *,
-    actor: Any,
+    actor: User | None,
     username: str,
     organisation: Organisation,
     roles: Iterable[RoleCode],
@@ -106,7 +106,7 @@ def _end_sessions(user: User) -> int:
     return len(keys)
 
 
-def user_disable(*, actor: Any, user: User, reason: str) -> User:
+def user_disable(*, actor: User, user: User, reason: str) -> User:
     """Disable an account at once: it cannot log in and every open session ends."""
     policy.require(actor, policy.Perm.ACCOUNTS_MANAGE, user)
     if not reason.strip():
@@ -132,7 +132,7 @@ def user_disable(*, actor: Any, user: User, reason: str) -> User:
     return locked
 
 
-def user_enable(*, actor: Any, user: User, reason: str) -> User:
+def user_enable(*, actor: User, user: User, reason: str) -> User:
     policy.require(actor, policy.Perm.ACCOUNTS_MANAGE, user)
     if not reason.strip():
         raise ValidationError("Enter a reason for enabling the account")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import base64
 import time
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import qrcode
@@ -30,6 +30,7 @@ from desist.accounts.forms import (
     TokenForm,
     TwoFactorResetForm,
 )
+from desist.accounts.models import User
 from desist.audit.services import audit_consultation
 from desist.core.concurrency import StaleRecordError
 
@@ -38,6 +39,11 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (the views that call this are behind login_required)."""
+    return cast(User, request.user)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -203,7 +209,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 def manage_list(request: HttpRequest) -> HttpResponse:
     policy.require_perm(request.user, policy.Perm.ACCOUNTS_MANAGE)
-    users = selectors.user_list_for(actor=request.user)
+    users = selectors.user_list_for(actor=_actor(request))
     audit_consultation(actor=request.user, verb="account.list", object_type="accounts.User")
     return render(request, "accounts/manage_list.html", {"users": users})
 
@@ -211,7 +217,7 @@ def manage_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def manage_detail(request: HttpRequest, user_id: int) -> HttpResponse:
-    target = selectors.user_get_for(actor=request.user, user_id=user_id)
+    target = selectors.user_get_for(actor=_actor(request), user_id=user_id)
     form = ReasonForm(request.POST or None, initial={"version": target.version})
     if request.method == "POST" and form.is_valid():
         try:
@@ -219,12 +225,12 @@ def manage_detail(request: HttpRequest, user_id: int) -> HttpResponse:
                 raise StaleRecordError(StaleRecordError.message)
             if target.is_active:
                 services.user_disable(
-                    actor=request.user, user=target, reason=form.cleaned_data["reason"]
+                    actor=_actor(request), user=target, reason=form.cleaned_data["reason"]
                 )
                 messages.success(request, f"{target.username} has been disabled and signed out")
             else:
                 services.user_enable(
-                    actor=request.user, user=target, reason=form.cleaned_data["reason"]
+                    actor=_actor(request), user=target, reason=form.cleaned_data["reason"]
                 )
                 messages.success(request, f"{target.username} has been enabled")
         except StaleRecordError as exc:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
@@ -16,6 +16,9 @@ from desist import policy
 from desist.audit import chain
 from desist.audit.models import AuditEvent
 from desist.core.models import Organisation
+
+if TYPE_CHECKING:
+    from desist.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class AuditFilters:
 
 
 def audit_event_list_for(
-    *, actor: Any, filters: AuditFilters | None = None
+    *, actor: User, filters: AuditFilters | None = None
 ) -> QuerySet[AuditEvent]:
     qs = policy.scope_audit_events(actor, AuditEvent.objects.all())
     f = filters or AuditFilters()
@@ -107,7 +110,7 @@ class AuditPage:
 
 
 def audit_event_page_for(
-    *, actor: Any, filters: AuditFilters | None = None, page: Any = None, per_page: int = 50
+    *, actor: User, filters: AuditFilters | None = None, page: Any = None, per_page: int = 50
 ) -> AuditPage:
     """A page of `audit_event_list_for`, newest first, in two queries whatever the size of
     the log: a count that stops at COUNT_LIMIT + 1, and the page's rows.
@@ -144,7 +147,7 @@ def audit_event_page_for(
     )
 
 
-def audit_object_types_for(*, actor: Any) -> list[str]:
+def audit_object_types_for(*, actor: User) -> list[str]:
     """The record types named in the events the actor may see, for the filter.
 
     One query, by a loose index scan: a recursive query that jumps from each type to the next
@@ -175,7 +178,7 @@ def audit_object_types_for(*, actor: Any) -> list[str]:
         return sorted({row[0] for row in cursor.fetchall()})
 
 
-def audit_organisation_choices_for(*, actor: Any) -> list[tuple[int, str]] | None:
+def audit_organisation_choices_for(*, actor: User) -> list[tuple[int, str]] | None:
     """Organisations to filter by: only overseers (who see every organisation's events) get
     the choice; None hides the filter."""
     if not policy.has_perm(actor, policy.Perm.AUDIT_VIEW_ALL):
@@ -188,7 +191,7 @@ def audit_organisation_choices_for(*, actor: Any) -> list[tuple[int, str]] | Non
 _OWN_ORGANISATION_DETAIL: dict[str, str] = {"subject.search": "search"}
 
 
-def audit_event_detail_for(*, actor: Any, event: AuditEvent) -> str:
+def audit_event_detail_for(*, actor: User, event: AuditEvent) -> str:
     """Extra detail of an event the actor may read: e.g. the terms of a subject search, for
     auditors of the searching organisation only."""
     key = _OWN_ORGANISATION_DETAIL.get(event.verb)

@@ -6,7 +6,7 @@ import datetime as dt
 import decimal
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -14,6 +14,11 @@ from django.utils import timezone
 from desist.audit import chain
 from desist.audit.models import AuditEvent, Category
 from desist.core import context
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from desist.accounts.models import User
 
 # Keys whose values never go into an audit row, whatever the caller passes.
 _SECRET_MARKERS = ("password", "secret", "token", "key", "otp", "safe_word", "recovery")
@@ -40,7 +45,7 @@ def _clean(value: Any) -> Any:
 
 def audit_record(
     *,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     category: Category | str,
     verb: str,
     obj: models.Model | None = None,
@@ -55,15 +60,15 @@ def audit_record(
     """Append one audit event. Joins the caller's transaction, so it commits or rolls back with
     the change it records."""
     ctx = context.current()
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    organisation = getattr(actor, "organisation", None) if authenticated else None
+    user = actor if actor is not None and actor.is_authenticated else None
+    organisation = getattr(user, "organisation", None)
     if obj is not None:
         object_type = object_type or obj._meta.label
         object_id = object_id or obj.pk
     fields: dict[str, Any] = {
         "occurred_at": timezone.now(),
-        "actor_id": actor.pk if authenticated else None,
-        "actor_username": (actor.get_username() if authenticated else actor_username)[:150],
+        "actor_id": user.pk if user is not None else None,
+        "actor_username": (user.get_username() if user is not None else actor_username)[:150],
         "organisation_id": organisation.pk if organisation else None,
         "organisation_name": organisation.name if organisation else "",
         "category": str(category),
@@ -98,7 +103,7 @@ def _chain_tail() -> str:
 
 def audit_consultation(
     *,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     verb: str,
     obj: models.Model | None = None,
     object_type: str = "",

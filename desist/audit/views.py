@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -23,6 +23,9 @@ from desist.audit.selectors import (
 from desist.audit.services import audit_consultation, audit_record
 from desist.core import safecsv
 
+if TYPE_CHECKING:
+    from desist.accounts.models import User
+
 PAGE_SIZE = 50
 EXPORT_COLUMNS = [
     "occurred_at",
@@ -40,7 +43,12 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _require_audit(actor: Any) -> None:
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind login_required)."""
+    return cast("User", request.user)
+
+
+def _require_audit(actor: User) -> None:
     if not (
         policy.has_perm(actor, policy.Perm.AUDIT_VIEW_ALL)
         or policy.has_perm(actor, policy.Perm.AUDIT_VIEW_OWN_ORG)
@@ -49,10 +57,10 @@ def _require_audit(actor: Any) -> None:
 
 
 def _filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters]:
-    organisations = audit_organisation_choices_for(actor=request.user)
+    organisations = audit_organisation_choices_for(actor=_actor(request))
     form = AuditFilterForm(
         request.GET or None,
-        object_types=audit_object_types_for(actor=request.user),
+        object_types=audit_object_types_for(actor=_actor(request)),
         organisations=organisations,
     )
     if form.is_bound and form.is_valid():
@@ -71,15 +79,15 @@ def _filters(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilters]:
 
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
-    _require_audit(request.user)
+    _require_audit(_actor(request))
     form, filters = _filters(request)
     page = audit_event_page_for(
-        actor=request.user, filters=filters, page=request.GET.get("page"), per_page=PAGE_SIZE
+        actor=_actor(request), filters=filters, page=request.GET.get("page"), per_page=PAGE_SIZE
     )
-    rows = [(e, audit_event_detail_for(actor=request.user, event=e)) for e in page]
+    rows = [(e, audit_event_detail_for(actor=_actor(request), event=e)) for e in page]
     # Browsing the audit log is itself a consultation (it names staff and records).
     audit_consultation(
-        actor=request.user,
+        actor=_actor(request),
         verb="audit.view",
         object_type="audit.AuditEvent",
         new={"filters": {k: v for k, v in filters.__dict__.items() if v}, "page": page.number},
@@ -107,14 +115,14 @@ class _Echo:
 
 @login_required
 def audit_export(request: HttpRequest) -> HttpResponseBase:
-    _require_audit(request.user)
+    _require_audit(_actor(request))
     policy.require_perm(request.user, policy.Perm.AUDIT_EXPORT)
     form, filters = _filters(request)
-    events = audit_event_list_for(actor=request.user, filters=filters)
+    events = audit_event_list_for(actor=_actor(request), filters=filters)
     with transaction.atomic():
         # The export is itself a disclosure of personal data about staff; record it first.
         audit_record(
-            actor=request.user,
+            actor=_actor(request),
             category=Category.DISCLOSURE,
             verb="audit.export",
             object_type="audit.AuditEvent",
@@ -140,7 +148,7 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
                     e.object_type,
                     e.object_id,
                     e.justification,
-                    audit_event_detail_for(actor=request.user, event=e),
+                    audit_event_detail_for(actor=_actor(request), event=e),
                     ";".join(e.recipients or []),
                     e.request_id,
                     e.client_address or "",

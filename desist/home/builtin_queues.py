@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import timezone
@@ -12,11 +12,14 @@ from desist.accounts import selectors as account_selectors
 from desist.audit.selectors import AuditFilters, audit_event_list_for
 from desist.home.queues import QueueResult, QueueRow, provide
 
+if TYPE_CHECKING:
+    from desist.accounts.models import User
+
 LIMIT = 5
 
 
 @provide("admin.disabled")
-def _disabled(actor: Any) -> QueueResult:
+def _disabled(actor: User) -> QueueResult:
     qs = account_selectors.user_list_for(actor=actor).filter(is_active=False)
     rows = [
         QueueRow(label=u.username, url=reverse("accounts:manage_detail", args=[u.pk]))
@@ -26,7 +29,7 @@ def _disabled(actor: Any) -> QueueResult:
 
 
 @provide("admin.no_2fa")
-def _no_2fa(actor: Any) -> QueueResult:
+def _no_2fa(actor: User) -> QueueResult:
     qs = (
         account_selectors.user_list_for(actor=actor)
         .filter(is_active=True)
@@ -40,7 +43,7 @@ def _no_2fa(actor: Any) -> QueueResult:
 
 
 @provide("oversight.security")
-def _security(actor: Any) -> QueueResult:
+def _security(actor: User) -> QueueResult:
     since = timezone.localdate() - dt.timedelta(days=7)
     qs = audit_event_list_for(
         actor=actor, filters=AuditFilters(category="security", date_from=since)
