@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "desist.programme",
     "desist.sharing",
     "desist.evaluation",
+    "desist.jobs",
     "desist.home",
     "desist.demo",
 ]

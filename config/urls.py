@@ -1,6 +1,8 @@
 from django.urls import include, path
 
+from desist.cases import urls as case_urls
 from desist.core import views as core_views
+from desist.safeguarding import urls as safeguarding_urls
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -8,7 +10,11 @@ urlpatterns = [
     path("accounts/", include("desist.accounts.urls")),
     path("audit/", include("desist.audit.urls")),
     path("subjects/", include("desist.people.urls")),
-    path("cases/", include("desist.cases.urls")),
+    # Safeguarding's victim pages on a case live in the cases namespace (ADR 0018).
+    path(
+        "cases/",
+        include((case_urls.urlpatterns + safeguarding_urls.case_urlpatterns, "cases")),
+    ),
     path("orders/", include("desist.orders.urls")),
     path("risk/", include("desist.risk.urls")),
     path("programme/", include("desist.programme.urls")),

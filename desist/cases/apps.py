@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CasesConfig(AppConfig):
     name = "desist.cases"
     label = "cases"
+
+    def ready(self) -> None:
+        from desist.cases import bridge, panels  # noqa: F401  (register with sharing, people)

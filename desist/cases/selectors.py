@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.http import Http404
 
 from desist import policy
 from desist.cases.models import Case, Incident
 from desist.policy import Perm
-from desist.safeguarding import selectors as victim_selectors
-from desist.safeguarding.models import Victim
 
 
 def case_list_for(*, actor: Any) -> QuerySet[Case]:
@@ -34,11 +34,30 @@ def case_get_for(*, actor: Any, case_id: int) -> Case:
     return case
 
 
+# Victims are safeguarding's: it registers how to read the victims of a case the actor may
+# see (safeguarding.bridge, ADR 0018), so cases imports nothing of safeguarding.
+VictimsOfCase = Callable[..., Iterable[Any]]
+_victims_of_case: list[VictimsOfCase] = []
+
+
+def register_victims_of_case(source: VictimsOfCase) -> None:
+    """`source(actor=..., case=...)` returns the case's victims whose identity the actor may
+    see."""
+    if source not in _victims_of_case:
+        _victims_of_case.append(source)
+
+
+def _victims_for(actor: Any, case: Case) -> list[Any]:
+    if len(_victims_of_case) != 1:
+        raise ImproperlyConfigured("Exactly one source of a case's victims must be registered")
+    return list(_victims_of_case[0](actor=actor, case=case))
+
+
 @dataclass(frozen=True)
 class CasePage:
     case: Case
     incidents: list[Incident]
-    victims: list[Victim]
+    victims: list[Any]
     can_see_victims: bool
     victim_count: int
 
@@ -53,7 +72,7 @@ def case_page_for(*, actor: Any, case_id: int) -> CasePage:
         .order_by("-occurred_on", "-id")
     )
     can_see = policy.has_perm(actor, Perm.VICTIM_IDENTITY_VIEW)
-    victims = list(victim_selectors.victims_for_case(actor=actor, case=case)) if can_see else []
+    victims = _victims_for(actor, case) if can_see else []
     return CasePage(
         case=case,
         incidents=incidents,

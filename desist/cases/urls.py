@@ -1,9 +1,12 @@
 from django.urls import path
 
 from desist.cases import views
-from desist.safeguarding import views as victim_views
 
 app_name = "cases"
+
+# Adding a victim to a case is safeguarding's page: its routes (cases:victim_add,
+# cases:victim_link) are safeguarding.urls.case_urlpatterns, joined to these in config/urls.py
+# so cases imports nothing of safeguarding (ADR 0018).
 
 urlpatterns = [
     path("", views.case_list, name="list"),
@@ -13,6 +16,4 @@ urlpatterns = [
     path("<int:case_id>/close/", views.case_close, name="close"),
     path("<int:case_id>/reopen/", views.case_reopen, name="reopen"),
     path("<int:case_id>/incidents/new/", views.incident_add, name="incident_add"),
-    path("<int:case_id>/victims/new/", victim_views.victim_add, name="victim_add"),
-    path("<int:case_id>/victims/link/", victim_views.victim_link, name="victim_link"),
 ]

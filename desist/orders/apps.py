@@ -7,4 +7,6 @@ class OrdersConfig(AppConfig):
     verbose_name = "Stalking Protection Orders"
 
     def ready(self) -> None:
-        from desist.orders import queues  # noqa: F401  (registers the home-page queues)
+        # Each registers on import: home-page queues; alert scans, recipients and the
+        # break-glass finder with sharing; the subject page's orders panel with people.
+        from desist.orders import alerting, panels, queues  # noqa: F401

@@ -2,7 +2,7 @@
 loading a victim row or decrypting anything.
 
 Kept apart from `selectors` (which reaches safeguarding for actors who may see victims) so the
-provider-side bridge (`desist.sharing.provider_terms`) can use it without importing anything
+provider-side bridge (`desist.orders.provider_terms`) can use it without importing anything
 that holds victim identities.
 """
 

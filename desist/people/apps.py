@@ -6,4 +6,7 @@ class PeopleConfig(AppConfig):
     label = "people"
 
     def ready(self) -> None:
-        from desist.people import queues  # noqa: F401  (registers the home-page queue)
+        from desist.people import (
+            bridge,  # noqa: F401  (registers the break-glass finder)
+            queues,  # noqa: F401  (registers the home-page queue)
+        )

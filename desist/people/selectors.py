@@ -8,20 +8,14 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.urls import reverse
 
 from desist import policy
-from desist.cases.models import Case
 from desist.core.text import normalise_name
-from desist.orders.models import Order
+from desist.people import panels
 from desist.people.models import InterventionDecision, Subject, SubjectAlias
+from desist.people.panels import Panel
 from desist.people.validators import pnc_variants
 from desist.policy import Perm
-
-# Order statuses that mean a subject is under an SPO and must be considered for the
-# intervention (domain.md: "every person given an SPO is considered").
-LIVE_ORDER_STATUSES: tuple[str, ...] = ("interim", "full")
-
 
 # --- lists and single records -----------------------------------------------------------
 
@@ -53,21 +47,13 @@ def subject_get_for(*, actor: Any, subject_id: int) -> Subject:
 
 
 @dataclass(frozen=True)
-class OrderRow:
-    reference: str
-    status: str
-    status_label: str
-    url: str
-
-
-@dataclass(frozen=True)
 class SubjectPage:
     subject: Subject
     aliases: list[SubjectAlias]
     addresses: list[Any]
-    cases: list[Case]
     decisions: list[InterventionDecision]
-    orders: list[OrderRow]
+    # The sections cases and orders register (people.panels), keyed, in page order.
+    panels: dict[str, Panel]
     needs_decision: bool
 
     @property
@@ -78,43 +64,34 @@ class SubjectPage:
     def latest_decision(self) -> InterventionDecision | None:
         return self.decisions[0] if self.decisions else None
 
+    def _rows(self, key: str) -> list[Any]:
+        panel = self.panels.get(key)
+        return panel.rows if panel is not None else []
 
-def subject_orders_for(*, actor: Any, subject: Subject) -> list[OrderRow]:
-    """The subject's orders the actor may see."""
-    qs = policy.scope_orders(actor, Order.objects.filter(subject=subject)).order_by("-pk")
-    return [
-        OrderRow(
-            reference=order.reference,
-            status=order.status,
-            status_label=order.get_status_display(),
-            url=reverse("orders:detail", args=[order.pk]),
-        )
-        for order in qs
-    ]
+    @property
+    def cases(self) -> list[Any]:
+        return self._rows("cases")
+
+    @property
+    def orders(self) -> list[Any]:
+        return self._rows("orders")
 
 
 def subject_page_for(*, actor: Any, subject_id: int) -> SubjectPage:
     """Everything the subject page shows, in a fixed number of queries."""
     subject = subject_get_for(actor=actor, subject_id=subject_id)
-    cases = list(
-        policy.scope_cases(actor, Case.objects.filter(subject=subject)).order_by(
-            "-opened_on", "-id"
-        )
-    )
     decisions = list(
         InterventionDecision.objects.filter(subject=subject)
         .select_related("decided_by")
         .order_by("-decided_on", "-id")
     )
-    orders = subject_orders_for(actor=actor, subject=subject)
-    live = any(row.status in LIVE_ORDER_STATUSES for row in orders)
+    live = panels.live_order_subjects().filter(subject_id=subject.pk).exists()
     return SubjectPage(
         subject=subject,
         aliases=list(subject.aliases.order_by("name")),
         addresses=list(subject.addresses.order_by("-from_date", "-id")),
-        cases=cases,
         decisions=decisions,
-        orders=orders,
+        panels=panels.panels_for(actor=actor, subject=subject),
         needs_decision=live and not decisions,
     )
 
@@ -126,7 +103,7 @@ def subjects_not_considered_for(*, actor: Any) -> QuerySet[Subject]:
     """Subjects of the actor's force with an interim or full order and no intervention
     decision recorded."""
     qs = policy.scope_subjects(actor, Subject.objects.all())
-    live = Order.objects.filter(status__in=LIVE_ORDER_STATUSES).values("subject_id")
+    live = panels.live_order_subjects()
     decided = InterventionDecision.objects.filter(subject=OuterRef("pk"))
     return qs.filter(pk__in=live).filter(~Exists(decided)).order_by("created_at", "id")
 
@@ -183,14 +160,15 @@ def subject_search_for(*, actor: Any, search: SubjectSearch) -> QuerySet[Subject
         return qs.none()
     text = search.text.strip()
     if text:
-        match = Q(pk__in=Case.objects.filter(crime_reference__iexact=text).values("subject_id"))
+        # Through the reverse relations, so people imports neither cases nor orders.
+        match = Q(pk__in=Subject.objects.filter(cases__crime_reference__iexact=text).values("pk"))
         words = normalise_name(text).split()
         if words:
             match |= _name_matches(words)
         variants = pnc_variants(text)
         if variants:
             match |= Q(pnc_number__in=variants)
-        match |= Q(pk__in=Order.objects.filter(reference__iexact=text).values("subject_id"))
+        match |= Q(pk__in=Subject.objects.filter(orders__reference__iexact=text).values("pk"))
         qs = qs.filter(match)
     if search.date_of_birth:
         qs = qs.filter(date_of_birth=search.date_of_birth)

@@ -126,8 +126,6 @@ def subject_detail(request: HttpRequest, subject_id: int) -> HttpResponse:
             "page": page,
             "subject": page.subject,
             "can_edit": policy.can(request.user, Perm.SUBJECT_EDIT, page.subject),
-            "can_add_case": policy.has_perm(request.user, Perm.CASE_EDIT),
-            "can_apply_order": policy.has_perm(request.user, Perm.ORDER_EDIT),
             "can_decide": can_decide,
             "decision_form": InterventionDecisionForm() if can_decide else None,
         },

@@ -7,4 +7,6 @@ class ProgrammeConfig(AppConfig):
     verbose_name = "Intervention programme"
 
     def ready(self) -> None:
-        from desist.programme import queues  # noqa: F401  (registers queue providers)
+        # Each registers on import: queue providers; the attendance scan and the
+        # practitioners to alert with sharing.
+        from desist.programme import alerting, queues  # noqa: F401

@@ -21,6 +21,7 @@ from desist import policy
 from desist.accounts.models import User
 from desist.core.roles import RoleCode
 from desist.policy import Perm
+from desist.orders.provider_terms import ProviderTerm, order_terms_for_provider
 from desist.programme import workflow
 from desist.programme.models import (
     CLOSED_STATUSES,
@@ -45,7 +46,6 @@ from desist.programme.models import (
     SupervisionEntry,
     engagement_code,
 )
-from desist.sharing.provider_terms import ProviderTerm, order_terms_for_provider
 from desist.sharing.redaction import contains_victim_identifier
 from desist.sharing.shown import ProviderScreen
 
@@ -400,6 +400,15 @@ def is_overdue(session: ProgrammeSession, now: dt.datetime | None = None) -> boo
     """The reminder rule: attendance still unrecorded a day after the session."""
     now = now or timezone.now()
     return not session.attendance and session.starts_at + OVERDUE_AFTER <= now
+
+
+def sessions_attendance_unrecorded() -> QuerySet[ProgrammeSession]:
+    """The one definition of "attendance unrecorded" (no actor: the alert scan and its done
+    check): a held session with no attendance, in an intervention still active (attendance can
+    be recorded only then). A session moved, cancelled or recorded is no longer in it."""
+    return ProgrammeSession.objects.filter(
+        state=SessionState.SCHEDULED, attendance="", referral__status=S.ACTIVE
+    )
 
 
 def reviews_due_for(*, actor: Any) -> QuerySet[ProgrammeSession]:

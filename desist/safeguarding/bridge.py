@@ -1,6 +1,8 @@
-"""What safeguarding answers to the sharing bridge, registered in SafeguardingConfig.ready():
-sharing asks through its registries and never imports safeguarding, so the provider side, which
-imports sharing, cannot reach victims' models through it (the import contract in .importlinter).
+"""What safeguarding answers to the sharing bridge (and to the case page), registered when
+SafeguardingConfig.ready() imports this module (ADR 0018): sharing asks through its registries
+and never imports safeguarding, so the provider side, which imports sharing, cannot reach
+victims' models through it (the import contract in .importlinter). Cases, below safeguarding,
+asks the same way for the victims its page shows.
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from desist.cases.selectors import register_victims_of_case
 from desist.safeguarding.models import Victim
+from desist.safeguarding.selectors import advocates_for_subject, victims_for_case
+from desist.sharing import port
 
 
 def victim_identifiers_for_subject(*, subject: Any) -> list[tuple[str, str]]:
@@ -46,3 +51,11 @@ def victims_by_reference(reference: str) -> QuerySet[Victim]:
     if not digits.isdigit():
         return Victim.objects.none()
     return Victim.objects.filter(pk=int(digits))
+
+
+# Registered once, by SafeguardingConfig.ready() importing this module (ADR 0018).
+port.register_identifier_source(victim_identifiers_for_subject)
+port.register_advocate_source(advocates_for_subject)
+port.register_record_finder(port.BreakGlassRecord.VICTIM, victims_by_reference)
+# And with cases: the victims a case page shows (to those who may see identities).
+register_victims_of_case(victims_for_case)

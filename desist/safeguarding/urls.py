@@ -33,3 +33,11 @@ urlpatterns = [
     path("advocacy/<int:case_id>/reopen/", views.case_reopen, name="case_reopen"),
     path("advocacy/<int:case_id>/check/", views.case_check, name="case_check"),
 ]
+
+# Under /cases/ in the "cases" namespace (config/urls.py joins them to cases.urls), so the
+# paths and names stay /cases/<id>/victims/new/ and cases:victim_add while cases imports
+# nothing of safeguarding (ADR 0018).
+case_urlpatterns = [
+    path("<int:case_id>/victims/new/", views.victim_add, name="victim_add"),
+    path("<int:case_id>/victims/link/", views.victim_link, name="victim_link"),
+]

@@ -28,7 +28,7 @@ from desist.core.concurrency import StaleRecordError, save_versioned
 from desist.core.models import OrganisationKind, Partnership
 from desist.policy import Perm
 from desist.sharing import clock, events, grants, rules
-from desist.sharing.events import EventKind
+from desist.sharing.kinds import EventKind
 from desist.sharing.models import BreakGlassGrant
 
 log = logging.getLogger(__name__)

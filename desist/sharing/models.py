@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation, VersionedModel
-from desist.sharing.events import EventKind, Urgency
+from desist.sharing.kinds import EventKind, Urgency
 
 
 class Alert(VersionedModel):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from desist.core.roles import RoleCode
 from desist.home.queues import QueueResult, QueueRow, declare, provide
 from desist.sharing import selectors
-from desist.sharing.events import Urgency
+from desist.sharing.kinds import Urgency
 
 LIMIT = 5
 R = RoleCode

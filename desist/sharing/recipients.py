@@ -13,14 +13,12 @@ organisation's supervising role (police supervisor, clinical supervisor, advocac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
-
-from django.core.exceptions import ImproperlyConfigured
 
 from desist.accounts.models import User
 from desist.core.models import OrganisationKind
 from desist.core.roles import RoleCode
+from desist.sharing import registry
 
 R = RoleCode
 
@@ -57,20 +55,9 @@ def _unique(users: list[Any]) -> list[Any]:
 
 
 def officers_in_charge(subject: Any) -> list[Any]:
-    """Police of the subject's force who created its latest order and latest case."""
-    from desist.cases.models import Case
-    from desist.orders.models import Order
-
-    creators: list[int] = []
-    for model in (Order, Case):
-        row = (
-            model.objects.filter(subject=subject, created_by__isnull=False)
-            .order_by("-created_at", "-id")
-            .values_list("created_by_id", flat=True)
-            .first()
-        )
-        if row:
-            creators.append(row)
+    """Police of the subject's force who created its latest order and latest case (orders
+    and cases each register who created their latest record: `registry.officer_sources`)."""
+    creators = [pk for source in registry.officer_sources() if (pk := source(subject))]
     if not creators:
         return []
     found = {u.pk: u for u in _users(subject.force_id, POLICE_ROLES) if u.pk in creators}
@@ -88,39 +75,23 @@ def police_for_subject(subject: Any, *, include_supervisors: bool) -> list[Any]:
     return _unique(officers)
 
 
-# Who supports a subject's victims: safeguarding registers the answer in its AppConfig.ready(),
-# because sharing never imports safeguarding (the victim-wall contract in .importlinter).
-AdvocateSource = Callable[..., Iterable[Any]]
-_advocate_sources: list[AdvocateSource] = []
-
-
-def register_advocate_source(source: AdvocateSource) -> None:
-    """`source(subject=..., engagement_news_only=...)` returns the advocates to tell."""
-    if source not in _advocate_sources:
-        _advocate_sources.append(source)
-
-
 def advocates(subject: Any, *, engagement_news_only: bool = False) -> list[Any]:
-    if not _advocate_sources:
-        # Fail loudly: routing without it would silently tell no advocate.
-        raise ImproperlyConfigured("No advocate source is registered with alert routing")
+    """Who supports the subject's victims: safeguarding registers the answer, because sharing
+    never imports safeguarding (the victim-wall contract in .importlinter)."""
     return _unique(
         [
             user
-            for source in _advocate_sources
+            for source in registry.advocate_sources()
             for user in source(subject=subject, engagement_news_only=engagement_news_only)
         ]
     )
 
 
 def practitioners(subject: Any) -> list[Any]:
-    """The provider practitioners working with the subject. The programme app writes the
-    selector; until it exists nobody on the provider side is told."""
-    try:
-        from desist.programme.selectors import practitioners_for_subject
-    except ImportError:
-        return []
-    return _unique(list(practitioners_for_subject(subject=subject)))
+    """The provider practitioners working with the subject, as the programme registers them."""
+    return _unique(
+        [user for source in registry.practitioner_sources() for user in source(subject=subject)]
+    )
 
 
 def managers_of(user: Any) -> list[Any]:

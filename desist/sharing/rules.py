@@ -36,7 +36,8 @@ from desist import policy
 from desist.core.models import OrganisationKind
 from desist.policy import Perm
 from desist.sharing import recipients, redaction
-from desist.sharing.events import KIND_LABELS, EventKind, Urgency
+from desist.sharing.alerts import alert_create
+from desist.sharing.kinds import KIND_LABELS, EventKind, Urgency
 
 E = EventKind
 U = Urgency
@@ -224,8 +225,6 @@ def dispatch(
 ) -> list[Any]:
     """Turn one event into alerts (see the table above). Runs inside the caller's transaction
     (a savepoint), so the alerts commit with the record that raised them."""
-    from desist.sharing.services import alert_create
-
     kind = EventKind(kind)
     priority = Urgency(urgency) if urgency else DEFAULT_PRIORITY[kind]
     from_org = _from_organisation(actor, subject, source)

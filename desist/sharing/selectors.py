@@ -6,7 +6,6 @@ List selectors run a fixed number of queries however many rows there are.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +16,9 @@ from desist import policy
 from desist.core.models import Organisation, OrganisationKind
 from desist.core.roles import RoleCode
 from desist.policy import Perm
-from desist.sharing import clock
+from desist.sharing import clock, registry
 from desist.sharing.break_glass import break_glass_allowed_types
+from desist.sharing.kinds import EventKind, Urgency
 from desist.sharing.models import Alert, BreakGlassGrant, Disclosure
 
 # --- alerts ---------------------------------------------------------------------------------
@@ -216,44 +216,18 @@ def break_glass_grant_get_for_review(*, actor: Any, grant_id: int) -> BreakGlass
         raise Http404("No such break-glass use") from None
 
 
-# Finders for record types held by apps sharing must not import (victims: safeguarding
-# registers one in its AppConfig.ready(), keeping the victim-wall contract). reference -> qs.
-_record_finders: dict[str, Callable[[str], QuerySet[Any]]] = {}
-
-
-def register_record_finder(record_type: str, finder: Callable[[str], QuerySet[Any]]) -> None:
-    _record_finders[record_type] = finder
-
-
 def break_glass_find_record(*, actor: Any, record_type: str, reference: str) -> Any:
     """The record a break-glass request names, found by the reference staff use: a subject
     by PNC number or force reference, a case by crime reference, an order by its reference, a
-    victim by V-number. Only for users who may break glass to that kind of record. Returns None
-    when there is no single match."""
+    victim by V-number (each app registers its finder with `sharing.port`). Only for users who
+    may break glass to that kind of record. Returns None when there is no single match."""
     reference = (reference or "").strip()
     if record_type not in break_glass_allowed_types(actor) or not reference:
         return None
-    T = BreakGlassGrant.RecordType
-    qs: QuerySet[Any]
-    if record_type == T.SUBJECT:
-        from desist.people.models import Subject, pnc_normalise
-
-        qs = Subject.objects.filter(pnc_number=pnc_normalise(reference)) | Subject.objects.filter(
-            force_reference__iexact=reference
-        )
-    elif record_type == T.CASE:
-        from desist.cases.models import Case
-
-        qs = Case.objects.filter(crime_reference__iexact=reference)
-    elif record_type == T.ORDER:
-        from desist.orders.models import Order
-
-        qs = Order.objects.filter(reference__iexact=reference)
-    elif record_type in _record_finders:
-        qs = _record_finders[record_type](reference)
-    else:
+    finder = registry.record_finder(record_type)
+    if finder is None:
         return None
-    found = list(qs.distinct()[:2])
+    found = list(finder(reference).distinct()[:2])
     return found[0] if len(found) == 1 else None
 
 
@@ -271,8 +245,6 @@ def alert_timeliness_for(*, actor: Any) -> list[dict[str, Any]]:
     when none acknowledged). Scoped by
     `policy.scope_alert_statistics`; an actor who may not count alerts gets no rows. One
     query."""
-    from desist.sharing.events import EventKind, Urgency
-
     # Reminders inside the provider are not alerts between agencies: not counted here.
     qs = policy.scope_alert_statistics(
         actor,

@@ -18,29 +18,26 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
-from django.urls import reverse
-from django.utils import timezone
 
 from desist import policy
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError, save_versioned
-from desist.core.models import Organisation, OrganisationKind, Partnership
-from desist.orders.lookups import orders_nearing_end, outstanding_notifications
 from desist.policy import Perm
-from desist.sharing import clock
-from desist.sharing.agreements import choose_agreement
-from desist.sharing.events import KIND_LABELS, KIND_PURPOSES, EventKind, Urgency
-from desist.sharing.models import Alert, Disclosure, LawfulBasis, OutboundEmail
+from desist.sharing import clock, recipients, registry, rules
+
+# The writes other apps and tests call as services.*; they live below rules and services.
+from desist.sharing.alerts import ACK_WITHIN as ACK_WITHIN
+from desist.sharing.alerts import PRIORITY_LABEL as PRIORITY_LABEL
+from desist.sharing.alerts import agreement_for as agreement_for
+from desist.sharing.alerts import alert_create as alert_create
+from desist.sharing.alerts import default_lawful_basis as default_lawful_basis
+from desist.sharing.alerts import disclosure_export_record as disclosure_export_record
+from desist.sharing.alerts import disclosure_record as disclosure_record
+from desist.sharing.kinds import Urgency
+from desist.sharing.models import Alert, OutboundEmail
 
 log = logging.getLogger(__name__)
-
-# How long a recipient has to acknowledge an alert before it escalates to their manager.
-ACK_WITHIN: dict[str, dt.timedelta] = {
-    Urgency.URGENT: dt.timedelta(hours=1),
-    Urgency.HIGH: dt.timedelta(hours=4),
-    Urgency.ROUTINE: dt.timedelta(hours=24),
-}
 
 # Email retries: 1, 2, 4, ... minutes, at most an hour apart; give up after MAX_ATTEMPTS
 # (about eight hours). The in-app alert exists whatever happens to its email.
@@ -48,8 +45,6 @@ BACKOFF_CAP = dt.timedelta(minutes=60)
 MAX_ATTEMPTS = 12
 # A runner holds an email this long while sending it.
 SEND_LEASE = dt.timedelta(minutes=5)
-
-PRIORITY_LABEL = {Urgency.URGENT: "urgent", Urgency.HIGH: "high priority", Urgency.ROUTINE: ""}
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -60,254 +55,6 @@ def backoff(attempts: int) -> dt.timedelta:
     """Delay before the next try after `attempts` failures."""
     minutes = 2 ** max(attempts - 1, 0)
     return min(dt.timedelta(minutes=minutes), BACKOFF_CAP)
-
-
-# --- disclosures ----------------------------------------------------------------------------
-
-
-def default_lawful_basis(*, from_organisation: Organisation, to_organisation: Organisation) -> str:
-    """The usual basis for a routine alert between partners (the disclosure records it):
-    police disclosing for a policing purpose -> DPA 2018 Part 3; partners disclosing to the
-    police -> s.115 Crime and Disorder Act 1998; otherwise UK GDPR 6(1)(e) public task."""
-    if from_organisation.kind == OrganisationKind.POLICE_FORCE:
-        return LawfulBasis.DPA_PART3
-    if to_organisation.kind == OrganisationKind.POLICE_FORCE:
-        return LawfulBasis.CDA_S115
-    return LawfulBasis.GDPR_6_1_E
-
-
-def agreement_for(
-    from_organisation: Organisation, to_organisation: Organisation, *, subject: Any = None
-) -> str:
-    """The information-sharing agreement covering a disclosure about `subject`: chosen by the
-    partnership of both organisations and the subject's force (see sharing.agreements). With
-    no subject, a police force on either side stands for the force."""
-    force_id = getattr(subject, "force_id", None)
-    if force_id is None:
-        force_id = next(
-            (
-                o.pk
-                for o in (from_organisation, to_organisation)
-                if o.kind == OrganisationKind.POLICE_FORCE
-            ),
-            None,
-        )
-    members: dict[str, set[int]] = {}
-    rows = Partnership.organisations.through.objects.filter(
-        partnership__organisations=from_organisation
-    ).filter(partnership__organisations=to_organisation)
-    for name, org_id in rows.values_list("partnership__name", "organisation_id"):
-        members.setdefault(name, set()).add(org_id)
-    return choose_agreement(
-        members.items(), from_id=from_organisation.pk, to_id=to_organisation.pk, force_id=force_id
-    )
-
-
-def disclosure_record(
-    *,
-    actor: Any,
-    from_organisation: Organisation,
-    to_organisation: Organisation,
-    what: str,
-    purpose: str,
-    lawful_basis: str,
-    agreement: str = "",
-    to_user: Any = None,
-    subject: Any = None,
-    authorised_by: Any = None,
-    authority: str = "",
-    alert: Alert | None = None,
-    source: Any = None,
-    now: dt.datetime | None = None,
-) -> Disclosure:
-    """Log that information went from one organisation to another. Other apps call this when
-    they share outside the alert rules. `what` and `purpose` must not hold victim identities:
-    describe the information (\"SPO breach alert about subject S000012\")."""
-    errors: dict[str, list[str]] = {}
-    what, purpose = (what or "").strip(), (purpose or "").strip()
-    if not what:
-        errors["what"] = ["Enter what was shared"]
-    if not purpose:
-        errors["purpose"] = ["Enter why it was shared"]
-    if lawful_basis not in LawfulBasis.values:
-        errors["lawful_basis"] = ["Select the lawful basis for sharing"]
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        disclosure = Disclosure.objects.create(
-            disclosed_at=_now(now),
-            from_organisation=from_organisation,
-            to_organisation=to_organisation,
-            to_user=to_user,
-            subject=subject,
-            what=what[:300],
-            purpose=purpose[:300],
-            lawful_basis=lawful_basis,
-            agreement=(
-                agreement or agreement_for(from_organisation, to_organisation, subject=subject)
-            )[:200],
-            authorised_by=authorised_by,
-            authority=authority[:200],
-            alert=alert,
-            source_type=source._meta.label if source is not None else "",
-            source_id=str(source.pk) if source is not None else "",
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-        audit_record(
-            actor=actor,
-            actor_username="system",
-            category=Category.DISCLOSURE,
-            verb="disclosure.record",
-            obj=disclosure,
-            justification=purpose[:300],
-            recipients=[to_organisation.name]
-            + ([to_user.get_username()] if to_user is not None else []),
-            new={
-                "from_organisation": from_organisation.pk,
-                "to_organisation": to_organisation.pk,
-                "to_user": to_user.pk if to_user is not None else None,
-                "subject_id": subject.pk if subject is not None else None,
-                "lawful_basis": lawful_basis,
-                "alert_id": alert.pk if alert is not None else None,
-            },
-        )
-    return disclosure
-
-
-def disclosure_export_record(*, actor: Any, rows: int, filters: dict[str, Any]) -> None:
-    """The CSV export of the disclosure log is itself a disclosure: record it first."""
-    if not (
-        policy.has_perm(actor, Perm.DISCLOSURE_VIEW_ALL)
-        or policy.has_perm(actor, Perm.DISCLOSURE_VIEW_OWN_ORG)
-    ):
-        policy.require_perm(actor, Perm.DISCLOSURE_VIEW_ALL)
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            category=Category.DISCLOSURE,
-            verb="disclosure.export",
-            object_type="sharing.Disclosure",
-            justification="Disclosure log export",
-            recipients=[actor.get_username()],
-            new={"rows": rows, "filters": filters},
-        )
-
-
-# --- alerts -------------------------------------------------------------------------------------
-
-
-def _site_url(path: str) -> str:
-    return f"{getattr(settings, 'DESIST_BASE_URL', '').rstrip('/')}{path}"
-
-
-def _email_text(alert: Alert) -> tuple[str, str]:
-    """Email carries no personal data: it says an alert is waiting and where to read it."""
-    label = PRIORITY_LABEL.get(Urgency(alert.priority), "")
-    subject = f"Desist: new {label + ' ' if label else ''}alert {alert.reference}"
-    if alert.is_escalation:
-        subject = f"Desist: alert {alert.reference} escalated to you"
-    due = timezone.localtime(alert.due_by).strftime("%d %b %Y %H:%M")
-    body = (
-        f"You have a new {label + ' ' if label else ''}alert in Desist ({alert.reference}).\n\n"
-        f"Sign in to read and acknowledge it by {due}:\n"
-        f"{_site_url(reverse('sharing:alert_detail', args=[alert.pk]))}\n\n"
-        "This email holds no personal details. Do not reply to it."
-    )
-    return subject[:200], body
-
-
-def _queue_email(alert: Alert, now: dt.datetime) -> OutboundEmail | None:
-    address = (alert.recipient.email or "").strip()
-    if not address:
-        return None
-    subject, body = _email_text(alert)
-    return OutboundEmail.objects.create(
-        alert=alert,
-        to_address=address,
-        email_subject=subject,
-        body=body,
-        next_attempt_at=now,
-        created_at=now,
-    )
-
-
-def alert_create(
-    *,
-    actor: Any,
-    kind: str,
-    priority: str,
-    recipient: Any,
-    title: str,
-    body: str,
-    subject: Any = None,
-    source: Any = None,
-    from_organisation: Organisation | None = None,
-    link_url: str = "",
-    dedupe_key: str = "",
-    escalated_from: Alert | None = None,
-    disclosure_purpose: str = "",
-    now: dt.datetime | None = None,
-) -> Alert:
-    """One alert to one person, its queued email and (when it crosses organisations) its
-    disclosure. Called by the rules and by escalation; other apps call `events.publish`."""
-    now = _now(now)
-    with transaction.atomic():
-        alert = Alert.objects.create(
-            kind=kind,
-            priority=priority,
-            recipient=recipient,
-            recipient_organisation_id=recipient.organisation_id,
-            from_organisation=from_organisation,
-            subject=subject,
-            source_type=source._meta.label if source is not None else "",
-            source_id=str(source.pk) if source is not None else "",
-            title=title[:200],
-            body=body,
-            link_url=link_url,
-            created_at=now,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            due_by=now + ACK_WITHIN[Urgency(priority)],
-            escalated_from=escalated_from,
-            dedupe_key=dedupe_key,
-        )
-        audit_record(
-            actor=actor,
-            actor_username="system",
-            category=Category.COLLECTION,
-            verb="alert.escalate_create" if escalated_from else "alert.create",
-            obj=alert,
-            recipients=[recipient.get_username()],
-            new={
-                "kind": kind,
-                "priority": priority,
-                "recipient_id": recipient.pk,
-                "subject_id": subject.pk if subject is not None else None,
-                "source": f"{alert.source_type}:{alert.source_id}" if source is not None else "",
-                "escalated_from": escalated_from.pk if escalated_from else None,
-            },
-        )
-        _queue_email(alert, now)
-        if from_organisation is not None and from_organisation.pk != recipient.organisation_id:
-            kind_label = KIND_LABELS.get(kind, kind)
-            subject_ref = f" about subject S{subject.pk:06d}" if subject is not None else ""
-            disclosure_record(
-                actor=actor,
-                from_organisation=from_organisation,
-                to_organisation=recipient.organisation,
-                to_user=recipient,
-                subject=subject,
-                what=f"Alert {alert.reference}: {kind_label}{subject_ref}",
-                purpose=disclosure_purpose or KIND_PURPOSES.get(kind, "Alert to a partner"),
-                lawful_basis=default_lawful_basis(
-                    from_organisation=from_organisation, to_organisation=recipient.organisation
-                ),
-                authorised_by=actor if getattr(actor, "is_authenticated", False) else None,
-                authority="Automatic under the partnership's alert rules",
-                alert=alert,
-                source=source,
-                now=now,
-            )
-    return alert
 
 
 def alert_acknowledge(
@@ -391,53 +138,26 @@ def _close(alert: Alert, *, actor: Any, reason: str, now: dt.datetime) -> int:
 
 
 def _work_done(alerts: list[Alert], now: dt.datetime) -> set[int]:
-    """Alerts whose work is done, so nothing is left to escalate: attendance reminders whose
-    session has since had its attendance recorded (or was moved or cancelled, or the
-    intervention has ended), overdue-notification alerts whose notification was received or
-    is no longer owed, and expiry alerts for orders no longer nearing their end (renewed,
-    ended). One query a kind."""
-    from desist.programme.models import ProgrammeSession, ReferralStatus, SessionState
-
+    """Alerts whose work is done, so nothing is left to escalate: each kind's owner registers
+    the check (programme: attendance recorded, moved, cancelled or the intervention ended;
+    orders: the notification received or no longer owed, the order no longer nearing its
+    end). One query a kind."""
+    by_kind: dict[str, dict[int, str]] = {}
+    for alert in alerts:
+        by_kind.setdefault(alert.kind, {})[alert.pk] = alert.source_id
     done: set[int] = set()
-    reminders = {a.pk: a.source_id for a in alerts if a.kind == EventKind.ATTENDANCE_UNRECORDED}
-    if reminders:
-        recorded = {
-            str(pk)
-            for pk in ProgrammeSession.objects.filter(pk__in=[int(s) for s in reminders.values()])
-            .exclude(
-                state=SessionState.SCHEDULED,
-                attendance="",
-                referral__status=ReferralStatus.ACTIVE,
-            )
-            .values_list("pk", flat=True)
-        }
-        done |= {pk for pk, session_id in reminders.items() if session_id in recorded}
-    overdue = {a.pk: a.source_id for a in alerts if a.kind == EventKind.NOTIFICATION_OVERDUE}
-    if overdue:
-        owed = {
-            str(pk)
-            for pk in outstanding_notifications()
-            .filter(pk__in=[int(s) for s in overdue.values()])
-            .values_list("pk", flat=True)
-        }
-        done |= {pk for pk, notification_id in overdue.items() if notification_id not in owed}
-    expiring = {a.pk: a.source_id for a in alerts if a.kind == EventKind.ORDER_EXPIRING}
-    if expiring:
-        still = {
-            str(pk)
-            for pk in orders_nearing_end(timezone.localtime(now).date())
-            .filter(pk__in=[int(s) for s in expiring.values()])
-            .values_list("pk", flat=True)
-        }
-        done |= {pk for pk, order_id in expiring.items() if order_id not in still}
+    for kind, sources in by_kind.items():
+        check = registry.done_check(kind)
+        if check is None:
+            continue
+        finished = check(sorted(set(sources.values())), now)
+        done |= {pk for pk, source_id in sources.items() if source_id in finished}
     return done
 
 
 def alerts_escalate_due(*, now: dt.datetime | None = None) -> list[Alert]:
     """Escalate every first-line alert not acknowledged by its deadline (at or after `due_by`)
     to the recipient's managers. Escalations themselves do not escalate again."""
-    from desist.sharing import recipients
-
     now = _now(now)
     made: list[Alert] = []
     due = (
@@ -587,109 +307,34 @@ def emails_deliver_due(
 
 
 def alerts_scan(*, now: dt.datetime | None = None) -> list[Alert]:
-    """The periodic scans: notifications overdue and full orders ending within the renewal
-    review window (the same definitions as the police home queues). One alert set per order
-    and reason: a notification (by id) or an end date (by order and date)."""
-    from desist.sharing import rules
-
+    """The periodic scans each app registers (orders: notifications overdue, full orders
+    ending within the renewal review window; programme: attendance unrecorded), with the same
+    definitions as their home queues. Each hit raises its alerts once (its dedupe key)."""
     now = _now(now)
-    today = timezone.localtime(now).date()
-    made: list[Alert] = []
-    overdue = (
-        outstanding_notifications()
-        .filter(due_on__lt=today)
-        .select_related("order", "order__subject", "order__subject__force")
-    )
-    expiring = (
-        orders_nearing_end(today)
-        .filter(full_ends_on__gte=today)
-        .select_related("subject", "subject__force")
-    )
-    candidates: list[tuple[str, Any, Any, str]] = []
-    for n in overdue:
-        candidates.append(
-            (
-                f"{EventKind.NOTIFICATION_OVERDUE}:{n.pk}",
-                EventKind.NOTIFICATION_OVERDUE,
-                n,
-                f"Notification for SPO {n.order.reference} was due by "
-                f"{n.due_on:%d %b %Y} and has not been received.",
-            )
-        )
-    for o in expiring:
-        candidates.append(
-            (
-                f"{EventKind.ORDER_EXPIRING}:{o.pk}:{o.full_ends_on}",
-                EventKind.ORDER_EXPIRING,
-                o,
-                f"SPO {o.reference} ends on {o.full_ends_on:%d %b %Y}. "
-                "Decide whether to apply for renewal.",
-            )
-        )
-    for session in _sessions_attendance_unrecorded(now):
-        candidates.append(
-            (
-                f"{EventKind.ATTENDANCE_UNRECORDED}:{session.pk}",
-                EventKind.ATTENDANCE_UNRECORDED,
-                session,
-                f"The session on {timezone.localtime(session.starts_at):%d %b %Y at %H:%M} "
-                "ended more than a day ago and its attendance is not recorded. Record whether "
-                "the person attended: two unacceptable absences in a row must reach the police.",
-            )
-        )
-    keys = [c[0] for c in candidates]
+    hits = [hit for scan in registry.scans() for hit in scan(now)]
     done = set(
-        Alert.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True).distinct()
+        Alert.objects.filter(dedupe_key__in=[h.dedupe_key for h in hits])
+        .values_list("dedupe_key", flat=True)
+        .distinct()
     )
-    for key, kind, source, summary in candidates:
-        if key in done:
+    made: list[Alert] = []
+    for hit in hits:
+        if hit.dedupe_key in done:
             continue
-        if kind == EventKind.ATTENDANCE_UNRECORDED:
-            about = source.referral.subject
-        elif kind == EventKind.NOTIFICATION_OVERDUE:
-            about = source.order.subject
-        else:
-            about = source.subject
         made += rules.dispatch(
-            kind=kind,
+            kind=hit.kind,
             actor=None,
-            subject=about,
-            source=source,
-            summary=summary,
+            subject=hit.subject,
+            source=hit.source,
+            summary=hit.summary,
             urgency=None,
-            dedupe_key=key,
+            dedupe_key=hit.dedupe_key,
             now=now,
         )
     return made
 
 
-# A held session's attendance is due within a day; older than this it is left to the
-# practitioner's "overdue" queue rather than raising a burst of reminders at once.
-ATTENDANCE_REMINDER_AFTER = dt.timedelta(days=1)
-ATTENDANCE_REMINDER_HORIZON = dt.timedelta(days=14)
-
-
-def _sessions_attendance_unrecorded(now: dt.datetime) -> Any:
-    from desist.programme.models import ProgrammeSession, ReferralStatus, SessionState
-
-    return (
-        ProgrammeSession.objects.filter(
-            state=SessionState.SCHEDULED,
-            attendance="",
-            starts_at__lt=now - ATTENDANCE_REMINDER_AFTER,
-            starts_at__gte=now - ATTENDANCE_REMINDER_HORIZON,
-            practitioner__isnull=False,
-            # Attendance can be recorded only while the intervention is active.
-            referral__status=ReferralStatus.ACTIVE,
-        )
-        .select_related(
-            "practitioner__organisation", "referral__subject", "referral__programme__provider"
-        )
-        .order_by("starts_at", "id")
-    )
-
-
-# The background passes, each run on its own (`alerts_run --only`, `sharing.worker`), so a mail
+# The background passes, each run on its own (`alerts_run --only`, `desist.jobs.worker`), so a mail
 # server that hangs holds delivery only, never escalation or the scans (issue 12, ADR 0006).
 ALERT_PASSES = ("escalate", "scan", "deliver")
 
@@ -707,7 +352,7 @@ def alerts_pass(*, name: str, now: dt.datetime | None = None) -> dict[str, int]:
 
 def alerts_run(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Every pass once, in turn (tests and one-off runs): scans, escalations, then delivery.
-    The runner (`sharing.worker`, `alerts_run --loop`) runs them apart instead."""
+    The runner (`desist.jobs.worker`, `alerts_run --loop`) runs them apart instead."""
     now = _now(now)
     result: dict[str, int] = {}
     for name in ("scan", "escalate", "deliver"):

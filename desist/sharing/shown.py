@@ -26,7 +26,7 @@ from django.utils import timezone
 from desist.audit.models import AuditEvent, Category
 from desist.audit.services import audit_record
 from desist.sharing import redaction, rules
-from desist.sharing.events import EventKind, Urgency
+from desist.sharing.kinds import EventKind, Urgency
 from desist.sharing.models import Alert
 
 WITHHELD_TEXT = (

@@ -21,7 +21,7 @@ from desist.core.concurrency import StaleRecordError
 from desist.policy import Perm
 from desist.sharing import break_glass as bg
 from desist.sharing import selectors, services
-from desist.sharing.events import KIND_LABELS
+from desist.sharing.kinds import KIND_LABELS
 from desist.sharing.forms import (
     AcknowledgeForm,
     BreakGlassDecisionForm,

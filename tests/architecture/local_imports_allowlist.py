@@ -13,19 +13,6 @@ REGISTRATION = (
     "handlers, the guard's identifier source) once the app registry is loaded: the "
     "registration pattern the floors rule asks for; stays"
 )
-SHARING_CYCLE = (
-    "cycle inside sharing: events <-> rules/services import each other at module level; to be"
-    " untangled (issue 13)"
-)
-WORKER_UPWARD = (
-    "upward: the sharing worker refreshes the evaluation dashboards; to be replaced by a job "
-    "evaluation registers with the worker (issue 13)"
-)
-BRIDGE_REACHES_DOWN = (
-    "sharing (the bridge) reaching into a domain app from inside a function; programme imports "
-    "sharing, so should one of these ever reach safeguarding the victim wall breaks; to become "
-    "a registration with sharing (issue 13)"
-)
 DEMO_SEED = (
     "demo seeding loads each seed step when it runs; no module-level cycle found; move to the"
     " top (issue 13)"
@@ -42,6 +29,12 @@ ALLOWED: dict[str, str] = {
     "desist.audit.apps:AuditConfig.ready -> desist.audit.checks": REGISTRATION,
     "desist.core.apps:CoreConfig.ready -> desist.core.checks": REGISTRATION,
     "desist.home.apps:HomeConfig.ready -> desist.home.builtin_queues": REGISTRATION,
+    "desist.cases.apps:CasesConfig.ready -> desist.cases.bridge": REGISTRATION,
+    "desist.cases.apps:CasesConfig.ready -> desist.cases.panels": REGISTRATION,
+    "desist.orders.apps:OrdersConfig.ready -> desist.orders.alerting": REGISTRATION,
+    "desist.orders.apps:OrdersConfig.ready -> desist.orders.panels": REGISTRATION,
+    "desist.people.apps:PeopleConfig.ready -> desist.people.bridge": REGISTRATION,
+    "desist.programme.apps:ProgrammeConfig.ready -> desist.programme.alerting": REGISTRATION,
     "desist.orders.apps:OrdersConfig.ready -> desist.orders.queues": REGISTRATION,
     "desist.people.apps:PeopleConfig.ready -> desist.people.queues": REGISTRATION,
     "desist.programme.apps:ProgrammeConfig.ready -> desist.programme.queues": REGISTRATION,
@@ -49,25 +42,9 @@ ALLOWED: dict[str, str] = {
     "desist.risk.apps:RiskConfig.ready -> desist.risk.services": REGISTRATION,
     "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.safeguarding.bridge": REGISTRATION,
     "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.safeguarding.queues": REGISTRATION,
-    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.safeguarding.selectors": REGISTRATION,
-    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.sharing.models": REGISTRATION,
-    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.sharing.recipients": REGISTRATION,
-    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.sharing.selectors": REGISTRATION,
-    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.sharing.redaction": REGISTRATION,
     "desist.sharing.apps:SharingConfig.ready -> desist.policy": REGISTRATION,
     "desist.sharing.apps:SharingConfig.ready -> desist.sharing.grants": REGISTRATION,
     "desist.sharing.apps:SharingConfig.ready -> desist.sharing.queues": REGISTRATION,
-    "desist.sharing.events:publish -> desist.sharing.rules": SHARING_CYCLE,
-    "desist.sharing.events:resolve -> desist.sharing.services": SHARING_CYCLE,
-    "desist.sharing.worker:_oversight_refresh -> desist.evaluation.dashboards": WORKER_UPWARD,
-    "desist.sharing.recipients:officers_in_charge -> desist.cases.models": BRIDGE_REACHES_DOWN,
-    "desist.sharing.recipients:officers_in_charge -> desist.orders.models": BRIDGE_REACHES_DOWN,
-    "desist.sharing.recipients:practitioners -> desist.programme.selectors": BRIDGE_REACHES_DOWN,
-    "desist.sharing.selectors:break_glass_find_record -> desist.cases.models": BRIDGE_REACHES_DOWN,
-    "desist.sharing.selectors:break_glass_find_record -> desist.orders.models": BRIDGE_REACHES_DOWN,
-    "desist.sharing.selectors:break_glass_find_record -> desist.people.models": BRIDGE_REACHES_DOWN,
-    "desist.sharing.services:_sessions_attendance_unrecorded -> desist.programme.models": BRIDGE_REACHES_DOWN,
-    "desist.sharing.services:_work_done -> desist.programme.models": BRIDGE_REACHES_DOWN,
     "desist.demo.evaluation_seed:_historical_cohort -> desist.cases.models": DEMO_SEED,
     "desist.demo.evaluation_seed:_historical_cohort -> desist.demo.orders_volume": DEMO_SEED,
     "desist.demo.evaluation_seed:_historical_cohort -> desist.orders.services": DEMO_SEED,
@@ -81,7 +58,6 @@ ALLOWED: dict[str, str] = {
     "desist.demo.evaluation_seed:_historical_sessions -> desist.programme.models": DEMO_SEED,
     "desist.demo.evaluation_seed:_historical_sessions -> desist.programme.services": DEMO_SEED,
     "desist.demo.evaluation_seed:history_present -> desist.programme.models": DEMO_SEED,
-    "desist.demo.management.commands.serve:Command.handle -> desist.sharing.worker": DEMO_SEED,
     "desist.demo.orders_volume:seed_orders -> desist.cases.models": DEMO_SEED,
     "desist.demo.programme_seed:_make_programme -> desist.programme.models": DEMO_SEED,
     "desist.demo.programme_seed:seed_programme -> desist.demo.evaluation_seed": DEMO_SEED,
@@ -105,10 +81,6 @@ ALLOWED: dict[str, str] = {
     "desist.safeguarding.services:advocacy_refer -> desist.safeguarding.selectors": SAME_APP,
     "desist.safeguarding.services:contact_log_add -> desist.safeguarding.selectors": SAME_APP,
     "desist.safeguarding.services:victim_link_to_case -> desist.safeguarding.selectors": SAME_APP,
-    "desist.sharing.rules:dispatch -> desist.sharing.services": SAME_APP,
-    "desist.sharing.selectors:alert_timeliness_for -> desist.sharing.events": SAME_APP,
-    "desist.sharing.services:alerts_escalate_due -> desist.sharing.recipients": SAME_APP,
-    "desist.sharing.services:alerts_scan -> desist.sharing.rules": SAME_APP,
     "desist.evaluation.extract:_sharing_disclosure -> desist.core.models": SIBLING_APP,
     "desist.evaluation.extract:_sharing_disclosure -> desist.sharing.services": SIBLING_APP,
     "desist.evaluation.reporting:expected_people -> desist.orders.models": SIBLING_APP,

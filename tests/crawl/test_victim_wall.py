@@ -25,7 +25,7 @@ from desist.orders.tests.helpers import add_term, ago, full, make_case, make_sub
 from desist.programme import selectors as programme_selectors
 from desist.programme import services as programme_services
 from desist.programme.models import Referral, ReferralStatus
-from desist.sharing.provider_terms import order_terms_for_provider
+from desist.orders.provider_terms import order_terms_for_provider
 
 from .victim_wall import VictimWallBreached, Wall
 

@@ -17,7 +17,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError
 
-from desist.sharing import clock, services, worker
+from desist.jobs import worker
+from desist.sharing import clock, services
 from desist.sharing.events import EventKind, Urgency
 from desist.sharing.models import Alert, OutboundEmail
 from desist.sharing.tests.conftest import NOW

@@ -246,7 +246,8 @@ def test_background_worker_runs_each_pass_and_survives_a_failing_one(
     monkeypatch: Any, db: Any
 ) -> None:
     from desist.evaluation import dashboards
-    from desist.sharing import services, worker
+    from desist.jobs import worker
+    from desist.sharing import services
 
     calls: list[str] = []
 
@@ -270,7 +271,8 @@ def test_background_worker_runs_each_pass_and_survives_a_failing_one(
 
 
 def test_background_worker_starts_once(monkeypatch: Any) -> None:
-    from desist.sharing import services, worker
+    from desist.jobs import worker
+    from desist.sharing import services
 
     ran: list[str] = []
     # The loops' passes are recorded, not run: a thread has no test database.

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from desist.demo.server import QuietRunserver
+from desist.jobs.worker import start_background_alerts
 
 
 class Command(BaseCommand):
@@ -27,8 +28,6 @@ class Command(BaseCommand):
         port = options["port"]
         # Alerts: escalate, scan and deliver queued email every 30 s, each pass in its own
         # daemon thread of this process, so a hung mail server holds only delivery (ADR 0006).
-        from desist.sharing.worker import start_background_alerts
-
         start_background_alerts(interval=30)
         self.stdout.write(f"Desist is serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
         call_command(QuietRunserver(), f"127.0.0.1:{port}", use_reloader=False, use_threading=True)

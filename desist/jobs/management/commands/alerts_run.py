@@ -14,8 +14,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from desist.jobs.worker import run_pass, start_pass_loops
 from desist.sharing.services import ALERT_PASSES
-from desist.sharing.worker import run_pass, start_pass_loops
 
 SUMMARY = {
     "escalate": "{escalated} escalated",

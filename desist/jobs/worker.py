@@ -3,7 +3,10 @@ refresh) loops in its own thread, so a mail server that hangs holds delivery onl
 escalation or the scans (issue 12, ADR 0006). `desist serve` starts it inside the demo server;
 production runs `desist alerts_run --loop 30` (the same loops) or one timer per pass
 (`desist alerts_run --only deliver`, ...). Each pass logs its own errors and never raises: a
-failing pass (a database error, a refused connection) is tried again at its next turn."""
+failing pass (a database error, a refused connection) is tried again at its next turn.
+
+The top floor (ADR 0018): it calls sharing's passes and evaluation's refresh directly; no app
+imports it."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from collections.abc import Callable, Iterable
 
 from django.db import close_old_connections, connections
 
+from desist.evaluation import dashboards
 from desist.sharing import services
 
 log = logging.getLogger(__name__)
@@ -24,9 +28,7 @@ OVERSIGHT_REFRESH = "oversight_refresh"
 
 
 def _oversight_refresh(now: dt.datetime | None = None) -> dict[str, int]:
-    from desist.evaluation.dashboards import refresh_anomaly_snapshots
-
-    return {"refreshed": refresh_anomaly_snapshots(now=now)}
+    return {"refreshed": dashboards.refresh_anomaly_snapshots(now=now)}
 
 
 def _pass(name: str) -> Callable[[dt.datetime | None], dict[str, int]]:

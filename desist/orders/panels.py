@@ -1,0 +1,53 @@
+"""The orders section of the subject page, and orders' definition of a live order, registered
+with people.panels (ADR 0018) by OrdersConfig.ready(): people imports nothing of orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from desist import policy
+from desist.orders.models import LIVE_STATUSES, Order
+from desist.people.panels import Panel, register_live_order_subjects, register_panel
+from desist.policy import Perm
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    reference: str
+    status: str
+    status_label: str
+    url: str
+
+
+def subject_orders_panel(*, actor: Any, subject: Any) -> Panel:
+    """The subject's orders the actor may see, newest first."""
+    qs = policy.scope_orders(actor, Order.objects.filter(subject=subject)).order_by("-pk")
+    rows = [
+        OrderRow(
+            reference=order.reference,
+            status=order.status,
+            status_label=order.get_status_display(),
+            url=reverse("orders:detail", args=[order.pk]),
+        )
+        for order in qs
+    ]
+    return Panel(
+        key="orders",
+        template="orders/includes/subject_panel.html",
+        rows=rows,
+        extra={"can_add": policy.has_perm(actor, Perm.ORDER_EDIT)},
+    )
+
+
+def live_order_subjects() -> QuerySet[Any]:
+    """Subjects under an interim or full order: each must be considered for the intervention
+    (domain.md: "every person given an SPO is considered")."""
+    return Order.objects.filter(status__in=LIVE_STATUSES).values("subject_id")
+
+
+register_panel("orders", subject_orders_panel, order=20)
+register_live_order_subjects(live_order_subjects)
