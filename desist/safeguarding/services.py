@@ -8,6 +8,7 @@ names of the fields recorded, nothing more.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -443,39 +444,47 @@ def advocacy_refer(
             detail="Referred by the police"
             + (" against the victim's recorded sharing wishes" if basis else ""),
         )
-        audit_record(
-            actor=actor,
-            category=Category.DISCLOSURE,
-            verb="advocacy.refer_against_wishes" if basis else "advocacy.refer",
-            obj=case,
-            recipients=[service.name],
-            justification=(
-                f"Against the victim's recorded wishes, under {LawfulBasis(basis).label}"
-                if basis
-                else "Victims' Code: referral to victim support services"
-            ),
-            new={"victim": victim.pk, "service": service.pk, "lawful_basis": basis or None},
-        )
+        _audit_referral(actor, case, basis)
         if basis:
-            # The reason stays on the case (encrypted); the log says where to find it.
-            disclosure_record(
-                actor=actor,
-                from_organisation=actor.organisation,
-                to_organisation=service,
-                what=(
-                    f"Referral of victim {victim.reference} (identity and contact details) to "
-                    "advocacy against the victim's recorded sharing wishes"
-                ),
-                purpose=(
-                    "Referral to victim support against the victim's recorded wishes; the "
-                    f"reason is recorded on advocacy case {case.reference}"
-                ),
-                lawful_basis=basis,
-                authorised_by=actor,
-                authority="Decided by the referring officer, with a reason",
-                source=case,
-            )
+            _record_against_wishes_disclosure(actor, case, basis)
     return case
+
+
+def _audit_referral(actor: Any, case: AdvocacyCase, basis: str) -> None:
+    audit_record(
+        actor=actor,
+        category=Category.DISCLOSURE,
+        verb="advocacy.refer_against_wishes" if basis else "advocacy.refer",
+        obj=case,
+        recipients=[case.service.name],
+        justification=(
+            f"Against the victim's recorded wishes, under {LawfulBasis(basis).label}"
+            if basis
+            else "Victims' Code: referral to victim support services"
+        ),
+        new={"victim": case.victim.pk, "service": case.service.pk, "lawful_basis": basis or None},
+    )
+
+
+def _record_against_wishes_disclosure(actor: Any, case: AdvocacyCase, basis: str) -> None:
+    # The reason stays on the case (encrypted); the log says where to find it.
+    disclosure_record(
+        actor=actor,
+        from_organisation=actor.organisation,
+        to_organisation=case.service,
+        what=(
+            f"Referral of victim {case.victim.reference} (identity and contact details) to "
+            "advocacy against the victim's recorded sharing wishes"
+        ),
+        purpose=(
+            "Referral to victim support against the victim's recorded wishes; the "
+            f"reason is recorded on advocacy case {case.reference}"
+        ),
+        lawful_basis=basis,
+        authorised_by=actor,
+        authority="Decided by the referring officer, with a reason",
+        source=case,
+    )
 
 
 def self_referral_service() -> Organisation | None:
@@ -510,8 +519,7 @@ def self_referral_create(
     if check_reason and check_reason not in CheckReason.values:
         raise ValueError(f"Unknown check reason {check_reason!r}")
     status = AdvocacyStatus.CHECK if check_reason else AdvocacyStatus.OPEN
-    errors: dict[str, list[str]] = {}
-    clean = _clean_contact(
+    clean = _clean_self_referral(
         {
             "first_names": first_names,
             "last_name": last_name,
@@ -519,27 +527,8 @@ def self_referral_create(
             "email": email,
             "postcode": postcode,
         },
-        errors=errors,
-    )
-    for key in ("first_names", "last_name"):
-        if key in errors:
-            errors[key] = ["Enter your " + ("first name" if key == "first_names" else "last name")]
-    if (
-        not clean["phone"]
-        and not clean["email"]
-        and "phone" not in errors
-        and "email" not in errors
-    ):
-        errors["phone"] = ["Enter a telephone number or an email address so we can contact you"]
-    channels = _codes(
         safe_channels,
-        Channel.values,
-        "safe_channels",
-        "Select how it is safe to contact you",
-        errors,
     )
-    if errors:
-        raise ValidationError(errors)
     with transaction.atomic():
         victim = Victim.objects.create(
             force=None,
@@ -549,7 +538,7 @@ def self_referral_create(
             phone=clean["phone"],
             email=clean["email"],
             postcode=clean["postcode"],
-            safe_channels=channels,
+            safe_channels=clean["safe_channels"],
             safe_times=(safe_times or "").strip()[:500],
         )
         case = AdvocacyCase.objects.create(
@@ -577,6 +566,33 @@ def self_referral_create(
             new={**new, "check_reason": check_reason} if check_reason else new,
         )
     return case
+
+
+def _clean_self_referral(contact: dict[str, Any], safe_channels: Any) -> dict[str, Any]:
+    """The victim's own contact details and safe channels, cleaned; errors in the words of a
+    form the victim fills in."""
+    errors: dict[str, list[str]] = {}
+    clean = _clean_contact(contact, errors=errors)
+    for key in ("first_names", "last_name"):
+        if key in errors:
+            errors[key] = ["Enter your " + ("first name" if key == "first_names" else "last name")]
+    if (
+        not clean["phone"]
+        and not clean["email"]
+        and "phone" not in errors
+        and "email" not in errors
+    ):
+        errors["phone"] = ["Enter a telephone number or an email address so we can contact you"]
+    clean["safe_channels"] = _codes(
+        safe_channels,
+        Channel.values,
+        "safe_channels",
+        "Select how it is safe to contact you",
+        errors,
+    )
+    if errors:
+        raise ValidationError(errors)
+    return clean
 
 
 def _require_waiting_for_check(case: AdvocacyCase, field: str) -> None:
@@ -750,6 +766,45 @@ def _audit_override(actor: Any, case: AdvocacyCase, entry: ContactLogEntry) -> N
     )
 
 
+def _check_contact(
+    case: AdvocacyCase,
+    kind: str,
+    channel: str,
+    occurred_at: dt.datetime | None,
+    errors: dict[str, list[str]],
+) -> None:
+    if kind not in ContactKind.values:
+        errors["kind"] = ["Select the type of contact"]
+    if channel not in Channel.values:
+        errors["channel"] = ["Select how the contact happened"]
+    if occurred_at is None:
+        errors["occurred_at"] = ["Enter the date of the contact"]
+    elif occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        errors["occurred_at"] = ["The date of the contact must be today or in the past"]
+    elif occurred_at < case.referred_at - dt.timedelta(days=1):
+        errors["occurred_at"] = ["The date of the contact must be on or after the referral"]
+
+
+def _contact_perpetrator(
+    kind: str, perpetrator: Any, perpetrators: Sequence[Any], errors: dict[str, list[str]]
+) -> Any:
+    """Who made contact, for a report of new perpetrator contact: the only one there is, or
+    the one chosen from the victim's perpetrators. None for any other kind of contact."""
+    if kind != ContactKind.NEW_PERPETRATOR_CONTACT:
+        return None
+    if perpetrator is None and len(perpetrators) == 1:
+        perpetrator = perpetrators[0]
+    if perpetrators and (perpetrator is None or perpetrator.pk not in {p.pk for p in perpetrators}):
+        errors["perpetrator"] = ["Select who made contact"]
+    return perpetrator
+
+
+def _record_first_contact(actor: Any, case: AdvocacyCase, occurred_at: dt.datetime) -> None:
+    AdvocacyCase.objects.filter(pk=case.pk).update(first_contact_at=occurred_at)
+    case.first_contact_at = occurred_at
+    _event(case, CaseEventKind.FIRST_CONTACT, actor, at=occurred_at)
+
+
 def contact_log_add(
     *,
     actor: Any,
@@ -770,30 +825,14 @@ def contact_log_add(
     from desist.safeguarding.selectors import perpetrators_of_victim
 
     errors: dict[str, list[str]] = {}
-    if kind not in ContactKind.values:
-        errors["kind"] = ["Select the type of contact"]
-    if channel not in Channel.values:
-        errors["channel"] = ["Select how the contact happened"]
-    if occurred_at is None:
-        errors["occurred_at"] = ["Enter the date of the contact"]
-    elif occurred_at > timezone.now() + dt.timedelta(minutes=5):
-        errors["occurred_at"] = ["The date of the contact must be today or in the past"]
-    elif occurred_at < case.referred_at - dt.timedelta(days=1):
-        errors["occurred_at"] = ["The date of the contact must be on or after the referral"]
+    _check_contact(case, kind, channel, occurred_at, errors)
     summary = (summary or "").strip()
     if not summary:
         errors["summary"] = ["Enter a summary of the contact"]
     actions = (actions or "").strip()
-    perpetrators = perpetrators_of_victim(victim=case.victim)
-    if kind == ContactKind.NEW_PERPETRATOR_CONTACT:
-        if perpetrator is None and len(perpetrators) == 1:
-            perpetrator = perpetrators[0]
-        if perpetrators and (
-            perpetrator is None or perpetrator.pk not in {p.pk for p in perpetrators}
-        ):
-            errors["perpetrator"] = ["Select who made contact"]
-    else:
-        perpetrator = None
+    perpetrator = _contact_perpetrator(
+        kind, perpetrator, perpetrators_of_victim(victim=case.victim), errors
+    )
     override_reason = _preference_override(case.victim, kind, channel, override_reason, errors)
     if errors:
         raise ValidationError(errors)
@@ -813,9 +852,7 @@ def contact_log_add(
         if override_reason:
             _audit_override(actor, case, entry)
         if kind != ContactKind.ATTEMPT and case.first_contact_at is None:
-            AdvocacyCase.objects.filter(pk=case.pk).update(first_contact_at=occurred_at)
-            case.first_contact_at = occurred_at
-            _event(case, CaseEventKind.FIRST_CONTACT, actor, at=occurred_at)
+            _record_first_contact(actor, case, occurred_at)
         audit_record(
             actor=actor,
             category=Category.COLLECTION,
