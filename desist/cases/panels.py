@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from desist import policy
+from desist.accounts.models import User
 from desist.cases.models import Case
 from desist.people.panels import Panel, register_panel
 from desist.policy import Perm
 
 
-def subject_cases_panel(*, actor: Any, subject: Any) -> Panel:
+def subject_cases_panel(*, actor: User, subject: Any) -> Panel:
     """The subject's cases the actor may see, latest opened first."""
     rows = list(
         policy.scope_cases(actor, Case.objects.filter(subject=subject)).order_by(

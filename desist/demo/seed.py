@@ -14,6 +14,13 @@ from desist.accounts.models import User
 from desist.accounts.services import user_create
 from desist.core.models import Organisation, OrganisationKind, Partnership
 from desist.core.roles import RoleCode
+from desist.demo import volume as demo_volume
+from desist.demo.evaluation_seed import seed_outcomes
+from desist.demo.orders_volume import seed_orders
+from desist.demo.programme_seed import seed_programme
+from desist.demo.safeguarding_seed import seed_advocacy
+from desist.demo.sharing_seed import seed_sharing
+from desist.demo.spending_seed import seed_spending
 
 
 class RealDataPresent(Exception):
@@ -136,15 +143,11 @@ def seed(*, password: str | None = None, volume: bool = True) -> dict[str, int]:
             )
             created["accounts"] += 1
         if volume:
-            from desist.demo import volume as demo_volume
-
             vol = demo_volume.seed_casework(force=orgs["sussex-police"], cases=2700, seed=2026)
             created["cases"] = vol.cases
             vol = demo_volume.seed_casework(force=orgs["surrey-police"], cases=60, seed=1999)
             created["cases"] += vol.cases
             refresh_planner_statistics()
-            from desist.demo.orders_volume import seed_orders
-
             users = {u.username: u for u in User.objects.filter(username__startswith="police.")}
             spo = seed_orders(
                 force=orgs["sussex-police"],
@@ -181,12 +184,6 @@ def refresh_planner_statistics() -> None:
 def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
     """Advocacy casework, the programme, alerts and evaluation outcomes, in that order: the
     programme's events route alerts to advocates, and outcomes need programme starts."""
-    from desist.demo.evaluation_seed import seed_outcomes
-    from desist.demo.programme_seed import seed_programme
-    from desist.demo.safeguarding_seed import seed_advocacy
-    from desist.demo.sharing_seed import seed_sharing
-    from desist.demo.spending_seed import seed_spending
-
     users = {u.username: u for u in User.objects.filter(is_demo=True)}
     created: dict[str, int] = {}
     created.update(

@@ -9,14 +9,14 @@ import datetime as dt
 
 from django.utils import timezone
 
+from desist.accounts.models import User
+from desist.orders.models import Order
+from desist.sharing import break_glass, services
+from desist.sharing.events import EventKind, publish
+from desist.sharing.models import BreakGlassGrant, LawfulBasis
+
 
 def seed_sharing(*, now: dt.datetime | None = None) -> dict[str, int]:
-    from desist.accounts.models import User
-    from desist.orders.models import Order
-    from desist.sharing import break_glass, services
-    from desist.sharing.events import EventKind, publish
-    from desist.sharing.models import BreakGlassGrant, LawfulBasis
-
     now = now or timezone.now()
     counts = {"alerts": 0, "disclosures": 0, "break_glass": 0}
     users = {u.username: u for u in User.objects.filter(is_demo=True)}

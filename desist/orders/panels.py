@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from desist import policy
+from desist.accounts.models import User
 from desist.orders.models import LIVE_STATUSES, Order
 from desist.people.panels import Panel, register_live_order_subjects, register_panel
 from desist.policy import Perm
@@ -23,7 +24,7 @@ class OrderRow:
     url: str
 
 
-def subject_orders_panel(*, actor: Any, subject: Any) -> Panel:
+def subject_orders_panel(*, actor: User, subject: Any) -> Panel:
     """The subject's orders the actor may see, newest first."""
     qs = policy.scope_orders(actor, Order.objects.filter(subject=subject)).order_by("-pk")
     rows = [

@@ -19,6 +19,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
+from desist.accounts.models import User
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -37,7 +39,7 @@ def register_panel(key: str, builder: PanelBuilder, *, order: int) -> None:
     _panels[key] = (order, builder)
 
 
-def panels_for(*, actor: Any, subject: Any) -> dict[str, Panel]:
+def panels_for(*, actor: User, subject: Any) -> dict[str, Panel]:
     """Every registered panel for this subject, keyed, in page order."""
     ranked = sorted(_panels.items(), key=lambda item: item[1][0])
     return {key: builder(actor=actor, subject=subject) for key, (_, builder) in ranked}

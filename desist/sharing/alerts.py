@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist import policy
+from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.models import Organisation, OrganisationKind, Partnership
@@ -78,7 +79,7 @@ def agreement_for(
 
 def disclosure_record(
     *,
-    actor: Any,
+    actor: User | None,
     from_organisation: Organisation,
     to_organisation: Organisation,
     what: str,
@@ -147,7 +148,7 @@ def disclosure_record(
     return disclosure
 
 
-def disclosure_export_record(*, actor: Any, rows: int, filters: dict[str, Any]) -> None:
+def disclosure_export_record(*, actor: User, rows: int, filters: dict[str, Any]) -> None:
     """The CSV export of the disclosure log is itself a disclosure: record it first."""
     if not (
         policy.has_perm(actor, Perm.DISCLOSURE_VIEW_ALL)
@@ -206,7 +207,7 @@ def _queue_email(alert: Alert, now: dt.datetime) -> OutboundEmail | None:
 
 def alert_create(
     *,
-    actor: Any,
+    actor: User | None,
     kind: str,
     priority: str,
     recipient: Any,

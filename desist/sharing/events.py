@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from desist.accounts.models import User
 from desist.sharing import rules, services
 from desist.sharing.kinds import KIND_LABELS, KIND_PURPOSES, EventKind, Urgency
 
@@ -23,7 +24,7 @@ __all__ = ["KIND_LABELS", "KIND_PURPOSES", "EventKind", "Urgency", "publish", "r
 def publish(
     *,
     kind: EventKind,
-    actor: Any,
+    actor: User | None,
     subject: Any,
     source: Any,
     summary: str,
@@ -37,7 +38,7 @@ def publish(
     )
 
 
-def resolve(*, kind: EventKind, actor: Any, source: Any, reason: str) -> int:
+def resolve(*, kind: EventKind, actor: User | None, source: Any, reason: str) -> int:
     """Report that what the open alerts of `kind` about `source` asked for has been done, so
     they leave the inbox (e.g. an attendance reminder once attendance is recorded). Returns how
     many were closed."""

@@ -33,6 +33,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from desist import policy
+from desist.accounts.models import User
 from desist.core.models import OrganisationKind
 from desist.policy import Perm
 from desist.sharing import recipients, redaction
@@ -114,7 +115,7 @@ def _routes(kind: str, subject: Any, priority: Urgency, source: Any) -> list[Rou
     return police
 
 
-def _unique_routes(routes: list[Route], actor: Any) -> list[Route]:
+def _unique_routes(routes: list[Route], actor: User | None) -> list[Route]:
     seen: set[int] = set()
     out: list[Route] = []
     actor_pk = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
@@ -187,10 +188,10 @@ def _record_link(user: Any, source: Any, subject: Any) -> str:
     return ""
 
 
-def _from_organisation(actor: Any, subject: Any, source: Any) -> Any:
+def _from_organisation(actor: User | None, subject: Any, source: Any) -> Any:
     """Whose information the alert carries: the acting user's organisation, else (scans) the
     force that owns the order or subject."""
-    if getattr(actor, "is_authenticated", False) and actor.organisation_id:
+    if actor is not None and actor.is_authenticated and actor.organisation_id:
         return actor.organisation
     if source is not None and source._meta.label == "programme.ProgrammeSession":
         return source.referral.programme.provider
@@ -215,7 +216,7 @@ def _texts(kind: str, route: Route, subject: Any, summary: str) -> tuple[str, st
 def dispatch(
     *,
     kind: EventKind | str,
-    actor: Any,
+    actor: User | None,
     subject: Any,
     source: Any,
     summary: str,

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from desist import policy
+from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError, save_versioned
@@ -58,7 +59,12 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def alert_acknowledge(
-    *, actor: Any, alert: Alert, version: int, note: str = "", now: dt.datetime | None = None
+    *,
+    actor: User,
+    alert: Alert,
+    version: int,
+    note: str = "",
+    now: dt.datetime | None = None,
 ) -> Alert:
     """The recipient confirms they have read the alert (and may say what they did)."""
     if alert.recipient_id != actor.pk:
@@ -96,7 +102,7 @@ def alert_acknowledge(
 
 
 def alerts_resolve(
-    *, actor: Any, kind: str, source: Any, reason: str, now: dt.datetime | None = None
+    *, actor: User | None, kind: str, source: Any, reason: str, now: dt.datetime | None = None
 ) -> int:
     """Close the open alerts of `kind` about `source` (and their escalations) because what they
     asked for has been done, e.g. an attendance reminder once attendance is recorded. Each is
@@ -115,7 +121,7 @@ def alerts_resolve(
     return closed
 
 
-def _close(alert: Alert, *, actor: Any, reason: str, now: dt.datetime) -> int:
+def _close(alert: Alert, *, actor: User | None, reason: str, now: dt.datetime) -> int:
     """Mark one alert acknowledged because its work is done (actor None: the system).
     Conditional, so a recipient acknowledging at the same moment is not overwritten."""
     with transaction.atomic():

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from desist import policy
+from desist.accounts.http import AuthedRequest
 from desist.audit.services import audit_consultation
 from desist.core import safecsv
 from desist.core.concurrency import StaleRecordError
@@ -69,7 +70,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_detail(request: AuthedRequest, alert_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.ALERT_RECEIVE)
     alert = selectors.alert_get_for(actor=request.user, alert_id=alert_id)
     form = AcknowledgeForm(request.POST or None, initial={"version": alert.version})
@@ -178,7 +179,7 @@ class _Echo:
 
 
 @login_required
-def disclosure_export(request: HttpRequest) -> HttpResponseBase:
+def disclosure_export(request: AuthedRequest) -> HttpResponseBase:
     _require_disclosures(request.user)
     _, filters = _disclosure_filters(request)
     rows = selectors.disclosure_list_for(actor=request.user, filters=filters)
