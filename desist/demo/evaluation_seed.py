@@ -157,7 +157,7 @@ def _historical_cohort(
     put forward also gets a programme referral that has ended (`_historical_referral`)."""
     from desist.cases.models import Case
     from desist.demo.orders_volume import OrdersResult, _Builder, _screening_answers
-    from desist.orders import services as order_services
+    from desist.orders import actions as order_services
     from desist.people.services import intervention_decision_record
     from desist.risk.models import AssessmentContext, Instrument
     from desist.risk.services import assessment_record

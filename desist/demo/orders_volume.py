@@ -20,8 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from desist.core.models import Organisation, OrganisationKind
+from desist.orders import actions as orders
 from desist.orders import dates
-from desist.orders import services as orders
 from desist.orders.models import Breach, Order, OrderEvent, OrderStatus, Term
 from desist.people.models import InterventionDecision, Subject
 from desist.people.services import intervention_decision_record

@@ -23,7 +23,7 @@ from desist.audit.services import audit_consultation
 from desist.cases import selectors as case_selectors
 from desist.core import safecsv
 from desist.core.concurrency import StaleRecordError
-from desist.orders import exports, selectors, services, workflow
+from desist.orders import actions, availability, exports, selectors, workflow
 from desist.orders.forms import (
     AcknowledgedForm,
     ApplyForm,
@@ -113,7 +113,7 @@ def workflow_diagram(request: HttpRequest) -> HttpResponse:
 def _export_response(request: HttpRequest, fmt: str) -> HttpResponse:
     policy.require_perm(request.user, Perm.ORDER_EXPORT)
     header, rows = exports.register_rows_for(actor=request.user)
-    services.order_register_export_record(actor=request.user, file_format=fmt, rows=len(rows))
+    actions.order_register_export_record(actor=request.user, file_format=fmt, rows=len(rows))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"desist-spo-register-{stamp}.{fmt}"
     if fmt == "csv":
@@ -164,7 +164,7 @@ def order_apply(request: HttpRequest, subject_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            order = services.order_apply(
+            order = actions.order_apply(
                 actor=actor,
                 subject=subject,
                 application_date=data["application_date"],
@@ -195,49 +195,13 @@ def order_apply(request: HttpRequest, subject_id: int) -> HttpResponse:
     )
 
 
-def _actions(page: selectors.OrderPage) -> list[tuple[str, str]]:
-    """The actions the order page offers: what the status and the actor's roles allow."""
-    order, targets, S = page.order, page.targets, OrderStatus  # noqa: N806
-
-    def url(name: str, *args: str) -> str:
-        return reverse(f"orders:{name}", args=[order.pk, *args])
-
-    live = order.status in (S.INTERIM, S.FULL)
-    served = order.interim_served_on if order.status == S.INTERIM else order.full_served_on
-    actions: list[tuple[str, str]] = []
-    if order.status in (S.APPLIED, S.INTERIM):
-        actions.append(("Record an adjourned hearing", url("hearing_add")))
-    if S.INTERIM in targets:
-        actions.append(("Record an interim order", url("make_interim")))
-    if S.FULL in targets and order.status != S.REFUSED:  # after a refusal: by appeal only
-        actions.append(("Record a full order", url("make_full")))
-    if S.REFUSED in targets:
-        actions.append(("Record a refusal", url("refuse")))
-    if live and served is None:
-        actions.append(("Record service", url("serve")))
-    if (
-        live
-        and order.notification_exemption != NotificationExemption.SEX_OFFENDER
-        and (order.interim_served_on or order.full_served_on)
-    ):
-        actions.append(("Record a notified change of name or address", url("notification_change")))
-    if order.status not in (S.REFUSED, S.WITHDRAWN, S.EXPIRED, S.DISCHARGED):
-        actions.append(("Add a term", url("term_add")))
-    if page.dates.in_force_from:
-        actions.append(("Record a breach", url("breach_add")))
-    if live:
-        actions.append(("Record a variation", url("event_add", OrderEvent.Kind.VARIATION)))
-    if order.status == S.FULL and not order.until_further_order:
-        actions.append(("Record a renewal", url("event_add", OrderEvent.Kind.RENEWAL)))
-    if live:
-        actions.append(("Record a discharge", url("event_add", OrderEvent.Kind.DISCHARGE)))
-    if live or order.status == S.REFUSED:
-        actions.append(("Record an appeal", url("event_add", OrderEvent.Kind.APPEAL)))
-    if S.EXPIRED in targets and page.dates.can_expire_now:
-        actions.append(("Record that the order has expired", url("expire")))
-    if S.WITHDRAWN in targets:
-        actions.append(("Withdraw the application", url("withdraw")))
-    return actions
+def _actions(actor: Any, order: Order) -> list[tuple[str, str]]:
+    """The actions the order page offers: exactly those whose command would accept the order
+    (one rule, `orders.availability`)."""
+    return [
+        (a.label, reverse(f"orders:{a.url_name}", args=[order.pk, *a.url_args]))
+        for a in availability.offered(actor, order)
+    ]
 
 
 @login_required
@@ -254,7 +218,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "page": page,
             "order": page.order,
             "can_edit": can_edit,
-            "actions": _actions(page) if can_edit else [],
+            "actions": _actions(request.user, page.order) if can_edit else [],
         },
     )
 
@@ -342,7 +306,7 @@ def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
     )
 
     def call(d: dict[str, Any]) -> object:
-        return services.order_update_details(
+        return actions.order_update_details(
             actor=request.user,
             order=order,
             version=d["version"],
@@ -373,7 +337,7 @@ def hearing_add(request: HttpRequest, order_id: int) -> HttpResponse:
     form = _versioned(request, HearingForm, order)
 
     def call(d: dict[str, Any]) -> object:
-        return services.order_record_hearing(
+        return actions.order_record_hearing(
             actor=request.user,
             order=order,
             version=d["version"],
@@ -405,7 +369,7 @@ def make_interim(request: HttpRequest, order_id: int) -> HttpResponse:
     form = _versioned(request, InterimForm, order)
 
     def call(d: dict[str, Any]) -> object:
-        return services.order_make_interim(
+        return actions.order_make_interim(
             actor=request.user,
             order=order,
             version=d["version"],
@@ -432,7 +396,7 @@ def make_full(request: HttpRequest, order_id: int) -> HttpResponse:
     form = _versioned(request, FullForm, order)
 
     def call(d: dict[str, Any]) -> object:
-        return services.order_make_full(
+        return actions.order_make_full(
             actor=request.user,
             order=order,
             version=d["version"],
@@ -460,7 +424,7 @@ def refuse(request: HttpRequest, order_id: int) -> HttpResponse:
     form = _versioned(request, RefuseForm, order)
 
     def call(d: dict[str, Any]) -> object:
-        return services.order_refuse(
+        return actions.order_refuse(
             actor=request.user,
             order=order,
             version=d["version"],
@@ -487,7 +451,7 @@ def withdraw(request: HttpRequest, order_id: int) -> HttpResponse:
     form = _versioned(request, WithdrawForm, order)
 
     def call(d: dict[str, Any]) -> object:
-        return services.order_withdraw(
+        return actions.order_withdraw(
             actor=request.user,
             order=order,
             version=d["version"],
@@ -514,7 +478,7 @@ def serve(request: HttpRequest, order_id: int) -> HttpResponse:
     form = _versioned(request, ServeForm, order)
 
     def call(d: dict[str, Any]) -> object:
-        return services.order_serve(
+        return actions.order_serve(
             actor=request.user, order=order, version=d["version"], served_on=d["served_on"]
         )
 
@@ -538,7 +502,7 @@ def expire(request: HttpRequest, order_id: int) -> HttpResponse:
     end = order.interim_expires_on if order.status == OrderStatus.INTERIM else order.full_ends_on
 
     def call(d: dict[str, Any]) -> object:
-        return services.order_expire(actor=request.user, order=order, version=d["version"])
+        return actions.order_expire(actor=request.user, order=order, version=d["version"])
 
     return _action(
         request,
@@ -572,7 +536,7 @@ def term_add(request: HttpRequest, order_id: int) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         org_id = d["responsible_organisation"]
-        return services.order_add_term(
+        return actions.order_add_term(
             actor=request.user,
             order=order,
             kind=d["kind"],
@@ -622,7 +586,7 @@ def event_add(request: HttpRequest, order_id: int, kind: str) -> HttpResponse:
     )
 
     def call(d: dict[str, Any]) -> object:
-        return services.order_record_event(
+        return actions.order_record_event(
             actor=request.user,
             order=order,
             version=d["version"],
@@ -658,7 +622,7 @@ def notification_change(request: HttpRequest, order_id: int) -> HttpResponse:
     form = ChangeNotificationForm(request.POST or None)
 
     def call(d: dict[str, Any]) -> object:
-        return services.notification_record_change(actor=request.user, order=order, **d)
+        return actions.notification_record_change(actor=request.user, order=order, **d)
 
     return _action(
         request,
@@ -685,7 +649,7 @@ def notification_received(
     form = ReceivedForm(request.POST or None)
 
     def call(d: dict[str, Any]) -> object:
-        return services.notification_record_received(
+        return actions.notification_record_received(
             actor=request.user, notification=notification, received_on=d["received_on"]
         )
 
@@ -714,7 +678,7 @@ def notification_acknowledged(
     form = AcknowledgedForm(request.POST or None)
 
     def call(d: dict[str, Any]) -> object:
-        return services.notification_record_acknowledged(
+        return actions.notification_record_acknowledged(
             actor=request.user, notification=notification, acknowledged_on=d["acknowledged_on"]
         )
 
@@ -745,7 +709,7 @@ def breach_add(request: HttpRequest, order_id: int) -> HttpResponse:
     )
 
     def call(d: dict[str, Any]) -> object:
-        return services.order_record_breach(
+        return actions.order_record_breach(
             actor=request.user,
             order=order,
             term=next((t for t in terms if str(t.pk) == d["term"]), None),
@@ -783,7 +747,7 @@ def breach_outcome(request: HttpRequest, order_id: int, breach_id: int) -> HttpR
     )
 
     def call(d: dict[str, Any]) -> object:
-        return services.breach_record_court_outcome(
+        return actions.breach_record_court_outcome(
             actor=request.user,
             breach=breach,
             court_outcome=d["court_outcome"],

@@ -33,7 +33,7 @@ def _referred_subject() -> tuple[Any, Any, Any]:
     from desist.accounts.models import User
     from desist.cases.models import Case
     from desist.core.models import Organisation
-    from desist.orders import services as orders
+    from desist.orders import actions as orders
     from desist.people.services import subject_create
     from desist.programme import services as programme
     from desist.programme.models import Referral, ReferralStatus
