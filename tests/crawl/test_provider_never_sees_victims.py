@@ -329,6 +329,7 @@ def _plant_in_police_text() -> tuple[int, int]:
     Returns ((an order with a planted term, an officer of its force), records planted)."""
     from desist.accounts.models import User
     from desist.cases.models import Case, Incident
+    from desist.orders.actions import order_add_term
     from desist.orders.models import (
         LIVE_STATUSES,
         Breach,
@@ -338,7 +339,6 @@ def _plant_in_police_text() -> tuple[int, int]:
         OrderStatusChange,
         Term,
     )
-    from desist.orders.services import order_add_term
     from desist.people.models import InterventionDecision
     from desist.programme.models import Referral
     from desist.risk.models import Assessment

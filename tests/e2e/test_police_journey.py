@@ -297,7 +297,7 @@ def test_police_appeal_against_a_refusal_makes_the_order(
     """The magistrates refused the application; the Crown Court allowed the police's appeal and
     made a full order. A missing end date is refused first; then the order is in force."""
     from desist.accounts.models import User
-    from desist.orders import services
+    from desist.orders import actions as services
     from desist.orders.models import Order
     from desist.people.services import subject_create
 

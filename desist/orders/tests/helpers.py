@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from desist.audit.models import AuditEvent
 from desist.cases.models import Case
-from desist.orders import dates, services
+from desist.orders import actions as services
+from desist.orders import dates
 from desist.orders.models import (
     Breach,
     Hearing,

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from desist.home.queues import _SPECS, QueueResult
-from desist.orders import dates, queues, services
+from desist.orders import actions as services
+from desist.orders import dates, queues
 from desist.orders.models import Hearing, Notification
 from desist.orders.tests.helpers import (
     add_term,

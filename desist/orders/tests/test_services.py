@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from desist.audit.models import AuditEvent, Category
 from desist.core.concurrency import StaleRecordError
-from desist.orders import dates, selectors, services
+from desist.orders import actions as services
+from desist.orders import dates, selectors
 from desist.orders.models import (
     Breach,
     Hearing,

@@ -296,7 +296,7 @@ def test_withdraw_by_officer_shows_the_table_message(
 def test_appeal_against_a_refusal_through_the_pages(
     client: Any, officer: Any, subject: Any
 ) -> None:
-    from desist.orders import services
+    from desist.orders import actions as services
 
     order = applied(officer, subject, on=ago(90))
     services.order_refuse(

@@ -11,7 +11,8 @@ from django.core.management import call_command
 
 from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode
-from desist.orders import services, workflow
+from desist.orders import actions as services
+from desist.orders import workflow
 from desist.orders.models import ENDED_STATUSES, Order, OrderStatus, OrderStatusChange
 from desist.orders.tests.helpers import COURT, ago, ahead, counts, fresh
 from desist.orders.workflow import NEW, TRANSITIONS, TransitionError

@@ -287,7 +287,7 @@ def _overdue_alerts() -> list[Alert]:
 def test_receiving_the_notification_closes_its_overdue_alerts(
     officer: Any, subject: Any, victim: Any, supervisor: Any
 ) -> None:
-    from desist.orders import services as orders
+    from desist.orders import actions as orders
     from desist.orders.models import Notification
     from desist.orders.tests.helpers import ago, ahead, full
 
@@ -308,7 +308,7 @@ def test_receiving_the_notification_closes_its_overdue_alerts(
 def test_an_order_ending_closes_its_overdue_alerts(
     officer: Any, subject: Any, victim: Any, supervisor: Any
 ) -> None:
-    from desist.orders import services as orders
+    from desist.orders import actions as orders
     from desist.orders.tests.helpers import ago, ahead, interim
 
     order = interim(officer, subject, made=ago(30), expires=ahead(60), served=ago(10))
@@ -344,7 +344,7 @@ def test_an_overdue_alert_with_nothing_left_owed_is_closed_at_its_deadline(
 def test_renewing_or_ending_an_order_closes_its_expiry_alert(
     officer: Any, make_user: Any, force: Any
 ) -> None:
-    from desist.orders import services as orders
+    from desist.orders import actions as orders
     from desist.orders.models import Order, OrderEvent
     from desist.orders.tests.helpers import ago, full, make_subject
 
