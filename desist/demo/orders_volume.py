@@ -266,79 +266,98 @@ class _Builder:
     # --- one order per target state ---------------------------------------------------------
 
     def build(self, state: str, subject: Subject, case: Any, victim_ids: list[int]) -> None:
-        rng, today = self.rng, self.today
         if state == "applied":
-            applied = today - _days(rng.randint(2, 70))
-            order = self._apply(subject, case, applied)
-            if rng.random() < 0.4:
-                heard = applied + _days(rng.randint(0, (today - applied).days))
-                orders.order_record_hearing(
-                    actor=self.actor,
-                    order=order,
-                    version=order.version,
-                    heard_on=heard,
-                    kind="interim",
-                    outcome="adjourned",
-                    adjourned_to=heard + _days(rng.randint(7, 28)),
-                    notes="Adjourned for the subject to obtain legal advice.",
-                )
-            return
-        if state in ("refused", "withdrawn"):
-            applied = today - _days(rng.randint(20, 300))
-            order = self._apply(subject, case, applied)
-            decided = applied + _days(rng.randint(1, 14))
-            if state == "refused":
-                orders.order_refuse(
-                    actor=self.actor,
-                    order=order,
-                    version=order.version,
-                    refused_on=decided,
-                    reason="The court was not satisfied that the order was necessary.",
-                )
-            else:
-                orders.order_withdraw(
-                    actor=self.supervisor,
-                    order=order,
-                    version=order.version,
-                    withdrawn_on=decided,
-                    reason="The victim's circumstances changed; the application is not pursued.",
-                )
-            return
-        if state == "interim":
-            made = today - _days(rng.randint(3, 100))
-            order = self._apply(subject, case, made - _days(rng.randint(0, 5)))
-            expires = today + _days(rng.randint(7, 120))
-            self._interim(order, made, expires)
-            terms = self._terms(order, victim_ids)
-            if rng.random() < 0.92:
-                self._serve(order, made, expires)
-            self._maybe_breaches(order, terms, made, today, 0.2)
-            return
-        if state == "expired" and rng.random() < 0.5:
-            # An interim order that ran out without a full hearing.
-            made = today - _days(rng.randint(60, 330))
-            order = self._apply(subject, case, made - _days(rng.randint(0, 5)))
-            expires = made + _days(rng.randint(28, 56))
-            self._interim(order, made, expires)
-            terms = self._terms(order, victim_ids)
+            self._build_applied(subject, case)
+        elif state in ("refused", "withdrawn"):
+            self._build_refused_or_withdrawn(state, subject, case)
+        elif state == "interim":
+            self._build_interim(subject, case, victim_ids)
+        elif state == "expired" and self.rng.random() < 0.5:
+            self._build_expired_interim(subject, case, victim_ids)
+        elif state == "expired":
+            self._build_expired_full(subject, victim_ids)
+        else:
+            self._build_full(state, subject, case, victim_ids)
+
+    def _build_applied(self, subject: Subject, case: Any) -> None:
+        rng, today = self.rng, self.today
+        applied = today - _days(rng.randint(2, 70))
+        order = self._apply(subject, case, applied)
+        if rng.random() < 0.4:
+            heard = applied + _days(rng.randint(0, (today - applied).days))
+            orders.order_record_hearing(
+                actor=self.actor,
+                order=order,
+                version=order.version,
+                heard_on=heard,
+                kind="interim",
+                outcome="adjourned",
+                adjourned_to=heard + _days(rng.randint(7, 28)),
+                notes="Adjourned for the subject to obtain legal advice.",
+            )
+
+    def _build_refused_or_withdrawn(self, state: str, subject: Subject, case: Any) -> None:
+        rng, today = self.rng, self.today
+        applied = today - _days(rng.randint(20, 300))
+        order = self._apply(subject, case, applied)
+        decided = applied + _days(rng.randint(1, 14))
+        if state == "refused":
+            orders.order_refuse(
+                actor=self.actor,
+                order=order,
+                version=order.version,
+                refused_on=decided,
+                reason="The court was not satisfied that the order was necessary.",
+            )
+        else:
+            orders.order_withdraw(
+                actor=self.supervisor,
+                order=order,
+                version=order.version,
+                withdrawn_on=decided,
+                reason="The victim's circumstances changed; the application is not pursued.",
+            )
+
+    def _build_interim(self, subject: Subject, case: Any, victim_ids: list[int]) -> None:
+        rng, today = self.rng, self.today
+        made = today - _days(rng.randint(3, 100))
+        order = self._apply(subject, case, made - _days(rng.randint(0, 5)))
+        expires = today + _days(rng.randint(7, 120))
+        self._interim(order, made, expires)
+        terms = self._terms(order, victim_ids)
+        if rng.random() < 0.92:
             self._serve(order, made, expires)
-            self._maybe_breaches(order, terms, made, expires, 0.15)
-            orders.order_expire(actor=self.actor, order=order, version=order.version)
-            return
-        if state == "expired":
-            # A two-year full order made long before the casework year: no case link.
-            made = today - _days(rng.randint(2 * 365 + 30, 3 * 365 + 200))
-            order = self._apply(subject, None, made - _days(rng.randint(7, 40)))
-            ends = dates.minimum_full_end(made) + _days(rng.choice([0, 0, 7]))
-            if ends >= today:
-                ends = dates.minimum_full_end(made)
-            self._full(order, made, ends)
-            terms = self._terms(order, victim_ids)
-            self._serve(order, made, ends)
-            self._maybe_breaches(order, terms, made, ends, 0.3)
-            orders.order_expire(actor=self.actor, order=order, version=order.version)
-            return
-        # full, varied, discharged: a full order (some after an interim order).
+        self._maybe_breaches(order, terms, made, today, 0.2)
+
+    def _build_expired_interim(self, subject: Subject, case: Any, victim_ids: list[int]) -> None:
+        """An interim order that ran out without a full hearing."""
+        rng, today = self.rng, self.today
+        made = today - _days(rng.randint(60, 330))
+        order = self._apply(subject, case, made - _days(rng.randint(0, 5)))
+        expires = made + _days(rng.randint(28, 56))
+        self._interim(order, made, expires)
+        terms = self._terms(order, victim_ids)
+        self._serve(order, made, expires)
+        self._maybe_breaches(order, terms, made, expires, 0.15)
+        orders.order_expire(actor=self.actor, order=order, version=order.version)
+
+    def _build_expired_full(self, subject: Subject, victim_ids: list[int]) -> None:
+        """A two-year full order made long before the casework year: no case link."""
+        rng, today = self.rng, self.today
+        made = today - _days(rng.randint(2 * 365 + 30, 3 * 365 + 200))
+        order = self._apply(subject, None, made - _days(rng.randint(7, 40)))
+        ends = dates.minimum_full_end(made) + _days(rng.choice([0, 0, 7]))
+        if ends >= today:
+            ends = dates.minimum_full_end(made)
+        self._full(order, made, ends)
+        terms = self._terms(order, victim_ids)
+        self._serve(order, made, ends)
+        self._maybe_breaches(order, terms, made, ends, 0.3)
+        orders.order_expire(actor=self.actor, order=order, version=order.version)
+
+    def _build_full(self, state: str, subject: Subject, case: Any, victim_ids: list[int]) -> None:
+        """Full, varied or discharged: a full order (some after an interim order)."""
+        rng, today = self.rng, self.today
         made = today - _days(rng.randint(40, 700))
         via_interim = rng.random() < 0.5
         start = made
@@ -357,42 +376,50 @@ class _Builder:
             terms = self._terms(order, victim_ids)
         self._serve(order, made, full_ends)
         if state == "varied":
-            decided = made + _days(rng.randint(0, (today - made).days))
-            new_end = None
-            if full_ends is not None and rng.random() < 0.4:
-                new_end = full_ends + _days(rng.choice([91, 182]))
-            orders.order_record_variation(
-                actor=self.actor,
-                order=order,
-                version=order.version,
-                applicant=rng.choice(list(OrderEvent.Applicant.values)),
-                court=order.court,
-                decided_on=decided,
-                outcome=OrderEvent.Outcome.GRANTED,
-                details="The exclusion zone was redrawn after the protected person moved."
-                if new_end is None
-                else "The order was extended after further incidents.",
-                new_ends_on=new_end,
-            )
+            self._vary(order, made, full_ends)
         if state == "discharged":
-            decided = made + _days(rng.randint(0, (today - made).days))
-            self._maybe_breaches(order, terms, start, decided, 0.2)
-            orders.order_record_discharge(
-                actor=self.actor,
-                order=order,
-                version=order.version,
-                applicant=rng.choice(list(OrderEvent.Applicant.values)),
-                court=order.court,
-                decided_on=decided,
-                outcome=OrderEvent.Outcome.GRANTED,
-                details="The court was satisfied the order was no longer necessary.",
-            )
+            self._discharge(order, terms, start, made)
             return
         # Live full orders: some breaches, a few in the last 30 days.
         self._maybe_breaches(order, terms, start, today, 0.3)
         if rng.random() < 0.12:
             recent = max(start, today - _days(dates.RECENT_BREACH_DAYS - 1))
             self._breach(order, terms, recent, today)
+
+    def _vary(self, order: Order, made: dt.date, full_ends: dt.date | None) -> None:
+        rng = self.rng
+        decided = made + _days(rng.randint(0, (self.today - made).days))
+        new_end = None
+        if full_ends is not None and rng.random() < 0.4:
+            new_end = full_ends + _days(rng.choice([91, 182]))
+        orders.order_record_variation(
+            actor=self.actor,
+            order=order,
+            version=order.version,
+            applicant=rng.choice(list(OrderEvent.Applicant.values)),
+            court=order.court,
+            decided_on=decided,
+            outcome=OrderEvent.Outcome.GRANTED,
+            details="The exclusion zone was redrawn after the protected person moved."
+            if new_end is None
+            else "The order was extended after further incidents.",
+            new_ends_on=new_end,
+        )
+
+    def _discharge(self, order: Order, terms: list[Term], start: dt.date, made: dt.date) -> None:
+        rng = self.rng
+        decided = made + _days(rng.randint(0, (self.today - made).days))
+        self._maybe_breaches(order, terms, start, decided, 0.2)
+        orders.order_record_discharge(
+            actor=self.actor,
+            order=order,
+            version=order.version,
+            applicant=rng.choice(list(OrderEvent.Applicant.values)),
+            court=order.court,
+            decided_on=decided,
+            outcome=OrderEvent.Outcome.GRANTED,
+            details="The court was satisfied the order was no longer necessary.",
+        )
 
 
 def _screening_answers(rng: random.Random) -> dict[str, str]:
@@ -468,73 +495,91 @@ def seed_orders(
             builder.build(state, subject, cases[subject.pk], sorted(set(victims[subject.pk])))
             result.by_state[state] += 1
 
-        # Intervention decisions: about half of the subjects with an interim or full order.
-        live = (
-            Order.objects.filter(force=force, status__in=[S.INTERIM, S.FULL])
-            .select_related("subject")
-            .order_by("id")
-        )
-        for order in live:
-            if rng.random() < 0.5:
-                continue
-            made = order.full_made_on or order.interim_made_on
-            assert made is not None
-            decision = rng.choice(list(InterventionDecision.Decision.values))
-            reasons: dict[str, str] = {
-                InterventionDecision.Decision.NOT_SUITABLE: "Already attending a programme.",
-                InterventionDecision.Decision.DECLINED: "The subject declined to take part.",
-            }
-            reason = reasons.get(decision, "")
-            intervention_decision_record(
-                actor=actor,
-                subject=order.subject,
-                decision=decision,
-                reason=reason,
-                decided_on=made + _days(rng.randint(0, max(0, min(30, (today - made).days)))),
-            )
-            result.decisions += 1
-
-        # Risk assessments: every subject with an order, and more from the casework.
-        instruments = {
-            i.code: i
-            for i in Instrument.objects.filter(
-                owner=None,
-                is_active=True,
-                code__in=["desist-stalking-screening", "desist-spj-summary"],
-            )
-        }
-        screening = instruments.get("desist-stalking-screening")
-        spj = instruments.get("desist-spj-summary")
-        ordered = set(Order.objects.filter(force=force).values_list("subject_id", flat=True))
-        others = [s for s in subjects if s.pk not in ordered]
-        extra = rng.sample(others, max(0, min(len(others), assessed_subjects - len(ordered))))
-        to_assess = [s for s in chosen if s.pk in ordered] + extra
-        for subject in to_assess:
-            first = today - _days(rng.randint(20, 340))
-            # A quarter of reviews are past their date, so the review queue has work in it.
-            review = first + _days(rng.randint(30, 90) if rng.random() < 0.25 else 365)
-            if screening is not None:
-                assessment_record(
-                    actor=actor,
-                    subject=subject,
-                    instrument=screening,
-                    answers=_screening_answers(rng),
-                    assessed_on=first,
-                    context=AssessmentContext.INITIAL,
-                    rationale="Screened at the first report.",
-                    review_date=review,
-                )
-                result.assessments += 1
-            if spj is not None and (subject.pk in ordered or rng.random() < 0.3):
-                assessed = first + _days(rng.randint(0, min(14, (today - first).days)))
-                review = assessed + _days(rng.randint(30, 90) if rng.random() < 0.3 else 365)
-                assessment_record(
-                    actor=actor,
-                    subject=subject,
-                    instrument=spj,
-                    answers=_spj_answers(rng, assessed, review),
-                    assessed_on=assessed,
-                    context=AssessmentContext.INITIAL,
-                )
-                result.assessments += 1
+        _record_decisions(rng, force, actor, today, result)
+        _record_assessments(rng, force, actor, subjects, chosen, assessed_subjects, today, result)
     return result
+
+
+def _record_decisions(
+    rng: random.Random, force: Organisation, actor: Any, today: dt.date, result: OrdersResult
+) -> None:
+    """Intervention decisions: about half of the subjects with an interim or full order."""
+    live = (
+        Order.objects.filter(force=force, status__in=[S.INTERIM, S.FULL])
+        .select_related("subject")
+        .order_by("id")
+    )
+    for order in live:
+        if rng.random() < 0.5:
+            continue
+        made = order.full_made_on or order.interim_made_on
+        assert made is not None
+        decision = rng.choice(list(InterventionDecision.Decision.values))
+        reasons: dict[str, str] = {
+            InterventionDecision.Decision.NOT_SUITABLE: "Already attending a programme.",
+            InterventionDecision.Decision.DECLINED: "The subject declined to take part.",
+        }
+        reason = reasons.get(decision, "")
+        intervention_decision_record(
+            actor=actor,
+            subject=order.subject,
+            decision=decision,
+            reason=reason,
+            decided_on=made + _days(rng.randint(0, max(0, min(30, (today - made).days)))),
+        )
+        result.decisions += 1
+
+
+def _record_assessments(
+    rng: random.Random,
+    force: Organisation,
+    actor: Any,
+    subjects: list[Subject],
+    chosen: list[Subject],
+    assessed_subjects: int,
+    today: dt.date,
+    result: OrdersResult,
+) -> None:
+    """Risk assessments: every subject with an order, and more from the casework."""
+    instruments = {
+        i.code: i
+        for i in Instrument.objects.filter(
+            owner=None,
+            is_active=True,
+            code__in=["desist-stalking-screening", "desist-spj-summary"],
+        )
+    }
+    screening = instruments.get("desist-stalking-screening")
+    spj = instruments.get("desist-spj-summary")
+    ordered = set(Order.objects.filter(force=force).values_list("subject_id", flat=True))
+    others = [s for s in subjects if s.pk not in ordered]
+    extra = rng.sample(others, max(0, min(len(others), assessed_subjects - len(ordered))))
+    to_assess = [s for s in chosen if s.pk in ordered] + extra
+    for subject in to_assess:
+        first = today - _days(rng.randint(20, 340))
+        # A quarter of reviews are past their date, so the review queue has work in it.
+        review = first + _days(rng.randint(30, 90) if rng.random() < 0.25 else 365)
+        if screening is not None:
+            assessment_record(
+                actor=actor,
+                subject=subject,
+                instrument=screening,
+                answers=_screening_answers(rng),
+                assessed_on=first,
+                context=AssessmentContext.INITIAL,
+                rationale="Screened at the first report.",
+                review_date=review,
+            )
+            result.assessments += 1
+        if spj is not None and (subject.pk in ordered or rng.random() < 0.3):
+            assessed = first + _days(rng.randint(0, min(14, (today - first).days)))
+            review = assessed + _days(rng.randint(30, 90) if rng.random() < 0.3 else 365)
+            assessment_record(
+                actor=actor,
+                subject=subject,
+                instrument=spj,
+                answers=_spj_answers(rng, assessed, review),
+                assessed_on=assessed,
+                context=AssessmentContext.INITIAL,
+            )
+            result.assessments += 1

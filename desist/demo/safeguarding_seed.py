@@ -74,6 +74,8 @@ def seed_advocacy(
     }
     if AdvocacyCase.objects.filter(service=advocacy_org).exists():
         return counts
+    # One generator drawn in a fixed order (wishes, cases, histories, closures): the same seed
+    # gives the same demo data.
     rng = random.Random(seed)
     now = timezone.now()
     today = timezone.localdate()
@@ -83,174 +85,25 @@ def seed_advocacy(
         .order_by("id")[:POLICE_REFERRALS]
     )
     with transaction.atomic():
-        # Wishes and preferences: about half want news of the perpetrator's engagement.
-        for i, v in enumerate(victims):
-            v.wants_engagement_news = i % 2 == 0
-            v.enhanced_rights = rng.random() < 0.8
-            v.safe_channels = rng.sample([c.value for c in Channel if c != "via_police"], 2)
-            v.safe_times = rng.choice(["Weekdays 10am to 2pm", "After 6pm", "Mornings only"])
-            v.never_contact = rng.choice(["", "Never leave a voicemail", "Never write to home"])
-            v.share_with = [ShareWith.POLICE.value] + (
-                [ShareWith.PROVIDER_RISK.value] if rng.random() < 0.6 else []
-            )
-            v.vulnerabilities = rng.sample([c.value for c in Vulnerability], rng.randint(0, 2))
-            v.wishes_recorded_on = today - dt.timedelta(days=rng.randint(5, 90))
-        Victim.objects.bulk_update(
-            victims,
-            [
-                "wants_engagement_news",
-                "enhanced_rights",
-                "safe_channels",
-                "safe_times",
-                "never_contact",
-                "share_with",
-                "vulnerabilities",
-                "wishes_recorded_on",
-            ],
-        )
-        cases = []
-        for i, v in enumerate(victims):
-            # The last few are new referrals: some still within 48 hours, some overdue.
-            fresh = i >= len(victims) - 6
-            referred = now - (
-                dt.timedelta(hours=rng.choice([6, 20, 60, 80, 100, 30]))
-                if fresh
-                else dt.timedelta(days=rng.randint(30, 200))
-            )
-            allocated = not fresh or i % 2 == 0
-            cases.append(
-                AdvocacyCase(
-                    victim=v,
-                    service=advocacy_org,
-                    origin=Origin.POLICE,
-                    referred_at=referred,
-                    referring_org=force,
-                    referral_notes="Referred by the officer in the case after the SPO.",
-                    advocate=advocate if allocated else None,
-                    allocated_at=referred + dt.timedelta(hours=4) if allocated else None,
-                    first_contact_at=None if fresh else referred + dt.timedelta(hours=30),
-                )
-            )
-        # Self-referrals: new victim records owned by the advocacy service.
-        self_victims = []
-        for n in range(SELF_REFERRALS):
-            first, last = FIRST[n % len(FIRST)], LAST[(n * 3) % len(LAST)]
-            self_victims.append(
-                Victim(
-                    force=None,
-                    owner=advocacy_org,
-                    first_names=first,
-                    last_name=last,
-                    phone=f"07700 900{rng.randint(0, 999):03d}",
-                    sex="female",
-                    safe_channels=["text"],
-                    safe_times="Evenings",
-                )
-            )
-        self_victims = Victim.objects.bulk_create(self_victims)
-        for n, v in enumerate(self_victims):
-            referred = now - dt.timedelta(hours=[3, 26, 52, 75, 120, 400][n])
-            contacted = n == len(self_victims) - 1
-            cases.append(
-                AdvocacyCase(
-                    victim=v,
-                    service=advocacy_org,
-                    origin=Origin.SELF,
-                    referred_at=referred,
-                    referral_notes="Someone I used to know keeps following me and messaging me.",
-                    advocate=advocate if contacted else None,
-                    allocated_at=referred + dt.timedelta(hours=2) if contacted else None,
-                    first_contact_at=referred + dt.timedelta(hours=20) if contacted else None,
-                )
-            )
+        _record_wishes(victims, rng, today)
+        cases = _police_cases(victims, rng, now, advocacy_org, force, advocate)
+        self_victims = _self_referral_victims(rng, advocacy_org)
+        cases += _self_referral_cases(self_victims, now, advocacy_org, advocate)
         cases = AdvocacyCase.objects.bulk_create(cases)
         counts["advocacy_cases"] = len(cases)
         counts["self_referrals"] = len(self_victims)
-
-        events, contacts, plans, ratings = [], [], [], []
+        events: list[AdvocacyCaseEvent] = []
+        contacts: list[ContactLogEntry] = []
+        plans: list[SafetyPlanVersion] = []
+        ratings: list[VictimRating] = []
         for i, c in enumerate(cases):
-            events.append(
-                AdvocacyCaseEvent(
-                    case=c, kind="referred", at=c.referred_at, to_status="open", detail="Referral"
-                )
-            )
-            if c.advocate_id:
-                events.append(
-                    AdvocacyCaseEvent(
-                        case=c,
-                        kind="allocated",
-                        at=c.allocated_at or c.referred_at,
-                        by=manager,
-                        detail=advocate.display_name(),
-                    )
-                )
+            events += _opening_events(c, advocate, manager)
             if c.first_contact_at is None:
                 continue
-            events.append(
-                AdvocacyCaseEvent(case=c, kind="first_contact", at=c.first_contact_at, by=advocate)
-            )
-            span = max(1, (now - c.first_contact_at).days)
-            visits = sorted(rng.sample(range(span), min(span, rng.randint(2, 5))))
-            for k, day in enumerate(visits):
-                contacts.append(
-                    ContactLogEntry(
-                        case=c,
-                        kind=ContactKind.CONTACT,
-                        occurred_at=c.first_contact_at + dt.timedelta(days=day),
-                        channel=rng.choice([Channel.PHONE, Channel.TEXT, Channel.IN_PERSON]),
-                        summary=SUMMARIES[(i + k) % len(SUMMARIES)],
-                        actions=ACTIONS[(i + k) % len(ACTIONS)],
-                        created_by=advocate,
-                    )
-                )
-            first_day = timezone.localtime(c.first_contact_at).date()
-            for n in range(1, rng.randint(1, 3) + 1):
-                # Some reviews fall due today or earlier, for the reviews queue.
-                review = today + dt.timedelta(days=rng.randint(-5, 40))
-                plans.append(
-                    SafetyPlanVersion(
-                        case=c,
-                        number=n,
-                        risks=RISKS[(i + n) % len(RISKS)],
-                        measures=MEASURES[(i + n) % len(MEASURES)],
-                        review_on=review,
-                        created_by=advocate,
-                        created_at=c.first_contact_at + dt.timedelta(days=7 * n),
-                    )
-                )
-            # Ratings: fear falls and safety rises over time, with noise.
-            fear, safety = rng.randint(7, 10), rng.randint(0, 3)
-            points = rng.randint(2, 5)
-            for n in range(points):
-                rated = min(today, first_day + dt.timedelta(days=21 * n))
-                ratings.append(
-                    VictimRating(
-                        case=c,
-                        rated_on=rated,
-                        fear=max(0, min(10, fear - n * 2 + rng.randint(-1, 1))),
-                        safety=max(0, min(10, safety + n * 2 + rng.randint(-1, 1))),
-                        impact=max(0, min(10, fear - n + rng.randint(-1, 1))),
-                        created_by=advocate,
-                    )
-                )
-        # A few cases closed with a coded reason.
-        closed = [c for c in cases[:POLICE_REFERRALS] if c.first_contact_at][:4]
-        for c in closed:
-            c.status = "closed"
-            c.closed_at = now - dt.timedelta(days=rng.randint(1, 20))
-            c.closure_reason = ClosureReason.SUPPORT_COMPLETE
-            events.append(
-                AdvocacyCaseEvent(
-                    case=c,
-                    kind="closed",
-                    at=c.closed_at,
-                    by=advocate,
-                    from_status="open",
-                    to_status="closed",
-                    reason=c.closure_reason,
-                )
-            )
-        AdvocacyCase.objects.bulk_update(closed, ["status", "closed_at", "closure_reason"])
+            contacts += _contacts(c, i, rng, now, advocate)
+            plans += _safety_plans(c, i, rng, today, advocate)
+            ratings += _ratings(c, rng, today, advocate)
+        events += _close_some(cases, rng, now, advocate)
         AdvocacyCaseEvent.objects.bulk_create(events, batch_size=500)
         ContactLogEntry.objects.bulk_create(contacts, batch_size=500)
         SafetyPlanVersion.objects.bulk_create(plans, batch_size=500)
@@ -267,3 +120,221 @@ def seed_advocacy(
             new=counts,
         )
     return counts
+
+
+def _record_wishes(victims: list[Victim], rng: random.Random, today: dt.date) -> None:
+    """Wishes and preferences: about half want news of the perpetrator's engagement."""
+    for i, v in enumerate(victims):
+        v.wants_engagement_news = i % 2 == 0
+        v.enhanced_rights = rng.random() < 0.8
+        v.safe_channels = rng.sample([c.value for c in Channel if c != "via_police"], 2)
+        v.safe_times = rng.choice(["Weekdays 10am to 2pm", "After 6pm", "Mornings only"])
+        v.never_contact = rng.choice(["", "Never leave a voicemail", "Never write to home"])
+        v.share_with = [ShareWith.POLICE.value] + (
+            [ShareWith.PROVIDER_RISK.value] if rng.random() < 0.6 else []
+        )
+        v.vulnerabilities = rng.sample([c.value for c in Vulnerability], rng.randint(0, 2))
+        v.wishes_recorded_on = today - dt.timedelta(days=rng.randint(5, 90))
+    Victim.objects.bulk_update(
+        victims,
+        [
+            "wants_engagement_news",
+            "enhanced_rights",
+            "safe_channels",
+            "safe_times",
+            "never_contact",
+            "share_with",
+            "vulnerabilities",
+            "wishes_recorded_on",
+        ],
+    )
+
+
+def _police_cases(
+    victims: list[Victim],
+    rng: random.Random,
+    now: dt.datetime,
+    advocacy_org: Organisation,
+    force: Organisation,
+    advocate: Any,
+) -> list[AdvocacyCase]:
+    cases = []
+    for i, v in enumerate(victims):
+        # The last few are new referrals: some still within 48 hours, some overdue.
+        fresh = i >= len(victims) - 6
+        referred = now - (
+            dt.timedelta(hours=rng.choice([6, 20, 60, 80, 100, 30]))
+            if fresh
+            else dt.timedelta(days=rng.randint(30, 200))
+        )
+        allocated = not fresh or i % 2 == 0
+        cases.append(
+            AdvocacyCase(
+                victim=v,
+                service=advocacy_org,
+                origin=Origin.POLICE,
+                referred_at=referred,
+                referring_org=force,
+                referral_notes="Referred by the officer in the case after the SPO.",
+                advocate=advocate if allocated else None,
+                allocated_at=referred + dt.timedelta(hours=4) if allocated else None,
+                first_contact_at=None if fresh else referred + dt.timedelta(hours=30),
+            )
+        )
+    return cases
+
+
+def _self_referral_victims(rng: random.Random, advocacy_org: Organisation) -> list[Victim]:
+    """Self-referrals: new victim records owned by the advocacy service."""
+    self_victims = []
+    for n in range(SELF_REFERRALS):
+        first, last = FIRST[n % len(FIRST)], LAST[(n * 3) % len(LAST)]
+        self_victims.append(
+            Victim(
+                force=None,
+                owner=advocacy_org,
+                first_names=first,
+                last_name=last,
+                phone=f"07700 900{rng.randint(0, 999):03d}",
+                sex="female",
+                safe_channels=["text"],
+                safe_times="Evenings",
+            )
+        )
+    return Victim.objects.bulk_create(self_victims)
+
+
+def _self_referral_cases(
+    self_victims: list[Victim], now: dt.datetime, advocacy_org: Organisation, advocate: Any
+) -> list[AdvocacyCase]:
+    cases = []
+    for n, v in enumerate(self_victims):
+        referred = now - dt.timedelta(hours=[3, 26, 52, 75, 120, 400][n])
+        contacted = n == len(self_victims) - 1
+        cases.append(
+            AdvocacyCase(
+                victim=v,
+                service=advocacy_org,
+                origin=Origin.SELF,
+                referred_at=referred,
+                referral_notes="Someone I used to know keeps following me and messaging me.",
+                advocate=advocate if contacted else None,
+                allocated_at=referred + dt.timedelta(hours=2) if contacted else None,
+                first_contact_at=referred + dt.timedelta(hours=20) if contacted else None,
+            )
+        )
+    return cases
+
+
+def _opening_events(c: AdvocacyCase, advocate: Any, manager: Any) -> list[AdvocacyCaseEvent]:
+    events = [
+        AdvocacyCaseEvent(
+            case=c, kind="referred", at=c.referred_at, to_status="open", detail="Referral"
+        )
+    ]
+    if c.advocate_id:
+        events.append(
+            AdvocacyCaseEvent(
+                case=c,
+                kind="allocated",
+                at=c.allocated_at or c.referred_at,
+                by=manager,
+                detail=advocate.display_name(),
+            )
+        )
+    if c.first_contact_at is not None:
+        events.append(
+            AdvocacyCaseEvent(case=c, kind="first_contact", at=c.first_contact_at, by=advocate)
+        )
+    return events
+
+
+def _contacts(
+    c: AdvocacyCase, i: int, rng: random.Random, now: dt.datetime, advocate: Any
+) -> list[ContactLogEntry]:
+    assert c.first_contact_at is not None
+    span = max(1, (now - c.first_contact_at).days)
+    visits = sorted(rng.sample(range(span), min(span, rng.randint(2, 5))))
+    return [
+        ContactLogEntry(
+            case=c,
+            kind=ContactKind.CONTACT,
+            occurred_at=c.first_contact_at + dt.timedelta(days=day),
+            channel=rng.choice([Channel.PHONE, Channel.TEXT, Channel.IN_PERSON]),
+            summary=SUMMARIES[(i + k) % len(SUMMARIES)],
+            actions=ACTIONS[(i + k) % len(ACTIONS)],
+            created_by=advocate,
+        )
+        for k, day in enumerate(visits)
+    ]
+
+
+def _safety_plans(
+    c: AdvocacyCase, i: int, rng: random.Random, today: dt.date, advocate: Any
+) -> list[SafetyPlanVersion]:
+    assert c.first_contact_at is not None
+    plans = []
+    for n in range(1, rng.randint(1, 3) + 1):
+        # Some reviews fall due today or earlier, for the reviews queue.
+        review = today + dt.timedelta(days=rng.randint(-5, 40))
+        plans.append(
+            SafetyPlanVersion(
+                case=c,
+                number=n,
+                risks=RISKS[(i + n) % len(RISKS)],
+                measures=MEASURES[(i + n) % len(MEASURES)],
+                review_on=review,
+                created_by=advocate,
+                created_at=c.first_contact_at + dt.timedelta(days=7 * n),
+            )
+        )
+    return plans
+
+
+def _ratings(
+    c: AdvocacyCase, rng: random.Random, today: dt.date, advocate: Any
+) -> list[VictimRating]:
+    """Ratings: fear falls and safety rises over time, with noise."""
+    assert c.first_contact_at is not None
+    first_day = timezone.localtime(c.first_contact_at).date()
+    fear, safety = rng.randint(7, 10), rng.randint(0, 3)
+    points = rng.randint(2, 5)
+    ratings = []
+    for n in range(points):
+        rated = min(today, first_day + dt.timedelta(days=21 * n))
+        ratings.append(
+            VictimRating(
+                case=c,
+                rated_on=rated,
+                fear=max(0, min(10, fear - n * 2 + rng.randint(-1, 1))),
+                safety=max(0, min(10, safety + n * 2 + rng.randint(-1, 1))),
+                impact=max(0, min(10, fear - n + rng.randint(-1, 1))),
+                created_by=advocate,
+            )
+        )
+    return ratings
+
+
+def _close_some(
+    cases: list[AdvocacyCase], rng: random.Random, now: dt.datetime, advocate: Any
+) -> list[AdvocacyCaseEvent]:
+    """A few cases closed with a coded reason."""
+    closed = [c for c in cases[:POLICE_REFERRALS] if c.first_contact_at][:4]
+    events = []
+    for c in closed:
+        c.status = "closed"
+        c.closed_at = now - dt.timedelta(days=rng.randint(1, 20))
+        c.closure_reason = ClosureReason.SUPPORT_COMPLETE
+        events.append(
+            AdvocacyCaseEvent(
+                case=c,
+                kind="closed",
+                at=c.closed_at,
+                by=advocate,
+                from_status="open",
+                to_status="closed",
+                reason=c.closure_reason,
+            )
+        )
+    AdvocacyCase.objects.bulk_update(closed, ["status", "closed_at", "closure_reason"])
+    return events

@@ -194,126 +194,21 @@ def seed_casework(
     result = VolumeResult()
     if Case.objects.filter(force=force).exists():
         return result
+    # One generator drawn in a fixed order (subjects, addresses, cases, incidents, victims):
+    # the same seed gives the same demo data.
     rng = random.Random(seed)
     today = today or timezone.localdate()
     start = today - dt.timedelta(days=365)
     # Some people stalk more than once: about 2,300 distinct subjects for 2,700 cases.
     n_subjects = int(cases * 0.85)
     with transaction.atomic():
-        subjects = []
-        for i in range(n_subjects):
-            male = rng.random() < 0.82
-            first = rng.choice(MALE if male else FEMALE)
-            last = rng.choice(SURNAMES)
-            year = rng.randint(2005, 2025)
-            serial = f"{rng.randint(1, 999999):07d}"
-            pnc = (
-                f"{year}/{serial}{pnc_check_letter(str(year), serial)}"
-                if rng.random() < 0.7
-                else ""
-            )
-            s = Subject(
-                force=force,
-                force_reference=f"{force.code[:3].upper()}-P{i + 1:06d}",
-                pnc_number=pnc,
-                first_names=first,
-                last_name=last,
-                name_search=normalise_name(f"{first} {last}"),
-                date_of_birth=dt.date(
-                    rng.randint(1960, 2004), rng.randint(1, 12), rng.randint(1, 28)
-                ),
-                sex=Sex.MALE if male else Sex.FEMALE,
-            )
-            subjects.append(s)
-        Subject.objects.bulk_create(subjects, batch_size=500)
-        subjects = list(Subject.objects.filter(force=force).order_by("id"))
+        subjects = _seed_subjects(rng, force, n_subjects)
         result.subjects = len(subjects)
-
-        aliases, addresses = [], []
-        for s in subjects:
-            if rng.random() < 0.15:
-                alias = f"{rng.choice(MALE + FEMALE)} {s.last_name}"
-                aliases.append(
-                    SubjectAlias(subject=s, name=alias, name_search=normalise_name(alias))
-                )
-            town, district = rng.choice(TOWNS)
-            addresses.append(
-                SubjectAddress(
-                    subject=s,
-                    address=f"{rng.randint(1, 180)} {rng.choice(STREETS)}, {town}",
-                    postcode=_postcode(rng, district),
-                    from_date=start - dt.timedelta(days=rng.randint(30, 2000)),
-                )
-            )
-        SubjectAlias.objects.bulk_create(aliases, batch_size=500)
-        SubjectAddress.objects.bulk_create(addresses, batch_size=500)
-
-        case_rows = []
-        case_subjects = subjects + rng.sample(subjects, cases - len(subjects))
-        rng.shuffle(case_subjects)
-        for i, s in enumerate(case_subjects):
-            opened = start + dt.timedelta(days=rng.randint(0, 364))
-            relationship = _weighted(rng, RELATIONSHIPS)
-            case_rows.append(
-                Case(
-                    force=force,
-                    crime_reference=f"{force.code[:2].upper()}/{opened:%y}/{47000 + i:06d}",
-                    subject=s,
-                    relationship=relationship,
-                    fixated=rng.random() < 0.8,
-                    obsessive=rng.random() < 0.7,
-                    unwanted=True,
-                    repeated=rng.random() < 0.9,
-                    summary="Synthetic case for the demonstration.",
-                    opened_on=opened,
-                )
-            )
-        Case.objects.bulk_create(case_rows, batch_size=500)
-        case_list = list(Case.objects.filter(force=force).order_by("id"))
+        _seed_aliases_and_addresses(rng, subjects, start)
+        case_list = _seed_cases(rng, force, subjects, cases, start)
         result.cases = len(case_list)
-
-        incidents = []
-        for c in case_list:
-            for _ in range(rng.randint(1, 4)):
-                incidents.append(
-                    Incident(
-                        case=c,
-                        occurred_on=max(start, c.opened_on - dt.timedelta(days=rng.randint(0, 90))),
-                        incident_type=_weighted(rng, INCIDENT_TYPES),
-                        description="Synthetic incident.",
-                    )
-                )
-        Incident.objects.bulk_create(incidents, batch_size=1000)
-        result.incidents = len(incidents)
-
-        # Victims: one per case, a few cases with two (like the two-victim case in the brief).
-        victims, links = [], []
-        for c in case_list:
-            for _ in range(2 if rng.random() < 0.06 else 1):
-                female = rng.random() < 0.77
-                town, district = rng.choice(TOWNS)
-                first = rng.choice(FEMALE if female else MALE)
-                last = rng.choice(SURNAMES)
-                victims.append(
-                    Victim(
-                        force=force,
-                        first_names=first,
-                        last_name=last,
-                        address=f"{rng.randint(1, 180)} {rng.choice(STREETS)}, {town}",
-                        postcode=_postcode(rng, district),
-                        phone=f"07700 900{rng.randint(0, 999):03d}",
-                        email=f"{normalise_name(first).replace(' ', '')}.{rng.randint(10, 99)}@example.org",
-                        sex="female" if female else "male",
-                    )
-                )
-                links.append(c)
-        made = Victim.objects.bulk_create(victims, batch_size=500)
-        through = Case.victims.through
-        through.objects.bulk_create(
-            [through(case_id=c.pk, victim_id=v.pk) for c, v in zip(links, made, strict=True)],
-            batch_size=1000,
-        )
-        result.victims = len(made)
+        result.incidents = _seed_incidents(rng, case_list, start)
+        result.victims = _seed_victims(rng, force, case_list)
         audit_record(
             actor=None,
             actor_username="demo-seeder",
@@ -324,3 +219,122 @@ def seed_casework(
             new=result.__dict__,
         )
     return result
+
+
+def _seed_subjects(rng: random.Random, force: Organisation, n_subjects: int) -> list[Subject]:
+    subjects = []
+    for i in range(n_subjects):
+        male = rng.random() < 0.82
+        first = rng.choice(MALE if male else FEMALE)
+        last = rng.choice(SURNAMES)
+        year = rng.randint(2005, 2025)
+        serial = f"{rng.randint(1, 999999):07d}"
+        pnc = f"{year}/{serial}{pnc_check_letter(str(year), serial)}" if rng.random() < 0.7 else ""
+        s = Subject(
+            force=force,
+            force_reference=f"{force.code[:3].upper()}-P{i + 1:06d}",
+            pnc_number=pnc,
+            first_names=first,
+            last_name=last,
+            name_search=normalise_name(f"{first} {last}"),
+            date_of_birth=dt.date(rng.randint(1960, 2004), rng.randint(1, 12), rng.randint(1, 28)),
+            sex=Sex.MALE if male else Sex.FEMALE,
+        )
+        subjects.append(s)
+    Subject.objects.bulk_create(subjects, batch_size=500)
+    return list(Subject.objects.filter(force=force).order_by("id"))
+
+
+def _seed_aliases_and_addresses(
+    rng: random.Random, subjects: list[Subject], start: dt.date
+) -> None:
+    aliases, addresses = [], []
+    for s in subjects:
+        if rng.random() < 0.15:
+            alias = f"{rng.choice(MALE + FEMALE)} {s.last_name}"
+            aliases.append(SubjectAlias(subject=s, name=alias, name_search=normalise_name(alias)))
+        town, district = rng.choice(TOWNS)
+        addresses.append(
+            SubjectAddress(
+                subject=s,
+                address=f"{rng.randint(1, 180)} {rng.choice(STREETS)}, {town}",
+                postcode=_postcode(rng, district),
+                from_date=start - dt.timedelta(days=rng.randint(30, 2000)),
+            )
+        )
+    SubjectAlias.objects.bulk_create(aliases, batch_size=500)
+    SubjectAddress.objects.bulk_create(addresses, batch_size=500)
+
+
+def _seed_cases(
+    rng: random.Random, force: Organisation, subjects: list[Subject], cases: int, start: dt.date
+) -> list[Case]:
+    case_rows = []
+    case_subjects = subjects + rng.sample(subjects, cases - len(subjects))
+    rng.shuffle(case_subjects)
+    for i, s in enumerate(case_subjects):
+        opened = start + dt.timedelta(days=rng.randint(0, 364))
+        relationship = _weighted(rng, RELATIONSHIPS)
+        case_rows.append(
+            Case(
+                force=force,
+                crime_reference=f"{force.code[:2].upper()}/{opened:%y}/{47000 + i:06d}",
+                subject=s,
+                relationship=relationship,
+                fixated=rng.random() < 0.8,
+                obsessive=rng.random() < 0.7,
+                unwanted=True,
+                repeated=rng.random() < 0.9,
+                summary="Synthetic case for the demonstration.",
+                opened_on=opened,
+            )
+        )
+    Case.objects.bulk_create(case_rows, batch_size=500)
+    return list(Case.objects.filter(force=force).order_by("id"))
+
+
+def _seed_incidents(rng: random.Random, case_list: list[Case], start: dt.date) -> int:
+    incidents = []
+    for c in case_list:
+        for _ in range(rng.randint(1, 4)):
+            incidents.append(
+                Incident(
+                    case=c,
+                    occurred_on=max(start, c.opened_on - dt.timedelta(days=rng.randint(0, 90))),
+                    incident_type=_weighted(rng, INCIDENT_TYPES),
+                    description="Synthetic incident.",
+                )
+            )
+    Incident.objects.bulk_create(incidents, batch_size=1000)
+    return len(incidents)
+
+
+def _seed_victims(rng: random.Random, force: Organisation, case_list: list[Case]) -> int:
+    """One victim per case, a few cases with two (like the two-victim case in the brief)."""
+    victims, links = [], []
+    for c in case_list:
+        for _ in range(2 if rng.random() < 0.06 else 1):
+            female = rng.random() < 0.77
+            town, district = rng.choice(TOWNS)
+            first = rng.choice(FEMALE if female else MALE)
+            last = rng.choice(SURNAMES)
+            victims.append(
+                Victim(
+                    force=force,
+                    first_names=first,
+                    last_name=last,
+                    address=f"{rng.randint(1, 180)} {rng.choice(STREETS)}, {town}",
+                    postcode=_postcode(rng, district),
+                    phone=f"07700 900{rng.randint(0, 999):03d}",
+                    email=f"{normalise_name(first).replace(' ', '')}.{rng.randint(10, 99)}@example.org",
+                    sex="female" if female else "male",
+                )
+            )
+            links.append(c)
+    made = Victim.objects.bulk_create(victims, batch_size=500)
+    through = Case.victims.through
+    through.objects.bulk_create(
+        [through(case_id=c.pk, victim_id=v.pk) for c, v in zip(links, made, strict=True)],
+        batch_size=1000,
+    )
+    return len(made)
