@@ -22,7 +22,7 @@ from django.utils import timezone
 from desist.core.models import Organisation, OrganisationKind
 from desist.orders import actions as orders
 from desist.orders import dates
-from desist.orders.models import Breach, Order, OrderEvent, OrderStatus, Term
+from desist.orders.models import LIVE_STATUSES, Breach, Order, OrderEvent, OrderStatus, Term
 from desist.people.models import InterventionDecision, Subject
 from desist.people.services import intervention_decision_record
 from desist.risk.models import AssessmentContext, Instrument
@@ -505,7 +505,7 @@ def _record_decisions(
 ) -> None:
     """Intervention decisions: about half of the subjects with an interim or full order."""
     live = (
-        Order.objects.filter(force=force, status__in=[S.INTERIM, S.FULL])
+        Order.objects.filter(force=force, status__in=LIVE_STATUSES)
         .select_related("subject")
         .order_by("id")
     )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.models import Organisation
+from desist.orders.models import LIVE_STATUSES
 from desist.safeguarding.models import (
     AdvocacyCase,
     AdvocacyCaseEvent,
@@ -80,7 +81,7 @@ def seed_advocacy(
     now = timezone.now()
     today = timezone.localdate()
     victims = list(
-        Victim.objects.filter(force=force, cases__subject__orders__status__in=["interim", "full"])
+        Victim.objects.filter(force=force, cases__subject__orders__status__in=LIVE_STATUSES)
         .distinct()
         .order_by("id")[:POLICE_REFERRALS]
     )
