@@ -251,7 +251,7 @@ def _historical_referral(
     (or of a practitioner's caseload) and never reaches the waiting list. No disengagement and
     never two unacceptable absences in a row: both would raise alerts dated today."""
     from desist.demo.programme_seed import _answers, _step
-    from desist.programme import services
+    from desist.programme import actions as services
     from desist.programme.models import ReferralStatus as S
     from desist.programme.models import Timepoint
 
@@ -379,7 +379,7 @@ def _historical_sessions(
     reviews one in three, as the programme asks). Some missed, acceptably or not, but never two
     unacceptable absences in a row. Returns the date of the last session."""
     from desist.demo.programme_seed import CONTENT, _aware
-    from desist.programme import services
+    from desist.programme import actions as services
     from desist.programme.models import Attendance
 
     rng = hp.rng

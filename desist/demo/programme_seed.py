@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from desist.orders.models import LIVE_STATUSES, Order
 from desist.people.models import InterventionDecision
-from desist.programme import services
+from desist.programme import actions as services
 from desist.programme.models import Attendance, Programme, Referral, ReferralStatus
 from desist.risk.models import Assessment
 
@@ -199,7 +199,7 @@ def _make_programme(force: Any, provider: Any, manager: Any) -> Programme:
     )
     programme.forces.set([force])
     ProgrammeVersion.objects.create(
-        programme=programme, number=1, settings=services._settings_snapshot(programme)
+        programme=programme, number=1, settings=services.settings_snapshot(programme)
     )
     return programme
 

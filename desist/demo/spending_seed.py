@@ -1,5 +1,5 @@
 """Demo spending for each programme: monthly lines from the month of its first referral to
-this month, through `programme.services.expenditure_record` (so the audit trail is real).
+this month, through `programme.actions.expenditure_record` (so the audit trail is real).
 
 The monthly total is set so that the programme has spent about 90% of its funding by today,
 shared between categories in proportions like a small psychology service's: practitioners
@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from desist.programme import services
+from desist.programme import actions as services
 from desist.programme.models import Expenditure, Programme, Referral
 
 SHARES: list[tuple[str, Decimal, str]] = [

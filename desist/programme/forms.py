@@ -18,6 +18,8 @@ from desist.programme.models import (
     SpendCategory,
     Timepoint,
 )
+from desist.programme.workflow import REASONS
+from desist.risk.services import answer_field
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -341,8 +343,6 @@ class AssessForm(forms.Form):
     effective_on = _date("Date of the assessment", "the date of the assessment")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from desist.programme.workflow import REASONS
-
         super().__init__(*args, **kwargs)
         seen: dict[str, str] = {}
         for target, prefix in (("not_suitable", "Not suitable: "), ("not_ready", "Not ready: ")):
@@ -477,21 +477,15 @@ class MeasureForm(forms.Form):
     assessed_on = _date("Date given", "the date the measure was given")
 
     def __init__(self, *args: Any, definition: Any, **kwargs: Any) -> None:
-        from desist.risk.services import answer_field
-
         super().__init__(*args, **kwargs)
         self.definition = definition
         for item in definition.items:
             self.fields[answer_field(item.id)] = forms.CharField(label=item.text, required=False)
 
     def answers(self) -> dict[str, str]:
-        from desist.risk.services import answer_field
-
         return {i.id: self.data.get(answer_field(i.id)) or "" for i in self.definition.items}
 
     def item_rows(self) -> list[dict[str, Any]]:
-        from desist.risk.services import answer_field
-
         rows, section = [], ""
         for item in self.definition.items:
             heading = item.section if item.section and item.section != section else ""

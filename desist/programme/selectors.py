@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from desist import policy
 from desist.accounts.models import User
+from desist.core.models import Organisation, Partnership
 from desist.core.roles import RoleCode
 from desist.policy import Perm
-from desist.orders.provider_terms import ProviderTerm, order_terms_for_provider
 from desist.programme import workflow
 from desist.programme.models import (
     CLOSED_STATUSES,
@@ -46,6 +46,8 @@ from desist.programme.models import (
     SupervisionEntry,
     engagement_code,
 )
+from desist.risk.models import Instrument, InstrumentKind
+from desist.orders.provider_terms import ProviderTerm, order_terms_for_provider
 from desist.sharing.redaction import contains_victim_identifier
 from desist.sharing.shown import ProviderScreen
 
@@ -90,8 +92,6 @@ def programmes_for_force(*, force_id: int) -> QuerySet[Programme]:
 def organisations_for_settings(*, actor: Any) -> tuple[list[Any], list[Any]]:
     """Providers and police forces a programme manager may choose: their own organisation and
     their partners."""
-    from desist.core.models import Organisation, Partnership
-
     mine = Partnership.objects.filter(organisations=actor.organisation_id).values("pk")
     partners = Organisation.objects.filter(partnerships__in=mine).values("pk")
     orgs = list(
@@ -164,7 +164,8 @@ def referral_list_for(*, actor: Any, status: str = "") -> QuerySet[Referral]:
 
 
 def referral_get_for(*, actor: Any, referral_id: int, perm: Perm = Perm.REFERRAL_VIEW) -> Referral:
-    found = (
+    # policy's scopes return QuerySet[Any]: the model is known here.
+    found: Referral | None = (
         policy.scope_referrals(
             actor,
             Referral.objects.select_related(
@@ -340,7 +341,7 @@ def referral_page_for(*, actor: Any, referral_id: int) -> ReferralPage:
 def session_get_for(
     *, actor: Any, session_id: int, perm: Perm = Perm.SESSION_MANAGE
 ) -> ProgrammeSession:
-    found = (
+    found: ProgrammeSession | None = (
         policy.scope_programme_sessions(
             actor,
             ProgrammeSession.objects.select_related(
@@ -490,6 +491,13 @@ def provider_practitioners(*, actor: Any) -> list[Any]:
             )
         )
         .order_by("last_name", "first_name")
+    )
+
+
+def measure_instruments() -> QuerySet[Instrument]:
+    """The outcome measures a practitioner may give: active, shipped with Desist."""
+    return Instrument.objects.filter(
+        kind=InstrumentKind.OUTCOME_MEASURE, is_active=True, owner__isnull=True
     )
 
 

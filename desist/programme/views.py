@@ -1,4 +1,4 @@
-"""Views for the programme: thin; they call selectors (reads, access) and services (writes)."""
+"""Views for the programme: thin; they call selectors (reads, access) and actions (writes)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,14 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from desist import policy
+from desist.accounts.http import AuthedRequest
 from desist.audit.services import audit_consultation
 from desist.core.concurrency import StaleRecordError
 from desist.orders import lookups as order_lookups
+from desist.people import selectors as people_selectors
 from desist.policy import Perm
+from desist.programme import actions, selectors, workflow
 from desist.programme import calendar as cal
-from desist.programme import selectors, services, workflow
 from desist.programme.forms import (
     AssessForm,
     AttendanceForm,
@@ -52,6 +54,9 @@ from desist.programme.models import (
     MODULES,
     ReferralStatus,
 )
+from desist.risk import selectors as risk_selectors
+from desist.risk.loader import definition_of
+from desist.risk.trend import build_charts
 from desist.sharing import selectors as sharing_selectors
 from desist.sharing.redaction import RedactionBlocked
 
@@ -59,7 +64,7 @@ S = ReferralStatus
 SERVICE_ERRORS = (ValidationError, RedactionBlocked)
 
 
-def _form_page(request: HttpRequest, form: forms.Form, **context: Any) -> HttpResponse:
+def _form_page(request: AuthedRequest, form: forms.Form, **context: Any) -> HttpResponse:
     context.setdefault("submit", "Save")
     return render(request, "programme/form.html", {"form": form, **context})
 
@@ -77,14 +82,14 @@ def _yes_no(value: str | None) -> bool | None:
 
 @login_required
 @require_GET
-def programme_list(request: HttpRequest) -> HttpResponse:
+def programme_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.PROGRAMME_SETTINGS)
     programmes = list(selectors.programme_list_for(actor=request.user))
     rows = [{"programme": p, "places": selectors.places_for(p)} for p in programmes]
     return render(request, "programme/programme_list.html", {"rows": rows})
 
 
-def _programme_form(request: HttpRequest, programme: Any = None) -> HttpResponse:
+def _programme_form(request: AuthedRequest, programme: Any = None) -> HttpResponse:
     providers, forces = selectors.organisations_for_settings(actor=request.user)
     initial: dict[str, Any] = {
         "capacity": 30,
@@ -114,7 +119,7 @@ def _programme_form(request: HttpRequest, programme: Any = None) -> HttpResponse
         data = form.cleaned_data
         by_id = {o.pk: o for o in providers + forces}
         try:
-            saved = services.programme_save(
+            saved = actions.programme_save(
                 actor=request.user,
                 programme=programme,
                 version=data.get("version"),
@@ -155,14 +160,14 @@ def _programme_form(request: HttpRequest, programme: Any = None) -> HttpResponse
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def programme_create(request: HttpRequest) -> HttpResponse:
+def programme_create(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.PROGRAMME_SETTINGS)
     return _programme_form(request)
 
 
 @login_required
 @require_GET
-def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
+def programme_detail(request: AuthedRequest, programme_id: int) -> HttpResponse:
     programme = selectors.programme_get_for(actor=request.user, programme_id=programme_id)
     plan = [
         {
@@ -187,14 +192,14 @@ def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def programme_edit(request: HttpRequest, programme_id: int) -> HttpResponse:
+def programme_edit(request: AuthedRequest, programme_id: int) -> HttpResponse:
     programme = selectors.programme_get_for(actor=request.user, programme_id=programme_id)
     return _programme_form(request, programme)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def programme_plan(request: HttpRequest, programme_id: int) -> HttpResponse:
+def programme_plan(request: AuthedRequest, programme_id: int) -> HttpResponse:
     programme = selectors.programme_get_for(actor=request.user, programme_id=programme_id)
     form = SessionPlanForm(
         request.POST or None,
@@ -205,7 +210,7 @@ def programme_plan(request: HttpRequest, programme_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.programme_save(
+            actions.programme_save(
                 actor=request.user,
                 programme=programme,
                 version=form.cleaned_data["version"],
@@ -245,7 +250,7 @@ def programme_plan(request: HttpRequest, programme_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def spending(request: HttpRequest, programme_id: int) -> HttpResponse:
+def spending(request: AuthedRequest, programme_id: int) -> HttpResponse:
     programme, totals, lines = selectors.spending_page_for(
         actor=request.user, programme_id=programme_id
     )
@@ -258,13 +263,13 @@ def spending(request: HttpRequest, programme_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def spending_record(request: HttpRequest, programme_id: int) -> HttpResponse:
+def spending_record(request: AuthedRequest, programme_id: int) -> HttpResponse:
     programme = selectors.programme_get_for(actor=request.user, programme_id=programme_id)
     form = ExpenditureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.expenditure_record(
+            actions.expenditure_record(
                 actor=request.user,
                 programme=programme,
                 spent_on=d["spent_on"],
@@ -290,7 +295,7 @@ def spending_record(request: HttpRequest, programme_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def spending_withdraw(request: HttpRequest, expenditure_id: int) -> HttpResponse:
+def spending_withdraw(request: AuthedRequest, expenditure_id: int) -> HttpResponse:
     line = selectors.expenditure_get_for(actor=request.user, expenditure_id=expenditure_id)
     back = reverse("programme:spending", args=[line.programme_id])
     if line.withdrawn_at is not None:
@@ -306,7 +311,7 @@ def spending_withdraw(request: HttpRequest, expenditure_id: int) -> HttpResponse
     form = WithdrawExpenditureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.expenditure_withdraw(
+            actions.expenditure_withdraw(
                 actor=request.user, line=line, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
@@ -337,7 +342,7 @@ def spending_withdraw(request: HttpRequest, expenditure_id: int) -> HttpResponse
 
 @login_required
 @require_GET
-def workflow_diagram(request: HttpRequest) -> HttpResponse:
+def workflow_diagram(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.REFERRAL_VIEW)
     rows = [
         {
@@ -360,7 +365,7 @@ def workflow_diagram(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.REFERRAL_VIEW)
     status = request.GET.get("status", "")
     if status not in S.values:
@@ -386,10 +391,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def put_forward(request: HttpRequest, subject_id: int) -> HttpResponse:
-    from desist.people import selectors as people_selectors
-    from desist.risk import selectors as risk_selectors
-
+def put_forward(request: AuthedRequest, subject_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.REFERRAL_PUT_FORWARD)
     subject = people_selectors.subject_get_for(actor=request.user, subject_id=subject_id)
     policy.require(request.user, Perm.REFERRAL_PUT_FORWARD, subject)
@@ -416,7 +418,7 @@ def put_forward(request: HttpRequest, subject_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            referral = services.referral_put_forward(
+            referral = actions.referral_put_forward(
                 actor=request.user,
                 subject=subject,
                 programme=next((p for p in programmes if p.pk == data["programme"]), None),
@@ -452,13 +454,11 @@ def put_forward(request: HttpRequest, subject_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
     page = selectors.referral_page_for(actor=request.user, referral_id=referral_id)
     audit_consultation(actor=request.user, obj=page.referral, verb="referral.view")
     charts = []
     if page.measures:
-        from desist.risk.trend import build_charts
-
         charts = build_charts(page.measures)
     can = {
         "schedule": page.is_provider
@@ -498,7 +498,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def referral_change(request: HttpRequest, referral_id: int, target: str) -> HttpResponse:
+def referral_change(request: AuthedRequest, referral_id: int, target: str) -> HttpResponse:
     referral = selectors.referral_get_for(actor=request.user, referral_id=referral_id)
     if target not in S.values:
         raise Http404
@@ -518,7 +518,7 @@ def referral_change(request: HttpRequest, referral_id: int, target: str) -> Http
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.referral_transition(
+            actions.referral_transition(
                 actor=request.user,
                 referral=referral,
                 version=data["version"],
@@ -573,7 +573,7 @@ def referral_change(request: HttpRequest, referral_id: int, target: str) -> Http
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def referral_assess(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_assess(request: AuthedRequest, referral_id: int) -> HttpResponse:
     referral = selectors.referral_get_for(
         actor=request.user, referral_id=referral_id, perm=Perm.REFERRAL_ASSESS
     )
@@ -584,7 +584,7 @@ def referral_assess(request: HttpRequest, referral_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            change = services.referral_assess(
+            change = actions.referral_assess(
                 actor=request.user,
                 referral=referral,
                 version=data["version"],
@@ -629,7 +629,7 @@ def referral_assess(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_schedule(request: HttpRequest, referral_id: int) -> HttpResponse:
+def session_schedule(request: AuthedRequest, referral_id: int) -> HttpResponse:
     referral = selectors.referral_get_for(
         actor=request.user, referral_id=referral_id, perm=Perm.SESSION_MANAGE
     )
@@ -637,7 +637,7 @@ def session_schedule(request: HttpRequest, referral_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            session = services.session_schedule(
+            session = actions.session_schedule(
                 actor=request.user,
                 referral=referral,
                 starts_at=data["starts_at"],
@@ -665,7 +665,7 @@ def session_schedule(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_detail(request: AuthedRequest, session_id: int) -> HttpResponse:
     session = selectors.session_get_for(actor=request.user, session_id=session_id)
     notes = (
         selectors.clinical_notes_for(actor=request.user, session=session)
@@ -692,7 +692,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 def _session_form(
-    request: HttpRequest,
+    request: AuthedRequest,
     session_id: int,
     form_class: type[forms.Form],
     *,
@@ -734,9 +734,9 @@ def _session_form(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_attendance(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_attendance(request: AuthedRequest, session_id: int) -> HttpResponse:
     def call(session: Any, d: dict[str, Any]) -> Any:
-        return services.session_record_attendance(
+        return actions.session_record_attendance(
             actor=request.user,
             session=session,
             version=d["version"],
@@ -758,9 +758,9 @@ def session_attendance(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_delivery(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_delivery(request: AuthedRequest, session_id: int) -> HttpResponse:
     def call(session: Any, d: dict[str, Any]) -> Any:
-        return services.session_record_delivery(
+        return actions.session_record_delivery(
             actor=request.user,
             session=session,
             version=d["version"],
@@ -792,7 +792,7 @@ def session_delivery(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_notes(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_notes(request: AuthedRequest, session_id: int) -> HttpResponse:
     session = selectors.session_get_for(
         actor=request.user, session_id=session_id, perm=Perm.CLINICAL_NOTES
     )
@@ -805,7 +805,7 @@ def session_notes(request: HttpRequest, session_id: int) -> HttpResponse:
     summary: list[tuple[str, str]] = []
     if request.method == "POST" and form.is_valid():
         try:
-            services.clinical_note_save(
+            actions.clinical_note_save(
                 actor=request.user,
                 session=session,
                 text=form.cleaned_data["text"],
@@ -856,12 +856,12 @@ def _note_summary(note: Any) -> list[tuple[str, str]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_concern(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_concern(request: AuthedRequest, session_id: int) -> HttpResponse:
     session = selectors.session_get_for(actor=request.user, session_id=session_id)
     form = ConcernForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            record = services.risk_disclosure_record(
+            record = actions.risk_disclosure_record(
                 actor=request.user, session=session, **form.cleaned_data
             )
         except SERVICE_ERRORS as exc:
@@ -883,7 +883,7 @@ def session_concern(request: HttpRequest, session_id: int) -> HttpResponse:
         title="Record a concern",
         submit="Record concern",
         caption=f"Session {session.number}: {session.referral.subject.full_name}",
-        intro="A concern is a risk disclosure: it is passed to the police and victim services.",
+        intro="A concern is a risk disclosure: it is passed to the police and victim actions.",
         back_url=reverse("programme:session", args=[session.pk]),
         back_label="Back to the session",
     )
@@ -891,9 +891,9 @@ def session_concern(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_reschedule(request: AuthedRequest, session_id: int) -> HttpResponse:
     def call(session: Any, d: dict[str, Any]) -> Any:
-        new = services.session_reschedule(
+        new = actions.session_reschedule(
             actor=request.user,
             session=session,
             version=d["version"],
@@ -927,9 +927,9 @@ def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_cancel(request: AuthedRequest, session_id: int) -> HttpResponse:
     def call(session: Any, d: dict[str, Any]) -> Any:
-        return services.session_cancel(
+        return actions.session_cancel(
             actor=request.user, session=session, version=d["version"], reason=d["reason"]
         )
 
@@ -946,9 +946,9 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_review(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_review(request: AuthedRequest, session_id: int) -> HttpResponse:
     def call(session: Any, d: dict[str, Any]) -> Any:
-        return services.session_review(
+        return actions.session_review(
             actor=request.user, session=session, version=d["version"], comment=d["comment"]
         )
 
@@ -969,13 +969,11 @@ def session_review(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def measure_record(request: HttpRequest, referral_id: int) -> HttpResponse:
-    from desist.risk.loader import definition_of
-
+def measure_record(request: AuthedRequest, referral_id: int) -> HttpResponse:
     referral = selectors.referral_get_for(
         actor=request.user, referral_id=referral_id, perm=Perm.MEASURE_RECORD
     )
-    instruments = list(services.measure_instruments())
+    instruments = list(selectors.measure_instruments())
     chosen = request.GET.get("instrument") or request.POST.get("instrument")
     instrument = next(
         (i for i in instruments if str(i.pk) == str(chosen)),
@@ -990,7 +988,7 @@ def measure_record(request: HttpRequest, referral_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.measure_record(
+            actions.measure_record(
                 actor=request.user,
                 referral=referral,
                 instrument=instrument,
@@ -1014,7 +1012,7 @@ def measure_record(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def end_report(request: HttpRequest, referral_id: int) -> HttpResponse:
+def end_report(request: AuthedRequest, referral_id: int) -> HttpResponse:
     referral = selectors.referral_get_for(
         actor=request.user, referral_id=referral_id, perm=Perm.END_REPORT_WRITE
     )
@@ -1037,7 +1035,7 @@ def end_report(request: HttpRequest, referral_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.end_report_save(
+            actions.end_report_save(
                 actor=request.user,
                 referral=referral,
                 version=d.get("version"),
@@ -1077,7 +1075,7 @@ def end_report(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def engagement(request: HttpRequest) -> HttpResponse:
+def engagement(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.ENGAGEMENT_VIEW)
     rows = list(selectors.engagement_rows_for(actor=request.user)[:500])
     audit_consultation(
@@ -1093,7 +1091,7 @@ def engagement(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def waiting_list(request: HttpRequest) -> HttpResponse:
+def waiting_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.REFERRAL_MANAGE)
     rows = list(selectors.waiting_list_for(actor=request.user))
     unallocated = list(selectors.unallocated_for(actor=request.user))
@@ -1110,7 +1108,7 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def supervision(request: HttpRequest) -> HttpResponse:
+def supervision(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.SESSION_MANAGE)
     practitioners = (
         selectors.provider_practitioners(actor=request.user)
@@ -1131,7 +1129,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def supervision_log(request: HttpRequest, user_id: int) -> HttpResponse:
+def supervision_log(request: AuthedRequest, user_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.SESSION_MANAGE)
     practitioner, entries = selectors.supervision_log_for(
         actor=request.user, practitioner_id=user_id
@@ -1147,7 +1145,7 @@ def supervision_log(request: HttpRequest, user_id: int) -> HttpResponse:
             raise Http404
         if form.is_valid():
             try:
-                services.supervision_entry_add(
+                actions.supervision_entry_add(
                     actor=request.user, practitioner=practitioner, **form.cleaned_data
                 )
             except ValidationError as exc:
@@ -1171,7 +1169,7 @@ def supervision_log(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def calendar_week(request: HttpRequest) -> HttpResponse:
+def calendar_week(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.SESSION_MANAGE)
     day, week_error = cal.requested_day(request.GET.get("week", ""))
     week = cal.week_of(day)
@@ -1193,17 +1191,17 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def calendar_feed_settings(request: HttpRequest) -> HttpResponse:
+def calendar_feed_settings(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.SESSION_MANAGE)
     feed_url = ""
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
-            services.calendar_token_revoke(actor=request.user)
+            actions.calendar_token_revoke(actor=request.user)
             messages.success(
                 request, "Calendar address turned off. Calendar apps using it will stop updating."
             )
             return redirect("programme:calendar_feed")
-        token = services.calendar_token_create(actor=request.user)
+        token = actions.calendar_token_create(actor=request.user)
         feed_url = request.build_absolute_uri(reverse("programme:calendar_ics", args=[token]))
     return render(
         request,
@@ -1216,7 +1214,7 @@ def calendar_feed_settings(request: HttpRequest) -> HttpResponse:
 def calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
     """The feed calendar apps fetch. Public by design (a secret address): an unknown or
     revoked address gets an empty calendar, so nothing about accounts is revealed."""
-    user = selectors.calendar_user_for_token(token_hash=services.token_hash(token))
+    user = selectors.calendar_user_for_token(token_hash=actions.token_hash(token))
     sessions: list[Any] = []
     if user is not None and policy.has_perm(user, Perm.SESSION_MANAGE):
         now = timezone.now()

@@ -10,7 +10,6 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.accounts.models import User
 from desist.home.queues import QueueResult, QueueRow, provide
 from desist.safeguarding.selectors import caseload_for
 
@@ -23,7 +22,7 @@ def _when(moment: Any) -> str:
 
 
 def _result(
-    actor: User, view: str, detail: Any, tag: Any, url_name: str = "safeguarding:case"
+    actor: Any, view: str, detail: Any, tag: Any, url_name: str = "safeguarding:case"
 ) -> QueueResult:
     now = timezone.now()
     qs = caseload_for(actor=actor, view=view, now=now)
@@ -42,7 +41,7 @@ def _result(
 
 
 @provide("advocacy.new_referrals")
-def new_referrals(actor: User) -> QueueResult:
+def new_referrals(actor: Any) -> QueueResult:
     return _result(
         actor,
         "new",
@@ -52,7 +51,7 @@ def new_referrals(actor: User) -> QueueResult:
 
 
 @provide("advocacy.first_contact_overdue")
-def first_contact_overdue(actor: User) -> QueueResult:
+def first_contact_overdue(actor: Any) -> QueueResult:
     return _result(
         actor,
         "overdue",
@@ -62,7 +61,7 @@ def first_contact_overdue(actor: User) -> QueueResult:
 
 
 @provide("advocacy.safety_plan_reviews")
-def safety_plan_reviews(actor: User) -> QueueResult:
+def safety_plan_reviews(actor: Any) -> QueueResult:
     def detail(c: Any) -> str:
         return f"Safety plan review due {c.review_on.day} {c.review_on:%b %Y}"
 
@@ -75,7 +74,7 @@ def safety_plan_reviews(actor: User) -> QueueResult:
 
 
 @provide("advocacy.check_before_triage")
-def check_before_triage(actor: User) -> QueueResult:
+def check_before_triage(actor: Any) -> QueueResult:
     return _result(
         actor,
         "check",
@@ -88,7 +87,7 @@ def check_before_triage(actor: User) -> QueueResult:
 
 
 @provide("advocacy.unallocated")
-def unallocated(actor: User) -> QueueResult:
+def unallocated(actor: Any) -> QueueResult:
     return _result(
         actor,
         "unallocated",

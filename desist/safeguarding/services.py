@@ -17,7 +17,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from desist import policy
-from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.cases.models import Case
@@ -54,7 +53,7 @@ OVERRIDE_REASON_MAX = 1000
 
 def victim_create(
     *,
-    actor: User,
+    actor: Any,
     case: Case,
     first_names: str,
     last_name: str,
@@ -112,7 +111,7 @@ def victim_create(
     return victim
 
 
-def victim_link_to_case(*, actor: User, case: Case, victim_id: int | None) -> Victim:
+def victim_link_to_case(*, actor: Any, case: Case, victim_id: int | None) -> Victim:
     """Add a victim already recorded in one of the subject's other cases to this case, so a
     repeat case keeps one record per person (one contact history, one advocate, one set of
     ratings) rather than a duplicate."""
@@ -214,7 +213,7 @@ def _clean_contact(values: dict[str, Any], *, errors: dict[str, list[str]]) -> d
 
 
 def _save_victim(
-    *, actor: User, victim: Victim, version: int, values: dict[str, Any], verb: str
+    *, actor: Any, victim: Victim, version: int, values: dict[str, Any], verb: str
 ) -> Victim:
     fields = list(values)
     changed = [f for f in fields if getattr(victim, f) != values[f]]
@@ -248,7 +247,7 @@ def _save_victim(
     return victim
 
 
-def victim_update_contact(*, actor: User, victim: Victim, version: int, **values: Any) -> Victim:
+def victim_update_contact(*, actor: Any, victim: Victim, version: int, **values: Any) -> Victim:
     """Change a victim's identity and contact details (police of the recording force, or an
     advocate of a service with an advocacy case for the victim)."""
     policy.require(actor, Perm.VICTIM_EDIT, victim)
@@ -272,7 +271,7 @@ def _codes(
 
 def victim_update_preferences(
     *,
-    actor: User,
+    actor: Any,
     victim: Victim,
     version: int,
     safe_channels: Any = (),
@@ -397,7 +396,7 @@ def _against_wishes(
 
 def advocacy_refer(
     *,
-    actor: User,
+    actor: Any,
     victim: Victim,
     service: Organisation,
     notes: str = "",
@@ -451,7 +450,7 @@ def advocacy_refer(
     return case
 
 
-def _audit_referral(actor: User, case: AdvocacyCase, basis: str) -> None:
+def _audit_referral(actor: Any, case: AdvocacyCase, basis: str) -> None:
     audit_record(
         actor=actor,
         category=Category.DISCLOSURE,
@@ -467,9 +466,8 @@ def _audit_referral(actor: User, case: AdvocacyCase, basis: str) -> None:
     )
 
 
-def _record_against_wishes_disclosure(actor: User, case: AdvocacyCase, basis: str) -> None:
+def _record_against_wishes_disclosure(actor: Any, case: AdvocacyCase, basis: str) -> None:
     # The reason stays on the case (encrypted); the log says where to find it.
-    assert actor.organisation is not None  # policy: no organisation, no permissions
     disclosure_record(
         actor=actor,
         from_organisation=actor.organisation,
@@ -602,7 +600,7 @@ def _require_waiting_for_check(case: AdvocacyCase, field: str) -> None:
         raise ValidationError({field: ["This request has already been checked"]})
 
 
-def self_referral_accept(*, actor: User, case: AdvocacyCase, version: int) -> AdvocacyCase:
+def self_referral_accept(*, actor: Any, case: AdvocacyCase, version: int) -> AdvocacyCase:
     """The advocacy manager accepts a held self-referral into normal triage. First contact stays
     due 48 hours from when the victim sent it, not from the check."""
     policy.require(actor, Perm.ADVOCACY_ALLOCATE, case)
@@ -624,7 +622,7 @@ def self_referral_accept(*, actor: User, case: AdvocacyCase, version: int) -> Ad
 
 
 def self_referral_mark_not_genuine(
-    *, actor: User, case: AdvocacyCase, version: int, reason: str
+    *, actor: Any, case: AdvocacyCase, version: int, reason: str
 ) -> AdvocacyCase:
     """The advocacy manager marks a held self-referral as not a genuine request. Nothing is
     deleted: the case is closed with the reason, and can be reopened like any closed case."""
@@ -679,7 +677,7 @@ def _check_version(case: AdvocacyCase, version: int) -> None:
 
 
 def advocacy_allocate(
-    *, actor: User, case: AdvocacyCase, version: int, advocate: Any
+    *, actor: Any, case: AdvocacyCase, version: int, advocate: Any
 ) -> AdvocacyCase:
     policy.require(actor, Perm.ADVOCACY_ALLOCATE, case)
     from desist.safeguarding.selectors import advocates_of_service
@@ -751,7 +749,7 @@ def _preference_override(
     return reason
 
 
-def _audit_override(actor: User, case: AdvocacyCase, entry: ContactLogEntry) -> None:
+def _audit_override(actor: Any, case: AdvocacyCase, entry: ContactLogEntry) -> None:
     # Codes only: the reason is free text and may name people, so it stays encrypted.
     audit_record(
         actor=actor,
@@ -801,7 +799,7 @@ def _contact_perpetrator(
     return perpetrator
 
 
-def _record_first_contact(actor: User, case: AdvocacyCase, occurred_at: dt.datetime) -> None:
+def _record_first_contact(actor: Any, case: AdvocacyCase, occurred_at: dt.datetime) -> None:
     AdvocacyCase.objects.filter(pk=case.pk).update(first_contact_at=occurred_at)
     case.first_contact_at = occurred_at
     _event(case, CaseEventKind.FIRST_CONTACT, actor, at=occurred_at)
@@ -809,7 +807,7 @@ def _record_first_contact(actor: User, case: AdvocacyCase, occurred_at: dt.datet
 
 def contact_log_add(
     *,
-    actor: User,
+    actor: Any,
     case: AdvocacyCase,
     kind: str,
     occurred_at: dt.datetime,
@@ -886,7 +884,7 @@ def contact_log_add(
 
 def safety_plan_save(
     *,
-    actor: User,
+    actor: Any,
     case: AdvocacyCase,
     based_on: int,
     risks: str,
@@ -940,7 +938,7 @@ def safety_plan_save(
 
 def rating_record(
     *,
-    actor: User,
+    actor: Any,
     case: AdvocacyCase,
     rated_on: dt.date | None,
     fear: int | None,
@@ -984,7 +982,7 @@ def rating_record(
     return rating
 
 
-def advocacy_close(*, actor: User, case: AdvocacyCase, version: int, reason: str) -> AdvocacyCase:
+def advocacy_close(*, actor: Any, case: AdvocacyCase, version: int, reason: str) -> AdvocacyCase:
     policy.require(actor, Perm.ADVOCACY_EDIT, case)
     # "Not genuine" belongs to the check before triage (self_referral_mark_not_genuine).
     if reason not in ClosureReason.values or reason == ClosureReason.NOT_GENUINE:
@@ -1012,7 +1010,7 @@ def advocacy_close(*, actor: User, case: AdvocacyCase, version: int, reason: str
     return case
 
 
-def advocacy_reopen(*, actor: User, case: AdvocacyCase, version: int) -> AdvocacyCase:
+def advocacy_reopen(*, actor: Any, case: AdvocacyCase, version: int) -> AdvocacyCase:
     policy.require(actor, Perm.ADVOCACY_EDIT, case)
     if case.status != AdvocacyStatus.CLOSED:  # a held self-referral is accepted, not reopened
         raise ValidationError({"confirm": ["This case is already open"]})

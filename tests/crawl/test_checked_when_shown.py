@@ -21,7 +21,7 @@ from desist.audit.models import AuditEvent
 from desist.core.models import Partnership
 from desist.core.roles import RoleCode
 from desist.orders.tests.helpers import add_term, ago, full, make_case, make_subject, make_victim
-from desist.programme import services as programme_services
+from desist.programme import actions as programme_services
 from desist.programme.models import Referral, ReferralStatus
 from desist.sharing.events import EventKind
 from desist.sharing.models import Alert

@@ -96,7 +96,7 @@ def _unrecorded_session() -> Any:
 
     from desist.accounts.models import User
     from desist.core.models import Organisation
-    from desist.programme import services
+    from desist.programme import actions as services
     from desist.programme.tests.conftest import book, referral_at
     from desist.sharing.services import alerts_run
 

@@ -48,7 +48,7 @@ def _session_with_notes() -> Any:
     from desist.accounts.models import User
     from desist.core.models import Organisation
     from desist.people.services import subject_create
-    from desist.programme import services
+    from desist.programme import actions as services
     from desist.programme.models import Referral, ReferralStatus
 
     practitioner = User.objects.get(username="practitioner")

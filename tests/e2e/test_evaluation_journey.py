@@ -114,7 +114,7 @@ def _programme() -> None:
 
     from desist.accounts.models import User
     from desist.core.models import Organisation
-    from desist.programme import services
+    from desist.programme import actions as services
 
     services.programme_save(
         actor=User.objects.get(username="programme.manager"),

@@ -35,7 +35,7 @@ def _referred_subject() -> tuple[Any, Any, Any]:
     from desist.core.models import Organisation
     from desist.orders import actions as orders
     from desist.people.services import subject_create
-    from desist.programme import services as programme
+    from desist.programme import actions as programme
     from desist.programme.models import Referral, ReferralStatus
     from desist.safeguarding.models import Victim
 

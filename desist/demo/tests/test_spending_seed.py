@@ -12,7 +12,7 @@ from django.utils import timezone
 from desist.core.models import Partnership
 from desist.core.roles import RoleCode
 from desist.demo.spending_seed import _months, seed_spending
-from desist.programme import services
+from desist.programme import actions as services
 from desist.programme.models import Expenditure
 
 

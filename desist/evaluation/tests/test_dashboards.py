@@ -210,7 +210,7 @@ def test_dashboard_ladders(client: Any, users: dict[RoleCode, Any], role: RoleCo
 def _programme(manager: Any, orgs: dict[str, Any], force: Any, name: str = "Pilot") -> Any:
     from decimal import Decimal
 
-    from desist.programme import services as programme_services
+    from desist.programme import actions as programme_services
 
     return programme_services.programme_save(
         actor=manager,
@@ -227,7 +227,7 @@ def test_programme_dashboard_places_and_spending(
 ) -> None:
     from decimal import Decimal
 
-    from desist.programme import services as programme_services
+    from desist.programme import actions as programme_services
 
     programme = _programme(manager, orgs, force)
     for amount in ("60000", "48000"):

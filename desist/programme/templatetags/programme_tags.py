@@ -6,6 +6,9 @@ from typing import Any
 
 from django import template
 
+from desist import policy
+from desist.policy import Perm
+from desist.programme import selectors
 from desist.programme.models import OPEN_STATUSES as OPEN
 
 register = template.Library()
@@ -20,10 +23,6 @@ def tag_class(tags: dict[str, str], code: str) -> str:
 def programme_panel(context: dict[str, Any], subject: Any) -> dict[str, Any]:
     """The 'Intervention programme' panel on a subject's page (police): referrals and their
     engagement, and a link to put the subject forward."""
-    from desist import policy
-    from desist.policy import Perm
-    from desist.programme import selectors
-
     request = context.get("request")
     actor = getattr(request, "user", None)
     if actor is None or not policy.has_perm(actor, Perm.REFERRAL_VIEW):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from desist.core.models import Partnership
 from desist.core.roles import RoleCode
 from desist.people.services import subject_create
-from desist.programme import services
+from desist.programme import actions
 from desist.programme.models import Programme, ProgrammeSession, Referral, ReferralStatus
 
 R = RoleCode
@@ -32,7 +32,7 @@ def partnership(orgs: dict[str, Any]) -> Partnership:
 
 @pytest.fixture
 def programme(users: dict[RoleCode, Any], orgs: dict[str, Any], partnership: Any) -> Programme:
-    return services.programme_save(
+    return actions.programme_save(
         actor=users[R.PROGRAMME_MANAGER],
         name="Pilot programme",
         provider=orgs["provider"],
@@ -73,7 +73,7 @@ def referral_at(
 ) -> Referral:
     """A referral put forward through the service, then set straight to `status` (test data)."""
     subject = make_subject(officer)
-    referral = services.referral_put_forward(
+    referral = actions.referral_put_forward(
         actor=officer,
         subject=subject,
         programme=programme,
@@ -93,7 +93,7 @@ def referral_at(
 
 
 def book(actor: Any, referral: Referral, days_ago: int) -> ProgrammeSession:
-    return services.session_schedule(
+    return actions.session_schedule(
         actor=actor,
         referral=referral,
         starts_at=timezone.now() - dt.timedelta(days=days_ago),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist.audit.models import AuditEvent
-from desist.programme import services
+from desist.programme import actions
 from desist.programme.models import Attendance, Referral
 from desist.programme.tests.conftest import book
 from desist.sharing import services as sharing
@@ -56,7 +56,7 @@ def test_no_reminder_once_attendance_is_recorded_or_long_past(
     done = book(practitioner, active, days_ago=0)
     type(done).objects.filter(pk=done.pk).update(starts_at=timezone.now() - dt.timedelta(days=2))
     done.refresh_from_db()
-    services.session_record_attendance(
+    actions.session_record_attendance(
         actor=practitioner,
         session=done,
         version=done.version,
@@ -85,7 +85,7 @@ def test_no_escalation_once_attendance_is_recorded(
     session = _past_session(practitioner, active, 30)
     sharing.alerts_run()
     [reminder] = _reminders()
-    services.session_record_attendance(
+    actions.session_record_attendance(
         actor=practitioner, session=session, version=session.version, attendance=Attendance.LATE
     )
     sharing.alerts_run(now=timezone.now() + dt.timedelta(hours=25))
@@ -113,7 +113,7 @@ def test_recording_attendance_closes_the_reminder_and_its_escalation_only(
     assert escalation.recipient == clin
     before = escalation.version
 
-    services.session_record_attendance(
+    actions.session_record_attendance(
         actor=practitioner, session=session, version=session.version, attendance=Attendance.LATE
     )
     reminder.refresh_from_db()
@@ -135,10 +135,10 @@ def test_cancelling_or_moving_the_session_closes_its_reminder(
     moved = _past_session(practitioner, active, 28)
     sharing.alerts_run()
     assert len(_reminders()) == 2
-    services.session_cancel(
+    actions.session_cancel(
         actor=practitioner, session=cancelled, version=cancelled.version, reason="Room flooded"
     )
-    services.session_reschedule(
+    actions.session_reschedule(
         actor=practitioner,
         session=moved,
         version=moved.version,
@@ -161,7 +161,7 @@ def test_an_acknowledged_reminder_keeps_its_recipients_acknowledgement(
     sharing.alert_acknowledge(
         actor=practitioner, alert=reminder, version=reminder.version, note="Will do it now"
     )
-    services.session_record_attendance(
+    actions.session_record_attendance(
         actor=practitioner, session=session, version=session.version, attendance=Attendance.ATTENDED
     )
     reminder.refresh_from_db()
@@ -183,7 +183,7 @@ def test_no_reminder_once_the_intervention_has_ended_and_open_ones_close(
     sharing.alerts_run()
     [reminder] = _reminders()
     active.refresh_from_db()
-    services.referral_transition(
+    actions.referral_transition(
         actor=practitioner,
         referral=active,
         version=active.version,

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from desist.programme import services
+from desist.programme import actions
 from desist.programme.models import ProgrammeSession, Referral
 from desist.programme.tests.conftest import book
 
@@ -59,7 +59,7 @@ def test_a_hostile_place_stays_inside_its_own_event(
     for n, place in enumerate(HOSTILE_PLACES):
         session = book(practitioner, active, -n - 1)
         ProgrammeSession.objects.filter(pk=session.pk).update(place=place)
-    token = services.calendar_token_create(actor=practitioner)
+    token = actions.calendar_token_create(actor=practitioner)
     calendar = _parsed(client, token)
     events = calendar.walk("VEVENT")
     assert len(events) == len(HOSTILE_PLACES)

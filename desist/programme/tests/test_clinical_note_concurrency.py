@@ -9,7 +9,7 @@ from typing import Any
 from django.test import Client
 from django.urls import reverse
 
-from desist.programme import services
+from desist.programme import actions
 from desist.programme.models import ClinicalNote, Referral
 from desist.programme.tests.conftest import book
 
@@ -18,7 +18,7 @@ def test_second_save_over_the_same_revision_keeps_its_text_and_is_refused(
     client: Any, active: Referral, practitioner: Any, clin: Any
 ) -> None:
     session = book(practitioner, active, 1)
-    services.clinical_note_save(actor=practitioner, session=session, text="Base", base_revision=0)
+    actions.clinical_note_save(actor=practitioner, session=session, text="Base", base_revision=0)
     url = reverse("programme:notes", args=[session.pk])
     other = Client()
     client.force_login(practitioner)

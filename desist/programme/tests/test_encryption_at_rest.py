@@ -18,7 +18,7 @@ from desist.cases.models import Incident
 from desist.cases.services import case_create, incident_add
 from desist.people.models import SubjectAddress
 from desist.people.services import subject_address_add
-from desist.programme import services
+from desist.programme import actions
 from desist.programme.models import ClinicalNote, Referral, RiskDisclosure
 from desist.programme.tests.conftest import book
 from desist.sharing.models import Alert
@@ -51,10 +51,10 @@ def _raw_column(table: str, column: str, pk: int) -> str:
 
 def _save_everything(active: Referral, practitioner: Any, officer: Any) -> dict[str, Any]:
     session = book(practitioner, active, 1)
-    note = services.clinical_note_save(
+    note = actions.clinical_note_save(
         actor=practitioner, session=session, text=NOTE, base_revision=0
     )
-    disclosure = services.risk_disclosure_record(
+    disclosure = actions.risk_disclosure_record(
         actor=practitioner, session=session, disclosed=DISCLOSURE, urgency="urgent"
     )
     address = subject_address_add(

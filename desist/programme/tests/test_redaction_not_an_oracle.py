@@ -16,7 +16,7 @@ from django.utils.html import escape
 from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode
 from desist.orders.tests.helpers import make_case, make_victim
-from desist.programme import selectors, services
+from desist.programme import actions, selectors
 from desist.programme.models import ClinicalNote, Referral, RiskDisclosure
 from desist.programme.tests.conftest import book
 from desist.sharing.events import EventKind
@@ -68,7 +68,7 @@ def test_a_concern_without_victim_details_says_nothing_extra(
     active: Referral, practitioner: Any, victim: Any
 ) -> None:
     s = book(practitioner, active, 1)
-    record = services.risk_disclosure_record(
+    record = actions.risk_disclosure_record(
         actor=practitioner, session=s, disclosed="Says he still loves her", urgency="high"
     )
     assert not selectors.concern_withheld_from_provider(record=record)
@@ -83,7 +83,7 @@ def test_repeated_refused_notes_alert_the_supervisor_and_police_once(
     guesses = ["He mentioned RH12 3RL", "Near Church Street", "rh12-3rl", "4 church st"]
     for n, guess in enumerate(guesses, start=1):
         with pytest.raises(RedactionBlocked):
-            services.clinical_note_save(actor=practitioner, session=s, text=guess, base_revision=0)
+            actions.clinical_note_save(actor=practitioner, session=s, text=guess, base_revision=0)
         alerts = Alert.objects.filter(kind=EventKind.REDACTION_ATTEMPTS)
         if n < 3:
             assert not alerts.exists()
@@ -98,4 +98,4 @@ def test_repeated_refused_notes_alert_the_supervisor_and_police_once(
     assert event.actor_id == practitioner.pk and event.new_values["attempts_today"] == 3
     # Unrelated text still saves, and the guessed value that is not the victim's is not flagged
     # differently from ordinary text: the guard itself stays, the oracle is watched.
-    services.clinical_note_save(actor=practitioner, session=s, text="Good session", base_revision=0)
+    actions.clinical_note_save(actor=practitioner, session=s, text="Good session", base_revision=0)

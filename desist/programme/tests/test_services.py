@@ -15,7 +15,7 @@ from desist.audit.models import AuditEvent
 from desist.core.concurrency import StaleRecordError
 from desist.core.roles import RoleCode
 from desist.people.models import InterventionDecision
-from desist.programme import selectors, services
+from desist.programme import actions, selectors
 from desist.programme.models import (
     Attendance,
     ClinicalNote,
@@ -52,7 +52,7 @@ def test_put_forward_records_history_audit_and_people_decision(
     programme: Programme, officer: Any
 ) -> None:
     subject = make_subject(officer)
-    referral = services.referral_put_forward(
+    referral = actions.referral_put_forward(
         actor=officer, subject=subject, programme=programme, risk_summary="Fixated, persistent"
     )
     assert referral.status == S.PUT_FORWARD and referral.force_id == subject.force_id
@@ -64,7 +64,7 @@ def test_put_forward_records_history_audit_and_people_decision(
         subject.intervention_decisions.first().decision == InterventionDecision.Decision.PUT_FORWARD
     )
     with pytest.raises(ValidationError) as exc:
-        services.referral_put_forward(actor=officer, subject=subject, programme=programme)
+        actions.referral_put_forward(actor=officer, subject=subject, programme=programme)
     assert "already has an open referral" in str(exc.value)
 
 
@@ -74,7 +74,7 @@ def test_put_forward_refused_for_programme_not_serving_force(
     other = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
     subject = make_subject(other)
     with pytest.raises(ValidationError) as exc:
-        services.referral_put_forward(actor=other, subject=subject, programme=programme)
+        actions.referral_put_forward(actor=other, subject=subject, programme=programme)
     assert exc.value.message_dict["programme"] == ["Select a programme that serves your force"]
 
 
@@ -88,7 +88,7 @@ def test_full_programme_puts_next_suitable_person_on_waiting_list(
     first = referral_at(programme, officer, S.ALLOCATED, practitioner=practitioner)
     second = referral_at(programme, officer, S.ALLOCATED, practitioner=practitioner)
     for r in (first, second):
-        change = services.referral_assess(
+        change = actions.referral_assess(
             actor=practitioner, referral=r, version=r.version, outcome="suitable"
         )
         assert change.to_status == S.WAITING
@@ -97,7 +97,7 @@ def test_full_programme_puts_next_suitable_person_on_waiting_list(
     # Straight to a place is refused while full.
     third = referral_at(programme, officer, S.ALLOCATED, practitioner=practitioner)
     with pytest.raises(ValidationError) as exc:
-        services.referral_transition(
+        actions.referral_transition(
             actor=practitioner, referral=third, version=third.version, target=S.SUITABLE
         )
     assert "full" in exc.value.message_dict["status"][0]
@@ -105,12 +105,12 @@ def test_full_programme_puts_next_suitable_person_on_waiting_list(
     Referral.objects.filter(programme=programme, status=S.ACTIVE).update(status=S.COMPLETED)
     second.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
-        services.referral_transition(
+        actions.referral_transition(
             actor=clin, referral=second, version=second.version, target=S.SUITABLE
         )
     assert "ahead of this person" in exc.value.message_dict["status"][0]
     first.refresh_from_db()
-    services.referral_transition(
+    actions.referral_transition(
         actor=clin, referral=first, version=first.version, target=S.SUITABLE
     )
     first.refresh_from_db()
@@ -118,7 +118,7 @@ def test_full_programme_puts_next_suitable_person_on_waiting_list(
     # And a newly suitable person still joins the queue behind the one waiting.
     third.refresh_from_db()
     assert (
-        services.referral_assess(
+        actions.referral_assess(
             actor=practitioner, referral=third, version=third.version, outcome="suitable"
         ).to_status
         == S.WAITING
@@ -130,12 +130,12 @@ def test_waiting_refused_when_a_place_is_free(
 ) -> None:
     r = referral_at(programme, officer, S.ALLOCATED, practitioner=practitioner)
     with pytest.raises(ValidationError) as exc:
-        services.referral_transition(
+        actions.referral_transition(
             actor=practitioner, referral=r, version=r.version, target=S.WAITING
         )
     assert "A place is free" in exc.value.message_dict["status"][0]
     assert (
-        services.referral_assess(
+        actions.referral_assess(
             actor=practitioner, referral=r, version=r.version, outcome="suitable"
         ).to_status
         == S.SUITABLE
@@ -150,7 +150,7 @@ def test_allocation_respects_caseload_limit(
     referral_at(programme, officer, S.ACTIVE, practitioner=practitioner)
     r = referral_at(programme, officer, S.RECEIVED)
     with pytest.raises(ValidationError) as exc:
-        services.referral_transition(
+        actions.referral_transition(
             actor=clin, referral=r, version=r.version, target=S.ALLOCATED, practitioner=practitioner
         )
     assert "the most allowed" in exc.value.message_dict["practitioner"][0]
@@ -161,11 +161,11 @@ def test_consent_needs_what_was_told_and_order_requirement(
 ) -> None:
     r = referral_at(programme, officer, S.SUITABLE, practitioner=practitioner)
     with pytest.raises(ValidationError) as exc:
-        services.referral_transition(
+        actions.referral_transition(
             actor=practitioner, referral=r, version=r.version, target=S.CONSENTED
         )
     assert set(exc.value.message_dict) == {"sharing_explained", "attendance_required_by_order"}
-    services.referral_transition(
+    actions.referral_transition(
         actor=practitioner,
         referral=r,
         version=r.version,
@@ -180,7 +180,7 @@ def test_consent_needs_what_was_told_and_order_requirement(
 def test_stale_version_is_refused(programme: Programme, officer: Any, clin: Any) -> None:
     r = referral_at(programme, officer, S.PUT_FORWARD)
     with pytest.raises(StaleRecordError):
-        services.referral_transition(
+        actions.referral_transition(
             actor=clin, referral=r, version=r.version + 5, target=S.RECEIVED
         )
     r.refresh_from_db()
@@ -190,7 +190,7 @@ def test_stale_version_is_refused(programme: Programme, officer: Any, clin: Any)
 def test_disengagement_publishes(
     programme: Programme, active: Referral, practitioner: Any, published: list[dict[str, Any]]
 ) -> None:
-    services.referral_transition(
+    actions.referral_transition(
         actor=practitioner,
         referral=active,
         version=active.version,
@@ -208,7 +208,7 @@ def _attend(
     actor: Any, session: ProgrammeSession, attendance: str, acceptable: bool | None = None
 ) -> None:
     session.refresh_from_db()
-    services.session_record_attendance(
+    actions.session_record_attendance(
         actor=actor,
         session=session,
         version=session.version,
@@ -259,14 +259,14 @@ def test_acceptable_absence_does_not_count(
 
 
 def test_attendance_validation(active: Referral, practitioner: Any) -> None:
-    future = services.session_schedule(
+    future = actions.session_schedule(
         actor=practitioner,
         referral=active,
         starts_at=timezone.now() + dt.timedelta(days=2),
         remote=True,
     )
     with pytest.raises(ValidationError) as exc:
-        services.session_record_attendance(
+        actions.session_record_attendance(
             actor=practitioner,
             session=future,
             version=future.version,
@@ -275,7 +275,7 @@ def test_attendance_validation(active: Referral, practitioner: Any) -> None:
     assert "once the session has started" in exc.value.message_dict["attendance"][0]
     past = book(practitioner, active, 3)
     with pytest.raises(ValidationError) as exc:
-        services.session_record_attendance(
+        actions.session_record_attendance(
             actor=practitioner, session=past, version=past.version, attendance=Attendance.DNA
         )
     assert set(exc.value.message_dict) == {"absence_acceptable", "absence_reason"}
@@ -289,7 +289,7 @@ def test_sessions_follow_the_plan_and_reschedule_keeps_the_old(
 ) -> None:
     s1 = book(practitioner, active, 5)
     assert (s1.number, s1.phase, s1.module) == (1, "formulation", "formulation")
-    new = services.session_reschedule(
+    new = actions.session_reschedule(
         actor=practitioner,
         session=s1,
         version=s1.version,
@@ -304,14 +304,14 @@ def test_sessions_follow_the_plan_and_reschedule_keeps_the_old(
     assert new.replaces == s1 and new.number == 1
     s2 = book(practitioner, active, 1)
     assert s2.number == 2
-    services.session_cancel(
+    actions.session_cancel(
         actor=practitioner, session=s2, version=s2.version, reason="Practitioner ill"
     )
     s2.refresh_from_db()
     assert s2.state == SessionState.CANCELLED
     assert book(practitioner, active, 0).number == 2
     with pytest.raises(ValidationError):
-        services.session_cancel(actor=practitioner, session=s2, version=s2.version, reason="Again")
+        actions.session_cancel(actor=practitioner, session=s2, version=s2.version, reason="Again")
 
 
 def test_no_more_sessions_than_the_plan(active: Referral, practitioner: Any) -> None:
@@ -325,7 +325,7 @@ def test_no_more_sessions_than_the_plan(active: Referral, practitioner: Any) -> 
 def test_settings_change_applies_to_new_participants_only(
     programme: Programme, active: Referral, practitioner: Any, users: dict[RoleCode, Any]
 ) -> None:
-    services.programme_save(
+    actions.programme_save(
         actor=users[R.PROGRAMME_MANAGER],
         programme=programme,
         version=programme.version,
@@ -345,8 +345,8 @@ def test_settings_change_applies_to_new_participants_only(
 
 def test_clinical_notes_keep_revisions(active: Referral, practitioner: Any, officer: Any) -> None:
     s = book(practitioner, active, 1)
-    services.clinical_note_save(actor=practitioner, session=s, text="First", base_revision=0)
-    services.clinical_note_save(actor=practitioner, session=s, text="Second", base_revision=1)
+    actions.clinical_note_save(actor=practitioner, session=s, text="First", base_revision=0)
+    actions.clinical_note_save(actor=practitioner, session=s, text="Second", base_revision=1)
     assert [n.text for n in selectors.clinical_notes_for(actor=practitioner, session=s)] == [
         "Second",
         "First",
@@ -356,7 +356,7 @@ def test_clinical_notes_keep_revisions(active: Referral, practitioner: Any, offi
     with pytest.raises(PermissionDenied):
         selectors.clinical_notes_for(actor=officer, session=s)
     with pytest.raises(PermissionDenied):
-        services.clinical_note_save(actor=officer, session=s, text="x", base_revision=2)
+        actions.clinical_note_save(actor=officer, session=s, text="x", base_revision=2)
     assert ClinicalNote.objects.filter(session=s).count() == 2
 
 
@@ -365,10 +365,10 @@ def test_clinical_note_over_a_stale_revision_is_refused(
 ) -> None:
     """Two people read revision 1; the second to save is refused, not turned into history."""
     s = book(practitioner, active, 1)
-    services.clinical_note_save(actor=practitioner, session=s, text="Base", base_revision=0)
-    services.clinical_note_save(actor=practitioner, session=s, text="Mine", base_revision=1)
+    actions.clinical_note_save(actor=practitioner, session=s, text="Base", base_revision=0)
+    actions.clinical_note_save(actor=practitioner, session=s, text="Mine", base_revision=1)
     with pytest.raises(StaleRecordError, match="Someone else changed this record"):
-        services.clinical_note_save(actor=clin, session=s, text="Theirs", base_revision=1)
+        actions.clinical_note_save(actor=clin, session=s, text="Theirs", base_revision=1)
     assert [n.text for n in ClinicalNote.objects.filter(session=s)] == ["Mine", "Base"]
     assert not AuditEvent.objects.filter(
         verb="programme.clinical_note_save", actor_id=clin.pk
@@ -389,14 +389,14 @@ def test_clinical_note_race_on_the_same_revision_number_is_refused(
 
     monkeypatch.setattr(ClinicalNote.objects, "create", create_after_a_rival)
     with pytest.raises(StaleRecordError):
-        services.clinical_note_save(actor=clin, session=s, text="Theirs", base_revision=0)
+        actions.clinical_note_save(actor=clin, session=s, text="Theirs", base_revision=0)
 
 
 def test_concern_creates_disclosure_and_publishes(
     active: Referral, practitioner: Any, published: list[dict[str, Any]]
 ) -> None:
     s = book(practitioner, active, 1)
-    record = services.risk_disclosure_record(
+    record = actions.risk_disclosure_record(
         actor=practitioner,
         session=s,
         disclosed="Says he still believes they are together",
@@ -419,7 +419,7 @@ def test_redaction_guard_blocks_text_and_audits_the_attempt(
     make_victim(make_case(active.subject))
     s = book(practitioner, active, 1)
     with pytest.raises(RedactionBlocked) as exc:
-        services.clinical_note_save(
+        actions.clinical_note_save(
             actor=practitioner, session=s, text="He named Philippa’s street", base_revision=0
         )
     assert exc.value.errors == {"text": [MESSAGE]}
@@ -440,7 +440,7 @@ def test_review_signs_off_and_logs_supervision(
     _attend(practitioner, s, Attendance.ATTENDED)
     assert list(selectors.reviews_due_for(actor=clin)) == [s]
     s.refresh_from_db()
-    services.session_review(
+    actions.session_review(
         actor=clin, session=s, version=s.version, comment="Good use of the agenda"
     )
     assert not selectors.reviews_due_for(actor=clin).exists()
@@ -449,11 +449,11 @@ def test_review_signs_off_and_logs_supervision(
 
 
 def test_measure_is_scored_by_the_engine(active: Referral, practitioner: Any) -> None:
-    instrument = services.measure_instruments().get(code="desist-progress-check")
+    instrument = actions.measure_instruments().get(code="desist-progress-check")
     answers = dict.fromkeys(("thinking", "urge", "checking", "grievance"), "often") | dict.fromkeys(
         ("calming", "skills", "moving_on", "support"), "never"
     )
-    m = services.measure_record(
+    m = actions.measure_record(
         actor=practitioner,
         referral=active,
         instrument=instrument,
@@ -463,7 +463,7 @@ def test_measure_is_scored_by_the_engine(active: Referral, practitioner: Any) ->
     )
     assert m.score == Decimal("28") and m.risk_level == "high"
     with pytest.raises(ValidationError) as exc:
-        services.measure_record(
+        actions.measure_record(
             actor=practitioner,
             referral=active,
             instrument=instrument,
@@ -478,7 +478,7 @@ def test_measure_is_scored_by_the_engine(active: Referral, practitioner: Any) ->
 
 def test_end_report(active: Referral, practitioner: Any) -> None:
     with pytest.raises(ValidationError) as exc:
-        services.end_report_save(
+        actions.end_report_save(
             actor=practitioner,
             referral=active,
             version=None,
@@ -488,7 +488,7 @@ def test_end_report(active: Referral, practitioner: Any) -> None:
             contacts="",
         )
     assert len(exc.value.message_dict) == 4
-    report = services.end_report_save(
+    report = actions.end_report_save(
         actor=practitioner,
         referral=active,
         version=None,
@@ -499,7 +499,7 @@ def test_end_report(active: Referral, practitioner: Any) -> None:
         police_summary="Completed 12",
     )
     with pytest.raises(StaleRecordError):
-        services.end_report_save(
+        actions.end_report_save(
             actor=practitioner,
             referral=active,
             version=report.version + 1,

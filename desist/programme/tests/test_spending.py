@@ -17,7 +17,7 @@ from django.utils import timezone
 from desist.audit.models import AuditEvent
 from desist.core.models import OrganisationKind
 from desist.core.roles import RoleCode
-from desist.programme import selectors, services
+from desist.programme import actions, selectors
 from desist.programme.models import Expenditure, Programme
 
 R = RoleCode
@@ -25,7 +25,7 @@ TODAY = timezone.localdate()
 
 
 def _spend(pm: Any, programme: Programme, amount: str, category: str = "practitioners") -> Any:
-    return services.expenditure_record(
+    return actions.expenditure_record(
         actor=pm,
         programme=programme,
         spent_on=TODAY - dt.timedelta(days=10),
@@ -52,7 +52,7 @@ def test_record_and_withdraw_keep_the_line_and_audit(pm: Any, programme: Program
     [totals] = selectors.spending_for(actor=pm)
     assert totals.spent == Decimal("2000.00") and totals.remaining == Decimal("96000.00")
     assert totals.share_used == "2%"
-    services.expenditure_withdraw(actor=pm, line=a, reason="Entered twice")
+    actions.expenditure_withdraw(actor=pm, line=a, reason="Entered twice")
     [totals] = selectors.spending_for(actor=pm)
     assert totals.spent == Decimal("749.50")
     a.refresh_from_db()
@@ -65,7 +65,7 @@ def test_record_and_withdraw_keep_the_line_and_audit(pm: Any, programme: Program
     )
     assert verbs == {"programme.expenditure_record", "programme.expenditure_withdraw"}
     with pytest.raises(ValidationError) as exc:
-        services.expenditure_withdraw(actor=pm, line=a, reason="Again")
+        actions.expenditure_withdraw(actor=pm, line=a, reason="Again")
     assert "already been withdrawn" in str(exc.value)
 
 
@@ -93,7 +93,7 @@ def test_record_validation(
         "description": "Room hire",
     } | values
     with pytest.raises(ValidationError) as exc:
-        services.expenditure_record(actor=pm, programme=programme, **kwargs)
+        actions.expenditure_record(actor=pm, programme=programme, **kwargs)
     assert field in exc.value.message_dict
     assert message in " ".join(exc.value.message_dict[field])
     assert not Expenditure.objects.exists()
@@ -114,7 +114,7 @@ def test_only_the_programmes_managers_may_record(
     with pytest.raises(Http404):
         selectors.expenditure_get_for(actor=stranger_pm, expenditure_id=line.pk)
     with pytest.raises(PermissionDenied):
-        services.expenditure_withdraw(actor=stranger_pm, line=line, reason="No")
+        actions.expenditure_withdraw(actor=stranger_pm, line=line, reason="No")
 
 
 @pytest.mark.parametrize("role", list(RoleCode))
@@ -198,7 +198,7 @@ def test_costs_for_evaluation_scope(
     _spend(pm, programme, "100", "practitioners")
     _spend(pm, programme, "50", "practitioners")
     gone = _spend(pm, programme, "999", "venues")
-    services.expenditure_withdraw(actor=pm, line=gone, reason="Wrong programme")
+    actions.expenditure_withdraw(actor=pm, line=gone, reason="Wrong programme")
     expected = [{"category": "Practitioner time", "amount": 150.0}]
     assert selectors.costs_for_evaluation(actor=pm) == expected
     assert selectors.costs_for_evaluation(actor=stranger_pm) == []
@@ -223,7 +223,7 @@ def test_a_partnership_sharing_the_provider_does_not_manage_our_programme(
     p2 = Partnership.objects.create(code="p2", name="Second partnership")
     p2.organisations.add(orgs["provider"], other_force, commissioner)
     theirs = make_user(R.PROGRAMME_MANAGER, organisation=commissioner)
-    second = services.programme_save(
+    second = actions.programme_save(
         actor=theirs,
         name="Second programme",
         provider=orgs["provider"],
@@ -248,7 +248,7 @@ def test_a_partnership_sharing_the_provider_does_not_manage_our_programme(
     assert client.get(reverse("programme:settings_detail", args=[programme.pk])).status_code == 404
     # Nor may a manager set up a programme for a force outside their partnerships.
     with pytest.raises(ValidationError) as exc:
-        services.programme_save(
+        actions.programme_save(
             actor=theirs,
             name="Reaching out",
             provider=orgs["provider"],
@@ -270,7 +270,7 @@ def test_costs_leave_out_programmes_beyond_the_partnership_and_outside_the_cohor
 
     Partnership.objects.get(code="pilot").organisations.add(orgs["oversight"])
     _spend(pm, programme, "100", "practitioners")
-    wider = services.programme_save(
+    wider = actions.programme_save(
         actor=pm,
         name="Wider",
         provider=orgs["provider"],

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode
-from desist.programme import services
+from desist.programme import actions
 from desist.programme.models import (
     Attendance,
     Programme,
@@ -95,11 +95,11 @@ def test_police_never_see_clinical_notes_or_session_content(
     client: Any, officer: Any, active: Referral, practitioner: Any
 ) -> None:
     session = book(practitioner, active, 1)
-    services.session_record_attendance(
+    actions.session_record_attendance(
         actor=practitioner, session=session, version=session.version, attendance=Attendance.ATTENDED
     )
     session.refresh_from_db()
-    services.session_record_delivery(
+    actions.session_record_delivery(
         actor=practitioner,
         session=session,
         version=session.version,
@@ -108,10 +108,10 @@ def test_police_never_see_clinical_notes_or_session_content(
         fidelity=["agenda"],
         engagement="good",
     )
-    services.clinical_note_save(
+    actions.clinical_note_save(
         actor=practitioner, session=session, text="NOTE-MARKER", base_revision=0
     )
-    services.end_report_save(
+    actions.end_report_save(
         actor=practitioner,
         referral=active,
         version=None,
@@ -141,7 +141,7 @@ def test_provider_never_sees_victim_identity(
     victim = make_victim(make_case(subject))
     order = full(officer, subject)
     add_term(officer, order, victim)
-    referral = services.referral_put_forward(
+    referral = actions.referral_put_forward(
         actor=officer, subject=subject, programme=programme, order=order
     )
     client.force_login(officer)
@@ -216,13 +216,13 @@ def test_calendar_feed_holds_no_names_and_can_be_revoked(
     client: Any, active: Referral, practitioner: Any
 ) -> None:
     session = book(practitioner, active, 1)
-    token = services.calendar_token_create(actor=practitioner)
+    token = actions.calendar_token_create(actor=practitioner)
     feed = client.get(reverse("programme:calendar_ics", args=[token]))
     body = feed.content.decode()
     assert feed["Content-Type"].startswith("text/calendar")
     assert f"Session {session.number} ({active.reference})" in body
     assert active.subject.last_name not in body and active.subject.first_names not in body
-    services.calendar_token_revoke(actor=practitioner)
+    actions.calendar_token_revoke(actor=practitioner)
     assert (
         "VEVENT" not in client.get(reverse("programme:calendar_ics", args=[token])).content.decode()
     )
@@ -402,7 +402,7 @@ def test_whole_path_through_the_forms(
 
 
 def _instrument() -> dict[str, Any]:
-    return {"instrument": str(services.measure_instruments().get(code="desist-progress-check").pk)}
+    return {"instrument": str(actions.measure_instruments().get(code="desist-progress-check").pk)}
 
 
 def test_programme_settings_pages(
@@ -458,7 +458,7 @@ def test_subject_page_panel_puts_forward_and_shows_engagement(
         "Intervention programme" in page
         and reverse("programme:put_forward", args=[subject.pk]) in page
     )
-    referral = services.referral_put_forward(actor=officer, subject=subject, programme=programme)
+    referral = actions.referral_put_forward(actor=officer, subject=subject, programme=programme)
     page = client.get(reverse("people:detail", args=[subject.pk])).content.decode()
     assert (
         referral.reference in page

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from desist.core.roles import RoleCode
-from desist.programme import services, workflow
+from desist.programme import actions, workflow
 from desist.programme.models import Programme, Referral, ReferralStatus, ReferralStatusChange
 from desist.programme.tests.conftest import referral_at
 from desist.programme.workflow import NEW, TRANSITIONS, TransitionError
@@ -145,13 +145,13 @@ def test_service_allows_exactly_the_table(
         actor = users[role]
         kwargs = _kwargs(t, referral, programme, users)
         if role in t.roles:
-            change = services.referral_transition(actor=actor, referral=referral, **kwargs)
+            change = actions.referral_transition(actor=actor, referral=referral, **kwargs)
             referral.refresh_from_db()
             assert referral.status == t.target, role
             assert change.from_status == t.source and change.changed_by == actor
             continue
         with pytest.raises((TransitionError, PermissionDenied)) as exc:
-            services.referral_transition(actor=actor, referral=referral, **kwargs)
+            actions.referral_transition(actor=actor, referral=referral, **kwargs)
         if isinstance(exc.value, TransitionError):
             assert exc.value.message_dict["status"][0].startswith("Only a "), role
         referral.refresh_from_db()
@@ -168,7 +168,7 @@ def test_service_refuses_pairs_not_in_the_table(
         if (source, target) in EXPECTED:
             continue
         with pytest.raises(TransitionError) as exc:
-            services.referral_transition(
+            actions.referral_transition(
                 actor=users[R.CLINICAL_SUPERVISOR],
                 referral=referral,
                 version=referral.version,

@@ -1,0 +1,230 @@
+"""Booking sessions: schedule, move (the old one is kept, superseded) and cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from desist.audit.models import Category
+from desist.audit.pipeline import Errors, command
+from desist.audit.services import audit_record
+from desist.policy import Perm
+from desist.programme.actions.common import (
+    clean,
+    guard,
+    referral_of_session,
+    resolve_reminders,
+    save_changes,
+)
+from desist.programme.models import ProgrammeSession, Referral, ReferralStatus, SessionState
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from desist.accounts.models import User
+
+S = ReferralStatus
+
+
+def _plan_for(referral: Referral) -> list[dict[str, Any]]:
+    version = referral.programme_version
+    settings = (
+        version.settings
+        if version is not None
+        else {"session_plan": referral.programme.session_plan}
+    )
+    return list(settings.get("session_plan") or [])
+
+
+def _live_sessions(referral: Referral) -> QuerySet[ProgrammeSession]:
+    return referral.sessions.filter(state=SessionState.SCHEDULED)
+
+
+def _check_slot(
+    errors: Errors,
+    *,
+    starts_at: dt.datetime | None,
+    duration: int | None,
+    remote: bool | None,
+    place: str,
+) -> None:
+    if starts_at is None:
+        errors["starts_at"] = ["Enter the date and time of the session"]
+    if duration is None or not 15 <= duration <= 240:
+        errors["duration_minutes"] = ["Enter the length of the session, between 15 and 240 minutes"]
+    if remote is None:
+        errors["remote"] = ["Select whether the session is in person or remote"]
+    elif not remote and not place:
+        errors["place"] = ["Enter where the session will be held"]
+
+
+def require_open_session(session: ProgrammeSession, errors: Errors, field: str) -> None:
+    if session.state != SessionState.SCHEDULED:
+        errors[field] = ["This session was rescheduled or cancelled: it can no longer be changed"]
+
+
+@command(Perm.SESSION_MANAGE, on="referral")
+def session_schedule(
+    *,
+    actor: User,
+    referral: Referral,
+    starts_at: dt.datetime | None,
+    duration_minutes: int | None = 60,
+    remote: bool | None = False,
+    place: str = "",
+    practitioner: User | None = None,
+) -> ProgrammeSession:
+    """Book the referral's next session, with the phase and module the plan gives it."""
+    errors = Errors()
+    place = clean(place)
+    if referral.status not in (S.CONSENTED, S.ACTIVE):
+        errors["starts_at"] = [
+            "Sessions can be booked only once consent is given and until the intervention ends"
+        ]
+    _check_slot(errors, starts_at=starts_at, duration=duration_minutes, remote=remote, place=place)
+    practitioner = practitioner or referral.practitioner or actor
+    if practitioner.organisation_id != referral.programme.provider_id:
+        errors["practitioner"] = ["Select a practitioner of the provider"]
+    number = _live_sessions(referral).count() + 1
+    plan = {int(r["session"]): r for r in _plan_for(referral)}
+    if plan and number > len(plan):
+        errors["starts_at"] = [f"All {len(plan)} sessions of the programme are already booked"]
+    errors.raise_if_any()
+    assert starts_at is not None and duration_minutes is not None
+    row = plan.get(number, {})
+    session = ProgrammeSession.objects.create(
+        referral=referral,
+        number=number,
+        phase=row.get("phase", ""),
+        module=row.get("module", ""),
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        remote=bool(remote),
+        place="" if remote else place,
+        practitioner=practitioner,
+    )
+    audit_record(
+        actor=actor,
+        category=Category.COLLECTION,
+        verb="programme.session_schedule",
+        obj=session,
+        new={
+            "referral": referral.pk,
+            "number": number,
+            "starts_at": starts_at,
+            "remote": bool(remote),
+            "practitioner": practitioner.pk,
+        },
+    )
+    return session
+
+
+def _reschedule_check(
+    *,
+    actor: User,
+    session: ProgrammeSession,
+    starts_at: dt.datetime | None,
+    duration_minutes: int | None,
+    remote: bool | None,
+    place: str,
+    reason: str,
+    **_: object,
+) -> dict[str, Any]:
+    errors = Errors()
+    reason, place = clean(reason), clean(place)
+    require_open_session(session, errors, "starts_at")
+    if session.attendance:
+        errors["starts_at"] = ["Attendance is recorded for this session: it cannot be moved"]
+    _check_slot(errors, starts_at=starts_at, duration=duration_minutes, remote=remote, place=place)
+    if not reason:
+        errors["reason"] = ["Enter why the session is being moved"]
+    errors.raise_if_any()
+    guard(
+        session.referral.subject,
+        {"reason": reason},
+        actor=actor,
+        where="programme.session_reschedule",
+    )
+    return {"reason": reason, "place": place}
+
+
+@command(Perm.SESSION_MANAGE, on=referral_of_session, check=_reschedule_check)
+def session_reschedule(
+    *,
+    actor: User,
+    session: ProgrammeSession,
+    version: int,
+    starts_at: dt.datetime | None,
+    duration_minutes: int | None,
+    remote: bool | None,
+    place: str,
+    reason: str,
+) -> ProgrammeSession:
+    """Move a session: the old one is kept as superseded (with the reason), a new one replaces it."""
+    assert starts_at is not None and duration_minutes is not None
+    save_changes(
+        session,
+        version=version,
+        changes={"state": SessionState.SUPERSEDED, "change_reason": reason},
+    )
+    new = ProgrammeSession.objects.create(
+        referral=session.referral,
+        number=session.number,
+        phase=session.phase,
+        module=session.module,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        remote=bool(remote),
+        place="" if remote else place,
+        practitioner=session.practitioner,
+        replaces=session,
+    )
+    audit_record(
+        actor=actor,
+        category=Category.ALTERATION,
+        verb="programme.session_reschedule",
+        obj=session,
+        old={"starts_at": session.starts_at, "state": SessionState.SCHEDULED},
+        new={"replaced_by": new.pk, "starts_at": starts_at, "state": SessionState.SUPERSEDED},
+    )
+    resolve_reminders(actor, session, "Closed: the session was moved")
+    return new
+
+
+def _cancel_check(
+    *, actor: User, session: ProgrammeSession, reason: str, **_: object
+) -> dict[str, Any]:
+    errors = Errors()
+    reason = clean(reason)
+    require_open_session(session, errors, "reason")
+    if session.attendance:
+        errors["reason"] = ["Attendance is recorded for this session: it cannot be cancelled"]
+    if not reason:
+        errors["reason"] = errors.get("reason") or ["Enter why the session is cancelled"]
+    errors.raise_if_any()
+    guard(
+        session.referral.subject, {"reason": reason}, actor=actor, where="programme.session_cancel"
+    )
+    return {"reason": reason}
+
+
+@command(Perm.SESSION_MANAGE, on=referral_of_session, check=_cancel_check)
+def session_cancel(
+    *, actor: User, session: ProgrammeSession, version: int, reason: str
+) -> ProgrammeSession:
+    """Cancel a session; the row is kept with the reason."""
+    save_changes(
+        session,
+        version=version,
+        changes={"state": SessionState.CANCELLED, "change_reason": reason},
+    )
+    audit_record(
+        actor=actor,
+        category=Category.ALTERATION,
+        verb="programme.session_cancel",
+        obj=session,
+        old={"state": SessionState.SCHEDULED},
+        new={"state": SessionState.CANCELLED},
+    )
+    resolve_reminders(actor, session, "Closed: the session was cancelled")
+    return session

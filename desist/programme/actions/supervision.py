@@ -1,0 +1,99 @@
+"""Clinical supervision: signing a session off, and entries in a practitioner's supervision
+log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from desist.audit.models import Category
+from desist.audit.pipeline import Errors, command
+from desist.audit.services import audit_record
+from desist.policy import Perm
+from desist.programme.actions.common import clean, guard, referral_of_session, save_changes
+from desist.programme.models import ProgrammeSession, SupervisionEntry
+
+if TYPE_CHECKING:
+    from desist.accounts.models import User
+
+
+def _review_check(
+    *, actor: User, session: ProgrammeSession, comment: str, **_: object
+) -> dict[str, Any]:
+    comment = clean(comment)
+    errors = Errors()
+    if not comment:
+        errors["comment"] = ["Enter your comment on the session"]
+    if session.reviewed_at is not None:
+        errors["comment"] = ["This session has already been signed off"]
+    if not session.attendance:
+        errors["comment"] = errors.get("comment") or ["Attendance must be recorded before review"]
+    errors.raise_if_any()
+    guard(
+        session.referral.subject,
+        {"comment": comment},
+        actor=actor,
+        where="programme.session_review",
+    )
+    return {"comment": comment}
+
+
+@command(Perm.SESSION_REVIEW, on=referral_of_session, check=_review_check)
+def session_review(
+    *, actor: User, session: ProgrammeSession, version: int, comment: str
+) -> ProgrammeSession:
+    """A clinical supervisor signs a session off, with a comment that goes into the
+    practitioner's supervision log."""
+    save_changes(
+        session,
+        version=version,
+        changes={"reviewed_by": actor, "reviewed_at": timezone.now(), "review_comment": comment},
+    )
+    entry = SupervisionEntry.objects.create(
+        practitioner=session.practitioner,
+        supervisor=actor,
+        session=session,
+        occurred_on=timezone.localdate(),
+        comment=comment,
+    )
+    audit_record(
+        actor=actor,
+        category=Category.ALTERATION,
+        verb="programme.session_review",
+        obj=session,
+        new={"reviewed_by": actor.pk, "supervision_entry": entry.pk},
+    )
+    return session
+
+
+@command(Perm.SESSION_REVIEW)
+def supervision_entry_add(
+    *, actor: User, practitioner: User | None, occurred_on: dt.date | None, comment: str
+) -> SupervisionEntry:
+    """A note of supervision with a practitioner of the supervisor's own organisation."""
+    errors = Errors()
+    comment = clean(comment)
+    if practitioner is None or practitioner.organisation_id != actor.organisation_id:
+        raise PermissionDenied("supervision")
+    if occurred_on is None:
+        errors.add("occurred_on", "Enter the date of the supervision")
+    elif occurred_on > timezone.localdate():
+        errors.add("occurred_on", "The date of the supervision must be today or in the past")
+    if not comment:
+        errors.add("comment", "Enter a note of the supervision")
+    errors.raise_if_any()
+    assert occurred_on is not None
+    entry = SupervisionEntry.objects.create(
+        practitioner=practitioner, supervisor=actor, occurred_on=occurred_on, comment=comment
+    )
+    audit_record(
+        actor=actor,
+        category=Category.COLLECTION,
+        verb="programme.supervision_entry",
+        obj=entry,
+        new={"practitioner": practitioner.pk, "occurred_on": occurred_on},
+    )
+    return entry
