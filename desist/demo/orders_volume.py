@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from desist.accounts.models import User
 from desist.core.models import Organisation, OrganisationKind
 from desist.orders import actions as orders
 from desist.orders import dates
@@ -111,8 +112,8 @@ class _Builder:
     def __init__(
         self,
         *,
-        actor: Any,
-        supervisor: Any,
+        actor: User,
+        supervisor: User,
         provider: Organisation | None,
         rng: random.Random,
         today: dt.date,
@@ -443,8 +444,8 @@ def _spj_answers(rng: random.Random, assessed_on: dt.date, review_on: dt.date) -
 def seed_orders(
     *,
     force: Organisation,
-    actor: Any,
-    supervisor: Any | None = None,
+    actor: User,
+    supervisor: User | None = None,
     per_state: int = 35,
     assessed_subjects: int = 300,
     seed: int = 2026,
@@ -501,7 +502,7 @@ def seed_orders(
 
 
 def _record_decisions(
-    rng: random.Random, force: Organisation, actor: Any, today: dt.date, result: OrdersResult
+    rng: random.Random, force: Organisation, actor: User, today: dt.date, result: OrdersResult
 ) -> None:
     """Intervention decisions: about half of the subjects with an interim or full order."""
     live = (
@@ -533,7 +534,7 @@ def _record_decisions(
 def _record_assessments(
     rng: random.Random,
     force: Organisation,
-    actor: Any,
+    actor: User,
     subjects: list[Subject],
     chosen: list[Subject],
     assessed_subjects: int,

@@ -10,6 +10,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from desist.accounts.models import User
 from desist.home.queues import QueueResult, QueueRow, provide
 from desist.safeguarding.selectors import caseload_for
 
@@ -22,7 +23,7 @@ def _when(moment: Any) -> str:
 
 
 def _result(
-    actor: Any, view: str, detail: Any, tag: Any, url_name: str = "safeguarding:case"
+    actor: User, view: str, detail: Any, tag: Any, url_name: str = "safeguarding:case"
 ) -> QueueResult:
     now = timezone.now()
     qs = caseload_for(actor=actor, view=view, now=now)
@@ -41,7 +42,7 @@ def _result(
 
 
 @provide("advocacy.new_referrals")
-def new_referrals(actor: Any) -> QueueResult:
+def new_referrals(actor: User) -> QueueResult:
     return _result(
         actor,
         "new",
@@ -51,7 +52,7 @@ def new_referrals(actor: Any) -> QueueResult:
 
 
 @provide("advocacy.first_contact_overdue")
-def first_contact_overdue(actor: Any) -> QueueResult:
+def first_contact_overdue(actor: User) -> QueueResult:
     return _result(
         actor,
         "overdue",
@@ -61,7 +62,7 @@ def first_contact_overdue(actor: Any) -> QueueResult:
 
 
 @provide("advocacy.safety_plan_reviews")
-def safety_plan_reviews(actor: Any) -> QueueResult:
+def safety_plan_reviews(actor: User) -> QueueResult:
     def detail(c: Any) -> str:
         return f"Safety plan review due {c.review_on.day} {c.review_on:%b %Y}"
 
@@ -74,7 +75,7 @@ def safety_plan_reviews(actor: Any) -> QueueResult:
 
 
 @provide("advocacy.check_before_triage")
-def check_before_triage(actor: Any) -> QueueResult:
+def check_before_triage(actor: User) -> QueueResult:
     return _result(
         actor,
         "check",
@@ -87,7 +88,7 @@ def check_before_triage(actor: Any) -> QueueResult:
 
 
 @provide("advocacy.unallocated")
-def unallocated(actor: Any) -> QueueResult:
+def unallocated(actor: User) -> QueueResult:
     return _result(
         actor,
         "unallocated",

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from desist import policy
+from desist.accounts.models import User
 from desist.policy import Perm
 from desist.safeguarding.models import (
     FIRST_CONTACT_HOURS,
@@ -30,11 +31,11 @@ from desist.safeguarding.models import (
 )
 
 
-def victim_list_for(*, actor: Any) -> QuerySet[Victim]:
+def victim_list_for(*, actor: User) -> QuerySet[Victim]:
     return policy.scope_victims(actor, Victim.objects.all()).order_by("id")
 
 
-def victim_get_for(*, actor: Any, victim_id: int) -> Victim:
+def victim_get_for(*, actor: User, victim_id: int) -> Victim:
     """One victim; 404 when out of scope, so a record's existence is not revealed."""
     try:
         victim = victim_list_for(actor=actor).get(pk=victim_id)
@@ -44,12 +45,12 @@ def victim_get_for(*, actor: Any, victim_id: int) -> Victim:
     return victim
 
 
-def victims_for_case(*, actor: Any, case: Any) -> QuerySet[Victim]:
+def victims_for_case(*, actor: User, case: Any) -> QuerySet[Victim]:
     """The victims of one case whose identities the actor may see."""
     return victim_list_for(actor=actor).filter(cases=case)
 
 
-def victims_linkable_to_case(*, actor: Any, case: Any) -> QuerySet[Victim]:
+def victims_linkable_to_case(*, actor: User, case: Any) -> QuerySet[Victim]:
     """Victims in the subject's other cases, in the case's force, not yet in this case: the
     people a repeat case is most likely about. Identity-scoped like every victim read."""
     return (
@@ -84,8 +85,9 @@ class VictimPage:
     referral_services: list[Any]  # advocacy services the actor may refer to (police)
 
 
-def victim_page_for(*, actor: Any, victim_id: int) -> VictimPage:
+def victim_page_for(*, actor: User, victim_id: int) -> VictimPage:
     victim = victim_get_for(actor=actor, victim_id=victim_id)
+    assert actor.organisation is not None  # victim_get_for refuses anyone without one
     own = list(advocacy_case_list_for(actor=actor).filter(victim=victim).select_related("advocate"))
     summary: list[AdvocacySummary] = []
     services: list[Any] = []
@@ -125,7 +127,7 @@ def victim_page_for(*, actor: Any, victim_id: int) -> VictimPage:
     )
 
 
-def referral_services_for(*, actor: Any) -> list[Any]:
+def referral_services_for(*, actor: User) -> list[Any]:
     """Advocacy services in a partnership with the actor's organisation."""
     from desist.core.models import Organisation
 
@@ -141,12 +143,12 @@ def referral_services_for(*, actor: Any) -> list[Any]:
 # --- advocacy casework ----------------------------------------------------------------------
 
 
-def advocacy_case_list_for(*, actor: Any) -> QuerySet[AdvocacyCase]:
+def advocacy_case_list_for(*, actor: User) -> QuerySet[AdvocacyCase]:
     return policy.scope_advocacy_cases(actor, AdvocacyCase.objects.all())
 
 
 def advocacy_case_get_for(
-    *, actor: Any, case_id: int, perm: Perm = Perm.ADVOCACY_VIEW
+    *, actor: User, case_id: int, perm: Perm = Perm.ADVOCACY_VIEW
 ) -> AdvocacyCase:
     """One advocacy case; 404 when out of scope."""
     try:
@@ -161,7 +163,7 @@ def advocacy_case_get_for(
     return case
 
 
-def advocacy_case_for_subject(*, actor: Any, subject_id: int) -> AdvocacyCase:
+def advocacy_case_for_subject(*, actor: User, subject_id: int) -> AdvocacyCase:
     """The actor's own service's advocacy case for a victim of `subject_id` (the target of an
     alert's link): the one allocated to the actor first, then open before closed, newest
     first. 404 when the actor's service holds none, so the link reveals nothing."""
@@ -202,7 +204,7 @@ CASELOAD_VIEWS = {
 
 
 def caseload_for(
-    *, actor: Any, view: str = "mine", now: dt.datetime | None = None
+    *, actor: User, view: str = "mine", now: dt.datetime | None = None
 ) -> QuerySet[AdvocacyCase]:
     """An advocacy service's cases, filtered for one of CASELOAD_VIEWS. Fixed query count: the
     victim and advocate are joined, the latest safety plan review date annotated."""
@@ -259,7 +261,7 @@ class CasePage:
     perpetrators: list[Any]
 
 
-def advocacy_case_page_for(*, actor: Any, case_id: int) -> CasePage:
+def advocacy_case_page_for(*, actor: User, case_id: int) -> CasePage:
     case = advocacy_case_get_for(actor=actor, case_id=case_id)
     plans = list(SafetyPlanVersion.objects.filter(case=case).select_related("created_by"))
     return CasePage(
@@ -276,7 +278,7 @@ def advocacy_case_page_for(*, actor: Any, case_id: int) -> CasePage:
 
 
 def safety_plan_history_for(
-    *, actor: Any, case_id: int
+    *, actor: User, case_id: int
 ) -> tuple[AdvocacyCase, list[SafetyPlanVersion]]:
     case = advocacy_case_get_for(actor=actor, case_id=case_id)
     return case, list(SafetyPlanVersion.objects.filter(case=case).select_related("created_by"))
@@ -369,7 +371,7 @@ def victim_ratings_for_evaluation(*, subject_ids: Any) -> list[dict[str, Any]]:
 
 
 def self_referral_discards_for(
-    *, actor: Any, days: int = 30, today: dt.date | None = None
+    *, actor: User, days: int = 30, today: dt.date | None = None
 ) -> list[SelfReferralDiscards]:
     """Honeypot discards per day (counts only, no personal data) for the oversight dashboard;
     days with none are not listed."""

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from desist import policy
+from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.cases.models import Case
@@ -53,7 +54,7 @@ OVERRIDE_REASON_MAX = 1000
 
 def victim_create(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     first_names: str,
     last_name: str,
@@ -111,7 +112,7 @@ def victim_create(
     return victim
 
 
-def victim_link_to_case(*, actor: Any, case: Case, victim_id: int | None) -> Victim:
+def victim_link_to_case(*, actor: User, case: Case, victim_id: int | None) -> Victim:
     """Add a victim already recorded in one of the subject's other cases to this case, so a
     repeat case keeps one record per person (one contact history, one advocate, one set of
     ratings) rather than a duplicate."""
@@ -213,7 +214,7 @@ def _clean_contact(values: dict[str, Any], *, errors: dict[str, list[str]]) -> d
 
 
 def _save_victim(
-    *, actor: Any, victim: Victim, version: int, values: dict[str, Any], verb: str
+    *, actor: User, victim: Victim, version: int, values: dict[str, Any], verb: str
 ) -> Victim:
     fields = list(values)
     changed = [f for f in fields if getattr(victim, f) != values[f]]
@@ -247,7 +248,7 @@ def _save_victim(
     return victim
 
 
-def victim_update_contact(*, actor: Any, victim: Victim, version: int, **values: Any) -> Victim:
+def victim_update_contact(*, actor: User, victim: Victim, version: int, **values: Any) -> Victim:
     """Change a victim's identity and contact details (police of the recording force, or an
     advocate of a service with an advocacy case for the victim)."""
     policy.require(actor, Perm.VICTIM_EDIT, victim)
@@ -271,7 +272,7 @@ def _codes(
 
 def victim_update_preferences(
     *,
-    actor: Any,
+    actor: User,
     victim: Victim,
     version: int,
     safe_channels: Any = (),
@@ -396,7 +397,7 @@ def _against_wishes(
 
 def advocacy_refer(
     *,
-    actor: Any,
+    actor: User,
     victim: Victim,
     service: Organisation,
     notes: str = "",
@@ -450,7 +451,7 @@ def advocacy_refer(
     return case
 
 
-def _audit_referral(actor: Any, case: AdvocacyCase, basis: str) -> None:
+def _audit_referral(actor: User, case: AdvocacyCase, basis: str) -> None:
     audit_record(
         actor=actor,
         category=Category.DISCLOSURE,
@@ -466,8 +467,9 @@ def _audit_referral(actor: Any, case: AdvocacyCase, basis: str) -> None:
     )
 
 
-def _record_against_wishes_disclosure(actor: Any, case: AdvocacyCase, basis: str) -> None:
+def _record_against_wishes_disclosure(actor: User, case: AdvocacyCase, basis: str) -> None:
     # The reason stays on the case (encrypted); the log says where to find it.
+    assert actor.organisation is not None  # policy: no organisation, no permissions
     disclosure_record(
         actor=actor,
         from_organisation=actor.organisation,
@@ -600,7 +602,7 @@ def _require_waiting_for_check(case: AdvocacyCase, field: str) -> None:
         raise ValidationError({field: ["This request has already been checked"]})
 
 
-def self_referral_accept(*, actor: Any, case: AdvocacyCase, version: int) -> AdvocacyCase:
+def self_referral_accept(*, actor: User, case: AdvocacyCase, version: int) -> AdvocacyCase:
     """The advocacy manager accepts a held self-referral into normal triage. First contact stays
     due 48 hours from when the victim sent it, not from the check."""
     policy.require(actor, Perm.ADVOCACY_ALLOCATE, case)
@@ -622,7 +624,7 @@ def self_referral_accept(*, actor: Any, case: AdvocacyCase, version: int) -> Adv
 
 
 def self_referral_mark_not_genuine(
-    *, actor: Any, case: AdvocacyCase, version: int, reason: str
+    *, actor: User, case: AdvocacyCase, version: int, reason: str
 ) -> AdvocacyCase:
     """The advocacy manager marks a held self-referral as not a genuine request. Nothing is
     deleted: the case is closed with the reason, and can be reopened like any closed case."""
@@ -677,7 +679,7 @@ def _check_version(case: AdvocacyCase, version: int) -> None:
 
 
 def advocacy_allocate(
-    *, actor: Any, case: AdvocacyCase, version: int, advocate: Any
+    *, actor: User, case: AdvocacyCase, version: int, advocate: Any
 ) -> AdvocacyCase:
     policy.require(actor, Perm.ADVOCACY_ALLOCATE, case)
     from desist.safeguarding.selectors import advocates_of_service
@@ -749,7 +751,7 @@ def _preference_override(
     return reason
 
 
-def _audit_override(actor: Any, case: AdvocacyCase, entry: ContactLogEntry) -> None:
+def _audit_override(actor: User, case: AdvocacyCase, entry: ContactLogEntry) -> None:
     # Codes only: the reason is free text and may name people, so it stays encrypted.
     audit_record(
         actor=actor,
@@ -799,7 +801,7 @@ def _contact_perpetrator(
     return perpetrator
 
 
-def _record_first_contact(actor: Any, case: AdvocacyCase, occurred_at: dt.datetime) -> None:
+def _record_first_contact(actor: User, case: AdvocacyCase, occurred_at: dt.datetime) -> None:
     AdvocacyCase.objects.filter(pk=case.pk).update(first_contact_at=occurred_at)
     case.first_contact_at = occurred_at
     _event(case, CaseEventKind.FIRST_CONTACT, actor, at=occurred_at)
@@ -807,7 +809,7 @@ def _record_first_contact(actor: Any, case: AdvocacyCase, occurred_at: dt.dateti
 
 def contact_log_add(
     *,
-    actor: Any,
+    actor: User,
     case: AdvocacyCase,
     kind: str,
     occurred_at: dt.datetime,
@@ -884,7 +886,7 @@ def contact_log_add(
 
 def safety_plan_save(
     *,
-    actor: Any,
+    actor: User,
     case: AdvocacyCase,
     based_on: int,
     risks: str,
@@ -938,7 +940,7 @@ def safety_plan_save(
 
 def rating_record(
     *,
-    actor: Any,
+    actor: User,
     case: AdvocacyCase,
     rated_on: dt.date | None,
     fear: int | None,
@@ -982,7 +984,7 @@ def rating_record(
     return rating
 
 
-def advocacy_close(*, actor: Any, case: AdvocacyCase, version: int, reason: str) -> AdvocacyCase:
+def advocacy_close(*, actor: User, case: AdvocacyCase, version: int, reason: str) -> AdvocacyCase:
     policy.require(actor, Perm.ADVOCACY_EDIT, case)
     # "Not genuine" belongs to the check before triage (self_referral_mark_not_genuine).
     if reason not in ClosureReason.values or reason == ClosureReason.NOT_GENUINE:
@@ -1010,7 +1012,7 @@ def advocacy_close(*, actor: Any, case: AdvocacyCase, version: int, reason: str)
     return case
 
 
-def advocacy_reopen(*, actor: Any, case: AdvocacyCase, version: int) -> AdvocacyCase:
+def advocacy_reopen(*, actor: User, case: AdvocacyCase, version: int) -> AdvocacyCase:
     policy.require(actor, Perm.ADVOCACY_EDIT, case)
     if case.status != AdvocacyStatus.CLOSED:  # a held self-referral is accepted, not reopened
         raise ValidationError({"confirm": ["This case is already open"]})
