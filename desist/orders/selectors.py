@@ -274,7 +274,7 @@ def order_page_for(*, actor: Any, order_id: int) -> OrderPage:
         ],
         events=list(OrderEvent.objects.filter(order=order).order_by("decided_on", "id")),
         history=[HistoryRow(change=c, label=_change_label(c)) for c in history],
-        targets=allowed_targets(getattr(actor, "role_codes", ()), order.status)
+        targets=set(allowed_targets(getattr(actor, "role_codes", ()), order.status))
         if policy.can(actor, Perm.ORDER_EDIT, order)
         else set(),
     )

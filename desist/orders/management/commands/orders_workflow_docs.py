@@ -1,46 +1,12 @@
-"""Write docs/workflows/spo-lifecycle.svg and .md from the transition table."""
+"""Write docs/workflows/spo-lifecycle.svg and .md from the transition table (the core
+`workflow_docs` command, narrowed to the SPO lifecycle)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from desist.orders import workflow
+from desist.core.management.commands import workflow_docs
 
 
-def doc_files(root: Path) -> dict[Path, str]:
-    folder = root / "docs" / "workflows"
-    return {
-        folder / "spo-lifecycle.svg": workflow.diagram_svg(),
-        folder / "spo-lifecycle.md": workflow.diagram_markdown(),
-    }
-
-
-class Command(BaseCommand):
+class Command(workflow_docs.Command):
     help = "Generate the SPO lifecycle diagram (SVG) and table (Markdown) into docs/workflows/."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--check", action="store_true", help="Fail if the files are missing or out of date."
-        )
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        root = Path(settings.BASE_DIR)
-        stale = []
-        for path, text in doc_files(root).items():
-            current = path.read_text() if path.exists() else None
-            if current == text:
-                continue
-            if options["check"]:
-                stale.append(str(path.relative_to(root)))
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            self.stdout.write(f"Wrote {path.relative_to(root)}")
-        if stale:
-            raise CommandError(
-                "Out of date (run `desist orders_workflow_docs`): " + ", ".join(stale)
-            )
+    workflows = ("orders",)
+    command = "orders_workflow_docs"
