@@ -6,7 +6,7 @@ from django import forms
 
 from desist.cases import services
 from desist.cases.models import ClosureReason, IncidentType, Relationship
-from desist.people.forms import date_field
+from desist.core.forms import date_field
 
 FOUR_CHOICES = [
     ("fixated", "Fixated"),

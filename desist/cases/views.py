@@ -26,8 +26,8 @@ from desist.cases.forms import (
     ReopenForm,
 )
 from desist.cases.models import Case
+from desist.core.forms import add_service_errors
 from desist.people import selectors as people_selectors
-from desist.people.forms import add_service_errors
 from desist.policy import Perm
 
 PAGE_SIZE = 50

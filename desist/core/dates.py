@@ -89,3 +89,9 @@ class PlausibleDate:
 def plausible_date(what: str, bounds: DateBounds = CASEWORK) -> PlausibleDate:
     """`validators=[plausible_date("the date of the incident")]` on a form's date field."""
     return PlausibleDate(what, bounds)
+
+
+def check_not_future(value: dt.date | None, message: str) -> None:
+    """The one 'not in the future' rule, for services and (through `core.forms`) forms."""
+    if value is not None and value > timezone.localdate():
+        raise ValidationError(message)

@@ -6,38 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from desist.core.dates import plausible_date
+from desist.core.forms import date_field
 from desist.orders.models import Breach, Hearing, Notification, OrderEvent, OrderStatus, Term
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y"]
 YES_NO = [("yes", "Yes"), ("no", "No")]
-
-
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's ValidationError messages on the form, field by field."""
-    if hasattr(exc, "error_dict"):
-        for name, messages in exc.message_dict.items():
-            target = name if name in form.fields and name != NON_FIELD_ERRORS else None
-            for message in messages:
-                form.add_error(target, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-def date_field(label: str, *, what: str, required: bool = True, help_text: str = "") -> Any:
-    """A date input; `what` completes the GOV.UK messages ('Enter the date of the hearing')."""
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        input_formats=DATE_FORMATS,
-        validators=[plausible_date(what)],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": f"Enter {what}", "invalid": f"Enter {what} as a real date"},
-    )
 
 
 def text_field(

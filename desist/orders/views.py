@@ -23,6 +23,7 @@ from desist.audit.services import audit_consultation
 from desist.cases import selectors as case_selectors
 from desist.core import safecsv
 from desist.core.concurrency import StaleRecordError
+from desist.core.forms import add_service_errors
 from desist.orders import actions, availability, exports, selectors, workflow
 from desist.orders.forms import (
     AcknowledgedForm,
@@ -42,7 +43,6 @@ from desist.orders.forms import (
     ServeForm,
     TermForm,
     WithdrawForm,
-    add_service_errors,
 )
 from desist.orders.models import NotificationExemption, Order, OrderEvent, OrderStatus
 from desist.people import selectors as people_selectors

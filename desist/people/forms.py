@@ -5,76 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from desist.core.dates import CASEWORK, LIFETIME, DateBounds, plausible_date
+from desist.core.dates import LIFETIME
+from desist.core.forms import date_field
 from desist.people import services
 from desist.people.models import InterventionDecision, Sex, validate_pnc
-from desist.people.validators import check_not_future, normalise_postcode
-
-
-def not_future(message: str) -> Any:
-    def validator(value: Any) -> None:
-        check_not_future(value, message)
-
-    return validator
-
-
-class _FirstError:
-    """Run validators in turn and stop at the first error: a date in 2099 is told once that it
-    is in the future, not also that it is beyond the plausible range. `validators` stays
-    readable, so the walk of every form can see the date bounds inside."""
-
-    def __init__(self, *validators: Any) -> None:
-        self.validators = validators
-
-    def __call__(self, value: Any) -> None:
-        for check in self.validators:
-            check(value)
+from desist.people.validators import normalise_postcode
 
 
 def postcode_validator(value: str) -> None:
     normalise_postcode(value)
-
-
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's ValidationError messages on the form, field by field."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            target = field if field in form.fields and field != NON_FIELD_ERRORS else None
-            for message in messages:
-                form.add_error(target, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
-def date_field(
-    label: str,
-    *,
-    required: bool,
-    what: str,
-    help_text: str = "",
-    future_message: str = "",
-    bounds: DateBounds = CASEWORK,
-) -> forms.DateField:
-    """A date input. `what` completes GOV.UK messages: 'Enter the date of birth'.
-    With `future_message`, a date after today is refused with that message."""
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        validators=[_FirstError(not_future(future_message), plausible_date(what, bounds))]
-        if future_message
-        else [plausible_date(what, bounds)],
-        # ISO from the date picker; day-first as typed in the UK, never the US month-first.
-        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": f"Enter {what}",
-            "invalid": f"Enter {what} as a real date",
-        },
-    )
 
 
 class SubjectForm(forms.Form):

@@ -15,6 +15,7 @@ from desist import policy
 from desist.audit.models import Category
 from desist.audit.services import audit_consultation, audit_record
 from desist.core.concurrency import StaleRecordError
+from desist.core.forms import add_service_errors
 from desist.people import selectors, services
 from desist.people.forms import (
     AddressForm,
@@ -23,7 +24,6 @@ from desist.people.forms import (
     SearchForm,
     SubjectEditForm,
     SubjectForm,
-    add_service_errors,
 )
 from desist.people.models import Subject
 from desist.policy import Perm

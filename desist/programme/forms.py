@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from desist.core.dates import plausible_date
+from desist.core.forms import date_field
 from desist.programme.models import (
     FIDELITY_ITEMS,
     MODULES,
@@ -21,41 +21,13 @@ from desist.programme.models import (
 from desist.programme.workflow import REASONS
 from desist.risk.services import answer_field
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 YES_NO = [("yes", "Yes"), ("no", "No")]
-
-
-def add_service_errors(form: forms.BaseForm, exc: ValidationError | Any) -> None:
-    """Put a service's ValidationError (or RedactionBlocked.errors) on the form, field by field."""
-    items = exc.message_dict.items() if hasattr(exc, "error_dict") else None
-    if items is None and hasattr(exc, "errors") and isinstance(exc.errors, dict):
-        items = exc.errors.items()
-    if items is None:
-        for message in getattr(exc, "messages", [str(exc)]):
-            form.add_error(None, message)
-        return
-    for name, messages in items:
-        target = name if name in form.fields and name != NON_FIELD_ERRORS else None
-        for message in messages:
-            form.add_error(target, message)
 
 
 def _set_choices(form: forms.Form, name: str, choices: list[Any]) -> None:
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)
     field.choices = choices
-
-
-def _date(label: str, what: str, required: bool = True, help_text: str = "") -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        input_formats=DATE_FORMATS,
-        validators=[plausible_date(what)],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": f"Enter {what}", "invalid": f"Enter {what} as a real date"},
-    )
 
 
 def _text(
@@ -238,7 +210,7 @@ class PutForwardForm(forms.Form):
         required=False,
         help_text="What the provider needs to know about risk. Do not include any victim's name, address or contact details.",
     )
-    put_forward_on = _date("Date put forward", "the date the subject was put forward")
+    put_forward_on = date_field("Date put forward", what="the date the subject was put forward")
 
     def __init__(
         self,
@@ -274,7 +246,7 @@ class PutForwardForm(forms.Form):
 
 class TransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    effective_on = _date("Date of the change", "the date of the change")
+    effective_on = date_field("Date of the change", what="the date of the change")
 
     def __init__(
         self,
@@ -340,7 +312,7 @@ class AssessForm(forms.Form):
         error_messages={"invalid_choice": "Select the reason for this change"},
     )
     reason = _text("More detail (required if you chose another reason)", required=False, rows=3)
-    effective_on = _date("Date of the assessment", "the date of the assessment")
+    effective_on = date_field("Date of the assessment", what="the date of the assessment")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -464,7 +436,7 @@ class ReviewForm(forms.Form):
 
 
 class SupervisionForm(forms.Form):
-    occurred_on = _date("Date of the supervision", "the date of the supervision")
+    occurred_on = date_field("Date of the supervision", what="the date of the supervision")
     comment = _text("Notes of the supervision", "a note of the supervision", rows=4)
 
 
@@ -474,7 +446,7 @@ class MeasureForm(forms.Form):
     timepoint = _radios(
         "When was the measure given?", list(Timepoint.choices), "when the measure was given"
     )
-    assessed_on = _date("Date given", "the date the measure was given")
+    assessed_on = date_field("Date given", what="the date the measure was given")
 
     def __init__(self, *args: Any, definition: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -526,9 +498,9 @@ class EndReportForm(forms.Form):
 
 
 class ExpenditureForm(forms.Form):
-    spent_on = _date(
+    spent_on = date_field(
         "Date spent",
-        "the date the money was spent",
+        what="the date the money was spent",
         help_text="For example, the invoice date or the last day of a payroll month.",
     )
     category = _radios(

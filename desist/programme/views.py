@@ -22,6 +22,7 @@ from desist import policy
 from desist.accounts.http import AuthedRequest
 from desist.audit.services import audit_consultation
 from desist.core.concurrency import StaleRecordError
+from desist.core.forms import add_service_errors
 from desist.orders import lookups as order_lookups
 from desist.people import selectors as people_selectors
 from desist.policy import Perm
@@ -46,7 +47,6 @@ from desist.programme.forms import (
     SupervisionForm,
     TransitionForm,
     WithdrawExpenditureForm,
-    add_service_errors,
 )
 from desist.programme.models import (
     FIDELITY_ITEMS,

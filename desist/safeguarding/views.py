@@ -26,7 +26,7 @@ from desist.audit.services import audit_consultation
 from desist.cases import selectors as case_selectors
 from desist.core import context
 from desist.core.concurrency import StaleRecordError
-from desist.people.forms import add_service_errors
+from desist.core.forms import add_service_errors
 from desist.policy import Perm
 from desist.safeguarding import selectors, services
 from desist.safeguarding.forms import (

@@ -135,17 +135,3 @@ class BreakGlassReviewForm(forms.Form):
         },
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
-
-
-def add_service_errors(form: forms.BaseForm, exc: Any) -> None:
-    """Put a service's ValidationError messages on the form, field by field."""
-    from django.core.exceptions import NON_FIELD_ERRORS
-
-    if hasattr(exc, "error_dict"):
-        for name, messages in exc.message_dict.items():
-            target = name if name in form.fields and name != NON_FIELD_ERRORS else None
-            for message in messages:
-                form.add_error(target, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)

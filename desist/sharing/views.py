@@ -19,18 +19,18 @@ from desist.accounts.http import AuthedRequest
 from desist.audit.services import audit_consultation
 from desist.core import safecsv
 from desist.core.concurrency import StaleRecordError
+from desist.core.forms import add_service_errors
 from desist.policy import Perm
 from desist.sharing import break_glass as bg
 from desist.sharing import selectors, services
-from desist.sharing.kinds import KIND_LABELS
 from desist.sharing.forms import (
     AcknowledgeForm,
     BreakGlassDecisionForm,
     BreakGlassRequestForm,
     BreakGlassReviewForm,
     DisclosureFilterForm,
-    add_service_errors,
 )
+from desist.sharing.kinds import KIND_LABELS
 
 PAGE_SIZE = 50
 
