@@ -26,6 +26,8 @@ from desist.cases.models import Case
 from desist.evaluation.models import PROVEN_OUTCOMES, Offence
 from desist.evaluation.privacy import pseudonym
 from desist.evaluation.programme_source import ProgrammeFacts, programme_facts
+from desist.orders import dates as order_dates
+from desist.orders.lookups import with_duty_end
 from desist.orders.models import Breach, Notification, Order
 from desist.people.models import InterventionDecision, Subject
 from desist.policy import Perm
@@ -267,8 +269,8 @@ def _outcome_rows(
         )
     )
     notifications = list(
-        Notification.objects.filter(order_id__in=order_ids).values(
-            "order_id", "due_on", "received_on"
+        with_duty_end(Notification.objects.filter(order_id__in=order_ids)).values(  # type: ignore[misc]
+            "order_id", "due_on", "received_on", "duty_ended_on"
         )
     )
     rows: Rows = []
@@ -315,7 +317,12 @@ def _notification_failure_rows(
             kind="notification_failure",
         )
         for n in notifications
-        if (n["received_on"] or end) > n["due_on"]
+        if order_dates.notification_failed(
+            due_on=n["due_on"],
+            received_on=n["received_on"],
+            duty_ended_on=n["duty_ended_on"],
+            today=end,
+        )
     ]
 
 

@@ -18,6 +18,8 @@ from django.utils import timezone
 from desist import policy
 from desist.accounts.models import User
 from desist.evaluation.models import EvaluationRun, Finding, Offence
+from desist.orders import dates as order_dates
+from desist.orders.lookups import with_duty_end
 from desist.orders.models import Breach, Notification, Order
 from desist.people import selectors as people_selectors
 from desist.people.models import Subject
@@ -52,8 +54,11 @@ def offence_get_for(*, actor: User, subject: Subject, offence_id: int) -> Offenc
 
 
 def notification_failed(n: Any, today: dt.date) -> bool:
-    """A notification not made by its due date (late, or still outstanding after it)."""
-    return (n.received_on or today) > n.due_on
+    """Orders' one rule (ADR 0019): not made by its due date while it was owed; `n` carries
+    `duty_ended_on` from `orders.lookups.with_duty_end`."""
+    return order_dates.notification_failed(
+        due_on=n.due_on, received_on=n.received_on, duty_ended_on=n.duty_ended_on, today=today
+    )
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ def outcomes_page_for(*, actor: User, subject_id: int) -> OutcomesPage:
     today = timezone.localdate()
     failures = [
         n
-        for n in Notification.objects.filter(order__in=orders)
+        for n in with_duty_end(Notification.objects.filter(order__in=orders))
         .select_related("order")
         .order_by("-due_on", "-id")
         if notification_failed(n, today)

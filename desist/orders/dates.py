@@ -52,6 +52,27 @@ def notification_state(due_on: dt.date, received_on: dt.date | None, today: dt.d
     return NotificationState.LATE if received_on > due_on else NotificationState.ON_TIME
 
 
+def notification_lapsed(*, received_on: dt.date | None, duty_ended_on: dt.date | None) -> bool:
+    """Not given, and no longer owed: the order it was owed under has ended (ADR 0019)."""
+    return received_on is None and duty_ended_on is not None
+
+
+def notification_failed(
+    *,
+    due_on: dt.date,
+    received_on: dt.date | None,
+    duty_ended_on: dt.date | None,
+    today: dt.date,
+) -> bool:
+    """Not given by its due date while it was owed (ADR 0019): given late, or not given and
+    the due date passed before the duty ended. One that lapsed on or before its due date was
+    never missed; one missed before the order ended stays a failure (the offence was complete)."""
+    if received_on is not None:
+        return received_on > due_on
+    last_owed = today if duty_ended_on is None else min(today, duty_ended_on)
+    return last_owed > due_on
+
+
 def is_overdue(due_on: dt.date, received_on: dt.date | None, today: dt.date) -> bool:
     return received_on is None and today > due_on
 

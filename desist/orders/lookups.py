@@ -12,12 +12,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from desist import policy
 from desist.orders import dates
 from desist.orders.models import (
+    ENDED_STATUSES,
     LIVE_STATUSES,
     Breach,
     Notification,
@@ -72,12 +84,37 @@ def _owed_under_a_refused_interim_order() -> Q:
     return Q(Exists(appealed)) & Q(trigger_on__lt=F("order__full_made_on"))
 
 
+def with_duty_end(notifications: QuerySet[Notification]) -> QuerySet[Notification]:
+    """Each notification annotated with `duty_ended_on`: the day the subject stopped owing it,
+    None while it is owed (ADR 0019). An order that has ended (refused, withdrawn, expired,
+    discharged) ends the duty on its end date; one owed under an interim order that ended with
+    a refusal, on an order the police's appeal later made full, ended with the refusal. A full
+    order replacing an interim one carries the interim order's duty on: nothing ends."""
+    refused_on = (
+        OrderStatusChange.objects.filter(
+            order=OuterRef("order"),
+            from_status=OrderStatus.INTERIM,
+            to_status=OrderStatus.REFUSED,
+        )
+        .order_by("-changed_at", "-id")
+        .values("effective_on")[:1]
+    )
+    return notifications.annotate(
+        duty_ended_on=Case(
+            When(order__status__in=ENDED_STATUSES, then=F("order__ended_on")),
+            When(_owed_under_a_refused_interim_order(), then=Subquery(refused_on)),
+            default=Value(None),
+            output_field=DateField(),
+        )
+    )
+
+
 def outstanding_notifications() -> QuerySet[Notification]:
     """Notifications not yet received that the subject still owes: on orders in force, and
-    not owed under an interim order that has since ended."""
-    return Notification.objects.filter(
-        received_on__isnull=True, order__status__in=LIVE_STATUSES
-    ).exclude(_owed_under_a_refused_interim_order())
+    not owed under an interim order that has since ended (`with_duty_end`)."""
+    return with_duty_end(
+        Notification.objects.filter(received_on__isnull=True, order__status__in=LIVE_STATUSES)
+    ).filter(duty_ended_on__isnull=True)  # type: ignore[misc]  # stubs miss the annotation
 
 
 def _expiring_q(today: dt.date, window_days: int) -> Q:
