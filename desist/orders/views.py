@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from desist import policy
+from desist.accounts.models import User
 from desist.audit.services import audit_consultation
 from desist.cases import selectors as case_selectors
 from desist.core import safecsv
@@ -51,6 +52,11 @@ from desist.policy import Perm
 PAGE_SIZE = 50
 
 
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind login_required)."""
+    return cast(User, request.user)
+
+
 def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -69,10 +75,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
     queue = request.GET.get("queue", "")
     if queue not in selectors.QUEUE_FILTERS:
         queue = ""
-    orders = selectors.register_for(actor=request.user, status=status, queue=queue)
+    orders = selectors.register_for(actor=_actor(request), status=status, queue=queue)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_consultation(
-        actor=request.user,
+        actor=_actor(request),
         verb="order.list",
         object_type="orders.Order",
         new={"page": page.number, "status": status, "queue": queue},
@@ -112,8 +118,8 @@ def workflow_diagram(request: HttpRequest) -> HttpResponse:
 
 def _export_response(request: HttpRequest, fmt: str) -> HttpResponse:
     policy.require_perm(request.user, Perm.ORDER_EXPORT)
-    header, rows = exports.register_rows_for(actor=request.user)
-    actions.order_register_export_record(actor=request.user, file_format=fmt, rows=len(rows))
+    header, rows = exports.register_rows_for(actor=_actor(request))
+    actions.order_register_export_record(actor=_actor(request), file_format=fmt, rows=len(rows))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"desist-spo-register-{stamp}.{fmt}"
     if fmt == "csv":
@@ -151,7 +157,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def order_apply(request: HttpRequest, subject_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.ORDER_EDIT)
-    subject = people_selectors.subject_get_for(actor=request.user, subject_id=subject_id)
+    subject = people_selectors.subject_get_for(actor=_actor(request), subject_id=subject_id)
     actor: Any = request.user
     cases = list(case_selectors.case_list_for(actor=actor).filter(subject=subject))
     forces = selectors.police_force_choices()
@@ -180,7 +186,7 @@ def order_apply(request: HttpRequest, subject_id: int) -> HttpResponse:
             messages.success(request, f"The application {order.reference} has been recorded")
             return redirect("orders:detail", order_id=order.pk)
     if request.method == "GET":
-        audit_consultation(actor=request.user, obj=subject, verb="subject.view_for_order")
+        audit_consultation(actor=_actor(request), obj=subject, verb="subject.view_for_order")
     return render(
         request,
         "orders/action_form.html",
@@ -195,7 +201,7 @@ def order_apply(request: HttpRequest, subject_id: int) -> HttpResponse:
     )
 
 
-def _actions(actor: Any, order: Order) -> list[tuple[str, str]]:
+def _actions(actor: User, order: Order) -> list[tuple[str, str]]:
     """The actions the order page offers: exactly those whose command would accept the order
     (one rule, `orders.availability`)."""
     return [
@@ -208,8 +214,8 @@ def _actions(actor: Any, order: Order) -> list[tuple[str, str]]:
 @require_GET
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.ORDER_VIEW)
-    page = selectors.order_page_for(actor=request.user, order_id=order_id)
-    audit_consultation(actor=request.user, obj=page.order, verb="order.view")
+    page = selectors.order_page_for(actor=_actor(request), order_id=order_id)
+    audit_consultation(actor=_actor(request), obj=page.order, verb="order.view")
     can_edit = policy.can(request.user, Perm.ORDER_EDIT, page.order)
     return render(
         request,
@@ -218,14 +224,14 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "page": page,
             "order": page.order,
             "can_edit": can_edit,
-            "actions": _actions(request.user, page.order) if can_edit else [],
+            "actions": _actions(_actor(request), page.order) if can_edit else [],
         },
     )
 
 
 def _editable(request: HttpRequest, order_id: int) -> Order:
     policy.require_perm(request.user, Perm.ORDER_EDIT)
-    order = selectors.order_get_for(actor=request.user, order_id=order_id)
+    order = selectors.order_get_for(actor=_actor(request), order_id=order_id)
     policy.require(request.user, Perm.ORDER_EDIT, order)
     return order
 
@@ -258,7 +264,7 @@ def _action(
     if request.method == "GET":
         # The form is headed with the order and its subject: a consultation (s.62).
         audit_consultation(
-            actor=request.user, obj=order, verb="order.view_for_form", new={"form": title}
+            actor=_actor(request), obj=order, verb="order.view_for_form", new={"form": title}
         )
     return render(
         request,
@@ -287,7 +293,7 @@ def _versioned(request: HttpRequest, form_class: Any, order: Order, **kwargs: An
 @require_http_methods(["GET", "POST"])
 def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
-    cases = list(case_selectors.case_list_for(actor=request.user).filter(subject=order.subject))
+    cases = list(case_selectors.case_list_for(actor=_actor(request)).filter(subject=order.subject))
     form = _versioned(
         request,
         EditForm,
@@ -307,7 +313,7 @@ def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_update_details(
-            actor=request.user,
+            actor=_actor(request),
             order=order,
             version=d["version"],
             reference=d["reference"],
@@ -338,7 +344,7 @@ def hearing_add(request: HttpRequest, order_id: int) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_record_hearing(
-            actor=request.user,
+            actor=_actor(request),
             order=order,
             version=d["version"],
             heard_on=d["heard_on"],
@@ -370,7 +376,7 @@ def make_interim(request: HttpRequest, order_id: int) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_make_interim(
-            actor=request.user,
+            actor=_actor(request),
             order=order,
             version=d["version"],
             made_on=d["made_on"],
@@ -397,7 +403,7 @@ def make_full(request: HttpRequest, order_id: int) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_make_full(
-            actor=request.user,
+            actor=_actor(request),
             order=order,
             version=d["version"],
             made_on=d["made_on"],
@@ -425,7 +431,7 @@ def refuse(request: HttpRequest, order_id: int) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_refuse(
-            actor=request.user,
+            actor=_actor(request),
             order=order,
             version=d["version"],
             refused_on=d["refused_on"],
@@ -452,7 +458,7 @@ def withdraw(request: HttpRequest, order_id: int) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_withdraw(
-            actor=request.user,
+            actor=_actor(request),
             order=order,
             version=d["version"],
             withdrawn_on=d["withdrawn_on"],
@@ -479,7 +485,7 @@ def serve(request: HttpRequest, order_id: int) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_serve(
-            actor=request.user, order=order, version=d["version"], served_on=d["served_on"]
+            actor=_actor(request), order=order, version=d["version"], served_on=d["served_on"]
         )
 
     what = "interim order" if order.status == OrderStatus.INTERIM else "full order"
@@ -502,7 +508,7 @@ def expire(request: HttpRequest, order_id: int) -> HttpResponse:
     end = order.interim_expires_on if order.status == OrderStatus.INTERIM else order.full_ends_on
 
     def call(d: dict[str, Any]) -> object:
-        return actions.order_expire(actor=request.user, order=order, version=d["version"])
+        return actions.order_expire(actor=_actor(request), order=order, version=d["version"])
 
     return _action(
         request,
@@ -530,14 +536,14 @@ def term_add(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
     form = TermForm(
         request.POST or None,
-        victim_choices=selectors.protectable_victim_choices_for(actor=request.user, order=order),
+        victim_choices=selectors.protectable_victim_choices_for(actor=_actor(request), order=order),
         organisation_choices=selectors.organisation_choices(),
     )
 
     def call(d: dict[str, Any]) -> object:
         org_id = d["responsible_organisation"]
         return actions.order_add_term(
-            actor=request.user,
+            actor=_actor(request),
             order=order,
             kind=d["kind"],
             category=d["category"],
@@ -587,7 +593,7 @@ def event_add(request: HttpRequest, order_id: int, kind: str) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_record_event(
-            actor=request.user,
+            actor=_actor(request),
             order=order,
             version=d["version"],
             kind=kind,
@@ -622,7 +628,7 @@ def notification_change(request: HttpRequest, order_id: int) -> HttpResponse:
     form = ChangeNotificationForm(request.POST or None)
 
     def call(d: dict[str, Any]) -> object:
-        return actions.notification_record_change(actor=request.user, order=order, **d)
+        return actions.notification_record_change(actor=_actor(request), order=order, **d)
 
     return _action(
         request,
@@ -644,13 +650,13 @@ def notification_received(
 ) -> HttpResponse:
     order = _editable(request, order_id)
     notification = selectors.notification_get_for(
-        actor=request.user, order=order, notification_id=notification_id
+        actor=_actor(request), order=order, notification_id=notification_id
     )
     form = ReceivedForm(request.POST or None)
 
     def call(d: dict[str, Any]) -> object:
         return actions.notification_record_received(
-            actor=request.user, notification=notification, received_on=d["received_on"]
+            actor=_actor(request), notification=notification, received_on=d["received_on"]
         )
 
     due = notification.due_on
@@ -673,13 +679,13 @@ def notification_acknowledged(
 ) -> HttpResponse:
     order = _editable(request, order_id)
     notification = selectors.notification_get_for(
-        actor=request.user, order=order, notification_id=notification_id
+        actor=_actor(request), order=order, notification_id=notification_id
     )
     form = AcknowledgedForm(request.POST or None)
 
     def call(d: dict[str, Any]) -> object:
         return actions.notification_record_acknowledged(
-            actor=request.user, notification=notification, acknowledged_on=d["acknowledged_on"]
+            actor=_actor(request), notification=notification, acknowledged_on=d["acknowledged_on"]
         )
 
     return _action(
@@ -700,7 +706,7 @@ def notification_acknowledged(
 @require_http_methods(["GET", "POST"])
 def breach_add(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
-    terms = selectors.terms_for_order(actor=request.user, order=order)
+    terms = selectors.terms_for_order(actor=_actor(request), order=order)
     form = BreachForm(
         request.POST or None,
         term_choices=[
@@ -710,7 +716,7 @@ def breach_add(request: HttpRequest, order_id: int) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_record_breach(
-            actor=request.user,
+            actor=_actor(request),
             order=order,
             term=next((t for t in terms if str(t.pk) == d["term"]), None),
             occurred_on=d["occurred_on"],
@@ -737,7 +743,7 @@ def breach_add(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def breach_outcome(request: HttpRequest, order_id: int, breach_id: int) -> HttpResponse:
     order = _editable(request, order_id)
-    breach = selectors.breach_get_for(actor=request.user, order=order, breach_id=breach_id)
+    breach = selectors.breach_get_for(actor=_actor(request), order=order, breach_id=breach_id)
     form = BreachOutcomeForm(
         request.POST or None,
         initial={
@@ -748,7 +754,7 @@ def breach_outcome(request: HttpRequest, order_id: int, breach_id: int) -> HttpR
 
     def call(d: dict[str, Any]) -> object:
         return actions.breach_record_court_outcome(
-            actor=request.user,
+            actor=_actor(request),
             breach=breach,
             court_outcome=d["court_outcome"],
             court_outcome_on=d["court_outcome_on"],
