@@ -24,6 +24,7 @@ from desist.orders.lookups import (  # the victim-free reads, re-exported
     _today,
     order_list_for,
     outstanding_notifications,
+    with_duty_end,
 )
 from desist.orders.lookups import orders_for_subject as orders_for_subject
 from desist.orders.lookups import orders_nearing_end as orders_nearing_end
@@ -34,7 +35,6 @@ from desist.orders.models import (
     Notification,
     Order,
     OrderEvent,
-    OrderStatus,
     OrderStatusChange,
     Term,
 )
@@ -224,18 +224,9 @@ def order_page_for(*, actor: Any, order_id: int) -> OrderPage:
         .select_related("changed_by")
         .order_by("-changed_at", "-id")
     )
-    # The same rule as _owed_under_a_refused_interim_order, on the loaded history.
-    appealed = any(
-        c.from_status == OrderStatus.REFUSED and c.to_status == OrderStatus.FULL for c in history
-    )
 
-    def lapsed(n: Notification) -> bool:
-        return (
-            appealed
-            and n.received_on is None
-            and order.full_made_on is not None
-            and n.trigger_on < order.full_made_on
-        )
+    def lapsed(n: Any) -> bool:  # ADR 0019: the same rule as the alerts and evaluation
+        return dates.notification_lapsed(received_on=n.received_on, duty_ended_on=n.duty_ended_on)
 
     notifications = [
         NotificationRow(
@@ -245,7 +236,7 @@ def order_page_for(*, actor: Any, order_id: int) -> OrderPage:
             else dates.notification_state(n.due_on, n.received_on, today),
             days_overdue=0 if lapsed(n) else dates.days_overdue(n.due_on, n.received_on, today),
         )
-        for n in Notification.objects.filter(order=order)
+        for n in with_duty_end(Notification.objects.filter(order=order))
         .select_related("subject_address")
         .order_by("trigger_on", "id")
     ]
