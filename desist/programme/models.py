@@ -2,7 +2,7 @@
 clinical notes, risk disclosures, measures, supervision and end-of-intervention reports.
 
 Fields and constraints only. The rules live in `workflow.py` (the referral transition table)
-and `services.py` (every write). This app never imports the safeguarding app (a test enforces it).
+and `actions/` (every write). This app never imports the safeguarding app (a test enforces it).
 """
 
 from __future__ import annotations
