@@ -6,13 +6,13 @@ messages never repeat what was typed: the value may be a victim's contact detail
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils import timezone
 
+# The one "not in the future" rule lives in core.dates; services import it from here.
+from desist.core.dates import check_not_future as check_not_future
 from desist.people.models import PNC_RE, pnc_normalise
 
 # Outward code (area, district), space, inward code (sector, unit). BFPO and overseas
@@ -59,11 +59,6 @@ def normalise_email(value: str) -> str:
             "Enter an email address in the correct format, like name@example.com"
         ) from None
     return cleaned
-
-
-def check_not_future(value: dt.date | None, message: str) -> None:
-    if value is not None and value > timezone.localdate():
-        raise ValidationError(message)
 
 
 def pnc_variants(value: str) -> list[str]:
