@@ -2,7 +2,8 @@
 later events (variation, renewal, discharge, appeal), notifications and breaches.
 
 Fields and constraints only. The rules live in `dates.py` (date arithmetic), `workflow.py`
-(the status transition table) and `services.py` (every write).
+(the status transition table), `availability.py` (which actions an order offers) and
+`actions/` (every write).
 """
 
 from __future__ import annotations
