@@ -39,13 +39,23 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from desist.accounts.models import User
+from desist.cases.models import Case
 from desist.core.models import Organisation
+from desist.demo.orders_volume import OrdersResult, _Builder, _screening_answers
+from desist.demo.programme_seed import CONTENT, _answers, _aware, _step
 from desist.evaluation.models import Offence, OffenceOutcome
 from desist.evaluation.programme_source import programme_facts
 from desist.evaluation.services import offence_record
+from desist.orders import actions as order_actions
 from desist.orders.models import Order
 from desist.people.models import InterventionDecision, Subject
-from desist.risk.models import Assessment
+from desist.people.services import intervention_decision_record
+from desist.programme import actions as programme_actions
+from desist.programme.models import Attendance, Referral, Timepoint
+from desist.programme.models import ReferralStatus as S
+from desist.risk.models import Assessment, AssessmentContext, Instrument
+from desist.risk.services import assessment_record
 
 BASELINE_12_MONTHS = 0.45
 HR_COMPLETED = 0.6
@@ -103,7 +113,7 @@ def _hazard_ratio(
 def _record(
     rng: random.Random,
     *,
-    actor: Any,
+    actor: User,
     subject: Subject,
     day: dt.date,
     today: dt.date,
@@ -129,8 +139,8 @@ class HistoryProgramme:
     """Who runs the historical cohort's referrals, and where (see `seed_history`)."""
 
     programme: Any
-    practitioner: Any
-    supervisor: Any
+    practitioner: User
+    supervisor: User
     rng: random.Random
     started: int = 0
     completed: int = 0
@@ -144,7 +154,7 @@ class HistoryProgramme:
 def _historical_cohort(
     *,
     force: Organisation,
-    actor: Any,
+    actor: User,
     rng: random.Random,
     today: dt.date,
     size: int,
@@ -155,13 +165,6 @@ def _historical_cohort(
     that the evaluation has people with a complete follow-up window. Through the real order,
     risk and people services (the same builder as `orders_volume`). With `programme`, everyone
     put forward also gets a programme referral that has ended (`_historical_referral`)."""
-    from desist.cases.models import Case
-    from desist.demo.orders_volume import OrdersResult, _Builder, _screening_answers
-    from desist.orders import actions as order_services
-    from desist.people.services import intervention_decision_record
-    from desist.risk.models import AssessmentContext, Instrument
-    from desist.risk.services import assessment_record
-
     candidates = list(
         Subject.objects.filter(force=force, cases__isnull=False, orders__isnull=True)
         .distinct()
@@ -186,60 +189,82 @@ def _historical_cohort(
         today=today - dt.timedelta(days=500),
         result=OrdersResult(),
     )
-    D = InterventionDecision.Decision
     for subject in chosen:
         builder.build("full", subject, cases[subject.pk], sorted(set(victims[subject.pk])))
         order = Order.objects.filter(subject=subject).order_by("-pk").first()
         if order is None or order.full_made_on is None:
             continue
-        made = order.interim_made_on or order.full_made_on
-        assessment = None
-        if screening is not None:
-            assessed = made - dt.timedelta(days=rng.randint(5, 60))
-            assessment = assessment_record(
-                actor=actor,
-                subject=subject,
-                instrument=screening,
-                answers=_screening_answers(rng),
-                assessed_on=assessed,
-                context=AssessmentContext.INITIAL,
-                rationale="Screened when the order was applied for.",
-                review_date=assessed + dt.timedelta(days=365),
-            )
-        roll = rng.random()
-        decision = D.PUT_FORWARD if roll < 0.5 else D.NOT_SUITABLE if roll < 0.8 else D.DECLINED
-        reasons = {
-            D.NOT_SUITABLE: "Already attending another programme.",
-            D.DECLINED: "The subject declined to take part.",
-        }
-        decided_on = made + dt.timedelta(days=rng.randint(0, 30))
-        intervention_decision_record(
+        _cohort_member_history(
+            subject, order, actor=actor, rng=rng, screening=screening, today=today, hp=programme
+        )
+    return len(chosen)
+
+
+def _cohort_member_history(
+    subject: Subject,
+    order: Order,
+    *,
+    actor: User,
+    rng: random.Random,
+    screening: Instrument | None,
+    today: dt.date,
+    hp: HistoryProgramme | None,
+) -> None:
+    """A screening before the order, a decision after it, a referral if put forward, and the
+    order expired if its end has passed."""
+    D = InterventionDecision.Decision
+    made = order.interim_made_on or order.full_made_on
+    assert made is not None
+    assessment = None
+    if screening is not None:
+        assessed = made - dt.timedelta(days=rng.randint(5, 60))
+        assessment = assessment_record(
             actor=actor,
             subject=subject,
-            decision=decision,
-            reason=reasons.get(decision, ""),
-            decided_on=decided_on,
+            instrument=screening,
+            answers=_screening_answers(rng),
+            assessed_on=assessed,
+            context=AssessmentContext.INITIAL,
+            rationale="Screened when the order was applied for.",
+            review_date=assessed + dt.timedelta(days=365),
         )
-        if programme is not None and decision == D.PUT_FORWARD:
-            _historical_referral(
-                programme,
-                police=actor,
-                subject=subject,
-                order=order,
-                assessment=assessment,
-                put_forward_on=decided_on,
-                today=today,
-            )
-        order.refresh_from_db()
-        if order.full_ends_on and order.full_ends_on < today:
-            order_services.order_expire(actor=actor, order=order, version=order.version)
-    return len(chosen)
+    roll = rng.random()
+    decision = D.PUT_FORWARD if roll < 0.5 else D.NOT_SUITABLE if roll < 0.8 else D.DECLINED
+    reasons = {
+        D.NOT_SUITABLE: "Already attending another programme.",
+        D.DECLINED: "The subject declined to take part.",
+    }
+    decided_on = made + dt.timedelta(days=rng.randint(0, 30))
+    intervention_decision_record(
+        actor=actor,
+        subject=subject,
+        decision=decision,
+        reason=reasons.get(decision, ""),
+        decided_on=decided_on,
+    )
+    if hp is not None and decision == D.PUT_FORWARD:
+        _historical_referral(
+            hp,
+            police=actor,
+            subject=subject,
+            order=order,
+            assessment=assessment,
+            put_forward_on=decided_on,
+            today=today,
+        )
+    order.refresh_from_db()
+    if order.full_ends_on and order.full_ends_on < today:
+        order_actions.order_expire(actor=actor, order=order, version=order.version)
+
+
+def _later(rng: random.Random, day: dt.date, lo: int, hi: int, today: dt.date) -> dt.date:
+    return min(day + dt.timedelta(days=rng.randint(lo, hi)), today)
 
 
 def _historical_referral(
     hp: HistoryProgramme,
     *,
-    police: Any,
+    police: User,
     subject: Subject,
     order: Order,
     assessment: Any,
@@ -250,13 +275,7 @@ def _historical_referral(
     the next one is made, so the history never holds more than one of the programme's places
     (or of a practitioner's caseload) and never reaches the waiting list. No disengagement and
     never two unacceptable absences in a row: both would raise alerts dated today."""
-    from desist.demo.programme_seed import _answers, _step
-    from desist.programme import actions as services
-    from desist.programme.models import ReferralStatus as S
-    from desist.programme.models import Timepoint
-
-    rng, counts = hp.rng, hp.counts
-    referral = services.referral_put_forward(
+    referral = programme_actions.referral_put_forward(
         actor=police,
         subject=subject,
         programme=hp.programme,
@@ -266,67 +285,21 @@ def _historical_referral(
         put_forward_on=put_forward_on,
         record_decision=False,  # `_historical_cohort` has recorded it
     )
-    counts["referrals"] += 1
-
-    def later(day: dt.date, lo: int, hi: int) -> dt.date:
-        return min(day + dt.timedelta(days=rng.randint(lo, hi)), today)
-
-    day = later(put_forward_on, 1, 5)
-    _step(hp.supervisor, referral, S.RECEIVED, day)
-    if rng.random() < HIST_WITHDRAWN_EARLY:
-        _step(police, referral, S.WITHDRAWN, later(day, 3, 20), reason_code="custody")
+    hp.counts["referrals"] += 1
+    consented = _historical_to_consent(hp, referral, police, put_forward_on, today)
+    if consented is None:
         return
-    worker = hp.practitioner if rng.random() < 0.7 else hp.supervisor
-    day = later(day, 1, 7)
-    _step(hp.supervisor, referral, S.ALLOCATED, day, practitioner=worker)
-    day = later(day, 7, 21)
-    if rng.random() < HIST_NOT_SUITABLE:
-        code = rng.choice(["denies_all_behaviour", "substance_misuse", "severe_mental_illness"])
-        _step(worker, referral, S.NOT_SUITABLE, day, reason_code=code)
-        return
-    # A place is free: the history runs before the current pilot takes them, one at a time.
-    services.referral_assess(
-        actor=worker,
-        referral=referral,
-        version=referral.version,
-        outcome="suitable",
-        effective_on=day,
-    )
-    day = later(day, 3, 14)
-    if rng.random() < HIST_DECLINED:
-        code = rng.choice(["does_not_want", "does_not_want", "practical"])
-        _step(worker, referral, S.DECLINED, day, reason_code=code)
-        return
-    _step(
-        worker,
-        referral,
-        S.CONSENTED,
-        day,
-        sharing_explained="Attendance and engagement go to the police; any risk to someone goes to the police and victim services; clinical notes stay with us.",
-        attendance_required_by_order=rng.random() < 0.4,
-    )
+    worker, day = consented
+    rng = hp.rng
     if rng.random() < HIST_NOT_STARTED:
         reason = rng.choice(["custody", "moved_away"])
-        _step(police, referral, S.WITHDRAWN, later(day, 3, 14), reason_code=reason)
+        _step(police, referral, S.WITHDRAWN, _later(rng, day, 3, 14, today), reason_code=reason)
         return
-    start = later(day, 5, 14)
+    start = _later(rng, day, 5, 14, today)
     _step(worker, referral, S.ACTIVE, start)
-    instrument = services.measure_instruments().filter(code="desist-progress-check").first()
-
-    def measure(timepoint: str, on: dt.date, improving: bool) -> None:
-        if instrument is None:
-            return
-        services.measure_record(
-            actor=worker,
-            referral=referral,
-            instrument=instrument,
-            timepoint=timepoint,
-            assessed_on=on,
-            answers=_answers(rng, improving=improving),
-        )
-        counts["measures"] += 1
-
-    measure(Timepoint.BEFORE, start, improving=False)
+    instrument = programme_actions.measure_instruments().filter(code="desist-progress-check")
+    measure = _HistoryMeasure(hp, worker, referral, instrument.first())
+    measure.record(Timepoint.BEFORE, start, improving=False)
     # Who completes is random, but the share stays within one person of `HIST_COMPLETE`.
     hp.started += 1
     completes = hp.completed + rng.random() < HIST_COMPLETE * hp.started
@@ -341,17 +314,87 @@ def _historical_referral(
         today=today,
         missing=0.06 if completes else 0.18,
     )
-    counts["sessions"] += held
+    hp.counts["sessions"] += held
     if held >= 6 and rng.random() < 0.6:
-        measure(Timepoint.MID, start + dt.timedelta(days=42), improving=rng.random() < 0.6)
+        measure.record(Timepoint.MID, start + dt.timedelta(days=42), improving=rng.random() < 0.6)
     if not completes:
         status, code, who = rng.choice(HIST_EARLY_ENDINGS)
         actor = police if who == "police" else hp.supervisor
-        _step(actor, referral, status, later(last, 5, 25), reason_code=code)
+        _step(actor, referral, status, _later(rng, last, 5, 25, today), reason_code=code)
         return
-    end = later(last, 0, 7)
-    measure(Timepoint.AFTER, end, improving=rng.random() < 0.8)
-    services.end_report_save(
+    end = _later(rng, last, 0, 7, today)
+    measure.record(Timepoint.AFTER, end, improving=rng.random() < 0.8)
+    _historical_completion(hp, worker, referral, end)
+
+
+def _historical_to_consent(
+    hp: HistoryProgramme, referral: Any, police: User, put_forward_on: dt.date, today: dt.date
+) -> tuple[Any, dt.date] | None:
+    """Received, allocated, assessed and consented: the worker and the day of consent, or None
+    if the referral ends before."""
+    rng = hp.rng
+    day = _later(rng, put_forward_on, 1, 5, today)
+    _step(hp.supervisor, referral, S.RECEIVED, day)
+    if rng.random() < HIST_WITHDRAWN_EARLY:
+        _step(police, referral, S.WITHDRAWN, _later(rng, day, 3, 20, today), reason_code="custody")
+        return None
+    worker = hp.practitioner if rng.random() < 0.7 else hp.supervisor
+    day = _later(rng, day, 1, 7, today)
+    _step(hp.supervisor, referral, S.ALLOCATED, day, practitioner=worker)
+    day = _later(rng, day, 7, 21, today)
+    if rng.random() < HIST_NOT_SUITABLE:
+        code = rng.choice(["denies_all_behaviour", "substance_misuse", "severe_mental_illness"])
+        _step(worker, referral, S.NOT_SUITABLE, day, reason_code=code)
+        return None
+    # A place is free: the history runs before the current pilot takes them, one at a time.
+    programme_actions.referral_assess(
+        actor=worker,
+        referral=referral,
+        version=referral.version,
+        outcome="suitable",
+        effective_on=day,
+    )
+    day = _later(rng, day, 3, 14, today)
+    if rng.random() < HIST_DECLINED:
+        code = rng.choice(["does_not_want", "does_not_want", "practical"])
+        _step(worker, referral, S.DECLINED, day, reason_code=code)
+        return None
+    _step(
+        worker,
+        referral,
+        S.CONSENTED,
+        day,
+        sharing_explained="Attendance and engagement go to the police; any risk to someone goes to the police and victim services; clinical notes stay with us.",
+        attendance_required_by_order=rng.random() < 0.4,
+    )
+    return worker, day
+
+
+@dataclass
+class _HistoryMeasure:
+    """Records the progress measure at a timepoint, when the instrument is installed."""
+
+    hp: HistoryProgramme
+    worker: User
+    referral: Any
+    instrument: Any
+
+    def record(self, timepoint: str, on: dt.date, *, improving: bool) -> None:
+        if self.instrument is None:
+            return
+        programme_actions.measure_record(
+            actor=self.worker,
+            referral=self.referral,
+            instrument=self.instrument,
+            timepoint=timepoint,
+            assessed_on=on,
+            answers=_answers(self.hp.rng, improving=improving),
+        )
+        self.hp.counts["measures"] += 1
+
+
+def _historical_completion(hp: HistoryProgramme, worker: User, referral: Any, end: dt.date) -> None:
+    programme_actions.end_report_save(
         actor=worker,
         referral=referral,
         version=None,
@@ -361,14 +404,14 @@ def _historical_referral(
         contacts="Harbour Forensic Psychology Service duty line; his offender manager; NHS 111 in a crisis.",
         police_summary="Completed all 12 sessions. Maintenance plan agreed; warning signs and contacts above.",
     )
-    counts["end_reports"] += 1
+    hp.counts["end_reports"] += 1
     _step(worker, referral, S.COMPLETED, end)
 
 
 def _historical_sessions(
     hp: HistoryProgramme,
     *,
-    worker: Any,
+    worker: User,
     referral: Any,
     start: dt.date,
     held: int,
@@ -378,16 +421,12 @@ def _historical_sessions(
     """`held` weekly-ish sessions after `start`, attendance and delivery recorded (a supervisor
     reviews one in three, as the programme asks). Some missed, acceptably or not, but never two
     unacceptable absences in a row. Returns the date of the last session."""
-    from desist.demo.programme_seed import CONTENT, _aware
-    from desist.programme import actions as services
-    from desist.programme.models import Attendance
-
     rng = hp.rng
     unacceptable_run = False
     when = start
     for n in range(held):
         when = min(start + dt.timedelta(days=7 * (n + 1) + rng.choice([-1, 0, 0, 0, 1, 2])), today)
-        session = services.session_schedule(
+        session = programme_actions.session_schedule(
             actor=worker,
             referral=referral,
             starts_at=_aware(when),
@@ -397,7 +436,7 @@ def _historical_sessions(
         if rng.random() < missing:
             acceptable = unacceptable_run or rng.random() < 0.6
             unacceptable_run = unacceptable_run or not acceptable
-            services.session_record_attendance(
+            programme_actions.session_record_attendance(
                 actor=worker,
                 session=session,
                 version=session.version,
@@ -409,13 +448,13 @@ def _historical_sessions(
             )
             continue
         unacceptable_run = False
-        services.session_record_attendance(
+        programme_actions.session_record_attendance(
             actor=worker,
             session=session,
             version=session.version,
             attendance=rng.choice([Attendance.ATTENDED] * 5 + [Attendance.LATE]),
         )
-        services.session_record_delivery(
+        programme_actions.session_record_delivery(
             actor=worker,
             session=session,
             version=session.version,
@@ -427,7 +466,7 @@ def _historical_sessions(
             engagement=rng.choice(["good", "good", "partial"]),
         )
         if n % 3 == 2:
-            services.session_review(
+            programme_actions.session_review(
                 actor=hp.supervisor,
                 session=session,
                 version=session.version,
@@ -439,8 +478,6 @@ def _historical_sessions(
 def history_present(*, force: Organisation, today: dt.date | None = None) -> bool:
     """Whether the force's historical cohort already has its programme referrals (made by
     `seed_history` with a programme): any referral put forward more than a year ago."""
-    from desist.programme.models import Referral
-
     today = today or timezone.localdate()
     cutoff = today - dt.timedelta(days=HISTORY_AFTER_DAYS)
     return Referral.objects.filter(force=force, put_forward_on__lt=cutoff).exists()
@@ -449,12 +486,12 @@ def history_present(*, force: Organisation, today: dt.date | None = None) -> boo
 def seed_history(
     *,
     force: Organisation,
-    actor: Any,
+    actor: User,
     seed: int,
     size: int,
     programme: Any = None,
     practitioner: Any = None,
-    supervisor: Any = None,
+    supervisor: User | None = None,
     today: dt.date | None = None,
 ) -> dict[str, int]:
     """The historical cohort (`_historical_cohort`), with a programme referral for everyone
@@ -494,7 +531,7 @@ def seed_history(
 
 
 def seed_outcomes(
-    *, force: Organisation, actor: Any, seed: int, history: int = 0
+    *, force: Organisation, actor: User, seed: int, history: int = 0
 ) -> dict[str, int]:
     """New offences for the force's SPO subjects, with the synthetic effect above.
 

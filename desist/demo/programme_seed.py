@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from desist.accounts.models import User
 from desist.orders.models import LIVE_STATUSES, Order
 from desist.people.models import InterventionDecision
 from desist.programme import actions as services
@@ -87,9 +88,9 @@ def seed_programme(
     *,
     force: Any,
     provider: Any,
-    practitioner: Any,
-    supervisor: Any,
-    police_actor: Any,
+    practitioner: User,
+    supervisor: User,
+    police_actor: User,
     seed: int,
     programme_manager: Any = None,
     today: dt.date | None = None,
@@ -135,9 +136,9 @@ def _current_referrals(
     rng: random.Random,
     programme: Programme,
     force: Any,
-    practitioner: Any,
-    supervisor: Any,
-    police_actor: Any,
+    practitioner: User,
+    supervisor: User,
+    police_actor: User,
     today: dt.date,
     created: dict[str, int],
 ) -> None:
@@ -176,7 +177,7 @@ def _current_referrals(
             created[key] += n
 
 
-def _make_programme(force: Any, provider: Any, manager: Any) -> Programme:
+def _make_programme(force: Any, provider: Any, manager: User) -> Programme:
     """The settings. Made directly when no programme manager is given (the manager's scope
     needs a partnership), otherwise through the service."""
     values = {
@@ -204,7 +205,7 @@ def _make_programme(force: Any, provider: Any, manager: Any) -> Programme:
     return programme
 
 
-def _step(actor: Any, referral: Referral, target: str, on: dt.date, **kw: Any) -> None:
+def _step(actor: User, referral: Referral, target: str, on: dt.date, **kw: Any) -> None:
     services.referral_transition(
         actor=actor,
         referral=referral,
@@ -221,11 +222,12 @@ def _one(
     subject: Any,
     order: Any,
     final: str,
-    practitioner: Any,
-    supervisor: Any,
-    police: Any,
+    practitioner: User,
+    supervisor: User,
+    police: User,
     today: dt.date,
 ) -> dict[str, int]:
+    # Each step draws from `rng` in the same order as before it was split: same seed, same data.
     counts = {"sessions": 0, "measures": 0, "end_reports": 0}
     long_ago = final in (S.COMPLETED, S.DISENGAGED, S.EXCLUDED)
     start = today - dt.timedelta(days=rng.randint(200, 260) if long_ago else rng.randint(20, 120))
@@ -239,59 +241,14 @@ def _one(
         risk_summary="Persistent contact after being told to stop; fixated on the former partner.",
         put_forward_on=start,
     )
-    if final == S.PUT_FORWARD:
+    allocated = _to_allocation(rng, referral, final, start, practitioner, supervisor, police)
+    if allocated is None:
         return counts
-    day = start + dt.timedelta(days=2)
-    _step(supervisor, referral, S.RECEIVED, day)
-    if final == S.RECEIVED:
+    worker, day = allocated
+    consented_on = _assess_and_consent(rng, referral, final, worker, police, day)
+    if consented_on is None:
         return counts
-    if final == S.WITHDRAWN and rng.random() < 0.5:
-        _step(police, referral, S.WITHDRAWN, day + dt.timedelta(days=3), reason_code="custody")
-        return counts
-    worker = practitioner if rng.random() < 0.7 else supervisor
-    _step(supervisor, referral, S.ALLOCATED, day + dt.timedelta(days=3), practitioner=worker)
-    day += dt.timedelta(days=10)
-    if final == S.ALLOCATED:
-        return counts
-    if final == S.NOT_SUITABLE:
-        _step(
-            worker,
-            referral,
-            S.NOT_SUITABLE,
-            day,
-            reason_code=rng.choice(["denies_all_behaviour", "substance_misuse"]),
-        )
-        return counts
-    if final == S.NOT_READY:
-        _step(worker, referral, S.NOT_READY, day, reason_code="proceedings_pending")
-        return counts
-    if final == S.WITHDRAWN:
-        _step(police, referral, S.WITHDRAWN, day, reason_code="moved_away")
-        return counts
-    services.referral_assess(
-        actor=worker,
-        referral=referral,
-        version=referral.version,
-        outcome="suitable",
-        effective_on=day,
-    )
-    if final in (S.SUITABLE, S.WAITING):
-        return counts
-    day += dt.timedelta(days=5)
-    if final == S.DECLINED:
-        _step(worker, referral, S.DECLINED, day, reason_code="does_not_want")
-        return counts
-    _step(
-        worker,
-        referral,
-        S.CONSENTED,
-        day,
-        sharing_explained="Attendance and engagement go to the police; any risk to someone goes to the police and victim services; clinical notes stay with us.",
-        attendance_required_by_order=rng.random() < 0.4,
-    )
-    if final == S.CONSENTED:
-        return counts
-    day += dt.timedelta(days=3)
+    day = consented_on + dt.timedelta(days=3)
     _step(worker, referral, S.ACTIVE, day)
     instrument = services.measure_instruments().filter(code="desist-progress-check").first()
     if instrument is not None:
@@ -304,69 +261,10 @@ def _one(
             answers=_answers(rng, improving=False),
         )
         counts["measures"] += 1
-    # Weekly sessions up to yesterday (at most 12).
-    planned = 12 if final == S.COMPLETED else min(12, max(1, (today - day).days // 7))
-    if final in (S.DISENGAGED, S.EXCLUDED):
-        planned = rng.randint(4, 7)
-    two_missed = final == S.DISENGAGED or (final == S.ACTIVE and rng.random() < 0.2)
-    last_day = day
-    for n in range(planned):
-        when = day + dt.timedelta(days=7 * (n + 1))
-        if when >= today:
-            break
-        session = services.session_schedule(
-            actor=worker,
-            referral=referral,
-            starts_at=_aware(when),
-            remote=rng.random() < 0.3,
-            place="Harbour House, Brighton",
-        )
-        counts["sessions"] += 1
-        tail = n >= planned - 2 and two_missed
-        if tail:
-            services.session_record_attendance(
-                actor=worker,
-                session=session,
-                version=session.version,
-                attendance=Attendance.DNA,
-                absence_acceptable=False,
-                absence_reason="Did not attend and did not answer calls",
-            )
-        elif rng.random() < 0.08:
-            services.session_record_attendance(
-                actor=worker,
-                session=session,
-                version=session.version,
-                attendance=Attendance.DNA,
-                absence_acceptable=True,
-                absence_reason="Medical appointment, told us in advance",
-            )
-        else:
-            services.session_record_attendance(
-                actor=worker,
-                session=session,
-                version=session.version,
-                attendance=rng.choice([Attendance.ATTENDED] * 5 + [Attendance.LATE]),
-            )
-            services.session_record_delivery(
-                actor=worker,
-                session=session,
-                version=session.version,
-                module_delivered=session.module or "formulation",
-                content=CONTENT.get(session.module, CONTENT["formulation"]),
-                fidelity=rng.sample(
-                    ["agenda", "review", "skill_taught", "rehearsal", "homework", "risk_check"], 4
-                ),
-                engagement=rng.choice(["good", "good", "partial"]),
-            )
-            if n % 3 == 2:
-                services.session_review(
-                    actor=supervisor,
-                    session=session,
-                    version=session.version,
-                    comment="Good adherence to the session plan.",
-                )
-        last_day = when
+    (planned, held), last_day = _weekly_sessions(
+        rng, referral, final, worker, supervisor, day, today
+    )
+    counts["sessions"] += held
     if final == S.ACTIVE and planned >= 6 and instrument is not None:
         services.measure_record(
             actor=worker,
@@ -378,6 +276,176 @@ def _one(
         )
         counts["measures"] += 1
     end = min(last_day + dt.timedelta(days=3), today)
+    _finish(rng, referral, final, worker, supervisor, instrument, end, counts)
+    return counts
+
+
+def _to_allocation(
+    rng: random.Random,
+    referral: Referral,
+    final: str,
+    start: dt.date,
+    practitioner: User,
+    supervisor: User,
+    police: User,
+) -> tuple[Any, dt.date] | None:
+    """Received and allocated: the worker and the day after, or None if it ends before."""
+    if final == S.PUT_FORWARD:
+        return None
+    day = start + dt.timedelta(days=2)
+    _step(supervisor, referral, S.RECEIVED, day)
+    if final == S.RECEIVED:
+        return None
+    if final == S.WITHDRAWN and rng.random() < 0.5:
+        _step(police, referral, S.WITHDRAWN, day + dt.timedelta(days=3), reason_code="custody")
+        return None
+    worker = practitioner if rng.random() < 0.7 else supervisor
+    _step(supervisor, referral, S.ALLOCATED, day + dt.timedelta(days=3), practitioner=worker)
+    day += dt.timedelta(days=10)
+    if final == S.ALLOCATED:
+        return None
+    return worker, day
+
+
+def _assess_and_consent(
+    rng: random.Random, referral: Referral, final: str, worker: User, police: User, day: dt.date
+) -> dt.date | None:
+    """Assessed and consented: the day of consent, or None if it ends before."""
+    if final == S.NOT_SUITABLE:
+        _step(
+            worker,
+            referral,
+            S.NOT_SUITABLE,
+            day,
+            reason_code=rng.choice(["denies_all_behaviour", "substance_misuse"]),
+        )
+        return None
+    if final == S.NOT_READY:
+        _step(worker, referral, S.NOT_READY, day, reason_code="proceedings_pending")
+        return None
+    if final == S.WITHDRAWN:
+        _step(police, referral, S.WITHDRAWN, day, reason_code="moved_away")
+        return None
+    services.referral_assess(
+        actor=worker,
+        referral=referral,
+        version=referral.version,
+        outcome="suitable",
+        effective_on=day,
+    )
+    if final in (S.SUITABLE, S.WAITING):
+        return None
+    day += dt.timedelta(days=5)
+    if final == S.DECLINED:
+        _step(worker, referral, S.DECLINED, day, reason_code="does_not_want")
+        return None
+    _step(
+        worker,
+        referral,
+        S.CONSENTED,
+        day,
+        sharing_explained="Attendance and engagement go to the police; any risk to someone goes to the police and victim services; clinical notes stay with us.",
+        attendance_required_by_order=rng.random() < 0.4,
+    )
+    if final == S.CONSENTED:
+        return None
+    return day
+
+
+def _weekly_sessions(
+    rng: random.Random,
+    referral: Referral,
+    final: str,
+    worker: User,
+    supervisor: User,
+    day: dt.date,
+    today: dt.date,
+) -> tuple[tuple[int, int], dt.date]:
+    """Weekly sessions up to yesterday (at most 12): ((planned, held), last session day)."""
+    planned = 12 if final == S.COMPLETED else min(12, max(1, (today - day).days // 7))
+    if final in (S.DISENGAGED, S.EXCLUDED):
+        planned = rng.randint(4, 7)
+    two_missed = final == S.DISENGAGED or (final == S.ACTIVE and rng.random() < 0.2)
+    last_day = day
+    held = 0
+    for n in range(planned):
+        when = day + dt.timedelta(days=7 * (n + 1))
+        if when >= today:
+            break
+        session = services.session_schedule(
+            actor=worker,
+            referral=referral,
+            starts_at=_aware(when),
+            remote=rng.random() < 0.3,
+            place="Harbour House, Brighton",
+        )
+        held += 1
+        _record_session(rng, session, n, worker, supervisor, tail=n >= planned - 2 and two_missed)
+        last_day = when
+    return (planned, held), last_day
+
+
+def _record_session(
+    rng: random.Random, session: Any, n: int, worker: User, supervisor: User, *, tail: bool
+) -> None:
+    """Two unacceptable absences at the tail of a disengaging run; else mostly attended."""
+    if tail:
+        services.session_record_attendance(
+            actor=worker,
+            session=session,
+            version=session.version,
+            attendance=Attendance.DNA,
+            absence_acceptable=False,
+            absence_reason="Did not attend and did not answer calls",
+        )
+        return
+    if rng.random() < 0.08:
+        services.session_record_attendance(
+            actor=worker,
+            session=session,
+            version=session.version,
+            attendance=Attendance.DNA,
+            absence_acceptable=True,
+            absence_reason="Medical appointment, told us in advance",
+        )
+        return
+    services.session_record_attendance(
+        actor=worker,
+        session=session,
+        version=session.version,
+        attendance=rng.choice([Attendance.ATTENDED] * 5 + [Attendance.LATE]),
+    )
+    services.session_record_delivery(
+        actor=worker,
+        session=session,
+        version=session.version,
+        module_delivered=session.module or "formulation",
+        content=CONTENT.get(session.module, CONTENT["formulation"]),
+        fidelity=rng.sample(
+            ["agenda", "review", "skill_taught", "rehearsal", "homework", "risk_check"], 4
+        ),
+        engagement=rng.choice(["good", "good", "partial"]),
+    )
+    if n % 3 == 2:
+        services.session_review(
+            actor=supervisor,
+            session=session,
+            version=session.version,
+            comment="Good adherence to the session plan.",
+        )
+
+
+def _finish(
+    rng: random.Random,
+    referral: Referral,
+    final: str,
+    worker: User,
+    supervisor: User,
+    instrument: Any,
+    end: dt.date,
+    counts: dict[str, int],
+) -> None:
+    """Completed (with the after measure and the end report), disengaged or excluded."""
     if final == S.COMPLETED:
         if instrument is not None:
             services.measure_record(
@@ -405,4 +473,3 @@ def _one(
         _step(worker, referral, S.DISENGAGED, end, reason_code="missed_sessions")
     elif final == S.EXCLUDED:
         _step(supervisor, referral, S.EXCLUDED, end, reason_code="further_offending")
-    return counts

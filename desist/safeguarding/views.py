@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from desist import policy
+from desist.accounts.http import AuthedRequest
 from desist.audit.services import audit_consultation
 from desist.cases import selectors as case_selectors
 from desist.core import context
@@ -50,7 +51,7 @@ from desist.safeguarding.trend import build_rating_charts
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def victim_add(request: HttpRequest, case_id: int) -> HttpResponse:
+def victim_add(request: AuthedRequest, case_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.VICTIM_EDIT)
     case = case_selectors.case_get_for(actor=request.user, case_id=case_id)
     policy.require(request.user, Perm.CASE_EDIT, case)
@@ -70,7 +71,7 @@ def victim_add(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def victim_link(request: HttpRequest, case_id: int) -> HttpResponse:
+def victim_link(request: AuthedRequest, case_id: int) -> HttpResponse:
     """Add a victim from the subject's other cases to this case."""
     policy.require_perm(request.user, Perm.VICTIM_EDIT)
     case = case_selectors.case_get_for(actor=request.user, case_id=case_id)
@@ -105,7 +106,7 @@ def victim_link(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
-def victim_detail(request: HttpRequest, victim_id: int) -> HttpResponse:
+def victim_detail(request: AuthedRequest, victim_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.VICTIM_IDENTITY_VIEW)
     page = selectors.victim_page_for(actor=request.user, victim_id=victim_id)
     audit_consultation(actor=request.user, obj=page.victim, verb="victim.view")
@@ -121,7 +122,7 @@ def victim_detail(request: HttpRequest, victim_id: int) -> HttpResponse:
 
 
 def _versioned_edit(
-    request: HttpRequest,
+    request: AuthedRequest,
     victim_id: int,
     form_class: type[Any],
     initial_fields: tuple[str, ...],
@@ -157,7 +158,7 @@ def _versioned_edit(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def victim_edit(request: HttpRequest, victim_id: int) -> HttpResponse:
+def victim_edit(request: AuthedRequest, victim_id: int) -> HttpResponse:
     return _versioned_edit(
         request,
         victim_id,
@@ -171,7 +172,7 @@ def victim_edit(request: HttpRequest, victim_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def victim_preferences(request: HttpRequest, victim_id: int) -> HttpResponse:
+def victim_preferences(request: AuthedRequest, victim_id: int) -> HttpResponse:
     def call(**kw: Any) -> Any:
         kw["wants_engagement_news"] = kw["wants_engagement_news"] == "yes"
         return services.victim_update_preferences(**kw)
@@ -189,7 +190,7 @@ def victim_preferences(request: HttpRequest, victim_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def victim_refer(request: HttpRequest, victim_id: int) -> HttpResponse:
+def victim_refer(request: AuthedRequest, victim_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.ADVOCACY_REFER)
     victim = selectors.victim_get_for(actor=request.user, victim_id=victim_id)
     policy.require(request.user, Perm.ADVOCACY_REFER, victim)
@@ -230,7 +231,7 @@ def victim_refer(request: HttpRequest, victim_id: int) -> HttpResponse:
 
 
 @login_required
-def caseload(request: HttpRequest) -> HttpResponse:
+def caseload(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.ADVOCACY_VIEW)
     default = "unallocated" if policy.has_perm(request.user, Perm.ADVOCACY_ALLOCATE) else "mine"
     view = request.GET.get("view") or default
@@ -258,7 +259,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.ADVOCACY_VIEW)
     page = selectors.advocacy_case_page_for(actor=request.user, case_id=case_id)
     audit_consultation(actor=request.user, obj=page.case, verb="advocacy.view")
@@ -281,7 +282,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
-def case_for_subject(request: HttpRequest, subject_id: int) -> HttpResponse:
+def case_for_subject(request: AuthedRequest, subject_id: int) -> HttpResponse:
     """Where an alert about a subject links an advocate: their service's case for the victim
     (sharing never looks victims up; this page does, under the advocate's own scope)."""
     policy.require_perm(request.user, Perm.ADVOCACY_VIEW)
@@ -290,7 +291,7 @@ def case_for_subject(request: HttpRequest, subject_id: int) -> HttpResponse:
 
 
 def _case_form(
-    request: HttpRequest,
+    request: AuthedRequest,
     case_id: int,
     perm: Perm,
     build: Any,
@@ -325,7 +326,7 @@ def _case_form(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_allocate(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_allocate(request: AuthedRequest, case_id: int) -> HttpResponse:
     advocates = selectors.advocates_of_service(actor=request.user)
 
     def build(case: Any, data: Any) -> AllocateForm:
@@ -357,7 +358,7 @@ def _at(day: dt.date, time: dt.time | None) -> dt.datetime:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_add(request: HttpRequest, case_id: int) -> HttpResponse:
+def contact_add(request: AuthedRequest, case_id: int) -> HttpResponse:
     perpetrators: list[Any] = []
 
     def build(case: Any, data: Any) -> ContactForm:
@@ -397,7 +398,7 @@ def contact_add(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def safety_plan(request: HttpRequest, case_id: int) -> HttpResponse:
+def safety_plan(request: AuthedRequest, case_id: int) -> HttpResponse:
     def build(case: Any, data: Any) -> SafetyPlanForm:
         latest = selectors.latest_safety_plan(case=case)
         initial: dict[str, Any] = {"based_on": latest.number if latest else 0}
@@ -423,7 +424,7 @@ def safety_plan(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
-def safety_plan_history(request: HttpRequest, case_id: int) -> HttpResponse:
+def safety_plan_history(request: AuthedRequest, case_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.ADVOCACY_VIEW)
     case, versions = selectors.safety_plan_history_for(actor=request.user, case_id=case_id)
     audit_consultation(actor=request.user, obj=case, verb="advocacy.safety_plan_history")
@@ -434,7 +435,7 @@ def safety_plan_history(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def rating_add(request: HttpRequest, case_id: int) -> HttpResponse:
+def rating_add(request: AuthedRequest, case_id: int) -> HttpResponse:
     def build(case: Any, data: Any) -> RatingForm:
         return RatingForm(data, initial={"rated_on": timezone.localdate()})
 
@@ -456,7 +457,7 @@ def rating_add(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_close(request: AuthedRequest, case_id: int) -> HttpResponse:
     def build(case: Any, data: Any) -> CloseForm:
         return CloseForm(data, initial={"version": case.version})
 
@@ -477,7 +478,7 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_reopen(request: AuthedRequest, case_id: int) -> HttpResponse:
     def build(case: Any, data: Any) -> ReopenForm:
         return ReopenForm(data, initial={"version": case.version})
 
@@ -639,7 +640,7 @@ def self_refer(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_check(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_check(request: AuthedRequest, case_id: int) -> HttpResponse:
     """Accept a held self-referral into triage, or mark it as not genuine (closed, kept)."""
     policy.require_perm(request.user, Perm.ADVOCACY_ALLOCATE)
     case = selectors.advocacy_case_get_for(
