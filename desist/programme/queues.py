@@ -64,7 +64,7 @@ def attendance_due(actor: Any) -> QueueResult:
             label=f"{s.referral.subject.full_name}: session {s.number}",
             url=reverse("programme:attendance", args=[s.pk]),
             detail=_when(s.starts_at),
-            tag="Overdue" if selectors.is_overdue(s, now) else "",
+            tag="Overdue" if selectors.attendance_overdue(s, now) else "",
         )
         for s in qs[:LIMIT]
     ]

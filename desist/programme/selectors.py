@@ -21,6 +21,7 @@ from desist import policy
 from desist.accounts.models import User
 from desist.core.models import Organisation, Partnership
 from desist.core.roles import RoleCode
+from desist.orders.provider_terms import ProviderTerm, order_terms_for_provider
 from desist.policy import Perm
 from desist.programme import workflow
 from desist.programme.models import (
@@ -47,7 +48,6 @@ from desist.programme.models import (
     engagement_code,
 )
 from desist.risk.models import Instrument, InstrumentKind
-from desist.orders.provider_terms import ProviderTerm, order_terms_for_provider
 from desist.sharing.redaction import contains_victim_identifier
 from desist.sharing.shown import ProviderScreen
 
@@ -397,7 +397,7 @@ def attendance_due_for(*, actor: Any, now: dt.datetime | None = None) -> QuerySe
 OVERDUE_AFTER = dt.timedelta(days=1)
 
 
-def is_overdue(session: ProgrammeSession, now: dt.datetime | None = None) -> bool:
+def attendance_overdue(session: ProgrammeSession, now: dt.datetime | None = None) -> bool:
     """The reminder rule: attendance still unrecorded a day after the session."""
     now = now or timezone.now()
     return not session.attendance and session.starts_at + OVERDUE_AFTER <= now

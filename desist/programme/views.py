@@ -672,7 +672,7 @@ def session_detail(request: AuthedRequest, session_id: int) -> HttpResponse:
             "module_delivered": MODULE_LABELS.get(session.module_delivered, ""),
             "can_review": policy.can(request.user, Perm.SESSION_REVIEW, session.referral)
             and not session.reviewed_at,
-            "overdue": selectors.is_overdue(session),
+            "overdue": selectors.attendance_overdue(session),
             "disclosures": selectors.session_disclosures_shown(actor=request.user, session=session),
         },
     )

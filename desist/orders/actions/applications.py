@@ -40,7 +40,7 @@ _COURT_MISSING = "Enter the name of the magistrates' court"
 _REFERENCE_TAKEN = "An order with this reference is already recorded in your force"
 
 
-def _next_reference(force: Organisation, year: int) -> str:
+def _next_order_reference(force: Organisation, year: int) -> str:
     prefix = f"SPO-{force.code.upper()}-{year}-"
     taken = set(
         Order.objects.filter(force=force, reference__startswith=prefix).values_list(
@@ -85,7 +85,7 @@ def _check_application(
 def _save_with_reference(order: Order, reference: str, force: Organisation, year: int) -> None:
     """Save the new order under `reference`, or the force's next free one for `year`."""
     for _ in range(5):
-        order.reference = reference or _next_reference(force, year)
+        order.reference = reference or _next_order_reference(force, year)
         try:
             with transaction.atomic():
                 order.save()

@@ -75,7 +75,7 @@ def open_caseload(practitioner: User) -> int:
 # --- putting a subject forward ----------------------------------------------------------------
 
 
-def _next_reference() -> str:
+def _next_referral_reference() -> str:
     last = Referral.objects.order_by("-id").values_list("id", flat=True).first() or 0
     return f"PR{last + 1:06d}"
 
@@ -148,7 +148,7 @@ def referral_put_forward(
         programme=programme,
         subject=subject,
         force_id=subject.force_id,
-        reference=_next_reference(),
+        reference=_next_referral_reference(),
         status=S.PUT_FORWARD,
         order=order,
         risk_assessment=risk_assessment,
