@@ -10,13 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.architecture.local_imports import PACKAGE, ROOT, module_name
+from tests.architecture.local_imports import PACKAGE, module_name
 
 MAX_LINES = 80
-
-# issue 13: being split into actions/ (the lead removes this entry at integration).
-# Only these two files; everything else must be within the limit.
-BEING_SPLIT = {"desist/orders/services.py", "desist/programme/services.py"}
 
 
 def _source_files() -> list[Path]:
@@ -55,8 +51,7 @@ def _long_in(tree: ast.AST, module: str, limit: int, scope: tuple[str, ...] = ()
 
 
 def test_no_app_function_is_longer_than_80_lines() -> None:
-    files = [p for p in _source_files() if p.relative_to(ROOT).as_posix() not in BEING_SPLIT]
-    offenders = long_functions(files)
+    offenders = long_functions(_source_files())
     assert not offenders, (
         f"Functions over {MAX_LINES} lines (def line to last line); split each into "
         "well-named steps (not nested functions):\n" + "\n".join(offenders)

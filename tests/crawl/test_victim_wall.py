@@ -21,11 +21,11 @@ from django.utils import timezone
 from desist.core.models import Partnership
 from desist.core.roles import RoleCode
 from desist.orders.models import Term
-from desist.orders.tests.helpers import add_term, ago, full, make_case, make_subject, make_victim
-from desist.programme import selectors as programme_selectors
-from desist.programme import actions as programme_services
-from desist.programme.models import Referral, ReferralStatus
 from desist.orders.provider_terms import order_terms_for_provider
+from desist.orders.tests.helpers import add_term, ago, full, make_case, make_subject, make_victim
+from desist.programme import actions as programme_services
+from desist.programme import selectors as programme_selectors
+from desist.programme.models import Referral, ReferralStatus
 
 from .victim_wall import VictimWallBreached, Wall
 
