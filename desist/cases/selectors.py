@@ -11,11 +11,12 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from desist import policy
+from desist.accounts.models import User
 from desist.cases.models import Case, Incident
 from desist.policy import Perm
 
 
-def case_list_for(*, actor: Any) -> QuerySet[Case]:
+def case_list_for(*, actor: User) -> QuerySet[Case]:
     """The actor's force's cases, newest first, with the subject for the list page."""
     return (
         policy.scope_cases(actor, Case.objects.all())
@@ -24,7 +25,7 @@ def case_list_for(*, actor: Any) -> QuerySet[Case]:
     )
 
 
-def case_get_for(*, actor: Any, case_id: int) -> Case:
+def case_get_for(*, actor: User, case_id: int) -> Case:
     """One case; 404 when out of scope, so a record's existence is not revealed."""
     try:
         case = case_list_for(actor=actor).get(pk=case_id)
@@ -47,7 +48,7 @@ def register_victims_of_case(source: VictimsOfCase) -> None:
         _victims_of_case.append(source)
 
 
-def _victims_for(actor: Any, case: Case) -> list[Any]:
+def _victims_for(actor: User, case: Case) -> list[Any]:
     if len(_victims_of_case) != 1:
         raise ImproperlyConfigured("Exactly one source of a case's victims must be registered")
     return list(_victims_of_case[0](actor=actor, case=case))
@@ -62,7 +63,7 @@ class CasePage:
     victim_count: int
 
 
-def case_page_for(*, actor: Any, case_id: int) -> CasePage:
+def case_page_for(*, actor: User, case_id: int) -> CasePage:
     """Everything the case page shows, in a fixed number of queries. Victims' identities are
     included only for those the policy lets see them; others see only how many there are."""
     case = case_get_for(actor=actor, case_id=case_id)

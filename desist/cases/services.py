@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from desist import policy
+from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.cases.models import (
@@ -73,7 +74,7 @@ def _check_details(
 
 def case_create(
     *,
-    actor: Any,
+    actor: User,
     subject: Subject,
     crime_reference: str,
     relationship: str,
@@ -134,7 +135,7 @@ def case_create(
 
 def incident_add(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     occurred_on: dt.date | None,
     incident_type: str,
@@ -188,7 +189,7 @@ def _save(case: Case, *, version: int, changes: dict[str, Any]) -> None:
 
 def case_update(
     *,
-    actor: Any,
+    actor: User,
     case: Case,
     version: int,
     crime_reference: str,
@@ -251,7 +252,7 @@ def case_update(
 
 
 def case_close(
-    *, actor: Any, case: Case, version: int, closed_on: dt.date | None, reason: str
+    *, actor: User, case: Case, version: int, closed_on: dt.date | None, reason: str
 ) -> Case:
     """Close the case with a coded reason. Incidents may still be added (a breach of an order
     made in the case is one), and the case can be reopened."""
@@ -292,7 +293,7 @@ def case_close(
     return case
 
 
-def case_reopen(*, actor: Any, case: Case, version: int) -> Case:
+def case_reopen(*, actor: User, case: Case, version: int) -> Case:
     """Reopen a closed case (new information, a new offence)."""
     policy.require(actor, Perm.CASE_EDIT, case)
     if case.status != CaseStatus.CLOSED:

@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from desist import policy
+from desist.accounts.http import AuthedRequest
 from desist.audit.models import Category
 from desist.audit.services import audit_consultation, audit_record
 from desist.cases import selectors, services
@@ -35,7 +36,7 @@ PAGE_SIZE = 50
 
 @login_required
 @require_GET
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.CASE_VIEW)
     page = Paginator(selectors.case_list_for(actor=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -48,7 +49,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_create(request: HttpRequest, subject_id: int) -> HttpResponse:
+def case_create(request: AuthedRequest, subject_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.CASE_EDIT)
     subject = people_selectors.subject_get_for(actor=request.user, subject_id=subject_id)
     form = CaseForm(request.POST or None)
@@ -90,7 +91,7 @@ def _four(form: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _editable(request: HttpRequest, case_id: int) -> Case:
+def _editable(request: AuthedRequest, case_id: int) -> Case:
     policy.require_perm(request.user, Perm.CASE_EDIT)
     case = selectors.case_get_for(actor=request.user, case_id=case_id)
     policy.require(request.user, Perm.CASE_EDIT, case)
@@ -99,7 +100,7 @@ def _editable(request: HttpRequest, case_id: int) -> Case:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_edit(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = _editable(request, case_id)
     form = CaseEditForm(
         request.POST or None,
@@ -142,7 +143,7 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_close(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = _editable(request, case_id)
     form = CloseForm(request.POST or None, initial={"version": case.version})
     if request.method == "POST" and form.is_valid():
@@ -167,7 +168,7 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_reopen(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = _editable(request, case_id)
     form = ReopenForm(request.POST or None, initial={"version": case.version})
     if request.method == "POST" and form.is_valid():
@@ -187,7 +188,7 @@ def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.CASE_VIEW)
     page = selectors.case_page_for(actor=request.user, case_id=case_id)
     # s.62 consultation: the case, and which victims' identities were shown (ids only).
@@ -212,7 +213,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def incident_add(request: HttpRequest, case_id: int) -> HttpResponse:
+def incident_add(request: AuthedRequest, case_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.CASE_EDIT)
     case = selectors.case_get_for(actor=request.user, case_id=case_id)
     policy.require(request.user, Perm.CASE_EDIT, case)
