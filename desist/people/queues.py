@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import reverse
 
+from desist.accounts.models import User
 from desist.home.queues import QueueResult, QueueRow, provide
 from desist.people import selectors
 
@@ -13,7 +12,7 @@ LIMIT = 5
 
 
 @provide("police.not_considered")
-def not_considered(actor: Any) -> QueueResult:
+def not_considered(actor: User) -> QueueResult:
     """Subjects with an interim or full SPO and no intervention decision yet (two queries)."""
     qs = selectors.subjects_not_considered_for(actor=actor)
     rows = [

@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from desist import policy
+from desist.accounts.models import User
 from desist.core.text import normalise_name
 from desist.people import panels
 from desist.people.models import InterventionDecision, Subject, SubjectAlias
@@ -20,12 +21,12 @@ from desist.policy import Perm
 # --- lists and single records -----------------------------------------------------------
 
 
-def subject_list_for(*, actor: Any) -> QuerySet[Subject]:
+def subject_list_for(*, actor: User) -> QuerySet[Subject]:
     """The actor's force's subjects, newest first."""
     return policy.scope_subjects(actor, Subject.objects.all()).order_by("-created_at", "-id")
 
 
-def subject_table_for(*, actor: Any, not_considered: bool = False) -> QuerySet[Subject]:
+def subject_table_for(*, actor: User, not_considered: bool = False) -> QuerySet[Subject]:
     """What the subjects list shows, newest first, with a case count (one query a page).
     `not_considered`: only subjects waiting for an intervention decision (the work queue)."""
     qs = (
@@ -36,7 +37,7 @@ def subject_table_for(*, actor: Any, not_considered: bool = False) -> QuerySet[S
     return qs.annotate(case_count=Count("cases")).order_by("-created_at", "-id")
 
 
-def subject_get_for(*, actor: Any, subject_id: int) -> Subject:
+def subject_get_for(*, actor: User, subject_id: int) -> Subject:
     """One subject; 404 when out of scope, so a record's existence is not revealed."""
     try:
         subject = subject_list_for(actor=actor).select_related("force").get(pk=subject_id)
@@ -77,7 +78,7 @@ class SubjectPage:
         return self._rows("orders")
 
 
-def subject_page_for(*, actor: Any, subject_id: int) -> SubjectPage:
+def subject_page_for(*, actor: User, subject_id: int) -> SubjectPage:
     """Everything the subject page shows, in a fixed number of queries."""
     subject = subject_get_for(actor=actor, subject_id=subject_id)
     decisions = list(
@@ -99,7 +100,7 @@ def subject_page_for(*, actor: Any, subject_id: int) -> SubjectPage:
 # --- intervention: the work queue ---------------------------------------------------------
 
 
-def subjects_not_considered_for(*, actor: Any) -> QuerySet[Subject]:
+def subjects_not_considered_for(*, actor: User) -> QuerySet[Subject]:
     """Subjects of the actor's force with an interim or full order and no intervention
     decision recorded."""
     qs = policy.scope_subjects(actor, Subject.objects.all())
@@ -151,7 +152,7 @@ def _name_matches(words: list[str]) -> Q:
     return on_name | Q(pk__in=alias_qs.values("subject_id"))
 
 
-def subject_search_for(*, actor: Any, search: SubjectSearch) -> QuerySet[Subject]:
+def subject_search_for(*, actor: User, search: SubjectSearch) -> QuerySet[Subject]:
     """Subjects of the actor's force matching the search: by name or alias (case- and
     accent-insensitive), PNC number, crime reference or order reference; the date of birth,
     when given, must match exactly as well."""

@@ -14,10 +14,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from desist import policy
+from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError, save_versioned
-from desist.core.models import OrganisationKind
+from desist.core.models import Organisation, OrganisationKind
 from desist.core.text import normalise_name
 from desist.people.models import (
     InterventionDecision,
@@ -118,15 +119,17 @@ def _clean_subject(
     return values
 
 
-def _require_police(actor: Any) -> None:
+def _require_police(actor: User) -> Organisation:
+    """The actor's police force; anyone else may not record subjects."""
     organisation = getattr(actor, "organisation", None)
     if organisation is None or organisation.kind != OrganisationKind.POLICE_FORCE:
         raise PermissionDenied(Perm.SUBJECT_EDIT.value)
+    return organisation
 
 
 def subject_create(
     *,
-    actor: Any,
+    actor: User,
     first_names: str,
     last_name: str,
     date_of_birth: dt.date | None = None,
@@ -136,9 +139,9 @@ def subject_create(
 ) -> Subject:
     """Record a new subject in the actor's own force."""
     policy.require_perm(actor, Perm.SUBJECT_EDIT)
-    _require_police(actor)
+    force = _require_police(actor)
     values = _clean_subject(
-        force_id=actor.organisation_id,
+        force_id=force.pk,
         exclude_pk=None,
         first_names=first_names,
         last_name=last_name,
@@ -148,7 +151,7 @@ def subject_create(
         force_reference=force_reference,
     )
     with transaction.atomic():
-        subject = Subject(force_id=actor.organisation_id, created_by=actor, **values)
+        subject = Subject(force=force, created_by=actor, **values)
         subject.refresh_search()
         subject.save()
         audit_record(
@@ -157,7 +160,7 @@ def subject_create(
             verb="subject.create",
             obj=subject,
             new={
-                "force": actor.organisation_id,
+                "force": force.pk,
                 "fields": [f for f in SUBJECT_FIELDS if values[f]],
             },
         )
@@ -166,7 +169,7 @@ def subject_create(
 
 def subject_update(
     *,
-    actor: Any,
+    actor: User,
     subject: Subject,
     version: int,
     first_names: str,
@@ -218,7 +221,7 @@ def subject_update(
     return subject
 
 
-def subject_alias_add(*, actor: Any, subject: Subject, name: str) -> SubjectAlias:
+def subject_alias_add(*, actor: User, subject: Subject, name: str) -> SubjectAlias:
     """Record another name the subject uses or has used."""
     policy.require(actor, Perm.SUBJECT_EDIT, subject)
     cleaned = " ".join((name or "").split())
@@ -245,7 +248,7 @@ def subject_alias_add(*, actor: Any, subject: Subject, name: str) -> SubjectAlia
 
 def subject_address_add(
     *,
-    actor: Any,
+    actor: User,
     subject: Subject,
     address: str,
     postcode: str,
@@ -333,7 +336,7 @@ def intervention_reason_error(decision: str, reason: str) -> str | None:
 
 def intervention_decision_record(
     *,
-    actor: Any,
+    actor: User,
     subject: Subject,
     decision: str,
     reason: str,

@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from desist import policy
+from desist.accounts.http import AuthedRequest
 from desist.audit.models import Category
 from desist.audit.services import audit_consultation, audit_record
 from desist.core.concurrency import StaleRecordError
@@ -31,7 +32,7 @@ from desist.policy import Perm
 PAGE_SIZE = 50
 
 
-def _query_without_page(request: HttpRequest) -> str:
+def _query_without_page(request: AuthedRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
@@ -39,7 +40,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 @login_required
 @require_GET
-def subject_list(request: HttpRequest) -> HttpResponse:
+def subject_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.SUBJECT_VIEW)
     not_considered = request.GET.get("queue") == "not_considered"
     subjects = selectors.subject_table_for(actor=request.user, not_considered=not_considered)
@@ -64,7 +65,7 @@ def subject_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def subject_search(request: HttpRequest) -> HttpResponse:
+def subject_search(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.SUBJECT_VIEW)
     form = SearchForm(request.GET if request.GET else None)
     page = None
@@ -98,7 +99,7 @@ def subject_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def subject_create(request: HttpRequest) -> HttpResponse:
+def subject_create(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.SUBJECT_EDIT)
     form = SubjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -114,7 +115,7 @@ def subject_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def subject_detail(request: HttpRequest, subject_id: int) -> HttpResponse:
+def subject_detail(request: AuthedRequest, subject_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.SUBJECT_VIEW)
     page = selectors.subject_page_for(actor=request.user, subject_id=subject_id)
     audit_consultation(actor=request.user, obj=page.subject, verb="subject.view")
@@ -132,7 +133,7 @@ def subject_detail(request: HttpRequest, subject_id: int) -> HttpResponse:
     )
 
 
-def _editable_subject(request: HttpRequest, subject_id: int) -> Subject:
+def _editable_subject(request: AuthedRequest, subject_id: int) -> Subject:
     policy.require_perm(request.user, Perm.SUBJECT_EDIT)
     subject = selectors.subject_get_for(actor=request.user, subject_id=subject_id)
     policy.require(request.user, Perm.SUBJECT_EDIT, subject)
@@ -141,7 +142,7 @@ def _editable_subject(request: HttpRequest, subject_id: int) -> Subject:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def subject_edit(request: HttpRequest, subject_id: int) -> HttpResponse:
+def subject_edit(request: AuthedRequest, subject_id: int) -> HttpResponse:
     subject = _editable_subject(request, subject_id)
     initial = {f: getattr(subject, f) for f in services.SUBJECT_FIELDS}
     form = SubjectEditForm(request.POST or None, initial={**initial, "version": subject.version})
@@ -164,7 +165,7 @@ def subject_edit(request: HttpRequest, subject_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def alias_add(request: HttpRequest, subject_id: int) -> HttpResponse:
+def alias_add(request: AuthedRequest, subject_id: int) -> HttpResponse:
     subject = _editable_subject(request, subject_id)
     form = AliasForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -184,7 +185,7 @@ def alias_add(request: HttpRequest, subject_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def address_add(request: HttpRequest, subject_id: int) -> HttpResponse:
+def address_add(request: AuthedRequest, subject_id: int) -> HttpResponse:
     subject = _editable_subject(request, subject_id)
     form = AddressForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -202,7 +203,7 @@ def address_add(request: HttpRequest, subject_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def intervention_decision(request: HttpRequest, subject_id: int) -> HttpResponse:
+def intervention_decision(request: AuthedRequest, subject_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.INTERVENTION_DECIDE)
     subject = selectors.subject_get_for(actor=request.user, subject_id=subject_id)
     policy.require(request.user, Perm.INTERVENTION_DECIDE, subject)
