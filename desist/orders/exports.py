@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
-from typing import Any
 
 from django.utils import timezone
 from openpyxl import Workbook
 
+from desist.accounts.models import User
 from desist.core import safecsv
 from desist.orders import dates, selectors
 from desist.orders.derived import order_dates
@@ -49,7 +49,7 @@ HEADER: list[str] = [
 Cell = str | int | dt.date | None
 
 
-def register_rows_for(*, actor: Any) -> tuple[list[str], list[list[Cell]]]:
+def register_rows_for(*, actor: User) -> tuple[list[str], list[list[Cell]]]:
     """The header and one row per order of the actor's force (a fixed number of queries)."""
     orders = list(
         selectors.register_for(actor=actor)

@@ -10,7 +10,6 @@ re-exports them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import (
     Case,
@@ -27,6 +26,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from desist import policy
+from desist.accounts.models import User
 from desist.orders import dates
 from desist.orders.models import (
     ENDED_STATUSES,
@@ -45,7 +45,7 @@ def _today() -> dt.date:
 
 
 def order_list_for(
-    *, actor: Any, status: str = "", queue: str = "", today: dt.date | None = None
+    *, actor: User, status: str = "", queue: str = "", today: dt.date | None = None
 ) -> QuerySet[Order]:
     """The actor's force's orders, newest application first, with the subject.
     `status` filters by status; `queue` by one of the home-page queues."""
@@ -69,7 +69,7 @@ def order_list_for(
     return qs.order_by("-application_date", "-id")
 
 
-def orders_for_subject(*, actor: Any, subject: Subject) -> QuerySet[Order]:
+def orders_for_subject(*, actor: User, subject: Subject) -> QuerySet[Order]:
     """A subject's orders the actor may see, newest first (for other apps' pages)."""
     return order_list_for(actor=actor).filter(subject=subject)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desist import policy
+from desist.accounts.models import User
 from desist.orders.models import Term
 from desist.orders.references import term_protected_ids, term_provider_text, victim_reference
 from desist.policy import Perm
@@ -30,7 +31,7 @@ class ProviderTerm:
 
 
 def order_terms_for_provider(
-    *, actor: Any, referral: Any, screen: ProviderScreen | None = None
+    *, actor: User, referral: Any, screen: ProviderScreen | None = None
 ) -> list[ProviderTerm]:
     """The terms of the order a referral was made under, provider-safe, in the order they were
     added. `referral` comes through the programme's door; the actor must be allowed to view it.

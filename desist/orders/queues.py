@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from desist.accounts.models import User
 from desist.home.queues import QueueResult, QueueRow, provide
 from desist.orders import dates, selectors
 from desist.orders.derived import fmt
@@ -29,7 +30,7 @@ def _short(day: dt.date) -> str:
 
 
 @provide("police.applications")
-def applications(actor: Any) -> QueueResult:
+def applications(actor: User) -> QueueResult:
     """Applications awaiting a hearing, oldest first."""
     qs = selectors.applications_awaiting_hearing_for(actor=actor)
     rows = []
@@ -50,7 +51,7 @@ def applications(actor: Any) -> QueueResult:
 
 
 @provide("police.notifications")
-def notifications(actor: Any) -> QueueResult:
+def notifications(actor: User) -> QueueResult:
     """Notifications not yet received: overdue first, each tagged."""
     today = timezone.localdate()
     qs = selectors.notifications_due_for(actor=actor)
@@ -76,7 +77,7 @@ def notifications(actor: Any) -> QueueResult:
 
 
 @provide("police.expiring")
-def expiring(actor: Any) -> QueueResult:
+def expiring(actor: User) -> QueueResult:
     """Fixed-term full orders ending within the renewal review window."""
     today = timezone.localdate()
     qs = selectors.orders_expiring_for(actor=actor, today=today)
@@ -96,7 +97,7 @@ def expiring(actor: Any) -> QueueResult:
 
 
 @provide("police.breaches")
-def breaches(actor: Any) -> QueueResult:
+def breaches(actor: User) -> QueueResult:
     """Breaches in the last 30 days, newest first."""
     qs = selectors.breaches_recent_for(actor=actor)
     rows = [

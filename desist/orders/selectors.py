@@ -16,6 +16,7 @@ from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from desist import policy
+from desist.accounts.models import User
 from desist.core.models import Organisation, OrganisationKind
 from desist.orders import dates
 from desist.orders.derived import OrderDates, order_dates
@@ -51,7 +52,7 @@ QUEUE_FILTERS = ("applications", "notifications", "expiring", "breaches")
 # --- lists and single records -----------------------------------------------------------------
 
 
-def order_get_for(*, actor: Any, order_id: int) -> Order:
+def order_get_for(*, actor: User, order_id: int) -> Order:
     """One order; 404 when out of scope, so a record's existence is not revealed."""
     try:
         order = (
@@ -65,7 +66,7 @@ def order_get_for(*, actor: Any, order_id: int) -> Order:
     return order
 
 
-def notification_get_for(*, actor: Any, order: Order, notification_id: int) -> Notification:
+def notification_get_for(*, actor: User, order: Order, notification_id: int) -> Notification:
     try:
         notification = Notification.objects.get(pk=notification_id, order=order)
     except Notification.DoesNotExist:
@@ -74,7 +75,7 @@ def notification_get_for(*, actor: Any, order: Order, notification_id: int) -> N
     return notification
 
 
-def breach_get_for(*, actor: Any, order: Order, breach_id: int) -> Breach:
+def breach_get_for(*, actor: User, order: Order, breach_id: int) -> Breach:
     try:
         breach = Breach.objects.select_related("term").get(pk=breach_id, order=order)
     except Breach.DoesNotExist:
@@ -83,7 +84,7 @@ def breach_get_for(*, actor: Any, order: Order, breach_id: int) -> Breach:
     return breach
 
 
-def terms_for_order(*, actor: Any, order: Order) -> list[Term]:
+def terms_for_order(*, actor: User, order: Order) -> list[Term]:
     policy.require(actor, Perm.ORDER_VIEW, order)
     return list(Term.objects.filter(order=order).order_by("id"))
 
@@ -120,7 +121,7 @@ def organisation_get(organisation_id: int) -> Organisation:
 # --- victims: references, or names for those allowed to see them -------------------------------
 
 
-def victim_labels_for(*, actor: Any, victim_ids: set[int]) -> dict[int, str]:
+def victim_labels_for(*, actor: User, victim_ids: set[int]) -> dict[int, str]:
     """'V000123', or 'Name (V000123)' for actors who may see victim identities. One query at
     most, through the safeguarding door."""
     labels = {pk: victim_reference(pk) for pk in victim_ids}
@@ -130,7 +131,7 @@ def victim_labels_for(*, actor: Any, victim_ids: set[int]) -> dict[int, str]:
     return labels
 
 
-def protectable_victim_choices_for(*, actor: Any, order: Order) -> list[tuple[int, str]]:
+def protectable_victim_choices_for(*, actor: User, order: Order) -> list[tuple[int, str]]:
     """Victims of the subject's cases, as (id, label) choices for a term's protected people."""
     ids = set(
         Victim.objects.filter(force_id=order.force_id, cases__subject_id=order.subject_id)
@@ -199,7 +200,7 @@ class OrderPage:
         )
 
 
-def order_page_for(*, actor: Any, order_id: int) -> OrderPage:
+def order_page_for(*, actor: User, order_id: int) -> OrderPage:
     """Everything the order page shows, in a fixed number of queries."""
     order = order_get_for(actor=actor, order_id=order_id)
     today, window = _today(), dates.review_window_days()
@@ -279,7 +280,7 @@ def _change_label(change: OrderStatusChange) -> str:
 # --- the register: list page and exports ---------------------------------------------------------
 
 
-def register_for(*, actor: Any, status: str = "", queue: str = "") -> QuerySet[Order]:
+def register_for(*, actor: User, status: str = "", queue: str = "") -> QuerySet[Order]:
     """The register with the counts the list page and exports show (one query a page)."""
     today = _today()
     outstanding = outstanding_notifications().filter(order=OuterRef("pk"))
@@ -319,7 +320,7 @@ def protected_references_for(orders: list[Order]) -> dict[int, list[str]]:
 # --- home-page queues ---------------------------------------------------------------------------
 
 
-def applications_awaiting_hearing_for(*, actor: Any) -> QuerySet[Order]:
+def applications_awaiting_hearing_for(*, actor: User) -> QuerySet[Order]:
     """Applications not yet decided, oldest first, with the date any hearing was adjourned to."""
     next_hearing = (
         Hearing.objects.filter(order=OuterRef("pk"), adjourned_to__isnull=False)
@@ -333,7 +334,7 @@ def applications_awaiting_hearing_for(*, actor: Any) -> QuerySet[Order]:
     )
 
 
-def notifications_due_for(*, actor: Any) -> QuerySet[Notification]:
+def notifications_due_for(*, actor: User) -> QuerySet[Notification]:
     """Notifications not yet received for orders in force: overdue first (earliest due)."""
     orders = order_list_for(actor=actor).filter(status__in=LIVE_STATUSES)
     return (
@@ -345,7 +346,7 @@ def notifications_due_for(*, actor: Any) -> QuerySet[Notification]:
 
 
 def orders_expiring_for(
-    *, actor: Any, today: dt.date | None = None, window_days: int | None = None
+    *, actor: User, today: dt.date | None = None, window_days: int | None = None
 ) -> QuerySet[Order]:
     today = today or _today()
     window = dates.review_window_days() if window_days is None else window_days
@@ -356,7 +357,7 @@ def orders_expiring_for(
     )
 
 
-def breaches_recent_for(*, actor: Any, today: dt.date | None = None) -> QuerySet[Breach]:
+def breaches_recent_for(*, actor: User, today: dt.date | None = None) -> QuerySet[Breach]:
     today = today or _today()
     since = today - dt.timedelta(days=dates.RECENT_BREACH_DAYS)
     orders = order_list_for(actor=actor)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from desist import policy
+from desist.accounts.http import AuthedRequest
 from desist.accounts.models import User
 from desist.audit.services import audit_consultation
 from desist.cases import selectors as case_selectors
@@ -52,12 +53,7 @@ from desist.policy import Perm
 PAGE_SIZE = 50
 
 
-def _actor(request: HttpRequest) -> User:
-    """The signed-in user (every view here is behind login_required)."""
-    return cast(User, request.user)
-
-
-def _query_without_page(request: HttpRequest) -> str:
+def _query_without_page(request: AuthedRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
@@ -68,17 +64,17 @@ def _query_without_page(request: HttpRequest) -> str:
 
 @login_required
 @require_GET
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.ORDER_VIEW)
     form = FilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_bound and form.is_valid() else ""
     queue = request.GET.get("queue", "")
     if queue not in selectors.QUEUE_FILTERS:
         queue = ""
-    orders = selectors.register_for(actor=_actor(request), status=status, queue=queue)
+    orders = selectors.register_for(actor=request.user, status=status, queue=queue)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_consultation(
-        actor=_actor(request),
+        actor=request.user,
         verb="order.list",
         object_type="orders.Order",
         new={"page": page.number, "status": status, "queue": queue},
@@ -103,10 +99,10 @@ workflow_diagram = page_view(
 )
 
 
-def _export_response(request: HttpRequest, fmt: str) -> HttpResponse:
+def _export_response(request: AuthedRequest, fmt: str) -> HttpResponse:
     policy.require_perm(request.user, Perm.ORDER_EXPORT)
-    header, rows = exports.register_rows_for(actor=_actor(request))
-    actions.order_register_export_record(actor=_actor(request), file_format=fmt, rows=len(rows))
+    header, rows = exports.register_rows_for(actor=request.user)
+    actions.order_register_export_record(actor=request.user, file_format=fmt, rows=len(rows))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"desist-spo-register-{stamp}.{fmt}"
     if fmt == "csv":
@@ -127,13 +123,13 @@ def _export_response(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthedRequest) -> HttpResponse:
     return _export_response(request, "csv")
 
 
 @login_required
 @require_GET
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthedRequest) -> HttpResponse:
     return _export_response(request, "xlsx")
 
 
@@ -142,10 +138,10 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def order_apply(request: HttpRequest, subject_id: int) -> HttpResponse:
+def order_apply(request: AuthedRequest, subject_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.ORDER_EDIT)
-    subject = people_selectors.subject_get_for(actor=_actor(request), subject_id=subject_id)
-    actor: Any = request.user
+    subject = people_selectors.subject_get_for(actor=request.user, subject_id=subject_id)
+    actor = request.user
     cases = list(case_selectors.case_list_for(actor=actor).filter(subject=subject))
     forces = selectors.police_force_choices()
     form = ApplyForm(
@@ -173,7 +169,7 @@ def order_apply(request: HttpRequest, subject_id: int) -> HttpResponse:
             messages.success(request, f"The application {order.reference} has been recorded")
             return redirect("orders:detail", order_id=order.pk)
     if request.method == "GET":
-        audit_consultation(actor=_actor(request), obj=subject, verb="subject.view_for_order")
+        audit_consultation(actor=request.user, obj=subject, verb="subject.view_for_order")
     return render(
         request,
         "orders/action_form.html",
@@ -199,10 +195,10 @@ def _actions(actor: User, order: Order) -> list[tuple[str, str]]:
 
 @login_required
 @require_GET
-def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_detail(request: AuthedRequest, order_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.ORDER_VIEW)
-    page = selectors.order_page_for(actor=_actor(request), order_id=order_id)
-    audit_consultation(actor=_actor(request), obj=page.order, verb="order.view")
+    page = selectors.order_page_for(actor=request.user, order_id=order_id)
+    audit_consultation(actor=request.user, obj=page.order, verb="order.view")
     can_edit = policy.can(request.user, Perm.ORDER_EDIT, page.order)
     return render(
         request,
@@ -211,20 +207,20 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "page": page,
             "order": page.order,
             "can_edit": can_edit,
-            "actions": _actions(_actor(request), page.order) if can_edit else [],
+            "actions": _actions(request.user, page.order) if can_edit else [],
         },
     )
 
 
-def _editable(request: HttpRequest, order_id: int) -> Order:
+def _editable(request: AuthedRequest, order_id: int) -> Order:
     policy.require_perm(request.user, Perm.ORDER_EDIT)
-    order = selectors.order_get_for(actor=_actor(request), order_id=order_id)
+    order = selectors.order_get_for(actor=request.user, order_id=order_id)
     policy.require(request.user, Perm.ORDER_EDIT, order)
     return order
 
 
 def _action(
-    request: HttpRequest,
+    request: AuthedRequest,
     order: Order,
     form: forms.Form,
     call: Callable[[dict[str, Any]], object],
@@ -251,7 +247,7 @@ def _action(
     if request.method == "GET":
         # The form is headed with the order and its subject: a consultation (s.62).
         audit_consultation(
-            actor=_actor(request), obj=order, verb="order.view_for_form", new={"form": title}
+            actor=request.user, obj=order, verb="order.view_for_form", new={"form": title}
         )
     return render(
         request,
@@ -271,16 +267,16 @@ def _action(
     )
 
 
-def _versioned(request: HttpRequest, form_class: Any, order: Order, **kwargs: Any) -> Any:
+def _versioned(request: AuthedRequest, form_class: Any, order: Order, **kwargs: Any) -> Any:
     initial = {"version": order.version, **kwargs.pop("initial", {})}
     return form_class(request.POST or None, initial=initial, **kwargs)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_edit(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
-    cases = list(case_selectors.case_list_for(actor=_actor(request)).filter(subject=order.subject))
+    cases = list(case_selectors.case_list_for(actor=request.user).filter(subject=order.subject))
     form = _versioned(
         request,
         EditForm,
@@ -300,7 +296,7 @@ def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_update_details(
-            actor=_actor(request),
+            actor=request.user,
             order=order,
             version=d["version"],
             reference=d["reference"],
@@ -325,13 +321,13 @@ def order_edit(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def hearing_add(request: HttpRequest, order_id: int) -> HttpResponse:
+def hearing_add(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
     form = _versioned(request, HearingForm, order)
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_record_hearing(
-            actor=_actor(request),
+            actor=request.user,
             order=order,
             version=d["version"],
             heard_on=d["heard_on"],
@@ -357,13 +353,13 @@ def hearing_add(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def make_interim(request: HttpRequest, order_id: int) -> HttpResponse:
+def make_interim(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
     form = _versioned(request, InterimForm, order)
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_make_interim(
-            actor=_actor(request),
+            actor=request.user,
             order=order,
             version=d["version"],
             made_on=d["made_on"],
@@ -384,13 +380,13 @@ def make_interim(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def make_full(request: HttpRequest, order_id: int) -> HttpResponse:
+def make_full(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
     form = _versioned(request, FullForm, order)
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_make_full(
-            actor=_actor(request),
+            actor=request.user,
             order=order,
             version=d["version"],
             made_on=d["made_on"],
@@ -412,13 +408,13 @@ def make_full(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def refuse(request: HttpRequest, order_id: int) -> HttpResponse:
+def refuse(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
     form = _versioned(request, RefuseForm, order)
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_refuse(
-            actor=_actor(request),
+            actor=request.user,
             order=order,
             version=d["version"],
             refused_on=d["refused_on"],
@@ -439,13 +435,13 @@ def refuse(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def withdraw(request: HttpRequest, order_id: int) -> HttpResponse:
+def withdraw(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
     form = _versioned(request, WithdrawForm, order)
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_withdraw(
-            actor=_actor(request),
+            actor=request.user,
             order=order,
             version=d["version"],
             withdrawn_on=d["withdrawn_on"],
@@ -466,13 +462,13 @@ def withdraw(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def serve(request: HttpRequest, order_id: int) -> HttpResponse:
+def serve(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
     form = _versioned(request, ServeForm, order)
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_serve(
-            actor=_actor(request), order=order, version=d["version"], served_on=d["served_on"]
+            actor=request.user, order=order, version=d["version"], served_on=d["served_on"]
         )
 
     what = "interim order" if order.status == OrderStatus.INTERIM else "full order"
@@ -489,13 +485,13 @@ def serve(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def expire(request: HttpRequest, order_id: int) -> HttpResponse:
+def expire(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
     form = _versioned(request, ConfirmForm, order)
     end = order.interim_expires_on if order.status == OrderStatus.INTERIM else order.full_ends_on
 
     def call(d: dict[str, Any]) -> object:
-        return actions.order_expire(actor=_actor(request), order=order, version=d["version"])
+        return actions.order_expire(actor=request.user, order=order, version=d["version"])
 
     return _action(
         request,
@@ -519,18 +515,18 @@ def expire(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def term_add(request: HttpRequest, order_id: int) -> HttpResponse:
+def term_add(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
     form = TermForm(
         request.POST or None,
-        victim_choices=selectors.protectable_victim_choices_for(actor=_actor(request), order=order),
+        victim_choices=selectors.protectable_victim_choices_for(actor=request.user, order=order),
         organisation_choices=selectors.organisation_choices(),
     )
 
     def call(d: dict[str, Any]) -> object:
         org_id = d["responsible_organisation"]
         return actions.order_add_term(
-            actor=_actor(request),
+            actor=request.user,
             order=order,
             kind=d["kind"],
             category=d["category"],
@@ -565,7 +561,7 @@ _EVENT_TITLES = {
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def event_add(request: HttpRequest, order_id: int, kind: str) -> HttpResponse:
+def event_add(request: AuthedRequest, order_id: int, kind: str) -> HttpResponse:
     order = _editable(request, order_id)
     if kind not in OrderEvent.Kind.values:
         raise Http404("No such event")
@@ -580,7 +576,7 @@ def event_add(request: HttpRequest, order_id: int, kind: str) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_record_event(
-            actor=_actor(request),
+            actor=request.user,
             order=order,
             version=d["version"],
             kind=kind,
@@ -610,12 +606,12 @@ def event_add(request: HttpRequest, order_id: int, kind: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def notification_change(request: HttpRequest, order_id: int) -> HttpResponse:
+def notification_change(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
     form = ChangeNotificationForm(request.POST or None)
 
     def call(d: dict[str, Any]) -> object:
-        return actions.notification_record_change(actor=_actor(request), order=order, **d)
+        return actions.notification_record_change(actor=request.user, order=order, **d)
 
     return _action(
         request,
@@ -633,17 +629,17 @@ def notification_change(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def notification_received(
-    request: HttpRequest, order_id: int, notification_id: int
+    request: AuthedRequest, order_id: int, notification_id: int
 ) -> HttpResponse:
     order = _editable(request, order_id)
     notification = selectors.notification_get_for(
-        actor=_actor(request), order=order, notification_id=notification_id
+        actor=request.user, order=order, notification_id=notification_id
     )
     form = ReceivedForm(request.POST or None)
 
     def call(d: dict[str, Any]) -> object:
         return actions.notification_record_received(
-            actor=_actor(request), notification=notification, received_on=d["received_on"]
+            actor=request.user, notification=notification, received_on=d["received_on"]
         )
 
     due = notification.due_on
@@ -662,17 +658,17 @@ def notification_received(
 @login_required
 @require_http_methods(["GET", "POST"])
 def notification_acknowledged(
-    request: HttpRequest, order_id: int, notification_id: int
+    request: AuthedRequest, order_id: int, notification_id: int
 ) -> HttpResponse:
     order = _editable(request, order_id)
     notification = selectors.notification_get_for(
-        actor=_actor(request), order=order, notification_id=notification_id
+        actor=request.user, order=order, notification_id=notification_id
     )
     form = AcknowledgedForm(request.POST or None)
 
     def call(d: dict[str, Any]) -> object:
         return actions.notification_record_acknowledged(
-            actor=_actor(request), notification=notification, acknowledged_on=d["acknowledged_on"]
+            actor=request.user, notification=notification, acknowledged_on=d["acknowledged_on"]
         )
 
     return _action(
@@ -691,9 +687,9 @@ def notification_acknowledged(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def breach_add(request: HttpRequest, order_id: int) -> HttpResponse:
+def breach_add(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
-    terms = selectors.terms_for_order(actor=_actor(request), order=order)
+    terms = selectors.terms_for_order(actor=request.user, order=order)
     form = BreachForm(
         request.POST or None,
         term_choices=[
@@ -703,7 +699,7 @@ def breach_add(request: HttpRequest, order_id: int) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> object:
         return actions.order_record_breach(
-            actor=_actor(request),
+            actor=request.user,
             order=order,
             term=next((t for t in terms if str(t.pk) == d["term"]), None),
             occurred_on=d["occurred_on"],
@@ -728,9 +724,9 @@ def breach_add(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def breach_outcome(request: HttpRequest, order_id: int, breach_id: int) -> HttpResponse:
+def breach_outcome(request: AuthedRequest, order_id: int, breach_id: int) -> HttpResponse:
     order = _editable(request, order_id)
-    breach = selectors.breach_get_for(actor=_actor(request), order=order, breach_id=breach_id)
+    breach = selectors.breach_get_for(actor=request.user, order=order, breach_id=breach_id)
     form = BreachOutcomeForm(
         request.POST or None,
         initial={
@@ -741,7 +737,7 @@ def breach_outcome(request: HttpRequest, order_id: int, breach_id: int) -> HttpR
 
     def call(d: dict[str, Any]) -> object:
         return actions.breach_record_court_outcome(
-            actor=_actor(request),
+            actor=request.user,
             breach=breach,
             court_outcome=d["court_outcome"],
             court_outcome_on=d["court_outcome_on"],
