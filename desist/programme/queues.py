@@ -4,11 +4,11 @@ and the police (engagement of each of their subjects)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 
+from desist.accounts.models import User
 from desist.core.roles import RoleCode
 from desist.home.queues import QueueResult, QueueRow, declare, provide
 from desist.programme import selectors
@@ -38,7 +38,7 @@ def _when(value: dt.datetime) -> str:
 
 
 @provide("provider.sessions_today")
-def sessions_this_week(actor: Any) -> QueueResult:
+def sessions_this_week(actor: User) -> QueueResult:
     now = timezone.localtime()
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     qs = selectors.sessions_between(actor=actor, start=start, end=start + dt.timedelta(days=7))
@@ -56,7 +56,7 @@ def sessions_this_week(actor: Any) -> QueueResult:
 
 
 @provide("provider.attendance_due")
-def attendance_due(actor: Any) -> QueueResult:
+def attendance_due(actor: User) -> QueueResult:
     qs = selectors.attendance_due_for(actor=actor)
     now = timezone.now()
     rows = [
@@ -72,7 +72,7 @@ def attendance_due(actor: Any) -> QueueResult:
 
 
 @provide("provider.overdue")
-def attendance_overdue(actor: Any) -> QueueResult:
+def attendance_overdue(actor: User) -> QueueResult:
     """The reminder: attendance still unrecorded a day after the session."""
     now = timezone.now()
     qs = selectors.attendance_due_for(actor=actor, now=now - selectors.OVERDUE_AFTER)
@@ -89,7 +89,7 @@ def attendance_overdue(actor: Any) -> QueueResult:
 
 
 @provide("provider.unallocated")
-def unallocated(actor: Any) -> QueueResult:
+def unallocated(actor: User) -> QueueResult:
     qs = selectors.unallocated_for(actor=actor)
     rows = [
         QueueRow(
@@ -104,7 +104,7 @@ def unallocated(actor: Any) -> QueueResult:
 
 
 @provide("provider.reviews_due")
-def reviews_due(actor: Any) -> QueueResult:
+def reviews_due(actor: User) -> QueueResult:
     qs = selectors.reviews_due_for(actor=actor)
     rows = [
         QueueRow(
@@ -118,7 +118,7 @@ def reviews_due(actor: Any) -> QueueResult:
 
 
 @provide("provider.waiting_list")
-def waiting(actor: Any) -> QueueResult:
+def waiting(actor: User) -> QueueResult:
     qs = selectors.waiting_list_for(actor=actor)
     rows = [
         QueueRow(
@@ -134,7 +134,7 @@ def waiting(actor: Any) -> QueueResult:
 
 
 @provide("programme.capacity")
-def capacity(actor: Any) -> QueueResult:
+def capacity(actor: User) -> QueueResult:
     programmes = list(selectors.programme_list_for(actor=actor))
     rows = []
     for p in programmes[:LIMIT]:
@@ -151,7 +151,7 @@ def capacity(actor: Any) -> QueueResult:
 
 
 @provide("police.engagement")
-def police_engagement(actor: Any) -> QueueResult:
+def police_engagement(actor: User) -> QueueResult:
     qs = selectors.engagement_rows_for(actor=actor).exclude(
         status__in=["not_suitable", "declined", "withdrawn", "excluded"]
     )

@@ -54,12 +54,12 @@ from desist.sharing.shown import ProviderScreen
 S = ReferralStatus
 
 
-def _is_provider(actor: Any) -> bool:
+def _is_provider(actor: User) -> bool:
     org = getattr(actor, "organisation", None)
     return bool(org is not None and org.kind == "provider")
 
 
-def _is_police(actor: Any) -> bool:
+def _is_police(actor: User) -> bool:
     org = getattr(actor, "organisation", None)
     return bool(org is not None and org.kind == "police_force")
 
@@ -67,7 +67,7 @@ def _is_police(actor: Any) -> bool:
 # --- programmes -----------------------------------------------------------------------------
 
 
-def programme_list_for(*, actor: Any) -> QuerySet[Programme]:
+def programme_list_for(*, actor: User) -> QuerySet[Programme]:
     qs = Programme.objects.select_related("provider").prefetch_related("forces")
     if policy.has_perm(actor, Perm.PROGRAMME_SETTINGS):
         return policy.scope_programmes_managed(actor, qs)
@@ -76,7 +76,7 @@ def programme_list_for(*, actor: Any) -> QuerySet[Programme]:
     return qs.none()
 
 
-def programme_get_for(*, actor: Any, programme_id: int) -> Programme:
+def programme_get_for(*, actor: User, programme_id: int) -> Programme:
     policy.require_perm(actor, Perm.PROGRAMME_SETTINGS)
     found = programme_list_for(actor=actor).filter(pk=programme_id).first()
     if found is None:
@@ -89,7 +89,7 @@ def programmes_for_force(*, force_id: int) -> QuerySet[Programme]:
     return Programme.objects.filter(forces=force_id, is_active=True).select_related("provider")
 
 
-def organisations_for_settings(*, actor: Any) -> tuple[list[Any], list[Any]]:
+def organisations_for_settings(*, actor: User) -> tuple[list[Any], list[Any]]:
     """Providers and police forces a programme manager may choose: their own organisation and
     their partners."""
     mine = Partnership.objects.filter(organisations=actor.organisation_id).values("pk")
@@ -153,7 +153,7 @@ def places_for(programme: Programme) -> Places:
 # --- referrals ------------------------------------------------------------------------------
 
 
-def referral_list_for(*, actor: Any, status: str = "") -> QuerySet[Referral]:
+def referral_list_for(*, actor: User, status: str = "") -> QuerySet[Referral]:
     qs = policy.scope_referrals(
         actor,
         Referral.objects.select_related("subject", "programme", "practitioner"),
@@ -163,7 +163,7 @@ def referral_list_for(*, actor: Any, status: str = "") -> QuerySet[Referral]:
     return qs
 
 
-def referral_get_for(*, actor: Any, referral_id: int, perm: Perm = Perm.REFERRAL_VIEW) -> Referral:
+def referral_get_for(*, actor: User, referral_id: int, perm: Perm = Perm.REFERRAL_VIEW) -> Referral:
     # policy's scopes return QuerySet[Any]: the model is known here.
     found: Referral | None = (
         policy.scope_referrals(
@@ -186,11 +186,11 @@ def referral_get_for(*, actor: Any, referral_id: int, perm: Perm = Perm.REFERRAL
     return found
 
 
-def open_referral_for_subject(*, actor: Any, subject: Any) -> Referral | None:
+def open_referral_for_subject(*, actor: User, subject: Any) -> Referral | None:
     return referral_list_for(actor=actor).filter(subject=subject, status__in=OPEN_STATUSES).first()
 
 
-def referrals_for_subject(*, actor: Any, subject: Any) -> list[Referral]:
+def referrals_for_subject(*, actor: User, subject: Any) -> list[Referral]:
     return list(
         referral_list_for(actor=actor).filter(subject=subject).order_by("-put_forward_on", "-id")
     )
@@ -268,7 +268,7 @@ END_REPORT_TEXTS = (
 )
 
 
-def referral_page_for(*, actor: Any, referral_id: int) -> ReferralPage:
+def referral_page_for(*, actor: User, referral_id: int) -> ReferralPage:
     referral = referral_get_for(actor=actor, referral_id=referral_id)
     provider = _is_provider(actor)
     sessions = list(
@@ -339,7 +339,7 @@ def referral_page_for(*, actor: Any, referral_id: int) -> ReferralPage:
 
 
 def session_get_for(
-    *, actor: Any, session_id: int, perm: Perm = Perm.SESSION_MANAGE
+    *, actor: User, session_id: int, perm: Perm = Perm.SESSION_MANAGE
 ) -> ProgrammeSession:
     found: ProgrammeSession | None = (
         policy.scope_programme_sessions(
@@ -362,13 +362,13 @@ def session_get_for(
     return found
 
 
-def clinical_notes_for(*, actor: Any, session: ProgrammeSession) -> list[ClinicalNote]:
+def clinical_notes_for(*, actor: User, session: ProgrammeSession) -> list[ClinicalNote]:
     """Every revision, newest first. Provider staff with clinical notes permission only."""
     policy.require(actor, Perm.CLINICAL_NOTES, session.referral)
     return list(ClinicalNote.objects.filter(session=session).select_related("written_by"))
 
 
-def _sessions_for(actor: Any) -> QuerySet[ProgrammeSession]:
+def _sessions_for(actor: User) -> QuerySet[ProgrammeSession]:
     return policy.scope_programme_sessions(
         actor,
         ProgrammeSession.objects.select_related("referral", "referral__subject", "practitioner"),
@@ -376,7 +376,7 @@ def _sessions_for(actor: Any) -> QuerySet[ProgrammeSession]:
 
 
 def sessions_between(
-    *, actor: Any, start: dt.datetime, end: dt.datetime, mine: bool = True
+    *, actor: User, start: dt.datetime, end: dt.datetime, mine: bool = True
 ) -> QuerySet[ProgrammeSession]:
     qs = _sessions_for(actor).filter(starts_at__gte=start, starts_at__lt=end)
     if mine:
@@ -384,7 +384,9 @@ def sessions_between(
     return qs.order_by("starts_at", "id")
 
 
-def attendance_due_for(*, actor: Any, now: dt.datetime | None = None) -> QuerySet[ProgrammeSession]:
+def attendance_due_for(
+    *, actor: User, now: dt.datetime | None = None
+) -> QuerySet[ProgrammeSession]:
     """The actor's sessions that have started without attendance recorded."""
     now = now or timezone.now()
     return (
@@ -412,7 +414,7 @@ def sessions_attendance_unrecorded() -> QuerySet[ProgrammeSession]:
     )
 
 
-def reviews_due_for(*, actor: Any) -> QuerySet[ProgrammeSession]:
+def reviews_due_for(*, actor: User) -> QuerySet[ProgrammeSession]:
     """Sessions with attendance recorded, not yet signed off, in the review sample (every
     session, or one in N as the programme says)."""
     if not policy.has_perm(actor, Perm.SESSION_REVIEW):
@@ -430,7 +432,7 @@ def reviews_due_for(*, actor: Any) -> QuerySet[ProgrammeSession]:
     )
 
 
-def unallocated_for(*, actor: Any) -> QuerySet[Referral]:
+def unallocated_for(*, actor: User) -> QuerySet[Referral]:
     if not policy.has_perm(actor, Perm.REFERRAL_MANAGE):
         return Referral.objects.none()
     return (
@@ -440,7 +442,7 @@ def unallocated_for(*, actor: Any) -> QuerySet[Referral]:
     )
 
 
-def waiting_list_for(*, actor: Any) -> QuerySet[Referral]:
+def waiting_list_for(*, actor: User) -> QuerySet[Referral]:
     return (
         referral_list_for(actor=actor)
         .filter(status=S.WAITING)
@@ -448,15 +450,17 @@ def waiting_list_for(*, actor: Any) -> QuerySet[Referral]:
     )
 
 
-def engagement_rows_for(*, actor: Any) -> QuerySet[Referral]:
+def engagement_rows_for(*, actor: User) -> QuerySet[Referral]:
     """Police: every referral of their force with its engagement (no clinical content)."""
     if not policy.has_perm(actor, Perm.ENGAGEMENT_VIEW):
         return Referral.objects.none()
     return referral_list_for(actor=actor).order_by("-at_risk", "status", "subject__last_name", "id")
 
 
-def supervision_log_for(*, actor: Any, practitioner_id: int) -> tuple[Any, list[SupervisionEntry]]:
+def supervision_log_for(*, actor: User, practitioner_id: int) -> tuple[Any, list[SupervisionEntry]]:
     """A practitioner's own log, or any log in the provider for a clinical supervisor."""
+    if actor.organisation_id is None:  # not a provider: no log is theirs to see
+        raise Http404
     practitioner = User.objects.filter(
         pk=practitioner_id, organisation_id=actor.organisation_id
     ).first()
@@ -475,8 +479,8 @@ def supervision_log_for(*, actor: Any, practitioner_id: int) -> tuple[Any, list[
     return practitioner, entries
 
 
-def provider_practitioners(*, actor: Any) -> list[Any]:
-    if not _is_provider(actor):
+def provider_practitioners(*, actor: User) -> list[Any]:
+    if actor.organisation_id is None or not _is_provider(actor):
         return []
     return list(
         User.objects.filter(
@@ -512,7 +516,7 @@ def calendar_user_for_token(*, token_hash: str) -> Any | None:
     return row.user
 
 
-def calendar_token_active(*, actor: Any) -> bool:
+def calendar_token_active(*, actor: User) -> bool:
     return CalendarToken.objects.filter(user=actor, revoked_at__isnull=True).exists()
 
 
@@ -630,7 +634,7 @@ ENGAGEMENT_TAGS = {
 }
 
 
-def supervision_coverage_for(*, actor: Any) -> dict[str, int]:
+def supervision_coverage_for(*, actor: User) -> dict[str, int]:
     """Held sessions (not rescheduled or cancelled, attendance recorded) and how many of them
     a clinical supervisor signed off, in the programmes the actor may count. One query."""
     programmes = policy.scope_programme_aggregates(actor, Programme.objects.all())
@@ -678,7 +682,7 @@ def _spent_by_programme(programme_ids: list[int]) -> dict[int, Decimal]:
     )
 
 
-def spending_for(*, actor: Any) -> list[Spending]:
+def spending_for(*, actor: User) -> list[Spending]:
     """Budget against spending for each programme the actor manages. Two queries."""
     programmes = list(
         policy.scope_programmes_managed(actor, Programme.objects.all()).order_by("name", "id")
@@ -687,7 +691,7 @@ def spending_for(*, actor: Any) -> list[Spending]:
     return [Spending(programme=p, spent=spent.get(p.pk) or Decimal(0)) for p in programmes]
 
 
-def spending_page_for(*, actor: Any, programme_id: int) -> tuple[Programme, Spending, Any]:
+def spending_page_for(*, actor: User, programme_id: int) -> tuple[Programme, Spending, Any]:
     """A managed programme, its budget against spending, and every line (withdrawn too)."""
     programme = programme_get_for(actor=actor, programme_id=programme_id)
     spent = _spent_by_programme([programme.pk]).get(programme.pk) or Decimal(0)
@@ -697,7 +701,7 @@ def spending_page_for(*, actor: Any, programme_id: int) -> tuple[Programme, Spen
     return programme, Spending(programme=programme, spent=spent), lines
 
 
-def expenditure_get_for(*, actor: Any, expenditure_id: int) -> Expenditure:
+def expenditure_get_for(*, actor: User, expenditure_id: int) -> Expenditure:
     policy.require_perm(actor, Perm.PROGRAMME_SETTINGS)
     found = (
         Expenditure.objects.filter(
@@ -713,7 +717,7 @@ def expenditure_get_for(*, actor: Any, expenditure_id: int) -> Expenditure:
     return found
 
 
-def costs_for_evaluation(*, actor: Any, programme_ids: Any = None) -> list[dict[str, Any]]:
+def costs_for_evaluation(*, actor: User, programme_ids: Any = None) -> list[dict[str, Any]]:
     """Spending by category (amounts only) for the evaluation's cost per participant: the
     programmes the actor may count (`policy.scope_programme_aggregates`), of `programme_ids`
     (those of the people in the evaluation) when given, and only programmes that serve no
@@ -748,7 +752,7 @@ CONCERN_WITHHELD_NOTICE = (
 
 
 def session_disclosures_shown(
-    *, actor: Any, session: ProgrammeSession
+    *, actor: User, session: ProgrammeSession
 ) -> list[tuple[RiskDisclosure, str]]:
     """The session's concerns as this viewer may read them: for provider staff, wording that
     holds a linked victim's identifier now is withheld (one identifier lookup)."""
