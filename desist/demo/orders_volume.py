@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from desist.accounts.models import User
+from desist.cases.models import Case
 from desist.core.models import Organisation, OrganisationKind
 from desist.orders import actions as orders
 from desist.orders import dates
@@ -477,7 +478,6 @@ def seed_orders(
     chosen = rng.sample(subjects, min(wanted, len(subjects)))
     cases: dict[int, Any] = {}
     victims: dict[int, list[int]] = {}
-    from desist.cases.models import Case
 
     for c in Case.objects.filter(subject__in=chosen).order_by("id").prefetch_related("victims"):
         cases.setdefault(c.subject_id, c)

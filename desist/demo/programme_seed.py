@@ -18,7 +18,15 @@ from desist.accounts.models import User
 from desist.orders.models import LIVE_STATUSES, Order
 from desist.people.models import InterventionDecision
 from desist.programme import actions as services
-from desist.programme.models import Attendance, Programme, Referral, ReferralStatus
+from desist.programme.models import (
+    MODULES,
+    Attendance,
+    Programme,
+    ProgrammeVersion,
+    Referral,
+    ReferralStatus,
+    default_session_plan,
+)
 from desist.risk.models import Assessment
 
 S = ReferralStatus
@@ -193,7 +201,6 @@ def _make_programme(force: Any, provider: Any, manager: User) -> Programme:
     }
     if manager is not None:
         return services.programme_save(actor=manager, forces=[force], **values)
-    from desist.programme.models import MODULES, ProgrammeVersion, default_session_plan
 
     programme = Programme.objects.create(
         modules=[c for c, _ in MODULES], session_plan=default_session_plan(12), **values

@@ -12,6 +12,7 @@ import io
 from typing import Any
 
 import pandas as pd
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from desist import policy
@@ -19,9 +20,11 @@ from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core import safecsv
+from desist.core.models import Organisation
 from desist.evaluation.frames import Frames
 from desist.evaluation.privacy import month, suppress
 from desist.policy import Perm
+from desist.sharing import services as sharing_services
 
 # The evaluation is a public task of the partnership (UK GDPR art. 6(1)(e)); the data are
 # pseudonymised before they leave. Change here if the agreement names another basis.
@@ -226,22 +229,17 @@ def extract_record_disclosure(*, actor: User, kind: str, rows: int, data_end_dat
 def _sharing_disclosure(*, actor: User, kind: str, rows: int, justification: str) -> None:
     """One entry in the sharing app's disclosure register per police force whose data went
     into the extract (the sending organisation), to the evaluator's organisation."""
-    try:
-        from desist.sharing import services as sharing_services
-    except ImportError:
-        return
-    fn = getattr(sharing_services, "disclosure_record", None)
-    if fn is None:
-        return
-    from desist.core.models import Organisation
-
+    evaluator_organisation = actor.organisation
+    if evaluator_organisation is None:
+        # The register names who received the data; an account with no organisation cannot.
+        raise PermissionDenied("An extract goes to a member of an organisation")
     for force in Organisation.objects.filter(pk__in=policy.partnership_force_ids(actor)).order_by(
         "pk"
     ):
-        fn(
+        sharing_services.disclosure_record(
             actor=actor,
             from_organisation=force,
-            to_organisation=actor.organisation,
+            to_organisation=evaluator_organisation,
             to_user=actor,
             what=f"Pseudonymised evaluation extract ({kind}, {rows} rows, dates to the month)",
             purpose=justification,

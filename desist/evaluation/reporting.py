@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import escape
 
+from desist import policy
 from desist.accounts.models import User
 from desist.evaluation.engine.params import EvaluationParams
 from desist.evaluation.engine.report import full_evaluation
@@ -33,6 +34,7 @@ from desist.evaluation.extract import funnel_counts
 from desist.evaluation.frames import Frames, build_frames
 from desist.evaluation.models import EvaluationRun, RunStatus
 from desist.evaluation.privacy import is_small, suppress
+from desist.orders.models import Order
 from desist.policy import Perm
 
 log = logging.getLogger(__name__)
@@ -650,8 +652,6 @@ def methods_text(params: Mapping[str, Any], sources: list[str]) -> list[str]:
 
 def expected_people(*, actor: User) -> int:
     """A cheap estimate of the cohort size, to choose between running now and in the background."""
-    from desist import policy
-    from desist.orders.models import Order
 
     return (
         policy.scope_evaluation(actor, Order.objects.all(), Perm.EVALUATION_VIEW)

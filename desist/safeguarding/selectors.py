@@ -17,6 +17,10 @@ from django.utils import timezone
 
 from desist import policy
 from desist.accounts.models import User
+from desist.cases.models import Case as StalkingCase
+from desist.core.models import Organisation
+from desist.core.roles import RoleCode
+from desist.people.models import Subject
 from desist.policy import Perm
 from desist.safeguarding.models import (
     FIRST_CONTACT_HOURS,
@@ -129,7 +133,6 @@ def victim_page_for(*, actor: User, victim_id: int) -> VictimPage:
 
 def referral_services_for(*, actor: User) -> list[Any]:
     """Advocacy services in a partnership with the actor's organisation."""
-    from desist.core.models import Organisation
 
     return list(
         Organisation.objects.filter(
@@ -241,8 +244,6 @@ def caseload_for(
 
 def advocates_of_service(*, actor: Any) -> list[Any]:
     """Active advocates of the actor's own service (the allocation choices)."""
-    from desist.accounts.models import User
-    from desist.core.roles import RoleCode
 
     users = User.objects.filter(organisation_id=actor.organisation_id, is_active=True).order_by(
         "last_name", "first_name", "username"
@@ -291,7 +292,6 @@ def latest_safety_plan(*, case: AdvocacyCase) -> SafetyPlanVersion | None:
 def perpetrators_of_victim(*, victim: Victim) -> list[Any]:
     """The subjects linked to a victim through police cases (design table: advocates read
     their victims' perpetrators)."""
-    from desist.people.models import Subject
 
     return list(Subject.objects.filter(cases__victims=victim).distinct().order_by("id"))
 
@@ -306,7 +306,6 @@ def advocates_for_subject(*, subject: Any, engagement_news_only: bool = False) -
     case of a victim linked to the subject through a police case. With
     `engagement_news_only`, only where the victim asked to hear about the perpetrator's
     engagement. Active users only, each once, in id order."""
-    from desist.accounts.models import User
 
     # Step by step, each on its own index, rather than one nested query: called for every
     # event, it must not depend on the planner guessing the join order well.
@@ -341,10 +340,9 @@ def victim_ratings_for_evaluation(*, subject_ids: Any) -> list[dict[str, Any]]:
     wanted = {int(s) for s in subject_ids}
     if not wanted:
         return []
-    from desist.cases.models import Case
 
     links: dict[int, set[int]] = {}
-    for c in Case.objects.filter(subject_id__in=wanted, victims__isnull=False).values(
+    for c in StalkingCase.objects.filter(subject_id__in=wanted, victims__isnull=False).values(
         "subject_id", "victims"
     ):
         links.setdefault(c["victims"], set()).add(c["subject_id"])

@@ -44,7 +44,14 @@ from desist.safeguarding.models import (
     VictimRating,
     Vulnerability,
 )
+from desist.safeguarding.selectors import (
+    advocates_of_service,
+    perpetrators_of_victim,
+    referral_services_for,
+    victims_linkable_to_case,
+)
 from desist.sharing.models import LawfulBasis
+from desist.sharing.port import EventKind, publish
 from desist.sharing.services import disclosure_record
 
 VICTIM_SEXES = ("female", "male", "other")
@@ -116,7 +123,6 @@ def victim_link_to_case(*, actor: User, case: Case, victim_id: int | None) -> Vi
     """Add a victim already recorded in one of the subject's other cases to this case, so a
     repeat case keeps one record per person (one contact history, one advocate, one set of
     ratings) rather than a duplicate."""
-    from desist.safeguarding.selectors import victims_linkable_to_case
 
     policy.require_perm(actor, Perm.VICTIM_EDIT)
     policy.require(actor, Perm.CASE_EDIT, case)
@@ -408,7 +414,6 @@ def advocacy_refer(
     support services). One open referral per victim and service. Against the victim's recorded
     sharing wishes only with a lawful basis and a reason, logged as a disclosure."""
     policy.require(actor, Perm.ADVOCACY_REFER, victim)
-    from desist.safeguarding.selectors import referral_services_for
 
     errors: dict[str, list[str]] = {}
     if service is None or service.pk not in {s.pk for s in referral_services_for(actor=actor)}:
@@ -682,7 +687,6 @@ def advocacy_allocate(
     *, actor: User, case: AdvocacyCase, version: int, advocate: Any
 ) -> AdvocacyCase:
     policy.require(actor, Perm.ADVOCACY_ALLOCATE, case)
-    from desist.safeguarding.selectors import advocates_of_service
 
     if advocate is None or advocate.pk not in {u.pk for u in advocates_of_service(actor=actor)}:
         raise ValidationError({"advocate": ["Select an advocate"]})
@@ -824,7 +828,6 @@ def contact_log_add(
     same transaction. Contact through a way the victim has not marked safe needs
     `override_reason`; the entry is marked and the override audited."""
     policy.require(actor, Perm.ADVOCACY_EDIT, case)
-    from desist.safeguarding.selectors import perpetrators_of_victim
 
     errors: dict[str, list[str]] = {}
     _check_contact(case, kind, channel, occurred_at, errors)
@@ -868,8 +871,6 @@ def contact_log_add(
             },
         )
         if kind == ContactKind.NEW_PERPETRATOR_CONTACT and perpetrator is not None:
-            from desist.sharing.events import EventKind, publish
-
             publish(
                 kind=EventKind.VICTIM_NEW_CONTACT,
                 actor=actor,

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from desist.evaluation.engine.errors import EngineInputError
+
 TIMEPOINTS = ("baseline", "mid", "end", "follow_up")
 
 
@@ -126,7 +128,6 @@ def _trend(sub: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _require(df: pd.DataFrame, cols: Sequence[str], name: str) -> None:
-    from desist.evaluation.engine.errors import EngineInputError
 
     missing = [c for c in cols if c not in df.columns]
     if missing:

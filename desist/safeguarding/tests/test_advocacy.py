@@ -272,7 +272,7 @@ def test_new_perpetrator_contact_publishes_in_the_same_transaction(
         calls.append(kwargs)
         return []
 
-    monkeypatch.setattr("desist.sharing.events.publish", fake_publish)
+    monkeypatch.setattr("desist.safeguarding.services.publish", fake_publish)
     _contact(advocate, allocated)
     assert calls == []
     entry = _contact(advocate, allocated, kind="new_perpetrator_contact", channel="text")
@@ -294,7 +294,7 @@ def test_publish_failure_rolls_back_the_entry(
     def boom(**kwargs: Any) -> list[Any]:
         raise RuntimeError("sharing down")
 
-    monkeypatch.setattr("desist.sharing.events.publish", boom)
+    monkeypatch.setattr("desist.safeguarding.services.publish", boom)
     with pytest.raises(RuntimeError):
         _contact(advocate, allocated, kind="new_perpetrator_contact")
     assert not ContactLogEntry.objects.exists()
@@ -569,7 +569,7 @@ def test_new_contact_without_a_linked_perpetrator_is_logged_not_published(
     client: Any, orgs: Any, advocate: Any, monkeypatch: Any
 ) -> None:
     calls: list[Any] = []
-    monkeypatch.setattr("desist.sharing.events.publish", lambda **kw: calls.append(kw))
+    monkeypatch.setattr("desist.safeguarding.services.publish", lambda **kw: calls.append(kw))
     case = services.self_referral_create(
         service=orgs["advocacy"], first_names="Ivy", last_name="Stone", phone="07700900123"
     )
