@@ -16,16 +16,17 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from desist import policy
+from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError, save_versioned
-from desist.core.models import OrganisationKind, Partnership
+from desist.core.models import Organisation, OrganisationKind, Partnership
 from desist.policy import Perm
 from desist.sharing import clock, events, grants, rules
 from desist.sharing.kinds import EventKind
@@ -62,19 +63,26 @@ def break_glass_daily_cap() -> int:
     return int(getattr(settings, "DESIST_BREAK_GLASS_DAILY_CAP", 3))
 
 
-def break_glass_requests_today(*, actor: Any, now: dt.datetime) -> int:
+def break_glass_requests_today(*, actor: User, now: dt.datetime) -> int:
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     return BreakGlassGrant.objects.filter(
         user_id=actor.pk, requested_at__gte=start, requested_at__lte=now
     ).count()
 
 
-def break_glass_allowed_types(actor: Any) -> list[str]:
+def _organisation_of(actor: User) -> Organisation:
+    """The actor's organisation: breaking glass needs a role, and roles are held in one."""
+    if actor.organisation is None:
+        raise PermissionDenied(Perm.BREAK_GLASS_REQUEST.value)
+    return actor.organisation
+
+
+def break_glass_allowed_types(actor: User) -> list[str]:
     """Police break glass to another force's subjects, cases and orders; advocates to victims
     of their partnership not referred to them. Nobody else (provider roles lack the Perm)."""
     if not policy.has_perm(actor, Perm.BREAK_GLASS_REQUEST):
         return []
-    kind = actor.organisation.kind
+    kind = _organisation_of(actor).kind
     if kind == OrganisationKind.POLICE_FORCE:
         return [T.SUBJECT, T.CASE, T.ORDER]
     if kind == OrganisationKind.ADVOCACY:
@@ -82,7 +90,7 @@ def break_glass_allowed_types(actor: Any) -> list[str]:
     return []
 
 
-def _in_normal_scope(actor: Any, record: Any) -> bool:
+def _in_normal_scope(actor: User, record: Any) -> bool:
     scopes = {
         "people.Subject": policy.scope_subjects,
         "cases.Case": policy.scope_cases,
@@ -95,7 +103,7 @@ def _in_normal_scope(actor: Any, record: Any) -> bool:
     return bool(scope(actor, qs).exclude(pk__in=granted).exists())
 
 
-def _request_errors(actor: Any, record: Any, justification: str) -> dict[str, list[str]]:
+def _request_errors(actor: User, record: Any, justification: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if record._meta.label not in break_glass_allowed_types(actor):
         errors["record_type"] = ["You cannot use break-glass access for this kind of record"]
@@ -146,7 +154,7 @@ def record_reference(record_type: str, record: Any) -> str:
 
 def break_glass_request(
     *,
-    actor: Any,
+    actor: User,
     record: Any,
     justification: str,
     now: dt.datetime | None = None,
@@ -172,7 +180,7 @@ def break_glass_request(
         )
         grant = BreakGlassGrant.objects.create(
             user=actor,
-            organisation=actor.organisation,
+            organisation=_organisation_of(actor),
             record_type=label,
             record_id=record.pk,
             record_organisation_id=owner_id,
@@ -203,7 +211,9 @@ def break_glass_request(
     return grant
 
 
-def _ask_for_approval(grant: BreakGlassGrant, *, actor: Any, record: Any, now: dt.datetime) -> None:
+def _ask_for_approval(
+    grant: BreakGlassGrant, *, actor: User, record: Any, now: dt.datetime
+) -> None:
     why = " and ".join(grant.approval_reason_labels)
     summary = (
         f"{actor.display_name()} asks for emergency access to "
@@ -221,7 +231,7 @@ def _ask_for_approval(grant: BreakGlassGrant, *, actor: Any, record: Any, now: d
     )
 
 
-def _opened(grant: BreakGlassGrant, *, actor: Any, record: Any, now: dt.datetime) -> None:
+def _opened(grant: BreakGlassGrant, *, actor: User, record: Any, now: dt.datetime) -> None:
     """The record is open: audit it, log it, and tell the holding force's supervisors."""
     if grant.status == S.GRANTED and grant.decided_by_id is None:
         audit_record(
@@ -278,7 +288,7 @@ def _decision_errors(grant: BreakGlassGrant, decision: str, note: str) -> dict[s
 
 def break_glass_decide(
     *,
-    actor: Any,
+    actor: User,
     grant: BreakGlassGrant,
     version: int,
     decision: str,
@@ -338,7 +348,7 @@ def break_glass_decide(
     return grant
 
 
-def break_glass_record_use(*, actor: Any, grant: BreakGlassGrant, path: str) -> None:
+def break_glass_record_use(*, actor: User, grant: BreakGlassGrant, path: str) -> None:
     """One page of a record seen under a grant: the owner's auditors see it (policy)."""
     with transaction.atomic():
         audit_record(
@@ -353,7 +363,7 @@ def break_glass_record_use(*, actor: Any, grant: BreakGlassGrant, path: str) -> 
 
 def break_glass_review(
     *,
-    actor: Any,
+    actor: User,
     grant: BreakGlassGrant,
     version: int,
     finding: str,

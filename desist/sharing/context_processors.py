@@ -7,13 +7,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from desist.accounts.models import User
 from desist.sharing import break_glass as bg
 from desist.sharing import selectors
 
 
 def break_glass(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    grants = selectors.live_grants_of(actor=user) if user is not None else []
+    if not isinstance(user, User):  # anonymous, or no auth middleware: no grant to show
+        return {}
+    grants = selectors.live_grants_of(actor=user)
     for grant in grants:
         url = bg.record_url(grant.record_type, grant.record_id)
         if url and request.path.startswith(url):

@@ -7,12 +7,11 @@ the address, the subject line or the body.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from desist import policy
+from desist.accounts.models import User
 from desist.policy import Perm
 from desist.sharing.models import OutboundEmail
 
@@ -23,7 +22,7 @@ S = OutboundEmail.Status
 FAILING = Q(status=S.FAILED) | Q(status=S.QUEUED, attempts__gt=0)
 
 
-def email_failures_for(*, actor: Any) -> QuerySet[OutboundEmail]:
+def email_failures_for(*, actor: User) -> QuerySet[OutboundEmail]:
     """Every failing e-mail, newest trouble first. Delivery is the deployment's, so the system
     administrator sees all organisations' (nothing personal is shown)."""
     policy.require_perm(actor, Perm.EMAIL_FAILURES_VIEW)
@@ -47,7 +46,7 @@ def email_failures_for(*, actor: Any) -> QuerySet[OutboundEmail]:
     )
 
 
-def email_failures_count_for(*, actor: Any) -> int:
+def email_failures_count_for(*, actor: User) -> int:
     """How many alert e-mails are failing: for the operator and the oversight dashboard."""
     if not (
         policy.has_perm(actor, Perm.EMAIL_FAILURES_VIEW)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from desist.accounts.http import AuthedRequest
 from desist.sharing import outbox
 from desist.sharing.services import MAX_ATTEMPTS
 
@@ -16,7 +17,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def email_failures(request: HttpRequest) -> HttpResponse:
+def email_failures(request: AuthedRequest) -> HttpResponse:
     emails = outbox.email_failures_for(actor=request.user)
     page = Paginator(emails, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

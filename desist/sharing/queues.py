@@ -8,6 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from desist.accounts.models import User
 from desist.core.roles import RoleCode
 from desist.home.queues import QueueResult, QueueRow, declare, provide
 from desist.sharing import selectors
@@ -46,7 +47,7 @@ def _tag(alert: Any, now: Any) -> str:
     return {Urgency.URGENT: "Urgent", Urgency.HIGH: "High"}.get(alert.priority, "Routine")
 
 
-def _result(actor: Any, *, escalations: bool | None) -> QueueResult:
+def _result(actor: User, *, escalations: bool | None) -> QueueResult:
     now = timezone.now()
     qs = selectors.open_alerts_for(actor=actor, escalations=escalations)
     rows = [
@@ -62,27 +63,27 @@ def _result(actor: Any, *, escalations: bool | None) -> QueueResult:
 
 
 @provide("police.alerts")
-def police_alerts(actor: Any) -> QueueResult:
+def police_alerts(actor: User) -> QueueResult:
     return _result(actor, escalations=False)
 
 
 @provide("police.escalations")
-def police_escalations(actor: Any) -> QueueResult:
+def police_escalations(actor: User) -> QueueResult:
     return _result(actor, escalations=True)
 
 
 @provide("advocacy.alerts")
-def advocacy_alerts(actor: Any) -> QueueResult:
+def advocacy_alerts(actor: User) -> QueueResult:
     return _result(actor, escalations=None)
 
 
 @provide("provider.alerts")
-def provider_alerts(actor: Any) -> QueueResult:
+def provider_alerts(actor: User) -> QueueResult:
     return _result(actor, escalations=None)
 
 
 @provide("oversight.break_glass")
-def break_glass_reviews(actor: Any) -> QueueResult:
+def break_glass_reviews(actor: User) -> QueueResult:
     qs = selectors.break_glass_review_list_for(actor=actor, state="unreviewed")
     now = timezone.now()
     rows = [

@@ -24,6 +24,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 
@@ -474,7 +475,7 @@ def _kinds_by_field(subject: Any, fields: Mapping[str, str]) -> dict[str, list[s
 
 
 def guard_text(
-    *, subject: Any, fields: Mapping[str, str], actor: Any = None, where: str = ""
+    *, subject: Any, fields: Mapping[str, str], actor: User | None = None, where: str = ""
 ) -> None:
     """Raise RedactionBlocked({field: [MESSAGE]}) if any of `fields` holds an identifier of a
     victim linked to `subject`. A subject of None (nothing linked yet) has no victims.

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from desist import policy
+from desist.accounts.models import User
 from desist.core.models import Organisation, OrganisationKind
 from desist.core.roles import RoleCode
 from desist.policy import Perm
@@ -33,7 +34,7 @@ NOBODY_ALERTED = (
 )
 
 
-def alert_receipt_for(*, actor: Any, source: Any) -> str:
+def alert_receipt_for(*, actor: User, source: Any) -> str:
     """What the person who raised an event is told about who received it: organisations and
     roles, composed from the alerts just made (never a victim, never a person's name). Only
     the actor's own alerts about `source` count, so it says nothing about anyone else's."""
@@ -73,7 +74,7 @@ def alert_receipt_for(*, actor: Any, source: Any) -> str:
 ALERT_STATES = ("open", "acknowledged", "all")
 
 
-def alert_list_for(*, actor: Any, state: str = "open") -> QuerySet[Alert]:
+def alert_list_for(*, actor: User, state: str = "open") -> QuerySet[Alert]:
     """The actor's inbox: open (unacknowledged) alerts, most urgent deadline first."""
     qs = policy.scope_alerts(actor, Alert.objects.all()).select_related(
         "subject", "from_organisation", "escalated_from"
@@ -85,7 +86,7 @@ def alert_list_for(*, actor: Any, state: str = "open") -> QuerySet[Alert]:
     return qs.order_by("-created_at", "-id")
 
 
-def alert_get_for(*, actor: Any, alert_id: int) -> Alert:
+def alert_get_for(*, actor: User, alert_id: int) -> Alert:
     """One alert; 404 unless the actor is its recipient."""
     try:
         return (
@@ -103,7 +104,7 @@ def alert_get_for(*, actor: Any, alert_id: int) -> Alert:
         raise Http404("No such alert") from None
 
 
-def open_alerts_for(*, actor: Any, escalations: bool | None = None) -> QuerySet[Alert]:
+def open_alerts_for(*, actor: User, escalations: bool | None = None) -> QuerySet[Alert]:
     """Unacknowledged alerts for home-page queues. `escalations`: True only escalations,
     False none, None both."""
     qs = alert_list_for(actor=actor, state="open")
@@ -126,7 +127,7 @@ class DisclosureFilters:
 
 
 def disclosure_list_for(
-    *, actor: Any, filters: DisclosureFilters | None = None
+    *, actor: User, filters: DisclosureFilters | None = None
 ) -> QuerySet[Disclosure]:
     f = filters or DisclosureFilters()
     qs = policy.scope_disclosures(actor, Disclosure.objects.all())
@@ -145,7 +146,7 @@ def disclosure_list_for(
     ).order_by("-disclosed_at", "-id")
 
 
-def disclosure_organisation_choices(*, actor: Any) -> list[tuple[int, str]]:
+def disclosure_organisation_choices(*, actor: User) -> list[tuple[int, str]]:
     if policy.has_perm(actor, Perm.DISCLOSURE_VIEW_ALL):
         return list(Organisation.objects.order_by("name").values_list("pk", "name"))
     return []
@@ -154,7 +155,7 @@ def disclosure_organisation_choices(*, actor: Any) -> list[tuple[int, str]]:
 # --- break-glass ----------------------------------------------------------------------------
 
 
-def break_glass_grants_of(*, actor: Any) -> QuerySet[BreakGlassGrant]:
+def break_glass_grants_of(*, actor: User) -> QuerySet[BreakGlassGrant]:
     """The actor's own uses of break-glass access, newest first."""
     if not policy.has_perm(actor, Perm.BREAK_GLASS_REQUEST):
         return BreakGlassGrant.objects.none()
@@ -165,7 +166,7 @@ def break_glass_grants_of(*, actor: Any) -> QuerySet[BreakGlassGrant]:
     )
 
 
-def live_grants_of(*, actor: Any, now: dt.datetime | None = None) -> list[BreakGlassGrant]:
+def live_grants_of(*, actor: User, now: dt.datetime | None = None) -> list[BreakGlassGrant]:
     if not getattr(actor, "is_authenticated", False) or not policy.has_perm(
         actor, Perm.BREAK_GLASS_REQUEST
     ):
@@ -177,7 +178,7 @@ def live_grants_of(*, actor: Any, now: dt.datetime | None = None) -> list[BreakG
     )
 
 
-def break_glass_approvals_for(*, actor: Any, state: str = "pending") -> QuerySet[BreakGlassGrant]:
+def break_glass_approvals_for(*, actor: User, state: str = "pending") -> QuerySet[BreakGlassGrant]:
     """Requests from the actor's own organisation waiting for (or given) a second approval."""
     qs = policy.scope_break_glass_approvals(
         actor, BreakGlassGrant.objects.exclude(approval_reasons="")
@@ -187,7 +188,7 @@ def break_glass_approvals_for(*, actor: Any, state: str = "pending") -> QuerySet
     return qs.order_by("-requested_at", "-id")
 
 
-def break_glass_approval_get_for(*, actor: Any, grant_id: int) -> BreakGlassGrant:
+def break_glass_approval_get_for(*, actor: User, grant_id: int) -> BreakGlassGrant:
     try:
         grant = break_glass_approvals_for(actor=actor, state="all").get(pk=grant_id)
     except BreakGlassGrant.DoesNotExist:
@@ -197,7 +198,7 @@ def break_glass_approval_get_for(*, actor: Any, grant_id: int) -> BreakGlassGran
 
 
 def break_glass_review_list_for(
-    *, actor: Any, state: str = "unreviewed"
+    *, actor: User, state: str = "unreviewed"
 ) -> QuerySet[BreakGlassGrant]:
     qs = policy.scope_break_glass_reviews(actor, BreakGlassGrant.objects.all()).select_related(
         "user", "organisation", "record_organisation", "reviewed_by"
@@ -209,14 +210,14 @@ def break_glass_review_list_for(
     return qs.order_by("-granted_at", "-id")
 
 
-def break_glass_grant_get_for_review(*, actor: Any, grant_id: int) -> BreakGlassGrant:
+def break_glass_grant_get_for_review(*, actor: User, grant_id: int) -> BreakGlassGrant:
     try:
         return break_glass_review_list_for(actor=actor, state="all").get(pk=grant_id)
     except BreakGlassGrant.DoesNotExist:
         raise Http404("No such break-glass use") from None
 
 
-def break_glass_find_record(*, actor: Any, record_type: str, reference: str) -> Any:
+def break_glass_find_record(*, actor: User, record_type: str, reference: str) -> Any:
     """The record a break-glass request names, found by the reference staff use: a subject
     by PNC number or force reference, a case by crime reference, an order by its reference, a
     victim by V-number (each app registers its finder with `sharing.port`). Only for users who
@@ -238,7 +239,7 @@ def record_label(grant: BreakGlassGrant) -> str:
 # --- aggregates for the dashboards (counts only) ---------------------------------------------
 
 
-def alert_timeliness_for(*, actor: Any) -> list[dict[str, Any]]:
+def alert_timeliness_for(*, actor: User) -> list[dict[str, Any]]:
     """Alert acknowledgement timeliness by priority, counts only: `total` alerts raised (not
     counting escalation copies or reminders inside the provider), `on_time` acknowledged by
     their deadline, `acknowledged` at all, `median_hours` from raising to acknowledgement (None

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from desist.accounts.models import User
 from desist.audit.models import AuditEvent, Category
 from desist.audit.services import audit_record
 from desist.sharing import redaction, rules
@@ -49,7 +50,7 @@ class ProviderScreen:
     """One per provider page about one subject. `active=False` (a police or advocacy viewer,
     who may read the wording as written) shows every text unchanged."""
 
-    def __init__(self, *, actor: Any, subject: Any, where: str, active: bool = True) -> None:
+    def __init__(self, *, actor: User, subject: Any, where: str, active: bool = True) -> None:
         self.actor = actor
         self.subject = subject
         self.where = where
@@ -74,7 +75,7 @@ class ProviderScreen:
 
 
 def wording_withheld_record(
-    *, actor: Any, subject: Any, where: str, field: str, kinds: list[str]
+    *, actor: User, subject: Any, where: str, field: str, kinds: list[str]
 ) -> None:
     """Audit one withholding (never the value) and alert the owning police, once while an
     earlier alert about the same wording is still unacknowledged."""
@@ -106,7 +107,7 @@ def blocks_before_alert() -> int:
 
 
 def notes_block_count_check(
-    *, actor: Any, subject: Any, source: Any, where: str, now: dt.datetime | None = None
+    *, actor: User, subject: Any, source: Any, where: str, now: dt.datetime | None = None
 ) -> bool:
     """Called after the guard refused `actor`'s text at `where`. When their blocked attempts
     there today reach the threshold, alert the clinical supervisor and the owning police (once

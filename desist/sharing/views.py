@@ -9,13 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from desist import policy
 from desist.accounts.http import AuthedRequest
+from desist.accounts.models import User
 from desist.audit.services import audit_consultation
 from desist.core import safecsv
 from desist.core.concurrency import StaleRecordError
@@ -39,7 +40,7 @@ PAGE_SIZE = 50
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.ALERT_RECEIVE)
     state = request.GET.get("state", "open")
     if state not in selectors.ALERT_STATES:
@@ -106,7 +107,7 @@ def alert_detail(request: AuthedRequest, alert_id: int) -> HttpResponse:
 # --- disclosures ---------------------------------------------------------------------------------
 
 
-def _require_disclosures(actor: Any) -> None:
+def _require_disclosures(actor: User) -> None:
     if not (
         policy.has_perm(actor, Perm.DISCLOSURE_VIEW_ALL)
         or policy.has_perm(actor, Perm.DISCLOSURE_VIEW_OWN_ORG)
@@ -115,7 +116,7 @@ def _require_disclosures(actor: Any) -> None:
 
 
 def _disclosure_filters(
-    request: HttpRequest,
+    request: AuthedRequest,
 ) -> tuple[DisclosureFilterForm, selectors.DisclosureFilters]:
     form = DisclosureFilterForm(
         request.GET or None,
@@ -133,7 +134,7 @@ def _disclosure_filters(
 
 
 @login_required
-def disclosure_list(request: HttpRequest) -> HttpResponse:
+def disclosure_list(request: AuthedRequest) -> HttpResponse:
     _require_disclosures(request.user)
     form, filters = _disclosure_filters(request)
     rows = selectors.disclosure_list_for(actor=request.user, filters=filters)
@@ -219,7 +220,7 @@ def disclosure_export(request: AuthedRequest) -> HttpResponseBase:
 
 
 @login_required
-def break_glass_list(request: HttpRequest) -> HttpResponse:
+def break_glass_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.BREAK_GLASS_REQUEST)
     grants = list(selectors.break_glass_grants_of(actor=request.user)[:50])
     now = timezone.now()
@@ -250,7 +251,7 @@ def break_glass_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def break_glass_request(request: HttpRequest) -> HttpResponse:
+def break_glass_request(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.BREAK_GLASS_REQUEST)
     types = bg.break_glass_allowed_types(request.user)
     form = BreakGlassRequestForm(request.POST or None, record_types=types)
@@ -297,7 +298,7 @@ def break_glass_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def break_glass_review_list(request: HttpRequest) -> HttpResponse:
+def break_glass_review_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.BREAK_GLASS_REVIEW)
     state = request.GET.get("state", "unreviewed")
     if state not in ("unreviewed", "reviewed", "all"):
@@ -322,7 +323,7 @@ def break_glass_review_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def break_glass_review(request: HttpRequest, grant_id: int) -> HttpResponse:
+def break_glass_review(request: AuthedRequest, grant_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.BREAK_GLASS_REVIEW)
     grant = selectors.break_glass_grant_get_for_review(actor=request.user, grant_id=grant_id)
     form = BreakGlassReviewForm(request.POST or None, initial={"version": grant.version})
@@ -353,7 +354,7 @@ def break_glass_review(request: HttpRequest, grant_id: int) -> HttpResponse:
 
 
 @login_required
-def break_glass_approvals(request: HttpRequest) -> HttpResponse:
+def break_glass_approvals(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.BREAK_GLASS_APPROVE)
     state = "all" if request.GET.get("state") == "all" else "pending"
     grants = selectors.break_glass_approvals_for(actor=request.user, state=state)
@@ -372,7 +373,7 @@ def break_glass_approvals(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def break_glass_decide(request: HttpRequest, grant_id: int) -> HttpResponse:
+def break_glass_decide(request: AuthedRequest, grant_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.BREAK_GLASS_APPROVE)
     grant = selectors.break_glass_approval_get_for(actor=request.user, grant_id=grant_id)
     form = BreakGlassDecisionForm(request.POST or None, initial={"version": grant.version})
