@@ -257,7 +257,7 @@ def manage_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 def manage_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     """An administrator resets a colleague's lost authenticator, with a reason, after typing
     their own password again."""
-    actor: Any = request.user
+    actor = _actor(request)
     target = selectors.user_get_for(actor=actor, user_id=user_id)
     policy.require(actor, policy.Perm.ACCOUNTS_2FA_RESET, target)
     if not _proof(request).password_is_recent():
