@@ -140,6 +140,8 @@ _PHONE_RUN = re.compile(r"\+?\d[\d\s().\-/]*\d")
 # Letters typed for digits, read as digits in a token that already carries a digit ("0770O").
 _DIGIT_LOOKALIKES = str.maketrans("oilsb", "01158")
 _DIGIT_TOKEN = re.compile(r"[a-z0-9]*\d[a-z0-9]*")
+_LOOKALIKE_AFTER = re.compile(r"(\d[\s().\-/]+)([oilsb]+)\b")
+_LOOKALIKE_BEFORE = re.compile(r"\b([oilsb]+)([\s().\-/]+\d)")
 # Each character of a victim's postcode also as its lookalikes ("P021 8XR" for "PO21 8XR").
 _POSTCODE_LOOKALIKES = {"o": "o0", "0": "0o", "i": "i1l", "l": "l1i", "1": "1il"}
 _POSTCODE_LOOKALIKES |= {"s": "s5", "5": "5s", "b": "b8", "8": "b8"}
@@ -198,7 +200,15 @@ def _street(words: Iterable[str]) -> list[str]:
 def _digit_lookalikes(folded: str) -> str:
     """Letters read as digits inside tokens that carry a digit: "0770o 9ooo91" -> "07700 900091".
     Words without a digit are left alone, so "so" and "bill" stay words."""
-    return _DIGIT_TOKEN.sub(lambda m: m.group().translate(_DIGIT_LOOKALIKES), folded)
+    read = _DIGIT_TOKEN.sub(lambda m: m.group().translate(_DIGIT_LOOKALIKES), folded)
+    # A group made only of lookalike letters next to a digit group ("07000 OOOOOO") is part of
+    # the number too; repeated so a chain of such groups is read whole.
+    while True:
+        step = _LOOKALIKE_AFTER.sub(lambda m: m[1] + m[2].translate(_DIGIT_LOOKALIKES), read)
+        step = _LOOKALIKE_BEFORE.sub(lambda m: m[1].translate(_DIGIT_LOOKALIKES) + m[2], step)
+        if step == read:
+            return read
+        read = step
 
 
 def _within_one(a: str, b: str) -> bool:

@@ -308,3 +308,11 @@ def test_ordinary_prose_passes_for_any_generated_victim(
         ]
     )
     assert ids.kinds_in(" ".join(picked)) == []
+
+
+def test_a_group_of_letters_only_next_to_digits_is_read_as_digits() -> None:
+    # Found by the generated test above: the second group has no digit of its own.
+    ids = Identifiers.prepare([("phone", "07000000000")])
+    assert ids.kinds_in("call 07000 OOOOOO now") == ["phone"]
+    assert ids.kinds_in("call O7OOO OOO OOO now") == ["phone"]
+    assert ids.kinds_in("so bill the boss 0700") == []
