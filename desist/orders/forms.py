@@ -434,3 +434,6 @@ class BreachOutcomeForm(forms.Form):
     court_outcome_on = date_field(
         "Date of the court outcome", what="the date of the court outcome", required=False
     )
+    # The outcome as read when the form was shown (breaches.outcome_seen): a concurrent save
+    # is refused instead of overwritten.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)

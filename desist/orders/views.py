@@ -27,6 +27,7 @@ from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
 from desist.core.workflow import page_view
 from desist.orders import actions, availability, exports, selectors, workflow
+from desist.orders.actions.breaches import outcome_seen
 from desist.orders.forms import (
     AcknowledgedForm,
     ApplyForm,
@@ -732,6 +733,7 @@ def breach_outcome(request: AuthedRequest, order_id: int, breach_id: int) -> Htt
         initial={
             "court_outcome": breach.court_outcome,
             "court_outcome_on": breach.court_outcome_on,
+            "seen": outcome_seen(breach),
         },
     )
 
@@ -741,6 +743,7 @@ def breach_outcome(request: AuthedRequest, order_id: int, breach_id: int) -> Htt
             breach=breach,
             court_outcome=d["court_outcome"],
             court_outcome_on=d["court_outcome_on"],
+            seen=d["seen"] or None,
         )
 
     return _action(

@@ -12,6 +12,7 @@ from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
 from desist.cases.models import IncidentType
 from desist.cases.services import incident_add
+from desist.core.concurrency import StaleRecordError
 from desist.orders.actions.common import check_date, clean_text
 from desist.orders.availability import RECORD_BREACH
 from desist.orders.derived import fmt, in_force_from, in_force_until
@@ -211,6 +212,11 @@ def order_record_breach(
     return breach
 
 
+def outcome_seen(breach: Breach) -> str:
+    """The court outcome as a user reads it, carried by the form to detect a concurrent save."""
+    return f"{breach.court_outcome}|{breach.court_outcome_on or ''}"
+
+
 def _breach_order(kwargs: Mapping[str, Any]) -> Order:
     breach: Breach = kwargs["breach"]
     return breach.order
@@ -218,9 +224,24 @@ def _breach_order(kwargs: Mapping[str, Any]) -> Order:
 
 @command(Perm.ORDER_EDIT, on=_breach_order)
 def breach_record_court_outcome(
-    *, actor: User, breach: Breach, court_outcome: str, court_outcome_on: dt.date | None
+    *,
+    actor: User,
+    breach: Breach,
+    court_outcome: str,
+    court_outcome_on: dt.date | None,
+    seen: str | None = None,
 ) -> Breach:
-    """Record (or update) what the court decided about a breach."""
+    """Record (or update) what the court decided about a breach. `seen` is the outcome the
+    user read (`outcome_seen(breach)` when the form was shown): if someone saved another since,
+    nothing is saved (StaleRecordError), so two officers never silently overwrite each other."""
+    if seen is not None:
+        current = Breach.objects.select_for_update().get(pk=breach.pk)
+        if outcome_seen(current) != seen:
+            raise StaleRecordError(StaleRecordError.message)
+        breach.court_outcome, breach.court_outcome_on = (
+            current.court_outcome,
+            current.court_outcome_on,
+        )
     errors = Errors()
     if court_outcome not in C.values:
         errors.add("court_outcome", "Select the court outcome")

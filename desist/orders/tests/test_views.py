@@ -474,3 +474,26 @@ def test_journey_through_the_pages(
     html = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
     for text in ("Full order made", "Interim order made", "Application recorded", "Variation"):
         assert text in html
+
+
+def test_two_officers_saving_a_breach_outcome_at_once_do_not_overwrite(
+    client: Any, officer: Any, live: dict[str, Any]
+) -> None:
+    """Both open the form on an empty outcome; the first saves; the second is refused and
+    told, and the first outcome stands (tester finding: the second silently overwrote it)."""
+    client.force_login(officer)
+    url = reverse("orders:breach_outcome", args=[live["order"].pk, live["breach"].pk])
+    html = client.get(url).content.decode()
+    seen = re.search(r'name="seen" value="([^"]*)"', html)
+    assert seen is not None
+    first = {"court_outcome": "convicted", "court_outcome_on": ago(2).isoformat()}
+    second = {"court_outcome": "discontinued", "court_outcome_on": ago(1).isoformat()}
+    assert client.post(url, {**first, "seen": seen[1]}).status_code == 302
+    refused = client.post(url, {**second, "seen": seen[1]})
+    assert refused.status_code == 200
+    text = refused.content.decode()
+    assert "Someone else changed this record" in text, re.findall(
+        r"govuk-error-summary__list.*?</ul>", text, re.S
+    )
+    made = Breach.objects.get(pk=live["breach"].pk)
+    assert (made.court_outcome, made.court_outcome_on) == ("convicted", ago(2))
