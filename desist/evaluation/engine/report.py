@@ -26,6 +26,7 @@ from desist.evaluation.engine.cohorts import (
 from desist.evaluation.engine.costs import cost_summary
 from desist.evaluation.engine.errors import EngineInputError
 from desist.evaluation.engine.funnel import funnel
+from desist.evaluation.engine.labels import covariate_list
 from desist.evaluation.engine.matching import encode_covariates, propensity_match
 from desist.evaluation.engine.methods import COHORT_LABELS, cohort_methods_text, methods_text
 from desist.evaluation.engine.paired import measures_change, victim_change
@@ -329,7 +330,9 @@ def _evaluate_programme_cohort(
         _warn(out, warnings, msg)
     out["rates"], out["frequency"], nt = _rates_and_frequency(sub_fu, t, m["weights"], p)
     if nt < p.min_cohort:
-        _warn(out, warnings, small_warning(f"{label} cohort with full follow-up", nt, p.min_cohort))
+        _warn(
+            out, warnings, small_warning(f"cohort of {label} with full follow-up", nt, p.min_cohort)
+        )
     steps(f"{cohort}: rates")
     out["survival"], cox_error = _matched_survival(sub, sub_fu, t, m, p, cohort, steps)
     if cox_error is not None:
@@ -372,17 +375,19 @@ def _matching_warnings(
 ) -> list[str]:
     found = []
     if m["n_treated_matched"] < p.min_cohort:
-        found.append(small_warning(f"matched {label} cohort", m["n_treated_matched"], p.min_cohort))
+        found.append(
+            small_warning(f"matched cohort of {label}", m["n_treated_matched"], p.min_cohort)
+        )
     if m["n_treated_unmatched"] > 0:
         found.append(
-            f"{m['n_treated_unmatched']} of {int(t.sum())} in the {label} cohort had no comparator "
+            f"{m['n_treated_unmatched']} of {int(t.sum())} in the cohort of {label} had no comparator "
             "within the caliper and are not in the comparison."
         )
     bal = m["balance"]
     if bal["imbalanced_after"]:
         found.append(
             f"After matching ({label}), these covariates still differ (|SMD| >= 0.1): "
-            + ", ".join(bal["imbalanced_after"])
+            + covariate_list(bal["imbalanced_after"])
             + "."
         )
     return found
