@@ -25,6 +25,7 @@ HOME_KIND: dict[RoleCode, str] = {
     RoleCode.OVERSEER: OrganisationKind.OVERSIGHT,
     RoleCode.PROGRAMME_MANAGER: OrganisationKind.COMMISSIONER,
     RoleCode.SYSTEM_ADMIN: OrganisationKind.POLICE_FORCE,
+    RoleCode.ORGANISATION_ADMIN: OrganisationKind.POLICE_FORCE,
 }
 assert all(HOME_KIND[r] in ROLE_ORGANISATION_KINDS[r] for r in RoleCode)
 

@@ -39,6 +39,13 @@ class Perm(StrEnum):
     AUDIT_VIEW_ALL = "audit.view_all"
     AUDIT_EXPORT = "audit.export"
     ACCOUNTS_MANAGE = "accounts.manage"
+    # Issue 16: accounts of every organisation (system administrators); without it,
+    # ACCOUNTS_MANAGE reaches the actor's own organisation only (organisation administrators).
+    ACCOUNTS_MANAGE_ALL = "accounts.manage_all"
+    # Confirm or remove each account's roles every review period (access reviews).
+    ACCOUNTS_REVIEW = "accounts.review"
+    # Create, edit and retire organisations and partnerships.
+    ORGANISATIONS_MANAGE = "organisations.manage"
     # Reset a person's lost second factor (issue 12): audited, e-mailed, never one's own.
     ACCOUNTS_2FA_RESET = "accounts.2fa_reset"
     # Police casework (issue 3). Scope: the actor's own force.
@@ -189,11 +196,16 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.AUDIT_VIEW_OWN_ORG,
             P.AUDIT_EXPORT,
             P.ACCOUNTS_MANAGE,
+            P.ACCOUNTS_MANAGE_ALL,
+            P.ACCOUNTS_REVIEW,
             P.ACCOUNTS_2FA_RESET,
+            P.ORGANISATIONS_MANAGE,
             P.INSTRUMENT_MANAGE,
             P.EMAIL_FAILURES_VIEW,
         }
     ),
+    # Their own organisation's accounts and access reviews; nothing of its casework.
+    R.ORGANISATION_ADMIN: frozenset({P.HOME_VIEW, P.ACCOUNTS_MANAGE, P.ACCOUNTS_REVIEW}),
 }
 
 # Models that only selectors may query. A test fails the build if a view, template tag or
@@ -259,6 +271,8 @@ def permissions_for(actor: User | AnonymousUser | None) -> frozenset[Perm]:
     """All permissions the actor holds through their roles. No superuser bypass."""
     if not _active(actor) or actor.organisation_id is None:
         return frozenset()
+    if actor.organisation is not None and actor.organisation.retired_at is not None:
+        return frozenset()  # a retired organisation's people hold nothing (issue 16)
     perms: set[Perm] = set()
     for code in actor.role_codes:
         perms |= ROLE_PERMISSIONS.get(RoleCode(code), frozenset())
@@ -437,6 +451,34 @@ def _same_org_not_self(actor: User, target: Any) -> bool:
     return bool(target.organisation_id == actor.organisation_id and target.pk != actor.pk)
 
 
+def _account_in_reach(actor: User, target: Any) -> bool:
+    """Issue 16: a system administrator reaches every account, an organisation administrator
+    their own organisation's, except a system administrator's; nobody their own account."""
+    if target.pk == actor.pk:
+        return False
+    if has_perm(actor, P.ACCOUNTS_MANAGE_ALL):
+        return True
+    return bool(
+        target.organisation_id == actor.organisation_id
+        and RoleCode.SYSTEM_ADMIN not in target.role_codes
+    )
+
+
+def grantable_roles(actor: User | AnonymousUser | None) -> frozenset[RoleCode]:
+    """Roles the actor may give: an organisation administrator never makes a system
+    administrator (no one raises their own reach)."""
+    if has_perm(actor, P.ACCOUNTS_MANAGE_ALL):
+        return frozenset(RoleCode)
+    if has_perm(actor, P.ACCOUNTS_MANAGE):
+        return frozenset(RoleCode) - {RoleCode.SYSTEM_ADMIN}
+    return frozenset()
+
+
+def _system_wide(actor: User, obj: Any) -> bool:
+    # Organisations and partnerships: whoever holds the permission (system administrators).
+    return True
+
+
 def _own_organisation(actor: User, obj: Any) -> bool:
     return bool(obj.organisation_id == actor.organisation_id)
 
@@ -502,7 +544,10 @@ ObjectRule = Callable[["User", Any], bool]
 _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
     {
         # accounts
-        (P.ACCOUNTS_MANAGE, "accounts.User"): _same_org_not_self,
+        (P.ACCOUNTS_MANAGE, "accounts.User"): _account_in_reach,
+        (P.ACCOUNTS_REVIEW, "accounts.User"): _account_in_reach,
+        (P.ORGANISATIONS_MANAGE, "core.Organisation"): _system_wide,
+        (P.ORGANISATIONS_MANAGE, "core.Partnership"): _system_wide,
         (P.ACCOUNTS_2FA_RESET, "accounts.User"): _same_org_not_self,
         # subjects
         (P.SUBJECT_VIEW, "people.Subject"): _own_force_or_break_glass,
@@ -592,9 +637,15 @@ def audit_scope_key(actor: User) -> str | None:
 
 
 def scope_users_manageable(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """The list form of `_account_in_reach`."""
     if not has_perm(actor, P.ACCOUNTS_MANAGE):
         return qs.none()
-    return qs.filter(organisation_id=actor.organisation_id).exclude(pk=actor.pk)
+    if has_perm(actor, P.ACCOUNTS_MANAGE_ALL):
+        return qs.exclude(pk=actor.pk)
+    admins = qs.model._default_manager.filter(roles__code=RoleCode.SYSTEM_ADMIN).values("pk")
+    return (
+        qs.filter(organisation_id=actor.organisation_id).exclude(pk=actor.pk).exclude(pk__in=admins)
+    )
 
 
 def _scope_own_force(actor: User, qs: QuerySet[Any], perm: Perm) -> QuerySet[Any]:

@@ -36,6 +36,12 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     is_demo = models.BooleanField(default=False)
     disabled_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # Issue 16: the team within the organisation (free text, moved by the mover flow) and the
+    # person an unacknowledged alert escalates to before the organisation's supervisors.
+    team = models.CharField(max_length=100, blank=True)
+    line_manager = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
 
     class Meta:
         ordering = ["username"]
@@ -59,6 +65,50 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
 
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class Invitation(models.Model):
+    """A single-use link that lets an invited person set their first password. Only a hash of
+    the token is kept (docs/workflows/administration.md), so a copy of the database opens no account."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Replaced by a later invitation, or the account was disabled before it was used.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} for {self.user_id}"
+
+
+class ReviewOutcome(models.TextChoices):
+    CONFIRMED = "confirmed", "Roles confirmed"
+    CHANGED = "changed", "Roles changed"
+    REMOVED = "removed", "Access removed"
+
+
+class AccessReview(models.Model):
+    """An administrator's periodic decision on one account's roles (history rows, never
+    edited). An account whose latest review is older than the review period is overdue."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_reviews")
+    reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices)
+    roles = models.JSONField(default=list)  # role codes held after the review
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"review of {self.user_id} at {self.reviewed_at:%Y-%m-%d}"
 
 
 class UserSession(models.Model):

@@ -21,6 +21,9 @@ class Organisation(models.Model):
     # Demo rows are marked so the seeder can refuse to touch a database holding real data.
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Retired: its people can no longer sign in; its records stay (issue 16).
+    retired_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]
@@ -37,6 +40,8 @@ class Partnership(models.Model):
     organisations = models.ManyToManyField(Organisation, related_name="partnerships")
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]

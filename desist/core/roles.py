@@ -22,6 +22,8 @@ class RoleCode(models.TextChoices):
     OVERSEER = "overseer", "Overseer or evaluator"
     PROGRAMME_MANAGER = "programme_manager", "Programme manager"
     SYSTEM_ADMIN = "system_admin", "System administrator"
+    # Manages the accounts of their own organisation only (issue 16).
+    ORGANISATION_ADMIN = "organisation_admin", "Organisation administrator"
 
 
 # Which kinds of organisation may hold each role. A system administrator may sit in any.
@@ -37,6 +39,7 @@ ROLE_ORGANISATION_KINDS: dict[RoleCode, frozenset[str]] = {
         {OrganisationKind.COMMISSIONER, OrganisationKind.PROVIDER}
     ),
     RoleCode.SYSTEM_ADMIN: frozenset(OrganisationKind.values),
+    RoleCode.ORGANISATION_ADMIN: frozenset(OrganisationKind.values),
 }
 
 # When a user holds several roles, the home page is that of the first in this order.
@@ -50,4 +53,5 @@ HOME_ORDER: list[RoleCode] = [
     RoleCode.OVERSEER,
     RoleCode.PROGRAMME_MANAGER,
     RoleCode.SYSTEM_ADMIN,
+    RoleCode.ORGANISATION_ADMIN,
 ]
