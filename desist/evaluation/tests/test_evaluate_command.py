@@ -79,7 +79,7 @@ def test_without_group_or_covariates(rossi_csv: Path) -> None:
             "Row 3, column 'arrest': 'maybe' is not an event indicator",
         ),
         ("week,arrest\n1,1\n-2,0\n", "Row 3, column 'week': -2 is negative"),
-        ("week,arrest\n1,1\n,0\n", "Row 3, column 'week': is empty"),
+        ("week,arrest\n1,1\n,0\n", "Row 3, column 'week': the value is missing"),
         ("week,arrest\n1,1\n2,0,7\n", "Row 3: has 3 fields but the header has 2"),
         ("wk,arrest\n1,1\n2,0\n", "Row 1, column 'week': there is no such column"),
         ("", "the file is empty"),

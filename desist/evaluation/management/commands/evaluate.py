@@ -1,11 +1,12 @@
 """``desist evaluate``: run the evaluation engine on any cohort file.
 
     desist evaluate --cohort FILE.csv --time-column COL --event-column COL
-                    [--group-column COL] [--covariates a,b,c]
-                    [--format json|html|pdf] [--out PATH]
+                    [--group-column COL] [--covariates a,b,c] [--categorical a,b]
+                    [--missing error|drop] [--format json|html|pdf] [--out PATH]
 
-Prints (or writes) the JSON documented in docs/evaluation.md, or an HTML/PDF report. A bad file
-stops with an error naming the row and column, and a non-zero exit.
+Prints (or writes) the JSON documented in docs/evaluation.md, or an HTML/PDF report. Exit
+status: 0 done; 2 a problem with the input (the file, a column, a value, --out), one line
+naming the row, the column and the value; 1 a model that could not be fitted. No traceback.
 """
 
 from __future__ import annotations
@@ -20,10 +21,18 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.loader import render_to_string
 
-from desist.evaluation.engine.cohortfile import read_cohort
+from desist.evaluation.engine import errors as engine_errors
+from desist.evaluation.engine.cohortfile import MISSING_CHOICES, CohortFile, read_cohort_file
 from desist.evaluation.engine.errors import EngineInputError
 from desist.evaluation.engine.jsonsafe import jsonable
 from desist.evaluation.engine.report import evaluate_cohort
+
+INPUT_ERROR = 2  # the user's file or options: fix them and run again
+MODEL_ERROR = 1  # the data were read but a model could not be fitted
+# The engine raises EngineModelError when a model the user asked for cannot be fitted.
+_ModelError: type[Exception] = getattr(
+    engine_errors, "EngineModelError", type("_Never", (Exception,), {})
+)
 
 
 class _Progress:
@@ -86,6 +95,19 @@ class Command(BaseCommand):
             metavar="a,b,c",
             help="comma-separated covariate columns for the Cox model",
         )
+        parser.add_argument(
+            "--categorical",
+            default="",
+            metavar="a,b",
+            help="covariates to read as categories even where their values are numbers",
+        )
+        parser.add_argument(
+            "--missing",
+            choices=MISSING_CHOICES,
+            default="error",
+            help="a missing value (empty, NA, N/A, NaN, NULL, .): stop (error, the default) "
+            "or leave out its row (drop; the counts are reported)",
+        )
         parser.add_argument("--format", choices=["json", "html", "pdf"], default="json")
         parser.add_argument(
             "--out", metavar="PATH", help="write here instead of standard output (required for pdf)"
@@ -104,24 +126,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         fmt = options["format"]
         out = options["out"]
-        if fmt == "pdf" and not out:
-            raise CommandError(
-                "--format pdf needs --out PATH (a PDF is not printed to the terminal)."
-            )
-        covariates = [c.strip() for c in options["covariates"].split(",") if c.strip()]
+        _check_options(options)
+        covariates = _names(options["covariates"])
         show = options["progress"] or (not options["no_progress"] and sys.stderr.isatty())
         progress = _Progress(show)
         try:
             try:
-                df = read_cohort(
-                    options["cohort"],
-                    options["time_column"],
-                    options["event_column"],
-                    options["group_column"],
-                    covariates,
-                )
+                cohort = self._read(options, covariates)
                 result = evaluate_cohort(
-                    df,
+                    cohort.frame,
                     options["time_column"],
                     options["event_column"],
                     options["group_column"],
@@ -131,11 +144,32 @@ class Command(BaseCommand):
                     charts=fmt != "json",
                 )
             except EngineInputError as exc:
-                raise CommandError(f"{options['cohort']}: {exc}") from exc
+                raise CommandError(f"{options['cohort']}: {exc}", returncode=INPUT_ERROR) from exc
+            except _ModelError as exc:
+                raise CommandError(f"{options['cohort']}: {exc}", returncode=MODEL_ERROR) from exc
         finally:
             progress.close()
         result["source"] = Path(options["cohort"]).name
-        data = jsonable(result)
+        result["input"] = cohort.summary()
+        if cohort.rows_dropped:
+            self.stderr.write(
+                f"Left out {cohort.rows_dropped} of {cohort.rows_read} rows with a missing value "
+                f"({_counts(cohort.missing_by_column)})."
+            )
+        self._output(jsonable(result), fmt, out)
+
+    def _read(self, options: dict[str, Any], covariates: list[str]) -> CohortFile:
+        return read_cohort_file(
+            options["cohort"],
+            options["time_column"],
+            options["event_column"],
+            options["group_column"],
+            covariates,
+            missing=options["missing"],
+            categorical=_names(options["categorical"]),
+        )
+
+    def _output(self, data: dict[str, Any], fmt: str, out: str | None) -> None:
         if fmt == "json":
             data.pop("charts", None)
             self._emit(json.dumps(data, indent=2, allow_nan=False) + "\n", out)
@@ -149,6 +183,7 @@ class Command(BaseCommand):
         if fmt == "html":
             self._emit(html, out)
             return
+        assert out is not None  # _check_options
         try:
             from weasyprint import HTML
         except (ImportError, OSError) as exc:  # OSError: pango missing
@@ -160,13 +195,49 @@ class Command(BaseCommand):
         weasy_log.setLevel(logging.ERROR)
         try:
             HTML(string=html).write_pdf(out)
+        except OSError as exc:
+            raise _cannot_write(out, exc) from exc
         finally:
             weasy_log.setLevel(level)
         self.stderr.write(f"Wrote {out}")
 
     def _emit(self, text: str, out: str | None) -> None:
         if out:
-            Path(out).write_text(text, encoding="utf-8")
+            try:
+                Path(out).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise _cannot_write(out, exc) from exc
             self.stderr.write(f"Wrote {out}")
         else:
             self.stdout.write(text, ending="")
+
+
+def _names(value: str) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def _counts(by_column: dict[str, int]) -> str:
+    return ", ".join(f"{n} in '{col}'" for col, n in by_column.items())
+
+
+def _usage(message: str) -> CommandError:
+    return CommandError(message, returncode=INPUT_ERROR)
+
+
+def _cannot_write(out: str, exc: OSError) -> CommandError:
+    return _usage(f"--out {out}: cannot write there ({exc.strerror or exc})")
+
+
+def _check_options(options: dict[str, Any]) -> None:
+    """Refuse options that cannot work before any reading or fitting."""
+    out = options["out"]
+    if options["format"] == "pdf" and not out:
+        raise _usage("--format pdf needs --out PATH (a PDF is not printed to the terminal).")
+    if options["min_cohort"] < 0:
+        raise _usage("--min-cohort must be 0 or more")
+    if out:
+        path = Path(out)
+        if path.is_dir():
+            raise _usage(f"--out {out} is a folder: give a file name inside it")
+        if not path.parent.is_dir():
+            raise _usage(f"--out {out}: the folder {path.parent} does not exist")
