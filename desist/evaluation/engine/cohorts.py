@@ -9,6 +9,8 @@ derives, per person, the Justice Data Lab style outcomes:
 * ``full_follow_up``: ``proven_by`` <= the data end date and the person was followable to
   ``window_end`` (no earlier ``exit_date``). Only these people enter the re-offending rate and
   frequency, so every one had the same chance to re-offend and be convicted.
+* ``index_period``: the calendar year and quarter of ``index_date`` as a number (2024 Q2 is
+  2024.25), added when the frame has no such column; a default matching covariate.
 * For survival, follow-up runs to the earliest of ``window_end``, ``data_end_date`` minus the
   waiting period (so any offence counted had its full waiting period to be proven) and
   ``exit_date``; ``time`` is in days from ``index_date`` and ``event`` is a first proven
@@ -100,6 +102,8 @@ def prepare_people(people: pd.DataFrame) -> pd.DataFrame:
     if "declined" not in df.columns:
         df["declined"] = df["put_forward"] & ~df["consented"]
     df["index_date"] = _dates(df, "index_date")
+    if "index_period" not in df.columns:
+        df["index_period"] = index_period(df["index_date"])
     if "exit_date" in df.columns:
         df["exit_date"] = _dates(df, "exit_date", required=False)
     else:
@@ -126,6 +130,11 @@ def prepare_people(people: pd.DataFrame) -> pd.DataFrame:
             column="declined",
         )
     return df
+
+
+def index_period(dates: pd.Series) -> pd.Series:
+    """The calendar period of each date as a number: year + (quarter - 1) / 4 (2024 Q2 = 2024.25)."""
+    return (dates.dt.year + (dates.dt.quarter - 1) / 4).astype(float)
 
 
 def treated_mask(people: pd.DataFrame, cohort: str) -> np.ndarray:

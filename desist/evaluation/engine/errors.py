@@ -21,3 +21,16 @@ class EngineInputError(ValueError):
             where.append(f"column '{column}'")
         prefix = ", ".join(where)
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class EngineModelError(RuntimeError):
+    """A model the user asked for could not be fitted (``desist evaluate`` exits 1 on it).
+
+    ``reason`` is ``"collinear"``, ``"separation"`` or ``"no_fit"``; ``columns`` names the
+    covariates at fault where known. The message is one plain line.
+    """
+
+    def __init__(self, message: str, *, reason: str = "no_fit", columns: list[str] | None = None):
+        self.reason = reason
+        self.columns = list(columns or [])
+        super().__init__(message.splitlines()[0] if message else "the model could not be fitted")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from desist.evaluation.engine.labels import covariate_list
+
 COHORT_LABELS = {
     "itt": "everyone put forward (intention to treat)",
     "starters": "those who started the programme",
@@ -34,7 +36,7 @@ def methods_text(params: dict[str, Any], result: dict[str, Any] | None = None) -
     """
     result = result or {}
     cohorts = ", ".join(COHORT_LABELS[c] for c in params["cohorts"])
-    covs = ", ".join(c.replace("_", " ") for c in params["covariates"]) or "no covariates"
+    covs = covariate_list(params["covariates"]) or "no covariates"
     caliper = params.get("caliper")
     caliper_text = (
         f"with a caliper of {caliper:g} standard deviations of the logit of the propensity score"
@@ -43,6 +45,7 @@ def methods_text(params: dict[str, Any], result: dict[str, Any] | None = None) -
     )
     repl = "with replacement" if params.get("replacement") else "without replacement"
     ratio = params.get("ratio", 1)
+    weighted = bool(params.get("replacement") or ratio > 1)
     paras = [
         (
             f"Treated cohorts: {cohorts}. Comparison pool: "
@@ -64,12 +67,16 @@ def methods_text(params: dict[str, Any], result: dict[str, Any] | None = None) -
             f"{_months(params['follow_up_months'])} of the index date and proven within a further "
             f"{_months(params['waiting_months'])}, using data to {params['data_end_date']}. "
             "The re-offending rate and frequency include only people followed for the whole "
-            "window and waiting period. Rates have 95% Wilson intervals; differences have "
-            "Newcombe's hybrid score interval and a two-proportion z test; frequencies per 100 "
-            "people have exact Poisson intervals. Time to first proven re-offence is summarised by "
-            "Kaplan-Meier curves (95% log-log Greenwood bands), compared with the log-rank test, "
-            "and modelled with Cox proportional hazards (Efron ties) adjusting for the same "
-            "covariates."
+            "window and waiting period; balance is also reported for them. "
+            + _inference_text(weighted)
+            + " The proportional-hazards assumption is checked for each covariate with the "
+            "scaled Schoenfeld residual test (rank of time); where p < 0.05 the report says so."
+        ),
+        (
+            "Sensitivity: E-values (VanderWeele and Ding 2017) give how strongly an unrecorded "
+            "factor would have to be associated with both taking part and re-offending, on the "
+            "risk-ratio scale, to explain away the re-offending risk ratio and the programme's "
+            "hazard ratio (converted to a risk ratio when re-offending is common)."
         ),
         (
             "Limitations: matching balances only the characteristics recorded; people put "
@@ -89,6 +96,34 @@ def methods_text(params: dict[str, Any], result: dict[str, Any] | None = None) -
             "for information only: " + " ".join(small)
         )
     return paras
+
+
+def _inference_text(weighted: bool) -> str:
+    if not weighted:
+        return (
+            "Each matched person counts once. Rates have 95% Wilson intervals; differences have "
+            "Newcombe's hybrid score interval and a two-proportion z test; frequencies per 100 "
+            "people have exact Poisson intervals. Time to first proven re-offence is summarised "
+            "by Kaplan-Meier curves (95% log-log Greenwood bands), compared with the log-rank "
+            "test, and modelled with Cox proportional hazards (Efron ties) adjusting for the same "
+            "covariates."
+        )
+    return (
+        "Because comparators were matched with replacement or several to a person, each "
+        "comparator carries a matching weight (for each person it was matched to, one divided "
+        "by that person's number of comparators), and every estimate uses these weights as "
+        "weights, never as extra people. Variances are cluster-robust (sandwich) estimates over "
+        "matched sets, a matched set being the treated people joined through shared "
+        "comparators with their comparators, so re-using a comparator widens the intervals as "
+        "it should. Rates have 95% Wilson intervals on the effective sample size; their "
+        "difference has a Wald interval and z test with the robust standard error; frequencies "
+        "per 100 people have exact Poisson intervals on the effective sample size. Time to "
+        "first proven re-offence is summarised by weighted Kaplan-Meier curves with 95% log-log "
+        "bands from the robust (infinitesimal jackknife) variance, compared with the robust "
+        "score test (the weighted log-rank statistic with a cluster-robust variance), and "
+        "modelled with weighted Cox proportional hazards (Efron ties) with robust standard "
+        "errors clustered on the matched sets, adjusting for the same covariates."
+    )
 
 
 def cohort_methods_text(
@@ -114,7 +149,10 @@ def cohort_methods_text(
                 if covariates
                 else " (no covariates were given, so none was fitted unless a group column was)"
             )
-            + "; hazard ratios have 95% Wald intervals and concordance is Harrell's C."
+            + "; hazard ratios have 95% Wald intervals and concordance is Harrell's C. "
+            "Proportional hazards are checked per covariate with the scaled Schoenfeld residual "
+            "test (rank of time). Collinear covariates, or separation (a covariate whose hazard "
+            "ratio would be infinite), stop the model with a message naming the covariates."
         ),
         (
             "Limitations: this is an observational comparison; the hazard ratios assume "

@@ -7,7 +7,17 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-DEFAULT_COVARIATES = ("age", "sex", "relationship", "risk_level", "prior_offences", "order_type")
+# index_period (calendar year and quarter of the index date, derived by prepare_people) lets
+# matching compare people from the same period of policing and court practice.
+DEFAULT_COVARIATES = (
+    "age",
+    "sex",
+    "relationship",
+    "risk_level",
+    "prior_offences",
+    "order_type",
+    "index_period",
+)
 COHORTS = ("itt", "starters", "completers")
 COMPARISONS = ("not_put_forward", "declined", "both")
 OUTCOMES = ("any", "stalking", "breach", "stalking_or_breach")

@@ -6,7 +6,6 @@ shapes are documented in docs/evaluation.md.
 
 from __future__ import annotations
 
-import math
 import time as _time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from desist.evaluation.engine import charts as ch
+from desist.evaluation.engine import matched
 from desist.evaluation.engine.cohorts import (
     comparison_mask,
     describe,
@@ -24,16 +24,18 @@ from desist.evaluation.engine.cohorts import (
     treated_mask,
 )
 from desist.evaluation.engine.costs import cost_summary
-from desist.evaluation.engine.errors import EngineInputError
+from desist.evaluation.engine.errors import EngineInputError, EngineModelError
 from desist.evaluation.engine.funnel import funnel
 from desist.evaluation.engine.labels import covariate_list
+from desist.evaluation.engine.matched import Matched
+from desist.evaluation.engine.matched import build as build_matched
 from desist.evaluation.engine.matching import encode_covariates, propensity_match
 from desist.evaluation.engine.methods import COHORT_LABELS, cohort_methods_text, methods_text
 from desist.evaluation.engine.paired import measures_change, victim_change
 from desist.evaluation.engine.params import EvaluationParams
-from desist.evaluation.engine.rates import difference, mean_difference, per_100, proportion
+from desist.evaluation.engine.sensitivity import sensitivity
 from desist.evaluation.engine.sessions import sessions_vs_outcome
-from desist.evaluation.engine.survival import cox, kaplan_meier, logrank, survival_at
+from desist.evaluation.engine.survival import cox, kaplan_meier, logrank
 
 Progress = Callable[[int, int, str], None]
 """``progress(done, total, label)``: called as each step finishes."""
@@ -157,13 +159,10 @@ def _cohort_cox(
     cox_df = pd.concat([pd.DataFrame({"_time": t, "_event": e}, index=df.index), design], axis=1)
     try:
         return cox(cox_df, "_time", "_event", list(design.columns), conf=conf)
-    except Exception as exc:  # lifelines raises a variety of convergence errors
-        return {
-            "coefficients": [],
-            "log_likelihood": None,
-            "concordance": None,
-            "warnings": [f"The Cox model could not be fitted: {exc}".splitlines()[0]],
-        }
+    except EngineModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any other lifelines failure is a failed model too
+        raise EngineModelError(f"The Cox model could not be fitted: {exc}") from exc
 
 
 # ------------------------------------------------------------------------- programme evaluation
@@ -297,6 +296,7 @@ def _evaluate_programme_cohort(
         "rates": None,
         "frequency": None,
         "survival": None,
+        "sensitivity": None,
         "warnings": [],
     }
     if treated.sum() == 0 or pool.sum() == 0:
@@ -325,20 +325,44 @@ def _evaluate_programme_cohort(
         _warn(out, warnings, f"No matched comparison for {label}: {exc}.")
         return _skipped(out, cohort, steps)
     steps(f"{cohort}: matching")
-    out["matching"] = _matching_summary(m, t)
-    for msg in _matching_warnings(m, t, label, p):
+    _analyse_matched(out, build_matched(sub, sub_fu, t, m, p), p, cohort, steps, warnings)
+    return out
+
+
+def _analyse_matched(
+    out: dict[str, Any],
+    d: Matched,
+    p: EvaluationParams,
+    cohort: str,
+    steps: _Steps,
+    warnings: list[str],
+) -> None:
+    """Balance, rates, survival and sensitivity of one matched cohort, into ``out``."""
+    label = out["label"]
+    out["matching"] = _matching_summary(d.m, d.treated)
+    out["matching"]["weighting"] = matched.weighting(d)
+    out["matching"]["balance_analysed"] = matched.analysed_balance(d)
+    for msg in _matching_warnings(d.m, d.treated, label, p):
         _warn(out, warnings, msg)
-    out["rates"], out["frequency"], nt = _rates_and_frequency(sub_fu, t, m["weights"], p)
+    out["rates"], out["frequency"], nt = matched.rates_and_frequency(d)
     if nt < p.min_cohort:
         _warn(
             out, warnings, small_warning(f"cohort of {label} with full follow-up", nt, p.min_cohort)
         )
     steps(f"{cohort}: rates")
-    out["survival"], cox_error = _matched_survival(sub, sub_fu, t, m, p, cohort, steps)
+    window_days = float((d.fu["window_end"] - d.sub["index_date"]).dt.days.max())
+    out["survival"], cox_error = matched.survival(
+        d, window_days, lambda what: steps(f"{cohort}: {what}")
+    )
     if cox_error is not None:
-        _warn(out, warnings, f"The Cox model for {label} could not be fitted: {cox_error}")
+        reason = cox_error.removeprefix("The Cox model could not be fitted: ")
+        _warn(out, warnings, f"The Cox model for {label} could not be fitted: {reason}")
+    elif out["survival"]["cox"] and out["survival"]["cox"].get("ph_test"):
+        for msg in out["survival"]["cox"]["ph_test"]["warnings"]:
+            _warn(out, warnings, f"{msg[:-1]} ({label}).")
+    risk = matched.outcome_risk(out["rates"], out["survival"])
+    out["sensitivity"] = sensitivity(out["rates"], out["survival"]["cox"], risk)
     steps(f"{cohort}: Cox regression")
-    return out
 
 
 def _warn(out: dict[str, Any], warnings: list[str], msg: str) -> None:
@@ -391,95 +415,3 @@ def _matching_warnings(
             + "."
         )
     return found
-
-
-def _rates_and_frequency(
-    sub_fu: pd.DataFrame, t: np.ndarray, w: np.ndarray, p: EvaluationParams
-) -> tuple[dict[str, Any], dict[str, Any], float]:
-    """Rates and frequency over matched people with full follow-up; and the programme n."""
-    in_sample = w > 0
-    full = sub_fu["full_follow_up"].to_numpy(dtype=bool)
-    y = sub_fu["reoffended"].to_numpy(dtype=float)
-    cnt = sub_fu["reoffences"].to_numpy(dtype=float)
-    rt = in_sample & t & full
-    rc = in_sample & ~t & full
-    kt, nt = float(y[rt].sum()), float(rt.sum())
-    kc, nc = float((w[rc] * y[rc]).sum()), float(w[rc].sum())
-    kc, nc = _round_weighted(kc), _round_weighted(nc)
-    rates = {
-        "programme": proportion(kt, nt),
-        "comparison": proportion(kc, nc),
-        "difference": difference(kt, nt, kc, nc),
-        "comparison_weighted": bool(p.replacement or p.ratio > 1),
-    }
-    frequency = {
-        "programme": per_100(float(cnt[rt].sum()), nt),
-        "comparison": per_100(_round_weighted(float((w[rc] * cnt[rc]).sum())), nc),
-        "difference_per_person": mean_difference(cnt[rt], cnt[rc], weights_b=w[rc]),
-    }
-    return rates, frequency, nt
-
-
-def _matched_survival(
-    sub: pd.DataFrame,
-    sub_fu: pd.DataFrame,
-    t: np.ndarray,
-    m: dict[str, Any],
-    p: EvaluationParams,
-    cohort: str,
-    steps: _Steps,
-) -> tuple[dict[str, Any], str | None]:
-    """Survival over all matched people with some follow-up, and the first line of the error
-    if the Cox model could not be fitted (``cox`` is then None)."""
-    w = m["weights"]
-    ok = (w > 0) & sub_fu["survival_eligible"].to_numpy(dtype=bool)
-    tt = sub_fu["time"].to_numpy(dtype=float)
-    ee = sub_fu["event"].to_numpy(dtype=int)
-    weighted = bool(p.replacement or p.ratio > 1)
-    km_t = kaplan_meier(tt[ok & t], ee[ok & t], label="Programme")
-    km_c = kaplan_meier(
-        tt[ok & ~t], ee[ok & ~t], weights=w[ok & ~t] if weighted else None, label="Comparison"
-    )
-    window_days = float((sub_fu["window_end"] - sub["index_date"]).dt.days.max())
-    survival: dict[str, Any] = {
-        "time_unit": "days",
-        "kaplan_meier": {"programme": km_t, "comparison": km_c},
-        "not_reoffended_at_window_end": {
-            "programme": survival_at(km_t, window_days),
-            "comparison": survival_at(km_c, window_days),
-        },
-        "median_days_to_first": {"programme": km_t["median"], "comparison": km_c["median"]},
-    }
-    steps(f"{cohort}: Kaplan-Meier")
-    groups = np.where(t[ok], "programme", "comparison")
-    survival["logrank"] = logrank(tt[ok], ee[ok], groups, weights=w[ok] if weighted else None)
-    steps(f"{cohort}: log-rank")
-    design = m["design"].loc[ok].reset_index(drop=True)
-    cox_df = pd.concat(
-        [
-            pd.DataFrame(
-                {"_time": tt[ok], "_event": ee[ok], "programme": t[ok].astype(float), "_w": w[ok]}
-            ),
-            design,
-        ],
-        axis=1,
-    )
-    try:
-        survival["cox"] = cox(
-            cox_df,
-            "_time",
-            "_event",
-            ["programme", *design.columns],
-            weights_col="_w" if weighted else None,
-        )
-        survival["cox"]["warnings"] = list(survival["cox"]["warnings"])
-    except Exception as exc:  # convergence failures on degenerate data
-        survival["cox"] = None
-        return survival, str(exc).splitlines()[0]
-    return survival, None
-
-
-def _round_weighted(x: float) -> float:
-    """Weighted counts that are whole numbers up to rounding error become whole numbers."""
-    r = round(x)
-    return float(r) if math.isclose(x, r, abs_tol=1e-9) else x

@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.exceptions import ConvergenceError
 from lifelines.statistics import logrank_test, multivariate_logrank_test
+
+from desist.evaluation.engine.degenerate import (
+    check_collinear,
+    check_diverged,
+    ph_test,
+    quoted_name,
+    separated,
+    separation_error,
+)
+from desist.evaluation.engine.errors import EngineModelError
 
 
 def kaplan_meier(
@@ -127,6 +138,7 @@ def cox(
     weights_col: str | None = None,
     cluster_col: str | None = None,
     conf: float = 0.95,
+    label: Callable[[str], str] = quoted_name,
 ) -> dict[str, Any]:
     """Cox proportional hazards (Efron ties). JSON-ready.
 
@@ -152,6 +164,8 @@ def cox(
         "likelihood_ratio_test": None,
         "concordance": None,
         "robust_se": bool(weights_col or cluster_col),
+        "clusters": None,
+        "ph_test": None,
         "warnings": [],
     }
     if not covariates:
@@ -169,19 +183,15 @@ def cox(
         data = data.drop(columns=constant)
         if not covariates:
             return out
-    cph = CoxPHFitter(alpha=1 - conf)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        cph.fit(
-            data,
-            duration_col=duration_col,
-            event_col=event_col,
-            weights_col=weights_col,
-            cluster_col=cluster_col,
-            robust=bool(weights_col or cluster_col),
-        )
+    cph, caught = _fit_checked(
+        data, duration_col, event_col, covariates, (weights_col, cluster_col), conf
+    )
     out["warnings"].extend(_fit_warnings(caught))
     out["coefficients"] = _cox_coefficients(cph.summary, covariates)
+    out["clusters"] = int(data[cluster_col].nunique()) if cluster_col else None
+    out["ph_test"] = ph_test(cph, data, covariates, label)
+    if out["ph_test"]:
+        out["warnings"].extend(out["ph_test"]["warnings"])
     lr = cph.log_likelihood_ratio_test()
     out["log_likelihood"] = float(cph.log_likelihood_)
     out["log_likelihood_null"] = float(cph._ll_null_)
@@ -193,6 +203,42 @@ def cox(
     # Harrell's C of the fitted risk score (unweighted, as lifelines computes it).
     out["concordance"] = float(cph.concordance_index_)
     return out
+
+
+def _fit_checked(
+    data: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    covariates: list[str],
+    extra: tuple[str | None, str | None],
+    conf: float,
+) -> tuple[CoxPHFitter, list[warnings.WarningMessage]]:
+    """Fit, or raise ``EngineModelError`` naming collinear or separated covariates."""
+    weights_col, cluster_col = extra
+    check_collinear(data[covariates])
+    fit_rows = data if not weights_col else data[data[weights_col] > 0]
+    apart = separated(fit_rows, duration_col, event_col, covariates)
+    if apart:
+        raise separation_error(apart)
+    cph = CoxPHFitter(alpha=1 - conf)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cph.fit(
+                data,
+                duration_col=duration_col,
+                event_col=event_col,
+                weights_col=weights_col,
+                cluster_col=cluster_col,
+                robust=bool(weights_col or cluster_col),
+            )
+    except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
+        raise EngineModelError(
+            f"The Cox model could not be fitted: {str(exc).strip() or type(exc).__name__}",
+            columns=covariates,
+        ) from exc
+    check_diverged(cph, fit_rows, covariates)
+    return cph, list(caught)
 
 
 def _fit_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:

@@ -194,6 +194,7 @@ def test_cox_degenerate_inputs() -> None:
     assert cox(df, "t", "e", ["x"])["coefficients"] == []
     assert "No events" in cox(df, "t", "e", ["x"])["warnings"][0]
     df["e"] = [1, 0, 1, 1]
+    df["x"] = [1, 0, 0, 1]  # not separated (x = 1, 0, 1 at the events would be)
     df["c"] = 1
     res = cox(df, "t", "e", ["x", "c"])
     assert [c["covariate"] for c in res["coefficients"]] == ["x"]
