@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import CharField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -200,14 +201,22 @@ def audit_event_detail_for(*, actor: User, event: AuditEvent) -> str:
     return str((event.new_values or {}).get(key, ""))
 
 
-def audit_chain_rows(*, after_id: int = 0, batch: int = 5000) -> Iterator[dict[str, Any]]:
+def audit_chain_rows(
+    *, after_id: int = 0, batch: int = 5000, db: BaseDatabaseWrapper | None = None
+) -> Iterator[dict[str, Any]]:
     """Every audit row after `after_id`, in id order, with the chain's columns, for
-    `chain.verify` (operators only: `desist audit_verify`; no actor, no scope). Keyset
-    batches, so a million rows never sit in memory at once."""
+    `chain.verify` (operators only: `desist audit_verify`, and `desist restore` on the restored
+    database through its own connection, `db`; no actor, no scope). Keyset batches, so a million
+    rows never sit in memory at once."""
     fields = ("id", "prev_hash", "row_hash", *chain.FIELDS)
     last = after_id
     while True:
-        rows = list(AuditEvent.objects.filter(id__gt=last).order_by("id").values(*fields)[:batch])
+        page = AuditEvent.objects.filter(id__gt=last).order_by("id").values(*fields)[:batch]
+        if db is None:
+            rows = list(page)
+        else:
+            compiler = page.query.get_compiler(connection=db)
+            rows = [dict(zip(fields, r, strict=True)) for r in compiler.results_iter()]
         yield from rows
         if len(rows) < batch:
             return
