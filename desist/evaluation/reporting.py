@@ -34,6 +34,12 @@ from desist.evaluation.extract import funnel_counts
 from desist.evaluation.frames import Frames, build_frames
 from desist.evaluation.models import EvaluationRun, RunStatus
 from desist.evaluation.privacy import is_small, suppress
+from desist.evaluation.report_cohorts import COHORT_TITLES, cohort_section
+from desist.evaluation.report_cohorts import ci as _ci
+from desist.evaluation.report_cohorts import num as _num
+from desist.evaluation.report_cohorts import p_value as _p
+from desist.evaluation.report_cohorts import pct as _pct
+from desist.evaluation.report_cohorts import table as _table
 from desist.orders.models import Order
 from desist.policy import Perm
 
@@ -145,10 +151,6 @@ def start_run(run: EvaluationRun, *, expected_people: int) -> None:
 # --- turning a result into sections ------------------------------------------------------
 
 
-def _table(caption: str, columns: list[str], rows: list[list[Any]]) -> dict[str, Any]:
-    return {"caption": caption, "columns": columns, "rows": rows}
-
-
 COUNT_WORDS: tuple[str, ...] = ("n", "count", "people", "number", "at risk", "at_risk")
 COUNT_WORDS += ("events", "subjects", "treated", "matched", "re-offenders", "reoffenders")
 COUNT_WORDS += ("offences", "ratings")
@@ -230,121 +232,16 @@ def _funnel_svg(funnel: list[list[Any]], aggregate: bool) -> str:
     return "".join(parts)
 
 
-COHORT_TITLES = {
-    "itt": "Intention to treat: everyone put forward",
-    "starters": "Starters: everyone who attended the first session",
-    "completers": "Completers",
-}
-
-
-def _pct(x: Any) -> str:
-    return "" if x is None else f"{100 * float(x):.1f}%"
-
-
-def _ci(d: Mapping[str, Any], key: str = "rate") -> str:
-    lo, hi = d.get("ci_lower"), d.get("ci_upper")
-    if lo is None or hi is None:
-        return ""
-    if key == "per_100":
-        return f"{float(lo):.1f} to {float(hi):.1f}"
-    return f"{_pct(lo)} to {_pct(hi)}"
-
-
-def _p(value: Any) -> str:
-    if value is None:
-        return ""
-    return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
-
-
-def _cohort_section(key: str, res: Mapping[str, Any], charts: Mapping[str, Any]) -> dict[str, Any]:
-    tables: list[dict[str, Any]] = []
-    paragraphs: list[str] = []
-    m = res.get("matching") or {}
-    if m:
-        paragraphs.append(
-            f"{m.get('n_treated_matched', 0)} of {m.get('n_treated', res.get('n_treated', 0))} "
-            f"treated people were matched to {m.get('n_comparators_used', 0)} comparators "
-            f"from a pool of {m.get('n_pool', res.get('n_pool', 0))}."
-        )
-        tables.append(_matching_table(m))
-    rates = res.get("rates") or {}
-    if rates:
-        tables.append(_rates_table(rates))
-        diff = rates.get("difference") or {}
-        if diff.get("difference") is not None:
-            paragraphs.append(
-                f"Difference (programme minus comparison): {_pct(diff.get('difference'))} "
-                f"(95% interval {_ci(diff)}; p = {_p(diff.get('p'))})."
-            )
-    freq = res.get("frequency") or {}
-    if freq:
-        tables.append(_frequency_table(freq))
-    section_charts = [
-        _chart(charts[name])
-        for name in (f"survival_{key}", f"balance_{key}")
-        if isinstance(charts.get(name), Mapping)
-    ]
-    return {
-        "id": key,
-        "title": COHORT_TITLES.get(key) or str(res.get("label") or key).capitalize(),
-        "paragraphs": paragraphs,
-        "warnings": [str(w) for w in res.get("warnings") or []],
-        "charts": section_charts,
-        "tables": tables,
-    }
-
-
-def _matching_table(m: Mapping[str, Any]) -> dict[str, Any]:
-    return _table(
-        "Matching",
-        ["Measure", "Number"],
-        [
-            ["Treated", m.get("n_treated")],
-            ["Treated matched", m.get("n_treated_matched")],
-            ["Treated not matched", m.get("n_treated_unmatched")],
-            ["Comparators used", m.get("n_comparators_used")],
-            ["Left out: missing covariates", m.get("excluded_missing")],
-        ],
-    )
-
-
-def _rates_table(rates: Mapping[str, Any]) -> dict[str, Any]:
-    prog, comp = rates.get("programme") or {}, rates.get("comparison") or {}
-    return _table(
-        "Proven re-offending rate in the follow-up window",
-        ["Group", "People", "Re-offenders", "Rate", "95% interval"],
-        [
-            [name, d.get("n"), d.get("events"), _pct(d.get("rate")), _ci(d)]
-            for name, d in (("Programme", prog), ("Comparison", comp))
-        ],
-    )
-
-
-def _frequency_table(freq: Mapping[str, Any]) -> dict[str, Any]:
-    prog, comp = freq.get("programme") or {}, freq.get("comparison") or {}
-    return _table(
-        "Proven re-offences per 100 people",
-        ["Group", "People", "Offences", "Per 100 people", "95% interval"],
-        [
-            [name, d.get("n"), d.get("count"), _num(d.get("per_100")), _ci(d, "per_100")]
-            for name, d in (("Programme", prog), ("Comparison", comp))
-        ],
-    )
-
-
-def _num(x: Any) -> Any:
-    return "" if x is None else round(float(x), 1)
-
-
 def _engine_sections(raw: Any, *, aggregate: bool) -> list[dict[str, Any]]:
     """Sections from `engine.report.full_evaluation`'s result (docs/evaluation.md)."""
     if not isinstance(raw, Mapping):
         return []
     charts = raw.get("charts") or {}
+    covariates = [str(c) for c in (raw.get("params") or {}).get("covariates") or []]
     out: list[dict[str, Any]] = []
     for key, res in (raw.get("cohorts") or {}).items():
         if isinstance(res, Mapping):
-            out.append(_cohort_section(key, res, charts))
+            out.append(cohort_section(key, res, charts, covariates=covariates, chart=_chart))
     if isinstance(raw.get("sessions"), Mapping):
         out.append(_sessions_section(raw["sessions"], aggregate=aggregate))
     if isinstance(raw.get("victims"), Mapping):
@@ -359,7 +256,7 @@ def _engine_sections(raw: Any, *, aggregate: bool) -> list[dict[str, Any]]:
     if isinstance(raw.get("costs"), Mapping):
         out.append(_costs_section(raw["costs"], aggregate=aggregate))
     not_available = [str(x) for x in raw.get("not_available") or []]
-    shown = {w for s in out for w in s["warnings"]}
+    shown = {w for s in out for b in blocks(s) for w in b["warnings"]}
     general = [str(w) for w in raw.get("warnings") or [] if str(w) not in shown]
     if not_available or general:
         out.append(
@@ -549,13 +446,16 @@ def _chart(c: Mapping[str, Any]) -> dict[str, Any]:
         table = {"columns": columns, "rows": [[r.get(k) for k in columns] for r in table]}
     if not isinstance(table, Mapping):
         table = {}
+    columns = [str(x) for x in table.get("columns", [])]
     return {
         "title": str(c.get("title") or c.get("name") or "Chart"),
         "svg": str(c.get("svg") or ""),
         "description": str(c.get("description") or c.get("alt") or ""),
+        # A narrow table fits beside its chart on a wide screen; a wider one goes under it.
+        "beside": len(columns) <= BESIDE_MAX_COLUMNS,
         "table": {
             "caption": str(table.get("caption") or c.get("title") or "Data"),
-            "columns": [str(x) for x in table.get("columns", [])],
+            "columns": columns,
             "rows": [
                 list(r) if isinstance(r, list | tuple) else [r] for r in table.get("rows", [])
             ],
@@ -563,21 +463,7 @@ def _chart(c: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _section(s: Mapping[str, Any]) -> dict[str, Any]:
-    tables = []
-    for t in s.get("tables") or []:
-        if isinstance(t, Mapping):
-            tables.append(
-                _chart({"title": t.get("caption") or t.get("title"), "table": t})["table"]
-            )
-    return {
-        "id": str(s.get("id") or s.get("key") or ""),
-        "title": str(s.get("title") or s.get("heading") or ""),
-        "paragraphs": _paragraphs(s.get("paragraphs") or s.get("text")),
-        "warnings": [str(w) for w in s.get("warnings") or []],
-        "charts": [_chart(c) for c in s.get("charts") or [] if isinstance(c, Mapping)],
-        "tables": tables,
-    }
+BESIDE_MAX_COLUMNS = 4
 
 
 def report_view_model(result: Mapping[str, Any], *, aggregate: bool) -> dict[str, Any]:
@@ -599,6 +485,7 @@ def report_view_model(result: Mapping[str, Any], *, aggregate: bool) -> dict[str
                     "title": "Programme funnel",
                     "svg": _funnel_svg(funnel, aggregate),
                     "description": "Bar chart of the number of people at each stage.",
+                    "beside": True,
                     "table": funnel_table,
                 }
             ],
@@ -617,21 +504,32 @@ def report_view_model(result: Mapping[str, Any], *, aggregate: bool) -> dict[str
     sections += engine_sections
     if aggregate:
         for s in sections:
-            if s["id"] in COHORT_TITLES:
-                s["paragraphs"] = []
-            for c in s["charts"]:
-                c["table"] = suppress_table(c["table"])
-            s["tables"] = [suppress_table(t) for t in s["tables"]]
-            s["warnings"] = [suppress_small_numbers(w) for w in s["warnings"]]
-            if s["id"] == "sessions":
-                # The bands add up to the total in the text: one withheld band alone could be
-                # worked out by subtraction, so a second is withheld with it.
-                s["tables"] = [_second_suppression(t) for t in s["tables"]]
+            _suppress_section(s)
     methods = _paragraphs((raw or {}).get("methods") if isinstance(raw, Mapping) else None)
     if not methods:
         methods = methods_text(result.get("params", {}), result.get("sources", []))
     limitations = _paragraphs((raw or {}).get("limitations") if isinstance(raw, Mapping) else None)
     return {"sections": sections, "methods": methods, "limitations": limitations}
+
+
+def blocks(section: dict[str, Any]) -> list[dict[str, Any]]:
+    """A section and its parts: each holds paragraphs, warnings, charts and tables."""
+    return [section, *section.get("parts", [])]
+
+
+def _suppress_section(s: dict[str, Any]) -> None:
+    """Programme managers' view: small counts withheld in every table, sentence and warning."""
+    for block in blocks(s):
+        if block.get("counts") or (block is s and s["id"] in COHORT_TITLES):
+            block["paragraphs"] = []
+        for c in block["charts"]:
+            c["table"] = suppress_table(c["table"])
+        block["tables"] = [suppress_table(t) for t in block["tables"]]
+        block["warnings"] = [suppress_small_numbers(w) for w in block["warnings"]]
+    if s["id"] == "sessions":
+        # The bands add up to the total in the text: one withheld band alone could be
+        # worked out by subtraction, so a second is withheld with it.
+        s["tables"] = [_second_suppression(t) for t in s["tables"]]
 
 
 def methods_text(params: Mapping[str, Any], sources: list[str]) -> list[str]:

@@ -192,7 +192,9 @@ def run_csv(request: AuthedRequest, run_id: int) -> HttpResponse:
     writer = safecsv.writer(buf)
     writer.writerow(["section", "table", "column", "row", "value"])
     for s in model["sections"]:
-        tables = [c["table"] for c in s["charts"]] + s["tables"]
+        tables = [
+            t for b in reporting.blocks(s) for t in [c["table"] for c in b["charts"]] + b["tables"]
+        ]
         for t in tables:
             for i, row in enumerate(t["rows"], start=1):
                 for col, value in zip(t["columns"], row, strict=False):

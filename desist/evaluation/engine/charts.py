@@ -18,6 +18,8 @@ matplotlib.use("Agg")  # no display; harmless if already set
 
 from matplotlib.figure import Figure  # noqa: E402
 
+from desist.evaluation.engine.labels import covariate_label  # noqa: E402
+
 # GOV.UK colour palette: blue, orange, green, purple, dark grey.
 PALETTE = ("#1d70b8", "#f47738", "#00703c", "#4c2c92", "#505a5f")
 RC: Any = {
@@ -51,7 +53,7 @@ def _pct(x: float | None) -> str:
 def survival_chart(
     curves: dict[str, dict[str, Any]],
     *,
-    time_label: str = "Days since index date",
+    time_label: str = "Days since the index date",
     table_points: int = 12,
 ) -> dict[str, Any]:
     """Kaplan-Meier curves with their confidence bands (``curves``: label -> kaplan_meier())."""
@@ -93,7 +95,7 @@ def survival_chart(
         )
     else:
         grid = []
-    columns = ["Time"]
+    columns = [time_label]
     for label in curves:
         columns += [
             f"{label}: not re-offending",
@@ -174,7 +176,7 @@ def love_plot(balance_rows: list[dict[str, Any]], threshold: float = 0.1) -> dic
     with matplotlib.rc_context(RC):
         fig = _figure(7, max(2.5, 0.3 * len(rows) + 1))
         ax = fig.add_subplot()
-        names = [r["covariate"] for r in rows]
+        names = [covariate_label(r["covariate"]) for r in rows]
         y = list(range(len(rows)))
         before = [abs(r["smd_before"] or 0) for r in rows]
         ax.scatter(
@@ -186,21 +188,56 @@ def love_plot(balance_rows: list[dict[str, Any]], threshold: float = 0.1) -> dic
         ax.axvline(threshold, color=PALETTE[4], linestyle="--", linewidth=1)
         ax.set_yticks(y, names)
         ax.invert_yaxis()
-        ax.set_xlabel("Absolute standardised mean difference")
+        ax.set_xlabel("Absolute standardised mean difference (standard deviations)")
         ax.grid(axis="x", alpha=0.3)
         fig.legend(loc="outside lower center", ncols=2, frameon=False)
-    table_rows = [
-        [r["covariate"], _fmt(r.get("smd_before")), _fmt(r.get("smd_after"))] for r in rows
-    ]
     return {
         "title": title,
         "svg": _svg(fig, title),
         "table": {
-            "caption": title,
-            "columns": ["Covariate", "SMD before", "SMD after"],
-            "rows": table_rows,
+            "caption": "Covariate balance of the matched groups, before and after matching",
+            "columns": BALANCE_COLUMNS,
+            "rows": balance_rows_table(rows),
         },
     }
+
+
+BALANCE_COLUMNS = [
+    "Covariate",
+    "Programme, before matching",
+    "Comparison, before matching",
+    "Standardised difference before (standard deviations)",
+    "Programme, after matching",
+    "Comparison, after matching",
+    "Standardised difference after (standard deviations)",
+]
+
+
+def balance_rows_table(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """Balance rows by label: a one-hot level's means are the share having it (a percentage),
+    a numeric covariate's are means in its own unit (named in its label)."""
+    out = []
+    for r in rows:
+        share = "[" in str(r["covariate"])
+        label = covariate_label(r["covariate"]) + (" (% of the group)" if share else "")
+        out.append(
+            [
+                label,
+                _mean(r.get("mean_treated_before"), share),
+                _mean(r.get("mean_comparison_before"), share),
+                _fmt(r.get("smd_before")),
+                _mean(r.get("mean_treated_after"), share),
+                _mean(r.get("mean_comparison_after"), share),
+                _fmt(r.get("smd_after")),
+            ]
+        )
+    return out
+
+
+def _mean(x: float | None, share: bool) -> str:
+    if x is None:
+        return ""
+    return _pct(x) if share else f"{x:.1f}"
 
 
 def fear_trend_chart(victims: dict[str, Any]) -> dict[str, Any]:
@@ -220,6 +257,7 @@ def fear_trend_chart(victims: dict[str, Any]) -> dict[str, Any]:
                     label=m.capitalize(),
                 )
         ax.set_ylim(0, 10)
+        ax.set_xlabel("Timepoint")
         ax.set_ylabel("Mean score (0 to 10)")
         ax.grid(alpha=0.3)
         ax.legend(frameon=False)
@@ -234,7 +272,7 @@ def fear_trend_chart(victims: dict[str, Any]) -> dict[str, Any]:
         "svg": _svg(fig, title),
         "table": {
             "caption": title,
-            "columns": ["Rating", "Timepoint", "Ratings", "Mean"],
+            "columns": ["Rating", "Timepoint", "Ratings", "Mean (0 to 10)"],
             "rows": rows,
         },
     }
