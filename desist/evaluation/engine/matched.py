@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from desist.evaluation.engine.errors import EngineModelError
-from desist.evaluation.engine.labels import covariate_label
+from desist.evaluation.engine.labels import covariate_label, covariate_list
 from desist.evaluation.engine.matching import balance_summary, smd_table
 from desist.evaluation.engine.params import EvaluationParams
 from desist.evaluation.engine.rates import difference, mean_difference, per_100, proportion
@@ -183,22 +183,54 @@ def _matched_cox(
         }
     )
     cox_df = pd.concat([frame, design], axis=1)
-    try:
-        res = cox(
-            cox_df,
-            "_time",
-            "_event",
-            ["programme", *design.columns],
-            weights_col="_w" if d.weighted else None,
-            cluster_col="_set" if d.weighted else None,
-            label=lambda code: covariate_label(code, unit=False),
+    covariates = ["programme", *design.columns]
+    left_out: list[str] = []
+    for _ in range(len(covariates)):
+        try:
+            res = cox(
+                cox_df,
+                "_time",
+                "_event",
+                covariates,
+                weights_col="_w" if d.weighted else None,
+                cluster_col="_set" if d.weighted else None,
+                label=lambda code: covariate_label(code, unit=False),
+            )
+        except EngineModelError as exc:
+            drop = _droppable(exc)
+            if not drop:
+                return None, str(exc)
+            left_out.append(_left_out_warning(exc, drop))
+            covariates = [c for c in covariates if c not in drop]
+            continue
+        except Exception as exc:  # noqa: BLE001 - other lifelines failures on degenerate data
+            return None, str(exc).splitlines()[0]
+        res["warnings"] = left_out + list(res["warnings"])
+        return res, None
+    return None, "The Cox model could not be fitted."
+
+
+def _droppable(exc: EngineModelError) -> list[str]:
+    """Adjusting covariates that can be left out so the programme's hazard ratio is estimable:
+    the last of a collinear group, or those separated. Never the programme itself."""
+    if exc.reason == "collinear" and exc.columns and exc.columns[-1] != "programme":
+        return [exc.columns[-1]]
+    if exc.reason == "separation" and exc.columns and "programme" not in exc.columns:
+        return list(exc.columns)
+    return []
+
+
+def _left_out_warning(exc: EngineModelError, drop: list[str]) -> str:
+    names = covariate_list(drop)
+    if exc.reason == "collinear":
+        return (
+            f"{names} was left out of the Cox model: it is collinear with "
+            f"{covariate_list(exc.columns[:-1])} among the matched people."
         )
-    except EngineModelError as exc:
-        return None, str(exc)
-    except Exception as exc:  # noqa: BLE001 - other lifelines failures on degenerate data
-        return None, str(exc).splitlines()[0]
-    res["warnings"] = list(res["warnings"])
-    return res, None
+    return (
+        f"{names} was left out of the Cox model: separation (every re-offence at its highest or "
+        "lowest value among those at risk) would make its hazard ratio infinite."
+    )
 
 
 def outcome_risk(rates: dict[str, Any] | None, surv: dict[str, Any] | None) -> float | None:

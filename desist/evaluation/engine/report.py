@@ -357,12 +357,20 @@ def _analyse_matched(
     if cox_error is not None:
         reason = cox_error.removeprefix("The Cox model could not be fitted: ")
         _warn(out, warnings, f"The Cox model for {label} could not be fitted: {reason}")
-    elif out["survival"]["cox"] and out["survival"]["cox"].get("ph_test"):
-        for msg in out["survival"]["cox"]["ph_test"]["warnings"]:
+    else:
+        for msg in _cox_warnings_to_show(out["survival"]["cox"]):
             _warn(out, warnings, f"{msg[:-1]} ({label}).")
     risk = matched.outcome_risk(out["rates"], out["survival"])
     out["sensitivity"] = sensitivity(out["rates"], out["survival"]["cox"], risk)
     steps(f"{cohort}: Cox regression")
+
+
+def _cox_warnings_to_show(model: dict[str, Any] | None) -> list[str]:
+    """Covariates left out of the Cox model, and proportional-hazards doubts."""
+    if not model:
+        return []
+    left_out = [w for w in model["warnings"] if "left out of the Cox model" in w]
+    return left_out + list((model.get("ph_test") or {}).get("warnings", []))
 
 
 def _warn(out: dict[str, Any], warnings: list[str], msg: str) -> None:

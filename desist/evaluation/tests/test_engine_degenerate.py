@@ -115,7 +115,7 @@ def test_sensitivity_and_ph_check_in_each_cohort(result: dict) -> None:
     assert any("E-values" in p for p in result["methods"])
 
 
-def test_failed_cox_in_a_programme_cohort_is_a_warning_not_a_crash() -> None:
+def test_programme_cox_leaves_out_a_collinear_adjusting_covariate_and_says_so() -> None:
     frames = synthetic_frames(600, seed=3)
     people = frames["people"].copy()
     people["age_months"] = people["age"] * 12  # collinear with age
@@ -129,6 +129,10 @@ def test_failed_cox_in_a_programme_cohort_is_a_warning_not_a_crash() -> None:
             "covariates": ["age", "age_months", "sex"],
         },
     )["cohorts"]["itt"]
-    assert res["survival"]["cox"] is None
-    assert "collinear" in res["survival"]["cox_error"]
-    assert any("'age' and 'age_months' are collinear" in w for w in res["warnings"])
+    cox_res = res["survival"]["cox"]
+    assert res["survival"]["cox_error"] is None
+    assert [c["covariate"] for c in cox_res["coefficients"]][0] == "programme"
+    assert "age_months" not in {c["covariate"] for c in cox_res["coefficients"]}
+    left_out = [w for w in cox_res["warnings"] if "left out of the Cox model" in w]
+    assert left_out and "Age months" in left_out[0] and "collinear" in left_out[0]
+    assert any("left out of the Cox model" in w for w in res["warnings"])
