@@ -1,0 +1,103 @@
+"""The evaluator reads a complete evaluation report on a phone, a laptop and a wide screen.
+
+At 375, 1280 and 1920 px wide, every chart stays inside its column and overlaps no data table
+(measured from the laid-out bounding boxes), the page never scrolls sideways, and the report
+passes axe. The report carries the hazard ratios, the log-rank result, the proportional-hazards
+check and the balance tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+WIDTHS = (375, 1280, 1920)
+# Every chart, every data table, the column each chart sits in, and the page's widths.
+GEOMETRY_JS = """() => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width}; };
+  const charts = Array.from(document.querySelectorAll('img.desist-chart')).map((img) => ({
+    title: img.alt, box: box(img), column: box(img.parentElement), loaded: img.naturalWidth > 0,
+  }));
+  const tables = Array.from(document.querySelectorAll('.desist-table-scroll')).map((t) => ({
+    caption: t.getAttribute('aria-label'), box: box(t),
+  }));
+  const main = box(document.querySelector('main'));
+  return {charts, tables, main, scrollWidth: document.documentElement.scrollWidth,
+          innerWidth: window.innerWidth};
+}"""
+EPS = 0.5  # sub-pixel rounding
+
+
+def _population() -> None:
+    from desist.accounts.models import User
+    from desist.core.models import Organisation
+    from desist.evaluation.tests.test_report_complete import report_population
+
+    report_population(
+        Organisation.objects.get(code="sussex-police"),
+        User.objects.get(username="police.sussex"),
+    )
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        min(a["right"], b["right"]) - max(a["left"], b["left"]) > EPS
+        and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > EPS
+    )
+
+
+def _layout_problems(g: dict[str, Any], width: int) -> list[str]:
+    problems = []
+    if g["scrollWidth"] > g["innerWidth"]:
+        problems.append(f"{width}px: the page scrolls sideways ({g['scrollWidth']}px wide)")
+    for c in g["charts"]:
+        box, column = c["box"], c["column"]
+        if not c["loaded"] or box["width"] < 100:
+            problems.append(f"{width}px: chart not drawn or too small: {c['title']}")
+        if box["left"] < column["left"] - EPS or box["right"] > column["right"] + EPS:
+            problems.append(f"{width}px: chart wider than its column: {c['title']}")
+        for t in g["tables"]:
+            if _overlap(box, t["box"]):
+                problems.append(f"{width}px: chart {c['title']!r} overlaps table {t['caption']!r}")
+    for t in g["tables"]:
+        if t["box"]["right"] > g["main"]["right"] + EPS:
+            problems.append(f"{width}px: table spills out of the page: {t['caption']}")
+    return problems
+
+
+def test_report_layout_at_three_widths(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    _population()
+    login(page, "evaluator")
+    page.goto("/evaluation/report/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Generate report", exact=True).click()
+    assert page.locator("h1").inner_text() == "Evaluation report"
+    body = page.inner_text("main")
+    for caption in (
+        "Hazard ratios for first proven re-offence",
+        "Comparison of the survival curves",
+        "Proportional-hazards check per covariate",
+        "Covariate balance of the matched groups, before and after matching",
+    ):
+        assert caption in body, caption
+    assert "Days since the index date" in body
+
+    problems: list[str] = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_function("Array.from(document.images).every((i) => i.complete)")
+        geometry = page.evaluate(GEOMETRY_JS)
+        assert len(geometry["charts"]) >= 3 and len(geometry["tables"]) >= 6
+        problems += _layout_problems(geometry, width)
+    assert not problems, "\n".join(problems)
+    assert_accessible(page)
