@@ -5,8 +5,7 @@
 * Separation (monotone likelihood): if at every event the person with the event has the largest
   (or smallest) value of a covariate among those at risk, its hazard ratio is infinite (or 0); a
   fit would report a huge hazard ratio with a meaningless p value. Checked per covariate before
-  fitting and, for combinations, after it (a coefficient over ``SEPARATION_SD_COEF`` per
-  standard deviation).
+  fitting and, for combinations, after it (a coefficient or standard error without bound).
 * Proportional hazards: lifelines' ``proportional_hazard_test`` (scaled Schoenfeld residuals
   against the rank of time, Grambsch and Therneau 1994), one row per covariate.
 """
@@ -25,7 +24,10 @@ from lifelines.statistics import proportional_hazard_test
 from desist.evaluation.engine.errors import EngineModelError
 
 PH_ALPHA = 0.05
-SEPARATION_SD_COEF = 10.0  # a hazard ratio of e^10 (22,000) per standard deviation
+# A coefficient of 5 per standard deviation (a hazard ratio of 148 per SD) or a standard error of
+# 10 per SD (an interval spanning e^40) is a fit running off to infinity, not an effect.
+SEPARATION_SD_COEF = 5.0
+SEPARATION_SD_SE = 10.0
 
 
 def _quoted(names: list[str]) -> str:
@@ -93,12 +95,12 @@ def separation_error(columns: list[str]) -> EngineModelError:
 
 def check_diverged(cph: CoxPHFitter, data: pd.DataFrame, covariates: list[str]) -> None:
     """Separation by a combination of covariates shows as a coefficient without bound."""
-    params = cph.params_
-    big = [
-        c
-        for c in covariates
-        if abs(float(params[c])) * float(data[c].std(ddof=0) or 0.0) > SEPARATION_SD_COEF
-    ]
+    params, se = cph.params_, cph.standard_errors_
+    big = []
+    for c in covariates:
+        sd = float(data[c].std(ddof=0) or 0.0)
+        if abs(float(params[c])) * sd > SEPARATION_SD_COEF or float(se[c]) * sd > SEPARATION_SD_SE:
+            big.append(c)
     if big:
         raise separation_error(big)
 

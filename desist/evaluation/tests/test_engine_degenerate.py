@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from lifelines.datasets import load_rossi
 
+from desist.evaluation.engine import survival
 from desist.evaluation.engine.errors import EngineInputError, EngineModelError
 from desist.evaluation.engine.params import DEFAULT_COVARIATES
 from desist.evaluation.engine.report import evaluate_cohort, full_evaluation
@@ -50,6 +51,17 @@ def test_separation_is_reported_not_shown_as_a_huge_hazard_ratio() -> None:
     assert "separation on 'g'" in str(err.value)
     with pytest.raises(EngineModelError):
         evaluate_cohort(df, "t", "e", "g", ["x"])
+
+
+def test_separation_missed_by_the_per_covariate_check_is_caught_after_the_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    df = _cohort()
+    df["e"] = df["g"]
+    monkeypatch.setattr(survival, "separated", lambda *args: [])  # as for a combination
+    with pytest.raises(EngineModelError) as err:
+        cox(df, "t", "e", ["x", "g"])  # lifelines alone: HR 4.6e8, p 0.99
+    assert err.value.reason == "separation" and err.value.columns == ["g"]
 
 
 def test_proportional_hazards_test_per_covariate_on_rossi() -> None:
