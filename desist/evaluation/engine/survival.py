@@ -177,7 +177,9 @@ def cox(
     constant = [c for c in covariates if data[c].nunique(dropna=False) < 2]
     if constant:
         out["warnings"].append(
-            "Dropped covariate(s) with no variation: " + ", ".join(constant) + "."
+            "Dropped covariate(s) with no variation: "
+            + ", ".join(quoted_name(c) for c in constant)
+            + "."
         )
         covariates = [c for c in covariates if c not in constant]
         data = data.drop(columns=constant)
