@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from desist.evaluation.engine.charts import BALANCE_COLUMNS, balance_rows_table
-from desist.evaluation.engine.labels import covariate_label, covariate_list
+from desist.evaluation.engine.labels import covariate_label, covariate_list, label_codes
 
 COHORT_TITLES = {
     "itt": "Intention to treat: everyone put forward",
@@ -104,7 +104,11 @@ def cohort_section(
         "id": key,
         "title": COHORT_TITLES.get(key) or str(res.get("label") or key).capitalize(),
         "paragraphs": [],
-        "warnings": [str(w) for w in res.get("warnings") or [] if str(w) not in in_parts],
+        "warnings": [
+            label_codes(str(w))
+            for w in res.get("warnings") or []
+            if label_codes(str(w)) not in in_parts
+        ],
         "charts": [],
         "tables": [],
         "parts": shown,
@@ -302,7 +306,7 @@ def _cox_part(cox: Mapping[str, Any]) -> dict[str, Any] | None:
                 rows,
             )
         ],
-        warnings=[str(w) for w in cox.get("warnings") or []],
+        warnings=[label_codes(str(w)) for w in cox.get("warnings") or []],
     )
 
 
@@ -345,7 +349,7 @@ def _ph_part(cox: Mapping[str, Any]) -> dict[str, Any] | None:
                 table_rows,
             )
         ],
-        warnings=[str(w) for w in ph.get("warnings") or []],
+        warnings=[label_codes(str(w)) for w in ph.get("warnings") or []],
     )
 
 

@@ -28,6 +28,7 @@ from django.utils.html import escape
 
 from desist import policy
 from desist.accounts.models import User
+from desist.evaluation.engine.labels import label_codes
 from desist.evaluation.engine.params import EvaluationParams
 from desist.evaluation.engine.report import full_evaluation
 from desist.evaluation.extract import funnel_counts
@@ -257,7 +258,8 @@ def _engine_sections(raw: Any, *, aggregate: bool) -> list[dict[str, Any]]:
         out.append(_costs_section(raw["costs"], aggregate=aggregate))
     not_available = [str(x) for x in raw.get("not_available") or []]
     shown = {w for s in out for b in blocks(s) for w in b["warnings"]}
-    general = [str(w) for w in raw.get("warnings") or [] if str(w) not in shown]
+    general = [label_codes(str(w)) for w in raw.get("warnings") or []]
+    general = [w for w in general if w not in shown]
     if not_available or general:
         out.append(
             {

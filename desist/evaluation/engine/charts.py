@@ -237,7 +237,7 @@ def balance_rows_table(rows: list[dict[str, Any]]) -> list[list[Any]]:
 def _mean(x: float | None, share: bool) -> str:
     if x is None:
         return ""
-    return _pct(x) if share else f"{x:.1f}"
+    return _pct(x) if share else f"{x:.2f}"
 
 
 def fear_trend_chart(victims: dict[str, Any]) -> dict[str, Any]:

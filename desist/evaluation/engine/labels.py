@@ -19,7 +19,7 @@ COVARIATES: dict[str, tuple[str, str]] = {
     "prior_offences": ("Proven offences before the index date", "number"),
     "order_type": ("Order in force at the index date", ""),
     "index_year": ("Calendar year of the index date", ""),
-    "index_period": ("Calendar period of the index date", ""),
+    "index_period": ("Calendar period of the index date", "year, quarters as .25"),
     "calendar_period": ("Calendar period of the index date", ""),
 }
 LEVELS: dict[str, str] = {
@@ -52,3 +52,12 @@ def covariate_label(code: str, *, unit: bool = True) -> str:
 def covariate_list(codes: list[str] | tuple[str, ...]) -> str:
     """Labels joined for a sentence, separated by semicolons (labels may hold commas)."""
     return "; ".join(covariate_label(c, unit=False) for c in codes)
+
+
+_QUOTED_CODE = re.compile(r"'(?P<code>[a-z][a-z0-9_]*(?:\[[^\[\]']*\])?)'")
+
+
+def label_codes(text: str) -> str:
+    """The engine's messages quote the covariates they name (``'sex[female]'``), which suits a
+    cohort file's own column names; a report for people names them by label instead."""
+    return _QUOTED_CODE.sub(lambda m: covariate_label(m["code"], unit=False), text)

@@ -226,3 +226,18 @@ def _shrunk(cohort: dict[str, Any]) -> dict[str, Any]:
     if not rates:
         return cohort
     return {**cohort, "rates": {**rates, "programme": {**rates["programme"], "events": 3}}}
+
+
+def test_engine_messages_name_covariates_by_label(raw: dict[str, Any]) -> None:
+    cohort = raw["cohorts"]["itt"]
+    cox = {**cohort["survival"]["cox"], "warnings": ["Dropped covariate(s): 'prior_offences'."]}
+    cohort = {
+        **cohort,
+        "survival": {**cohort["survival"], "cox": cox},
+        "warnings": ["Separation on 'sex[female]' and 'order_type[interim]'."],
+    }
+    model = _model({**raw, "cohorts": {"itt": cohort}, "warnings": cohort["warnings"]})
+    text = " ".join(w for s in model["sections"] for b in blocks(s) for w in b["warnings"])
+    assert "Separation on Sex: female and Order in force at the index date: interim order." in text
+    assert "Dropped covariate(s): Proven offences before the index date." in text
+    assert "'" not in text and text.count("Separation on") == 1, "shown once, by label"
