@@ -93,7 +93,8 @@ END = "2024-06-30"
 @pytest.fixture(scope="module")
 def result() -> dict:
     return full_evaluation(
-        synthetic_frames(900, seed=5), {"data_end_date": END, "cohorts": ["starters"]}
+        synthetic_frames(900, seed=5),
+        {"data_end_date": END, "cohorts": ["starters"], "charts": False},
     )
 
 
