@@ -61,16 +61,22 @@ def report_population(force: Any, officer: Any, *, n: int = 90, seed: int = 14) 
             )
 
 
-def _laid_out_text(html: str) -> str:
-    """The text WeasyPrint actually laid out on the PDF's pages."""
+def _pdf_layout(html: str) -> tuple[str, list[str]]:
+    """The text WeasyPrint actually laid out on the PDF's pages, and any box that reaches past
+    its page's content area (a chart or table too wide for the page)."""
     doc = weasyprint.HTML(string=html).render()
-    found = [
-        b.text
-        for page in doc.pages
-        for b in page._page_box.descendants()
-        if isinstance(b, boxes.TextBox)
-    ]
-    return " ".join(found)
+    text, spilled = [], []
+    for n, page in enumerate(doc.pages, start=1):
+        page_box = page._page_box
+        limit = page_box.content_box_x() + page_box.width + 1
+        for b in page_box.descendants():
+            if isinstance(b, boxes.TextBox):
+                text.append(b.text)
+            if isinstance(b, boxes.PageBox | boxes.MarginBox) or b.width in (None, "auto"):
+                continue
+            if b.position_x + b.margin_width() > limit:
+                spilled.append(f"page {n}: {type(b).__name__} {getattr(b, 'element_tag', '')}")
+    return " ".join(text), spilled
 
 
 def _squash(text: str) -> str:
@@ -97,7 +103,9 @@ def test_web_and_pdf_reports_both_carry_every_result(
     with mock.patch("weasyprint.HTML", side_effect=spy):
         response = client.get(reverse("evaluation:run_pdf", args=[run.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    pdf = _squash(_laid_out_text(fed[0]))
+    pdf_text, spilled = _pdf_layout(fed[0])
+    assert spilled == [], "nothing wider than the page"
+    pdf = _squash(pdf_text)
 
     for name, text in REQUIRED.items():
         assert text in web, f"web report lacks the {name}"
