@@ -44,6 +44,10 @@ DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 # which it would otherwise pad with empty strings (ADR 0021).
 _SENTINEL = "\x01"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0, 9), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_OTHER_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
+_CONTENT = re.compile(r"\S").search
+_FIRST_LINE = re.compile(r"[^\r\n]*").match
 _NUMBER_CHARS = re.compile(r"[0-9.eE+\-]*").fullmatch
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?").fullmatch
 _THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?").fullmatch
@@ -104,6 +108,19 @@ def read_cohort(
     ).frame
 
 
+@dataclass(frozen=True)
+class _Roles:
+    time: str
+    event: str
+    group: str | None
+    covariates: tuple[str, ...]
+    categorical: tuple[str, ...]
+
+    @property
+    def wanted(self) -> list[str]:
+        return [self.time, self.event, *([self.group] if self.group else []), *self.covariates]
+
+
 def read_cohort_file(
     source: str | Path | IO[str] | IO[bytes],
     time_col: str,
@@ -113,42 +130,45 @@ def read_cohort_file(
     *,
     missing: str = "error",
     categorical: Sequence[str] = (),
+    fast: bool = True,
 ) -> CohortFile:
-    """As ``read_cohort``, with the encoding, dialect and missing-value counts."""
+    """As ``read_cohort``, with the encoding, dialect and missing-value counts.
+
+    ``fast=False`` skips the fast path (tests check that both paths agree)."""
     if missing not in MISSING_CHOICES:
         raise EngineInputError(f"missing must be one of {', '.join(MISSING_CHOICES)}")
-    wanted = [time_col, event_col, *([group_col] if group_col else []), *covariates]
-    _check_roles(wanted, covariates, categorical)
-    text, encoding = _read_text(source)
-    text, endings = _normalise_newlines(text)
-    _no_control_characters(text)
-    if not text.strip():
+    roles = _Roles(time_col, event_col, group_col, tuple(covariates), tuple(categorical))
+    _check_roles(roles.wanted, covariates, categorical)
+    raw_text, encoding = _read_text(source)
+    endings = _line_endings(raw_text)
+    if not _CONTENT(raw_text):
         raise EngineInputError("the file is empty")
+    if fast and endings in _TERMINATORS:  # one kind of line ending: the fast path may try
+        _no_control_characters(raw_text, raw_checked=encoding.startswith("UTF-8"))
+        delimiter = _sniff_delimiter(raw_text)
+        found = {"encoding": encoding, "delimiter": delimiter, "line_endings": endings}
+        quick = _fast_frame(raw_text, delimiter, roles, _TERMINATORS[endings])
+        if quick is not None:
+            return CohortFile(frame=quick, missing=missing, rows_read=len(quick), **found)
+    text = _normalise_newlines(raw_text)
+    _no_control_characters(text, raw_checked=encoding.startswith("UTF-8"))
     delimiter = _sniff_delimiter(text)
+    found = {"encoding": encoding, "delimiter": delimiter, "line_endings": endings}
     table = _parse(text, delimiter)
     header = _header(table)
-    for col in wanted:
-        if col not in header:
-            raise EngineInputError(
-                f"there is no such column; the file's columns are {', '.join(header)}",
-                row=1,
-                column=col,
-            )
-    cells, lines = _data_cells(table, header, wanted)
-    cells, lines, counts, dropped = _apply_missing(cells, lines, wanted, missing)
+    cells, lines = _data_cells(table, header, roles.wanted)
+    cells, lines, counts, dropped = _apply_missing(cells, lines, roles.wanted, missing)
     if len(lines) < 2:
         why = f" after dropping {dropped} with missing values" if dropped else ""
         raise EngineInputError(f"the file needs at least two data rows{why}")
-    frame = _typed_frame(cells, lines, time_col, event_col, group_col, covariates, categorical)
+    frame = _typed_frame(cells, lines, roles)
     return CohortFile(
         frame=frame,
-        encoding=encoding,
-        delimiter=delimiter,
-        line_endings=endings,
         missing=missing,
         rows_read=len(lines) + dropped,
         missing_by_column=counts,
         rows_dropped=dropped,
+        **found,
     )
 
 
@@ -200,6 +220,9 @@ def _decode(raw: bytes) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             raise EngineInputError("the file starts as UTF-16 but is not valid UTF-16") from exc
     bom = raw.startswith(codecs.BOM_UTF8)
+    if raw.translate(None, _OTHER_BYTES):  # a control byte somewhere: find it in the text
+        text = raw.decode("utf-8-sig", errors="replace")
+        _no_control_characters(_normalise_newlines(text), raw_checked=False)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -211,19 +234,28 @@ def _decode(raw: bytes) -> tuple[str, str]:
     return text, "UTF-8 (with byte-order mark)" if bom else "UTF-8"
 
 
-def _normalise_newlines(text: str) -> tuple[str, str]:
+_TERMINATORS = {"LF": "\n", "CRLF": "\r\n", "CR": "\r", "none": "\n"}
+
+
+def _line_endings(text: str) -> str:
+    if "\r" not in text:
+        return "LF" if "\n" in text else "none"
     crlf = text.count("\r\n")
     cr = text.count("\r") - crlf
     lf = text.count("\n") - crlf
     kinds = [name for name, n in (("CRLF", crlf), ("CR", cr), ("LF", lf)) if n]
-    if cr:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    elif crlf:
-        text = text.replace("\r\n", "\n")
-    return text, " and ".join(kinds) if kinds else "none"
+    return " and ".join(kinds)
 
 
-def _no_control_characters(text: str) -> None:
+def _normalise_newlines(text: str) -> str:
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _no_control_characters(text: str, *, raw_checked: bool) -> None:
+    if raw_checked:
+        return
     found = _CONTROL.search(text)
     if found:
         line = text.count("\n", 0, found.start()) + 1
@@ -236,7 +268,7 @@ def _no_control_characters(text: str) -> None:
 
 def _sniff_delimiter(text: str) -> str:
     """The delimiter that splits the header row into the most fields; a tie is refused."""
-    first = text.split("\n", 1)[0]
+    first = _FIRST_LINE(text).group()
     if not first.strip():
         raise EngineInputError("the first row is empty: it must be the header", row=1)
     widths = {d: len(next(csv.reader([first], delimiter=d))) for d in DELIMITERS}
@@ -293,6 +325,10 @@ def _header(table: pd.DataFrame) -> list[str]:
     raw = [str(h) for h in table.iloc[0, :width]]
     if table.iloc[0, width] != _SENTINEL or any(_SENTINEL in h for h in raw):
         raise EngineInputError("a column name runs over more than one line", row=1)
+    return _header_names(raw)
+
+
+def _header_names(raw: list[str]) -> list[str]:
     header = [h.strip() for h in raw]
     if not any(header):
         raise EngineInputError("the first row is empty: it must be the header", row=1)
@@ -306,10 +342,21 @@ def _header(table: pd.DataFrame) -> list[str]:
     return header
 
 
+def _require_columns(header: list[str], wanted: list[str]) -> None:
+    for col in wanted:
+        if col not in header:
+            raise EngineInputError(
+                f"there is no such column; the file's columns are {', '.join(header)}",
+                row=1,
+                column=col,
+            )
+
+
 def _data_cells(
     table: pd.DataFrame, header: list[str], wanted: list[str]
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The wanted columns' cells (trimmed), without blank rows, and each row's number."""
+    _require_columns(header, wanted)
     width = len(header)
     data = table.iloc[1:]
     lines = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(data))
@@ -342,6 +389,77 @@ def _trim(column: np.ndarray, col: str, lines: np.ndarray) -> np.ndarray:
     return column
 
 
+# --------------------------------------------------------------------------------- fast path
+
+
+def _fast_frame(text: str, delimiter: str, roles: _Roles, newline: str) -> pd.DataFrame | None:
+    """A clean file typed by pandas' C parser, or None to take the strict cell-by-cell path.
+
+    Only what both paths read identically is accepted here: every row complete (the sentinel
+    last), numbers pandas parsed with nothing missing or infinite, events 0/1, text columns
+    with no missing token, padding or number in them. Anything else, valid or not, goes to the
+    strict path, which gives the answer and the message.
+    """
+    head = _FIRST_LINE(text).group()
+    if '"' in head:
+        return None
+    header = _header_names(next(csv.reader([head], delimiter=delimiter)))
+    _require_columns(header, roles.wanted)
+    # Here the sentinel is "0": a complete row ends with it, a short one leaves the column empty.
+    body = (text if text.endswith(newline) else text + newline).replace(newline, f"{delimiter}0\n")
+    width = len(header)
+    try:
+        table = pd.read_csv(
+            io.BytesIO(body.encode("utf-8")),  # bytes: pandas reads them faster than text
+            sep=delimiter,
+            header=None,
+            skiprows=1,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+            quotechar='"',
+            engine="c",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        return None
+    # No usecols: with it pandas would silently accept rows with extra fields.
+    if len(table) < 2 or table.shape[1] != width + 1 or not (table[width] == 0).all():
+        return None
+    out = {col: _fast_column(table[header.index(col)], col, roles) for col in roles.wanted}
+    if any(v is None for v in out.values()):
+        return None
+    frame = pd.DataFrame(out)
+    frame.index = pd.Index(np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(table)), name="row")
+    return frame
+
+
+def _fast_column(column: pd.Series, col: str, roles: _Roles) -> pd.Series | None:
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    if col in roles.categorical:
+        return None
+    if numeric:
+        values = column.to_numpy(dtype=float)
+        if not np.isfinite(values).all():
+            return None
+        if col == roles.event:
+            whole = column.dtype.kind in "iu" and np.isin(values, (0, 1)).all()
+            return pd.Series(values.astype(int)) if whole else None
+        if col == roles.time:
+            return pd.Series(values) if (values >= 0).all() else None
+        if col == roles.group:
+            return pd.Series(column.to_numpy()) if column.dtype.kind in "iu" else None
+        return pd.Series(values)
+    if col in (roles.time, roles.event) or column.dtype != object:
+        return None
+    for v in pd.unique(column):
+        text = v if isinstance(v, str) else ""
+        if not text or text != text.strip() or text in MISSING_TOKENS or "\n" in text:
+            return None
+        if _NUMBER(text) or _DECIMAL_COMMA(text) or _THOUSANDS(text):
+            return None
+    return pd.Series(column.to_numpy(), dtype=object)
+
+
 # ---------------------------------------------------------------------------- missing values
 
 
@@ -372,15 +490,8 @@ def _apply_missing(
 # ------------------------------------------------------------------------------------ typing
 
 
-def _typed_frame(
-    cells: dict[str, np.ndarray],
-    lines: np.ndarray,
-    time_col: str,
-    event_col: str,
-    group_col: str | None,
-    covariates: Sequence[str],
-    categorical: Sequence[str],
-) -> pd.DataFrame:
+def _typed_frame(cells: dict[str, np.ndarray], lines: np.ndarray, roles: _Roles) -> pd.DataFrame:
+    time_col, event_col, group_col = roles.time, roles.event, roles.group
     out: dict[str, Any] = {}
     times = _numbers(cells[time_col], time_col, lines)
     negative = np.flatnonzero(times < 0)
@@ -395,8 +506,8 @@ def _typed_frame(
     out[event_col] = _events(cells[event_col], event_col, lines)
     if group_col:
         out[group_col] = _group(cells[group_col])
-    for cov in covariates:
-        if cov in categorical:
+    for cov in roles.covariates:
+        if cov in roles.categorical:
             out[cov] = pd.Series(cells[cov], dtype=object)
         else:
             out[cov] = _covariate(cells[cov], cov, lines)
