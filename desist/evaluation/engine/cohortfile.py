@@ -47,7 +47,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_BYTES = bytes([*range(0, 9), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _OTHER_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
 _CONTENT = re.compile(r"\S").search
-_FIRST_LINE = re.compile(r"[^\r\n]*").match
+_FIRST_LINE = re.compile(r"[^\r\n]*")
 _NUMBER_CHARS = re.compile(r"[0-9.eE+\-]*").fullmatch
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?").fullmatch
 _THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?").fullmatch
@@ -146,14 +146,19 @@ def read_cohort_file(
     if fast and endings in _TERMINATORS:  # one kind of line ending: the fast path may try
         _no_control_characters(raw_text, raw_checked=encoding.startswith("UTF-8"))
         delimiter = _sniff_delimiter(raw_text)
-        found = {"encoding": encoding, "delimiter": delimiter, "line_endings": endings}
         quick = _fast_frame(raw_text, delimiter, roles, _TERMINATORS[endings])
         if quick is not None:
-            return CohortFile(frame=quick, missing=missing, rows_read=len(quick), **found)
+            return CohortFile(
+                frame=quick,
+                encoding=encoding,
+                delimiter=delimiter,
+                line_endings=endings,
+                missing=missing,
+                rows_read=len(quick),
+            )
     text = _normalise_newlines(raw_text)
     _no_control_characters(text, raw_checked=encoding.startswith("UTF-8"))
     delimiter = _sniff_delimiter(text)
-    found = {"encoding": encoding, "delimiter": delimiter, "line_endings": endings}
     table = _parse(text, delimiter)
     header = _header(table)
     cells, lines = _data_cells(table, header, roles.wanted)
@@ -168,7 +173,9 @@ def read_cohort_file(
         rows_read=len(lines) + dropped,
         missing_by_column=counts,
         rows_dropped=dropped,
-        **found,
+        encoding=encoding,
+        delimiter=delimiter,
+        line_endings=endings,
     )
 
 
@@ -237,6 +244,11 @@ def _decode(raw: bytes) -> tuple[str, str]:
 _TERMINATORS = {"LF": "\n", "CRLF": "\r\n", "CR": "\r", "none": "\n"}
 
 
+def _first_line(text: str) -> str:
+    found = _FIRST_LINE.match(text)
+    return found.group() if found else ""
+
+
 def _line_endings(text: str) -> str:
     if "\r" not in text:
         return "LF" if "\n" in text else "none"
@@ -268,7 +280,7 @@ def _no_control_characters(text: str, *, raw_checked: bool) -> None:
 
 def _sniff_delimiter(text: str) -> str:
     """The delimiter that splits the header row into the most fields; a tie is refused."""
-    first = _FIRST_LINE(text).group()
+    first = _first_line(text)
     if not first.strip():
         raise EngineInputError("the first row is empty: it must be the header", row=1)
     widths = {d: len(next(csv.reader([first], delimiter=d))) for d in DELIMITERS}
@@ -400,7 +412,7 @@ def _fast_frame(text: str, delimiter: str, roles: _Roles, newline: str) -> pd.Da
     with no missing token, padding or number in them. Anything else, valid or not, goes to the
     strict path, which gives the answer and the message.
     """
-    head = _FIRST_LINE(text).group()
+    head = _first_line(text)
     if '"' in head:
         return None
     header = _header_names(next(csv.reader([head], delimiter=delimiter)))
