@@ -14,6 +14,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from desist.ops.logs import configure_structlog, logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -44,10 +46,12 @@ PRODUCTION = DESIST_ENV == "production"
 DEBUG = env_bool("DESIST_DEBUG", False)
 
 _secret = env("DESIST_SECRET_KEY")
-if PRODUCTION and not _secret:
-    raise ImproperlyConfigured("DESIST_SECRET_KEY must be set in production")
-# The fallback key is only for demo, dev and test; production refuses to start without one.
-SECRET_KEY = _secret or "desist-insecure-development-key-not-for-production-use-0123456789"
+# The fallback key is only for demo, dev and test. Production without one keeps it empty:
+# Django refuses every use of an empty key, and `check --deploy` (desist/ops/checks.py) names
+# it beside every other missing variable, so gunicorn's start-up check refuses to serve.
+SECRET_KEY = _secret or (
+    "" if PRODUCTION else "desist-insecure-development-key-not-for-production-use-0123456789"
+)
 
 ALLOWED_HOSTS = [h.strip() for h in (env("DESIST_ALLOWED_HOSTS") or "").split(",") if h.strip()]
 if not PRODUCTION:
@@ -66,6 +70,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "desist.core",
     "desist.audit",
     "desist.accounts",
@@ -80,9 +86,12 @@ INSTALLED_APPS = [
     "desist.jobs",
     "desist.home",
     "desist.demo",
+    "django_structlog",
+    "desist.ops",
 ]
 
 MIDDLEWARE = [
+    "desist.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "desist.core.middleware.RequestContextMiddleware",
@@ -91,8 +100,10 @@ MIDDLEWARE = [
     "desist.core.middleware.CleanTextInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "desist.ops.request_log.RequestLogMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "desist.accounts.retirement.RetiredOrganisationMiddleware",  # issue 16
     "desist.accounts.middleware.SessionLifetimeMiddleware",
     "desist.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -228,6 +239,29 @@ CACHES = {
     }
 }
 
+if env("DESIST_CACHE_URL"):
+    # Redis instead (redis://...): needs the `redis` package installed beside Desist.
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("DESIST_CACHE_URL"),
+    }
+
+# Background jobs (desist/jobs, ADR 0021): Django's tasks API on the database, run by
+# `desist worker` (several on PostgreSQL claim with SELECT ... FOR UPDATE SKIP LOCKED); the
+# schedule is desist/jobs/schedule.py. A worker silent for DESIST_WORKER_DEAD_SECONDS is taken
+# for dead and its running job is run again; /readyz fails when the last successful alerts
+# pass is older than DESIST_ALERTS_STALE_SECONDS.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "alerts", "mail", "evaluation"],
+    }
+}
+DESIST_ALERTS_INTERVAL_SECONDS = env_int("DESIST_ALERTS_INTERVAL_SECONDS", 30)
+DESIST_WORKER_DEAD_SECONDS = env_int("DESIST_WORKER_DEAD_SECONDS", 60)
+DESIST_ALERTS_STALE_SECONDS = env_int("DESIST_ALERTS_STALE_SECONDS", 180)
+DESIST_EVALUATION_TIME_LIMIT = env_int("DESIST_EVALUATION_TIME_LIMIT", 1800)
+
 # Where the service is reached, for links in e-mails (alerts). Set it in production.
 DESIST_BASE_URL = env("DESIST_BASE_URL") or (
     "" if PRODUCTION else f"http://127.0.0.1:{env('PORT') or '8000'}"
@@ -294,6 +328,9 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("DESIST_SSL_REDIRECT", True)
+    # Probes and the metrics scraper talk to the server directly, often over plain http; these
+    # answers carry no personal data (/metrics is still restricted: desist/ops/metrics.py).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -317,9 +354,15 @@ STATICFILES_DIRS = [
     ("moj", _npm / "@ministryofjustice" / "frontend" / "moj"),
     ("htmx", _npm / "htmx.org" / "dist"),
 ]
+# Production: hashed names and gzip/brotli copies (WhiteNoise), so every asset is served with
+# `Cache-Control: max-age=315360000, public, immutable`; demo and test keep plain storage.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 WHITENOISE_USE_FINDERS = DESIST_ENV in {"dev", "test"}
 WHITENOISE_AUTOREFRESH = DESIST_ENV == "dev"
@@ -339,7 +382,7 @@ EMAIL_BACKEND = env("DESIST_EMAIL_BACKEND") or (
 # The SMTP server (issue 12). STARTTLS (DESIST_EMAIL_USE_TLS, usually port 587) or implicit TLS
 # (DESIST_EMAIL_USE_SSL, usually 465), not both. The timeout (seconds, every connect and read)
 # bounds how long a server that accepts and never answers can hold the delivery pass.
-EMAIL_HOST = env("DESIST_EMAIL_HOST") or "localhost"
+EMAIL_HOST = env("DESIST_EMAIL_HOST") or ("" if PRODUCTION else "localhost")
 EMAIL_PORT = env_int("DESIST_EMAIL_PORT", 25)
 EMAIL_USE_TLS = env_bool("DESIST_EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("DESIST_EMAIL_USE_SSL")
@@ -347,16 +390,30 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set DESIST_EMAIL_USE_TLS or DESIST_EMAIL_USE_SSL, not both")
 EMAIL_HOST_USER = env("DESIST_EMAIL_USER") or ""
 EMAIL_HOST_PASSWORD = env("DESIST_EMAIL_PASSWORD") or ""
-DEFAULT_FROM_EMAIL = env("DESIST_EMAIL_FROM") or "desist@localhost"
+DEFAULT_FROM_EMAIL = env("DESIST_EMAIL_FROM") or ("" if PRODUCTION else "desist@localhost")
 EMAIL_TIMEOUT = env_int("DESIST_EMAIL_TIMEOUT", 10)
+# How long a worker holds an e-mail while sending it; one killed mid-send leaves it for this long.
+DESIST_EMAIL_SEND_LEASE_SECONDS = env_int("DESIST_EMAIL_SEND_LEASE_SECONDS", 300)
 if not 1 <= EMAIL_TIMEOUT <= 120:
     raise ImproperlyConfigured("DESIST_EMAIL_TIMEOUT must be between 1 and 120 seconds")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("DESIST_LOG_LEVEL") or "WARNING"},
-}
+# GOV.UK Notify instead of SMTP (desist/core/mail_notify.py): with an API key set (and no
+# DESIST_EMAIL_BACKEND), e-mails go through Notify's one template of ((subject)) and ((body)).
+DESIST_NOTIFY_API_KEY = env("DESIST_NOTIFY_API_KEY") or ""
+DESIST_NOTIFY_TEMPLATE_ID = env("DESIST_NOTIFY_TEMPLATE_ID") or ""
+DESIST_NOTIFY_REPLY_TO_ID = env("DESIST_NOTIFY_REPLY_TO_ID") or ""
+DESIST_NOTIFY_BASE_URL = env("DESIST_NOTIFY_BASE_URL") or "https://api.notifications.service.gov.uk"
+if DESIST_NOTIFY_API_KEY and not env("DESIST_EMAIL_BACKEND"):
+    EMAIL_BACKEND = "desist.core.mail_notify.NotifyEmailBackend"
+
+# Logs: JSON lines on stderr with timestamp, level, request id and user id, never personal
+# data (desist/ops/logs.py). Request lines are INFO, so production logs them by default.
+LOGGING = logging_config(level=env("DESIST_LOG_LEVEL") or ("INFO" if PRODUCTION else "WARNING"))
+configure_structlog()
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # a client address is personal data
+
+# Prometheus metrics at /metrics (desist/ops/metrics.py): with a token, only a scraper that
+# sends "Authorization: Bearer <token>"; without one, only a direct connection from this host.
+DESIST_METRICS_TOKEN = env("DESIST_METRICS_TOKEN") or ""
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
