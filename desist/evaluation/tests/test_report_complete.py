@@ -249,3 +249,20 @@ def test_engine_messages_name_covariates_by_label(raw: dict[str, Any]) -> None:
     assert "Separation on Sex: female and Order in force at the index date: interim order." in text
     assert "Dropped covariate(s): Proven offences before the index date." in text
     assert "'" not in text and text.count("Separation on") == 1, "shown once, by label"
+
+
+def test_cohort_file_report_shows_the_ph_check_and_the_time_unit(tmp_path: Any) -> None:
+    from django.core.management import call_command
+    from lifelines.datasets import load_rossi
+
+    cohort = tmp_path / "rossi.csv"
+    load_rossi().to_csv(cohort, index=False)
+    out = tmp_path / "r.html"
+    call_command(
+        "evaluate",
+        *("--cohort", str(cohort), "--time-column", "week", "--event-column", "arrest"),
+        *("--group-column", "fin", "--format", "html", "--out", str(out)),
+    )
+    html = _squash(out.read_text())
+    assert "Proportional-hazards check per covariate" in html
+    assert "Time (week, in the file's own unit)" in html
