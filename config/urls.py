@@ -2,11 +2,13 @@ from django.urls import include, path
 
 from desist.cases import urls as case_urls
 from desist.core import views as core_views
+from desist.ops import metrics as ops_metrics
 from desist.safeguarding import urls as safeguarding_urls
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", ops_metrics.metrics, name="metrics"),
     path("accounts/", include("desist.accounts.urls")),
     path("audit/", include("desist.audit.urls")),
     path("subjects/", include("desist.people.urls")),

@@ -49,6 +49,7 @@ CLASSIFIED: dict[str, str] = {
     "core:home": SENSITIVE,  # the role's work queues name subjects, cases and victims
     "healthz": "health probe: up or down",
     "readyz": "readiness probe: up or down",
+    "metrics": "Prometheus counts and timings by route: no person",
     # --- accounts ---
     "accounts:login": "the sign-in form",
     "accounts:logout": POST_ONLY,

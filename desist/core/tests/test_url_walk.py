@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PUBLIC = {
     "healthz",
     "readyz",
+    "metrics",  # Prometheus: a bearer token, or this host only (desist/ops/metrics.py)
     "accounts:login",
     "accounts:logout",  # POST-only; signing out an anonymous visitor reveals nothing
     "programme:calendar_ics",  # calendar apps cannot sign in: secret per-user token, revocable
@@ -60,4 +61,4 @@ def test_route_requires_login_unless_public(client: Any, name: str, route: str) 
 def test_public_list_is_short_and_real() -> None:
     names = {n for n, _ in ROUTES}
     assert names >= PUBLIC
-    assert len(PUBLIC) <= 6
+    assert len(PUBLIC) <= 7  # 7th: /metrics (issue 15), token or this host only

@@ -1,0 +1,65 @@
+"""`desist audit_forward`: stream audit events as JSON lines to a file or syslog
+(desist/ops/audit_forward.py). One pass by default (for a timer); --follow keeps polling."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
+
+from desist.ops.audit_forward import FileSink, Sink, SyslogSink, exclusive, forward
+
+
+class Command(BaseCommand):
+    help = "Forward audit events as JSON lines to a file or syslog, from where it last stopped."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        to = parser.add_mutually_exclusive_group(required=True)
+        to.add_argument("--file", type=Path, help="Append to this file.")
+        to.add_argument(
+            "--syslog",
+            metavar="ADDRESS",
+            help="Send to syslog: a socket path (/dev/log) or host:port (UDP).",
+        )
+        parser.add_argument(
+            "--state",
+            type=Path,
+            help="Where the position is kept (default: FILE.position, or "
+            "var/audit-forward-syslog.position).",
+        )
+        parser.add_argument("--follow", action="store_true", help="Keep forwarding new events.")
+        parser.add_argument("--interval", type=float, default=5.0, help="Seconds between polls.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sink: Sink
+        if options["file"]:
+            sink = FileSink(options["file"])
+            state = options["state"] or options["file"].with_name(
+                options["file"].name + ".position"
+            )
+        else:
+            sink = SyslogSink(options["syslog"])
+            state = options["state"] or Path(settings.BASE_DIR) / "var" / (
+                "audit-forward-syslog.position"
+            )
+        try:
+            with exclusive(state):
+                self._run(sink, state, follow=options["follow"], interval=options["interval"])
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            sink.close()
+
+    def _run(self, sink: Sink, state: Path, *, follow: bool, interval: float) -> None:
+        while True:
+            close_old_connections()  # a long follow survives a database restart
+            count = forward(sink=sink, state=state)
+            if count or not follow:
+                self.stdout.write(f"Forwarded {count} audit events.")
+            if not follow:
+                return
+            time.sleep(interval)

@@ -1,0 +1,47 @@
+"""The production environment as README's table documents it, for tests that start Desist in
+a child process: nothing inherited but PATH and HOME, so no setting comes from the test run."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[3]
+DESIST = str(Path(sys.executable).with_name("desist"))
+
+# Every variable a production deployment must set (README, "Production settings").
+REQUIRED = {
+    "DESIST_SECRET_KEY": "production-secret-key-for-tests-only-0123456789abcdefghijklmnopqrstu",
+    "DESIST_ALLOWED_HOSTS": "desist.example.org,127.0.0.1",
+    "DESIST_FIELD_KEYS": Fernet.generate_key().decode(),
+    "DESIST_PSEUDONYM_KEY": "pseudonym-key-for-tests-only-0123456789ab",
+    "DESIST_AUDIT_HMAC_KEY": "audit-hmac-key-for-tests-only-0123456789ab",
+    "DESIST_BASE_URL": "https://desist.example.org",
+    "DESIST_EMAIL_HOST": "smtp.example.org",
+    "DESIST_EMAIL_FROM": "desist@example.org",
+}
+OPTIONAL = {"DESIST_EMAIL_USE_TLS": "1"}
+
+
+def bare_env(database: Path, **extra: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DESIST_ENV": "production",
+        "DATABASE_URL": f"sqlite:///{database}",
+        **extra,
+    }
+
+
+def production_env(database: Path, **extra: str) -> dict[str, str]:
+    return bare_env(database, **REQUIRED, **OPTIONAL, **extra)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
