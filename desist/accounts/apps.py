@@ -10,7 +10,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from desist.accounts import checks, services
 
-        del checks  # imported to register the deploy checks
+        # checks registers the deploy checks; services imports sso_models, which registers
+        # the single sign-on models (kept in their own module, see sso_models).
+        del checks
 
         post_migrate.connect(services.roles_sync_after_migrate, sender=self)
         services.connect_auth_audit()

@@ -16,7 +16,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_otp import user_has_device
+from django_otp import devices_for_user
 
 from desist import policy
 from desist.accounts import notifications
@@ -27,6 +27,7 @@ from desist.accounts.models import (
     User,
     UserSession,
 )
+from desist.accounts.sso_models import IdentityProviderDevice
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core import context
@@ -104,6 +105,11 @@ def _end_sessions(user: User) -> int:
     Session.objects.filter(session_key__in=keys).delete()
     UserSession.objects.filter(user=user).delete()
     return len(keys)
+
+
+def end_sessions(user: User) -> int:
+    """End every session of this person (for a reset password); returns how many."""
+    return _end_sessions(user)
 
 
 def user_disable(*, actor: User, user: User, reason: str) -> User:
@@ -207,7 +213,11 @@ def password_confirm_record(*, actor: User) -> None:
 
 
 def has_second_factor(user: User) -> bool:
-    return bool(user_has_device(user, confirmed=True))
+    """A second factor of Desist's own: the identity provider's MFA (single sign-on) is not
+    one, so a person it signed in must still set up or use TOTP when signing in otherwise."""
+    return any(
+        not isinstance(d, IdentityProviderDevice) for d in devices_for_user(user, confirmed=True)
+    )
 
 
 def _require_may_change_factor(actor: User, proof: SessionProof) -> None:

@@ -1,13 +1,32 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from desist.accounts import views
+from desist.accounts import recovery_views, sso_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", recovery_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        recovery_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        recovery_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        recovery_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("sso/", sso_views.sso_choose, name="sso_choose"),
+    path("sso/<slug:code>/", sso_views.sso_start, name="sso_start"),
+    path("sso/<slug:code>/callback/", sso_views.sso_callback, name="sso_callback"),
     path("password/", views.password_change, name="password_change"),
     path("two-factor/", views.two_factor_manage, name="two_factor_manage"),
     path("two-factor/confirm-password/", views.confirm_password, name="confirm_password"),

@@ -61,6 +61,13 @@ CLASSIFIED: dict[str, str] = {
     "accounts:manage_list": SENSITIVE,  # staff are people too
     "accounts:manage_detail": SENSITIVE,
     "accounts:manage_two_factor_reset": SENSITIVE,
+    "accounts:sso_choose": "the organisations that offer single sign-on: no person",
+    "accounts:sso_start": "a redirect to the identity provider: no page",
+    "accounts:sso_callback": "signs the person in, or a refusal page: no one else's data",
+    "accounts:password_reset": "the reset request form",
+    "accounts:password_reset_done": "the same 'check your email' page for any address",
+    "accounts:password_reset_confirm": OWN_ACCOUNT,
+    "accounts:password_reset_complete": "a confirmation: no person",
     # --- audit ---
     "audit:list": SENSITIVE,
     "audit:export": SENSITIVE,

@@ -14,6 +14,15 @@ PUBLIC = {
     "metrics",  # Prometheus: a bearer token, or this host only (desist/ops/metrics.py)
     "accounts:login",
     "accounts:logout",  # POST-only; signing out an anonymous visitor reveals nothing
+    # Signing in with the organisation's identity provider, before there is a session.
+    "accounts:sso_choose",
+    "accounts:sso_start",
+    "accounts:sso_callback",
+    # Password reset by e-mail: rate-limited, the same answer for any address (issue 16).
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
     "programme:calendar_ics",  # calendar apps cannot sign in: secret per-user token, revocable
     "safeguarding:self_refer",  # victims' self-referral: rate-limited, reveals nothing (ADR 0007)
 }
@@ -61,4 +70,5 @@ def test_route_requires_login_unless_public(client: Any, name: str, route: str) 
 def test_public_list_is_short_and_real() -> None:
     names = {n for n, _ in ROUTES}
     assert names >= PUBLIC
-    assert len(PUBLIC) <= 7  # 7th: /metrics (issue 15), token or this host only
+    # 7th: /metrics (issue 15), token or this host only; then SSO (3) and password reset (4).
+    assert len(PUBLIC) <= 14
