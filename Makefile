@@ -10,7 +10,10 @@ DEV_STAMP := $(VENV)/.installed-dev
 
 demo: setup assets ## Serve a seeded synthetic pilot on SQLite at http://127.0.0.1:$${PORT:-8000}
 	DESIST_ENV=demo $(BIN)/desist collectstatic --noinput -v 0
-	DESIST_ENV=demo $(BIN)/desist demo
+	DESIST_ENV=demo $(BIN)/desist demo --no-serve
+	# The background jobs (alerts, e-mail, evaluation runs) in a worker beside the server.
+	DESIST_ENV=demo $(BIN)/desist worker --with-scheduler -v 0 & W=$$!; \
+	  trap 'kill $$W 2>/dev/null' EXIT INT TERM; DESIST_ENV=demo $(BIN)/desist serve
 
 # Two workers by default (CI has two cores); JOBS=0 runs in one process.
 JOBS ?= 2

@@ -239,11 +239,12 @@ CACHES = {
     }
 }
 
-if env("DESIST_CACHE_URL"):
+_cache_url = env("DESIST_CACHE_URL") or ""
+if _cache_url:
     # Redis instead (redis://...): needs the `redis` package installed beside Desist.
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env("DESIST_CACHE_URL"),
+        "LOCATION": _cache_url,
     }
 
 # Background jobs (desist/jobs, ADR 0021): Django's tasks API on the database, run by

@@ -1,9 +1,7 @@
 """Generating the evaluation report: frames -> engine -> a JSON result stored on the run.
 
 Small cohorts (up to `settings.DESIST_EVALUATION_SYNC_MAX` people) run within the request;
-larger ones in a background thread while the progress page polls (htmx). A thread is enough
-for the demo and a single-server pilot; a deployment with several workers should move
-`execute_run` onto a task queue (it takes only the run's id).
+larger ones on the job queue (`desist worker`, ADR 0021) while the progress page polls (htmx).
 
 The stored result is normalised here into sections the templates render without knowing the
 engine: each section has a title, paragraphs, warnings and charts; each chart carries its SVG
@@ -17,12 +15,12 @@ import json
 import logging
 import math
 import re
-import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -134,19 +132,24 @@ def execute_run(run_id: int) -> None:
         )
 
 
-def _thread_main(run_id: int) -> None:
-    try:
-        execute_run(run_id)
-    finally:
-        connection.close()
+# Large runs go to the job queue: `desist.jobs` registers its launcher here (ADR 0021), so
+# a web process that restarts leaves no run "Running" for ever.
+_launcher: Callable[[int], None] | None = None
+
+
+def register_launcher(launch: Callable[[int], None]) -> None:
+    global _launcher
+    _launcher = launch
 
 
 def start_run(run: EvaluationRun, *, expected_people: int) -> None:
-    """Run now (small cohorts) or in a background thread (large ones)."""
+    """Run now (small cohorts) or on the job queue (large ones)."""
     if expected_people <= settings.DESIST_EVALUATION_SYNC_MAX:
         execute_run(run.pk)
         return
-    threading.Thread(target=_thread_main, args=(run.pk,), daemon=True).start()
+    if _launcher is None:
+        raise ImproperlyConfigured("No evaluation launcher registered (desist.jobs)")
+    _launcher(run.pk)
 
 
 # --- turning a result into sections ------------------------------------------------------

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from desist import policy
 from desist.audit.services import audit_consultation
+from desist.core import health
 from desist.core.roles import RoleCode
 from desist.home.queues import queues_for
 
@@ -35,5 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "role_label": role.label if role else "",
             "queues": queues,
             "other_roles": other_roles,
+            # The system administrator is told at once when alerts stop (ADR 0021).
+            "health_problems": health.problems() if role == RoleCode.SYSTEM_ADMIN else [],
         },
     )

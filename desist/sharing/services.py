@@ -44,8 +44,13 @@ log = logging.getLogger(__name__)
 # (about eight hours). The in-app alert exists whatever happens to its email.
 BACKOFF_CAP = dt.timedelta(minutes=60)
 MAX_ATTEMPTS = 12
-# A runner holds an email this long while sending it.
+# A runner holds an email this long while sending it (DESIST_EMAIL_SEND_LEASE_SECONDS; a
+# worker killed mid-send leaves it to be sent again once the lease ends).
 SEND_LEASE = dt.timedelta(minutes=5)
+
+
+def _send_lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.DESIST_EMAIL_SEND_LEASE_SECONDS)
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -288,7 +293,7 @@ def emails_deliver_due(
             status=OutboundEmail.Status.QUEUED,
             next_attempt_at=email.next_attempt_at,
             alert__acknowledged_at__isnull=True,
-        ).update(next_attempt_at=now + SEND_LEASE)
+        ).update(next_attempt_at=now + _send_lease())
         if not claimed:
             continue
         try:

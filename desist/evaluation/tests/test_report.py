@@ -161,14 +161,22 @@ def test_progress_page_polls_until_finished(client: Any, overseer: Any) -> None:
 
 @override_settings(DESIST_EVALUATION_SYNC_MAX=5)
 def test_large_cohorts_run_in_the_background(
-    client: Any, overseer: Any, officer: Any, force: Any, pilot: Any
+    client: Any,
+    overseer: Any,
+    officer: Any,
+    force: Any,
+    pilot: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
+    from django_tasks_db.models import DBTaskResult
+
     population(force, officer, n=8)
     client.force_login(overseer)
-    with mock.patch("desist.evaluation.reporting.threading.Thread") as thread:
+    with django_capture_on_commit_callbacks(execute=True):
         run = _generate(client)
-    thread.assert_called_once()
-    assert thread.call_args.kwargs["args"] == (run.pk,)
+    # On the job queue (desist worker runs it), not in a thread of the web process.
+    [queued] = DBTaskResult.objects.filter(queue_name="evaluation")
+    assert queued.args_kwargs["kwargs"]["kwargs"] == {"run_id": run.pk}
     run.refresh_from_db()
     assert run.status == RunStatus.QUEUED
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -268,27 +267,3 @@ def test_background_worker_runs_each_pass_and_survives_a_failing_one(
     assert results["deliver"] is None  # logged, not raised
     assert results["escalate"] == {"escalate": 1}
     assert results["oversight_refresh"] == {"refreshed": 0}
-
-
-def test_background_worker_starts_once(monkeypatch: Any) -> None:
-    from desist.jobs import worker
-    from desist.sharing import services
-
-    ran: list[str] = []
-    # The loops' passes are recorded, not run: a thread has no test database.
-    monkeypatch.setattr(worker, "run_pass", lambda name, now=None: ran.append(name) or {})
-    worker._started.clear()
-    stop = threading.Event()
-    try:
-        threads = worker.start_background_alerts(interval=3600, stop=stop)
-        assert len(threads) == len(services.ALERT_PASSES) + 1
-        assert all(t.daemon and t.is_alive() for t in threads)
-        assert worker.start_background_alerts(interval=3600) == []
-    finally:
-        # Left running, they would wake in an hour against a test database long gone.
-        stop.set()
-        worker._started.clear()
-    for thread in threads:
-        thread.join(timeout=5)
-    assert not any(t.is_alive() for t in threads)
-    assert sorted(ran) == sorted([*services.ALERT_PASSES, "oversight_refresh"])

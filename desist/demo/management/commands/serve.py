@@ -8,7 +8,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from desist.demo.server import QuietRunserver
-from desist.jobs.worker import start_background_alerts
 
 
 class Command(BaseCommand):
@@ -26,8 +25,7 @@ class Command(BaseCommand):
                 "TLS-terminating proxy: see docs/deployment.md."
             )
         port = options["port"]
-        # Alerts: escalate, scan and deliver queued email every 30 s, each pass in its own
-        # daemon thread of this process, so a hung mail server holds only delivery (ADR 0006).
-        start_background_alerts(interval=30)
+        # Background jobs (alerts, e-mail, evaluation runs) run in `desist worker`, never in
+        # this process (ADR 0021); `make demo` starts one beside it.
         self.stdout.write(f"Desist is serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
         call_command(QuietRunserver(), f"127.0.0.1:{port}", use_reloader=False, use_threading=True)

@@ -1,0 +1,163 @@
+"""The job queue's promises that need no second process (ADR 0021): each periodic turn
+enqueued once, retries, the time limit, a dead worker's job handed back, a stuck evaluation
+run failed with its reason and run again, and /readyz with the admin banner when alerts stop.
+The promises between processes (several workers, a worker killed mid-job) are in
+test_workers_pg.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from desist.core.roles import RoleCode
+from desist.evaluation.models import EvaluationRun, RunStatus
+from desist.jobs import runner, schedule, tasks
+from desist.jobs.models import Heartbeat, ScheduledSlot
+
+NOON = dt.datetime(2026, 3, 2, 12, 0, 5, tzinfo=dt.UTC)
+
+
+def _queued(job: str) -> list[DBTaskResult]:
+    return [
+        r
+        for r in DBTaskResult.objects.order_by("enqueued_at")
+        if r.args_kwargs["kwargs"]["name"] == job
+    ]
+
+
+def test_each_periodic_turn_is_enqueued_once(db: Any) -> None:
+    first = schedule.enqueue_due(NOW := NOON)
+    assert set(first) == {p.job for p in schedule.SCHEDULE}
+    # A second scheduler (or the same one a moment later) in the same slot enqueues nothing.
+    assert schedule.enqueue_due(NOW + dt.timedelta(seconds=3)) == []
+    assert len(_queued("alerts_escalate")) == 1
+    # The next slot while the last turn still waits (no worker yet): one waiting pass is enough.
+    assert "alerts_escalate" not in schedule.enqueue_due(NOW + dt.timedelta(seconds=30))
+    assert len(_queued("alerts_escalate")) == 1
+    assert ScheduledSlot.objects.filter(job="alerts_escalate").count() == 2
+    # Once it has run, the next slot enqueues it again.
+    DBTaskResult.objects.update(status=TaskResultStatus.SUCCESSFUL)
+    assert "alerts_escalate" in schedule.enqueue_due(NOW + dt.timedelta(seconds=60))
+    assert len(_queued("alerts_escalate")) == 2
+
+
+def test_a_failing_job_is_retried_later_then_given_up(db: Any, monkeypatch: Any) -> None:
+    def broken(**kw: Any) -> dict[str, int]:
+        raise ConnectionError("database went away")
+
+    monkeypatch.setitem(tasks.JOBS, "alerts_scan", tasks.Job(broken, "alerts", lambda: 5))
+    before = timezone.now()
+    with pytest.raises(ConnectionError):
+        tasks.run_job.call(name="alerts_scan")
+    [retry] = _queued("alerts_scan")
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert retry.run_after >= before + tasks.retry_delay(1)
+    with pytest.raises(ConnectionError):
+        tasks.run_job.call(name="alerts_scan", attempt=3)  # the last attempt
+    assert len(_queued("alerts_scan")) == 1
+    assert not Heartbeat.objects.filter(name="job:alerts_scan").exists()
+
+
+def test_a_job_is_stopped_at_its_time_limit(db: Any, monkeypatch: Any) -> None:
+    def hangs(**kw: Any) -> dict[str, int]:
+        time.sleep(30)
+        return {}
+
+    monkeypatch.setitem(tasks.JOBS, "alerts_scan", tasks.Job(hangs, "alerts", lambda: 0.2, 1))
+    with pytest.raises(tasks.TimeLimitExceeded):
+        tasks.run_job.call(name="alerts_scan")
+
+
+def _running(worker_ids: list[str], started: dt.datetime) -> DBTaskResult:
+    result = tasks.enqueue_job("alerts_deliver")
+    DBTaskResult.objects.filter(pk=result.id).update(
+        status=TaskResultStatus.RUNNING, worker_ids=worker_ids, started_at=started
+    )
+    return DBTaskResult.objects.get(pk=result.id)
+
+
+def test_the_job_of_a_worker_that_stopped_runs_again(db: Any, settings: Any) -> None:
+    settings.DESIST_WORKER_DEAD_SECONDS = 60
+    now = timezone.now()
+    long_ago = now - dt.timedelta(minutes=5)
+    tasks.beat("worker:alive", Heartbeat.Kind.WORKER)
+    Heartbeat.objects.create(name="worker:dead", kind="worker", at=long_ago)
+    on_dead = _running(["dead"], long_ago)
+    on_live = _running(["alive"], long_ago)
+    died_thrice = _running(["a", "b", "c"], long_ago)
+    assert runner.requeue_orphans(now) == 1
+    assert runner.requeue_orphans(now) == 0  # handed back once
+    statuses = dict(DBTaskResult.objects.values_list("pk", "status"))
+    assert statuses[on_dead.pk] == TaskResultStatus.READY
+    assert statuses[on_live.pk] == TaskResultStatus.RUNNING
+    assert statuses[died_thrice.pk] == TaskResultStatus.FAILED
+
+
+def test_a_stuck_evaluation_run_is_failed_with_its_reason_and_runs_again(
+    db: Any, users: dict[RoleCode, Any], settings: Any, monkeypatch: Any
+) -> None:
+    overseer = users[RoleCode.OVERSEER]
+    settings.DESIST_EVALUATION_TIME_LIMIT = 600
+    stuck = EvaluationRun.objects.create(
+        organisation=overseer.organisation,
+        created_by=overseer,
+        status=RunStatus.RUNNING,
+        created_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    fresh = EvaluationRun.objects.create(
+        organisation=overseer.organisation, created_by=overseer, status=RunStatus.RUNNING
+    )
+    assert tasks.run_job.call(name="evaluation_sweep") == {"failed": 1}
+    stuck.refresh_from_db()
+    assert stuck.status == RunStatus.FAILED
+    assert "did not finish within 10 minutes" in stuck.error
+    assert EvaluationRun.objects.get(pk=fresh.pk).status == RunStatus.RUNNING
+
+    # Run again (on the queue, as a large run is): a run that hangs this time is stopped at
+    # the time limit, and the reason recorded on the run.
+    settings.DESIST_EVALUATION_TIME_LIMIT = 0.2
+    monkeypatch.setattr("desist.evaluation.reporting.build_frames", lambda **kw: time.sleep(30))
+    assert tasks.run_job.call(name="evaluation_run", kwargs={"run_id": stuck.pk}) == {
+        "run_id": stuck.pk,
+        "status": RunStatus.FAILED,
+    }
+    stuck.refresh_from_db()
+    assert stuck.error.startswith("TimeLimitExceeded: ran longer than its time limit")
+
+
+def _alerts_ran(at: dt.datetime) -> None:
+    for job in tasks.ALERT_JOBS:
+        Heartbeat.objects.update_or_create(name=f"job:{job}", defaults={"kind": "job", "at": at})
+
+
+def test_readyz_fails_and_the_admin_sees_a_red_banner_when_alerts_stop(
+    client: Any, users: dict[RoleCode, Any]
+) -> None:
+    admin, officer = users[RoleCode.SYSTEM_ADMIN], users[RoleCode.POLICE_OFFICER]
+    # Never run (no worker was ever started): not ready.
+    assert client.get("/readyz").status_code == 503
+    _alerts_ran(timezone.now() - dt.timedelta(seconds=30))
+    assert client.get("/readyz").status_code == 200
+    client.force_login(admin)
+    assert (
+        "Background jobs are not running" not in client.get(reverse("core:home")).content.decode()
+    )
+
+    # The worker stopped 4 minutes ago.
+    _alerts_ran(timezone.now() - dt.timedelta(minutes=4))
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json() == {"status": "unavailable"}
+    page = client.get(reverse("core:home")).content.decode()
+    assert "moj-alert--error" in page and "Background jobs are not running" in page
+    assert "no successful alerts_escalate, alerts_scan, alerts_deliver pass since" in page
+    client.force_login(officer)  # the banner is for the administrator
+    assert (
+        "Background jobs are not running" not in client.get(reverse("core:home")).content.decode()
+    )
