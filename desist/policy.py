@@ -205,7 +205,9 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
         }
     ),
     # Their own organisation's accounts and access reviews; nothing of its casework.
-    R.ORGANISATION_ADMIN: frozenset({P.HOME_VIEW, P.ACCOUNTS_MANAGE, P.ACCOUNTS_REVIEW}),
+    R.ORGANISATION_ADMIN: frozenset(
+        {P.HOME_VIEW, P.ACCOUNTS_MANAGE, P.ACCOUNTS_REVIEW, P.ACCOUNTS_2FA_RESET}
+    ),
 }
 
 # Models that only selectors may query. A test fails the build if a view, template tag or
@@ -397,7 +399,10 @@ def break_glass_approval_reasons(
 
 
 def _partner_org_ids(actor: User) -> QuerySet[Organisation, Any]:
-    mine = Partnership.objects.filter(organisations=actor.organisation_id).values("pk")
+    # A retired partnership links nobody (issue 16).
+    mine = Partnership.objects.filter(
+        organisations=actor.organisation_id, retired_at__isnull=True
+    ).values("pk")
     return Organisation.objects.filter(partnerships__in=mine).values("pk")
 
 
@@ -407,7 +412,9 @@ def partnership_force_ids(actor: User | AnonymousUser | None) -> list[int]:
         return []
     return list(
         Organisation.objects.filter(
-            kind="police_force", partnerships__organisations=actor.organisation_id
+            kind="police_force",
+            partnerships__organisations=actor.organisation_id,
+            partnerships__retired_at__isnull=True,
         )
         .distinct()
         .values_list("pk", flat=True)
@@ -451,6 +458,12 @@ def _same_org_not_self(actor: User, target: Any) -> bool:
     return bool(target.organisation_id == actor.organisation_id and target.pk != actor.pk)
 
 
+def _factor_reset_in_reach(actor: User, target: Any) -> bool:
+    # Issue 16: within the administrator's own organisation (as before), and an organisation
+    # administrator never resets a system administrator's second factor.
+    return _same_org_not_self(actor, target) and _account_in_reach(actor, target)
+
+
 def _account_in_reach(actor: User, target: Any) -> bool:
     """Issue 16: a system administrator reaches every account, an organisation administrator
     their own organisation's, except a system administrator's; nobody their own account."""
@@ -472,6 +485,14 @@ def grantable_roles(actor: User | AnonymousUser | None) -> frozenset[RoleCode]:
     if has_perm(actor, P.ACCOUNTS_MANAGE):
         return frozenset(RoleCode) - {RoleCode.SYSTEM_ADMIN}
     return frozenset()
+
+
+def _organisation_in_reach(actor: User, organisation: Any) -> bool:
+    """Whose accounts an administrator may create in: any organisation (system
+    administrators) or their own (organisation administrators); never a retired one."""
+    if organisation.retired_at is not None:
+        return False
+    return has_perm(actor, P.ACCOUNTS_MANAGE_ALL) or organisation.pk == actor.organisation_id
 
 
 def _system_wide(actor: User, obj: Any) -> bool:
@@ -546,9 +567,10 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         # accounts
         (P.ACCOUNTS_MANAGE, "accounts.User"): _account_in_reach,
         (P.ACCOUNTS_REVIEW, "accounts.User"): _account_in_reach,
+        (P.ACCOUNTS_MANAGE, "core.Organisation"): _organisation_in_reach,
         (P.ORGANISATIONS_MANAGE, "core.Organisation"): _system_wide,
         (P.ORGANISATIONS_MANAGE, "core.Partnership"): _system_wide,
-        (P.ACCOUNTS_2FA_RESET, "accounts.User"): _same_org_not_self,
+        (P.ACCOUNTS_2FA_RESET, "accounts.User"): _factor_reset_in_reach,
         # subjects
         (P.SUBJECT_VIEW, "people.Subject"): _own_force_or_break_glass,
         (P.SUBJECT_EDIT, "people.Subject"): _own_force,

@@ -1,17 +1,160 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db.models import Count, DateTimeField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from desist import policy
-from desist.accounts.models import AuthenticatorDevice, User
+from desist.accounts.models import AccessReview, AuthenticatorDevice, Invitation, User
+from desist.core.models import Organisation, Partnership
+
+# Access reviews (issue 16): an account is due when its latest review, or its creation if it
+# was never reviewed, is older than this. The one definition, used by the review page, the
+# accounts export and the oversight dashboard.
+REVIEW_DAYS = 90
+
+
+def _with_review(qs: QuerySet[User]) -> QuerySet[User]:
+    latest = (
+        AccessReview.objects.filter(user=OuterRef("pk"))
+        .order_by("-reviewed_at")
+        .values("reviewed_at")[:1]
+    )
+    pending = Invitation.objects.filter(
+        user=OuterRef("pk"), used_at__isnull=True, withdrawn_at__isnull=True
+    ).values("expires_at")[:1]
+    return qs.annotate(
+        last_reviewed_at=Subquery(latest, output_field=DateTimeField()),
+        invitation_expires_at=Subquery(pending, output_field=DateTimeField()),
+        review_from=Coalesce(Subquery(latest, output_field=DateTimeField()), "date_joined"),
+    )
+
+
+def review_due_q(now: dt.datetime | None = None) -> Q:
+    """Active accounts with a role whose review is older than REVIEW_DAYS (on `_with_review`)."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=REVIEW_DAYS)
+    return Q(is_active=True, roles__isnull=False, review_from__lt=cutoff)
 
 
 def user_list_for(*, actor: User) -> QuerySet[User]:
-    """Accounts the actor may manage (system administrators: their own organisation)."""
-    return policy.scope_users_manageable(
-        actor, User.objects.select_related("organisation").prefetch_related("roles")
-    ).order_by("username")
+    """Accounts the actor may manage: every organisation's (system administrators) or their
+    own organisation's (organisation administrators)."""
+    return _with_review(
+        policy.scope_users_manageable(
+            actor,
+            User.objects.select_related("organisation", "line_manager").prefetch_related("roles"),
+        )
+    ).order_by("organisation__name", "username")
+
+
+def user_reviews_due_for(*, actor: User, now: dt.datetime | None = None) -> QuerySet[User]:
+    if not policy.has_perm(actor, policy.Perm.ACCOUNTS_REVIEW):
+        return User.objects.none()
+    return user_list_for(actor=actor).filter(review_due_q(now)).distinct()
+
+
+def unreviewed_accounts_by_organisation(
+    *, organisation_ids: Iterable[int], now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """Counts of accounts overdue for review, per organisation (for the oversight dashboard:
+    numbers, no names)."""
+    due = _with_review(User.objects.filter(organisation_id__in=list(organisation_ids)))
+    return list(
+        due.filter(review_due_q(now))
+        .values("organisation__name")
+        .annotate(count=Count("pk", distinct=True))
+        .order_by("organisation__name")
+    )
+
+
+def organisations_for_invite(*, actor: User) -> QuerySet[Organisation]:
+    """Organisations the actor may add people to (live ones only)."""
+    live = Organisation.objects.filter(retired_at__isnull=True)
+    if policy.has_perm(actor, policy.Perm.ACCOUNTS_MANAGE_ALL):
+        return live
+    if policy.has_perm(actor, policy.Perm.ACCOUNTS_MANAGE):
+        return live.filter(pk=actor.organisation_id)
+    return live.none()
+
+
+def line_manager_choices(*, actor: User, organisation_ids: Iterable[int]) -> QuerySet[User]:
+    """Active people who may be named line manager: in the organisations the actor may add
+    people to."""
+    reach = organisations_for_invite(actor=actor).filter(pk__in=list(organisation_ids))
+    return User.objects.filter(organisation__in=reach, is_active=True).select_related(
+        "organisation"
+    )
+
+
+def organisation_list_for(*, actor: User) -> QuerySet[Organisation]:
+    policy.require_perm(actor, policy.Perm.ORGANISATIONS_MANAGE)
+    return Organisation.objects.annotate(
+        accounts=Count("users", filter=Q(users__is_active=True), distinct=True)
+    ).order_by("retired_at", "name")
+
+
+def organisation_get_for(*, actor: User, organisation_id: int) -> Organisation:
+    try:
+        org = organisation_list_for(actor=actor).get(pk=organisation_id)
+    except Organisation.DoesNotExist:
+        raise Http404("No such organisation") from None
+    policy.require(actor, policy.Perm.ORGANISATIONS_MANAGE, org)
+    return org
+
+
+def partnership_list_for(*, actor: User) -> QuerySet[Partnership]:
+    policy.require_perm(actor, policy.Perm.ORGANISATIONS_MANAGE)
+    return Partnership.objects.prefetch_related("organisations").order_by("retired_at", "name")
+
+
+def partnership_get_for(*, actor: User, partnership_id: int) -> Partnership:
+    try:
+        found = partnership_list_for(actor=actor).get(pk=partnership_id)
+    except Partnership.DoesNotExist:
+        raise Http404("No such partnership") from None
+    policy.require(actor, policy.Perm.ORGANISATIONS_MANAGE, found)
+    return found
+
+
+EXPORT_HEADER = (
+    "username",
+    "name",
+    "email",
+    "organisation",
+    "team",
+    "roles",
+    "line_manager",
+    "status",
+    "last_sign_in",
+    "last_review",
+    "review_due",
+)
+
+
+def accounts_export_rows(*, actor: User) -> Iterator[list[Any]]:
+    """The accounts the actor manages, one row each, for an access review in a spreadsheet."""
+    cutoff = timezone.now() - dt.timedelta(days=REVIEW_DAYS)
+    for u in user_list_for(actor=actor).iterator(chunk_size=500):
+        roles = list(u.roles.all())
+        due = u.is_active and bool(roles) and u.review_from < cutoff
+        yield [
+            u.username,
+            u.get_full_name(),
+            u.email,
+            u.organisation.name if u.organisation else "",
+            u.team,
+            "; ".join(r.name for r in roles),
+            u.line_manager.username if u.line_manager else "",
+            "active" if u.is_active else "disabled",
+            u.last_login.isoformat() if u.last_login else "",
+            u.last_reviewed_at.isoformat() if u.last_reviewed_at else "",
+            "yes" if due else "no",
+        ]
 
 
 def user_get_for(*, actor: User, user_id: int) -> User:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from desist.accounts import recovery_views, sso_views, views
+from desist.accounts import admin_urls, recovery_views, sso_views, views
 
 app_name = "accounts"
 
@@ -39,4 +39,5 @@ urlpatterns = [
         views.manage_two_factor_reset,
         name="manage_two_factor_reset",
     ),
+    *admin_urls.urlpatterns,  # account and organisation administration (issue 16)
 ]

@@ -209,9 +209,21 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 def manage_list(request: HttpRequest) -> HttpResponse:
     policy.require_perm(request.user, policy.Perm.ACCOUNTS_MANAGE)
-    users = selectors.user_list_for(actor=_actor(request))
+    actor = _actor(request)
+    users = selectors.user_list_for(actor=actor)
     audit_consultation(actor=request.user, verb="account.list", object_type="accounts.User")
-    return render(request, "accounts/manage_list.html", {"users": users})
+    may_review = policy.has_perm(actor, policy.Perm.ACCOUNTS_REVIEW)
+    return render(
+        request,
+        "accounts/manage_list.html",
+        {
+            "users": users,
+            "manage_all": policy.has_perm(actor, policy.Perm.ACCOUNTS_MANAGE_ALL),
+            "manage_orgs": policy.has_perm(actor, policy.Perm.ORGANISATIONS_MANAGE),
+            "may_review": may_review,
+            "reviews_due": selectors.user_reviews_due_for(actor=actor).count() if may_review else 0,
+        },
+    )
 
 
 @login_required
@@ -248,6 +260,9 @@ def manage_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             "form": form,
             "has_2fa": services.has_second_factor(target),
             "may_reset_2fa": policy.can(request.user, policy.Perm.ACCOUNTS_2FA_RESET, target),
+            "may_review": policy.can(request.user, policy.Perm.ACCOUNTS_REVIEW, target),
+            "last_review": target.access_reviews.first(),
+            "invited": target.is_active and not target.has_usable_password(),
         },
     )
 

@@ -7,8 +7,9 @@ Police recipients for a subject (documented in docs/workflows/alerts-and-disclos
 2. if there are none, every active police officer of the force;
 3. for high and urgent alerts, also every active police supervisor of the force.
 
-Managers (escalation): active users of the recipient's own organisation holding that
-organisation's supervising role (police supervisor, clinical supervisor, advocacy manager).
+Managers (escalation): the recipient's line manager, if set and active; otherwise active users
+of the recipient's own organisation holding that organisation's supervising role (police
+supervisor, clinical supervisor, advocacy manager).
 """
 
 from __future__ import annotations
@@ -95,8 +96,12 @@ def practitioners(subject: Any) -> list[Any]:
 
 
 def managers_of(user: Any) -> list[Any]:
-    """Who an unacknowledged alert escalates to: the supervising role of the user's own
-    organisation, never the user themself."""
+    """Who an unacknowledged alert escalates to: the user's line manager while their account
+    is active (issue 16), otherwise the supervising role of the user's own organisation; never
+    the user themself."""
+    manager = user.line_manager
+    if manager is not None and manager.is_active and manager.pk != user.pk:
+        return [manager]
     org = user.organisation
     roles = MANAGER_ROLES.get(org.kind, ())
     if not roles:

@@ -61,6 +61,20 @@ CLASSIFIED: dict[str, str] = {
     "accounts:manage_list": SENSITIVE,  # staff are people too
     "accounts:manage_detail": SENSITIVE,
     "accounts:manage_two_factor_reset": SENSITIVE,
+    # --- account administration (issue 16) ---
+    "accounts:invite": SENSITIVE,  # its line manager list names staff
+    "accounts:import": "a blank upload form: no person",
+    "accounts:export": SENSITIVE,
+    "accounts:reviews": SENSITIVE,
+    "accounts:review": SENSITIVE,
+    "accounts:move": SENSITIVE,
+    "accounts:resend": SENSITIVE,
+    "accounts:invite_accept": "the invited person's own first password: no one else's data",
+    "accounts:organisations": "organisations and partnerships, with counts of accounts: no person",
+    "accounts:organisation_new": "a blank form for an organisation",
+    "accounts:organisation_edit": "an organisation's name and kind: no person",
+    "accounts:partnership_new": "a form listing organisations: no person",
+    "accounts:partnership_edit": "a partnership's organisations: no person",
     "accounts:sso_choose": "the organisations that offer single sign-on: no person",
     "accounts:sso_start": "a redirect to the identity provider: no page",
     "accounts:sso_callback": "signs the person in, or a refusal page: no one else's data",

@@ -40,6 +40,13 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "audit:list": AUDITORS,
     "audit:export": AUDITORS,
     "accounts:manage_list": ADMINS,
+    "accounts:invite": ADMINS,
+    "accounts:import": ADMINS,
+    "accounts:export": ADMINS,
+    "accounts:reviews": ADMINS,
+    "accounts:organisations": {R.SYSTEM_ADMIN},
+    "accounts:organisation_new": {R.SYSTEM_ADMIN},
+    "accounts:partnership_new": {R.SYSTEM_ADMIN},
     "people:list": POLICE,
     "people:search": POLICE,
     "people:create": POLICE,
@@ -181,7 +188,12 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.INSTRUMENT_MANAGE,
         Perm.EMAIL_FAILURES_VIEW,
     },
-    R.ORGANISATION_ADMIN: {Perm.HOME_VIEW, Perm.ACCOUNTS_MANAGE, Perm.ACCOUNTS_REVIEW},
+    R.ORGANISATION_ADMIN: {
+        Perm.HOME_VIEW,
+        Perm.ACCOUNTS_MANAGE,
+        Perm.ACCOUNTS_REVIEW,
+        Perm.ACCOUNTS_2FA_RESET,
+    },
 }
 
 
@@ -294,6 +306,42 @@ def test_manage_detail_by_role(
     response = client.get(reverse("accounts:manage_detail", args=[colleague.pk]))
     # Out of scope is a 404, so a record's existence is not revealed.
     assert response.status_code == (200 if role in ADMINS else 404)
+
+
+ACCOUNT_PAGES = ("manage_detail", "move", "review", "resend")
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_account_pages_by_role(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any, role: RoleCode
+) -> None:
+    """Each page about one account: administrators of its organisation and system
+    administrators 200; everyone else 404; an organisation administrator of another
+    organisation (Surrey looking at Sussex) 404."""
+    actor = users[role]
+    colleague = make_user(role, organisation=actor.organisation)
+    elsewhere = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
+    client.force_login(actor)
+    for page in ACCOUNT_PAGES:
+        own = client.get(reverse(f"accounts:{page}", args=[colleague.pk])).status_code
+        other = client.get(reverse(f"accounts:{page}", args=[elsewhere.pk])).status_code
+        assert own == (200 if role in ADMINS else 404), (page, role, own)
+        assert other == (200 if role == R.SYSTEM_ADMIN else 404), (page, role, other)
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_organisation_pages_by_role(
+    client: Any, users: dict[RoleCode, Any], orgs: Any, role: RoleCode
+) -> None:
+    from desist.core.models import Partnership
+
+    partnership = Partnership.objects.create(code="p", name="P")
+    client.force_login(users[role])
+    for url in (
+        reverse("accounts:organisation_edit", args=[orgs["police_force"].pk]),
+        reverse("accounts:partnership_edit", args=[partnership.pk]),
+    ):
+        assert client.get(url).status_code == (200 if role == R.SYSTEM_ADMIN else 403), url
 
 
 def test_organisation_admin_cannot_manage_other_organisation(

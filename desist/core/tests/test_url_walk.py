@@ -14,6 +14,8 @@ PUBLIC = {
     "metrics",  # Prometheus: a bearer token, or this host only (desist/ops/metrics.py)
     "accounts:login",
     "accounts:logout",  # POST-only; signing out an anonymous visitor reveals nothing
+    # The e-mailed invitation: a 256-bit single-use token, 72 hours (issue 16).
+    "accounts:invite_accept",
     # Signing in with the organisation's identity provider, before there is a session.
     "accounts:sso_choose",
     "accounts:sso_start",
@@ -71,4 +73,4 @@ def test_public_list_is_short_and_real() -> None:
     names = {n for n, _ in ROUTES}
     assert names >= PUBLIC
     # 7th: /metrics (issue 15), token or this host only; then SSO (3) and password reset (4).
-    assert len(PUBLIC) <= 14
+    assert len(PUBLIC) <= 15

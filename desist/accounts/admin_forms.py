@@ -1,0 +1,191 @@
+"""Forms for account administration (issue 16). They only collect input: every rule is checked
+by the commands in accounts/actions/, whose GOV.UK messages are put back on the form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from desist.core.models import Organisation, OrganisationKind
+from desist.core.roles import HOME_ORDER, RoleCode
+
+_TEXT = {"spellcheck": "false", "autocapitalize": "none"}
+
+
+def _reason(label: str = "Reason for this change") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=500,
+        required=False,  # the command says "Enter a reason ..." in its own words
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="This is recorded in the audit log.",
+    )
+
+
+class PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name()} ({obj.username}, {obj.organisation})"
+
+
+def role_choices(grantable: frozenset[RoleCode]) -> list[tuple[str, str]]:
+    return [(r.value, r.label) for r in HOME_ORDER if r in grantable]
+
+
+class InviteForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=150, required=False)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    email = forms.CharField(
+        label="Email address",
+        max_length=254,
+        required=False,
+        help_text="The invitation is sent here.",
+        widget=forms.EmailInput(attrs={**_TEXT, "autocomplete": "off"}),
+    )
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        required=False,
+        help_text="Lower case letters, numbers, full stops, hyphens and underscores.",
+        widget=forms.TextInput(attrs=_TEXT),
+    )
+    organisation = forms.ModelChoiceField(
+        label="Organisation", queryset=Organisation.objects.none(), required=False
+    )
+    team = forms.CharField(label="Team (optional)", max_length=100, required=False)
+    roles = forms.MultipleChoiceField(
+        label="Roles", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    line_manager = PersonChoice(
+        label="Line manager (optional)",
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text="Alerts this person does not acknowledge in time go to their line manager.",
+    )
+    reason = _reason("Why does this person need an account?")
+
+    def __init__(
+        self,
+        *args: Any,
+        organisations: Any,
+        managers: Any,
+        grantable: frozenset[RoleCode],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["organisation"]
+        org_field.queryset = organisations
+        manager_field: Any = self.fields["line_manager"]
+        manager_field.queryset = managers
+        roles_field: Any = self.fields["roles"]
+        roles_field.choices = role_choices(grantable)
+
+
+class MoveForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label="Organisation", queryset=Organisation.objects.none(), empty_label=None
+    )
+    team = forms.CharField(label="Team (optional)", max_length=100, required=False)
+    roles = forms.MultipleChoiceField(
+        label="Roles", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    line_manager = PersonChoice(
+        label="Line manager (optional)", queryset=Organisation.objects.none(), required=False
+    )
+    reason = _reason()
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        organisations: Any,
+        managers: Any,
+        grantable: frozenset[RoleCode],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["organisation"]
+        org_field.queryset = organisations
+        manager_field: Any = self.fields["line_manager"]
+        manager_field.queryset = managers
+        roles_field: Any = self.fields["roles"]
+        roles_field.choices = role_choices(grantable)
+
+
+class ReviewForm(forms.Form):
+    keep = forms.MultipleChoiceField(
+        label="Roles to keep",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Untick a role to remove it. Keeping every role confirms the account.",
+    )
+    reason = _reason("Reason (needed when you remove a role)")
+
+    def __init__(self, *args: Any, held: list[RoleCode], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        keep: Any = self.fields["keep"]
+        keep.choices = [(r.value, r.label) for r in held]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        required=False,
+        help_text="Columns: username, email, first_name, last_name, organisation (its code), "
+        "roles (separated by semicolons), team, line_manager (a username).",
+    )
+    reason = _reason("Why are these people being added?")
+
+
+class ReasonOnlyForm(forms.Form):
+    reason = _reason()
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    kind = forms.ChoiceField(
+        label="Kind of organisation",
+        choices=OrganisationKind.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    reason = _reason()
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class PartnershipForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    organisations = forms.ModelMultipleChoiceField(
+        label="Organisations in the partnership",
+        queryset=Organisation.objects.filter(retired_at__isnull=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    reason = _reason()
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class AcceptInvitationForm(forms.Form):
+    password1 = forms.CharField(
+        label="Create a password",
+        strip=False,
+        required=False,
+        help_text="At least 12 characters. Not a common password, not all numbers, and not "
+        "like your name or username.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Type the password again",
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("password1"):
+            self.add_error("password1", "Enter a password")
+        elif data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The passwords do not match")
+        return data

@@ -1,0 +1,21 @@
+"""Account administration routes (issue 16), part of the accounts namespace."""
+
+from django.urls import path
+
+from desist.accounts import admin_views as v
+
+urlpatterns = [
+    path("manage/invite/", v.invite, name="invite"),
+    path("manage/import/", v.import_csv, name="import"),
+    path("manage/export.csv", v.export_csv, name="export"),
+    path("manage/reviews/", v.reviews_due, name="reviews"),
+    path("manage/<int:user_id>/change/", v.move, name="move"),
+    path("manage/<int:user_id>/invite-again/", v.resend, name="resend"),
+    path("manage/<int:user_id>/review/", v.review, name="review"),
+    path("invite/<str:token>/", v.invite_accept, name="invite_accept"),
+    path("organisations/", v.organisations_list, name="organisations"),
+    path("organisations/new/", v.organisation_new, name="organisation_new"),
+    path("organisations/<int:organisation_id>/", v.organisation_edit, name="organisation_edit"),
+    path("partnerships/new/", v.partnership_new, name="partnership_new"),
+    path("partnerships/<int:partnership_id>/", v.partnership_edit, name="partnership_edit"),
+]

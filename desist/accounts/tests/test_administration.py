@@ -1,0 +1,416 @@
+"""Account administration (issue 16): invitations by real e-mail, joiner/mover/leaver, retired
+organisations, access reviews, CSV import and export, escalation to the line manager."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from desist.accounts import selectors
+from desist.accounts.actions import imports, organisations, people, reviews
+from desist.accounts.models import AccessReview, Invitation, User
+from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode as R
+from desist.sharing import recipients
+from desist.sharing.tests.test_mail_fault import Inbox, free_port
+
+BASE = "http://testserver"
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[Inbox]:
+    """A real SMTP server (aiosmtpd) and Django's SMTP backend pointed at it."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield inbox
+    controller.stop()
+
+
+def _joiner(org: Any, username: str = "new.practitioner", **kw: Any) -> people.Joiner:
+    fields: dict[str, Any] = {
+        "username": username,
+        "email": f"{username}@example.org",
+        "first_name": "Robin",
+        "last_name": "Ashdown",
+        "organisation": org,
+        "roles": (R.PRACTITIONER,),
+    }
+    fields.update(kw)
+    return people.Joiner(**fields)
+
+
+def _link(inbox: Inbox) -> str:
+    body = inbox.envelopes[-1].content.decode()
+    found = re.search(r"http://testserver/accounts/invite/[^/\s]+/", body)
+    assert found, body
+    return found.group(0).removeprefix(BASE)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.at = timezone.now()
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+
+@pytest.fixture
+def clock(monkeypatch: Any) -> Clock:
+    moved = Clock()
+    monkeypatch.setattr(people, "now", moved)
+    return moved
+
+
+# --- invitations ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_invitation_by_real_email_is_single_use(
+    client: Any, users: dict[R, Any], orgs: Any, smtp: Inbox, settings: Any
+) -> None:
+    settings.DESIST_REQUIRE_2FA = True
+    admin = users[R.SYSTEM_ADMIN]
+    user = people.user_invite(
+        actor=admin, joiner=_joiner(orgs["provider"]), reason="New starter", link_base=BASE
+    )
+    assert not user.has_usable_password()
+    assert smtp.envelopes[-1].rcpt_tos == ["new.practitioner@example.org"]
+    link = _link(smtp)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    # Only a hash of the token is stored.
+    assert not Invitation.objects.filter(token_hash=token).exists()
+    assert client.get(link).status_code == 200
+    response = client.post(
+        link, {"password1": "a long new passphrase 42", "password2": "a long new passphrase 42"}
+    )
+    assert response.status_code == 302
+    # Signed in, and sent to set up two-factor authentication before anything else.
+    assert client.get(reverse("core:home"))["Location"].startswith(
+        reverse("accounts:two_factor_setup")
+    )
+    user.refresh_from_db()
+    assert user.check_password("a long new passphrase 42")
+    # The link is spent: a second use is refused and changes nothing.
+    client.logout()
+    again = client.post(
+        link, {"password1": "another passphrase 77", "password2": "another passphrase 77"}
+    )
+    assert "has expired or has already been used" in again.content.decode()
+    user.refresh_from_db()
+    assert user.check_password("a long new passphrase 42")
+    verbs = set(AuditEvent.objects.filter(object_id=str(user.pk)).values_list("verb", flat=True))
+    assert {"account.invite", "account.invite_accept"} <= verbs
+
+
+def test_invitation_expires_after_72_hours(users: dict[R, Any], orgs: Any, clock: Clock) -> None:
+    admin = users[R.SYSTEM_ADMIN]
+    people.user_invite(actor=admin, joiner=_joiner(orgs["provider"]), reason="x", link_base=BASE)
+    invitation = Invitation.objects.get()
+    token = "not-known"
+    assert people.invitation_for_token(token) is None
+    # The token itself is never stored, so make a fresh one whose hash we know.
+    token = people._invitation_make(actor=admin, user=invitation.user)
+    clock.at += dt.timedelta(hours=72) - dt.timedelta(seconds=1)
+    assert people.invitation_for_token(token) is not None
+    clock.at += dt.timedelta(seconds=1)
+    assert people.invitation_for_token(token) is None
+    with pytest.raises(ValidationError, match="expired or has already been used"):
+        people.invitation_accept(token=token, password="a long new passphrase 42")
+
+
+def test_a_new_invitation_withdraws_the_old_link(users: dict[R, Any], orgs: Any) -> None:
+    admin = users[R.SYSTEM_ADMIN]
+    user = people.user_invite(
+        actor=admin, joiner=_joiner(orgs["provider"]), reason="x", link_base=BASE
+    )
+    first = people._invitation_make(actor=admin, user=user)
+    second = people._invitation_make(actor=admin, user=user)
+    assert people.invitation_for_token(first) is None
+    assert people.invitation_for_token(second) is not None
+
+
+def test_invite_errors_are_gov_uk_messages(users: dict[R, Any], orgs: Any) -> None:
+    bad = _joiner(orgs["police_force"], username="Bad Name", email="nope", first_name="", roles=())
+    with pytest.raises(ValidationError) as exc:
+        people.user_invite(actor=users[R.SYSTEM_ADMIN], joiner=bad, reason="", link_base=BASE)
+    errors = exc.value.message_dict
+    assert errors["email"] == [
+        "Enter an email address in the correct format, like name@example.org"
+    ]
+    assert errors["first_name"] == ["Enter a first name"]
+    assert errors["roles"] == ["Select at least one role"]
+    assert errors["reason"] == ["Enter a reason for this change"]
+    assert "Username must only include" in errors["username"][0]
+
+
+# --- who may administer whom ------------------------------------------------------------------
+
+
+def test_organisation_admin_reaches_only_their_own_organisation(
+    client: Any, users: dict[R, Any], make_user: Any, orgs: Any
+) -> None:
+    """An organisation administrator of one force (Surrey) gets 404 for another's (Sussex)
+    accounts, on every page, and cannot invite into it."""
+    surrey_admin = users[R.ORGANISATION_ADMIN]
+    sussex_officer = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
+    surrey_officer = make_user(R.POLICE_OFFICER, organisation=surrey_admin.organisation)
+    client.force_login(surrey_admin)
+    for name in ("manage_detail", "move", "review", "resend"):
+        assert client.get(reverse(f"accounts:{name}", args=[sussex_officer.pk])).status_code == 404
+        assert client.get(reverse(f"accounts:{name}", args=[surrey_officer.pk])).status_code == 200
+    listed = client.get(reverse("accounts:manage_list")).content.decode()
+    assert surrey_officer.username in listed and sussex_officer.username not in listed
+    with pytest.raises(ValidationError, match="cannot add people to this organisation"):
+        people.user_invite(
+            actor=surrey_admin,
+            joiner=_joiner(orgs["other_police_force"], roles=(R.POLICE_OFFICER,)),
+            reason="x",
+            link_base=BASE,
+        )
+    # Nor make anyone a system administrator, nor touch a system administrator's account.
+    with pytest.raises(ValidationError, match="cannot give the role system administrator"):
+        people.user_invite(
+            actor=surrey_admin,
+            joiner=_joiner(surrey_admin.organisation, roles=(R.SYSTEM_ADMIN,)),
+            reason="x",
+            link_base=BASE,
+        )
+    sysadmin = users[R.SYSTEM_ADMIN]
+    assert sysadmin.organisation_id == surrey_admin.organisation_id
+    assert client.get(reverse("accounts:manage_detail", args=[sysadmin.pk])).status_code == 404
+    # Organisations and partnerships are the system administrator's alone.
+    assert client.get(reverse("accounts:organisations")).status_code == 403
+    with pytest.raises(PermissionDenied):
+        organisations.organisation_create(
+            actor=surrey_admin, name="Surrey Police", kind="police_force", reason="x"
+        )
+
+
+def test_system_admin_reaches_every_organisation(
+    client: Any, users: dict[R, Any], make_user: Any, orgs: Any
+) -> None:
+    other = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
+    client.force_login(users[R.SYSTEM_ADMIN])
+    assert client.get(reverse("accounts:manage_detail", args=[other.pk])).status_code == 200
+
+
+# --- joiner, mover, leaver ----------------------------------------------------------------------
+
+
+def test_mover_changes_team_roles_and_line_manager_with_a_reason(
+    users: dict[R, Any], make_user: Any
+) -> None:
+    admin = users[R.ORGANISATION_ADMIN]
+    officer = make_user(R.POLICE_OFFICER, organisation=admin.organisation)
+    sergeant = make_user(R.POLICE_SUPERVISOR, organisation=admin.organisation)
+    change = people.Move(
+        organisation=admin.organisation,
+        team="Stalking unit",
+        roles=(R.POLICE_SUPERVISOR,),
+        line_manager=sergeant,
+    )
+    with pytest.raises(ValidationError, match="Enter a reason"):
+        people.user_move(actor=admin, user=officer, move=change, version=officer.version, reason="")
+    moved = people.user_move(
+        actor=admin, user=officer, move=change, version=officer.version, reason="Promoted"
+    )
+    assert (moved.team, moved.line_manager, moved.role_codes) == (
+        "Stalking unit",
+        sergeant,
+        frozenset({R.POLICE_SUPERVISOR.value}),
+    )
+    event = AuditEvent.objects.get(verb="account.move")
+    assert (event.actor_id, event.justification) == (admin.pk, "Promoted")
+    assert event.old_values["roles"] == [R.POLICE_OFFICER.value]
+    # A second edit from the same stale form is refused, not silently applied.
+    from desist.core.concurrency import StaleRecordError
+
+    with pytest.raises(StaleRecordError):
+        people.user_move(
+            actor=admin, user=officer, move=change, version=officer.version, reason="again"
+        )
+
+
+def test_leaver_loses_their_session_on_the_next_request(
+    client: Any, users: dict[R, Any], make_user: Any
+) -> None:
+    admin = users[R.ORGANISATION_ADMIN]
+    leaver = make_user(R.POLICE_OFFICER, organisation=admin.organisation)
+    client.post(
+        reverse("accounts:login"),
+        {"username": leaver.username, "password": "correct-horse-battery-staple"},
+    )
+    assert client.get(reverse("core:home")).status_code == 200
+    from desist.accounts.services import user_disable
+
+    user_disable(actor=admin, user=leaver, reason="Left the force")
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_retired_organisation_loses_access_at_once_and_keeps_its_records(
+    client: Any, users: dict[R, Any], make_user: Any, orgs: Any
+) -> None:
+    officer = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
+    client.force_login(officer)
+    assert client.get(reverse("core:home")).status_code == 200
+    org = orgs["other_police_force"]
+    organisations.organisation_retire(
+        actor=users[R.SYSTEM_ADMIN], organisation=org, version=org.version, reason="Merged"
+    )
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    # The records stay: the organisation and its people, still linked.
+    officer.refresh_from_db()
+    assert officer.organisation_id == org.pk
+    # Even a session opened some other way is refused on its next request.
+    client.force_login(officer)
+    assert client.get(reverse("core:home"))["Location"].startswith("/accounts/login/")
+    assert not people.invitation_for_token("anything")
+
+
+def test_retired_partnership_no_longer_links_forces(
+    users: dict[R, Any], orgs: Any, make_user: Any
+) -> None:
+    from desist import policy
+
+    admin = users[R.SYSTEM_ADMIN]
+    overseer = users[R.OVERSEER]
+    made = organisations.partnership_create(
+        actor=admin,
+        name="Pilot",
+        organisations=[overseer.organisation, orgs["police_force"]],
+        reason="Pilot starts",
+    )
+    assert policy.partnership_force_ids(overseer) == [orgs["police_force"].pk]
+    organisations.partnership_retire(
+        actor=admin, partnership=made, version=made.version, reason="Pilot ended"
+    )
+    assert policy.partnership_force_ids(overseer) == []
+
+
+# --- access reviews ---------------------------------------------------------------------------
+
+
+def test_access_review_confirms_or_removes_roles_and_clears_the_flag(
+    users: dict[R, Any], make_user: Any
+) -> None:
+    admin = users[R.ORGANISATION_ADMIN]
+    person = make_user(R.POLICE_SUPERVISOR, organisation=admin.organisation)
+    old = timezone.now() - dt.timedelta(days=selectors.REVIEW_DAYS + 1)
+    User.objects.filter(pk=person.pk).update(date_joined=old)
+    assert person in selectors.user_reviews_due_for(actor=admin)
+    org_id = admin.organisation_id
+    counts = selectors.unreviewed_accounts_by_organisation(organisation_ids=[org_id])
+    assert counts and counts[0]["count"] >= 1
+    reviews.access_review_record(actor=admin, user=person, keep=[R.POLICE_SUPERVISOR], reason="")
+    assert person not in selectors.user_reviews_due_for(actor=admin)
+    with pytest.raises(ValidationError, match="Enter why roles are being removed"):
+        reviews.access_review_record(actor=admin, user=person, keep=[], reason="")
+    reviews.access_review_record(actor=admin, user=person, keep=[], reason="Moved to HR")
+    person = User.objects.get(pk=person.pk)
+    assert person.role_codes == frozenset()
+    assert list(AccessReview.objects.filter(user=person).values_list("outcome", flat=True)) == [
+        "removed",
+        "confirmed",
+    ]
+
+
+# --- bulk import and export ---------------------------------------------------------------------
+
+
+def _csv(*rows: str) -> str:
+    return "username,email,first_name,last_name,organisation,roles,team,line_manager\n" + "\n".join(
+        rows
+    )
+
+
+def test_import_reports_every_bad_row_and_imports_nothing(users: dict[R, Any], orgs: Any) -> None:
+    admin = users[R.SYSTEM_ADMIN]
+    code = orgs["provider"].code
+    text = _csv(
+        f"ok.one,ok.one@example.org,Sam,Lee,{code},Practitioner,,",
+        f"bad.two,not-an-email,Jo,Kay,{code},practitioner,,",
+        f"bad.three,b3@example.org,Al,Day,{code},Police officer,,",
+        "ok.one,dup@example.org,Sam,Lee,nowhere,wizard,,nobody",
+    )
+    result = imports.users_import(actor=admin, text=text, reason="Cohort", link_base=BASE)
+    assert "Row 3: Enter an email address in the correct format, like name@example.org" in (
+        result.errors
+    )
+    assert "Row 4: A police officer cannot belong to a intervention provider" in result.errors
+    assert any(e.startswith("Row 5: The username ok.one is also on row 2") for e in result.errors)
+    assert "Row 5: There is no organisation with the code nowhere" in result.errors
+    assert "Row 5: There is no role called wizard" in result.errors
+    assert not User.objects.filter(username="ok.one").exists()
+
+
+def test_import_invites_every_row_of_a_clean_file(users: dict[R, Any], orgs: Any) -> None:
+    admin = users[R.SYSTEM_ADMIN]
+    code = orgs["provider"].code
+    text = _csv(
+        f"ok.one,ok.one@example.org,Sam,Lee,{code},Practitioner,North,",
+        f"ok.two,ok.two@example.org,Jo,Kay,{code},practitioner;clinical_supervisor,,ok.one",
+    )
+    # A line manager must already have an account: a later row cannot be named.
+    result = imports.users_import(actor=admin, text=text, reason="Cohort", link_base=BASE)
+    assert result.errors == ["Row 3: There is no account called ok.one to be the line manager"]
+    text = _csv(
+        f"ok.one,ok.one@example.org,Sam,Lee,{code},Practitioner,North,",
+        f"ok.two,ok.two@example.org,Jo,Kay,{code},practitioner;clinical_supervisor,,",
+    )
+    result = imports.users_import(actor=admin, text=text, reason="Cohort", link_base=BASE)
+    assert result.errors == [] and len(result.invited) == 2
+    assert User.objects.get(username="ok.two").role_codes == {"practitioner", "clinical_supervisor"}
+
+
+def test_export_escapes_formulas_and_shows_last_sign_in(
+    client: Any, users: dict[R, Any], make_user: Any
+) -> None:
+    admin = users[R.ORGANISATION_ADMIN]
+    planted = make_user(R.POLICE_OFFICER, organisation=admin.organisation)
+    User.objects.filter(pk=planted.pk).update(
+        first_name='=HYPERLINK("http://ev.il")', team="@SUM(1+1)", last_login=timezone.now()
+    )
+    client.force_login(admin)
+    response = client.get(reverse("accounts:export"))
+    body = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    row = next(r for r in rows if r[0] == planted.username)
+    assert row[1].startswith("'=HYPERLINK") and row[4] == "'@SUM(1+1)"
+    assert row[8]  # last sign-in
+    assert not [c for r in rows for c in r if c.startswith(("=", "+", "@"))]
+    assert AuditEvent.objects.filter(verb="account.export", category="disclosure").exists()
+    listing = client.get(reverse("accounts:manage_list")).content.decode()
+    assert "Never" in listing or "Last signed in" in listing
+
+
+# --- escalation ---------------------------------------------------------------------------------
+
+
+def test_escalation_goes_to_the_line_manager_first(users: dict[R, Any], make_user: Any) -> None:
+    officer = users[R.POLICE_OFFICER]
+    manager = make_user(R.POLICE_OFFICER, organisation=officer.organisation)
+    assert recipients.managers_of(officer) == [users[R.POLICE_SUPERVISOR]]
+    User.objects.filter(pk=officer.pk).update(line_manager=manager)
+    officer.refresh_from_db()
+    assert recipients.managers_of(officer) == [manager]
+    User.objects.filter(pk=manager.pk).update(is_active=False)
+    officer.refresh_from_db()
+    assert recipients.managers_of(officer) == [users[R.POLICE_SUPERVISOR]]
