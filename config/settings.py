@@ -247,7 +247,7 @@ if _cache_url:
         "LOCATION": _cache_url,
     }
 
-# Background jobs (desist/jobs, ADR 0021): Django's tasks API on the database, run by
+# Background jobs (desist/jobs, ADR 0025): Django's tasks API on the database, run by
 # `desist worker` (several on PostgreSQL claim with SELECT ... FOR UPDATE SKIP LOCKED); the
 # schedule is desist/jobs/schedule.py. A worker silent for DESIST_WORKER_DEAD_SECONDS is taken
 # for dead and its running job is run again; /readyz fails when the last successful alerts

@@ -1,6 +1,6 @@
 """Readiness checks that higher apps register (ADR 0018): `/readyz` answers 503 and the system
 administrator's home page shows a red banner while any of them reports a problem. `jobs`
-registers "the alerts pass has not succeeded for 3 minutes" (ADR 0021)."""
+registers "the alerts pass has not succeeded for 3 minutes" (ADR 0025)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Generating the evaluation report: frames -> engine -> a JSON result stored on the run.
 
 Small cohorts (up to `settings.DESIST_EVALUATION_SYNC_MAX` people) run within the request;
-larger ones on the job queue (`desist worker`, ADR 0021) while the progress page polls (htmx).
+larger ones on the job queue (`desist worker`, ADR 0025) while the progress page polls (htmx).
 
 The stored result is normalised here into sections the templates render without knowing the
 engine: each section has a title, paragraphs, warnings and charts; each chart carries its SVG
@@ -132,7 +132,7 @@ def execute_run(run_id: int) -> None:
         )
 
 
-# Large runs go to the job queue: `desist.jobs` registers its launcher here (ADR 0021), so
+# Large runs go to the job queue: `desist.jobs` registers its launcher here (ADR 0025), so
 # a web process that restarts leaves no run "Running" for ever.
 _launcher: Callable[[int], None] | None = None
 

@@ -36,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "role_label": role.label if role else "",
             "queues": queues,
             "other_roles": other_roles,
-            # The system administrator is told at once when alerts stop (ADR 0021).
+            # The system administrator is told at once when alerts stop (ADR 0025).
             "health_problems": health.problems() if role == RoleCode.SYSTEM_ADMIN else [],
         },
     )

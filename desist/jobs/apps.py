@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class JobsConfig(AppConfig):
     """The background jobs (alerts, e-mail, dashboards, evaluation runs) on Django's tasks API:
-    the top floor, so it may import any app and none imports it (ADR 0018, ADR 0021). Its
+    the top floor, so it may import any app and none imports it (ADR 0018, ADR 0025). Its
     commands are `desist worker`, `desist scheduler` and `desist alerts_run`."""
 
     name = "desist.jobs"

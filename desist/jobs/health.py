@@ -1,4 +1,4 @@
-"""The alerts pass's liveness, read from heartbeats (ADR 0021): each of escalate, scan and
+"""The alerts pass's liveness, read from heartbeats (ADR 0025): each of escalate, scan and
 deliver must have succeeded within DESIST_ALERTS_STALE_SECONDS (3 minutes), else alerts may be
 escalating late or not at all, and /readyz fails."""
 

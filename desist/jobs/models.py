@@ -1,5 +1,5 @@
 """What the job machinery keeps beside django-tasks' own queue table: heartbeats and the
-schedule's claimed slots (ADR 0021)."""
+schedule's claimed slots (ADR 0025)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What runs beside django-tasks' database worker in `desist worker` (ADR 0021):
+"""What runs beside django-tasks' database worker in `desist worker` (ADR 0025):
 
 - a heartbeat every few seconds (`worker:<id>`), which also hands back the jobs of workers
   that have gone silent (killed, or their machine lost): a job left RUNNING by a worker with

@@ -1,4 +1,4 @@
-"""The periodic jobs, their intervals, and the scheduler's one step (ADR 0021).
+"""The periodic jobs, their intervals, and the scheduler's one step (ADR 0025).
 
 Time is cut into slots of each job's interval (counted from the Unix epoch, so every scheduler
 agrees on them). A slot is enqueued by inserting its `ScheduledSlot` row and the task in one

@@ -1,5 +1,5 @@
 """Every background job as a task on Django's tasks API (django-tasks, database backend), with
-a time limit and retries (ADR 0021).
+a time limit and retries (ADR 0025).
 
 One task, `run_job`, runs any job of `JOBS` by name: the scheduler, retries and the evaluation
 launcher all enqueue it the same way, and a job is known by its name in the queue table. Each

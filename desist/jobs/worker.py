@@ -1,6 +1,6 @@
 """One background pass, run once and in the caller's thread: `desist alerts_run` (cron, a
 one-off from an operator) and tests. The passes' regular runs are jobs on the queue
-(`desist.jobs.tasks`, run by `desist worker`, scheduled by desist/jobs/schedule.py; ADR 0021);
+(`desist.jobs.tasks`, run by `desist worker`, scheduled by desist/jobs/schedule.py; ADR 0025);
 this module runs none in a loop or a thread.
 
 The top floor (ADR 0018): it calls sharing's passes and evaluation's refresh directly; no app

@@ -1,4 +1,4 @@
-"""The job queue's promises that need no second process (ADR 0021): each periodic turn
+"""The job queue's promises that need no second process (ADR 0025): each periodic turn
 enqueued once, retries, the time limit, a dead worker's job handed back, a stuck evaluation
 run failed with its reason and run again, and /readyz with the admin banner when alerts stop.
 The promises between processes (several workers, a worker killed mid-job) are in

@@ -1,6 +1,6 @@
 """Two real `desist worker` processes (each with its scheduler) on PostgreSQL and a real SMTP
 server (aiosmtpd): a burst of alert e-mails is delivered exactly once each, while one worker is
-SIGKILLed in the middle of a delivery job; the job it held runs again on the other (ADR 0021).
+SIGKILLed in the middle of a delivery job; the job it held runs again on the other (ADR 0025).
 PostgreSQL only (SKIP LOCKED between processes); one test, to keep CI short."""
 
 from __future__ import annotations

@@ -26,6 +26,6 @@ class Command(BaseCommand):
             )
         port = options["port"]
         # Background jobs (alerts, e-mail, evaluation runs) run in `desist worker`, never in
-        # this process (ADR 0021); `make demo` starts one beside it.
+        # this process (ADR 0025); `make demo` starts one beside it.
         self.stdout.write(f"Desist is serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
         call_command(QuietRunserver(), f"127.0.0.1:{port}", use_reloader=False, use_threading=True)

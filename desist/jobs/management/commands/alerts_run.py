@@ -3,7 +3,7 @@
 `desist alerts_run` runs escalate, scan, then deliver, each catching and logging its own
 failure, and exits non-zero if any failed; `--only deliver` (repeatable) runs only the passes
 named. An operator's one-off: the passes' regular runs are jobs that `desist worker` runs on
-the schedule in desist/jobs/schedule.py (ADR 0021)."""
+the schedule in desist/jobs/schedule.py (ADR 0025)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`desist scheduler`: enqueue the periodic jobs (desist/jobs/schedule.py) on time, each slot
-once however many schedulers run (ADR 0021). Writes its heartbeat every second."""
+once however many schedulers run (ADR 0025). Writes its heartbeat every second."""
 
 from __future__ import annotations
 

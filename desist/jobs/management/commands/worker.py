@@ -1,6 +1,6 @@
 """`desist worker`: run background jobs (django-tasks' database worker) with a heartbeat, and
 with `--with-scheduler` the periodic schedule too. Several may run on PostgreSQL: each job is
-claimed with SELECT ... FOR UPDATE SKIP LOCKED, so none runs twice (ADR 0021)."""
+claimed with SELECT ... FOR UPDATE SKIP LOCKED, so none runs twice (ADR 0025)."""
 
 from __future__ import annotations
 
