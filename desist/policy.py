@@ -406,6 +406,14 @@ def _partner_org_ids(actor: User) -> QuerySet[Organisation, Any]:
     return Organisation.objects.filter(partnerships__in=mine).values("pk")
 
 
+def partnership_organisation_ids(actor: User | AnonymousUser | None) -> list[int]:
+    """Every organisation in a live partnership with the actor's (for counts of accounts due
+    an access review on the oversight dashboard; issue 16)."""
+    if not _active(actor) or actor.organisation_id is None:
+        return []
+    return list(_partner_org_ids(actor).values_list("pk", flat=True).distinct())
+
+
 def partnership_force_ids(actor: User | AnonymousUser | None) -> list[int]:
     """Police forces in any partnership the actor's organisation belongs to."""
     if not _active(actor) or actor.organisation_id is None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from desist import policy
+from desist.accounts import selectors as account_selectors
 from desist.accounts.http import AuthedRequest
 from desist.accounts.models import User
 from desist.audit.services import audit_consultation
@@ -289,6 +290,11 @@ def oversight(request: AuthedRequest) -> HttpResponse:
             "window_days": dashboards.ANOMALY_WINDOW_DAYS,
             "break_glass": dashboards.break_glass_awaiting_review(actor=request.user),
             "emails_failing": dashboards.emails_failing(actor=request.user),
+            # Issue 16: accounts overdue for their access review, counted per organisation.
+            "unreviewed": account_selectors.unreviewed_accounts_by_organisation(
+                organisation_ids=policy.partnership_organisation_ids(request.user)
+            ),
+            "review_days": account_selectors.REVIEW_DAYS,
             "discards": dashboards.self_referral_discards(actor=request.user),
             "supervision": dashboards.supervision_coverage(actor=request.user),
             "alerts": dashboards.alert_timeliness(actor=request.user, aggregate=False),

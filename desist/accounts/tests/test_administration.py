@@ -414,3 +414,20 @@ def test_escalation_goes_to_the_line_manager_first(users: dict[R, Any], make_use
     User.objects.filter(pk=manager.pk).update(is_active=False)
     officer.refresh_from_db()
     assert recipients.managers_of(officer) == [users[R.POLICE_SUPERVISOR]]
+
+
+def test_oversight_dashboard_flags_unreviewed_accounts(
+    client: Any, users: dict[R, Any], orgs: Any
+) -> None:
+    admin, overseer = users[R.SYSTEM_ADMIN], users[R.OVERSEER]
+    organisations.partnership_create(
+        actor=admin,
+        name="Pilot",
+        organisations=[overseer.organisation, orgs["police_force"]],
+        reason="Pilot starts",
+    )
+    old = timezone.now() - dt.timedelta(days=selectors.REVIEW_DAYS + 1)
+    User.objects.filter(organisation=orgs["police_force"]).update(date_joined=old)
+    client.force_login(overseer)
+    page = client.get(reverse("evaluation:oversight")).content.decode()
+    assert f"{orgs['police_force'].name}: " in page and "overdue for an access review" in page
