@@ -70,6 +70,7 @@ SKIP: dict[str, str] = {
     "risk:instrument_load": "a file upload; see risk tests",
     "safeguarding:self_refer": "public and timed (anti-spam); see safeguarding self-referral tests",
     "accounts:confirm_password": "asks for the signed-in user's password again; stores nothing",
+    "accounts:password_reset": "stores nothing: e-mails a link; see test_password_reset.py",
     "programme:calendar_feed": "shows a new secret feed address once; see programme calendar tests",
     "risk:assess": "a chooser that redirects to the instrument's form (risk:assess_form)",
 }
