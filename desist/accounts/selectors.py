@@ -64,12 +64,13 @@ def unreviewed_accounts_by_organisation(
     """Counts of accounts overdue for review, per organisation (for the oversight dashboard:
     numbers, no names)."""
     due = _with_review(User.objects.filter(organisation_id__in=list(organisation_ids)))
-    return list(
+    rows: Any = (
         due.filter(review_due_q(now))
         .values("organisation__name")
         .annotate(count=Count("pk", distinct=True))
         .order_by("organisation__name")
     )
+    return list(rows)
 
 
 def organisations_for_invite(*, actor: User) -> QuerySet[Organisation]:
@@ -78,7 +79,7 @@ def organisations_for_invite(*, actor: User) -> QuerySet[Organisation]:
     if policy.has_perm(actor, policy.Perm.ACCOUNTS_MANAGE_ALL):
         return live
     if policy.has_perm(actor, policy.Perm.ACCOUNTS_MANAGE):
-        return live.filter(pk=actor.organisation_id)
+        return live.filter(pk=actor.organisation_id or 0)
     return live.none()
 
 
@@ -141,7 +142,8 @@ def accounts_export_rows(*, actor: User) -> Iterator[list[Any]]:
     cutoff = timezone.now() - dt.timedelta(days=REVIEW_DAYS)
     for u in user_list_for(actor=actor).iterator(chunk_size=500):
         roles = list(u.roles.all())
-        due = u.is_active and bool(roles) and u.review_from < cutoff
+        row: Any = u  # annotated by _with_review
+        due = u.is_active and bool(roles) and row.review_from < cutoff
         yield [
             u.username,
             u.get_full_name(),
@@ -152,7 +154,7 @@ def accounts_export_rows(*, actor: User) -> Iterator[list[Any]]:
             u.line_manager.username if u.line_manager else "",
             "active" if u.is_active else "disabled",
             u.last_login.isoformat() if u.last_login else "",
-            u.last_reviewed_at.isoformat() if u.last_reviewed_at else "",
+            row.last_reviewed_at.isoformat() if row.last_reviewed_at else "",
             "yes" if due else "no",
         ]
 

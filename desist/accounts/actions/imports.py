@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from desist.accounts.actions.people import Joiner, joiner_errors, users_invite_many
@@ -72,7 +73,7 @@ def _row_joiner(row: dict[str, str], problems: list[str]) -> Joiner:
     )
 
 
-def _header_errors(header: list[str] | None) -> list[str]:
+def _header_errors(header: Sequence[str] | None) -> list[str]:
     if not header:
         return ["The file is empty. Upload a CSV file with a header row"]
     missing = [c for c in REQUIRED if c not in header]

@@ -41,7 +41,7 @@ def _name_and_code(
     if len(name) > 200:
         errors.add("name", "Name must be 200 characters or fewer")
     code = slugify(name)[:50] or "organisation"
-    taken = model.objects.filter(name__iexact=name).exclude(pk=exclude)
+    taken = model.objects.filter(name__iexact=name).exclude(pk=exclude or 0)
     if taken.exists():
         errors.add("name", f"There is already {noun} called {name}")
     return name, code

@@ -42,9 +42,10 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"Created {org.name} ({org.code})")
                 return
-            org = Organisation.objects.filter(code=o["code"]).first()
-            if org is None:
+            found = Organisation.objects.filter(code=o["code"]).first()
+            if found is None:
                 raise CommandError(f"There is no organisation with the code {o['code']}")
+            org = found
             if o["action"] == "edit":
                 organisations.organisation_edit(
                     actor=actor,
