@@ -97,6 +97,12 @@ WORD = re.compile(r"\w+")
 PHONE_RUN = re.compile(r"(?<![\w+])(?:\+44[ ]?(?:\(0\)[ ]?)?|0)\d(?:[ \-.()]{0,2}\d){8,10}")
 
 
+def server_errors(visited: dict[str, int]) -> dict[str, int]:
+    """Answers of 500 and above, except readiness: /readyz answers 503 by design while no
+    worker has run an alerts pass (ADR 0025), which is the case in this crawl."""
+    return {u: c for u, c in visited.items() if c >= 500 and not u.startswith("/readyz")}
+
+
 def _words(text: str) -> list[str]:
     return WORD.findall(unicodedata.normalize("NFC", text).casefold())
 
@@ -501,7 +507,7 @@ class Crawl:
             self.findings.append((where, sorted(kinds)))
 
     def summary(self) -> str:
-        errors = {u: c for u, c in self.visited.items() if c >= 500}
+        errors = server_errors(self.visited)
         return (
             f"{self.account}: {len(self.visited)} URLs in {self.seconds:.1f}s "
             f"({sum(t for t, _ in self.slowest):.1f}s in the app); "
@@ -767,7 +773,7 @@ def test_no_victim_identifier_reaches_provider_or_oversight_accounts(victim_wall
 
     for c in crawls:
         assert len(c.visited) >= 30, f"{c.account} reached too few pages\n{report}"
-        errors = sorted(u for u, code in c.visited.items() if code >= 500)
+        errors = sorted(server_errors(c.visited))
         assert not errors, f"{c.account}: server errors (pages not checked): {errors}\n{report}"
         assert c.names["sharing:inbox"] >= 1, f"{c.account}: alerts inbox not reached\n{report}"
     for c in crawls[: len(PROVIDER_ACCOUNTS)]:

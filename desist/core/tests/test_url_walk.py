@@ -63,7 +63,9 @@ def test_route_requires_login_unless_public(client: Any, name: str, route: str) 
     for method in ("get", "post"):
         response = getattr(client, method)(path)
         if name in PUBLIC:
-            assert response.status_code in (200, 302, 405), (name, method, response.status_code)
+            # Readiness answers 503 by design while no worker has run an alerts pass (ADR 0025).
+            allowed = (200, 302, 405, 503) if name == "readyz" else (200, 302, 405)
+            assert response.status_code in allowed, (name, method, response.status_code)
             continue
         assert response.status_code == 302, (name, method, response.status_code)
         assert response["Location"].startswith("/accounts/login/"), (name, response["Location"])
