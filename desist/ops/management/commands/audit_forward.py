@@ -56,10 +56,12 @@ class Command(BaseCommand):
 
     def _run(self, sink: Sink, state: Path, *, follow: bool, interval: float) -> None:
         while True:
-            close_old_connections()  # a long follow survives a database restart
             count = forward(sink=sink, state=state)
             if count or not follow:
                 self.stdout.write(f"Forwarded {count} audit events.")
             if not follow:
                 return
             time.sleep(interval)
+            # Between passes only: a long follow survives a database restart (closing before
+            # the first pass would also drop a caller's open transaction).
+            close_old_connections()
