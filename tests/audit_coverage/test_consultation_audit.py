@@ -210,6 +210,7 @@ CLASSIFIED: dict[str, str] = {
     "evaluation:extract": "describes the extract and its columns: no rows",
     "evaluation:extract_people": SENSITIVE,
     "evaluation:extract_aggregates": SENSITIVE,
+    "evaluation:extract_dictionary": "the extracts' column definitions: no rows",
     "evaluation:oversight": SENSITIVE,
     "evaluation:finding_add": "a blank form for an oversight finding",
     "evaluation:finding_edit": "an oversight finding, written without subjects' or victims' names",
@@ -220,6 +221,7 @@ CLASSIFIED: dict[str, str] = {
 # crawl does reach fails the test, so the list cannot go stale.
 NO_DEMO_RECORD: dict[str, str] = {
     "accounts:manage_two_factor_reset": "demo accounts have no second factor (the page redirects)",
+    "accounts:resend": "no demo invitation is pending (audited: test_administration.py)",
     "cases:reopen": "the demo closes no police case",
     "safeguarding:case_check": "no demo self-referral is held for a check",
     "sharing:break_glass_review": "the demo's one grant is already reviewed",
