@@ -101,6 +101,10 @@ def users_import_check(*, actor: User, text: str) -> ImportResult:
         if name and name in seen:
             problems.append(f"the username {name} is also on row {seen[name]}")
         seen.setdefault(name, number)
+        email = joiner.email.strip().lower()
+        if email and f"@{email}" in seen:
+            problems.append(f"the email address {email} is also on row {seen[f'@{email}']}")
+        seen.setdefault(f"@{email}", number)
         messages = [m for ms in errors.values() for m in ms] + [
             p[0].upper() + p[1:] for p in problems
         ]

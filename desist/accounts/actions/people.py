@@ -115,6 +115,10 @@ def joiner_errors(actor: User, joiner: Joiner) -> Errors:
             if joiner.email.strip()
             else "Enter an email address",
         )
+    else:
+        # Password reset and single sign-on find a person by e-mail: one address, one account.
+        if User.objects.filter(email__iexact=joiner.email.strip()).exists():
+            errors.add("email", "There is already an account with this email address")
     if not joiner.first_name.strip():
         errors.add("first_name", "Enter a first name")
     if not joiner.last_name.strip():

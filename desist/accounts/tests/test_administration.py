@@ -361,6 +361,24 @@ def test_import_reports_every_bad_row_and_imports_nothing(users: dict[R, Any], o
     assert not User.objects.filter(username="ok.one").exists()
 
 
+def test_one_email_address_is_one_account(users: dict[R, Any], orgs: Any) -> None:
+    """Password reset and single sign-on find a person by e-mail (tester finding)."""
+    admin = users[R.SYSTEM_ADMIN]
+    code = orgs["provider"].code
+    existing = users[R.PRACTITIONER]
+    existing.email = taken = "kim.kent@example.org"
+    existing.save(update_fields=["email"])
+    text = _csv(
+        f"dup.one,dup@example.org,Sam,Lee,{code},Practitioner,,",
+        f"dup.two,DUP@example.org,Jo,Kay,{code},Practitioner,,",
+        f"dup.three,{taken.upper()},Al,Day,{code},Practitioner,,",
+    )
+    result = imports.users_import(actor=admin, text=text, reason="Cohort", link_base=BASE)
+    assert "Row 3: The email address dup@example.org is also on row 2" in result.errors
+    assert "Row 4: There is already an account with this email address" in result.errors
+    assert not User.objects.filter(username__startswith="dup.").exists()
+
+
 def test_import_invites_every_row_of_a_clean_file(users: dict[R, Any], orgs: Any) -> None:
     admin = users[R.SYSTEM_ADMIN]
     code = orgs["provider"].code
