@@ -81,6 +81,8 @@ SKIP: dict[str, str] = {
 }
 # Multi-choice fields the demo offers only one option for, anywhere the crawl looked.
 ONE_OPTION: dict[str, str] = {
+    "accounts:review keep": "demo accounts due for review hold one role; keeping some of several "
+    "roles: desist/accounts/tests/test_administration.py",
     "programme:settings_new forces": "the demo provider works with one police force",
     "programme:settings_edit forces": "the demo provider works with one police force",
 }
