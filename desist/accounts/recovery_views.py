@@ -50,9 +50,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         base_url = recovery.base_url_for(self.request.build_absolute_uri("/"))
-        send = recovery.password_reset_request(
-            email=form.cleaned_data["email"], base_url=base_url
-        )
+        send = recovery.password_reset_request(email=form.cleaned_data["email"], base_url=base_url)
         return recovery.SendAfterResponse(str(self.success_url), after=send)
 
 
