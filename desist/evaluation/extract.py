@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
@@ -21,6 +22,7 @@ from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core import safecsv
 from desist.core.models import Organisation
+from desist.evaluation.engine.methods import OUTCOME_LABELS
 from desist.evaluation.frames import Frames
 from desist.evaluation.privacy import month, suppress
 from desist.policy import Perm
@@ -30,33 +32,221 @@ from desist.sharing import services as sharing_services
 # pseudonymised before they leave. Change here if the agreement names another basis.
 EXTRACT_LAWFUL_BASIS = "gdpr_6_1_e"
 
-PERSON_COLUMNS = [
-    "pseudonym",
-    "index_month",
-    "considered",
-    "put_forward",
-    "consented",
-    "declined",
-    "started",
-    "completed",
-    "age_band",
-    "sex",
-    "relationship",
-    "risk_level",
-    "order_type",
-    "prior_proven_offences",
-    "order_made_month",
-    "order_served_month",
-    "programme_start_month",
-    "programme_end_month",
-    "offences_after_index",
-    "proven_offences_after_index",
-    "stalking_offences_after_index",
-    "breaches_after_index",
-    "notification_failures_after_index",
-    "first_offence_month",
-    "first_proven_offence_month",
+
+@dataclass(frozen=True)
+class Column:
+    """One entry of the data dictionary published with every extract."""
+
+    name: str
+    type: str
+    definition: str
+    source: str
+    suppression: str
+
+
+# One definition of each outcome (issue 14). A breach of an SPO is itself an offence (ss.8 and
+# 11 of the 2019 Act), so every count of offences includes breaches, and every narrower count
+# (proven, stalking, breaches) is a subset of it: none can exceed offences_after_index.
+OFFENCE_KINDS = ("offence", "breach")
+PROVEN_LABEL = OUTCOME_LABELS["any"]  # what the report calls the same outcome
+_PSEUDONYMISED = "None: pseudonymised, one row per person"
+_NOT_SUPPRESSED = "None (one row per person)"
+_OFFENCES = "Offences recorded on the subject's outcomes page; SPO breaches from the order"
+
+PERSON_DICTIONARY: list[Column] = [
+    Column(
+        "pseudonym",
+        "text",
+        "The person's keyed pseudonym (S- and 16 hex digits): the same in every extract made with the same key",
+        "Subject record (HMAC-SHA256 of its id)",
+        _PSEUDONYMISED,
+    ),
+    Column(
+        "index_month",
+        "month (YYYY-MM)",
+        "The index date: the programme decision, else the date put forward, else the first order made",
+        "Decision and order records",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "considered",
+        "yes/no",
+        "Considered for the programme",
+        "Programme decision",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "put_forward",
+        "yes/no",
+        "Put forward (referred) to the programme: the intention-to-treat cohort",
+        "Programme decision",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "consented", "yes/no", "Consented to the programme", "Programme referral", _NOT_SUPPRESSED
+    ),
+    Column("declined", "yes/no", "Put forward but declined", "Programme referral", _NOT_SUPPRESSED),
+    Column(
+        "started",
+        "yes/no",
+        "Attended at least the first session",
+        "Programme sessions",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "completed", "yes/no", "Completed the programme", "Programme end report", _NOT_SUPPRESSED
+    ),
+    Column(
+        "age_band",
+        "text",
+        "Age at the index date, in bands (18-24, 25-34, ...)",
+        "Subject's date of birth (not exported)",
+        _NOT_SUPPRESSED,
+    ),
+    Column("sex", "text", "Sex as recorded", "Subject record", _NOT_SUPPRESSED),
+    Column(
+        "relationship",
+        "text",
+        "Relationship to the first victim on the first case",
+        "Case record",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "risk_level",
+        "text",
+        "Risk level of the latest assessment on or before the index date",
+        "Risk assessments",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "order_type",
+        "text",
+        "full if a full SPO had been made by the index date, else interim",
+        "Order records",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "prior_proven_offences",
+        "count",
+        "Offences and SPO breaches before the index date that were proven (conviction or caution)",
+        _OFFENCES,
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "order_made_month",
+        "month (YYYY-MM)",
+        "First SPO (interim or full) made",
+        "Order records",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "order_served_month",
+        "month (YYYY-MM)",
+        "First SPO served",
+        "Order records",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "programme_start_month",
+        "month (YYYY-MM)",
+        "First programme session attended",
+        "Programme sessions",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "programme_end_month",
+        "month (YYYY-MM)",
+        "Programme ended (completed or not)",
+        "Programme end report",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "offences_after_index",
+        "count",
+        "Offences committed after the index date, proven or not, including SPO breaches (a breach is an offence)",
+        _OFFENCES,
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "proven_offences_after_index",
+        "count",
+        f"Of offences_after_index, those proven by a conviction or caution: the report's outcome '{PROVEN_LABEL}', here with no follow-up window or waiting period. Never more than offences_after_index",
+        _OFFENCES,
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "stalking_offences_after_index",
+        "count",
+        "Of offences_after_index, the stalking or harassment offences (proven or not)",
+        _OFFENCES,
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "breaches_after_index",
+        "count",
+        "Of offences_after_index, the SPO breaches (proven or not)",
+        "Breaches recorded on the order",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "notification_failures_after_index",
+        "count",
+        "Notifications (s.9) due after the index date and failed or lapsed; not counted in offences_after_index",
+        "Order notifications",
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "first_offence_month",
+        "month (YYYY-MM)",
+        "Month of the first of offences_after_index",
+        _OFFENCES,
+        _NOT_SUPPRESSED,
+    ),
+    Column(
+        "first_proven_offence_month",
+        "month (YYYY-MM)",
+        "Month of the first of proven_offences_after_index (the offence date)",
+        _OFFENCES,
+        _NOT_SUPPRESSED,
+    ),
 ]
+PERSON_COLUMNS = [c.name for c in PERSON_DICTIONARY]
+
+_SMALL = "Counts from 1 to 4 shown as <5"
+AGGREGATE_DICTIONARY: list[Column] = [
+    Column(
+        "table",
+        "text",
+        "funnel (people at each step) or outcomes (people by group)",
+        "This extract",
+        "None",
+    ),
+    Column(
+        "group", "text", "The step of the funnel or the group of people", "This extract", "None"
+    ),
+    Column(
+        "measure",
+        "text",
+        "What is counted: people, or people with at least one of an outcome column of the person extract (as defined there)",
+        "This extract",
+        "None",
+    ),
+    Column("value", "count", "Number of people", "The person extract's rows", _SMALL),
+]
+DICTIONARY_FIELDS = ["extract", "name", "type", "definition", "source", "suppression"]
+
+
+def dictionary_rows() -> list[dict[str, str]]:
+    """The data dictionary of both extracts, as rows for the page and the CSV."""
+    return [
+        {"extract": extract, **asdict(c)}
+        for extract, columns in (
+            ("people", PERSON_DICTIONARY),
+            ("aggregates", AGGREGATE_DICTIONARY),
+        )
+        for c in columns
+    ]
+
 
 AGE_BANDS = [(0, 18, "under 18"), (18, 25, "18-24"), (25, 35, "25-34"), (35, 45, "35-44")]
 AGE_BANDS += [(45, 55, "45-54"), (55, 200, "55 and over")]
@@ -101,12 +291,9 @@ def person_rows(frames: Frames) -> list[dict[str, Any]]:
         after = [
             o for o in by_person.get(p["person_id"], []) if _after(_d(o["offence_date"]), index)
         ]
-        offences = [o for o in after if o["kind"] == "offence"]
-        proven = [o for o in after if o["kind"] in ("offence", "breach") and _d(o["proven_date"])]
-        first = min(
-            (_d(o["offence_date"]) for o in after if o["kind"] != "notification_failure"),
-            default=None,
-        )  # type: ignore[type-var]
+        offences = [o for o in after if o["kind"] in OFFENCE_KINDS]
+        proven = [o for o in offences if _d(o["proven_date"])]
+        first = min((_d(o["offence_date"]) for o in offences), default=None)  # type: ignore[type-var]
         first_proven = min((_d(o["offence_date"]) for o in proven), default=None)  # type: ignore[type-var]
         rows.append(
             {
@@ -131,7 +318,7 @@ def person_rows(frames: Frames) -> list[dict[str, Any]]:
                 "offences_after_index": len(offences),
                 "proven_offences_after_index": len(proven),
                 "stalking_offences_after_index": sum(1 for o in offences if o["stalking_related"]),
-                "breaches_after_index": sum(1 for o in after if o["kind"] == "breach"),
+                "breaches_after_index": sum(1 for o in offences if o["kind"] == "breach"),
                 "notification_failures_after_index": sum(
                     1 for o in after if o["kind"] == "notification_failure"
                 ),

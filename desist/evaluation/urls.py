@@ -20,6 +20,7 @@ urlpatterns = [
     path("extract/", views.extract_page, name="extract"),
     path("extract/people.csv", views.extract_people, name="extract_people"),
     path("extract/aggregates.csv", views.extract_aggregates, name="extract_aggregates"),
+    path("extract/dictionary.csv", views.extract_dictionary, name="extract_dictionary"),
     path("oversight/", views.oversight, name="oversight"),
     path("oversight/findings/add/", views.finding_add, name="finding_add"),
     path("oversight/findings/<int:finding_id>/", views.finding_edit, name="finding_edit"),

@@ -228,8 +228,16 @@ def extract_page(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "evaluation/extract.html",
-        {"columns": extract.PERSON_COLUMNS},
+        {"dictionary": extract.dictionary_rows()},
     )
+
+
+@login_required
+def extract_dictionary(request: AuthedRequest) -> HttpResponse:
+    """The data dictionary of the extracts: column definitions only, no data."""
+    policy.require_perm(request.user, Perm.EXTRACT_DOWNLOAD)
+    body = extract.to_csv(extract.dictionary_rows(), extract.DICTIONARY_FIELDS)
+    return _csv_response(body, "evaluation-data-dictionary")
 
 
 def _csv_response(body: str, name: str) -> HttpResponse:

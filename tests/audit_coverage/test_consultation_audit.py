@@ -210,6 +210,7 @@ CLASSIFIED: dict[str, str] = {
     "evaluation:extract": "describes the extract and its columns: no rows",
     "evaluation:extract_people": SENSITIVE,
     "evaluation:extract_aggregates": SENSITIVE,
+    "evaluation:extract_dictionary": "the extracts' column definitions: no rows",
     "evaluation:oversight": SENSITIVE,
     "evaluation:finding_add": "a blank form for an oversight finding",
     "evaluation:finding_edit": "an oversight finding, written without subjects' or victims' names",

@@ -96,6 +96,7 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "evaluation:extract": {R.OVERSEER},
     "evaluation:extract_people": {R.OVERSEER},
     "evaluation:extract_aggregates": {R.OVERSEER},
+    "evaluation:extract_dictionary": {R.OVERSEER},
     "evaluation:oversight": {R.OVERSEER},
     "evaluation:finding_add": {R.OVERSEER},
     "evaluation:programme_dashboard": {R.PROGRAMME_MANAGER},

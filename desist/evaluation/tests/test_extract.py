@@ -12,8 +12,15 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from desist.accounts.models import User
 from desist.audit.models import AuditEvent
+from desist.core.models import Organisation
 from desist.core.roles import RoleCode
+from desist.demo import seed
+from desist.demo.evaluation_seed import seed_outcomes
+from desist.demo.orders_volume import seed_orders
+from desist.demo.programme_seed import seed_programme
+from desist.demo.volume import seed_casework
 from desist.evaluation import extract
 from desist.evaluation.frames import build_frames
 from desist.evaluation.privacy import month, pseudonym, suppress, suppressed_rate
@@ -170,3 +177,62 @@ def test_extract_ladder(client: Any, users: dict[RoleCode, Any], role: RoleCode)
     client.force_login(users[role])
     response = client.get(reverse("evaluation:extract_people"))
     assert response.status_code == (200 if role == RoleCode.OVERSEER else 403)
+
+
+def test_demo_extract_never_has_more_proven_than_all_offences(db: Any) -> None:
+    """Issue 14: 33 of 344 demo rows had more proven offences than offences. The demo's own
+    seeders, at a smaller volume (as in demo/tests/test_evaluation_history.py)."""
+    seed.seed(volume=False)
+    officer = User.objects.get(username="police.sussex")
+    seed_casework(force=officer.organisation, cases=300, seed=7)
+    seed_orders(
+        force=officer.organisation,
+        actor=officer,
+        supervisor=User.objects.get(username="police.supervisor"),
+        per_state=8,
+        assessed_subjects=20,
+    )
+    seed_programme(
+        force=officer.organisation,
+        provider=Organisation.objects.get(code="harbour-psychology"),
+        practitioner=User.objects.get(username="practitioner"),
+        supervisor=User.objects.get(username="clinical.supervisor"),
+        police_actor=officer,
+        seed=2026,
+        history=60,
+    )
+    seed_outcomes(force=officer.organisation, actor=officer, seed=2026)
+    evaluator = User.objects.get(username="evaluator")
+    rows = extract.person_rows(build_frames(actor=evaluator, perm=Perm.EXTRACT_DOWNLOAD))
+    assert len(rows) > 50
+    assert sum(r["proven_offences_after_index"] for r in rows) > 0
+    assert sum(r["breaches_after_index"] for r in rows) > 0
+    contradictions = [
+        r["pseudonym"]
+        for r in rows
+        if max(
+            r["proven_offences_after_index"],
+            r["stalking_offences_after_index"],
+            r["breaches_after_index"],
+        )
+        > r["offences_after_index"]
+        or (r["first_proven_offence_month"] or "9999") < (r["first_offence_month"] or "9999")
+    ]
+    assert contradictions == []
+
+
+def test_data_dictionary_covers_every_column_on_the_page_and_as_csv(
+    client: Any, users: dict[RoleCode, Any]
+) -> None:
+    names = {(d["extract"], d["name"]) for d in extract.dictionary_rows()}
+    assert {("people", c) for c in extract.PERSON_COLUMNS} <= names
+    assert {("aggregates", c) for c in ("table", "group", "measure", "value")} <= names
+    assert all(all(d.values()) for d in extract.dictionary_rows())
+    client.force_login(users[RoleCode.OVERSEER])
+    page = client.get(reverse("evaluation:extract")).content.decode()
+    assert "Data dictionary" in page and "proven_offences_after_index" in page
+    response = client.get(reverse("evaluation:extract_dictionary"))
+    assert response.status_code == 200
+    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert list(table[0]) == extract.DICTIONARY_FIELDS
+    assert {(r["extract"], r["name"]) for r in table} == names
