@@ -27,6 +27,7 @@ from desist.evaluation.engine.weighted import (
     kaplan_meier_robust,
     matched_sets,
     robust_score_test,
+    weighted_mean_difference,
     weighted_rates,
 )
 
@@ -116,7 +117,13 @@ def rates_and_frequency(d: Matched) -> tuple[dict[str, Any], dict[str, Any], flo
     frequency = {
         "programme": per_100(float(cnt[rt].sum()), nt),
         "comparison": _weighted_per_100(_round(float((w[rc] * cnt[rc]).sum())), nc_w, n_eff),
-        "difference_per_person": mean_difference(cnt[rt], cnt[rc], weights_b=w[rc]),
+        "difference_per_person": (
+            weighted_mean_difference(
+                cnt[in_sample], t[in_sample], w[in_sample], d.clusters[in_sample]
+            )
+            if d.weighted
+            else mean_difference(cnt[rt], cnt[rc])
+        ),
     }
     return rates, frequency, nt
 

@@ -13,8 +13,12 @@ inside one cluster (Abadie and Imbens 2006; Austin and Cafri 2020).
 * ``weighted_rates``: weighted proportions (Wilson interval on the effective sample size) and
   their difference (Wald interval and z test with the sandwich standard error).
 * ``kaplan_meier_robust``: the weighted Kaplan-Meier estimate with pointwise bands from the
-  infinitesimal-jackknife (robust) variance, clustered on the matched sets, log(-log) scale;
-  what R's ``survfit(..., weights=, cluster=)`` reports.
+  infinitesimal-jackknife (robust) variance of the Nelson-Aalen cumulative hazard, clustered on
+  the matched sets, on the log(-log) scale. This is the approach of R's
+  ``survfit(..., weights=, cluster=)`` applied to the hazard rather than to the Kaplan-Meier
+  estimate itself; it is checked against Greenwood with unit weights, not against R.
+* ``weighted_mean_difference``: a difference in weighted means (offences per person), the
+  same influence-function variance as the rates.
 * ``robust_score_test``: the weighted log-rank statistic with the robust (Lin and Wei 1989)
   variance of the Cox score at beta = 0, clustered on the matched sets.
 """
@@ -120,6 +124,35 @@ def weighted_rates(
     else:
         diff["z"], diff["p"] = 0.0, 1.0
     return {"programme": pt, "comparison": pc, "difference": diff}
+
+
+def weighted_mean_difference(
+    y: np.ndarray,
+    treated: np.ndarray,
+    w: np.ndarray,
+    clusters: np.ndarray,
+    conf: float = 0.95,
+) -> dict[str, Any]:
+    """Difference in weighted means (e.g. offences per person), Wald interval and z test with
+    the same cluster-robust variance as ``weighted_rates`` (a proportion is a mean of 0/1)."""
+    y = np.asarray(y, dtype=float)
+    t = np.asarray(treated, dtype=bool)
+    w = np.asarray(w, dtype=float)
+    out: dict[str, Any] = {"difference": None, "ci_lower": None, "ci_upper": None, "z": None}
+    out |= {"p": None, "se": None, "variance_method": VARIANCE_METHOD}
+    wt, wc = float(w[t].sum()), float(w[~t].sum())
+    if wt <= 0 or wc <= 0:
+        return out
+    mt = float((w[t] * y[t]).sum()) / wt
+    mc = float((w[~t] * y[~t]).sum()) / wc
+    influence = np.concatenate([w[t] * (y[t] - mt) / wt, -w[~t] * (y[~t] - mc) / wc])
+    se = math.sqrt(_cluster_sum_sq(influence, np.concatenate([clusters[t], clusters[~t]])))
+    d = mt - mc
+    q = float(stats.norm.ppf(0.5 + conf / 2))
+    out.update({"difference": d, "ci_lower": d - q * se, "ci_upper": d + q * se, "se": se})
+    out["z"] = d / se if se > 0 else 0.0
+    out["p"] = float(2 * stats.norm.sf(abs(d / se))) if se > 0 else 1.0
+    return out
 
 
 def _time_index(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

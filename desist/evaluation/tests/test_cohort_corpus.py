@@ -20,8 +20,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from desist.evaluation.engine import errors as engine_errors
-
 DATA = Path(__file__).parent / "data" / "cohorts"
 BASE_ARGS = ["--time-column", "week", "--event-column", "arrest", "--no-progress"]
 
@@ -32,14 +30,10 @@ def _cases() -> list[dict[str, str]]:
 
 
 CASES = _cases()
-MODEL_ERRORS_RAISED = hasattr(engine_errors, "EngineModelError")
 
 
 def _param(case: dict[str, str]) -> object:
-    marks = []
-    if case["exit"] == "1" and not MODEL_ERRORS_RAISED:
-        marks.append(pytest.mark.xfail(reason="the engine does not raise EngineModelError yet"))
-    return pytest.param(case, id=Path(case["file"]).name + ":" + case["what"][:30], marks=marks)
+    return pytest.param(case, id=Path(case["file"]).name + ":" + case["what"][:30])
 
 
 def test_the_corpus_is_large_and_documented() -> None:

@@ -14,6 +14,7 @@ from desist.evaluation.engine.weighted import (
     kaplan_meier_robust,
     matched_sets,
     robust_score_test,
+    weighted_mean_difference,
     weighted_rates,
 )
 
@@ -48,6 +49,25 @@ def test_robust_variance_of_the_difference_beats_counting_weights_as_people() ->
     # counting weights as people claims about half the real spread; the sandwich gets it
     assert np.mean(naive) < 0.75 * true_sd
     assert np.mean(robust) == pytest.approx(true_sd, rel=0.15)
+
+
+def test_difference_per_person_is_clustered_and_blind_to_the_scale_of_weights() -> None:
+    treated, w, sets = _reused_design()
+    rng = np.random.default_rng(20261206)
+    _, set_index = np.unique(sets, return_inverse=True)
+    diffs, robust = [], []
+    for _ in range(600):
+        # people in one matched set resemble each other (that is why they were matched)
+        level = np.exp(rng.normal(0.0, 0.8, set_index.max() + 1))[set_index]
+        counts = rng.poisson(level).astype(float)
+        res = weighted_mean_difference(counts, treated, w, sets)
+        diffs.append(res["difference"])
+        robust.append(res["se"])
+    assert np.mean(robust) == pytest.approx(float(np.std(diffs)), rel=0.15)
+    counts = rng.poisson(1.5, 48).astype(float)
+    once = weighted_mean_difference(counts, treated, w, sets)
+    five = weighted_mean_difference(counts, treated, 5 * w, sets)
+    assert five["se"] == pytest.approx(once["se"]) and five["p"] == pytest.approx(once["p"])
 
 
 def test_matched_sets_join_treated_people_through_shared_comparators() -> None:
@@ -116,6 +136,7 @@ def test_with_replacement_uses_weights_and_says_so(with_replacement: dict) -> No
     assert res["rates"]["difference"]["se"] > 0
     assert "sandwich" in res["rates"]["difference"]["variance_method"]
     assert res["rates"]["difference"]["p_fisher"] is None
+    assert "sandwich" in res["frequency"]["difference_per_person"]["variance_method"]
     assert "robust score test" in res["survival"]["logrank"]["test"]
     assert res["survival"]["cox"]["clusters"] == res["matching"]["weighting"]["clusters"]
     assert "robust" in res["survival"]["kaplan_meier"]["comparison"]["ci_method"]
