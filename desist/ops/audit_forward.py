@@ -7,9 +7,11 @@ it, so nothing is skipped, and nothing already handed over is sent again:
 - to a file, exactly once even after a crash: the batch is fsynced before the position, and at
   start the file's own last complete line is the position if it is further on (a crash between
   the two); a torn last line (a crash mid-write) is cut off and sent again.
-- to syslog, nothing is read back: a crash between hand-off and saving the position repeats
-  that one batch. Each line carries the event's id and chain hash, so a receiver can drop a
-  repeat.
+- to syslog, nothing is read back: a crash or a failed send between hand-off and saving the
+  position repeats that one batch. Each line carries the event's id and chain hash, so a
+  receiver can drop a repeat. Sends go over our own socket (a unix datagram socket such as
+  /dev/log, or TCP), never UDP to another host and never through logging's SysLogHandler,
+  which swallows send errors: a failed send raises, so the position is not moved past it.
 
 Ids are in commit order: appends take one lock for the chain (desist/audit/services.py), so a
 later id is never committed before an earlier one and a forwarder that moved past an id cannot
@@ -20,8 +22,8 @@ from __future__ import annotations
 
 import fcntl
 import json
-import logging.handlers
 import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,8 +33,15 @@ from desist.audit import chain
 from desist.audit.models import AuditEvent
 
 BATCH = 500
-# Syslog's practical line limit is the receiver's; RFC 5424 receivers take at least 2048.
-SYSLOG_FACILITY = logging.handlers.SysLogHandler.LOG_AUTHPRIV
+# authpriv (10), informational (6): RFC 5424's PRI.
+SYSLOG_PRI = 10 * 8 + 6
+# Receivers cut longer messages short without saying so (rsyslog's default maxMessageSize is
+# 8 KiB), so a longer line is refused here instead (--max-line, to match the receiver).
+SYSLOG_MAX_LINE = 8192
+
+
+class LineTooLong(RuntimeError):
+    pass
 
 
 class Sink(Protocol):
@@ -71,39 +80,105 @@ class FileSink:
         if not self.path.exists() or self.path.stat().st_size == 0:
             return 0
         with self.path.open("rb") as f:
-            f.seek(max(0, self.path.stat().st_size - 65536))
-            last = f.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        return int(json.loads(last)["id"])
+            return int(json.loads(_last_line(f))["id"])
 
     def write(self, lines: list[str]) -> None:
+        self._reopen_if_moved()
         self.file.write("".join(line + "\n" for line in lines))
         self.file.flush()
         os.fsync(self.file.fileno())
+
+    def _reopen_if_moved(self) -> None:
+        # With --follow the file stays open; after rotation (the file moved away) write to a
+        # new file at the path, as logging's WatchedFileHandler does.
+        try:
+            current = os.stat(self.path)
+        except FileNotFoundError:
+            current = None
+        opened = os.fstat(self.file.fileno())
+        if current is None or (current.st_dev, current.st_ino) != (opened.st_dev, opened.st_ino):
+            self.file.close()
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self.file = os.fdopen(fd, "a", encoding="utf-8")
 
     def close(self) -> None:
         self.file.close()
 
 
+def _last_line(f: Any, chunk: int = 65536) -> bytes:
+    """The file's last line (without its newline), however long: read backwards until a
+    newline before it is found."""
+    end = f.seek(0, os.SEEK_END)
+    tail = b""
+    position = end
+    while position > 0:
+        position = max(0, position - chunk)
+        f.seek(position)
+        tail = f.read(min(chunk, end - position)) + tail
+        body = tail.rstrip(b"\n")
+        if b"\n" in body:
+            return body.rsplit(b"\n", 1)[-1]
+        end = position
+    return tail.rstrip(b"\n")
+
+
 class SyslogSink:
-    def __init__(self, address: str) -> None:
-        target: Any = address
-        if ":" in address and not address.startswith("/"):
-            host, port = address.rsplit(":", 1)
-            target = (host, int(port))
-        self.handler = logging.handlers.SysLogHandler(address=target, facility=SYSLOG_FACILITY)
-        self.handler.ident = "desist-audit: "
+    """RFC 3164-style lines ("<PRI>desist-audit: {json}") on our own socket: a unix datagram
+    socket (a path such as /dev/log) or TCP (host:port, one line per message, newline-framed).
+    Any send error propagates, so forward() does not save the position past it."""
+
+    def __init__(self, address: str, *, max_line: int = SYSLOG_MAX_LINE) -> None:
+        self.address = address
+        self.max_line = max_line
+        self.sock: socket.socket | None = None
+
+    def _connect(self) -> socket.socket:
+        if self.address.startswith("/"):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            target: Any = self.address
+        else:
+            host, port = self.address.rsplit(":", 1)
+            sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+            target = (host.strip("[]"), int(port))
+        sock.settimeout(30)
+        try:
+            sock.connect(target)
+        except OSError:
+            sock.close()
+            raise
+        return sock
 
     def last_forwarded(self) -> int:
         return 0  # syslog cannot be read back; the state file alone holds the position
 
     def write(self, lines: list[str]) -> None:
-        for line in lines:
-            record = logging.makeLogRecord({"msg": line, "levelno": logging.INFO})
-            record.levelname = "INFO"
-            self.handler.emit(record)
+        messages = [f"<{SYSLOG_PRI}>desist-audit: {line}".encode() for line in lines]
+        for line, message in zip(lines, messages, strict=True):
+            if len(message) > self.max_line:
+                event = json.loads(line)["id"]
+                raise LineTooLong(
+                    f"audit event {event} is {len(message)} bytes, over the syslog limit of "
+                    f"{self.max_line} (--max-line): raise the receiver's limit and --max-line, "
+                    "or forward to a file"
+                )
+        try:
+            if self.sock is None:
+                self.sock = self._connect()
+            for message in messages:
+                if self.sock.type == socket.SOCK_DGRAM:
+                    self.sock.send(message)
+                else:
+                    self.sock.sendall(message + b"\n")
+        except OSError:
+            # Reconnect next time (the receiver may have restarted); the caller keeps the
+            # position where it was.
+            self.close()
+            raise
 
     def close(self) -> None:
-        self.handler.close()
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
 
 
 def read_position(state: Path) -> int:

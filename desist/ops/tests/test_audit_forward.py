@@ -1,11 +1,14 @@
 """`desist audit_forward`: each audit event reaches the file exactly once across restarts,
-and after a crash at either point of a batch; syslog receives the same JSON lines."""
+and after a crash at either point of a batch; syslog receives the same JSON lines, and a
+failed or refused send leaves the position where it was."""
 
 from __future__ import annotations
 
 import io
 import json
+import shutil
 import socket
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,7 @@ from django.core.management import CommandError, call_command
 
 from desist.audit.models import AuditEvent, Category
 from desist.audit.services import audit_record
-from desist.ops.audit_forward import exclusive, read_position, write_position
+from desist.ops.audit_forward import FileSink, exclusive, read_position, write_position
 
 
 def _events(n: int, start: int = 0) -> list[int]:
@@ -82,22 +85,128 @@ def test_one_forwarder_per_state_file(tmp_path: Path, db: Any) -> None:
         _forward(out)
 
 
-def test_syslog_receives_each_event_as_json(tmp_path: Path, db: Any) -> None:
-    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    receiver.bind(("127.0.0.1", 0))
-    receiver.settimeout(5)
-    port = receiver.getsockname()[1]
+def _syslog(address: str, state: Path, *extra: str) -> None:
+    args = ["--syslog", address, "--state", str(state), *extra]
+    call_command("audit_forward", *args, stdout=io.StringIO())
+
+
+def _json(message: str) -> dict[str, Any]:
+    assert message.startswith("<86>desist-audit: ")
+    return json.loads(message[message.index("{") :])
+
+
+def test_syslog_over_tcp_receives_each_event_as_json(tmp_path: Path, db: Any) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5)
+    port = listener.getsockname()[1]
     ids = _events(2)
     state = tmp_path / "syslog.position"
-    with receiver:
-        args = ["--syslog", f"127.0.0.1:{port}", "--state", str(state)]
-        call_command("audit_forward", *args, stdout=io.StringIO())
-        total = AuditEvent.objects.count()
-        messages = [receiver.recv(65536).decode() for _ in range(total)]
-        _events(1, start=2)
-        call_command("audit_forward", *args, stdout=io.StringIO())
-        messages.append(receiver.recv(65536).decode())
-    received = [json.loads(m[m.index("{") :].rstrip("\x00")) for m in messages]
-    assert [r["id"] for r in received][-3:-1] == ids
-    assert len({r["id"] for r in received}) == len(received) == total + 1
-    assert all(m.startswith("<") and "desist-audit: " in m for m in messages)
+    received: list[str] = []
+    with listener:
+        for _ in range(2):
+            _syslog(f"127.0.0.1:{port}", state)
+            conn, _ = listener.accept()
+            with conn:
+                data = b""
+                while chunk := conn.recv(65536):
+                    data += chunk
+            received += data.decode().splitlines()
+            _events(1, start=2)
+    rows = [_json(m) for m in received]
+    total = AuditEvent.objects.count()
+    assert [r["id"] for r in rows][-3:-1] == ids
+    assert [r["id"] for r in rows] == list(range(rows[0]["id"], rows[0]["id"] + total - 1))
+
+
+@pytest.fixture
+def dev_log() -> Any:
+    # A short path: unix socket paths are limited to about 100 bytes.
+    directory = Path(tempfile.mkdtemp(prefix="dl-", dir="/tmp"))
+    yield directory / "log"
+    shutil.rmtree(directory)
+
+
+def _listen(path: Path) -> socket.socket:
+    receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    receiver.bind(str(path))
+    receiver.settimeout(5)
+    return receiver
+
+
+def test_a_failed_syslog_send_keeps_the_position(tmp_path: Path, dev_log: Path, db: Any) -> None:
+    state = tmp_path / "syslog.position"
+    _events(1)
+    receiver = _listen(dev_log)
+    _syslog(str(dev_log), state)
+    first = [_json(receiver.recv(65536).decode()) for _ in range(AuditEvent.objects.count())]
+    saved = read_position(state)
+    assert saved == first[-1]["id"]
+    # The syslog daemon restarts: its socket is gone while two more events happen.
+    receiver.close()
+    dev_log.unlink()
+    missed = _events(2, start=1)
+    with pytest.raises(CommandError, match="position kept"):
+        _syslog(str(dev_log), state)
+    assert read_position(state) == saved
+    # Back again: the next run sends exactly what was missed.
+    with _listen(dev_log) as receiver:
+        _syslog(str(dev_log), state)
+        again = [_json(receiver.recv(65536).decode())["id"] for _ in missed]
+        receiver.settimeout(0.2)
+        with pytest.raises(TimeoutError):
+            receiver.recv(65536)
+    assert again == missed
+    assert read_position(state) == missed[-1]
+
+
+def test_a_line_over_the_syslog_limit_is_refused(tmp_path: Path, dev_log: Path, db: Any) -> None:
+    state = tmp_path / "syslog.position"
+    with _listen(dev_log) as receiver:
+        _syslog(str(dev_log), state)
+        while True:
+            try:
+                receiver.recv(65536)
+            except TimeoutError:
+                break
+            receiver.settimeout(0.2)
+        saved = read_position(state)
+        big = audit_record(
+            actor=None, category=Category.ALTERATION, verb="test.big", justification="x" * 9000
+        )
+        with pytest.raises(CommandError, match=f"audit event {big.pk} is .* over the syslog"):
+            _syslog(str(dev_log), state)
+        assert read_position(state) == saved
+        _syslog(str(dev_log), state, "--max-line", "65000")
+        assert _json(receiver.recv(65536).decode())["id"] == big.pk
+    assert read_position(state) == big.pk
+
+
+def test_syslog_needs_a_state_file(db: Any) -> None:
+    with pytest.raises(CommandError, match="--state"):
+        call_command("audit_forward", "--syslog", "/dev/log", stdout=io.StringIO())
+
+
+def test_a_last_line_longer_than_the_read_chunk(tmp_path: Path, db: Any) -> None:
+    out = tmp_path / "audit.jsonl"
+    audit_record(
+        actor=None, category=Category.ALTERATION, verb="t.long", justification="y" * 200_000
+    )
+    _forward(out)
+    (tmp_path / "audit.jsonl.position").unlink()  # the file's own last line is the position
+    _events(1)
+    _forward(out)
+    forwarded = _ids_in(out)
+    assert forwarded == list(AuditEvent.objects.order_by("id").values_list("id", flat=True))
+
+
+def test_a_following_file_sink_reopens_a_rotated_file(tmp_path: Path, db: Any) -> None:
+    out = tmp_path / "audit.jsonl"
+    sink = FileSink(out)
+    try:
+        sink.write(['{"id": 1}'])
+        out.rename(tmp_path / "audit.jsonl.1")  # logrotate moves it away
+        sink.write(['{"id": 2}'])
+    finally:
+        sink.close()
+    assert (tmp_path / "audit.jsonl.1").read_text() == '{"id": 1}\n'
+    assert out.read_text() == '{"id": 2}\n'
