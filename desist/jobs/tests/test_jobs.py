@@ -7,10 +7,14 @@ test_workers_pg.py."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -161,3 +165,31 @@ def test_readyz_fails_and_the_admin_sees_a_red_banner_when_alerts_stop(
     assert (
         "Background jobs are not running" not in client.get(reverse("core:home")).content.decode()
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_takes_only_the_queues_it_is_given() -> None:
+    # compose.yaml runs one worker per queue, so a long evaluation run never holds up alerts.
+    tasks.enqueue_job("alerts_scan")
+    tasks.enqueue_job("evaluation_run", kwargs={"run_id": 0})
+    tasks.enqueue_job("jobs_prune")
+    args = ["--queue-name", "alerts", "--batch", "--no-startup-delay", "--worker-id", "alerts1"]
+    call_command("worker", *args, verbosity=0, stdout=io.StringIO())
+    status = {r.queue_name: r.status for r in DBTaskResult.objects.all()}
+    assert status == {
+        "alerts": TaskResultStatus.SUCCESSFUL,
+        "evaluation": TaskResultStatus.READY,
+        "default": TaskResultStatus.READY,
+    }
+
+
+def test_compose_runs_one_worker_for_each_queue(settings: Any) -> None:
+    compose = yaml.safe_load((Path(settings.BASE_DIR) / "compose.yaml").read_text())
+    taken: list[str] = []
+    for service in compose["services"].values():
+        command = service.get("command") or []
+        if command[:2] == ["desist", "worker"]:
+            assert "--queue-name" in command, f"a worker takes every queue: {command}"
+            taken += command[command.index("--queue-name") + 1].split(",")
+    assert sorted(taken) == sorted(settings.TASKS["default"]["QUEUES"])
+    assert {job.queue for job in tasks.JOBS.values()} <= set(taken)
