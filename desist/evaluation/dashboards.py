@@ -18,10 +18,12 @@ from desist import policy
 from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.selectors import AuditFilters, audit_event_list_for
+from desist.core import figures
+from desist.evaluation.engine.survival import median_survival
 from desist.evaluation.extract import funnel_counts
 from desist.evaluation.frames import build_frames
 from desist.evaluation.models import AnomalySnapshot
-from desist.evaluation.privacy import is_small, suppress, suppressed_rate
+from desist.evaluation.privacy import shown_count, shown_rate
 from desist.policy import Perm
 from desist.programme import selectors as programme_selectors
 from desist.safeguarding import selectors as safeguarding_selectors
@@ -253,25 +255,36 @@ class AlertTimeliness:
     total: int | str
     on_time: int | str
     rate: str
-    median_hours: float | str | None
+    median: str  # "2.5 h", or in words when not reached
+    not_acknowledged: int | str
 
 
-def alert_timeliness(*, actor: User, aggregate: bool) -> list[AlertTimeliness]:
-    """Alert acknowledgement against deadlines, by priority. `aggregate`: suppress small
-    counts (programme managers)."""
+def alert_timeliness(
+    *, actor: User, aggregate: bool, now: dt.datetime | None = None
+) -> list[AlertTimeliness]:
+    """Alert acknowledgement against deadlines, by priority. Service performance: never
+    suppressed (privacy.FIGURES), whoever looks. The median time to acknowledge is the
+    Kaplan-Meier median with alerts not yet acknowledged censored at `now`, so a service that
+    leaves alerts unanswered cannot look quick."""
     rows = []
-    for r in sharing_selectors.alert_timeliness_for(actor=actor):
+    for r in sharing_selectors.alert_timeliness_for(actor=actor, now=now):
         total, on_time = int(r["total"]), int(r["on_time"])
+        waiting = total - int(r["acknowledged"])
+        durations = [h for h, _ in r["waits"]]
+        events = [acked for _, acked in r["waits"]]
+        median = median_survival(durations, events)
         rows.append(
             AlertTimeliness(
                 label=str(r["label"]),
-                total=suppress(total) if aggregate else total,
-                on_time=suppress(on_time) if aggregate else on_time,
-                rate=suppressed_rate(on_time, total),
-                # A median of fewer than 5 acknowledgements is near enough one person's time.
-                median_hours="Withheld"
-                if aggregate and is_small(int(r["acknowledged"]))
-                else r["median_hours"],
+                total=shown_count("alerts.raised", total, aggregate=aggregate),
+                on_time=shown_count("alerts.on_time", on_time, aggregate=aggregate),
+                rate=shown_rate("alerts.share_on_time", on_time, total, aggregate=aggregate),
+                median=figures.hours(median)
+                if median is not None
+                else "Not reached: fewer than half acknowledged",
+                not_acknowledged=shown_count(
+                    "alerts.not_acknowledged", waiting, aggregate=aggregate
+                ),
             )
         )
     return rows
@@ -290,8 +303,9 @@ def supervision_coverage(*, actor: User) -> SupervisionCoverage:
     return SupervisionCoverage(
         sessions=c["sessions"],
         reviewed=c["reviewed"],
-        # Overseers see the exact counts, so the rate is not withheld.
-        rate=f"{100 * c['reviewed'] / c['sessions']:.0f}%" if c["sessions"] else "No sessions held",
+        rate=shown_rate("supervision.coverage", c["reviewed"], c["sessions"], aggregate=False)
+        if c["sessions"]
+        else "No sessions held",
     )
 
 
@@ -320,12 +334,17 @@ class ProgrammeDashboard:
 def programme_dashboard(*, actor: User) -> ProgrammeDashboard:
     frames = build_frames(actor=actor, perm=Perm.PROGRAMME_DASHBOARD)
     people = frames.people
-    funnel = [(label, suppress(n)) for label, n in funnel_counts(people)]
+    funnel = [
+        (label, shown_count("funnel.people", n, aggregate=True))
+        for label, n in funnel_counts(people)
+    ]
     started = int(people["started"].sum()) if len(people) else 0
     completed = int(people["completed"].sum()) if len(people) else 0
     sessions = frames.frames.get("sessions")
     if sessions is not None and len(sessions):
-        attendance = suppressed_rate(int(sessions["attended"].sum()), len(sessions))
+        attendance = shown_rate(
+            "attendance_rate", int(sessions["attended"].sum()), len(sessions), aggregate=True
+        )
         note = ""
     else:
         attendance = "Not available"
@@ -336,15 +355,15 @@ def programme_dashboard(*, actor: User) -> ProgrammeDashboard:
         Places(
             programme=p.name,
             capacity=held[p.pk].capacity,
-            in_use=suppress(held[p.pk].held),
-            waiting=suppress(held[p.pk].waiting),
+            in_use=shown_count("places.in_use", held[p.pk].held, aggregate=True),
+            waiting=shown_count("places.waiting", held[p.pk].waiting, aggregate=True),
         )
         for p in programmes
     ]
     return ProgrammeDashboard(
         funnel=funnel,
         places=places,
-        completion_rate=suppressed_rate(completed, started),
+        completion_rate=shown_rate("completion_rate", completed, started, aggregate=True),
         attendance_rate=attendance,
         sessions_note=note,
         alerts=alert_timeliness(actor=actor, aggregate=True),

@@ -6,6 +6,10 @@
 - `month(day)`: dates cut to the month, "2025-03".
 - `suppress(n)`: counts from 1 to 4 are shown as "<5" (and rates built on them are withheld),
   so that nobody can be singled out from a small cell.
+- `FIGURES`: what each dashboard figure is about. Suppression protects people, not failures:
+  a count about people is suppressed for an aggregates-only viewer; a figure about how the
+  service performs (alerts, places, supervision, spending) is never suppressed, for anyone.
+  Dashboards show figures only through `shown_count` and `shown_rate`, which read this table.
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from desist.core import figures
 
 SUPPRESSION_THRESHOLD = 5
 SUPPRESSED = "<5"
@@ -62,4 +70,54 @@ def suppressed_rate(numerator: int, denominator: int) -> str:
         return "Not applicable"
     if is_small(numerator) or is_small(denominator) or is_small(denominator - numerator):
         return "Withheld (small numbers)"
-    return f"{100 * numerator / denominator:.0f}%"
+    return figures.share(numerator, denominator)
+
+
+class About(StrEnum):
+    PEOPLE = "people"  # who was referred, started, completed, attended: suppressed
+    SERVICE = "service"  # how the service performs: never suppressed
+
+
+# Every figure a dashboard shows, and what it is about. The evaluation report's and the
+# extract's aggregate tables count cohort members: all about people (reporting.py, extract.py).
+FIGURES: Mapping[str, About] = {
+    "funnel.people": About.PEOPLE,
+    "completion_rate": About.PEOPLE,
+    "attendance_rate": About.PEOPLE,
+    # Places funded, in use and the waiting list measure the service's capacity (the home
+    # page's capacity queue shows the same numbers from the same function).
+    "places.in_use": About.SERVICE,
+    "places.waiting": About.SERVICE,
+    # Alerts between agencies: whether the service answered in time.
+    "alerts.raised": About.SERVICE,
+    "alerts.on_time": About.SERVICE,
+    "alerts.share_on_time": About.SERVICE,
+    "alerts.median_hours": About.SERVICE,
+    "alerts.not_acknowledged": About.SERVICE,
+    "supervision.coverage": About.SERVICE,
+    "spending.share_used": About.SERVICE,
+}
+
+
+def _about(figure: str) -> About:
+    try:
+        return FIGURES[figure]
+    except KeyError:
+        # A new figure must be classified before it can be shown.
+        raise KeyError(f"{figure!r} is not in privacy.FIGURES") from None
+
+
+def shown_count(figure: str, n: int, *, aggregate: bool) -> int | str:
+    """`n` as the viewer sees it: suppressed only for a figure about people shown to an
+    aggregates-only viewer."""
+    if _about(figure) is About.PEOPLE and aggregate:
+        return suppress(n)
+    return n
+
+
+def shown_rate(figure: str, numerator: int, denominator: int, *, aggregate: bool) -> str:
+    """A share as the viewer sees it: withheld only for a figure about people shown to an
+    aggregates-only viewer when a count it rests on is small."""
+    if _about(figure) is About.PEOPLE and aggregate:
+        return suppressed_rate(numerator, denominator)
+    return figures.share(numerator, denominator) if denominator > 0 else "Not applicable"

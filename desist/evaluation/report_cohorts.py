@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from desist.core import figures
 from desist.evaluation.engine.charts import BALANCE_COLUMNS, balance_rows_table
 from desist.evaluation.engine.labels import covariate_label, covariate_list, label_codes
 
@@ -29,7 +30,7 @@ def table(caption: str, columns: list[str], rows: list[list[Any]]) -> dict[str, 
 
 
 def pct(x: Any) -> str:
-    return "" if x is None else f"{100 * float(x):.1f}%"
+    return figures.percent(x)
 
 
 def ci(d: Mapping[str, Any], key: str = "rate") -> str:

@@ -136,9 +136,11 @@ def waiting(actor: User) -> QueueResult:
 @provide("programme.capacity")
 def capacity(actor: User) -> QueueResult:
     programmes = list(selectors.programme_list_for(actor=actor))
+    # The same function as the programme dashboard's places table, so the two agree.
+    held = selectors.places_for_programmes(programmes[:LIMIT])
     rows = []
     for p in programmes[:LIMIT]:
-        places = selectors.places_for(p)
+        places = held[p.pk]
         rows.append(
             QueueRow(
                 label=p.name,

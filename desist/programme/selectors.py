@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from desist import policy
 from desist.accounts.models import User
+from desist.core import figures
 from desist.core.models import Organisation, Partnership
 from desist.core.roles import RoleCode
 from desist.orders.provider_terms import ProviderTerm, order_terms_for_provider
@@ -670,7 +671,7 @@ class Spending:
     def share_used(self) -> str:
         if self.budget <= 0:
             return "No budget set"
-        return f"{100 * self.spent / self.budget:.0f}%"
+        return figures.share(self.spent, self.budget)
 
 
 def _spent_by_programme(programme_ids: list[int]) -> dict[int, Decimal]:

@@ -239,13 +239,14 @@ def record_label(grant: BreakGlassGrant) -> str:
 # --- aggregates for the dashboards (counts only) ---------------------------------------------
 
 
-def alert_timeliness_for(*, actor: User) -> list[dict[str, Any]]:
+def alert_timeliness_for(*, actor: User, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Alert acknowledgement timeliness by priority, counts only: `total` alerts raised (not
     counting escalation copies or reminders inside the provider), `on_time` acknowledged by
-    their deadline, `acknowledged` at all, `median_hours` from raising to acknowledgement (None
-    when none acknowledged). Scoped by
-    `policy.scope_alert_statistics`; an actor who may not count alerts gets no rows. One
-    query."""
+    their deadline, `acknowledged` at all, and `waits`: per alert, the hours from raising to
+    acknowledgement, or to `now` for one not yet acknowledged (censored), with whether it was
+    acknowledged. Scoped by `policy.scope_alert_statistics`; an actor who may not count alerts
+    gets no rows. One query."""
+    now = now or clock.now()
     # Reminders inside the provider are not alerts between agencies: not counted here.
     qs = policy.scope_alert_statistics(
         actor,
@@ -264,20 +265,17 @@ def alert_timeliness_for(*, actor: User) -> list[dict[str, Any]]:
         items = by.get(priority)
         if not items:
             continue
-        hours = sorted(
-            (acked - created).total_seconds() / 3600 for created, _due, acked in items if acked
+        waits = sorted(
+            (max(((acked or now) - created).total_seconds(), 0.0) / 3600, acked is not None)
+            for created, _due, acked in items
         )
-        median: float | None = None
-        if hours:
-            mid = len(hours) // 2
-            median = hours[mid] if len(hours) % 2 else (hours[mid - 1] + hours[mid]) / 2
         rows.append(
             {
                 "label": priority.title(),
                 "total": len(items),
                 "on_time": sum(1 for _c, due, acked in items if acked and acked <= due),
-                "acknowledged": len(hours),
-                "median_hours": round(median, 1) if median is not None else None,
+                "acknowledged": sum(1 for _c, _d, acked in items if acked),
+                "waits": waits,
             }
         )
     return rows

@@ -82,6 +82,20 @@ def kaplan_meier(
     }
 
 
+def median_survival(
+    durations: Sequence[float] | np.ndarray, events: Sequence[bool] | np.ndarray
+) -> float | None:
+    """The Kaplan-Meier median: the first time at which the estimate falls to 0.5 or below
+    (lifelines' definition), or None when it never does (not reached). Censored durations
+    count as at risk up to their time."""
+    if len(durations) == 0:
+        return None
+    kmf = KaplanMeierFitter()
+    kmf.fit(np.asarray(durations, dtype=float), np.asarray(events, dtype=bool))
+    median = kmf.median_survival_time_
+    return float(median) if np.isfinite(median) else None
+
+
 def survival_at(km: dict[str, Any], time: float) -> float | None:
     """S(time) read off a ``kaplan_meier`` result (right-continuous step function)."""
     s = None

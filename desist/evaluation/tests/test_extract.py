@@ -78,7 +78,7 @@ def test_suppress_and_month() -> None:
     assert [suppress(n) for n in (0, 1, 4, 5, 17)] == [0, "<5", "<5", 5, 17]
     assert suppressed_rate(3, 40) == "Withheld (small numbers)"
     assert suppressed_rate(38, 40) == "Withheld (small numbers)"
-    assert suppressed_rate(20, 40) == "50%"
+    assert suppressed_rate(20, 40) == "50.0%"
     assert month(dt.date(2025, 3, 17)) == "2025-03"
     assert month(None) == ""
 

@@ -51,7 +51,7 @@ def test_record_and_withdraw_keep_the_line_and_audit(pm: Any, programme: Program
     _spend(pm, programme, "749.50", "supervision")
     [totals] = selectors.spending_for(actor=pm)
     assert totals.spent == Decimal("2000.00") and totals.remaining == Decimal("96000.00")
-    assert totals.share_used == "2%"
+    assert totals.share_used == "2.0%"
     actions.expenditure_withdraw(actor=pm, line=a, reason="Entered twice")
     [totals] = selectors.spending_for(actor=pm)
     assert totals.spent == Decimal("749.50")

@@ -46,14 +46,22 @@ def test_alert_timeliness_counts_and_scope(
     # A reminder inside the provider is not an alert between agencies: not counted.
     _alert(officer, subject, Urgency.ROUTINE, 30, kind=EventKind.ATTENDANCE_UNRECORDED.value)
 
+    now = T0 + dt.timedelta(hours=10)
     counted = [
-        {"label": "Urgent", "total": 3, "on_time": 2, "acknowledged": 3, "median_hours": 3.0},
-        {"label": "High", "total": 1, "on_time": 0, "acknowledged": 0, "median_hours": None},
+        {
+            "label": "Urgent",
+            "total": 3,
+            "on_time": 2,
+            "acknowledged": 3,
+            "waits": [(1.0, True), (3.0, True), (6.0, True)],
+        },
+        # Never acknowledged: its wait so far, censored at now.
+        {"label": "High", "total": 1, "on_time": 0, "acknowledged": 0, "waits": [(10.0, False)]},
     ]
     # Overseers and programme managers count their partnerships' forces' subjects only.
-    assert alert_timeliness_for(actor=users[R.OVERSEER]) == counted
+    assert alert_timeliness_for(actor=users[R.OVERSEER], now=now) == counted
     manager = make_user(R.PROGRAMME_MANAGER, organisation=orgs["provider"])
-    assert alert_timeliness_for(actor=manager) == counted
+    assert alert_timeliness_for(actor=manager, now=now) == counted
     # Anyone else counts nothing.
     for role in (R.POLICE_OFFICER, R.PRACTITIONER, R.VICTIM_ADVOCATE, R.CLINICAL_SUPERVISOR):
-        assert alert_timeliness_for(actor=users[role]) == []
+        assert alert_timeliness_for(actor=users[role], now=now) == []
