@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+import urllib.parse
 from pathlib import Path
 
 import dj_database_url
@@ -341,6 +342,11 @@ if PRODUCTION:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    # The service's own origin: a form posted from it passes the Origin check even if a proxy
+    # in front reports the scheme or host differently from how the browser saw them.
+    if "://" in DESIST_BASE_URL:
+        _base = urllib.parse.urlsplit(DESIST_BASE_URL)
+        CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
 
 # Static assets: GOV.UK Frontend, MoJ Frontend and htmx come from npm (node_modules), no CDN.
 # Their CSS refers to /assets/fonts and /assets/images, so static is served at /assets/.

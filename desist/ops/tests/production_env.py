@@ -1,5 +1,6 @@
 """The production environment as README's table documents it, for tests that start Desist in
-a child process: nothing inherited but PATH and HOME, so no setting comes from the test run."""
+a child process: nothing inherited but PATH, HOME and PYTHONPATH, so no setting comes from the
+test run."""
 
 from __future__ import annotations
 
@@ -28,9 +29,12 @@ OPTIONAL = {"DESIST_EMAIL_USE_TLS": "1"}
 
 
 def bare_env(database: Path, **extra: str) -> dict[str, str]:
+    # PYTHONPATH is code, not a setting: the child runs the same checkout as the test.
+    code = {"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
+        **code,
         "DESIST_ENV": "production",
         "DATABASE_URL": f"sqlite:///{database}",
         **extra,
@@ -38,7 +42,7 @@ def bare_env(database: Path, **extra: str) -> dict[str, str]:
 
 
 def production_env(database: Path, **extra: str) -> dict[str, str]:
-    return bare_env(database, **REQUIRED, **OPTIONAL, **extra)
+    return bare_env(database, **{**REQUIRED, **OPTIONAL, **extra})
 
 
 def free_port() -> int:

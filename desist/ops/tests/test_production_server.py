@@ -165,3 +165,21 @@ def test_notify_replaces_smtp_when_its_key_is_set(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_base_url_is_a_trusted_csrf_origin(tmp_path: Path) -> None:
+    # Behind a TLS proxy the browser's Origin is the public https origin; Django accepts it
+    # from the list even if the scheme or port reaching gunicorn differ.
+    env = production_env(
+        tmp_path / "db.sqlite3", DESIST_BASE_URL="https://desist.example.org:8443/"
+    )
+    script = "from django.conf import settings; print(settings.CSRF_TRUSTED_ORIGINS)"
+    result = subprocess.run(
+        [DESIST, "shell", "-v", "0", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['https://desist.example.org:8443']"
