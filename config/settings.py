@@ -93,6 +93,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "desist.ops.metrics.MetricsMiddleware",
+    "desist.ops.probes.ProbeHostMiddleware",  # before anything reads the Host
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "desist.core.middleware.RequestContextMiddleware",

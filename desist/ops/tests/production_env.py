@@ -17,7 +17,7 @@ DESIST = str(Path(sys.executable).with_name("desist"))
 # Every variable a production deployment must set (README, "Production settings").
 REQUIRED = {
     "DESIST_SECRET_KEY": "production-secret-key-for-tests-only-0123456789abcdefghijklmnopqrstu",
-    "DESIST_ALLOWED_HOSTS": "desist.example.org,127.0.0.1",
+    "DESIST_ALLOWED_HOSTS": "desist.example.org",
     "DESIST_FIELD_KEYS": Fernet.generate_key().decode(),
     "DESIST_PSEUDONYM_KEY": "pseudonym-key-for-tests-only-0123456789ab",
     "DESIST_AUDIT_HMAC_KEY": "audit-hmac-key-for-tests-only-0123456789ab",
