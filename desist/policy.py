@@ -388,8 +388,8 @@ def break_glass_approval_reasons(
     reasons = []
     if requests_today >= daily_cap:
         reasons.append("cap")
-    if _org_kind(actor) == "police_force" and not (
-        _partner_org_ids(actor).filter(pk=record_organisation_id).exists()
+    if _org_kind(actor) == "police_force" and (
+        record_organisation_id not in partnership_organisation_ids(actor)
     ):
         reasons.append("partnership")
     return reasons
@@ -407,11 +407,17 @@ def _partner_org_ids(actor: User) -> QuerySet[Organisation, Any]:
 
 
 def partnership_organisation_ids(actor: User | AnonymousUser | None) -> list[int]:
-    """Every organisation in a live partnership with the actor's (for counts of accounts due
-    an access review on the oversight dashboard; issue 16)."""
+    """Every live organisation in a live partnership with the actor's: the only ones a
+    referral, a break-glass partnership check or a programme setting may reach, and whose
+    accounts the oversight dashboard counts (issue 16). Read partnership membership only
+    through here (or the scopes below), never from `Partnership` directly."""
     if not _active(actor) or actor.organisation_id is None:
         return []
-    return list(_partner_org_ids(actor).values_list("pk", flat=True).distinct())
+    return list(
+        Organisation.objects.filter(pk__in=_partner_org_ids(actor), retired_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def partnership_force_ids(actor: User | AnonymousUser | None) -> list[int]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from desist import policy
 from desist.accounts.models import User
 from desist.core import figures
-from desist.core.models import Organisation, Partnership
+from desist.core.models import Organisation
 from desist.core.roles import RoleCode
 from desist.orders.provider_terms import ProviderTerm, order_terms_for_provider
 from desist.policy import Perm
@@ -92,13 +92,12 @@ def programmes_for_force(*, force_id: int) -> QuerySet[Programme]:
 
 def organisations_for_settings(*, actor: User) -> tuple[list[Any], list[Any]]:
     """Providers and police forces a programme manager may choose: their own organisation and
-    their partners."""
-    mine = Partnership.objects.filter(organisations=actor.organisation_id).values("pk")
-    partners = Organisation.objects.filter(partnerships__in=mine).values("pk")
+    their partners in a live partnership (never a retired organisation)."""
+    partners = policy.partnership_organisation_ids(actor)
     orgs = list(
-        Organisation.objects.filter(Q(pk=actor.organisation_id) | Q(pk__in=partners)).order_by(
-            "name"
-        )
+        Organisation.objects.filter(
+            Q(pk=actor.organisation_id) | Q(pk__in=partners), retired_at__isnull=True
+        ).order_by("name")
     )
     return (
         [o for o in orgs if o.kind == "provider"],

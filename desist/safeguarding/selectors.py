@@ -132,14 +132,12 @@ def victim_page_for(*, actor: User, victim_id: int) -> VictimPage:
 
 
 def referral_services_for(*, actor: User) -> list[Any]:
-    """Advocacy services in a partnership with the actor's organisation."""
-
+    """Advocacy services in a live partnership with the actor's organisation (never a retired
+    partnership's nor a retired service: the referral carries the victim's identity)."""
     return list(
         Organisation.objects.filter(
-            kind="advocacy", partnerships__organisations=actor.organisation_id
-        )
-        .distinct()
-        .order_by("name")
+            kind="advocacy", pk__in=policy.partnership_organisation_ids(actor)
+        ).order_by("name")
     )
 
 

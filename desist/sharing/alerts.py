@@ -67,8 +67,9 @@ def agreement_for(
             None,
         )
     members: dict[str, set[int]] = {}
+    # A retired partnership's agreement covers nothing new (issue 16).
     rows = Partnership.organisations.through.objects.filter(
-        partnership__organisations=from_organisation
+        partnership__organisations=from_organisation, partnership__retired_at__isnull=True
     ).filter(partnership__organisations=to_organisation)
     for name, org_id in rows.values_list("partnership__name", "organisation_id"):
         members.setdefault(name, set()).add(org_id)

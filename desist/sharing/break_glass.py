@@ -26,7 +26,7 @@ from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError, save_versioned
-from desist.core.models import Organisation, OrganisationKind, Partnership
+from desist.core.models import Organisation, OrganisationKind
 from desist.policy import Perm
 from desist.sharing import clock, events, grants, rules
 from desist.sharing.kinds import EventKind
@@ -120,16 +120,12 @@ def _request_errors(actor: User, record: Any, justification: str) -> dict[str, l
             "You can already open this record. Break-glass access is only for records outside "
             "your normal access"
         ]
-    if not errors and record._meta.label == T.VICTIM:
-        shares = (
-            Partnership.objects.filter(organisations=actor.organisation_id)
-            .filter(organisations=record.force_id)
-            .exists()
-        )
-        if not shares:
-            errors["reference"] = [
-                "This victim was not recorded by a police force in your partnership"
-            ]
+    if (
+        not errors
+        and record._meta.label == T.VICTIM
+        and record.force_id not in policy.partnership_organisation_ids(actor)
+    ):
+        errors["reference"] = ["This victim was not recorded by a police force in your partnership"]
     return errors
 
 

@@ -467,3 +467,76 @@ def test_advocacy_refer_by_role(
     assert client.get(url).status_code == 404
     with pytest.raises(PermissionDenied):
         services.advocacy_refer(actor=other, victim=victim, service=advocacy)
+
+
+# --- partnerships reach only while live (issue 16) --------------------------------------------
+# Every way one organisation reaches another through a partnership, each row: which role acts
+# and which of the test organisations it reaches. A retired partnership links nobody, and a
+# retired organisation is reached by no one (policy.partnership_organisation_ids).
+PARTNERSHIP_REACH = {
+    # police refer a victim (identity and address) to an advocacy service
+    "advocacy_referral": (R.POLICE_OFFICER, "advocacy"),
+    # an advocate breaks glass to a victim recorded by a partner force
+    "victim_break_glass": (R.VICTIM_ADVOCATE, "police_force"),
+    # a programme manager sets a programme's provider
+    "programme_settings": (R.PROGRAMME_MANAGER, "provider"),
+}
+
+
+def _reaches(site: str, actor: Any, reached: Any, victim: Any) -> bool:
+    from django.core.exceptions import ValidationError
+
+    from desist.programme.selectors import organisations_for_settings
+    from desist.safeguarding import selectors, services
+    from desist.sharing.break_glass import break_glass_request
+
+    if site == "advocacy_referral":
+        offered = reached in selectors.referral_services_for(actor=actor)
+        try:
+            services.advocacy_refer(actor=actor, victim=victim, service=reached)
+        except ValidationError as refused:
+            assert "service" in refused.message_dict
+            return offered
+        assert offered, "referred to a service the page does not offer"
+        return True
+    if site == "victim_break_glass":
+        try:
+            break_glass_request(
+                actor=actor, record=victim, justification="Victim at risk tonight; need contacts."
+            )
+        except ValidationError as refused:
+            assert "partnership" in str(refused)
+            return False
+        return True
+    providers, _ = organisations_for_settings(actor=actor)
+    return reached in providers
+
+
+@pytest.mark.parametrize("retired", ["nothing", "partnership", "organisation"])
+@pytest.mark.parametrize("site", list(PARTNERSHIP_REACH))
+def test_partnership_reach_ends_with_retirement(
+    users: dict[RoleCode, Any], orgs: Any, make_user: Any, site: str, retired: str
+) -> None:
+    from desist.accounts.actions import organisations
+    from desist.people.tests.factories import make_case, make_subject, make_victim
+
+    admin = make_user(R.SYSTEM_ADMIN, organisation=orgs["other_police_force"])
+    role, kind = PARTNERSHIP_REACH[site]
+    actor, reached = users[role], orgs[kind]
+    officer = users[R.POLICE_OFFICER]
+    victim = make_victim(officer, make_case(officer, make_subject(officer)))
+    made = organisations.partnership_create(
+        actor=admin,
+        name="Pilot",
+        organisations=[actor.organisation, reached],
+        reason="Pilot starts",
+    )
+    if retired == "partnership":
+        organisations.partnership_retire(
+            actor=admin, partnership=made, version=made.version, reason="Pilot ended"
+        )
+    elif retired == "organisation":
+        organisations.organisation_retire(
+            actor=admin, organisation=reached, version=reached.version, reason="Merged"
+        )
+    assert _reaches(site, actor, reached, victim) == (retired == "nothing")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 
 from desist.core.models import OrganisationKind, Partnership
 from desist.orders.tests.helpers import make_subject
@@ -126,3 +127,14 @@ def test_migration_corrects_existing_rows_and_leaves_unresolved_ones(
     assert about_zebra.agreement == f"{SUBJECTS_OWN} information-sharing agreement"
     assert unresolved.agreement == wrong
     assert no_partner.agreement == "Old text"
+
+
+def test_a_retired_partnership_names_no_agreement(two_pilots: Any) -> None:
+    """Issue 16: a retired partnership's agreement covers no new disclosure."""
+    t = two_pilots
+    Partnership.objects.filter(name=FIRST_BY_NAME).update(retired_at=timezone.now())
+    # Only the live partnership holds both: no longer ambiguous.
+    assert agreement_for(t["provider"], t["advocacy"]) == (
+        f"{SUBJECTS_OWN} information-sharing agreement"
+    )
+    assert agreement_for(t["aardvark_force"], t["advocacy"]) == NO_AGREEMENT
