@@ -130,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "desist.navigation.context",
                 "desist.sharing.context_processors.break_glass",
+                "desist.accounts.context_processors.session_timeout",
             ],
         },
     }
@@ -175,6 +176,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Sessions: idle timeout and absolute lifetime, both in minutes.
 DESIST_IDLE_TIMEOUT_MINUTES = env_int("DESIST_IDLE_TIMEOUT_MINUTES", 30)
 DESIST_SESSION_MAX_HOURS = env_int("DESIST_SESSION_MAX_HOURS", 10)
+# The timeout warning ("Stay signed in") opens this many seconds before the idle sign-out.
+DESIST_IDLE_WARNING_SECONDS = env_int("DESIST_IDLE_WARNING_SECONDS", 120)
 SESSION_COOKIE_AGE = DESIST_SESSION_MAX_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

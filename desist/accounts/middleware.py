@@ -20,6 +20,10 @@ _ALWAYS_OPEN_PREFIXES = ("/assets/",)
 _ALWAYS_OPEN_EXACT = ("/healthz", "/readyz")
 
 
+def idle_timeout_seconds() -> int:
+    return int(settings.DESIST_IDLE_TIMEOUT_MINUTES * 60)
+
+
 class SessionLifetimeMiddleware:
     """Idle timeout and absolute session lifetime (both configurable)."""
 
@@ -31,7 +35,7 @@ class SessionLifetimeMiddleware:
         if user is not None and user.is_authenticated:
             now = time.time()
             session = request.session
-            idle_limit = settings.DESIST_IDLE_TIMEOUT_MINUTES * 60
+            idle_limit = idle_timeout_seconds()
             absolute_limit = settings.DESIST_SESSION_MAX_HOURS * 3600
             last = session.get("desist_last_seen", now)
             started = session.get("desist_auth_at", now)
@@ -71,7 +75,9 @@ class TwoFactorRequiredMiddleware:
             and not user.is_verified()
             and not request.path.startswith(_ALWAYS_OPEN_PREFIXES)
             and request.path not in _ALWAYS_OPEN_EXACT
-            and request.path != reverse("accounts:logout")
+            # Signing out, and "Stay signed in" (the timeout warning shows on these pages too).
+            and request.path
+            not in (reverse("accounts:logout"), reverse("accounts:session_keepalive"))
         ):
             target = reverse(
                 "accounts:two_factor_verify"

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from desist.accounts import admin_urls, recovery_views, sso_views, views
@@ -7,7 +6,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
     path("password-reset/", recovery_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

@@ -13,11 +13,11 @@ from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from desist import policy
@@ -30,6 +30,7 @@ from desist.accounts.forms import (
     TokenForm,
     TwoFactorResetForm,
 )
+from desist.accounts.middleware import idle_timeout_seconds
 from desist.accounts.models import User
 from desist.audit.services import audit_consultation
 from desist.core.concurrency import StaleRecordError
@@ -39,6 +40,28 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """Signing out also empties the browser's storage for the site: unsent note drafts kept
+    over an idle sign-out (ADR 0026) must not outlive a deliberate one. session.js clears
+    them too, for browsers that ignore the header."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"storage"'
+        return response
+
+
+@login_required
+@require_POST
+def session_keepalive(request: HttpRequest) -> JsonResponse:
+    """The timeout warning's "Stay signed in". SessionLifetimeMiddleware has already moved
+    the idle clock on for this request; this answers how long the session now has.
+
+    Not audited: it reads and changes no record, and sign-in and every sign-out (idle ones
+    included) are already audit events; the request log keeps each call."""
+    return JsonResponse({"idle_seconds": idle_timeout_seconds()})
 
 
 def _actor(request: HttpRequest) -> User:

@@ -403,6 +403,8 @@ class DeliveryForm(forms.Form):
 
 
 class NoteForm(forms.Form):
+    # Unsent text kept in the browser over an idle sign-out ({% draft_opt_in %}).
+    draft_fields = ("text",)
     text = _text(
         "Clinical notes",
         "the clinical notes",
@@ -436,6 +438,8 @@ class ReviewForm(forms.Form):
 
 
 class SupervisionForm(forms.Form):
+    # Unsent text kept in the browser over an idle sign-out ({% draft_opt_in %}).
+    draft_fields = ("comment",)
     occurred_on = date_field("Date of the supervision", what="the date of the supervision")
     comment = _text("Notes of the supervision", "a note of the supervision", rows=4)
 

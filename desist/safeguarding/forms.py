@@ -261,6 +261,8 @@ class AllocateForm(forms.Form):
 
 
 class ContactForm(forms.Form):
+    # Unsent text kept in the browser over an idle sign-out ({% draft_opt_in %}).
+    draft_fields = ("summary", "actions")
     kind = forms.ChoiceField(
         label="Type of contact",
         choices=ContactKind.choices,

@@ -53,6 +53,7 @@ CLASSIFIED: dict[str, str] = {
     # --- accounts ---
     "accounts:login": "the sign-in form",
     "accounts:logout": POST_ONLY,
+    "accounts:session_keepalive": POST_ONLY,  # "Stay signed in": extends the session, no page
     "accounts:password_change": OWN_ACCOUNT,
     "accounts:two_factor_manage": OWN_ACCOUNT,
     "accounts:confirm_password": OWN_ACCOUNT,

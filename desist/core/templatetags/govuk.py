@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms, template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 register = template.Library()
@@ -61,3 +62,16 @@ def first_field_id(form: forms.BaseForm) -> str:
     for field in form:
         return str(field.auto_id)
     return ""
+
+
+@register.simple_tag
+def draft_opt_in(form: forms.BaseForm) -> str:
+    """The attribute that lets session.js keep an unsent draft of a note form in the browser.
+
+    Only the free-text note fields a form class names in ``draft_fields`` (an allow-list), so a
+    victim's name, address or contact details never reach the browser's storage."""
+    names = tuple(getattr(form, "draft_fields", ()))
+    for name in names:
+        if not isinstance(form.fields[name].widget, forms.Textarea):
+            raise TypeError(f"{type(form).__name__}.{name}: only note text areas keep drafts")
+    return format_html(' data-desist-draft="{}"', " ".join(names)) if names else ""

@@ -235,6 +235,17 @@ def test_view_by_role(client: Any, users: dict[RoleCode, Any], view: str, role: 
     assert response.status_code == expected, (view, role, response.status_code)
 
 
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_session_keepalive_by_role(client: Any, users: dict[RoleCode, Any], role: RoleCode) -> None:
+    """The "Stay signed in" keepalive (issue 16) is POST only, for anyone signed in."""
+    client.force_login(users[role])
+    assert client.post(reverse("accounts:session_keepalive")).status_code == 200
+    client.logout()
+    response = client.post(reverse("accounts:session_keepalive"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
 @pytest.mark.parametrize("view", sorted(EXPECTED))
 def test_view_anonymous(client: Any, db: Any, view: str) -> None:
     response = client.get(reverse(view))

@@ -1,0 +1,130 @@
+"""Session warnings in a real browser (issue 16, deliverable 6).
+
+The idle timeout is cut to seconds for the live server. A practitioner sees the timeout
+warning (focus in the dialog, axe clean with it open), stays signed in by button and by
+Escape; then leaves a clinical note half-written until the session times out, signs in
+again, restores the draft, and finds it gone once saved; a new draft is gone after signing out.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_clinical_note_concurrency_journey import _session_with_notes
+
+pytestmark = pytest.mark.e2e
+
+IDLE_MINUTES = 0.25  # 15 seconds
+WARNING_SECONDS = 12
+DIALOG = "#desist-timeout-dialog"
+DRAFT_TEXT = "HALF-WRITTEN: agreed to try the urge-surfing exercise before"
+
+STORED_DRAFTS = """() => Object.keys(sessionStorage)
+    .filter(k => k.startsWith('desist-draft:'))
+    .map(k => JSON.parse(sessionStorage.getItem(k)))"""
+
+
+def _focus_in_dialog(page: Any) -> str:
+    return str(
+        page.evaluate(
+            f"""() => document.activeElement.closest('{DIALOG}')
+                ? document.activeElement.textContent.trim() : ''"""
+        )
+    )
+
+
+def _sign_in_here(page: Any, username: str) -> None:
+    """Sign in on the sign-in page we were sent to, keeping its ?next=."""
+    from django.conf import settings
+
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", settings.DESIST_DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+
+
+def _warning_then_stay(page: Any, assert_accessible: Callable[[Any], None]) -> None:
+    dialog = page.locator(DIALOG)
+    dialog.wait_for(state="visible", timeout=10_000)
+    assert _focus_in_dialog(page) == "Stay signed in"
+    assert page.get_by_role("dialog", name="You are about to be signed out").is_visible()
+    assert "we will sign you out in" in page.locator("#desist-timeout-message").inner_text()
+    assert_accessible(page)
+    # Tab stays inside the dialog.
+    page.keyboard.press("Tab")
+    assert _focus_in_dialog(page) == "Sign out"
+    page.keyboard.press("Tab")
+    assert _focus_in_dialog(page) == "Stay signed in"
+    page.get_by_role("button", name="Stay signed in").click()
+    dialog.wait_for(state="hidden")
+
+
+def test_timeout_warning_and_draft_kept_over_the_sign_out(
+    page: Any,
+    seeded: dict[str, int],
+    settings: Any,
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    from desist.programme.models import ClinicalNote
+
+    settings.DESIST_IDLE_TIMEOUT_MINUTES = IDLE_MINUTES
+    settings.DESIST_IDLE_WARNING_SECONDS = WARNING_SECONDS
+    session = _session_with_notes()
+    notes_url = f"/programme/sessions/{session.pk}/notes/"
+    login(page, "practitioner")
+    page.goto(notes_url)
+    loaded = time.monotonic()
+
+    # The warning; "Stay signed in" keeps the session past its first deadline.
+    _warning_then_stay(page, assert_accessible)
+    page.wait_for_timeout(max(0.0, 16 - (time.monotonic() - loaded)) * 1000)
+    assert page.url.endswith(notes_url)
+    # Escape also means "stay signed in".
+    page.locator(DIALOG).wait_for(state="visible", timeout=10_000)
+    page.keyboard.press("Escape")
+    page.locator(DIALOG).wait_for(state="hidden")
+    assert page.url.endswith(notes_url)
+
+    # A note half-written, then nothing until the session times out.
+    page.fill("#id_text", DRAFT_TEXT)
+    drafts = page.evaluate(STORED_DRAFTS)
+    assert [d["values"] for d in drafts] == [{"text": DRAFT_TEXT}]  # only the note's text
+    page.wait_for_url(re.compile(r"/accounts/login/\?next="), timeout=30_000)
+    assert "You were signed out because you had not done anything" in page.inner_text("main")
+    assert_accessible(page)
+
+    # Signed in again (the timeout back to normal), the draft is offered and restored.
+    settings.DESIST_IDLE_TIMEOUT_MINUTES = 30
+    settings.DESIST_IDLE_WARNING_SECONDS = 120
+    _sign_in_here(page, "practitioner")
+    assert page.url.endswith(notes_url)
+    assert page.locator("#id_text").input_value() == "Formulation begun."
+    banner = page.get_by_role("region", name="Important").filter(has_text="unsent draft")
+    assert "You have an unsent draft from" in banner.inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="Restore it").click()
+    assert page.locator("#id_text").input_value() == DRAFT_TEXT
+    assert banner.count() == 0
+
+    # Saved: the draft is gone.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save notes", exact=True).click()
+    assert ClinicalNote.objects.filter(session=session).first().text == DRAFT_TEXT
+    assert page.evaluate(STORED_DRAFTS) == []
+    assert_accessible(page)
+
+    # A new draft, then a deliberate sign-out: nothing is left in the browser.
+    page.goto(notes_url)
+    page.fill("#id_text", "ANOTHER DRAFT")
+    assert len(page.evaluate(STORED_DRAFTS)) == 1
+    with page.expect_navigation():
+        page.locator(".desist-identity").get_by_role("button", name="Sign out").click()
+    assert "/accounts/login/" in page.url
+    assert page.evaluate(STORED_DRAFTS) == []
+    assert_accessible(page)
