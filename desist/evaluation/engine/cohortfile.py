@@ -53,6 +53,9 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
 _THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?").fullmatch
 _DECIMAL_COMMA = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})*,[0-9]+|[+-]?[0-9]+,[0-9]+").fullmatch
 _NOT_FINITE = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+# Larger values are refused: squared in the model's variance they overflow, and a model fitted
+# on them fails with a misleading message (collinearity, separation) instead of naming the cell.
+MAX_MAGNITUDE = 1e12
 
 
 def is_reserved(name: str) -> bool:
@@ -451,7 +454,7 @@ def _fast_column(column: pd.Series, col: str, roles: _Roles) -> pd.Series | None
         return None
     if numeric:
         values = column.to_numpy(dtype=float)
-        if not np.isfinite(values).all():
+        if not np.isfinite(values).all() or np.abs(values).max() > MAX_MAGNITUDE:
             return None
         if col == roles.event:
             whole = column.dtype.kind in "iu" and np.isin(values, (0, 1)).all()
@@ -531,7 +534,15 @@ def _typed_frame(cells: dict[str, np.ndarray], lines: np.ndarray, roles: _Roles)
 def number_problem(value: str) -> str | None:
     """Why ``value`` is not a number Desist reads, or None if it is one."""
     if _NUMBER(value):
-        return None if np.isfinite(float(value)) else f"{value} is too large to be a number"
+        number = float(value)
+        if not np.isfinite(number):
+            return f"{value} is too large to be a number"
+        if abs(number) > MAX_MAGNITUDE:
+            return (
+                f"{value} is out of range: Desist reads numbers from -1e12 to 1e12 "
+                "(rescale the column, e.g. to thousands)"
+            )
+        return None
     if _DECIMAL_COMMA(value) and not _THOUSANDS(value):
         return (
             f"'{value}' looks like a number with a decimal comma: Desist reads only '.' as the "
@@ -554,7 +565,7 @@ def _numbers(values: np.ndarray, col: str, lines: np.ndarray) -> np.ndarray:
             out = values.astype(float)
         except ValueError:
             out = None
-        if out is not None and np.isfinite(out).all():
+        if out is not None and np.isfinite(out).all() and np.abs(out).max() <= MAX_MAGNITUDE:
             return out
     for v, line in zip(values, lines, strict=True):
         problem = number_problem(v)
@@ -597,8 +608,12 @@ def _covariate(values: np.ndarray, col: str, lines: np.ndarray) -> pd.Series:
         return pd.Series(_numbers(values, col, lines))
     if not numeric.any():
         return _categorical_unless_locale(values, col, lines)
-    if numeric.sum() >= len(values) / 2:
-        k = int(np.flatnonzero(~numeric)[0])
+    bad = np.flatnonzero(~numeric)
+    # A number written in another locale beside plain numbers is named, whatever the majority
+    # (else the message would name a good number and advise --categorical).
+    locale = [int(k) for k in bad if _DECIMAL_COMMA(values[k]) or _THOUSANDS(values[k])]
+    if numeric.sum() >= len(values) / 2 or locale:
+        k = int(bad[0]) if numeric.sum() >= len(values) / 2 else locale[0]
         raise EngineInputError(
             f"{number_problem(values[k])} (the other values in this column are numbers)",
             row=int(lines[k]),

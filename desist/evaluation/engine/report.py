@@ -158,11 +158,21 @@ def _cohort_cox(
         design = pd.concat([design, gd], axis=1)
     cox_df = pd.concat([pd.DataFrame({"_time": t, "_event": e}, index=df.index), design], axis=1)
     try:
-        return cox(cox_df, "_time", "_event", list(design.columns), conf=conf)
+        model = cox(cox_df, "_time", "_event", list(design.columns), conf=conf)
     except EngineModelError:
         raise
     except Exception as exc:  # noqa: BLE001 - any other lifelines failure is a failed model too
         raise EngineModelError(f"The Cox model could not be fitted: {exc}") from exc
+    # A model asked for (covariates or groups) that came back empty failed too: exit 1, not a
+    # warning beside a result (no events at all, or no covariate that varies).
+    if len(design.columns) and not model["coefficients"]:
+        why = (
+            "no row has an event, so there is nothing to compare."
+            if not model["events"]
+            else " ".join(model["warnings"]) or "no coefficient could be estimated."
+        )
+        raise EngineModelError(f"The Cox model could not be fitted: {why}")
+    return model
 
 
 # ------------------------------------------------------------------------- programme evaluation

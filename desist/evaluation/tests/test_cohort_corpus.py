@@ -65,11 +65,20 @@ def test_corpus_file(case: dict[str, str], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "extra"),
-    [("files/time_continental.csv", []), ("files/a_folder", []), ("files/good.csv", ["--out"])],
+    ("name", "extra", "status"),
+    [
+        ("files/time_continental.csv", [], 2),
+        ("files/a_folder", [], 2),
+        ("files/good.csv", ["--out"], 2),
+        ("files/covariate_out_of_range.csv", ["--covariates", "age,prio"], 2),
+        ("files/model_no_events.csv", ["--covariates", "age,prio"], 1),
+    ],
 )
-def test_real_command_one_line_and_exit_two(name: str, extra: list[str], tmp_path: Path) -> None:
-    """The installed entry point: status 2, one line on standard error, no traceback."""
+def test_real_command_one_plain_line_and_its_status(
+    name: str, extra: list[str], status: int, tmp_path: Path
+) -> None:
+    """The installed entry point: the documented status, one plain line on standard error (no
+    "CommandError:" before it; seen red without Command.execute), no traceback."""
     if extra == ["--out"]:
         extra = ["--out", str(tmp_path / "missing" / "r.json")]
     proc = subprocess.run(
@@ -81,7 +90,8 @@ def test_real_command_one_line_and_exit_two(name: str, extra: list[str], tmp_pat
         timeout=120,
         check=False,
     )
-    assert proc.returncode == 2, proc.stderr
+    assert proc.returncode == status, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    [line] = proc.stderr.strip().splitlines()
+    assert not line.startswith("CommandError"), line
     assert proc.stdout == ""

@@ -123,6 +123,17 @@ class Command(BaseCommand):
             "--no-progress", action="store_true", help="never show the progress bar"
         )
 
+    def execute(self, *args: Any, **options: Any) -> str | None:
+        """From the command line, a failure is one plain line and its exit status (Django
+        would print "CommandError: " before it); call_command still raises."""
+        try:
+            return super().execute(*args, **options)
+        except CommandError as exc:
+            if not getattr(self, "_called_from_command_line", False) or options.get("traceback"):
+                raise
+            self.stderr.write(str(exc))
+            sys.exit(exc.returncode)
+
     def handle(self, *args: Any, **options: Any) -> None:
         fmt = options["format"]
         out = options["out"]
