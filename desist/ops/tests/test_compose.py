@@ -1,0 +1,42 @@
+"""compose.yaml believes X-Forwarded-For from its own proxy only (tester finding: it trusted
+172.16.0.0/12, every Docker bridge network, so any container on the host could forge the client
+address recorded in the audit log). No container engine runs in CI, so the file is read."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import yaml
+
+from desist.ops.tests.production_env import ROOT
+
+
+def _compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def test_only_the_proxy_is_trusted() -> None:
+    compose = _compose()
+    services = compose["services"]
+    proxy_address = ipaddress.ip_address(services["proxy"]["networks"]["desist"]["ipv4_address"])
+    desist = [n for n, service in services.items() if service.get("command", [""])[0] == "desist"]
+    assert {"web", "scheduler"} <= set(desist) and len(desist) >= 3, desist
+    for name in desist:
+        trusted = services[name]["environment"]["DESIST_TRUSTED_PROXIES"].split(",")
+        # One host address, the proxy's: no prefix wider than that one container.
+        assert [ipaddress.ip_network(t.strip()) for t in trusted] == [
+            ipaddress.ip_network(proxy_address)
+        ], name
+        assert "desist" in services[name]["networks"], name
+    pool = compose["networks"]["desist"]["ipam"]["config"][0]
+    # The proxy's address is in the network, and never handed to another container.
+    assert proxy_address in ipaddress.ip_network(pool["subnet"])
+    assert proxy_address not in ipaddress.ip_network(pool["ip_range"])
+
+
+def test_the_proxy_sets_the_client_address_rather_than_passing_one_on() -> None:
+    nginx = (ROOT / "scripts" / "nginx.conf").read_text()
+    # $proxy_add_x_forwarded_for would append to whatever the client sent.
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx
+    assert "proxy_add_x_forwarded_for" not in nginx
