@@ -7,13 +7,17 @@ Every value comes from the environment. Before the first worker starts, the mast
 
 from __future__ import annotations
 
+import io
 import ipaddress
+import logging
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from desist.ops.logs import StderrAsLog, logging_config
 
 
 def _int(name: str, default: int) -> int:
@@ -33,10 +37,25 @@ keepalive = 5
 max_requests = _int("DESIST_WEB_MAX_REQUESTS", 2000)
 max_requests_jitter = max_requests // 10
 # Request lines are logged by Desist (JSON, without query strings); gunicorn's access log would
-# write full URLs, query strings included, so it stays off.
+# write full URLs, query strings included, so it stays off (here and in logconfig_dict below).
 accesslog = None
 errorlog = "-"
 loglevel = (os.environ.get("DESIST_LOG_LEVEL") or "info").lower()
+# gunicorn's own lines (start, stop, worker boots and deaths, their tracebacks) as JSON too, in
+# the same shape as Desist's: its loggers carry no handler of their own and pass every record to
+# the root's JSON handler (desist.ops.logs), which Django's LOGGING sets up again in each worker.
+logconfig_dict = {
+    **logging_config(level=loglevel),
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": [], "propagate": True},
+        # Off: its lines carry the client's address and the full URL, query string included.
+        "gunicorn.access": {"level": "CRITICAL", "handlers": ["null"], "propagate": False},
+    },
+    "handlers": {
+        **logging_config(level=loglevel)["handlers"],
+        "null": {"class": "logging.NullHandler"},
+    },
+}
 proc_name = "desist"
 # gunicorn's control socket (one fixed path per user) is not used; several servers on one host
 # would fight over it.
@@ -79,14 +98,21 @@ def _refuse_unless_deployable() -> None:
     from django.db import connections
 
     django.setup()
+    log = logging.getLogger("gunicorn.error")
+    output = io.StringIO()  # logged as one JSON line, not printed as text
     try:
-        call_command("check", deploy=True, fail_level="ERROR")
+        call_command("check", deploy=True, fail_level="ERROR", stdout=output, stderr=output)
     except SystemCheckError as exc:
-        print(f"Desist will not serve: {exc}", file=sys.stderr)
+        log.error("Desist will not serve: %s", exc)
         raise SystemExit(1) from None
     finally:
-        sys.stdout.flush()  # or each forked worker prints the check's output again at exit
         connections.close_all()  # never hand a master's connection to forked workers
+    log.info("check --deploy: %s", output.getvalue().strip())
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    # Text a worker prints to stderr (gunicorn prints a boot failure's message) as JSON lines.
+    sys.stderr = StderrAsLog(sys.stderr, "gunicorn.error")
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -11,7 +11,11 @@ Imported by the settings, so it imports nothing from Django.
 
 from __future__ import annotations
 
-from typing import Any
+import io
+import logging
+import sys
+import threading
+from typing import IO, Any
 
 import structlog
 
@@ -25,6 +29,8 @@ SHARED_PROCESSORS: list[Any] = [
 
 
 def configure_structlog() -> None:
+    # Python's warnings too become log records (logger py.warnings), so JSON lines, not text.
+    logging.captureWarnings(True)
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
@@ -52,11 +58,66 @@ def json_formatter() -> dict[str, Any]:
     }
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is when a record is emitted, or to the real stderr behind
+    a StderrAsLog (below), rather than to the stream there was when logging was configured."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        current = sys.stderr
+        return current.real if isinstance(current, StderrAsLog) else current
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        pass  # always the current stderr
+
+
 def logging_config(*, level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": json_formatter()},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "handlers": {"console": {"()": StderrHandler, "formatter": "json"}},
         "root": {"handlers": ["console"], "level": level.upper()},
     }
+
+
+class StderrAsLog(io.TextIOBase):
+    """Stands in for sys.stderr in a gunicorn worker: whatever is printed there (gunicorn prints
+    a failing worker's error after logging it) becomes a log record a line, so JSON too. A log
+    handler bound to this stream writes through it to the real stderr (the re-entry below)."""
+
+    def __init__(self, real: IO[str], logger: str) -> None:
+        self.real = real
+        self._log = logging.getLogger(logger)
+        self._local = threading.local()
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if getattr(self._local, "logging", False):  # a handler's own write: pass it through
+            return self.real.write(text)
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        self._emit(lines)
+        return len(text)
+
+    def flush(self) -> None:
+        if not getattr(self._local, "logging", False):
+            self._emit([self._pending])
+            self._pending = ""
+        self.real.flush()
+
+    def _emit(self, lines: list[str]) -> None:
+        self._local.logging = True
+        try:
+            for line in lines:
+                if line.strip():
+                    self._log.error("%s", line)
+        finally:
+            self._local.logging = False

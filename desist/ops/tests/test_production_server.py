@@ -5,8 +5,10 @@ documented variables, `desist serve` runs gunicorn on a temporary SQLite databas
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -58,7 +60,7 @@ def production_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[st
         cwd=tmp_path,  # anywhere: `desist serve` finds the config itself
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
@@ -82,16 +84,44 @@ def test_production_serves_through_gunicorn(
     assert status == 200
     assert 'route="healthz"' in metrics.decode()
     server.send_signal(signal.SIGTERM)
-    output, _ = server.communicate(timeout=30)
-    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    output, errors = server.communicate(timeout=30)
+    assert not output.strip(), output
+    # Every line is JSON: Desist's and gunicorn's own (start, workers, stop) alike.
+    lines = [json.loads(line) for line in errors.splitlines()]
+    events = {line["event"] for line in lines if line["logger"] == "gunicorn.error"}
+    assert {"Using worker: sync", "Shutting down: Master"} <= events, events
+    assert all({"timestamp", "level", "logger", "event"} <= set(line) for line in lines)
+    # gunicorn's access log (client address, full URL) stays off.
+    assert not [line for line in lines if line["logger"] == "gunicorn.access"]
     finished = [
         line
         for line in lines
         if line.get("event") == "request_finished" and line.get("request_id") == request_id
     ]
-    assert finished, output
+    assert finished, errors
     assert {"timestamp", "level", "request_id", "user_id", "route"} <= set(finished[0])
     assert finished[0]["route"] == "healthz" and finished[0]["code"] == 200
+
+
+def test_a_worker_that_fails_to_boot_logs_its_traceback_as_json(tmp_path: Path) -> None:
+    (tmp_path / "broken_app.py").write_text('raise RuntimeError("broken on purpose")\n')
+    env = production_env(tmp_path / "desist.sqlite3", DESIST_WEB_WORKERS="1")
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])
+    env["PORT"] = str(free_port())
+    config = str(ROOT / "config" / "gunicorn.conf.py")
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", config, "broken_app:application"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    failed = [line for line in lines if line["event"] == "Exception in worker process"]
+    assert failed and failed[0]["level"] == "error" and failed[0]["logger"] == "gunicorn.error"
+    assert "RuntimeError: broken on purpose" in failed[0]["exception"]
 
 
 def test_check_deploy_is_clean_with_the_documented_variables(tmp_path: Path) -> None:
