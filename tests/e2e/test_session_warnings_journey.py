@@ -4,6 +4,8 @@ The idle timeout is cut to seconds for the live server. A practitioner sees the 
 warning (focus in the dialog, axe clean with it open), stays signed in by button and by
 Escape; then leaves a clinical note half-written until the session times out, signs in
 again, restores the draft, and finds it gone once saved; a new draft is gone after signing out.
+An advocate's typing of a victim's contact details keeps nothing in the browser; a contact log
+entry keeps only its summary and actions.
 """
 
 from __future__ import annotations
@@ -127,4 +129,47 @@ def test_timeout_warning_and_draft_kept_over_the_sign_out(
         page.locator(".desist-identity").get_by_role("button", name="Sign out").click()
     assert "/accounts/login/" in page.url
     assert page.evaluate(STORED_DRAFTS) == []
+    assert_accessible(page)
+
+
+def test_victim_details_never_reach_the_browser_storage(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    """An advocate types a victim's contact details (no draft kept), then a contact log entry:
+    only its summary and actions are kept, not the way of contact or anything else."""
+    from django.utils import timezone
+
+    from desist.accounts.models import User
+    from desist.safeguarding.models import AdvocacyCase
+    from tests.e2e.test_contact_preferences_journey import _sussex_victim
+
+    victim = _sussex_victim(safe_channels=["phone"])
+    advocate = User.objects.get(username="advocate")
+    case = AdvocacyCase.objects.create(
+        victim=victim,
+        service=advocate.organisation,
+        origin="police",
+        advocate=advocate,
+        allocated_at=timezone.now(),
+    )
+    login(page, "advocate")
+    page.goto(f"/safeguarding/victims/{victim.pk}/edit/")
+    assert page.locator("form[data-desist-draft]").count() == 0
+    page.fill("#id_first_names", "Morgana")
+    page.fill("#id_address", "14 Quarry Lane, Lewes")
+    page.fill("#id_phone", "01632 960 123")
+    assert page.evaluate(STORED_DRAFTS) == []
+    assert_accessible(page)
+
+    page.goto(f"/safeguarding/advocacy/{case.pk}/contacts/new/")
+    page.check("input[name=kind][value=contact]")
+    page.select_option("#id_channel", "letter")
+    page.fill("#id_override_reason", "She asked for it in writing.")
+    page.fill("#id_summary", "Talked through the safety plan; she will call back on Friday.")
+    drafts = page.evaluate(STORED_DRAFTS)
+    assert [sorted(d["values"]) for d in drafts] == [["actions", "summary"]]
+    assert "Quarry Lane" not in str(drafts) and "01632" not in str(drafts)
     assert_accessible(page)
