@@ -8,10 +8,15 @@ check and the balance tables.
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+from desist.evaluation.extract import DICTIONARY_FIELDS
 
 pytestmark = pytest.mark.e2e
 
@@ -92,6 +97,23 @@ def test_report_layout_at_three_widths(
         assert caption in body, caption
     assert "Days since the index date" in body
 
+    assert re.search(r"/evaluation/runs/\d+/$", page.url), page.url
+    _assert_fits(page)
+    assert_accessible(page)
+
+    # The programme manager's run page (suppressed cells, "Withheld" rows) fits as well.
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login(page, "programme.manager")
+    page.goto("/evaluation/report/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Generate report", exact=True).click()
+    assert re.search(r"/evaluation/runs/\d+/$", page.url), page.url
+    _assert_fits(page)
+    assert_accessible(page)
+
+
+def _assert_fits(page: Any) -> None:
     problems: list[str] = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
@@ -100,4 +122,41 @@ def test_report_layout_at_three_widths(
         assert len(geometry["charts"]) >= 3 and len(geometry["tables"]) >= 6
         problems += _layout_problems(geometry, width)
     assert not problems, "\n".join(problems)
+
+
+def _download(page: Any, link: str) -> list[dict[str, str]]:
+    with page.expect_download() as info:
+        page.get_by_role("link", name=link).click()
+    path = info.value.path()
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(io.StringIO(fh.read())))
+
+
+def test_overseer_downloads_the_extract_and_its_dictionary(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    """The overseer opens the extract page (axe), downloads the one-row-per-person extract and
+    the data dictionary, and every column of the extract is defined in the dictionary, on the
+    page as in the file; the page never scrolls sideways at 375 px."""
+    _population()
+    login(page, "evaluator")
+    page.goto("/evaluation/extract/")
+    assert page.locator("h1").inner_text().startswith("Pseudonymised extract")
+    assert_accessible(page)
+    people = _download(page, "Download the extract, one row per person (CSV)")
+    dictionary = _download(page, "Download the data dictionary (CSV)")
+    assert people, "the extract has rows"
+    assert list(dictionary[0]) == DICTIONARY_FIELDS
+    defined = {d["name"] for d in dictionary}
+    assert set(people[0]) <= defined, set(people[0]) - defined
+    on_page = page.inner_text("main .desist-table-scroll")
+    assert all(name in on_page for name in people[0])
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        geometry = page.evaluate(GEOMETRY_JS)
+        problems = _layout_problems(geometry, width)
+        assert not problems, "\n".join(problems)
     assert_accessible(page)
