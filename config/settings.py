@@ -137,6 +137,8 @@ TEMPLATES = [
 ]
 
 _default_sqlite = f"sqlite:///{BASE_DIR / 'var' / 'desist.sqlite3'}"
+# Unset in production, `check --deploy` names it (desist/ops/checks.py): the default is a trial.
+DESIST_DATABASE_URL_SET = bool(env("DATABASE_URL"))
 DATABASES = {
     "default": dj_database_url.parse(env("DATABASE_URL") or _default_sqlite, conn_max_age=60)
 }

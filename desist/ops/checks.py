@@ -131,3 +131,18 @@ def _notify_errors() -> list[Error]:
         hint = "Create an e-mail template whose subject is ((subject)) and body ((body))."
         errors.append(_missing("DESIST_NOTIFY_TEMPLATE_ID", why, hint, "desist.ops.E009"))
     return errors
+
+
+@register(Tags.security, deploy=True)
+def check_database_url(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    if getattr(settings, "DESIST_DATABASE_URL_SET", True):
+        return []
+    return [
+        _missing(
+            "DATABASE_URL",
+            "records would be kept in the trial SQLite file under var/ beside the code",
+            "Set the PostgreSQL address as the runtime role, e.g. "
+            "postgres://desist_app:PASSWORD@db.example.police.uk:5432/desist",
+            "desist.ops.E010",
+        )
+    ]

@@ -20,6 +20,7 @@ GOOD: dict[str, Any] = {
     "EMAIL_HOST_USER": "",
     "EMAIL_HOST_PASSWORD": "",
     "DEFAULT_FROM_EMAIL": "desist@example.org",
+    "DESIST_DATABASE_URL_SET": True,
 }
 
 
@@ -52,6 +53,7 @@ def test_good_settings_pass() -> None:
         ({"DEFAULT_FROM_EMAIL": ""}, "desist.ops.E005", "DESIST_EMAIL_FROM is not set"),
         ({"EMAIL_HOST_USER": "desist"}, "desist.ops.E006", "DESIST_EMAIL_PASSWORD is not set"),
         ({"EMAIL_USE_TLS": False}, "desist.ops.E007", "unencrypted"),
+        ({"DESIST_DATABASE_URL_SET": False}, "desist.ops.E010", "DATABASE_URL is not set"),
     ],
 )
 def test_each_missing_setting_is_named(

@@ -162,6 +162,17 @@ def test_each_missing_key_alone_is_named(tmp_path: Path) -> None:
         assert not [o for o in others if f"{o} is not set" in result.stderr]
 
 
+def test_check_deploy_names_an_unset_database_url(tmp_path: Path) -> None:
+    env = production_env(tmp_path / "db.sqlite3")
+    del env["DATABASE_URL"]
+    result = subprocess.run(
+        [DESIST, "check", "--deploy"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "DATABASE_URL is not set" in result.stderr, result.stderr
+    assert not [name for name in REQUIRED if f"{name} is not set" in result.stderr]
+
+
 def test_serve_refuses_without_the_keys(tmp_path: Path) -> None:
     env = bare_env(tmp_path / "db.sqlite3", PORT=str(free_port()))
     result = subprocess.run(
