@@ -24,6 +24,7 @@ pytestmark = pytest.mark.e2e
 IDLE_MINUTES = 0.25  # 15 seconds
 WARNING_SECONDS = 12
 DIALOG = "#desist-timeout-dialog"
+COLLEAGUE_TEXT = "Saved by a colleague while the practitioner was signed out."
 DRAFT_TEXT = "HALF-WRITTEN: agreed to try the urge-surfing exercise before"
 
 STORED_DRAFTS = """() => Object.keys(sessionStorage)
@@ -73,6 +74,7 @@ def test_timeout_warning_and_draft_kept_over_the_sign_out(
     login: Callable[..., Any],
     assert_accessible: Callable[[Any], None],
 ) -> None:
+    from desist.accounts.models import User
     from desist.programme.models import ClinicalNote
 
     settings.DESIST_IDLE_TIMEOUT_MINUTES = IDLE_MINUTES
@@ -98,6 +100,14 @@ def test_timeout_warning_and_draft_kept_over_the_sign_out(
     drafts = page.evaluate(STORED_DRAFTS)
     assert [d["values"] for d in drafts] == [{"text": DRAFT_TEXT}]  # only the note's text
     page.wait_for_url(re.compile(r"/accounts/login/\?next="), timeout=30_000)
+    # Meanwhile a colleague saves a newer revision.
+    read = ClinicalNote.objects.filter(session=session).order_by("-revision").first()
+    ClinicalNote.objects.create(
+        session=session,
+        revision=read.revision + 1,
+        text=COLLEAGUE_TEXT,
+        written_by=User.objects.exclude(username="practitioner").first(),
+    )
     assert "You were signed out because you had not done anything" in page.inner_text("main")
     assert_accessible(page)
 
@@ -106,7 +116,7 @@ def test_timeout_warning_and_draft_kept_over_the_sign_out(
     settings.DESIST_IDLE_WARNING_SECONDS = 120
     _sign_in_here(page, "practitioner")
     assert page.url.endswith(notes_url)
-    assert page.locator("#id_text").input_value() == "Formulation begun."
+    assert page.locator("#id_text").input_value() == COLLEAGUE_TEXT
     banner = page.get_by_role("region", name="Important").filter(has_text="unsent draft")
     assert "You have an unsent draft from" in banner.inner_text()
     assert_accessible(page)
@@ -114,7 +124,15 @@ def test_timeout_warning_and_draft_kept_over_the_sign_out(
     assert page.locator("#id_text").input_value() == DRAFT_TEXT
     assert banner.count() == 0
 
-    # Saved: the draft is gone.
+    # The draft was written on the older revision: saving it meets the colleague's save first.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save notes", exact=True).click()
+    assert "Someone else changed this record" in page.inner_text(".govuk-error-summary")
+    assert ClinicalNote.objects.filter(session=session).first().text == COLLEAGUE_TEXT
+    assert page.locator("#id_text").input_value() == DRAFT_TEXT
+    assert_accessible(page)
+
+    # Saved deliberately over it: the draft is gone.
     with page.expect_navigation():
         page.get_by_role("button", name="Save notes", exact=True).click()
     assert ClinicalNote.objects.filter(session=session).first().text == DRAFT_TEXT

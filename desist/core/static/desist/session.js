@@ -49,8 +49,19 @@ function draftFields (form) {
     .filter(function (el) { return el instanceof HTMLTextAreaElement })
 }
 
+// The record version the writer read goes with the draft, so restoring it over a newer save
+// still meets the server's "someone else changed this record" check. Versions, not content.
+const VERSION_FIELDS = ['base_revision', 'version']
+
+function versionFields (form) {
+  return VERSION_FIELDS.map(function (name) { return form.elements.namedItem(name) })
+    .filter(function (el) { return el instanceof HTMLInputElement && el.type === 'hidden' })
+}
+
 function saveDraft (store, form, key, submitted) {
   const values = {}
+  const versions = {}
+  versionFields(form).forEach(function (el) { versions[el.name] = el.value })
   let anything = false
   draftFields(form).forEach(function (el) {
     values[el.name] = el.value
@@ -60,7 +71,7 @@ function saveDraft (store, form, key, submitted) {
     store.removeItem(key)
     return
   }
-  const draft = { savedAt: Date.now(), path: window.location.pathname, submitted, values }
+  const draft = { savedAt: Date.now(), path: window.location.pathname, submitted, values, versions }
   store.setItem(key, JSON.stringify(draft))
 }
 
@@ -134,6 +145,9 @@ function offerDraft (store, form, key, index) {
   restore.addEventListener('click', function () {
     fields.forEach(function (el) {
       if (el.name in draft.values) el.value = draft.values[el.name]
+    })
+    versionFields(form).forEach(function (el) {
+      if (draft.versions && el.name in draft.versions) el.value = draft.versions[el.name]
     })
     done()
   })
