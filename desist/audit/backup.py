@@ -21,7 +21,7 @@ import sqlite3
 import struct
 import subprocess
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -377,12 +377,47 @@ def restore(
         raise RestoreError(
             f"This is a {manifest.get('database')} backup; the target database is {vendor}"
         )
-    if vendor == "sqlite":
-        found = _restore_sqlite(settings_dict, data)
+    if vendor == "sqlite" and not str(settings_dict["NAME"]).startswith("file:"):
+        result = _restore_sqlite_file(settings_dict, manifest, data)
     else:
-        found = _restore_postgresql(settings_dict, data, runtime)
+        if vendor == "sqlite":
+            found = _restore_sqlite(settings_dict, data)
+        else:
+            found = _restore_postgresql(settings_dict, data, runtime)
+        result = _proven(settings_dict, manifest, found)
+    return {"manifest": manifest, "audit_checked": result.checked}
+
+
+def _proven(
+    settings_dict: dict[str, Any], manifest: dict[str, Any], found: Fingerprints
+) -> chain.Result:
     wrong = differences(manifest["tables"], found)
     if wrong:
         raise RestoreError("The restored database differs from the backup:\n" + "\n".join(wrong))
-    result = _verify_chain(settings_dict, manifest)
-    return {"manifest": manifest, "audit_checked": result.checked}
+    return _verify_chain(settings_dict, manifest)
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _restore_sqlite_file(
+    settings_dict: dict[str, Any], manifest: dict[str, Any], data: Iterator[bytes]
+) -> chain.Result:
+    """Restore into a new file (0600) beside the target and put it in place only once it is
+    proven: a failed restore leaves no file, or only the empty one that was there."""
+    path = Path(str(settings_dict["NAME"]))
+    if path.exists():
+        with closing(_sqlite_connect(str(path))) as existing:
+            _refuse_unless_empty(existing, "sqlite", str(path))
+    partial = path.with_name(f".{path.name}.restoring")
+    _remove_sqlite_files(partial)  # a crashed earlier attempt's
+    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    try:
+        in_progress = {**settings_dict, "NAME": str(partial)}
+        result = _proven(in_progress, manifest, _restore_sqlite(in_progress, data))
+        os.replace(partial, path)
+    finally:
+        _remove_sqlite_files(partial)
+    return result

@@ -132,6 +132,9 @@ def test_backup_of_the_seeded_demo_restores_on_sqlite(
     out = io.StringIO()
     call_command("restore", str(archive), database_url=target_url, stdout=out)
     assert "audit chain intact" in out.getvalue()
+    # Written beside it as a private file and renamed into place; nothing else left behind.
+    assert (tmp_path / "restored.sqlite3").stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["desist.backup", "restored.sqlite3"]
     _assert_same_database(backup.database_settings(target_url))
 
     with pytest.raises(CommandError, match="Restore only into an empty database"):
@@ -151,7 +154,9 @@ def test_a_tampered_backup_restores_nothing(
     target = tmp_path / "restored.sqlite3"
     with pytest.raises(CommandError, match="does not authenticate"):
         call_command("restore", str(archive), database_url=f"sqlite:///{target}")
-    assert not target.exists() or target.stat().st_size == 0
+    # No file at all (it was a 0-byte 0644 one): a half-restored database must not be taken
+    # for an empty one, nor its temporary copy left behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["desist.backup"]
 
 
 # --- PostgreSQL: restore into a new database the owner makes -------------------------------
