@@ -11,7 +11,8 @@ Under gunicorn each worker process keeps its own samples; config/gunicorn.conf.p
 PROMETHEUS_MULTIPROC_DIR so the scrape adds every worker's files together.
 
 Who may scrape: with DESIST_METRICS_TOKEN set, a request with "Authorization: Bearer
-<token>"; without it, only a direct connection from this host (loopback, no forwarding header).
+<token>"; without it, only a direct connection from this host (loopback, and no X-Forwarded-*,
+Forwarded or X-Real-IP header: a proxy on this host connects from loopback too).
 """
 
 from __future__ import annotations
@@ -46,7 +47,13 @@ REQUEST_LATENCY = Histogram(
     registry=None,  # added to each scrape's registry (multi-process mode reads files instead)
 )
 
-FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+FORWARDING_HEADERS = ("HTTP_FORWARDED", "HTTP_X_REAL_IP")  # and every X-Forwarded-*
+# The method is the client's to choose: any other value would be a new series each time.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(request: HttpRequest) -> str:
+    return request.method if request.method in METHODS else "other"
 
 
 class MetricsMiddleware:
@@ -57,7 +64,7 @@ class MetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         REQUEST_LATENCY.labels(
-            route=route_of(request), method=request.method, status=str(response.status_code)
+            route=route_of(request), method=method_label(request), status=str(response.status_code)
         ).observe(time.perf_counter() - started)
         return response
 
@@ -106,8 +113,8 @@ def _allowed(request: HttpRequest) -> bool:
     if token:
         sent = request.headers.get("Authorization", "")
         return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
-    if any(header in request.META for header in FORWARDING_HEADERS):
-        return False  # came through a proxy: not a scraper on this host
+    if any(h in FORWARDING_HEADERS or h.startswith("HTTP_X_FORWARDED_") for h in request.META):
+        return False  # came through a proxy (even one on this host): not a local scraper
     try:
         return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
     except ValueError:

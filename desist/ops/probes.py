@@ -32,7 +32,6 @@ class ProbeHostMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info in PROBES and request.method in ("GET", "HEAD"):
-            request.META.pop("HTTP_X_FORWARDED_HOST", None)
             raw = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
             domain, _port = split_domain_port(raw)
             if not (domain and validate_host(domain, settings.ALLOWED_HOSTS)):

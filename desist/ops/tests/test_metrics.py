@@ -86,6 +86,10 @@ def test_without_a_token_only_this_host_may_scrape(client: Any, db: Any) -> None
     # Through a proxy on this host: the real client is elsewhere.
     forwarded = client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.4")
     assert forwarded.status_code == 404
+    # A proxy that sets only the scheme (or the host) is still a proxy.
+    for header in ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_FORWARDED"):
+        proxied = client.get("/metrics", REMOTE_ADDR="127.0.0.1", **{header: "https"})
+        assert proxied.status_code == 404, header
 
 
 @override_settings(DESIST_METRICS_TOKEN="scrape-token-0123456789")
@@ -98,3 +102,12 @@ def test_with_a_token_only_the_token_may_scrape(client: Any, db: Any) -> None:
     )
     assert right.status_code == 200
     assert b"desist_http_request_duration_seconds" in right.content
+
+
+def test_the_method_label_is_one_of_a_fixed_set(client: Any, db: Any) -> None:
+    for method in ("GET", "POST", "BREW", "X-RANDOM-1", "X-RANDOM-2"):
+        client.generic(method, "/accounts/login/")
+    counts = _samples(client.get("/metrics").content)["desist_http_request_duration_seconds_count"]
+    methods = {s.labels["method"] for s in counts}
+    assert {"GET", "POST", "other"} <= methods
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
