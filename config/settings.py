@@ -269,6 +269,9 @@ DESIST_ALERTS_INTERVAL_SECONDS = env_int("DESIST_ALERTS_INTERVAL_SECONDS", 30)
 DESIST_WORKER_DEAD_SECONDS = env_int("DESIST_WORKER_DEAD_SECONDS", 60)
 DESIST_ALERTS_STALE_SECONDS = env_int("DESIST_ALERTS_STALE_SECONDS", 180)
 DESIST_EVALUATION_TIME_LIMIT = env_int("DESIST_EVALUATION_TIME_LIMIT", 1800)
+# A run still queued after this long is failed (no evaluation worker); waiting behind other
+# runs is normal and does not count against the time limit above.
+DESIST_EVALUATION_QUEUED_LIMIT = env_int("DESIST_EVALUATION_QUEUED_LIMIT", 6 * 3600)
 
 # Where the service is reached, for links in e-mails (alerts). Set it in production.
 DESIST_BASE_URL = env("DESIST_BASE_URL") or (

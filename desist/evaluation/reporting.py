@@ -54,7 +54,9 @@ def _progress(run: EvaluationRun, progress: int, stage: str, **extra: Any) -> No
     run.stage = stage
     for k, v in extra.items():
         setattr(run, k, v)
-    EvaluationRun.objects.filter(pk=run.pk).update(progress=progress, stage=stage, **extra)
+    EvaluationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        progress=progress, stage=stage, **extra
+    )
 
 
 def _finite(value: Any) -> Any:
@@ -90,10 +92,19 @@ def _default(value: Any) -> Any:
 
 def execute_run(run_id: int) -> None:
     """Build the frames, run the engine and store the result. Never raises: a failure is
-    recorded on the run."""
+    recorded on the run. Each status change is conditional on the one before, so a run
+    already taken, or failed by evaluation_sweep meanwhile, is left as it is."""
     run = EvaluationRun.objects.select_related("created_by__organisation").get(pk=run_id)
+    claimed = EvaluationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING,
+        started_at=timezone.now(),
+        progress=10,
+        stage="Assembling pseudonymised data",
+    )
+    if not claimed:
+        log.warning("Evaluation run %s is no longer queued; not run", run_id)
+        return
     try:
-        _progress(run, 10, "Assembling pseudonymised data", status=RunStatus.RUNNING)
         frames = build_frames(actor=run.created_by, perm=Perm.EVALUATION_VIEW)
         _progress(run, 40, "Matching and survival analysis", people_count=len(frames.people))
         if not len(frames.people):
@@ -113,18 +124,20 @@ def execute_run(run_id: int) -> None:
         result["sources"] = frames.sources
         _progress(run, 90, "Drawing charts and tables")
         with transaction.atomic():
-            EvaluationRun.objects.filter(pk=run.pk).update(
+            done = EvaluationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
                 result=_jsonable(result),
                 status=RunStatus.DONE,
                 progress=100,
                 stage="Finished",
                 finished_at=timezone.now(),
             )
+        if not done:
+            log.warning("Evaluation run %s was failed while it ran; result discarded", run_id)
     except Exception as exc:  # noqa: BLE001 - recorded on the run and shown on its page
         if not isinstance(exc, NoData):
             log.exception("Evaluation run %s failed", run_id)
         message = str(exc) if isinstance(exc, NoData) else f"{type(exc).__name__}: {exc}"
-        EvaluationRun.objects.filter(pk=run.pk).update(
+        EvaluationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
             status=RunStatus.FAILED,
             stage="Failed",
             error=message[:2000],

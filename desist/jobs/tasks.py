@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import TaskResult, task
 
@@ -87,22 +88,39 @@ def evaluation_execute(*, run_id: int) -> dict[str, Any]:
 
 
 def evaluation_sweep(**kw: Any) -> dict[str, int]:
-    """Mark failed, with the reason, every run queued or running for longer than its time
-    limit allows: its worker stopped (or none is running). The user can run it again."""
+    """Mark failed, with the reason, every run running for longer than its time limit allows
+    (its worker stopped), and every run still queued after DESIST_EVALUATION_QUEUED_LIMIT (no
+    worker is taking the queue). Time spent queued behind other runs does not count against
+    the time limit. The user can run it again."""
+    now = timezone.now()
     limit = settings.DESIST_EVALUATION_TIME_LIMIT
-    cutoff = timezone.now() - dt.timedelta(seconds=limit + settings.DESIST_WORKER_DEAD_SECONDS)
-    failed = EvaluationRun.objects.filter(
-        status__in=(RunStatus.QUEUED, RunStatus.RUNNING), created_at__lt=cutoff
-    ).update(
+    cutoff = now - dt.timedelta(seconds=limit + settings.DESIST_WORKER_DEAD_SECONDS)
+    running = EvaluationRun.objects.filter(status=RunStatus.RUNNING).filter(
+        Q(started_at__lt=cutoff) | Q(started_at__isnull=True, created_at__lt=cutoff)
+    )
+    failed = running.update(
         status=RunStatus.FAILED,
         stage="Failed",
         error=(
             f"The run did not finish within {int(limit) // 60} minutes: the background worker "
-            "stopped or was not running. Run the report again."
+            "stopped. Run the report again."
         ),
-        finished_at=timezone.now(),
+        finished_at=now,
     )
-    return {"failed": failed}
+    waited = settings.DESIST_EVALUATION_QUEUED_LIMIT
+    queued = EvaluationRun.objects.filter(
+        status=RunStatus.QUEUED, created_at__lt=now - dt.timedelta(seconds=waited)
+    )
+    never_started = queued.update(
+        status=RunStatus.FAILED,
+        stage="Failed",
+        error=(
+            f"The run did not start within {int(waited) // 3600} hours: no background worker "
+            "is taking evaluation runs. Run the report again."
+        ),
+        finished_at=now,
+    )
+    return {"failed": failed, "never_started": never_started}
 
 
 def oversight_refresh(**kw: Any) -> dict[str, int]:

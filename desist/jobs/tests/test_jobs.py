@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from desist.core.roles import RoleCode
+from desist.evaluation import reporting
 from desist.evaluation.models import EvaluationRun, RunStatus
 from desist.jobs import runner, schedule, tasks
 from desist.jobs.models import Heartbeat, ScheduledSlot
@@ -104,36 +106,90 @@ def test_the_job_of_a_worker_that_stopped_runs_again(db: Any, settings: Any) -> 
     assert statuses[died_thrice.pk] == TaskResultStatus.FAILED
 
 
+def _run(overseer: Any, status: str, **times: dt.datetime) -> EvaluationRun:
+    return EvaluationRun.objects.create(
+        organisation=overseer.organisation, created_by=overseer, status=status, **times
+    )
+
+
 def test_a_stuck_evaluation_run_is_failed_with_its_reason_and_runs_again(
     db: Any, users: dict[RoleCode, Any], settings: Any, monkeypatch: Any
 ) -> None:
     overseer = users[RoleCode.OVERSEER]
     settings.DESIST_EVALUATION_TIME_LIMIT = 600
-    stuck = EvaluationRun.objects.create(
-        organisation=overseer.organisation,
-        created_by=overseer,
-        status=RunStatus.RUNNING,
-        created_at=timezone.now() - dt.timedelta(hours=1),
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    stuck = _run(overseer, RunStatus.RUNNING, created_at=hour_ago, started_at=hour_ago)
+    # Waited an hour behind other runs, then started a minute ago: not stuck.
+    waited = _run(
+        overseer,
+        RunStatus.RUNNING,
+        created_at=hour_ago,
+        started_at=timezone.now() - dt.timedelta(minutes=1),
     )
-    fresh = EvaluationRun.objects.create(
-        organisation=overseer.organisation, created_by=overseer, status=RunStatus.RUNNING
-    )
-    assert tasks.run_job.call(name="evaluation_sweep") == {"failed": 1}
+    # Still waiting its turn after an hour: left alone (the queued limit is hours).
+    queued = _run(overseer, RunStatus.QUEUED, created_at=hour_ago)
+    fresh = _run(overseer, RunStatus.RUNNING, started_at=timezone.now())
+    assert tasks.run_job.call(name="evaluation_sweep") == {"failed": 1, "never_started": 0}
     stuck.refresh_from_db()
     assert stuck.status == RunStatus.FAILED
     assert "did not finish within 10 minutes" in stuck.error
-    assert EvaluationRun.objects.get(pk=fresh.pk).status == RunStatus.RUNNING
+    for run in (waited, fresh):
+        assert EvaluationRun.objects.get(pk=run.pk).status == RunStatus.RUNNING
+    assert EvaluationRun.objects.get(pk=queued.pk).status == RunStatus.QUEUED
 
-    # Run again (on the queue, as a large run is): a run that hangs this time is stopped at
-    # the time limit, and the reason recorded on the run.
+    # No worker takes the queue for longer than the queued limit: failed, saying so.
+    settings.DESIST_EVALUATION_QUEUED_LIMIT = 1800
+    assert tasks.run_job.call(name="evaluation_sweep") == {"failed": 0, "never_started": 1}
+    queued.refresh_from_db()
+    assert queued.status == RunStatus.FAILED and "did not start within" in queued.error
+
+    # Run again (a new run, on the queue, as a large run is): a run that hangs this time is
+    # stopped at the time limit, and the reason recorded on the run.
+    again = _run(overseer, RunStatus.QUEUED)
     settings.DESIST_EVALUATION_TIME_LIMIT = 0.2
     monkeypatch.setattr("desist.evaluation.reporting.build_frames", lambda **kw: time.sleep(30))
-    assert tasks.run_job.call(name="evaluation_run", kwargs={"run_id": stuck.pk}) == {
-        "run_id": stuck.pk,
+    assert tasks.run_job.call(name="evaluation_run", kwargs={"run_id": again.pk}) == {
+        "run_id": again.pk,
         "status": RunStatus.FAILED,
     }
-    stuck.refresh_from_db()
-    assert stuck.error.startswith("TimeLimitExceeded: ran longer than its time limit")
+    again.refresh_from_db()
+    assert again.error.startswith("TimeLimitExceeded: ran longer than its time limit")
+    assert again.started_at is not None
+
+
+def test_a_run_failed_by_the_sweep_never_turns_done(
+    db: Any, users: dict[RoleCode, Any], settings: Any, monkeypatch: Any
+) -> None:
+    overseer = users[RoleCode.OVERSEER]
+    run = _run(overseer, RunStatus.QUEUED)
+    frames = SimpleNamespace(
+        people=[object()], frames={}, data_end_date=dt.date(2026, 1, 1), sources={}
+    )
+    monkeypatch.setattr("desist.evaluation.reporting.build_frames", lambda **kw: frames)
+    monkeypatch.setattr("desist.evaluation.reporting.funnel_counts", lambda people: [])
+
+    def slow_engine(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        # Meanwhile the sweep judges it stuck and tells the user it failed.
+        EvaluationRun.objects.filter(pk=run.pk).update(started_at=NOON - dt.timedelta(days=1))
+        settings.DESIST_EVALUATION_TIME_LIMIT = 60
+        assert tasks.evaluation_sweep()["failed"] == 1
+        return {}
+
+    monkeypatch.setattr("desist.evaluation.reporting.full_evaluation", slow_engine)
+    reporting.execute_run(run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and run.result is None
+    assert "did not finish" in run.error
+
+    # And a queued run that was failed (or already taken) is not run when a worker reaches it.
+    stale = _run(overseer, RunStatus.FAILED)
+    monkeypatch.setattr(
+        "desist.evaluation.reporting.full_evaluation",
+        lambda *a, **k: pytest.fail("a run no longer queued was run"),
+    )
+    reporting.execute_run(stale.pk)
+    stale.refresh_from_db()
+    assert stale.status == RunStatus.FAILED and stale.started_at is None
 
 
 def _alerts_ran(at: dt.datetime) -> None:
