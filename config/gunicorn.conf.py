@@ -11,7 +11,6 @@ import io
 import ipaddress
 import logging
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -82,9 +81,10 @@ if not _metrics_dir:
 
 def on_starting(server: Any) -> None:
     directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(mode=0o700, parents=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Only the samples a previous run left (an operator's directory may hold anything else).
+    for samples in directory.glob("*.db"):
+        samples.unlink()
     if os.environ.get("DESIST_ENV") == "production":
         _refuse_unless_deployable()
 
