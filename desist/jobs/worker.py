@@ -1,10 +1,10 @@
-"""One background pass, run once and in the caller's thread: `desist alerts_run` (cron, a
+"""One alerts pass, run once and in the caller's thread: `desist alerts_run` (cron, a
 one-off from an operator) and tests. The passes' regular runs are jobs on the queue
 (`desist.jobs.tasks`, run by `desist worker`, scheduled by desist/jobs/schedule.py; ADR 0025);
 this module runs none in a loop or a thread.
 
-The top floor (ADR 0018): it calls sharing's passes and evaluation's refresh directly; no app
-imports it."""
+The top floor (ADR 0018): it calls sharing's passes directly; no app imports it. (The
+oversight refresh is the `oversight_refresh` job alone.)"""
 
 from __future__ import annotations
 
@@ -14,21 +14,12 @@ from collections.abc import Callable
 
 from django.db import close_old_connections, connections
 
-from desist.evaluation import dashboards
 from desist.sharing import services
 
 log = logging.getLogger(__name__)
 
-OVERSIGHT_REFRESH = "oversight_refresh"
-
-
-def _oversight_refresh(now: dt.datetime | None = None) -> dict[str, int]:
-    return {"refreshed": dashboards.refresh_anomaly_snapshots(now=now)}
-
 
 def _pass(name: str) -> Callable[[dt.datetime | None], dict[str, int]]:
-    if name == OVERSIGHT_REFRESH:
-        return _oversight_refresh
     if name not in services.ALERT_PASSES:
         raise ValueError(f"Unknown pass {name!r}")
     return lambda now: services.alerts_pass(name=name, now=now)

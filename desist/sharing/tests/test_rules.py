@@ -244,7 +244,6 @@ def test_unsafe_text_to_provider_staff_becomes_generic(
 def test_background_worker_runs_each_pass_and_survives_a_failing_one(
     monkeypatch: Any, db: Any
 ) -> None:
-    from desist.evaluation import dashboards
     from desist.jobs import worker
     from desist.sharing import services
 
@@ -257,13 +256,7 @@ def test_background_worker_runs_each_pass_and_survives_a_failing_one(
         return {name: 1}
 
     monkeypatch.setattr(services, "alerts_pass", alerts_pass)
-    monkeypatch.setattr(
-        dashboards, "refresh_anomaly_snapshots", lambda now=None: calls.append("oversight") or 0
-    )
-    results = {
-        name: worker.run_pass(name) for name in (*services.ALERT_PASSES, "oversight_refresh")
-    }
-    assert calls == [*services.ALERT_PASSES, "oversight"]
+    results = {name: worker.run_pass(name) for name in services.ALERT_PASSES}
+    assert calls == list(services.ALERT_PASSES)
     assert results["deliver"] is None  # logged, not raised
     assert results["escalate"] == {"escalate": 1}
-    assert results["oversight_refresh"] == {"refreshed": 0}
