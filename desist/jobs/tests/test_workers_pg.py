@@ -1,5 +1,6 @@
 """Two real `desist worker` processes (each with its scheduler) on PostgreSQL and a real SMTP
-server (aiosmtpd): a burst of alert e-mails is delivered exactly once each, while one worker is
+server (aiosmtpd): a burst of alert e-mails is delivered exactly once each, while both workers
+run delivery passes at the same time over the same queued rows, and then one worker is
 SIGKILLed in the middle of a delivery job; the job it held runs again on the other (ADR 0025).
 PostgreSQL only (SKIP LOCKED between processes); one test, to keep CI short."""
 
@@ -30,7 +31,7 @@ from desist.sharing.events import EventKind, Urgency
 from desist.sharing.models import OutboundEmail
 
 ROOT = Path(__file__).resolve().parents[3]
-BURST = 24
+BURST = 40
 
 
 class SlowInbox:
@@ -127,8 +128,23 @@ def test_two_workers_deliver_each_email_once_and_a_killed_worker_loses_nothing(
             handler.in_rcpt > 0 and held.filter(args_kwargs__kwargs__name="alerts_deliver").exists()
         )
 
+    def both_deliver() -> bool:
+        held = DBTaskResult.objects.running().filter(args_kwargs__kwargs__name="alerts_deliver")
+        holders = {ids[-1] for ids in held.values_list("worker_ids", flat=True) if ids}
+        return holders >= {"a", "b"}
+
     try:
-        _wait(a_is_sending, 60, "worker a in the middle of a delivery job")
+        # Both workers in a delivery pass at once, over the same queued rows (a pass takes
+        # seconds against the slow inbox, and the next slot's pass starts on the idle worker):
+        # only the claim on each row keeps them from sending it twice. Let them overlap for a
+        # few e-mails before the kill.
+        _wait(both_deliver, 60, "both workers in a delivery job at the same time")
+        overlap = len(handler.delivered) + 6
+        _wait(
+            lambda: len(handler.delivered) >= overlap and a_is_sending(),
+            60,
+            "e-mails sent while both deliver, then worker a in the middle of a delivery job",
+        )
         workers["a"].send_signal(signal.SIGKILL)
         workers["a"].wait()
         _wait(
