@@ -578,9 +578,9 @@ def _measure(
         DESIST_LOG_LEVEL="WARNING",  # not a JSON line per request into the logs
         **keys,
     )
-    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
-        log("collecting static files (once per checkout)")
-        run([DESIST, "collectstatic", "--noinput", "-v", "0"], production, "collectstatic")
+    # Production serves hashed names from the manifest: collect every time (only changed
+    # files are copied again), or a new asset is missing from it.
+    run([DESIST, "collectstatic", "--noinput", "-v", "0"], production, "collectstatic")
     prepared = stage("prepare", production)
     for worker_id in ("bench-worker-a", "bench-worker-b"):
         stack.start(
