@@ -75,12 +75,43 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass  # always the current stderr
 
 
+class NoPathsFilter(logging.Filter):
+    """Django's own records name what they should not: django.request says "Not Found:
+    /programme/calendar/<token>.ics", django.security.* quotes the Host or path it refused.
+    The path becomes the route pattern (or "unmatched"); a security record keeps only its
+    kind, without the message or traceback that quote the request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("django.security"):
+            record.msg = f"{record.name.rsplit('.', 1)[-1]}: request refused"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        elif record.name == "django.server" and isinstance(record.args, tuple) and record.args:
+            # runserver's '"GET /path HTTP/1.1"': the method alone.
+            line = str(record.args[0]).strip('"').split(" ", 1)[0]
+            record.args = (line, *record.args[1:])
+        elif record.name == "django.request":
+            request = getattr(record, "request", None)
+            paths = {getattr(request, "path", None), getattr(request, "get_full_path", str)()}
+            match = getattr(request, "resolver_match", None)
+            route = f"/{match.route}" if match is not None else "unmatched"
+            if isinstance(record.args, tuple):
+                record.args = tuple(route if a in paths else a for a in record.args)
+            if request is None or not isinstance(record.args, tuple):
+                record.msg, record.args = "request line withheld", ()  # no request to judge by
+        return True
+
+
 def logging_config(*, level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": json_formatter()},
-        "handlers": {"console": {"()": StderrHandler, "formatter": "json"}},
+        "filters": {"no_paths": {"()": NoPathsFilter}},
+        "handlers": {
+            "console": {"()": StderrHandler, "formatter": "json", "filters": ["no_paths"]}
+        },
         "root": {"handlers": ["console"], "level": level.upper()},
     }
 

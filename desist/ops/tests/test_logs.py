@@ -80,3 +80,23 @@ def test_a_request_line_has_its_fields_and_no_personal_data(
     ):
         assert personal not in text, personal
     assert len(lines) >= 4  # both requests were logged, start and finish
+
+
+def test_djangos_own_records_carry_no_path_or_host(
+    client: Any, users: dict[RoleCode, Any], capsys: Any
+) -> None:
+    # What the configured handler (settings.LOGGING) writes to stderr, not one logger's capture.
+    logging.config.dictConfig(settings.LOGGING)
+    token = "Zq3secretfeedtoken9Xv"
+    capsys.readouterr()
+    client.force_login(users[RoleCode.POLICE_OFFICER])
+    assert client.get("/subjects/987654321/").status_code == 404
+    assert client.get(f"/no-such-page/{token}/").status_code == 404
+    assert client.get("/", HTTP_HOST=f"{token}.example").status_code == 400
+    err = capsys.readouterr().err
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert token not in err and "987654321" not in err
+    events = {(line["logger"], line["event"]) for line in lines}
+    assert any(e[1].startswith("Not Found: /subjects/<") for e in events), events
+    assert ("django.request", "Not Found: unmatched") in events
+    assert ("django.security.DisallowedHost", "DisallowedHost: request refused") in events
