@@ -4,8 +4,9 @@
   outermost middleware, labelled by the URL pattern's name, never the raw path (a path holds
   record ids: one series each would swamp Prometheus, and a path can carry a token).
 - Read from the database at each scrape: the job queue's depth and failed jobs
-  (django-tasks' table), e-mails given up on, and alerts past their deadline and not
-  acknowledged.
+  (django-tasks' table), e-mails given up on, alerts past their deadline and not
+  acknowledged (every queue and priority, 0 included), and the age of the last worker and
+  scheduler heartbeat and of the last successful alerts pass.
 
 Under gunicorn each worker process keeps its own samples; config/gunicorn.conf.py sets
 PROMETHEUS_MULTIPROC_DIR so the scrape adds every worker's files together.
@@ -19,13 +20,14 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -37,6 +39,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from desist.jobs.models import Heartbeat
+from desist.jobs.tasks import ALERT_JOBS
 from desist.ops.request_log import route_of
 from desist.sharing.models import Alert, OutboundEmail
 
@@ -69,8 +73,14 @@ class MetricsMiddleware:
         return response
 
 
+def _queues() -> list[str]:
+    return list(settings.TASKS["default"].get("QUEUES") or ["default"])
+
+
 class DatabaseCollector(Collector):
-    """Gauges counted from the database at scrape time: the same answer from every process."""
+    """Gauges counted from the database at scrape time: the same answer from every process.
+    Every queue and priority has its series from the start, at 0, so an alert rule such as
+    `increase(desist_jobs_failed[1h]) > 0` sees the first failure rather than a new series."""
 
     def collect(self) -> Iterator[Metric]:
         yield self._by_label(
@@ -79,6 +89,7 @@ class DatabaseCollector(Collector):
             "queue",
             DBTaskResult.objects.filter(status=TaskResultStatus.READY),
             "queue_name",
+            _queues(),
         )
         yield self._by_label(
             "desist_jobs_failed",
@@ -86,6 +97,7 @@ class DatabaseCollector(Collector):
             "queue",
             DBTaskResult.objects.filter(status=TaskResultStatus.FAILED),
             "queue_name",
+            _queues(),
         )
         yield self._by_label(
             "desist_alert_deadlines_missed",
@@ -93,7 +105,9 @@ class DatabaseCollector(Collector):
             "priority",
             Alert.objects.filter(acknowledged_at__isnull=True, due_by__lte=timezone.now()),
             "priority",
+            [str(value) for value, _ in Alert._meta.get_field("priority").choices or []],
         )
+        yield self._heartbeat_ages()
         failed = GaugeMetricFamily(
             "desist_emails_failed", "Alert e-mails given up on after their retries."
         )
@@ -101,10 +115,48 @@ class DatabaseCollector(Collector):
         yield failed
 
     @staticmethod
-    def _by_label(name: str, doc: str, label: str, rows: Any, field: str) -> Metric:
-        family = GaugeMetricFamily(name, doc, labels=[label])
+    def _by_label(
+        name: str, doc: str, label: str, rows: Any, field: str, known: list[str]
+    ) -> Metric:
+        counts = dict.fromkeys(known, 0)
         for row in rows.order_by().values(field).annotate(n=Count("pk")):
-            family.add_metric([str(row[field])], row["n"])
+            counts[str(row[field])] = row["n"]
+        family = GaugeMetricFamily(name, doc, labels=[label])
+        for value, n in counts.items():
+            family.add_metric([value], n)
+        return family
+
+    @staticmethod
+    def _heartbeat_ages() -> Metric:
+        """Seconds since the freshest worker and scheduler heartbeat, and since the alerts pass
+        last succeeded (its stalest job: the pass is whole only when each has run, as /readyz
+        judges). +Inf when there has never been one."""
+        now = timezone.now()
+        latest = dict(
+            Heartbeat.objects.filter(kind__in=[Heartbeat.Kind.WORKER, Heartbeat.Kind.SCHEDULER])
+            .order_by()
+            .values("kind")
+            .annotate(at=Max("at"))
+            .values_list("kind", "at")
+        )
+        jobs = dict(
+            Heartbeat.objects.filter(name__in=[f"job:{j}" for j in ALERT_JOBS]).values_list(
+                "name", "at"
+            )
+        )
+        alerts = min(jobs.values()) if len(jobs) == len(ALERT_JOBS) else None
+        family = GaugeMetricFamily(
+            "desist_heartbeat_age_seconds",
+            "Seconds since the last worker or scheduler heartbeat, or the last successful "
+            "alerts pass (+Inf: never).",
+            labels=["of"],
+        )
+        for label, at in (
+            ("worker", latest.get(Heartbeat.Kind.WORKER)),
+            ("scheduler", latest.get(Heartbeat.Kind.SCHEDULER)),
+            ("alerts_pass", alerts),
+        ):
+            family.add_metric([label], (now - at).total_seconds() if at else math.inf)
         return family
 
 

@@ -4,6 +4,7 @@ scrape it (a bearer token, or this host only)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from django.test import override_settings
@@ -13,6 +14,8 @@ from django_tasks_db.models import DBTaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
 from desist.core.roles import RoleCode
+from desist.jobs.models import Heartbeat
+from desist.sharing.events import Urgency
 from desist.sharing.models import Alert
 
 
@@ -73,10 +76,11 @@ def test_queue_depth_failures_and_missed_alert_deadlines(
         )
     found = _samples(client.get("/metrics").content)
     depth = {s.labels["queue"]: s.value for s in found["desist_job_queue_depth"]}
-    assert depth == {"alerts": 3}
-    assert {s.labels["queue"]: s.value for s in found["desist_jobs_failed"]} == {"mail": 1}
+    assert depth == {"alerts": 3, "default": 0, "mail": 0, "evaluation": 0}
+    failed = {s.labels["queue"]: s.value for s in found["desist_jobs_failed"]}
+    assert failed == {"mail": 1, "alerts": 0, "default": 0, "evaluation": 0}
     missed = {s.labels["priority"]: s.value for s in found["desist_alert_deadlines_missed"]}
-    assert missed == {"urgent": 1}  # only the open one past its deadline
+    assert missed == {"urgent": 1, "high": 0, "routine": 0}  # only the open one past its deadline
 
 
 def test_without_a_token_only_this_host_may_scrape(client: Any, db: Any) -> None:
@@ -111,3 +115,35 @@ def test_the_method_label_is_one_of_a_fixed_set(client: Any, db: Any) -> None:
     methods = {s.labels["method"] for s in counts}
     assert {"GET", "POST", "other"} <= methods
     assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
+
+
+def test_every_series_is_there_from_the_start_at_zero(client: Any, db: Any) -> None:
+    # Nothing has failed, been missed or beaten yet: each series is still exported.
+    samples = _samples(client.get("/metrics").content)
+    failed = {s.labels["queue"]: s.value for s in samples["desist_jobs_failed"]}
+    assert failed == {"default": 0, "alerts": 0, "mail": 0, "evaluation": 0}
+    depth = {s.labels["queue"]: s.value for s in samples["desist_job_queue_depth"]}
+    assert set(depth) == set(failed) and not any(depth.values())
+    missed = {s.labels["priority"]: s.value for s in samples["desist_alert_deadlines_missed"]}
+    assert set(missed) == {u.value for u in Urgency} and not any(missed.values())
+    ages = {s.labels["of"]: s.value for s in samples["desist_heartbeat_age_seconds"]}
+    assert ages == {"worker": math.inf, "scheduler": math.inf, "alerts_pass": math.inf}
+
+
+def test_heartbeat_ages(client: Any, db: Any) -> None:
+    now = timezone.now()
+    for name, kind, seconds_ago in (
+        ("worker:a", "worker", 5),
+        ("worker:b", "worker", 500),
+        ("scheduler:s", "scheduler", 40),
+        ("job:alerts_escalate", "job", 10),
+        ("job:alerts_scan", "job", 200),
+        ("job:alerts_deliver", "job", 20),
+    ):
+        Heartbeat.objects.create(name=name, kind=kind, at=now - dt.timedelta(seconds=seconds_ago))
+    samples = _samples(client.get("/metrics").content)
+    ages = {s.labels["of"]: s.value for s in samples["desist_heartbeat_age_seconds"]}
+    # The freshest worker; the alerts pass as old as its stalest job (as /readyz judges it).
+    assert 5 <= ages["worker"] < 60
+    assert 40 <= ages["scheduler"] < 100
+    assert 200 <= ages["alerts_pass"] < 260
