@@ -35,6 +35,33 @@ def _with_review(qs: QuerySet[User]) -> QuerySet[User]:
     )
 
 
+class AccountStatus:
+    """An account's state as the accounts list, the account page and the export all show it.
+    A retired organisation's people cannot sign in, so they are never shown as active."""
+
+    DISABLED = "Disabled"
+    ORGANISATION_RETIRED = "Organisation retired"
+    INVITED = "Invited"
+    ACTIVE = "Active"
+    TAGS = {
+        DISABLED: "govuk-tag--red",
+        ORGANISATION_RETIRED: "govuk-tag--grey",
+        INVITED: "govuk-tag--blue",
+        ACTIVE: "govuk-tag--green",
+    }
+
+
+def account_status(user: User) -> str:
+    """One of AccountStatus (on a user from `user_list_for`, which notes a pending invitation)."""
+    if not user.is_active:
+        return AccountStatus.DISABLED
+    if user.organisation is not None and user.organisation.retired_at is not None:
+        return AccountStatus.ORGANISATION_RETIRED
+    if getattr(user, "invitation_expires_at", None):
+        return AccountStatus.INVITED
+    return AccountStatus.ACTIVE
+
+
 def review_due_q(now: dt.datetime | None = None) -> Q:
     """Active accounts with a role whose review is older than REVIEW_DAYS (on `_with_review`)."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=REVIEW_DAYS)
@@ -152,7 +179,7 @@ def accounts_export_rows(*, actor: User) -> Iterator[list[Any]]:
             u.team,
             "; ".join(r.name for r in roles),
             u.line_manager.username if u.line_manager else "",
-            "active" if u.is_active else "disabled",
+            account_status(u),
             u.last_login.isoformat() if u.last_login else "",
             row.last_reviewed_at.isoformat() if row.last_reviewed_at else "",
             "yes" if due else "no",

@@ -378,6 +378,13 @@ def session_cycle_after_second_factor(*, user: User, session: Any) -> None:
         UserSession.objects.get_or_create(user=user, session_key=session.session_key)
 
 
+class NothingToReset(ValidationError):
+    message = (
+        "This account has no authenticator app or recovery codes, so there is nothing to "
+        "reset. The person sets up an authenticator app when they next sign in"
+    )
+
+
 def two_factor_reset(*, actor: User, user: User, reason: str) -> User:
     """An administrator's reset for a lost device: every device and recovery code of the person
     goes, their sessions end, and they set up a new app at their next sign-in."""
@@ -386,6 +393,8 @@ def two_factor_reset(*, actor: User, user: User, reason: str) -> User:
         raise ValidationError("Enter a reason for resetting two-factor authentication")
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
+        if not has_second_factor(locked):
+            raise NothingToReset(NothingToReset.message)
         totp = AuthenticatorDevice.objects.filter(user=locked).delete()[0]
         RecoveryCodeDevice.objects.filter(user=locked).delete()
         ended = _end_sessions(locked)

@@ -233,7 +233,10 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 def manage_list(request: HttpRequest) -> HttpResponse:
     policy.require_perm(request.user, policy.Perm.ACCOUNTS_MANAGE)
     actor = _actor(request)
-    users = selectors.user_list_for(actor=actor)
+    users = list(selectors.user_list_for(actor=actor))
+    for u in users:  # one wording with the account page and the export
+        u.status = selectors.account_status(u)  # type: ignore[attr-defined]
+        u.status_tag = selectors.AccountStatus.TAGS[u.status]  # type: ignore[attr-defined]
     audit_consultation(actor=request.user, verb="account.list", object_type="accounts.User")
     may_review = policy.has_perm(actor, policy.Perm.ACCOUNTS_REVIEW)
     return render(
@@ -280,6 +283,7 @@ def manage_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         "accounts/manage_detail.html",
         {
             "target": target,
+            "status": selectors.account_status(target),
             "form": form,
             "has_2fa": services.has_second_factor(target),
             "may_reset_2fa": policy.can(request.user, policy.Perm.ACCOUNTS_2FA_RESET, target),
@@ -301,9 +305,21 @@ def manage_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     if not _proof(request).password_is_recent():
         return _to("accounts:confirm_password", request.get_full_path())
     form = TwoFactorResetForm(request.POST or None)
+    has_2fa = services.has_second_factor(target)
+    if request.method == "POST" and not has_2fa:
+        # Nothing to reset: refused before the form is even checked (the service refuses too).
+        return render(
+            request,
+            "accounts/manage_two_factor_reset.html",
+            {"target": target, "form": form, "has_2fa": False},
+            status=409,
+        )
     if request.method == "POST" and form.is_valid():
         try:
             services.two_factor_reset(actor=actor, user=target, reason=form.cleaned_data["reason"])
+        except services.NothingToReset as exc:
+            has_2fa = False
+            form.add_error(None, exc.messages[0])
         except ValidationError as exc:
             form.add_error("reason", exc.messages[0])
         else:
@@ -318,5 +334,5 @@ def manage_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(
         request,
         "accounts/manage_two_factor_reset.html",
-        {"target": target, "form": form, "has_2fa": services.has_second_factor(target)},
+        {"target": target, "form": form, "has_2fa": has_2fa},
     )

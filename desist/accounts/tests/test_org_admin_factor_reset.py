@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from desist.accounts import services
+from desist.accounts.tests.test_two_factor import _enrol
 from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode as R
 
@@ -27,6 +28,7 @@ def test_organisation_administrator_resets_only_within_reach(
         with pytest.raises(PermissionDenied):
             services.two_factor_reset(actor=org_admin, user=target, reason="Lost")
 
+    _enrol(officer)
     services.two_factor_reset(actor=org_admin, user=officer, reason="Phone lost")
     event = AuditEvent.objects.get(verb="account.2fa_reset")
     assert (event.actor_id, event.object_id) == (org_admin.pk, str(officer.pk))

@@ -1,0 +1,76 @@
+"""Tester findings on account administration (issue 16): what an administrator is shown must
+match what the account can really do."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from desist.accounts import selectors, services
+from desist.accounts.actions import organisations
+from desist.accounts.tests.test_two_factor import _enrol
+from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode as R
+
+
+def _export(client: Any) -> dict[str, list[str]]:
+    body = b"".join(client.get(reverse("accounts:export")).streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    status = rows[0].index("status")
+    return {r[0]: r for r in rows[1:]} | {"__status__": [str(status)]}
+
+
+def test_a_retired_organisations_people_are_not_shown_active(
+    client: Any, users: dict[R, Any], make_user: Any, orgs: Any
+) -> None:
+    admin = users[R.SYSTEM_ADMIN]
+    org = orgs["other_police_force"]
+    officer = make_user(R.POLICE_OFFICER, organisation=org)
+    organisations.organisation_retire(
+        actor=admin, organisation=org, version=org.version, reason="Merged"
+    )
+    client.force_login(admin)
+    listing = client.get(reverse("accounts:manage_list")).content.decode()
+    row = listing[listing.index(f">{officer.username}</a>") :]
+    row = row[: row.index("</tr>")]
+    assert "Organisation retired" in row and "Active" not in row
+    detail = client.get(reverse("accounts:manage_detail", args=[officer.pk])).content.decode()
+    status = detail[detail.index(">Status</dt>") :]
+    status = status[: status.index("</div>")]
+    assert "Organisation retired" in status and "Active" not in status
+    exported = _export(client)
+    column = int(exported["__status__"][0])
+    assert exported[officer.username][column] == selectors.AccountStatus.ORGANISATION_RETIRED
+    # Someone in a live organisation is still active, the same on all three.
+    live = users[R.POLICE_OFFICER]
+    assert exported[live.username][column] == "Active"
+
+
+def test_two_factor_reset_is_not_offered_or_done_without_a_second_factor(
+    client: Any, users: dict[R, Any]
+) -> None:
+    admin, person = users[R.SYSTEM_ADMIN], users[R.POLICE_OFFICER]
+    assert not services.has_second_factor(person)
+    url = reverse("accounts:manage_two_factor_reset", args=[person.pk])
+    client.force_login(admin)
+    detail = client.get(reverse("accounts:manage_detail", args=[person.pk])).content.decode()
+    assert "Not set up" in detail and url not in detail
+    session = client.session
+    session["desist_password_confirmed_at"] = timezone.now().timestamp()
+    session.save()
+    refused = client.post(url, {"reason": "Phone lost"})
+    assert refused.status_code == 409
+    assert "nothing to reset" in refused.content.decode()
+    with pytest.raises(ValidationError, match="nothing to reset"):
+        services.two_factor_reset(actor=admin, user=person, reason="Phone lost")
+    assert not AuditEvent.objects.filter(verb="account.2fa_reset").exists()
+    # With a factor set up, the action is offered again.
+    _enrol(person)
+    detail = client.get(reverse("accounts:manage_detail", args=[person.pk])).content.decode()
+    assert url in detail
