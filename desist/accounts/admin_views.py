@@ -252,10 +252,11 @@ def export_csv(request: AuthedRequest) -> StreamingHttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
-    """Public: the e-mailed link. It says only that a link is no longer valid, never why."""
+    """Public: the e-mailed link. A dead one (used, expired, withdrawn, unknown) answers 410
+    Gone with what to do next; it says only that the link is no longer valid, never why."""
     invitation = people.invitation_for_token(token)
     if invitation is None:
-        return render(request, "accounts/admin/invite_invalid.html")
+        return render(request, "accounts/admin/invite_invalid.html", status=410)
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

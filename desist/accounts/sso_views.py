@@ -29,9 +29,10 @@ def _sso_for(code: str) -> SingleSignOn | None:
     return oidc.sso_for(code)
 
 
-def _to_choices() -> HttpResponse:
-    # An organisation without (or no longer with) single sign-on: back to the choice.
-    return redirect("accounts:sso_choose")
+def _not_set_up(request: HttpRequest) -> HttpResponse:
+    # An unknown organisation, or one without (or no longer with) single sign-on: say so
+    # rather than bounce silently, and point to the ordinary sign-in.
+    return render(request, "accounts/sso_not_set_up.html", status=404)
 
 
 def _refused(
@@ -60,7 +61,7 @@ def sso_choose(request: HttpRequest) -> HttpResponse:
 def sso_start(request: HttpRequest, code: str) -> HttpResponse:
     sso = _sso_for(code)
     if sso is None:
-        return _to_choices()
+        return _not_set_up(request)
     request.session[NEXT_KEY] = _safe(request.GET.get("next", ""), request)
     callback = request.build_absolute_uri(reverse("accounts:sso_callback", args=[code]))
     try:
@@ -74,7 +75,7 @@ def sso_start(request: HttpRequest, code: str) -> HttpResponse:
 def sso_callback(request: HttpRequest, code: str) -> HttpResponse:
     sso = _sso_for(code)
     if sso is None:
-        return _to_choices()
+        return _not_set_up(request)
     next_path = _safe(request.session.get(NEXT_KEY, ""), request)
     try:
         claims = oidc.verified_claims(sso, request)

@@ -4,6 +4,7 @@ match what the account can really do."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
@@ -13,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist.accounts import selectors, services
-from desist.accounts.actions import organisations
+from desist.accounts.actions import organisations, people
+from desist.accounts.models import Invitation
 from desist.accounts.tests.test_two_factor import _enrol
 from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode as R
@@ -74,3 +76,45 @@ def test_two_factor_reset_is_not_offered_or_done_without_a_second_factor(
     _enrol(person)
     detail = client.get(reverse("accounts:manage_detail", args=[person.pk])).content.decode()
     assert url in detail
+
+
+def test_a_dead_invitation_link_answers_gone_with_what_to_do(
+    client: Any, users: dict[R, Any], orgs: Any
+) -> None:
+    admin = users[R.SYSTEM_ADMIN]
+    joiner = people.Joiner(
+        username="late.joiner",
+        email="late.joiner@example.org",
+        first_name="Sam",
+        last_name="Wetherby",
+        organisation=orgs["provider"],
+        roles=(R.PRACTITIONER,),
+    )
+    user = people.user_invite(actor=admin, joiner=joiner, reason="x", link_base="http://t")
+    withdrawn = people._invitation_make(actor=admin, user=user)
+    live = people._invitation_make(actor=admin, user=user)  # withdraws the first
+    assert client.get(reverse("accounts:invite_accept", args=[live])).status_code == 200
+    Invitation.objects.filter(user=user, used_at__isnull=True, withdrawn_at__isnull=True).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    for token in (withdrawn, live, "never-issued"):  # withdrawn, expired, unknown
+        for method in ("get", "post"):
+            response = getattr(client, method)(reverse("accounts:invite_accept", args=[token]))
+            assert response.status_code == 410, (token, method)
+            page = response.content.decode()
+            assert "This invitation link no longer works" in page
+            assert "send you a new invitation" in page
+
+
+@pytest.mark.parametrize("code", ["no-such-organisation", "police-without-sso"])
+def test_an_address_for_single_sign_on_that_is_not_set_up_says_so(
+    client: Any, orgs: Any, code: str
+) -> None:
+    if code == "police-without-sso":
+        code = orgs["police_force"].code  # a real organisation, no single sign-on
+    for name in ("accounts:sso_start", "accounts:sso_callback"):
+        response = client.get(reverse(name, args=[code]))
+        assert response.status_code == 404, name
+        page = response.content.decode()
+        assert "Single sign-on is not set up for this organisation" in page
+        assert f'href="{reverse("accounts:login")}"' in page
