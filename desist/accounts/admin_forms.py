@@ -32,6 +32,25 @@ def role_choices(grantable: frozenset[RoleCode]) -> list[tuple[str, str]]:
     return [(r.value, r.label) for r in HOME_ORDER if r in grantable]
 
 
+class InviteOrganisationForm(forms.Form):
+    """First step for an administrator of more than one organisation: where the person is
+    joining decides whose staff the line manager list offers."""
+
+    organisation = forms.ModelChoiceField(
+        label="Which organisation is the person joining?",
+        queryset=Organisation.objects.none(),
+        error_messages={
+            "required": "Choose the organisation the person is joining",
+            "invalid_choice": "Choose the organisation the person is joining",
+        },
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["organisation"]
+        org_field.queryset = organisations
+
+
 class InviteForm(forms.Form):
     first_name = forms.CharField(label="First name", max_length=150, required=False)
     last_name = forms.CharField(label="Last name", max_length=150, required=False)
@@ -49,8 +68,14 @@ class InviteForm(forms.Form):
         help_text="Lower case letters, numbers, full stops, hyphens and underscores.",
         widget=forms.TextInput(attrs=_TEXT),
     )
+    # Chosen before this form (InviteOrganisationForm), shown above it, carried hidden.
     organisation = forms.ModelChoiceField(
-        label="Organisation", queryset=Organisation.objects.none(), required=False
+        queryset=Organisation.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Choose the organisation the person is joining",
+            "invalid_choice": "Choose the organisation the person is joining",
+        },
     )
     team = forms.CharField(label="Team (optional)", max_length=100, required=False)
     roles = forms.MultipleChoiceField(
@@ -61,6 +86,9 @@ class InviteForm(forms.Form):
         queryset=Organisation.objects.none(),
         required=False,
         help_text="Alerts this person does not acknowledge in time go to their line manager.",
+        error_messages={
+            "invalid_choice": "Choose a line manager who works in the person's organisation"
+        },
     )
     reason = _reason("Why does this person need an account?")
 

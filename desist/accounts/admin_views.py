@@ -20,6 +20,7 @@ from desist.accounts.admin_forms import (
     AcceptInvitationForm,
     ImportForm,
     InviteForm,
+    InviteOrganisationForm,
     MoveForm,
     OrganisationForm,
     PartnershipForm,
@@ -55,13 +56,44 @@ def _people_form(request: AuthedRequest, form_class: Any, **kwargs: Any) -> Any:
     )
 
 
+def _invite_organisation(request: AuthedRequest, orgs: Any) -> Any:
+    """The organisation the person is joining: the actor's only one, or the one chosen in
+    the first step (carried in the form), or None while it is still to be chosen."""
+    if orgs.count() == 1:
+        return orgs.first()
+    raw = request.POST.get("organisation") if request.method == "POST" else None
+    raw = raw or request.GET.get("organisation", "")
+    return orgs.filter(pk=int(raw)).first() if raw.isdigit() else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, P.ACCOUNTS_MANAGE)
     orgs = selectors.organisations_for_invite(actor=request.user)
-    initial = {"organisation": orgs.first()} if orgs.count() == 1 else {}
-    form = _people_form(request, InviteForm, initial=initial)
+    if request.method == "GET":  # the line manager list names staff
+        audit_consultation(
+            actor=request.user, verb="account.invite_form", object_type="accounts.User"
+        )
+    joining = _invite_organisation(request, orgs)
+    if joining is None:
+        # First the organisation: only its own people are offered as line manager.
+        chooser = InviteOrganisationForm(
+            request.GET if "organisation" in request.GET or request.method == "POST" else None,
+            organisations=orgs,
+        )
+        if chooser.is_bound:
+            chooser.is_valid()  # puts the GOV.UK error on the page
+        return render(request, "accounts/admin/invite_organisation.html", {"form": chooser})
+    # Offered and accepted: the people of the organisation being joined, nobody else's.
+    managers = selectors.line_manager_choices(actor=request.user, organisation_ids=[joining.pk])
+    form = InviteForm(
+        request.POST or None,
+        organisations=orgs.filter(pk=joining.pk),
+        managers=managers.order_by("last_name", "first_name"),
+        grantable=policy.grantable_roles(request.user),
+        initial={"organisation": joining},
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         joiner = people.Joiner(
@@ -83,11 +115,11 @@ def invite(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, f"Invitation sent to {user.email}")
             return redirect("accounts:manage_detail", user_id=user.pk)
-    if request.method == "GET":  # the line manager list names staff
-        audit_consultation(
-            actor=request.user, verb="account.invite_form", object_type="accounts.User"
-        )
-    return render(request, "accounts/admin/invite.html", {"form": form})
+    return render(
+        request,
+        "accounts/admin/invite.html",
+        {"form": form, "joining": joining, "may_change_organisation": orgs.count() > 1},
+    )
 
 
 @login_required

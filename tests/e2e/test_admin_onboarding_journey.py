@@ -97,11 +97,20 @@ def test_first_admin_onboards_a_practitioner_and_disables_a_leaver(
     with page.expect_navigation():
         page.get_by_role("button", name="Invite a person").click()
     assert_accessible(page)
+    # First the organisation: the line manager list then offers only its staff.
+    _submit(page, "Continue")
+    assert (
+        "Choose the organisation the person is joining"
+        in page.locator(".govuk-error-summary").inner_text()
+    )
+    assert_accessible(page)
+    page.select_option("select[name=organisation]", label="Weald Intervention Service")
+    _submit(page, "Continue")
+    assert_accessible(page)
     page.fill("input[name=first_name]", "Robin")
     page.fill("input[name=last_name]", "Ashdown")
     page.fill("input[name=email]", "robin.ashdown@example.org")
     page.fill("input[name=username]", "robin.ashdown")
-    page.select_option("select[name=organisation]", label="Weald Intervention Service")
     page.get_by_label("Practitioner", exact=True).check()
     page.fill("textarea[name=reason]", "New practitioner")
     _submit(page, "Send invitation")
