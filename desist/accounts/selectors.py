@@ -5,7 +5,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import Count, DateTimeField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -13,8 +12,8 @@ from desist import policy
 from desist.accounts.models import AccessReview, AuthenticatorDevice, Invitation, User
 from desist.core.models import Organisation, Partnership
 
-# Access reviews (issue 16): an account is due when its latest review, or its creation if it
-# was never reviewed, is older than this. The one definition, used by the review page, the
+# Access reviews (issue 16): an active account with a role is due when it was never reviewed
+# or its latest review is older than this. The one definition, used by the review page, the
 # accounts export and the oversight dashboard.
 REVIEW_DAYS = 90
 
@@ -31,7 +30,6 @@ def _with_review(qs: QuerySet[User]) -> QuerySet[User]:
     return qs.annotate(
         last_reviewed_at=Subquery(latest, output_field=DateTimeField()),
         invitation_expires_at=Subquery(pending, output_field=DateTimeField()),
-        review_from=Coalesce(Subquery(latest, output_field=DateTimeField()), "date_joined"),
     )
 
 
@@ -62,10 +60,15 @@ def account_status(user: User) -> str:
     return AccountStatus.ACTIVE
 
 
+def _under_review_q() -> Q:
+    return Q(is_active=True, roles__isnull=False)
+
+
 def review_due_q(now: dt.datetime | None = None) -> Q:
-    """Active accounts with a role whose review is older than REVIEW_DAYS (on `_with_review`)."""
+    """Active accounts with a role never reviewed, or last reviewed more than REVIEW_DAYS ago
+    (on `_with_review`)."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=REVIEW_DAYS)
-    return Q(is_active=True, roles__isnull=False, review_from__lt=cutoff)
+    return _under_review_q() & (Q(last_reviewed_at__isnull=True) | Q(last_reviewed_at__lt=cutoff))
 
 
 def user_list_for(*, actor: User) -> QuerySet[User]:
@@ -87,17 +90,27 @@ def user_reviews_due_for(*, actor: User, now: dt.datetime | None = None) -> Quer
 
 def unreviewed_accounts_by_organisation(
     *, organisation_ids: Iterable[int], now: dt.datetime | None = None
-) -> list[dict[str, Any]]:
-    """Counts of accounts overdue for review, per organisation (for the oversight dashboard:
-    numbers, no names)."""
-    due = _with_review(User.objects.filter(organisation_id__in=list(organisation_ids)))
+) -> dict[str, Any]:
+    """For the oversight dashboard (numbers, no names): how many active accounts with a role
+    there are, and per organisation how many were never reviewed or are overdue."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=REVIEW_DAYS)
+    accounts = _with_review(User.objects.filter(organisation_id__in=list(organisation_ids)))
+    accounts = accounts.filter(_under_review_q())
     rows: Any = (
-        due.filter(review_due_q(now))
+        accounts.filter(review_due_q(now))
         .values("organisation__name")
-        .annotate(count=Count("pk", distinct=True))
+        .annotate(
+            never=Count("pk", filter=Q(last_reviewed_at__isnull=True), distinct=True),
+            overdue=Count("pk", filter=Q(last_reviewed_at__lt=cutoff), distinct=True),
+        )
         .order_by("organisation__name")
     )
-    return list(rows)
+    due = list(rows)
+    return {
+        "accounts": accounts.values("pk").distinct().count(),
+        "rows": due,
+        "due": sum(r["never"] + r["overdue"] for r in due),
+    }
 
 
 def organisations_for_invite(*, actor: User) -> QuerySet[Organisation]:
@@ -170,7 +183,8 @@ def accounts_export_rows(*, actor: User) -> Iterator[list[Any]]:
     for u in user_list_for(actor=actor).iterator(chunk_size=500):
         roles = list(u.roles.all())
         row: Any = u  # annotated by _with_review
-        due = u.is_active and bool(roles) and row.review_from < cutoff
+        last = row.last_reviewed_at
+        due = u.is_active and bool(roles) and (last is None or last < cutoff)
         yield [
             u.username,
             u.get_full_name(),

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist.accounts import selectors, services
-from desist.accounts.actions import organisations, people
-from desist.accounts.models import Invitation
+from desist.accounts.actions import organisations, people, reviews
+from desist.accounts.models import AccessReview, Invitation, User
 from desist.accounts.tests.test_two_factor import _enrol
 from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode as R
@@ -118,3 +118,106 @@ def test_an_address_for_single_sign_on_that_is_not_set_up_says_so(
         page = response.content.decode()
         assert "Single sign-on is not set up for this organisation" in page
         assert f'href="{reverse("accounts:login")}"' in page
+
+
+def test_the_invite_form_offers_only_the_joined_organisations_staff_as_line_manager(
+    client: Any, users: dict[R, Any], make_user: Any, orgs: Any
+) -> None:
+    admin = users[R.SYSTEM_ADMIN]
+    provider_manager = users[R.CLINICAL_SUPERVISOR]
+    police_manager = users[R.POLICE_SUPERVISOR]
+    client.force_login(admin)
+    url = reverse("accounts:invite")
+    # An administrator of several organisations chooses the organisation first.
+    first = client.get(url).content.decode()
+    assert "Which organisation is the person joining?" in first
+    assert police_manager.username not in first and provider_manager.username not in first
+    unchosen = client.get(url, {"organisation": ""}).content.decode()
+    assert "Choose the organisation the person is joining" in unchosen
+    page = client.get(url, {"organisation": orgs["provider"].pk}).content.decode()
+    assert f"({provider_manager.username}," in page
+    assert f"({police_manager.username}," not in page
+    # A line manager from elsewhere, posted anyway, is refused with a GOV.UK message.
+    posted = client.post(
+        url,
+        {
+            "first_name": "Robin",
+            "last_name": "Ashdown",
+            "email": "robin.ashdown@example.org",
+            "username": "robin.ashdown",
+            "organisation": orgs["provider"].pk,
+            "roles": [R.PRACTITIONER.value],
+            "line_manager": police_manager.pk,
+            "reason": "New practitioner",
+        },
+    )
+    assert posted.status_code == 200
+    body = posted.content.decode()
+    assert "There is a problem" in body
+    assert "Choose a line manager who works in the person&#x27;s organisation" in body
+    assert not User.objects.filter(username="robin.ashdown").exists()
+    # And the command refuses it whatever the form does.
+    joiner = people.Joiner(
+        username="robin.ashdown",
+        email="robin.ashdown@example.org",
+        first_name="Robin",
+        last_name="Ashdown",
+        organisation=orgs["provider"],
+        roles=(R.PRACTITIONER,),
+        line_manager=police_manager,
+    )
+    with pytest.raises(ValidationError, match="same organisation"):
+        people.user_invite(actor=admin, joiner=joiner, reason="x", link_base="http://t")
+
+
+def test_an_organisation_administrator_goes_straight_to_the_invite_form(
+    client: Any, users: dict[R, Any]
+) -> None:
+    admin = users[R.ORGANISATION_ADMIN]
+    client.force_login(admin)
+    page = client.get(reverse("accounts:invite")).content.decode()
+    assert "Send invitation" in page and admin.organisation.name in page
+    assert f"({users[R.POLICE_SUPERVISOR].username}," in page
+    assert f"({users[R.CLINICAL_SUPERVISOR].username}," not in page
+
+
+def test_oversight_dashboard_counts_never_reviewed_accounts_as_unreviewed(
+    client: Any, users: dict[R, Any], make_user: Any, orgs: Any
+) -> None:
+    admin, overseer = users[R.SYSTEM_ADMIN], users[R.OVERSEER]
+    organisations.partnership_create(
+        actor=admin,
+        name="Pilot",
+        organisations=[overseer.organisation, orgs["police_force"]],
+        reason="Pilot starts",
+    )
+    in_reach = [overseer.organisation_id, orgs["police_force"].pk]
+    # Fresh accounts, none ever reviewed: every one of them is unreviewed.
+    counts = selectors.unreviewed_accounts_by_organisation(organisation_ids=in_reach)
+    assert counts["accounts"] > 0 and counts["due"] == counts["accounts"]
+    client.force_login(overseer)
+    page = client.get(reverse("evaluation:oversight")).content.decode()
+    assert "Every account has been reviewed" not in page
+    assert "been reviewed in the last" not in page
+    assert f"{orgs['police_force'].name}: " in page and "never reviewed" in page
+    # Review every one of them: then, and only then, all are reviewed.
+    reviewer = users[R.SYSTEM_ADMIN]
+    for person in User.objects.filter(organisation_id__in=in_reach, is_active=True):
+        if person.role_codes and person != reviewer:
+            reviews.access_review_record(
+                actor=reviewer, user=person, keep=[R(c) for c in person.role_codes], reason=""
+            )
+    if reviewer.organisation_id in in_reach:  # nobody reviews their own account
+        second = make_user(R.SYSTEM_ADMIN, organisation=orgs["other_police_force"])
+        reviews.access_review_record(
+            actor=second, user=reviewer, keep=[R(c) for c in reviewer.role_codes], reason=""
+        )
+    counts = selectors.unreviewed_accounts_by_organisation(organisation_ids=in_reach)
+    assert counts["due"] == 0, counts
+    page = client.get(reverse("evaluation:oversight")).content.decode()
+    assert f"All {counts['accounts']} accounts with a role have been reviewed" in page
+    # A review older than 90 days is overdue again.
+    old = timezone.now() - dt.timedelta(days=selectors.REVIEW_DAYS + 1)
+    AccessReview.objects.filter(user=users[R.POLICE_OFFICER]).update(reviewed_at=old)
+    counts = selectors.unreviewed_accounts_by_organisation(organisation_ids=in_reach)
+    assert counts["due"] == 1 and counts["rows"][0]["overdue"] == 1
