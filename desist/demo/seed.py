@@ -92,6 +92,10 @@ ACCOUNTS = [
         (RoleCode.PROGRAMME_MANAGER,),
     ),
     DemoAccount("admin", "Alex", "Morgan", "sussex-police", (RoleCode.SYSTEM_ADMIN,)),
+    # Manages the accounts of one organisation only (issue 16), none of its casework.
+    DemoAccount(
+        "org.admin", "Nadia", "Forde", "harbour-psychology", (RoleCode.ORGANISATION_ADMIN,)
+    ),
 ]
 
 
