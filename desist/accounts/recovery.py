@@ -15,7 +15,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -24,7 +23,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 
-from desist.accounts import services
+from desist.accounts import limits, services
 from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
@@ -77,14 +76,7 @@ class SendAfterResponse(HttpResponseRedirect):
 
 
 def _counted(key: str, limit: int) -> bool:
-    """Count one request under `key`; True while still within `limit` for the window."""
-    if cache.add(key, 1, timeout=WINDOW_SECONDS):
-        return True
-    try:
-        return int(cache.incr(key)) <= limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=WINDOW_SECONDS)
-        return True
+    return limits.count(key, limit, WINDOW_SECONDS)
 
 
 def _within_limits(email: str) -> bool:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_otp import devices_for_user
 
 from desist import policy
-from desist.accounts import notifications
+from desist.accounts import limits, notifications
 from desist.accounts.models import (
     AuthenticatorDevice,
     RecoveryCodeDevice,
@@ -330,6 +330,28 @@ def _recovery_codes_regenerate(*, actor: User) -> list[str]:
     return codes
 
 
+# Hourly caps in the shared cache (accounts.limits), on top of django-otp's back-off: failed
+# recovery codes per account (a stolen password must not buy unlimited guesses at the ten
+# codes), and two-factor resets per administrator (a hijacked administrator session must not
+# strip every colleague's second factor at once).
+RECOVERY_CODE_FAILURES_PER_HOUR = 5
+RESETS_PER_ADMINISTRATOR_PER_HOUR = 5
+
+
+class RecoveryCodesLimited(TwoFactorThrottled):
+    def __init__(self) -> None:
+        Exception.__init__(
+            self,
+            "Too many recovery codes have been tried. Wait an hour and try again, or sign in "
+            "with a code from your authenticator app",
+        )
+        self.minutes = limits.WINDOW_SECONDS // 60
+
+
+def _recovery_key(user: User) -> str:
+    return f"desist:2fa:recovery-failures:{user.pk}"
+
+
 def _looks_like_recovery_code(token: str) -> bool:
     return not token.isdigit()
 
@@ -339,6 +361,17 @@ def two_factor_verify(*, actor: User, token: str) -> Any:
     that accepted it. Failures and throttling are audited (never the code)."""
     token = token.replace(" ", "")
     method = "recovery_code" if _looks_like_recovery_code(token) else "totp"
+    if method == "recovery_code" and limits.reached(
+        _recovery_key(actor), RECOVERY_CODE_FAILURES_PER_HOUR
+    ):
+        audit_record(
+            actor=actor,
+            category=Category.SECURITY,
+            verb="auth.recovery_code_limited",
+            obj=actor,
+            new={"failures_per_hour": RECOVERY_CODE_FAILURES_PER_HOUR},
+        )
+        raise RecoveryCodesLimited()
     with transaction.atomic():
         # The throttle check, the code check and the failure count are one step under a lock
         # on the person's devices: concurrent guesses queue behind each other, so each one sees
@@ -363,6 +396,8 @@ def two_factor_verify(*, actor: User, token: str) -> Any:
         raise _throttled(actor, "sign_in", until)
     if accepted is not None:
         return accepted
+    if method == "recovery_code":
+        limits.count(_recovery_key(actor), RECOVERY_CODE_FAILURES_PER_HOUR)
     _audit_failed_code(actor, method, "sign_in")
     raise ValidationError("The code is not correct. Enter the 6-digit code from your app")
 
@@ -385,12 +420,28 @@ class NothingToReset(ValidationError):
     )
 
 
+class ResetsLimited(ValidationError):
+    message = (
+        f"You have reset two-factor authentication {RESETS_PER_ADMINISTRATOR_PER_HOUR} times "
+        "in the last hour. Wait an hour, or ask another administrator"
+    )
+
+
 def two_factor_reset(*, actor: User, user: User, reason: str) -> User:
     """An administrator's reset for a lost device: every device and recovery code of the person
     goes, their sessions end, and they set up a new app at their next sign-in."""
     policy.require(actor, policy.Perm.ACCOUNTS_2FA_RESET, user)
     if not reason.strip():
         raise ValidationError("Enter a reason for resetting two-factor authentication")
+    if not limits.count(f"desist:2fa:resets-by:{actor.pk}", RESETS_PER_ADMINISTRATOR_PER_HOUR):
+        audit_record(
+            actor=actor,
+            category=Category.SECURITY,
+            verb="account.2fa_reset_limited",
+            obj=user,
+            new={"resets_per_hour": RESETS_PER_ADMINISTRATOR_PER_HOUR},
+        )
+        raise ResetsLimited(ResetsLimited.message)
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not has_second_factor(locked):

@@ -306,6 +306,7 @@ def manage_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
         return _to("accounts:confirm_password", request.get_full_path())
     form = TwoFactorResetForm(request.POST or None)
     has_2fa = services.has_second_factor(target)
+    status = 200
     if request.method == "POST" and not has_2fa:
         # Nothing to reset: refused before the form is even checked (the service refuses too).
         return render(
@@ -320,6 +321,9 @@ def manage_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
         except services.NothingToReset as exc:
             has_2fa = False
             form.add_error(None, exc.messages[0])
+        except services.ResetsLimited as exc:
+            form.add_error(None, exc.messages[0])
+            status = 429
         except ValidationError as exc:
             form.add_error("reason", exc.messages[0])
         else:
@@ -335,4 +339,5 @@ def manage_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
         request,
         "accounts/manage_two_factor_reset.html",
         {"target": target, "form": form, "has_2fa": has_2fa},
+        status=status,
     )
