@@ -46,6 +46,9 @@ class Perm(StrEnum):
     ACCOUNTS_REVIEW = "accounts.review"
     # Create, edit and retire organisations and partnerships.
     ORGANISATIONS_MANAGE = "organisations.manage"
+    # View and set an organisation's single sign-on (OpenID Connect) settings: any
+    # organisation's (system administrators) or their own (organisation administrators).
+    SSO_CONFIGURE = "sso.configure"
     # Reset a person's lost second factor (issue 12): audited, e-mailed, never one's own.
     ACCOUNTS_2FA_RESET = "accounts.2fa_reset"
     # Police casework (issue 3). Scope: the actor's own force.
@@ -200,13 +203,20 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.ACCOUNTS_REVIEW,
             P.ACCOUNTS_2FA_RESET,
             P.ORGANISATIONS_MANAGE,
+            P.SSO_CONFIGURE,
             P.INSTRUMENT_MANAGE,
             P.EMAIL_FAILURES_VIEW,
         }
     ),
     # Their own organisation's accounts and access reviews; nothing of its casework.
     R.ORGANISATION_ADMIN: frozenset(
-        {P.HOME_VIEW, P.ACCOUNTS_MANAGE, P.ACCOUNTS_REVIEW, P.ACCOUNTS_2FA_RESET}
+        {
+            P.HOME_VIEW,
+            P.ACCOUNTS_MANAGE,
+            P.ACCOUNTS_REVIEW,
+            P.ACCOUNTS_2FA_RESET,
+            P.SSO_CONFIGURE,
+        }
     ),
 }
 
@@ -583,6 +593,7 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.ACCOUNTS_REVIEW, "accounts.User"): _account_in_reach,
         (P.ACCOUNTS_MANAGE, "core.Organisation"): _organisation_in_reach,
         (P.ORGANISATIONS_MANAGE, "core.Organisation"): _system_wide,
+        (P.SSO_CONFIGURE, "core.Organisation"): _organisation_in_reach,
         (P.ORGANISATIONS_MANAGE, "core.Partnership"): _system_wide,
         (P.ACCOUNTS_2FA_RESET, "accounts.User"): _factor_reset_in_reach,
         # subjects

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from desist.accounts.sso_models import MatchBy
 from desist.core.models import Organisation, OrganisationKind
 from desist.core.roles import HOME_ORDER, RoleCode
 
@@ -217,3 +218,68 @@ class AcceptInvitationForm(forms.Form):
         elif data.get("password1") != data.get("password2"):
             self.add_error("password2", "The passwords do not match")
         return data
+
+
+class SsoSettingsForm(forms.Form):
+    """An organisation's single sign-on settings. The secret field is write-only: never
+    filled in from what is stored, never shown back."""
+
+    enabled = forms.BooleanField(
+        label="Staff may sign in with this organisation's account", required=False
+    )
+    issuer = forms.CharField(
+        label="Issuer",
+        max_length=300,
+        required=False,
+        help_text="From the identity provider, like https://login.microsoftonline.com/<tenant>/v2.0",
+        widget=forms.TextInput(attrs=_TEXT),
+    )
+    client_id = forms.CharField(
+        label="Client ID",
+        max_length=200,
+        required=False,
+        help_text="The application (client) ID the identity provider gave Desist.",
+        widget=forms.TextInput(attrs=_TEXT),
+    )
+    client_secret_env = forms.CharField(
+        label="Environment variable holding the client secret (recommended)",
+        max_length=100,
+        required=False,
+        help_text="Its name on the Desist server, like DESIST_OIDC_SECRET_SUSSEX. The secret "
+        "then never enters the database.",
+        widget=forms.TextInput(attrs=_TEXT),
+    )
+    client_secret = forms.CharField(
+        label="Client secret (optional)",
+        max_length=500,
+        required=False,
+        strip=False,
+        help_text="Only if it cannot be kept in the environment. Stored encrypted and never "
+        "shown again. Leave blank to keep the one already stored.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
+    )
+    match_by = forms.ChoiceField(
+        label="Find a person's Desist account by",
+        choices=[],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    jit_roles = forms.MultipleChoiceField(
+        label="Roles a first sign-in may create an account with (optional)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only roles the identity provider's token also names. None ticked: nobody "
+        "gets an account by signing in; an administrator invites them.",
+    )
+    accept_mfa = forms.BooleanField(
+        label="Accept the identity provider's multi-factor sign-in instead of a Desist code",
+        required=False,
+    )
+    reason = _reason()
+
+    def __init__(self, *args: Any, jit_choices: list[RoleCode], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        match: Any = self.fields["match_by"]
+        match.choices = MatchBy.choices
+        jit: Any = self.fields["jit_roles"]
+        jit.choices = [(r.value, r.label) for r in jit_choices]

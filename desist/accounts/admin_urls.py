@@ -3,6 +3,7 @@
 from django.urls import path
 
 from desist.accounts import admin_views as v
+from desist.accounts import sso_admin_views
 
 urlpatterns = [
     path("manage/invite/", v.invite, name="invite"),
@@ -16,6 +17,11 @@ urlpatterns = [
     path("organisations/", v.organisations_list, name="organisations"),
     path("organisations/new/", v.organisation_new, name="organisation_new"),
     path("organisations/<int:organisation_id>/", v.organisation_edit, name="organisation_edit"),
+    path(
+        "organisations/<int:organisation_id>/single-sign-on/",
+        sso_admin_views.sso_settings,
+        name="sso_settings",
+    ),
     path("partnerships/new/", v.partnership_new, name="partnership_new"),
     path("partnerships/<int:partnership_id>/", v.partnership_edit, name="partnership_edit"),
 ]

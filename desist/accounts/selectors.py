@@ -148,6 +148,16 @@ def organisation_get_for(*, actor: User, organisation_id: int) -> Organisation:
     return org
 
 
+def organisation_for_sso(*, actor: User, organisation_id: int) -> Organisation:
+    """An organisation whose single sign-on the actor may set: any live one (system
+    administrators) or their own (organisation administrators); 404 otherwise."""
+    policy.require_perm(actor, policy.Perm.SSO_CONFIGURE)
+    org = Organisation.objects.filter(pk=organisation_id).first()
+    if org is None or not policy.can(actor, policy.Perm.SSO_CONFIGURE, org):
+        raise Http404("No such organisation")
+    return org
+
+
 def partnership_list_for(*, actor: User) -> QuerySet[Partnership]:
     policy.require_perm(actor, policy.Perm.ORGANISATIONS_MANAGE)
     return Partnership.objects.prefetch_related("organisations").order_by("retired_at", "name")

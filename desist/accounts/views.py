@@ -246,6 +246,8 @@ def manage_list(request: HttpRequest) -> HttpResponse:
             "users": users,
             "manage_all": policy.has_perm(actor, policy.Perm.ACCOUNTS_MANAGE_ALL),
             "manage_orgs": policy.has_perm(actor, policy.Perm.ORGANISATIONS_MANAGE),
+            "may_configure_sso": actor.organisation is not None
+            and policy.can(actor, policy.Perm.SSO_CONFIGURE, actor.organisation),
             "may_review": may_review,
             "reviews_due": selectors.user_reviews_due_for(actor=actor).count() if may_review else 0,
         },

@@ -76,6 +76,7 @@ CLASSIFIED: dict[str, str] = {
     "accounts:organisation_edit": "an organisation's name and kind: no person",
     "accounts:partnership_new": "a form listing organisations: no person",
     "accounts:partnership_edit": "a partnership's organisations: no person",
+    "accounts:sso_settings": "an organisation's single sign-on settings, never the secret",
     "accounts:sso_choose": "the organisations that offer single sign-on: no person",
     "accounts:sso_start": "a redirect to the identity provider: no page",
     "accounts:sso_callback": "signs the person in, or a refusal page: no one else's data",

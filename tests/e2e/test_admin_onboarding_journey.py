@@ -91,6 +91,27 @@ def test_first_admin_onboards_a_practitioner_and_disables_a_leaver(
     _submit(page, "Add organisation")
     assert "Weald Intervention Service has been created" in page.locator("main").inner_text()
 
+    # Its single sign-on: refused without the essentials, then saved (the secret stays in the
+    # server's environment; only the variable's name is entered).
+    with page.expect_navigation():
+        page.get_by_role("link", name="Weald Intervention Service").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Single sign-on settings").click()
+    assert _heading(page) == "Single sign-on"
+    assert_accessible(page)
+    _submit(page, "Save settings")
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "Enter the issuer address" in summary and "Enter a reason" in summary
+    assert_accessible(page)
+    page.fill("input[name=issuer]", "https://login.microsoftonline.com/weald-tenant/v2.0")
+    page.fill("input[name=client_id]", "desist-weald")
+    page.fill("input[name=client_secret_env]", "DESIST_OIDC_SECRET_WEALD")
+    page.fill("textarea[name=reason]", "Weald staff sign in with their own accounts")
+    _submit(page, "Save settings")
+    assert "have been saved" in page.locator("main").inner_text()
+    assert "DESIST_OIDC_SECRET_WEALD" in page.locator("main").inner_text()
+    assert_accessible(page)
+
     # A practitioner, invited by e-mail.
     page.goto("/accounts/manage/")
     assert_accessible(page)

@@ -186,6 +186,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.ACCOUNTS_REVIEW,
         Perm.ACCOUNTS_2FA_RESET,
         Perm.ORGANISATIONS_MANAGE,
+        Perm.SSO_CONFIGURE,
         Perm.INSTRUMENT_MANAGE,
         Perm.EMAIL_FAILURES_VIEW,
     },
@@ -194,6 +195,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.ACCOUNTS_MANAGE,
         Perm.ACCOUNTS_REVIEW,
         Perm.ACCOUNTS_2FA_RESET,
+        Perm.SSO_CONFIGURE,
     },
 }
 
@@ -354,6 +356,20 @@ def test_organisation_pages_by_role(
         reverse("accounts:partnership_edit", args=[partnership.pk]),
     ):
         assert client.get(url).status_code == (200 if role == R.SYSTEM_ADMIN else 403), url
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_sso_settings_by_role(
+    client: Any, users: dict[RoleCode, Any], orgs: Any, role: RoleCode
+) -> None:
+    """Single sign-on settings: administrators for their own organisation, system
+    administrators for any other; an organisation administrator gets 404 elsewhere."""
+    client.force_login(users[role])
+    own = reverse("accounts:sso_settings", args=[users[role].organisation_id])
+    assert client.get(own).status_code == (200 if role in ADMINS else 403), role
+    other = reverse("accounts:sso_settings", args=[orgs["other_police_force"].pk])
+    expected = {R.SYSTEM_ADMIN: 200, R.ORGANISATION_ADMIN: 404}.get(role, 403)
+    assert client.get(other).status_code == expected, role
 
 
 def test_organisation_admin_cannot_manage_other_organisation(
