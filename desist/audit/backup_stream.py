@@ -108,6 +108,15 @@ def encrypt(chunks: Iterable[bytes], out: BinaryIO, *, key: bytes) -> int:
     return total
 
 
+def sealed_with(path: str) -> str:
+    """The id of the key a backup file names in its header (hex), or "" if it has none."""
+    with open(path, "rb") as source:
+        header = source.read(HEADER_SIZE)
+    return (
+        header[len(MAGIC) + 1 : len(MAGIC) + 1 + _KEY_ID].hex() if header.startswith(MAGIC) else ""
+    )
+
+
 def read_header(source: BinaryIO, keys: list[bytes]) -> tuple[bytes, AESGCM]:
     header = source.read(HEADER_SIZE)
     if len(header) < HEADER_SIZE or not header.startswith(MAGIC):

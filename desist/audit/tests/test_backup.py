@@ -5,7 +5,9 @@ backup runs as the runtime role, the restore as the owner into a database it has
 
 from __future__ import annotations
 
+import getpass
 import io
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from desist.audit import backup, backup_stream, chain
-from desist.audit.models import AuditEvent
+from desist.audit.models import AuditEvent, Category
 from desist.audit.selectors import audit_chain_rows
 from desist.demo.seed import seed
 
@@ -122,7 +124,7 @@ def _assert_same_database(target: dict[str, Any]) -> None:
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite round trip")
 def test_backup_of_the_seeded_demo_restores_on_sqlite(
-    transactional_db: Any, backup_key: list[bytes], tmp_path: Path
+    transactional_db: Any, backup_key: list[bytes], tmp_path: Path, caplog: Any
 ) -> None:
     _seeded_demo()
     archive = tmp_path / "desist.backup"
@@ -130,8 +132,15 @@ def test_backup_of_the_seeded_demo_restores_on_sqlite(
     assert archive.stat().st_mode & 0o777 == 0o600
     target_url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
     out = io.StringIO()
-    call_command("restore", str(archive), database_url=target_url, stdout=out)
+    with caplog.at_level(logging.WARNING, logger="desist.audit"):
+        call_command("restore", str(archive), database_url=target_url, stdout=out)
     assert "audit chain intact" in out.getvalue()
+    kid = backup_stream.key_id(backup_key[0]).hex()
+    made = AuditEvent.objects.get(verb="backup.started")
+    assert made.category == Category.SECURITY and made.object_id == kid
+    assert made.actor_username == f"os:{getpass.getuser()}"
+    restored = [r.getMessage() for r in caplog.records if "restored by OS user" in r.getMessage()]
+    assert restored and kid in restored[0] and getpass.getuser() in restored[0]
     # Written beside it as a private file and renamed into place; nothing else left behind.
     assert (tmp_path / "restored.sqlite3").stat().st_mode & 0o777 == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["desist.backup", "restored.sqlite3"]

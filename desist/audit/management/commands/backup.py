@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import getpass
+import logging
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from desist.audit import backup, backup_stream
+from desist.audit.models import Category
+from desist.audit.services import audit_record
+
+log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -35,12 +42,29 @@ class Command(BaseCommand):
             raise CommandError("Name the file to write: --out PATH")
         try:
             key = backup_stream.keys_from_environment()[0]
+            if not options["database_url"]:
+                # Before the dump, so the backup (and any copy restored from it) holds it too.
+                with transaction.atomic():
+                    audit_record(
+                        actor=None,
+                        actor_username=f"os:{getpass.getuser()}",
+                        category=Category.SECURITY,
+                        verb="backup.started",
+                        object_type="backup key",  # the key's public id: which key sealed it
+                        object_id=backup_stream.key_id(key).hex(),
+                    )
             manifest = backup.backup(
                 Path(options["out"]), key=key, url=options["database_url"] or None
             )
         except (backup_stream.BackupKeyError, backup.RestoreError) as exc:
             raise CommandError(str(exc)) from exc
         rows = sum(count for count, _ in manifest["tables"].values())
+        log.warning(
+            "Backup written by OS user %s with key id %s (%s rows)",
+            getpass.getuser(),
+            backup_stream.key_id(key).hex(),
+            rows,
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Backed up {len(manifest['tables'])} tables, {rows} rows "

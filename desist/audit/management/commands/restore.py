@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import getpass
+import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from desist.audit import backup, backup_stream
+
+log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -32,6 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             keys = backup_stream.keys_from_environment()
+            kid = backup_stream.sealed_with(options["file"])
             with open(options["file"], "rb") as source:
                 done = backup.restore(
                     source,
@@ -49,6 +54,15 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         manifest = done["manifest"]
         rows = sum(count for count, _ in manifest["tables"].values())
+        # Who restored which backup, with which key: the operator's record (the restored
+        # database's own audit log ends where the backup did).
+        log.warning(
+            "Backup of %s restored by OS user %s with key id %s (%s rows)",
+            manifest["created_at"],
+            getpass.getuser(),
+            kid,
+            rows,
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restored {len(manifest['tables'])} tables, {rows} rows, from the backup of "
