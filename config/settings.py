@@ -316,6 +316,9 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# A failed CSRF check shows a GOV.UK page (templates/403_csrf.html), not Django's bare one.
+CSRF_FAILURE_VIEW = "desist.core.views.csrf_failure"
+
 # Security headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

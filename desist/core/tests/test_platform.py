@@ -200,3 +200,18 @@ def test_forwarded_proto_believed_only_behind_a_trusted_proxy() -> None:
     assert _production_setting("SECURE_PROXY_SSL_HEADER") == "None"
     behind = _production_setting("SECURE_PROXY_SSL_HEADER", DESIST_TRUSTED_PROXIES="10.0.0.5")
     assert behind == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_a_failed_csrf_check_shows_a_govuk_page(users: dict[RoleCode, Any]) -> None:
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(users[RoleCode.POLICE_OFFICER])
+    response = browser.post("/accounts/password/", {"old_password": "x"})  # no token
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "govuk-header" in html and "govuk-footer" in html  # the layout
+    assert "data-desist-user" in html  # rendered with the request (the signed-in layout)
+    assert '<h1 class="govuk-heading-l">Your form could not be sent</h1>' in html
+    assert "Nothing you entered on that page has been saved." in html
+    assert "CSRF verification failed" not in html  # Django's bare page
