@@ -21,7 +21,11 @@ from notifications_python_client.notifications import NotificationsAPIClient
 
 class NotifyDeliveryError(Exception):
     """Notify refused or could not be reached. The message carries Notify's status and error
-    text only: never the API key, and never the e-mail's content."""
+    text only: never the API key, and never the e-mail's content. `delivered`: the addresses
+    Notify had already accepted for that message (taken off it, so sending it again reaches
+    only the others)."""
+
+    delivered: tuple[str, ...] = ()
 
 
 class NotifyEmailBackend(BaseEmailBackend):
@@ -38,10 +42,16 @@ class NotifyEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         sent = 0
         for message in email_messages:
+            # Notify takes one address a request: each is its own send, so a retry after the
+            # second of three failed must not reach the first again.
+            delivered: list[str] = []
             try:
                 for address in message.recipients():
                     self._send(message, address)
-            except NotifyDeliveryError:
+                    delivered.append(address)
+            except NotifyDeliveryError as exc:
+                _drop_recipients(message, delivered)
+                exc.delivered = tuple(delivered)
                 if not self.fail_silently:
                     raise
                 continue
@@ -60,3 +70,10 @@ class NotifyEmailBackend(BaseEmailBackend):
             raise NotifyDeliveryError(f"Notify answered {exc.status_code}: {exc.message}") from exc
         except requests.RequestException as exc:
             raise NotifyDeliveryError(f"Notify could not be reached: {type(exc).__name__}") from exc
+
+
+def _drop_recipients(message: EmailMessage, delivered: list[str]) -> None:
+    done = set(delivered)
+    message.to = [a for a in message.to if a not in done]
+    message.cc = [a for a in message.cc if a not in done]
+    message.bcc = [a for a in message.bcc if a not in done]

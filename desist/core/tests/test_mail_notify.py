@@ -27,15 +27,19 @@ TEMPLATE_ID = str(uuid.uuid4())
 class FakeNotify(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
     refuse = False
+    refuse_once: set[str] = set()  # addresses refused the first time only
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         token = self.headers["Authorization"].removeprefix("Bearer ")
         claims = jwt.decode(token, SECRET, algorithms=["HS256"])  # raises if not signed by it
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeNotify.received.append({"path": self.path, "iss": claims["iss"], **body})
+        refused = FakeNotify.refuse or body["email_address"] in FakeNotify.refuse_once
+        FakeNotify.refuse_once.discard(body["email_address"])
+        if not refused:
+            FakeNotify.received.append({"path": self.path, "iss": claims["iss"], **body})
         status, answer = (
             (400, {"errors": [{"error": "BadRequestError", "message": "Template not found"}]})
-            if FakeNotify.refuse
+            if refused
             else (201, {"id": str(uuid.uuid4())})
         )
         data = json.dumps(answer).encode()
@@ -53,6 +57,7 @@ class FakeNotify(BaseHTTPRequestHandler):
 def notify() -> Iterator[str]:
     FakeNotify.received = []
     FakeNotify.refuse = False
+    FakeNotify.refuse_once = set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeNotify)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -96,3 +101,22 @@ def test_a_refusal_raises_without_the_key(notify: str) -> None:
     assert "400" in str(refused.value) and "Template not found" in str(refused.value)
     assert SECRET not in str(refused.value) and "officer@example.org" not in str(refused.value)
     assert get_connection(fail_silently=True).send_messages([message]) == 0
+
+
+def test_a_retry_after_one_recipient_failed_reaches_only_the_rest(notify: str) -> None:
+    FakeNotify.refuse_once = {"second@example.org"}
+    message = EmailMessage(
+        subject="Two-factor change",
+        body="A synthetic notice.",
+        to=["first@example.org", "second@example.org", "third@example.org"],
+        connection=get_connection(),
+    )
+    with pytest.raises(NotifyDeliveryError) as refused:
+        message.send()
+    assert refused.value.delivered == ("first@example.org",)
+    assert message.send() == 1  # the caller's retry
+    assert [r["email_address"] for r in FakeNotify.received] == [
+        "first@example.org",
+        "second@example.org",
+        "third@example.org",
+    ]
