@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
@@ -45,6 +46,15 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
 
     class Meta:
         ordering = ["username"]
+        constraints = [
+            # Password reset and single sign-on find a person by e-mail: one address (in any
+            # case), one account. Accounts without an address are not constrained.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="accounts_user_email_ci_unique",
+            )
+        ]
 
     @cached_property
     def role_codes(self) -> frozenset[str]:

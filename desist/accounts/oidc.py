@@ -15,6 +15,7 @@ from typing import Any
 import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.django_client import OAuth
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from joserfc import errors as jose_errors
@@ -45,6 +46,10 @@ REFUSALS = {
     "to invite you.",
     "disabled": "Your Desist account has been disabled. Ask your organisation's administrator "
     "if you think this is wrong.",
+    "not_linkable": "Your Desist account cannot be joined to this sign-in automatically. Ask "
+    "your organisation's administrator.",
+    "jit_refused": "Desist could not create an account for you from this sign-in. Ask your "
+    "organisation's administrator to invite you.",
 }
 
 SCOPE = "openid email profile"
@@ -65,10 +70,10 @@ class SignInRefused(Exception):
 
 
 def sso_for(code: str) -> SingleSignOn | None:
-    """The enabled single sign-on of the organisation with this code, if any."""
+    """The enabled single sign-on of the (not retired) organisation with this code, if any."""
     return (
         SingleSignOn.objects.select_related("organisation")
-        .filter(organisation__code=code, enabled=True)
+        .filter(organisation__code=code, organisation__retired_at__isnull=True, enabled=True)
         .first()
     )
 
@@ -76,7 +81,7 @@ def sso_for(code: str) -> SingleSignOn | None:
 def sso_list() -> list[SingleSignOn]:
     return list(
         SingleSignOn.objects.select_related("organisation")
-        .filter(enabled=True)
+        .filter(enabled=True, organisation__retired_at__isnull=True)
         .order_by("organisation__name")
     )
 
@@ -143,16 +148,26 @@ def _matched_user(sso: SingleSignOn, claims: Mapping[str, Any]) -> User | None:
     if link is not None:
         return link.user
     email = str(claims.get("email") or "")
-    if sso.match_by != MatchBy.EMAIL or not email or claims.get("email_verified") is False:
+    if sso.match_by != MatchBy.EMAIL or not email:
         return None
     matches = list(
         User.objects.filter(organisation=sso.organisation, email__iexact=email).order_by("pk")[:2]
     )
     if len(matches) != 1:
         return None
+    user = matches[0]
+    refused = SignInRefused("not_linkable", username=user.username)
+    # Only an address the provider says it verified may open an account: a missing claim is
+    # not a verified one (Entra ID often leaves it out).
+    if claims.get("email_verified") is not True:
+        raise refused
+    # A system administrator's account is never taken over by an e-mail claim.
+    if RoleCode.SYSTEM_ADMIN in user.role_codes:
+        raise refused
     # An address the provider has moved to another person must not open the old account.
-    other_subject = ExternalIdentity.objects.filter(user=matches[0], issuer=sso.issuer).exists()
-    return None if other_subject else matches[0]
+    if ExternalIdentity.objects.filter(user=user, issuer=sso.issuer).exists():
+        raise refused
+    return user
 
 
 def _free_username(wanted: str) -> str:
@@ -171,20 +186,24 @@ def _created_just_in_time(sso: SingleSignOn, claims: Mapping[str, Any]) -> User 
     roles = sorted(
         RoleCode(r)
         for r in (wanted if isinstance(wanted, list) else [wanted])
-        if r in sso.allowed_jit_roles()
+        if r in sso.allowed_jit_roles() and r != RoleCode.SYSTEM_ADMIN
     )
     if not roles or not claims.get("email"):
         return None
-    user = services.user_create(
-        actor=None,
-        username=_free_username(str(claims["email"])),
-        organisation=sso.organisation,
-        roles=roles,
-        password=None,
-        email=str(claims["email"]),
-        first_name=str(claims.get("given_name") or "")[:150],
-        last_name=str(claims.get("family_name") or "")[:150],
-    )
+    try:
+        user = services.user_create(
+            actor=None,
+            username=_free_username(str(claims["email"])),
+            organisation=sso.organisation,
+            roles=roles,
+            password=None,
+            email=str(claims["email"]),
+            first_name=str(claims.get("given_name") or "")[:150],
+            last_name=str(claims.get("family_name") or "")[:150],
+        )
+    except (ValidationError, IntegrityError) as exc:
+        # A role the organisation's kind cannot hold, or an address another account has.
+        raise SignInRefused("jit_refused", username=_username_from(claims)) from exc
     audit_record(
         actor=None,
         actor_username=user.username,

@@ -71,6 +71,14 @@ def user_create(
             raise ValidationError(
                 f"A {role.label.lower()} cannot belong to a {organisation.get_kind_display().lower()}"
             )
+    email = email.strip()
+    # Password reset and single sign-on find a person by e-mail: one address, one account
+    # (the database's unique index on the lower-cased address backs this up).
+    if email and User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            {"email": ["There is already an account with this email address"]},
+            code="email_taken",
+        )
     with transaction.atomic():
         user = User(
             username=username,

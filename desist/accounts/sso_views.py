@@ -20,7 +20,9 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _safe(target: str, request: HttpRequest) -> str:
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return reverse("core:home")
 

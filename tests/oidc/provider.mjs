@@ -1,5 +1,5 @@
 // A real OpenID provider for the SSO tests: the certified `oidc-provider` package under Node.
-// Started by tests/oidc/fixtures.py on a free port. Configuration comes from the environment:
+// Started by desist/accounts/tests/oidc_provider.py on a free port. Configuration comes from the environment:
 //   OIDC_PORT      the port to listen on (127.0.0.1)
 //   OIDC_CLIENTS   JSON list of client metadata (client_id, client_secret, redirect_uris)
 //   OIDC_ACCOUNTS  JSON object: account id -> claims, plus an optional "tamper" of

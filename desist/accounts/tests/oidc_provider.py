@@ -25,13 +25,26 @@ CALLBACK = f"http://testserver/accounts/sso/{ORG_CODE}/callback/"
 
 # Account id at the provider -> its claims ("tamper" makes the provider spoil the ID token).
 ACCOUNTS = {
-    "alice": {"email": "alice@force.example", "given_name": "Alice", "family_name": "Test"},
+    "alice": {
+        "email": "alice@force.example",
+        "email_verified": True,
+        "given_name": "Alice",
+        "family_name": "Test",
+    },
     "bad-signature": {"email": "bob@force.example", "tamper": "signature"},
     "wrong-audience": {"email": "bob@force.example", "tamper": "audience"},
     "expired": {"email": "bob@force.example", "tamper": "expired"},
-    "leaver": {"email": "leaver@force.example"},
+    "leaver": {"email": "leaver@force.example", "email_verified": True},
     "newcomer": {"email": "newcomer@force.example", "roles": ["police_officer"]},
     "would-be-admin": {"email": "mallory@force.example", "roles": ["system_admin"]},
+    # E-mail claims that must not open an existing account (review blocker 2):
+    "bob-unsaid": {"email": "bob@force.example"},  # no email_verified claim, as Entra ID
+    "bob-unverified": {"email": "bob@force.example", "email_verified": False},
+    "root-claim": {"email": "root@force.example", "email_verified": True},
+    "alice-again": {"email": "ALICE@force.example", "email_verified": True},
+    # Just-in-time creation the organisation cannot take:
+    "wrong-kind": {"email": "pat@force.example", "roles": ["practitioner"]},
+    "taken-elsewhere": {"email": "carol@provider.example", "roles": ["police_officer"]},
 }
 
 

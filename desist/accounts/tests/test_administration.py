@@ -380,6 +380,35 @@ def test_one_email_address_is_one_account(users: dict[R, Any], orgs: Any) -> Non
     assert not User.objects.filter(username__startswith="dup.").exists()
 
 
+def test_user_create_refuses_an_address_another_account_has(users: dict[R, Any], orgs: Any) -> None:
+    """Every way of making an account (single sign-on's just-in-time creation, the seeder)
+    goes through user_create: it refuses an address in use in any case, and the database's
+    unique index on the lower-cased address refuses what gets past it."""
+    from django.db import IntegrityError, transaction
+
+    from desist.accounts.services import user_create
+
+    existing = users[R.PRACTITIONER]
+    User.objects.filter(pk=existing.pk).update(email="Kim.Kent@example.org")
+    with pytest.raises(ValidationError) as refused:
+        user_create(
+            actor=None,
+            username="kim2",
+            organisation=orgs["police_force"],
+            roles=[R.POLICE_OFFICER],
+            password=None,
+            email=" kim.kent@EXAMPLE.org ",
+        )
+    assert refused.value.message_dict == {
+        "email": ["There is already an account with this email address"]
+    }
+    assert not User.objects.filter(username="kim2").exists()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(pk=users[R.POLICE_OFFICER].pk).update(email="KIM.KENT@example.org")
+    # Accounts without an address are many.
+    assert User.objects.filter(email="").count() > 1
+
+
 def test_import_invites_every_row_of_a_clean_file(users: dict[R, Any], orgs: Any) -> None:
     admin = users[R.SYSTEM_ADMIN]
     code = orgs["provider"].code

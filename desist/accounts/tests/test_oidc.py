@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from desist.accounts.models import User
 from desist.accounts.services import user_create, user_disable
@@ -156,3 +157,105 @@ def test_an_mfa_claim_is_not_accepted_unless_the_organisation_accepts_it(
     with override_settings(DESIST_REQUIRE_2FA=True):
         _sign_in(client, provider, "alice", amr="pwd mfa")
         assert client.get("/cases/").status_code == 302
+
+
+# --- e-mail claims never take over an account (review blocker 2) ------------------------------
+
+
+@pytest.mark.parametrize("account", ["bob-unsaid", "bob-unverified"])
+def test_an_address_the_provider_does_not_say_it_verified_opens_nothing(
+    client: Any, provider: Provider, sso: SingleSignOn, account: str
+) -> None:
+    response = _sign_in(client, provider, account)
+
+    assert response.status_code == 403
+    assert "cannot be joined to this sign-in" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert _refusals() == ["not_linkable"]
+    assert not ExternalIdentity.objects.exists()
+
+
+def test_a_system_administrators_account_is_never_linked_by_email(
+    client: Any, provider: Provider, sso: SingleSignOn
+) -> None:
+    user_create(
+        actor=None,
+        username="root",
+        organisation=sso.organisation,
+        roles=[RoleCode.SYSTEM_ADMIN],
+        password=None,
+        email="root@force.example",
+    )
+
+    response = _sign_in(client, provider, "root-claim")
+
+    assert response.status_code == 403
+    assert "_auth_user_id" not in client.session
+    assert _refusals() == ["not_linkable"]
+    assert not ExternalIdentity.objects.exists()
+
+
+def test_an_account_linked_to_one_subject_is_not_opened_by_another(
+    client: Any, provider: Provider, sso: SingleSignOn
+) -> None:
+    alice = User.objects.get(username="alice")
+    assert _sign_in(client, provider, "alice").status_code == 302
+    client.logout()
+
+    # Another subject at the same provider now claims her (verified) address.
+    response = _sign_in(client, provider, "alice-again")
+
+    assert response.status_code == 403
+    assert "_auth_user_id" not in client.session
+    assert _refusals() == ["not_linkable"]
+    assert list(ExternalIdentity.objects.values_list("user", "subject")) == [(alice.pk, "alice")]
+    assert User.objects.filter(email__iexact="alice@force.example").count() == 1
+
+
+def test_an_account_in_another_organisation_is_never_linked_or_copied(
+    client: Any, provider: Provider, sso: SingleSignOn, make_org: Any
+) -> None:
+    elsewhere = make_org(OrganisationKind.POLICE_FORCE)
+    carol = user_create(
+        actor=None,
+        username="carol",
+        organisation=elsewhere,
+        roles=[RoleCode.POLICE_OFFICER],
+        password=None,
+        email="carol@provider.example",
+    )
+
+    response = _sign_in(client, provider, "taken-elsewhere")
+
+    # Not linked to Carol (another organisation), and no second account with her address.
+    assert response.status_code == 403
+    assert "could not create an account for you" in response.content.decode()
+    assert _refusals() == ["jit_refused"]
+    assert not ExternalIdentity.objects.exists()
+    assert list(User.objects.filter(email__iexact="carol@provider.example")) == [carol]
+
+
+def test_a_just_in_time_role_the_organisation_cannot_hold_is_refused_not_a_500(
+    client: Any, provider: Provider, sso: SingleSignOn
+) -> None:
+    sso.jit_roles = "police_officer practitioner"
+    sso.save()
+
+    response = _sign_in(client, provider, "wrong-kind")
+
+    assert response.status_code == 403
+    assert _refusals() == ["jit_refused"]
+    assert not User.objects.filter(email="pat@force.example").exists()
+
+
+def test_a_retired_organisation_offers_no_single_sign_on(
+    client: Any, provider: Provider, sso: SingleSignOn
+) -> None:
+    from desist.accounts import oidc
+
+    Organisation.objects.filter(pk=sso.organisation_id).update(retired_at=timezone.now())
+
+    assert oidc.sso_for(ORG_CODE) is None
+    assert sso not in oidc.sso_list()
+    start = client.get(f"/accounts/sso/{ORG_CODE}/")
+    assert not start.get("Location", "").startswith(provider.issuer)
