@@ -12,6 +12,13 @@ from django.utils import timezone
 from desist.jobs.models import Heartbeat
 from desist.jobs.tasks import ALERT_JOBS
 
+# What each alerts job does, for the administrator's banner.
+PLAIN_NAMES = {
+    "alerts_escalate": "escalation",
+    "alerts_scan": "deadline checks",
+    "alerts_deliver": "e-mail delivery",
+}
+
 
 def alerts_problem(now: dt.datetime | None = None) -> str | None:
     now = now or timezone.now()
@@ -25,8 +32,16 @@ def alerts_problem(now: dt.datetime | None = None) -> str | None:
     if not late:
         return None
     seen = [last[f"job:{j}"] for j in late if last.get(f"job:{j}") is not None]
-    since = f"since {timezone.localtime(min(seen)):%d %B %Y, %H:%M}" if seen else "since the start"
+    minutes = max(1, settings.DESIST_ALERTS_STALE_SECONDS // 60)
+    if seen:
+        when = f"{timezone.localtime(min(seen)):%H:%M on %-d %B %Y}"
+        since = f"They last finished without error at {when}, more than {minutes} minutes ago."
+    else:
+        since = "They have not finished without error since the database was set up."
+    parts = ", ".join(PLAIN_NAMES[j] for j in late)
     return (
-        f"Alerts are not being processed: no successful {', '.join(late)} pass {since}. "
-        "Check that `desist worker` and the scheduler are running."
+        f"Alerts are not being sent or escalated on time ({parts}). {since} "
+        "Check that the Desist worker and scheduler are running and read their logs: see "
+        '"Alerts not being delivered" under "Incident steps" in the operations runbook '
+        "(docs/operations.md)."
     )
