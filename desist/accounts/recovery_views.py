@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import reverse, reverse_lazy
 
@@ -65,8 +66,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        recovery.password_reset_complete(user=form.user)
+        # The new password, the ended sessions and the audit row stand or fall together: a
+        # reset that could not end the old sessions must not leave the password changed.
+        with transaction.atomic():
+            response = super().form_valid(form)
+            recovery.password_reset_complete(user=form.user)
         return response
 
 

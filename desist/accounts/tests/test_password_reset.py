@@ -98,6 +98,32 @@ def test_the_link_resets_the_password_once_and_ends_sessions(
     assert "This link does not work" in again.content.decode()
 
 
+def test_a_reset_that_cannot_end_the_old_sessions_leaves_the_password_alone(
+    client: Any, officer: User, monkeypatch: Any
+) -> None:
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    def fails(*, user: User) -> None:
+        raise RuntimeError("the session store is down")
+
+    monkeypatch.setattr(recovery, "password_reset_complete", fails)
+    uid = urlsafe_base64_encode(force_bytes(officer.pk))
+    link = reverse(
+        "accounts:password_reset_confirm", args=[uid, recovery.reset_tokens.make_token(officer)]
+    )
+    form_page = client.get(link, follow=True)
+    client.raise_request_exception = False
+    answer = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert answer.status_code == 500
+    officer.refresh_from_db()
+    assert not officer.check_password(NEW_PASSWORD)
+
+
 def test_known_and_unknown_addresses_get_the_same_answer_from_the_same_work(
     client: Any, inbox: Inbox, officer: User
 ) -> None:
