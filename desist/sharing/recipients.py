@@ -36,6 +36,7 @@ def _users(organisation_id: int, roles: tuple[RoleCode, ...]) -> list[Any]:
     return list(
         User.objects.filter(
             organisation_id=organisation_id,
+            organisation__retired_at__isnull=True,
             is_active=True,
             roles__code__in=[r.value for r in roles],
         )
@@ -45,11 +46,18 @@ def _users(organisation_id: int, roles: tuple[RoleCode, ...]) -> list[Any]:
     )
 
 
+def _reachable(user: Any) -> bool:
+    # An alert goes only to someone who can sign in to read it: an active account of an
+    # organisation that is not retired (issue 16).
+    org = user.organisation
+    return bool(user.is_active and (org is None or org.retired_at is None))
+
+
 def _unique(users: list[Any]) -> list[Any]:
     seen: set[int] = set()
     out = []
     for u in users:
-        if u is not None and u.pk not in seen:
+        if u is not None and u.pk not in seen and _reachable(u):
             seen.add(u.pk)
             out.append(u)
     return out
@@ -100,7 +108,7 @@ def managers_of(user: Any) -> list[Any]:
     is active (issue 16), otherwise the supervising role of the user's own organisation; never
     the user themself."""
     manager = user.line_manager
-    if manager is not None and manager.is_active and manager.pk != user.pk:
+    if manager is not None and _reachable(manager) and manager.pk != user.pk:
         return [manager]
     org = user.organisation
     roles = MANAGER_ROLES.get(org.kind, ())

@@ -464,6 +464,32 @@ def test_escalation_goes_to_the_line_manager_first(users: dict[R, Any], make_use
     assert recipients.managers_of(officer) == [users[R.POLICE_SUPERVISOR]]
 
 
+def test_no_alert_goes_to_the_people_of_a_retired_organisation(
+    users: dict[R, Any], make_user: Any, orgs: Any
+) -> None:
+    """Review major 5: recipients were filtered on is_active only."""
+    from desist.core.models import Organisation
+    from desist.people.tests.factories import make_subject
+
+    officer = users[R.POLICE_OFFICER]
+    subject = make_subject(officer)
+    assert recipients.police_for_subject(subject, include_supervisors=True)
+    # A line manager whose organisation is retired is passed over for the supervisors.
+    elsewhere = make_user(R.POLICE_SUPERVISOR, organisation=orgs["other_police_force"])
+    User.objects.filter(pk=officer.pk).update(line_manager=elsewhere)
+    officer.refresh_from_db()
+    assert recipients.managers_of(officer) == [elsewhere]
+    retired = timezone.now()
+    Organisation.objects.filter(pk=orgs["other_police_force"].pk).update(retired_at=retired)
+    officer = User.objects.get(pk=officer.pk)
+    assert recipients.managers_of(officer) == [users[R.POLICE_SUPERVISOR]]
+    # The subject's own force retired: nobody there receives its alerts.
+    Organisation.objects.filter(pk=officer.organisation_id).update(retired_at=retired)
+    subject.refresh_from_db()
+    assert recipients.police_for_subject(subject, include_supervisors=True) == []
+    assert recipients.managers_of(User.objects.get(pk=officer.pk)) == []
+
+
 def test_oversight_dashboard_flags_unreviewed_accounts(
     client: Any, users: dict[R, Any], orgs: Any
 ) -> None:
