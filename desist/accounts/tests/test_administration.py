@@ -433,8 +433,9 @@ def test_export_escapes_formulas_and_shows_last_sign_in(
 ) -> None:
     admin = users[R.ORGANISATION_ADMIN]
     planted = make_user(R.POLICE_OFFICER, organisation=admin.organisation)
+    signed_in = dt.datetime(2026, 3, 4, 10, 15, tzinfo=dt.UTC)
     User.objects.filter(pk=planted.pk).update(
-        first_name='=HYPERLINK("http://ev.il")', team="@SUM(1+1)", last_login=timezone.now()
+        first_name='=HYPERLINK("http://ev.il")', team="@SUM(1+1)", last_login=signed_in
     )
     client.force_login(admin)
     response = client.get(reverse("accounts:export"))
@@ -445,8 +446,14 @@ def test_export_escapes_formulas_and_shows_last_sign_in(
     assert row[8]  # last sign-in
     assert not [c for r in rows for c in r if c.startswith(("=", "+", "@"))]
     assert AuditEvent.objects.filter(verb="account.export", category="disclosure").exists()
+    from django.utils.dateformat import format as date_format
+
     listing = client.get(reverse("accounts:manage_list")).content.decode()
-    assert "Never" in listing or "Last signed in" in listing
+    shown = date_format(timezone.localtime(signed_in), "j M Y H:i")
+    in_row = "(?:(?!</tr>).)*?"  # within the person's own table row
+    assert re.search(rf">{re.escape(planted.username)}<{in_row}>{shown}<", listing, re.S)
+    never = users[R.POLICE_SUPERVISOR]  # same organisation, never signed in
+    assert re.search(rf">{re.escape(never.username)}<{in_row}>Never<", listing, re.S)
 
 
 # --- escalation ---------------------------------------------------------------------------------
