@@ -39,7 +39,8 @@ P = policy.Perm
 
 
 def _link_base(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
+    # The configured address, as alert e-mails use: never a Host header someone else sent.
+    return (people.invitation_settings_base() or request.build_absolute_uri("/")).rstrip("/")
 
 
 def _people_form(request: AuthedRequest, form_class: Any, **kwargs: Any) -> Any:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django.utils.text import slugify
 
 from desist import policy
-from desist.accounts.models import User, UserSession
+from desist.accounts import services
+from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
@@ -107,11 +107,7 @@ def organisation_edit(
 
 
 def _end_sessions_of(users: Iterable[int]) -> int:
-    tracked = UserSession.objects.filter(user_id__in=list(users))
-    keys = list(tracked.values_list("session_key", flat=True))
-    Session.objects.filter(session_key__in=keys).delete()
-    tracked.delete()
-    return len(keys)
+    return sum(services.end_sessions(u) for u in User.objects.filter(pk__in=list(users)))
 
 
 @command(P.ORGANISATIONS_MANAGE, on="organisation")

@@ -512,3 +512,16 @@ def test_oversight_dashboard_flags_unreviewed_accounts(
     client.force_login(overseer)
     page = client.get(reverse("evaluation:oversight")).content.decode()
     assert f"{orgs['police_force'].name}: " in page and "never reviewed" in page
+
+
+def test_invitation_links_use_the_configured_address_not_the_request_host(
+    settings: Any, rf: Any
+) -> None:
+    """Review minor 8: as alert e-mails do (a forged Host must not choose where links point)."""
+    from desist.accounts.admin_views import _link_base
+
+    request = rf.get("/accounts/manage/invite/", HTTP_HOST="testserver")
+    settings.DESIST_BASE_URL = "https://desist.example.gov.uk/"
+    assert _link_base(request) == "https://desist.example.gov.uk"
+    settings.DESIST_BASE_URL = ""
+    assert _link_base(request) == "http://testserver"
