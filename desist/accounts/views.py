@@ -291,7 +291,9 @@ def manage_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             "may_reset_2fa": policy.can(request.user, policy.Perm.ACCOUNTS_2FA_RESET, target),
             "may_review": policy.can(request.user, policy.Perm.ACCOUNTS_REVIEW, target),
             "last_review": target.access_reviews.first(),
-            "invited": target.is_active and not target.has_usable_password(),
+            "invited": target.is_active
+            and not target.has_usable_password()
+            and not target.external_identities.exists(),
         },
     )
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from desist import policy
 from desist.accounts.models import Invitation, Role, User
+from desist.accounts.sso_models import ExternalIdentity
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
@@ -244,6 +245,10 @@ def invitation_resend(*, actor: User, user: User, reason: str, link_base: str) -
     reason = _reason(errors, reason)
     if user.has_usable_password():
         errors.add("reason", "This person has already set a password")
+    elif ExternalIdentity.objects.filter(user=user).exists():
+        # Signs in through their organisation's provider: a local password would be a second
+        # way in that the organisation does not control.
+        errors.add("reason", "This person signs in with their organisation's account")
     if not user.is_active:
         errors.add("reason", "Enable the account before inviting the person again")
     errors.raise_if_any()

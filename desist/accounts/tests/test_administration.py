@@ -525,3 +525,23 @@ def test_invitation_links_use_the_configured_address_not_the_request_host(
     assert _link_base(request) == "https://desist.example.gov.uk"
     settings.DESIST_BASE_URL = ""
     assert _link_base(request) == "http://testserver"
+
+
+def test_an_sso_only_account_is_not_offered_an_invitation(
+    client: Any, users: dict[R, Any], make_user: Any
+) -> None:
+    """Review minor 11: no local password for someone who signs in through their provider."""
+    from desist.accounts.sso_models import ExternalIdentity
+
+    admin = users[R.ORGANISATION_ADMIN]
+    person = make_user(R.POLICE_OFFICER, organisation=admin.organisation)
+    person.set_unusable_password()
+    person.save()
+    ExternalIdentity.objects.create(user=person, issuer="https://idp.example", subject="p-1")
+    client.force_login(admin)
+    page = client.get(reverse("accounts:manage_detail", args=[person.pk])).content.decode()
+    assert "Send again" not in page
+    with pytest.raises(ValidationError) as refused:
+        people.invitation_resend(actor=admin, user=person, reason="Lost it", link_base=BASE)
+    assert "signs in with their organisation" in str(refused.value)
+    assert not Invitation.objects.filter(user=person).exists()
