@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from desist.accounts.actions.people import Joiner, joiner_errors, users_invite_many
 from desist.accounts.models import User
+from desist.accounts.selectors import organisations_for_invite
 from desist.core.models import Organisation
 from desist.core.roles import RoleCode
 
@@ -52,15 +53,24 @@ def _roles(text: str, problems: list[str]) -> tuple[RoleCode, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _row_joiner(row: dict[str, str], problems: list[str]) -> Joiner:
+def _row_joiner(actor: User, row: dict[str, str], problems: list[str]) -> Joiner:
     code = (row.get("organisation") or "").strip()
     org = Organisation.objects.filter(code=code).first() if code else None
     if code and org is None:
         problems.append(f"there is no organisation with the code {code}")
     manager_name = (row.get("line_manager") or "").strip().lower()
-    manager = User.objects.filter(username=manager_name).first() if manager_name else None
+    # Only the importer's own organisations are looked in, with one answer for "nobody by
+    # that name" and "somebody elsewhere", so an import cannot probe other organisations' staff.
+    mine = organisations_for_invite(actor=actor)
+    manager = (
+        User.objects.filter(username=manager_name, organisation__in=mine).first()
+        if manager_name
+        else None
+    )
     if manager_name and manager is None:
-        problems.append(f"there is no account called {manager_name} to be the line manager")
+        problems.append(
+            f"there is no account called {manager_name} in your organisation to be the line manager"
+        )
     return Joiner(
         username=row.get("username") or "",
         email=row.get("email") or "",
@@ -95,7 +105,7 @@ def users_import_check(*, actor: User, text: str) -> ImportResult:
             result.errors.append(f"The file must have {MAX_ROWS} rows or fewer")
             break
         problems: list[str] = []
-        joiner = _row_joiner(row, problems)
+        joiner = _row_joiner(actor, row, problems)
         errors = joiner_errors(actor, joiner)
         name = joiner.username.strip().lower()
         if name and name in seen:

@@ -409,6 +409,25 @@ def test_user_create_refuses_an_address_another_account_has(users: dict[R, Any],
     assert User.objects.filter(email="").count() > 1
 
 
+def test_import_cannot_probe_another_organisations_staff(
+    users: dict[R, Any], orgs: Any, make_user: Any
+) -> None:
+    """Review minor 7: a line manager is looked up only in the importer's organisations, and
+    someone elsewhere gets the same answer as nobody at all."""
+    admin = users[R.ORGANISATION_ADMIN]
+    make_user(R.POLICE_SUPERVISOR, organisation=orgs["other_police_force"], username="far.away")
+    code = admin.organisation.code
+    text = _csv(
+        f"new.one,new.one@example.org,Sam,Lee,{code},Police officer,,far.away",
+        f"new.two,new.two@example.org,Jo,Kay,{code},Police officer,,no.such.person",
+    )
+    result = imports.users_import(actor=admin, text=text, reason="Cohort", link_base=BASE)
+    assert result.errors == [
+        f"Row {n}: There is no account called {name} in your organisation to be the line manager"
+        for n, name in ((2, "far.away"), (3, "no.such.person"))
+    ]
+
+
 def test_import_invites_every_row_of_a_clean_file(users: dict[R, Any], orgs: Any) -> None:
     admin = users[R.SYSTEM_ADMIN]
     code = orgs["provider"].code
@@ -418,7 +437,9 @@ def test_import_invites_every_row_of_a_clean_file(users: dict[R, Any], orgs: Any
     )
     # A line manager must already have an account: a later row cannot be named.
     result = imports.users_import(actor=admin, text=text, reason="Cohort", link_base=BASE)
-    assert result.errors == ["Row 3: There is no account called ok.one to be the line manager"]
+    assert result.errors == [
+        "Row 3: There is no account called ok.one in your organisation to be the line manager"
+    ]
     text = _csv(
         f"ok.one,ok.one@example.org,Sam,Lee,{code},Practitioner,North,",
         f"ok.two,ok.two@example.org,Jo,Kay,{code},practitioner;clinical_supervisor,,",
