@@ -144,6 +144,7 @@ VALUES: dict[str, Any] = {
 # (form key, field name) -> why the value is kept in another shape than the one sent.
 NOT_VERBATIM: dict[tuple[str, str], str] = {
     ("programme:attendance", "absence_reason"): "kept only for an absence; 'attended' is sent",
+    ("programme:attendance", "absence_acceptable"): "kept only for an absence; 'attended' is sent",
     ("orders:apply", "sex_offender_notification"): "'yes' is kept as the notification exemption",
     ("orders:edit", "sex_offender_notification"): "'yes' is kept as the notification exemption",
     ("safeguarding:contact_add", "override_reason"): "kept only for a channel marked unsafe",
