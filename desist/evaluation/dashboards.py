@@ -257,6 +257,7 @@ class AlertTimeliness:
     rate: str
     median: str  # "2.5 h", or in words when not reached
     not_acknowledged: int | str
+    pending: int | str  # not acknowledged, still within their deadline: not counted in `rate`
 
 
 def alert_timeliness(
@@ -265,11 +266,15 @@ def alert_timeliness(
     """Alert acknowledgement against deadlines, by priority. Service performance: never
     suppressed (privacy.FIGURES), whoever looks. The median time to acknowledge is the
     Kaplan-Meier median with alerts not yet acknowledged censored at `now`, so a service that
-    leaves alerts unanswered cannot look quick."""
+    leaves alerts unanswered cannot look quick. The share on time counts only alerts whose
+    outcome is known (acknowledged, or past their deadline unacknowledged): an alert still
+    within its deadline is neither on time nor late yet, and is shown as its own count."""
     rows = []
     for r in sharing_selectors.alert_timeliness_for(actor=actor, now=now):
         total, on_time = int(r["total"]), int(r["on_time"])
         waiting = total - int(r["acknowledged"])
+        pending = int(r["pending"])
+        decided = total - pending
         durations = [h for h, _ in r["waits"]]
         events = [acked for _, acked in r["waits"]]
         median = median_survival(durations, events)
@@ -278,13 +283,14 @@ def alert_timeliness(
                 label=str(r["label"]),
                 total=shown_count("alerts.raised", total, aggregate=aggregate),
                 on_time=shown_count("alerts.on_time", on_time, aggregate=aggregate),
-                rate=shown_rate("alerts.share_on_time", on_time, total, aggregate=aggregate),
+                rate=shown_rate("alerts.share_on_time", on_time, decided, aggregate=aggregate),
                 median=figures.hours(median)
                 if median is not None
                 else "Not reached: fewer than half acknowledged",
                 not_acknowledged=shown_count(
                     "alerts.not_acknowledged", waiting, aggregate=aggregate
                 ),
+                pending=shown_count("alerts.within_deadline", pending, aggregate=aggregate),
             )
         )
     return rows

@@ -94,6 +94,7 @@ FIGURES: Mapping[str, About] = {
     "alerts.share_on_time": About.SERVICE,
     "alerts.median_hours": About.SERVICE,
     "alerts.not_acknowledged": About.SERVICE,
+    "alerts.within_deadline": About.SERVICE,
     "supervision.coverage": About.SERVICE,
     "spending.share_used": About.SERVICE,
 }

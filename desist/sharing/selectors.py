@@ -242,7 +242,8 @@ def record_label(grant: BreakGlassGrant) -> str:
 def alert_timeliness_for(*, actor: User, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Alert acknowledgement timeliness by priority, counts only: `total` alerts raised (not
     counting escalation copies or reminders inside the provider), `on_time` acknowledged by
-    their deadline, `acknowledged` at all, and `waits`: per alert, the hours from raising to
+    their deadline, `acknowledged` at all, `pending` not acknowledged and still within their
+    deadline at `now` (neither on time nor late yet), and `waits`: per alert, the hours from raising to
     acknowledgement, or to `now` for one not yet acknowledged (censored), with whether it was
     acknowledged. Scoped by `policy.scope_alert_statistics`; an actor who may not count alerts
     gets no rows. One query."""
@@ -275,6 +276,7 @@ def alert_timeliness_for(*, actor: User, now: dt.datetime | None = None) -> list
                 "total": len(items),
                 "on_time": sum(1 for _c, due, acked in items if acked and acked <= due),
                 "acknowledged": sum(1 for _c, _d, acked in items if acked),
+                "pending": sum(1 for _c, due, acked in items if acked is None and now <= due),
                 "waits": waits,
             }
         )

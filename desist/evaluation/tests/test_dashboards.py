@@ -304,6 +304,32 @@ def test_alert_timeliness_is_never_suppressed(
         assert (row.total, row.on_time, row.rate, row.not_acknowledged) == (6, 2, "33.3%", 2)
 
 
+def test_alert_share_on_time_leaves_out_alerts_still_within_their_deadline(
+    client: Any, overseer: Any, officer: Any, force: Any, pilot: Any
+) -> None:
+    """Raised an hour ago, due in four: one acknowledged at 0.5 h (on time) and three still
+    within their deadline. Their outcome is not known yet, so the share on time is 1 of 1,
+    with 3 shown as still within their deadline, not counted as late. Seen red on the old
+    share (1 of 4 = 25.0%)."""
+    now = timezone.now()
+    _alerts(officer, force, now - dt.timedelta(hours=1), [0.5, None, None, None])
+    [row] = dashboards.alert_timeliness(actor=overseer, aggregate=False, now=now)
+    assert (row.total, row.on_time, row.rate, row.not_acknowledged, row.pending) == (
+        4,
+        1,
+        "100.0%",
+        3,
+        3,
+    )
+    # Two hours past the deadline the three are late: 1 of 4 on time, none pending.
+    later = now + dt.timedelta(hours=5)
+    [row] = dashboards.alert_timeliness(actor=overseer, aggregate=False, now=later)
+    assert (row.rate, row.pending) == ("25.0%", 0)
+    client.force_login(overseer)
+    html = client.get(reverse("evaluation:oversight")).content.decode()
+    assert "Of which still within their deadline" in html
+
+
 def test_alert_median_counts_unacknowledged_as_censored(
     overseer: Any, officer: Any, force: Any, pilot: Any
 ) -> None:

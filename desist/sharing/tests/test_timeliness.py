@@ -53,10 +53,18 @@ def test_alert_timeliness_counts_and_scope(
             "total": 3,
             "on_time": 2,
             "acknowledged": 3,
+            "pending": 0,
             "waits": [(1.0, True), (3.0, True), (6.0, True)],
         },
         # Never acknowledged: its wait so far, censored at now.
-        {"label": "High", "total": 1, "on_time": 0, "acknowledged": 0, "waits": [(10.0, False)]},
+        {
+            "label": "High",
+            "total": 1,
+            "on_time": 0,
+            "acknowledged": 0,
+            "pending": 0,  # past its deadline: late, not pending
+            "waits": [(10.0, False)],
+        },
     ]
     # Overseers and programme managers count their partnerships' forces' subjects only.
     assert alert_timeliness_for(actor=users[R.OVERSEER], now=now) == counted
