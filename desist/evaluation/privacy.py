@@ -6,6 +6,11 @@
 - `month(day)`: dates cut to the month, "2025-03".
 - `suppress(n)`: counts from 1 to 4 are shown as "<5" (and rates built on them are withheld),
   so that nobody can be singled out from a small cell.
+- `suppress_group(counts)`: cells that add up to a total shown elsewhere. Hiding one small
+  cell is not enough (total minus the shown cells gives it back), so at least one other cell
+  is withheld with it (secondary suppression).
+- `small_share(share, n)`: a share of `n` people that rests on 1 to 4 of them (or leaves 1 to
+  4 out) is withheld like the count.
 - `FIGURES`: what each dashboard figure is about. Suppression protects people, not failures:
   a count about people is suppressed for an aggregates-only viewer; a figure about how the
   service performs (alerts, places, supervision, spending) is never suppressed, for anyone.
@@ -17,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +33,7 @@ from desist.core import figures
 
 SUPPRESSION_THRESHOLD = 5
 SUPPRESSED = "<5"
+WITHHELD = "Withheld"
 PSEUDONYM_LENGTH = 16
 
 
@@ -62,6 +68,34 @@ def suppress(n: int | None) -> int | str:
     if n is None:
         return ""
     return SUPPRESSED if is_small(n) else n
+
+
+def suppress_group(counts: Sequence[int | None]) -> list[int | str | None]:
+    """Counts that add up to a total shown elsewhere (a table's rows, a cohort split in two),
+    as an aggregates-only viewer sees them: 1 to 4 become "<5" and, if any does, the smallest
+    other count is withheld too (WITHHELD), so that the total minus the shown counts never
+    gives a hidden one back. A withheld count is at least 5 (or 0 when no other is left), so
+    the hidden small ones can each still be anything from 1 to 4."""
+    shown: list[int | str | None] = [
+        SUPPRESSED if isinstance(n, int) and is_small(n) else n for n in counts
+    ]
+    if SUPPRESSED not in shown:
+        return shown
+    others = [i for i, n in enumerate(counts) if isinstance(n, int) and not is_small(n)]
+    # The smallest other count of people; a zero only when there is nothing else.
+    others.sort(key=lambda i: (counts[i] == 0, counts[i]))
+    if others:
+        shown[others[0]] = WITHHELD
+    return shown
+
+
+def small_share(share: float | None, n: float | None) -> bool:
+    """Whether a share (0 to 1) of `n` people rests on 1 to 4 of them, or leaves 1 to 4 out:
+    shown to an aggregates-only viewer it would give the small count away."""
+    if share is None or not n:
+        return False
+    people = round(float(share) * float(n))
+    return is_small(people) or is_small(round(float(n)) - people)
 
 
 def suppressed_rate(numerator: int, denominator: int) -> str:

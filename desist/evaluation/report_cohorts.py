@@ -129,20 +129,30 @@ def _matching_part(
         f"to {m.get('n_comparators_used', 0)} comparators from a pool of {m.get('n_pool', 0)}.",
     ]
     tables = [_matching_table(m)]
+    rows = list((m.get("balance") or {}).get("rows") or [])
+    # Before matching: the treated and the pool; after: the matched and comparators used.
+    sizes = [m.get(k) for k in ("n_treated", "n_pool", "n_treated_matched", "n_comparators_used")]
     if not isinstance(balance_chart, Mapping):  # the chart's own table is this one
-        rows = list((m.get("balance") or {}).get("rows") or [])
-        tables.append(table("Covariate balance", BALANCE_COLUMNS, balance_rows_table(rows)))
+        tables.append(
+            _with_people(
+                table("Covariate balance", BALANCE_COLUMNS, balance_rows_table(rows)), rows, sizes
+            )
+        )
     weighting = m.get("weighting") or {}
     if weighting.get("description"):
         paragraphs.append(str(weighting["description"]))
     analysed = m.get("balance_analysed")
     if isinstance(analysed, Mapping) and analysed.get("rows"):
         tables.append(
-            table(
-                "Balance of the analysed subset (matched people followed for the whole window, "
-                "as in the re-offending rates)",
-                BALANCE_COLUMNS,
-                balance_rows_table(list(analysed["rows"])),
+            _with_people(
+                table(
+                    "Balance of the analysed subset (matched people followed for the whole window, "
+                    "as in the re-offending rates)",
+                    BALANCE_COLUMNS,
+                    balance_rows_table(list(analysed["rows"])),
+                ),
+                list(analysed["rows"]),
+                (analysed.get("n_programme"), analysed.get("n_comparison")) * 2,
             )
         )
     return part(
@@ -150,9 +160,38 @@ def _matching_part(
         "Matching and balance",
         paragraphs=[matched_on, *paragraphs],
         tables=tables,
-        charts=[chart(balance_chart)] if isinstance(balance_chart, Mapping) else [],
+        charts=[_chart_with_people(chart(balance_chart), rows, sizes)]
+        if isinstance(balance_chart, Mapping)
+        else [],
         counts=True,
     )
+
+
+SHARE_COLUMNS = (1, 2, 4, 5)  # in BALANCE_COLUMNS: the groups' means (shares for a level)
+
+
+def _with_people(t: dict[str, Any], rows: list[Mapping[str, Any]], sizes: Any) -> dict[str, Any]:
+    """Each share's basis (share, people in the group), so that programme managers' view
+    withholds a share of fewer than 5 people (reporting.suppress_table)."""
+    keys = (
+        "mean_treated_before",
+        "mean_comparison_before",
+        "mean_treated_after",
+        "mean_comparison_after",
+    )
+    people = []
+    for r in rows:
+        basis: list[Any] = [None] * len(BALANCE_COLUMNS)
+        if "[" in str(r.get("covariate")):  # a level: its means are shares
+            for column, key, n in zip(SHARE_COLUMNS, keys, sizes, strict=True):
+                basis[column] = [r.get(key), n]
+        people.append(basis)
+    return {**t, "people": people}
+
+
+def _chart_with_people(c: dict[str, Any], rows: list[Mapping[str, Any]], sizes: Any) -> dict:
+    c["table"] = _with_people(c["table"], rows, sizes)
+    return c
 
 
 def _matching_table(m: Mapping[str, Any]) -> dict[str, Any]:
@@ -166,7 +205,7 @@ def _matching_table(m: Mapping[str, Any]) -> dict[str, Any]:
             ["Comparators used", m.get("n_comparators_used")],
             ["Left out: missing covariates", m.get("excluded_missing")],
         ],
-    )
+    ) | {"partitions": [[1, [1, 2]]]}  # matched and not matched add up to the treated
 
 
 def _rates_part(rates: Mapping[str, Any], freq: Mapping[str, Any]) -> dict[str, Any] | None:

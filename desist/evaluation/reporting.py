@@ -32,7 +32,13 @@ from desist.evaluation.engine.report import full_evaluation
 from desist.evaluation.extract import funnel_counts
 from desist.evaluation.frames import Frames, build_frames
 from desist.evaluation.models import EvaluationRun, RunStatus
-from desist.evaluation.privacy import is_small, suppress
+from desist.evaluation.privacy import (
+    WITHHELD,
+    is_small,
+    small_share,
+    suppress,
+    suppress_group,
+)
 from desist.evaluation.report_cohorts import COHORT_TITLES, cohort_section
 from desist.evaluation.report_cohorts import ci as _ci
 from desist.evaluation.report_cohorts import num as _num
@@ -185,11 +191,15 @@ def _is_count_column(name: str) -> bool:
 
 
 def suppress_table(table: Mapping[str, Any]) -> dict[str, Any]:
-    """Small counts (1 to 4) in count columns become "<5" (programme managers' view)."""
+    """Programme managers' view of a table: small counts (1 to 4) in count columns become "<5";
+    counts that add up to a total shown elsewhere (`partitions`: column and rows) get a second
+    one withheld with them (privacy.suppress_group); shares resting on fewer than 5 people
+    (`people`: the people each cell's share rests on, and of how many) are withheld."""
     columns = list(table.get("columns", []))
     counted = [_is_count_column(c) for c in columns]
+    original = [list(r) for r in table.get("rows", [])]
     rows = []
-    for row in table.get("rows", []):
+    for r, row in enumerate(original):
         cells = list(row)
         small = False
         for i, cell in enumerate(cells):
@@ -199,10 +209,23 @@ def suppress_table(table: Mapping[str, Any]) -> dict[str, Any]:
         if small:
             # A rate or interval on the same row would give the small count away.
             cells = [
-                "Withheld" if isinstance(c, str) and ("%" in c or " to " in c) else c for c in cells
+                WITHHELD if isinstance(c, str) and ("%" in c or " to " in c) else c for c in cells
             ]
+        if any(basis and small_share(*basis) for basis in _row(table.get("people"), r)):
+            # A share of a few people; the standardised differences beside it would give it
+            # back from the other group's share, so the whole row is withheld.
+            cells = [cells[0], *[WITHHELD if c != "" else c for c in cells[1:]]]
         rows.append(cells)
+    for column, members in table.get("partitions") or []:
+        values = [original[r][column] for r in members]
+        for r, shown in zip(members, suppress_group(values), strict=True):
+            if shown == WITHHELD:
+                rows[r] = [rows[r][0], *[WITHHELD] * (len(rows[r]) - 1)]
     return {**table, "rows": rows}
+
+
+def _row(matrix: Any, r: int) -> list[Any]:
+    return list(matrix[r]) if isinstance(matrix, list) and r < len(matrix) else []
 
 
 _SMALL_NUMBER = re.compile(r"(?<![\d.,:/£-])\b[1-4]\b(?![\d.,:/%]\d|%)")
@@ -211,19 +234,12 @@ _SMALL_NUMBER = re.compile(r"(?<![\d.,:/£-])\b[1-4]\b(?![\d.,:/%]\d|%)")
 def suppress_small_numbers(text: str) -> str:
     """Counts from 1 to 4 written in a sentence (the engine's warnings) become "fewer than 5"
     for programme managers."""
-    return _SMALL_NUMBER.sub("fewer than 5", text)
 
+    def words(m: re.Match[str]) -> str:
+        starts_sentence = not text[: m.start()].strip() or text[: m.start()].rstrip()[-1] in ".!?"
+        return "Fewer than 5" if starts_sentence else "fewer than 5"
 
-def _second_suppression(table: Mapping[str, Any]) -> dict[str, Any]:
-    """In a table whose rows partition a published total (column 1 holds each row's count),
-    withhold the smallest other row when exactly one row is withheld."""
-    rows = [list(r) for r in table.get("rows", [])]
-    hidden = [i for i, r in enumerate(rows) if len(r) > 1 and r[1] == suppress(1)]
-    shown = [i for i, r in enumerate(rows) if len(r) > 1 and isinstance(r[1], int) and r[1] > 0]
-    if len(hidden) == 1 and shown:
-        i = min(shown, key=lambda j: rows[j][1])
-        rows[i] = [rows[i][0], *["Withheld"] * (len(rows[i]) - 1)]
-    return {**table, "rows": rows}
+    return _SMALL_NUMBER.sub(words, text)
 
 
 def _funnel_svg(funnel: list[list[Any]], aggregate: bool) -> str:
@@ -322,18 +338,14 @@ def _sessions_section(res: Mapping[str, Any], *, aggregate: bool) -> dict[str, A
             "Spearman's rank correlation between sessions attended and the number of proven "
             f"re-offences: {float(res['spearman_rho']):.2f} (p = {_p(res.get('spearman_p'))})."
         )
-    return _section_of(
-        "sessions",
-        "Sessions attended and re-offending",
-        paragraphs,
-        [
-            _table(
-                "Proven re-offending by number of sessions attended",
-                ["Sessions attended", "People", "Re-offenders", "Rate", "95% interval"],
-                rows,
-            )
-        ],
+    bands = _table(
+        "Proven re-offending by number of sessions attended",
+        ["Sessions attended", "People", "Re-offenders", "Rate", "95% interval"],
+        rows,
     )
+    # The bands' people add up to the total in the text.
+    bands["partitions"] = [[1, list(range(len(rows)))]]
+    return _section_of("sessions", "Sessions attended and re-offending", paragraphs, [bands])
 
 
 def _change_row(label: str, r: Mapping[str, Any], *, aggregate: bool) -> list[Any]:
@@ -544,10 +556,6 @@ def _suppress_section(s: dict[str, Any]) -> None:
             c["table"] = suppress_table(c["table"])
         block["tables"] = [suppress_table(t) for t in block["tables"]]
         block["warnings"] = [suppress_small_numbers(w) for w in block["warnings"]]
-    if s["id"] == "sessions":
-        # The bands add up to the total in the text: one withheld band alone could be
-        # worked out by subtraction, so a second is withheld with it.
-        s["tables"] = [_second_suppression(t) for t in s["tables"]]
 
 
 def methods_text(params: Mapping[str, Any], sources: list[str]) -> list[str]:

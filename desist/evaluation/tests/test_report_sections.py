@@ -149,3 +149,120 @@ def test_managers_warnings_do_not_spell_out_small_counts(raw: dict[str, Any]) ->
         "The matched starters cohort has fewer than 5 people, fewer than 60."
     ]
     assert full[key]["warnings"] == ["The matched starters cohort has 2 people, fewer than 60."]
+
+
+def _feasible(total: int, shown: list[Any]) -> list[set[int]]:
+    """For each cell of a group adding up to `total`, every value it could hold given what a
+    programme manager sees: a number is itself, "<5" is 1 to 4, "Withheld" is 0 or at least 5
+    (1 to 4 would have been shown as "<5")."""
+    options = [
+        [c] if isinstance(c, int) else list(range(1, 5)) if c == "<5" else [0, *range(5, total + 1)]
+        for c in shown
+    ]
+    found: list[set[int]] = [set() for _ in shown]
+
+    def walk(i: int, left: int, chosen: list[int]) -> None:
+        if i == len(options):
+            if left == 0:
+                for j, v in enumerate(chosen):
+                    found[j].add(v)
+            return
+        for v in options[i]:
+            if v <= left:
+                walk(i + 1, left - v, [*chosen, v])
+
+    walk(0, total, [])
+    return found
+
+
+def _unrecoverable(total: int, shown: list[Any]) -> None:
+    for cell, values in zip(shown, _feasible(total, shown), strict=True):
+        if cell == "<5":
+            assert values == {1, 2, 3, 4}, f"{shown} of {total}: a <5 cell is one of {values}"
+
+
+def test_no_suppressed_band_is_recoverable_from_the_total(raw: dict[str, Any]) -> None:
+    """Secondary suppression (privacy.suppress_group): the total in the text minus the shown
+    bands must not pin down a "<5" band, with one small band or several. Seen red on the code
+    before: two small bands (1 and 2) of 59 left as "<5", "<5", 7, 13, 36."""
+
+    def band(label: str, n: int) -> dict[str, Any]:
+        return {"sessions": label, "n": n, "events": 0, "rate": 0.0}
+
+    for sizes in ([1, 2, 7, 13, 36], [3, 7, 13, 36], [2, 3, 7, 13, 36], [4, 4, 5, 40]):
+        small = dict(raw)
+        bands = [band(str(i), n) for i, n in enumerate(sizes)]
+        small["sessions"] = {**raw["sessions"], "n": sum(sizes), "bands": bands}
+        rows = _sections(small, aggregate=True)["sessions"]["tables"][0]["rows"]
+        _unrecoverable(sum(sizes), [r[1] for r in rows])
+
+
+def test_treated_not_matched_is_not_recoverable_from_treated(raw: dict[str, Any]) -> None:
+    """Treated 188, matched 185, not matched 3: "<5" alone gave the 3 back (188 - 185).
+    Seen red on the code before."""
+    cohorts = {
+        key: {
+            **res,
+            "matching": {
+                **res["matching"],
+                "n_treated": 188,
+                "n_treated_matched": 185,
+                "n_treated_unmatched": 3,
+            },
+            "warnings": [
+                "3 of 188 in the cohort of starters had no comparator within the caliper and "
+                "are not in the comparison."
+            ],
+        }
+        for key, res in raw["cohorts"].items()
+    }
+    managed = _sections({**raw, "cohorts": cohorts}, aggregate=True)
+    for key in cohorts:
+        [matching] = [p for p in managed[key]["parts"] if p["id"] == "matching"]
+        rows = {r[0]: r[1] for r in matching["tables"][0]["rows"]}
+        assert rows["Treated"] == 188
+        _unrecoverable(188, [rows["Treated matched"], rows["Treated not matched"]])
+        # The warning's sentence starts with a capital once its count is put in words.
+        assert managed[key]["warnings"][0].startswith("Fewer than 5 of 188 in the cohort")
+    # The overseer sees the counts.
+    full = _sections({**raw, "cohorts": cohorts}, aggregate=False)
+    key = next(iter(cohorts))
+    [matching] = [p for p in full[key]["parts"] if p["id"] == "matching"]
+    assert [r[1] for r in matching["tables"][0]["rows"][:3]] == [188, 185, 3]
+
+
+def test_managers_do_not_see_shares_of_a_handful(raw: dict[str, Any]) -> None:
+    """A balance share of 188 treated resting on 3 people (1.6%) is withheld with its row;
+    a share of 40 of them is shown."""
+    key = next(iter(raw["cohorts"]))
+    res = raw["cohorts"][key]
+    m = res["matching"]
+    level = {
+        "covariate": "risk_level[not_assessed]",
+        "mean_treated_before": 3 / 188,
+        "mean_comparison_before": 0.2,
+        "smd_before": -0.5,
+        "mean_treated_after": 0.2,
+        "mean_comparison_after": 0.2,
+        "smd_after": 0.0,
+    }
+    common = {**level, "covariate": "risk_level[high]", "mean_treated_before": 40 / 188}
+    balance = {**m["balance"], "rows": [level, common]}
+    matching = {**m, "n_treated": 188, "n_pool": 400, "n_treated_matched": 150}
+    matching |= {"n_comparators_used": 150, "balance": balance}
+    changed = {**raw, "cohorts": {key: {**res, "matching": matching}}}
+    charts = dict(raw["charts"])
+    charts.pop(f"balance_{key}", None)  # the table is then the part's own
+    changed["charts"] = charts
+    for aggregate in (True, False):
+        [part] = [
+            p
+            for p in _sections(changed, aggregate=aggregate)[key]["parts"]
+            if p["id"] == "matching"
+        ]
+        few, many = part["tables"][1]["rows"]
+        if aggregate:
+            assert few[1:] == ["Withheld"] * 6
+        else:
+            assert few[1] == "1.6%"
+        assert many[1] == "21.3%"
