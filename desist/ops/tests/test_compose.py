@@ -5,6 +5,7 @@ address recorded in the audit log). No container engine runs in CI, so the file 
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 
 import yaml
@@ -40,3 +41,27 @@ def test_the_proxy_sets_the_client_address_rather_than_passing_one_on() -> None:
     # $proxy_add_x_forwarded_for would append to whatever the client sent.
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx
     assert "proxy_add_x_forwarded_for" not in nginx
+
+
+# pg_dump refuses a server newer than itself, so `desist backup` in the image needs a client at
+# least as new as compose.yaml's server (tester finding: Debian 12's client 15 against postgres:16).
+_DEBIAN_POSTGRESQL_CLIENT = {"bullseye": 13, "bookworm": 15, "trixie": 17}
+
+
+def _image_client_major() -> int:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    runtime = dockerfile[dockerfile.index(" AS runtime") :]
+    explicit = re.search(r"postgresql-client-(\d+)", runtime)
+    if explicit:
+        return int(explicit.group(1))
+    assert re.search(r"\bpostgresql-client\b", runtime), "the runtime image has no pg_dump"
+    base = re.search(r"FROM \S+-(\w+) AS runtime", dockerfile)
+    assert base and base.group(1) in _DEBIAN_POSTGRESQL_CLIENT, "unknown runtime base image"
+    return _DEBIAN_POSTGRESQL_CLIENT[base.group(1)]
+
+
+def test_the_images_pg_dump_is_not_older_than_composes_server() -> None:
+    image = _compose()["services"]["db"]["image"]
+    match = re.fullmatch(r"postgres:(\d+)(?:[.\-].*)?", image)
+    assert match, image
+    assert int(match.group(1)) <= _image_client_major(), (image, _image_client_major())
