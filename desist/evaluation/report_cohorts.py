@@ -356,12 +356,19 @@ def _ratio(x: Any) -> str:
 
 def _ph_part(cox: Mapping[str, Any]) -> dict[str, Any] | None:
     ph = cox.get("ph_test")
-    if not cox.get("coefficients") or not isinstance(ph, Mapping) or not ph.get("rows"):
+    if not cox.get("coefficients") or not isinstance(ph, Mapping):
         return None
+    if not ph.get("rows"):
+        why = ph.get("reason") or "the test gave no result"
+        return part(
+            "ph",
+            "Proportional-hazards check",
+            paragraphs=[f"The proportional-hazards assumption could not be checked: {why}."],
+        )
     table_rows = []
     for r in ph["rows"]:
         if r.get("p") is None:
-            reading = "Could not be tested (too few re-offences or no variation)"
+            reading = f"Could not be tested: {r.get('reason') or 'the test gave no value'}"
         elif r.get("violated"):
             reading = "Doubtful: the effect may change over time"
         else:

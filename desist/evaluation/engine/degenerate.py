@@ -24,6 +24,7 @@ from lifelines.statistics import proportional_hazard_test
 from desist.evaluation.engine.errors import EngineModelError
 
 PH_ALPHA = 0.05
+PH_METHOD = "scaled Schoenfeld residuals (lifelines proportional_hazard_test, rank time)"
 # A coefficient of 5 per standard deviation (a hazard ratio of 148 per SD) or a standard error of
 # 10 per SD (an interval spanning e^40) is a fit running off to infinity, not an effect.
 SEPARATION_SD_COEF = 5.0
@@ -114,43 +115,54 @@ def ph_test(
     data: pd.DataFrame,
     covariates: list[str],
     label: Callable[[str], str] = quoted_name,
-) -> dict[str, Any] | None:
+) -> dict[str, Any]:
     """Scaled-Schoenfeld test per covariate, with a plain warning where p < 0.05.
 
     ``label`` names a covariate in the warning: the column name for a cohort file, the
     plain-language label (``engine.labels``) for the programme's own covariates.
     """
+    # lifelines takes exp(x * beta) of the raw values for the residuals: a covariate in the
+    # thousands (the index period as a year) underflows to 0/0 and every test comes back NaN.
+    # The residuals and the test do not change when a covariate is centred, so centre first.
+    centred = data.copy()
+    centred[covariates] = centred[covariates] - centred[covariates].mean()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = proportional_hazard_test(cph, data, time_transform="rank")
-    except Exception:  # noqa: BLE001 - too few events for residuals: report no test
-        return None
+            res = proportional_hazard_test(cph, centred, time_transform="rank")
+    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as exc:
+        why = str(exc).strip() or type(exc).__name__
+        return {
+            "method": PH_METHOD,
+            "rows": [],
+            "warnings": [],
+            "reason": f"the test failed: {why}",
+        }
     summary = res.summary
-    rows = []
+    rows: list[dict[str, Any]] = []
     found = []
     for name in covariates:
         if name not in summary.index:
             continue
-        p = float(summary.loc[name, "p"])
+        stat, p = float(summary.loc[name, "test_statistic"]), float(summary.loc[name, "p"])
+        if not (np.isfinite(stat) and np.isfinite(p)):
+            rows.append(
+                {
+                    "covariate": name,
+                    "statistic": None,
+                    "df": 1,
+                    "p": None,
+                    "violated": False,
+                    "reason": "the residual test gave no finite value",
+                }
+            )
+            continue
         violated = bool(p < PH_ALPHA)
-        rows.append(
-            {
-                "covariate": name,
-                "statistic": float(summary.loc[name, "test_statistic"]),
-                "df": 1,
-                "p": p,
-                "violated": violated,
-            }
-        )
+        rows.append({"covariate": name, "statistic": stat, "df": 1, "p": p, "violated": violated})
         if violated:
             found.append(
                 f"The hazard ratio for {label(name)} may change over "
                 f"follow-up (proportional-hazards test p = {p:.3f}): read it as an average over "
                 "time, not a constant effect."
             )
-    return {
-        "method": "scaled Schoenfeld residuals (lifelines proportional_hazard_test, rank time)",
-        "rows": rows,
-        "warnings": found,
-    }
+    return {"method": PH_METHOD, "rows": rows, "warnings": found, "reason": None}

@@ -149,3 +149,25 @@ def test_programme_cox_leaves_out_a_collinear_adjusting_covariate_and_says_so() 
     left_out = [w for w in cox_res["warnings"] if "left out of the Cox model" in w]
     assert left_out and "Age months" in left_out[0] and "collinear" in left_out[0]
     assert any("left out of the Cox model" in w for w in res["warnings"])
+
+
+def test_ph_check_computed_with_a_calendar_year_covariate() -> None:
+    """A covariate in the thousands (the index period as a decimal year, as in the demo) with
+    a hazard ratio well below 1: lifelines' Schoenfeld residuals take exp(x * beta) of the raw
+    values, which underflows to 0/0, so every covariate's test came back NaN and the report
+    said "too few re-offences". The Cox fit is unaffected, so the check must be too."""
+    rng = np.random.default_rng(3)
+    n = 300
+    period = 2023.5 + rng.integers(0, 12, n) / 4
+    x = rng.normal(size=n)
+    t = rng.exponential(60 * np.exp(0.8 * (period - 2023.5) + 0.3 * x))
+    df = pd.DataFrame({"t": np.ceil(t).clip(1, 365), "e": (t < 365).astype(int)})
+    df["x"], df["index_period"] = x, period
+    res = cox(df, "t", "e", ["x", "index_period"])
+    coef = {r["covariate"]: r["coef"] for r in res["coefficients"]}
+    assert coef["index_period"] * period.min() < -745  # exp() of it underflows to 0
+    ph = res["ph_test"]
+    rows = {r["covariate"]: r for r in ph["rows"]}
+    assert set(rows) == {"x", "index_period"}
+    assert all(np.isfinite(r["statistic"]) and 0 <= r["p"] <= 1 for r in rows.values())
+    assert ph.get("reason") is None

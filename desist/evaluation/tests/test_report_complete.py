@@ -198,6 +198,24 @@ def test_ph_check_shows_each_covariate_and_warns_in_plain_words(raw: dict[str, A
     assert flagged["warnings"][0] not in section["warnings"], "shown once, in its part"
 
 
+def test_ph_check_that_cannot_be_computed_gives_the_true_reason(raw: dict[str, Any]) -> None:
+    """Not "too few re-offences" when the model had plenty: the engine's own reason."""
+    cohort = raw["cohorts"]["itt"]
+    ph = cohort["survival"]["cox"]["ph_test"]
+    assert ph["rows"] and all(r["p"] is not None for r in ph["rows"])
+    gap = {"statistic": None, "p": None, "reason": "the residual test gave no finite value"}
+    cases = [
+        ({**ph, "rows": [{**ph["rows"][0], **gap}, *ph["rows"][1:]]}, "no finite value"),
+        ({**ph, "rows": [], "reason": "the test failed: singular matrix"}, "singular matrix"),
+    ]
+    for broken, why in cases:
+        cox = {**cohort["survival"]["cox"], "ph_test": broken}
+        c = {**cohort, "survival": {**cohort["survival"], "cox": cox}}
+        part = _part({**raw, "cohorts": {"itt": c}}, "itt", "ph")
+        text = " ".join([*part["paragraphs"], *(str(r) for t in part["tables"] for r in t["rows"])])
+        assert why in text and "too few" not in text
+
+
 def test_sensitivity_and_analysed_balance_are_shown(raw: dict[str, Any]) -> None:
     s = raw["cohorts"]["itt"]["sensitivity"]
     part = _part(raw, "itt", "sensitivity")
