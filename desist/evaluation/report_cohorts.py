@@ -271,8 +271,9 @@ def _survival_part(
     lr = survival.get("logrank")
     if isinstance(lr, Mapping) and lr.get("p") is not None:
         test = str(lr.get("test") or "log-rank")
+        test = test if "test" in test.split() else f"{test} test"  # "robust score test (...)"
         paragraphs.append(
-            f"The curves were compared with the {test} test: chi-squared "
+            f"The curves were compared with the {test}: chi-squared "
             f"{float(lr.get('statistic') or 0):.2f} on {lr.get('df', 1)} degree"
             f"{'' if lr.get('df', 1) == 1 else 's'} of freedom, p = {p_value(lr.get('p'))}."
         )

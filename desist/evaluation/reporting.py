@@ -27,6 +27,7 @@ from django.utils.html import escape
 from desist import policy
 from desist.accounts.models import User
 from desist.evaluation.engine.labels import label_codes
+from desist.evaluation.engine.methods import months_text
 from desist.evaluation.engine.params import EvaluationParams
 from desist.evaluation.engine.report import full_evaluation
 from desist.evaluation.extract import funnel_counts
@@ -564,8 +565,8 @@ def methods_text(params: Mapping[str, Any], sources: list[str]) -> list[str]:
     return [
         f"Cohorts evaluated: {cohorts}. Comparison pool: {params.get('comparison', 'both')}. "
         f"Outcome: {params.get('outcome', 'any')}.",
-        f"Follow-up: {params.get('follow_up_months', 12)} months from the index date, with a "
-        f"further {params.get('waiting_months', 6)} months for an offence to be proven. Data to "
+        f"Follow-up: {months_text(params.get('follow_up_months', 12))} from the index date, with a "
+        f"further {months_text(params.get('waiting_months', 6))} for an offence to be proven. Data to "
         f"{params.get('data_end_date', '')}.",
         f"Propensity-score matching with a caliper of {params.get('caliper')} standard "
         f"deviations of the logit of the score, "

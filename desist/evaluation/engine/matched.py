@@ -229,14 +229,17 @@ def _droppable(exc: EngineModelError) -> list[str]:
 
 def _left_out_warning(exc: EngineModelError, drop: list[str]) -> str:
     names = covariate_list(drop)
+    one = len(drop) == 1
+    was, it_is, its = ("was", "it is", "its") if one else ("were", "they are", "their")
     if exc.reason == "collinear":
         return (
-            f"{names} was left out of the Cox model: it is collinear with "
+            f"{names} {was} left out of the Cox model: {it_is} collinear with "
             f"{covariate_list(exc.columns[:-1])} among the matched people."
         )
     return (
-        f"{names} was left out of the Cox model: separation (every re-offence at its highest or "
-        "lowest value among those at risk) would make its hazard ratio infinite."
+        f"{names} {was} left out of the Cox model: separation (every re-offence at {its} highest "
+        f"or lowest value among those at risk) would make {its} hazard "
+        f"ratio{'' if one else 's'} infinite."
     )
 
 

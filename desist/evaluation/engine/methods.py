@@ -24,7 +24,7 @@ OUTCOME_LABELS = {
 }
 
 
-def _months(n: int) -> str:
+def months_text(n: int) -> str:
     return f"{n} month" + ("" if n == 1 else "s")
 
 
@@ -64,8 +64,8 @@ def methods_text(params: dict[str, Any], result: dict[str, Any] | None = None) -
         ),
         (
             f"The outcome is {OUTCOME_LABELS[params['outcome']]} committed within "
-            f"{_months(params['follow_up_months'])} of the index date and proven within a further "
-            f"{_months(params['waiting_months'])}, using data to {params['data_end_date']}. "
+            f"{months_text(params['follow_up_months'])} of the index date and proven within a further "
+            f"{months_text(params['waiting_months'])}, using data to {params['data_end_date']}. "
             "The re-offending rate and frequency include only people followed for the whole "
             "window and waiting period; balance is also reported for them. "
             + _inference_text(weighted)

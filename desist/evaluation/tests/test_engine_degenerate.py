@@ -171,3 +171,15 @@ def test_ph_check_computed_with_a_calendar_year_covariate() -> None:
     assert set(rows) == {"x", "index_period"}
     assert all(np.isfinite(r["statistic"]) and 0 <= r["p"] <= 1 for r in rows.values())
     assert ph.get("reason") is None
+
+
+def test_left_out_warning_agrees_in_number() -> None:
+    from desist.evaluation.engine.matched import _left_out_warning
+
+    two = ["relationship[other]", "relationship[stranger]"]
+    many = _left_out_warning(EngineModelError("x", reason="separation", columns=two), two)
+    assert "stranger were left out" in many and "their hazard ratios infinite" in many
+    one = _left_out_warning(EngineModelError("x", reason="separation", columns=two[:1]), two[:1])
+    assert "other was left out" in one and "its hazard ratio infinite" in one
+    exc = EngineModelError("x", reason="collinear", columns=["age", "prior_offences", "sex"])
+    assert "they are collinear" in _left_out_warning(exc, ["age", "sex"])

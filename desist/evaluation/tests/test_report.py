@@ -231,3 +231,17 @@ def test_no_data_says_so(client: Any, overseer: Any) -> None:
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert run.error == "There are no SPO subjects in your partnerships' data yet."
+
+
+def test_report_list_says_month_for_one(client: Any, overseer: Any) -> None:
+    client.force_login(overseer)
+    for months in (1, 12):
+        EvaluationRun.objects.create(
+            organisation=overseer.organisation,
+            created_by=overseer,
+            params={"cohorts": ["itt"], "follow_up_months": months},
+        )
+    html = client.get(reverse("evaluation:report")).content.decode()
+    assert ">1 month</td>" in html and ">12 months</td>" in html and "1 months" not in html
+    text = " ".join(reporting.methods_text({"follow_up_months": 1, "waiting_months": 1}, []))
+    assert "1 month from the index date" in text and "1 months" not in text

@@ -216,6 +216,19 @@ def test_ph_check_that_cannot_be_computed_gives_the_true_reason(raw: dict[str, A
         assert why in text and "too few" not in text
 
 
+def test_curve_comparison_names_the_weighted_test_once(raw: dict[str, Any]) -> None:
+    from desist.evaluation.engine.weighted import SCORE_TEST
+
+    cohort = raw["cohorts"]["itt"]
+    plain = " ".join(_part(raw, "itt", "survival")["paragraphs"])
+    assert "compared with the log-rank test: chi-squared" in plain
+    lr = {**cohort["survival"]["logrank"], "test": SCORE_TEST}
+    c = {**cohort, "survival": {**cohort["survival"], "logrank": lr}}
+    text = " ".join(_part({**raw, "cohorts": {"itt": c}}, "itt", "survival")["paragraphs"])
+    assert f"compared with the {SCORE_TEST}: chi-squared" in text
+    assert "test) test" not in text
+
+
 def test_sensitivity_and_analysed_balance_are_shown(raw: dict[str, Any]) -> None:
     s = raw["cohorts"]["itt"]["sensitivity"]
     part = _part(raw, "itt", "sensitivity")
@@ -284,3 +297,4 @@ def test_cohort_file_report_shows_the_ph_check_and_the_time_unit(tmp_path: Any) 
     html = _squash(out.read_text())
     assert "Proportional-hazards check per covariate" in html
     assert "Time (week, in the file's own unit)" in html
+    assert "Median time to event (week, in the file's own unit)" in html
