@@ -160,3 +160,53 @@ def test_overseer_downloads_the_extract_and_its_dictionary(
         problems = _layout_problems(geometry, width)
         assert not problems, "\n".join(problems)
     assert_accessible(page)
+
+
+def test_alert_timeliness_fits_a_phone(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    """The alert timeliness table on the oversight and programme dashboards scrolls in its own
+    labelled region at 375 px; the page does not. Seen red: the table made both pages 575 px
+    wide before it was wrapped."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from desist.accounts.models import User
+    from desist.core.models import Organisation
+    from desist.orders.tests.helpers import make_subject
+    from desist.sharing.models import Alert
+
+    officer = User.objects.get(username="police.sussex")
+    subject = make_subject(Organisation.objects.get(code="sussex-police"))
+    now = timezone.now()
+    for priority, acked in (("urgent", 1), ("high", None), ("routine", 30)):
+        Alert.objects.create(
+            kind="breach_recorded",
+            priority=priority,
+            recipient=officer,
+            recipient_organisation=officer.organisation,
+            subject=subject,
+            title="An alert",
+            created_at=now - dt.timedelta(hours=2),
+            due_by=now + dt.timedelta(hours=2),
+            acknowledged_at=now - dt.timedelta(hours=acked) if acked else None,
+        )
+    for username, path in (
+        ("evaluator", "/evaluation/oversight/"),
+        ("programme.manager", "/evaluation/programme/"),
+    ):
+        page.context.clear_cookies()
+        page.set_viewport_size({"width": 1280, "height": 900})
+        login(page, username)
+        page.goto(path)
+        region = page.get_by_role("region", name="Alerts acknowledged by their deadline")
+        assert "Still within" in region.inner_text() or "still within" in region.inner_text()
+        page.set_viewport_size({"width": 375, "height": 900})
+        geometry = page.evaluate(GEOMETRY_JS)
+        problems = _layout_problems(geometry, 375)
+        assert not problems, f"{path}: " + "\n".join(problems)
+        assert_accessible(page)
