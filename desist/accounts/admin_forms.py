@@ -245,8 +245,8 @@ class SsoSettingsForm(forms.Form):
         label="Environment variable holding the client secret (recommended)",
         max_length=100,
         required=False,
-        help_text="Its name on the Desist server, like DESIST_OIDC_SECRET_SUSSEX. The secret "
-        "then never enters the database.",
+        help_text="Its name on the Desist server; it must start with DESIST_OIDC_SECRET_, like "
+        "DESIST_OIDC_SECRET_SUSSEX. The secret then never enters the database.",
         widget=forms.TextInput(attrs=_TEXT),
     )
     client_secret = forms.CharField(

@@ -70,26 +70,32 @@ class SignInRefused(Exception):
 
 
 def sso_for(code: str) -> SingleSignOn | None:
-    """The enabled single sign-on of the (not retired) organisation with this code, if any."""
-    return (
+    """The enabled single sign-on of the (not retired) organisation with this code, if any;
+    one whose secret is refused (SingleSignOn.secret) counts as not set up."""
+    sso = (
         SingleSignOn.objects.select_related("organisation")
         .filter(organisation__code=code, organisation__retired_at__isnull=True, enabled=True)
         .first()
     )
+    return sso if sso is not None and sso.secret() is not None else None
 
 
 def sso_list() -> list[SingleSignOn]:
-    return list(
-        SingleSignOn.objects.select_related("organisation")
+    return [
+        sso
+        for sso in SingleSignOn.objects.select_related("organisation")
         .filter(enabled=True, organisation__retired_at__isnull=True)
         .order_by("organisation__name")
-    )
+        if sso.secret() is not None
+    ]
 
 
 def client_for(sso: SingleSignOn) -> Any:
     """Authlib's client for this configuration. Cached per configuration (the provider's
     metadata and keys with it); a changed issuer, client or secret gets a fresh one."""
     secret = sso.secret()
+    if secret is None:
+        raise ValueError("single sign-on secret refused")  # never sent anywhere
     fingerprint = hashlib.sha256(
         f"{sso.pk}|{sso.issuer}|{sso.client_id}|{secret}".encode()
     ).hexdigest()[:20]

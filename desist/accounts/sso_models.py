@@ -5,7 +5,10 @@ Kept apart from models.py (which models.py imports at its end) so the SSO rows h
 
 from __future__ import annotations
 
+import logging
 import os
+import re
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -15,6 +18,18 @@ from desist.accounts.models import User
 from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation
 from desist.core.roles import RoleCode
+
+log = logging.getLogger(__name__)
+
+# The client secret is sent to the organisation's issuer, which its administrator chooses: only
+# variables reserved for that may be named, or any server secret (DESIST_SECRET_KEY,
+# DATABASE_URL...) could be sent to a token endpoint they control.
+SECRET_ENV_PREFIX = "DESIST_OIDC_SECRET_"
+SECRET_ENV_NAME = re.compile(r"DESIST_OIDC_SECRET_[A-Z0-9_]{1,64}")
+
+
+def secret_env_name_allowed(name: str) -> bool:
+    return SECRET_ENV_NAME.fullmatch(name) is not None
 
 
 class MatchBy(models.TextChoices):
@@ -52,8 +67,22 @@ class SingleSignOn(models.Model):
     def __str__(self) -> str:
         return f"single sign-on for {self.organisation_id}"
 
-    def secret(self) -> str:
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.client_secret_env and not secret_env_name_allowed(self.client_secret_env):
+            raise ValueError(f"client_secret_env must start with {SECRET_ENV_PREFIX}")
+        super().save(*args, **kwargs)
+
+    def secret(self) -> str | None:
+        """The client secret; None (not configured) when the row names a variable outside the
+        reserved ones, e.g. one stored before names were checked: it is never read."""
         if self.client_secret_env:
+            if not secret_env_name_allowed(self.client_secret_env):
+                log.error(
+                    "single sign-on for organisation %s names a refused environment variable "
+                    "for its client secret; not used",
+                    self.organisation_id,
+                )
+                return None
             return os.environ.get(self.client_secret_env, "")
         return str(self.client_secret or "")
 

@@ -7,13 +7,17 @@ it stays in the environment and only the variable's name is kept (`client_secret
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from desist import policy
 from desist.accounts.models import User
-from desist.accounts.sso_models import MatchBy, SingleSignOn
+from desist.accounts.sso_models import (
+    SECRET_ENV_PREFIX,
+    MatchBy,
+    SingleSignOn,
+    secret_env_name_allowed,
+)
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
@@ -21,7 +25,6 @@ from desist.core.models import Organisation
 from desist.core.roles import ROLE_ORGANISATION_KINDS, RoleCode
 
 P = policy.Perm
-ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,99}$")
 # Roles a first sign-in may never create: administration is granted by a person, audited.
 NEVER_JIT = frozenset({RoleCode.SYSTEM_ADMIN, RoleCode.ORGANISATION_ADMIN})
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -100,11 +103,11 @@ def sso_configure(
     elif len(client_id) > 200:
         errors.add("client_id", "Client ID must be 200 characters or fewer")
     env_name = settings.client_secret_env.strip()
-    if env_name and not ENV_NAME.match(env_name):
+    if env_name and not secret_env_name_allowed(env_name):
         errors.add(
             "client_secret_env",
-            "Enter the name of an environment variable in capital letters, numbers and "
-            "underscores, like DESIST_OIDC_SECRET_SUSSEX",
+            f"Enter the name of an environment variable that starts with {SECRET_ENV_PREFIX}, "
+            "in capital letters, numbers and underscores, like DESIST_OIDC_SECRET_SUSSEX",
         )
     secret = settings.client_secret
     stored = bool(current and current.client_secret)

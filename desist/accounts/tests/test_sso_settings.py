@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
+from desist.accounts import oidc
 from desist.accounts.actions import sso as sso_actions
 from desist.accounts.services import user_create
 from desist.accounts.sso_models import SingleSignOn
@@ -96,7 +97,7 @@ def test_administration_roles_cannot_be_created_by_a_first_sign_in(
     settings = sso_actions.SsoSettings(
         issuer="https://login.example.org/",
         client_id="x",
-        client_secret_env="DESIST_OIDC_SECRET",
+        client_secret_env="DESIST_OIDC_SECRET_POLICE",
         jit_roles=(R.SYSTEM_ADMIN,),
     )
     with pytest.raises(Exception, match="Select only roles this organisation"):
@@ -152,3 +153,63 @@ def test_settings_from_the_command_sign_people_in_at_the_real_provider(
     response = _sign_in(client, provider, "alice")
     assert response.status_code == 302 and response["Location"] == "/cases/"
     assert AuditEvent.objects.filter(verb="organisation.sso_configure").count() == 1
+
+
+REFUSED_ENV = "Enter the name of an environment variable that starts with DESIST_OIDC_SECRET_"
+
+
+def test_only_reserved_variables_may_hold_the_secret_on_the_page_and_the_command(
+    client: Any, users: dict[R, Any], orgs: Any
+) -> None:
+    """The secret is sent to an issuer the administrator chooses: naming DESIST_SECRET_KEY
+    (or DATABASE_URL, PATH...) would send that to them."""
+    org_admin = users[R.ORGANISATION_ADMIN]
+    client.force_login(org_admin)
+    for name in ("DESIST_SECRET_KEY", "DATABASE_URL", "DESIST_OIDC_SECRET_", "DESIST_OIDC_SECRETX"):
+        page = _post(
+            client, org_admin.organisation, client_secret_env=name, issuer="https://evil.example/"
+        ).content.decode()
+        assert "There is a problem" in page and REFUSED_ENV in page, name
+    assert not SingleSignOn.objects.exists()
+    org = users[R.ORGANISATION_ADMIN].organisation
+    with pytest.raises(CommandError, match="DESIST_OIDC_SECRET_"):
+        call_command(
+            "sso_configure", org.code, "--issuer", "https://evil.example/", "--client-id", "x",
+            "--secret-env", "DESIST_SECRET_KEY", "--as", users[R.SYSTEM_ADMIN].username,
+            "--reason", "Pilot",
+        )  # fmt: skip
+    assert not SingleSignOn.objects.exists()
+    with pytest.raises(ValueError):  # nor can code save one past the action
+        SingleSignOn.objects.create(
+            organisation=org, issuer="https://evil.example/", client_id="x",
+            client_secret_env="DESIST_SECRET_KEY",
+        )  # fmt: skip
+
+
+def test_a_stored_row_naming_another_variable_never_sends_it(
+    client: Any,
+    provider: Provider,  # noqa: F811
+    monkeypatch: Any,
+) -> None:
+    """A row stored before names were checked: treated as not set up, the value never read."""
+    force = Organisation.objects.create(
+        code=ORG_CODE, name="Single Sign-On Constabulary", kind=OrganisationKind.POLICE_FORCE
+    )
+    monkeypatch.setenv("DESIST_OIDC_SECRET_TEST", CLIENT_SECRET)
+    sso = SingleSignOn.objects.create(
+        organisation=force,
+        issuer=provider.issuer,
+        client_id=CLIENT_ID,
+        client_secret_env="DESIST_OIDC_SECRET_TEST",
+    )
+    assert oidc.sso_for(ORG_CODE) is not None  # set up properly, it is offered
+    monkeypatch.setenv("DESIST_SECRET_KEY", "the-server-secret-key")
+    SingleSignOn.objects.filter(pk=sso.pk).update(client_secret_env="DESIST_SECRET_KEY")
+    sso.refresh_from_db()
+    assert sso.secret() is None
+    with pytest.raises(ValueError):
+        oidc.client_for(sso)
+    assert oidc.sso_for(ORG_CODE) is None and oidc.sso_list() == []
+    start = client.get(reverse("accounts:sso_start", args=[ORG_CODE]))
+    assert start.status_code == 404  # "not set up": no redirect to the provider
+    assert "the-server-secret-key" not in start.content.decode()
