@@ -149,6 +149,8 @@ class ReviewForm(forms.Form):
         help_text="Untick a role to remove it. Keeping every role confirms the account.",
     )
     reason = _reason("Reason (needed when you remove a role)")
+    # The account's version when the page was opened: a move since then refuses the review.
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, held: list[RoleCode], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -200,13 +200,28 @@ def review(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = selectors.user_get_for(actor=request.user, user_id=user_id)
     policy.require(request.user, P.ACCOUNTS_REVIEW, target)
     held = people.ordered_roles(target.role_codes)
-    form = ReviewForm(request.POST or None, held=list(held), initial={"keep": list(held)})
+    initial = {"keep": list(held), "version": target.version}
+    form = ReviewForm(request.POST or None, held=list(held), initial=initial)
     if request.method == "POST" and form.is_valid():
         keep = [RoleCode(c) for c in form.cleaned_data["keep"]]
         try:
             done = reviews.access_review_record(
-                actor=request.user, user=target, keep=keep, reason=form.cleaned_data["reason"]
+                actor=request.user,
+                user=target,
+                keep=keep,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
             )
+        except StaleRecordError as exc:
+            # Show the roles as they are now, with the version to confirm them against.
+            target = selectors.user_get_for(actor=request.user, user_id=user_id)
+            held = people.ordered_roles(target.role_codes)
+            form = ReviewForm(
+                {"keep": [r.value for r in held], "version": target.version},
+                held=list(held),
+            )
+            form.is_valid()
+            form.add_error("keep", str(exc))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -10,18 +10,28 @@ from desist.accounts.models import AccessReview, ReviewOutcome, Role, User
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
+from desist.core.concurrency import StaleRecordError
 from desist.core.roles import RoleCode
 
 P = policy.Perm
 
+# A review opened before a mover's change must not undo it (remove a role just granted).
+STALE_REVIEW = (
+    "Someone else changed this person's roles while you were reviewing them. "
+    "Check the roles and confirm again."
+)
+
 
 @command(P.ACCOUNTS_REVIEW, on="user")
 def access_review_record(
-    *, actor: User, user: User, keep: Iterable[RoleCode], reason: str
+    *, actor: User, user: User, keep: Iterable[RoleCode], version: int, reason: str
 ) -> AccessReview:
     """Keep the roles in `keep` (a subset of those held) and remove the rest. Keeping them all
-    confirms them; a review never adds a role (that is a mover's change)."""
+    confirms them; a review never adds a role (that is a mover's change). `version` is the
+    account's version the reviewer saw: a change since then refuses the review."""
     locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.version != version:
+        raise StaleRecordError(STALE_REVIEW)
     held = set(locked.role_codes)
     kept = {r.value for r in keep}
     errors = Errors()

@@ -205,12 +205,20 @@ def test_oversight_dashboard_counts_never_reviewed_accounts_as_unreviewed(
     for person in User.objects.filter(organisation_id__in=in_reach, is_active=True):
         if person.role_codes and person != reviewer:
             reviews.access_review_record(
-                actor=reviewer, user=person, keep=[R(c) for c in person.role_codes], reason=""
+                actor=reviewer,
+                user=person,
+                keep=[R(c) for c in person.role_codes],
+                version=person.version,
+                reason="",
             )
     if reviewer.organisation_id in in_reach:  # nobody reviews their own account
         second = make_user(R.SYSTEM_ADMIN, organisation=orgs["other_police_force"])
         reviews.access_review_record(
-            actor=second, user=reviewer, keep=[R(c) for c in reviewer.role_codes], reason=""
+            actor=second,
+            user=reviewer,
+            keep=[R(c) for c in reviewer.role_codes],
+            version=reviewer.version,
+            reason="",
         )
     counts = selectors.unreviewed_accounts_by_organisation(organisation_ids=in_reach)
     assert counts["due"] == 0, counts
@@ -221,3 +229,55 @@ def test_oversight_dashboard_counts_never_reviewed_accounts_as_unreviewed(
     AccessReview.objects.filter(user=users[R.POLICE_OFFICER]).update(reviewed_at=old)
     counts = selectors.unreviewed_accounts_by_organisation(organisation_ids=in_reach)
     assert counts["due"] == 1 and counts["rows"][0]["overdue"] == 1
+
+
+def test_a_review_opened_before_a_move_cannot_remove_the_role_the_move_granted(
+    client: Any, users: dict[R, Any], make_user: Any
+) -> None:
+    admin = users[R.ORGANISATION_ADMIN]
+    person = make_user(R.POLICE_OFFICER, organisation=admin.organisation)
+    client.force_login(admin)
+    url = reverse("accounts:review", args=[person.pk])
+    opened = client.get(url).content.decode()
+    assert f'name="version" value="{person.version}"' in opened
+    # Meanwhile another administrator promotes the person.
+    people.user_move(
+        actor=users[R.SYSTEM_ADMIN],
+        user=person,
+        move=people.Move(
+            organisation=person.organisation,
+            team="",
+            roles=(R.POLICE_OFFICER, R.POLICE_SUPERVISOR),
+            line_manager=None,
+        ),
+        version=person.version,
+        reason="Promoted",
+    )
+    # The review, from the page opened before, unticks nothing it did not see: it would
+    # otherwise set the roles back to the officer role alone.
+    posted = client.post(
+        url, {"keep": [R.POLICE_OFFICER.value], "version": person.version, "reason": "Checked"}
+    )
+    assert posted.status_code == 200
+    body = posted.content.decode()
+    assert "There is a problem" in body
+    assert (
+        "Someone else changed this person&#x27;s roles while you were reviewing them. "
+        "Check the roles and confirm again." in body
+    )
+    person.refresh_from_db()
+    assert person.role_codes == frozenset({R.POLICE_OFFICER.value, R.POLICE_SUPERVISOR.value})
+    assert not AccessReview.objects.filter(user=person).exists()
+    # The page now offers the roles as they are, against the new version: confirming works.
+    assert f'name="version" value="{person.version}"' in body
+    assert f'value="{R.POLICE_SUPERVISOR.value}"' in body
+    again = client.post(
+        url,
+        {
+            "keep": [R.POLICE_OFFICER.value, R.POLICE_SUPERVISOR.value],
+            "version": person.version,
+            "reason": "",
+        },
+    )
+    assert again.status_code == 302
+    assert AccessReview.objects.get(user=person).outcome == "confirmed"

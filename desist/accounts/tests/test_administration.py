@@ -320,11 +320,17 @@ def test_access_review_confirms_or_removes_roles_and_clears_the_flag(
     org_id = admin.organisation_id
     counts = selectors.unreviewed_accounts_by_organisation(organisation_ids=[org_id])
     assert counts["due"] >= 1 and counts["rows"][0]["never"] >= 1
-    reviews.access_review_record(actor=admin, user=person, keep=[R.POLICE_SUPERVISOR], reason="")
+    reviews.access_review_record(
+        actor=admin, user=person, keep=[R.POLICE_SUPERVISOR], version=person.version, reason=""
+    )
     assert person not in selectors.user_reviews_due_for(actor=admin)
     with pytest.raises(ValidationError, match="Enter why roles are being removed"):
-        reviews.access_review_record(actor=admin, user=person, keep=[], reason="")
-    reviews.access_review_record(actor=admin, user=person, keep=[], reason="Moved to HR")
+        reviews.access_review_record(
+            actor=admin, user=person, keep=[], version=person.version, reason=""
+        )
+    reviews.access_review_record(
+        actor=admin, user=person, keep=[], version=person.version, reason="Moved to HR"
+    )
     person = User.objects.get(pk=person.pk)
     assert person.role_codes == frozenset()
     assert list(AccessReview.objects.filter(user=person).values_list("outcome", flat=True)) == [
