@@ -110,16 +110,46 @@ class InviteForm(forms.Form):
         roles_field.choices = role_choices(grantable)
 
 
-class MoveForm(forms.Form):
+class MoveOrganisationForm(forms.Form):
+    """For an administrator of more than one organisation: where the person is moving to
+    decides whose staff the line manager list offers."""
+
     organisation = forms.ModelChoiceField(
-        label="Organisation", queryset=Organisation.objects.none(), empty_label=None
+        label="Which organisation is the person moving to?",
+        queryset=Organisation.objects.none(),
+        error_messages={
+            "required": "Choose the organisation the person is moving to",
+            "invalid_choice": "Choose the organisation the person is moving to",
+        },
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field: Any = self.fields["organisation"]
+        org_field.queryset = organisations
+
+
+class MoveForm(forms.Form):
+    # Chosen before this form (the person's own, or MoveOrganisationForm), carried hidden.
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Choose the organisation the person is moving to",
+            "invalid_choice": "Choose the organisation the person is moving to",
+        },
     )
     team = forms.CharField(label="Team (optional)", max_length=100, required=False)
     roles = forms.MultipleChoiceField(
         label="Roles", required=False, widget=forms.CheckboxSelectMultiple
     )
     line_manager = PersonChoice(
-        label="Line manager (optional)", queryset=Organisation.objects.none(), required=False
+        label="Line manager (optional)",
+        queryset=Organisation.objects.none(),
+        required=False,
+        error_messages={
+            "invalid_choice": "Choose a line manager who works in the person's organisation"
+        },
     )
     reason = _reason()
     version = forms.IntegerField(widget=forms.HiddenInput)

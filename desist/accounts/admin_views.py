@@ -22,6 +22,7 @@ from desist.accounts.admin_forms import (
     InviteForm,
     InviteOrganisationForm,
     MoveForm,
+    MoveOrganisationForm,
     OrganisationForm,
     PartnershipForm,
     ReasonOnlyForm,
@@ -41,20 +42,6 @@ P = policy.Perm
 def _link_base(request: HttpRequest) -> str:
     # The configured address, as alert e-mails use: never a Host header someone else sent.
     return (people.invitation_settings_base() or request.build_absolute_uri("/")).rstrip("/")
-
-
-def _people_form(request: AuthedRequest, form_class: Any, **kwargs: Any) -> Any:
-    orgs = selectors.organisations_for_invite(actor=request.user)
-    managers = selectors.line_manager_choices(
-        actor=request.user, organisation_ids=orgs.values_list("pk", flat=True)
-    )
-    return form_class(
-        request.POST or None,
-        organisations=orgs,
-        managers=managers.order_by("organisation__name", "last_name", "first_name"),
-        grantable=policy.grantable_roles(request.user),
-        **kwargs,
-    )
 
 
 def _invite_organisation(request: AuthedRequest, orgs: Any) -> Any:
@@ -127,14 +114,44 @@ def invite(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def move(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = selectors.user_get_for(actor=request.user, user_id=user_id)
+    orgs = selectors.organisations_for_invite(actor=request.user)
+    raw = request.POST.get("organisation", "") if request.method == "POST" else ""
+    raw = raw or request.GET.get("organisation", "")
+    chosen = orgs.filter(pk=int(raw)).first() if raw.isdigit() else None
+    # Unless another is chosen, the person stays in their organisation.
+    moving_to = chosen or orgs.filter(pk=target.organisation_id or 0).first()
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=target, verb="account.view_for_move")
+    if request.method == "GET" and (
+        "choose" in request.GET or ("organisation" in request.GET and chosen is None)
+    ):
+        chooser = MoveOrganisationForm(
+            request.GET if "organisation" in request.GET else None,
+            organisations=orgs,
+            initial={"organisation": moving_to},
+        )
+        if chooser.is_bound:
+            chooser.is_valid()  # puts the GOV.UK error on the page
+        return render(
+            request, "accounts/admin/move_organisation.html", {"form": chooser, "target": target}
+        )
+    # Offered and accepted: the people of the organisation moved to, nobody else's.
+    reach = [moving_to.pk] if moving_to else []
+    managers = selectors.line_manager_choices(actor=request.user, organisation_ids=reach)
     initial = {
-        "organisation": target.organisation,
+        "organisation": moving_to,
         "team": target.team,
         "roles": sorted(target.role_codes),
         "line_manager": target.line_manager,
         "version": target.version,
     }
-    form = _people_form(request, MoveForm, initial=initial)
+    form = MoveForm(
+        request.POST or None,
+        organisations=orgs.filter(pk__in=reach),
+        managers=managers.order_by("last_name", "first_name"),
+        grantable=policy.grantable_roles(request.user),
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         change = people.Move(
@@ -156,9 +173,13 @@ def move(request: AuthedRequest, user_id: int) -> HttpResponse:
         else:
             messages.success(request, f"The account of {target.username} has been changed")
             return redirect("accounts:manage_detail", user_id=target.pk)
-    if request.method == "GET":
-        audit_consultation(actor=request.user, obj=target, verb="account.view_for_move")
-    return render(request, "accounts/admin/move.html", {"form": form, "target": target})
+    context = {
+        "form": form,
+        "target": target,
+        "moving_to": moving_to,
+        "may_change_organisation": orgs.count() > 1,
+    }
+    return render(request, "accounts/admin/move.html", context)
 
 
 @login_required

@@ -281,3 +281,60 @@ def test_a_review_opened_before_a_move_cannot_remove_the_role_the_move_granted(
     )
     assert again.status_code == 302
     assert AccessReview.objects.get(user=person).outcome == "confirmed"
+
+
+def test_the_move_form_offers_only_the_staff_of_the_organisation_moved_to_as_line_manager(
+    client: Any, users: dict[R, Any], make_user: Any, orgs: Any
+) -> None:
+    admin = users[R.SYSTEM_ADMIN]
+    provider_manager = users[R.CLINICAL_SUPERVISOR]
+    police_manager = users[R.POLICE_SUPERVISOR]
+    person = make_user(R.POLICE_OFFICER, organisation=police_manager.organisation)
+    client.force_login(admin)
+    url = reverse("accounts:move", args=[person.pk])
+    # By default the person stays: their own organisation's staff are offered.
+    page = client.get(url).content.decode()
+    assert f"({police_manager.username}," in page
+    assert f"({provider_manager.username}," not in page
+    # An administrator of several organisations may choose another one first.
+    chooser = client.get(url, {"choose": "1"}).content.decode()
+    assert "Which organisation is the person moving to?" in chooser
+    assert police_manager.username not in chooser
+    unchosen = client.get(url, {"organisation": ""}).content.decode()
+    assert "Choose the organisation the person is moving to" in unchosen
+    page = client.get(url, {"organisation": orgs["provider"].pk}).content.decode()
+    assert f"({provider_manager.username}," in page
+    assert f"({police_manager.username}," not in page
+    # A line manager from elsewhere, posted anyway, is refused with a GOV.UK message.
+    posted = client.post(
+        url,
+        {
+            "organisation": orgs["provider"].pk,
+            "team": "",
+            "roles": [R.PRACTITIONER.value],
+            "line_manager": police_manager.pk,
+            "version": person.version,
+            "reason": "Seconded to the provider",
+        },
+    )
+    assert posted.status_code == 200
+    body = posted.content.decode()
+    assert "There is a problem" in body
+    assert "Choose a line manager who works in the person&#x27;s organisation" in body
+    person.refresh_from_db()
+    assert person.organisation == police_manager.organisation and person.line_manager is None
+    # With a line manager of the organisation moved to, the move is made.
+    moved = client.post(
+        url,
+        {
+            "organisation": orgs["provider"].pk,
+            "team": "",
+            "roles": [R.PRACTITIONER.value],
+            "line_manager": provider_manager.pk,
+            "version": person.version,
+            "reason": "Seconded to the provider",
+        },
+    )
+    assert moved.status_code == 302
+    person.refresh_from_db()
+    assert (person.organisation, person.line_manager) == (orgs["provider"], provider_manager)
