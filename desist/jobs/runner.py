@@ -14,11 +14,13 @@ never in a web process.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import threading
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import close_old_connections, connections
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -64,6 +66,17 @@ def requeue_orphans(now: dt.datetime | None = None) -> int:
         handed_back += same.update(status=TaskResultStatus.READY)
         log.warning("Job %s was running on a worker that stopped; it will run again", row.pk)
     return handed_back
+
+
+def refuse_unless_deployable(command: str) -> None:
+    """In production, `check --deploy` before a worker or scheduler starts, as `desist serve`
+    does: a missing key (DESIST_FIELD_KEYS, DESIST_AUDIT_HMAC_KEY, ...) stops it, each named."""
+    if not settings.PRODUCTION:
+        return
+    output = io.StringIO()
+    # Raises SystemCheckError (a CommandError: its text, exit status 1) listing every error.
+    call_command("check", deploy=True, fail_level="ERROR", stdout=output, stderr=output)
+    log.info("%s: check --deploy: %s", command, output.getvalue().strip())
 
 
 def _loop(step: Callable[[], object], *, every: float, stop: threading.Event, name: str) -> None:

@@ -184,6 +184,26 @@ def test_serve_refuses_without_the_keys(tmp_path: Path) -> None:
         assert f"{name} is not set" in result.stderr, name
 
 
+@pytest.mark.parametrize(
+    "command", [["worker", "--queue-name", "alerts"], ["scheduler"]], ids=["worker", "scheduler"]
+)
+def test_workers_and_the_scheduler_refuse_without_the_keys(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # Tester finding: they ran in production with no field, audit or pseudonym key.
+    result = subprocess.run(
+        [DESIST, *command],
+        cwd=tmp_path,
+        env=bare_env(tmp_path / "db.sqlite3"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    for name in REQUIRED:
+        assert f"{name} is not set" in result.stderr, (name, result.stderr)
+
+
 @pytest.mark.parametrize("doc", ["README.md", "docs/deployment.md"])
 def test_every_required_variable_is_documented(doc: str) -> None:
     text = (ROOT / doc).read_text()

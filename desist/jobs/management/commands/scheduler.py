@@ -9,13 +9,14 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 
-from desist.jobs.runner import start_scheduler
+from desist.jobs.runner import refuse_unless_deployable, start_scheduler
 
 
 class Command(BaseCommand):
     help = "Enqueue the periodic background jobs on their schedule."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_unless_deployable("scheduler")
         stop = threading.Event()
         thread = start_scheduler(get_random_string(16), stop=stop)
         try:

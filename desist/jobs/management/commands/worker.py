@@ -9,7 +9,7 @@ from typing import Any
 
 from django_tasks_db.management.commands import db_worker
 
-from desist.jobs.runner import start_heartbeat, start_scheduler
+from desist.jobs.runner import refuse_unless_deployable, start_heartbeat, start_scheduler
 
 
 class Command(db_worker.Command):
@@ -27,6 +27,7 @@ class Command(db_worker.Command):
         parser.set_defaults(queue_name="*", reload=False)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_unless_deployable("worker")
         stop = threading.Event()
         worker_id = options["worker_id"]
         start_heartbeat(worker_id, stop=stop)
