@@ -157,20 +157,37 @@ def _pg_env(settings_dict: dict[str, Any]) -> dict[str, str]:
     return env
 
 
+def cannot_connect(settings_dict: dict[str, Any], exc: BaseException) -> RestoreError:
+    """A failed connection as one line without the password (not a page of traceback)."""
+    text = " ".join(str(exc).split())
+    password = str(settings_dict.get("PASSWORD") or "")
+    if password:
+        text = text.replace(password, "***")
+    return RestoreError(f"Cannot connect to database {settings_dict.get('NAME')}: {text}")
+
+
 def _pg_connect(settings_dict: dict[str, Any]) -> Any:
     import psycopg  # only where PostgreSQL is used
 
-    return psycopg.connect(
-        dbname=settings_dict["NAME"],
-        user=settings_dict.get("USER") or None,
-        password=settings_dict.get("PASSWORD") or None,
-        host=settings_dict.get("HOST") or None,
-        port=settings_dict.get("PORT") or None,
-    )
+    try:
+        return psycopg.connect(
+            dbname=settings_dict["NAME"],
+            user=settings_dict.get("USER") or None,
+            password=settings_dict.get("PASSWORD") or None,
+            host=settings_dict.get("HOST") or None,
+            port=settings_dict.get("PORT") or None,
+        )
+    except psycopg.OperationalError as exc:
+        raise cannot_connect(settings_dict, exc) from None
 
 
 def _sqlite_connect(name: str) -> sqlite3.Connection:
-    return sqlite3.connect(name, uri=name.startswith("file:"))
+    try:
+        conn = sqlite3.connect(name, uri=name.startswith("file:"))
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # opens the file: fails here if not
+    except sqlite3.Error as exc:
+        raise cannot_connect({"NAME": name}, exc) from None
+    return conn
 
 
 def _tool(name: str) -> str:

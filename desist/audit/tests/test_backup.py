@@ -86,6 +86,16 @@ def test_no_key_no_backup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     assert not list(tmp_path.iterdir())
 
 
+def test_an_unreachable_sqlite_database_is_one_line(
+    backup_key: list[bytes], tmp_path: Path
+) -> None:
+    with pytest.raises(CommandError) as failed:
+        call_command("backup", out=str(tmp_path / "b"), database_url="sqlite:////no/such/dir/db")
+    assert str(failed.value).startswith("Cannot connect to database /no/such/dir/db: ")
+    assert "\n" not in str(failed.value)
+    assert not list(tmp_path.iterdir())
+
+
 # --- the round trip ------------------------------------------------------------------------
 
 
@@ -235,3 +245,25 @@ def test_backup_of_the_seeded_demo_restores_on_postgresql(
             assert conn.execute("SELECT count(*) FROM audit_event").fetchone()[0] > 0
             with pytest.raises(Exception, match="permission denied"):
                 conn.execute("DELETE FROM audit_event")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL credentials")
+def test_wrong_postgresql_credentials_are_one_line_without_the_password(
+    transactional_db: Any, backup_key: list[bytes], tmp_path: Path
+) -> None:
+    # Tester finding: a 67-line traceback from backup, a 30-line one from restore.
+    wrong = {**connection.settings_dict, "PASSWORD": "not-the-password-5f1c"}
+    archive = tmp_path / "desist.backup"
+    with pytest.raises(CommandError) as failed:
+        call_command("backup", out=str(archive), database_url=_url(wrong))
+    message = str(failed.value)
+    assert message.startswith(f"Cannot connect to database {wrong['NAME']}: "), message
+    assert "\n" not in message and "not-the-password-5f1c" not in message
+    assert not archive.exists()
+
+    call_command("backup", out=str(archive), stdout=io.StringIO())
+    with pytest.raises(CommandError) as failed:
+        call_command("restore", str(archive), database_url=_url(wrong))
+    message = str(failed.value)
+    assert message.startswith(f"Cannot connect to database {wrong['NAME']}: "), message
+    assert "\n" not in message and "not-the-password-5f1c" not in message

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import OperationalError, connections, transaction
 
 from desist.audit import backup, backup_stream
 from desist.audit.models import Category
@@ -58,6 +58,9 @@ class Command(BaseCommand):
             )
         except (backup_stream.BackupKeyError, backup.RestoreError) as exc:
             raise CommandError(str(exc)) from exc
+        except OperationalError as exc:  # the configured database (audit_record), not reached
+            settings_dict = connections["default"].settings_dict
+            raise CommandError(str(backup.cannot_connect(settings_dict, exc))) from None
         rows = sum(count for count, _ in manifest["tables"].values())
         log.warning(
             "Backup written by OS user %s with key id %s (%s rows)",

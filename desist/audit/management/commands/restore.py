@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError
 
 from desist.audit import backup, backup_stream
 
@@ -52,6 +53,9 @@ class Command(BaseCommand):
             backup.RestoreError,
         ) as exc:
             raise CommandError(str(exc)) from exc
+        except OperationalError as exc:  # the target, reached through Django, not answering
+            settings_dict = backup.database_settings(options["database_url"] or None)
+            raise CommandError(str(backup.cannot_connect(settings_dict, exc))) from None
         manifest = done["manifest"]
         rows = sum(count for count, _ in manifest["tables"].values())
         # Who restored which backup, with which key: the operator's record (the restored
