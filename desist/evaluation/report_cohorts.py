@@ -15,7 +15,12 @@ from typing import Any
 
 from desist.core import figures
 from desist.evaluation.engine.charts import BALANCE_COLUMNS, balance_rows_table
-from desist.evaluation.engine.labels import covariate_label, covariate_list, label_codes
+from desist.evaluation.engine.labels import (
+    covariate_label,
+    covariate_list,
+    label_codes,
+    reference_note,
+)
 
 COHORT_TITLES = {
     "itt": "Intention to treat: everyone put forward",
@@ -308,9 +313,10 @@ def _cox_part(cox: Mapping[str, Any]) -> dict[str, Any] | None:
     coefs = [c for c in cox.get("coefficients") or [] if isinstance(c, Mapping)]
     if not coefs:
         return None
+    refs = dict(cox.get("reference_levels") or {})
     rows = [
         [
-            covariate_label(c["covariate"]),
+            covariate_label(c["covariate"]) + reference_note(c["covariate"], refs),
             _ratio(c.get("hazard_ratio")),
             ci(c, "ratio"),
             p_value(c.get("p")),

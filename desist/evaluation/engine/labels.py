@@ -37,6 +37,18 @@ def _words(code: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def level_label(level: str) -> str:
+    return LEVELS.get(level, level.replace("_", " "))
+
+
+def reference_note(code: str, references: dict[str, str]) -> str:
+    """`` (compared with: not assessed)`` for a dummy of a categorical covariate, else ``""``."""
+    one_hot = _ONE_HOT.match(str(code))
+    if not one_hot or one_hot["name"] not in references:
+        return ""
+    return f" (compared with: {level_label(references[one_hot['name']])})"
+
+
 def covariate_label(code: str, *, unit: bool = True) -> str:
     """``sex[female]`` -> ``Sex: female``; ``age`` -> ``Age at the index date (years)``."""
     code = str(code)
@@ -44,7 +56,7 @@ def covariate_label(code: str, *, unit: bool = True) -> str:
     if one_hot:
         name, level = one_hot["name"], one_hot["level"]
         label = COVARIATES.get(name, (_words(name), ""))[0]
-        return f"{label}: {LEVELS.get(level, level.replace('_', ' '))}"
+        return f"{label}: {level_label(level)}"
     label, u = COVARIATES.get(code, (_words(code), ""))
     return f"{label} ({u})" if unit and u else label
 

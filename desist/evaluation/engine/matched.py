@@ -213,6 +213,8 @@ def _matched_cox(
         except Exception as exc:  # noqa: BLE001 - other lifelines failures on degenerate data
             return None, str(exc).splitlines()[0]
         res["warnings"] = left_out + list(res["warnings"])
+        # what each categorical covariate's hazard ratios compare with, for the report's table
+        res["reference_levels"] = dict(d.m.get("reference_levels") or {})
         return res, None
     return None, "The Cox model could not be fitted."
 

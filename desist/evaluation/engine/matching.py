@@ -45,8 +45,7 @@ def encode_covariates(df: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFra
             counts = s.value_counts(dropna=True)
             if counts.empty:
                 continue
-            ordered = sorted(counts.index, key=lambda lvl: (-counts[lvl], str(lvl)))
-            reference = ordered[0]
+            reference = _reference(counts)
             for level in sorted(lvl for lvl in counts.index if lvl != reference):
                 d = (s == level).astype(float)
                 d[s.isna()] = np.nan
@@ -54,6 +53,23 @@ def encode_covariates(df: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFra
     if not parts:
         return pd.DataFrame(index=df.index)
     return pd.concat(parts, axis=1)
+
+
+def _reference(counts: pd.Series) -> str:
+    return str(sorted(counts.index, key=lambda lvl: (-counts[lvl], str(lvl)))[0])
+
+
+def reference_levels(df: pd.DataFrame, covariates: Sequence[str]) -> dict[str, str]:
+    """The level each categorical covariate's dummies are compared with (``encode_covariates``)."""
+    refs = {}
+    for col in covariates:
+        s = df[col]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+            continue
+        counts = s.astype("string").value_counts(dropna=True)
+        if not counts.empty:
+            refs[col] = _reference(counts)
+    return refs
 
 
 def propensity_scores(x: pd.DataFrame, treated: np.ndarray) -> np.ndarray:
@@ -341,6 +357,7 @@ def propensity_match(
             "included": included,
             "excluded_missing": int((~included).sum()),
             "design": x,
+            "reference_levels": reference_levels(df, covariates),
             "balance": {"rows": rows, **balance_summary(rows)},
         }
     )

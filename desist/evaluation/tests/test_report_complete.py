@@ -17,7 +17,7 @@ from django.utils import timezone
 from weasyprint.formatting_structure import boxes
 
 from desist.evaluation.engine.jsonsafe import jsonable
-from desist.evaluation.engine.labels import covariate_label
+from desist.evaluation.engine.labels import covariate_label, level_label
 from desist.evaluation.engine.report import full_evaluation
 from desist.evaluation.engine.synthetic import synthetic_frames
 from desist.evaluation.models import RunStatus
@@ -153,6 +153,16 @@ def test_hazard_ratios_come_from_the_engine_with_labels(raw: dict[str, Any]) -> 
     ]
     for row in table["rows"]:
         assert "[" not in row[0] and "_" not in row[0], row
+    # each categorical covariate's hazard ratios name the level they compare with
+    refs = cox["reference_levels"]
+    assert {"sex", "relationship", "risk_level"} <= set(refs)
+    for c, row in zip(cox["coefficients"], table["rows"], strict=True):
+        name = c["covariate"].split("[")[0]
+        if "[" in c["covariate"]:
+            assert row[0].endswith(f" (compared with: {level_label(refs[name])})"), row
+            assert c["covariate"] != f"{name}[{refs[name]}]"
+        else:
+            assert "compared with:" not in row[0], row
 
 
 def test_every_text_names_covariates_by_label(raw: dict[str, Any]) -> None:
