@@ -368,11 +368,62 @@ def _restore_postgresql(
     return found
 
 
+# Every object in the target's schema (not an extension's), as DROP would name it.
+_PG_OBJECTS = """
+SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+       WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass::text
+  FROM pg_class c
+ WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                   AND d.objid = c.oid AND d.deptype = 'e')
+UNION ALL
+SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END,
+       p.oid::regprocedure::text
+  FROM pg_proc p
+ WHERE p.pronamespace = current_schema()::regnamespace
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                   AND d.objid = p.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'TYPE', t.oid::regtype::text
+  FROM pg_type t
+ WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype IN ('e', 'd', 'r', 'm')
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
+                   AND d.objid = t.oid AND d.deptype = 'e')
+"""
+
+
+def _pg_objects(settings_dict: dict[str, Any]) -> list[tuple[str, str]]:
+    with _pg_connect(settings_dict) as conn:
+        return [(kind, name) for kind, name in conn.execute(_PG_OBJECTS).fetchall()]
+
+
+def _restore_postgresql_proven(
+    settings_dict: dict[str, Any], manifest: dict[str, Any], data: Iterator[bytes], runtime: str
+) -> chain.Result:
+    """pg_restore commits before the restore can be proven; if the proof fails, drop what it
+    created, so the database is empty again and a retry (say with the right key) is accepted."""
+    before = set(_pg_objects(settings_dict))
+    try:
+        return _proven(settings_dict, manifest, _restore_postgresql(settings_dict, data, runtime))
+    except BaseException:
+        with _pg_connect(settings_dict) as conn:
+            # Tables first: their CASCADE takes identity sequences and triggers with them.
+            created = set(_pg_objects(settings_dict)) - before
+            for kind, name in sorted(created, key=lambda o: (o[0] != "TABLE", o)):
+                # IF EXISTS: an earlier CASCADE may have dropped it already.
+                conn.execute(f"DROP {kind} IF EXISTS {name} CASCADE")
+        raise
+
+
 def _verify_chain(settings_dict: dict[str, Any], manifest: dict[str, Any]) -> chain.Result:
     with database_connection(settings_dict) as db:
         result = chain.verify(audit_chain_rows(db=db))
     if result.broken is not None:
-        raise RestoreError(f"The restored audit chain is broken at {result.broken}")
+        raise RestoreError(
+            f"The restored audit chain is broken at {result.broken}. A likely cause: "
+            "DESIST_AUDIT_HMAC_KEY differs from the key the backup's database used. Nothing was "
+            "kept; restore again with that key."
+        )
     last = [result.last_id, result.last_hash] if result.last_id is not None else None
     if last != manifest["audit_last"]:
         raise RestoreError(
@@ -398,10 +449,9 @@ def restore(
         result = _restore_sqlite_file(settings_dict, manifest, data)
     else:
         if vendor == "sqlite":
-            found = _restore_sqlite(settings_dict, data)
+            result = _proven(settings_dict, manifest, _restore_sqlite(settings_dict, data))
         else:
-            found = _restore_postgresql(settings_dict, data, runtime)
-        result = _proven(settings_dict, manifest, found)
+            result = _restore_postgresql_proven(settings_dict, manifest, data, runtime)
     return {"manifest": manifest, "audit_checked": result.checked}
 
 

@@ -267,3 +267,31 @@ def test_wrong_postgresql_credentials_are_one_line_without_the_password(
     message = str(failed.value)
     assert message.startswith(f"Cannot connect to database {wrong['NAME']}: "), message
     assert "\n" not in message and "not-the-password-5f1c" not in message
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL restore")
+def test_a_postgresql_restore_that_fails_its_proof_leaves_nothing_and_can_be_retried(
+    transactional_db: Any,
+    backup_key: list[bytes],
+    tmp_path: Path,
+    fresh_postgresql_database: dict[str, Any],
+    settings: Any,
+) -> None:
+    # Tester finding: restoring with another DESIST_AUDIT_HMAC_KEY left 80 tables behind, and
+    # the retry was refused ("already holds 80 tables").
+    archive = tmp_path / "desist.backup"
+    call_command("backup", out=str(archive), stdout=io.StringIO())  # writes one audit row
+    target = _url(fresh_postgresql_database)
+    key_used = settings.DESIST_AUDIT_HMAC_KEY
+    settings.DESIST_AUDIT_HMAC_KEY = "another-audit-hmac-key-0123456789abcdef"
+    with pytest.raises(CommandError, match="audit chain is broken") as failed:
+        call_command("restore", str(archive), database_url=target)
+    assert "DESIST_AUDIT_HMAC_KEY" in str(failed.value)
+    settings_dict = backup.database_settings(target)
+    assert backup._pg_objects(settings_dict) == []
+    with _raw(settings_dict) as conn:
+        assert backup._tables(conn, "postgresql") == []
+    settings.DESIST_AUDIT_HMAC_KEY = key_used
+    out = io.StringIO()
+    call_command("restore", str(archive), database_url=target, stdout=out)
+    assert "audit chain intact" in out.getvalue()
