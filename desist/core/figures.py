@@ -2,6 +2,7 @@
 
 - A share is a percentage to one decimal place: 3 of 209 is "1.4%".
 - A duration in hours is to one decimal place: "2.5 h".
+- Money is in pounds and pence: "£1,234.50".
 - Both round half to even on the binary value (Python's format), the same everywhere.
 
 Pages, reports and dashboards format shares and hours only through these functions;
@@ -14,6 +15,7 @@ from typing import Any
 
 PERCENT_PLACES = 1
 HOURS_PLACES = 1
+MONEY_PLACES = 2  # pounds and pence
 
 
 def percent(fraction: Any) -> str:
@@ -35,3 +37,12 @@ def hours(value: Any) -> str:
     if value is None or value == "":
         return ""
     return f"{float(value):.{HOURS_PLACES}f} h"
+
+
+def money(value: Any) -> str:
+    """An amount in pounds and pence ("£1,234.50", "-£12.00"); "" for no value."""
+    if value is None or value == "":
+        return ""
+    amount = float(value)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.{MONEY_PLACES}f}"

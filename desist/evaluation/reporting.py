@@ -26,6 +26,7 @@ from django.utils.html import escape
 
 from desist import policy
 from desist.accounts.models import User
+from desist.core import figures
 from desist.evaluation.engine.labels import label_codes
 from desist.evaluation.engine.methods import months_text
 from desist.evaluation.engine.params import EvaluationParams
@@ -431,7 +432,7 @@ def _measures_section(rows: list[Mapping[str, Any]], *, aggregate: bool) -> dict
 
 
 def _money(x: Any) -> str:
-    return "" if x is None else f"£{float(x):,.0f}"
+    return figures.money(x)
 
 
 def _costs_section(res: Mapping[str, Any], *, aggregate: bool) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from desist import policy
 from desist.accounts.http import AuthedRequest
 from desist.audit.services import audit_consultation
+from desist.core import figures
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
 from desist.core.workflow import page_view
@@ -328,7 +329,7 @@ def spending_withdraw(request: AuthedRequest, expenditure_id: int) -> HttpRespon
         summary=[
             ("Date spent", date_format(line.spent_on, "j F Y")),
             ("Spent on", line.get_category_display()),
-            ("Amount", f"£{line.amount:,.2f}"),
+            ("Amount", figures.money(line.amount)),
             ("Description", line.description),
         ],
         back_url=back,

@@ -20,6 +20,9 @@ PY_ROUNDING = re.compile(r"\.\d+f\}\s*(%|h\b|hours?\b)|round\([^)]*\)\}\s*(%|h\b
 HTML_ROUNDING = re.compile(r"floatformat[^}]*\}\}\s*(%|h\b|hours?\b)|\}\}\s*%")
 # The progress bar of a running job counts whole percent done (an integer, never rounded).
 HTML_ALLOWED = {ROOT / "evaluation" / "templates" / "evaluation" / "includes" / "progress.html"}
+# An amount of money formatted other than by figures.money (pounds and pence everywhere).
+PY_MONEY = re.compile(r"£\{")
+HTML_MONEY = re.compile(r"£\{\{")
 SUPPRESSING = re.compile(r"\b(suppress|suppressed_rate|is_small)\(")
 # Every figure these show counts cohort members: all about people (privacy.FIGURES).
 SUPPRESS_ALLOWED = {ROOT / "evaluation" / p for p in ("privacy.py", "reporting.py", "extract.py")}
@@ -55,6 +58,26 @@ def test_shares_and_hours_are_formatted_only_by_the_helper() -> None:
         if HTML_ROUNDING.search(line)
     ]
     assert found == [], "format shares and hours with desist.core.figures"
+
+
+def test_money_is_formatted_only_by_the_helper() -> None:
+    """Pounds and pence on every page and report (docs/evaluation.md). Seen red with the
+    report's whole pounds (reporting._money) and the templates' own floatformat."""
+    found = [
+        f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
+        for p in _sources("*.py")
+        if p != FIGURES
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if PY_MONEY.search(line)
+    ]
+    found += [
+        f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
+        for p in _sources("*.html")
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if HTML_MONEY.search(line)
+    ]
+    assert found == [], "format money with desist.core.figures.money"
+    assert figures.money(1234.5) == "£1,234.50" and figures.money(-12) == "-£12.00"
 
 
 def test_suppression_goes_through_the_figure_table() -> None:

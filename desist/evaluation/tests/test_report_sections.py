@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from desist.core import figures
 from desist.evaluation.engine.jsonsafe import jsonable
 from desist.evaluation.engine.report import full_evaluation
 from desist.evaluation.engine.synthetic import synthetic_frames
@@ -53,8 +54,10 @@ def test_every_optional_part_has_a_section(raw: dict[str, Any]) -> None:
 
     costs = sections["costs"]
     total = costs["tables"][0]["rows"][-1]
-    assert total == ["Total", f"£{raw['costs']['total']:,.0f}"]
-    assert f"£{raw['costs']['per_completion']:,.0f}" in costs["paragraphs"][0]
+    # Pounds and pence, as on the programme dashboard (figures.money).
+    assert total == ["Total", figures.money(raw["costs"]["total"])]
+    assert total[1].startswith("£") and total[1][-3] == "."
+    assert figures.money(raw["costs"]["per_completion"]) in costs["paragraphs"][0]
 
 
 def test_managers_see_small_bands_suppressed(raw: dict[str, Any]) -> None:
