@@ -79,5 +79,6 @@ def enqueue_due(now: dt.datetime | None = None) -> list[str]:
                 claimed.save(update_fields=["task_id"])
         except IntegrityError:
             continue  # another scheduler took this slot
+        log.info("Enqueued %s for the slot at %s", periodic.job, slot.isoformat())
         enqueued.append(periodic.job)
     return enqueued

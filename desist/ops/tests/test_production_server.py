@@ -204,6 +204,41 @@ def test_workers_and_the_scheduler_refuse_without_the_keys(
         assert f"{name} is not set" in result.stderr, (name, result.stderr)
 
 
+def test_the_scheduler_starts_with_the_keys_and_logs_its_start_and_each_enqueue(
+    tmp_path: Path,
+) -> None:
+    # Tester finding: 18 minutes of the scheduler wrote 0 bytes to stderr.
+    env = production_env(tmp_path / "db.sqlite3")
+    migrate = subprocess.run(
+        [DESIST, "migrate", "-v", "0"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    scheduler = subprocess.Popen(
+        [DESIST, "scheduler"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+    events: list[dict[str, str]] = []
+    try:
+        assert scheduler.stderr is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+            e["event"].startswith("Enqueued jobs_prune") for e in events
+        ):
+            line = scheduler.stderr.readline()
+            if not line:
+                break
+            events.append(json.loads(line))
+    finally:
+        scheduler.send_signal(signal.SIGINT)
+        scheduler.wait(timeout=30)
+    messages = [e["event"] for e in events]
+    assert (
+        messages[0] == "scheduler: check --deploy: System check identified no issues (0 silenced)."
+    )
+    assert messages[1].startswith("Scheduler ") and "alerts_escalate every" in messages[1]
+    assert {e["level"] for e in events} == {"info"}, events
+    assert any(m.startswith("Enqueued jobs_prune for the slot at ") for m in messages), messages
+
+
 @pytest.mark.parametrize("doc", ["README.md", "docs/deployment.md"])
 def test_every_required_variable_is_documented(doc: str) -> None:
     text = (ROOT / doc).read_text()

@@ -3,6 +3,7 @@ once however many schedulers run (ADR 0025). Writes its heartbeat every second."
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -10,6 +11,9 @@ from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 
 from desist.jobs.runner import refuse_unless_deployable, start_scheduler
+from desist.jobs.schedule import SCHEDULE
+
+log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -18,7 +22,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         refuse_unless_deployable("scheduler")
         stop = threading.Event()
-        thread = start_scheduler(get_random_string(16), stop=stop)
+        scheduler_id = get_random_string(16)
+        log.info(
+            "Scheduler %s started: %s",
+            scheduler_id,
+            ", ".join(f"{p.job} every {p.every()}s" for p in SCHEDULE),
+        )
+        thread = start_scheduler(scheduler_id, stop=stop)
         try:
             while thread.is_alive():
                 thread.join(timeout=1)
