@@ -363,7 +363,7 @@ if PRODUCTION:
 # Static assets: GOV.UK Frontend, MoJ Frontend and htmx come from npm (node_modules), no CDN.
 # Their CSS refers to /assets/fonts and /assets/images, so static is served at /assets/.
 STATIC_URL = "/assets/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("DESIST_STATIC_ROOT") or BASE_DIR / "staticfiles")
 _npm = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     ("govuk", _npm / "govuk-frontend" / "dist" / "govuk"),

@@ -146,3 +146,24 @@ def check_database_url(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             "desist.ops.E010",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def check_static_manifest(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """With hashed static names (production), every page needs staticfiles.json: without it
+    each {% static %} raises and every page answers 500 (tester finding)."""
+    from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+
+    if not isinstance(staticfiles_storage, ManifestFilesMixin):
+        return []
+    if staticfiles_storage.exists(staticfiles_storage.manifest_name):
+        return []
+    return [
+        Error(
+            f"The static files manifest {staticfiles_storage.path(staticfiles_storage.manifest_name)} "
+            "is missing: every page would answer 500.",
+            hint="Run `desist collectstatic --noinput` (the Dockerfile does, into DESIST_STATIC_ROOT "
+            "or staticfiles/ beside the code).",
+            id="desist.ops.E011",
+        )
+    ]

@@ -42,7 +42,12 @@ def bare_env(database: Path, **extra: str) -> dict[str, str]:
 
 
 def production_env(database: Path, **extra: str) -> dict[str, str]:
-    return bare_env(database, **{**REQUIRED, **OPTIONAL, **extra})
+    # A collected static tree's manifest (empty: these tests serve probes, not pages); running
+    # collectstatic itself takes minutes.
+    static = database.parent / "static"
+    static.mkdir(exist_ok=True)
+    (static / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
+    return bare_env(database, DESIST_STATIC_ROOT=str(static), **{**REQUIRED, **OPTIONAL, **extra})
 
 
 def free_port() -> int:

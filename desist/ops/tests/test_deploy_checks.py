@@ -86,3 +86,15 @@ def test_notify_needs_its_key_and_template() -> None:
         )
         == {}
     )
+
+
+def test_the_static_manifest_must_exist_with_manifest_storage(tmp_path: Any) -> None:
+    manifest_storage = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    errors = _ops_errors(STATIC_ROOT=tmp_path, STORAGES=manifest_storage)
+    assert list(errors) == ["desist.ops.E011"]
+    assert "every page would answer 500" in errors["desist.ops.E011"]
+    (tmp_path / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
+    assert _ops_errors(STATIC_ROOT=tmp_path, STORAGES=manifest_storage) == {}
