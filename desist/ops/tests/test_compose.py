@@ -65,3 +65,12 @@ def test_the_images_pg_dump_is_not_older_than_composes_server() -> None:
     match = re.fullmatch(r"postgres:(\d+)(?:[.\-].*)?", image)
     assert match, image
     assert int(match.group(1)) <= _image_client_major(), (image, _image_client_major())
+
+
+def test_every_interpolated_password_is_required() -> None:
+    # Interpolation reads .env or the shell, not desist.env: a plain ${VAR} there would be blank
+    # and, under `environment:`, override env_file's value with the blank (tester finding).
+    text = (ROOT / "compose.yaml").read_text()
+    uses = re.findall(r"\$\{([A-Z_]+)(:\?[^}]*)?\}", text)
+    assert {name for name, _ in uses} == {"DESIST_APP_DB_PASSWORD", "DESIST_OWNER_DB_PASSWORD"}
+    assert all(required for _, required in uses), uses
