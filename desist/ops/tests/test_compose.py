@@ -74,3 +74,14 @@ def test_every_interpolated_password_is_required() -> None:
     uses = re.findall(r"\$\{([A-Z_]+)(:\?[^}]*)?\}", text)
     assert {name for name, _ in uses} == {"DESIST_APP_DB_PASSWORD", "DESIST_OWNER_DB_PASSWORD"}
     assert all(required for _, required in uses), uses
+
+
+def test_the_proxy_looks_the_replicas_up_again() -> None:
+    # An `upstream { server web:8000; }` is resolved once: replicas added by `--scale web=N`
+    # would get no traffic until nginx reloads (tester finding).
+    nginx = (ROOT / "scripts" / "nginx.conf").read_text()
+    assert not re.search(r"^\s*upstream\b", nginx, re.M)
+    assert re.search(r"^\s*resolver 127\.0\.0\.11 valid=\d+s", nginx, re.M)
+    assert re.search(r"^\s*set \$(\w+) web:8000;", nginx, re.M)
+    assert re.search(r"^\s*proxy_pass http://\$\w+;", nginx, re.M)
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in nginx
