@@ -476,16 +476,12 @@ def _own_force_or_break_glass(actor: User, obj: Any) -> bool:
     return _own_force(actor, obj) or break_glass_admits(actor, obj)
 
 
-def _same_org_not_self(actor: User, target: Any) -> bool:
-    # Administrators manage their own organisation's accounts, never their own (no
-    # self-lockout); a person who lost their phone cannot vouch for themselves.
-    return bool(target.organisation_id == actor.organisation_id and target.pk != actor.pk)
-
-
 def _factor_reset_in_reach(actor: User, target: Any) -> bool:
-    # Issue 16: within the administrator's own organisation (as before), and an organisation
-    # administrator never resets a system administrator's second factor.
-    return _same_org_not_self(actor, target) and _account_in_reach(actor, target)
+    # Whoever's account the administrator reaches (never their own): a system administrator
+    # any organisation's, since one without an organisation administrator (a new one) has
+    # nobody else to recover a lost phone; an organisation administrator their own staff's,
+    # never a system administrator's.
+    return _account_in_reach(actor, target)
 
 
 def _account_in_reach(actor: User, target: Any) -> bool:

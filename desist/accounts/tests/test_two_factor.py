@@ -363,13 +363,42 @@ def test_administrator_reset_is_audited_announced_and_ends_sessions(
 def test_reset_rule(users: dict[RoleCode, Any], make_user: Any, orgs: Any) -> None:
     admin, owner = users[R.SYSTEM_ADMIN], users[R.POLICE_OFFICER]
     _enrol(owner)
-    outsider = make_user(R.SYSTEM_ADMIN, organisation=orgs["other_police_force"])
+    outsider = make_user(R.ORGANISATION_ADMIN, organisation=orgs["other_police_force"])
     for actor, target in (
         (admin, admin),  # never oneself
-        (outsider, owner),  # never another organisation
+        (outsider, owner),  # an organisation administrator: never another organisation
         (users[R.POLICE_SUPERVISOR], owner),  # only administrators
     ):
         with pytest.raises(PermissionDenied):
             services.two_factor_reset(actor=actor, user=target, reason="Lost")
     assert services.has_second_factor(owner)
     assert not AuditEvent.objects.filter(verb="account.2fa_reset").exists()
+
+
+def test_a_system_administrator_resets_for_an_organisation_without_its_own_administrator(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any
+) -> None:
+    """A new organisation has no organisation administrator: a lost phone there is recovered
+    by a system administrator of another organisation, with a reason, audited."""
+    from desist.core.models import Organisation, OrganisationKind
+
+    admin = users[R.SYSTEM_ADMIN]
+    new_org = Organisation.objects.create(
+        code="new-ip", name="New Intervention Provider", kind=OrganisationKind.PROVIDER
+    )
+    owner = make_user(R.PRACTITIONER, organisation=new_org)
+    assert owner.organisation_id != admin.organisation_id
+    _enrol(owner)
+    client.force_login(admin)
+    url = reverse("accounts:manage_two_factor_reset", args=[owner.pk])
+    assert url in client.get(reverse("accounts:manage_detail", args=[owner.pk])).content.decode()
+    _confirm_password(client)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"reason": "Phone lost; identity checked by video call"})
+    assert response.status_code == 302
+    assert not services.has_second_factor(owner)
+    event = AuditEvent.objects.get(verb="account.2fa_reset", object_id=str(owner.pk))
+    assert (event.actor_id, event.justification) == (
+        admin.pk,
+        "Phone lost; identity checked by video call",
+    )

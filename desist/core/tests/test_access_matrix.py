@@ -372,6 +372,24 @@ def test_sso_settings_by_role(
     assert client.get(other).status_code == expected, role
 
 
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_two_factor_reset_by_role(
+    users: dict[RoleCode, Any], make_user: Any, orgs: Any, role: RoleCode
+) -> None:
+    """Resetting a lost second factor: a system administrator anyone's but their own (an
+    organisation without its own administrator has nobody else); an organisation
+    administrator only their own organisation's, never a system administrator's."""
+    actor = users[role]
+    colleague = make_user(role, organisation=actor.organisation)
+    elsewhere = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
+    other_sysadmin = make_user(R.SYSTEM_ADMIN, organisation=users[R.SYSTEM_ADMIN].organisation)
+    reset = Perm.ACCOUNTS_2FA_RESET
+    assert policy.can(actor, reset, colleague) == (role in ADMINS), role
+    assert policy.can(actor, reset, elsewhere) == (role == R.SYSTEM_ADMIN), role
+    assert policy.can(actor, reset, other_sysadmin) == (role == R.SYSTEM_ADMIN), role
+    assert not policy.can(actor, reset, actor), role
+
+
 def test_organisation_admin_cannot_manage_other_organisation(
     client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any
 ) -> None:
