@@ -54,7 +54,12 @@ def json_formatter() -> dict[str, Any]:
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(sort_keys=True),
         ],
-        "foreign_pre_chain": SHARED_PROCESSORS,
+        # Django logs "Not Found: ..." after the middleware has left the request's context, so
+        # NoPathsFilter puts its request id on the record and this copies it into the line.
+        "foreign_pre_chain": [
+            *SHARED_PROCESSORS,
+            structlog.stdlib.ExtraAdder(allow=["request_id"]),
+        ],
     }
 
 
@@ -98,6 +103,8 @@ class NoPathsFilter(logging.Filter):
             route = f"/{match.route}" if match is not None else "unmatched"
             if isinstance(record.args, tuple):
                 record.args = tuple(route if a in paths else a for a in record.args)
+            if getattr(request, "request_id", None):
+                record.request_id = request.request_id  # type: ignore[union-attr]
             if request is None or not isinstance(record.args, tuple):
                 record.msg, record.args = "request line withheld", ()  # no request to judge by
         return True

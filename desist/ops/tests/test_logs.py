@@ -91,7 +91,8 @@ def test_djangos_own_records_carry_no_path_or_host(
     capsys.readouterr()
     client.force_login(users[RoleCode.POLICE_OFFICER])
     assert client.get("/subjects/987654321/").status_code == 404
-    assert client.get(f"/no-such-page/{token}/").status_code == 404
+    missing = client.get(f"/no-such-page/{token}/")
+    assert missing.status_code == 404
     assert client.get("/", HTTP_HOST=f"{token}.example").status_code == 400
     err = capsys.readouterr().err
     lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
@@ -99,4 +100,7 @@ def test_djangos_own_records_carry_no_path_or_host(
     events = {(line["logger"], line["event"]) for line in lines}
     assert any(e[1].startswith("Not Found: /subjects/<") for e in events), events
     assert ("django.request", "Not Found: unmatched") in events
+    # Logged after the request's context ended, yet tied to it (tester finding).
+    not_found = [line for line in lines if line["event"] == "Not Found: unmatched"]
+    assert [line.get("request_id") for line in not_found] == [missing["X-Request-ID"]]
     assert ("django.security.DisallowedHost", "DisallowedHost: request refused") in events
