@@ -161,7 +161,7 @@ def move(request: AuthedRequest, user_id: int) -> HttpResponse:
             line_manager=d["line_manager"],
         )
         try:
-            people.user_move(
+            moved = people.user_move(
                 actor=request.user,
                 user=target,
                 move=change,
@@ -172,6 +172,11 @@ def move(request: AuthedRequest, user_id: int) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"The account of {target.username} has been changed")
+            if moved.unlinked_reports:
+                count = len(moved.unlinked_reports)
+                names = ", ".join(u.display_name() for u in moved.unlinked_reports)
+                people_word = "person no longer has" if count == 1 else "people no longer have"
+                messages.warning(request, f"{count} {people_word} a line manager: {names}")
             return redirect("accounts:manage_detail", user_id=target.pk)
     context = {
         "form": form,

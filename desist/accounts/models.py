@@ -43,6 +43,9 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]
     line_manager = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
     )
+    # Not stored: set by a move to another organisation, the reports it left without a line
+    # manager, for the confirmation to name.
+    unlinked_reports: tuple[User, ...] = ()
 
     class Meta:
         ordering = ["username"]

@@ -108,7 +108,12 @@ def managers_of(user: Any) -> list[Any]:
     is active (issue 16), otherwise the supervising role of the user's own organisation; never
     the user themself."""
     manager = user.line_manager
-    if manager is not None and _reachable(manager) and manager.pk != user.pk:
+    if (
+        manager is not None
+        and _reachable(manager)
+        and manager.pk != user.pk
+        and manager.organisation_id == user.organisation_id  # never another organisation's
+    ):
         return [manager]
     org = user.organisation
     roles = MANAGER_ROLES.get(org.kind, ())

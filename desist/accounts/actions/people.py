@@ -362,7 +362,33 @@ def user_move(*, actor: User, user: User, move: Move, version: int, reason: str)
         old=old,
         new=_state(locked),
     )
+    locked.unlinked_reports = _unlink_reports_elsewhere(actor, locked, reason)
     return locked
+
+
+def _unlink_reports_elsewhere(actor: User, manager: User, reason: str) -> tuple[User, ...]:
+    """A manager moved to another organisation stops managing the people left behind: a line
+    manager is always of the person's own organisation (alerts escalate to them)."""
+    reports = list(
+        User.objects.select_for_update()
+        .filter(line_manager=manager)
+        .exclude(organisation=manager.organisation)
+        .order_by("last_name", "first_name", "username")
+    )
+    for report in reports:
+        report.line_manager = None
+        report.version += 1
+        report.save(update_fields=["line_manager", "version"])
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb="account.line_manager_cleared",
+            obj=report,
+            justification=reason,
+            old={"line_manager": manager.pk},
+            new={"line_manager": None, "because": "line manager moved organisation"},
+        )
+    return tuple(reports)
 
 
 def ordered_roles(codes: Iterable[str]) -> tuple[RoleCode, ...]:

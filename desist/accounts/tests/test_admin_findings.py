@@ -338,3 +338,43 @@ def test_the_move_form_offers_only_the_staff_of_the_organisation_moved_to_as_lin
     assert moved.status_code == 302
     person.refresh_from_db()
     assert (person.organisation, person.line_manager) == (orgs["provider"], provider_manager)
+
+
+def test_moving_a_line_manager_to_another_organisation_unlinks_the_reports_left_behind(
+    client: Any, users: dict[R, Any], make_user: Any, orgs: Any
+) -> None:
+    from desist.sharing.recipients import managers_of
+
+    admin = users[R.SYSTEM_ADMIN]
+    manager = users[R.POLICE_SUPERVISOR]
+    force = manager.organisation
+    report = make_user(R.POLICE_OFFICER, organisation=force)
+    report.line_manager = manager
+    report.save(update_fields=["line_manager"])
+    client.force_login(admin)
+    response = client.post(
+        reverse("accounts:move", args=[manager.pk]) + f"?organisation={orgs['provider'].pk}",
+        {
+            "organisation": orgs["provider"].pk,
+            "team": "",
+            "roles": [R.CLINICAL_SUPERVISOR.value],
+            "line_manager": "",
+            "version": manager.version,
+            "reason": "Seconded to the provider",
+        },
+        follow=True,
+    )
+    manager.refresh_from_db()
+    assert manager.organisation == orgs["provider"]
+    report.refresh_from_db()
+    assert report.line_manager is None
+    assert f"1 person no longer has a line manager: {report.display_name()}" in (
+        response.content.decode()
+    )
+    event = AuditEvent.objects.get(verb="account.line_manager_cleared")
+    assert (event.actor_id, event.object_id) == (admin.pk, str(report.pk))
+    assert event.old_values == {"line_manager": manager.pk}
+    # Escalation never picks a line manager of another organisation, even from a stale row.
+    User.objects.filter(pk=report.pk).update(line_manager=manager)
+    report.refresh_from_db()
+    assert manager not in managers_of(report)

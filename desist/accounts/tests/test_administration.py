@@ -508,11 +508,12 @@ def test_no_alert_goes_to_the_people_of_a_retired_organisation(
     officer = users[R.POLICE_OFFICER]
     subject = make_subject(officer)
     assert recipients.police_for_subject(subject, include_supervisors=True)
-    # A line manager whose organisation is retired is passed over for the supervisors.
+    # A line manager of another organisation (a stale row) is passed over for the supervisors,
+    # retired or not (the move now unlinks such pairs; escalation never relies on that).
     elsewhere = make_user(R.POLICE_SUPERVISOR, organisation=orgs["other_police_force"])
     User.objects.filter(pk=officer.pk).update(line_manager=elsewhere)
     officer.refresh_from_db()
-    assert recipients.managers_of(officer) == [elsewhere]
+    assert recipients.managers_of(officer) == [users[R.POLICE_SUPERVISOR]]
     retired = timezone.now()
     Organisation.objects.filter(pk=orgs["other_police_force"].pk).update(retired_at=retired)
     officer = User.objects.get(pk=officer.pk)
