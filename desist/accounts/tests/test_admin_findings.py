@@ -378,3 +378,25 @@ def test_moving_a_line_manager_to_another_organisation_unlinks_the_reports_left_
     User.objects.filter(pk=report.pk).update(line_manager=manager)
     report.refresh_from_db()
     assert manager not in managers_of(report)
+
+
+def test_an_organisations_kind_cannot_be_changed_on_the_edit_page(
+    client: Any, users: dict[R, Any], orgs: Any
+) -> None:
+    """A police force made an intervention provider would keep its police officers (the role
+    rules are checked when roles are given): the kind is fixed at creation, a posted one is
+    ignored."""
+    force = orgs["police_force"]
+    client.force_login(users[R.SYSTEM_ADMIN])
+    url = reverse("accounts:organisation_edit", args=[force.pk])
+    assert 'name="kind"' in client.get(url).content.decode()  # shown, disabled
+    response = client.post(
+        url,
+        {"name": "Renamed Constabulary", "kind": "provider", "version": force.version,
+         "reason": "Renamed"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    force.refresh_from_db()
+    assert (force.name, force.kind) == ("Renamed Constabulary", "police_force")
+    event = AuditEvent.objects.get(verb="organisation.edit", object_id=str(force.pk))
+    assert "kind" not in event.new_values
