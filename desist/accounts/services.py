@@ -32,7 +32,7 @@ from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core import context
 from desist.core.models import Organisation
-from desist.core.roles import ROLE_ORGANISATION_KINDS, RoleCode
+from desist.core.roles import ROLE_ORGANISATION_KINDS, RoleCode, role_misfit_message
 
 RECOVERY_CODE_COUNT = 10
 
@@ -68,9 +68,7 @@ def user_create(
     roles = list(roles)
     for role in roles:
         if organisation.kind not in ROLE_ORGANISATION_KINDS[role]:
-            raise ValidationError(
-                f"A {role.label.lower()} cannot belong to a {organisation.get_kind_display().lower()}"
-            )
+            raise ValidationError(role_misfit_message(role, organisation.get_kind_display()))
     email = email.strip()
     # Password reset and single sign-on find a person by e-mail: one address, one account
     # (the database's unique index on the lower-cased address backs this up).

@@ -55,3 +55,12 @@ HOME_ORDER: list[RoleCode] = [
     RoleCode.SYSTEM_ADMIN,
     RoleCode.ORGANISATION_ADMIN,
 ]
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def role_misfit_message(role: RoleCode, kind_label: str) -> str:
+    """'A police officer cannot belong to an intervention provider' (the article fits)."""
+    return f"{_a(role.label.lower()).capitalize()} cannot belong to {_a(kind_label.lower())}"

@@ -33,7 +33,7 @@ from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError
 from desist.core.models import Organisation
-from desist.core.roles import HOME_ORDER, ROLE_ORGANISATION_KINDS, RoleCode
+from desist.core.roles import HOME_ORDER, ROLE_ORGANISATION_KINDS, RoleCode, role_misfit_message
 
 P = policy.Perm
 log = logging.getLogger(__name__)
@@ -76,8 +76,7 @@ def _check_roles(
         if role not in grantable:
             errors.add("roles", f"You cannot give the role {role.label.lower()}")
         elif organisation is not None and organisation.kind not in ROLE_ORGANISATION_KINDS[role]:
-            kind = organisation.get_kind_display().lower()
-            errors.add("roles", f"A {role.label.lower()} cannot belong to a {kind}")
+            errors.add("roles", role_misfit_message(role, organisation.get_kind_display()))
 
 
 def _check_line_manager(

@@ -361,7 +361,7 @@ def test_import_reports_every_bad_row_and_imports_nothing(users: dict[R, Any], o
     assert "Row 3: Enter an email address in the correct format, like name@example.org" in (
         result.errors
     )
-    assert "Row 4: A police officer cannot belong to a intervention provider" in result.errors
+    assert "Row 4: A police officer cannot belong to an intervention provider" in result.errors
     assert any(e.startswith("Row 5: The username ok.one is also on row 2") for e in result.errors)
     assert "Row 5: There is no organisation with the code nowhere" in result.errors
     assert "Row 5: There is no role called wizard" in result.errors
