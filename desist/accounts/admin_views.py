@@ -281,7 +281,7 @@ def import_csv(request: AuthedRequest) -> HttpResponse:
                 )
                 problems = result.errors
                 if not problems:
-                    messages.success(request, f"{len(result.invited)} invitations sent")
+                    messages.success(request, result.sent_message)
                     return redirect("accounts:manage_list")
     return render(request, "accounts/admin/import.html", {"form": form, "problems": problems})
 

@@ -39,6 +39,11 @@ class ImportResult:
     joiners: list[Joiner] = field(default_factory=list)
     invited: list[User] = field(default_factory=list)
 
+    @property
+    def sent_message(self) -> str:
+        n = len(self.invited)
+        return f"{n} invitation{'' if n == 1 else 's'} sent"
+
 
 def _roles(text: str, problems: list[str]) -> tuple[RoleCode, ...]:
     found = []

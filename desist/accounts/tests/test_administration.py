@@ -452,6 +452,10 @@ def test_import_invites_every_row_of_a_clean_file(users: dict[R, Any], orgs: Any
     )
     result = imports.users_import(actor=admin, text=text, reason="Cohort", link_base=BASE)
     assert result.errors == [] and len(result.invited) == 2
+    assert result.sent_message == "2 invitations sent"
+    one = _csv(f"ok.three,ok.three@example.org,Al,Fox,{code},Practitioner,North,")
+    result = imports.users_import(actor=admin, text=one, reason="Cohort", link_base=BASE)
+    assert result.sent_message == "1 invitation sent"  # not "1 invitations"
     assert User.objects.get(username="ok.two").role_codes == {"practitioner", "clinical_supervisor"}
 
 

@@ -37,4 +37,4 @@ class Command(BaseCommand):
         )
         if result.errors:
             raise CommandError("Nobody was invited:\n" + "\n".join(result.errors))
-        self.stdout.write(f"{len(result.invited)} invitations sent")
+        self.stdout.write(result.sent_message)
