@@ -64,6 +64,7 @@ def test_first_admin_onboards_a_practitioner_and_disables_a_leaver(
     monkeypatch: Any,
 ) -> None:
     settings.DESIST_REQUIRE_2FA = True
+    settings.DESIST_BASE_URL = live_server.url  # links in e-mails point where the service is
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     call_command(
         "create_first_admin",
