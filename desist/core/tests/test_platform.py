@@ -123,9 +123,11 @@ def test_lint_rule_catches_a_violation(tmp_path: Path) -> None:
     assert not pattern.search("rows = audit_event_list_for(actor=user)")
 
 
-def test_production_settings_pass_check_deploy() -> None:
+def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
+    (tmp_path / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')  # collected
     env = {
         **os.environ,
+        "DESIST_STATIC_ROOT": str(tmp_path),
         "DESIST_ENV": "production",
         "DESIST_SECRET_KEY": "x" * 20 + "production-secret-key-for-the-check-only-0123456789",
         "DESIST_ALLOWED_HOSTS": "desist.example.org",
