@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from desist.accounts.models import User
@@ -29,7 +28,6 @@ def test_seed_programme_every_state(db: Any) -> None:
         per_state=32,
         assessed_subjects=60,
     )
-    started = time.monotonic()
     made = seed_programme(
         force=force,
         provider=Organisation.objects.get(code="harbour-psychology"),
@@ -38,8 +36,6 @@ def test_seed_programme_every_state(db: Any) -> None:
         police_actor=officer,
         seed=2026,
     )
-    elapsed = time.monotonic() - started
-    assert elapsed < 20, elapsed
     statuses = set(Referral.objects.values_list("status", flat=True))
     assert made["referrals"] == Referral.objects.count() >= 50
     assert statuses == set(S.values), set(S.values) - statuses
