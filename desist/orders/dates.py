@@ -6,9 +6,9 @@ reads the one configurable number. Services validate with these; pages show what
 Conventions used throughout:
 - An order is in force up to and including its end date (`ends_on`, `expires_on`).
 - "Within 3 days of service, the day of service being day 1": due = trigger + 2 days.
-- "At least 2 years from the day it is made": the end date may be the same day and month two
-  years later (the corresponding date). An order made on 29 February has no corresponding
-  date two years later, so the period ends on the last day of that month, 28 February.
+- "At least 2 years beginning with the day on which the order is made" (s.3): the day it is
+  made is day 1, so the earliest end date is the day before the second anniversary (made 4
+  December 2026, may end 3 December 2028). The rule itself is in `desist.orders.law`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from enum import StrEnum
+
+from desist.orders import law
 
 NOTIFICATION_DAYS = 3
 MINIMUM_FULL_TERM_YEARS = 2
@@ -94,12 +96,13 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 
 def minimum_full_end(made_on: dt.date) -> dt.date:
-    """The earliest end date a fixed-term full order made on `made_on` may have."""
-    return add_years(made_on, MINIMUM_FULL_TERM_YEARS)
+    """The earliest end date a fixed-term full order made on `made_on` may have (s.3; see
+    `law.minimum_fixed_period_end`)."""
+    return law.minimum_fixed_period_end(made_on)
 
 
 def full_term_long_enough(made_on: dt.date, ends_on: dt.date) -> bool:
-    return ends_on >= minimum_full_end(made_on)
+    return law.fixed_period_long_enough(made_on, ends_on)
 
 
 # --- interim order ----------------------------------------------------------------------

@@ -184,7 +184,8 @@ class FullForm(VersionedForm):
         "Date the order ends",
         what="the date the order ends",
         required=False,
-        help_text="At least 2 years from the day it was made. Leave empty if the order lasts "
+        help_text="At least 2 years, counting the day it was made as the first day (made 4 "
+        "December 2026, it may end 3 December 2028). Leave empty if the order lasts "
         "until a further order.",
     )
     until_further_order = forms.BooleanField(
@@ -321,7 +322,7 @@ class EventForm(VersionedForm):
             self.fields["new_ends_on"].label = "Date the order ends"
             self.fields["new_ends_on"].help_text = (
                 "Required if the appeal was allowed and the court made a full order: at least "
-                "2 years from the date of the decision."
+                "2 years, counting the day of the decision as the first day."
             )
             self.fields["until_further_order"].label = "The order lasts until a further order"
             self.fields["new_ends_on"].error_messages["invalid"] = (
@@ -335,8 +336,8 @@ class EventForm(VersionedForm):
         elif kind == K.VARIATION:
             self.fields["new_ends_on"].label = "New end date (optional)"
             self.fields["new_ends_on"].help_text = (
-                "Only if the court changed when a full order ends: at least 2 years from the "
-                "day it was made."
+                "Only if the court changed when a full order ends: at least 2 years, counting "
+                "the day it was made as the first day."
             )
         if kind not in (K.RENEWAL, K.VARIATION) and not ends_with_order:
             del self.fields["new_ends_on"]

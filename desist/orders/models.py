@@ -61,7 +61,8 @@ class Order(VersionedModel):
     interim_made_on = models.DateField(null=True, blank=True)
     interim_served_on = models.DateField(null=True, blank=True)
     interim_expires_on = models.DateField(null=True, blank=True)
-    # Full order: a fixed term of at least 2 years, or until a further order.
+    # Full order: a fixed term of at least 2 years beginning with the day it was made (s.3,
+    # desist.orders.law), or until a further order.
     full_made_on = models.DateField(null=True, blank=True)
     full_served_on = models.DateField(null=True, blank=True)
     full_ends_on = models.DateField(null=True, blank=True)

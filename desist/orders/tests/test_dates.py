@@ -65,48 +65,18 @@ def test_notification_state_examples() -> None:
     assert dates.days_overdue(due, None, D(2026, 3, 8)) == 4
 
 
-# --- full order: at least 2 years from the day it is made -----------------------------------
+# --- full order: at least 2 years beginning with the day it is made (see test_law.py) ---------
 
 
-def test_exactly_two_years_is_allowed_one_day_less_is_not() -> None:
+def test_full_term_delegates_to_the_act() -> None:
     made = D(2025, 6, 15)
-    assert dates.minimum_full_end(made) == D(2027, 6, 15)
-    assert dates.full_term_long_enough(made, D(2027, 6, 15))
-    assert not dates.full_term_long_enough(made, D(2027, 6, 14))
+    assert dates.minimum_full_end(made) == D(2027, 6, 14)
+    assert dates.full_term_long_enough(made, D(2027, 6, 14))
+    assert not dates.full_term_long_enough(made, D(2027, 6, 13))
     assert dates.full_term_long_enough(made, D(2030, 1, 1))
-
-
-def test_29_february() -> None:
-    # No 29 February two years on: the period ends on the last day of February.
-    made = D(2024, 2, 29)
-    assert dates.minimum_full_end(made) == D(2026, 2, 28)
-    assert dates.full_term_long_enough(made, D(2026, 2, 28))
-    assert not dates.full_term_long_enough(made, D(2026, 2, 27))
-    # Made the day before in a leap year: 28 February two years on, as usual.
-    assert dates.minimum_full_end(D(2024, 2, 28)) == D(2026, 2, 28)
-    # 29 February four years on exists.
-    assert dates.add_years(made, 4) == D(2028, 2, 29)
-    # Made in a common year, ending in a leap year: no shift.
-    assert dates.minimum_full_end(D(2026, 2, 28)) == D(2028, 2, 28)
-    assert dates.minimum_full_end(D(2026, 3, 1)) == D(2028, 3, 1)
-
-
-@given(any_date)
-def test_minimum_end_is_the_corresponding_date(made: dt.date) -> None:
-    end = dates.minimum_full_end(made)
-    assert end.year == made.year + 2 and end.month == made.month
-    if (made.month, made.day) == (2, 29):
-        assert end.day == 28
-    else:
-        assert end.day == made.day
-    # At least 2 years: never fewer than 730 days, never more than 731.
-    assert 730 <= (end - made).days <= 731
-
-
-@given(any_date, st.integers(min_value=-400, max_value=400))
-def test_full_term_rule_is_a_threshold(made: dt.date, offset: int) -> None:
-    end = dates.minimum_full_end(made) + dt.timedelta(days=offset)
-    assert dates.full_term_long_enough(made, end) == (offset >= 0)
+    # add_years (used for other periods) keeps the corresponding date.
+    assert dates.add_years(D(2024, 2, 29), 4) == D(2028, 2, 29)
+    assert dates.add_years(D(2024, 2, 29), 2) == D(2026, 2, 28)
 
 
 # --- interim expiry ---------------------------------------------------------------------------
