@@ -17,7 +17,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from desist import policy
-from desist.orders import dates
+from desist.orders import dates, law
 from desist.orders.derived import current_end, fmt, in_force_from
 from desist.orders.models import (
     ENDED_STATUSES,
@@ -104,7 +104,7 @@ def _changes_notifiable(actor: User, order: Order) -> None:
             "The subject is exempt from SPO notification: they are already subject to sex "
             "offender notification requirements"
         )
-    if (order.full_served_on or order.interim_served_on) is None:
+    if law.notification_requirements_from(order.interim_served_on, order.full_served_on) is None:
         _closed("Record service of the order before recording notified changes")
 
 

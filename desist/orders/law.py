@@ -90,3 +90,23 @@ def discharge_allowed(
     if decided_on > discharge_needs_consent_until(made_on):
         return True
     return defendant_consents and chief_officer_consents
+
+
+def notification_requirements_from(
+    interim_served_on: dt.date | None, full_served_on: dt.date | None
+) -> dt.date | None:
+    """The first day the notification requirements applied to the subject, or None if no
+    order has been served.
+
+    Stalking Protection Act 2019, section 9 (notification requirements), in our own
+    words: the requirements apply from service of an interim order as well as of a full one,
+    so a change of name or address made after an interim order was served is notifiable even
+    if the full order was served later. The earlier service date counts.
+
+    >>> notification_requirements_from(dt.date(2026, 1, 5), dt.date(2026, 3, 1))
+    datetime.date(2026, 1, 5)
+    >>> notification_requirements_from(None, dt.date(2026, 3, 1))
+    datetime.date(2026, 3, 1)
+    """
+    served = [d for d in (interim_served_on, full_served_on) if d is not None]
+    return min(served) if served else None

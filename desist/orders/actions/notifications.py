@@ -14,7 +14,7 @@ from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError
-from desist.orders import dates
+from desist.orders import dates, law
 from desist.orders.actions.common import ALL, check_date, clean_text, one_line, rename, save_order
 from desist.orders.availability import NOTIFY_CHANGE, SERVE
 from desist.orders.derived import current_end, fmt
@@ -303,7 +303,8 @@ def notification_record_change(
     the day of the change being day 1). A new address is added to the subject's address
     history, closing the previous current one; a new name is added as another name."""
     NOTIFY_CHANGE.require(actor, order)
-    served = order.full_served_on or order.interim_served_on
+    # The earlier service: the requirements apply from service of an interim order too (s.9).
+    served = law.notification_requirements_from(order.interim_served_on, order.full_served_on)
     assert served is not None
     errors = Errors()
     new_name = one_line(new_name)
