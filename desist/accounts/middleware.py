@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from urllib.parse import quote
@@ -19,9 +20,31 @@ Handler = Callable[[HttpRequest], HttpResponse]
 _ALWAYS_OPEN_PREFIXES = ("/assets/",)
 _ALWAYS_OPEN_EXACT = ("/healthz", "/readyz")
 
+# The idle clock's resolution: the last-activity stamp moves on at most once a minute (or a
+# tenth of the idle timeout, when that is shorter), so a signed-in page does not save the
+# session on every request (issue 21). The sign-out therefore comes between the idle timeout
+# less this and the idle timeout after the last request; pages count down from the stamp
+# itself (idle_seconds_left), so session.js and the server agree to the second.
+LAST_SEEN_RESOLUTION_SECONDS = 60
+_LAST_SEEN = "desist_last_seen"
+
 
 def idle_timeout_seconds() -> int:
     return int(settings.DESIST_IDLE_TIMEOUT_MINUTES * 60)
+
+
+def mark_active(request: HttpRequest) -> None:
+    """Move the idle clock on now, whatever the resolution ("Stay signed in")."""
+    request.session[_LAST_SEEN] = time.time()
+
+
+def idle_seconds_left(request: HttpRequest) -> int:
+    """Seconds until the idle sign-out, counted from the stamp the server checks."""
+    limit = idle_timeout_seconds()
+    last = request.session.get(_LAST_SEEN)
+    if last is None:
+        return limit
+    return max(1, math.ceil(limit - (time.time() - last)))
 
 
 class SessionLifetimeMiddleware:
@@ -37,7 +60,7 @@ class SessionLifetimeMiddleware:
             session = request.session
             idle_limit = idle_timeout_seconds()
             absolute_limit = settings.DESIST_SESSION_MAX_HOURS * 3600
-            last = session.get("desist_last_seen", now)
+            last = session.get(_LAST_SEEN, now)
             started = session.get("desist_auth_at", now)
             if now - last > idle_limit or now - started > absolute_limit:
                 reason = (
@@ -49,7 +72,12 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 messages.info(request, reason)
                 return redirect(f"{reverse('accounts:login')}?next={request.path}")
-            session["desist_last_seen"] = now
+            # Only a changed session is saved: the stamp moves on once per resolution, not on
+            # every request.
+            if _LAST_SEEN not in session or now - last >= min(
+                LAST_SEEN_RESOLUTION_SECONDS, idle_limit / 10
+            ):
+                session[_LAST_SEEN] = now
             session.setdefault("desist_auth_at", now)
         return self.get_response(request)
 

@@ -30,7 +30,7 @@ from desist.accounts.forms import (
     TokenForm,
     TwoFactorResetForm,
 )
-from desist.accounts.middleware import idle_timeout_seconds
+from desist.accounts.middleware import idle_timeout_seconds, mark_active
 from desist.accounts.models import User
 from desist.audit.services import audit_consultation
 from desist.core.concurrency import StaleRecordError
@@ -56,11 +56,13 @@ class LogoutView(auth_views.LogoutView):
 @login_required
 @require_POST
 def session_keepalive(request: HttpRequest) -> JsonResponse:
-    """The timeout warning's "Stay signed in". SessionLifetimeMiddleware has already moved
-    the idle clock on for this request; this answers how long the session now has.
+    """The timeout warning's "Stay signed in". SessionLifetimeMiddleware has checked the idle
+    clock; this moves it on now (a page view moves it at most once a minute, issue 21) and
+    answers how long the session now has.
 
     Not audited: it reads and changes no record, and sign-in and every sign-out (idle ones
     included) are already audit events; the request log keeps each call."""
+    mark_active(request)
     return JsonResponse({"idle_seconds": idle_timeout_seconds()})
 
 
