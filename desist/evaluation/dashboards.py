@@ -19,7 +19,6 @@ from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.selectors import AuditFilters, audit_event_list_for
 from desist.core import figures
-from desist.evaluation.engine.survival import median_survival
 from desist.evaluation.extract import funnel_counts
 from desist.evaluation.frames import build_frames
 from desist.evaluation.models import AnomalySnapshot
@@ -269,6 +268,8 @@ def alert_timeliness(
     leaves alerts unanswered cannot look quick. The share on time counts only alerts whose
     outcome is known (acknowledged, or past their deadline unacknowledged): an alert still
     within its deadline is neither on time nor late yet, and is shown as its own count."""
+    from desist.evaluation.engine.survival import median_survival  # lifelines: issue 21
+
     rows = []
     for r in sharing_selectors.alert_timeliness_for(actor=actor, now=now):
         total, on_time = int(r["total"]), int(r["on_time"])

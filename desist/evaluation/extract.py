@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
@@ -27,6 +26,9 @@ from desist.evaluation.frames import Frames
 from desist.evaluation.privacy import month, suppress
 from desist.policy import Perm
 from desist.sharing import services as sharing_services
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The evaluation is a public task of the partnership (UK GDPR art. 6(1)(e)); the data are
 # pseudonymised before they leave. Change here if the agreement names another basis.
@@ -253,6 +255,8 @@ AGE_BANDS += [(45, 55, "45-54"), (55, 200, "55 and over")]
 
 
 def age_band(age: Any) -> str:
+    import pandas as pd  # the engine's stack loads only when an extract is built
+
     if age is None or pd.isna(age):
         return ""
     for lo, hi, label in AGE_BANDS:
@@ -262,6 +266,8 @@ def age_band(age: Any) -> str:
 
 
 def _d(value: Any) -> dt.date | None:
+    import pandas as pd  # the engine's stack loads only when an extract is built
+
     if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
         return None
     if isinstance(value, dt.datetime):

@@ -14,9 +14,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from django.db.models import Q
 from django.utils import timezone
 
@@ -34,6 +33,9 @@ from desist.policy import Perm
 from desist.programme import selectors as programme_selectors
 from desist.risk.models import Assessment
 from desist.safeguarding import selectors as safeguarding_selectors
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PEOPLE_COLUMNS = [
     "person_id",
@@ -146,6 +148,8 @@ def build_frames(
     data_end_date: dt.date | None = None,
 ) -> Frames:
     """The engine's frames for every SPO subject in the actor's evaluation scope."""
+    import pandas as pd  # the engine's stack loads only where frames are built (issue 21)
+
     policy.require_perm(actor, perm)
     end = data_end_date or timezone.localdate()
     subjects = {s["pk"]: s for s in _subject_rows(actor, perm)}
@@ -429,6 +433,8 @@ def _add_costs_and_ratings(
     facts: dict[int, ProgrammeFacts],
     subject_ids: set[int],
 ) -> None:
+    import pandas as pd  # the engine's stack loads only where frames are built (issue 21)
+
     costs = programme_selectors.costs_for_evaluation(
         actor=actor, programme_ids={f.programme_id for f in facts.values() if f.programme_id}
     )

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from desist.core import figures
-from desist.evaluation.engine.charts import BALANCE_COLUMNS, balance_rows_table
 from desist.evaluation.engine.labels import (
     covariate_label,
     covariate_list,
@@ -124,6 +123,8 @@ def cohort_section(
 def _matching_part(
     m: Mapping[str, Any], covariates: list[str], balance_chart: Any, chart: Any
 ) -> dict[str, Any] | None:
+    from desist.evaluation.engine.charts import BALANCE_COLUMNS, balance_rows_table  # issue 21
+
     if not m:
         return None
     matched_on = (
@@ -178,6 +179,8 @@ SHARE_COLUMNS = (1, 2, 4, 5)  # in BALANCE_COLUMNS: the groups' means (shares fo
 def _with_people(t: dict[str, Any], rows: list[Mapping[str, Any]], sizes: Any) -> dict[str, Any]:
     """Each share's basis (share, people in the group), so that programme managers' view
     withholds a share of fewer than 5 people (reporting.suppress_table)."""
+    from desist.evaluation.engine.charts import BALANCE_COLUMNS  # matplotlib: issue 21
+
     keys = (
         "mean_treated_before",
         "mean_comparison_before",

@@ -30,7 +30,6 @@ from desist.core import figures
 from desist.evaluation.engine.labels import label_codes
 from desist.evaluation.engine.methods import months_text
 from desist.evaluation.engine.params import EvaluationParams
-from desist.evaluation.engine.report import full_evaluation
 from desist.evaluation.extract import funnel_counts
 from desist.evaluation.frames import Frames, build_frames
 from desist.evaluation.models import EvaluationRun, RunStatus
@@ -102,6 +101,8 @@ def execute_run(run_id: int) -> None:
     """Build the frames, run the engine and store the result. Never raises: a failure is
     recorded on the run. Each status change is conditional on the one before, so a run
     already taken, or failed by evaluation_sweep meanwhile, is left as it is."""
+    from desist.evaluation.engine.report import full_evaluation  # the engine: issue 21
+
     run = EvaluationRun.objects.select_related("created_by__organisation").get(pk=run_id)
     claimed = EvaluationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING,

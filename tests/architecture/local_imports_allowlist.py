@@ -18,6 +18,11 @@ DEMO_SEED_CYCLE = (
     "historical referrals with programme_seed's helpers, and programme_seed asks it for that "
     "history before the current referrals take the places (docs/evaluation-demo-data.md)"
 )
+LIGHT_WORKER = (
+    "the evaluation engine (pandas, scipy, scikit-learn, matplotlib, lifelines: about 230 MB) "
+    "loads only in the function that runs it, so a web worker that never runs an evaluation "
+    "never pays for it (issue 21; tests/architecture/test_web_worker_imports.py)"
+)
 
 ALLOWED: dict[str, str] = {
     "desist.accounts.apps:AccountsConfig.ready -> desist.accounts.checks": REGISTRATION,
@@ -47,4 +52,14 @@ ALLOWED: dict[str, str] = {
     "desist.sharing.apps:SharingConfig.ready -> desist.sharing.grants": REGISTRATION,
     "desist.sharing.apps:SharingConfig.ready -> desist.sharing.queues": REGISTRATION,
     "desist.demo.programme_seed:seed_programme -> desist.demo.evaluation_seed": DEMO_SEED_CYCLE,
+    "desist.evaluation.reporting:execute_run -> desist.evaluation.engine.report": LIGHT_WORKER,
+    "desist.evaluation.dashboards:alert_timeliness -> desist.evaluation.engine.survival": (
+        LIGHT_WORKER
+    ),
+    "desist.evaluation.report_cohorts:_matching_part -> desist.evaluation.engine.charts": (
+        LIGHT_WORKER
+    ),
+    "desist.evaluation.report_cohorts:_with_people -> desist.evaluation.engine.charts": (
+        LIGHT_WORKER
+    ),
 }
