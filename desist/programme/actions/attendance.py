@@ -58,6 +58,16 @@ def consecutive_unacceptable_misses(referral: Referral) -> int:
     return run
 
 
+def _slot_refilled(session: ProgrammeSession) -> bool:
+    """Whether another live session holds this missed session's slot of the plan."""
+    return (
+        session.referral.sessions.filter(state=SessionState.SCHEDULED, number=session.number)
+        .exclude(attendance=Attendance.DNA)
+        .exclude(pk=session.pk)
+        .exists()
+    )
+
+
 def _attendance_check(
     *,
     actor: User,
@@ -84,6 +94,15 @@ def _attendance_check(
         absence_acceptable, absence_reason = None, ""
     if referral.status != S.ACTIVE:
         errors["attendance"] = ["Attendance can be recorded only while the intervention is active"]
+    if (
+        session.attendance == Attendance.DNA
+        and attendance != Attendance.DNA
+        and _slot_refilled(session)
+    ):
+        errors["attendance"] = [
+            f"Session {session.number} was booked again after this absence: record attendance "
+            "at that session"
+        ]
     errors.raise_if_any()
     guard(
         referral.subject,

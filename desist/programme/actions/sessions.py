@@ -16,7 +16,13 @@ from desist.programme.actions.common import (
     resolve_reminders,
     save_changes,
 )
-from desist.programme.models import ProgrammeSession, Referral, ReferralStatus, SessionState
+from desist.programme.models import (
+    Attendance,
+    ProgrammeSession,
+    Referral,
+    ReferralStatus,
+    SessionState,
+)
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -37,7 +43,24 @@ def _plan_for(referral: Referral) -> list[dict[str, Any]]:
 
 
 def _live_sessions(referral: Referral) -> QuerySet[ProgrammeSession]:
-    return referral.sessions.filter(state=SessionState.SCHEDULED)
+    """The sessions holding a slot of the plan: booked and not missed. A cancelled, moved
+    (superseded) or missed session leaves its slot open for a new booking."""
+    return referral.sessions.filter(state=SessionState.SCHEDULED).exclude(attendance=Attendance.DNA)
+
+
+def plan_slots(referral: Referral) -> dict[int, dict[str, Any]]:
+    """The numbered slots of the referral's plan (its programme version's settings), each with
+    its phase and module. Without a plan, the programme's number of sessions, no module."""
+    plan = {int(row["session"]): row for row in _plan_for(referral)}
+    if plan:
+        return plan
+    return {n: {"session": n} for n in range(1, (referral.programme.sessions or 0) + 1)}
+
+
+def open_slots(referral: Referral) -> list[int]:
+    """The slot numbers no live session holds, lowest first."""
+    taken = set(_live_sessions(referral).values_list("number", flat=True))
+    return sorted(n for n in plan_slots(referral) if n not in taken)
 
 
 def _check_slot(
@@ -73,8 +96,11 @@ def session_schedule(
     remote: bool | None = False,
     place: str = "",
     practitioner: User | None = None,
+    number: int | None = None,
 ) -> ProgrammeSession:
-    """Book the referral's next session, with the phase and module the plan gives it."""
+    """Book a slot of the plan (`number`, or the lowest open one) with the phase and module the
+    plan gives that slot. The referral row is locked so two bookings cannot take one slot."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
     errors = Errors()
     place = clean(place)
     if referral.status not in (S.CONSENTED, S.ACTIVE):
@@ -85,13 +111,16 @@ def session_schedule(
     practitioner = practitioner or referral.practitioner or actor
     if practitioner.organisation_id != referral.programme.provider_id:
         errors["practitioner"] = ["Select a practitioner of the provider"]
-    number = _live_sessions(referral).count() + 1
-    plan = {int(r["session"]): r for r in _plan_for(referral)}
-    if plan and number > len(plan):
+    plan, free = plan_slots(referral), open_slots(referral)
+    if not free:
         errors["starts_at"] = [f"All {len(plan)} sessions of the programme are already booked"]
+    elif number is None:
+        number = free[0]
+    elif number not in free:
+        errors["number"] = ["Select a session of the plan that is not already booked"]
     errors.raise_if_any()
-    assert starts_at is not None and duration_minutes is not None
-    row = plan.get(number, {})
+    assert starts_at is not None and duration_minutes is not None and number is not None
+    row = plan[number]
     session = ProgrammeSession.objects.create(
         referral=referral,
         number=number,
