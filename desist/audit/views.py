@@ -128,10 +128,9 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
             object_type="audit.AuditEvent",
             justification="Audit log export",
             recipients=[request.user.get_username()],
-            new={
-                "filters": {k: v for k, v in filters.__dict__.items() if v},
-                "rows": events.count(),
-            },
+            new=safecsv.export_facts(
+                file_format="csv", filters=filters.__dict__, rows=events.count()
+            ),
         )
     writer = safecsv.writer(_Echo())
 

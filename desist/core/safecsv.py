@@ -6,12 +6,17 @@ reason, a court name) could run in the reader's spreadsheet: `=HYPERLINK("http:/
 sends a neighbouring cell away. Such text cells get a leading apostrophe, which spreadsheets
 show as text and do not evaluate (OWASP's advice for CSV injection). Numbers, dates and empty
 cells pass unchanged, so a negative number stays a number.
+
+XLSX goes through here too (`xlsx_bytes`): openpyxl stores a string starting with = as a
+formula, so the same neutralising applies. No other module builds a csv.writer or an
+openpyxl Workbook (tests/security/test_csv_exports.py walks the code and the URL list).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -52,3 +57,32 @@ class DictWriter(csv.DictWriter):  # type: ignore[type-arg]
     def __init__(self, f: Any, fieldnames: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(f, fieldnames, *args, **kwargs)
         self.writer = SafeWriter(f, self.writer.dialect)  # type: ignore[assignment]
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_bytes(title: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A one-sheet workbook of header and rows, every cell neutralised as in the CSV writer."""
+    from openpyxl import Workbook  # imported here: only the XLSX exports need it
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.append([neutralise(c) for c in header])
+    for row in rows:
+        sheet.append([neutralise(c) for c in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def export_facts(
+    *, file_format: str, rows: int, filters: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What every export's audit row records: the format, the filters (their names and the
+    values chosen, never the rows themselves) and the row count. No personal data."""
+    return {
+        "format": file_format,
+        "filters": {k: str(v) for k, v in (filters or {}).items() if v not in (None, "", [])},
+        "rows": rows,
+    }

@@ -414,7 +414,11 @@ def extract_record_disclosure(*, actor: User, kind: str, rows: int, data_end_dat
             object_type="evaluation.Extract",
             justification=justification,
             recipients=[recipient],
-            new={"kind": kind, "rows": rows, "data_end_date": data_end_date},
+            new={
+                **safecsv.export_facts(file_format="csv", rows=rows),
+                "kind": kind,
+                "data_end_date": data_end_date,
+            },
         )
         _sharing_disclosure(actor=actor, kind=kind, rows=rows, justification=justification)
 

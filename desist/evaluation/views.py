@@ -17,7 +17,8 @@ from desist import policy
 from desist.accounts import selectors as account_selectors
 from desist.accounts.http import AuthedRequest
 from desist.accounts.models import User
-from desist.audit.services import audit_consultation
+from desist.audit.models import Category
+from desist.audit.services import audit_consultation, audit_record
 from desist.core import safecsv
 from desist.core.concurrency import StaleRecordError
 from desist.evaluation import dashboards, extract, reporting, selectors, services
@@ -189,9 +190,7 @@ def _finished_run(request: AuthedRequest, run_id: int) -> EvaluationRun:
 def run_csv(request: AuthedRequest, run_id: int) -> HttpResponse:
     run = _finished_run(request, run_id)
     model = reporting.report_view_model(run.result or {}, aggregate=_aggregate_only(request.user))
-    buf = io.StringIO()
-    writer = safecsv.writer(buf)
-    writer.writerow(["section", "table", "column", "row", "value"])
+    lines = []
     for s in model["sections"]:
         tables = [
             t for b in reporting.blocks(s) for t in [c["table"] for c in b["charts"]] + b["tables"]
@@ -199,7 +198,21 @@ def run_csv(request: AuthedRequest, run_id: int) -> HttpResponse:
         for t in tables:
             for i, row in enumerate(t["rows"], start=1):
                 for col, value in zip(t["columns"], row, strict=False):
-                    writer.writerow([s["title"], t["caption"], col, i, value])
+                    lines.append([s["title"], t["caption"], col, i, value])
+    # Like every export, a disclosure: what was taken, in which format, how many rows.
+    audit_record(
+        actor=request.user,
+        category=Category.DISCLOSURE,
+        verb="evaluation.report_export",
+        obj=run,
+        justification="Evaluation report export",
+        recipients=[request.user.get_username()],
+        new=safecsv.export_facts(file_format="csv", rows=len(lines)),
+    )
+    buf = io.StringIO()
+    writer = safecsv.writer(buf)
+    writer.writerow(["section", "table", "column", "row", "value"])
+    writer.writerows(lines)
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="desist-evaluation-{run.pk}.csv"'
     return response

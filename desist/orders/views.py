@@ -115,7 +115,7 @@ def _export_response(request: AuthedRequest, fmt: str) -> HttpResponse:
     else:
         response = HttpResponse(
             exports.xlsx_bytes(header, rows),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=safecsv.XLSX_CONTENT_TYPE,
         )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"

@@ -20,6 +20,7 @@ from desist import policy
 from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
+from desist.core import safecsv
 from desist.core.models import Organisation, OrganisationKind, Partnership
 from desist.policy import Perm
 from desist.sharing import clock
@@ -164,7 +165,7 @@ def disclosure_export_record(*, actor: User, rows: int, filters: dict[str, Any])
             object_type="sharing.Disclosure",
             justification="Disclosure log export",
             recipients=[actor.get_username()],
-            new={"rows": rows, "filters": filters},
+            new=safecsv.export_facts(file_format="csv", filters=filters, rows=rows),
         )
 
 

@@ -8,16 +8,21 @@ must come out with a leading apostrophe, and no cell of the file may start with 
 from __future__ import annotations
 
 import csv
+import inspect
 import io
+import re
 from typing import Any
 
-from django.urls import reverse
+import pytest
+from django.urls import resolve, reverse
+from openpyxl import load_workbook
 
 from desist.accounts.services import two_factor_reset
 from desist.accounts.tests.test_two_factor import _enrol
-from desist.audit.models import Category
+from desist.audit.models import AuditEvent, Category
 from desist.audit.services import audit_record
 from desist.core.roles import RoleCode as R
+from desist.core.tests.test_url_walk import ROUTES, _example_path
 from desist.evaluation import extract
 from desist.evaluation.models import EvaluationRun, RunStatus
 from desist.sharing import services as sharing_services
@@ -90,24 +95,170 @@ def test_evaluation_extract_csv() -> None:
     assert next(csv.DictReader(io.StringIO(body)))["value"] == "-2"  # numbers stay numbers
 
 
-def test_no_export_writes_csv_past_the_safe_writer() -> None:
-    """A new export using csv.writer directly would skip the neutralising."""
-    import ast
-    from pathlib import Path
+# --- every export on the URL list --------------------------------------------------------------
+# The walk finds each route that answers with a CSV or XLSX file; each must appear in PLANTS (a
+# free-text field it carries, planted with a formula) or in NO_FREE_TEXT (with the reason).
 
-    import desist
+XLSX = "spreadsheetml"
+EXPORT_MARKERS = ("text/csv", "XLSX_CONTENT_TYPE", "_csv_response", "_export_response")
 
-    root = Path(desist.__file__).parent
-    offenders = []
-    for path in root.rglob("*.py"):
-        if "tests" in path.parts or path == root / "core" / "safecsv.py":
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if (
-                isinstance(node, ast.Attribute)
-                and isinstance(node.value, ast.Name)
-                and node.value.id == "csv"
-                and node.attr in {"writer", "DictWriter"}
-            ):
-                offenders.append(f"{path.relative_to(root)}:{node.lineno}")
-    assert offenders == []
+
+def _view_source(path: str) -> str:
+    func = inspect.unwrap(resolve(path).func)
+    return inspect.getsource(func)
+
+
+def export_routes() -> set[str]:
+    found = set()
+    for name, route in ROUTES:
+        path = _example_path(route)
+        if re.search(r"\.(csv|xlsx)$", path) or any(
+            marker in _view_source(path) for marker in EXPORT_MARKERS
+        ):
+            found.add(name)
+    return found
+
+
+def _body(response: Any) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return bytes(response.content)
+
+
+def _cells_of(response: Any) -> list[str]:
+    """Every text cell of the CSV or XLSX answer."""
+    body = _body(response)
+    if XLSX in response["Content-Type"]:
+        book = load_workbook(io.BytesIO(body))
+        return [str(c) for s in book.worksheets for r in s.iter_rows(values_only=True) for c in r]
+    return _cells(body.decode())
+
+
+def _plant_audit(users: dict[R, Any], orgs: Any, make_user: Any) -> tuple[Any, str, list[Any]]:
+    from desist.people.tests.factories import make_subject
+    from desist.sharing.break_glass import break_glass_request
+
+    holder = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
+    break_glass_request(
+        actor=users[R.POLICE_OFFICER], record=make_subject(holder), justification=FORMULA
+    )
+    return users[R.OVERSEER], reverse("audit:export"), []
+
+
+def _plant_accounts(users: dict[R, Any], orgs: Any, make_user: Any) -> tuple[Any, str, list[Any]]:
+    type(users[R.POLICE_OFFICER]).objects.filter(pk=users[R.POLICE_OFFICER].pk).update(team=FORMULA)
+    return users[R.SYSTEM_ADMIN], reverse("accounts:export"), []
+
+
+def _plant_register(fmt: str) -> Any:
+    def plant(users: dict[R, Any], orgs: Any, make_user: Any) -> tuple[Any, str, list[Any]]:
+        from desist.orders import actions as order_services
+        from desist.orders.tests.helpers import ago, make_subject
+
+        officer = users[R.POLICE_OFFICER]
+        order_services.order_apply(
+            actor=officer,
+            subject=make_subject(orgs["police_force"]),
+            application_date=ago(30),
+            court=FORMULA,
+        )
+        return officer, reverse(f"orders:export_{fmt}"), []
+
+    return plant
+
+
+def _plant_disclosures(
+    users: dict[R, Any], orgs: Any, make_user: Any
+) -> tuple[Any, str, list[Any]]:
+    sharing_services.disclosure_record(
+        actor=None,
+        from_organisation=orgs["provider"],
+        to_organisation=orgs["police_force"],
+        what="Attendance summary",
+        purpose=FORMULA,
+        lawful_basis=LawfulBasis.CDA_S115,
+    )
+    return users[R.POLICE_SUPERVISOR], reverse("sharing:disclosures_export"), []
+
+
+def _plant_report(users: dict[R, Any], orgs: Any, make_user: Any) -> tuple[Any, str, list[Any]]:
+    overseer = users[R.OVERSEER]
+    run = EvaluationRun.objects.create(
+        organisation=overseer.organisation,
+        created_by=overseer,
+        status=RunStatus.DONE,
+        progress=100,
+        result={"funnel": [[FORMULA, 40], ["Referred", 30]]},
+    )
+    return overseer, reverse("evaluation:run_csv", args=[run.pk]), []
+
+
+PLANTS = {
+    "audit:export": _plant_audit,  # a break-glass reason
+    "accounts:export": _plant_accounts,  # a person's team
+    "orders:export_csv": _plant_register("csv"),  # the court's name
+    "orders:export_xlsx": _plant_register("xlsx"),
+    "sharing:disclosures_export": _plant_disclosures,  # the purpose of a disclosure
+    "evaluation:run_csv": _plant_report,  # a label of a report table
+}
+NO_FREE_TEXT = {
+    # Pseudonymised extracts: pseudonyms, coded values, dates and counts; nothing typed.
+    "evaluation:extract_people": "coded columns only (see the data dictionary)",
+    "evaluation:extract_aggregates": "fixed labels and suppressed counts",
+    # The data dictionary: the column definitions in the code, no data.
+    "evaluation:extract_dictionary": "fixed text from the code",
+}
+
+
+def test_the_walk_finds_every_export_and_each_is_covered() -> None:
+    found = export_routes()
+    assert {"audit:export", "orders:export_xlsx"} <= found  # the walk sees both kinds
+    assert found == set(PLANTS) | set(NO_FREE_TEXT)
+
+
+@pytest.mark.parametrize("name", sorted(PLANTS))
+def test_planted_formula_comes_out_escaped(
+    client: Any, users: dict[R, Any], orgs: Any, make_user: Any, name: str
+) -> None:
+    actor, url, _ = PLANTS[name](users, orgs, make_user)
+    client.force_login(actor)
+    response = client.get(url)
+    assert response.status_code == 200, name
+    cells = _cells_of(response)
+    assert "'" + FORMULA in cells, name
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r"))], name
+
+
+@pytest.mark.parametrize("name", sorted(NO_FREE_TEXT))
+def test_exports_without_free_text_have_no_formula_cells(
+    client: Any, users: dict[R, Any], orgs: Any, name: str
+) -> None:
+    from desist.evaluation.tests import helpers as evaluation_helpers
+
+    evaluation_helpers.partnership_for(orgs)
+    client.force_login(users[R.OVERSEER])
+    response = client.get(reverse(name))
+    assert response.status_code == 200, name
+    cells = _cells_of(response)
+    assert cells  # at least the header
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r"))], name
+
+
+def test_every_export_audit_row_records_format_filters_and_rows(
+    client: Any, users: dict[R, Any], orgs: Any, make_user: Any
+) -> None:
+    """The export is itself a disclosure: its audit row says what was taken (no personal data)."""
+    for name, plant in PLANTS.items():
+        actor, url, _ = plant(users, orgs, make_user)
+        client.force_login(actor)
+        before = AuditEvent.objects.filter(category=Category.DISCLOSURE).count()
+        response = client.get(url)
+        _body(response)
+        rows = AuditEvent.objects.filter(category=Category.DISCLOSURE).order_by("id")[before:]
+        logged = [e.new_values for e in rows if e.new_values and "format" in e.new_values]
+        assert logged, name
+        facts = logged[0]
+        assert facts["format"] in {"csv", "xlsx"}, name
+        assert isinstance(facts["filters"], dict), name
+        assert isinstance(facts["rows"], int) and facts["rows"] >= 1, name
+        assert FORMULA not in str(facts), name

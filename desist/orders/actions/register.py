@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from desist.audit.models import Category
 from desist.audit.pipeline import command
 from desist.audit.services import audit_record
+from desist.core import safecsv
 from desist.policy import Perm
 
 if TYPE_CHECKING:
@@ -23,5 +24,9 @@ def order_register_export_record(*, actor: User, file_format: str, rows: int) ->
         object_type="orders.Order",
         justification="SPO register export",
         recipients=[actor.get_username()],
-        new={"format": file_format, "rows": rows, "force": actor.organisation_id},
+        # The register export takes no filters: the whole of the actor's force's register.
+        new={
+            **safecsv.export_facts(file_format=file_format, rows=rows),
+            "force": actor.organisation_id,
+        },
     )

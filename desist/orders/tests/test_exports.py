@@ -72,7 +72,12 @@ def test_export_is_an_audited_disclosure(client: Any, officer: Any, subject: Any
     for event, fmt in zip(events, ("csv", "xlsx"), strict=True):
         assert event.category == Category.DISCLOSURE
         assert event.recipients == [officer.username]
-        assert event.new_values == {"format": fmt, "rows": 2, "force": officer.organisation_id}
+        assert event.new_values == {
+            "format": fmt,
+            "filters": {},
+            "rows": 2,
+            "force": officer.organisation_id,
+        }
         assert event.justification == "SPO register export"
 
 

@@ -39,6 +39,9 @@ class Command(BaseCommand):
             object_type="accounts.User",
             justification="Accounts export for an access review (command line)",
             recipients=[actor.get_username()],
+            new=safecsv.export_facts(
+                file_format="csv", rows=selectors.user_list_for(actor=actor).count()
+            ),
         )
         out = o["output"].open("w", newline="", encoding="utf-8") if o["output"] else sys.stdout
         try:
