@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
+
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
@@ -81,6 +83,23 @@ def _check_slot(
         errors["place"] = ["Enter where the session will be held"]
 
 
+def start_date(referral: Referral) -> dt.date:
+    """The first day a session may be held: the intervention's start, else consent, else the
+    day the referral was put forward."""
+    return referral.started_on or referral.consent_on or referral.put_forward_on
+
+
+def _check_not_before_start(
+    errors: Errors, referral: Referral, starts_at: dt.datetime | None
+) -> None:
+    first = start_date(referral)
+    if starts_at is not None and timezone.localdate(starts_at) < first:
+        errors.add(
+            "starts_at",
+            f"The session must be on or after {first:%-d %B %Y}, when the intervention started",
+        )
+
+
 def require_open_session(session: ProgrammeSession, errors: Errors, field: str) -> None:
     if session.state != SessionState.SCHEDULED:
         errors[field] = ["This session was rescheduled or cancelled: it can no longer be changed"]
@@ -108,6 +127,7 @@ def session_schedule(
             "Sessions can be booked only once consent is given and until the intervention ends"
         ]
     _check_slot(errors, starts_at=starts_at, duration=duration_minutes, remote=remote, place=place)
+    _check_not_before_start(errors, referral, starts_at)
     practitioner = practitioner or referral.practitioner or actor
     if practitioner.organisation_id != referral.programme.provider_id:
         errors["practitioner"] = ["Select a practitioner of the provider"]
@@ -165,6 +185,7 @@ def _reschedule_check(
     if session.attendance:
         errors["starts_at"] = ["Attendance is recorded for this session: it cannot be moved"]
     _check_slot(errors, starts_at=starts_at, duration=duration_minutes, remote=remote, place=place)
+    _check_not_before_start(errors, session.referral, starts_at)
     if not reason:
         errors["reason"] = ["Enter why the session is being moved"]
     errors.raise_if_any()

@@ -158,3 +158,34 @@ def test_attendance_of_a_missed_session_cannot_be_changed_once_its_slot_is_reboo
         )
     assert "booked again" in exc.value.message_dict["attendance"][0]
     assert [s.number for s in _live(active)] == [1]
+
+
+def test_no_session_before_the_intervention_started(active: Referral, practitioner: Any) -> None:
+    assert active.started_on is not None
+    day_before = timezone.make_aware(
+        dt.datetime.combine(active.started_on - dt.timedelta(days=1), dt.time(10, 0))
+    )
+    with pytest.raises(ValidationError) as exc:
+        actions.session_schedule(
+            actor=practitioner, referral=active, starts_at=day_before, remote=True, place=""
+        )
+    assert "on or after" in exc.value.message_dict["starts_at"][0]
+    ok = actions.session_schedule(
+        actor=practitioner,
+        referral=active,
+        starts_at=day_before + dt.timedelta(days=1),
+        remote=True,
+        place="",
+    )
+    with pytest.raises(ValidationError) as exc:
+        actions.session_reschedule(
+            actor=practitioner,
+            session=ok,
+            version=ok.version,
+            starts_at=day_before,
+            duration_minutes=60,
+            remote=True,
+            place="",
+            reason="Moved",
+        )
+    assert "on or after" in exc.value.message_dict["starts_at"][0]

@@ -267,7 +267,8 @@ def test_whole_path_through_the_forms(
     clin: Any,
     users: dict[RoleCode, Any],
 ) -> None:
-    today = timezone.localdate().isoformat()
+    # The whole path dated three weeks back, so the twelve sessions fall after the start.
+    today = (timezone.localdate() - dt.timedelta(days=21)).isoformat()
     subject = make_subject(officer)
     client.force_login(officer)
     assert client.get(reverse("programme:put_forward", args=[subject.pk])).status_code == 200
