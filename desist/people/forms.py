@@ -58,9 +58,9 @@ class SubjectForm(forms.Form):
         label="PNC number (optional)",
         required=False,
         max_length=20,
-        help_text="Year, a slash, the serial number and the check letter, like 2019/0123456R.",
+        help_text="Year, a slash, the serial number and the check letter, like 2019/0123456E.",
         validators=[validate_pnc],
-        error_messages={"max_length": "Enter a PNC number in the format 2019/0123456R"},
+        error_messages={"max_length": "Enter a PNC number in the format 2019/0123456E"},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     force_reference = forms.CharField(

@@ -12,7 +12,7 @@ from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation, VersionedModel
 from desist.core.text import normalise_name
 
-# PNC ID: 2 or 4 digit year, '/', up to 7 digits, check letter. E.g. 2019/0123456A or 19/123456Z.
+# PNC ID: 2 or 4 digit year, '/', up to 7 digits, check letter. E.g. 2019/0123456E or 19/123456E.
 PNC_RE = re.compile(r"^(\d{2}|\d{4})/(\d{1,7})([A-Z])$")
 _PNC_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"  # check-character table (no I, O, S)
 
@@ -29,7 +29,7 @@ def validate_pnc(value: str) -> None:
     match = PNC_RE.match(pnc_normalise(value))
     if not match:
         raise ValidationError(
-            "Enter a PNC number in the format year/serial number and check letter, like 2019/0123456R"
+            "Enter a PNC number in the format year/serial number and check letter, like 2019/0123456E"
         )
     year, serial, letter = match.groups()
     if pnc_check_letter(year, serial) != letter:

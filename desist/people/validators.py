@@ -77,7 +77,7 @@ def pnc_variants(value: str) -> list[str]:
 
 
 def pnc_canonical(value: str) -> str:
-    """The stored form: no spaces, upper case, serial padded to 7 digits (2019/0123456A)."""
+    """The stored form: no spaces, upper case, serial padded to 7 digits (2019/0123456E)."""
     compact = pnc_normalise(value)
     match = PNC_RE.match(compact)
     if not match:
