@@ -23,7 +23,7 @@ from desist.accounts.models import User
 from desist.cases.models import Case
 from desist.core.models import Organisation, OrganisationKind
 from desist.orders import actions as orders
-from desist.orders import dates
+from desist.orders import dates, law
 from desist.orders.models import LIVE_STATUSES, Breach, Order, OrderEvent, OrderStatus, Term
 from desist.people.models import InterventionDecision, Subject
 from desist.people.services import intervention_decision_record
@@ -411,6 +411,7 @@ class _Builder:
     def _discharge(self, order: Order, terms: list[Term], start: dt.date, made: dt.date) -> None:
         rng = self.rng
         decided = made + _days(rng.randint(0, (self.today - made).days))
+        early = decided <= law.discharge_needs_consent_until(made)
         self._maybe_breaches(order, terms, start, decided, 0.2)
         orders.order_record_discharge(
             actor=self.actor,
@@ -421,6 +422,9 @@ class _Builder:
             decided_on=decided,
             outcome=OrderEvent.Outcome.GRANTED,
             details="The court was satisfied the order was no longer necessary.",
+            # Within 2 years of a full order being made, only with both consents (s.7).
+            defendant_consents=early,
+            chief_officer_consents=early,
         )
 
 

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils import timezone
 
 from desist import policy
+from desist.core.roles import RoleCode
 from desist.orders import dates, law
 from desist.orders.derived import current_end, fmt, in_force_from
 from desist.orders.models import (
@@ -28,7 +29,7 @@ from desist.orders.models import (
     OrderEvent,
     OrderStatus,
 )
-from desist.orders.workflow import check_transition_allowed
+from desist.orders.workflow import TRANSITIONS, check_transition_allowed
 from desist.policy import Perm
 
 if TYPE_CHECKING:
@@ -53,19 +54,37 @@ class OrderAction:
     url_name: str
     precondition: Precondition
     url_args: tuple[str, ...] = ()
+    # For a status change only some roles may ever record (the transition table's rule):
+    # actors without one of them are refused the page itself, not only its submit.
+    role_target: str | None = None
 
     def require(self, actor: User, order: Order) -> None:
         """Raise the command's message when the action is not open for this order."""
         self.precondition(actor, order)
 
+    def require_page(self, actor: User) -> None:
+        """PermissionDenied (403; the order is in the actor's scope) if the actor's roles
+        may never record this action, whatever the order's status."""
+        if self.role_target is not None and not may_ever_record(actor, self.role_target):
+            raise PermissionDenied(f"Only some roles can record: {self.label.lower()}")
+
     def available(self, actor: User, order: Order) -> bool:
         if not policy.can(actor, Perm.ORDER_EDIT, order):
+            return False
+        if self.role_target is not None and not may_ever_record(actor, self.role_target):
             return False
         try:
             self.precondition(actor, order)
         except ValidationError:
             return False
         return True
+
+
+def may_ever_record(actor: User, target: str) -> bool:
+    """Whether the transition table lets any of the actor's roles move an order to `target`
+    from some status."""
+    roles = {RoleCode(c) for c in _roles(actor)}
+    return any(t.target == target and t.roles & roles for t in TRANSITIONS)
 
 
 # --- preconditions -------------------------------------------------------------------------
@@ -197,7 +216,13 @@ APPEAL = OrderAction(
     (K.APPEAL,),
 )
 EXPIRE = OrderAction("expire", "Record that the order has expired", "expire", _expirable)
-WITHDRAW = OrderAction("withdraw", "Withdraw the application", "withdraw", _withdrawable)
+WITHDRAW = OrderAction(
+    "withdraw",
+    "Withdraw the application",
+    "withdraw",
+    _withdrawable,
+    role_target=S.WITHDRAWN,
+)
 
 ACTIONS: tuple[OrderAction, ...] = (
     RECORD_HEARING,

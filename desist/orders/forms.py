@@ -3,6 +3,7 @@ order, 2-year minimum, who may change the status) and their messages land on the
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -310,10 +311,36 @@ class EventForm(VersionedForm):
     until_further_order = forms.BooleanField(
         label="The order now lasts until a further order", required=False
     )
+    consents = forms.MultipleChoiceField(
+        label="Consent to the discharge",
+        choices=[
+            ("defendant", "The subject (the defendant) consented"),
+            ("chief_officer", "The chief officer of police consented"),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": "Select who consented to the discharge"},
+    )
 
-    def __init__(self, *args: Any, kind: str, against_refusal: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        kind: str,
+        against_refusal: bool = False,
+        consent_needed_until: dt.date | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         K = OrderEvent.Kind  # noqa: N806
+        if kind == K.DISCHARGE and consent_needed_until is not None:
+            self.fields["consents"].help_text = (
+                "A full order cannot be discharged within 2 years of the day it was made "
+                "without the consent of both the subject and the chief officer of police "
+                "(Stalking Protection Act 2019, section 7). For this order that is a decision "
+                f"on or before {consent_needed_until.day} {consent_needed_until:%B %Y}."
+            )
+        else:
+            del self.fields["consents"]
         ends_with_order = kind == K.RENEWAL or (kind == K.APPEAL and against_refusal)
         if kind == K.APPEAL:
             self.fields["court"].help_text = "Appeals are heard by the Crown Court."

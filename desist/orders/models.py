@@ -222,6 +222,9 @@ class OrderEvent(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     details = models.TextField(blank=True)
     new_ends_on = models.DateField(null=True, blank=True)
+    # A discharge within 2 years of the full order being made needs both consents (s.7).
+    defendant_consented = models.BooleanField(default=False)
+    chief_officer_consented = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"

@@ -26,7 +26,7 @@ from desist.core import safecsv
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
 from desist.core.workflow import page_view
-from desist.orders import actions, availability, exports, selectors, workflow
+from desist.orders import actions, availability, exports, law, selectors, workflow
 from desist.orders.actions.breaches import outcome_seen
 from desist.orders.forms import (
     AcknowledgedForm,
@@ -438,6 +438,7 @@ def refuse(request: AuthedRequest, order_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def withdraw(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
+    availability.WITHDRAW.require_page(request.user)  # supervisors only: 403 on GET too
     form = _versioned(request, WithdrawForm, order)
 
     def call(d: dict[str, Any]) -> object:
@@ -573,6 +574,11 @@ def event_add(request: AuthedRequest, order_id: int, kind: str) -> HttpResponse:
         initial={"court": order.court},
         kind=kind,
         against_refusal=order.status == OrderStatus.REFUSED,
+        consent_needed_until=(
+            law.discharge_needs_consent_until(order.full_made_on)
+            if order.status == OrderStatus.FULL and order.full_made_on
+            else None
+        ),
     )
 
     def call(d: dict[str, Any]) -> object:
@@ -588,6 +594,8 @@ def event_add(request: AuthedRequest, order_id: int, kind: str) -> HttpResponse:
             details=d["details"],
             new_ends_on=d.get("new_ends_on"),
             until_further_order=bool(d.get("until_further_order")),
+            defendant_consents="defendant" in d.get("consents", ()),
+            chief_officer_consents="chief_officer" in d.get("consents", ()),
         )
 
     label = OrderEvent.Kind(kind).label.lower()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
-from desist.orders import dates
+from desist.orders import dates, law
 from desist.orders.actions.common import (
     check_court,
     check_date,
@@ -50,6 +50,8 @@ class _Decision:
     details: str
     new_ends_on: dt.date | None
     until_further_order: bool
+    defendant_consents: bool = False
+    chief_officer_consents: bool = False
 
 
 @dataclass
@@ -131,6 +133,30 @@ def _discharged(errors: Errors, order: Order, d: _Decision) -> _Effect:
     return _Effect(target=S.DISCHARGED)
 
 
+def _discharge_granted(errors: Errors, order: Order, d: _Decision) -> _Effect:
+    """s.7: within 2 years beginning with the day a full order was made, a discharge needs
+    the consent of both the subject (the defendant) and the chief officer of police."""
+    made = order.full_made_on
+    if (
+        order.status == S.FULL
+        and made is not None
+        and d.decided_on is not None
+        and not law.discharge_allowed(
+            made_on=made,
+            decided_on=d.decided_on,
+            defendant_consents=d.defendant_consents,
+            chief_officer_consents=d.chief_officer_consents,
+        )
+    ):
+        errors.add(
+            "consents",
+            f"A full order made on {fmt(made)} can only be discharged on or before "
+            f"{fmt(law.discharge_needs_consent_until(made))} if both the subject and the chief "
+            "officer of police consented: select both, or check the date of the decision",
+        )
+    return _discharged(errors, order, d)
+
+
 def _appeal_allowed(errors: Errors, order: Order, d: _Decision) -> _Effect:
     if order.status in LIVE_STATUSES:
         # The subject's appeal allowed ends the order; the police's changes nothing here.
@@ -159,7 +185,7 @@ def _appeal_allowed(errors: Errors, order: Order, d: _Decision) -> _Effect:
 _GRANTED: dict[str, Callable[[Errors, Order, _Decision], _Effect]] = {
     K.RENEWAL: _renewed,
     K.VARIATION: _varied,
-    K.DISCHARGE: _discharged,
+    K.DISCHARGE: _discharge_granted,
     K.APPEAL: _appeal_allowed,
 }
 
@@ -203,16 +229,28 @@ def order_record_event(
     details: str = "",
     new_ends_on: dt.date | None = None,
     until_further_order: bool = False,
+    defendant_consents: bool = False,
+    chief_officer_consents: bool = False,
 ) -> OrderEvent:
     """Record a court's decision on a variation, renewal, discharge or appeal (see the
-    module's docstring for what each granted event does to the order)."""
+    module's docstring for what each granted event does to the order). The consents matter
+    only for a discharge (s.7, `_discharge_granted`)."""
     errors = Errors()
     if kind not in K.values:
         errors.add("kind", "Select what the court decided on")
         errors.raise_if_any()
     EVENT_ACTIONS[kind].require(actor, order)
     court = one_line(court)
-    d = _Decision(applicant, decided_on, clean_text(details), new_ends_on, until_further_order)
+    consents = kind == K.DISCHARGE
+    d = _Decision(
+        applicant,
+        decided_on,
+        clean_text(details),
+        new_ends_on,
+        until_further_order,
+        defendant_consents=consents and defendant_consents,
+        chief_officer_consents=consents and chief_officer_consents,
+    )
     _check_decision(errors, order, kind=kind, outcome=outcome, court=court, d=d)
     granted = outcome == OrderEvent.Outcome.GRANTED
     effect = _GRANTED[kind](errors, order, d) if granted else _Effect()
@@ -229,6 +267,8 @@ def order_record_event(
         outcome=outcome,
         details=d.details,
         new_ends_on=effect.changes.get("full_ends_on"),
+        defendant_consented=d.defendant_consents,
+        chief_officer_consented=d.chief_officer_consents,
         created_by=actor,
     )
     _apply_effect(
@@ -244,6 +284,14 @@ def order_record_event(
             "applicant": applicant,
             "decided_on": decided_on,
             "outcome": outcome,
+            **(
+                {
+                    "defendant_consented": d.defendant_consents,
+                    "chief_officer_consented": d.chief_officer_consents,
+                }
+                if consents
+                else {}
+            ),
             **effect.changes,
         },
     )
@@ -317,6 +365,8 @@ def order_record_discharge(
     decided_on: dt.date | None,
     outcome: str,
     details: str = "",
+    defendant_consents: bool = False,
+    chief_officer_consents: bool = False,
 ) -> OrderEvent:
     return order_record_event(
         actor=actor,
@@ -328,6 +378,8 @@ def order_record_discharge(
         decided_on=decided_on,
         outcome=outcome,
         details=details,
+        defendant_consents=defendant_consents,
+        chief_officer_consents=chief_officer_consents,
     )
 
 

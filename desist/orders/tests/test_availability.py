@@ -124,6 +124,8 @@ def _states(officer: Any, supervisor: Any, subject: Any) -> dict[str, Order]:
             decided_on=ago(3),
             outcome=OrderEvent.Outcome.GRANTED,
             details="No longer necessary",
+            defendant_consents=True,  # within 2 years of being made (s.7)
+            chief_officer_consents=True,
         )
         return o
 

@@ -38,6 +38,8 @@ def _discharge(officer: Any, order: Any, on: int) -> None:
         decided_on=ago(on),
         outcome=OrderEvent.Outcome.GRANTED,
         details="No longer necessary",
+        defendant_consents=True,  # within 2 years of being made (s.7)
+        chief_officer_consents=True,
     )
 
 

@@ -765,7 +765,14 @@ def test_variation_keeps_the_two_year_minimum(officer: Any, subject: Any) -> Non
 def test_discharge_and_appeal_end_the_order(officer: Any, subject: Any, force: Any) -> None:
     order = full(officer, subject, made=ago(100))
     refused(lambda: _event(officer, fresh(order), "discharge", details=""), "details", "Enter")
-    _event(officer, fresh(order), "discharge", applicant="subject")
+    _event(
+        officer,
+        fresh(order),
+        "discharge",
+        applicant="subject",
+        defendant_consents=True,  # within 2 years of being made (s.7)
+        chief_officer_consents=True,
+    )
     saved = fresh(order)
     assert saved.status == S.DISCHARGED and saved.ended_on == ago(1)
     change = OrderStatusChange.objects.get(order=order, to_status=S.DISCHARGED)

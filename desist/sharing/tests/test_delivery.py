@@ -377,6 +377,8 @@ def test_renewing_or_ending_an_order_closes_its_expiry_alert(
         decided_on=ago(1),
         outcome=OrderEvent.Outcome.GRANTED,
         details="No longer necessary",
+        defendant_consents=True,  # within 2 years of being made (s.7)
+        chief_officer_consents=True,
     )
     notes = {
         a.source_id: a.acknowledgement_note
