@@ -482,6 +482,8 @@ def _on_login(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
         request.session.save()
     UserSession.objects.get_or_create(user=user, session_key=request.session.session_key)
     request.session["desist_auth_at"] = timezone.now().timestamp()
+    # Signing in starts the idle clock, so the first page after it writes no session.
+    request.session["desist_last_seen"] = request.session["desist_auth_at"]
     audit_record(actor=user, category=Category.SECURITY, verb="auth.login", obj=user)
 
 
