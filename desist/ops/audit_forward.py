@@ -210,7 +210,12 @@ def exclusive(state: Path) -> Iterator[None]:
 
 def forward(*, sink: Sink, state: Path, batch: int = BATCH) -> int:
     """Hand every event after the saved position to the sink; return how many."""
-    position = max(read_position(state), sink.last_forwarded())
+    saved = read_position(state)
+    position = max(saved, sink.last_forwarded())
+    if position != saved:
+        # The sink knows more than the state file (a crash between the two, or a lost state
+        # file): save it now, before a rotation takes the file that told us.
+        write_position(state, position)
     total = 0
     while True:
         events = list(AuditEvent.objects.filter(id__gt=position).order_by("id")[:batch])

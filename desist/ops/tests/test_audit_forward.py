@@ -65,6 +65,25 @@ def test_a_crash_before_the_position_was_saved_repeats_nothing(tmp_path: Path, d
     assert len(forwarded) == len(set(forwarded)) == AuditEvent.objects.count()
 
 
+def test_a_lost_position_file_is_rebuilt_before_the_file_is_rotated(
+    tmp_path: Path, db: Any
+) -> None:
+    # Found by a tester: with the state file lost and nothing new, the run forwarded nothing
+    # but left no state file, so after a rotation every event was forwarded again.
+    out = tmp_path / "audit.jsonl"
+    state = tmp_path / "audit.jsonl.position"
+    _events(3)
+    _forward(out)
+    sent = _ids_in(out)
+    state.unlink()
+    _forward(out)  # nothing new: the position comes from the file's last line
+    assert read_position(state) == sent[-1]
+    out.rename(tmp_path / "audit.jsonl.1")  # rotated, as the runbook describes
+    new = _events(1, start=3)
+    _forward(out)
+    assert _ids_in(out) == new
+
+
 def test_a_torn_last_line_is_cut_and_sent_again(tmp_path: Path, db: Any) -> None:
     out = tmp_path / "audit.jsonl"
     _events(2)
