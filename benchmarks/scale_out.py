@@ -719,7 +719,9 @@ def _print(
         print(f"  sent after {attempts} attempts: {to} {subject!r} (last error {error!r})")
     for (to, subject), extra in sorted(twice.items())[:10]:
         print(f"  sent {extra} more time(s) than queued: {to} {subject!r}")
-    print(f"Whole run: {time.monotonic() - began:.0f} s")
+    print(
+        f"Whole run up to this report: {time.monotonic() - began:.0f} s (then the servers and PostgreSQL stop; the last log line gives the total)"
+    )
     failed = one.get("errors", 0) + two.get("errors", 0)
     return 1 if duplicates or lost or failed else 0
 
