@@ -101,8 +101,6 @@ def execute_run(run_id: int) -> None:
     """Build the frames, run the engine and store the result. Never raises: a failure is
     recorded on the run. Each status change is conditional on the one before, so a run
     already taken, or failed by evaluation_sweep meanwhile, is left as it is."""
-    from desist.evaluation.engine.report import full_evaluation  # the engine: issue 21
-
     run = EvaluationRun.objects.select_related("created_by__organisation").get(pk=run_id)
     claimed = EvaluationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING,
@@ -114,6 +112,10 @@ def execute_run(run_id: int) -> None:
         log.warning("Evaluation run %s is no longer queued; not run", run_id)
         return
     try:
+        # Imported here (pandas and the rest load only in a worker that runs one, issue 21),
+        # inside the try, so a failure while loading is recorded on the run too.
+        from desist.evaluation.engine.report import full_evaluation
+
         frames = build_frames(actor=run.created_by, perm=Perm.EVALUATION_VIEW)
         _progress(run, 40, "Matching and survival analysis", people_count=len(frames.people))
         if not len(frames.people):

@@ -7,6 +7,7 @@ test_workers_pg.py."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import time
 from pathlib import Path
@@ -146,6 +147,8 @@ def test_a_stuck_evaluation_run_is_failed_with_its_reason_and_runs_again(
     # Run again (a new run, on the queue, as a large run is): a run that hangs this time is
     # stopped at the time limit, and the reason recorded on the run.
     again = _run(overseer, RunStatus.QUEUED)
+    # Loaded first: importing pandas alone takes longer than the 0.2 s limit below.
+    importlib.import_module("desist.evaluation.engine.report")
     settings.DESIST_EVALUATION_TIME_LIMIT = 0.2
     monkeypatch.setattr("desist.evaluation.reporting.build_frames", lambda **kw: time.sleep(30))
     assert tasks.run_job.call(name="evaluation_run", kwargs={"run_id": again.pk}) == {
@@ -175,7 +178,7 @@ def test_a_run_failed_by_the_sweep_never_turns_done(
         assert tasks.evaluation_sweep()["failed"] == 1
         return {}
 
-    monkeypatch.setattr("desist.evaluation.reporting.full_evaluation", slow_engine)
+    monkeypatch.setattr("desist.evaluation.engine.report.full_evaluation", slow_engine)
     reporting.execute_run(run.pk)
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and run.result is None
@@ -184,7 +187,7 @@ def test_a_run_failed_by_the_sweep_never_turns_done(
     # And a queued run that was failed (or already taken) is not run when a worker reaches it.
     stale = _run(overseer, RunStatus.FAILED)
     monkeypatch.setattr(
-        "desist.evaluation.reporting.full_evaluation",
+        "desist.evaluation.engine.report.full_evaluation",
         lambda *a, **k: pytest.fail("a run no longer queued was run"),
     )
     reporting.execute_run(stale.pk)
