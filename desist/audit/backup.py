@@ -337,6 +337,15 @@ def _restore_postgresql(
 ) -> Fingerprints:
     with _pg_connect(settings_dict) as conn:
         _refuse_unless_empty(conn, "postgresql", f"Database {settings_dict['NAME']}")
+        # Checked first: a role that does not exist would fail the grants after the data is in.
+        if (
+            runtime
+            and not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [runtime]).fetchone()
+        ):
+            raise RestoreError(
+                f"The runtime role {runtime!r} does not exist: create it (scripts/db-roles.sql) "
+                "or name the right one with --runtime. Nothing was restored."
+            )
     command = [
         _tool("pg_restore"),
         "--no-owner",

@@ -65,12 +65,13 @@ def check_pseudonym_key(app_configs: Any = None, **kwargs: Any) -> list[Error]:
 @register(Tags.security, deploy=True)
 def check_base_url(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """Alert e-mails link to the record by DESIST_BASE_URL: unset or relative, the link is
-    useless to a recipient reading the e-mail outside Desist (issue 12)."""
+    useless to a recipient reading the e-mail outside Desist (issue 12). In production it is
+    https: a plain-http link would send the session cookie's owner to a page that refuses it."""
     url = (settings.DESIST_BASE_URL or "").strip()
     parts = urlsplit(url)
-    if url and parts.scheme in {"http", "https"} and parts.netloc:
+    if url and parts.scheme == "https" and parts.netloc:
         return []
-    problem = "is not set" if not url else f"is not an absolute http(s) address: {url!r}"
+    problem = "is not set" if not url else f"is not an absolute https address: {url!r}"
     return [
         Error(
             f"DESIST_BASE_URL {problem}: alert e-mails would carry broken links.",

@@ -295,3 +295,22 @@ def test_a_postgresql_restore_that_fails_its_proof_leaves_nothing_and_can_be_ret
     out = io.StringIO()
     call_command("restore", str(archive), database_url=target, stdout=out)
     assert "audit chain intact" in out.getvalue()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL restore")
+def test_an_unknown_runtime_role_is_refused_before_anything_is_restored(
+    transactional_db: Any,
+    backup_key: list[bytes],
+    tmp_path: Path,
+    fresh_postgresql_database: dict[str, Any],
+) -> None:
+    # Tester finding: a mistyped --runtime failed the grants after every table was restored.
+    archive = tmp_path / "desist.backup"
+    call_command("backup", out=str(archive), stdout=io.StringIO())
+    target = _url(fresh_postgresql_database)
+    with pytest.raises(CommandError) as failed:
+        call_command("restore", str(archive), database_url=target, runtime="desist_no_such_role")
+    assert "'desist_no_such_role' does not exist" in str(failed.value)
+    assert "Nothing was restored" in str(failed.value)
+    with _raw(backup.database_settings(target)) as conn:
+        assert backup._tables(conn, "postgresql") == []

@@ -22,6 +22,7 @@ GOOD: dict[str, Any] = {
     "DESIST_FIELD_KEYS": f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}",
     "DESIST_PSEUDONYM_KEY": "p" * 40,
     "DESIST_AUDIT_HMAC_KEY": "a" * 40,
+    "DESIST_BASE_URL": "https://desist.example.org",
 }
 
 
@@ -70,7 +71,10 @@ def test_checks_only_with_deploy() -> None:
     assert not {"desist.core.E001", "desist.audit.E001"} & ids
 
 
-@pytest.mark.parametrize("url", ["", "desist.example.org", "/alerts", "ftp://desist.example.org"])
+@pytest.mark.parametrize(
+    "url",
+    ["", "desist.example.org", "/alerts", "ftp://desist.example.org", "http://desist.example.org"],
+)
 def test_base_url_must_be_set_and_absolute(url: str) -> None:
     assert "desist.core.E010" in _deploy_errors(DESIST_BASE_URL=url)
 
