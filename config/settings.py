@@ -33,7 +33,12 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
 _running_tests = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
@@ -139,9 +144,15 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{BASE_DIR / 'var' / 'desist.sqlite3'}"
 # Unset in production, `check --deploy` names it (desist/ops/checks.py): the default is a trial.
 DESIST_DATABASE_URL_SET = bool(env("DATABASE_URL"))
-DATABASES = {
-    "default": dj_database_url.parse(env("DATABASE_URL") or _default_sqlite, conn_max_age=60)
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(env("DATABASE_URL") or _default_sqlite, conn_max_age=60)
+    }
+except ValueError as _error:  # an unknown scheme, a malformed address
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not a database address Desist can use (postgresql://... or "
+        f"sqlite:///...): {_error}"
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The database file 0600 and var/ 0700 before SQLite first opens it (issue 12).
     from desist.core.sqlite_files import secure_sqlite_files

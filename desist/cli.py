@@ -25,11 +25,28 @@ def _serve_production(args: list[str]) -> None:
     )
 
 
+def _settings_problem() -> str | None:
+    """Load the settings once, so a mistake in the environment is one plain sentence for the
+    operator (and exit code 2), not a traceback from deep inside Django or gunicorn."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (the first access loads config.settings)
+    except ImproperlyConfigured as error:
+        return str(error)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "demo":
         os.environ.setdefault("DESIST_ENV", "demo")
+    problem = _settings_problem()
+    if problem:
+        print(f"desist: the settings are not valid: {problem}", file=sys.stderr)
+        return 2
     if args and args[0] == "serve" and os.environ.get("DESIST_ENV") == "production":
         _serve_production(args[1:])
     from django.core.management import execute_from_command_line
