@@ -306,8 +306,10 @@ def _read_manifest(plain: Iterator[bytes]) -> tuple[dict[str, Any], Iterator[byt
 def _refuse_unless_empty(conn: Any, vendor: str, where: str) -> None:
     tables = _tables(conn, vendor)
     if tables:
+        named = ", ".join(tables[:3]) + (", ..." if len(tables) > 3 else "")
+        count = "1 table" if len(tables) == 1 else f"{len(tables)} tables"
         raise RestoreError(
-            f"{where} already holds {len(tables)} tables. Restore only into an empty database "
+            f"{where} already holds {count} ({named}). Restore only into an empty database "
             "(PostgreSQL: a new one, created by the owner role)."
         )
 

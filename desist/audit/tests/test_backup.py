@@ -9,6 +9,7 @@ import getpass
 import io
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,8 +157,15 @@ def test_backup_of_the_seeded_demo_restores_on_sqlite(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["desist.backup", "restored.sqlite3"]
     _assert_same_database(backup.database_settings(target_url))
 
-    with pytest.raises(CommandError, match="Restore only into an empty database"):
+    with pytest.raises(CommandError, match="Restore only into an empty database") as refused:
         call_command("restore", str(archive), database_url=target_url)
+    assert re.search(r"already holds \d+ tables \(\w+, \w+, \w+, \.\.\.\)", str(refused.value))
+    # One table is "1 table", named (tester finding: "holds 1 tables").
+    lone = tmp_path / "lone.sqlite3"
+    with sqlite3.connect(lone) as conn:
+        conn.execute("CREATE TABLE notes (body text)")
+    with pytest.raises(CommandError, match=r"already holds 1 table \(notes\)\."):
+        call_command("restore", str(archive), database_url=f"sqlite:///{lone}")
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite: a file is cheap to make")
