@@ -87,6 +87,22 @@ def test_no_key_no_backup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     assert not list(tmp_path.iterdir())
 
 
+def test_restore_without_a_key_names_the_key_it_needs(
+    backup_key: list[bytes], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sealed = tmp_path / "b"
+    sealed.write_bytes(_seal(b"synthetic", backup_key[0]))
+    monkeypatch.delenv("DESIST_BACKUP_KEY")
+    with pytest.raises(CommandError) as failed:
+        call_command("restore", str(sealed), database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}")
+    kid = backup_stream.key_id(backup_key[0]).hex()
+    assert (
+        f"DESIST_BACKUP_KEY is not set: set it to the key that sealed this backup (key id {kid})"
+        in str(failed.value)
+    )
+    assert not (tmp_path / "r.sqlite3").exists()
+
+
 def test_an_unreachable_sqlite_database_is_one_line(
     backup_key: list[bytes], tmp_path: Path
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -36,8 +37,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            keys = backup_stream.keys_from_environment()
             kid = backup_stream.sealed_with(options["file"])
+            if not os.environ.get(backup_stream.ENV_VAR, "").strip():
+                # Not the backup's "never written unencrypted": say which key opens this one.
+                raise backup_stream.BackupKeyError(
+                    f"{backup_stream.ENV_VAR} is not set: set it to the key that sealed this "
+                    f"backup (key id {kid or 'unknown: this is not a Desist backup'}), from "
+                    "whoever holds the backup keys (docs/operations.md)."
+                )
+            keys = backup_stream.keys_from_environment()
             with open(options["file"], "rb") as source:
                 done = backup.restore(
                     source,
