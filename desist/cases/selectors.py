@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -54,6 +55,60 @@ def _victims_for(actor: User, case: Case) -> list[Any]:
     return list(_victims_of_case[0](actor=actor, case=case))
 
 
+# Records of other apps on the case's timeline (orders: breaches of the case's orders, with
+# their details), registered by orders (orders.panels, ADR 0018), read as the actor may.
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    occurred_on: dt.date
+    title: str
+    byline: str = ""
+    description: str = ""
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TimelineDetails:
+    # incident id -> labelled rows shown under it (the record that incident stands for)
+    by_incident: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    # records with no incident of their own, shown as items in date order
+    extra: list[TimelineItem] = field(default_factory=list)
+    # for the consultation event: {"breaches_shown": [ids]}
+    shown: dict[str, list[int]] = field(default_factory=dict)
+
+
+TimelineSource = Callable[..., TimelineDetails]
+_timeline_sources: list[TimelineSource] = []
+
+
+def register_timeline_source(source: TimelineSource) -> None:
+    """`source(actor=..., case=..., incidents=...)` returns what it adds to the timeline."""
+    if source not in _timeline_sources:
+        _timeline_sources.append(source)
+
+
+def _timeline_for(
+    actor: User, case: Case, incidents: list[Incident]
+) -> tuple[list[TimelineItem], dict[str, list[int]]]:
+    if len(_timeline_sources) != 1:
+        raise ImproperlyConfigured("Exactly one case timeline source must be registered")
+    found = _timeline_sources[0](actor=actor, case=case, incidents=incidents)
+    items = [
+        TimelineItem(
+            occurred_on=i.occurred_on,
+            title=i.get_incident_type_display(),
+            byline=i.created_by.display_name() if i.created_by else "",
+            description=i.description,
+            details=found.by_incident.get(i.pk, []),
+        )
+        for i in incidents
+    ]
+    # Newest first; a stable sort keeps incidents' own order on the same day.
+    items = sorted(items + found.extra, key=lambda t: t.occurred_on, reverse=True)
+    return items, found.shown
+
+
 @dataclass(frozen=True)
 class CasePage:
     case: Case
@@ -61,6 +116,8 @@ class CasePage:
     victims: list[Any]
     can_see_victims: bool
     victim_count: int
+    timeline: list[TimelineItem] = field(default_factory=list)
+    shown: dict[str, list[int]] = field(default_factory=dict)
 
 
 def case_page_for(*, actor: User, case_id: int) -> CasePage:
@@ -74,9 +131,12 @@ def case_page_for(*, actor: User, case_id: int) -> CasePage:
     )
     can_see = policy.has_perm(actor, Perm.VICTIM_IDENTITY_VIEW)
     victims = _victims_for(actor, case) if can_see else []
+    timeline, shown = _timeline_for(actor, case, incidents)
     return CasePage(
         case=case,
         incidents=incidents,
+        timeline=timeline,
+        shown=shown,
         victims=victims,
         can_see_victims=can_see,
         # Always the case's own count: a case seen under break-glass keeps its victims hidden

@@ -197,7 +197,8 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
         category=Category.CONSULTATION,
         verb="case.view",
         obj=page.case,
-        new={"victims_shown": [v.pk for v in page.victims]} if page.victims else None,
+        new=({"victims_shown": [v.pk for v in page.victims]} if page.victims else {}) | page.shown
+        or None,
     )
     return render(
         request,

@@ -17,6 +17,12 @@ def fmt(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def breach_incident_description(reference: str, term_kind: str) -> str:
+    """The case-timeline incident a recorded breach adds (`order_record_breach`); the timeline
+    finds the breach behind an incident by it (`selectors.case_timeline_breaches`)."""
+    return f"Breach of SPO {reference} ({term_kind.lower()})."
+
+
 def in_force_from(order: Order) -> dt.date | None:
     """The day the order first had effect: the interim order, else the full order."""
     return order.interim_made_on or order.full_made_on

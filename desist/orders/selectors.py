@@ -14,12 +14,14 @@ from typing import Any
 
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from desist import policy
 from desist.accounts.models import User
+from desist.cases.models import IncidentType
 from desist.core.models import Organisation, OrganisationKind
 from desist.orders import dates
-from desist.orders.derived import OrderDates, order_dates
+from desist.orders.derived import OrderDates, breach_incident_description, fmt, order_dates
 from desist.orders.lookups import (  # the victim-free reads, re-exported
     _expiring_q,
     _today,
@@ -164,8 +166,37 @@ class TermRow:
 
 @dataclass(frozen=True)
 class BreachRow:
+    """A breach as the order page, the case timeline and a breach alert show it: to those who
+    may see the order (police of the force, or a break-glass grant on the order) and no one
+    else. The term's wording is the court's only for those who may see victims."""
+
     breach: Breach
     term_wording: str
+    reference: str = ""
+
+    @property
+    def recorded_by(self) -> str:
+        user = self.breach.created_by
+        return user.display_name() if user is not None else "Not recorded"
+
+    @property
+    def rows(self) -> list[tuple[str, str]]:
+        b = self.breach
+        outcome = b.get_court_outcome_display()
+        if b.court_outcome_on:
+            outcome += f" ({fmt(b.court_outcome_on)})"
+        rows = [("Date of the breach", fmt(b.occurred_on))]
+        if self.reference:
+            rows.append(("Order", f"SPO {self.reference}"))
+        return [
+            *rows,
+            ("Term breached", f"{b.term.get_kind_display()}: {self.term_wording}"),
+            ("How it came to light", b.get_detection_display()),
+            ("What happened", b.details or "Not recorded"),
+            ("Police action", b.get_police_action_display()),
+            ("Court outcome", outcome),
+            ("Recorded by", f"{self.recorded_by}, {fmt(timezone.localdate(b.created_at))}"),
+        ]
 
 
 @dataclass(frozen=True)
@@ -261,7 +292,7 @@ def order_page_for(*, actor: User, order_id: int) -> OrderPage:
         breaches=[
             BreachRow(breach=b, term_wording=wording.get(b.term_id) or shown(b.term))
             for b in Breach.objects.filter(order=order)
-            .select_related("term")
+            .select_related("term", "created_by")
             .order_by("-occurred_on", "-id")
         ],
         events=list(OrderEvent.objects.filter(order=order).order_by("decided_on", "id")),
@@ -270,6 +301,56 @@ def order_page_for(*, actor: User, order_id: int) -> OrderPage:
         if policy.can(actor, Perm.ORDER_EDIT, order)
         else set(),
     )
+
+
+# --- breaches seen from elsewhere: a breach alert, the case timeline -----------------------------
+
+
+def _breach_rows(actor: User, breaches: QuerySet[Breach]) -> list[BreachRow]:
+    """Breaches of orders the actor may see, in full (police of the force, break-glass on the
+    order); the rest are left out. Two queries however many."""
+    visible = breaches.filter(order__in=policy.scope_orders(actor, Order.objects.all()))
+    identities = policy.has_perm(actor, Perm.VICTIM_IDENTITY_VIEW)
+    return [
+        BreachRow(
+            breach=b,
+            term_wording=b.term.wording if identities else term_provider_text(b.term),
+            reference=b.order.reference,
+        )
+        for b in visible.select_related("term", "created_by", "order").order_by(
+            "-occurred_on", "-id"
+        )
+        if policy.can(actor, Perm.ORDER_VIEW, b.order)
+    ]
+
+
+def breach_detail_for(*, actor: User, breach_id: int) -> BreachRow | None:
+    """One breach for its alert's page, or None when the actor may not see its order (an
+    advocate alerted about it reads the alert's summary only)."""
+    rows = _breach_rows(actor, Breach.objects.filter(pk=breach_id))
+    return rows[0] if rows else None
+
+
+def case_timeline_breaches(
+    *, actor: User, case: Any, incidents: list[Any]
+) -> tuple[dict[int, BreachRow], list[BreachRow]]:
+    """Breaches of the case's orders the actor may see: each matched to the incident that
+    recording it added to the timeline (same day, same description), or else left over."""
+    rows = _breach_rows(actor, Breach.objects.filter(order__case=case))
+    free: dict[tuple[dt.date, str], list[int]] = defaultdict(list)
+    for i in sorted(incidents, key=lambda i: i.pk):
+        if i.incident_type == IncidentType.SPO_BREACH:
+            free[(i.occurred_on, i.description)].append(i.pk)
+    matched: dict[int, BreachRow] = {}
+    left: list[BreachRow] = []
+    for row in sorted(rows, key=lambda r: r.breach.pk):
+        b = row.breach
+        key = (b.occurred_on, breach_incident_description(row.reference, b.term.get_kind_display()))
+        if free[key]:
+            matched[free[key].pop(0)] = row
+        else:
+            left.append(row)
+    return matched, left
 
 
 def _change_label(change: OrderStatusChange) -> str:

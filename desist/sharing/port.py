@@ -10,6 +10,8 @@ Register, in the app's `AppConfig.ready()` (sharing never imports the app):
 - `register_officer_source`, `register_advocate_source`, `register_practitioner_source`: who
   receives an alert about a subject;
 - `register_record_finder(record_type, finder)`: the records a break-glass reference names;
+- `register_detail_source(source_type, source)`: what an alert's source record says, for the
+  alert page, to those the owning app lets read it (orders: a breach, to police);
 - `register_identifier_source(source)`: the victims' identifiers the guard matches against
   (safeguarding only).
 """
@@ -23,7 +25,9 @@ from desist.sharing.redaction import RedactionBlocked, is_clean, register_identi
 from desist.sharing.redaction import guard_text as guard
 from desist.sharing.registry import (
     ScanHit,
+    SourceDetail,
     register_advocate_source,
+    register_detail_source,
     register_done_check,
     register_officer_source,
     register_practitioner_source,
@@ -39,11 +43,13 @@ __all__ = [
     "EventKind",
     "RedactionBlocked",
     "ScanHit",
+    "SourceDetail",
     "Urgency",
     "guard",
     "is_clean",
     "publish",
     "register_advocate_source",
+    "register_detail_source",
     "register_done_check",
     "register_identifier_source",
     "register_officer_source",

@@ -43,12 +43,28 @@ PeopleSource = Callable[..., Iterable[Any]]
 CreatorSource = Callable[[Any], int | None]
 RecordFinder = Callable[[str], QuerySet[Any]]
 
+
+@dataclass(frozen=True)
+class SourceDetail:
+    """What an alert's source record says, for a recipient the owning app lets read it:
+    labelled rows for the alert page, and the record the reading is logged against."""
+
+    heading: str
+    rows: list[tuple[str, str]]
+    record: Any
+    verb: str  # the consultation event's verb, e.g. "order.breach_view"
+
+
+# (actor, source id as stored on the alert) -> the detail, or None when the actor may not see it.
+DetailSource = Callable[[Any, str], SourceDetail | None]
+
 _scans: dict[str, Scan] = {}
 _done_checks: dict[str, DoneCheck] = {}
 _officer_sources: dict[str, tuple[int, CreatorSource]] = {}
 _advocate_sources: list[PeopleSource] = []
 _practitioner_sources: list[PeopleSource] = []
 _record_finders: dict[str, RecordFinder] = {}
+_detail_sources: dict[str, DetailSource] = {}
 
 
 def register_scan(name: str, scan: Scan) -> None:
@@ -85,6 +101,16 @@ def register_practitioner_source(source: PeopleSource) -> None:
 def register_record_finder(record_type: str, finder: RecordFinder) -> None:
     """`finder(reference)` returns the records a break-glass request's reference names."""
     _record_finders[record_type] = finder
+
+
+def register_detail_source(source_type: str, source: DetailSource) -> None:
+    """`source(actor, source_id)` returns what an alert's source record (of `source_type`,
+    e.g. "orders.Breach") says, read under the owning app's access rules, or None."""
+    _detail_sources[source_type] = source
+
+
+def detail_source(source_type: str) -> DetailSource | None:
+    return _detail_sources.get(source_type)
 
 
 def scans() -> list[Scan]:

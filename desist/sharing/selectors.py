@@ -104,6 +104,15 @@ def alert_get_for(*, actor: User, alert_id: int) -> Alert:
         raise Http404("No such alert") from None
 
 
+def alert_source_detail_for(*, actor: User, alert: Alert) -> registry.SourceDetail | None:
+    """What the alert's source record says, when its owning app lets this recipient read it
+    (a breach's details: police only). None for every other alert and recipient."""
+    source = registry.detail_source(alert.source_type)
+    if source is None or not alert.source_id:
+        return None
+    return source(actor, alert.source_id)
+
+
 def open_alerts_for(*, actor: User, escalations: bool | None = None) -> QuerySet[Alert]:
     """Unacknowledged alerts for home-page queues. `escalations`: True only escalations,
     False none, None both."""

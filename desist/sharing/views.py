@@ -90,13 +90,17 @@ def alert_detail(request: AuthedRequest, alert_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Alert {alert.reference} acknowledged")
             return redirect("sharing:inbox")
+    detail = selectors.alert_source_detail_for(actor=request.user, alert=alert)
     if request.method == "GET":
         audit_consultation(actor=request.user, obj=alert, verb="alert.view")
+        if detail is not None:  # s.62: the source record was consulted too
+            audit_consultation(actor=request.user, obj=detail.record, verb=detail.verb)
     return render(
         request,
         "sharing/alert_detail.html",
         {
             "alert": alert,
+            "detail": detail,
             "form": form,
             "kind_label": KIND_LABELS.get(alert.kind, alert.kind),
             "overdue": alert.is_overdue(),

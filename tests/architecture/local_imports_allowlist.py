@@ -38,6 +38,7 @@ ALLOWED: dict[str, str] = {
     "desist.jobs.apps:JobsConfig.ready -> desist.jobs.tasks": REGISTRATION,
     "desist.cases.apps:CasesConfig.ready -> desist.cases.panels": REGISTRATION,
     "desist.orders.apps:OrdersConfig.ready -> desist.orders.alerting": REGISTRATION,
+    "desist.orders.apps:OrdersConfig.ready -> desist.orders.bridge": REGISTRATION,
     "desist.orders.apps:OrdersConfig.ready -> desist.orders.panels": REGISTRATION,
     "desist.people.apps:PeopleConfig.ready -> desist.people.bridge": REGISTRATION,
     "desist.programme.apps:ProgrammeConfig.ready -> desist.programme.alerting": REGISTRATION,

@@ -284,7 +284,15 @@ def test_police_officer_journey(
     assert breach.occurred_on == breached_on
     assert breach.detection == "victim_report" and breach.police_action == "arrest"
     assert page.url.split("#")[0] == order_url
-    assert "Reported by the victim" in page.locator("main").inner_text()
+    main = page.locator("main").inner_text()
+    assert "Reported by the victim" in main
+    # Issue 19: the breach's details are shown, on the order and on the case timeline.
+    assert "Waited outside the victim's workplace." in main
+    assert_accessible(page)
+    page.goto(f"/cases/{case.pk}/")
+    timeline = page.locator(".moj-timeline").inner_text()
+    assert "Waited outside the victim's workplace." in timeline
+    assert f"Breach of SPO {order.reference}" in timeline
     assert_accessible(page)
 
 

@@ -15,7 +15,12 @@ from desist.cases.services import incident_add
 from desist.core.concurrency import StaleRecordError
 from desist.orders.actions.common import check_date, clean_text
 from desist.orders.availability import RECORD_BREACH
-from desist.orders.derived import fmt, in_force_from, in_force_until
+from desist.orders.derived import (
+    breach_incident_description,
+    fmt,
+    in_force_from,
+    in_force_until,
+)
 from desist.orders.models import Breach, Order, OrderStatus, Term
 from desist.policy import Perm
 from desist.sharing.events import EventKind, publish
@@ -150,7 +155,7 @@ def _tell_others(actor: User, order: Order, breach: Breach) -> None:
             case=case,
             occurred_on=breach.occurred_on,
             incident_type=IncidentType.SPO_BREACH,
-            description=f"Breach of SPO {order.reference} ({term.get_kind_display().lower()}).",
+            description=breach_incident_description(order.reference, term.get_kind_display()),
         )
 
 
