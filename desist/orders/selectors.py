@@ -22,6 +22,7 @@ from desist.cases.models import IncidentType
 from desist.core.models import Organisation, OrganisationKind
 from desist.orders import dates
 from desist.orders.derived import OrderDates, breach_incident_description, fmt, order_dates
+from desist.orders.interventions import InterventionSummary, interventions_for
 from desist.orders.lookups import (  # the victim-free reads, re-exported
     _expiring_q,
     _today,
@@ -217,6 +218,7 @@ class OrderPage:
     events: list[OrderEvent]
     history: list[HistoryRow]
     targets: set[str] = field(default_factory=set)
+    interventions: list[InterventionSummary] = field(default_factory=list)
 
     @property
     def next_hearing(self) -> dt.date | None:
@@ -297,6 +299,7 @@ def order_page_for(*, actor: User, order_id: int) -> OrderPage:
         ],
         events=list(OrderEvent.objects.filter(order=order).order_by("decided_on", "id")),
         history=[HistoryRow(change=c, label=_change_label(c)) for c in history],
+        interventions=interventions_for(actor=actor, order=order),
         targets=set(allowed_targets(getattr(actor, "role_codes", ()), order.status))
         if policy.can(actor, Perm.ORDER_EDIT, order)
         else set(),

@@ -200,6 +200,11 @@ def order_detail(request: AuthedRequest, order_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.ORDER_VIEW)
     page = selectors.order_page_for(actor=request.user, order_id=order_id)
     audit_consultation(actor=request.user, obj=page.order, verb="order.view")
+    for shown in page.interventions:  # s.62: the provider's summary was consulted too
+        if shown.has_report:
+            audit_consultation(
+                actor=request.user, obj=shown.record, verb="referral.view_end_summary"
+            )
     can_edit = policy.can(request.user, Perm.ORDER_EDIT, page.order)
     return render(
         request,

@@ -8,5 +8,6 @@ class ProgrammeConfig(AppConfig):
 
     def ready(self) -> None:
         # Each registers on import: queue providers; the attendance scan and the
-        # practitioners to alert with sharing.
-        from desist.programme import alerting, queues  # noqa: F401
+        # practitioners to alert with sharing; the intervention's outcome and the police
+        # summary on the order page.
+        from desist.programme import alerting, bridge, queues  # noqa: F401

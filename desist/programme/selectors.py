@@ -335,6 +335,39 @@ def referral_page_for(*, actor: User, referral_id: int) -> ReferralPage:
     )
 
 
+def end_summaries_for_order(*, actor: User, order: Any) -> list[dict[str, Any]]:
+    """The order's subject's referrals whose police summary the actor may read
+    (END_REPORT_SUMMARY_VIEW: police of the subject's force), newest first: the outcome, the
+    sessions attended and the end report's summary for the police. Nothing else of the end
+    report. Two queries however many referrals."""
+    held = Q(
+        sessions__state=SessionState.SCHEDULED,
+        sessions__attendance__in=(Attendance.ATTENDED, Attendance.LATE),
+    )
+    referrals = (
+        policy.scope_referrals(actor, Referral.objects.filter(subject_id=order.subject_id))
+        .annotate(attended=Count("sessions", filter=held))
+        .order_by("-put_forward_on", "-id")
+    )
+    found = [r for r in referrals if policy.can(actor, Perm.END_REPORT_SUMMARY_VIEW, r)]
+    reports = {
+        e.referral_id: e
+        for e in EndReport.objects.filter(referral__in=[r.pk for r in found]).only(
+            "referral_id", "police_summary", "written_at"
+        )
+    }
+    return [
+        {
+            "referral": r,
+            "outcome": r.get_status_display(),
+            "ended_on": r.ended_on,
+            "attended": r.attended,
+            "report": reports.get(r.pk),
+        }
+        for r in found
+    ]
+
+
 # --- sessions -------------------------------------------------------------------------------
 
 

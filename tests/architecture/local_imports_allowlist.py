@@ -42,6 +42,7 @@ ALLOWED: dict[str, str] = {
     "desist.orders.apps:OrdersConfig.ready -> desist.orders.panels": REGISTRATION,
     "desist.people.apps:PeopleConfig.ready -> desist.people.bridge": REGISTRATION,
     "desist.programme.apps:ProgrammeConfig.ready -> desist.programme.alerting": REGISTRATION,
+    "desist.programme.apps:ProgrammeConfig.ready -> desist.programme.bridge": REGISTRATION,
     "desist.orders.apps:OrdersConfig.ready -> desist.orders.queues": REGISTRATION,
     "desist.people.apps:PeopleConfig.ready -> desist.people.queues": REGISTRATION,
     "desist.programme.apps:ProgrammeConfig.ready -> desist.programme.queues": REGISTRATION,
