@@ -268,7 +268,9 @@ def test_escalation_is_on_time_while_the_mail_server_hangs(
     workers = [QueueWorker("mail"), QueueWorker("alerts")]
     try:
         enqueue("alerts_deliver")
-        wait_for(lambda: silent.accepted)  # delivery is now stuck waiting for a banner
+        # Delivery is now stuck waiting for a banner (30 s: a first attempt that met SQLite's
+        # shared-cache lock is retried by the queue 10 s later).
+        wait_for(lambda: silent.accepted, within=30)
         fake_clock.at = alert.due_by
         moved = time.monotonic()
         enqueue("alerts_escalate")
