@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "desist.evaluation",
     "desist.jobs",
     "desist.home",
+    "desist.retention",
     "desist.demo",
     "django_structlog",
     "desist.ops",

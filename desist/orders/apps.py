@@ -9,5 +9,6 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         # Each registers on import: home-page queues; alert scans, recipients and the
         # break-glass finder with sharing; the subject page's orders panel with people; a
-        # breach's details on its alert (sharing) and on the case timeline (cases).
-        from desist.orders import alerting, bridge, panels, queues  # noqa: F401
+        # breach's details on its alert (sharing) and on the case timeline (cases); the
+        # retention schedule's order classes.
+        from desist.orders import alerting, bridge, panels, queues, retention  # noqa: F401

@@ -9,4 +9,5 @@ class PeopleConfig(AppConfig):
         from desist.people import (
             bridge,  # noqa: F401  (registers the break-glass finder)
             queues,  # noqa: F401  (registers the home-page queue)
+            retention,  # noqa: F401  (how a subject is anonymised)
         )

@@ -10,4 +10,5 @@ class SafeguardingConfig(AppConfig):
         from desist.safeguarding import (
             bridge,  # noqa: F401  (registers with sharing)
             queues,  # noqa: F401  (registers the advocacy queues)
+            retention,  # noqa: F401  (advocacy classes and the victim's anonymisation)
         )

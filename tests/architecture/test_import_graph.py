@@ -38,7 +38,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("cases",),
     ("people",),
     ("sharing",),
-    ("home",),
+    ("home", "retention"),
     ("accounts",),
     ("audit",),
     ("policy",),
