@@ -23,6 +23,7 @@ urlpatterns = [
     path("safeguarding/", include("desist.safeguarding.urls")),
     path("sharing/", include("desist.sharing.urls")),
     path("evaluation/", include("desist.evaluation.urls")),
+    path("retention/", include("desist.retention.urls")),
     path("", include("desist.home.urls")),
 ]
 

@@ -47,6 +47,7 @@ _NAV: list[tuple[str, str, tuple[Perm, ...]]] = [
     ("Programme dashboard", "evaluation:programme_dashboard", (Perm.PROGRAMME_DASHBOARD,)),
     ("Evaluation", "evaluation:report", (Perm.EVALUATION_VIEW,)),
     ("Audit log", "audit:list", (Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VIEW_OWN_ORG)),
+    ("Retention", "retention:queue", (Perm.RETENTION_REVIEW,)),
     ("Accounts", "accounts:manage_list", (Perm.ACCOUNTS_MANAGE,)),
 ]
 

@@ -100,6 +100,9 @@ class Perm(StrEnum):
     EXTRACT_DOWNLOAD = "evaluation.extract"
     OVERSIGHT_DASHBOARD = "oversight.dashboard"
     PROGRAMME_DASHBOARD = "programme.dashboard"
+    # Retention (issue 18): the data owner of an organisation's records reviews those due
+    # under the schedule (keep or dispose) and places legal holds.
+    RETENTION_REVIEW = "retention.review"
 
 
 R = RoleCode
@@ -165,16 +168,20 @@ _AUDITOR = frozenset({P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT, P.DISCLOSURE_VIEW_OW
 
 ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
     R.POLICE_OFFICER: frozenset({P.HOME_VIEW}) | _POLICE_CASEWORK | _POLICE_PROGRAMME,
-    R.POLICE_SUPERVISOR: frozenset({P.HOME_VIEW, P.BREAK_GLASS_APPROVE})
+    R.POLICE_SUPERVISOR: frozenset({P.HOME_VIEW, P.BREAK_GLASS_APPROVE, P.RETENTION_REVIEW})
     | _AUDITOR
     | _POLICE_CASEWORK
     | _POLICE_PROGRAMME,
     R.PRACTITIONER: frozenset({P.HOME_VIEW}) | _PROVIDER,
-    R.CLINICAL_SUPERVISOR: frozenset({P.HOME_VIEW, P.REFERRAL_MANAGE, P.SESSION_REVIEW})
+    R.CLINICAL_SUPERVISOR: frozenset(
+        {P.HOME_VIEW, P.REFERRAL_MANAGE, P.SESSION_REVIEW, P.RETENTION_REVIEW}
+    )
     | _AUDITOR
     | _PROVIDER,
     R.VICTIM_ADVOCATE: frozenset({P.HOME_VIEW}) | _ADVOCACY,
-    R.ADVOCACY_MANAGER: frozenset({P.HOME_VIEW, P.ADVOCACY_ALLOCATE, P.BREAK_GLASS_APPROVE})
+    R.ADVOCACY_MANAGER: frozenset(
+        {P.HOME_VIEW, P.ADVOCACY_ALLOCATE, P.BREAK_GLASS_APPROVE, P.RETENTION_REVIEW}
+    )
     | _AUDITOR
     | _ADVOCACY,
     R.OVERSEER: frozenset(
@@ -268,6 +275,9 @@ SENSITIVE_MODELS: frozenset[str] = frozenset(
         "EvaluationRun",
         "Finding",
         "Expenditure",
+        # retention (issue 18)
+        "RetentionReview",
+        "LegalHold",
     }
 )
 
@@ -634,6 +644,8 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         # evaluation
         (P.EVALUATION_VIEW, "evaluation.EvaluationRun"): _own_organisation,
         (P.OVERSIGHT_DASHBOARD, "evaluation.Finding"): _own_organisation,
+        # retention: the data owner's own organisation's records
+        (P.RETENTION_REVIEW, "retention.RetentionReview"): _own_organisation,
     }
 )
 
@@ -852,5 +864,12 @@ def scope_evaluation_runs(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
 
 def scope_findings(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     if not has_perm(actor, P.OVERSIGHT_DASHBOARD):
+        return qs.none()
+    return qs.filter(organisation_id=actor.organisation_id)
+
+
+def scope_retention_reviews(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Records due for review: the data owner's own organisation's."""
+    if not has_perm(actor, P.RETENTION_REVIEW):
         return qs.none()
     return qs.filter(organisation_id=actor.organisation_id)

@@ -41,6 +41,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("oversight_refresh", lambda: 300),
     Periodic("evaluation_sweep", lambda: 300),
     Periodic("jobs_prune", lambda: 3600),
+    # Monthly (every 30 days): the retention review listing (docs/workflows/retention.md).
+    Periodic("retention_list_due", lambda: 30 * 86400),
 )
 assert all(p.job in JOBS for p in SCHEDULE)
 

@@ -30,6 +30,7 @@ from django_tasks import TaskResult, task
 from desist.evaluation import dashboards, reporting
 from desist.evaluation.models import EvaluationRun, RunStatus
 from desist.jobs.models import Heartbeat, ScheduledSlot
+from desist.retention import services as retention
 from desist.sharing import services
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,10 @@ JOBS: dict[str, Job] = {
     "oversight_refresh": Job(oversight_refresh, "default", _seconds(600)),
     "evaluation_sweep": Job(evaluation_sweep, "default", _seconds(60)),
     "jobs_prune": Job(jobs_prune, "default", _seconds(600)),
+    # Monthly: list records due under the retention schedule for their data owners (issue 18).
+    "retention_list_due": Job(
+        lambda **kw: retention.retention_list_due(), "default", _seconds(1800)
+    ),
     # A report that fails records why on the run; running it again is the user's choice.
     "evaluation_run": Job(
         evaluation_execute,

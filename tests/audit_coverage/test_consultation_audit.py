@@ -217,6 +217,12 @@ CLASSIFIED: dict[str, str] = {
     "evaluation:finding_add": "a blank form for an oversight finding",
     "evaluation:finding_edit": "an oversight finding, written without subjects' or victims' names",
     "evaluation:programme_dashboard": AGGREGATE,
+    # --- retention (issue 18): references, never names; still the data owner's records
+    "retention:queue": SENSITIVE,
+    "retention:schedule": "the retention schedule: kinds of record and their periods, no person",
+    "retention:review": SENSITIVE,
+    "retention:dispose": SENSITIVE,
+    "retention:hold": SENSITIVE,
 }
 
 # Sensitive routes the seeded demo offers no record for, each with its reason. An entry the
@@ -228,6 +234,9 @@ NO_DEMO_RECORD: dict[str, str] = {
     "safeguarding:case_check": "no demo self-referral is held for a check",
     "sharing:break_glass_review": "the demo's one grant is already reviewed",
     "sharing:break_glass_decide": "no demo grant waits for a supervisor's approval",
+    "retention:review": "nothing in the demo is due under the retention schedule yet",
+    "retention:dispose": "nothing in the demo is due under the retention schedule yet",
+    "retention:hold": "nothing in the demo is due under the retention schedule yet",
 }
 AUDITED_AS = ("consultation", "disclosure")  # a download is a disclosure (ADR 0003)
 MAX_PER_ROUTE = 3  # pages per URL name and account

@@ -6,11 +6,13 @@ purpose, in the same commit.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import timezone
 
 from desist import policy
 from desist.core.roles import RoleCode
@@ -30,6 +32,9 @@ POLICE = {R.POLICE_OFFICER, R.POLICE_SUPERVISOR}
 # Account administration (issue 16): system administrators everywhere, organisation
 # administrators in their own organisation.
 ADMINS = {R.SYSTEM_ADMIN, R.ORGANISATION_ADMIN}
+
+# Retention review (issue 18): the supervising role of each organisation that holds records.
+DATA_OWNERS = {R.POLICE_SUPERVISOR, R.CLINICAL_SUPERVISOR, R.ADVOCACY_MANAGER}
 
 # view name -> roles that get 200; every other role gets 403 (or 404 where noted).
 EXPECTED: dict[str, set[RoleCode]] = {
@@ -100,6 +105,9 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "evaluation:oversight": {R.OVERSEER},
     "evaluation:finding_add": {R.OVERSEER},
     "evaluation:programme_dashboard": {R.PROGRAMME_MANAGER},
+    # --- retention (issue 18): each organisation's data owner ---
+    "retention:queue": DATA_OWNERS,
+    "retention:schedule": DATA_OWNERS,
 }
 
 POLICE_CASEWORK = {
@@ -149,16 +157,26 @@ AUDITOR = {Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT, Perm.DISCLOSURE_VIEW_OWN_
 
 EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
     R.POLICE_OFFICER: {Perm.HOME_VIEW} | POLICE_CASEWORK | POLICE_PROGRAMME,
-    R.POLICE_SUPERVISOR: {Perm.HOME_VIEW, Perm.BREAK_GLASS_APPROVE}
+    R.POLICE_SUPERVISOR: {Perm.HOME_VIEW, Perm.BREAK_GLASS_APPROVE, Perm.RETENTION_REVIEW}
     | AUDITOR
     | POLICE_CASEWORK
     | POLICE_PROGRAMME,
     R.PRACTITIONER: {Perm.HOME_VIEW} | PROVIDER,
-    R.CLINICAL_SUPERVISOR: {Perm.HOME_VIEW, Perm.REFERRAL_MANAGE, Perm.SESSION_REVIEW}
+    R.CLINICAL_SUPERVISOR: {
+        Perm.HOME_VIEW,
+        Perm.REFERRAL_MANAGE,
+        Perm.SESSION_REVIEW,
+        Perm.RETENTION_REVIEW,
+    }
     | AUDITOR
     | PROVIDER,
     R.VICTIM_ADVOCATE: {Perm.HOME_VIEW} | ADVOCACY,
-    R.ADVOCACY_MANAGER: {Perm.HOME_VIEW, Perm.ADVOCACY_ALLOCATE, Perm.BREAK_GLASS_APPROVE}
+    R.ADVOCACY_MANAGER: {
+        Perm.HOME_VIEW,
+        Perm.ADVOCACY_ALLOCATE,
+        Perm.BREAK_GLASS_APPROVE,
+        Perm.RETENTION_REVIEW,
+    }
     | AUDITOR
     | ADVOCACY,
     R.OVERSEER: {
@@ -585,3 +603,39 @@ def test_partnership_reach_ends_with_retirement(
             actor=admin, organisation=reached, version=reached.version, reason="Merged"
         )
     assert _reaches(site, actor, reached, victim) == (retired == "nothing")
+
+
+# --- retention review (issue 18) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+@pytest.mark.parametrize("page", ["retention:review", "retention:dispose", "retention:hold"])
+def test_retention_review_by_role(
+    client: Any,
+    users: dict[RoleCode, Any],
+    make_user: Any,
+    make_org: Any,
+    role: RoleCode,
+    page: str,
+) -> None:
+    """A review is its own organisation's: each data owner opens their own (200), everyone
+    else is refused (403), and the same role in another organisation finds nothing (404)."""
+    from desist.retention.models import RetentionReview
+
+    review = RetentionReview.objects.create(
+        record_class="cases.group-3",
+        record_type="cases.Case",
+        record_id=1,
+        reference="CR/1",
+        organisation=users[role].organisation,
+        due_on=dt.date(2026, 1, 1),
+        listed_at=timezone.now(),
+    )
+    url = reverse(page, args=[review.pk])
+    client.force_login(users[role])
+    expected = 200 if role in DATA_OWNERS else 403
+    assert client.get(url).status_code == expected, (role, page)
+    if role in DATA_OWNERS:
+        other = make_user(role, organisation=make_org(users[role].organisation.kind))
+        client.force_login(other)
+        assert client.get(url).status_code == 404

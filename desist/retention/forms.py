@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django import forms
+
+from desist.core.dates import plausible_date
+
+
+class KeepForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the record kept?",
+        help_text="The policing, care or legal purpose that still needs it",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why the record is kept"},
+    )
+    next_review_on = forms.DateField(
+        label="Date of the next review",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[plausible_date("the date of the next review")],
+        error_messages={
+            "required": "Enter the date of the next review",
+            "invalid": "Enter the date of the next review as a real date",
+        },
+    )
+
+
+class HoldForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the record held?",
+        help_text="For example, the claim, inquiry or complaint that needs it kept",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why the record is held"},
+    )
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the hold lifted?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why the hold is lifted"},
+    )
