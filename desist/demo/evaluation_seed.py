@@ -43,7 +43,7 @@ from desist.accounts.models import User
 from desist.cases.models import Case
 from desist.core.models import Organisation
 from desist.demo.orders_volume import OrdersResult, _Builder, _screening_answers
-from desist.demo.programme_seed import CONTENT, _answers, _aware, _step
+from desist.demo.programme_seed import CONTENT, _answers, _aware, _step, top_up_missed
 from desist.evaluation.models import Offence, OffenceOutcome
 from desist.evaluation.programme_source import programme_facts
 from desist.evaluation.services import offence_record
@@ -315,6 +315,9 @@ def _historical_referral(
         missing=0.06 if completes else 0.18,
     )
     hp.counts["sessions"] += held
+    if completes:
+        extra, last = top_up_missed(referral, worker, last, today)
+        hp.counts["sessions"] += extra
     if held >= 6 and rng.random() < 0.6:
         measure.record(Timepoint.MID, start + dt.timedelta(days=42), improving=rng.random() < 0.6)
     if not completes:

@@ -18,6 +18,7 @@ from desist.accounts.models import User
 from desist.orders.models import LIVE_STATUSES, Order
 from desist.people.models import InterventionDecision
 from desist.programme import actions as services
+from desist.programme.actions.sessions import open_slots
 from desist.programme.models import (
     MODULES,
     Attendance,
@@ -389,7 +390,46 @@ def _weekly_sessions(
         held += 1
         _record_session(rng, session, n, worker, supervisor, tail=n >= planned - 2 and two_missed)
         last_day = when
+    if final == S.COMPLETED:
+        extra, last_day = top_up_missed(referral, worker, last_day, today)
+        held += extra
     return (planned, held), last_day
+
+
+def top_up_missed(
+    referral: Referral, worker: User, last_day: dt.date, today: dt.date
+) -> tuple[int, dt.date]:
+    """A completer re-books each slot a missed session left open, weekly after `last_day`, and
+    attends: the programme's completion rule counts attended sessions and the maintenance
+    module (`programme.completion`). Draws nothing from the random stream, so the rest of the
+    demo is as before. Returns (sessions booked, the last one's day)."""
+    booked = 0
+    for _slot in open_slots(referral):
+        when = last_day + dt.timedelta(days=7)
+        if when >= today:
+            break
+        session = services.session_schedule(
+            actor=worker,
+            referral=referral,
+            starts_at=_aware(when),
+            remote=False,
+            place="Harbour House, Brighton",
+        )
+        services.session_record_attendance(
+            actor=worker, session=session, version=session.version, attendance=Attendance.ATTENDED
+        )
+        services.session_record_delivery(
+            actor=worker,
+            session=session,
+            version=session.version,
+            module_delivered=session.module or "formulation",
+            content=CONTENT.get(session.module, CONTENT["formulation"]),
+            fidelity=["agenda", "review", "skill_taught", "risk_check"],
+            engagement="good",
+        )
+        booked += 1
+        last_day = when
+    return booked, last_day
 
 
 def _record_session(

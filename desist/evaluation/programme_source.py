@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desist.programme import selectors as programme_selectors
+from desist.programme.completion import Outcome
 from desist.programme.models import ReferralStatus, Timepoint
 
 # Programme timepoint -> engine timepoint (`engine.paired.TIMEPOINTS`).
@@ -36,7 +37,10 @@ class ProgrammeFacts:
     started_on: dt.date | None = None
     ended_on: dt.date | None = None
     final_status: str = ""
+    # Completed by the programme's rule (`programme.completion`), not by the status alone.
     completed: bool = False
+    # "completed", "partial" or "ended_early" once it has ended; "" before.
+    completion: str = ""
     sessions_attended: int = 0
     # (date, attended) for each held session, in date order.
     sessions: list[tuple[dt.date, bool]] = field(default_factory=list)
@@ -56,7 +60,8 @@ def facts_from_referral(d: Mapping[str, Any]) -> ProgrammeFacts:
         started_on=d["started_on"],
         ended_on=d["ended_on"],
         final_status=status,
-        completed=status == ReferralStatus.COMPLETED,
+        completed=d["completion"] == Outcome.COMPLETED,
+        completion=str(d["completion"]),
         sessions_attended=int(d["sessions_attended"]),
         sessions=[(s["date"], bool(s["attended"])) for s in d["sessions"]],
         measures=[

@@ -130,6 +130,34 @@ class ProgrammeForm(forms.Form):
         },
     )
 
+    completion_sessions = forms.IntegerField(
+        label="Sessions a person must attend to complete",
+        min_value=1,
+        help_text="Attended on time or late. Fewer, and the intervention cannot be recorded as completed.",
+        error_messages={
+            "required": "Enter the sessions a person must attend to complete",
+            "min_value": "Enter the sessions a person must attend to complete, 1 or more",
+            "invalid": "Enter a whole number",
+        },
+    )
+    completion_module = forms.ChoiceField(
+        label="Module that must be among them",
+        required=False,
+        choices=[("", "None")] + MODULES,
+        help_text="For example the maintenance module, taught at the end.",
+    )
+    partial_sessions = forms.IntegerField(
+        label="Sessions attended for a partial completion",
+        min_value=0,
+        help_text="An intervention that ends with at least this many, but not completed, is "
+        "partially completed; with fewer it ended early. 0 for no partial completion.",
+        error_messages={
+            "required": "Enter the sessions attended for a partial completion (0 for none)",
+            "min_value": "Enter the sessions attended for a partial completion (0 for none)",
+            "invalid": "Enter a whole number",
+        },
+    )
+
     def __init__(self, *args: Any, providers: list[Any], forces: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _set_choices(

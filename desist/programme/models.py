@@ -75,6 +75,11 @@ class Programme(VersionedModel):
     caseload_limit = models.PositiveIntegerField(default=8)
     # Clinical supervisors review every session (1), or one in N.
     review_every = models.PositiveIntegerField(default=1)
+    # What "completed" means (`completion.py`): sessions attended, a module among them, and
+    # the sessions for a partial completion.
+    completion_sessions = models.PositiveIntegerField(default=10)
+    completion_module = models.CharField(max_length=40, blank=True, default="maintenance")
+    partial_sessions = models.PositiveIntegerField(default=6)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

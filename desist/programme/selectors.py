@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,7 +25,7 @@ from desist.core.models import Organisation
 from desist.core.roles import RoleCode
 from desist.orders.provider_terms import ProviderTerm, order_terms_for_provider
 from desist.policy import Perm
-from desist.programme import workflow
+from desist.programme import completion, workflow
 from desist.programme.models import (
     CLOSED_STATUSES,
     MODULE_LABELS,
@@ -597,6 +598,10 @@ def programme_facts_for_evaluation(*, subject_ids: Any = None) -> list[dict[str,
             "ended_on",
             "end_reason_code",
             "at_risk",
+            "programme_version__settings",
+            "programme__completion_sessions",
+            "programme__completion_module",
+            "programme__partial_sessions",
         )
     )
     history: dict[int, dict[str, dt.date]] = defaultdict(dict)
@@ -609,15 +614,18 @@ def programme_facts_for_evaluation(*, subject_ids: Any = None) -> list[dict[str,
     # Held sessions (not rescheduled or cancelled, attendance recorded), one query.
     held: dict[int, list[dict[str, Any]]] = defaultdict(list)
     attended: dict[int, int] = defaultdict(int)
-    for rid, starts_at, attendance in (
+    modules: dict[int, set[str]] = defaultdict(set)
+    for rid, starts_at, attendance, module, delivered in (
         ProgrammeSession.objects.filter(referral__in=chosen, state=SessionState.SCHEDULED)
         .exclude(attendance="")
         .order_by("starts_at", "id")
-        .values_list("referral_id", "starts_at", "attendance")
+        .values_list("referral_id", "starts_at", "attendance", "module", "module_delivered")
     ):
-        came = attendance in (Attendance.ATTENDED, Attendance.LATE)
+        came = attendance in completion.ATTENDED
         held[rid].append({"date": timezone.localdate(starts_at), "attended": came})
         attended[rid] += int(came)
+        if came:
+            modules[rid].add(delivered or module)
     scores: dict[int, list[tuple[dt.date, str, Any, str]]] = defaultdict(list)
     for rid, on, timepoint, score, code in (
         Measure.objects.filter(referral__in=chosen)
@@ -644,6 +652,7 @@ def programme_facts_for_evaluation(*, subject_ids: Any = None) -> list[dict[str,
                 "end_reason_code": r["end_reason_code"],
                 "status_dates": dict(history[r["id"]]),
                 "sessions_attended": attended.get(r["id"], 0),
+                "completion": _completion_of(r, attended.get(r["id"], 0), modules[r["id"]]),
                 "measure_before": m[0][2] if m else None,
                 "measure_after": m[-1][2] if len(m) > 1 else None,
                 "sessions": held.get(r["id"], []),
@@ -654,6 +663,24 @@ def programme_facts_for_evaluation(*, subject_ids: Any = None) -> list[dict[str,
             }
         )
     return out
+
+
+def _completion_of(r: Mapping[str, Any], attended: int, modules: set[str]) -> str:
+    """The one completion rule (`completion.outcome`) on a referral's values row."""
+    current = completion.CompletionRule(
+        sessions=r["programme__completion_sessions"],
+        module=r["programme__completion_module"],
+        partial=r["programme__partial_sessions"],
+    )
+    settings = r["programme_version__settings"]
+    rule = current if settings is None else completion.rule_from_settings(settings, current)
+    return completion.outcome(
+        rule,
+        status=r["status"],
+        started=r["started_on"] is not None,
+        attended=attended,
+        modules=modules,
+    )
 
 
 ENGAGEMENT_TAGS = {

@@ -27,7 +27,7 @@ from desist.core.workflow import page_view
 from desist.orders import lookups as order_lookups
 from desist.people import selectors as people_selectors
 from desist.policy import Perm
-from desist.programme import actions, selectors, workflow
+from desist.programme import actions, completion, selectors, workflow
 from desist.programme import calendar as cal
 from desist.programme.forms import (
     AssessForm,
@@ -99,6 +99,9 @@ def _programme_form(request: AuthedRequest, programme: Any = None) -> HttpRespon
         "review_every": 1,
         "modules": [c for c, _ in MODULES],
         "funding": 0,
+        "completion_sessions": 10,
+        "completion_module": "maintenance",
+        "partial_sessions": 6,
     }
     if programme is not None:
         initial = {
@@ -113,6 +116,9 @@ def _programme_form(request: AuthedRequest, programme: Any = None) -> HttpRespon
             "modules": programme.modules,
             "caseload_limit": programme.caseload_limit,
             "review_every": programme.review_every,
+            "completion_sessions": programme.completion_sessions,
+            "completion_module": programme.completion_module,
+            "partial_sessions": programme.partial_sessions,
         }
         providers = providers or [programme.provider]
     form = ProgrammeForm(request.POST or None, initial=initial, providers=providers, forces=forces)
@@ -137,6 +143,9 @@ def _programme_form(request: AuthedRequest, programme: Any = None) -> HttpRespon
                 else None,
                 caseload_limit=data["caseload_limit"],
                 review_every=data["review_every"],
+                completion_sessions=data["completion_sessions"],
+                completion_module=data["completion_module"],
+                partial_sessions=data["partial_sessions"],
             )
         except StaleRecordError:
             _stale(form)
@@ -187,6 +196,7 @@ def programme_detail(request: AuthedRequest, programme_id: int) -> HttpResponse:
             "plan": plan,
             "module_labels": [MODULE_LABELS.get(m, m) for m in programme.modules],
             "versions": list(programme.versions.select_related("created_by")[:10]),
+            "completion": completion.programme_rule(programme),
         },
     )
 

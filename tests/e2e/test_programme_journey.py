@@ -3,8 +3,9 @@
 The programme manager sets the programme up; a Sussex officer puts a subject forward from the
 subject's page; the clinical supervisor receives the referral and allocates a practitioner; the
 practitioner records the suitability assessment and consent, starts the intervention, books
-twelve sessions and records attendance at each, records an outcome measure and writes the end
-report, and completes the intervention; the officer then sees the engagement and the summary,
+twelve sessions (the last next week) and records attendance at the eleven held, is refused
+"completed" while short of the programme's rule, records an outcome measure and writes the end
+report, and completes the intervention, which cancels the session still to come; the officer then sees the engagement and the summary,
 never the clinical notes. Every page visited is checked with axe-core and for console, JS and
 CSP errors.
 """
@@ -84,6 +85,11 @@ def test_programme_journey(
     _submit(page, "Save settings")
     _ok(page)
     assert "Sussex SPO intervention pilot" in page.locator("main h1").inner_text()
+    # The completion rule, from the settings (issue 20).
+    assert (
+        "At least 10 sessions attended, including a Maintaining"
+        in page.locator("main").inner_text()
+    )
     assert_accessible(page)
 
     # --- police put the subject forward -------------------------------------------------------
@@ -154,14 +160,15 @@ def test_programme_journey(
     _ok(page)
     assert_accessible(page)
 
-    # --- twelve sessions with attendance ------------------------------------------------------
+    # --- eleven past sessions with attendance, the twelfth next week --------------------------
     first_day = timezone.localtime() - dt.timedelta(days=13)
+    next_week = (timezone.localtime() + dt.timedelta(days=7)).replace(hour=10, minute=0)
     for n in range(12):
         _link(page, "Book a session")
         if n == 0:
             assert_accessible(page)
         when = (first_day + dt.timedelta(days=n)).replace(hour=10, minute=0)
-        page.fill("#id_starts_at", when.strftime("%Y-%m-%dT%H:%M"))
+        page.fill("#id_starts_at", (when if n < 11 else next_week).strftime("%Y-%m-%dT%H:%M"))
         page.check("input[name=remote][value=no]")
         page.fill("#id_place", "Harbour House, Brighton")
         _submit(page, "Book session")
@@ -169,12 +176,20 @@ def test_programme_journey(
     assert_accessible(page)
     sessions = list(ProgrammeSession.objects.filter(referral=referral).order_by("number"))
     assert [s.number for s in sessions] == list(range(1, 13))
-    for s in sessions:
+    for i, s in enumerate(sessions[:11]):
         visit(f"/programme/sessions/{s.pk}/attendance/")
         page.check("input[name=attendance][value=attended]")
         _submit(page, "Save attendance")
         _ok(page)
         assert_accessible(page)
+        if i == 2:
+            # Completing with 3 of the 10 sessions the rule needs is refused, saying why.
+            visit(f"/programme/{referral.pk}/change/completed/")
+            _submit(page, "Confirm")
+            summary = page.locator(".govuk-error-summary").inner_text()
+            assert "at least 10 sessions attended" in summary
+            assert "So far 3 sessions have been attended" in summary
+            assert_accessible(page)
     # What was delivered and the clinical notes, on the first session.
     visit(f"/programme/sessions/{sessions[0].pk}/delivery/")
     page.fill("#id_content", "Timeline of the behaviour; goals agreed.")
@@ -211,7 +226,7 @@ def test_programme_journey(
     page.fill("#id_warning_signs", "Drinking alone; looking at the former partner's accounts.")
     page.fill("#id_skills_to_use", "Urge surfing; opposite action.")
     page.fill("#id_contacts", "Provider duty line; offender manager.")
-    page.fill("#id_police_summary", "Completed all twelve sessions; maintenance plan agreed.")
+    page.fill("#id_police_summary", "Completed eleven sessions; maintenance plan agreed.")
     _submit(page, "Save report")
     _ok(page)
     assert_accessible(page)
@@ -222,13 +237,18 @@ def test_programme_journey(
     assert_accessible(page)
     referral.refresh_from_db()
     assert referral.status == "completed" and referral.ended_on == today
-    visit("/programme/calendar/")
+    # The session still to come was cancelled with the reason, and left the calendar.
+    sessions[11].refresh_from_db()
+    assert sessions[11].state == "cancelled"
+    assert sessions[11].change_reason == "The intervention ended: completed"
+    visit(f"/programme/calendar/?week={next_week.date().isoformat()}")
+    assert f"/programme/sessions/{sessions[11].pk}/" not in page.content()
 
     # --- police see the outcome, never the notes ----------------------------------------------
     _switch(page, login, "police.sussex")
     visit(f"/programme/{referral.pk}/")
     main = page.locator("main").inner_text()
-    assert "12 of 12" in main and "Completed all twelve sessions" in main
+    assert "11 of 12" in main and "Completed eleven sessions" in main
     assert "CLINICAL-NOTE-E2E" not in page.content()
     visit("/programme/engagement/")
     assert "Completed" in page.locator("main").inner_text()

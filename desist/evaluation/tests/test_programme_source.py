@@ -29,6 +29,8 @@ def _fact(subject_id: int, status: str, **kw: Any) -> dict[str, Any]:
         "started_on": kw.get("started_on"),
         "ended_on": kw.get("ended_on"),
         "sessions_attended": kw.get("attended", 0),
+        # The programme's completion rule, applied by the selector (`programme.completion`).
+        "completion": kw.get("completion", "completed" if status == "completed" else ""),
         "sessions": [
             {"date": TODAY - D(385), "attended": True},
             {"date": TODAY - D(378), "attended": False},
@@ -58,6 +60,21 @@ def test_latest_referral_wins(monkeypatch: Any) -> None:
     assert set(facts) == {1}
     assert facts[1].completed and facts[1].started_on == TODAY - D(380)
     assert not facts[1].declined
+
+
+def test_a_completed_status_short_of_the_rule_is_no_completer(monkeypatch: Any) -> None:
+    """The evaluation's completers are those the programme's rule counts completed, not every
+    referral whose status says so (issue 20)."""
+    _serve(
+        monkeypatch,
+        [
+            _fact(1, "completed", started_on=TODAY - D(380), completion="partial"),
+            _fact(2, "completed", started_on=TODAY - D(380), completion="completed"),
+        ],
+    )
+    facts = programme_facts()
+    assert not facts[1].completed and facts[1].completion == "partial"
+    assert facts[2].completed
 
 
 def test_timepoints_become_the_engines(monkeypatch: Any) -> None:

@@ -20,7 +20,7 @@ from desist.core.roles import RoleCode
 from desist.people.models import InterventionDecision, Subject
 from desist.people.services import intervention_decision_record
 from desist.policy import Perm
-from desist.programme import workflow
+from desist.programme import completion, workflow
 from desist.programme.actions.common import (
     MAX_TEXT,
     clean,
@@ -283,6 +283,8 @@ def _transition_check(
         errors["practitioner"] = [problem]
     if problem := _place_error(referral, source=source, target=target):
         errors["status"] = [problem]
+    if target == S.COMPLETED and (problem := completion.shortfall(*completion.progress(referral))):
+        errors["status"] = [problem]
     if target == S.CONSENTED:
         sharing_explained = clean(sharing_explained)
         _consent_errors(
@@ -346,9 +348,41 @@ def _status_changes(
     return changes
 
 
+def _cancel_future_sessions(actor: User, referral: Referral, *, target: str) -> int:
+    """An intervention that ends keeps no session still to come: each is cancelled with the
+    reason (so it leaves the calendar and the feed) and audited."""
+    reason = f"The intervention ended: {workflow.status_label(target).lower()}"
+    future = list(
+        referral.sessions.select_for_update().filter(
+            state=SessionState.SCHEDULED, attendance="", starts_at__gt=timezone.now()
+        )
+    )
+    for session in future:
+        save_changes(
+            session,
+            version=session.version,
+            changes={"state": SessionState.CANCELLED, "change_reason": reason},
+        )
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb="programme.session_cancel",
+            obj=session,
+            old={"state": SessionState.SCHEDULED},
+            new={
+                "state": SessionState.CANCELLED,
+                "because": "intervention_ended",
+                "referral_status": target,
+            },
+        )
+    return len(future)
+
+
 def _after_transition(
     actor: User, referral: Referral, *, source: str, target: str, reason_code: str
 ) -> None:
+    if target in CLOSED_STATUSES:
+        _cancel_future_sessions(actor, referral, target=target)
     if source == S.ACTIVE:
         # Attendance can no longer be recorded: reminders for its sessions are closed.
         for session in referral.sessions.filter(

@@ -16,6 +16,7 @@ from desist.audit.services import audit_record
 from desist.core.models import Organisation
 from desist.policy import Perm
 from desist.programme.actions.common import clean, save_changes
+from desist.programme.completion import CompletionRule, default_rule, programme_rule
 from desist.programme.models import (
     MODULE_LABELS,
     MODULES,
@@ -42,6 +43,9 @@ def settings_snapshot(p: Programme) -> dict[str, Any]:
         "session_plan": list(p.session_plan),
         "caseload_limit": p.caseload_limit,
         "review_every": p.review_every,
+        "completion_sessions": p.completion_sessions,
+        "completion_module": p.completion_module,
+        "partial_sessions": p.partial_sessions,
     }
 
 
@@ -120,6 +124,47 @@ def _settings_errors(
     return errors
 
 
+def _completion_rule(
+    programme: Programme | None,
+    *,
+    sessions: int,
+    plan: list[dict[str, Any]],
+    completion_sessions: int | None,
+    completion_module: str | None,
+    partial_sessions: int | None,
+) -> CompletionRule:
+    """The completion rule given, else the programme's current one, else the default for the
+    programme's length; checked against the number of sessions and the plan."""
+    in_plan = {str(r["module"]) for r in plan}
+    if programme is not None and programme.sessions == sessions:
+        base = programme_rule(programme)
+    else:
+        base = default_rule(sessions, in_plan)
+    rule = CompletionRule(
+        sessions=base.sessions if completion_sessions is None else completion_sessions,
+        module=base.module if completion_module is None else clean(completion_module),
+        partial=base.partial if partial_sessions is None else partial_sessions,
+    )
+    errors = Errors()
+    if not 1 <= rule.sessions <= sessions:
+        errors["completion_sessions"] = [
+            f"Enter the sessions a person must attend to complete, between 1 and {sessions}"
+        ]
+    elif not 0 <= rule.partial < rule.sessions:
+        errors["partial_sessions"] = [
+            "Enter the sessions attended for a partial completion, fewer than the "
+            f"{rule.sessions} needed to complete (0 for none)"
+        ]
+    if rule.module and rule.module not in in_plan:
+        errors["completion_module"] = [
+            f"The completion rule needs a {MODULE_LABELS.get(rule.module, rule.module)} "
+            "session, which this plan no longer has: keep one in the plan, or change the "
+            "module the rule needs"
+        ]
+    errors.raise_if_any()
+    return rule
+
+
 def _session_plan(
     session_plan: Iterable[Mapping[str, Any]] | None, *, sessions: int, module_codes: list[str]
 ) -> list[dict[str, Any]]:
@@ -161,6 +206,9 @@ def programme_save(
     session_plan: Iterable[Mapping[str, Any]] | None = None,
     caseload_limit: int | None = 8,
     review_every: int | None = 1,
+    completion_sessions: int | None = None,
+    completion_module: str | None = None,
+    partial_sessions: int | None = None,
 ) -> Programme:
     """Create or change a programme's settings."""
     name = clean(name)
@@ -179,6 +227,15 @@ def programme_save(
         module_codes=module_codes,
     ).raise_if_any()
     assert sessions is not None
+    plan = _session_plan(session_plan, sessions=sessions, module_codes=module_codes)
+    rule = _completion_rule(
+        programme,
+        sessions=sessions,
+        plan=plan,
+        completion_sessions=completion_sessions,
+        completion_module=completion_module,
+        partial_sessions=partial_sessions,
+    )
     values: dict[str, Any] = {
         "name": name,
         "provider": provider,
@@ -187,9 +244,12 @@ def programme_save(
         "funding_source": clean(funding_source),
         "sessions": sessions,
         "modules": module_codes,
-        "session_plan": _session_plan(session_plan, sessions=sessions, module_codes=module_codes),
+        "session_plan": plan,
         "caseload_limit": caseload_limit,
         "review_every": review_every,
+        "completion_sessions": rule.sessions,
+        "completion_module": rule.module,
+        "partial_sessions": rule.partial,
     }
     if programme is None:
         programme = Programme.objects.create(**values)

@@ -14,7 +14,13 @@ from desist.core.models import Partnership
 from desist.core.roles import RoleCode
 from desist.people.services import subject_create
 from desist.programme import actions
-from desist.programme.models import Programme, ProgrammeSession, Referral, ReferralStatus
+from desist.programme.models import (
+    Attendance,
+    Programme,
+    ProgrammeSession,
+    Referral,
+    ReferralStatus,
+)
 
 R = RoleCode
 S = ReferralStatus
@@ -106,3 +112,28 @@ def book(actor: Any, referral: Referral, days_ago: int) -> ProgrammeSession:
 @pytest.fixture
 def active(programme: Programme, officer: Any, practitioner: Any) -> Referral:
     return referral_at(programme, officer, S.ACTIVE, practitioner=practitioner)
+
+
+def held_sessions(
+    practitioner: Any, referral: Referral, slots: list[int], *, days_ago: int = 60
+) -> None:
+    """Book the given slots of the plan, an hour apart on one past day, and attend each."""
+    base = timezone.now().replace(hour=8, minute=0, second=0, microsecond=0)
+    base -= dt.timedelta(days=days_ago)
+    for i, slot in enumerate(slots):
+        s = actions.session_schedule(
+            actor=practitioner,
+            referral=referral,
+            starts_at=base + dt.timedelta(hours=i),
+            duration_minutes=45,
+            remote=True,
+            place="",
+            number=slot,
+        )
+        actions.session_record_attendance(
+            actor=practitioner, session=s, version=s.version, attendance=Attendance.ATTENDED
+        )
+
+
+# The pilot's completion rule met: ten sessions attended, one of them maintenance (slot 11).
+COMPLETING_SLOTS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11]

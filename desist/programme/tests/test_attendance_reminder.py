@@ -184,13 +184,14 @@ def test_no_reminder_once_the_intervention_has_ended_and_open_ones_close(
     [reminder] = _reminders()
     active.refresh_from_db()
     actions.referral_transition(
-        actor=practitioner,
+        actor=clin,
         referral=active,
         version=active.version,
-        target="completed",
+        target="withdrawn",
+        reason_code="moved_away",
     )
     reminder.refresh_from_db()
-    assert reminder.acknowledged_by == practitioner
+    assert reminder.acknowledged_by == clin
     assert reminder.acknowledgement_note == "Closed: the intervention is no longer active"
     type(later).objects.filter(pk=later.pk).update(
         starts_at=timezone.now() - dt.timedelta(hours=28)

@@ -32,6 +32,9 @@ def test_unticking_a_module_in_use_says_where_and_what_to_do(
         "modules": [c for c, _ in MODULES if c != "mindfulness"],
         "caseload_limit": programme.caseload_limit,
         "review_every": programme.review_every,
+        "completion_sessions": programme.completion_sessions,
+        "completion_module": programme.completion_module,
+        "partial_sessions": programme.partial_sessions,
     }
     response = client.post(url, data)
     assert response.status_code == 200

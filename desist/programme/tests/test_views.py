@@ -433,6 +433,9 @@ def test_programme_settings_pages(
             ],
             "caseload_limit": 8,
             "review_every": 1,
+            "completion_sessions": 10,
+            "completion_module": "maintenance",
+            "partial_sessions": 6,
         },
     )
     programme = Programme.objects.get(name="Pilot")
@@ -442,6 +445,10 @@ def test_programme_settings_pages(
         | {f"phase_{n}": "skills" for n in range(1, 13)}
         | {f"module_{n}": "mindfulness" for n in range(1, 13)}
     )
+    # The completion rule needs a maintenance session: a plan without one is refused.
+    page = client.post(reverse("programme:settings_plan", args=[programme.pk]), plan)
+    assert "which this plan no longer has" in page.content.decode()
+    plan["module_12"] = "maintenance"
     _post(client, reverse("programme:settings_plan", args=[programme.pk]), plan)
     programme.refresh_from_db()
     assert programme.versions.count() == 2 and programme.session_plan[0]["module"] == "mindfulness"

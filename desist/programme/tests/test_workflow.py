@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from desist.core.roles import RoleCode
 from desist.programme import actions, workflow
 from desist.programme.models import Programme, Referral, ReferralStatus, ReferralStatusChange
-from desist.programme.tests.conftest import referral_at
+from desist.programme.tests.conftest import COMPLETING_SLOTS, held_sessions, referral_at
 from desist.programme.workflow import NEW, TRANSITIONS, TransitionError
 
 R = RoleCode
@@ -143,6 +143,9 @@ def test_service_allows_exactly_the_table(
             pk=referral.pk
         ).update(status=S.WITHDRAWN)
         actor = users[role]
+        if t.target == S.COMPLETED and role in t.roles:
+            held_sessions(users[R.PRACTITIONER], referral, COMPLETING_SLOTS)
+            referral.refresh_from_db()
         kwargs = _kwargs(t, referral, programme, users)
         if role in t.roles:
             change = actions.referral_transition(actor=actor, referral=referral, **kwargs)
