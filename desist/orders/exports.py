@@ -47,10 +47,13 @@ HEADER: list[str] = [
 Cell = str | int | dt.date | None
 
 
-def register_rows_for(*, actor: User) -> tuple[list[str], list[list[Cell]]]:
-    """The header and one row per order of the actor's force (a fixed number of queries)."""
+def register_rows_for(
+    *, actor: User, status: str = "", queue: str = ""
+) -> tuple[list[str], list[list[Cell]]]:
+    """The header and one row per order of the actor's force that the register's filter
+    shows (a status, a home-page queue), in a fixed number of queries."""
     orders = list(
-        selectors.register_for(actor=actor)
+        selectors.register_for(actor=actor, status=status, queue=queue)
         .select_related("case", "applying_force")
         .order_by("reference", "id")
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -63,15 +64,23 @@ def _query_without_page(request: AuthedRequest) -> str:
 # --- register -----------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def order_list(request: AuthedRequest) -> HttpResponse:
-    policy.require_perm(request.user, Perm.ORDER_VIEW)
+def _register_filters(request: AuthedRequest) -> tuple[FilterForm, dict[str, str]]:
+    """The register's filter as the list page and its downloads both read it: a status and a
+    home-page queue, each dropped when not a known value."""
     form = FilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_bound and form.is_valid() else ""
     queue = request.GET.get("queue", "")
     if queue not in selectors.QUEUE_FILTERS:
         queue = ""
+    return form, {"status": status, "queue": queue}
+
+
+@login_required
+@require_GET
+def order_list(request: AuthedRequest) -> HttpResponse:
+    policy.require_perm(request.user, Perm.ORDER_VIEW)
+    form, filters = _register_filters(request)
+    status, queue = filters["status"], filters["queue"]
     orders = selectors.register_for(actor=request.user, status=status, queue=queue)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_consultation(
@@ -88,6 +97,8 @@ def order_list(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "queue": queue,
             "query": _query_without_page(request),
+            # The downloads hold the rows on screen: the same filter, never the page number.
+            "export_query": urlencode({k: v for k, v in filters.items() if v}),
             "can_export": policy.has_perm(request.user, Perm.ORDER_EXPORT),
         },
     )
@@ -102,8 +113,11 @@ workflow_diagram = page_view(
 
 def _export_response(request: AuthedRequest, fmt: str) -> HttpResponse:
     policy.require_perm(request.user, Perm.ORDER_EXPORT)
-    header, rows = exports.register_rows_for(actor=request.user)
-    actions.order_register_export_record(actor=request.user, file_format=fmt, rows=len(rows))
+    _, filters = _register_filters(request)
+    header, rows = exports.register_rows_for(actor=request.user, **filters)
+    actions.order_register_export_record(
+        actor=request.user, file_format=fmt, rows=len(rows), filters=filters
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"desist-spo-register-{stamp}.{fmt}"
     if fmt == "csv":

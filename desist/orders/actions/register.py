@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from desist.audit.models import Category
@@ -15,8 +16,11 @@ if TYPE_CHECKING:
 
 
 @command(Perm.ORDER_EXPORT)
-def order_register_export_record(*, actor: User, file_format: str, rows: int) -> None:
-    """Log the download of the force's SPO register: a disclosure to the user who downloads it."""
+def order_register_export_record(
+    *, actor: User, file_format: str, rows: int, filters: Mapping[str, str] | None = None
+) -> None:
+    """Log the download of the force's SPO register: a disclosure to the user who downloads it,
+    with the filter it was downloaded under (ADR 0027)."""
     audit_record(
         actor=actor,
         category=Category.DISCLOSURE,
@@ -24,9 +28,8 @@ def order_register_export_record(*, actor: User, file_format: str, rows: int) ->
         object_type="orders.Order",
         justification="SPO register export",
         recipients=[actor.get_username()],
-        # The register export takes no filters: the whole of the actor's force's register.
         new={
-            **safecsv.export_facts(file_format=file_format, rows=rows),
+            **safecsv.export_facts(file_format=file_format, rows=rows, filters=filters),
             "force": actor.organisation_id,
         },
     )

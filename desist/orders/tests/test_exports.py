@@ -140,3 +140,45 @@ def test_other_force_export_is_empty_and_audited(
     assert order.reference.encode() not in response.content
     event = AuditEvent.objects.filter(verb="order.export").latest("id")
     assert event.new_values["rows"] == 0 and event.recipients == [outsider.username]
+
+
+def test_export_honours_the_active_filter(client: Any, officer: Any, force: Any) -> None:
+    """Issue 19: the register's download links carry the filter on screen, the file holds only
+    the rows shown, and the export's audit row names the filter."""
+    made = full(officer, make_subject(force), made=ago(30))
+    applied(officer, make_subject(force))
+    client.force_login(officer)
+    page = client.get(reverse("orders:list"), {"status": "full", "page": "1"}).content.decode()
+    assert f'href="{reverse("orders:export_csv")}?status=full"' in page
+    assert f'href="{reverse("orders:export_xlsx")}?status=full"' in page
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(reverse("orders:export_csv"), {"status": "full"}).content.decode()
+            )
+        )
+    )
+    assert [r["Reference"] for r in rows] == [made.reference]
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("orders:export_xlsx"), {"status": "full"}).content)
+    )
+    assert book.active.max_row == 2  # the header and the one full order
+    events = list(AuditEvent.objects.filter(verb="order.export").order_by("id"))
+    assert [e.new_values["filters"] for e in events] == [{"status": "full"}] * 2
+    assert [e.new_values["rows"] for e in events] == [1, 1]
+
+
+def test_export_honours_a_home_queue(client: Any, officer: Any, force: Any) -> None:
+    waiting = applied(officer, make_subject(force))
+    full(officer, make_subject(force), made=ago(30))
+    client.force_login(officer)
+    page = client.get(reverse("orders:list"), {"queue": "applications"}).content.decode()
+    assert f'href="{reverse("orders:export_csv")}?queue=applications"' in page
+    text = client.get(reverse("orders:export_csv"), {"queue": "applications"}).content.decode()
+    assert [r["Reference"] for r in csv.DictReader(io.StringIO(text))] == [waiting.reference]
+    event = AuditEvent.objects.filter(verb="order.export").latest("id")
+    assert event.new_values["filters"] == {"queue": "applications"}
+    # An unknown filter value is ignored, as on the list page: the whole register.
+    text = client.get(reverse("orders:export_csv"), {"status": "nonsense"}).content.decode()
+    assert len(list(csv.DictReader(io.StringIO(text)))) == 2
+    assert AuditEvent.objects.filter(verb="order.export").latest("id").new_values["filters"] == {}
