@@ -1060,7 +1060,7 @@ def end_report(request: AuthedRequest, referral_id: int) -> HttpResponse:
         caption=f"Referral {referral.reference}: {referral.subject.full_name}",
         summary=[
             ("Sessions attended", str(page.attended)),
-            ("Modules completed", ", ".join(page.modules_completed) or "None"),
+            ("Modules completed", ", ".join(page.modules_completed) or "No modules completed"),
             ("Measures recorded", str(len(page.measures))),
         ],
         back_url=reverse("programme:referral", args=[referral.pk]),

@@ -97,7 +97,7 @@ def test_honeypot_hit_is_told_and_counted_for_oversight(
     page.goto("/evaluation/oversight/")
     main = page.locator("main").inner_text()
     assert "Self-referrals discarded by the spam trap in the last 30 days" in main
-    assert "None discarded." not in main
+    assert "No self-referrals discarded." not in main
     assert_accessible(page)
 
 

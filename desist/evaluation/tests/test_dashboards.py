@@ -270,7 +270,7 @@ def test_oversight_counts_supervision_and_break_glass(
     coverage = response.context["supervision"]
     assert (coverage.sessions, coverage.reviewed, coverage.rate) == (0, 0, "No sessions held")
     html = response.content.decode()
-    assert "None waiting for review." in html and "No alerts raised." in html
+    assert "No break-glass access is waiting for review." in html and "No alerts raised." in html
 
 
 def _alerts(officer: Any, force: Any, start: dt.datetime, acks: list[float | None]) -> None:
