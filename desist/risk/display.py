@@ -19,7 +19,7 @@ def level_tag_class(d: engine.Definition, code: str | None) -> str:
         return "govuk-tag--red"
     if level.rank == 0:
         return "govuk-tag--green"
-    return "govuk-tag--yellow"
+    return "govuk-tag--orange"
 
 
 def level_label(d: engine.Definition, code: str | None) -> str:

@@ -8,7 +8,16 @@ from django import forms, template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from desist.core.tags import queue_tag_class
+
 register = template.Library()
+
+
+@register.filter(name="queue_tag_class")
+def queue_tag_class_filter(text: str) -> str:
+    """A work-queue tag's colour by its meaning (core.tags)."""
+    return queue_tag_class(text)
+
 
 _CLASSES: list[tuple[type[forms.Widget], str]] = [
     (forms.Textarea, "govuk-textarea"),

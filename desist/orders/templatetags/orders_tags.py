@@ -9,8 +9,10 @@ from desist.orders.dates import NotificationState
 register = template.Library()
 
 _STATUS_TAGS = {
+    # Colours by meaning (core.tags): waiting blue, in force green (interim: for now,
+    # turquoise), ended grey.
     "applied": "govuk-tag--blue",
-    "interim": "govuk-tag--yellow",
+    "interim": "govuk-tag--turquoise",
     "full": "govuk-tag--green",
     "refused": "govuk-tag--grey",
     "withdrawn": "govuk-tag--grey",
@@ -19,10 +21,10 @@ _STATUS_TAGS = {
 }
 
 _NOTIFICATION_TAGS = {
-    NotificationState.DUE: ("govuk-tag--yellow", "Due"),
+    NotificationState.DUE: ("govuk-tag--orange", "Due"),
     NotificationState.OVERDUE: ("govuk-tag--red", "Overdue"),
     NotificationState.ON_TIME: ("govuk-tag--green", "Received on time"),
-    NotificationState.LATE: ("govuk-tag--orange", "Received late"),
+    NotificationState.LATE: ("govuk-tag--purple", "Received late"),
     NotificationState.LAPSED: ("govuk-tag--grey", "Not given; the interim order ended"),
 }
 
