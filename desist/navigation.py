@@ -49,6 +49,7 @@ _NAV: list[tuple[str, str, tuple[Perm, ...]]] = [
     ("Audit log", "audit:list", (Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VIEW_OWN_ORG)),
     ("Retention", "retention:queue", (Perm.RETENTION_REVIEW,)),
     ("Accounts", "accounts:manage_list", (Perm.ACCOUNTS_MANAGE,)),
+    ("API keys", "accounts:api_keys", (Perm.API_KEYS_MANAGE,)),
 ]
 
 

@@ -15,7 +15,8 @@ the object or queryset it is handed (an advocacy case reached from its victim).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
@@ -85,6 +86,9 @@ class Perm(StrEnum):
     # Refer a victim to an advocacy service (Victims' Code): police of the recording force.
     ADVOCACY_REFER = "advocacy.refer"
     ALERT_RECEIVE = "alert.receive"
+    # Acknowledge an alert one has received (issue 17 split it from receiving, so that an API
+    # key may read alerts without acknowledging them).
+    ALERT_ACKNOWLEDGE = "alert.acknowledge"
     DISCLOSURE_VIEW_OWN_ORG = "disclosure.view_own_org"
     DISCLOSURE_VIEW_ALL = "disclosure.view_all"
     BREAK_GLASS_REQUEST = "break_glass.request"
@@ -94,6 +98,9 @@ class Perm(StrEnum):
     # The second person for a break-glass request over the daily cap or outside the
     # partnership (issue 12): a supervisor or manager of the requester's own organisation.
     BREAK_GLASS_APPROVE = "break_glass.approve"
+    # Issue 17: issue and revoke API keys for an organisation (system administrators any
+    # organisation's, organisation administrators their own).
+    API_KEYS_MANAGE = "api_keys.manage"
     # Evaluation and oversight (issue 6).
     OUTCOME_RECORD = "outcome.record"
     EVALUATION_VIEW = "evaluation.view"
@@ -133,6 +140,7 @@ _POLICE_PROGRAMME = frozenset(
         P.ENGAGEMENT_VIEW,
         P.END_REPORT_SUMMARY_VIEW,
         P.ALERT_RECEIVE,
+        P.ALERT_ACKNOWLEDGE,
         P.BREAK_GLASS_REQUEST,
         P.OUTCOME_RECORD,
     }
@@ -150,6 +158,7 @@ _PROVIDER = frozenset(
         P.END_REPORT_WRITE,
         P.ENGAGEMENT_VIEW,
         P.ALERT_RECEIVE,
+        P.ALERT_ACKNOWLEDGE,
     }
 )
 
@@ -160,6 +169,7 @@ _ADVOCACY = frozenset(
         P.VICTIM_IDENTITY_VIEW,
         P.VICTIM_EDIT,
         P.ALERT_RECEIVE,
+        P.ALERT_ACKNOWLEDGE,
         P.BREAK_GLASS_REQUEST,
     }
 )
@@ -213,6 +223,7 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.SSO_CONFIGURE,
             P.INSTRUMENT_MANAGE,
             P.EMAIL_FAILURES_VIEW,
+            P.API_KEYS_MANAGE,
         }
     ),
     # Their own organisation's accounts and access reviews; nothing of its casework.
@@ -223,9 +234,85 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.ACCOUNTS_REVIEW,
             P.ACCOUNTS_2FA_RESET,
             P.SSO_CONFIGURE,
+            P.API_KEYS_MANAGE,
         }
     ),
 }
+
+# --- API keys (issue 17, ADR 0028) ------------------------------------------------------------
+# A key acts for its organisation through a service account that holds no role. What it may do
+# is the permissions of its organisation kind's base role, cut down to those its scopes name:
+# never more than a person of that organisation could do, and the same object rules and scopes
+# below apply to it as to a person.
+
+
+class ApiScope(StrEnum):
+    ORDERS_READ = "orders:read"
+    VICTIMS_READ = "victims:read"
+    REFERRALS_READ = "referrals:read"
+    ALERTS_READ = "alerts:read"
+    ALERTS_ACK = "alerts:ack"
+
+
+API_SCOPE_LABELS: Mapping[ApiScope, str] = MappingProxyType(
+    {
+        ApiScope.ORDERS_READ: "Read orders and their terms",
+        ApiScope.VICTIMS_READ: "See victims' names in orders (not only references)",
+        ApiScope.REFERRALS_READ: "Read referrals: status and attendance",
+        ApiScope.ALERTS_READ: "Read alerts sent to the organisation",
+        ApiScope.ALERTS_ACK: "Acknowledge alerts",
+    }
+)
+
+API_SCOPE_PERMISSIONS: Mapping[ApiScope, frozenset[Perm]] = MappingProxyType(
+    {
+        ApiScope.ORDERS_READ: frozenset({P.ORDER_VIEW}),
+        ApiScope.VICTIMS_READ: frozenset({P.VICTIM_IDENTITY_VIEW}),
+        ApiScope.REFERRALS_READ: frozenset({P.REFERRAL_VIEW, P.ENGAGEMENT_VIEW}),
+        ApiScope.ALERTS_READ: frozenset({P.ALERT_RECEIVE}),
+        ApiScope.ALERTS_ACK: frozenset({P.ALERT_RECEIVE, P.ALERT_ACKNOWLEDGE}),
+    }
+)
+
+# The role whose permissions bound a key of each organisation kind. Other kinds get no keys.
+API_KEY_BASE_ROLE: Mapping[str, RoleCode] = MappingProxyType(
+    {
+        "police_force": R.POLICE_OFFICER,
+        "provider": R.PRACTITIONER,
+        "advocacy": R.VICTIM_ADVOCATE,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ApiCredential:
+    """Set on a key's service account (`user.api_credential`) by the API's authentication,
+    after the key was checked live; only then does the account hold anything."""
+
+    key_id: int
+    scopes: frozenset[str]
+
+
+def api_key_permissions(kind: str, scopes: Iterable[str]) -> frozenset[Perm]:
+    role = API_KEY_BASE_ROLE.get(kind)
+    if role is None:
+        return frozenset()
+    granted: set[Perm] = set()
+    for scope in scopes:
+        if scope in ApiScope.__members__.values():
+            granted |= API_SCOPE_PERMISSIONS[ApiScope(scope)]
+    return ROLE_PERMISSIONS[role] & granted
+
+
+def api_scopes_for_kind(kind: str) -> list[ApiScope]:
+    """Scopes a key of this organisation kind can use (a provider's never reads orders)."""
+    return [s for s in ApiScope if api_key_permissions(kind, [s])]
+
+
+def api_credential(actor: Any) -> ApiCredential | None:
+    credential = getattr(actor, "api_credential", None)
+    return credential if isinstance(credential, ApiCredential) else None
+
 
 # Models that only selectors may query. A test fails the build if a view, template tag or
 # API module touches `<Model>.objects` for any of these.
@@ -235,6 +322,7 @@ SENSITIVE_MODELS: frozenset[str] = frozenset(
         "AuditEvent",
         "User",
         "UserSession",
+        "ApiKey",
         # police casework (issue 3)
         "Subject",
         "SubjectAlias",
@@ -295,6 +383,9 @@ def permissions_for(actor: User | AnonymousUser | None) -> frozenset[Perm]:
         return frozenset()
     if actor.organisation is not None and actor.organisation.retired_at is not None:
         return frozenset()  # a retired organisation's people hold nothing (issue 16)
+    credential = api_credential(actor)
+    if credential is not None:
+        return api_key_permissions(_org_kind(actor), credential.scopes)
     perms: set[Perm] = set()
     for code in actor.role_codes:
         perms |= ROLE_PERMISSIONS.get(RoleCode(code), frozenset())
@@ -583,6 +674,22 @@ def _expenditure(actor: User, line: Any) -> bool:
     return _programme_settings(actor, line.programme)
 
 
+def _alert_addressed(actor: User, alert: Any) -> bool:
+    # The list form is `scope_alerts`.
+    if api_credential(actor) is not None:
+        return bool(alert.recipient_organisation_id == actor.organisation_id)
+    return bool(alert.recipient_id == actor.pk)
+
+
+def _api_key_in_reach(actor: User, key: Any) -> bool:
+    return _organisation_in_reach(actor, key.organisation)
+
+
+def _api_keys_for(actor: User, organisation: Any) -> bool:
+    # Keys act for police forces, providers and advocacy services only.
+    return organisation.kind in API_KEY_BASE_ROLE and _organisation_in_reach(actor, organisation)
+
+
 def _approve_break_glass(actor: User, grant: Any) -> bool:
     # A colleague of the requester's own organisation; never one's own request.
     return bool(grant.organisation_id == actor.organisation_id and grant.user_id != actor.pk)
@@ -641,6 +748,11 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.PROGRAMME_SETTINGS, "programme.Expenditure"): _expenditure,
         # sharing
         (P.BREAK_GLASS_APPROVE, "sharing.BreakGlassGrant"): _approve_break_glass,
+        (P.ALERT_RECEIVE, "sharing.Alert"): _alert_addressed,
+        (P.ALERT_ACKNOWLEDGE, "sharing.Alert"): _alert_addressed,
+        # API keys (issue 17)
+        (P.API_KEYS_MANAGE, "core.Organisation"): _api_keys_for,
+        (P.API_KEYS_MANAGE, "accounts.ApiKey"): _api_key_in_reach,
         # evaluation
         (P.EVALUATION_VIEW, "evaluation.EvaluationRun"): _own_organisation,
         (P.OVERSIGHT_DASHBOARD, "evaluation.Finding"): _own_organisation,
@@ -692,9 +804,11 @@ def audit_scope_key(actor: User) -> str | None:
 
 
 def scope_users_manageable(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """The list form of `_account_in_reach`."""
+    """The list form of `_account_in_reach`. An API key's service account is managed through
+    its key (revoked, never edited or invited), so no account page reaches it."""
     if not has_perm(actor, P.ACCOUNTS_MANAGE):
         return qs.none()
+    qs = qs.filter(api_key__isnull=True)
     if has_perm(actor, P.ACCOUNTS_MANAGE_ALL):
         return qs.exclude(pk=actor.pk)
     admins = qs.model._default_manager.filter(roles__code=RoleCode.SYSTEM_ADMIN).values("pk")
@@ -784,6 +898,16 @@ def scope_advocacy_cases(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.filter(service_id=actor.organisation_id)
 
 
+def scope_api_keys(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """API keys an administrator manages: every organisation's (system administrators) or
+    their own organisation's."""
+    if not has_perm(actor, P.API_KEYS_MANAGE):
+        return qs.none()
+    if has_perm(actor, P.ACCOUNTS_MANAGE_ALL):
+        return qs
+    return qs.filter(organisation_id=actor.organisation_id)
+
+
 def scope_break_glass_approvals(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     if not has_perm(actor, P.BREAK_GLASS_APPROVE):
         return qs.none()
@@ -791,9 +915,12 @@ def scope_break_glass_approvals(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]
 
 
 def scope_alerts(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """An alert is seen by its recipient only."""
+    """An alert is seen by its recipient only (an API key: its organisation's)."""
     if not has_perm(actor, P.ALERT_RECEIVE):
         return qs.none()
+    if api_credential(actor) is not None:
+        # An API key acts for its organisation: alerts sent to anyone in it (ADR 0028).
+        return qs.filter(recipient_organisation_id=actor.organisation_id)
     return qs.filter(recipient_id=actor.pk)
 
 

@@ -315,3 +315,55 @@ class SsoSettingsForm(forms.Form):
         match.choices = MatchBy.choices
         jit: Any = self.fields["jit_roles"]
         jit.choices = [(r.value, r.label) for r in jit_choices]
+
+
+# --- API keys (issue 17) ----------------------------------------------------------------------
+
+
+class ApiKeyForm(forms.Form):
+    organisation = forms.TypedChoiceField(
+        label="Which organisation will the key act for?",
+        coerce=int,
+        error_messages={
+            "required": "Choose the organisation the key will act for",
+            "invalid_choice": "Choose the organisation the key will act for",
+        },
+    )
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        required=False,  # the command says "Enter a name ..." in its own words
+        help_text="Say which system will use it, like 'Niche RMS nightly sync'.",
+    )
+    scopes = forms.MultipleChoiceField(
+        label="What may the key do?",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Intervention providers' keys cannot read orders or see victims' names.",
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label="When does the key expire?",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select when the key expires"},
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        organisations: list[Organisation],
+        scopes: list[tuple[str, str]],
+        expiry_days: tuple[int, ...],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        org: Any = self.fields["organisation"]
+        org.choices = [("", "Choose an organisation")] + [(o.pk, o.name) for o in organisations]
+        chosen: Any = self.fields["scopes"]
+        chosen.choices = scopes
+        expiry: Any = self.fields["expires_in_days"]
+        expiry.choices = [(d, f"In {d} days") for d in expiry_days]
+
+
+class ApiKeyRevokeForm(forms.Form):
+    reason = _reason("Why is the key being revoked?")

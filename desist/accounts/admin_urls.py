@@ -3,7 +3,7 @@
 from django.urls import path
 
 from desist.accounts import admin_views as v
-from desist.accounts import sso_admin_views
+from desist.accounts import api_key_views, sso_admin_views
 
 urlpatterns = [
     path("manage/invite/", v.invite, name="invite"),
@@ -22,6 +22,9 @@ urlpatterns = [
         sso_admin_views.sso_settings,
         name="sso_settings",
     ),
+    path("api-keys/", api_key_views.api_key_list, name="api_keys"),
+    path("api-keys/new/", api_key_views.api_key_new, name="api_key_new"),
+    path("api-keys/<int:key_id>/revoke/", api_key_views.api_key_revoke, name="api_key_revoke"),
     path("partnerships/new/", v.partnership_new, name="partnership_new"),
     path("partnerships/<int:partnership_id>/", v.partnership_edit, name="partnership_edit"),
 ]

@@ -213,3 +213,50 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code {self.pk}"
+
+
+# --- API keys (issue 17, ADR 0028) ------------------------------------------------------------
+
+
+API_KEY_SALT = "desist.accounts.api-key"
+
+
+def api_key_secret_hashes(secret: str) -> list[str]:
+    """Keyed hashes of a key's secret under SECRET_KEY and each fallback (the first is the one
+    stored), as for recovery codes: a copy of the database alone opens nothing."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [
+        salted_hmac(API_KEY_SALT, secret, secret=k, algorithm="sha256").hexdigest() for k in keys
+    ]
+
+
+class ApiKey(models.Model):
+    """A credential a partner organisation's system uses to call the API. It acts through its
+    own service account (`user`, which holds no role and no usable password), so every command
+    and audit event names the key. Only a keyed hash of the secret is kept."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="api_key")
+    name = models.CharField(max_length=100)
+    # The public part of the key: shown in lists and the audit log, used to find the key.
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"API key {self.prefix}"
+
+    def is_live(self, now: object = None) -> bool:
+        moment = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > moment  # type: ignore[operator]

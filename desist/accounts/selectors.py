@@ -4,12 +4,12 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import Count, DateTimeField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DateTimeField, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from desist import policy
-from desist.accounts.models import AccessReview, AuthenticatorDevice, Invitation, User
+from desist.accounts.models import AccessReview, ApiKey, AuthenticatorDevice, Invitation, User
 from desist.core.models import Organisation, Partnership
 
 # Access reviews (issue 16): an active account with a role is due when it was never reviewed
@@ -230,3 +230,39 @@ def pending_totp_device_for(*, user: User, device_id: int | None) -> Authenticat
     if device_id is None:
         return None
     return AuthenticatorDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+
+
+# --- API keys (issue 17) ----------------------------------------------------------------------
+
+
+def api_key_list_for(*, actor: User) -> QuerySet[ApiKey]:
+    """Keys the administrator manages, live ones first, newest first (one query)."""
+    policy.require_perm(actor, policy.Perm.API_KEYS_MANAGE)
+    keys: QuerySet[ApiKey] = policy.scope_api_keys(
+        actor, ApiKey.objects.select_related("organisation", "created_by", "revoked_by")
+    )
+    return keys.order_by(F("revoked_at").asc(nulls_first=True), "-created_at", "-id")
+
+
+def api_key_get_for(*, actor: User, key_id: int) -> ApiKey:
+    key = api_key_list_for(actor=actor).filter(pk=key_id).first()
+    if key is None:
+        raise Http404("No such API key")
+    policy.require(actor, policy.Perm.API_KEYS_MANAGE, key)
+    return key
+
+
+def organisations_for_api_keys(*, actor: User) -> list[Organisation]:
+    """Live organisations the administrator may issue keys for (kinds that keys act for)."""
+    policy.require_perm(actor, policy.Perm.API_KEYS_MANAGE)
+    orgs = Organisation.objects.filter(
+        retired_at__isnull=True, kind__in=list(policy.API_KEY_BASE_ROLE)
+    ).order_by("name")
+    return [o for o in orgs if policy.can(actor, policy.Perm.API_KEYS_MANAGE, o)]
+
+
+def organisation_for_api_keys(*, actor: User, organisation_id: int) -> Organisation:
+    for org in organisations_for_api_keys(actor=actor):
+        if org.pk == organisation_id:
+            return org
+    raise Http404("No such organisation")

@@ -14,7 +14,7 @@ import smtplib
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
@@ -72,9 +72,8 @@ def alert_acknowledge(
     now: dt.datetime | None = None,
 ) -> Alert:
     """The recipient confirms they have read the alert (and may say what they did)."""
-    if alert.recipient_id != actor.pk:
-        raise PermissionDenied(Perm.ALERT_RECEIVE.value)
-    policy.require_perm(actor, Perm.ALERT_RECEIVE)
+    # Its recipient (an API key: anyone's in its organisation), with the permission.
+    policy.require(actor, Perm.ALERT_ACKNOWLEDGE, alert)
     note = (note or "").strip()
     if alert.acknowledged_at is not None:
         raise ValidationError({"note": ["This alert has already been acknowledged"]})

@@ -77,6 +77,10 @@ CLASSIFIED: dict[str, str] = {
     "accounts:partnership_new": "a form listing organisations: no person",
     "accounts:partnership_edit": "a partnership's organisations: no person",
     "accounts:sso_settings": "an organisation's single sign-on settings, never the secret",
+    # --- API keys (issue 17) ---
+    "accounts:api_keys": SENSITIVE,
+    "accounts:api_key_new": "a blank form listing organisations: no person",
+    "accounts:api_key_revoke": SENSITIVE,  # names who created the key
     "accounts:sso_choose": "the organisations that offer single sign-on: no person",
     "accounts:sso_start": "a redirect to the identity provider: no page",
     "accounts:sso_callback": "signs the person in, or a refusal page: no one else's data",
@@ -228,6 +232,7 @@ CLASSIFIED: dict[str, str] = {
 # Sensitive routes the seeded demo offers no record for, each with its reason. An entry the
 # crawl does reach fails the test, so the list cannot go stale.
 NO_DEMO_RECORD: dict[str, str] = {
+    "accounts:api_key_revoke": "the demo issues no API key (audited: test_api_keys.py)",
     "accounts:manage_two_factor_reset": "demo accounts have no second factor (the page redirects)",
     "accounts:resend": "no demo invitation is pending (audited: test_administration.py)",
     "cases:reopen": "the demo closes no police case",

@@ -50,6 +50,10 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "accounts:export": ADMINS,
     "accounts:reviews": ADMINS,
     "accounts:organisations": {R.SYSTEM_ADMIN},
+    # API keys (issue 17): system administrators any organisation's, organisation
+    # administrators their own.
+    "accounts:api_keys": ADMINS,
+    "accounts:api_key_new": ADMINS,
     "accounts:organisation_new": {R.SYSTEM_ADMIN},
     "accounts:partnership_new": {R.SYSTEM_ADMIN},
     "people:list": POLICE,
@@ -132,6 +136,7 @@ POLICE_PROGRAMME = {
     Perm.ENGAGEMENT_VIEW,
     Perm.END_REPORT_SUMMARY_VIEW,
     Perm.ALERT_RECEIVE,
+    Perm.ALERT_ACKNOWLEDGE,
     Perm.BREAK_GLASS_REQUEST,
     Perm.OUTCOME_RECORD,
 }
@@ -144,6 +149,7 @@ PROVIDER = {
     Perm.END_REPORT_WRITE,
     Perm.ENGAGEMENT_VIEW,
     Perm.ALERT_RECEIVE,
+    Perm.ALERT_ACKNOWLEDGE,
 }
 ADVOCACY = {
     Perm.ADVOCACY_VIEW,
@@ -151,6 +157,7 @@ ADVOCACY = {
     Perm.VICTIM_IDENTITY_VIEW,
     Perm.VICTIM_EDIT,
     Perm.ALERT_RECEIVE,
+    Perm.ALERT_ACKNOWLEDGE,
     Perm.BREAK_GLASS_REQUEST,
 }
 AUDITOR = {Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT, Perm.DISCLOSURE_VIEW_OWN_ORG}
@@ -207,6 +214,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.SSO_CONFIGURE,
         Perm.INSTRUMENT_MANAGE,
         Perm.EMAIL_FAILURES_VIEW,
+        Perm.API_KEYS_MANAGE,
     },
     R.ORGANISATION_ADMIN: {
         Perm.HOME_VIEW,
@@ -214,6 +222,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.ACCOUNTS_REVIEW,
         Perm.ACCOUNTS_2FA_RESET,
         Perm.SSO_CONFIGURE,
+        Perm.API_KEYS_MANAGE,
     },
 }
 

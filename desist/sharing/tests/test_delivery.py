@@ -176,7 +176,7 @@ def test_acknowledge_locking_and_rules(officer: Any, supervisor: Any) -> None:
     stale = Alert.objects.get(pk=alert.pk)
     with pytest.raises(Exception) as denied:
         services.alert_acknowledge(actor=supervisor, alert=alert, version=alert.version)
-    assert "alert.receive" in str(denied.value)
+    assert "alert.acknowledge" in str(denied.value)
     services.alert_acknowledge(actor=officer, alert=alert, version=alert.version, note="Done")
     with pytest.raises(ValidationError):
         services.alert_acknowledge(actor=officer, alert=alert, version=alert.version)
