@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "desist.demo",
     "django_structlog",
     "desist.ops",
+    "desist.api",
+    "ninja",  # the API docs page's template and its (local) Swagger UI files
 ]
 
 MIDDLEWARE = [

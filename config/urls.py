@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", ops_metrics.metrics, name="metrics"),
+    path("api/v1/", include("desist.api.urls")),
     path("accounts/", include("desist.accounts.urls")),
     path("audit/", include("desist.audit.urls")),
     path("subjects/", include("desist.people.urls")),

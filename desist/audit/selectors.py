@@ -9,8 +9,9 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import CharField, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from desist import policy
@@ -221,3 +222,34 @@ def audit_chain_rows(
         if len(rows) < batch:
             return
         last = rows[-1]["id"]
+
+
+# --- "changed since": the audit log as the record of every write (issue 17) --------------------
+
+# Disclosure counts: some writes are audited as one (a referral put forward to a provider).
+WRITE_CATEGORIES = ("collection", "alteration", "disclosure", "erasure")
+
+
+def changed_since(qs: QuerySet[Any], *, since: dt.datetime, children: tuple[str, ...] = ()) -> Any:
+    """Rows of `qs` written (collected, altered, disclosed, erased) at or after `since`, by
+    the audit log:
+    every command audits its write in the same transaction, so no `updated_at` column can
+    disagree with it. `children` names reverse relations whose rows' writes count too (a
+    referral's sessions). One correlated subquery each; consultation never counts."""
+    writes = AuditEvent.objects.filter(category__in=WRITE_CATEGORIES, occurred_at__gte=since)
+    own = writes.filter(
+        object_type=qs.model._meta.label, object_id=Cast(OuterRef("pk"), CharField())
+    )
+    changed = Q(Exists(own))
+    for relation in children:
+        field: Any = qs.model._meta.get_field(relation)
+        child = field.related_model
+        ids = (
+            child._default_manager.filter(**{field.field.name: OuterRef(OuterRef("pk"))})
+            .annotate(sid=Cast("pk", CharField()))
+            .values("sid")
+        )
+        changed |= Q(
+            Exists(writes.filter(object_type=child._meta.label, object_id__in=Subquery(ids)))
+        )
+    return qs.filter(changed)

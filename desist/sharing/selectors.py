@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from desist import policy
@@ -111,6 +111,13 @@ def alert_source_detail_for(*, actor: User, alert: Alert) -> registry.SourceDeta
     if source is None or not alert.source_id:
         return None
     return source(actor, alert.source_id)
+
+
+def alerts_changed_since(qs: QuerySet[Alert], since: dt.datetime) -> QuerySet[Alert]:
+    """Alerts made, acknowledged or escalated at or after `since` (the API's updated_since)."""
+    return qs.filter(
+        Q(created_at__gte=since) | Q(acknowledged_at__gte=since) | Q(escalated_at__gte=since)
+    )
 
 
 def open_alerts_for(*, actor: User, escalations: bool | None = None) -> QuerySet[Alert]:

@@ -45,6 +45,7 @@ OWN_ACCOUNT = "the signed-in user's own account settings: no one else's data"
 AGGREGATE = "aggregates of matched cohorts or counts, small numbers suppressed: no person"
 CONFIG = "programme configuration (places, modules, forces, budget): no person named"
 
+API_CALL = "the API: a key, not a session; each call is audited as api.call (desist/api/tests)"
 CLASSIFIED: dict[str, str] = {
     "core:home": SENSITIVE,  # the role's work queues name subjects, cases and victims
     "healthz": "health probe: up or down",
@@ -77,7 +78,7 @@ CLASSIFIED: dict[str, str] = {
     "accounts:partnership_new": "a form listing organisations: no person",
     "accounts:partnership_edit": "a partnership's organisations: no person",
     "accounts:sso_settings": "an organisation's single sign-on settings, never the secret",
-    # --- API keys (issue 17) ---
+    # --- API keys and the API (issue 17) ---
     "accounts:api_keys": SENSITIVE,
     "accounts:api_key_new": "a blank form listing organisations: no person",
     "accounts:api_key_revoke": SENSITIVE,  # names who created the key
@@ -227,6 +228,18 @@ CLASSIFIED: dict[str, str] = {
     "retention:review": SENSITIVE,
     "retention:dispose": SENSITIVE,
     "retention:hold": SENSITIVE,
+    # --- the JSON API (issue 17) ---
+    "api-v1:api-root": "the API's root: a not-found answer",
+    "api-v1:openapi-json": "the OpenAPI document: no data",
+    "api-v1:openapi-view": "the OpenAPI docs page: no data",
+    "api-v1:not_found": "the API's not-found answer",
+    "api-v1:list_orders": API_CALL,
+    "api-v1:get_order": API_CALL,
+    "api-v1:list_alerts": API_CALL,
+    "api-v1:get_alert": API_CALL,
+    "api-v1:acknowledge_alert": API_CALL,
+    "api-v1:list_referrals": API_CALL,
+    "api-v1:get_referral": API_CALL,
 }
 
 # Sensitive routes the seeded demo offers no record for, each with its reason. An entry the
