@@ -239,7 +239,7 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
     ),
 }
 
-# --- API keys (issue 17, ADR 0028) ------------------------------------------------------------
+# --- API keys (issue 17, ADR 0029) ------------------------------------------------------------
 # A key acts for its organisation through a service account that holds no role. What it may do
 # is the permissions of its organisation kind's base role, cut down to those its scopes name:
 # never more than a person of that organisation could do, and the same object rules and scopes
@@ -919,7 +919,7 @@ def scope_alerts(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     if not has_perm(actor, P.ALERT_RECEIVE):
         return qs.none()
     if api_credential(actor) is not None:
-        # An API key acts for its organisation: alerts sent to anyone in it (ADR 0028).
+        # An API key acts for its organisation: alerts sent to anyone in it (ADR 0029).
         return qs.filter(recipient_organisation_id=actor.organisation_id)
     return qs.filter(recipient_id=actor.pk)
 

@@ -1,4 +1,4 @@
-"""API key pages (issue 17, ADR 0028): list, issue (the key shown once) and revoke. For system
+"""API key pages (issue 17, ADR 0029): list, issue (the key shown once) and revoke. For system
 administrators (every organisation) and organisation administrators (their own). Thin: the
 commands in actions/api_keys.py validate, write and audit."""
 

@@ -215,7 +215,7 @@ class RecoveryCode(models.Model):
         return f"recovery code {self.pk}"
 
 
-# --- API keys (issue 17, ADR 0028) ------------------------------------------------------------
+# --- API keys (issue 17, ADR 0029) ------------------------------------------------------------
 
 
 API_KEY_SALT = "desist.accounts.api-key"

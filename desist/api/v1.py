@@ -1,4 +1,4 @@
-"""Version 1 of the JSON API (issue 17, ADR 0028): orders, alerts and referrals.
+"""Version 1 of the JSON API (issue 17, ADR 0029): orders, alerts and referrals.
 
 Thin on purpose (ADR 0020): every read goes through the selector the page uses, so the policy's
 scopes, the victim wall and redaction are the page's; the one write calls the page's command.

@@ -1,4 +1,4 @@
-"""Issue and revoke API keys (issue 17, ADR 0028), and check one presented to the API.
+"""Issue and revoke API keys (issue 17, ADR 0029), and check one presented to the API.
 
 A key is `dsk_<prefix>_<secret>`. Only a keyed hash of the secret is stored; the whole key is
 returned once, by `api_key_create`, for the administrator to copy. Each key acts through its

@@ -1,4 +1,4 @@
-"""API keys (issue 17, ADR 0028): issued once, stored hashed, scoped, revocable, expiring; the
+"""API keys (issue 17, ADR 0029): issued once, stored hashed, scoped, revocable, expiring; the
 key's permissions are its organisation's base role cut down by its scopes; the key pages follow
 the administrators' ladder."""
 
