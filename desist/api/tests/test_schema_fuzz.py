@@ -6,11 +6,14 @@ of the suite. Examples are few per operation, so it takes seconds, not minutes."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -48,10 +51,26 @@ def api_token(world: World, issue_key: Any) -> str:
     )
 
 
-def test_the_api_keeps_to_its_openapi_document(api_token: str, world: World) -> None:
+@pytest.fixture
+def wsgi_app() -> Iterator[WSGIHandler]:
+    """Django's own WSGI handler. Like Django's test client, it must not close the test's
+    database connection at the end of each request (on PostgreSQL that ends the test's
+    transaction; SQLite's in-memory database ignores the close)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield WSGIHandler()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def test_the_api_keeps_to_its_openapi_document(
+    api_token: str, world: World, wsgi_app: WSGIHandler
+) -> None:
     # Loaded live, through the same WSGI stack the cases are sent to. (Schemathesis's lazy
     # pytest fixture does not run on pytest 9, so each operation's strategy is driven here.)
-    live = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+    live = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", wsgi_app)
     operations = [result.ok() for result in live.get_all_operations()]
     assert {f"{op.method.upper()} {op.path}" for op in operations} >= {
         "GET /api/v1/orders",
