@@ -43,7 +43,7 @@ from desist.accounts.models import User
 from desist.cases.models import Case
 from desist.core.models import Organisation
 from desist.demo.orders_volume import OrdersResult, _Builder, _screening_answers
-from desist.demo.programme_seed import CONTENT, _answers, _aware, _step, top_up_missed
+from desist.demo.programme_seed import CONTENT, _answers, _step, free_start, top_up_missed
 from desist.evaluation.models import Offence, OffenceOutcome
 from desist.evaluation.programme_source import programme_facts
 from desist.evaluation.services import offence_record
@@ -429,10 +429,14 @@ def _historical_sessions(
     when = start
     for n in range(held):
         when = min(start + dt.timedelta(days=7 * (n + 1) + rng.choice([-1, 0, 0, 0, 1, 2])), today)
+        # No bank holiday, no double booking (years ago, so a free hour is always found).
+        starts = free_start(worker, referral, when, before=today + dt.timedelta(days=1))
+        assert starts is not None
+        when = starts.date()
         session = programme_actions.session_schedule(
             actor=worker,
             referral=referral,
-            starts_at=_aware(when),
+            starts_at=starts,
             remote=rng.random() < 0.3,
             place="Harbour House, Brighton",
         )

@@ -18,7 +18,7 @@ from desist.accounts.models import User
 from desist.orders.models import LIVE_STATUSES, Order
 from desist.people.models import InterventionDecision
 from desist.programme import actions as services
-from desist.programme.actions.sessions import open_slots
+from desist.programme.actions.sessions import bank_holiday, open_slots, session_clashes
 from desist.programme.models import (
     MODULES,
     Attendance,
@@ -69,6 +69,9 @@ ORDER = [
     S.PUT_FORWARD,
 ]
 SESSION_HOUR = 10
+# The hours a demo session may start, in the order tried: one practitioner carries most of the
+# pilot's caseload, so its weekly sessions spread over the day rather than double-book.
+SESSION_HOURS = (10, 11, 14, 15, 9, 12, 13, 16)
 CONTENT = {
     "formulation": "Built a timeline of the behaviour and what drove it; agreed goals.",
     "mindfulness": "Noticing urges without acting on them; short breathing practice.",
@@ -85,6 +88,31 @@ ITEMS_DOWN = ("calming", "skills", "moving_on", "support")
 
 def _aware(day: dt.date, hour: int = SESSION_HOUR) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=timezone.get_current_timezone())
+
+
+def free_start(
+    worker: User, referral: Referral, day: dt.date, *, before: dt.date
+) -> dt.datetime | None:
+    """The first hour on `day`, or a later day before `before`, that is no bank holiday in
+    England and Wales and double-books neither the practitioner nor the person (the rules
+    booking enforces). None if the week has no such hour. Draws nothing from the random
+    stream."""
+    for offset in range(7):
+        d = day + dt.timedelta(days=offset)
+        if d >= before:
+            return None
+        if bank_holiday(d):
+            continue
+        for hour in SESSION_HOURS:
+            when = _aware(d, hour)
+            if not session_clashes(
+                practitioner=worker,
+                subject_id=referral.subject_id,
+                starts_at=when,
+                duration_minutes=60,
+            ):
+                return when
+    return None
 
 
 def _answers(rng: random.Random, improving: bool) -> dict[str, str]:
@@ -377,13 +405,14 @@ def _weekly_sessions(
     last_day = day
     held = 0
     for n in range(planned):
-        when = day + dt.timedelta(days=7 * (n + 1))
-        if when >= today:
+        starts = free_start(worker, referral, day + dt.timedelta(days=7 * (n + 1)), before=today)
+        if starts is None:
             break
+        when = starts.date()
         session = services.session_schedule(
             actor=worker,
             referral=referral,
-            starts_at=_aware(when),
+            starts_at=starts,
             remote=rng.random() < 0.3,
             place="Harbour House, Brighton",
         )
@@ -405,13 +434,14 @@ def top_up_missed(
     demo is as before. Returns (sessions booked, the last one's day)."""
     booked = 0
     for _slot in open_slots(referral):
-        when = last_day + dt.timedelta(days=7)
-        if when >= today:
+        starts = free_start(worker, referral, last_day + dt.timedelta(days=7), before=today)
+        if starts is None:
             break
+        when = starts.date()
         session = services.session_schedule(
             actor=worker,
             referral=referral,
-            starts_at=_aware(when),
+            starts_at=starts,
             remote=False,
             place="Harbour House, Brighton",
         )

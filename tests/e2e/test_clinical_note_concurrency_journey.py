@@ -49,6 +49,7 @@ def _session_with_notes() -> Any:
     from desist.core.models import Organisation
     from desist.people.services import subject_create
     from desist.programme import actions as services
+    from desist.programme.actions.sessions import bank_holiday
     from desist.programme.models import Referral, ReferralStatus
 
     practitioner = User.objects.get(username="practitioner")
@@ -76,10 +77,13 @@ def _session_with_notes() -> Any:
         programme_version=programme.versions.order_by("-number").first(),
     )
     referral.refresh_from_db()
+    when = timezone.now() - dt.timedelta(days=1)
+    while bank_holiday(timezone.localdate(when)):  # refused on a bank holiday (issue 20)
+        when -= dt.timedelta(days=1)
     session = services.session_schedule(
         actor=practitioner,
         referral=referral,
-        starts_at=timezone.now() - dt.timedelta(days=1),
+        starts_at=when,
         duration_minutes=60,
         remote=False,
         place="Harbour House, room 2",

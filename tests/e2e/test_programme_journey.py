@@ -3,8 +3,9 @@
 The programme manager sets the programme up; a Sussex officer puts a subject forward from the
 subject's page; the clinical supervisor receives the referral and allocates a practitioner; the
 practitioner records the suitability assessment and consent, starts the intervention, books
-twelve sessions (the last next week) and records attendance at the eleven held, is refused
-"completed" while short of the programme's rule, records an outcome measure and writes the end
+twelve sessions (the last next week; a double booking and a bank holiday are refused) and
+records attendance at the eleven held, is refused "completed" while short of the programme's
+rule, records an outcome measure and writes the end
 report, and completes the intervention, which cancels the session still to come; the officer then sees the engagement and the summary,
 never the clinical notes. Every page visited is checked with axe-core and for console, JS and
 CSP errors.
@@ -53,6 +54,7 @@ def test_programme_journey(
 
     from desist.accounts.models import User
     from desist.people.services import subject_create
+    from desist.programme.actions.sessions import bank_holiday
     from desist.programme.models import ProgrammeSession, Referral
 
     def visit(url: str) -> None:
@@ -161,18 +163,47 @@ def test_programme_journey(
     assert_accessible(page)
 
     # --- eleven past sessions with attendance, the twelfth next week --------------------------
-    first_day = timezone.localtime() - dt.timedelta(days=13)
-    next_week = (timezone.localtime() + dt.timedelta(days=7)).replace(hour=10, minute=0)
-    for n in range(12):
+    # Two a day (10:00 and 14:00) on days that are no bank holiday, whatever day this runs.
+    days = [
+        d
+        for d in (timezone.localtime() - dt.timedelta(days=13 - i) for i in range(12))
+        if not bank_holiday(d.date())
+    ]
+    times = [d.replace(hour=h, minute=0) for d in days for h in (10, 14)][:11]
+    next_week = timezone.localtime() + dt.timedelta(days=7)
+    while bank_holiday(next_week.date()):
+        next_week += dt.timedelta(days=1)
+    times.append(next_week.replace(hour=10, minute=0))
+    for n, when in enumerate(times):
         _link(page, "Book a session")
         if n == 0:
             assert_accessible(page)
-        when = (first_day + dt.timedelta(days=n)).replace(hour=10, minute=0)
-        page.fill("#id_starts_at", (when if n < 11 else next_week).strftime("%Y-%m-%dT%H:%M"))
+        page.fill("#id_starts_at", when.strftime("%Y-%m-%dT%H:%M"))
         page.check("input[name=remote][value=no]")
         page.fill("#id_place", "Harbour House, Brighton")
         _submit(page, "Book session")
         _ok(page)
+        if n == 0:
+            # The same hour again double-books the practitioner; a bank holiday is refused.
+            _link(page, "Book a session")
+            page.fill("#id_starts_at", when.replace(minute=30).strftime("%Y-%m-%dT%H:%M"))
+            page.check("input[name=remote][value=yes]")
+            _submit(page, "Book session")
+            assert (
+                "already has a session from 10:00 to 11:00"
+                in page.locator(".govuk-error-summary").inner_text()
+            )
+            assert_accessible(page)
+            holiday = next(
+                timezone.localdate() + dt.timedelta(days=i)
+                for i in range(1, 400)
+                if bank_holiday(timezone.localdate() + dt.timedelta(days=i))
+            )
+            page.fill("#id_starts_at", f"{holiday.isoformat()}T10:00")
+            _submit(page, "Book session")
+            assert "is a bank holiday" in page.locator(".govuk-error-summary").inner_text()
+            assert_accessible(page)
+            visit(f"/programme/{referral.pk}/")
     assert_accessible(page)
     sessions = list(ProgrammeSession.objects.filter(referral=referral).order_by("number"))
     assert [s.number for s in sessions] == list(range(1, 13))
@@ -241,7 +272,7 @@ def test_programme_journey(
     sessions[11].refresh_from_db()
     assert sessions[11].state == "cancelled"
     assert sessions[11].change_reason == "The intervention ended: completed"
-    visit(f"/programme/calendar/?week={next_week.date().isoformat()}")
+    visit(f"/programme/calendar/?week={times[11].date().isoformat()}")
     assert f"/programme/sessions/{sessions[11].pk}/" not in page.content()
 
     # --- police see the outcome, never the notes ----------------------------------------------

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+import holidays
+from django.db.models import Q
 from django.utils import timezone
 
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
+from desist.core.dates import long_date
 from desist.policy import Perm
 from desist.programme.actions.common import (
     clean,
@@ -100,6 +103,84 @@ def _check_not_before_start(
         )
 
 
+# Bank holidays in England and Wales (the same days in both; Scotland and Northern Ireland
+# differ). The `holidays` package expands each year on first use.
+_BANK_HOLIDAYS = holidays.country_holidays("GB", subdiv="ENG")
+LONGEST = dt.timedelta(minutes=240)  # the longest session `_check_slot` allows
+
+
+def bank_holiday(day: dt.date) -> str:
+    """The name of the bank holiday in England and Wales on `day`, or ""."""
+    return str(_BANK_HOLIDAYS.get(day) or "")
+
+
+def session_clashes(
+    *,
+    practitioner: User,
+    subject_id: int,
+    starts_at: dt.datetime,
+    duration_minutes: int,
+    exclude: int | None = None,
+) -> list[ProgrammeSession]:
+    """Booked sessions (not moved or cancelled) of the practitioner, or of the person, that
+    overlap the given time. One query."""
+    ends_at = starts_at + dt.timedelta(minutes=duration_minutes)
+    near = ProgrammeSession.objects.filter(
+        Q(practitioner=practitioner) | Q(referral__subject_id=subject_id),
+        state=SessionState.SCHEDULED,
+        starts_at__lt=ends_at,
+        starts_at__gt=starts_at - LONGEST,
+    ).select_related("practitioner")
+    if exclude is not None:
+        near = near.exclude(pk=exclude)
+    return [s for s in near if s.starts_at + dt.timedelta(minutes=s.duration_minutes) > starts_at]
+
+
+def _span(session: ProgrammeSession) -> str:
+    start = timezone.localtime(session.starts_at)
+    end = start + dt.timedelta(minutes=session.duration_minutes)
+    return f"from {start:%H:%M} to {end:%H:%M} on {long_date(start.date())}"
+
+
+def _check_clashes(
+    errors: Errors,
+    *,
+    practitioner: User,
+    referral: Referral,
+    starts_at: dt.datetime | None,
+    duration_minutes: int | None,
+    exclude: int | None = None,
+) -> None:
+    """No session on a bank holiday, none that double-books the practitioner or the person."""
+    if starts_at is None or duration_minutes is None:
+        return
+    day = timezone.localdate(starts_at)
+    if name := bank_holiday(day):
+        errors.add(
+            "starts_at",
+            f"{long_date(day)} is a bank holiday ({name}) in England and Wales: choose another day",
+        )
+    clashes = session_clashes(
+        practitioner=practitioner,
+        subject_id=referral.subject_id,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        exclude=exclude,
+    )
+    for other in clashes[:1]:
+        who = (
+            f"{practitioner.get_full_name() or practitioner.username} already has"
+            if other.practitioner_id == practitioner.pk
+            else "This person already has"
+        )
+        errors.add("starts_at", f"{who} a session {_span(other)}: choose another time")
+
+
+def _lock_practitioner(practitioner: User) -> None:
+    """Bookings for one practitioner wait for each other, so two cannot take one hour."""
+    type(practitioner).objects.select_for_update().filter(pk=practitioner.pk).first()
+
+
 def require_open_session(session: ProgrammeSession, errors: Errors, field: str) -> None:
     if session.state != SessionState.SCHEDULED:
         errors[field] = ["This session was rescheduled or cancelled: it can no longer be changed"]
@@ -138,6 +219,14 @@ def session_schedule(
         number = free[0]
     elif number not in free:
         errors["number"] = ["Select a session of the plan that is not already booked"]
+    _lock_practitioner(practitioner)
+    _check_clashes(
+        errors,
+        practitioner=practitioner,
+        referral=referral,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+    )
     errors.raise_if_any()
     assert starts_at is not None and duration_minutes is not None and number is not None
     row = plan[number]
@@ -212,6 +301,17 @@ def session_reschedule(
 ) -> ProgrammeSession:
     """Move a session: the old one is kept as superseded (with the reason), a new one replaces it."""
     assert starts_at is not None and duration_minutes is not None
+    _lock_practitioner(session.practitioner)
+    errors = Errors()
+    _check_clashes(
+        errors,
+        practitioner=session.practitioner,
+        referral=session.referral,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        exclude=session.pk,
+    )
+    errors.raise_if_any()
     save_changes(
         session,
         version=version,

@@ -14,6 +14,7 @@ from desist.core.models import Partnership
 from desist.core.roles import RoleCode
 from desist.people.services import subject_create
 from desist.programme import actions
+from desist.programme.actions.sessions import bank_holiday, session_clashes
 from desist.programme.models import (
     Attendance,
     Programme,
@@ -91,18 +92,42 @@ def referral_at(
     if status == S.WAITING:
         extra["waiting_since"] = timezone.now()
     if status == S.ACTIVE:
-        extra["started_on"] = timezone.localdate() - dt.timedelta(days=90)
+        started = timezone.localdate() - dt.timedelta(days=90)
+        # Neither it nor the day before a bank holiday (tests book on both).
+        while bank_holiday(started) or bank_holiday(started - dt.timedelta(days=1)):
+            started -= dt.timedelta(days=1)
+        extra["started_on"] = started
         extra["programme_version"] = programme.versions.order_by("-number").first()
     Referral.objects.filter(pk=referral.pk).update(**extra)
     referral.refresh_from_db()
     return referral
 
 
+def free_time(
+    practitioner: Any, referral: Referral, when: dt.datetime, minutes: int = 60
+) -> dt.datetime:
+    """`when`, or the nearest earlier time on no bank holiday that double-books nobody: the
+    helpers here book many sessions for one practitioner, on any day the suite runs."""
+    while bank_holiday(timezone.localdate(when)):
+        when -= dt.timedelta(days=1)
+    while session_clashes(
+        practitioner=practitioner,
+        subject_id=referral.subject_id,
+        starts_at=when,
+        duration_minutes=minutes,
+    ):
+        when -= dt.timedelta(minutes=90)
+        while bank_holiday(timezone.localdate(when)):
+            when -= dt.timedelta(days=1)
+    return when
+
+
 def book(actor: Any, referral: Referral, days_ago: int) -> ProgrammeSession:
+    worker = referral.practitioner or actor
     return actions.session_schedule(
         actor=actor,
         referral=referral,
-        starts_at=timezone.now() - dt.timedelta(days=days_ago),
+        starts_at=free_time(worker, referral, timezone.now() - dt.timedelta(days=days_ago)),
         duration_minutes=60,
         remote=False,
         place="Harbour House, room 2",
@@ -124,7 +149,7 @@ def held_sessions(
         s = actions.session_schedule(
             actor=practitioner,
             referral=referral,
-            starts_at=base + dt.timedelta(hours=i),
+            starts_at=free_time(practitioner, referral, base + dt.timedelta(hours=i), 45),
             duration_minutes=45,
             remote=True,
             place="",
