@@ -633,36 +633,44 @@ def programme_facts_for_evaluation(*, subject_ids: Any = None) -> list[dict[str,
         .values_list("referral_id", "assessed_on", "timepoint", "score", "instrument__name")
     ):
         scores[rid].append((on, timepoint, score, code))
-    out = []
-    for r in referrals:
-        m = scores.get(r["id"], [])
-        out.append(
-            {
-                "referral_id": r["id"],
-                "subject_id": r["subject_id"],
-                "programme_id": r["programme_id"],
-                "force_id": r["force_id"],
-                "final_status": r["status"],
-                "closed": r["status"] in CLOSED_STATUSES,
-                "engagement": engagement_code(r["status"], r["at_risk"]),
-                "put_forward_on": r["put_forward_on"],
-                "consent_on": history[r["id"]].get(S.CONSENTED) or r["consent_on"],
-                "started_on": r["started_on"],
-                "ended_on": r["ended_on"],
-                "end_reason_code": r["end_reason_code"],
-                "status_dates": dict(history[r["id"]]),
-                "sessions_attended": attended.get(r["id"], 0),
-                "completion": _completion_of(r, attended.get(r["id"], 0), modules[r["id"]]),
-                "measure_before": m[0][2] if m else None,
-                "measure_after": m[-1][2] if len(m) > 1 else None,
-                "sessions": held.get(r["id"], []),
-                "measures": [
-                    {"measure": code, "on": on, "timepoint": tp, "score": sc}
-                    for on, tp, sc, code in m
-                ],
-            }
-        )
-    return out
+    return [
+        _facts_row(r, history[r["id"]], held, attended, modules[r["id"]], scores.get(r["id"], []))
+        for r in referrals
+    ]
+
+
+def _facts_row(
+    r: Mapping[str, Any],
+    dates: dict[str, dt.date],
+    held: dict[int, list[dict[str, Any]]],
+    attended: dict[int, int],
+    modules: set[str],
+    m: list[tuple[dt.date, str, Any, str]],
+) -> dict[str, Any]:
+    """programme_facts_for_evaluation's dict for one referral."""
+    return {
+        "referral_id": r["id"],
+        "subject_id": r["subject_id"],
+        "programme_id": r["programme_id"],
+        "force_id": r["force_id"],
+        "final_status": r["status"],
+        "closed": r["status"] in CLOSED_STATUSES,
+        "engagement": engagement_code(r["status"], r["at_risk"]),
+        "put_forward_on": r["put_forward_on"],
+        "consent_on": dates.get(S.CONSENTED) or r["consent_on"],
+        "started_on": r["started_on"],
+        "ended_on": r["ended_on"],
+        "end_reason_code": r["end_reason_code"],
+        "status_dates": dict(dates),
+        "sessions_attended": attended.get(r["id"], 0),
+        "completion": _completion_of(r, attended.get(r["id"], 0), modules),
+        "measure_before": m[0][2] if m else None,
+        "measure_after": m[-1][2] if len(m) > 1 else None,
+        "sessions": held.get(r["id"], []),
+        "measures": [
+            {"measure": code, "on": on, "timepoint": tp, "score": sc} for on, tp, sc, code in m
+        ],
+    }
 
 
 def _completion_of(r: Mapping[str, Any], attended: int, modules: set[str]) -> str:
