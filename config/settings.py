@@ -137,6 +137,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "desist.navigation.context",
+                "desist.core.marking.context",
                 "desist.sharing.context_processors.break_glass",
                 "desist.accounts.context_processors.session_timeout",
             ],

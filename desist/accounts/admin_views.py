@@ -31,7 +31,7 @@ from desist.accounts.admin_forms import (
 from desist.accounts.http import AuthedRequest
 from desist.audit.models import Category
 from desist.audit.services import audit_consultation, audit_record
-from desist.core import safecsv
+from desist.core import marking, safecsv
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
 from desist.core.roles import RoleCode
@@ -320,7 +320,7 @@ def export_csv(request: AuthedRequest) -> StreamingHttpResponse:
             yield writer.writerow(row)
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="desist-accounts.csv"'
+    response["Content-Disposition"] = marking.attachment("desist-accounts", "csv")
     return response
 
 

@@ -21,7 +21,7 @@ from desist.audit.selectors import (
     audit_organisation_choices_for,
 )
 from desist.audit.services import audit_consultation, audit_record
-from desist.core import safecsv
+from desist.core import marking, safecsv
 
 if TYPE_CHECKING:
     from desist.accounts.models import User
@@ -156,5 +156,5 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="desist-audit-{stamp}.csv"'
+    response["Content-Disposition"] = marking.attachment(f"desist-audit-{stamp}", "csv")
     return response

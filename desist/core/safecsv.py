@@ -19,6 +19,8 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from desist.core.marking import MARKING
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -67,7 +69,12 @@ def xlsx_bytes(title: str, header: Sequence[Any], rows: Iterable[Sequence[Any]])
     from openpyxl import Workbook  # imported here: only the XLSX exports need it
 
     book = Workbook(write_only=True)
+    book.properties.category = MARKING
     sheet = book.create_sheet(title)
+    # The marking on every printed page, top and bottom, outside the cells: the sheet's first
+    # row stays the header row for programs that read it (docs/adr/0028).
+    sheet.oddHeader.center.text = MARKING
+    sheet.oddFooter.center.text = MARKING
     sheet.append([neutralise(c) for c in header])
     for row in rows:
         sheet.append([neutralise(c) for c in row])

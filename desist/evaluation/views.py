@@ -19,7 +19,7 @@ from desist.accounts.http import AuthedRequest
 from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_consultation, audit_record
-from desist.core import safecsv
+from desist.core import marking, safecsv
 from desist.core.concurrency import StaleRecordError
 from desist.evaluation import dashboards, extract, reporting, selectors, services
 from desist.evaluation.forms import (
@@ -214,7 +214,7 @@ def run_csv(request: AuthedRequest, run_id: int) -> HttpResponse:
     writer.writerow(["section", "table", "column", "row", "value"])
     writer.writerows(lines)
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="desist-evaluation-{run.pk}.csv"'
+    response["Content-Disposition"] = marking.attachment(f"desist-evaluation-{run.pk}", "csv")
     return response
 
 
@@ -228,7 +228,7 @@ def run_pdf(request: AuthedRequest, run_id: int) -> HttpResponse:
 
     pdf = HTML(string=html).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="desist-evaluation-{run.pk}.pdf"'
+    response["Content-Disposition"] = marking.attachment(f"desist-evaluation-{run.pk}", "pdf")
     return response
 
 
@@ -256,7 +256,7 @@ def extract_dictionary(request: AuthedRequest) -> HttpResponse:
 def _csv_response(body: str, name: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="desist-{name}-{stamp}.csv"'
+    response["Content-Disposition"] = marking.attachment(f"desist-{name}-{stamp}", "csv")
     return response
 
 

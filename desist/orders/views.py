@@ -23,7 +23,7 @@ from desist.accounts.http import AuthedRequest
 from desist.accounts.models import User
 from desist.audit.services import audit_consultation
 from desist.cases import selectors as case_selectors
-from desist.core import safecsv
+from desist.core import marking, safecsv
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
 from desist.core.workflow import page_view
@@ -119,7 +119,6 @@ def _export_response(request: AuthedRequest, fmt: str) -> HttpResponse:
         actor=request.user, file_format=fmt, rows=len(rows), filters=filters
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    name = f"desist-spo-register-{stamp}.{fmt}"
     if fmt == "csv":
         buffer = io.StringIO()
         writer = safecsv.writer(buffer)
@@ -131,7 +130,7 @@ def _export_response(request: AuthedRequest, fmt: str) -> HttpResponse:
             exports.xlsx_bytes(header, rows),
             content_type=safecsv.XLSX_CONTENT_TYPE,
         )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = marking.attachment(f"desist-spo-register-{stamp}", fmt)
     response["Cache-Control"] = "no-store"
     return response
 

@@ -18,7 +18,7 @@ from desist import policy
 from desist.accounts.http import AuthedRequest
 from desist.accounts.models import User
 from desist.audit.services import audit_consultation
-from desist.core import safecsv
+from desist.core import marking, safecsv
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
 from desist.policy import Perm
@@ -216,7 +216,7 @@ def disclosure_export(request: AuthedRequest) -> HttpResponseBase:
 
     response = StreamingHttpResponse(lines(), content_type="text/csv")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="disclosures-{stamp}.csv"'
+    response["Content-Disposition"] = marking.attachment(f"disclosures-{stamp}", "csv")
     return response
 
 

@@ -32,7 +32,9 @@ def _csv(client: Any) -> list[dict[str, str]]:
     response = client.get(reverse("orders:export_csv"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert response["Content-Disposition"].startswith('attachment; filename="desist-spo-register-')
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="OFFICIAL-SENSITIVE_desist-spo-register-'
+    )
     return list(csv.DictReader(io.StringIO(response.content.decode())))
 
 

@@ -16,7 +16,7 @@ from desist.accounts import selectors
 from desist.accounts.management.commands._admin import acting_as
 from desist.audit.models import Category
 from desist.audit.services import audit_record
-from desist.core import safecsv
+from desist.core import marking, safecsv
 
 
 class Command(BaseCommand):
@@ -51,3 +51,7 @@ class Command(BaseCommand):
         finally:
             if o["output"]:
                 out.close()
+        self.stderr.write(
+            f"This file is {marking.MARKING}: keep the marking in its name, for example "
+            f"{marking.marked_filename('desist-accounts', 'csv')}"
+        )

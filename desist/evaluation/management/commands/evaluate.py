@@ -21,6 +21,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.loader import render_to_string
 
+from desist.core.marking import MARKING
 from desist.evaluation.engine import errors as engine_errors
 from desist.evaluation.engine.cohortfile import MISSING_CHOICES, CohortFile, read_cohort_file
 from desist.evaluation.engine.errors import EngineInputError
@@ -190,7 +191,10 @@ class Command(BaseCommand):
             for chart in data.get("charts", {}).values():
                 encoded = base64.b64encode(chart["svg"].encode("utf-8")).decode("ascii")
                 chart["data_uri"] = f"data:image/svg+xml;base64,{encoded}"
-        html = render_to_string("evaluation/cohort_report.html", {"r": data, "pdf": fmt == "pdf"})
+        html = render_to_string(
+            "evaluation/cohort_report.html",
+            {"r": data, "pdf": fmt == "pdf", "protective_marking": MARKING},
+        )
         if fmt == "html":
             self._emit(html, out)
             return
