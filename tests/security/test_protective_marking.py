@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections import deque
 from html.parser import HTMLParser
 from pathlib import Path
@@ -313,3 +314,10 @@ def test_every_extract_is_marked(client: Any, users: dict[R, Any], orgs: Any, na
     client.force_login(users[R.OVERSEER])
     response = client.get(reverse(name))
     assert response["Content-Disposition"].startswith(f'attachment; filename="{MARKING}_'), name
+
+
+def test_the_print_stylesheet_marks_every_printed_page_with_the_one_marking() -> None:
+    """print.css cannot read core.marking, so it spells the words; they must be the same."""
+    css = (Path(desist.__file__).parent / "core" / "static" / "desist" / "print.css").read_text()
+    margins = re.findall(r"@(top|bottom)-center\s*\{\s*content:\s*\"([^\"]*)\"", css)
+    assert sorted(margins) == [("bottom", MARKING), ("top", MARKING)], margins
