@@ -10,6 +10,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", ops_metrics.metrics, name="metrics"),
     path("api/v1/", include("desist.api.urls")),
+    path("privacy/", core_views.privacy_notice, name="privacy"),
     path("accounts/", include("desist.accounts.urls")),
     path("audit/", include("desist.audit.urls")),
     path("subjects/", include("desist.people.urls")),

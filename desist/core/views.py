@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from desist.core import health
+from desist.core.models import Organisation, OrganisationKind
 
 
 @require_GET
@@ -31,6 +32,28 @@ def readyz(request: HttpRequest) -> HttpResponse:
     if health.problems():
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def privacy_notice(request: HttpRequest) -> HttpResponse:
+    """Public: who controls the data held in Desist, why, on what basis, who it goes to, how
+    long it is kept, the person's rights and how to complain. Names the partnership's
+    organisations as they are recorded, so the notice stays true to each deployment."""
+    live = list(Organisation.objects.filter(retired_at__isnull=True).order_by("name"))
+
+    def of(kind: str) -> list[Organisation]:
+        return [o for o in live if o.kind == kind]
+
+    return render(
+        request,
+        "pages/privacy.html",
+        {
+            "advocacy": of(OrganisationKind.ADVOCACY),
+            "forces": of(OrganisationKind.POLICE_FORCE),
+            "providers": of(OrganisationKind.PROVIDER),
+            "evaluators": of(OrganisationKind.OVERSIGHT),
+        },
+    )
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -51,6 +51,7 @@ CLASSIFIED: dict[str, str] = {
     "healthz": "health probe: up or down",
     "readyz": "readiness probe: up or down",
     "metrics": "Prometheus counts and timings by route: no person",
+    "privacy": "the public privacy notice: the partnership's organisations, no person",
     # --- accounts ---
     "accounts:login": "the sign-in form",
     "accounts:logout": POST_ONLY,

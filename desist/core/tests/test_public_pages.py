@@ -1,0 +1,56 @@
+"""The privacy notice and the accessibility statement (issue 18): public, plain, linked."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(response: Any) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_the_privacy_notice_is_public_and_names_the_controllers(client: Any, orgs: Any) -> None:
+    response = client.get(reverse("privacy"))
+    assert response.status_code == 200
+    text = _text(response)
+    for heading in (
+        "Who is responsible for your information",
+        "What we use your information for",
+        "Our lawful basis",
+        "Who we share it with",
+        "How long we keep it",
+        "Your rights",
+        "How to complain",
+    ):
+        assert heading in text, heading
+    # The controllers are the partnership's organisations as recorded, not fixed names.
+    assert orgs["advocacy"].name in text
+    assert orgs["police_force"].name in text
+    assert orgs["provider"].name in text
+    assert "retention schedule" in text
+    assert "Information Commissioner's Office" in text and "0303 123 1113" in text
+    assert 'href="https://ico.org.uk/make-a-complaint/"' in response.content.decode()
+
+
+def test_a_retired_organisation_is_not_named_as_a_controller(client: Any, orgs: Any) -> None:
+    from django.utils import timezone
+
+    force = orgs["other_police_force"]
+    type(force).objects.filter(pk=force.pk).update(retired_at=timezone.now())
+    text = _text(client.get(reverse("privacy")))
+    assert orgs["police_force"].name in text
+    assert force.name not in text
+
+
+def test_the_self_referral_form_and_the_footer_link_to_the_privacy_notice(client: Any) -> None:
+    href = f'href="{reverse("privacy")}"'
+    form = client.get(reverse("safeguarding:self_refer")).content.decode()
+    assert form.count(href) == 2  # in the form's privacy section, and in the footer
+    footer = client.get(reverse("accounts:login")).content.decode().split("<footer", 1)[1]
+    assert href in footer

@@ -1,0 +1,34 @@
+"""The public pages and the safe export of issue 18, in the browser, each page axe-checked.
+
+A victim on the self-referral form follows the link to the full privacy notice; anyone finds
+the notice from the footer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_privacy_notice_from_the_self_referral_form_and_the_footer(
+    page: Any, seeded: dict[str, int], assert_accessible: Callable[[Any], None]
+) -> None:
+    page.goto("/safeguarding/refer/")
+    link = page.get_by_role("link", name="Read our full privacy notice (opens in new tab)")
+    assert link.get_attribute("target") == "_blank"  # a half-filled form is not lost
+    page.goto(link.get_attribute("href"))
+    assert page.locator("h1").inner_text() == "Privacy notice"
+    main = page.locator("main").inner_text()
+    assert "Safe Steps Stalking Advocacy" in main  # the demo's advocacy service
+    assert "Information Commissioner's Office" in main
+    assert page.locator("[data-desist-marking]").count() == 0  # public: nothing held shown
+    assert_accessible(page)
+
+    page.goto("/accounts/login/")
+    with page.expect_navigation():
+        page.locator("footer").get_by_role("link", name="Privacy notice").click()
+    assert page.locator("h1").inner_text() == "Privacy notice"
