@@ -225,6 +225,9 @@ DESIST_BREAK_GLASS_MINUTES = env_int("DESIST_BREAK_GLASS_MINUTES", 30)
 # Break-glass requests a user may make in a (local) day before each needs a supervisor.
 DESIST_BREAK_GLASS_DAILY_CAP = env_int("DESIST_BREAK_GLASS_DAILY_CAP", 3)
 
+# Where the accessibility statement tells people to ask for another format or report a problem.
+DESIST_ACCESSIBILITY_EMAIL = env("DESIST_ACCESSIBILITY_EMAIL") or "accessibility@desist.example"
+
 # Victims' self-referral form: which advocacy service receives it (organisation code; default
 # the first advocacy service), at most N submissions per client address per window (seconds),
 # and the least time a person takes to fill it in (faster is a bot). The limit counts in the

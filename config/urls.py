@@ -11,6 +11,7 @@ urlpatterns = [
     path("metrics", ops_metrics.metrics, name="metrics"),
     path("api/v1/", include("desist.api.urls")),
     path("privacy/", core_views.privacy_notice, name="privacy"),
+    path("accessibility/", core_views.accessibility_statement, name="accessibility"),
     path("accounts/", include("desist.accounts.urls")),
     path("audit/", include("desist.audit.urls")),
     path("subjects/", include("desist.people.urls")),

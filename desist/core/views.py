@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -52,6 +53,19 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
             "forces": of(OrganisationKind.POLICE_FORCE),
             "providers": of(OrganisationKind.PROVIDER),
             "evaluators": of(OrganisationKind.OVERSIGHT),
+        },
+    )
+
+
+@require_GET
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    """Public: the accessibility statement in the GOV.UK model form."""
+    return render(
+        request,
+        "pages/accessibility.html",
+        {
+            "contact_email": settings.DESIST_ACCESSIBILITY_EMAIL,
+            "base_url": settings.DESIST_BASE_URL,
         },
     )
 

@@ -52,6 +52,7 @@ CLASSIFIED: dict[str, str] = {
     "readyz": "readiness probe: up or down",
     "metrics": "Prometheus counts and timings by route: no person",
     "privacy": "the public privacy notice: the partnership's organisations, no person",
+    "accessibility": "the public accessibility statement",
     # --- accounts ---
     "accounts:login": "the sign-in form",
     "accounts:logout": POST_ONLY,

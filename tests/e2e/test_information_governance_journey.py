@@ -1,7 +1,7 @@
 """The public pages and the safe export of issue 18, in the browser, each page axe-checked.
 
 A victim on the self-referral form follows the link to the full privacy notice; anyone finds
-the notice from the footer.
+the notice and the accessibility statement from the footer.
 """
 
 from __future__ import annotations
@@ -32,3 +32,17 @@ def test_the_privacy_notice_from_the_self_referral_form_and_the_footer(
     with page.expect_navigation():
         page.locator("footer").get_by_role("link", name="Privacy notice").click()
     assert page.locator("h1").inner_text() == "Privacy notice"
+
+
+def test_the_accessibility_statement_from_the_footer(
+    page: Any, seeded: dict[str, int], assert_accessible: Callable[[Any], None]
+) -> None:
+    page.goto("/safeguarding/refer/")
+    with page.expect_navigation():
+        page.locator("footer").get_by_role("link", name="Accessibility statement").click()
+    assert page.locator("h1").inner_text() == "Accessibility statement for Desist"
+    main = page.locator("main").inner_text()
+    for heading in ("Compliance status", "Non-accessible content", "Enforcement procedure"):
+        assert page.get_by_role("heading", name=heading).is_visible(), heading
+    assert "Preparation of this accessibility statement" in main
+    assert_accessible(page)

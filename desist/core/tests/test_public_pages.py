@@ -54,3 +54,37 @@ def test_the_self_referral_form_and_the_footer_link_to_the_privacy_notice(client
     assert form.count(href) == 2  # in the form's privacy section, and in the footer
     footer = client.get(reverse("accounts:login")).content.decode().split("<footer", 1)[1]
     assert href in footer
+
+
+def test_the_accessibility_statement_follows_the_govuk_model(client: Any, settings: Any) -> None:
+    settings.DESIST_ACCESSIBILITY_EMAIL = "access@partnership.example"
+    response = client.get(reverse("accessibility"))
+    assert response.status_code == 200
+    text = _text(response)
+    for part in (
+        "Accessibility statement for Desist",
+        "How accessible this service is",
+        "Feedback and contact information",
+        "Reporting accessibility problems with this service",
+        "Enforcement procedure",
+        "Equality and Human Rights Commission (EHRC)",
+        "Equality Commission for Northern Ireland (ECNI)",
+        "Technical information about this service's accessibility",
+        "Compliance status",
+        "partially compliant with the Web Content Accessibility Guidelines version 2.2",
+        "Non-accessible content",
+        "Non-compliance with the accessibility regulations",
+        "Disproportionate burden",
+        "Preparation of this accessibility statement",
+        "This statement was prepared on",
+    ):
+        assert part in text, part
+    assert 'href="mailto:access@partnership.example"' in response.content.decode()
+
+
+def test_every_page_footer_links_the_accessibility_statement(client: Any, users: Any) -> None:
+    href = f'href="{reverse("accessibility")}"'
+    for page in (reverse("accounts:login"), reverse("safeguarding:self_refer")):
+        assert href in client.get(page).content.decode().split("<footer", 1)[1], page
+    client.force_login(next(iter(users.values())))
+    assert href in client.get(reverse("core:home")).content.decode().split("<footer", 1)[1]
