@@ -150,6 +150,9 @@ UNREACHED: dict[str, str] = {
     "evaluation:run_progress": "an htmx fragment of the run page",
     "evaluation:run": "the demo has no evaluation run",
     "evaluation:finding_edit": "the demo has no oversight finding",
+    "retention:review": "the demo has no record due for a retention review",
+    "retention:dispose": "the demo has no record due for a retention review",
+    "retention:hold": "the demo has no record due for a retention review",
     **NO_DEMO_RECORD,
     # One page per URL name and account: the first order, case or subject the walk opens is
     # not in the state that offers these (every page extends base.html: see the test below).
