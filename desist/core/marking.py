@@ -4,7 +4,7 @@ Desist holds police intelligence, clinical notes and victims' details: OFFICIAL-
 the Government Security Classifications. One definition, used by the page banner (base.html,
 through `context`), the printout (print styles keep the banner), the PDF reports (each page's
 top and bottom margin) and the exports (the file name, and an XLSX sheet's printed header and
-footer); see docs/adr/0029-protective-marking.md.
+footer); see docs/adr/0030-protective-marking.md.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def xlsx_bytes(title: str, header: Sequence[Any], rows: Iterable[Sequence[Any]])
     book.properties.category = MARKING
     sheet = book.create_sheet(title)
     # The marking on every printed page, top and bottom, outside the cells: the sheet's first
-    # row stays the header row for programs that read it (docs/adr/0029).
+    # row stays the header row for programs that read it (docs/adr/0030).
     sheet.oddHeader.center.text = MARKING
     sheet.oddFooter.center.text = MARKING
     sheet.append([neutralise(c) for c in header])
