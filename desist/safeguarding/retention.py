@@ -17,6 +17,7 @@ from desist.safeguarding.models import (
     Origin,
     Victim,
 )
+from desist.safeguarding.services import VICTIM_FREE_TEXT
 
 # A self-referral that never became casework: found not genuine at the check, or closed
 # before anyone made contact.
@@ -50,22 +51,8 @@ def delete_self_referral(case: AdvocacyCase) -> None:
 
 
 def anonymise_victim(victim: Victim) -> None:
-    blank(
-        Victim.objects.filter(pk=victim.pk),
-        "first_names",
-        "last_name",
-        "preferred_name",
-        "address",
-        "postcode",
-        "phone",
-        "alternative_phone",
-        "email",
-        "safe_times",
-        "never_contact",
-        "safe_word",
-        "vulnerability_notes",
-        "wishes_notes",
-    )
+    # The one list of what people typed about a victim, shared with the audit's redaction.
+    blank(Victim.objects.filter(pk=victim.pk), *sorted(VICTIM_FREE_TEXT))
 
 
 def _closed_on(case: AdvocacyCase) -> dt.date | None:

@@ -171,8 +171,9 @@ PREFERENCE_FIELDS = (
     "share_with",
     "wishes_notes",
 )
-# Typed by people: never written into audit values (only the names of changed fields are).
-_FREE_TEXT = {
+# Typed by people: never written into audit values (only the names of changed fields are),
+# and blanked when a victim is anonymised (safeguarding/retention.py).
+VICTIM_FREE_TEXT = {
     "first_names",
     "last_name",
     "preferred_name",
@@ -241,7 +242,7 @@ def _save_victim(
         new: dict[str, Any] = {"version": victim.version, "fields": changed}
         # Codes and flags are not personal free text; they may be recorded as values.
         for f in changed:
-            if f not in _FREE_TEXT and f != "sex":
+            if f not in VICTIM_FREE_TEXT and f != "sex":
                 new[f] = values[f]
         audit_record(
             actor=actor,
