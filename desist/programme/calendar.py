@@ -16,6 +16,7 @@ import icalendar
 from django.utils import timezone
 
 from desist.core.dates import CASEWORK, long_date
+from desist.core.marking import MARKING
 
 
 @dataclass
@@ -84,6 +85,9 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+EVENT_NOTE = "Do not share outside those who need to know."
+
+
 def ics(sessions: Iterable[Any], *, host: str) -> str:
     """The feed, built by `icalendar`, which escapes and folds every value (RFC 5545): text
     typed into a session (its place) can never end the event or start another."""
@@ -91,7 +95,10 @@ def ics(sessions: Iterable[Any], *, host: str) -> str:
     calendar.add("version", "2.0")
     calendar.add("prodid", "-//Desist//Programme sessions//EN")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", "Desist sessions")
+    # The marking where calendar apps show it (ADR 0030): the calendar's name, its description
+    # and each event's description, since a phone shows an event without its calendar.
+    calendar.add("x-wr-calname", f"{MARKING}: Desist sessions")
+    calendar.add("x-wr-caldesc", f"Protective marking: {MARKING}. {EVENT_NOTE}")
     now = timezone.now().astimezone(dt.UTC)
     for s in sessions:
         event = icalendar.Event()
@@ -103,5 +110,7 @@ def ics(sessions: Iterable[Any], *, host: str) -> str:
         )
         event.add("summary", f"Session {s.number} ({s.referral.reference})")
         event.add("location", "Remote" if s.remote else _one_line(s.place or ""))
+        event.add("description", f"Protective marking: {MARKING}. {EVENT_NOTE}")
+        event.add("class", "CONFIDENTIAL")  # RFC 5545 access class: not for shared views
         calendar.add_component(event)
     return calendar.to_ical().decode()
