@@ -242,7 +242,14 @@ class AlertPage(Page):
 
 
 class AcknowledgeIn(Schema):
-    note: str = Field("", max_length=2000, description="What was done (optional)")
+    read_by: str = Field(
+        ...,
+        min_length=1,
+        max_length=200,
+        description="The person in your organisation who has read the alert (required: "
+        "acknowledging stops its escalation to a manager)",
+    )
+    note: str = Field("", max_length=1800, description="What was done (optional)")
 
 
 class ReferralSummary(Schema):
@@ -494,7 +501,9 @@ def acknowledge_alert(
     _audit_object(request, obj=alert)
     policy.require(actor, Perm.ALERT_ACKNOWLEDGE, alert)
     _require_match(request, paging.etag(AlertOut.model_validate(_alert(alert)).model_dump()))
-    alert = alert_acknowledge(actor=actor, alert=alert, version=alert.version, note=body.note)
+    alert = alert_acknowledge(
+        actor=actor, alert=alert, version=alert.version, note=body.note, read_by=body.read_by
+    )
     return _with_etag(response, AlertOut.model_validate(_alert(alert)).model_dump())
 
 

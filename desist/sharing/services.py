@@ -69,14 +69,26 @@ def alert_acknowledge(
     alert: Alert,
     version: int,
     note: str = "",
+    read_by: str = "",
     now: dt.datetime | None = None,
 ) -> Alert:
-    """The recipient confirms they have read the alert (and may say what they did)."""
+    """The recipient confirms they have read the alert (and may say what they did).
+
+    Acknowledging stops the escalation to a manager, so an API key (a machine) must name the
+    person in its organisation who read the alert: a system that acknowledged on receipt would
+    otherwise silence the escalation with nobody having read it."""
     # Its recipient (an API key: anyone's in its organisation), with the permission.
     policy.require(actor, Perm.ALERT_ACKNOWLEDGE, alert)
     note = (note or "").strip()
+    read_by = " ".join((read_by or "").split())
     if alert.acknowledged_at is not None:
         raise ValidationError({"note": ["This alert has already been acknowledged"]})
+    if policy.api_credential(actor) is not None and not read_by:
+        raise ValidationError({"read_by": ["Enter the name of the person who read the alert"]})
+    if len(read_by) > 200:
+        raise ValidationError({"read_by": ["The name must be 200 characters or fewer"]})
+    if read_by:
+        note = f"Read by {read_by}." + (f" {note}" if note else "")
     if len(note) > 2000:
         raise ValidationError({"note": ["The note must be 2000 characters or fewer"]})
     now = _now(now)
@@ -100,7 +112,12 @@ def alert_acknowledge(
             category=Category.ALTERATION,
             verb="alert.acknowledge",
             obj=alert,
-            new={"acknowledged_at": now, "note_given": bool(note), "version": alert.version},
+            new={
+                "acknowledged_at": now,
+                "note_given": bool(note),
+                "read_by_named": bool(read_by),
+                "version": alert.version,
+            },
         )
     return alert
 

@@ -153,7 +153,7 @@ def test_a_surrey_key_gets_404_for_every_sussex_record(
     for pk in sussex_alerts:
         response = client.post(
             f"/api/v1/alerts/{pk}/acknowledge",
-            data={"note": ""},
+            data={"read_by": "PC 1234 Example", "note": ""},
             content_type="application/json",
             HTTP_IF_MATCH="*",
             **bearer(token),

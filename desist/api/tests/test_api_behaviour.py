@@ -20,10 +20,13 @@ from desist.sharing.models import Alert
 ACK = ("alerts:read", "alerts:ack")
 
 
-def _ack(client: Any, token: str, alert_id: int, **headers: Any) -> Any:
+READER = {"read_by": "PC 4471 Example", "note": "Taken into the force's workflow"}
+
+
+def _ack(client: Any, token: str, alert_id: int, body: Any = None, **headers: Any) -> Any:
     return client.post(
         f"/api/v1/alerts/{alert_id}/acknowledge",
-        data={"note": "Taken into the force's workflow"},
+        data=READER if body is None else body,
         content_type="application/json",
         **headers,
         **bearer(token),
@@ -48,11 +51,32 @@ def test_acknowledge_needs_if_match_with_the_current_etag(
     assert done["ETag"] != etag
     stored = Alert.objects.select_related("acknowledged_by").get(pk=alert.pk)
     assert stored.acknowledged_by.username.startswith("api-key-")
+    assert stored.acknowledgement_note == (
+        "Read by PC 4471 Example. Taken into the force's workflow"
+    )
     assert _ack(client, token, alert.pk, HTTP_IF_MATCH=etag).status_code == 412
     # The command's own audit event, under the key's account.
     assert AuditEvent.objects.filter(
         verb="alert.acknowledge", object_id=str(alert.pk), actor_id=stored.acknowledged_by.pk
     ).exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"note": "Received by the control room system"}, {"read_by": "   ", "note": ""}],
+    ids=["no reader", "blank reader"],
+)
+def test_a_key_must_name_who_read_the_alert_before_it_stops_the_escalation(
+    client: Any, world: World, issue_key: Any, body: dict[str, str]
+) -> None:
+    # A machine acknowledging on receipt would silence the escalation with nobody having read
+    # the alert: the key must name the person who did.
+    token = issue_key(world.sussex.force, *ACK)
+    alert = world.sussex.alert
+    refused = _ack(client, token, alert.pk, body, HTTP_IF_MATCH="*")
+    assert refused.status_code == 422
+    assert refused["Content-Type"] == "application/problem+json"
+    assert Alert.objects.get(pk=alert.pk).acknowledged_at is None
 
 
 def test_a_key_that_may_only_read_alerts_cannot_acknowledge(
