@@ -190,7 +190,9 @@ def read_position(state: Path) -> int:
 
 def write_position(state: Path, position: int) -> None:
     temporary = state.with_name(state.name + ".tmp")
-    with temporary.open("w") as f:
+    # Owner-only, like the sink: where forwarding stopped is nobody else's business.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
         f.write(f"{position}\n")
         f.flush()
         os.fsync(f.fileno())

@@ -231,3 +231,11 @@ def test_a_following_file_sink_reopens_a_rotated_file(tmp_path: Path, db: Any) -
         sink.close()
     assert (tmp_path / "audit.jsonl.1").read_text() == '{"id": 1}\n'
     assert out.read_text() == '{"id": 2}\n'
+
+
+def test_the_position_file_is_owner_only(tmp_path: Path) -> None:
+    state = tmp_path / "audit.jsonl.position"
+    write_position(state, 41)
+    write_position(state, 42)  # replaced, not appended, and still owner-only
+    assert read_position(state) == 42
+    assert state.stat().st_mode & 0o777 == 0o600
