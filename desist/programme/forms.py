@@ -380,6 +380,39 @@ class ScheduleForm(forms.Form):
     place = forms.CharField(label="Place (for a session in person)", required=False, max_length=200)
 
 
+class SeriesForm(forms.Form):
+    """A weekly series (issue 20): the first session's date and time; the rest follow weekly."""
+
+    first_day = date_field(
+        "Date of the first session",
+        what="the date of the first session",
+        help_text="The other open sessions of the plan follow on the same day each week.",
+    )
+    at = forms.TimeField(
+        label="Time of the sessions",
+        input_formats=["%H:%M"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": "Enter the time of the sessions",
+            "invalid": "Enter the time of the sessions as a real time, like 14:30",
+        },
+    )
+    duration_minutes = forms.IntegerField(
+        label="Length of each session (minutes)",
+        initial=60,
+        error_messages={
+            "required": "Enter the length of each session, between 15 and 240 minutes",
+            "invalid": "Enter the length as a whole number of minutes",
+        },
+    )
+    remote = _radios(
+        "Where will the sessions be held?",
+        [("no", "In person"), ("yes", "Remote (video or phone)")],
+        "whether the sessions are in person or remote",
+    )
+    place = forms.CharField(label="Place (for sessions in person)", required=False, max_length=200)
+
+
 class RescheduleForm(ScheduleForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = _text("Why is the session being moved?", "why the session is being moved", rows=3)

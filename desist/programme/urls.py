@@ -28,6 +28,7 @@ urlpatterns = [
     path("<int:referral_id>/assess/", views.referral_assess, name="assess"),
     path("<int:referral_id>/change/<str:target>/", views.referral_change, name="change"),
     path("<int:referral_id>/sessions/new/", views.session_schedule, name="schedule"),
+    path("<int:referral_id>/sessions/series/", views.session_series, name="series"),
     path("<int:referral_id>/measures/new/", views.measure_record, name="measure"),
     path("<int:referral_id>/end-report/", views.end_report, name="end_report"),
     path("sessions/<int:session_id>/", views.session_detail, name="session"),

@@ -44,6 +44,7 @@ from desist.programme.forms import (
     RescheduleForm,
     ReviewForm,
     ScheduleForm,
+    SeriesForm,
     SessionPlanForm,
     SupervisionForm,
     TransitionForm,
@@ -658,6 +659,68 @@ def session_schedule(request: AuthedRequest, referral_id: int) -> HttpResponse:
         back_url=reverse("programme:referral", args=[referral.pk]),
         back_label="Back to the referral",
         submit="Book session",
+    )
+
+
+def _series_request(data: dict[str, Any]) -> actions.SeriesRequest:
+    return actions.SeriesRequest(
+        first_day=data.get("first_day"),
+        at=data.get("at"),
+        duration_minutes=data.get("duration_minutes"),
+        remote=_yes_no(data.get("remote")),
+        place=data.get("place") or "",
+    )
+
+
+def _series_booked_message(booked: list[Any], left: list[Any]) -> str:
+    text = f"{len(booked)} session{'s' if len(booked) != 1 else ''} booked"
+    if left:
+        numbers = ", ".join(str(row.number) for row in left)
+        text += f". Not booked, because of a clash: session {numbers}. Book each on another day"
+    return text
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_series(request: AuthedRequest, referral_id: int) -> HttpResponse:
+    """Book the open slots weekly (issue 20): the form, then a preview with each row's
+    clashes, then the booking of the clear rows."""
+    referral = selectors.referral_get_for(
+        actor=request.user, referral_id=referral_id, perm=Perm.SESSION_MANAGE
+    )
+    form = SeriesForm(request.POST or None, initial={"duration_minutes": 60, "remote": "no"})
+    step = request.POST.get("step", "preview")
+    rows: list[Any] = []
+    if request.method == "POST" and step != "change" and form.is_valid():
+        series = _series_request(form.cleaned_data)
+        try:
+            if step == "confirm":
+                booked, left = actions.session_series_book(
+                    actor=request.user, referral=referral, request=series
+                )
+            else:
+                rows = actions.session_series_preview(
+                    actor=request.user, referral=referral, request=series
+                )
+        except SERVICE_ERRORS as exc:
+            add_service_errors(form, exc)
+            rows = []
+        else:
+            if step == "confirm":
+                messages.success(request, _series_booked_message(booked, left))
+                return redirect("programme:referral", referral.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=referral, verb="referral.view_for_session")
+    return render(
+        request,
+        "programme/series.html",
+        {
+            "form": form,
+            "r": referral,
+            "rows": rows,
+            "clear": sum(1 for row in rows if row.clear),
+            "open_slots": len(actions.open_slots(referral)),
+        },
     )
 
 

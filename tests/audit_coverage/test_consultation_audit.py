@@ -164,6 +164,7 @@ CLASSIFIED: dict[str, str] = {
     "programme:assess": SENSITIVE,
     "programme:change": SENSITIVE,
     "programme:schedule": SENSITIVE,
+    "programme:series": SENSITIVE,
     "programme:measure": SENSITIVE,
     "programme:end_report": SENSITIVE,
     "programme:session": SENSITIVE,

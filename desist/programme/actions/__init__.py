@@ -30,7 +30,17 @@ from desist.programme.actions.referrals import (
     referral_transition,
     waiting_queue,
 )
-from desist.programme.actions.sessions import session_cancel, session_reschedule, session_schedule
+from desist.programme.actions.series import (
+    SeriesRequest,
+    session_series_book,
+    session_series_preview,
+)
+from desist.programme.actions.sessions import (
+    open_slots,
+    session_cancel,
+    session_reschedule,
+    session_schedule,
+)
 from desist.programme.actions.settings import (
     check_session_plan,
     programme_save,
@@ -41,6 +51,7 @@ from desist.programme.actions.supervision import session_review, supervision_ent
 from desist.programme.selectors import measure_instruments
 
 __all__ = [
+    "SeriesRequest",
     "calendar_token_create",
     "calendar_token_revoke",
     "check_session_plan",
@@ -52,6 +63,7 @@ __all__ = [
     "measure_instruments",
     "measure_record",
     "open_caseload",
+    "open_slots",
     "place_free_for_new",
     "places_held",
     "programme_save",
@@ -65,6 +77,8 @@ __all__ = [
     "session_reschedule",
     "session_review",
     "session_schedule",
+    "session_series_book",
+    "session_series_preview",
     "settings_snapshot",
     "supervision_entry_add",
     "token_hash",

@@ -176,7 +176,7 @@ def _check_clashes(
         errors.add("starts_at", f"{who} a session {_span(other)}: choose another time")
 
 
-def _lock_practitioner(practitioner: User) -> None:
+def lock_practitioner(practitioner: User) -> None:
     """Bookings for one practitioner wait for each other, so two cannot take one hour."""
     type(practitioner).objects.select_for_update().filter(pk=practitioner.pk).first()
 
@@ -219,7 +219,7 @@ def session_schedule(
         number = free[0]
     elif number not in free:
         errors["number"] = ["Select a session of the plan that is not already booked"]
-    _lock_practitioner(practitioner)
+    lock_practitioner(practitioner)
     _check_clashes(
         errors,
         practitioner=practitioner,
@@ -301,7 +301,7 @@ def session_reschedule(
 ) -> ProgrammeSession:
     """Move a session: the old one is kept as superseded (with the reason), a new one replaces it."""
     assert starts_at is not None and duration_minutes is not None
-    _lock_practitioner(session.practitioner)
+    lock_practitioner(session.practitioner)
     errors = Errors()
     _check_clashes(
         errors,

@@ -4,6 +4,7 @@ written. Views reach sessions through selectors (404 out of scope); this is the 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -68,6 +69,28 @@ def test_session_commands_refuse_another_providers_staff(
         ),
         "schedule": lambda: actions.session_schedule(
             actor=outsider, referral=active, starts_at=timezone.now(), remote=True
+        ),
+        "series": lambda: actions.session_series_book(
+            actor=outsider,
+            referral=active,
+            request=actions.SeriesRequest(
+                first_day=timezone.localdate(),
+                at=dt.time(10),
+                duration_minutes=60,
+                remote=True,
+                place="",
+            ),
+        ),
+        "series_preview": lambda: actions.session_series_preview(
+            actor=outsider,
+            referral=active,
+            request=actions.SeriesRequest(
+                first_day=timezone.localdate(),
+                at=dt.time(10),
+                duration_minutes=60,
+                remote=True,
+                place="",
+            ),
         ),
     }
     before = AuditEvent.objects.count()
