@@ -26,6 +26,10 @@ _NEVER_CASEWORK = Q(origin=Origin.SELF) & (
 )
 
 
+ADVOCACY = "safeguarding.advocacy"
+SELF_REFERRAL = "safeguarding.self-referral"  # its period is told on the public form
+
+
 def _closed() -> QuerySet[AdvocacyCase]:
     return AdvocacyCase.objects.filter(status=AdvocacyStatus.CLOSED, closed_at__isnull=False)
 
@@ -61,7 +65,7 @@ def _closed_on(case: AdvocacyCase) -> dt.date | None:
 
 register(
     RecordClass(
-        key="safeguarding.advocacy",
+        key=ADVOCACY,
         title="Advocacy case (contact log, safety plans)",
         model="safeguarding.AdvocacyCase",
         years=6,
@@ -79,7 +83,7 @@ register(
 )
 register(
     RecordClass(
-        key="safeguarding.self-referral",
+        key=SELF_REFERRAL,
         title="Self-referral that never became casework",
         model="safeguarding.AdvocacyCase",
         years=1,

@@ -29,7 +29,8 @@ from desist.core import context
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
 from desist.policy import Perm
-from desist.safeguarding import selectors, services
+from desist.retention import registry
+from desist.safeguarding import retention, selectors, services
 from desist.safeguarding.forms import (
     AllocateForm,
     CloseForm,
@@ -599,7 +600,13 @@ def self_refer(request: HttpRequest) -> HttpResponse:
     with an altered start time) is held for the advocacy manager to check, never dropped. Only
     a filled honeypot is discarded; it is counted, and the page says it was not sent."""
     service = services.self_referral_service()
-    context_ = {"service": service, "first_contact_hours": FIRST_CONTACT_HOURS}
+    context_ = {
+        "service": service,
+        "first_contact_hours": FIRST_CONTACT_HOURS,
+        # The privacy text's periods, from the retention schedule itself (ADR 0028).
+        "kept_years": registry.get(retention.ADVOCACY).years,
+        "not_taken_up_years": registry.get(retention.SELF_REFERRAL).years,
+    }
     if sent := _sent(request):
         context_["many_requests"] = sent == "held"
         return render(request, "safeguarding/self_refer_sent.html", context_)
