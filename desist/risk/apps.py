@@ -10,6 +10,7 @@ class RiskConfig(AppConfig):
     def ready(self) -> None:
         from desist.risk import (
             queues,  # noqa: F401  (registers the risk reviews queue)
+            retention,  # noqa: F401  (registers its retention classes)
             services,
         )
 

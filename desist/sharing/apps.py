@@ -8,6 +8,8 @@ class SharingConfig(AppConfig):
 
     def ready(self) -> None:
         from desist import policy
-        from desist.sharing import grants, queues  # noqa: F401  (queues registers the home-page queues)
+
+        # queues registers the home-page queues; retention, the retention classes.
+        from desist.sharing import grants, queues, retention  # noqa: F401
 
         policy.register_grant_source(grants.SOURCE)

@@ -38,6 +38,8 @@ ALLOWED: dict[str, str] = {
     "desist.programme.apps:ProgrammeConfig.ready -> desist.programme.retention": REGISTRATION,
     "desist.retention.apps:RetentionConfig.ready -> desist.retention.audit_class": REGISTRATION,
     "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.safeguarding.retention": REGISTRATION,
+    "desist.sharing.apps:SharingConfig.ready -> desist.sharing.retention": REGISTRATION,
+    "desist.risk.apps:RiskConfig.ready -> desist.risk.retention": REGISTRATION,
     "desist.jobs.apps:JobsConfig.ready -> desist.core.health": REGISTRATION,
     "desist.jobs.apps:JobsConfig.ready -> desist.evaluation.reporting": REGISTRATION,
     "desist.jobs.apps:JobsConfig.ready -> desist.jobs.health": REGISTRATION,
