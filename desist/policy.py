@@ -85,6 +85,10 @@ class Perm(StrEnum):
     ADVOCACY_ALLOCATE = "advocacy.allocate"
     # Refer a victim to an advocacy service (Victims' Code): police of the recording force.
     ADVOCACY_REFER = "advocacy.refer"
+    # The structured safety plan (issue 20): the advocacy service only. Police see that a plan
+    # exists and its review date (the victim page's summary), never its content.
+    SAFETY_PLAN_VIEW = "safety_plan.view"
+    SAFETY_PLAN_EDIT = "safety_plan.edit"
     ALERT_RECEIVE = "alert.receive"
     # Acknowledge an alert one has received (issue 17 split it from receiving, so that an API
     # key may read alerts without acknowledging them).
@@ -166,6 +170,8 @@ _ADVOCACY = frozenset(
     {
         P.ADVOCACY_VIEW,
         P.ADVOCACY_EDIT,
+        P.SAFETY_PLAN_VIEW,
+        P.SAFETY_PLAN_EDIT,
         P.VICTIM_IDENTITY_VIEW,
         P.VICTIM_EDIT,
         P.ALERT_RECEIVE,
@@ -731,6 +737,8 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.ADVOCACY_VIEW, "safeguarding.AdvocacyCase"): _own_service,
         (P.ADVOCACY_EDIT, "safeguarding.AdvocacyCase"): _own_service,
         (P.ADVOCACY_ALLOCATE, "safeguarding.AdvocacyCase"): _own_service,
+        (P.SAFETY_PLAN_VIEW, "safeguarding.AdvocacyCase"): _own_service,
+        (P.SAFETY_PLAN_EDIT, "safeguarding.AdvocacyCase"): _own_service,
         # programme
         (P.REFERRAL_VIEW, "programme.Referral"): _referral_view,
         (P.ENGAGEMENT_VIEW, "programme.Referral"): _referral_view,

@@ -25,6 +25,9 @@ from desist.safeguarding.models import (
     ClosureReason,
     ContactKind,
     ContactLogEntry,
+    DigitalCheck,
+    EvidenceGuidance,
+    HomeSecurity,
     Origin,
     SafetyPlanVersion,
     ShareWith,
@@ -58,6 +61,11 @@ MEASURES = [
     "Vary the route to work; park in the staff car park; keep phone charged.",
     "Screenshot and keep every message; school informed; code word with a neighbour.",
     "Door camera fitted; police marker on the address; 999 if he is seen.",
+]
+SAFE_CONTACTS = [
+    "Sister, 07700 900101; work manager, 07700 900102",
+    "Neighbour at number 12 (has a key); friend from the choir, 07700 900103",
+    "Mother, 07700 900104",
 ]
 FIRST = ["Amara", "Bethany", "Chloe", "Deborah", "Eleni", "Fatima", "Gemma", "Hannah"]
 LAST = ["Ashdown", "Bramber", "Cuckmere", "Ditchling", "Firle", "Glynde", "Hamsey", "Iford"]
@@ -278,10 +286,23 @@ def _safety_plans(
     for n in range(1, rng.randint(1, 3) + 1):
         # Some reviews fall due today or earlier, for the reviews queue.
         review = today + dt.timedelta(days=rng.randint(-5, 40))
+        level = rng.choice(["standard", "medium", "medium", "high"])
+        marac = "referred" if level == "high" else rng.choice(["not_needed", "planned"])
         plans.append(
             SafetyPlanVersion(
                 case=c,
                 number=n,
+                risk_level=level,
+                marac=marac,
+                marac_referred_on=(
+                    timezone.localtime(c.first_contact_at).date() + dt.timedelta(days=3)
+                    if marac == "referred"
+                    else None
+                ),
+                evidence_guidance=rng.sample(EvidenceGuidance.values, rng.randint(1, 4)),
+                digital_checks=rng.sample(DigitalCheck.values, rng.randint(0, 5)),
+                home_security=rng.sample(HomeSecurity.values, rng.randint(0, 3)),
+                safe_contacts=rng.choice(SAFE_CONTACTS),
                 risks=RISKS[(i + n) % len(RISKS)],
                 measures=MEASURES[(i + n) % len(MEASURES)],
                 review_on=review,

@@ -13,7 +13,12 @@ from desist.safeguarding.models import (
     Channel,
     ClosureReason,
     ContactKind,
+    DigitalCheck,
+    EvidenceGuidance,
+    HomeSecurity,
+    Marac,
     NotGenuineReason,
+    RiskLevel,
     ShareWith,
     Vulnerability,
 )
@@ -237,9 +242,10 @@ class ReferToAdvocacyForm(forms.Form):
 # --- advocacy casework ------------------------------------------------------------------------
 
 
-def _date(label: str, what: str) -> forms.DateField:
+def _date(label: str, what: str, *, required: bool = True) -> forms.DateField:
     return forms.DateField(
         label=label,
+        required=required,
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         validators=[plausible_date(what)],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -319,21 +325,92 @@ class ContactForm(forms.Form):
         ]
 
 
+def _several(label: str, choices: Any, message: str, hint: str) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=hint,
+        error_messages={"invalid_choice": message},
+    )
+
+
 class SafetyPlanForm(forms.Form):
+    """The structured safety plan (issue 20). The form only reads the answers; the service
+    holds every rule (what is required, a date only with a referral made, a high risk case
+    goes to MARAC), so all the messages show at once."""
+
     based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    risk_level = forms.ChoiceField(
+        label="Risk level",
+        choices=RiskLevel.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Your professional judgement of the risk to the victim now.",
+        error_messages={
+            "required": "Select the risk level",
+            "invalid_choice": "Select the risk level",
+        },
+    )
+    marac = forms.ChoiceField(
+        label="MARAC referral",
+        choices=Marac.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select whether the victim has been referred to MARAC",
+            "invalid_choice": "Select whether the victim has been referred to MARAC",
+        },
+    )
+    marac_referred_on = forms.DateField(
+        label="Date of the MARAC referral",
+        required=False,
+        help_text="Only if referred.",
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        validators=[plausible_date("the date of the MARAC referral")],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the date of the MARAC referral as a real date"},
+    )
+    evidence_guidance = _several(
+        "Evidence diary guidance given",
+        EvidenceGuidance.choices,
+        "Select the evidence guidance given from the list",
+        "Select all that apply. Leave blank if none has been given yet.",
+    )
+    digital_checks = _several(
+        "Digital and online safety checks made",
+        DigitalCheck.choices,
+        "Select the digital and online safety checks made from the list",
+        "Select all that apply. Leave blank if none has been made yet.",
+    )
+    digital_notes = _area("Notes about digital and online safety (optional)", max_length=2000)
+    home_security = _several(
+        "Home security in place",
+        HomeSecurity.choices,
+        "Select the home security in place from the list",
+        "Select all that apply. Leave blank if none is in place yet.",
+    )
+    safe_contacts = _area(
+        "Safe contacts (optional)",
+        max_length=2000,
+        help_text="People the victim can call if frightened, and how to reach them.",
+    )
     risks = forms.CharField(
         label="Risks",
+        required=False,
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off"}),
         error_messages={"required": "Enter the risks to the victim"},
     )
     measures = forms.CharField(
         label="Safety measures",
+        required=False,
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off"}),
         error_messages={"required": "Enter the safety measures"},
     )
-    review_on = _date("Review date", "the review date")
+    review_on = _date("Review date", "the review date", required=False)
 
 
 def _scale(label: str, hint: str, what: str) -> forms.TypedChoiceField:

@@ -344,11 +344,64 @@ class ContactLogEntry(models.Model):
         return f"Contact log entry {self.pk}"
 
 
+class RiskLevel(models.TextChoices):
+    """The advocate's own judgement of risk, recorded on the plan (not a checklist score)."""
+
+    STANDARD = "standard", "Standard"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Marac(models.TextChoices):
+    NOT_NEEDED = "not_needed", "Not needed at present"
+    PLANNED = "planned", "Referral to be made"
+    REFERRED = "referred", "Referred"
+
+
+class EvidenceGuidance(models.TextChoices):
+    DIARY = "diary", "Keep a diary of each incident: date, time, place, what happened, who saw it"
+    MESSAGES = "messages", "Keep messages, call logs and voicemails; screenshot posts"
+    ITEMS = "items", "Keep letters, gifts and things left behind, handled as little as possible"
+    REPORT = "report", "Report each new incident to the police and note the reference"
+    WITNESSES = "witnesses", "Ask anyone who saw something to write down what they saw"
+
+
+class DigitalCheck(models.TextChoices):
+    PASSWORDS = "passwords", "Passwords changed on email, phone and social media"
+    TWO_STEP = "two_step", "Two-step verification turned on"
+    LOCATION = "location", "Location sharing and device finders checked"
+    DEVICES = "devices", "Phone and computer checked for unknown apps and accounts"
+    SOCIAL = "social", "Social media privacy settings reviewed"
+    SHARED = "shared", "Shared accounts reviewed (cloud, streaming, shopping, smart home)"
+    TRACKERS = "trackers", "Car and bags checked for tracking devices"
+
+
+class HomeSecurity(models.TextChoices):
+    LOCKS = "locks", "Locks changed or added"
+    LIGHTING = "lighting", "Outside lighting"
+    CAMERA = "camera", "Video doorbell or camera"
+    ALARM = "alarm", "Personal or home alarm"
+    POLICE_MARKER = "police_marker", "Police marker on the address"
+    SANCTUARY = "sanctuary", "Referral to a sanctuary scheme"
+
+
 class SafetyPlanVersion(models.Model):
-    """A safety plan is never edited in place: every save is a new version."""
+    """A safety plan is never edited in place: every save is a new version.
+
+    Structured since issue 20: coded answers stay clear (they hold nothing typed); everything
+    typed is encrypted (ADR 0017). Versions saved before then have the codes blank."""
 
     case = models.ForeignKey(AdvocacyCase, on_delete=models.PROTECT, related_name="safety_plans")
     number = models.PositiveIntegerField()
+    risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, blank=True)
+    marac = models.CharField(max_length=12, choices=Marac.choices, blank=True)
+    marac_referred_on = models.DateField(null=True, blank=True)
+    evidence_guidance = models.JSONField(default=list, blank=True)
+    digital_checks = models.JSONField(default=list, blank=True)
+    home_security = models.JSONField(default=list, blank=True)
+    # Names and numbers of people the victim can call: personal data, encrypted.
+    safe_contacts = EncryptedTextField(blank=True)
+    digital_notes = EncryptedTextField(blank=True)
     risks = EncryptedTextField()
     measures = EncryptedTextField()
     review_on = models.DateField()
@@ -363,6 +416,23 @@ class SafetyPlanVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Safety plan version {self.number}"
+
+    @property
+    def is_structured(self) -> bool:
+        return bool(self.risk_level)
+
+    def evidence_guidance_labels(self) -> list[str]:
+        return _labels(EvidenceGuidance, self.evidence_guidance)
+
+    def digital_check_labels(self) -> list[str]:
+        return _labels(DigitalCheck, self.digital_checks)
+
+    def home_security_labels(self) -> list[str]:
+        return _labels(HomeSecurity, self.home_security)
+
+
+def _labels(choices: type[models.TextChoices], codes: list[str]) -> list[str]:
+    return [choices(c).label for c in codes if c in choices.values]
 
 
 class VictimRating(models.Model):

@@ -17,7 +17,7 @@ from desist.safeguarding.models import (
     Origin,
     Victim,
 )
-from desist.safeguarding.services import VICTIM_FREE_TEXT
+from desist.safeguarding.services import SAFETY_PLAN_FREE_TEXT, VICTIM_FREE_TEXT
 
 # A self-referral that never became casework: found not genuine at the check, or closed
 # before anyone made contact.
@@ -45,7 +45,7 @@ def self_referrals_not_taken_up() -> QuerySet[AdvocacyCase]:
 def dispose_advocacy(case: AdvocacyCase) -> None:
     blank(AdvocacyCase.objects.filter(pk=case.pk), "referral_notes", "against_wishes_reason")
     blank(case.contacts.all(), "summary", "actions", "override_reason")
-    blank(case.safety_plans.all(), "risks", "measures")
+    blank(case.safety_plans.all(), *SAFETY_PLAN_FREE_TEXT)
 
 
 def delete_self_referral(case: AdvocacyCase) -> None:

@@ -262,7 +262,9 @@ class CasePage:
 
 def advocacy_case_page_for(*, actor: User, case_id: int) -> CasePage:
     case = advocacy_case_get_for(actor=actor, case_id=case_id)
-    plans = list(SafetyPlanVersion.objects.filter(case=case).select_related("created_by"))
+    plans: list[SafetyPlanVersion] = []
+    if policy.can(actor, Perm.SAFETY_PLAN_VIEW, case):
+        plans = list(SafetyPlanVersion.objects.filter(case=case).select_related("created_by"))
     return CasePage(
         case=case,
         events=list(AdvocacyCaseEvent.objects.filter(case=case).select_related("by")),
@@ -279,11 +281,12 @@ def advocacy_case_page_for(*, actor: User, case_id: int) -> CasePage:
 def safety_plan_history_for(
     *, actor: User, case_id: int
 ) -> tuple[AdvocacyCase, list[SafetyPlanVersion]]:
-    case = advocacy_case_get_for(actor=actor, case_id=case_id)
+    case = advocacy_case_get_for(actor=actor, case_id=case_id, perm=Perm.SAFETY_PLAN_VIEW)
     return case, list(SafetyPlanVersion.objects.filter(case=case).select_related("created_by"))
 
 
-def latest_safety_plan(*, case: AdvocacyCase) -> SafetyPlanVersion | None:
+def latest_safety_plan_for(*, actor: User, case: AdvocacyCase) -> SafetyPlanVersion | None:
+    policy.require(actor, Perm.SAFETY_PLAN_VIEW, case)
     return SafetyPlanVersion.objects.filter(case=case).first()
 
 

@@ -35,8 +35,13 @@ from desist.safeguarding.models import (
     ClosureReason,
     ContactKind,
     ContactLogEntry,
+    DigitalCheck,
+    EvidenceGuidance,
+    HomeSecurity,
+    Marac,
     NotGenuineReason,
     Origin,
+    RiskLevel,
     SafetyPlanVersion,
     SelfReferralDiscards,
     ShareWith,
@@ -886,33 +891,93 @@ def contact_log_add(
     return entry
 
 
-def safety_plan_save(
-    *,
-    actor: User,
-    case: AdvocacyCase,
-    based_on: int,
-    risks: str,
-    measures: str,
-    review_on: dt.date | None,
-) -> SafetyPlanVersion:
-    """Save a new version of the safety plan. `based_on` is the version number the editor read
-    (0 for none): if someone has saved since, StaleRecordError and nothing is written."""
-    policy.require(actor, Perm.ADVOCACY_EDIT, case)
-    errors: dict[str, list[str]] = {}
-    risks, measures = (risks or "").strip(), (measures or "").strip()
-    if not risks:
+SAFE_CONTACTS_MAX = 2000
+DIGITAL_NOTES_MAX = 2000
+# Fields of a plan that hold what people typed: encrypted, blanked on disposal, never audited.
+SAFETY_PLAN_FREE_TEXT = ("risks", "measures", "safe_contacts", "digital_notes")
+
+
+def _clean_marac(
+    marac: str, referred_on: dt.date | None, risk_level: str, errors: dict[str, list[str]]
+) -> dt.date | None:
+    if marac not in Marac.values:
+        errors["marac"] = ["Select whether the victim has been referred to MARAC"]
+        return None
+    if marac != Marac.REFERRED:
+        # A date only belongs to a referral made; one left from an earlier answer is dropped.
+        if risk_level == RiskLevel.HIGH and marac == Marac.NOT_NEEDED:
+            errors["marac"] = [
+                "A high risk case is referred to MARAC: select 'Referral to be made' or 'Referred'"
+            ]
+        return None
+    if referred_on is None:
+        errors["marac_referred_on"] = ["Enter the date of the MARAC referral"]
+    elif referred_on > timezone.localdate():
+        errors["marac_referred_on"] = [
+            "The date of the MARAC referral must be today or in the past"
+        ]
+    return referred_on
+
+
+def _clean_plan(values: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    """The structured plan's answers, cleaned; messages collected in `errors`."""
+    out: dict[str, Any] = {
+        "risks": (values.get("risks") or "").strip(),
+        "measures": (values.get("measures") or "").strip(),
+        "safe_contacts": (values.get("safe_contacts") or "").strip(),
+        "digital_notes": (values.get("digital_notes") or "").strip(),
+        "risk_level": values.get("risk_level") or "",
+    }
+    if out["risk_level"] not in RiskLevel.values:
+        errors["risk_level"] = ["Select the risk level"]
+    out["marac"] = values.get("marac") or ""
+    out["marac_referred_on"] = _clean_marac(
+        out["marac"], values.get("marac_referred_on"), out["risk_level"], errors
+    )
+    for field, choices, message in (
+        ("evidence_guidance", EvidenceGuidance, "Select the evidence guidance given from the list"),
+        (
+            "digital_checks",
+            DigitalCheck,
+            "Select the digital and online safety checks made from the list",
+        ),
+        ("home_security", HomeSecurity, "Select the home security in place from the list"),
+    ):
+        out[field] = _codes(values.get(field), choices.values, field, message, errors)
+    if not out["risks"]:
         errors["risks"] = ["Enter the risks to the victim"]
-    if not measures:
+    if not out["measures"]:
         errors["measures"] = ["Enter the safety measures"]
+    for field, limit in (
+        ("safe_contacts", SAFE_CONTACTS_MAX),
+        ("digital_notes", DIGITAL_NOTES_MAX),
+    ):
+        if len(out[field]) > limit:
+            errors[field] = [f"This must be {limit} characters or fewer"]
+    review_on = values.get("review_on")
     if review_on is None:
         errors["review_on"] = ["Enter the review date"]
     elif review_on < timezone.localdate():
         errors["review_on"] = ["The review date must be today or in the future"]
+    out["review_on"] = review_on
+    return out
+
+
+def safety_plan_save(
+    *, actor: User, case: AdvocacyCase, based_on: int, **answers: Any
+) -> SafetyPlanVersion:
+    """Save a new version of the structured safety plan (issue 20): the risk level, MARAC
+    referral and its date, the evidence guidance given, digital and online safety checks, home
+    security, safe contacts, the risks and measures in the advocate's words, and the review
+    date. `based_on` is the version number the editor read (0 for none): if someone has saved
+    since, StaleRecordError and nothing is written. The advocacy service only."""
+    policy.require(actor, Perm.SAFETY_PLAN_EDIT, case)
+    errors: dict[str, list[str]] = {}
+    values = _clean_plan(answers, errors)
     if not case.is_open:
-        errors["risks"] = ["Reopen the case before changing the safety plan"]
+        errors["risk_level"] = ["Reopen the case before changing the safety plan"]
     if errors:
         raise ValidationError(errors)
-    assert review_on is not None
     with transaction.atomic():
         latest = (
             SafetyPlanVersion.objects.select_for_update()
@@ -923,19 +988,26 @@ def safety_plan_save(
         if latest != based_on:
             raise StaleRecordError(StaleRecordError.message)
         plan = SafetyPlanVersion.objects.create(
-            case=case,
-            number=latest + 1,
-            risks=risks,
-            measures=measures,
-            review_on=review_on,
-            created_by=actor,
+            case=case, number=latest + 1, created_by=actor, **values
         )
+        # Codes and dates only: what was typed stays encrypted in the plan.
         audit_record(
             actor=actor,
             category=Category.ALTERATION if latest else Category.COLLECTION,
             verb="advocacy.safety_plan_save",
             obj=plan,
-            new={"case": case.pk, "version": plan.number, "review_on": review_on},
+            new={
+                "case": case.pk,
+                "version": plan.number,
+                "review_on": values["review_on"],
+                "risk_level": values["risk_level"],
+                "marac": values["marac"],
+                "marac_referred_on": values["marac_referred_on"],
+                "evidence_guidance": values["evidence_guidance"],
+                "digital_checks": values["digital_checks"],
+                "home_security": values["home_security"],
+                "free_text_recorded": [f for f in SAFETY_PLAN_FREE_TEXT if values[f]],
+            },
         )
     return plan
 

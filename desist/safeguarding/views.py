@@ -277,6 +277,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
             "overdue": page.case.first_contact_overdue(),
             "can_edit": policy.can(request.user, Perm.ADVOCACY_EDIT, page.case),
             "can_allocate": policy.can(request.user, Perm.ADVOCACY_ALLOCATE, page.case),
+            "can_plan": policy.can(request.user, Perm.SAFETY_PLAN_EDIT, page.case),
             "today": timezone.localdate(),
         },
     )
@@ -401,10 +402,11 @@ def contact_add(request: AuthedRequest, case_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def safety_plan(request: AuthedRequest, case_id: int) -> HttpResponse:
     def build(case: Any, data: Any) -> SafetyPlanForm:
-        latest = selectors.latest_safety_plan(case=case)
+        latest = selectors.latest_safety_plan_for(actor=request.user, case=case)
         initial: dict[str, Any] = {"based_on": latest.number if latest else 0}
         if latest:
-            initial.update(risks=latest.risks, measures=latest.measures)
+            # The new version starts from the current one; only the review date moves on.
+            initial.update({f: getattr(latest, f) for f in PLAN_FIELDS})
         initial["review_on"] = timezone.localdate() + dt.timedelta(days=28)
         return SafetyPlanForm(data, initial=initial)
 
@@ -414,7 +416,7 @@ def safety_plan(request: AuthedRequest, case_id: int) -> HttpResponse:
     return _case_form(
         request,
         case_id,
-        Perm.ADVOCACY_EDIT,
+        Perm.SAFETY_PLAN_EDIT,
         build,
         call,
         title="Update the safety plan",
@@ -424,9 +426,24 @@ def safety_plan(request: AuthedRequest, case_id: int) -> HttpResponse:
     )
 
 
+# What a new version copies from the current one.
+PLAN_FIELDS = (
+    "risk_level",
+    "marac",
+    "marac_referred_on",
+    "evidence_guidance",
+    "digital_checks",
+    "digital_notes",
+    "home_security",
+    "safe_contacts",
+    "risks",
+    "measures",
+)
+
+
 @login_required
 def safety_plan_history(request: AuthedRequest, case_id: int) -> HttpResponse:
-    policy.require_perm(request.user, Perm.ADVOCACY_VIEW)
+    policy.require_perm(request.user, Perm.SAFETY_PLAN_VIEW)
     case, versions = selectors.safety_plan_history_for(actor=request.user, case_id=case_id)
     audit_consultation(actor=request.user, obj=case, verb="advocacy.safety_plan_history")
     return render(

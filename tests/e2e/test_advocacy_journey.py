@@ -113,8 +113,10 @@ def test_advocate_casework_journey(
 
     # Safety plan.
     with page.expect_navigation():
-        page.get_by_role("link", name="Update the safety plan").click()
+        page.get_by_role("link", name="Write the safety plan").click()
     assert_accessible(page)
+    page.check("input[name=risk_level][value=medium]")
+    page.check("input[name=marac][value=not_needed]")
     page.fill("#id_risks", "Subject has been seen near the victim's workplace.")
     page.fill("#id_measures", "Vary the route to work; keep the phone charged; call 999.")
     page.fill("#id_review_on", (dt.date.today() + dt.timedelta(days=14)).isoformat())

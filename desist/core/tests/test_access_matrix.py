@@ -154,6 +154,8 @@ PROVIDER = {
 ADVOCACY = {
     Perm.ADVOCACY_VIEW,
     Perm.ADVOCACY_EDIT,
+    Perm.SAFETY_PLAN_VIEW,
+    Perm.SAFETY_PLAN_EDIT,
     Perm.VICTIM_IDENTITY_VIEW,
     Perm.VICTIM_EDIT,
     Perm.ALERT_RECEIVE,
@@ -235,10 +237,22 @@ def test_provider_roles_never_hold_victim_permissions() -> None:
         Perm.ADVOCACY_VIEW,
         Perm.ADVOCACY_EDIT,
         Perm.ADVOCACY_ALLOCATE,
+        Perm.SAFETY_PLAN_VIEW,
+        Perm.SAFETY_PLAN_EDIT,
         Perm.BREAK_GLASS_REQUEST,
     }
     for role in (R.PRACTITIONER, R.CLINICAL_SUPERVISOR):
         assert not policy.ROLE_PERMISSIONS[role] & forbidden, role
+
+
+def test_only_the_advocacy_service_holds_the_safety_plan() -> None:
+    """Issue 20: the structured safety plan is the advocacy service's; police and the
+    provider never hold it, nor does an API key of any kind."""
+    plan = {Perm.SAFETY_PLAN_VIEW, Perm.SAFETY_PLAN_EDIT}
+    holders = {r for r, perms in policy.ROLE_PERMISSIONS.items() if perms & plan}
+    assert holders == {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER}
+    for scope in policy.ApiScope:
+        assert not policy.API_SCOPE_PERMISSIONS[scope] & plan, scope
 
 
 def test_police_never_hold_clinical_notes() -> None:

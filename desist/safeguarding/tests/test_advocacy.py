@@ -331,6 +331,8 @@ def test_safety_plan_versions_are_kept(client: Any, allocated: AdvocacyCase, adv
         actor=advocate,
         case=allocated,
         based_on=0,
+        risk_level="medium",
+        marac="not_needed",
         risks="He waits outside work.",
         measures="Change route; panic alarm.",
         review_on=review,
@@ -339,6 +341,8 @@ def test_safety_plan_versions_are_kept(client: Any, allocated: AdvocacyCase, adv
         actor=advocate,
         case=allocated,
         based_on=1,
+        risk_level="medium",
+        marac="not_needed",
         risks="He waits outside work and home.",
         measures="Change route; panic alarm; target hardening.",
         review_on=review,
@@ -346,7 +350,14 @@ def test_safety_plan_versions_are_kept(client: Any, allocated: AdvocacyCase, adv
     assert (one.number, two.number) == (1, 2)
     with pytest.raises(StaleRecordError):
         services.safety_plan_save(
-            actor=advocate, case=allocated, based_on=1, risks="x", measures="y", review_on=review
+            actor=advocate,
+            case=allocated,
+            based_on=1,
+            risk_level="high",
+            marac="planned",
+            risks="x",
+            measures="y",
+            review_on=review,
         )
     assert SafetyPlanVersion.objects.filter(case=allocated).count() == 2
     client.force_login(advocate)
@@ -357,13 +368,11 @@ def test_safety_plan_versions_are_kept(client: Any, allocated: AdvocacyCase, adv
     assert "He waits outside work." in html and "target hardening" in html
     # The form posts a new version on top of the latest one.
     url = reverse("safeguarding:safety_plan", args=[allocated.pk])
-    stale = client.post(
-        url, {"based_on": "1", "risks": "a", "measures": "b", "review_on": review.isoformat()}
-    )
+    form = {"risk_level": "standard", "marac": "not_needed", "risks": "a", "measures": "b"}
+    form["review_on"] = review.isoformat()
+    stale = client.post(url, {**form, "based_on": "1"})
     assert "Someone else changed this record" in stale.content.decode()
-    ok = client.post(
-        url, {"based_on": "2", "risks": "a", "measures": "b", "review_on": review.isoformat()}
-    )
+    ok = client.post(url, {**form, "based_on": "2"})
     assert ok.status_code == 302
     assert SafetyPlanVersion.objects.filter(case=allocated).count() == 3
 
@@ -375,6 +384,8 @@ def test_safety_plan_review_queue(allocated: AdvocacyCase, advocate: Any) -> Non
         actor=advocate,
         case=allocated,
         based_on=0,
+        risk_level="medium",
+        marac="not_needed",
         risks="r",
         measures="m",
         review_on=timezone.localdate(),
@@ -552,6 +563,8 @@ def test_police_see_a_summary_never_the_casework(
         actor=advocate,
         case=allocated,
         based_on=0,
+        risk_level="medium",
+        marac="not_needed",
         risks="Private risks",
         measures="Private measures",
         review_on=timezone.localdate() + dt.timedelta(days=10),

@@ -167,6 +167,8 @@ def test_casework_free_text_is_unreadable_in_the_table(
         actor=advocate,
         case=adv,
         based_on=0,
+        risk_level="medium",
+        marac="not_needed",
         risks="Risks secret",
         measures="Measures secret",
         review_on=timezone.localdate() + dt.timedelta(days=7),

@@ -1,0 +1,202 @@
+"""The structured safety plan (issue 20): what it records, its rules, its versions, its audit
+and who may see it (the advocacy service only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode
+from desist.safeguarding import selectors, services
+from desist.safeguarding.models import AdvocacyCase, SafetyPlanVersion
+
+R = RoleCode
+
+SAFE_CONTACTS = "Sister Jo Pemberton 07700 900412; neighbour at number 14"
+DIGITAL_NOTES = "Old tablet still signed in to the family cloud account"
+
+
+def _answers(**over: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "risk_level": "high",
+        "marac": "referred",
+        "marac_referred_on": timezone.localdate() - dt.timedelta(days=2),
+        "evidence_guidance": ["diary", "messages"],
+        "digital_checks": ["passwords", "location", "trackers"],
+        "digital_notes": DIGITAL_NOTES,
+        "home_security": ["camera", "police_marker"],
+        "safe_contacts": SAFE_CONTACTS,
+        "risks": "He waits near the bus stop she uses.",
+        "measures": "Different stop; travels with a colleague.",
+        "review_on": timezone.localdate() + dt.timedelta(days=14),
+    }
+    values.update(over)
+    return values
+
+
+def _save(actor: Any, case: AdvocacyCase, based_on: int = 0, **over: Any) -> SafetyPlanVersion:
+    return services.safety_plan_save(actor=actor, case=case, based_on=based_on, **_answers(**over))
+
+
+def _messages(exc: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str]]:
+    return exc.value.message_dict
+
+
+def test_structured_plan_is_stored_versioned_and_audited_without_free_text(
+    allocated: AdvocacyCase, advocate: Any
+) -> None:
+    one = _save(advocate, allocated)
+    assert (one.number, one.risk_level, one.marac) == (1, "high", "referred")
+    assert one.digital_checks == ["passwords", "location", "trackers"]
+    assert one.home_security_labels() == [
+        "Video doorbell or camera",
+        "Police marker on the address",
+    ]
+    two = _save(advocate, allocated, based_on=1, risk_level="medium", marac="planned")
+    assert two.number == 2 and two.marac_referred_on is None  # no date without a referral
+    assert [p.number for p in SafetyPlanVersion.objects.filter(case=allocated)] == [2, 1]
+    event = AuditEvent.objects.filter(verb="advocacy.safety_plan_save").order_by("id").first()
+    assert event is not None and event.new_values["risk_level"] == "high"
+    assert event.new_values["digital_checks"] == ["passwords", "location", "trackers"]
+    assert set(event.new_values["free_text_recorded"]) == {
+        "risks",
+        "measures",
+        "safe_contacts",
+        "digital_notes",
+    }
+    dumped = str(event.new_values) + str(event.old_values)
+    for typed in (SAFE_CONTACTS, DIGITAL_NOTES, "bus stop"):
+        assert typed not in dumped
+
+
+def test_typed_parts_are_encrypted_at_rest(allocated: AdvocacyCase, advocate: Any) -> None:
+    plan = _save(advocate, allocated)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT safe_contacts, digital_notes, risks, measures, risk_level "
+            "FROM safeguarding_safetyplanversion WHERE id = %s",
+            [plan.pk],
+        )
+        safe_contacts, digital_notes, risks, measures, risk_level = cursor.fetchone()
+    for raw in (safe_contacts, digital_notes, risks, measures):
+        assert raw.startswith("gAAAA") and "Jo" not in raw and "tablet" not in raw
+    assert risk_level == "high"  # a code, kept clear so it can be counted
+
+
+@pytest.mark.parametrize(
+    ("over", "field", "message"),
+    [
+        ({"risk_level": ""}, "risk_level", "Select the risk level"),
+        (
+            {"marac": ""},
+            "marac",
+            "Select whether the victim has been referred to MARAC",
+        ),
+        (
+            {"marac_referred_on": None},
+            "marac_referred_on",
+            "Enter the date of the MARAC referral",
+        ),
+        (
+            {"marac_referred_on": timezone.localdate() + dt.timedelta(days=1)},
+            "marac_referred_on",
+            "The date of the MARAC referral must be today or in the past",
+        ),
+        (
+            {"marac": "not_needed"},
+            "marac",
+            "A high risk case is referred to MARAC: select 'Referral to be made' or 'Referred'",
+        ),
+        (
+            {"digital_checks": ["passwords", "read_her_diary"]},
+            "digital_checks",
+            "Select the digital and online safety checks made from the list",
+        ),
+        (
+            {"home_security": ["moat"]},
+            "home_security",
+            "Select the home security in place from the list",
+        ),
+        (
+            {"evidence_guidance": ["guess"]},
+            "evidence_guidance",
+            "Select the evidence guidance given from the list",
+        ),
+        ({"safe_contacts": "x" * 2001}, "safe_contacts", "This must be 2000 characters or fewer"),
+        ({"risks": "  "}, "risks", "Enter the risks to the victim"),
+        ({"review_on": None}, "review_on", "Enter the review date"),
+        (
+            {"review_on": timezone.localdate() - dt.timedelta(days=1)},
+            "review_on",
+            "The review date must be today or in the future",
+        ),
+    ],
+)
+def test_validation(
+    allocated: AdvocacyCase, advocate: Any, over: dict[str, Any], field: str, message: str
+) -> None:
+    with pytest.raises(ValidationError) as exc:
+        _save(advocate, allocated, **over)
+    assert _messages(exc)[field] == [message]
+    assert not SafetyPlanVersion.objects.filter(case=allocated).exists()
+
+
+def test_a_standard_risk_case_need_not_go_to_marac(allocated: AdvocacyCase, advocate: Any) -> None:
+    plan = _save(advocate, allocated, risk_level="standard", marac="not_needed")
+    assert plan.marac == "not_needed" and plan.marac_referred_on is None
+
+
+def test_form_shows_errors_and_the_new_version_starts_from_the_last(
+    client: Any, allocated: AdvocacyCase, advocate: Any
+) -> None:
+    client.force_login(advocate)
+    url = reverse("safeguarding:safety_plan", args=[allocated.pk])
+    html = client.post(url, {"based_on": "0", "marac": "referred"}).content.decode()
+    assert "govuk-error-summary" in html
+    for message in (
+        "Select the risk level",
+        "Enter the date of the MARAC referral",
+        "Enter the risks to the victim",
+    ):
+        assert message in html
+    _save(advocate, allocated)
+    form = client.get(url).content.decode()
+    # The boxes ticked in the current version come back ticked; the typed text comes back.
+    assert 'value="trackers" checked' in form and 'value="high" checked' in form
+    assert "Sister Jo Pemberton" in form
+    page = client.get(reverse("safeguarding:case", args=[allocated.pk])).content.decode()
+    assert "Car and bags checked for tracking devices" in page
+    referred = timezone.localdate() - dt.timedelta(days=2)
+    assert f"Referred on {referred.day} {referred:%B %Y}" in page
+
+
+def test_only_the_advocacy_service_reads_the_plan(
+    client: Any,
+    users: dict[RoleCode, Any],
+    officer: Any,
+    other_advocate: Any,
+    allocated: AdvocacyCase,
+    advocate: Any,
+) -> None:
+    _save(advocate, allocated)
+    for role in (R.POLICE_OFFICER, R.POLICE_SUPERVISOR, R.PRACTITIONER, R.CLINICAL_SUPERVISOR):
+        user = users[role]
+        with pytest.raises(PermissionDenied):
+            selectors.latest_safety_plan_for(actor=user, case=allocated)
+        with pytest.raises(PermissionDenied):
+            services.safety_plan_save(actor=user, case=allocated, based_on=1, **_answers())
+    with pytest.raises(PermissionDenied):
+        selectors.latest_safety_plan_for(actor=other_advocate, case=allocated)
+    # The police victim page: that a plan exists and when it is reviewed, nothing in it.
+    client.force_login(officer)
+    html = client.get(reverse("safeguarding:victim", args=[allocated.victim_id])).content.decode()
+    assert "Referrals to advocacy (summary only)" in html
+    for secret in ("Jo Pemberton", "family cloud", "MARAC", "Police marker", "High"):
+        assert secret not in html
