@@ -14,9 +14,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from desist.accounts.models import User
+from desist.accounts.services import user_create
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core.models import Organisation
+from desist.core.roles import RoleCode
 from desist.orders.models import LIVE_STATUSES
 from desist.safeguarding.models import (
     AdvocacyCase,
@@ -38,6 +41,14 @@ from desist.safeguarding.models import (
 
 POLICE_REFERRALS = 40
 SELF_REFERRALS = 6
+# How long ago the newest referrals came in (hours). A service that works its queue: most are
+# within the 48 hours for first contact, one police and one self-referral just past it, so the
+# manager's view and the escalation have something real to show (issue 20).
+FRESH_HOURS = [6, 20, 50, 26, 12, 30]
+SELF_HOURS = [2, 9, 20, 30, 54, 400]  # the last one has been contacted
+# The advocate's colleagues: allocated cases are shared so the manager sees real caseloads.
+# No password: nobody signs in as them.
+COLLEAGUES = [("advocate.asante", "Kwame", "Asante"), ("advocate.pryce", "Lowri", "Pryce")]
 
 SUMMARIES = [
     "Spoke with the victim. Talked through what has happened since the last call.",
@@ -95,7 +106,8 @@ def seed_advocacy(
     )
     with transaction.atomic():
         _record_wishes(victims, rng, today)
-        cases = _police_cases(victims, rng, now, advocacy_org, force, advocate)
+        team = _team(advocate, advocacy_org)
+        cases = _police_cases(victims, rng, now, advocacy_org, force, team)
         self_victims = _self_referral_victims(rng, advocacy_org)
         cases += _self_referral_cases(self_victims, now, advocacy_org, advocate)
         cases = AdvocacyCase.objects.bulk_create(cases)
@@ -106,12 +118,13 @@ def seed_advocacy(
         plans: list[SafetyPlanVersion] = []
         ratings: list[VictimRating] = []
         for i, c in enumerate(cases):
-            events += _opening_events(c, advocate, manager)
+            worker = c.advocate or advocate
+            events += _opening_events(c, worker, manager)
             if c.first_contact_at is None:
                 continue
-            contacts += _contacts(c, i, rng, now, advocate)
-            plans += _safety_plans(c, i, rng, today, advocate)
-            ratings += _ratings(c, rng, today, advocate)
+            contacts += _contacts(c, i, rng, now, worker)
+            plans += _safety_plans(c, i, rng, today, worker)
+            ratings += _ratings(c, rng, today, worker)
         events += _close_some(cases, rng, now, advocate)
         AdvocacyCaseEvent.objects.bulk_create(events, batch_size=500)
         ContactLogEntry.objects.bulk_create(contacts, batch_size=500)
@@ -165,18 +178,19 @@ def _police_cases(
     now: dt.datetime,
     advocacy_org: Organisation,
     force: Organisation,
-    advocate: Any,
+    team: list[Any],
 ) -> list[AdvocacyCase]:
     cases = []
     for i, v in enumerate(victims):
         # The last few are new referrals: some still within 48 hours, some overdue.
-        fresh = i >= len(victims) - 6
+        fresh = i >= len(victims) - len(FRESH_HOURS)
         referred = now - (
-            dt.timedelta(hours=rng.choice([6, 20, 60, 80, 100, 30]))
+            dt.timedelta(hours=FRESH_HOURS[i - len(victims)])
             if fresh
             else dt.timedelta(days=rng.randint(30, 200))
         )
         allocated = not fresh or i % 2 == 0
+        advocate = team[i % len(team)]
         cases.append(
             AdvocacyCase(
                 victim=v,
@@ -191,6 +205,27 @@ def _police_cases(
             )
         )
     return cases
+
+
+def _team(advocate: Any, advocacy_org: Organisation) -> list[Any]:
+    """The advocate twice for each colleague once: the demo advocate holds the most cases."""
+    existing = {u.username: u for u in User.objects.filter(organisation=advocacy_org)}
+    colleagues = [
+        existing.get(username)
+        or user_create(
+            actor=None,
+            username=username,
+            organisation=advocacy_org,
+            roles=[RoleCode.VICTIM_ADVOCATE],
+            password=None,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@example.org",
+            is_demo=True,
+        )
+        for username, first, last in COLLEAGUES
+    ]
+    return [advocate, advocate, *colleagues]
 
 
 def _self_referral_victims(rng: random.Random, advocacy_org: Organisation) -> list[Victim]:
@@ -218,7 +253,7 @@ def _self_referral_cases(
 ) -> list[AdvocacyCase]:
     cases = []
     for n, v in enumerate(self_victims):
-        referred = now - dt.timedelta(hours=[3, 26, 52, 75, 120, 400][n])
+        referred = now - dt.timedelta(hours=SELF_HOURS[n])
         contacted = n == len(self_victims) - 1
         cases.append(
             AdvocacyCase(
@@ -352,7 +387,7 @@ def _close_some(
                 case=c,
                 kind="closed",
                 at=c.closed_at,
-                by=advocate,
+                by=c.advocate or advocate,
                 from_status="open",
                 to_status="closed",
                 reason=c.closure_reason,

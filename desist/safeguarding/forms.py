@@ -261,9 +261,15 @@ class AllocateForm(forms.Form):
         error_messages={"required": "Select an advocate", "invalid_choice": "Select an advocate"},
     )
 
-    def __init__(self, *args: Any, advocates: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, advocates: list[Any], labels: dict[int, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["advocate"].choices = [(str(u.pk), u.display_name()) for u in advocates]  # type: ignore[attr-defined]
+        # Each advocate with their load ("Rosa Kendrick: 12 open cases"), where known.
+        labels = labels or {}
+        self.fields["advocate"].choices = [  # type: ignore[attr-defined]
+            (str(u.pk), labels.get(u.pk, u.display_name())) for u in advocates
+        ]
 
 
 class ContactForm(forms.Form):

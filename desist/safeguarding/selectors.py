@@ -11,7 +11,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -241,12 +253,118 @@ def caseload_for(
 
 
 def advocates_of_service(*, actor: Any) -> list[Any]:
-    """Active advocates of the actor's own service (the allocation choices)."""
+    """Active advocates of the actor's own service (the allocation choices). One query."""
 
-    users = User.objects.filter(organisation_id=actor.organisation_id, is_active=True).order_by(
-        "last_name", "first_name", "username"
+    return list(
+        User.objects.filter(
+            organisation_id=actor.organisation_id,
+            is_active=True,
+            roles__code=RoleCode.VICTIM_ADVOCATE.value,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
     )
-    return [u for u in users if RoleCode.VICTIM_ADVOCATE.value in u.role_codes]
+
+
+# --- the advocacy manager's view of the team (issue 20) --------------------------------------
+
+# First-contact timeliness is measured over referrals made in this many days.
+TIMELINESS_DAYS = 90
+
+
+@dataclass(frozen=True)
+class AdvocateLoad:
+    """One advocate's caseload (advocate None: the cases not allocated yet)."""
+
+    advocate: Any
+    open: int = 0
+    awaiting_contact: int = 0
+    overdue: int = 0
+    reviews_due: int = 0
+    measured: int = 0  # referrals in the window whose first contact is made or was due
+    on_time: int = 0  # of those, first contact within FIRST_CONTACT_HOURS
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return round(100 * self.on_time / self.measured) if self.measured else None
+
+    @property
+    def label(self) -> str:
+        """How the allocation form names the advocate: with their load."""
+        name = self.advocate.display_name() if self.advocate else "Not allocated"
+        cases = f"{self.open} open case{'' if self.open == 1 else 's'}"
+        waiting = f", {self.awaiting_contact} waiting for first contact"
+        return f"{name}: {cases}{waiting if self.awaiting_contact else ''}"
+
+
+@dataclass(frozen=True)
+class TeamPage:
+    loads: list[AdvocateLoad]  # every active advocate, then "Not allocated"
+    total: AdvocateLoad
+    unallocated: list[AdvocacyCase]
+    since: dt.date
+
+
+def _load_counts(actor: User, now: dt.datetime) -> dict[int | None, dict[str, int]]:
+    """Counts per advocate id (None: unallocated) in one grouped query."""
+    open_ = Q(status=AdvocacyStatus.OPEN)
+    no_contact = Q(first_contact_at__isnull=True)
+    cutoff = now - dt.timedelta(hours=FIRST_CONTACT_HOURS)
+    since = now - dt.timedelta(days=TIMELINESS_DAYS)
+    in_window = Q(referred_at__gte=since) & ~Q(status=AdvocacyStatus.CHECK)
+    measured = in_window & (Q(first_contact_at__isnull=False) | Q(referred_at__lt=cutoff))
+    on_time = in_window & Q(first_contact_at__lte=F("due"))
+    rows = (
+        advocacy_case_list_for(actor=actor)
+        .annotate(
+            review_on=_latest_review_on(),
+            due=ExpressionWrapper(
+                F("referred_at") + dt.timedelta(hours=FIRST_CONTACT_HOURS),
+                output_field=DateTimeField(),
+            ),
+        )
+        .values("advocate_id")
+        .annotate(
+            open=Count("pk", filter=open_),
+            awaiting_contact=Count("pk", filter=open_ & no_contact),
+            overdue=Count("pk", filter=open_ & no_contact & Q(referred_at__lt=cutoff)),
+            reviews_due=Count("pk", filter=open_ & Q(review_on__lte=timezone.localdate(now))),
+            measured=Count("pk", filter=measured),
+            on_time=Count("pk", filter=on_time),
+        )
+        .order_by()
+    )
+    fields = ("open", "awaiting_contact", "overdue", "reviews_due", "measured", "on_time")
+    found: dict[int | None, dict[str, int]] = {}
+    for row in rows:
+        values: dict[str, Any] = dict(row)
+        found[values["advocate_id"]] = {f: int(values[f]) for f in fields}
+    return found
+
+
+def team_page_for(*, actor: User, now: dt.datetime | None = None) -> TeamPage:
+    """The advocacy manager's view: each advocate's caseload and first-contact timeliness, and
+    the referrals waiting for an advocate. A fixed number of queries."""
+    policy.require_perm(actor, Perm.ADVOCACY_ALLOCATE)
+    now = now or timezone.now()
+    counts = _load_counts(actor, now)
+    advocates = advocates_of_service(actor=actor)
+    loads = [AdvocateLoad(a, **counts.get(a.pk, {})) for a in advocates]
+    loads.append(AdvocateLoad(None, **counts.get(None, {})))
+    fields = ("open", "awaiting_contact", "overdue", "reviews_due", "measured", "on_time")
+    total = AdvocateLoad(None, **{f: sum(c[f] for c in counts.values()) for f in fields})
+    unallocated = list(caseload_for(actor=actor, view="unallocated", now=now)[:100])
+    since = timezone.localdate(now) - dt.timedelta(days=TIMELINESS_DAYS)
+    return TeamPage(loads=loads, total=total, unallocated=unallocated, since=since)
+
+
+def advocate_loads_for(*, actor: User, now: dt.datetime | None = None) -> dict[int, AdvocateLoad]:
+    """Each active advocate's load, by user id: what the allocation form shows beside them."""
+    policy.require_perm(actor, Perm.ADVOCACY_ALLOCATE)
+    counts = _load_counts(actor, now or timezone.now())
+    return {
+        a.pk: AdvocateLoad(a, **counts.get(a.pk, {})) for a in advocates_of_service(actor=actor)
+    }
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ from desist.safeguarding.selectors import (
     victims_linkable_to_case,
 )
 from desist.sharing.models import LawfulBasis
-from desist.sharing.port import EventKind, publish
+from desist.sharing.port import EventKind, publish, resolve
 from desist.sharing.services import disclosure_record
 
 VICTIM_SEXES = ("female", "male", "other")
@@ -815,6 +815,13 @@ def _record_first_contact(actor: User, case: AdvocacyCase, occurred_at: dt.datet
     AdvocacyCase.objects.filter(pk=case.pk).update(first_contact_at=occurred_at)
     case.first_contact_at = occurred_at
     _event(case, CaseEventKind.FIRST_CONTACT, actor, at=occurred_at)
+    # An overdue alert to the managers has nothing left to ask (issue 20).
+    resolve(
+        kind=EventKind.FIRST_CONTACT_OVERDUE,
+        actor=actor,
+        source=case,
+        reason="First contact made",
+    )
 
 
 def contact_log_add(
@@ -1082,6 +1089,12 @@ def advocacy_close(*, actor: User, case: AdvocacyCase, version: int, reason: str
             obj=case,
             old={"status": "open"},
             new={"status": "closed", "reason": reason},
+        )
+        resolve(
+            kind=EventKind.FIRST_CONTACT_OVERDUE,
+            actor=actor,
+            source=case,
+            reason="The case was closed",
         )
     return case
 

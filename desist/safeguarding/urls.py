@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("victims/<int:victim_id>/refer/", views.victim_refer, name="victim_refer"),
     path("advocacy/", views.caseload, name="caseload"),
+    path("advocacy/team/", views.team, name="team"),
     path("advocacy/<int:case_id>/", views.case_detail, name="case"),
     path(
         "advocacy/for-subject/<int:subject_id>/",

@@ -255,6 +255,7 @@ def caseload(request: AuthedRequest) -> HttpResponse:
             "views": selectors.CASELOAD_VIEWS,
             "now": now,
             "today": timezone.localdate(now),
+            "can_allocate": policy.has_perm(request.user, Perm.ADVOCACY_ALLOCATE),
         },
     )
 
@@ -304,6 +305,7 @@ def _case_form(
     success: str,
     template: str = "safeguarding/case_action.html",
     extra: dict[str, Any] | None = None,
+    done_url: str = "",
 ) -> HttpResponse:
     policy.require_perm(request.user, perm)
     case = selectors.advocacy_case_get_for(actor=request.user, case_id=case_id, perm=perm)
@@ -317,7 +319,7 @@ def _case_form(
             add_service_errors(form, exc)
         else:
             messages.success(request, success)
-            return redirect("safeguarding:case", case_id=case.pk)
+            return redirect(done_url or reverse("safeguarding:case", args=[case.pk]))
     if request.method == "GET":
         audit_consultation(
             actor=request.user, obj=case, verb="advocacy.view_for_form", new={"form": title}
@@ -329,11 +331,16 @@ def _case_form(
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_allocate(request: AuthedRequest, case_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.ADVOCACY_ALLOCATE)
     advocates = selectors.advocates_of_service(actor=request.user)
+    loads = selectors.advocate_loads_for(actor=request.user)
+    # Opened from the team view: back there once allocated, to allocate the next.
+    from_team = request.GET.get("from") == "team"
 
     def build(case: Any, data: Any) -> AllocateForm:
         initial = {"version": case.version, "advocate": str(case.advocate_id or "")}
-        return AllocateForm(data, initial=initial, advocates=advocates)
+        labels = {pk: load.label for pk, load in loads.items()}
+        return AllocateForm(data, initial=initial, advocates=advocates, labels=labels)
 
     def call(case: Any, data: dict[str, Any]) -> None:
         chosen = next(u for u in advocates if str(u.pk) == data["advocate"])
@@ -350,6 +357,27 @@ def case_allocate(request: AuthedRequest, case_id: int) -> HttpResponse:
         title="Allocate to an advocate",
         submit="Allocate",
         success="The case has been allocated",
+        done_url=reverse("safeguarding:team") if from_team else "",
+    )
+
+
+@login_required
+def team(request: AuthedRequest) -> HttpResponse:
+    """The advocacy manager's view: caseload and first-contact timeliness per advocate, and
+    the referrals waiting for one (issue 20)."""
+    policy.require_perm(request.user, Perm.ADVOCACY_ALLOCATE)
+    now = timezone.now()
+    page = selectors.team_page_for(actor=request.user, now=now)
+    audit_consultation(
+        actor=request.user,
+        verb="advocacy.team_view",
+        object_type="safeguarding.AdvocacyCase",
+        new={"advocates": len(page.loads) - 1, "unallocated_shown": len(page.unallocated)},
+    )
+    return render(
+        request,
+        "safeguarding/team.html",
+        {"page": page, "now": now, "first_contact_hours": FIRST_CONTACT_HOURS},
     )
 
 

@@ -27,6 +27,9 @@ class EventKind(StrEnum):
     # it now matches a victim; a user's repeated refused attempts to write victim details.
     WORDING_WITHHELD = "wording_withheld"
     REDACTION_ATTEMPTS = "redaction_attempts"
+    # Issue 20: an advocacy referral 48 hours old with no first contact (a scan), to the
+    # service's advocacy managers. Internal to the service: no subject, no disclosure.
+    FIRST_CONTACT_OVERDUE = "first_contact_overdue"
 
 
 class Urgency(StrEnum):
@@ -49,6 +52,7 @@ KIND_LABELS: dict[str, str] = {
     EventKind.BREAK_GLASS_APPROVAL: "Emergency access waiting for your approval",
     EventKind.WORDING_WITHHELD: "Wording withheld from the provider",
     EventKind.REDACTION_ATTEMPTS: "Repeated attempts to record victim details in provider notes",
+    EventKind.FIRST_CONTACT_OVERDUE: "First contact with a referred victim overdue",
 }
 
 # Why an alert of each kind is shared (the disclosure log's purpose).
@@ -65,4 +69,5 @@ KIND_PURPOSES: dict[str, str] = {
     EventKind.BREAK_GLASS_APPROVAL: "To ask a supervisor to approve emergency access",
     EventKind.WORDING_WITHHELD: "To have wording that may identify a victim rewritten",
     EventKind.REDACTION_ATTEMPTS: "To protect victims' details from being recorded by the provider",
+    EventKind.FIRST_CONTACT_OVERDUE: "To make first contact with a referred victim without delay",
 }

@@ -77,6 +77,10 @@ def police_supervisors(organisation_id: int) -> list[Any]:
     return _users(organisation_id, (R.POLICE_SUPERVISOR,))
 
 
+def advocacy_managers(organisation_id: int) -> list[Any]:
+    return _users(organisation_id, (R.ADVOCACY_MANAGER,))
+
+
 def police_for_subject(subject: Any, *, include_supervisors: bool) -> list[Any]:
     officers = officers_in_charge(subject) or _users(subject.force_id, (R.POLICE_OFFICER,))
     if include_supervisors:

@@ -13,6 +13,7 @@
 | break-glass request needs approval | the requester's own managers (police supervisor, advocacy manager) | urgent |
 | wording withheld from a provider page | police (+ supervisors) | high |
 | repeated refused attempts to write victim details in notes | the clinical supervisor; police (+ supervisors) | high |
+| advocacy referral without first contact 48 hours on (scan) | the service's advocacy managers | high |
 
 "Police" is `recipients.police_for_subject`: the officers who created the subject's latest order
 and case, else every officer of the force; supervisors join for high and urgent alerts. The
@@ -56,6 +57,7 @@ DEFAULT_PRIORITY: dict[str, Urgency] = {
     E.BREAK_GLASS_APPROVAL: U.URGENT,
     E.WORDING_WITHHELD: U.HIGH,
     E.REDACTION_ATTEMPTS: U.HIGH,
+    E.FIRST_CONTACT_OVERDUE: U.HIGH,
 }
 
 # What provider staff are told when the victim reports new contact: nothing that could
@@ -91,6 +93,9 @@ def _routes(kind: str, subject: Any, priority: Urgency, source: Any) -> list[Rou
         if source.practitioner.is_active:
             return [Route(source.practitioner, "practitioner")]
         return [Route(u, "practitioner") for u in recipients.managers_of(source.practitioner)]
+    if kind == E.FIRST_CONTACT_OVERDUE:
+        # The source is the advocacy case: its own service's managers, nobody outside it.
+        return [Route(u, "manager") for u in recipients.advocacy_managers(source.service_id)]
     senior = priority in (U.HIGH, U.URGENT)
     police = [
         Route(u, "police")
@@ -178,6 +183,10 @@ def _record_link(user: Any, source: Any, subject: Any) -> str:
     if source is not None and source._meta.label == "programme.ProgrammeSession":
         if policy.can(user, Perm.SESSION_MANAGE, source.referral):
             return reverse("programme:attendance", args=[source.pk])
+        return ""
+    if source is not None and source._meta.label == "safeguarding.AdvocacyCase":
+        if policy.can(user, Perm.ADVOCACY_VIEW, source):
+            return reverse("safeguarding:case", args=[source.pk])
         return ""
     order = _order_of(source)
     if order is not None and policy.can(user, Perm.ORDER_VIEW, order):

@@ -185,6 +185,7 @@ CLASSIFIED: dict[str, str] = {
     "safeguarding:victim_preferences": SENSITIVE,
     "safeguarding:victim_refer": SENSITIVE,
     "safeguarding:caseload": SENSITIVE,
+    "safeguarding:team": SENSITIVE,
     "safeguarding:case": SENSITIVE,
     "safeguarding:case_for_subject": "a redirect to the advocacy case (audited there)",
     "safeguarding:case_allocate": SENSITIVE,

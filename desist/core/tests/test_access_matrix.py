@@ -79,6 +79,8 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "programme:settings_new": {R.PROGRAMME_MANAGER},
     # --- safeguarding: advocacy (issue 5) ---
     "safeguarding:caseload": {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
+    # Issue 20: caseload and first-contact timeliness per advocate.
+    "safeguarding:team": {R.ADVOCACY_MANAGER},
     # --- sharing: alerts, disclosures, break-glass (issue 5) ---
     "sharing:inbox": POLICE
     | {R.PRACTITIONER, R.CLINICAL_SUPERVISOR, R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
