@@ -89,6 +89,8 @@ class Perm(StrEnum):
     # exists and its review date (the victim page's summary), never its content.
     SAFETY_PLAN_VIEW = "safety_plan.view"
     SAFETY_PLAN_EDIT = "safety_plan.edit"
+    # Open a case from a phone call or another agency's referral (issue 20): the service's own.
+    ADVOCACY_OPEN = "advocacy.open"
     ALERT_RECEIVE = "alert.receive"
     # Acknowledge an alert one has received (issue 17 split it from receiving, so that an API
     # key may read alerts without acknowledging them).
@@ -172,6 +174,7 @@ _ADVOCACY = frozenset(
         P.ADVOCACY_EDIT,
         P.SAFETY_PLAN_VIEW,
         P.SAFETY_PLAN_EDIT,
+        P.ADVOCACY_OPEN,
         P.VICTIM_IDENTITY_VIEW,
         P.VICTIM_EDIT,
         P.ALERT_RECEIVE,
@@ -653,6 +656,15 @@ def _own_service(actor: User, obj: Any) -> bool:
     return _org_kind(actor) == "advocacy" and case.service_id == actor.organisation_id
 
 
+def _is_own_service(actor: User, organisation: Any) -> bool:
+    # The advocacy service the actor works for, and only while it is not retired.
+    return bool(
+        organisation.kind == "advocacy"
+        and organisation.pk == actor.organisation_id
+        and organisation.retired_at is None
+    )
+
+
 # Programme: provider staff reach referrals to their own provider; police reach referrals of
 # their own force (status and engagement, never notes).
 
@@ -739,6 +751,7 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.ADVOCACY_ALLOCATE, "safeguarding.AdvocacyCase"): _own_service,
         (P.SAFETY_PLAN_VIEW, "safeguarding.AdvocacyCase"): _own_service,
         (P.SAFETY_PLAN_EDIT, "safeguarding.AdvocacyCase"): _own_service,
+        (P.ADVOCACY_OPEN, "core.Organisation"): _is_own_service,
         # programme
         (P.REFERRAL_VIEW, "programme.Referral"): _referral_view,
         (P.ENGAGEMENT_VIEW, "programme.Referral"): _referral_view,

@@ -10,6 +10,8 @@ from django import forms
 from desist.core.dates import plausible_date
 from desist.people.validators import normalise_email, normalise_phone, normalise_postcode
 from desist.safeguarding.models import (
+    OPENED_BY_SERVICE,
+    AgencyKind,
     Channel,
     ClosureReason,
     ContactKind,
@@ -251,6 +253,69 @@ def _date(label: str, what: str, *, required: bool = True) -> forms.DateField:
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": f"Enter {what}", "invalid": f"Enter {what} as a real date"},
     )
+
+
+class CaseOpenForm(forms.Form):
+    """Open a case from a phone call or another agency's referral (issue 20). The service
+    checks what depends on the answers (an agency's kind and the referrer, a way of contact)."""
+
+    origin = forms.ChoiceField(
+        label="How did the referral come in?",
+        choices=[(o.value, o.label) for o in OPENED_BY_SERVICE],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select how the referral came in",
+            "invalid_choice": "Select how the referral came in",
+        },
+    )
+    referred_on = _date(
+        "Date of the call or referral", "the date of the call or referral", required=False
+    )
+    spoke_to_victim = forms.BooleanField(
+        label="I spoke to the victim on this call (it counts as first contact)", required=False
+    )
+    agency_kind = forms.ChoiceField(
+        label="Kind of agency (for a referral from another agency)",
+        choices=AgencyKind.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": "Select the kind of agency that referred the victim",
+        },
+    )
+    referrer = _area(
+        "Who referred or called, and how to reach them",
+        max_length=500,
+        help_text="For example: Duty social worker, Brighton children's services, 01273 900100.",
+        rows=2,
+    )
+    first_names = _text(
+        "Victim's first names",
+        required=False,
+        max_length=120,
+        messages={"max_length": "First names must be 120 characters or fewer"},
+    )
+    last_name = _text(
+        "Victim's last name",
+        required=False,
+        max_length=120,
+        messages={"max_length": "Last name must be 120 characters or fewer"},
+    )
+    phone = _text(
+        "Victim's telephone number", required=False, max_length=40, messages={}, input_type="tel"
+    )
+    email = _text(
+        "Victim's email address", required=False, max_length=254, messages={}, input_type="email"
+    )
+    safe_channels = forms.MultipleChoiceField(
+        label="Safe ways to contact the victim",
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply.",
+        error_messages={"invalid_choice": "Select safe ways from the list"},
+    )
+    notes = _area("Reason for referral (optional)", max_length=5000, rows=4)
 
 
 class AllocateForm(forms.Form):

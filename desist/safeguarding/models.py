@@ -180,6 +180,23 @@ class Victim(VersionedModel):
 class Origin(models.TextChoices):
     POLICE = "police", "Police referral"
     SELF = "self", "Self-referral"
+    # Issue 20: opened by the service itself.
+    PHONE = "phone", "Phone call to the service"
+    AGENCY = "agency", "Referral from another agency"
+
+
+# The ways a case is opened by the service (advocacy_case_open).
+OPENED_BY_SERVICE = (Origin.PHONE, Origin.AGENCY)
+
+
+class AgencyKind(models.TextChoices):
+    HEALTH = "health", "Health: GP, hospital or mental health service"
+    HOUSING = "housing", "Housing"
+    CHILDREN = "children", "Children's services or a school"
+    PROBATION = "probation", "Probation"
+    SUPPORT = "support", "Another support service or charity"
+    EMPLOYER = "employer", "Employer or college"
+    OTHER = "other", "Other"
 
 
 class AdvocacyStatus(models.TextChoices):
@@ -233,6 +250,10 @@ class AdvocacyCase(VersionedModel):
     referring_org = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A referral from another agency: what kind of agency (a code), and for a referral or a
+    # call, who it came from and how to reach them (free text, encrypted).
+    agency_kind = models.CharField(max_length=20, choices=AgencyKind.choices, blank=True)
+    referrer = EncryptedTextField(blank=True)
     # Why the referral was made; from a self-referral, the victim's own words. Encrypted.
     referral_notes = EncryptedTextField(blank=True)
     # A police referral against the victim's recorded sharing wishes: the lawful basis (a

@@ -43,7 +43,12 @@ def self_referrals_not_taken_up() -> QuerySet[AdvocacyCase]:
 
 
 def dispose_advocacy(case: AdvocacyCase) -> None:
-    blank(AdvocacyCase.objects.filter(pk=case.pk), "referral_notes", "against_wishes_reason")
+    blank(
+        AdvocacyCase.objects.filter(pk=case.pk),
+        "referral_notes",
+        "against_wishes_reason",
+        "referrer",
+    )
     blank(case.contacts.all(), "summary", "actions", "override_reason")
     blank(case.safety_plans.all(), *SAFETY_PLAN_FREE_TEXT)
 

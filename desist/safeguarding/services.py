@@ -26,9 +26,11 @@ from desist.core.models import Organisation
 from desist.people.validators import normalise_email, normalise_phone, normalise_postcode
 from desist.policy import Perm
 from desist.safeguarding.models import (
+    OPENED_BY_SERVICE,
     AdvocacyCase,
     AdvocacyCaseEvent,
     AdvocacyStatus,
+    AgencyKind,
     CaseEventKind,
     Channel,
     CheckReason,
@@ -606,6 +608,107 @@ def _clean_self_referral(contact: dict[str, Any], safe_channels: Any) -> dict[st
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+REFERRER_MAX = 500
+
+
+def _check_opening(
+    origin: str, referred_at: dt.datetime | None, agency_kind: str, referrer: str
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if origin not in OPENED_BY_SERVICE:
+        errors["origin"] = ["Select how the referral came in"]
+    if referred_at is None:
+        errors["referred_on"] = ["Enter the date of the call or referral"]
+    elif referred_at > timezone.now() + dt.timedelta(minutes=5):
+        errors["referred_on"] = ["The date of the call or referral must be today or in the past"]
+    if origin == Origin.AGENCY:
+        if agency_kind not in AgencyKind.values:
+            errors["agency_kind"] = ["Select the kind of agency that referred the victim"]
+        if not referrer:
+            errors["referrer"] = ["Enter who referred the victim and how to reach them"]
+    if len(referrer) > REFERRER_MAX:
+        errors["referrer"] = [f"This must be {REFERRER_MAX} characters or fewer"]
+    return errors
+
+
+def advocacy_case_open(
+    *,
+    actor: User,
+    service: Organisation,
+    origin: str,
+    referred_at: dt.datetime | None,
+    first_names: str,
+    last_name: str,
+    phone: str = "",
+    email: str = "",
+    safe_channels: Any = (),
+    agency_kind: str = "",
+    referrer: str = "",
+    notes: str = "",
+    spoke_to_victim: bool = False,
+) -> AdvocacyCase:
+    """The service opens a case itself, from a phone call or another agency's referral (issue
+    20). Like a self-referral, the victim record is new and owned by the service (ADR 0007). A
+    call in which the advocate spoke to the victim is the first contact."""
+    policy.require(actor, Perm.ADVOCACY_OPEN, service)
+    referrer = (referrer or "").strip()
+    errors = _check_opening(origin, referred_at, agency_kind, referrer)
+    contact = {"first_names": first_names, "last_name": last_name, "phone": phone, "email": email}
+    clean = _clean_contact(contact, errors=errors)
+    if not (clean["phone"] or clean["email"] or "phone" in errors or "email" in errors):
+        errors["phone"] = ["Enter a telephone number or an email address for the victim"]
+    channels = _codes(
+        safe_channels, Channel.values, "safe_channels", "Select safe ways from the list", errors
+    )
+    notes = (notes or "").strip()
+    if len(notes) > 5000:
+        errors["notes"] = ["The reason for referral must be 5000 characters or fewer"]
+    if errors:
+        raise ValidationError(errors)
+    assert referred_at is not None
+    spoke = origin == Origin.PHONE and bool(spoke_to_victim)
+    with transaction.atomic():
+        victim = Victim.objects.create(
+            force=None,
+            owner=service,
+            first_names=clean["first_names"],
+            last_name=clean["last_name"],
+            phone=clean["phone"],
+            email=clean["email"],
+            safe_channels=channels,
+            created_by=actor,
+        )
+        case = AdvocacyCase.objects.create(
+            victim=victim,
+            service=service,
+            origin=origin,
+            referred_at=referred_at,
+            referred_by=actor,
+            agency_kind=agency_kind if origin == Origin.AGENCY else "",
+            referrer=referrer,
+            referral_notes=notes,
+            first_contact_at=referred_at if spoke else None,
+        )
+        _event(case, CaseEventKind.REFERRED, actor, to_status="open", at=referred_at)
+        if spoke:
+            _event(case, CaseEventKind.FIRST_CONTACT, actor, at=referred_at)
+        # Codes only: names, numbers and what the referrer said stay encrypted.
+        audit_record(
+            actor=actor,
+            category=Category.COLLECTION,
+            verb="advocacy.case_open",
+            obj=case,
+            new={
+                "victim": victim.pk,
+                "origin": origin,
+                "agency_kind": case.agency_kind,
+                "first_contact": spoke,
+                "fields_recorded": [f for f in ("phone", "email") if clean[f]],
+            },
+        )
+    return case
 
 
 def _require_waiting_for_check(case: AdvocacyCase, field: str) -> None:

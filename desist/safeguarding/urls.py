@@ -15,6 +15,7 @@ urlpatterns = [
     path("victims/<int:victim_id>/refer/", views.victim_refer, name="victim_refer"),
     path("advocacy/", views.caseload, name="caseload"),
     path("advocacy/team/", views.team, name="team"),
+    path("advocacy/new/", views.case_open, name="case_open"),
     path("advocacy/<int:case_id>/", views.case_detail, name="case"),
     path(
         "advocacy/for-subject/<int:subject_id>/",

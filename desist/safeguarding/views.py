@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +33,7 @@ from desist.retention import registry
 from desist.safeguarding import retention, selectors, services
 from desist.safeguarding.forms import (
     AllocateForm,
+    CaseOpenForm,
     CloseForm,
     ContactForm,
     RatingForm,
@@ -359,6 +360,37 @@ def case_allocate(request: AuthedRequest, case_id: int) -> HttpResponse:
         success="The case has been allocated",
         done_url=reverse("safeguarding:team") if from_team else "",
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_open(request: AuthedRequest) -> HttpResponse:
+    """Open a case from a phone call or another agency's referral (issue 20)."""
+    policy.require_perm(request.user, Perm.ADVOCACY_OPEN)
+    service = request.user.organisation
+    if service is None:
+        raise PermissionDenied(Perm.ADVOCACY_OPEN.value)
+    policy.require(request.user, Perm.ADVOCACY_OPEN, service)
+    form = CaseOpenForm(
+        request.POST if request.method == "POST" else None,
+        initial={"referred_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        referred_on = data.pop("referred_on")
+        when = _at(referred_on, None) if referred_on else None
+        if when is not None and referred_on == timezone.localdate():
+            when = min(when, timezone.now())
+        try:
+            case = services.advocacy_case_open(
+                actor=request.user, service=service, referred_at=when, **data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Advocacy case {case.reference} has been opened")
+            return redirect("safeguarding:case", case_id=case.pk)
+    return render(request, "safeguarding/case_open.html", {"form": form})
 
 
 @login_required

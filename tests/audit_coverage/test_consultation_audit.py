@@ -186,6 +186,7 @@ CLASSIFIED: dict[str, str] = {
     "safeguarding:victim_refer": SENSITIVE,
     "safeguarding:caseload": SENSITIVE,
     "safeguarding:team": SENSITIVE,
+    "safeguarding:case_open": "a blank form to open a case from a call or referral: no record",
     "safeguarding:case": SENSITIVE,
     "safeguarding:case_for_subject": "a redirect to the advocacy case (audited there)",
     "safeguarding:case_allocate": SENSITIVE,

@@ -81,6 +81,7 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "safeguarding:caseload": {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
     # Issue 20: caseload and first-contact timeliness per advocate.
     "safeguarding:team": {R.ADVOCACY_MANAGER},
+    "safeguarding:case_open": {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
     # --- sharing: alerts, disclosures, break-glass (issue 5) ---
     "sharing:inbox": POLICE
     | {R.PRACTITIONER, R.CLINICAL_SUPERVISOR, R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
@@ -158,6 +159,7 @@ ADVOCACY = {
     Perm.ADVOCACY_EDIT,
     Perm.SAFETY_PLAN_VIEW,
     Perm.SAFETY_PLAN_EDIT,
+    Perm.ADVOCACY_OPEN,
     Perm.VICTIM_IDENTITY_VIEW,
     Perm.VICTIM_EDIT,
     Perm.ALERT_RECEIVE,
@@ -241,6 +243,7 @@ def test_provider_roles_never_hold_victim_permissions() -> None:
         Perm.ADVOCACY_ALLOCATE,
         Perm.SAFETY_PLAN_VIEW,
         Perm.SAFETY_PLAN_EDIT,
+        Perm.ADVOCACY_OPEN,
         Perm.BREAK_GLASS_REQUEST,
     }
     for role in (R.PRACTITIONER, R.CLINICAL_SUPERVISOR):

@@ -1,0 +1,147 @@
+"""Cases the advocacy service opens itself, from a phone call or another agency's referral
+(issue 20): the source is recorded, the victim record is the service's own, a call in which the
+advocate spoke to the victim is first contact, and only advocacy staff of the service may."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from desist.audit.models import AuditEvent
+from desist.core.roles import RoleCode
+from desist.people.tests.factories import assert_ladder
+from desist.safeguarding import selectors, services
+from desist.safeguarding.models import AdvocacyCase
+
+R = RoleCode
+REFERRER = "Duty social worker Ama Mensah, 01273 900100"
+
+
+def _open(actor: Any, service: Any, **over: Any) -> AdvocacyCase:
+    values: dict[str, Any] = {
+        "origin": "agency",
+        "referred_at": timezone.now() - dt.timedelta(hours=3),
+        "first_names": "Saoirse",
+        "last_name": "Delaney",
+        "phone": "07700 900321",
+        "agency_kind": "children",
+        "referrer": REFERRER,
+        "notes": "Mother of a pupil; ex-partner waits at the school gate.",
+    }
+    values.update(over)
+    return services.advocacy_case_open(actor=actor, service=service, **values)
+
+
+def test_agency_referral_records_its_source(advocate: Any, advocacy_org: Any) -> None:
+    case = _open(advocate, advocacy_org)
+    assert (case.origin, case.agency_kind, case.referrer) == ("agency", "children", REFERRER)
+    assert case.victim.owner_id == advocacy_org.pk and case.victim.force_id is None
+    assert case.first_contact_at is None and case.referred_by_id == advocate.pk
+    assert selectors.victim_get_for(actor=advocate, victim_id=case.victim_id) == case.victim
+    event = AuditEvent.objects.get(verb="advocacy.case_open")
+    assert event.new_values["origin"] == "agency" and event.new_values["agency_kind"] == "children"
+    assert "Mensah" not in str(event.new_values) and "Saoirse" not in str(event.new_values)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT referrer FROM safeguarding_advocacycase WHERE id = %s", [case.pk])
+        (raw,) = cursor.fetchone()
+    assert raw.startswith("gAAAA") and "Mensah" not in raw
+
+
+def test_a_call_with_the_victim_is_first_contact(advocate: Any, advocacy_org: Any) -> None:
+    when = timezone.now() - dt.timedelta(hours=1)
+    case = _open(
+        advocate,
+        advocacy_org,
+        origin="phone",
+        referred_at=when,
+        agency_kind="health",  # not an agency referral: not kept
+        referrer="",
+        spoke_to_victim=True,
+    )
+    assert case.first_contact_at == when and case.agency_kind == ""
+    assert not case.first_contact_overdue(now=when + dt.timedelta(days=5))
+    third_party = _open(advocate, advocacy_org, origin="phone", referrer="Her sister")
+    assert third_party.first_contact_at is None
+
+
+@pytest.mark.parametrize(
+    ("over", "field", "message"),
+    [
+        ({"origin": "police"}, "origin", "Select how the referral came in"),
+        ({"referred_at": None}, "referred_on", "Enter the date of the call or referral"),
+        (
+            {"referred_at": timezone.now() + dt.timedelta(days=1)},
+            "referred_on",
+            "The date of the call or referral must be today or in the past",
+        ),
+        (
+            {"agency_kind": ""},
+            "agency_kind",
+            "Select the kind of agency that referred the victim",
+        ),
+        ({"referrer": " "}, "referrer", "Enter who referred the victim and how to reach them"),
+        ({"first_names": ""}, "first_names", "Enter the victim's first names"),
+        (
+            {"phone": "", "email": ""},
+            "phone",
+            "Enter a telephone number or an email address for the victim",
+        ),
+    ],
+)
+def test_validation(
+    advocate: Any, advocacy_org: Any, over: dict[str, Any], field: str, message: str
+) -> None:
+    with pytest.raises(ValidationError) as exc:
+        _open(advocate, advocacy_org, **over)
+    assert exc.value.message_dict[field] == [message]
+    assert not AdvocacyCase.objects.exists()
+
+
+def test_only_the_services_own_staff_open_cases(
+    users: dict[RoleCode, Any], advocacy_org: Any, other_advocate: Any
+) -> None:
+    for role in (R.POLICE_OFFICER, R.PRACTITIONER, R.PROGRAMME_MANAGER):
+        with pytest.raises(PermissionDenied):
+            _open(users[role], advocacy_org)
+    with pytest.raises(PermissionDenied):
+        _open(other_advocate, advocacy_org)  # another service's advocate
+    assert not AdvocacyCase.objects.exists()
+
+
+def test_form_ladder_errors_and_case_page(
+    client: Any, users: dict[RoleCode, Any], advocate: Any
+) -> None:
+    url = reverse("safeguarding:case_open")
+    assert_ladder(client, users, url, allowed={R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER})
+    client.force_login(advocate)
+    html = client.post(url, {"origin": "agency"}).content.decode()
+    for message in (
+        "Select the kind of agency that referred the victim",
+        "Enter the victim&#x27;s first names",
+        "Enter a telephone number or an email address for the victim",
+    ):
+        assert message in html
+    response = client.post(
+        url,
+        {
+            "origin": "agency",
+            "referred_on": timezone.localdate().isoformat(),
+            "agency_kind": "housing",
+            "referrer": REFERRER,
+            "first_names": "Saoirse",
+            "last_name": "Delaney",
+            "email": "saoirse@example.org",
+            "safe_channels": ["email"],
+        },
+    )
+    case = AdvocacyCase.objects.get()
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Referral from another agency (Housing)" in page and "Ama Mensah" in page
+    assert case.victim.safe_channels == ["email"]
