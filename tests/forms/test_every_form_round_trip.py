@@ -157,6 +157,11 @@ NOT_VERBATIM: dict[tuple[str, str], str] = {
     ("orders:apply", "sex_offender_notification"): "'yes' is kept as the notification exemption",
     ("orders:edit", "sex_offender_notification"): "'yes' is kept as the notification exemption",
     ("safeguarding:contact_add", "override_reason"): "kept only for a channel marked unsafe",
+    ("safeguarding:safety_plan", "marac_referred_on"): "kept only for a referral made; the "
+    "first answer, 'not needed at present', is sent",
+    ("safeguarding:case_open", "agency_kind"): "kept only for an agency's referral; the first "
+    "answer, a phone call, is sent",
+    ("safeguarding:case_open", "spoke_to_victim"): "kept as the case's first contact time",
     ("programme:assess", "outcome"): "becomes the referral's status (a place or the waiting list)",
     ("orders:notification_change", "address"): "kept only for a change of address",
     ("orders:notification_change", "postcode"): "kept only for a change of address",
