@@ -30,6 +30,7 @@ from django.utils import timezone
 from desist import policy
 from desist.accounts.models import User
 from desist.cases.models import Case as StalkingCase
+from desist.core import figures
 from desist.core.models import Organisation
 from desist.core.roles import RoleCode
 from desist.people.models import Subject
@@ -285,8 +286,9 @@ class AdvocateLoad:
     on_time: int = 0  # of those, first contact within FIRST_CONTACT_HOURS
 
     @property
-    def on_time_percent(self) -> int | None:
-        return round(100 * self.on_time / self.measured) if self.measured else None
+    def on_time_share(self) -> str:
+        """ "1.4%" (the one rounding rule, core.figures); "" when nothing is measured."""
+        return figures.share(self.on_time, self.measured)
 
     @property
     def label(self) -> str:

@@ -57,6 +57,7 @@ ALLOWED: dict[str, str] = {
     "desist.risk.apps:RiskConfig.ready -> desist.risk.queues": REGISTRATION,
     "desist.risk.apps:RiskConfig.ready -> desist.risk.services": REGISTRATION,
     "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.safeguarding.bridge": REGISTRATION,
+    "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.safeguarding.escalation": REGISTRATION,
     "desist.safeguarding.apps:SafeguardingConfig.ready -> desist.safeguarding.queues": REGISTRATION,
     "desist.sharing.apps:SharingConfig.ready -> desist.policy": REGISTRATION,
     "desist.sharing.apps:SharingConfig.ready -> desist.sharing.grants": REGISTRATION,

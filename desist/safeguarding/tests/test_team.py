@@ -80,7 +80,7 @@ def test_caseload_and_timeliness_per_advocate(
     loads = {(load.advocate.pk if load.advocate else None): load for load in page.loads}
     mine, theirs, nobody = loads[advocate.pk], loads[colleague.pk], loads[None]
     assert (mine.open, mine.awaiting_contact, mine.overdue) == (2, 0, 0)
-    assert (mine.measured, mine.on_time, mine.on_time_percent) == (2, 1, 50)
+    assert (mine.measured, mine.on_time, mine.on_time_share) == (2, 1, "50.0%")
     assert (theirs.open, theirs.awaiting_contact, theirs.overdue) == (2, 2, 1)
     assert (theirs.measured, theirs.on_time) == (1, 0)  # the 5-hour-old one is not due yet
     assert (nobody.open, nobody.overdue) == (2, 1)
