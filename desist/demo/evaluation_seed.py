@@ -478,6 +478,9 @@ def _historical_sessions(
                 session=session,
                 version=session.version,
                 comment="Good adherence to the session plan.",
+                # From the session's place, not the random stream (which other data follows).
+                adherence=3 if n % 2 else 2,
+                competence=min(3, 1 + n // 4),
             )
     return when
 

@@ -509,6 +509,10 @@ def _record_session(
             session=session,
             version=session.version,
             comment="Good adherence to the session plan.",
+            # Ratings from the session's place, not the random stream (which other data
+            # follows): mostly on plan, competence growing over the programme.
+            adherence=3 if n % 2 else 2,
+            competence=min(3, 1 + n // 4),
         )
 
 

@@ -18,6 +18,7 @@ from desist.programme.models import (
     SpendCategory,
     Timepoint,
 )
+from desist.programme.ratings import ADHERENCE, COMPETENCE, Scale
 from desist.programme.workflow import REASONS
 from desist.risk.services import answer_field
 
@@ -272,6 +273,15 @@ class PutForwardForm(forms.Form):
         )
 
 
+def _caseload_label(user: Any, limit: int | None) -> str:
+    """ "Name (3 open of 8)", and a warning once the programme's caseload limit is reached."""
+    name = user.get_full_name() or user.username
+    if limit is None:
+        return f"{name} ({user.caseload} open)"
+    warning = ": at the limit" if user.caseload >= limit else ""
+    return f"{name} ({user.caseload} open of {limit}{warning})"
+
+
 class TransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     effective_on = date_field("Date of the change", what="the date of the change")
@@ -282,6 +292,7 @@ class TransitionForm(forms.Form):
         target: str,
         reasons: list[tuple[str, str]],
         practitioners: list[Any] | None = None,
+        limit: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -290,10 +301,7 @@ class TransitionForm(forms.Form):
                 label="Practitioner",
                 coerce=int,
                 choices=[("", "Select a practitioner")]
-                + [
-                    (u.pk, f"{u.get_full_name() or u.username} ({u.caseload} open)")
-                    for u in practitioners or []
-                ],
+                + [(u.pk, _caseload_label(u, limit)) for u in practitioners or []],
                 error_messages={
                     "required": "Select the practitioner",
                     "invalid_choice": "Select the practitioner",
@@ -493,8 +501,26 @@ class ConcernForm(forms.Form):
     urgency = _radios("How urgent is it?", list(DisclosureUrgency.choices), "how urgent this is")
 
 
+def _rating(scale: Scale) -> forms.TypedChoiceField:
+    """A 0 to 3 rating; the template shows each anchor's meaning under its label."""
+    field = forms.TypedChoiceField(
+        label=scale.question,
+        choices=[(a.value, f"{a.value}: {a.label}") for a in scale.anchors],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": f"Select {scale.what}",
+            "invalid_choice": f"Select {scale.what}",
+        },
+    )
+    field.anchors = {str(a.value): a.meaning for a in scale.anchors}  # type: ignore[attr-defined]
+    return field
+
+
 class ReviewForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    adherence = _rating(ADHERENCE)
+    competence = _rating(COMPETENCE)
     comment = _text("Your comment", "your comment on the session", rows=4)
 
 

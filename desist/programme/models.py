@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation, VersionedModel
+from desist.programme.ratings import ADHERENCE, COMPETENCE
 
 # The skill areas the pilot teaches, and the phases of the programme.
 MODULES: list[tuple[str, str]] = [
@@ -437,13 +438,34 @@ class SupervisionEntry(models.Model):
     )
     occurred_on = models.DateField()
     comment = models.TextField()
+    # A session review's structured rating, 0 to 3 (`ratings.py`); empty for a meeting.
+    adherence = models.PositiveSmallIntegerField(null=True, blank=True)
+    competence = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(adherence__isnull=True) | Q(adherence__lte=3),
+                name="supervision_adherence_0_to_3",
+            ),
+            models.CheckConstraint(
+                condition=Q(competence__isnull=True) | Q(competence__lte=3),
+                name="supervision_competence_0_to_3",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Supervision on {self.occurred_on}"
+
+    @property
+    def adherence_label(self) -> str:
+        return ADHERENCE.label_of(self.adherence)
+
+    @property
+    def competence_label(self) -> str:
+        return COMPETENCE.label_of(self.competence)
 
 
 class EndReport(VersionedModel):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -449,17 +449,18 @@ def sessions_attendance_unrecorded() -> QuerySet[ProgrammeSession]:
 
 
 def reviews_due_for(*, actor: User) -> QuerySet[ProgrammeSession]:
-    """Sessions with attendance recorded, not yet signed off, in the review sample (every
-    session, or one in N as the programme says)."""
+    """Sessions that took place (attended, on time or late), not yet signed off, in the review
+    sample: every session, or those in the slots the programme's 1 in N picks (3, 6, 9, 12 for
+    one in 3). A missed session is never in it: there is nothing to rate, and sampling it would
+    leave a delivered session unreviewed. The slot, not the order held, picks a session, so a
+    session's place in the sample never changes after it is drawn."""
     if not policy.has_perm(actor, Perm.SESSION_REVIEW):
         return ProgrammeSession.objects.none()
-    from django.db.models import F
     from django.db.models.functions import Mod
 
     return (
         _sessions_for(actor)
-        .exclude(attendance="")
-        .filter(reviewed_at__isnull=True)
+        .filter(attendance__in=completion.ATTENDED, reviewed_at__isnull=True)
         .annotate(sample=Mod(F("number"), F("referral__programme__review_every")))
         .filter(sample=0)
         .order_by("starts_at", "id")
@@ -530,6 +531,81 @@ def provider_practitioners(*, actor: User) -> list[Any]:
         )
         .order_by("last_name", "first_name")
     )
+
+
+def caseload_limit_for(*, actor: User) -> int | None:
+    """The most open referrals one practitioner may hold, from the settings of the provider's
+    active programmes (the lowest, where they differ: a practitioner may work in any)."""
+    if actor.organisation_id is None:
+        return None
+    limits = Programme.objects.filter(provider_id=actor.organisation_id, is_active=True)
+    return min(limits.values_list("caseload_limit", flat=True), default=None)
+
+
+TREND_WINDOW = 5  # reviews in each of the two averages a trend compares
+
+
+@dataclass(frozen=True)
+class RatingTrend:
+    """A practitioner's ratings: the mean of the latest reviews against the ones before."""
+
+    reviews: int
+    recent: dict[str, float]
+    before: dict[str, float]
+
+    def direction(self, code: str) -> str:
+        if code not in self.before:
+            return ""
+        change = self.recent[code] - self.before[code]
+        return "up" if change >= 0.25 else "down" if change <= -0.25 else "steady"
+
+    def summary(self, code: str) -> str:
+        """'2.6 of 3, was 2.0' (or without 'was' when there is nothing before)."""
+        text = f"{self.recent[code]:.1f} of 3"
+        return f"{text}, was {self.before[code]:.1f}" if code in self.before else text
+
+
+def _mean(values: list[int]) -> float:
+    return round(sum(values) / len(values), 1)
+
+
+def rating_trends_for(*, actor: User, practitioner_ids: list[int]) -> dict[int, RatingTrend]:
+    """Each practitioner's rated session reviews, latest five against the five before. One
+    query. Only a clinical supervisor of the provider sees them."""
+    if not policy.has_perm(actor, Perm.SESSION_REVIEW) or actor.organisation_id is None:
+        return {}
+    rows = (
+        SupervisionEntry.objects.filter(
+            practitioner_id__in=practitioner_ids,
+            practitioner__organisation_id=actor.organisation_id,
+            adherence__isnull=False,
+            competence__isnull=False,
+        )
+        .order_by("practitioner_id", "-occurred_on", "-id")
+        .values_list("practitioner_id", "adherence", "competence")
+    )
+    by_person: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for person, adherence, competence in rows:
+        by_person[person].append((adherence or 0, competence or 0))  # not null: filtered
+    trends = {}
+    for person, ratings in by_person.items():
+        recent, before = ratings[:TREND_WINDOW], ratings[TREND_WINDOW : 2 * TREND_WINDOW]
+        trends[person] = RatingTrend(
+            reviews=len(ratings),
+            recent={
+                "adherence": _mean([a for a, _ in recent]),
+                "competence": _mean([c for _, c in recent]),
+            },
+            before=(
+                {
+                    "adherence": _mean([a for a, _ in before]),
+                    "competence": _mean([c for _, c in before]),
+                }
+                if before
+                else {}
+            ),
+        )
+    return trends
 
 
 def measure_instruments() -> QuerySet[Instrument]:
@@ -703,16 +779,15 @@ ENGAGEMENT_TAGS = {
 
 
 def supervision_coverage_for(*, actor: User) -> dict[str, int]:
-    """Held sessions (not rescheduled or cancelled, attendance recorded) and how many of them
-    a clinical supervisor signed off, in the programmes the actor may count. One query."""
+    """Sessions that took place (not rescheduled or cancelled, attended on time or late) and
+    how many of them a clinical supervisor signed off, in the programmes the actor may count.
+    One query."""
     programmes = policy.scope_programme_aggregates(actor, Programme.objects.all())
-    counts = (
-        ProgrammeSession.objects.filter(
-            referral__programme__in=programmes.values("pk"), state=SessionState.SCHEDULED
-        )
-        .exclude(attendance="")
-        .aggregate(sessions=Count("id"), reviewed=Count("id", filter=Q(reviewed_at__isnull=False)))
-    )
+    counts = ProgrammeSession.objects.filter(
+        referral__programme__in=programmes.values("pk"),
+        state=SessionState.SCHEDULED,
+        attendance__in=completion.ATTENDED,
+    ).aggregate(sessions=Count("id"), reviewed=Count("id", filter=Q(reviewed_at__isnull=False)))
     return {"sessions": counts["sessions"] or 0, "reviewed": counts["reviewed"] or 0}
 
 

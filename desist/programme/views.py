@@ -56,6 +56,7 @@ from desist.programme.models import (
     MODULES,
     ReferralStatus,
 )
+from desist.programme.ratings import SCALES
 from desist.risk import selectors as risk_selectors
 from desist.risk.loader import definition_of
 from desist.risk.trend import build_charts
@@ -513,6 +514,7 @@ def referral_change(request: AuthedRequest, referral_id: int, target: str) -> Ht
         if transition is None or transition.reason_required
         else [],
         practitioners=practitioners,
+        limit=referral.programme.caseload_limit,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -1010,7 +1012,12 @@ def session_cancel(request: AuthedRequest, session_id: int) -> HttpResponse:
 def session_review(request: AuthedRequest, session_id: int) -> HttpResponse:
     def call(session: Any, d: dict[str, Any]) -> Any:
         return actions.session_review(
-            actor=request.user, session=session, version=d["version"], comment=d["comment"]
+            actor=request.user,
+            session=session,
+            version=d["version"],
+            comment=d["comment"],
+            adherence=d["adherence"],
+            competence=d["competence"],
         )
 
     return _session_form(
@@ -1176,7 +1183,27 @@ def supervision(request: AuthedRequest) -> HttpResponse:
         if policy.has_perm(request.user, Perm.SESSION_REVIEW)
         else []
     )
-    reviews = list(selectors.reviews_due_for(actor=request.user)[:100])
+    reviews = list(
+        selectors.reviews_due_for(actor=request.user).select_related(
+            "referral__subject", "practitioner"
+        )[:100]
+    )
+    limit = selectors.caseload_limit_for(actor=request.user)
+    trends = selectors.rating_trends_for(
+        actor=request.user, practitioner_ids=[p.pk for p in practitioners]
+    )
+    rows = [
+        {
+            "person": p,
+            "at_limit": limit is not None and p.caseload >= limit,
+            "ratings": [
+                (t.summary(scale.code), t.direction(scale.code)) if t else ("Not rated yet", "")
+                for scale in SCALES
+            ],
+        }
+        for p in practitioners
+        for t in [trends.get(p.pk)]
+    ]
     audit_consultation(
         actor=request.user,
         verb="programme.supervision_view",
@@ -1184,7 +1211,9 @@ def supervision(request: AuthedRequest) -> HttpResponse:
         new={"reviews_due": len(reviews)},
     )
     return render(
-        request, "programme/supervision.html", {"practitioners": practitioners, "reviews": reviews}
+        request,
+        "programme/supervision.html",
+        {"rows": rows, "limit": limit, "reviews": reviews, "scales": SCALES},
     )
 
 

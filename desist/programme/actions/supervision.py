@@ -14,23 +14,40 @@ from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
 from desist.policy import Perm
 from desist.programme.actions.common import clean, guard, referral_of_session, save_changes
+from desist.programme.completion import ATTENDED as HELD
 from desist.programme.models import ProgrammeSession, SupervisionEntry
+from desist.programme.ratings import ADHERENCE, COMPETENCE, HIGHEST, LOWEST
 
 if TYPE_CHECKING:
     from desist.accounts.models import User
 
 
+def _rating_errors(errors: Errors, adherence: int | None, competence: int | None) -> None:
+    for scale, value in ((ADHERENCE, adherence), (COMPETENCE, competence)):
+        if value is None or not LOWEST <= value <= HIGHEST:
+            errors.add(scale.code, f"Select {scale.what}")
+
+
 def _review_check(
-    *, actor: User, session: ProgrammeSession, comment: str, **_: object
+    *,
+    actor: User,
+    session: ProgrammeSession,
+    comment: str,
+    adherence: int | None = None,
+    competence: int | None = None,
+    **_: object,
 ) -> dict[str, Any]:
     comment = clean(comment)
     errors = Errors()
-    if not comment:
-        errors["comment"] = ["Enter your comment on the session"]
     if session.reviewed_at is not None:
-        errors["comment"] = ["This session has already been signed off"]
-    if not session.attendance:
-        errors["comment"] = errors.get("comment") or ["Attendance must be recorded before review"]
+        errors.add("comment", "This session has already been signed off")
+    elif not session.attendance:
+        errors.add("comment", "Attendance must be recorded before review")
+    elif session.attendance not in HELD:
+        errors.add("comment", "The person did not attend this session: there is nothing to rate")
+    _rating_errors(errors, adherence, competence)
+    if not comment:
+        errors.add("comment", "Enter your comment on the session")
     errors.raise_if_any()
     guard(
         session.referral.subject,
@@ -43,10 +60,17 @@ def _review_check(
 
 @command(Perm.SESSION_REVIEW, on=referral_of_session, check=_review_check)
 def session_review(
-    *, actor: User, session: ProgrammeSession, version: int, comment: str
+    *,
+    actor: User,
+    session: ProgrammeSession,
+    version: int,
+    comment: str,
+    adherence: int | None = None,
+    competence: int | None = None,
 ) -> ProgrammeSession:
-    """A clinical supervisor signs a session off, with a comment that goes into the
-    practitioner's supervision log."""
+    """A clinical supervisor signs a session that took place off, with a rating of adherence
+    and competence (`ratings.py`) and a comment, which go into the practitioner's supervision
+    log."""
     save_changes(
         session,
         version=version,
@@ -58,13 +82,20 @@ def session_review(
         session=session,
         occurred_on=timezone.localdate(),
         comment=comment,
+        adherence=adherence,
+        competence=competence,
     )
     audit_record(
         actor=actor,
         category=Category.ALTERATION,
         verb="programme.session_review",
         obj=session,
-        new={"reviewed_by": actor.pk, "supervision_entry": entry.pk},
+        new={
+            "reviewed_by": actor.pk,
+            "supervision_entry": entry.pk,
+            "adherence": adherence,
+            "competence": competence,
+        },
     )
     return session
 

@@ -441,7 +441,12 @@ def test_review_signs_off_and_logs_supervision(
     assert list(selectors.reviews_due_for(actor=clin)) == [s]
     s.refresh_from_db()
     actions.session_review(
-        actor=clin, session=s, version=s.version, comment="Good use of the agenda"
+        actor=clin,
+        session=s,
+        version=s.version,
+        comment="Good use of the agenda",
+        adherence=3,
+        competence=2,
     )
     assert not selectors.reviews_due_for(actor=clin).exists()
     _, entries = selectors.supervision_log_for(actor=practitioner, practitioner_id=practitioner.pk)
