@@ -4,6 +4,7 @@ and the police (engagement of each of their subjects)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +31,41 @@ declare(
     "Attendance overdue",
     "Sessions whose attendance is still not recorded a day after they took place will appear here.",
 )
+
+
+# The practitioner's caseload dashboard (issue 20), after "Sessions today and this week".
+for _key, _title, _empty in (
+    (
+        "provider.allocations",
+        "New allocations: suitability assessments due",
+        "Referrals allocated to you will appear here until you record the suitability assessment.",
+    ),
+    (
+        "provider.consents",
+        "Consent to record",
+        "People offered a place will appear here until you record their consent or decline.",
+    ),
+    (
+        "provider.measures",
+        "Outcome measures due",
+        "People due a measure before, mid-way through or at the end of the programme will appear here.",
+    ),
+    (
+        "provider.end_reports",
+        "End-of-intervention reports to write",
+        "Interventions that have ended without an end-of-intervention report will appear here.",
+    ),
+    (
+        "provider.notes",
+        "Clinical notes to write",
+        "Sessions that took place without clinical notes will appear here.",
+    ),
+):
+    declare(RoleCode.PRACTITIONER, _key, _title, _empty)
+
+
+def _day(value: dt.date | None) -> str:
+    return f"{value.day} {value:%b %Y}" if value else "Not recorded"
 
 
 def _when(value: dt.datetime) -> str:
@@ -82,6 +118,85 @@ def attendance_overdue(actor: User) -> QueueResult:
             url=reverse("programme:attendance", args=[s.pk]),
             detail=_when(s.starts_at),
             tag="Overdue",
+        )
+        for s in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows)
+
+
+@provide("provider.allocations")
+def allocations(actor: User) -> QueueResult:
+    qs: Any = selectors.allocations_for(actor=actor)  # annotated: allocated_at
+    new_since = timezone.now() - selectors.NEW_FOR
+    rows = [
+        QueueRow(
+            label=f"{r.subject.full_name} ({r.reference})",
+            url=reverse("programme:assess", args=[r.pk]),
+            detail=f"Allocated {_day(timezone.localdate(r.allocated_at))}"
+            if r.allocated_at
+            else "",
+            tag="New" if r.allocated_at and r.allocated_at >= new_since else "",
+        )
+        for r in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:referrals"))
+
+
+@provide("provider.consents")
+def consents(actor: User) -> QueueResult:
+    qs = selectors.consents_due_for(actor=actor)
+    rows = [
+        QueueRow(
+            label=f"{r.subject.full_name} ({r.reference})",
+            url=reverse("programme:referral", args=[r.pk]),
+            detail=f"Place offered {_day(r.assessed_on)}",
+        )
+        for r in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows)
+
+
+MEASURE_DUE = {"before": "Before the programme", "mid": "Mid-way", "after": "At the end"}
+
+
+@provide("provider.measures")
+def measures(actor: User) -> QueueResult:
+    qs: Any = selectors.measures_due_for(actor=actor)  # annotated: held, due
+    rows = [
+        QueueRow(
+            label=f"{r.subject.full_name} ({r.reference})",
+            url=reverse("programme:measure", args=[r.pk]),
+            detail=f"{r.held} session{'s' if r.held != 1 else ''} attended",
+            tag=MEASURE_DUE[r.due],
+        )
+        for r in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows)
+
+
+@provide("provider.end_reports")
+def end_reports(actor: User) -> QueueResult:
+    qs = selectors.end_reports_due_for(actor=actor)
+    rows = [
+        QueueRow(
+            label=f"{r.subject.full_name} ({r.reference})",
+            url=reverse("programme:end_report", args=[r.pk]),
+            detail=f"Ended {_day(r.ended_on)}",
+            tag=r.get_status_display(),
+        )
+        for r in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows)
+
+
+@provide("provider.notes")
+def notes(actor: User) -> QueueResult:
+    qs = selectors.notes_due_for(actor=actor)
+    rows = [
+        QueueRow(
+            label=f"{s.referral.subject.full_name}: session {s.number}",
+            url=reverse("programme:notes", args=[s.pk]),
+            detail=_when(s.starts_at),
         )
         for s in qs[:LIMIT]
     ]

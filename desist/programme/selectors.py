@@ -430,6 +430,107 @@ def attendance_due_for(
     )
 
 
+# --- the practitioner's caseload (home page, issue 20) ---------------------------------------
+
+NEW_FOR = dt.timedelta(days=7)  # an allocation is "new" for a week
+# Referrals that ended after the intervention started: an end report and a final measure are due.
+ENDED_AFTER_START = (S.COMPLETED, S.DISENGAGED, S.WITHDRAWN, S.EXCLUDED)
+
+
+def _my_referrals(actor: User) -> QuerySet[Referral]:
+    return referral_list_for(actor=actor).filter(practitioner=actor)
+
+
+def allocations_for(*, actor: User) -> QuerySet[Referral]:
+    """Referrals allocated to the actor and waiting for the suitability assessment, oldest
+    allocation first, each with the time it was allocated."""
+    from django.db.models import Max
+
+    return (
+        _my_referrals(actor)
+        .filter(status=S.ALLOCATED)
+        .annotate(
+            allocated_at=Max(
+                "status_changes__changed_at", filter=Q(status_changes__to_status=S.ALLOCATED)
+            )
+        )
+        .order_by("allocated_at", "id")
+    )
+
+
+def consents_due_for(*, actor: User) -> QuerySet[Referral]:
+    """The actor's referrals offered a place, waiting for consent (or a decline)."""
+    return _my_referrals(actor).filter(status=S.SUITABLE).order_by("assessed_on", "id")
+
+
+def _measure_of(timepoint: str) -> Any:
+    from django.db.models import Exists, OuterRef
+
+    return Exists(Measure.objects.filter(referral=OuterRef("pk"), timepoint=timepoint))
+
+
+def measures_due_for(*, actor: User) -> QuerySet[Referral]:
+    """The actor's referrals with an outcome measure due: *before* once active, *mid-way* once
+    half the plan's sessions took place, *at the end* once the intervention has ended. `due`
+    names the timepoint. One query."""
+    from django.db.models import Case, CharField, Value, When
+
+    held = Count(
+        "sessions",
+        filter=Q(
+            sessions__state=SessionState.SCHEDULED,
+            sessions__attendance__in=completion.ATTENDED,
+        ),
+        distinct=True,
+    )
+    return (
+        _my_referrals(actor)
+        .filter(Q(status=S.ACTIVE) | Q(status__in=ENDED_AFTER_START, started_on__isnull=False))
+        .annotate(
+            held=held,
+            has_before=_measure_of("before"),
+            has_mid=_measure_of("mid"),
+            has_after=_measure_of("after"),
+        )
+        .annotate(
+            due=Case(
+                When(Q(status__in=ENDED_AFTER_START, has_after=False), then=Value("after")),
+                When(Q(status=S.ACTIVE, has_before=False), then=Value("before")),
+                When(
+                    Q(
+                        status=S.ACTIVE,
+                        has_mid=False,
+                        held__gte=F("programme__sessions") / 2,
+                    ),
+                    then=Value("mid"),
+                ),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+        .exclude(due="")
+        .order_by("started_on", "id")
+    )
+
+
+def end_reports_due_for(*, actor: User) -> QuerySet[Referral]:
+    """The actor's referrals whose intervention ended with no end-of-intervention report."""
+    return (
+        _my_referrals(actor)
+        .filter(status__in=ENDED_AFTER_START, started_on__isnull=False, end_report__isnull=True)
+        .order_by("ended_on", "id")
+    )
+
+
+def notes_due_for(*, actor: User) -> QuerySet[ProgrammeSession]:
+    """The actor's sessions that took place with no clinical notes written yet."""
+    return (
+        _sessions_for(actor)
+        .filter(practitioner=actor, attendance__in=completion.ATTENDED, notes__isnull=True)
+        .order_by("starts_at", "id")
+    )
+
+
 OVERDUE_AFTER = dt.timedelta(days=1)
 
 

@@ -85,6 +85,11 @@ def test_series_book_cancel_and_rebook(
     referral = _active_referral()
     first = _clear_wednesday()
     login(page, "practitioner")
+    # The home page is the practitioner's caseload (issue 20).
+    measures = page.locator("section[aria-labelledby='queue-providermeasures']").inner_text()
+    assert "Outcome measures due" in measures
+    assert "Idris Penhallow-Reyes" in measures and "Before the programme" in measures
+    assert_accessible(page)
     page.goto(f"/programme/{referral.pk}/")
     assert_accessible(page)
     _link(page, "Book the sessions weekly")

@@ -1,0 +1,145 @@
+"""The practitioner's home as a caseload dashboard (issue 20): new allocations with their
+assessments due, consents, outcome measures, end reports and clinical notes due, beside the
+sessions this week, each from the practitioner's own caseload, and a query count that does not
+grow with it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from desist.core.roles import RoleCode
+from desist.programme import actions, selectors
+from desist.programme.models import (
+    Attendance,
+    Measure,
+    Programme,
+    Referral,
+    ReferralStatusChange,
+)
+from desist.programme.tests.conftest import S, held_sessions, referral_at
+
+pytestmark = pytest.mark.django_db
+
+
+def _allocated(programme: Programme, officer: Any, practitioner: Any, days_ago: int) -> Referral:
+    r = referral_at(programme, officer, S.ALLOCATED, practitioner=practitioner)
+    ReferralStatusChange.objects.create(
+        referral=r,
+        from_status=S.RECEIVED,
+        to_status=S.ALLOCATED,
+        changed_at=timezone.now() - dt.timedelta(days=days_ago),
+    )
+    return r
+
+
+def _measure(referral: Referral, practitioner: Any, timepoint: str) -> None:
+    Measure.objects.create(
+        referral=referral,
+        instrument=actions.measure_instruments().get(code="desist-progress-check"),
+        timepoint=timepoint,
+        assessed_on=timezone.localdate(),
+        assessor=practitioner,
+    )
+
+
+def _caseload(programme: Programme, officer: Any, practitioner: Any) -> dict[str, Referral]:
+    made = {
+        "new": _allocated(programme, officer, practitioner, 2),
+        "older": _allocated(programme, officer, practitioner, 20),
+        "offered": referral_at(programme, officer, S.SUITABLE, practitioner=practitioner),
+        "starting": referral_at(programme, officer, S.ACTIVE, practitioner=practitioner),
+        "midway": referral_at(programme, officer, S.ACTIVE, practitioner=practitioner),
+        "ended": referral_at(programme, officer, S.ACTIVE, practitioner=practitioner),
+    }
+    _measure(made["midway"], practitioner, "before")
+    held_sessions(practitioner, made["midway"], [1, 2, 3, 4, 5, 6])
+    _measure(made["ended"], practitioner, "before")
+    _measure(made["ended"], practitioner, "mid")
+    Referral.objects.filter(pk=made["ended"].pk).update(
+        status=S.DISENGAGED, ended_on=timezone.localdate()
+    )
+    return made
+
+
+def test_each_queue_lists_what_is_due_from_the_practitioners_own_caseload(
+    programme: Programme, officer: Any, practitioner: Any, make_user: Any
+) -> None:
+    made = _caseload(programme, officer, practitioner)
+    colleague = make_user(RoleCode.PRACTITIONER)
+    referral_at(programme, officer, S.ALLOCATED, practitioner=colleague)  # not theirs
+
+    assert list(selectors.allocations_for(actor=practitioner)) == [made["older"], made["new"]]
+    assert list(selectors.consents_due_for(actor=practitioner)) == [made["offered"]]
+    due = {r.pk: r.due for r in selectors.measures_due_for(actor=practitioner)}
+    assert due == {
+        made["starting"].pk: "before",
+        made["midway"].pk: "mid",
+        made["ended"].pk: "after",
+    }
+    assert list(selectors.end_reports_due_for(actor=practitioner)) == [made["ended"]]
+    notes = selectors.notes_due_for(actor=practitioner)
+    assert sorted(s.number for s in notes) == [1, 2, 3, 4, 5, 6]
+    # Written notes and a missed session leave the queue; so does a measure taken.
+    first = notes.get(number=1)
+    actions.clinical_note_save(
+        actor=practitioner, session=first, text="Formulation.", base_revision=0
+    )
+    assert 1 not in [s.number for s in selectors.notes_due_for(actor=practitioner)]
+    _measure(made["midway"], practitioner, "mid")
+    assert made["midway"].pk not in {r.pk for r in selectors.measures_due_for(actor=practitioner)}
+    assert selectors.allocations_for(actor=colleague).count() == 1
+
+
+def test_a_missed_session_is_not_a_note_due(active: Referral, practitioner: Any) -> None:
+    base = timezone.now() - dt.timedelta(days=30)
+    s = actions.session_schedule(
+        actor=practitioner, referral=active, starts_at=base, duration_minutes=45, remote=True
+    )
+    actions.session_record_attendance(
+        actor=practitioner,
+        session=s,
+        version=s.version,
+        attendance=Attendance.DNA,
+        absence_acceptable=True,
+        absence_reason="Unwell",
+    )
+    assert not selectors.notes_due_for(actor=practitioner).exists()
+
+
+def _home(client: Any) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("core:home"))
+    assert response.status_code == 200
+    return response.content.decode(), len(ctx.captured_queries)
+
+
+def test_the_home_page_shows_the_dashboard_in_a_fixed_number_of_queries(
+    client: Any, programme: Programme, officer: Any, practitioner: Any
+) -> None:
+    made = _caseload(programme, officer, practitioner)
+    client.force_login(practitioner)
+    page, few = _home(client)
+    for title in (
+        "Sessions today and this week",
+        "New allocations: suitability assessments due",
+        "Consent to record",
+        "Outcome measures due",
+        "End-of-intervention reports to write",
+        "Clinical notes to write",
+    ):
+        assert title in page
+    assert reverse("programme:assess", args=[made["new"].pk]) in page
+    assert reverse("programme:end_report", args=[made["ended"].pk]) in page
+    assert "Mid-way" in page and "At the end" in page and "New" in page
+    _caseload(programme, officer, practitioner)
+    _caseload(programme, officer, practitioner)
+    _, more = _home(client)
+    assert more == few
+    assert few <= 40
