@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "desist.jobs",
     "desist.home",
     "desist.retention",
+    "desist.sar",
     "desist.demo",
     "django_structlog",
     "desist.ops",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("sharing/", include("desist.sharing.urls")),
     path("evaluation/", include("desist.evaluation.urls")),
     path("retention/", include("desist.retention.urls")),
+    path("subject-access/", include("desist.sar.urls")),
     path("", include("desist.home.urls")),
 ]
 

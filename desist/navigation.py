@@ -48,6 +48,7 @@ _NAV: list[tuple[str, str, tuple[Perm, ...]]] = [
     ("Evaluation", "evaluation:report", (Perm.EVALUATION_VIEW,)),
     ("Audit log", "audit:list", (Perm.AUDIT_VIEW_ALL, Perm.AUDIT_VIEW_OWN_ORG)),
     ("Retention", "retention:queue", (Perm.RETENTION_REVIEW,)),
+    ("Subject access", "sar:list", (Perm.SAR_MANAGE,)),
     ("Accounts", "accounts:manage_list", (Perm.ACCOUNTS_MANAGE,)),
     ("API keys", "accounts:api_keys", (Perm.API_KEYS_MANAGE,)),
 ]

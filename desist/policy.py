@@ -116,6 +116,9 @@ class Perm(StrEnum):
     # Retention (issue 18): the data owner of an organisation's records reviews those due
     # under the schedule (keep or dispose) and places legal holds.
     RETENTION_REVIEW = "retention.review"
+    # Subject access (issue 18): the same data owner logs, runs and releases the requests
+    # made to their organisation (ADR 0031).
+    SAR_MANAGE = "sar.manage"
 
 
 R = RoleCode
@@ -187,19 +190,27 @@ _AUDITOR = frozenset({P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT, P.DISCLOSURE_VIEW_OW
 
 ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
     R.POLICE_OFFICER: frozenset({P.HOME_VIEW}) | _POLICE_CASEWORK | _POLICE_PROGRAMME,
-    R.POLICE_SUPERVISOR: frozenset({P.HOME_VIEW, P.BREAK_GLASS_APPROVE, P.RETENTION_REVIEW})
+    R.POLICE_SUPERVISOR: frozenset(
+        {P.HOME_VIEW, P.BREAK_GLASS_APPROVE, P.RETENTION_REVIEW, P.SAR_MANAGE}
+    )
     | _AUDITOR
     | _POLICE_CASEWORK
     | _POLICE_PROGRAMME,
     R.PRACTITIONER: frozenset({P.HOME_VIEW}) | _PROVIDER,
     R.CLINICAL_SUPERVISOR: frozenset(
-        {P.HOME_VIEW, P.REFERRAL_MANAGE, P.SESSION_REVIEW, P.RETENTION_REVIEW}
+        {P.HOME_VIEW, P.REFERRAL_MANAGE, P.SESSION_REVIEW, P.RETENTION_REVIEW, P.SAR_MANAGE}
     )
     | _AUDITOR
     | _PROVIDER,
     R.VICTIM_ADVOCATE: frozenset({P.HOME_VIEW}) | _ADVOCACY,
     R.ADVOCACY_MANAGER: frozenset(
-        {P.HOME_VIEW, P.ADVOCACY_ALLOCATE, P.BREAK_GLASS_APPROVE, P.RETENTION_REVIEW}
+        {
+            P.HOME_VIEW,
+            P.ADVOCACY_ALLOCATE,
+            P.BREAK_GLASS_APPROVE,
+            P.RETENTION_REVIEW,
+            P.SAR_MANAGE,
+        }
     )
     | _AUDITOR
     | _ADVOCACY,
@@ -375,6 +386,8 @@ SENSITIVE_MODELS: frozenset[str] = frozenset(
         # retention (issue 18)
         "RetentionReview",
         "LegalHold",
+        # subject access (issue 18)
+        "AccessRequest",
     }
 )
 
@@ -634,6 +647,10 @@ def _own_organisation(actor: User, obj: Any) -> bool:
     return bool(obj.organisation_id == actor.organisation_id)
 
 
+def _sar_request_held(actor: User, request: Any) -> bool:
+    return _own_organisation(actor, request) and request.person_kind in sar_kinds_for(actor)
+
+
 # Victims: police of the recording force; an advocacy service holding an advocacy case for the
 # victim (open or closed); provider staff never. Read through the victim handed in.
 
@@ -779,6 +796,8 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.OVERSIGHT_DASHBOARD, "evaluation.Finding"): _own_organisation,
         # retention: the data owner's own organisation's records
         (P.RETENTION_REVIEW, "retention.RetentionReview"): _own_organisation,
+        # subject access: the requests made to the data owner's own organisation
+        (P.SAR_MANAGE, "sar.AccessRequest"): _sar_request_held,
     }
 )
 
@@ -1021,3 +1040,26 @@ def scope_retention_reviews(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     if not has_perm(actor, P.RETENTION_REVIEW):
         return qs.none()
     return qs.filter(organisation_id=actor.organisation_id)
+
+
+# --- subject access (issue 18, ADR 0031) -----------------------------------------------------
+# The data owner answers for their own organisation's records. A victim's request is answered
+# only by a data owner who may see victims' identities: a provider never handles one (the
+# victim wall), so a clinical supervisor logs subjects' requests only.
+
+
+def sar_kinds_for(actor: User | AnonymousUser | None) -> list[str]:
+    """The kinds of person ("subject", "victim") whose requests the actor may log and run."""
+    perms = permissions_for(actor)
+    if P.SAR_MANAGE not in perms:
+        return []
+    return ["subject", "victim"] if P.VICTIM_IDENTITY_VIEW in perms else ["subject"]
+
+
+def scope_access_requests(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Subject access requests: those made to the data owner's own organisation, of the kinds
+    they may handle."""
+    kinds = sar_kinds_for(actor)
+    if not kinds:
+        return qs.none()
+    return qs.filter(organisation_id=actor.organisation_id, person_kind__in=kinds)

@@ -5,3 +5,6 @@ class EvaluationConfig(AppConfig):
     name = "desist.evaluation"
     label = "evaluation"
     verbose_name = "Evaluation and oversight"
+
+    def ready(self) -> None:
+        from desist.evaluation import sar  # noqa: F401  (offences for subject access)

@@ -11,6 +11,7 @@ class RiskConfig(AppConfig):
         from desist.risk import (
             queues,  # noqa: F401  (registers the risk reviews queue)
             retention,  # noqa: F401  (registers its retention classes)
+            sar,  # noqa: F401  (assessments for subject access)
             services,
         )
 

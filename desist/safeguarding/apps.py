@@ -12,4 +12,5 @@ class SafeguardingConfig(AppConfig):
             escalation,  # noqa: F401  (the first-contact-overdue scan)
             queues,  # noqa: F401  (registers the advocacy queues)
             retention,  # noqa: F401  (advocacy classes and the victim's anonymisation)
+            sar,  # noqa: F401  (the victim's own records for subject access)
         )

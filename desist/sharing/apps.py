@@ -9,7 +9,8 @@ class SharingConfig(AppConfig):
     def ready(self) -> None:
         from desist import policy
 
-        # queues registers the home-page queues; retention, the retention classes.
-        from desist.sharing import grants, queues, retention  # noqa: F401
+        # queues registers the home-page queues; retention, the retention classes; sar, what
+        # subject access collects and the victim redactor.
+        from desist.sharing import grants, queues, retention, sar  # noqa: F401
 
         policy.register_grant_source(grants.SOURCE)

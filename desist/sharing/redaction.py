@@ -27,6 +27,8 @@ from django.db import transaction
 from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
+from desist.sar import text as sar_text
+from desist.sar.registry import WITHHELD
 
 # Kind-neutral on purpose: the message must not confirm which identifier (or which kind) a
 # guess hit, or the guard becomes an oracle for a victim's address.
@@ -542,3 +544,25 @@ def contains_victim_identifier(
     """True when `text` holds an identifier of a victim linked to `subject` now (a victim
     added after the text was saved counts). Read-only: no audit, no exception."""
     return bool(victim_identifier_kinds(text, subject=subject, identifiers=identifiers))
+
+
+# --- subject access (ADR 0031) --------------------------------------------------------------
+
+
+def victim_redactor(subject: Any) -> Callable[[str], str]:
+    """For a subject's access request: a function that removes the subject's linked victims'
+    identifiers from a text, and withholds the whole text if the guard still finds one (a near
+    miss, a spelled-out name). Built here, so the identifiers never leave this module."""
+    pairs = [pair for source in _sources for pair in source(subject=subject)]
+    phones = [value for kind, value in pairs if kind == "phone"]
+    values = [value for kind, value in pairs if kind != "phone"]
+    values += [value.split(",")[0] for kind, value in pairs if kind == "address"]
+    values += [_compact(value) for kind, value in pairs if kind == "postcode"]
+    replace = sar_text.redactor(values, phones)
+    identifiers = Identifiers.prepare(pairs)
+
+    def redact(text: str) -> str:
+        text = replace(text)
+        return WITHHELD if identifiers.kinds_in(text) else text
+
+    return redact

@@ -38,7 +38,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("cases",),
     ("people",),
     ("sharing",),
-    ("home", "retention"),
+    ("home", "retention", "sar"),
     ("accounts",),
     ("audit",),
     ("policy",),

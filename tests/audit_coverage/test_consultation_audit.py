@@ -233,6 +233,14 @@ CLASSIFIED: dict[str, str] = {
     "retention:review": SENSITIVE,
     "retention:dispose": SENSITIVE,
     "retention:hold": SENSITIVE,
+    # --- subject access (issue 18): the request names a person by id; the bundle is theirs
+    "sar:list": SENSITIVE,
+    "sar:new": "a blank form: no person until it is sent",
+    "sar:detail": SENSITIVE,
+    "sar:run": POST_ONLY,
+    "sar:release": POST_ONLY,
+    "sar:bundle_json": SENSITIVE,
+    "sar:bundle_pdf": SENSITIVE,
     # --- the JSON API (issue 17) ---
     "api-v1:api-root": "the API's root: a not-found answer",
     "api-v1:openapi-json": "the OpenAPI document: no data",
@@ -260,6 +268,9 @@ NO_DEMO_RECORD: dict[str, str] = {
     "retention:review": "nothing in the demo is due under the retention schedule yet",
     "retention:dispose": "nothing in the demo is due under the retention schedule yet",
     "retention:hold": "nothing in the demo is due under the retention schedule yet",
+    "sar:detail": "the demo logs no subject access request (audited: desist/sar/tests)",
+    "sar:bundle_json": "the demo logs no subject access request (audited: desist/sar/tests)",
+    "sar:bundle_pdf": "the demo logs no subject access request (audited: desist/sar/tests)",
 }
 AUDITED_AS = ("consultation", "disclosure")  # a download is a disclosure (ADR 0003)
 MAX_PER_ROUTE = 3  # pages per URL name and account

@@ -154,6 +154,8 @@ UNREACHED: dict[str, str] = {
     "retention:review": "the demo has no record due for a retention review",
     "retention:dispose": "the demo has no record due for a retention review",
     "retention:hold": "the demo has no record due for a retention review",
+    "sar:run": "POST only",
+    "sar:release": "POST only",
     **NO_DEMO_RECORD,
     **{n: "the JSON API: not walked (SKIP_PREFIXES)" for n, _ in ROUTES if n.startswith("api-")},
     # One page per URL name and account: the first order, case or subject the walk opens is

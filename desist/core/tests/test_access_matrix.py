@@ -115,6 +115,9 @@ EXPECTED: dict[str, set[RoleCode]] = {
     # --- retention (issue 18): each organisation's data owner ---
     "retention:queue": DATA_OWNERS,
     "retention:schedule": DATA_OWNERS,
+    # --- subject access (issue 18): the same data owners ---
+    "sar:list": DATA_OWNERS,
+    "sar:new": DATA_OWNERS,
 }
 
 POLICE_CASEWORK = {
@@ -170,7 +173,12 @@ AUDITOR = {Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT, Perm.DISCLOSURE_VIEW_OWN_
 
 EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
     R.POLICE_OFFICER: {Perm.HOME_VIEW} | POLICE_CASEWORK | POLICE_PROGRAMME,
-    R.POLICE_SUPERVISOR: {Perm.HOME_VIEW, Perm.BREAK_GLASS_APPROVE, Perm.RETENTION_REVIEW}
+    R.POLICE_SUPERVISOR: {
+        Perm.HOME_VIEW,
+        Perm.BREAK_GLASS_APPROVE,
+        Perm.RETENTION_REVIEW,
+        Perm.SAR_MANAGE,
+    }
     | AUDITOR
     | POLICE_CASEWORK
     | POLICE_PROGRAMME,
@@ -180,6 +188,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.REFERRAL_MANAGE,
         Perm.SESSION_REVIEW,
         Perm.RETENTION_REVIEW,
+        Perm.SAR_MANAGE,
     }
     | AUDITOR
     | PROVIDER,
@@ -189,6 +198,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.ADVOCACY_ALLOCATE,
         Perm.BREAK_GLASS_APPROVE,
         Perm.RETENTION_REVIEW,
+        Perm.SAR_MANAGE,
     }
     | AUDITOR
     | ADVOCACY,
@@ -664,6 +674,66 @@ def test_retention_review_by_role(
     expected = 200 if role in DATA_OWNERS else 403
     assert client.get(url).status_code == expected, (role, page)
     if role in DATA_OWNERS:
+        other = make_user(role, organisation=make_org(users[role].organisation.kind))
+        client.force_login(other)
+        assert client.get(url).status_code == 404
+
+
+# --- subject access (issue 18, ADR 0031) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_subject_access_kinds_by_role(users: dict[RoleCode, Any], role: RoleCode) -> None:
+    """The data owners handle subject access; a victim's request only those who may see
+    victims' identities (never the provider: the victim wall)."""
+    expected = {
+        R.POLICE_SUPERVISOR: ["subject", "victim"],
+        R.ADVOCACY_MANAGER: ["subject", "victim"],
+        R.CLINICAL_SUPERVISOR: ["subject"],
+    }.get(role, [])
+    assert policy.sar_kinds_for(users[role]) == expected
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+@pytest.mark.parametrize("kind", ["subject", "victim"])
+@pytest.mark.parametrize("page", ["sar:detail", "sar:bundle_json", "sar:bundle_pdf"])
+def test_subject_access_request_by_role(
+    client: Any,
+    users: dict[RoleCode, Any],
+    make_user: Any,
+    make_org: Any,
+    role: RoleCode,
+    kind: str,
+    page: str,
+) -> None:
+    """A request is its own organisation's: the data owner who may handle its kind opens it
+    (200, or 404 for a bundle not yet run), everyone else is refused (403) or finds nothing
+    (404), and the same role in another organisation finds nothing (404)."""
+    from desist.sar.models import AccessRequest
+
+    made = AccessRequest.objects.create(
+        organisation=users[role].organisation,
+        person_kind=kind,
+        person_id=1,
+        requester="person",
+        received_on=dt.date(2026, 1, 1),
+        due_on=dt.date(2026, 2, 1),
+        logged_at=timezone.now(),
+        logged_by=users[role],
+        run_at=timezone.now(),
+        bundle='{"marking": "OFFICIAL-SENSITIVE", "request": {}, "sections": []}',
+    )
+    url = reverse(page, args=[made.pk])
+    client.force_login(users[role])
+    may = kind in policy.sar_kinds_for(users[role])
+    if may:
+        expected = 200
+    elif role in DATA_OWNERS:
+        expected = 404  # a clinical supervisor and a victim's request: not theirs to know of
+    else:
+        expected = 403
+    assert client.get(url).status_code == expected, (role, kind, page)
+    if may:
         other = make_user(role, organisation=make_org(users[role].organisation.kind))
         client.force_login(other)
         assert client.get(url).status_code == 404

@@ -1,0 +1,37 @@
+"""The bundle's two forms: the JSON as stored, and a PDF through WeasyPrint (the evaluation
+report's path), with the protective marking on every page (ADR 0030)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from desist.core.marking import MARKING
+from desist.sar.models import AccessRequest
+from desist.sar.services import bundle_of
+
+
+def bundle_json(request: AccessRequest) -> bytes:
+    return json.dumps(bundle_of(request), indent=2, ensure_ascii=False).encode()
+
+
+def bundle_html(request: AccessRequest) -> str:
+    context: dict[str, Any] = {
+        "bundle": bundle_of(request),
+        "request": request,
+        "protective_marking": MARKING,
+    }
+    return render_to_string("sar/bundle_pdf.html", context)
+
+
+def bundle_pdf(request: AccessRequest) -> bytes:
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=bundle_html(request)).write_pdf()
+    return pdf
+
+
+def file_stem(request: AccessRequest) -> str:
+    return f"desist-{request.reference.lower()}"

@@ -1,0 +1,148 @@
+"""Subject access as a registry: each app says what it holds about a person (ADR 0031).
+
+Apps register in their `sar.py`, imported by their `AppConfig.ready()`; this module imports
+nothing above the platform floor. Three kinds of registration:
+
+- a person finder per kind ("subject", "victim"): the person with that id, or None;
+- collectors: what one organisation holds about one person, as plain records (strings only,
+  so nothing here needs a domain model);
+- third-party redactors per kind: given the person, a function that takes a text and returns
+  it with other people's identifiers removed (or the whole text withheld). Every redactor
+  registered for the kind runs over every value of every record, after collection.
+
+A collector returns only what the organisation holds, and leaves out fields that identify a
+third party; the redactors are the second line, for free text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from desist.core.models import Organisation
+
+KINDS = ("subject", "victim")
+KIND_LABELS = {"subject": "Subject", "victim": "Victim"}
+WITHHELD = "[Withheld: it names or locates another person]"
+REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record in a bundle: what it is, its id and reference, and its fields as text."""
+
+    record: str  # model label, "orders.Order"
+    id: int
+    reference: str
+    title: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "record": self.record,
+            "id": self.id,
+            "reference": self.reference,
+            "title": self.title,
+            "fields": [{"label": k, "value": v} for k, v in self.fields],
+        }
+
+
+Collect = Callable[[Any, Organisation], Iterable[Record]]
+
+
+@dataclass(frozen=True)
+class Collector:
+    key: str  # "orders.orders"
+    title: str  # the bundle's section heading
+    kind: str  # "subject" or "victim"
+    registered_by: str  # the app
+    collect: Collect
+    rank: int = 50  # the bundle's order: the person's own details (0) first
+
+
+@dataclass(frozen=True)
+class PersonKind:
+    kind: str
+    find: Callable[[int], Any | None]
+
+
+Redactor = Callable[[str], str]
+
+_people: dict[str, PersonKind] = {}
+_collectors: dict[tuple[str, str], Collector] = {}
+_redactors: dict[str, list[Callable[[Any], Redactor]]] = {k: [] for k in KINDS}
+
+
+def register_person(kind: PersonKind) -> None:
+    _people[kind.kind] = kind
+
+
+def register(collector: Collector) -> Collector:
+    """Called from an app's sar module. A key is registered once per kind."""
+    slot = (collector.kind, collector.key)
+    known = _collectors.get(slot)
+    if known is not None and known != collector:
+        raise RuntimeError(f"SAR collector {collector.key} is already registered")
+    _collectors[slot] = collector
+    return collector
+
+
+def register_redactor(kind: str, factory: Callable[[Any], Redactor]) -> None:
+    if factory not in _redactors[kind]:
+        _redactors[kind].append(factory)
+
+
+def find_person(kind: str, person_id: int) -> Any | None:
+    finder = _people.get(kind)
+    return finder.find(person_id) if finder is not None else None
+
+
+def collectors(kind: str) -> list[Collector]:
+    return sorted(
+        (c for c in _collectors.values() if c.kind == kind),
+        key=lambda c: (c.rank, c.registered_by, c.key),
+    )
+
+
+def redactors(kind: str, person: Any) -> list[Redactor]:
+    return [factory(person) for factory in _redactors[kind]]
+
+
+def registered_apps() -> set[str]:
+    return {c.registered_by for c in _collectors.values()}
+
+
+def show(value: Any) -> str:
+    """One value as the bundle's text: dates in ISO form, yes/no, lists joined."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    if isinstance(value, list | tuple):
+        return ", ".join(show(v) for v in value)
+    return str(value)
+
+
+def describe(obj: Any, names: Iterable[str]) -> list[tuple[str, str]]:
+    """(label, text) for the named fields of a model instance: the field's verbose name, and
+    a choice's label rather than its code."""
+    out = []
+    for name in names:
+        model_field = obj._meta.get_field(name)
+        display = getattr(obj, f"get_{name}_display", None)
+        value = display() if display is not None else getattr(obj, name)
+        out.append((str(model_field.verbose_name).capitalize(), show(value)))
+    return out
+
+
+def record(obj: Any, title: str, names: Iterable[str], *, reference: str = "") -> Record:
+    return Record(
+        record=obj._meta.label,
+        id=obj.pk,
+        reference=reference or getattr(obj, "reference", "") or f"{obj._meta.model_name}-{obj.pk}",
+        title=title,
+        fields=describe(obj, names),
+    )

@@ -1,0 +1,72 @@
+"""The data owner's pages: log (with GOV.UK errors), run, download, release."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from desist.core.roles import RoleCode
+from desist.evaluation.tests import helpers
+from desist.sar.models import AccessRequest
+
+
+def test_empty_form_gives_govuk_errors(client: Any, users: dict[RoleCode, Any]) -> None:
+    client.force_login(users[RoleCode.POLICE_SUPERVISOR])
+    page = client.post(reverse("sar:new"), {})
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "govuk-error-summary" in text
+    for message in (
+        "Select whose data is asked for",
+        "Enter their ID in Desist",
+        "Select who made the request",
+        "Enter the date the request was received",
+    ):
+        assert message in text
+
+
+def test_clinical_supervisor_is_offered_subjects_only(
+    client: Any, users: dict[RoleCode, Any]
+) -> None:
+    client.force_login(users[RoleCode.CLINICAL_SUPERVISOR])
+    text = client.get(reverse("sar:new")).content.decode()
+    assert 'value="subject"' in text and 'value="victim"' not in text
+
+
+def test_log_run_download_release(
+    client: Any, orgs: dict[str, Any], users: dict[RoleCode, Any]
+) -> None:
+    subject = helpers.make_subject(orgs["police_force"], first="Ambrose", last="Quennell")
+    helpers.make_order(subject, made=dt.date(2025, 2, 1), full=True)
+    client.force_login(users[RoleCode.POLICE_SUPERVISOR])
+    received = timezone.localdate() - dt.timedelta(days=3)
+    page = client.post(
+        reverse("sar:new"),
+        {
+            "person_kind": "subject",
+            "person_id": subject.pk,
+            "requester": "person",
+            "received_on": received.isoformat(),
+        },
+    )
+    made = AccessRequest.objects.get()
+    assert page.status_code == 302 and page["Location"] == reverse("sar:detail", args=[made.pk])
+    assert client.get(reverse("sar:bundle_json", args=[made.pk])).status_code == 404
+    assert client.post(reverse("sar:run", args=[made.pk])).status_code == 302
+    detail = client.get(reverse("sar:detail", args=[made.pk])).content.decode()
+    assert "Quennell" in detail and "Download the bundle (PDF)" in detail
+    got = client.get(reverse("sar:bundle_json", args=[made.pk]))
+    assert got["Content-Disposition"].startswith('attachment; filename="OFFICIAL-SENSITIVE_')
+    assert json.loads(got.content)["record_count"] >= 2
+    pdf = client.get(reverse("sar:bundle_pdf", args=[made.pk]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    assert client.post(reverse("sar:release", args=[made.pk])).status_code == 302
+    made.refresh_from_db()
+    assert made.released_at is not None
+    again = client.post(reverse("sar:release", args=[made.pk]))
+    assert again.status_code == 400
+    assert "This request has already been released" in again.content.decode()
