@@ -9,8 +9,10 @@ fragments are parts of a page that has it. Every route the walk can reach must b
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
+import json
 import re
 from collections import deque
 from html.parser import HTMLParser
@@ -24,6 +26,7 @@ import weasyprint
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from weasyprint.formatting_structure import boxes
 
@@ -33,6 +36,7 @@ from desist.core.marking import MARKING
 from desist.core.roles import RoleCode as R
 from desist.core.tests.test_url_walk import ROUTES
 from desist.evaluation.models import EvaluationRun, RunStatus
+from desist.sar.models import AccessRequest
 from tests.audit_coverage.test_consultation_audit import NO_DEMO_RECORD, _Links, _route, _starts
 from tests.security.test_csv_exports import NO_FREE_TEXT, PLANTS, _body
 
@@ -201,6 +205,7 @@ def test_every_page_template_extends_the_marked_base() -> None:
         "templates/errors/500.html",
         "evaluation/templates/evaluation/report_pdf.html",
         "evaluation/templates/evaluation/cohort_report.html",
+        "sar/templates/sar/bundle_pdf.html",
         "templates/base.html",
     }
     root = Path(desist.__file__).parent
@@ -263,6 +268,48 @@ def test_the_pdf_report_is_marked_on_every_page(client: Any, users: dict[R, Any]
     )
     pages = _margin_text_per_page(fed[0])
     assert len(pages) > 1  # the long table runs over pages: each carries the marking
+    assert all(p.count(MARKING) == 2 for p in pages), pages  # top and bottom
+
+
+def test_the_subject_access_pdf_is_marked_on_every_page(client: Any, users: dict[R, Any]) -> None:
+    owner = users[R.POLICE_SUPERVISOR]
+    records = [
+        {
+            "record": "cases.Incident",
+            "id": n,
+            "reference": f"I{n}",
+            "title": "Incident",
+            "fields": [{"label": "Description", "value": "Sent a message"}],
+        }
+        for n in range(120)
+    ]
+    made = AccessRequest.objects.create(
+        organisation=owner.organisation,
+        person_kind="subject",
+        person_id=1,
+        requester="person",
+        received_on=dt.date(2026, 1, 1),
+        due_on=dt.date(2026, 2, 1),
+        logged_at=timezone.now(),
+        logged_by=owner,
+        run_at=timezone.now(),
+        bundle=json.dumps({"request": {}, "sections": [{"title": "Cases", "records": records}]}),
+    )
+    fed: list[str] = []
+    real = weasyprint.HTML
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        fed.append(kwargs["string"])
+        return real(*args, **kwargs)
+
+    client.force_login(owner)
+    with mock.patch("weasyprint.HTML", side_effect=spy):
+        response = client.get(reverse("sar:bundle_pdf", args=[made.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    stem = f"desist-{made.reference.lower()}"
+    assert marking.marked_filename(stem, "pdf") in response["Content-Disposition"]
+    pages = _margin_text_per_page(fed[0])
+    assert len(pages) > 1  # the bundle runs over pages: each carries the marking
     assert all(p.count(MARKING) == 2 for p in pages), pages  # top and bottom
 
 

@@ -25,8 +25,6 @@ from desist.sar.models import AccessRequest
 from desist.sar.services import one_calendar_month_after
 from desist.sharing.models import Alert
 
-TODAY = timezone.localdate()
-
 
 @pytest.mark.parametrize(
     ("received", "due"),
@@ -121,7 +119,7 @@ def _run(actor: Any, kind: str, person: Any) -> dict[str, Any]:
         person_kind=kind,
         person_id=person.pk,
         requester="person",
-        received_on=TODAY,
+        received_on=timezone.localdate(),
     )
     services.access_request_run(actor=actor, request=made)
     made.refresh_from_db()
@@ -220,7 +218,7 @@ def test_validation_messages(users: dict[RoleCode, Any]) -> None:
             person_kind="subject",
             person_id=999999,
             requester="representative",
-            received_on=TODAY + dt.timedelta(days=1),
+            received_on=timezone.localdate() + dt.timedelta(days=1),
         )
     assert refused.value.message_dict == {
         "person_id": ["Enter the ID of a subject held in Desist"],
@@ -238,7 +236,7 @@ def test_log_run_release_are_audited_in_their_categories(
         person_kind="subject",
         person_id=world["subject"].pk,
         requester="person",
-        received_on=TODAY - dt.timedelta(days=10),
+        received_on=timezone.localdate() - dt.timedelta(days=10),
     )
     assert made.due_on == one_calendar_month_after(made.received_on)
     with pytest.raises(ValidationError):
