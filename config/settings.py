@@ -8,8 +8,10 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+import tempfile
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -88,6 +90,7 @@ INSTALLED_APPS = [
     "desist.risk",
     "desist.programme",
     "desist.sharing",
+    "desist.documents",
     "desist.evaluation",
     "desist.jobs",
     "desist.home",
@@ -399,7 +402,7 @@ STATICFILES_DIRS = [
 ]
 # Production: hashed names and gzip/brotli copies (WhiteNoise), so every asset is served with
 # `Cache-Control: max-age=315360000, public, immutable`; demo and test keep plain storage.
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -407,6 +410,52 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# Documents attached to records (issue 18, ADR 0031): encrypted before they reach storage.
+# "filesystem" (demo, dev, test) keeps them in DESIST_DOCUMENTS_DIR, outside the source tree's
+# tracked files (var/ is ignored by git; tests use a temporary directory); "s3" keeps them in an
+# S3-compatible bucket (production; docs/deployment.md).
+DESIST_DOCUMENTS_STORAGE = env("DESIST_DOCUMENTS_STORAGE") or ("s3" if PRODUCTION else "filesystem")
+if DESIST_DOCUMENTS_STORAGE not in {"filesystem", "s3"}:
+    raise ImproperlyConfigured(
+        f"DESIST_DOCUMENTS_STORAGE must be filesystem or s3, not {DESIST_DOCUMENTS_STORAGE!r}"
+    )
+DESIST_DOCUMENTS_DIR = Path(
+    env("DESIST_DOCUMENTS_DIR")
+    or (
+        tempfile.mkdtemp(prefix="desist-documents-")
+        if DESIST_ENV == "test"
+        else BASE_DIR / "var" / "documents"
+    )
+)
+# The largest file a user may attach, in megabytes (of the file as uploaded).
+DESIST_DOCUMENT_MAX_MB = env_int("DESIST_DOCUMENT_MAX_MB", 10)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, (DESIST_DOCUMENT_MAX_MB + 1) * 1024 * 1024)
+if DESIST_DOCUMENTS_STORAGE == "s3":
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("DESIST_S3_BUCKET") or "",
+            "endpoint_url": env("DESIST_S3_ENDPOINT_URL") or None,
+            "region_name": env("DESIST_S3_REGION") or None,
+            "access_key": env("DESIST_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("DESIST_S3_SECRET_ACCESS_KEY") or None,
+            "location": env("DESIST_S3_PREFIX") or "documents",
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": False,
+            "querystring_auth": True,  # never a public URL; downloads go through Desist anyway
+        },
+    }
+else:
+    STORAGES["documents"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(DESIST_DOCUMENTS_DIR),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+
 WHITENOISE_USE_FINDERS = DESIST_ENV in {"dev", "test"}
 WHITENOISE_AUTOREFRESH = DESIST_ENV == "dev"
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("evaluation/", include("desist.evaluation.urls")),
     path("retention/", include("desist.retention.urls")),
     path("subject-access/", include("desist.sar.urls")),
+    path("documents/", include("desist.documents.urls")),
     path("", include("desist.home.urls")),
 ]
 

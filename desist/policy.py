@@ -119,6 +119,11 @@ class Perm(StrEnum):
     # Subject access (issue 18): the same data owner logs, runs and releases the requests
     # made to their organisation (ADR 0031).
     SAR_MANAGE = "sar.manage"
+    # Documents (issue 18, ADR 0031): attach files to records, download them, and (police)
+    # mark one on an order or referral safe for the provider to read.
+    DOCUMENT_VIEW = "document.view"
+    DOCUMENT_UPLOAD = "document.upload"
+    DOCUMENT_MARK = "document.mark_provider_safe"
 
 
 R = RoleCode
@@ -139,6 +144,9 @@ _POLICE_CASEWORK = frozenset(
         P.RISK_ASSESS,
         P.INTERVENTION_DECIDE,
         P.ADVOCACY_REFER,
+        P.DOCUMENT_VIEW,
+        P.DOCUMENT_UPLOAD,
+        P.DOCUMENT_MARK,
     }
 )
 
@@ -168,6 +176,8 @@ _PROVIDER = frozenset(
         P.ENGAGEMENT_VIEW,
         P.ALERT_RECEIVE,
         P.ALERT_ACKNOWLEDGE,
+        # Only documents police marked provider-safe (scope_documents); never upload.
+        P.DOCUMENT_VIEW,
     }
 )
 
@@ -183,6 +193,8 @@ _ADVOCACY = frozenset(
         P.ALERT_RECEIVE,
         P.ALERT_ACKNOWLEDGE,
         P.BREAK_GLASS_REQUEST,
+        P.DOCUMENT_VIEW,
+        P.DOCUMENT_UPLOAD,
     }
 )
 
@@ -388,6 +400,8 @@ SENSITIVE_MODELS: frozenset[str] = frozenset(
         "LegalHold",
         # subject access (issue 18)
         "AccessRequest",
+        # documents (issue 18)
+        "Document",
     }
 )
 
@@ -725,6 +739,22 @@ def _api_keys_for(actor: User, organisation: Any) -> bool:
     return organisation.kind in API_KEY_BASE_ROLE and _organisation_in_reach(actor, organisation)
 
 
+def _document_in_scope(actor: User, document: Any) -> bool:
+    # The one answer is scope_documents; the rule asks it about this row.
+    same = type(document)._default_manager.filter(pk=document.pk)
+    return bool(scope_documents(actor, same).exists())
+
+
+def _document_markable(actor: User, document: Any) -> bool:
+    """Police of the owning force, on an order's or a referral's document: the provider reads
+    nothing about a case, and an advocacy service's documents never leave it."""
+    return bool(
+        _org_kind(actor) == "police_force"
+        and document.organisation_id == actor.organisation_id
+        and (document.order_id is not None or document.referral_id is not None)
+    )
+
+
 def _approve_break_glass(actor: User, grant: Any) -> bool:
     # A colleague of the requester's own organisation; never one's own request.
     return bool(grant.organisation_id == actor.organisation_id and grant.user_id != actor.pk)
@@ -794,6 +824,13 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         # evaluation
         (P.EVALUATION_VIEW, "evaluation.EvaluationRun"): _own_organisation,
         (P.OVERSIGHT_DASHBOARD, "evaluation.Finding"): _own_organisation,
+        # documents (issue 18): upload onto a record one may edit; read and mark per document
+        (P.DOCUMENT_UPLOAD, "cases.Case"): _own_force,
+        (P.DOCUMENT_UPLOAD, "orders.Order"): _own_force,
+        (P.DOCUMENT_UPLOAD, "programme.Referral"): _police_own_referral,
+        (P.DOCUMENT_UPLOAD, "safeguarding.AdvocacyCase"): _own_service,
+        (P.DOCUMENT_VIEW, "documents.Document"): _document_in_scope,
+        (P.DOCUMENT_MARK, "documents.Document"): _document_markable,
         # retention: the data owner's own organisation's records
         (P.RETENTION_REVIEW, "retention.RetentionReview"): _own_organisation,
         # subject access: the requests made to the data owner's own organisation
@@ -1063,3 +1100,25 @@ def scope_access_requests(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     if not kinds:
         return qs.none()
     return qs.filter(organisation_id=actor.organisation_id, person_kind__in=kinds)
+
+
+def scope_documents(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Documents (ADR 0031). Police: their own force's, on cases, orders and referrals.
+    Advocacy services: their own, on their advocacy cases. Provider staff: only those police
+    marked provider-safe, on referrals to their provider and on orders of the subjects
+    referred to it; never a case's or an advocacy case's. Break-glass opens no document."""
+    if not has_perm(actor, P.DOCUMENT_VIEW):
+        return qs.none()
+    kind, org = _org_kind(actor), actor.organisation_id
+    if kind == "police_force":
+        return qs.filter(organisation_id=org, advocacy_case__isnull=True)
+    if kind == "advocacy":
+        return qs.filter(organisation_id=org, advocacy_case__isnull=False)
+    if kind != "provider":
+        return qs.none()
+    referral_field: Any = qs.model._meta.get_field("referral")
+    referred = referral_field.related_model._default_manager.filter(
+        programme__provider_id=org
+    ).values("subject_id")
+    safe = qs.filter(provider_safe=True, advocacy_case__isnull=True, case__isnull=True)
+    return safe.filter(Q(referral__programme__provider_id=org) | Q(order__subject_id__in=referred))

@@ -28,6 +28,7 @@ from desist.cases.forms import (
 )
 from desist.cases.models import Case
 from desist.core.forms import add_service_errors
+from desist.documents import selectors as document_selectors
 from desist.people import selectors as people_selectors
 from desist.policy import Perm
 
@@ -208,6 +209,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
             "case": page.case,
             "can_edit": policy.can(request.user, Perm.CASE_EDIT, page.case),
             "can_add_victim": policy.has_perm(request.user, Perm.VICTIM_EDIT),
+            "documents": document_selectors.panel_for(actor=request.user, record=page.case),
         },
     )
 

@@ -49,6 +49,21 @@ def decrypt(token: str) -> str:
         ) from exc
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """A whole file, for documents (ADR 0031): the same keys as the fields, so one rotation
+    and one key custody cover both."""
+    return _fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return _fernet().decrypt(token)
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "A stored document could not be decrypted with any key in DESIST_FIELD_KEYS"
+        ) from exc
+
+
 def rotate(token: str) -> str:
     return _fernet().rotate(token.encode()).decode()
 

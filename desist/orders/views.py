@@ -27,6 +27,7 @@ from desist.core import marking, safecsv
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
 from desist.core.workflow import page_view
+from desist.documents import selectors as document_selectors
 from desist.orders import actions, availability, exports, law, selectors, workflow
 from desist.orders.actions.breaches import outcome_seen
 from desist.orders.forms import (
@@ -227,6 +228,7 @@ def order_detail(request: AuthedRequest, order_id: int) -> HttpResponse:
             "order": page.order,
             "can_edit": can_edit,
             "actions": _actions(request.user, page.order) if can_edit else [],
+            "documents": document_selectors.panel_for(actor=request.user, record=page.order),
         },
     )
 

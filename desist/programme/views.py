@@ -24,6 +24,7 @@ from desist.core import figures
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
 from desist.core.workflow import page_view
+from desist.documents import selectors as document_selectors
 from desist.orders import lookups as order_lookups
 from desist.people import selectors as people_selectors
 from desist.policy import Perm
@@ -487,6 +488,7 @@ def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
             "can": can,
             "charts": charts,
             "tags": selectors.ENGAGEMENT_TAGS,
+            "documents": document_selectors.panel_for(actor=request.user, record=page.referral),
             "sessions_planned": (
                 page.referral.programme_version.settings.get("sessions")
                 if page.referral.programme_version

@@ -28,6 +28,7 @@ from desist.cases import selectors as case_selectors
 from desist.core import context
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
+from desist.documents import selectors as document_selectors
 from desist.policy import Perm
 from desist.retention import registry
 from desist.safeguarding import retention, selectors, services
@@ -281,6 +282,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
             "can_allocate": policy.can(request.user, Perm.ADVOCACY_ALLOCATE, page.case),
             "can_plan": policy.can(request.user, Perm.SAFETY_PLAN_EDIT, page.case),
             "today": timezone.localdate(),
+            "documents": document_selectors.panel_for(actor=request.user, record=page.case),
         },
     )
 

@@ -241,6 +241,11 @@ CLASSIFIED: dict[str, str] = {
     "sar:release": POST_ONLY,
     "sar:bundle_json": SENSITIVE,
     "sar:bundle_pdf": SENSITIVE,
+    # --- documents (issue 18, ADR 0031) ---
+    "documents:upload": SENSITIVE,  # headed with the record it attaches to
+    "documents:download": SENSITIVE,  # the file: consultation, or disclosure to the provider
+    "documents:provider_safe": SENSITIVE,
+    "documents:provider_safe_withdraw": POST_ONLY,
     # --- the JSON API (issue 17) ---
     "api-v1:api-root": "the API's root: a not-found answer",
     "api-v1:openapi-json": "the OpenAPI document: no data",

@@ -82,6 +82,9 @@ SKIP: dict[str, str] = {
     "accounts:organisation_edit": "the kind is shown fixed (disabled); name: test_administration.py",
     "accounts:sso_settings": "an https issuer and a write-only secret (never shown back); "
     "see desist/accounts/tests/test_sso_settings.py",
+    "documents:upload": "a file upload; see desist/documents/tests/test_documents.py",
+    "documents:provider_safe": "a confirmation kept as the document's provider-safe flag, not "
+    "as entered; see desist/documents/tests/test_documents.py",
     "risk:assess": "a chooser that redirects to the instrument's form (risk:assess_form)",
     "programme:series": "a preview first (nothing is stored until it is confirmed); see "
     "desist/programme/tests/test_series.py and tests/e2e/test_series_booking_journey.py",

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from desist import policy
 from desist.core.roles import RoleCode
+from desist.documents.tests.conftest import world_fixture  # noqa: F401  (the `world` fixture)
 from desist.policy import Perm
 
 R = RoleCode
@@ -134,6 +135,9 @@ POLICE_CASEWORK = {
     Perm.RISK_ASSESS,
     Perm.INTERVENTION_DECIDE,
     Perm.ADVOCACY_REFER,
+    Perm.DOCUMENT_VIEW,
+    Perm.DOCUMENT_UPLOAD,
+    Perm.DOCUMENT_MARK,
 }
 
 POLICE_PROGRAMME = {
@@ -156,6 +160,7 @@ PROVIDER = {
     Perm.ENGAGEMENT_VIEW,
     Perm.ALERT_RECEIVE,
     Perm.ALERT_ACKNOWLEDGE,
+    Perm.DOCUMENT_VIEW,
 }
 ADVOCACY = {
     Perm.ADVOCACY_VIEW,
@@ -168,6 +173,8 @@ ADVOCACY = {
     Perm.ALERT_RECEIVE,
     Perm.ALERT_ACKNOWLEDGE,
     Perm.BREAK_GLASS_REQUEST,
+    Perm.DOCUMENT_VIEW,
+    Perm.DOCUMENT_UPLOAD,
 }
 AUDITOR = {Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT, Perm.DISCLOSURE_VIEW_OWN_ORG}
 
@@ -737,3 +744,49 @@ def test_subject_access_request_by_role(
         other = make_user(role, organisation=make_org(users[role].organisation.kind))
         client.force_login(other)
         assert client.get(url).status_code == 404
+
+
+# --- documents (issue 18, ADR 0031) -----------------------------------------------------------
+
+PROVIDER_ROLES = {R.PRACTITIONER, R.CLINICAL_SUPERVISOR}
+ADVOCACY_ROLES = {R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER}
+DOCUMENT_READERS = POLICE | PROVIDER_ROLES | ADVOCACY_ROLES
+# Which roles download each kind of document (200); other readers get 404 (it is not theirs
+# to know of), everyone else 403 (no document permission at all).
+DOCUMENT_DOWNLOAD = {
+    "order_police_only": POLICE,
+    "order_provider_safe": POLICE | PROVIDER_ROLES,
+    "referral_provider_safe": POLICE | PROVIDER_ROLES,
+    "case": POLICE,
+    "advocacy": ADVOCACY_ROLES,
+}
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+@pytest.mark.parametrize("which", sorted(DOCUMENT_DOWNLOAD))
+def test_document_download_by_role(
+    client: Any, users: dict[RoleCode, Any], world: Any, role: RoleCode, which: str
+) -> None:
+    from desist.documents import content, services
+    from desist.documents.tests.conftest import pdf_bytes, upload
+
+    record = {
+        "order_police_only": world.order,
+        "order_provider_safe": world.order,
+        "referral_provider_safe": world.referral,
+        "case": world.case,
+        "advocacy": world.advocacy_case,
+    }[which]
+    inspected, _ = content.inspect(upload("d.pdf", pdf_bytes()))
+    author = world.advocate if which == "advocacy" else world.officer
+    document = services.document_upload(
+        actor=author, record=record, kind="other", title="Test", file=inspected
+    )
+    if which.endswith("provider_safe"):
+        services.document_mark_provider_safe(actor=world.officer, document=document, confirmed=True)
+    client.force_login(users[role])
+    response = client.get(reverse("documents:download", args=[document.pk]))
+    expected = 404 if role in DOCUMENT_READERS else 403
+    if role in DOCUMENT_DOWNLOAD[which]:
+        expected = 200
+    assert response.status_code == expected, (role, which)

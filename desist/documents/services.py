@@ -1,0 +1,162 @@
+"""Writes and audited reads of documents (ADR 0031). Each runs through the write pipeline."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.db.models import Model
+from django.utils import timezone
+
+from desist.accounts.models import User
+from desist.audit.models import Category
+from desist.audit.pipeline import Errors, command
+from desist.audit.services import audit_record
+from desist.documents import content, store
+from desist.documents.models import ContentCheck, Document, DocumentKind
+from desist.policy import Perm
+from desist.sharing.redaction import guard_text
+
+TITLE_MAX = 200
+CONFIRM_MESSAGE = (
+    "Confirm that you have checked every page of the document and it shows no victim's details"
+)
+
+
+def _owner_fields(record: Model) -> dict[str, Any]:
+    """Where a document on this record belongs: the field naming the record, the owning
+    organisation (the force, or the advocacy service) and the subject, for the guard."""
+    label = record._meta.label
+    r: Any = record
+    if label == "safeguarding.AdvocacyCase":
+        return {"advocacy_case": record, "organisation_id": r.service_id, "subject_id": None}
+    field = {"cases.Case": "case", "orders.Order": "order", "programme.Referral": "referral"}
+    return {field[label]: record, "organisation_id": r.force_id, "subject_id": r.subject_id}
+
+
+@command(Perm.DOCUMENT_UPLOAD, on="record")
+def document_upload(
+    *, actor: User, record: Model, kind: str, title: str, file: content.Inspected
+) -> Document:
+    """Attach a file (already checked by content: `content.inspect`) to a record."""
+    errors = Errors()
+    title = (title or "").strip()
+    if kind not in DocumentKind.values:
+        errors.add("kind", "Select what kind of document this is")
+    if not title:
+        errors.add("title", "Enter a description of the document")
+    elif len(title) > TITLE_MAX:
+        errors.add("title", f"The description must be {TITLE_MAX} characters or fewer")
+    errors.raise_if_any()
+    name = store.put(file.data)
+    try:
+        document = Document.objects.create(
+            **_owner_fields(record),
+            kind=kind,
+            title=title,
+            content_type=file.content_type,
+            extension=file.extension,
+            size=len(file.data),
+            sha256=hashlib.sha256(file.data).hexdigest(),
+            stored_name=name,
+            uploaded_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            category=Category.COLLECTION,
+            verb="document.upload",
+            obj=document,
+            new={
+                "record": f"{record._meta.label}:{record.pk}",
+                "kind": kind,
+                "content_type": file.content_type,
+                "size": len(file.data),
+            },
+        )
+    except BaseException:
+        store.remove(name)  # no file without its row
+        raise
+    return document
+
+
+def _guard_readable_text(*, actor: User, document: Document, **_: Any) -> None:
+    """Outside the transaction: the guard audits a refusal durably (ADR 0012)."""
+    text = content.readable_text(store.get(document.stored_name), document.content_type)
+    guard_text(
+        subject=document.subject,
+        fields={"confirmed": text},
+        actor=actor,
+        where="document.provider_safe",
+    )
+
+
+@command(Perm.DOCUMENT_MARK, on="document", check=_guard_readable_text)
+def document_mark_provider_safe(*, actor: User, document: Document, confirmed: bool) -> Document:
+    """Let the provider read this document. The text that can be read from the file has
+    passed the redaction guard (the check step); the rest a police officer confirms."""
+    errors = Errors()
+    if not confirmed:
+        errors.add("confirmed", CONFIRM_MESSAGE)
+    errors.raise_if_any()
+    text_read = content.content_type_has_readable_text(document.content_type)
+    document.provider_safe = True
+    document.provider_safe_by = actor
+    document.provider_safe_at = timezone.now()
+    document.content_check = (
+        ContentCheck.TEXT_CHECKED_AND_CONFIRMED if text_read else ContentCheck.CONFIRMED
+    )
+    document.save(
+        update_fields=["provider_safe", "provider_safe_by", "provider_safe_at", "content_check"]
+    )
+    audit_record(
+        actor=actor,
+        category=Category.ALTERATION,
+        verb="document.mark_provider_safe",
+        obj=document,
+        old={"provider_safe": False},
+        new={"provider_safe": True, "content_check": document.content_check},
+    )
+    return document
+
+
+@command(Perm.DOCUMENT_MARK, on="document")
+def document_unmark_provider_safe(*, actor: User, document: Document) -> Document:
+    """Withdraw the provider's access (it has read what it downloaded already; the audit log
+    says who did)."""
+    if document.provider_safe:
+        document.provider_safe = False
+        document.provider_safe_by = None
+        document.provider_safe_at = None
+        document.content_check = ""
+        document.save(
+            update_fields=["provider_safe", "provider_safe_by", "provider_safe_at", "content_check"]
+        )
+        audit_record(
+            actor=actor,
+            category=Category.ALTERATION,
+            verb="document.unmark_provider_safe",
+            obj=document,
+            old={"provider_safe": True},
+            new={"provider_safe": False},
+        )
+    return document
+
+
+@command(Perm.DOCUMENT_VIEW, on="document")
+def document_download(*, actor: User, document: Document) -> bytes:
+    """The file's bytes, decrypted and checked against the digest taken at upload. Audited:
+    a consultation by the owning organisation, a disclosure to anyone else (the provider)."""
+    data = store.get(document.stored_name)
+    if hashlib.sha256(data).hexdigest() != document.sha256:
+        raise RuntimeError(f"Document {document.pk} does not match the file uploaded")
+    own = actor.organisation_id == document.organisation_id
+    organisation = actor.organisation
+    audit_record(
+        actor=actor,
+        category=Category.CONSULTATION if own else Category.DISCLOSURE,
+        verb="document.download",
+        obj=document,
+        recipients=[] if own or organisation is None else [organisation.name],
+        new={"record": f"{document.record._meta.label}:{document.record.pk}"},
+    )
+    return data

@@ -1,0 +1,272 @@
+"""Documents (issue 18, ADR 0031): checked by content, encrypted at rest, read per policy."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from desist.audit.models import AuditEvent
+from desist.core.crypto import encrypt_bytes
+from desist.documents import content, selectors, services, store
+from desist.documents.models import ContentCheck, Document
+from desist.documents.tests.conftest import (
+    EXE,
+    MARKER,
+    World,
+    jpeg_bytes,
+    pdf_bytes,
+    png_bytes,
+    upload,
+)
+from desist.orders.tests.helpers import VICTIM_NAME
+from desist.sharing.redaction import RedactionBlocked
+
+pytestmark = pytest.mark.django_db
+
+
+def attach(world: World, record: Any, data: bytes | None = None, *, actor: Any = None) -> Document:
+    data = data or pdf_bytes()
+    name = "map.png" if data.startswith(b"\x89PNG") else "order.pdf"
+    inspected, message = content.inspect(upload(name, data))
+    assert inspected is not None, message
+    return services.document_upload(
+        actor=actor or world.officer,
+        record=record,
+        kind="court_order",
+        title="Sealed order",
+        file=inspected,
+    )
+
+
+def post_upload(client: Any, world: World, name: str, data: bytes) -> Any:
+    client.force_login(world.officer)
+    url = reverse("documents:upload", args=["order", world.order.pk])
+    return client.post(url, {"kind": "map", "title": "Exclusion zone", "file": upload(name, data)})
+
+
+# --- checked by content, not by name -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("map.png", pdf_bytes(), "The selected file is a PDF, so its name must end in .pdf"),
+        ("order.pdf", EXE, "The selected file must be a PDF, PNG or JPEG"),
+        (
+            "notes.pdf",
+            b"Plain text pretending to be a PDF",
+            "The selected file must be a PDF, PNG or JPEG",
+        ),
+        ("photo.jpg", png_bytes(), "The selected file is a PNG, so its name must end in .png"),
+    ],
+)
+def test_a_lying_name_or_a_type_not_allowed_is_refused(
+    client: Any, world: World, name: str, data: bytes, message: str
+) -> None:
+    response = post_upload(client, world, name, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    assert "govuk-error-summary" in page and "govuk-file-upload--error" in page
+    assert not Document.objects.exists()
+
+
+def test_no_file_and_too_large_files_are_refused(client: Any, world: World, settings: Any) -> None:
+    client.force_login(world.officer)
+    url = reverse("documents:upload", args=["order", world.order.pk])
+    response = client.post(url, {"kind": "map", "title": "Exclusion zone"})
+    assert "Select a file" in response.content.decode()
+    settings.DESIST_DOCUMENT_MAX_MB = 1
+    big = pdf_bytes() + b"%" + b"x" * (1024 * 1024)
+    response = post_upload(client, world, "big.pdf", big)
+    assert "The selected file must be smaller than 1MB" in response.content.decode()
+    assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "kind"),
+    [
+        ("order.pdf", pdf_bytes(), "application/pdf"),
+        ("map.png", png_bytes(), "image/png"),
+        ("photo.jpeg", jpeg_bytes(), "image/jpeg"),
+        ("unnamed", jpeg_bytes(), "image/jpeg"),
+    ],
+)
+def test_allowed_types_are_attached(
+    client: Any, world: World, name: str, data: bytes, kind: str
+) -> None:
+    response = post_upload(client, world, name, data)
+    assert response.status_code == 302
+    document = Document.objects.get()
+    assert (document.content_type, document.size, document.order_id) == (
+        kind,
+        len(data),
+        world.order.pk,
+    )
+    event = AuditEvent.objects.get(verb="document.upload")
+    assert event.category == "collection"
+    assert event.new_values["record"] == f"orders.Order:{world.order.pk}"
+    assert "Exclusion zone" not in str(event.new_values)  # free text stays out of the audit
+
+
+# --- encrypted at rest -------------------------------------------------------------------------
+
+
+def test_the_storage_holds_no_plaintext(world: World) -> None:
+    document = attach(world, world.order)
+    with store.backend().open(document.stored_name, "rb") as stored:
+        raw = stored.read()
+    assert MARKER not in raw and b"%PDF" not in raw
+    assert store.get(document.stored_name) == pdf_bytes()
+    # The name the storage keeps says nothing about the document either.
+    assert "order" not in document.stored_name and "pdf" not in document.stored_name
+
+
+def test_a_changed_stored_file_is_not_served(world: World) -> None:
+    document = attach(world, world.order)
+    store.remove(document.stored_name)
+    swapped = ContentFile(encrypt_bytes(pdf_bytes(b"another file")))
+    assert store.backend().save(document.stored_name, swapped) == document.stored_name
+    with pytest.raises(RuntimeError, match="does not match"):
+        services.document_download(actor=world.officer, document=document)
+
+
+# --- who reads what ----------------------------------------------------------------------------
+
+
+def test_provider_gets_404_for_a_police_only_document(client: Any, world: World) -> None:
+    document = attach(world, world.order)
+    client.force_login(world.practitioner)
+    url = reverse("documents:download", args=[document.pk])
+    assert client.get(url).status_code == 404
+    # And the referral page does not list it.
+    page = client.get(reverse("programme:referral", args=[world.referral.pk])).content.decode()
+    assert url not in page
+
+
+def test_marked_provider_safe_the_provider_downloads_it(client: Any, world: World) -> None:
+    document = attach(world, world.order)
+    services.document_mark_provider_safe(actor=world.officer, document=document, confirmed=True)
+    url = reverse("documents:download", args=[document.pk])
+    client.force_login(world.practitioner)
+    page = client.get(reverse("programme:referral", args=[world.referral.pk])).content.decode()
+    assert url in page
+    assert "Sealed order" not in page  # the police description stays with the police
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.content == pdf_bytes()
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="OFFICIAL-SENSITIVE_desist-document-{document.pk}.pdf"'
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
+    event = AuditEvent.objects.filter(verb="document.download").get()
+    assert (event.category, event.actor_id) == ("disclosure", world.practitioner.pk)
+    assert event.recipients == [world.practitioner.organisation.name]
+    # A provider the subject was never referred to sees nothing.
+    client.force_login(world.other_provider)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["outsider", "practitioner", "advocate"])
+def test_police_case_documents_stay_with_the_force(client: Any, world: World, who: str) -> None:
+    document = attach(world, world.case)
+    client.force_login(getattr(world, who))
+    assert client.get(reverse("documents:download", args=[document.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["officer", "practitioner", "clinical_supervisor"])
+def test_advocacy_documents_never_leave_the_service(client: Any, world: World, who: str) -> None:
+    document = attach(world, world.advocacy_case, actor=world.advocate)
+    client.force_login(getattr(world, who))
+    assert client.get(reverse("documents:download", args=[document.pk])).status_code == 404
+    client.force_login(world.advocate)
+    response = client.get(reverse("documents:download", args=[document.pk]))
+    assert response.status_code == 200
+    event = AuditEvent.objects.filter(verb="document.download").get()
+    assert event.category == "consultation"
+
+
+def test_advocacy_and_case_documents_cannot_be_marked_provider_safe(world: World) -> None:
+    on_case = attach(world, world.case)
+    with pytest.raises(PermissionDenied):
+        services.document_mark_provider_safe(actor=world.officer, document=on_case, confirmed=True)
+    on_advocacy = attach(world, world.advocacy_case, actor=world.advocate)
+    with pytest.raises(PermissionDenied):
+        services.document_mark_provider_safe(
+            actor=world.advocate, document=on_advocacy, confirmed=True
+        )
+
+
+def test_provider_and_other_force_cannot_attach(client: Any, world: World) -> None:
+    for who, expected in (("practitioner", 403), ("outsider", 404), ("advocate", 404)):
+        client.force_login(getattr(world, who))
+        url = reverse("documents:upload", args=["order", world.order.pk])
+        assert client.get(url).status_code == expected, who
+    client.force_login(world.officer)
+    assert client.get(
+        reverse("documents:upload", args=["advocacy", world.advocacy_case.pk])
+    ).status_code in (403, 404)
+
+
+# --- marking provider-safe ---------------------------------------------------------------------
+
+
+def test_marking_needs_the_officers_confirmation(client: Any, world: World) -> None:
+    document = attach(world, world.order)
+    client.force_login(world.officer)
+    url = reverse("documents:provider_safe", args=[document.pk])
+    response = client.post(url, {})
+    assert html.escape(services.CONFIRM_MESSAGE) in response.content.decode()
+    document.refresh_from_db()
+    assert not document.provider_safe
+    response = client.post(url, {"confirmed": "on"})
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.provider_safe and document.content_check == ContentCheck.CONFIRMED
+    event = AuditEvent.objects.get(verb="document.mark_provider_safe")
+    assert event.category == "alteration" and event.new_values["provider_safe"] is True
+    client.post(reverse("documents:provider_safe_withdraw", args=[document.pk]))
+    document.refresh_from_db()
+    assert not document.provider_safe
+    assert AuditEvent.objects.filter(verb="document.unmark_provider_safe").count() == 1
+
+
+def test_readable_text_naming_the_victim_blocks_marking(client: Any, world: World) -> None:
+    document = attach(world, world.order, png_bytes(f"Home of {VICTIM_NAME[0]} {VICTIM_NAME[1]}"))
+    client.force_login(world.officer)
+    response = client.post(
+        reverse("documents:provider_safe", args=[document.pk]), {"confirmed": "on"}
+    )
+    assert "looks like it contains a victim" in response.content.decode()
+    document.refresh_from_db()
+    assert not document.provider_safe
+    blocked = AuditEvent.objects.get(verb="redaction.blocked")
+    assert blocked.new_values["where"] == "document.provider_safe"
+    with pytest.raises(RedactionBlocked):
+        services.document_mark_provider_safe(actor=world.officer, document=document, confirmed=True)
+
+
+def test_clean_readable_text_is_recorded_as_checked(world: World) -> None:
+    document = attach(world, world.order, png_bytes("Exclusion zone, 500 metres"))
+    services.document_mark_provider_safe(actor=world.officer, document=document, confirmed=True)
+    document.refresh_from_db()
+    assert document.content_check == ContentCheck.TEXT_CHECKED_AND_CONFIRMED
+
+
+def test_lists_follow_the_scope(world: World) -> None:
+    police_only = attach(world, world.order)
+    shared = attach(world, world.order)
+    on_referral = attach(world, world.referral)
+    services.document_mark_provider_safe(actor=world.officer, document=shared, confirmed=True)
+    services.document_mark_provider_safe(actor=world.officer, document=on_referral, confirmed=True)
+    seen = selectors.document_list_for_referral(actor=world.practitioner, referral=world.referral)
+    assert {d.pk for d in seen} == {shared.pk, on_referral.pk}
+    police = selectors.document_list_for(actor=world.officer, record=world.order)
+    assert {d.pk for d in police} == {police_only.pk, shared.pk}
+    assert selectors.document_list_for(actor=world.outsider, record=world.order) == []

@@ -1,0 +1,108 @@
+"""Attach, download and mark documents (ADR 0031). Thin: selectors and commands decide."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from desist import policy
+from desist.accounts.http import AuthedRequest
+from desist.audit.services import audit_consultation
+from desist.core import marking
+from desist.core.forms import add_service_errors
+from desist.documents import selectors, services
+from desist.documents.forms import DocumentUploadForm, ProviderSafeForm
+from desist.documents.models import Document
+from desist.policy import Perm
+from desist.sharing.redaction import RedactionBlocked
+
+
+def record_url(document: Document) -> str:
+    record = document.record
+    parent = selectors.PARENTS[selectors.PARENT_BY_LABEL[record._meta.label]]
+    return reverse(parent.url_name, kwargs={parent.url_kwarg: record.pk})
+
+
+@login_required
+def upload(request: AuthedRequest, kind: str, record_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.DOCUMENT_UPLOAD)
+    record = selectors.record_for_upload(actor=request.user, kind=kind, record_id=record_id)
+    parent = selectors.PARENTS[kind]
+    back = reverse(parent.url_name, kwargs={parent.url_kwarg: record.pk})
+    posted = request.method == "POST"
+    form = DocumentUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_upload(
+                actor=request.user,
+                record=record,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                file=form.cleaned_data["file"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Document attached")
+            return redirect(back)
+    if request.method == "GET":  # the form is headed with the record: a consultation (s.62)
+        audit_consultation(actor=request.user, obj=record, verb="document.view_for_upload")
+    return render(
+        request,
+        "documents/upload.html",
+        {"form": form, "record": record, "back": back, "shareable": kind in ("order", "referral")},
+    )
+
+
+@login_required
+def download(request: AuthedRequest, document_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.DOCUMENT_VIEW)
+    document = selectors.document_get_for(actor=request.user, document_id=document_id)
+    data = services.document_download(actor=request.user, document=document)
+    response = HttpResponse(data, content_type=document.content_type)
+    response["Content-Disposition"] = marking.attachment(
+        f"desist-document-{document.pk}", document.extension
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def provider_safe(request: AuthedRequest, document_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.DOCUMENT_MARK)
+    document = selectors.document_get_for(actor=request.user, document_id=document_id)
+    policy.require(request.user, Perm.DOCUMENT_MARK, document)
+    form = ProviderSafeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_mark_provider_safe(
+                actor=request.user, document=document, confirmed=form.cleaned_data["confirmed"]
+            )
+        except (ValidationError, RedactionBlocked) as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "The provider can now read this document")
+            return redirect(record_url(document))
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=document, verb="document.view_for_marking")
+    return render(
+        request,
+        "documents/provider_safe.html",
+        {"form": form, "document": document, "back": record_url(document)},
+    )
+
+
+@login_required
+@require_POST
+def provider_safe_withdraw(request: AuthedRequest, document_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.DOCUMENT_MARK)
+    document = selectors.document_get_for(actor=request.user, document_id=document_id)
+    services.document_unmark_provider_safe(actor=request.user, document=document)
+    messages.success(request, "The provider can no longer read this document")
+    return redirect(record_url(document))
