@@ -15,6 +15,7 @@ from desist.accounts.services import user_create
 from desist.core.models import Organisation, OrganisationKind, Partnership
 from desist.core.roles import RoleCode
 from desist.demo import volume as demo_volume
+from desist.demo.documents_seed import seed_order_maps
 from desist.demo.evaluation_seed import seed_outcomes
 from desist.demo.orders_volume import seed_orders
 from desist.demo.programme_seed import seed_programme
@@ -167,6 +168,9 @@ def seed(*, password: str | None = None, volume: bool = True) -> dict[str, int]:
                 seed=1999,
             )
             created["orders"] += spo.orders
+            created["documents"] = seed_order_maps(
+                force=orgs["sussex-police"], actor=users["police.sussex"]
+            ) + seed_order_maps(force=orgs["surrey-police"], actor=users["police.surrey"])
             refresh_planner_statistics()
             created.update(_seed_issue_4_to_6(orgs=orgs))
     return created
