@@ -60,7 +60,7 @@ from django.utils import timezone
 MAX_PER_SHAPE = 10  # pages visited per route and account
 MAX_PAGES = 600  # per account
 PLACES_KEPT = 6  # places kept per form, tried in turn
-NO_CRAWL = re.compile(r"export|extract_|_csv|_pdf|_ics|run_progress|logout")
+NO_CRAWL = re.compile(r"export|extract_|_csv|_pdf|_ics|run_progress|logout|download")
 
 # Forms that cannot be round-tripped generically, each with its reason.
 SKIP: dict[str, str] = {

@@ -170,6 +170,12 @@ UNREACHED: dict[str, str] = {
     "orders:notification_change": "offered on an order with a notification",
     "orders:notification_received": "offered on an order with a notification sent",
     "safeguarding:case_for_subject": "offered on a subject with an advocacy case",
+    # Documents (issue 18, ADR 0031).
+    "documents:download": "a document's file, marked in its file name "
+    "(desist/documents/tests/test_documents.py)",
+    "documents:provider_safe": "offered on an order with a document: the demo's maps are on "
+    "some orders, not the first the walk opens",
+    "documents:provider_safe_withdraw": "POST only",
 }
 
 
