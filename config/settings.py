@@ -411,7 +411,7 @@ STORAGES: dict[str, dict[str, Any]] = {
     },
 }
 
-# Documents attached to records (issue 18, ADR 0031): encrypted before they reach storage.
+# Documents attached to records (issue 18, ADR 0032): encrypted before they reach storage.
 # "filesystem" (demo, dev, test) keeps them in DESIST_DOCUMENTS_DIR, outside the source tree's
 # tracked files (var/ is ignored by git; tests use a temporary directory); "s3" keeps them in an
 # S3-compatible bucket (production; docs/deployment.md).

@@ -119,7 +119,7 @@ class Perm(StrEnum):
     # Subject access (issue 18): the same data owner logs, runs and releases the requests
     # made to their organisation (ADR 0031).
     SAR_MANAGE = "sar.manage"
-    # Documents (issue 18, ADR 0031): attach files to records, download them, and (police)
+    # Documents (issue 18, ADR 0032): attach files to records, download them, and (police)
     # mark one on an order or referral safe for the provider to read.
     DOCUMENT_VIEW = "document.view"
     DOCUMENT_UPLOAD = "document.upload"
@@ -1103,7 +1103,7 @@ def scope_access_requests(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def scope_documents(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
-    """Documents (ADR 0031). Police: their own force's, on cases, orders and referrals.
+    """Documents (ADR 0032). Police: their own force's, on cases, orders and referrals.
     Advocacy services: their own, on their advocacy cases. Provider staff: only those police
     marked provider-safe, on referrals to their provider and on orders of the subjects
     referred to it; never a case's or an advocacy case's. Break-glass opens no document."""

@@ -26,7 +26,7 @@ class DocumentKind(models.TextChoices):
 
 
 class ContentCheck(models.TextChoices):
-    # How the file's content was cleared for the provider (ADR 0031).
+    # How the file's content was cleared for the provider (ADR 0032).
     TEXT_CHECKED_AND_CONFIRMED = (
         "text_checked_and_confirmed",
         "Text read from the file checked for victims' details; the rest confirmed by police",

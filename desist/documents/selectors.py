@@ -1,4 +1,4 @@
-"""Reads of documents: every one through `policy.scope_documents` (ADR 0031)."""
+"""Reads of documents: every one through `policy.scope_documents` (ADR 0032)."""
 
 from __future__ import annotations
 

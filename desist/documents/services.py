@@ -1,4 +1,4 @@
-"""Writes and audited reads of documents (ADR 0031). Each runs through the write pipeline."""
+"""Writes and audited reads of documents (ADR 0032). Each runs through the write pipeline."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Attach, download and mark documents (ADR 0031). Thin: selectors and commands decide."""
+"""Attach, download and mark documents (ADR 0032). Thin: selectors and commands decide."""
 
 from __future__ import annotations
 

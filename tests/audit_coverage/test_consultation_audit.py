@@ -241,7 +241,7 @@ CLASSIFIED: dict[str, str] = {
     "sar:release": POST_ONLY,
     "sar:bundle_json": SENSITIVE,
     "sar:bundle_pdf": SENSITIVE,
-    # --- documents (issue 18, ADR 0031) ---
+    # --- documents (issue 18, ADR 0032) ---
     "documents:upload": SENSITIVE,  # headed with the record it attaches to
     "documents:download": SENSITIVE,  # the file: consultation, or disclosure to the provider
     "documents:provider_safe": SENSITIVE,

@@ -1,4 +1,4 @@
-"""Documents in the browser (issue 18, ADR 0031): an officer attaches files to an order (an
+"""Documents in the browser (issue 18, ADR 0032): an officer attaches files to an order (an
 empty submit and a PDF named .png are refused with GOV.UK messages), marks the map safe for the
 provider after confirming it, and the practitioner finds and downloads the map on the
 referral page while the police-only court order is neither listed nor downloadable (404).

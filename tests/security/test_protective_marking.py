@@ -170,7 +170,7 @@ UNREACHED: dict[str, str] = {
     "orders:notification_change": "offered on an order with a notification",
     "orders:notification_received": "offered on an order with a notification sent",
     "safeguarding:case_for_subject": "offered on a subject with an advocacy case",
-    # Documents (issue 18, ADR 0031).
+    # Documents (issue 18, ADR 0032).
     "documents:download": "a document's file, marked in its file name "
     "(desist/documents/tests/test_documents.py)",
     "documents:provider_safe": "offered on an order with a document: the demo's maps are on "

@@ -1,4 +1,4 @@
-"""Documents (issue 18, ADR 0031): checked by content, encrypted at rest, read per policy."""
+"""Documents (issue 18, ADR 0032): checked by content, encrypted at rest, read per policy."""
 
 from __future__ import annotations
 
