@@ -111,6 +111,21 @@ def test_team_page_runs_a_fixed_number_of_queries(
     assert "Referrals waiting for an advocate" in html and "Allocate" in html
 
 
+def test_a_waiting_referral_already_contacted_is_not_shown_as_due(
+    client: Any, officer: Any, partnership: Any, advocacy_org: Any, manager: Any
+) -> None:
+    # A case opened from a call in which the advocate spoke to the victim waits for an
+    # advocate with its first contact made: the manager must not read it as still due (tester).
+    contacted = _refer(officer, advocacy_org, hours_ago=60)
+    made = contacted.referred_at + dt.timedelta(hours=1)
+    AdvocacyCase.objects.filter(pk=contacted.pk).update(first_contact_at=made)
+    client.force_login(manager)
+    html = client.get(reverse("safeguarding:team")).content.decode()
+    row = html.split(contacted.reference, 1)[1].split("</tr>", 1)[0]
+    assert "Made " in row
+    assert "Overdue" not in row and "Due by" not in row
+
+
 def test_allocation_shows_each_advocates_load_and_returns_to_the_team_view(
     client: Any,
     officer: Any,
