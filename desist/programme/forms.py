@@ -388,6 +388,22 @@ class ScheduleForm(forms.Form):
     place = forms.CharField(label="Place (for a session in person)", required=False, max_length=200)
 
 
+class BookForm(ScheduleForm):
+    """Booking one session: which open slot of the plan it fills (a cancelled or missed slot
+    re-booked keeps its place in the plan, not the lowest open number)."""
+
+    number = _radios("Which session of the plan is this?", [], "which session this is")
+
+    def __init__(self, *args: Any, slots: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["number"]
+        assert isinstance(field, forms.ChoiceField)
+        field.required = bool(slots)  # none open: the service says all are booked
+        field.choices = [
+            (str(n), f"Session {n}: {label}" if label else f"Session {n}") for n, label in slots
+        ]
+
+
 class SeriesForm(forms.Form):
     """A weekly series (issue 20): the first session's date and time; the rest follow weekly."""
 

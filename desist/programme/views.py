@@ -33,6 +33,7 @@ from desist.programme import calendar as cal
 from desist.programme.forms import (
     AssessForm,
     AttendanceForm,
+    BookForm,
     CancelForm,
     ConcernForm,
     DeliveryForm,
@@ -44,7 +45,6 @@ from desist.programme.forms import (
     PutForwardForm,
     RescheduleForm,
     ReviewForm,
-    ScheduleForm,
     SeriesForm,
     SessionPlanForm,
     SupervisionForm,
@@ -636,7 +636,13 @@ def session_schedule(request: AuthedRequest, referral_id: int) -> HttpResponse:
     referral = selectors.referral_get_for(
         actor=request.user, referral_id=referral_id, perm=Perm.SESSION_MANAGE
     )
-    form = ScheduleForm(request.POST or None, initial={"duration_minutes": 60, "remote": "no"})
+    plan, free = actions.plan_slots(referral), actions.open_slots(referral)
+    slots = [(n, MODULE_LABELS.get(plan[n].get("module", ""), "")) for n in free]
+    form = BookForm(
+        request.POST or None,
+        slots=slots,
+        initial={"duration_minutes": 60, "remote": "no", "number": str(free[0]) if free else ""},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -647,6 +653,7 @@ def session_schedule(request: AuthedRequest, referral_id: int) -> HttpResponse:
                 duration_minutes=data["duration_minutes"],
                 remote=_yes_no(data["remote"]),
                 place=data["place"],
+                number=int(data["number"]) if data.get("number") else None,
             )
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)

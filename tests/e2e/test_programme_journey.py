@@ -126,7 +126,9 @@ def test_programme_journey(
     assert_accessible(page)
     _link(page, "Practitioner allocated")
     assert_accessible(page)
-    page.select_option("#id_practitioner", label="Samir Douglas (0 open)")
+    # The label carries the caseload against the programme's limit ("0 open of 40").
+    samir = page.locator("#id_practitioner option", has_text="Samir Douglas (0 open of ")
+    page.select_option("#id_practitioner", value=samir.get_attribute("value"))
     _submit(page, "Confirm")
     _ok(page)
     assert_accessible(page)

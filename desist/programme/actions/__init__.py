@@ -37,6 +37,7 @@ from desist.programme.actions.series import (
 )
 from desist.programme.actions.sessions import (
     open_slots,
+    plan_slots,
     session_cancel,
     session_reschedule,
     session_schedule,
@@ -64,6 +65,7 @@ __all__ = [
     "measure_record",
     "open_caseload",
     "open_slots",
+    "plan_slots",
     "place_free_for_new",
     "places_held",
     "programme_save",

@@ -233,3 +233,42 @@ def test_the_page_is_for_provider_staff_only(
     assert client.get(url).status_code in (403, 404)
     assert client.post(url, {"step": "confirm"}).status_code in (403, 404)
     assert not ProgrammeSession.objects.filter(referral=active).exists()
+
+
+def test_booking_one_session_fills_the_slot_the_practitioner_chooses(
+    client: Any, active: Referral, practitioner: Any
+) -> None:
+    # After a series leaves slots 5 and 10 open, re-booking slot 10 on its own must not take
+    # slot 5's module mid-plan (tester finding): the page offers each open slot by name.
+    actions.session_series_book(actor=practitioner, referral=active, request=_request())
+    url = reverse("programme:schedule", args=[active.pk])
+    client.force_login(practitioner)
+    html = client.get(url).content.decode()
+    assert "Session 5: " in html and "Session 10: " in html and "Session 6:" not in html
+    tenth = FIRST + dt.timedelta(weeks=9, days=1)
+    response = client.post(
+        url,
+        {
+            "starts_at": f"{tenth.isoformat()}T14:00",
+            "duration_minutes": 60,
+            "remote": "yes",
+            "number": "10",
+        },
+    )
+    assert response.status_code == 302
+    assert open_slots(active) == [5]
+    assert (
+        active.sessions.get(number=10, state=SessionState.SCHEDULED).module
+        == (plan_slots(active)[10]["module"])
+    )
+    refused = client.post(
+        url,
+        {
+            "starts_at": f"{tenth.isoformat()}T16:00",
+            "duration_minutes": 60,
+            "remote": "yes",
+            "number": "10",
+        },
+    )
+    assert refused.status_code == 200
+    assert "Select which session this is" in refused.content.decode()
