@@ -124,6 +124,9 @@ class Perm(StrEnum):
     DOCUMENT_VIEW = "document.view"
     DOCUMENT_UPLOAD = "document.upload"
     DOCUMENT_MARK = "document.mark_provider_safe"
+    # Issue 19: a police supervisor sets who is in charge of a case or order, and its team,
+    # in their own force only.
+    CASEWORK_ASSIGN = "casework.assign"
 
 
 R = RoleCode
@@ -203,7 +206,13 @@ _AUDITOR = frozenset({P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT, P.DISCLOSURE_VIEW_OW
 ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
     R.POLICE_OFFICER: frozenset({P.HOME_VIEW}) | _POLICE_CASEWORK | _POLICE_PROGRAMME,
     R.POLICE_SUPERVISOR: frozenset(
-        {P.HOME_VIEW, P.BREAK_GLASS_APPROVE, P.RETENTION_REVIEW, P.SAR_MANAGE}
+        {
+            P.HOME_VIEW,
+            P.BREAK_GLASS_APPROVE,
+            P.RETENTION_REVIEW,
+            P.SAR_MANAGE,
+            P.CASEWORK_ASSIGN,
+        }
     )
     | _AUDITOR
     | _POLICE_CASEWORK
@@ -787,6 +796,8 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.CASE_EDIT, "cases.Case"): _own_force,
         (P.ORDER_VIEW, "orders.Order"): _own_force_or_break_glass,
         (P.ORDER_EDIT, "orders.Order"): _own_force,
+        (P.CASEWORK_ASSIGN, "cases.Case"): _own_force,
+        (P.CASEWORK_ASSIGN, "orders.Order"): _own_force,
         (P.RISK_VIEW, "risk.Assessment"): _own_force,
         (P.OUTCOME_RECORD, "evaluation.Offence"): _own_force,
         # victims: who may see a victim's address is this first row, and nothing else

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from desist.cases import services
@@ -122,3 +124,35 @@ class CloseForm(_Versioned):
 
 class ReopenForm(_Versioned):
     pass
+
+
+class AssignForm(_Versioned):
+    """Officer in charge and team for a case or order; the choices are the record's force's
+    (desist.cases.ownership), and the service checks the answer again."""
+
+    officer = forms.TypedChoiceField(
+        label="Officer in charge",
+        coerce=int,
+        empty_value=None,
+        error_messages={
+            "required": "Select the officer in charge",
+            "invalid_choice": "Select an officer of this force",
+        },
+    )
+    team = forms.ChoiceField(
+        label="Team",
+        required=False,
+        help_text="Leave as the officer's own team unless the work sits with another team.",
+        error_messages={"invalid_choice": "Select a team from the list"},
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        officers: list[tuple[int, str]],
+        teams: list[str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].choices = [("", "Select an officer"), *officers]  # type: ignore[attr-defined]
+        self.fields["team"].choices = [("", "The officer's own team"), *((t, t) for t in teams)]  # type: ignore[attr-defined]

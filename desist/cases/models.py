@@ -57,6 +57,12 @@ class Case(VersionedModel):
     # Set while the case is closed; a reopening clears them (the audit log keeps the history).
     closed_on = models.DateField(null=True, blank=True)
     closure_reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
+    # Issue 19: who is in charge, and the team (a name from the force's users' teams), set
+    # by a supervisor (desist.cases.ownership). Empty until assigned.
+    officer_in_charge = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    team = models.CharField(max_length=100, blank=True)
     victims = models.ManyToManyField("safeguarding.Victim", related_name="cases", blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(

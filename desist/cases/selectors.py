@@ -21,7 +21,7 @@ def case_list_for(*, actor: User) -> QuerySet[Case]:
     """The actor's force's cases, newest first, with the subject for the list page."""
     return (
         policy.scope_cases(actor, Case.objects.all())
-        .select_related("subject")
+        .select_related("subject", "officer_in_charge")
         .order_by("-opened_on", "-id")
     )
 

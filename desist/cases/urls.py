@@ -13,6 +13,7 @@ urlpatterns = [
     path("new/<int:subject_id>/", views.case_create, name="create"),
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/edit/", views.case_edit, name="edit"),
+    path("<int:case_id>/assign/", views.case_assign, name="assign"),
     path("<int:case_id>/close/", views.case_close, name="close"),
     path("<int:case_id>/reopen/", views.case_reopen, name="reopen"),
     path("<int:case_id>/incidents/new/", views.incident_add, name="incident_add"),

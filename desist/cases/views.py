@@ -16,10 +16,11 @@ from desist import policy
 from desist.accounts.http import AuthedRequest
 from desist.audit.models import Category
 from desist.audit.services import audit_consultation, audit_record
-from desist.cases import selectors, services
+from desist.cases import ownership, selectors, services
 from desist.cases.forms import (
     FOUR_CHOICES,
     FOUR_HINTS,
+    AssignForm,
     CaseEditForm,
     CaseForm,
     CloseForm,
@@ -28,6 +29,7 @@ from desist.cases.forms import (
 )
 from desist.cases.models import Case
 from desist.core.forms import add_service_errors
+from desist.core.reach import Reach, narrow, reach_context, reach_from
 from desist.documents import selectors as document_selectors
 from desist.people import selectors as people_selectors
 from desist.policy import Perm
@@ -39,13 +41,20 @@ PAGE_SIZE = 50
 @require_GET
 def case_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.CASE_VIEW)
-    page = Paginator(selectors.case_list_for(actor=request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    reach = reach_from(request.GET.get("view"), Reach.FORCE)
+    cases = narrow(selectors.case_list_for(actor=request.user), request.user, reach)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_consultation(
-        actor=request.user, verb="case.list", object_type="cases.Case", new={"page": page.number}
+        actor=request.user,
+        verb="case.list",
+        object_type="cases.Case",
+        new={"page": page.number, "view": reach.value},
     )
-    return render(request, "cases/case_list.html", {"page": page, "query": ""})
+    return render(
+        request,
+        "cases/case_list.html",
+        {"page": page, "query": f"view={reach.value}"} | reach_context(request.GET, reach),
+    )
 
 
 @login_required
@@ -188,6 +197,44 @@ def case_reopen(request: AuthedRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def case_assign(request: AuthedRequest, case_id: int) -> HttpResponse:
+    """A supervisor puts an officer and team in charge of the case (issue 19)."""
+    policy.require_perm(request.user, Perm.CASEWORK_ASSIGN)
+    case = selectors.case_get_for(actor=request.user, case_id=case_id)
+    policy.require(request.user, Perm.CASEWORK_ASSIGN, case)
+    form = AssignForm(
+        request.POST or None,
+        initial={
+            "version": case.version,
+            "officer": case.officer_in_charge_id or "",
+            "team": case.team,
+        },
+        **ownership.choices_for(case.force_id),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assigned = ownership.case_assign(
+                actor=request.user,
+                case=case,
+                version=data["version"],
+                officer_id=data["officer"],
+                team=data["team"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            officer = assigned.officer_in_charge
+            name = officer.display_name() if officer else "No one"
+            messages.success(request, f"{name} is now in charge of case {case.crime_reference}")
+            return redirect("cases:detail", case_id=case.pk)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=case, verb="case.view_for_assign")
+    return render(request, "cases/assign_form.html", {"form": form, "case": case})
+
+
+@login_required
 @require_GET
 def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.CASE_VIEW)
@@ -208,6 +255,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
             "page": page,
             "case": page.case,
             "can_edit": policy.can(request.user, Perm.CASE_EDIT, page.case),
+            "can_assign": policy.can(request.user, Perm.CASEWORK_ASSIGN, page.case),
             "can_add_victim": policy.has_perm(request.user, Perm.VICTIM_EDIT),
             "documents": document_selectors.panel_for(actor=request.user, record=page.case),
         },

@@ -18,6 +18,7 @@ from desist.demo import volume as demo_volume
 from desist.demo.documents_seed import seed_order_maps
 from desist.demo.evaluation_seed import seed_outcomes
 from desist.demo.orders_volume import seed_orders
+from desist.demo.ownership_seed import seed_ownership
 from desist.demo.programme_seed import seed_programme
 from desist.demo.safeguarding_seed import seed_advocacy
 from desist.demo.sharing_seed import seed_sharing
@@ -160,6 +161,13 @@ def seed(*, password: str | None = None, volume: bool = True) -> dict[str, int]:
                 supervisor=users["police.supervisor"],
             )
             created["orders"] = spo.orders
+            created.update(
+                seed_ownership(
+                    force=orgs["sussex-police"],
+                    officer=users["police.sussex"],
+                    supervisor=users["police.supervisor"],
+                )
+            )
             spo = seed_orders(
                 force=orgs["surrey-police"],
                 actor=users["police.surrey"],

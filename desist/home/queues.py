@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from desist.core.reach import Reach
 from desist.core.roles import RoleCode
 
 
@@ -29,7 +30,8 @@ class QueueResult:
     more_url: str = ""
 
 
-Provider = Callable[[Any], QueueResult]
+# Called with the actor, and with the reach (mine, my team, force) when registered by_reach.
+Provider = Callable[..., QueueResult]
 
 
 @dataclass
@@ -38,6 +40,12 @@ class QueueSpec:
     title: str
     empty_text: str
     provider: Provider | None = None
+    by_reach: bool = False
+
+    def result(self, actor: Any, reach: Reach) -> QueueResult | None:
+        if self.provider is None:
+            return None
+        return self.provider(actor, reach) if self.by_reach else self.provider(actor)
 
 
 R = RoleCode
@@ -53,9 +61,10 @@ def declare(role: RoleCode, key: str, title: str, empty_text: str) -> None:
         _BY_ROLE[role].append(key)
 
 
-def provide(key: str) -> Callable[[Provider], Provider]:
+def provide(key: str, *, by_reach: bool = False) -> Callable[[Provider], Provider]:
     def register(fn: Provider) -> Provider:
         _SPECS[key].provider = fn
+        _SPECS[key].by_reach = by_reach
         return fn
 
     return register

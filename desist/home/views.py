@@ -9,6 +9,7 @@ from django.shortcuts import render
 from desist import policy
 from desist.audit.services import audit_consultation
 from desist.core import health
+from desist.core.reach import reach_context, reach_from
 from desist.core.roles import RoleCode
 from desist.home.queues import queues_for
 
@@ -21,13 +22,18 @@ def home(request: HttpRequest) -> HttpResponse:
     asked = request.GET.get("role") or ""
     if asked in user.role_codes:
         role = RoleCode(asked)
-    queues = []
-    for spec in queues_for(role) if role else []:
-        result = spec.provider(user) if spec.provider else None
-        queues.append({"spec": spec, "result": result})
+    specs = queues_for(role) if role else []
+    # Police queues open on the officer's own work (issue 19); "my team" and "force" widen it.
+    reach = reach_from(request.GET.get("view"))
+    queues = [{"spec": spec, "result": spec.result(user, reach)} for spec in specs]
     other_roles = [RoleCode(c) for c in user.role_codes if c != role]
     # The queues name subjects, cases and victims: a consultation (s.62).
-    audit_consultation(actor=user, verb="home.view", new={"role": role or ""})
+    by_reach = any(spec.by_reach for spec in specs)
+    audit_consultation(
+        actor=user,
+        verb="home.view",
+        new={"role": role or ""} | ({"view": reach.value} if by_reach else {}),
+    )
     return render(
         request,
         "home/home.html",
@@ -35,6 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "role": role,
             "role_label": role.label if role else "",
             "queues": queues,
+            **(reach_context(request.GET, reach) if by_reach else {}),
             "other_roles": other_roles,
             # The system administrator is told at once when alerts stop (ADR 0025).
             "health_problems": health.problems() if role == RoleCode.SYSTEM_ADMIN else [],

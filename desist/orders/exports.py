@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from desist.accounts.models import User
 from desist.core import safecsv
+from desist.core.reach import Reach, reach_from
 from desist.orders import dates, selectors
 from desist.orders.derived import order_dates
 
@@ -48,12 +49,13 @@ Cell = str | int | dt.date | None
 
 
 def register_rows_for(
-    *, actor: User, status: str = "", queue: str = ""
+    *, actor: User, status: str = "", queue: str = "", view: str = ""
 ) -> tuple[list[str], list[list[Cell]]]:
     """The header and one row per order of the actor's force that the register's filter
-    shows (a status, a home-page queue), in a fixed number of queries."""
+    shows (a status, a home-page queue, mine or my team's), in a fixed number of queries."""
+    reach = reach_from(view, Reach.FORCE)
     orders = list(
-        selectors.register_for(actor=actor, status=status, queue=queue)
+        selectors.register_for(actor=actor, status=status, queue=queue, reach=reach)
         .select_related("case", "applying_force")
         .order_by("reference", "id")
     )

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db.models import F
 
 from desist.core.forms import date_field
 from desist.orders.models import Breach, Hearing, Notification, OrderEvent, OrderStatus, Term
@@ -78,11 +79,32 @@ class VersionedForm(forms.Form):
 # --- register ----------------------------------------------------------------------------------
 
 
+# The register's orderings (issue 19): value -> (label, fields).
+REGISTER_SORTS: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "": ("Newest application first", ("-application_date", "-id")),
+    "oldest": ("Oldest application first", ("application_date", "id")),
+    "ending": (
+        "Ending soonest",
+        (
+            F("full_ends_on").asc(nulls_last=True),
+            F("interim_expires_on").asc(nulls_last=True),
+            "id",
+        ),
+    ),
+    "reference": ("Reference", ("reference", "id")),
+}
+
+
 class FilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status",
         required=False,
         choices=[("", "Any status"), *OrderStatus.choices],
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[(k, label) for k, (label, _) in REGISTER_SORTS.items()],
     )
 
 
@@ -328,6 +350,7 @@ class EventForm(VersionedForm):
         kind: str,
         against_refusal: bool = False,
         consent_needed_until: dt.date | None = None,
+        full: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -366,7 +389,9 @@ class EventForm(VersionedForm):
                 "Only if the court changed when a full order ends: at least 2 years, counting "
                 "the day it was made as the first day."
             )
-        if kind not in (K.RENEWAL, K.VARIATION) and not ends_with_order:
+        # Only a full order's end date can be varied: an interim order is not offered it.
+        varies_end = kind == K.VARIATION and full
+        if kind != K.RENEWAL and not varies_end and not ends_with_order:
             del self.fields["new_ends_on"]
         if not ends_with_order:
             del self.fields["until_further_order"]

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from desist import policy
 from desist.accounts.models import User
+from desist.core.reach import Reach, narrow
 from desist.orders import dates
 from desist.orders.models import (
     ENDED_STATUSES,
@@ -45,11 +46,18 @@ def _today() -> dt.date:
 
 
 def order_list_for(
-    *, actor: User, status: str = "", queue: str = "", today: dt.date | None = None
+    *,
+    actor: User,
+    status: str = "",
+    queue: str = "",
+    today: dt.date | None = None,
+    reach: Reach = Reach.FORCE,
 ) -> QuerySet[Order]:
     """The actor's force's orders, newest application first, with the subject.
-    `status` filters by status; `queue` by one of the home-page queues."""
+    `status` filters by status; `queue` by one of the home-page queues; `reach` to the
+    actor's own or their team's (issue 19)."""
     qs = policy.scope_orders(actor, Order.objects.all()).select_related("subject")
+    qs = narrow(qs, actor, reach)
     if status:
         qs = qs.filter(status=status) if status in OrderStatus.values else qs.none()
     today = today or _today()

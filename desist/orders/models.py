@@ -70,6 +70,12 @@ class Order(VersionedModel):
     notification_exemption = models.CharField(
         max_length=20, choices=NotificationExemption.choices, default=NotificationExemption.NONE
     )
+    # Issue 19: who is in charge, and the team (a name from the force's users' teams), set
+    # by a supervisor (desist.cases.ownership). Empty until assigned.
+    officer_in_charge = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    team = models.CharField(max_length=100, blank=True)
     # The day the application or order ended (refused, withdrawn, expired, discharged).
     ended_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

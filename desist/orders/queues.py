@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist.accounts.models import User
+from desist.core.reach import Reach
 from desist.home.queues import QueueResult, QueueRow, provide
 from desist.orders import dates, selectors
 from desist.orders.derived import fmt
@@ -17,8 +18,8 @@ from desist.orders.derived import fmt
 LIMIT = 5
 
 
-def _more(queue: str) -> str:
-    return f"{reverse('orders:list')}?queue={queue}"
+def _more(queue: str, reach: Reach) -> str:
+    return f"{reverse('orders:list')}?queue={queue}&view={reach.value}"
 
 
 def _label(order: Any) -> str:
@@ -29,10 +30,10 @@ def _short(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-@provide("police.applications")
-def applications(actor: User) -> QueueResult:
+@provide("police.applications", by_reach=True)
+def applications(actor: User, reach: Reach = Reach.FORCE) -> QueueResult:
     """Applications awaiting a hearing, oldest first."""
-    qs = selectors.applications_awaiting_hearing_for(actor=actor)
+    qs = selectors.applications_awaiting_hearing_for(actor=actor, reach=reach)
     rows = []
     for o in qs[:LIMIT]:
         detail = f"Applied {_short(o.application_date)}"
@@ -47,14 +48,14 @@ def applications(actor: User) -> QueueResult:
                 tag="Awaiting hearing",
             )
         )
-    return QueueResult(count=qs.count(), rows=rows, more_url=_more("applications"))
+    return QueueResult(count=qs.count(), rows=rows, more_url=_more("applications", reach))
 
 
-@provide("police.notifications")
-def notifications(actor: User) -> QueueResult:
+@provide("police.notifications", by_reach=True)
+def notifications(actor: User, reach: Reach = Reach.FORCE) -> QueueResult:
     """Notifications not yet received: overdue first, each tagged."""
     today = timezone.localdate()
-    qs = selectors.notifications_due_for(actor=actor)
+    qs = selectors.notifications_due_for(actor=actor, reach=reach)
     rows = []
     for n in qs[:LIMIT]:
         overdue = dates.is_overdue(n.due_on, n.received_on, today)
@@ -73,14 +74,14 @@ def notifications(actor: User) -> QueueResult:
                 tag=tag,
             )
         )
-    return QueueResult(count=qs.count(), rows=rows, more_url=_more("notifications"))
+    return QueueResult(count=qs.count(), rows=rows, more_url=_more("notifications", reach))
 
 
-@provide("police.expiring")
-def expiring(actor: User) -> QueueResult:
+@provide("police.expiring", by_reach=True)
+def expiring(actor: User, reach: Reach = Reach.FORCE) -> QueueResult:
     """Fixed-term full orders ending within the renewal review window."""
     today = timezone.localdate()
-    qs = selectors.orders_expiring_for(actor=actor, today=today)
+    qs = selectors.orders_expiring_for(actor=actor, today=today, reach=reach)
     rows = []
     for o in qs[:LIMIT]:
         assert o.full_ends_on is not None  # the selector filters on it
@@ -93,13 +94,13 @@ def expiring(actor: User) -> QueueResult:
                 tag="End date passed" if ended else "Review for renewal",
             )
         )
-    return QueueResult(count=qs.count(), rows=rows, more_url=_more("expiring"))
+    return QueueResult(count=qs.count(), rows=rows, more_url=_more("expiring", reach))
 
 
-@provide("police.breaches")
-def breaches(actor: User) -> QueueResult:
+@provide("police.breaches", by_reach=True)
+def breaches(actor: User, reach: Reach = Reach.FORCE) -> QueueResult:
     """Breaches in the last 30 days, newest first."""
-    qs = selectors.breaches_recent_for(actor=actor)
+    qs = selectors.breaches_recent_for(actor=actor, reach=reach)
     rows = [
         QueueRow(
             label=_label(b.order),
@@ -109,4 +110,4 @@ def breaches(actor: User) -> QueueResult:
         )
         for b in qs[:LIMIT]
     ]
-    return QueueResult(count=qs.count(), rows=rows, more_url=_more("breaches"))
+    return QueueResult(count=qs.count(), rows=rows, more_url=_more("breaches", reach))

@@ -20,6 +20,7 @@ from desist import policy
 from desist.accounts.models import User
 from desist.cases.models import IncidentType
 from desist.core.models import Organisation, OrganisationKind
+from desist.core.reach import Reach
 from desist.orders import dates
 from desist.orders.derived import OrderDates, breach_incident_description, fmt, order_dates
 from desist.orders.interventions import InterventionSummary, interventions_for
@@ -364,11 +365,14 @@ def _change_label(change: OrderStatusChange) -> str:
 # --- the register: list page and exports ---------------------------------------------------------
 
 
-def register_for(*, actor: User, status: str = "", queue: str = "") -> QuerySet[Order]:
+def register_for(
+    *, actor: User, status: str = "", queue: str = "", reach: Reach = Reach.FORCE
+) -> QuerySet[Order]:
     """The register with the counts the list page and exports show (one query a page)."""
     today = _today()
     outstanding = outstanding_notifications().filter(order=OuterRef("pk"))
-    return order_list_for(actor=actor, status=status, queue=queue, today=today).annotate(
+    listed = order_list_for(actor=actor, status=status, queue=queue, today=today, reach=reach)
+    return listed.annotate(
         term_count=Count("terms", distinct=True),
         breach_count=Count("breaches", distinct=True),
         last_breach_on=Max("breaches__occurred_on"),
@@ -404,7 +408,9 @@ def protected_references_for(orders: list[Order]) -> dict[int, list[str]]:
 # --- home-page queues ---------------------------------------------------------------------------
 
 
-def applications_awaiting_hearing_for(*, actor: User) -> QuerySet[Order]:
+def applications_awaiting_hearing_for(
+    *, actor: User, reach: Reach = Reach.FORCE
+) -> QuerySet[Order]:
     """Applications not yet decided, oldest first, with the date any hearing was adjourned to."""
     next_hearing = (
         Hearing.objects.filter(order=OuterRef("pk"), adjourned_to__isnull=False)
@@ -412,15 +418,15 @@ def applications_awaiting_hearing_for(*, actor: User) -> QuerySet[Order]:
         .values("adjourned_to")[:1]
     )
     return (
-        order_list_for(actor=actor, queue="applications")
+        order_list_for(actor=actor, queue="applications", reach=reach)
         .annotate(next_hearing_on=Subquery(next_hearing))
         .order_by("application_date", "id")
     )
 
 
-def notifications_due_for(*, actor: User) -> QuerySet[Notification]:
+def notifications_due_for(*, actor: User, reach: Reach = Reach.FORCE) -> QuerySet[Notification]:
     """Notifications not yet received for orders in force: overdue first (earliest due)."""
-    orders = order_list_for(actor=actor).filter(status__in=LIVE_STATUSES)
+    orders = order_list_for(actor=actor, reach=reach).filter(status__in=LIVE_STATUSES)
     return (
         outstanding_notifications()
         .filter(order__in=orders.values("pk"))
@@ -430,21 +436,27 @@ def notifications_due_for(*, actor: User) -> QuerySet[Notification]:
 
 
 def orders_expiring_for(
-    *, actor: User, today: dt.date | None = None, window_days: int | None = None
+    *,
+    actor: User,
+    today: dt.date | None = None,
+    window_days: int | None = None,
+    reach: Reach = Reach.FORCE,
 ) -> QuerySet[Order]:
     today = today or _today()
     window = dates.review_window_days() if window_days is None else window_days
     return (
-        order_list_for(actor=actor, today=today)
+        order_list_for(actor=actor, today=today, reach=reach)
         .filter(_expiring_q(today, window))
         .order_by("full_ends_on", "id")
     )
 
 
-def breaches_recent_for(*, actor: User, today: dt.date | None = None) -> QuerySet[Breach]:
+def breaches_recent_for(
+    *, actor: User, today: dt.date | None = None, reach: Reach = Reach.FORCE
+) -> QuerySet[Breach]:
     today = today or _today()
     since = today - dt.timedelta(days=dates.RECENT_BREACH_DAYS)
-    orders = order_list_for(actor=actor)
+    orders = order_list_for(actor=actor, reach=reach)
     return (
         Breach.objects.filter(order__in=orders.values("pk"), occurred_on__gte=since)
         .select_related("order", "order__subject", "term")

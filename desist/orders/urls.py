@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:order_id>/interim/", views.make_interim, name="make_interim"),
     path("<int:order_id>/full/", views.make_full, name="make_full"),
     path("<int:order_id>/refuse/", views.refuse, name="refuse"),
+    path("<int:order_id>/assign/", views.assign, name="assign"),
     path("<int:order_id>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:order_id>/serve/", views.serve, name="serve"),
     path("<int:order_id>/expire/", views.expire, name="expire"),

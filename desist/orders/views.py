@@ -22,15 +22,19 @@ from desist import policy
 from desist.accounts.http import AuthedRequest
 from desist.accounts.models import User
 from desist.audit.services import audit_consultation
+from desist.cases import ownership
 from desist.cases import selectors as case_selectors
+from desist.cases.forms import AssignForm
 from desist.core import marking, safecsv
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
+from desist.core.reach import Reach, reach_context, reach_from
 from desist.core.workflow import page_view
 from desist.documents import selectors as document_selectors
 from desist.orders import actions, availability, exports, law, selectors, workflow
 from desist.orders.actions.breaches import outcome_seen
 from desist.orders.forms import (
+    REGISTER_SORTS,
     AcknowledgedForm,
     ApplyForm,
     BreachForm,
@@ -73,7 +77,13 @@ def _register_filters(request: AuthedRequest) -> tuple[FilterForm, dict[str, str
     queue = request.GET.get("queue", "")
     if queue not in selectors.QUEUE_FILTERS:
         queue = ""
-    return form, {"status": status, "queue": queue}
+    # The whole force unless "mine" or "my team" was asked for (issue 19).
+    view = reach_from(request.GET.get("view"), Reach.FORCE)
+    return form, {
+        "status": status,
+        "queue": queue,
+        "view": "" if view == Reach.FORCE else view.value,
+    }
 
 
 @login_required
@@ -82,13 +92,16 @@ def order_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.ORDER_VIEW)
     form, filters = _register_filters(request)
     status, queue = filters["status"], filters["queue"]
-    orders = selectors.register_for(actor=request.user, status=status, queue=queue)
+    reach = reach_from(filters["view"], Reach.FORCE)
+    orders = selectors.register_for(actor=request.user, status=status, queue=queue, reach=reach)
+    sort = form.cleaned_data.get("sort", "") if form.is_bound and form.is_valid() else ""
+    orders = orders.order_by(*REGISTER_SORTS[sort][1])
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_consultation(
         actor=request.user,
         verb="order.list",
         object_type="orders.Order",
-        new={"page": page.number, "status": status, "queue": queue},
+        new={"page": page.number, "status": status, "queue": queue, "view": reach.value},
     )
     return render(
         request,
@@ -101,6 +114,7 @@ def order_list(request: AuthedRequest) -> HttpResponse:
             # The downloads hold the rows on screen: the same filter, never the page number.
             "export_query": urlencode({k: v for k, v in filters.items() if v}),
             "can_export": policy.has_perm(request.user, Perm.ORDER_EXPORT),
+            **reach_context(request.GET, reach),
         },
     )
 
@@ -227,6 +241,7 @@ def order_detail(request: AuthedRequest, order_id: int) -> HttpResponse:
             "page": page,
             "order": page.order,
             "can_edit": can_edit,
+            "can_assign": policy.can(request.user, Perm.CASEWORK_ASSIGN, page.order),
             "actions": _actions(request.user, page.order) if can_edit else [],
             "documents": document_selectors.panel_for(actor=request.user, record=page.order),
         },
@@ -484,6 +499,41 @@ def withdraw(request: AuthedRequest, order_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def assign(request: AuthedRequest, order_id: int) -> HttpResponse:
+    """A supervisor puts an officer and team in charge of the order (issue 19)."""
+    policy.require_perm(request.user, Perm.CASEWORK_ASSIGN)
+    order = selectors.order_get_for(actor=request.user, order_id=order_id)
+    policy.require(request.user, Perm.CASEWORK_ASSIGN, order)
+    form = _versioned(
+        request,
+        AssignForm,
+        order,
+        initial={"officer": order.officer_in_charge_id or "", "team": order.team},
+        **ownership.choices_for(order.force_id),
+    )
+
+    def call(d: dict[str, Any]) -> object:
+        return actions.order_assign(
+            actor=request.user,
+            order=order,
+            version=d["version"],
+            officer_id=d["officer"],
+            team=d["team"],
+        )
+
+    return _action(
+        request,
+        order,
+        form,
+        call,
+        title="Officer in charge",
+        submit="Save",
+        success="The officer in charge has been changed",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def serve(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
     form = _versioned(request, ServeForm, order)
@@ -594,6 +644,7 @@ def event_add(request: AuthedRequest, order_id: int, kind: str) -> HttpResponse:
         initial={"court": order.court},
         kind=kind,
         against_refusal=order.status == OrderStatus.REFUSED,
+        full=order.status == OrderStatus.FULL,
         consent_needed_until=(
             law.discharge_needs_consent_until(order.full_made_on)
             if order.status == OrderStatus.FULL and order.full_made_on

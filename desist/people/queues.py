@@ -5,16 +5,19 @@ from __future__ import annotations
 from django.urls import reverse
 
 from desist.accounts.models import User
+from desist.core.reach import SUBJECT_OWNERS, Reach, narrow
 from desist.home.queues import QueueResult, QueueRow, provide
 from desist.people import selectors
 
 LIMIT = 5
 
 
-@provide("police.not_considered")
-def not_considered(actor: User) -> QueueResult:
+@provide("police.not_considered", by_reach=True)
+def not_considered(actor: User, reach: Reach = Reach.FORCE) -> QueueResult:
     """Subjects with an interim or full SPO and no intervention decision yet (two queries)."""
-    qs = selectors.subjects_not_considered_for(actor=actor)
+    qs = narrow(
+        selectors.subjects_not_considered_for(actor=actor), actor, reach, via=SUBJECT_OWNERS
+    )
     rows = [
         QueueRow(
             label=s.full_name,
@@ -27,5 +30,5 @@ def not_considered(actor: User) -> QueueResult:
     return QueueResult(
         count=qs.count(),
         rows=rows,
-        more_url=reverse("people:list") + "?queue=not_considered",
+        more_url=f"{reverse('people:list')}?queue=not_considered&view={reach.value}",
     )

@@ -17,6 +17,7 @@ from desist.audit.models import Category
 from desist.audit.services import audit_consultation, audit_record
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
+from desist.core.reach import SUBJECT_OWNERS, Reach, narrow, reach_context, reach_from
 from desist.people import selectors, services
 from desist.people.forms import (
     AddressForm,
@@ -44,12 +45,14 @@ def subject_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.SUBJECT_VIEW)
     not_considered = request.GET.get("queue") == "not_considered"
     subjects = selectors.subject_table_for(actor=request.user, not_considered=not_considered)
+    reach = reach_from(request.GET.get("view"), Reach.FORCE)
+    subjects = narrow(subjects, request.user, reach, via=SUBJECT_OWNERS)
     page = Paginator(subjects, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_consultation(
         actor=request.user,
         verb="subject.list",
         object_type="people.Subject",
-        new={"page": page.number, "not_considered": not_considered},
+        new={"page": page.number, "not_considered": not_considered, "view": reach.value},
     )
     return render(
         request,
@@ -59,6 +62,7 @@ def subject_list(request: AuthedRequest) -> HttpResponse:
             "not_considered": not_considered,
             "query": _query_without_page(request),
             "can_create": policy.has_perm(request.user, Perm.SUBJECT_EDIT),
+            **reach_context(request.GET, reach),
         },
     )
 

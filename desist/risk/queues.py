@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist.accounts.models import User
+from desist.core.reach import SUBJECT_OWNERS, Reach, narrow
 from desist.home.queues import QueueResult, QueueRow, provide
 from desist.risk.selectors import review_due_row, risk_reviews_due_for
 
@@ -16,10 +17,11 @@ def level_text(code: str | None) -> str:
     return (code or "").replace("_", " ").capitalize()
 
 
-@provide("police.risk_reviews")
-def risk_reviews(actor: User) -> QueueResult:
+@provide("police.risk_reviews", by_reach=True)
+def risk_reviews(actor: User, reach: Reach = Reach.FORCE) -> QueueResult:
     today = timezone.localdate()
-    qs = risk_reviews_due_for(actor=actor, on=today)
+    # A subject is the actor's (or team's) through any case or order they are in charge of.
+    qs = narrow(risk_reviews_due_for(actor=actor, on=today), actor, reach, via=SUBJECT_OWNERS)
     rows = []
     for r in map(review_due_row, qs[:LIMIT]):
         due = r.review_date
@@ -32,4 +34,8 @@ def risk_reviews(actor: User) -> QueueResult:
                 tag="Overdue" if due < today else "Due today",
             )
         )
-    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("risk:reviews"))
+    return QueueResult(
+        count=qs.count(),
+        rows=rows,
+        more_url=f"{reverse('risk:reviews')}?view={reach.value}",
+    )

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from desist import policy
 from desist.accounts.http import AuthedRequest
 from desist.audit.services import audit_consultation
+from desist.core.reach import SUBJECT_OWNERS, Reach, narrow, reach_context, reach_from
 from desist.risk import display, engine, selectors, services
 from desist.risk.forms import ActiveForm, AssessmentForm, InstrumentChoiceForm, InstrumentUploadForm
 from desist.risk.loader import MAX_FILE_BYTES, definition_of
@@ -117,7 +118,9 @@ def instrument_detail(request: AuthedRequest, instrument_id: int) -> HttpRespons
 def reviews(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, P.RISK_VIEW)
     today = timezone.localdate()
-    page = Paginator(selectors.risk_reviews_due_for(actor=request.user, on=today), PAGE_SIZE)
+    reach = reach_from(request.GET.get("view"), Reach.FORCE)
+    due = selectors.risk_reviews_due_for(actor=request.user, on=today)
+    page = Paginator(narrow(due, request.user, reach, via=SUBJECT_OWNERS), PAGE_SIZE)
     found = page.get_page(request.GET.get("page"))
     rows = [
         {
@@ -133,9 +136,13 @@ def reviews(request: AuthedRequest) -> HttpResponse:
         actor=request.user,
         verb="risk.reviews_view",
         object_type="people.Subject",
-        new={"page": found.number},
+        new={"page": found.number, "view": reach.value},
     )
-    return render(request, "risk/reviews.html", {"page": found, "rows": rows, "today": today})
+    return render(
+        request,
+        "risk/reviews.html",
+        {"page": found, "rows": rows, "today": today} | reach_context(request.GET, reach),
+    )
 
 
 @login_required

@@ -185,6 +185,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.BREAK_GLASS_APPROVE,
         Perm.RETENTION_REVIEW,
         Perm.SAR_MANAGE,
+        Perm.CASEWORK_ASSIGN,
     }
     | AUDITOR
     | POLICE_CASEWORK
@@ -790,3 +791,31 @@ def test_document_download_by_role(
     if role in DOCUMENT_DOWNLOAD[which]:
         expected = 200
     assert response.status_code == expected, (role, which)
+
+
+# --- officer in charge (issue 19): police supervisors of the record's own force -------------
+
+ASSIGNERS = {R.POLICE_SUPERVISOR}
+
+
+@pytest.mark.parametrize("view", ["cases:assign", "orders:assign"])
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_assign_officer_by_role(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any, view: str, role: RoleCode
+) -> None:
+    from desist.orders.models import OrderStatus
+    from desist.people.tests.factories import make_case, make_order, make_subject
+
+    officer = users[R.POLICE_OFFICER]
+    subject = make_subject(officer)
+    record = make_case(officer, subject)
+    if view == "orders:assign":
+        record = make_order(subject, status=OrderStatus.APPLIED, actor=officer)
+    url = reverse(view, args=[record.pk])
+    client.force_login(users[role])
+    status = client.get(url).status_code
+    assert status == (200 if role in ASSIGNERS else 403), (role, status)
+    # The same role in another force: the record is not there for them (404), never 200.
+    if role in POLICE:
+        client.force_login(make_user(role, organisation=orgs["other_police_force"]))
+        assert client.get(url).status_code in ({404} if role in ASSIGNERS else {403, 404})

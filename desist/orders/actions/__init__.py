@@ -33,6 +33,7 @@ from desist.orders.actions.notifications import (
     notification_record_received,
     order_serve,
 )
+from desist.orders.actions.ownership import order_assign
 from desist.orders.actions.register import order_register_export_record
 from desist.orders.actions.status import order_expire, order_transition, order_withdraw
 from desist.orders.actions.terms import order_add_term, protectable_victims
@@ -44,6 +45,7 @@ __all__ = [
     "notification_record_received",
     "order_add_term",
     "order_apply",
+    "order_assign",
     "order_expire",
     "order_make_full",
     "order_make_interim",

@@ -52,7 +52,7 @@ def test_applications_awaiting_hearing(officer: Any, force: Any) -> None:
     assert result.count == 2
     assert [r.label.split(":")[0] for r in result.rows] == [old.reference, new.reference]
     assert "next hearing" in result.rows[1].detail
-    assert result.more_url == "/orders/?queue=applications"
+    assert result.more_url == "/orders/?queue=applications&view=force"
 
 
 def test_notifications_due_and_overdue_overdue_first(officer: Any, force: Any) -> None:
