@@ -71,6 +71,7 @@ def _urls(live: dict[str, Any], subject: Any) -> list[str]:
         reverse("orders:notification_acknowledged", args=[o, n]),
         reverse("orders:breach_add", args=[o]),
         reverse("orders:breach_outcome", args=[o, b]),
+        reverse("orders:assign", args=[o]),
     ]
 
 
@@ -106,10 +107,13 @@ def test_ladder_for_register_pages(client: Any, users: dict[RoleCode, Any], name
 def test_ladder_for_every_order_page(
     client: Any, users: dict[RoleCode, Any], live: dict[str, Any], subject: Any
 ) -> None:
-    withdraw = reverse("orders:withdraw", args=[live["order"].pk])
+    # Withdrawing and assigning are for supervisors only: an officer is refused the page
+    # (issue 19).
+    supervisors_only = {
+        reverse(f"orders:{name}", args=[live["order"].pk]) for name in ("withdraw", "assign")
+    }
     for url in _urls(live, subject):
-        # Withdrawing is for supervisors only: an officer is refused the page (issue 19).
-        allowed = {R.POLICE_SUPERVISOR} if url == withdraw else POLICE
+        allowed = {R.POLICE_SUPERVISOR} if url in supervisors_only else POLICE
         _ladder(client, users, url, (403, 404), allowed)
 
 
@@ -127,9 +131,13 @@ def test_other_force_sees_nothing(
     client: Any, outsider: Any, live: dict[str, Any], subject: Any
 ) -> None:
     client.force_login(outsider)
+    # Assigning is refused to any officer by role, before the order is looked up (403 for every
+    # id, so it tells nothing of the order); everything else is not found.
+    assign = reverse("orders:assign", args=[live["order"].pk])
     for url in _urls(live, subject):
-        assert client.get(url).status_code == 404, url
-        assert client.post(url, {}).status_code in (404, 405), url  # 405: GET-only pages
+        missing = (403,) if url == assign else (404,)
+        assert client.get(url).status_code in missing, url
+        assert client.post(url, {}).status_code in (*missing, 405), url  # 405: GET-only pages
     page = client.get(reverse("orders:list")).content.decode()
     assert live["order"].reference not in page
     assert "0 orders" in page

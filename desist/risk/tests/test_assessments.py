@@ -455,7 +455,7 @@ def test_queue_lists_subjects_whose_latest_review_is_due(
     assert [r.label for r in result.rows] == ["Overdue Person", "Due Person"]
     assert [r.tag for r in result.rows] == ["Overdue", "Due today"]
     client.force_login(officer)
-    home = client.get("/").content.decode()
+    home = client.get("/?view=force").content.decode()  # the home opens on "mine"
     assert "Overdue Person" in home and "Reassessed Person" not in home
 
 
