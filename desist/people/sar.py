@@ -53,15 +53,17 @@ def subject_identifiers_redactor(victim: Any) -> text.Redactor:
     order or case is about (ADR 0031)."""
     subjects = Subject.objects.filter(cases__victims=victim).distinct()
     values: list[str] = []
+    pncs: list[str] = []
+    dates = []
     for s in subjects:
         values += [s.pnc_number, s.force_reference]
+        pncs.append(s.pnc_number)  # also as written: "2019/0508571H" for "19/508571H"
         if s.date_of_birth:
-            dob = s.date_of_birth
-            values += [dob.isoformat(), dob.strftime("%d/%m/%Y"), f"{dob.day} {dob:%B %Y}"]
+            dates.append(s.date_of_birth)  # "10/10/1964", "10 October 1964", "1964-10-10"
         values += list(s.aliases.values_list("name", flat=True))
     for a in SubjectAddress.objects.filter(subject__in=subjects):
         values += [a.address, a.address.split(",")[0], a.postcode]
-    return text.redactor(values)
+    return text.redactor(values, pncs=pncs, dates=dates)
 
 
 register_person(PersonKind(kind="subject", find=_find))

@@ -59,7 +59,7 @@ def victim_records(victim: Victim, organisation: Organisation) -> list[Record]:
 
 def other_victims_redactor(victim: Any) -> text.Redactor:
     """For a victim's request: every other victim of the same cases, by name, address,
-    postcode, phone, e-mail and safe word."""
+    postcode, phone, e-mail and safe word; and any e-mail address that is not her own."""
     others = Victim.objects.filter(cases__victims=victim).exclude(pk=victim.pk).distinct()
     values: list[str] = []
     phones: list[str] = []
@@ -67,7 +67,7 @@ def other_victims_redactor(victim: Any) -> text.Redactor:
         values += [v.full_name, v.first_names, v.last_name, v.preferred_name]
         values += [v.address, v.address.split(",")[0], v.postcode, v.email, v.safe_word]
         phones += [v.phone, v.alternative_phone]
-    return text.redactor(values, phones)
+    return text.redactor(values, phones, keep_emails=[victim.email])
 
 
 register_person(PersonKind(kind="victim", find=_find))

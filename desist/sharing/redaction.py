@@ -558,7 +558,8 @@ def victim_redactor(subject: Any) -> Callable[[str], str]:
     values = [value for kind, value in pairs if kind != "phone"]
     values += [value.split(",")[0] for kind, value in pairs if kind == "address"]
     values += [_compact(value) for kind, value in pairs if kind == "postcode"]
-    replace = sar_text.redactor(values, phones)
+    # The subject has no e-mail address of his own in Desist: every address in a text goes.
+    replace = sar_text.redactor(values, phones, keep_emails=())
     identifiers = Identifiers.prepare(pairs)
 
     def redact(text: str) -> str:
