@@ -398,7 +398,7 @@ class BookForm(ScheduleForm):
         super().__init__(*args, **kwargs)
         field = self.fields["number"]
         assert isinstance(field, forms.ChoiceField)
-        field.required = bool(slots)  # none open: the service says all are booked
+        field.required = False  # unanswered: the lowest open slot; none open: the service says so
         field.choices = [
             (str(n), f"Session {n}: {label}" if label else f"Session {n}") for n, label in slots
         ]

