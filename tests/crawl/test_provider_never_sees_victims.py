@@ -212,9 +212,12 @@ def _give_victims_unique_identities() -> int:
     """Give every victim not yet done an identity that nothing else in the demo shares."""
     from desist.safeguarding.models import Victim
 
-    victims = [v for v in Victim.objects.order_by("pk") if not v.first_names.startswith("Vy")]
-    for v in victims:
-        n = v.pk
+    # n is the victim's place in the table, not its pk: PostgreSQL's sequences run on across tests.
+    numbered = [(n, v) for n, v in enumerate(Victim.objects.order_by("pk"), start=1)]
+    victims = [v for _, v in numbered if not v.first_names.startswith("Vy")]
+    for n, v in numbered:
+        if v.first_names.startswith("Vy"):
+            continue
         assert n < len(_DRAMA) * 1000, "more victims than unique drama-range numbers"
         syl = _syllables(n)
         v.first_names = f"{CANARY_FIRST}{'é' if n % 10 == 3 else ''}{syl}".capitalize()
