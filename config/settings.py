@@ -5,8 +5,10 @@ DESIST_ENV: demo | dev | test | production. DEBUG is off unless DESIST_DEBUG=1.
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import os
+import shutil
 import sys
 import tempfile
 import urllib.parse
@@ -420,13 +422,23 @@ if DESIST_DOCUMENTS_STORAGE not in {"filesystem", "s3"}:
     raise ImproperlyConfigured(
         f"DESIST_DOCUMENTS_STORAGE must be filesystem or s3, not {DESIST_DOCUMENTS_STORAGE!r}"
     )
+
+
+def _test_documents_dir() -> str:
+    """A temporary directory removed when the process that made it exits (not a forked child)."""
+    path, owner = tempfile.mkdtemp(prefix="desist-documents-"), os.getpid()
+
+    def _remove() -> None:
+        if os.getpid() == owner:
+            shutil.rmtree(path, ignore_errors=True)
+
+    atexit.register(_remove)
+    return path
+
+
 DESIST_DOCUMENTS_DIR = Path(
     env("DESIST_DOCUMENTS_DIR")
-    or (
-        tempfile.mkdtemp(prefix="desist-documents-")
-        if DESIST_ENV == "test"
-        else BASE_DIR / "var" / "documents"
-    )
+    or (_test_documents_dir() if DESIST_ENV == "test" else BASE_DIR / "var" / "documents")
 )
 # The largest file a user may attach, in megabytes (of the file as uploaded).
 DESIST_DOCUMENT_MAX_MB = env_int("DESIST_DOCUMENT_MAX_MB", 10)
