@@ -8,6 +8,7 @@ what is released is what the data owner checked.
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation
@@ -59,6 +60,24 @@ class AccessRequest(models.Model):
     @property
     def reference(self) -> str:
         return f"SAR{self.pk:06d}"
+
+    @property
+    def days_late(self) -> int:
+        """Days past the due date: at release, or today while unreleased (0 when on time)."""
+        end = (
+            timezone.localdate(self.released_at)
+            if self.released_at is not None
+            else timezone.localdate()
+        )
+        return max((end - self.due_on).days, 0)
+
+    @property
+    def lateness(self) -> str:
+        """The tag the list and the request page show: "Overdue" while unreleased past the due
+        date, "Released late" once released after it, else nothing."""
+        if not self.days_late:
+            return ""
+        return "Released late" if self.released_at is not None else "Overdue"
 
     @property
     def status(self) -> str:

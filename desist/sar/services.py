@@ -196,7 +196,9 @@ def access_request_release(*, actor: User, request: AccessRequest) -> AccessRequ
         new={
             "records": request.record_count,
             "due_on": request.due_on.isoformat(),
-            "on_time": timezone.localdate(request.released_at) <= request.due_on,
+            "released_on": timezone.localdate(request.released_at).isoformat(),
+            "on_time": not request.days_late,
+            "days_late": request.days_late,
         },
     )
     return request

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from desist import policy
@@ -37,7 +36,7 @@ def request_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "sar/list.html",
-        {"page": page, "rows": list(page), "today": timezone.localdate()},
+        {"page": page, "rows": list(page)},
     )
 
 

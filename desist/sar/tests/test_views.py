@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 
+from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode
 from desist.evaluation.tests import helpers
+from desist.sar import services
 from desist.sar.models import AccessRequest
 
 
@@ -70,3 +73,46 @@ def test_log_run_download_release(
     again = client.post(reverse("sar:release", args=[made.pk]))
     assert again.status_code == 400
     assert "This request has already been released" in again.content.decode()
+
+
+def _tags(html: str) -> list[str]:
+    return re.findall(r'<strong class="govuk-tag[^"]*">([^<]+)</strong>', html)
+
+
+def test_overdue_then_released_late_is_tagged_and_audited(
+    client: Any, orgs: dict[str, Any], users: dict[RoleCode, Any]
+) -> None:
+    """Past the due date, a request is tagged "Overdue" on the list and its page; released
+    after it, "Released late", and the release's audit row says by how many days."""
+    subject = helpers.make_subject(orgs["police_force"], first="Ambrose", last="Quennell")
+    actor = users[RoleCode.POLICE_SUPERVISOR]
+    client.force_login(actor)
+    late = services.access_request_log(
+        actor=actor,
+        person_kind="subject",
+        person_id=subject.pk,
+        requester="person",
+        received_on=timezone.localdate() - dt.timedelta(days=45),
+    )
+    on_time = services.access_request_log(
+        actor=actor,
+        person_kind="subject",
+        person_id=subject.pk,
+        requester="person",
+        received_on=timezone.localdate() - dt.timedelta(days=2),
+    )
+    days = (timezone.localdate() - late.due_on).days
+    assert days > 0
+    assert _tags(client.get(reverse("sar:list")).content.decode()) == ["Overdue"]
+    assert _tags(client.get(reverse("sar:detail", args=[late.pk])).content.decode()) == ["Overdue"]
+    assert _tags(client.get(reverse("sar:detail", args=[on_time.pk])).content.decode()) == []
+    for made in (late, on_time):
+        services.access_request_run(actor=actor, request=made)
+        services.access_request_release(actor=actor, request=made)
+    assert _tags(client.get(reverse("sar:list")).content.decode()) == ["Released late"]
+    page = client.get(reverse("sar:detail", args=[late.pk])).content.decode()
+    assert _tags(page) == ["Released late"] and f"{days} days after the due date" in page
+    released = AuditEvent.objects.get(verb="sar.request_release", object_id=str(late.pk))
+    assert released.new_values["days_late"] == days and released.new_values["on_time"] is False
+    prompt = AuditEvent.objects.get(verb="sar.request_release", object_id=str(on_time.pk))
+    assert prompt.new_values["days_late"] == 0 and prompt.new_values["on_time"] is True
