@@ -197,12 +197,16 @@ def referrals_for_subject(*, actor: User, subject: Any) -> list[Referral]:
     )
 
 
+# Who carries a caseload: the same people allocation offers (`practitioner_choices`).
+CASEWORKER_ROLES = (RoleCode.PRACTITIONER, RoleCode.CLINICAL_SUPERVISOR)
+
+
 def practitioner_choices(*, referral: Referral) -> list[Any]:
     return list(
         User.objects.filter(
             organisation_id=referral.programme.provider_id,
             is_active=True,
-            roles__code__in=[RoleCode.PRACTITIONER, RoleCode.CLINICAL_SUPERVISOR],
+            roles__code__in=CASEWORKER_ROLES,
         )
         .distinct()
         .annotate(
@@ -616,12 +620,12 @@ def supervision_log_for(*, actor: User, practitioner_id: int) -> tuple[Any, list
 
 
 def provider_practitioners(*, actor: User) -> list[Any]:
+    """Everyone in the actor's provider who may hold referrals, clinical supervisors included
+    (they are allocated cases too), each with their open caseload."""
     if actor.organisation_id is None or not _is_provider(actor):
         return []
     return list(
-        User.objects.filter(
-            organisation_id=actor.organisation_id, roles__code=RoleCode.PRACTITIONER
-        )
+        User.objects.filter(organisation_id=actor.organisation_id, roles__code__in=CASEWORKER_ROLES)
         .distinct()
         .annotate(
             caseload=Count(

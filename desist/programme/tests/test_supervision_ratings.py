@@ -209,3 +209,21 @@ def test_the_supervisors_view_shows_trends_and_warns_at_the_caseload_limit(
     form = client.get(reverse("programme:change", args=[waiting.pk, "allocated"])).content.decode()
     name = practitioner.get_full_name() or practitioner.username
     assert f"{name} (2 open of 2: at the limit)" in form
+
+
+def test_the_caseload_table_lists_the_clinical_supervisor_with_her_own_caseload(
+    client: Any, programme: Programme, officer: Any, practitioner: Any, clin: Any
+) -> None:
+    """The supervisor is allocated referrals too (allocation offers her), so her caseload is
+    shown with the practitioners' and held to the same limit (tester finding, issue 20)."""
+    Programme.objects.filter(pk=programme.pk).update(caseload_limit=3)
+    for _ in range(3):
+        referral_at(programme, officer, S.ACTIVE, practitioner=clin)
+    referral_at(programme, officer, S.ACTIVE, practitioner=practitioner)
+    client.force_login(clin)
+    page = client.get(reverse("programme:supervision"))
+    rows = {r["person"].pk: (r["person"].caseload, r["at_limit"]) for r in page.context["rows"]}
+    assert rows == {practitioner.pk: (1, False), clin.pk: (3, True)}
+    table = page.content.decode().split('id="practitioners"')[1].split("</table>")[0]
+    assert (clin.get_full_name() or clin.username) in table
+    assert "3 of 3" in table
