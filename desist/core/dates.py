@@ -53,6 +53,13 @@ def long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B} {day.year}"
 
 
+def long_datetime(moment: dt.datetime) -> str:
+    """'1 January 1990, 14:05' in local time: settings.DATETIME_FORMAT, for text written in
+    Python (alerts, queues, messages)."""
+    local = timezone.localtime(moment)
+    return f"{long_date(local.date())}, {local:%H:%M}"
+
+
 @deconstructible
 class PlausibleDate:
     """Field validator: refuses a date (or date and time) outside `bounds`, saying which way.

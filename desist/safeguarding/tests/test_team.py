@@ -183,7 +183,8 @@ def test_first_contact_overdue_alerts_the_services_managers_once(
         assert "Philippa" not in alert.title + alert.body  # no victim identity
         assert alert.link_url.startswith("/safeguarding/advocacy/")
         assert not alert.disclosures.exists()  # inside the service: nothing disclosed
-    assert "Not allocated yet" in next(a for a in alerts if a.source_id == str(unallocated.pk)).body
+    # Who holds the case is read from the case when the alert is read, never stored in it.
+    assert all("allocated" not in a.body.lower() for a in alerts)
 
     sharing_services.alerts_scan()  # found again: nothing new
     assert len(_overdue_alerts()) == 2
@@ -204,3 +205,29 @@ def test_the_done_check_closes_an_alert_for_a_closed_case(
     alert.refresh_from_db()
     assert alert.acknowledged_at is not None
     assert escalation.contact_made([str(case.pk)], timezone.now()) == {str(case.pk)}
+
+
+def test_the_overdue_alert_says_who_holds_the_case_now_not_when_it_was_raised(
+    client: Any, officer: Any, partnership: Any, advocacy_org: Any, manager: Any, advocate: Any
+) -> None:
+    """Tester finding (issue 20): 'Not allocated yet' stayed on the alert after allocation."""
+    case = _refer(officer, advocacy_org, hours_ago=60)
+    sharing_services.alerts_scan()
+    (alert,) = _overdue_alerts()
+    client.force_login(manager)
+    url = reverse("sharing:alert_detail", args=[alert.pk])
+    before = client.get(url).content.decode()
+    assert "Not allocated yet" in before and "Not made yet" in before
+
+    _allocate(manager, case, advocate)
+    after = client.get(url).content.decode()
+    assert "Not allocated yet" not in after
+    assert f"{advocate.display_name()}" in after.split("The case now")[1]
+    # The source was consulted: its own consultation event, against the case.
+    from desist.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        verb="advocacy.view", object_type=AdvocacyCase._meta.label, object_id=str(case.pk)
+    ).exists()
+    # Out of the case's scope (a police officer): no detail at all.
+    assert escalation.case_now(officer, str(case.pk)) is None
