@@ -207,6 +207,11 @@ def _queue_email(alert: Alert, now: dt.datetime) -> OutboundEmail | None:
     )
 
 
+def alerted_with(dedupe_key: str) -> list[int]:
+    """Ids of the people who already hold an alert with this dedupe key."""
+    return list(Alert.objects.filter(dedupe_key=dedupe_key).values_list("recipient_id", flat=True))
+
+
 def alert_create(
     *,
     actor: User | None,

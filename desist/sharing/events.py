@@ -29,12 +29,21 @@ def publish(
     source: Any,
     summary: str,
     urgency: Urgency | None = None,
+    dedupe_key: str = "",
 ) -> list[Any]:
     """Report an event about `subject` (a people.Subject). `source` is the record it came from
     (a Breach, a RiskDisclosure, a Referral, an Order, an advocacy contact...). Returns the
-    alerts created. Implemented by the sharing app's rules (issue 5)."""
+    alerts created. With `dedupe_key`, nobody who already holds an alert with that key is
+    alerted again. Implemented by the sharing app's rules (issue 5)."""
     return rules.dispatch(
-        kind=kind, actor=actor, subject=subject, source=source, summary=summary, urgency=urgency
+        kind=kind,
+        actor=actor,
+        subject=subject,
+        source=source,
+        summary=summary,
+        urgency=urgency,
+        dedupe_key=dedupe_key,
+        once=bool(dedupe_key),
     )
 
 

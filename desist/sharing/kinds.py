@@ -30,6 +30,11 @@ class EventKind(StrEnum):
     # Issue 20: an advocacy referral 48 hours old with no first contact (a scan), to the
     # service's advocacy managers. Internal to the service: no subject, no disclosure.
     FIRST_CONTACT_OVERDUE = "first_contact_overdue"
+    # Issue 20: engagement news for victims who asked for it, to their advocates only; the
+    # status and its date, never a reason or anything clinical. Disengaging has its own kind.
+    ENGAGEMENT_STARTED = "engagement_started"
+    ENGAGEMENT_COMPLETED = "engagement_completed"
+    ENGAGEMENT_ENDED_EARLY = "engagement_ended_early"
 
 
 class Urgency(StrEnum):
@@ -53,9 +58,13 @@ KIND_LABELS: dict[str, str] = {
     EventKind.WORDING_WITHHELD: "Wording withheld from the provider",
     EventKind.REDACTION_ATTEMPTS: "Repeated attempts to record victim details in provider notes",
     EventKind.FIRST_CONTACT_OVERDUE: "First contact with a referred victim overdue",
+    EventKind.ENGAGEMENT_STARTED: "Intervention started",
+    EventKind.ENGAGEMENT_COMPLETED: "Intervention completed",
+    EventKind.ENGAGEMENT_ENDED_EARLY: "Intervention ended early",
 }
 
 # Why an alert of each kind is shared (the disclosure log's purpose).
+_NEWS = "To tell the victim of the subject's engagement with the intervention, as they asked"
 KIND_PURPOSES: dict[str, str] = {
     EventKind.BREACH_RECORDED: "To protect the victim after a breach of a Stalking Protection Order",
     EventKind.RISK_DISCLOSURE: "To protect the victim from a risk disclosed in an intervention session",
@@ -70,4 +79,7 @@ KIND_PURPOSES: dict[str, str] = {
     EventKind.WORDING_WITHHELD: "To have wording that may identify a victim rewritten",
     EventKind.REDACTION_ATTEMPTS: "To protect victims' details from being recorded by the provider",
     EventKind.FIRST_CONTACT_OVERDUE: "To make first contact with a referred victim without delay",
+    EventKind.ENGAGEMENT_STARTED: _NEWS,
+    EventKind.ENGAGEMENT_COMPLETED: _NEWS,
+    EventKind.ENGAGEMENT_ENDED_EARLY: _NEWS,
 }

@@ -14,6 +14,7 @@
 | wording withheld from a provider page | police (+ supervisors) | high |
 | repeated refused attempts to write victim details in notes | the clinical supervisor; police (+ supervisors) | high |
 | advocacy referral without first contact 48 hours on (scan) | the service's advocacy managers | high |
+| intervention started, completed or ended early (not disengaged: it has its own row) | advocates only where the victim asked for engagement news; once per referral and event | routine |
 
 "Police" is `recipients.police_for_subject`: the officers who created the subject's latest order
 and case, else every officer of the force; supervisors join for high and urgent alerts. The
@@ -38,7 +39,7 @@ from desist.accounts.models import User
 from desist.core.models import OrganisationKind
 from desist.policy import Perm
 from desist.sharing import recipients, redaction
-from desist.sharing.alerts import alert_create
+from desist.sharing.alerts import alert_create, alerted_with
 from desist.sharing.kinds import KIND_LABELS, EventKind, Urgency
 
 E = EventKind
@@ -58,7 +59,13 @@ DEFAULT_PRIORITY: dict[str, Urgency] = {
     E.WORDING_WITHHELD: U.HIGH,
     E.REDACTION_ATTEMPTS: U.HIGH,
     E.FIRST_CONTACT_OVERDUE: U.HIGH,
+    E.ENGAGEMENT_STARTED: U.ROUTINE,
+    E.ENGAGEMENT_COMPLETED: U.ROUTINE,
+    E.ENGAGEMENT_ENDED_EARLY: U.ROUTINE,
 }
+
+# Engagement news: told only to the advocates of victims who asked for it (issue 20).
+ENGAGEMENT_NEWS = (E.ENGAGEMENT_STARTED, E.ENGAGEMENT_COMPLETED, E.ENGAGEMENT_ENDED_EARLY)
 
 # What provider staff are told when the victim reports new contact: nothing that could
 # identify or locate the victim, not even when or how the contact happened.
@@ -96,6 +103,9 @@ def _routes(kind: str, subject: Any, priority: Urgency, source: Any) -> list[Rou
     if kind == E.FIRST_CONTACT_OVERDUE:
         # The source is the advocacy case: its own service's managers, nobody outside it.
         return [Route(u, "manager") for u in recipients.advocacy_managers(source.service_id)]
+    if kind in ENGAGEMENT_NEWS:
+        wanting = recipients.advocates(subject, engagement_news_only=True)
+        return [Route(u, "advocate") for u in wanting]
     senior = priority in (U.HIGH, U.URGENT)
     police = [
         Route(u, "police")
@@ -120,8 +130,9 @@ def _routes(kind: str, subject: Any, priority: Urgency, source: Any) -> list[Rou
     return police
 
 
-def _unique_routes(routes: list[Route], actor: User | None) -> list[Route]:
-    seen: set[int] = set()
+def _unique_routes(routes: list[Route], actor: User | None, once_key: str = "") -> list[Route]:
+    # With a key, whoever already holds an alert with it is not told again (one per event).
+    seen: set[int] = set(alerted_with(once_key)) if once_key else set()
     out: list[Route] = []
     actor_pk = getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
     for r in routes:
@@ -144,7 +155,7 @@ def _order_of(source: Any) -> Any:
 
 
 # Events the provider raises: an advocate's alert links to the victim's advocacy case.
-PROVIDER_EVENTS = (E.RISK_DISCLOSURE, E.MISSED_SESSIONS, E.DISENGAGED)
+PROVIDER_EVENTS = (E.RISK_DISCLOSURE, E.MISSED_SESSIONS, E.DISENGAGED, *ENGAGEMENT_NEWS)
 
 
 def _advocacy_link(user: Any, subject: Any) -> str:
@@ -231,16 +242,19 @@ def dispatch(
     summary: str,
     urgency: Urgency | str | None = None,
     dedupe_key: str = "",
+    once: bool = False,
     now: dt.datetime | None = None,
 ) -> list[Any]:
     """Turn one event into alerts (see the table above). Runs inside the caller's transaction
-    (a savepoint), so the alerts commit with the record that raised them."""
+    (a savepoint), so the alerts commit with the record that raised them. With `once`, nobody
+    already holding an alert with `dedupe_key` gets another."""
     kind = EventKind(kind)
     priority = Urgency(urgency) if urgency else DEFAULT_PRIORITY[kind]
     from_org = _from_organisation(actor, subject, source)
     made = []
     with transaction.atomic():
-        for route in _unique_routes(_routes(kind, subject, priority, source), actor):
+        routes = _routes(kind, subject, priority, source)
+        for route in _unique_routes(routes, actor, dedupe_key if once else ""):
             title, body = _texts(kind, route, subject, summary)
             if route.user.organisation.kind == OrganisationKind.PROVIDER and not redaction.is_clean(
                 subject=subject, texts=[title, body]

@@ -16,6 +16,7 @@ from desist import policy
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
+from desist.core.dates import long_date
 from desist.core.roles import RoleCode
 from desist.people.models import InterventionDecision, Subject
 from desist.people.services import intervention_decision_record
@@ -378,9 +379,38 @@ def _cancel_future_sessions(actor: User, referral: Referral, *, target: str) -> 
     return len(future)
 
 
+# Engagement news for victims who asked for it (issue 20): the status and its date only,
+# never the reason (which may say where the person is) or anything clinical. Disengaging is
+# told by its own alert, which reaches the same advocates.
+_NEWS: dict[str, tuple[events.EventKind, str]] = {
+    S.ACTIVE: (events.EventKind.ENGAGEMENT_STARTED, "started"),
+    S.COMPLETED: (events.EventKind.ENGAGEMENT_COMPLETED, "was completed"),
+    S.WITHDRAWN: (events.EventKind.ENGAGEMENT_ENDED_EARLY, "ended early: withdrawn"),
+    S.EXCLUDED: (events.EventKind.ENGAGEMENT_ENDED_EARLY, "ended early: excluded"),
+}
+
+
+def _engagement_news(actor: User, referral: Referral, *, source: str, target: str) -> None:
+    news = _NEWS.get(target)
+    if news is None or (target != S.ACTIVE and source != S.ACTIVE):
+        return  # an end before the start is not engagement news
+    kind, what = news
+    on = (referral.ended_on if target != S.ACTIVE else referral.started_on) or timezone.localdate()
+    events.publish(
+        kind=kind,
+        actor=actor,
+        subject=referral.subject,
+        source=referral,
+        summary=f"The person's intervention {what} on {long_date(on)} (referral "
+        f"{referral.reference}). No details of the sessions are shared.",
+        dedupe_key=f"engagement:{kind}:{referral.pk}",
+    )
+
+
 def _after_transition(
     actor: User, referral: Referral, *, source: str, target: str, reason_code: str
 ) -> None:
+    _engagement_news(actor, referral, source=source, target=target)
     if target in CLOSED_STATUSES:
         _cancel_future_sessions(actor, referral, target=target)
     if source == S.ACTIVE:
