@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from desist.audit.labels import record_type_choices
 from desist.audit.models import Category
 from desist.core.dates import plausible_date
 
@@ -43,7 +44,10 @@ class AuditFilterForm(forms.Form):
             self.fields["organisation"].choices = [("", "Any organisation"), *organisations]  # type: ignore[attr-defined]
         else:
             del self.fields["organisation"]
-        self.fields["object_type"].choices = [("", "Any type")] + [(t, t) for t in object_types]  # type: ignore[attr-defined]
+        self.fields["object_type"].choices = [  # type: ignore[attr-defined]
+            ("", "Any type"),
+            *record_type_choices(object_types),
+        ]
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

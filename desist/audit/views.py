@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from desist import policy
 from desist.audit.forms import AuditFilterForm
+from desist.audit.labels import record_type_names
 from desist.audit.models import Category
 from desist.audit.selectors import (
     AuditFilters,
@@ -84,7 +85,11 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = audit_event_page_for(
         actor=_actor(request), filters=filters, page=request.GET.get("page"), per_page=PAGE_SIZE
     )
-    rows = [(e, audit_event_detail_for(actor=_actor(request), event=e)) for e in page]
+    names = record_type_names({e.object_type for e in page if e.object_type})
+    rows = [
+        (e, audit_event_detail_for(actor=_actor(request), event=e), names.get(e.object_type, ""))
+        for e in page
+    ]
     # Browsing the audit log is itself a consultation (it names staff and records).
     audit_consultation(
         actor=_actor(request),

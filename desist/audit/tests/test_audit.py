@@ -149,6 +149,42 @@ def test_filters(client: Any, users: dict[RoleCode, Any]) -> None:
     assert [e.pk for e in page] == [a.pk]
 
 
+def test_the_record_type_filter_names_records_in_plain_language(
+    client: Any, users: dict[RoleCode, Any]
+) -> None:
+    """The evaluator reads 'Advocacy case', never 'safeguarding.AdvocacyCase' (issue 20); the
+    filter still matches the label the log keeps."""
+    officer = users[R.POLICE_OFFICER]
+    for label in ("cases.Case", "safeguarding.AdvocacyCase", "programme.ProgrammeSession"):
+        audit_record(actor=officer, category=Category.CONSULTATION, verb="t", object_type=label)
+    audit_record(
+        actor=officer, category=Category.CONSULTATION, verb="t", object_type="x.BreakGlass"
+    )
+    client.force_login(users[R.OVERSEER])
+    response = client.get(reverse("audit:list"))
+    choices = dict(response.context["form"].fields["object_type"].choices)
+    assert choices["cases.Case"] == "Case"
+    assert choices["safeguarding.AdvocacyCase"] == "Advocacy case"
+    assert choices["programme.ProgrammeSession"] == "Programme session"
+    assert choices["x.BreakGlass"] == "Break glass"  # no such model: its name in words
+    names = [name for value, name in choices.items() if value]
+    assert names == sorted(names, key=str.lower)
+    # No model label is shown anywhere on the page, in the filter or the table.
+    text = response.content.decode()
+    assert ">safeguarding.AdvocacyCase<" not in text and "Advocacy case" in text
+    assert "programme.ProgrammeSession #" not in text and "safeguarding.AdvocacyCase #" not in text
+    page = client.get(reverse("audit:list"), {"object_type": "safeguarding.AdvocacyCase"})
+    assert {e.object_type for e in page.context["page"]} == {"safeguarding.AdvocacyCase"}
+
+
+def test_two_record_types_of_one_name_are_told_apart_by_their_app() -> None:
+    from desist.audit.labels import record_type_names
+
+    names = record_type_names(["risk.Assessment", "x.Assessment"])
+    assert names["risk.Assessment"] != names["x.Assessment"]
+    assert names["risk.Assessment"].startswith("Assessment (")
+
+
 def test_bad_date_range_gets_clear_error(client: Any, users: dict[RoleCode, Any]) -> None:
     client.force_login(users[R.OVERSEER])
     response = client.get(
