@@ -477,6 +477,8 @@ USE_I18N = False
 USE_TZ = True
 DATE_FORMAT = "j F Y"
 DATETIME_FORMAT = "j F Y, H:i"
+# The en-gb locale's own formats ('7 Dec 2026') win over the two above unless overridden.
+FORMAT_MODULE_PATH = ["desist.core.formats"]
 
 EMAIL_BACKEND = env("DESIST_EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend"

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from desist.accounts.models import User
+from desist.core.dates import long_datetime
 from desist.core.roles import RoleCode
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,9 @@ def administrators_of(user: User) -> list[User]:
 
 
 def _when(address: str | None) -> str:
-    stamp = timezone.localtime().strftime("%d %B %Y at %H:%M")
-    return f"{stamp}" + (f", from the network address {address}" if address else "")
+    return long_datetime(timezone.now()) + (
+        f", from the network address {address}" if address else ""
+    )
 
 
 def _send(subject: str, body: str, to: list[str]) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from desist.accounts import selectors as account_selectors
 from desist.audit.selectors import AuditFilters, audit_event_list_for
+from desist.core.dates import long_datetime
 from desist.home.queues import QueueResult, QueueRow, provide
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def _security(actor: User) -> QueueResult:
     rows = [
         QueueRow(
             label=e.actor_username or "unknown username",
-            detail=f"{timezone.localtime(e.occurred_at):%d %b %Y %H:%M}",
+            detail=long_datetime(e.occurred_at),
             tag="Locked out" if e.verb == "auth.locked_out" else "Failed sign-in",
         )
         for e in qs[:LIMIT]

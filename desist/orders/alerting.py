@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from desist.core.dates import long_date
 from desist.orders.lookups import orders_nearing_end, outstanding_notifications
 from desist.orders.models import Order
 from desist.sharing import port
@@ -36,7 +37,7 @@ def notifications_overdue(now: dt.datetime) -> Iterator[ScanHit]:
             source=n,
             subject=n.order.subject,
             summary=f"Notification for SPO {n.order.reference} was due by "
-            f"{n.due_on:%d %b %Y} and has not been received.",
+            f"{long_date(n.due_on)} and has not been received.",
         )
 
 
@@ -54,7 +55,7 @@ def orders_ending(now: dt.datetime) -> Iterator[ScanHit]:
             kind=EventKind.ORDER_EXPIRING,
             source=o,
             subject=o.subject,
-            summary=f"SPO {o.reference} ends on {o.full_ends_on:%d %b %Y}. "
+            summary=f"SPO {o.reference} ends on {long_date(o.full_ends_on or today)}. "
             "Decide whether to apply for renewal.",
         )
 

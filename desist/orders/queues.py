@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist.accounts.models import User
+from desist.core.dates import long_date
 from desist.core.reach import Reach
 from desist.home.queues import QueueResult, QueueRow, provide
 from desist.orders import dates, selectors
@@ -27,7 +28,7 @@ def _label(order: Any) -> str:
 
 
 def _short(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return long_date(day)
 
 
 @provide("police.applications", by_reach=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from desist.accounts.models import User
+from desist.core.dates import long_date
 from desist.core.reach import SUBJECT_OWNERS, Reach, narrow
 from desist.home.queues import QueueResult, QueueRow, provide
 from desist.people import selectors
@@ -22,7 +23,7 @@ def not_considered(actor: User, reach: Reach = Reach.FORCE) -> QueueResult:
         QueueRow(
             label=s.full_name,
             url=reverse("people:detail", args=[s.pk]),
-            detail=f"Born {s.date_of_birth:%d %b %Y}" if s.date_of_birth else "",
+            detail=f"Born {long_date(s.date_of_birth)}" if s.date_of_birth else "",
             tag="Decision needed",
         )
         for s in qs[:LIMIT]

@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from django.utils import timezone
-
+from desist.core.dates import long_datetime
 from desist.programme.models import ProgrammeSession
 from desist.programme.selectors import (
     OVERDUE_AFTER,
@@ -44,7 +43,7 @@ def attendance_unrecorded(now: dt.datetime) -> Iterator[ScanHit]:
             kind=EventKind.ATTENDANCE_UNRECORDED,
             source=session,
             subject=session.referral.subject,
-            summary=f"The session on {timezone.localtime(session.starts_at):%d %b %Y at %H:%M} "
+            summary=f"The session on {long_datetime(session.starts_at)} "
             "ended more than a day ago and its attendance is not recorded. Record whether "
             "the person attended: two unacceptable absences in a row must reach the police.",
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from desist.core.dates import plausible_date
+from desist.core.dates import long_date, plausible_date
 from desist.core.forms import date_field
 from desist.programme.models import (
     FIDELITY_ITEMS,
@@ -265,7 +265,7 @@ class PutForwardForm(forms.Form):
             + [
                 (
                     a.pk,
-                    f"{a.instrument.name}, {a.assessed_on:%d %b %Y}"
+                    f"{a.instrument.name}, {long_date(a.assessed_on)}"
                     + (f" ({a.risk_level})" if a.risk_level else ""),
                 )
                 for a in assessments

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist.accounts.models import User
+from desist.core.dates import long_date, long_datetime
 from desist.core.roles import RoleCode
 from desist.home.queues import QueueResult, QueueRow, declare, provide
 from desist.programme import selectors
@@ -65,12 +66,11 @@ for _key, _title, _empty in (
 
 
 def _day(value: dt.date | None) -> str:
-    return f"{value.day} {value:%b %Y}" if value else "Not recorded"
+    return long_date(value) if value else "Not recorded"
 
 
 def _when(value: dt.datetime) -> str:
-    local = timezone.localtime(value)
-    return f"{local.day} {local:%b %Y} at {local:%H:%M}"
+    return long_datetime(value)
 
 
 @provide("provider.sessions_today")
@@ -210,7 +210,7 @@ def unallocated(actor: User) -> QueueResult:
         QueueRow(
             label=f"{r.subject.full_name} ({r.reference})",
             url=reverse("programme:referral", args=[r.pk]),
-            detail=f"Put forward {r.put_forward_on.day} {r.put_forward_on:%b %Y}",
+            detail=f"Put forward {long_date(r.put_forward_on)}",
             tag=r.get_status_display(),
         )
         for r in qs[:LIMIT]
@@ -239,7 +239,7 @@ def waiting(actor: User) -> QueueResult:
         QueueRow(
             label=f"{n}. {r.subject.full_name} ({r.reference})",
             url=reverse("programme:referral", args=[r.pk]),
-            detail=f"Waiting since {timezone.localtime(r.waiting_since):%d %b %Y}"
+            detail=f"Waiting since {long_date(timezone.localtime(r.waiting_since).date())}"
             if r.waiting_since
             else "",
         )

@@ -22,6 +22,7 @@ from desist.accounts.http import AuthedRequest
 from desist.audit.services import audit_consultation
 from desist.core import figures
 from desist.core.concurrency import StaleRecordError
+from desist.core.dates import long_datetime
 from desist.core.forms import add_service_errors
 from desist.core.workflow import page_view
 from desist.documents import selectors as document_selectors
@@ -798,7 +799,7 @@ def _session_form(
         title=title,
         submit=submit,
         intro=intro,
-        caption=f"Session {session.number}, {when:%d %B %Y %H:%M}: {session.referral.subject.full_name}",
+        caption=f"Session {session.number}, {long_datetime(when)}: {session.referral.subject.full_name}",
         back_url=reverse("programme:session", args=[session.pk]),
         back_label="Back to the session",
     )

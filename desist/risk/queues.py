@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist.accounts.models import User
+from desist.core.dates import long_date
 from desist.core.reach import SUBJECT_OWNERS, Reach, narrow
 from desist.home.queues import QueueResult, QueueRow, provide
 from desist.risk.selectors import review_due_row, risk_reviews_due_for
@@ -30,7 +31,7 @@ def risk_reviews(actor: User, reach: Reach = Reach.FORCE) -> QueueResult:
             QueueRow(
                 label=r.subject.full_name,
                 url=reverse("risk:subject", args=[r.subject.pk]),
-                detail=f"Review due {due.day} {due:%b %Y}{level}",
+                detail=f"Review due {long_date(due)}{level}",
                 tag="Overdue" if due < today else "Due today",
             )
         )

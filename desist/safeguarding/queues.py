@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist.accounts.models import User
+from desist.core.dates import long_date, long_datetime
 from desist.home.queues import QueueResult, QueueRow, provide
 from desist.safeguarding.selectors import caseload_for
 
@@ -18,8 +19,7 @@ LIMIT = 5
 
 
 def _when(moment: Any) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.day} {local:%b %Y}, {local:%H:%M}"
+    return long_datetime(moment)
 
 
 def _result(
@@ -64,7 +64,7 @@ def first_contact_overdue(actor: User) -> QueueResult:
 @provide("advocacy.safety_plan_reviews")
 def safety_plan_reviews(actor: User) -> QueueResult:
     def detail(c: Any) -> str:
-        return f"Safety plan review due {c.review_on.day} {c.review_on:%b %Y}"
+        return f"Safety plan review due {long_date(c.review_on)}"
 
     return _result(
         actor,

@@ -22,6 +22,7 @@ from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.cases.models import Case
 from desist.core.concurrency import StaleRecordError, save_versioned
+from desist.core.dates import long_date
 from desist.core.models import Organisation
 from desist.people.validators import normalise_email, normalise_phone, normalise_postcode
 from desist.policy import Perm
@@ -995,7 +996,7 @@ def contact_log_add(
                 summary=(
                     f"A victim supported by {case.service.name} reports new contact from "
                     f"the subject ({entry.get_channel_display().lower()}, "
-                    f"{timezone.localtime(occurred_at):%d %b %Y})."
+                    f"{long_date(timezone.localtime(occurred_at).date())})."
                 ),
             )
     return entry

@@ -14,13 +14,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from desist import policy
 from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core import safecsv
+from desist.core.dates import long_datetime
 from desist.core.models import Organisation, OrganisationKind, Partnership
 from desist.policy import Perm
 from desist.sharing import clock
@@ -182,7 +182,7 @@ def _email_text(alert: Alert) -> tuple[str, str]:
     subject = f"Desist: new {label + ' ' if label else ''}alert {alert.reference}"
     if alert.is_escalation:
         subject = f"Desist: alert {alert.reference} escalated to you"
-    due = timezone.localtime(alert.due_by).strftime("%d %b %Y %H:%M")
+    due = long_datetime(alert.due_by)
     body = (
         f"You have a new {label + ' ' if label else ''}alert in Desist ({alert.reference}).\n\n"
         f"Sign in to read and acknowledge it by {due}:\n"

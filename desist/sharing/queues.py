@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist.accounts.models import User
+from desist.core.dates import long_datetime
 from desist.core.roles import RoleCode
 from desist.home.queues import QueueResult, QueueRow, declare, provide
 from desist.sharing import selectors
@@ -54,7 +55,7 @@ def _result(actor: User, *, escalations: bool | None) -> QueueResult:
         QueueRow(
             label=a.title,
             url=reverse("sharing:alert_detail", args=[a.pk]),
-            detail=f"Acknowledge by {timezone.localtime(a.due_by):%d %b %Y %H:%M}",
+            detail=f"Acknowledge by {long_datetime(a.due_by)}",
             tag=_tag(a, now),
         )
         for a in qs[:LIMIT]
@@ -90,7 +91,7 @@ def break_glass_reviews(actor: User) -> QueueResult:
         QueueRow(
             label=f"{g.user.username}: {g.get_record_type_display()} #{g.record_id}",
             url=reverse("sharing:break_glass_review", args=[g.pk]),
-            detail=f"{g.organisation.name}, {timezone.localtime(g.granted_at):%d %b %Y %H:%M}",
+            detail=f"{g.organisation.name}, {long_datetime(g.granted_at)}",
             tag="Active" if g.is_live(now) else "Ended",
         )
         for g in qs[:LIMIT]

@@ -480,7 +480,7 @@ def test_export_escapes_formulas_and_shows_last_sign_in(
     from django.utils.dateformat import format as date_format
 
     listing = client.get(reverse("accounts:manage_list")).content.decode()
-    shown = date_format(timezone.localtime(signed_in), "j M Y H:i")
+    shown = date_format(timezone.localtime(signed_in), "j F Y, H:i")
     in_row = "(?:(?!</tr>).)*?"  # within the person's own table row
     assert re.search(rf">{re.escape(planted.username)}<{in_row}>{shown}<", listing, re.S)
     never = users[R.POLICE_SUPERVISOR]  # same organisation, never signed in

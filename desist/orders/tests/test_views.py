@@ -234,7 +234,7 @@ def test_detail_shows_dates_and_is_audited(client: Any, officer: Any, live: dict
     html = response.content.decode()
     assert order.reference in html
     assert "moj-timeline" in html and "Interim order made" in html
-    assert f"{ago(47):%-d %b %Y}" in html  # the notification due date, derived
+    assert f"{ago(47):%-d %B %Y}" in html  # the notification due date, derived
     assert "Overdue" in html  # never received
     assert f"{VICTIM_NAME[0]} {VICTIM_NAME[1]} (V" in html  # police may see identities
     assert " style=" not in html

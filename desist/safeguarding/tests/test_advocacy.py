@@ -573,7 +573,7 @@ def test_police_see_a_summary_never_the_casework(
     html = client.get(reverse("safeguarding:victim", args=[allocated.victim_id])).content.decode()
     assert "Referrals to advocacy (summary only)" in html
     review = timezone.localdate() + dt.timedelta(days=10)
-    assert f"{review.day} {review:%b %Y}" in html
+    assert f"{review.day} {review:%B %Y}" in html
     for secret in ("Very private summary", "Private risks", "Private measures"):
         assert secret not in html
 

@@ -70,7 +70,7 @@ def test_the_administrator_sees_failing_emails_only_and_nothing_personal(
     assert "Police officer" in html and retrying.alert.recipient_organisation.name in html
     assert "Victim advocate" in html and given_up.alert.recipient_organisation.name in html
     assert html.count("Given up") == 1  # the given-up one has no next try
-    assert "2 Mar 2026 09:04" in html  # the retrying one's next try (NOW + 4 minutes)
+    assert "2 March 2026, 09:04" in html  # the retrying one's next try (NOW + 4 minutes)
     for other in ("sent", "waiting_first_try", "not_needed"):
         assert outbox_rows[other].alert.reference not in html
     for personal in ("@example.org", "Philippa", "Synthetic Road", "SPO breach recorded"):
