@@ -52,3 +52,11 @@ class ProviderSafeForm(forms.Form):
         "address, contact details or anything else that could identify or locate them",
         required=False,
     )
+    # The document's version when the form was shown: a stale form is refused (ADR 0032).
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Reload the page and try again",
+            "invalid": "Reload the page and try again",
+        },
+    )

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from desist.core.crypto import EncryptedTextField
-from desist.core.models import Organisation
+from desist.core.models import Organisation, VersionedModel
 
 
 class DocumentKind(models.TextChoices):
@@ -34,7 +34,8 @@ class ContentCheck(models.TextChoices):
     CONFIRMED = "confirmed", "No text could be read from the file; confirmed by police"
 
 
-class Document(models.Model):
+class Document(VersionedModel):
+    # Versioned: two officers sharing or withdrawing at once must not both think they did it.
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="documents"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils import timezone
 
@@ -12,12 +13,14 @@ from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
+from desist.core.concurrency import StaleRecordError, save_versioned
 from desist.documents import content, store
 from desist.documents.models import ContentCheck, Document, DocumentKind
 from desist.policy import Perm
 from desist.sharing.redaction import guard_text
 
 TITLE_MAX = 200
+STALE_MESSAGE = "This document's sharing was changed by someone else. Check it and try again"
 CONFIRM_MESSAGE = (
     "Confirm that you have checked every page of the document and it shows no victim's details"
 )
@@ -90,10 +93,41 @@ def _guard_readable_text(*, actor: User, document: Document, **_: Any) -> None:
     )
 
 
+_SHARING_FIELDS = ["provider_safe", "provider_safe_by", "provider_safe_at", "content_check"]
+
+
+def _locked(document: Document) -> Document:
+    """The row as it is now, locked until the command's transaction ends, and `document`
+    brought up to date with it: a second officer waits for the first, then sees the change."""
+    current = Document.objects.select_for_update().get(pk=document.pk)
+    for name in [*_SHARING_FIELDS, "version"]:
+        setattr(document, name, getattr(current, name))
+    return document
+
+
+def _save_sharing(document: Document, *, version: int) -> None:
+    try:
+        save_versioned(document, expected_version=version, fields=_SHARING_FIELDS)
+    except StaleRecordError:  # a writer the lock did not hold back (SQLite has no row locks)
+        raise ValidationError(STALE_MESSAGE) from None
+
+
 @command(Perm.DOCUMENT_MARK, on="document", check=_guard_readable_text)
-def document_mark_provider_safe(*, actor: User, document: Document, confirmed: bool) -> Document:
+def document_mark_provider_safe(
+    *, actor: User, document: Document, confirmed: bool, version: int | None = None
+) -> bool:
     """Let the provider read this document. The text that can be read from the file has
-    passed the redaction guard (the check step); the rest a police officer confirms."""
+    passed the redaction guard (the check step); the rest a police officer confirms.
+
+    `version` is the document's version when the officer was shown the form: if its sharing
+    changed since (someone shared and withdrew it), nothing is written and they are asked to
+    check again. Already shared, nothing is written either, and False says so."""
+    _locked(document)
+    seen = document.version if version is None else version
+    if document.provider_safe:
+        return False
+    if document.version != seen:
+        raise ValidationError(STALE_MESSAGE)
     errors = Errors()
     if not confirmed:
         errors.add("confirmed", CONFIRM_MESSAGE)
@@ -105,9 +139,7 @@ def document_mark_provider_safe(*, actor: User, document: Document, confirmed: b
     document.content_check = (
         ContentCheck.TEXT_CHECKED_AND_CONFIRMED if text_read else ContentCheck.CONFIRMED
     )
-    document.save(
-        update_fields=["provider_safe", "provider_safe_by", "provider_safe_at", "content_check"]
-    )
+    _save_sharing(document, version=seen)
     audit_record(
         actor=actor,
         category=Category.ALTERATION,
@@ -116,30 +148,31 @@ def document_mark_provider_safe(*, actor: User, document: Document, confirmed: b
         old={"provider_safe": False},
         new={"provider_safe": True, "content_check": document.content_check},
     )
-    return document
+    return True
 
 
 @command(Perm.DOCUMENT_MARK, on="document")
-def document_unmark_provider_safe(*, actor: User, document: Document) -> Document:
+def document_unmark_provider_safe(*, actor: User, document: Document) -> bool:
     """Withdraw the provider's access (it has read what it downloaded already; the audit log
-    says who did)."""
-    if document.provider_safe:
-        document.provider_safe = False
-        document.provider_safe_by = None
-        document.provider_safe_at = None
-        document.content_check = ""
-        document.save(
-            update_fields=["provider_safe", "provider_safe_by", "provider_safe_at", "content_check"]
-        )
-        audit_record(
-            actor=actor,
-            category=Category.ALTERATION,
-            verb="document.unmark_provider_safe",
-            obj=document,
-            old={"provider_safe": True},
-            new={"provider_safe": False},
-        )
-    return document
+    says who did). No version asked: withdrawing is the safe direction, so a withdrawal made
+    from an older page still stands. Already withdrawn, nothing is written and False says so."""
+    _locked(document)
+    if not document.provider_safe:
+        return False
+    document.provider_safe = False
+    document.provider_safe_by = None
+    document.provider_safe_at = None
+    document.content_check = ""
+    _save_sharing(document, version=document.version)
+    audit_record(
+        actor=actor,
+        category=Category.ALTERATION,
+        verb="document.unmark_provider_safe",
+        obj=document,
+        old={"provider_safe": True},
+        new={"provider_safe": False},
+    )
+    return True
 
 
 @command(Perm.DOCUMENT_VIEW, on="document")

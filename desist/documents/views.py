@@ -21,6 +21,11 @@ from desist.documents.models import Document
 from desist.policy import Perm
 from desist.sharing.redaction import RedactionBlocked
 
+ALREADY_SHARED = "The provider could already read this document. Nothing was changed"
+ALREADY_WITHDRAWN = (
+    "Sharing had already stopped: the provider cannot read this document. Nothing was changed"
+)
+
 
 def record_url(document: Document) -> str:
     record = document.record
@@ -77,24 +82,36 @@ def download(request: AuthedRequest, document_id: int) -> HttpResponse:
 def provider_safe(request: AuthedRequest, document_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.DOCUMENT_MARK)
     document = selectors.document_get_for(actor=request.user, document_id=document_id)
+    back = record_url(document)
     policy.require(request.user, Perm.DOCUMENT_MARK, document)
-    form = ProviderSafeForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ProviderSafeForm(request.POST if posted else None, initial={"version": document.version})
+    if posted and form.is_valid():
         try:
-            services.document_mark_provider_safe(
-                actor=request.user, document=document, confirmed=form.cleaned_data["confirmed"]
+            changed = services.document_mark_provider_safe(
+                actor=request.user,
+                document=document,
+                confirmed=form.cleaned_data["confirmed"],
+                version=form.cleaned_data["version"],
             )
         except (ValidationError, RedactionBlocked) as exc:
+            if services.STALE_MESSAGE in getattr(exc, "messages", []):
+                # Shown again at the version it is now, unticked: checked afresh, it may go.
+                form = ProviderSafeForm({"version": document.version})
+                form.is_valid()
             add_service_errors(form, exc)
         else:
-            messages.success(request, "The provider can now read this document")
-            return redirect(record_url(document))
+            if changed:
+                messages.success(request, "The provider can now read this document")
+            else:
+                messages.info(request, ALREADY_SHARED)
+            return redirect(back)
     if request.method == "GET":
         audit_consultation(actor=request.user, obj=document, verb="document.view_for_marking")
     return render(
         request,
         "documents/provider_safe.html",
-        {"form": form, "document": document, "back": record_url(document)},
+        {"form": form, "document": document, "back": back},
     )
 
 
@@ -103,6 +120,8 @@ def provider_safe(request: AuthedRequest, document_id: int) -> HttpResponse:
 def provider_safe_withdraw(request: AuthedRequest, document_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.DOCUMENT_MARK)
     document = selectors.document_get_for(actor=request.user, document_id=document_id)
-    services.document_unmark_provider_safe(actor=request.user, document=document)
-    messages.success(request, "The provider can no longer read this document")
+    if services.document_unmark_provider_safe(actor=request.user, document=document):
+        messages.success(request, "The provider can no longer read this document")
+    else:
+        messages.info(request, ALREADY_WITHDRAWN)
     return redirect(record_url(document))

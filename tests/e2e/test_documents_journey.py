@@ -1,6 +1,7 @@
 """Documents in the browser (issue 18, ADR 0032): an officer attaches files to an order (an
 empty submit and a PDF named .png are refused with GOV.UK messages), marks the map safe for the
-provider after confirming it, and the practitioner finds and downloads the map on the
+provider after confirming it (a stale share form for the court order, shared and withdrawn by
+a colleague meanwhile, is refused), and the practitioner finds and downloads the map on the
 referral page while the police-only court order is neither listed nor downloadable (404).
 Every page visited is checked with axe-core."""
 
@@ -100,6 +101,26 @@ def test_officer_shares_a_map_and_the_practitioner_downloads_only_that(
         page.locator(".govuk-notification-banner").inner_text()
     )
     assert "Provider can read" in page.locator("#documents ~ .govuk-table").inner_text()
+    assert_accessible(page)
+
+    # A stale form: the officer opens the court order's share form; meanwhile a colleague
+    # shares it and stops sharing it. The officer's submit is refused, not a silent re-share.
+    from desist.accounts.models import User
+    from desist.documents import services
+
+    with page.expect_navigation():
+        page.locator(f"a[href='/documents/{court_order.pk}/provider-safe/']").click()
+    colleague = User.objects.get(username="police.supervisor")
+    services.document_mark_provider_safe(actor=colleague, document=court_order, confirmed=True)
+    services.document_unmark_provider_safe(actor=colleague, document=court_order)
+    page.check("#id_confirmed")
+    _submit(page, "Let the provider read it")
+    assert "This document's sharing was changed by someone else" in (
+        page.locator(".govuk-error-summary").inner_text()
+    )
+    assert not page.locator("#id_confirmed").is_checked()
+    court_order.refresh_from_db()
+    assert not court_order.provider_safe
     assert_accessible(page)
 
     # The practitioner finds the map on the referral page, never the court order.

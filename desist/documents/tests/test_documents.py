@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.test import Client
 from django.urls import reverse
 
 from desist.audit.models import AuditEvent
@@ -221,11 +223,11 @@ def test_marking_needs_the_officers_confirmation(client: Any, world: World) -> N
     document = attach(world, world.order)
     client.force_login(world.officer)
     url = reverse("documents:provider_safe", args=[document.pk])
-    response = client.post(url, {})
+    response = client.post(url, {"version": document.version})
     assert html.escape(services.CONFIRM_MESSAGE) in response.content.decode()
     document.refresh_from_db()
     assert not document.provider_safe
-    response = client.post(url, {"confirmed": "on"})
+    response = client.post(url, {"confirmed": "on", "version": document.version})
     assert response.status_code == 302
     document.refresh_from_db()
     assert document.provider_safe and document.content_check == ContentCheck.CONFIRMED
@@ -241,7 +243,8 @@ def test_readable_text_naming_the_victim_blocks_marking(client: Any, world: Worl
     document = attach(world, world.order, png_bytes(f"Home of {VICTIM_NAME[0]} {VICTIM_NAME[1]}"))
     client.force_login(world.officer)
     response = client.post(
-        reverse("documents:provider_safe", args=[document.pk]), {"confirmed": "on"}
+        reverse("documents:provider_safe", args=[document.pk]),
+        {"confirmed": "on", "version": document.version},
     )
     assert "looks like it contains a victim" in response.content.decode()
     document.refresh_from_db()
@@ -270,3 +273,91 @@ def test_lists_follow_the_scope(world: World) -> None:
     police = selectors.document_list_for(actor=world.officer, record=world.order)
     assert {d.pk for d in police} == {police_only.pk, shared.pk}
     assert selectors.document_list_for(actor=world.outsider, record=world.order) == []
+
+
+# --- two officers at once (tester finding, issue 18): one change, one audit row ----------------
+
+STALE = "This document&#x27;s sharing was changed by someone else. Check it and try again"
+
+
+def _officer_client(user: Any) -> Client:
+    other = Client()
+    other.force_login(user)
+    return other
+
+
+def _form_version(response: Any) -> str:
+    """The version the share form carries: what the officer saw."""
+    found = re.search(r'name="version" value="(\d+)"', response.content.decode())
+    assert found, "the share form carries no version"
+    return found.group(1)
+
+
+def _shares(verb: str = "document.mark_provider_safe") -> int:
+    return AuditEvent.objects.filter(verb=verb).count()
+
+
+def test_two_officers_sharing_at_once_make_one_change(world: World) -> None:
+    document = attach(world, world.order)
+    url = reverse("documents:provider_safe", args=[document.pk])
+    a, b = _officer_client(world.officer), _officer_client(world.supervisor)
+    seen_a, seen_b = _form_version(a.get(url)), _form_version(b.get(url))
+    first = b.post(url, {"confirmed": "on", "version": seen_b}, follow=True)
+    assert "The provider can now read this document" in first.content.decode()
+    second = a.post(url, {"confirmed": "on", "version": seen_a}, follow=True)
+    page = second.content.decode()
+    assert "The provider could already read this document. Nothing was changed" in page
+    assert "The provider can now read this document" not in page
+    assert _shares() == 1
+    document.refresh_from_db()
+    assert document.provider_safe and document.provider_safe_by_id == world.supervisor.pk
+
+
+def test_a_stale_share_form_is_refused_after_sharing_was_stopped(world: World) -> None:
+    document = attach(world, world.order)
+    url = reverse("documents:provider_safe", args=[document.pk])
+    withdraw = reverse("documents:provider_safe_withdraw", args=[document.pk])
+    a, b = _officer_client(world.officer), _officer_client(world.supervisor)
+    seen_a = _form_version(a.get(url))
+    b.post(url, {"confirmed": "on", "version": _form_version(b.get(url))})
+    b.post(withdraw)
+    response = a.post(url, {"confirmed": "on", "version": seen_a})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "govuk-error-summary" in page and STALE in page
+    assert 'value="on" checked' not in page  # to be checked afresh
+    document.refresh_from_db()
+    assert not document.provider_safe
+    assert _shares() == 1
+    # Checked again, from the form as it is now, it goes.
+    again = a.post(url, {"confirmed": "on", "version": _form_version(response)})
+    assert again.status_code == 302
+    document.refresh_from_db()
+    assert document.provider_safe and document.provider_safe_by_id == world.officer.pk
+    assert _shares() == 2
+
+
+def test_stopping_twice_writes_one_change_and_says_so(world: World) -> None:
+    document = attach(world, world.order)
+    services.document_mark_provider_safe(actor=world.officer, document=document, confirmed=True)
+    withdraw = reverse("documents:provider_safe_withdraw", args=[document.pk])
+    a, b = _officer_client(world.officer), _officer_client(world.supervisor)
+    assert "The provider can no longer read this document" in (
+        b.post(withdraw, follow=True).content.decode()
+    )
+    page = a.post(withdraw, follow=True).content.decode()
+    assert "Sharing had already stopped" in page
+    assert _shares("document.unmark_provider_safe") == 1
+
+
+def test_the_share_command_refuses_a_stale_version(world: World) -> None:
+    document = attach(world, world.order)
+    seen = document.version
+    services.document_mark_provider_safe(actor=world.officer, document=document, confirmed=True)
+    services.document_unmark_provider_safe(actor=world.supervisor, document=document)
+    stale = Document.objects.get(pk=document.pk)
+    with pytest.raises(ValidationError, match="changed by someone else"):
+        services.document_mark_provider_safe(
+            actor=world.officer, document=stale, confirmed=True, version=seen
+        )
+    assert not Document.objects.get(pk=document.pk).provider_safe
