@@ -83,6 +83,15 @@ def provider_safe(request: AuthedRequest, document_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.DOCUMENT_MARK)
     document = selectors.document_get_for(actor=request.user, document_id=document_id)
     back = record_url(document)
+    if not (document.order_id or document.referral_id):
+        # Readable to this officer already, so saying why leaks nothing; the generic 403 did
+        # not tell them what they could do instead.
+        return render(
+            request,
+            "documents/not_shareable.html",
+            {"document": document, "back": back},
+            status=403,
+        )
     policy.require(request.user, Perm.DOCUMENT_MARK, document)
     posted = request.method == "POST"
     form = ProviderSafeForm(request.POST if posted else None, initial={"version": document.version})

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from desist.audit.models import AuditEvent
 from desist.core.crypto import encrypt_bytes
+from desist.core.roles import RoleCode
 from desist.documents import content, selectors, services, store
 from desist.documents.models import ContentCheck, Document
 from desist.documents.tests.conftest import (
@@ -361,3 +362,64 @@ def test_the_share_command_refuses_a_stale_version(world: World) -> None:
             actor=world.officer, document=stale, confirmed=True, version=seen
         )
     assert not Document.objects.get(pk=document.pk).provider_safe
+
+
+def test_a_description_over_the_limit_is_refused(client: Any, world: World) -> None:
+    client.force_login(world.officer)
+    url = reverse("documents:upload", args=["order", world.order.pk])
+    data = {"kind": "map", "title": "W" * (services.TITLE_MAX + 1)}
+    response = client.post(url, {**data, "file": upload("zone.png", png_bytes())})
+    page = response.content.decode()
+    assert "The description must be 200 characters or fewer" in page
+    assert not Document.objects.exists()
+    with pytest.raises(ValidationError, match="200 characters or fewer"):
+        inspected, _ = content.inspect(upload("zone.png", png_bytes()))
+        assert inspected is not None
+        services.document_upload(
+            actor=world.officer, record=world.order, kind="map", title=data["title"], file=inspected
+        )
+
+
+# --- what a refusal says (tester finding, issue 18) --------------------------------------------
+
+
+def test_sharing_a_case_document_says_why_not(client: Any, world: World) -> None:
+    document = attach(world, world.case)
+    client.force_login(world.officer)
+    url = reverse("documents:provider_safe", args=[document.pk])
+    for response in (client.get(url), client.post(url, {"confirmed": "on", "version": 1})):
+        assert response.status_code == 403
+        page = response.content.decode()
+        assert "Only documents on an order or a referral can be shared" in page
+        assert "You do not have access to this page" not in page
+    document.refresh_from_db()
+    assert not document.provider_safe
+    # And the case page never offers it.
+    case_page = client.get(reverse("cases:detail", args=[world.case.pk])).content.decode()
+    assert reverse("documents:download", args=[document.pk]) in case_page
+    assert url not in case_page
+
+
+@pytest.mark.parametrize(
+    ("who", "name"),
+    [
+        ("practitioner", "documents:provider_safe"),
+        ("advocate", "documents:provider_safe"),
+        ("outsider", "documents:provider_safe"),
+        ("practitioner", "documents:download"),
+        ("outsider", "documents:download"),
+        ("evaluator", "documents:download"),
+    ],
+)
+def test_a_refusal_is_the_same_for_a_document_that_does_not_exist(
+    client: Any, world: World, users: Any, who: str, name: str
+) -> None:
+    """The workflow page's promise: the answer does not say whether the document exists.
+    A role that may never do this gets 403 before any lookup; one that may, 404."""
+    document = attach(world, world.order)
+    actor = users[RoleCode.OVERSEER] if who == "evaluator" else getattr(world, who)
+    client.force_login(actor)
+    existing = client.get(reverse(name, args=[document.pk])).status_code
+    missing = client.get(reverse(name, args=[document.pk + 1000])).status_code
+    assert existing == missing
+    assert existing in (403, 404)
