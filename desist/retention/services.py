@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from desist.accounts.models import User
 
 KEEP_AT_MOST_YEARS = 10
+# A reason is read on the review page and copied into the audit log's justification: bounded.
+REASON_MAX = 1000
+REASON_TOO_LONG = f"The reason must be {REASON_MAX:,} characters or fewer"
 
 
 def hold_live(record_type: str, record_id: int) -> LegalHold | None:
@@ -107,6 +110,13 @@ def retention_list_due() -> dict[str, int]:
 # --- decisions -------------------------------------------------------------------------------
 
 
+def _check_reason(errors: Errors, reason: str, missing: str) -> None:
+    if not reason.strip():
+        errors.add("reason", missing)
+    elif len(reason.strip()) > REASON_MAX:
+        errors.add("reason", REASON_TOO_LONG)
+
+
 def _locked_due(review: RetentionReview, errors: Errors) -> RetentionReview:
     locked = RetentionReview.objects.select_for_update().get(pk=review.pk)
     if locked.status != ReviewStatus.DUE:
@@ -122,8 +132,7 @@ def retention_keep(
     """Keep the record, with the reason and the date of its next review."""
     errors = Errors()
     today = clock.today()
-    if not reason.strip():
-        errors.add("reason", "Enter why the record is kept")
+    _check_reason(errors, reason, "Enter why the record is kept")
     if next_review_on is None:
         errors.add("next_review_on", "Enter the date of the next review")
     elif next_review_on <= today:
@@ -250,8 +259,7 @@ def retention_dispose(*, actor: User, review: RetentionReview) -> RetentionRevie
 @command(Perm.RETENTION_REVIEW, on="review")
 def retention_hold_place(*, actor: User, review: RetentionReview, reason: str) -> LegalHold:
     errors = Errors()
-    if not reason.strip():
-        errors.add("reason", "Enter why the record is held")
+    _check_reason(errors, reason, "Enter why the record is held")
     if hold_live(review.record_type, review.record_id) is not None:
         errors.add("__all__", "This record is already under a legal hold")
     errors.raise_if_any()
@@ -281,8 +289,7 @@ def retention_hold_lift(*, actor: User, review: RetentionReview, reason: str) ->
     hold = hold_live(review.record_type, review.record_id)
     if hold is None:
         errors.add("__all__", "This record is not under a legal hold")
-    if not reason.strip():
-        errors.add("reason", "Enter why the hold is lifted")
+    _check_reason(errors, reason, "Enter why the hold is lifted")
     errors.raise_if_any()
     assert hold is not None
     hold.lifted_at = clock.now()

@@ -55,3 +55,62 @@ def test_register_and_record_pages_fit_the_screen(
         page.goto(url)
         assert_accessible(page)
         assert _width(page) <= 375, (url, _width(page))
+
+
+def test_long_unbroken_typed_text_wraps(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    """Tester finding (issue 18): a 200-character description with no spaces pushed the order
+    page's Documents table off the right of the page, and a long 'why kept' the retention
+    review's. Both wrap now, on a desk and on a phone."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from desist.accounts.models import User
+    from desist.documents import content
+    from desist.documents.services import TITLE_MAX, document_upload
+    from desist.retention import clock, services
+    from desist.retention.models import RetentionReview
+    from tests.e2e.test_provider_safe_terms import _referred_subject
+
+    officer = User.objects.get(username=USERNAME)
+    order, _victim, _referral = _referred_subject()
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), (30, 110, 60)).save(buffer, format="PNG")
+    inspected, message = content.inspect(SimpleUploadedFile("zone.png", buffer.getvalue()))
+    assert inspected is not None, message
+    document_upload(actor=officer, record=order, kind="map", title="W" * TITLE_MAX, file=inspected)
+
+    supervisor = User.objects.get(username="police.supervisor")
+    review = RetentionReview.objects.create(
+        record_class="cases.group-3",
+        record_type="cases.Case",
+        record_id=987654,
+        reference="CR/WIDTH",
+        organisation=supervisor.organisation,
+        due_on=clock.today(),
+        listed_at=clock.now(),
+    )
+    services.retention_keep(
+        actor=supervisor,
+        review=review,
+        reason="K" * services.REASON_MAX,
+        next_review_on=clock.today() + dt.timedelta(days=365),
+    )
+
+    for username, url in (
+        (USERNAME, f"/orders/{order.pk}/"),
+        ("police.supervisor", f"/retention/{review.pk}/"),
+    ):
+        page.context.clear_cookies()
+        login(page, username)
+        for width in (1280, 375):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(url)
+            assert_accessible(page)
+            assert _width(page) <= width, (url, width, _width(page))
