@@ -136,3 +136,25 @@ def check_trusted_proxies(app_configs: Any = None, **kwargs: Any) -> list[Error]
                 )
             )
     return errors
+
+
+S3_BACKEND = "storages.backends.s3.S3Storage"
+
+
+@register(Tags.security, deploy=True)
+def check_documents_bucket(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """The S3 documents backend with no bucket named: every upload would fail at the first
+    attempt, in front of a user, rather than at deployment (issue 18)."""
+    documents = settings.STORAGES.get("documents", {})
+    if documents.get("BACKEND") != S3_BACKEND:
+        return []
+    if str(documents.get("OPTIONS", {}).get("bucket_name") or "").strip():
+        return []
+    return [
+        Error(
+            "DESIST_DOCUMENTS_STORAGE is s3 but DESIST_S3_BUCKET is not set: documents could "
+            "not be stored.",
+            hint="Set DESIST_S3_BUCKET to the private bucket for documents (docs/deployment.md).",
+            id="desist.core.E014",
+        )
+    ]

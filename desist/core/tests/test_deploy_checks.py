@@ -159,3 +159,20 @@ def test_the_testers_production_settings_fail_check_deploy() -> None:
     )
     assert result.returncode != 0
     assert "desist.core.E011" in result.stderr and "desist.core.E013" in result.stderr
+
+
+def _documents_storage(bucket: str) -> dict[str, Any]:
+    from django.conf import settings
+
+    s3 = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": bucket}}
+    return {**settings.STORAGES, "documents": s3}
+
+
+@pytest.mark.parametrize("bucket", ["", "  "])
+def test_s3_documents_without_a_bucket_is_an_error(bucket: str) -> None:
+    errors = _deploy_errors(STORAGES=_documents_storage(bucket))
+    assert "DESIST_S3_BUCKET is not set" in errors["desist.core.E014"]
+
+
+def test_s3_documents_with_a_bucket_pass() -> None:
+    assert _deploy_errors(STORAGES=_documents_storage("desist-documents")) == {}
