@@ -674,6 +674,67 @@ def _sar_request_held(actor: User, request: Any) -> bool:
     return _own_organisation(actor, request) and request.person_kind in sar_kinds_for(actor)
 
 
+# Subject access (ADR 0031): the people whose requests a data owner may log are those their
+# organisation holds something about in Desist. Anyone else's ID is refused as if unknown, so
+# the form tells no one that another force's subject exists. Read through the person handed
+# in; sharing's alerts and disclosures through the models the actor and Organisation reach.
+
+
+def _shared_about(actor: User, subject: Any) -> bool:
+    """An alert or a disclosure about the subject that the actor's organisation sent or
+    received."""
+    org = actor.organisation_id
+    alert: Any = actor._meta.get_field("sharing_alerts").related_model
+    disclosure: Any = Organisation._meta.get_field("disclosures_made").related_model
+    sent = Q(from_organisation_id=org)
+    return bool(
+        alert._default_manager.filter(
+            sent | Q(recipient_organisation_id=org), subject=subject
+        ).exists()
+        or disclosure._default_manager.filter(
+            sent | Q(to_organisation_id=org), subject=subject
+        ).exists()
+    )
+
+
+def _sar_subject_held(actor: User, subject: Any) -> bool:
+    """Police: their own force's subject (or one with a case, order or referral of theirs).
+    Provider: a subject referred to its programmes. Any of them, and an advocacy service:
+    a subject of an alert or disclosure it sent or received."""
+    kind, org = _org_kind(actor), actor.organisation_id
+    if kind == "police_force" and (
+        subject.force_id == org
+        or subject.cases.filter(force_id=org).exists()
+        or subject.orders.filter(force_id=org).exists()
+        or subject.programme_referrals.filter(force_id=org).exists()
+    ):
+        return True
+    if kind == "provider" and (
+        subject.programme_referrals.filter(programme__provider_id=org).exists()
+    ):
+        return True
+    return kind in {"police_force", "provider", "advocacy"} and _shared_about(actor, subject)
+
+
+def _sar_victim_held(actor: User, victim: Any) -> bool:
+    """Police: the recording force's victim, or one in its cases or protected by its orders.
+    Advocacy: a victim it owns (a self-referral) or holds an advocacy case for. A provider
+    never (the victim wall)."""
+    if not has_perm(actor, P.VICTIM_IDENTITY_VIEW):
+        return False
+    kind, org = _org_kind(actor), actor.organisation_id
+    if kind == "advocacy":
+        return bool(victim.owner_id == org or victim.advocacy_cases.filter(service_id=org).exists())
+    return bool(
+        kind == "police_force"
+        and (
+            victim.force_id == org
+            or victim.cases.filter(force_id=org).exists()
+            or victim.protecting_terms.filter(order__force_id=org).exists()
+        )
+    )
+
+
 # Victims: police of the recording force; an advocacy service holding an advocacy case for the
 # victim (open or closed); provider staff never. Read through the victim handed in.
 
@@ -846,6 +907,9 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.RETENTION_REVIEW, "retention.RetentionReview"): _own_organisation,
         # subject access: the requests made to the data owner's own organisation
         (P.SAR_MANAGE, "sar.AccessRequest"): _sar_request_held,
+        # and whose requests they may log: people their organisation holds something about
+        (P.SAR_MANAGE, "people.Subject"): _sar_subject_held,
+        (P.SAR_MANAGE, "safeguarding.Victim"): _sar_victim_held,
     }
 )
 

@@ -37,6 +37,17 @@ def one_calendar_month_after(day: dt.date) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _held(actor: User, person_kind: str, person_id: int) -> bool:
+    """Whether the person exists and the actor's organisation holds something about them.
+    Unknown and another organisation's get one message, so the form confirms no one exists."""
+    person = registry.find_person(person_kind, person_id)
+    return person is not None and policy.can(actor, Perm.SAR_MANAGE, person)
+
+
+def unknown_person_message(person_kind: str) -> str:
+    return f"Enter the ID of a {person_kind} your organisation holds records about"
+
+
 @command(Perm.SAR_MANAGE)
 def access_request_log(
     *,
@@ -53,8 +64,8 @@ def access_request_log(
         errors.add("person_kind", "Select whose data is asked for")
     elif person_id is None:
         errors.add("person_id", f"Enter the {person_kind}'s ID")
-    elif registry.find_person(person_kind, person_id) is None:
-        errors.add("person_id", f"Enter the ID of a {person_kind} held in Desist")
+    elif not _held(actor, person_kind, person_id):
+        errors.add("person_id", unknown_person_message(person_kind))
     if requester not in Requester.values:
         errors.add("requester", "Select who made the request")
     elif requester == Requester.REPRESENTATIVE and not requester_details.strip():

@@ -747,6 +747,48 @@ def test_subject_access_request_by_role(
         assert client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_subject_access_person_by_role(
+    world: Any, users: dict[RoleCode, Any], make_user: Any, make_org: Any, role: RoleCode
+) -> None:
+    """Whose request a data owner may log: a person their organisation holds something about.
+    The police their force's subject and victim; the provider a subject referred to it (never
+    a victim); the advocacy service its client, and a subject only through an alert or
+    disclosure it sent or received. The same role elsewhere: nobody here."""
+    loggable = {
+        R.POLICE_SUPERVISOR: {"subject", "victim"},
+        R.CLINICAL_SUPERVISOR: {"subject"},
+        R.ADVOCACY_MANAGER: {"victim"},
+    }.get(role, set())
+    people = {"subject": world.subject, "victim": world.victim}
+    for kind, person in people.items():
+        assert policy.can(users[role], Perm.SAR_MANAGE, person) == (kind in loggable), kind
+    if role in DATA_OWNERS:
+        other = make_user(role, organisation=make_org(users[role].organisation.kind))
+        assert not any(policy.can(other, Perm.SAR_MANAGE, p) for p in people.values())
+
+
+def test_subject_access_an_alert_makes_the_subject_the_advocacy_services(
+    world: Any, users: dict[RoleCode, Any], orgs: dict[str, Any]
+) -> None:
+    from desist.sharing.models import Alert
+
+    manager = users[R.ADVOCACY_MANAGER]
+    assert not policy.can(manager, Perm.SAR_MANAGE, world.subject)
+    Alert.objects.create(
+        kind="new_contact",
+        priority="high",
+        recipient=users[R.VICTIM_ADVOCATE],
+        recipient_organisation=orgs["advocacy"],
+        from_organisation=orgs["police_force"],
+        subject=world.subject,
+        title="New contact reported",
+        dedupe_key="sar-matrix",
+        due_by=timezone.now(),
+    )
+    assert policy.can(manager, Perm.SAR_MANAGE, world.subject)
+
+
 # --- documents (issue 18, ADR 0031) -----------------------------------------------------------
 
 PROVIDER_ROLES = {R.PRACTITIONER, R.CLINICAL_SUPERVISOR}

@@ -164,13 +164,42 @@ def test_victim_bundle_hides_the_subjects_address_and_other_victims(
     assert "Clemency" not in json.dumps(police)
 
 
-def test_each_organisation_answers_for_its_own_records(
-    users: dict[RoleCode, Any], make_user: Any, make_org: Any, world: dict[str, Any]
+def _refusal(actor: Any, kind: str, person_id: int) -> list[str]:
+    with pytest.raises(ValidationError) as refused:
+        services.access_request_log(
+            actor=actor,
+            person_kind=kind,
+            person_id=person_id,
+            requester="person",
+            received_on=timezone.localdate(),
+        )
+    return refused.value.message_dict.get("person_id", [])
+
+
+def test_another_organisations_person_is_refused_as_if_unknown(
+    orgs: dict[str, Any],
+    users: dict[RoleCode, Any],
+    make_user: Any,
+    make_org: Any,
+    world: dict[str, Any],
 ) -> None:
-    provider = _run(users[RoleCode.CLINICAL_SUPERVISOR], "subject", world["subject"])
-    assert provider["sections"] == []
-    elsewhere = make_user(RoleCode.POLICE_SUPERVISOR, organisation=make_org())
-    assert _run(elsewhere, "subject", world["subject"])["sections"] == []
+    """A data owner logs requests only for people their organisation holds something about.
+    Another force's subject or victim, another service's victim, a subject never referred to
+    the provider: refused with the unknown ID's own message (the form confirms no one)."""
+    unknown = {k: _refusal(users[RoleCode.POLICE_SUPERVISOR], k, 999999) for k in registry.KINDS}
+    assert unknown == {k: [services.unknown_person_message(k)] for k in registry.KINDS}
+    sussex = make_user(RoleCode.POLICE_SUPERVISOR, organisation=orgs["other_police_force"])
+    assert _refusal(sussex, "subject", world["subject"].pk) == unknown["subject"]
+    assert _refusal(sussex, "victim", world["victim"].pk) == unknown["victim"]
+    other_service = make_user(RoleCode.ADVOCACY_MANAGER, organisation=make_org("advocacy"))
+    assert _refusal(other_service, "victim", world["victim"].pk) == unknown["victim"]
+    assert _refusal(other_service, "subject", world["subject"].pk) == unknown["subject"]
+    provider = users[RoleCode.CLINICAL_SUPERVISOR]
+    assert _refusal(provider, "subject", world["subject"].pk) == unknown["subject"]
+    # Nothing was logged, and each organisation's own person is accepted.
+    assert not AccessRequest.objects.exists()
+    assert _run(users[RoleCode.POLICE_SUPERVISOR], "subject", world["subject"])["sections"]
+    assert _run(users[RoleCode.ADVOCACY_MANAGER], "victim", world["victim"])["sections"]
 
 
 def test_alert_to_the_organisation_is_in_its_bundle(
@@ -221,7 +250,7 @@ def test_validation_messages(users: dict[RoleCode, Any]) -> None:
             received_on=timezone.localdate() + dt.timedelta(days=1),
         )
     assert refused.value.message_dict == {
-        "person_id": ["Enter the ID of a subject held in Desist"],
+        "person_id": [services.unknown_person_message("subject")],
         "requester_details": ["Enter who is acting for the person"],
         "received_on": ["The date the request was received must be today or earlier"],
     }

@@ -116,3 +116,28 @@ def test_overdue_then_released_late_is_tagged_and_audited(
     assert released.new_values["days_late"] == days and released.new_values["on_time"] is False
     prompt = AuditEvent.objects.get(verb="sar.request_release", object_id=str(on_time.pk))
     assert prompt.new_values["days_late"] == 0 and prompt.new_values["on_time"] is True
+
+
+def test_another_forces_subject_is_refused_on_the_page_as_if_unknown(
+    client: Any, orgs: dict[str, Any], make_user: Any
+) -> None:
+    subject = helpers.make_subject(orgs["police_force"], first="Ambrose", last="Quennell")
+    client.force_login(make_user(RoleCode.POLICE_SUPERVISOR, orgs["other_police_force"]))
+    pages = [
+        client.post(
+            reverse("sar:new"),
+            {
+                "person_kind": "subject",
+                "person_id": person_id,
+                "requester": "person",
+                "received_on": timezone.localdate().isoformat(),
+            },
+        )
+        for person_id in (subject.pk, 999999)
+    ]
+    message = services.unknown_person_message("subject")
+    for page in pages:
+        text = page.content.decode()
+        assert page.status_code == 200 and "govuk-error-summary" in text and message in text
+        assert "Quennell" not in text
+    assert not AccessRequest.objects.exists()
