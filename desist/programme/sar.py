@@ -10,21 +10,39 @@ from __future__ import annotations
 from typing import Any
 
 from desist.core.models import Organisation
-from desist.programme.models import EndReport, Referral
+from desist.programme import workflow
+from desist.programme.models import FIDELITY_ITEMS, MODULE_LABELS, EndReport, Referral
 from desist.sar.registry import Collector, Record, record, register
 
 REFERRAL_FIELDS = ["status", "put_forward_on", "assessed_on", "consent_on", "started_on"]
 REFERRAL_FIELDS += ["ended_on", "end_reason_code"]
 SESSION_FIELDS = ["number", "phase", "module", "starts_at", "remote", "place", "state"]
-SESSION_FIELDS += ["attendance", "absence_reason", "module_delivered", "content", "engagement"]
+SESSION_FIELDS += ["attendance", "absence_reason", "module_delivered", "content", "fidelity"]
+SESSION_FIELDS += ["engagement"]
+# Workflow and module codes, shown by their labels.
+REFERRAL_LABELS = {"end_reason_code": workflow.reason_label}
+SESSION_LABELS = {
+    "module": MODULE_LABELS,
+    "module_delivered": MODULE_LABELS,
+    "fidelity": dict(FIDELITY_ITEMS),
+}
 END_FIELDS = ["practitioner_assessment", "warning_signs", "skills_to_use", "contacts"]
 END_FIELDS += ["police_summary", "written_at"]
 
 
 def _provider_records(referral: Referral) -> list[Record]:
-    found = [record(referral, "Referral to the programme", [*REFERRAL_FIELDS, "risk_summary"])]
+    found = [
+        record(
+            referral,
+            "Referral to the programme",
+            [*REFERRAL_FIELDS, "risk_summary"],
+            labels=REFERRAL_LABELS,
+        )
+    ]
     for session in referral.sessions.all():
-        found.append(record(session, f"Session {session.number}", SESSION_FIELDS))
+        found.append(
+            record(session, f"Session {session.number}", SESSION_FIELDS, labels=SESSION_LABELS)
+        )
         found += [
             record(
                 n, f"Clinical note, session {session.number}", ["revision", "text", "written_at"]
@@ -52,7 +70,11 @@ def subject_programme(subject: Any, organisation: Organisation) -> list[Record]:
         if referral.programme.provider_id == organisation.pk:
             found += _provider_records(referral)
         elif referral.force_id == organisation.pk:
-            found.append(record(referral, "Referral to the programme", REFERRAL_FIELDS))
+            found.append(
+                record(
+                    referral, "Referral to the programme", REFERRAL_FIELDS, labels=REFERRAL_LABELS
+                )
+            )
             report = EndReport.objects.filter(referral=referral).first()
             if report is not None:
                 found.append(record(report, "End-of-programme summary", ["police_summary"]))

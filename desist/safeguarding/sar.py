@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from desist.core.models import Organisation
-from desist.safeguarding.models import AdvocacyCase, Victim
+from desist.safeguarding.models import AdvocacyCase, Channel, ShareWith, Victim, Vulnerability
 from desist.sar import text
 from desist.sar.registry import (
     Collector,
@@ -26,6 +26,12 @@ VICTIM_FIELDS = ["first_names", "last_name", "preferred_name", "address", "postc
 VICTIM_FIELDS += ["alternative_phone", "email", "sex", "safe_channels", "safe_times"]
 VICTIM_FIELDS += ["never_contact", "safe_word", "vulnerabilities", "vulnerability_notes"]
 VICTIM_FIELDS += ["enhanced_rights", "share_with", "wishes_notes", "wishes_recorded_on"]
+# Codes kept in JSON lists, shown by their labels.
+VICTIM_LABELS = {
+    "safe_channels": dict(Channel.choices),
+    "vulnerabilities": dict(Vulnerability.choices),
+    "share_with": dict(ShareWith.choices),
+}
 CASE_FIELDS = ["origin", "referred_at", "referral_notes", "status", "first_contact_at"]
 CASE_FIELDS += ["closed_at", "closure_reason"]
 
@@ -39,7 +45,7 @@ def victim_records(victim: Victim, organisation: Organisation) -> list[Record]:
     held = organisation.pk in (victim.force_id, victim.owner_id) or cases.exists()
     if not held:
         return []
-    found = [record(victim, "Your details", VICTIM_FIELDS)]
+    found = [record(victim, "Your details", VICTIM_FIELDS, labels=VICTIM_LABELS)]
     for case in cases.prefetch_related("contacts", "safety_plans", "ratings"):
         found.append(record(case, "Advocacy case", CASE_FIELDS))
         found += [

@@ -3,6 +3,7 @@ report's path), with the protective marking on every page (ADR 0030)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -18,9 +19,12 @@ def bundle_json(request: AccessRequest) -> bytes:
 
 
 def bundle_html(request: AccessRequest) -> str:
+    bundle = bundle_of(request)
+    generated = bundle.get("request", {}).get("generated_at")
     context: dict[str, Any] = {
-        "bundle": bundle_of(request),
+        "bundle": bundle,
         "request": request,
+        "generated_at": dt.datetime.fromisoformat(generated) if generated else None,
         "protective_marking": MARKING,
     }
     return render_to_string("sar/bundle_pdf.html", context)

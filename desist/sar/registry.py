@@ -16,10 +16,16 @@ third party; the redactors are the second line, for free text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.utils import dateformat, timezone
+from django.utils.text import capfirst
+
+from desist.core.dates import long_date
 from desist.core.models import Organisation
 
 KINDS = ("subject", "victim")
@@ -37,6 +43,8 @@ class Record:
     reference: str
     title: str
     fields: list[tuple[str, str]] = field(default_factory=list)
+    # For machines, beside a field's text: label -> {"code": choice code(s)} or {"iso": date}.
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -44,7 +52,7 @@ class Record:
             "id": self.id,
             "reference": self.reference,
             "title": self.title,
-            "fields": [{"label": k, "value": v} for k, v in self.fields],
+            "fields": [{"label": k, "value": v, **self.data.get(k, {})} for k, v in self.fields],
         }
 
 
@@ -113,36 +121,96 @@ def registered_apps() -> set[str]:
     return {c.registered_by for c in _collectors.values()}
 
 
+Labels = Mapping[str, str] | Callable[[str], str]
+
+
 def show(value: Any) -> str:
-    """One value as the bundle's text: dates in ISO form, yes/no, lists joined."""
+    """One value as a person reads it: dates as "7 December 2026" (with the time, in local
+    time, for a moment), yes/no, lists joined, a mapping one "key: value" line each."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
+    if isinstance(value, dt.datetime):
+        return dateformat.format(timezone.localtime(value), settings.DATETIME_FORMAT)
+    if isinstance(value, dt.date):
+        return long_date(value)
+    if isinstance(value, Mapping):
+        return "\n".join(
+            f"{capfirst(str(k).replace('_', ' '))}: {show(v)}" for k, v in value.items()
+        )
     if isinstance(value, list | tuple):
         return ", ".join(show(v) for v in value)
     return str(value)
 
 
-def describe(obj: Any, names: Iterable[str]) -> list[tuple[str, str]]:
-    """(label, text) for the named fields of a model instance: the field's verbose name, and
-    a choice's label rather than its code."""
-    out = []
+def _labelled(value: Any, labels: Labels) -> str:
+    def one(code: Any) -> str:
+        if callable(labels):
+            return labels(str(code))
+        return labels.get(str(code), str(code))
+
+    if isinstance(value, list | tuple):
+        return ", ".join(one(c) for c in value)
+    return one(value) if value not in (None, "") else ""
+
+
+def _machine(value: Any, *, coded: bool) -> dict[str, Any]:
+    """What a machine reads beside the text: the stored code(s) of a choice, a date in ISO."""
+    if coded and value not in (None, "", [], ()):
+        return {"code": list(value) if isinstance(value, list | tuple) else value}
+    if isinstance(value, dt.datetime):
+        return {"iso": timezone.localtime(value).isoformat(timespec="seconds")}
+    if isinstance(value, dt.date):
+        return {"iso": value.isoformat()}
+    return {}
+
+
+def describe(
+    obj: Any,
+    names: Iterable[str],
+    *,
+    labels: Mapping[str, Labels] | None = None,
+    shown: Mapping[str, Callable[[Any], str]] | None = None,
+) -> tuple[list[tuple[str, str]], dict[str, dict[str, Any]]]:
+    """(label, text) for the named fields of a model instance, and what a machine reads beside
+    them. A choice shows its label (the code kept beside it); `labels` gives them for codes
+    stored without Django choices (JSON lists, workflow codes); `shown` formats a field whole."""
+    fields, data = [], {}
     for name in names:
         model_field = obj._meta.get_field(name)
-        display = getattr(obj, f"get_{name}_display", None)
-        value = display() if display is not None else getattr(obj, name)
-        out.append((str(model_field.verbose_name).capitalize(), show(value)))
-    return out
+        label = capfirst(str(model_field.verbose_name))
+        raw = getattr(obj, name)
+        if shown and name in shown:
+            text, extra = shown[name](obj), {}
+        elif labels and name in labels:
+            text, extra = _labelled(raw, labels[name]), _machine(raw, coded=True)
+        elif getattr(model_field, "choices", None):
+            text = show(getattr(obj, f"get_{name}_display")())
+            extra = _machine(raw, coded=True)
+        else:
+            text, extra = show(raw), _machine(raw, coded=False)
+        fields.append((label, text))
+        if extra:
+            data[label] = extra
+    return fields, data
 
 
-def record(obj: Any, title: str, names: Iterable[str], *, reference: str = "") -> Record:
+def record(
+    obj: Any,
+    title: str,
+    names: Iterable[str],
+    *,
+    reference: str = "",
+    labels: Mapping[str, Labels] | None = None,
+    shown: Mapping[str, Callable[[Any], str]] | None = None,
+) -> Record:
+    fields, data = describe(obj, names, labels=labels, shown=shown)
     return Record(
         record=obj._meta.label,
         id=obj.pk,
         reference=reference or getattr(obj, "reference", "") or f"{obj._meta.model_name}-{obj.pk}",
         title=title,
-        fields=describe(obj, names),
+        fields=fields,
+        data=data,
     )

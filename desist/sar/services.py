@@ -132,8 +132,17 @@ def _redacted(record: dict[str, Any], redactors: list[registry.Redactor]) -> dic
 
     record["reference"] = clean(record["reference"])  # made by code, but checked all the same
     record["title"] = clean(record["title"])
-    record["fields"] = [{"label": f["label"], "value": clean(f["value"])} for f in record["fields"]]
+    record["fields"] = [_cleaned(f, clean) for f in record["fields"]]
     return record
+
+
+def _cleaned(entry: dict[str, Any], clean: registry.Redactor) -> dict[str, Any]:
+    """A field with its text redacted. Where redaction changed the text, the codes and dates
+    kept beside it for machines go too: they would say what the text no longer does."""
+    value = clean(entry["value"])
+    if value != entry["value"]:
+        return {"label": entry["label"], "value": value}
+    return entry
 
 
 def bundle_for(request: AccessRequest, *, now: dt.datetime) -> dict[str, Any]:

@@ -30,15 +30,8 @@ def subject_disclosures(subject: Any, organisation: Organisation) -> list[Record
     )
     found = []
     for d in disclosures.order_by("disclosed_at", "pk"):
-        found.append(
-            Record(
-                record=d._meta.label,
-                id=d.pk,
-                reference=d.reference,
-                title=f"Shared by {d.from_organisation} with {d.to_organisation}",
-                fields=record(d, "", DISCLOSURE_FIELDS).fields,
-            )
-        )
+        title = f"Shared by {d.from_organisation} with {d.to_organisation}"
+        found.append(record(d, title, DISCLOSURE_FIELDS, reference=d.reference))
     return found
 
 

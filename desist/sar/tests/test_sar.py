@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,11 @@ from desist.cases.models import Case, CaseStatus, Incident, IncidentType
 from desist.core.roles import RoleCode
 from desist.evaluation.tests import helpers
 from desist.people.models import SubjectAddress
+from desist.risk.models import Instrument
+from desist.risk.services import assessment_record as record_assessment
+from desist.risk.tests.conftest import screening_answers
 from desist.safeguarding.models import AdvocacyCase, Origin, Victim
+from desist.sar import bundle as sar_bundle
 from desist.sar import registry, services
 from desist.sar.models import AccessRequest
 from desist.sar.services import one_calendar_month_after
@@ -299,3 +304,54 @@ def test_command_writes_json_and_pdf(
     pdf_file = json_file.with_suffix(".pdf")
     assert json.loads(json_file.read_text())["record_count"] == made.record_count > 0
     assert pdf_file.read_bytes().startswith(b"%PDF-")
+
+
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+REPR = re.compile(r"[{}]|\[['\"]|'\w+':|\bNone\b")  # a dict's or a list's repr, None
+
+
+def test_bundle_reads_as_a_person_would(users: dict[RoleCode, Any], world: dict[str, Any]) -> None:
+    """Choice codes (Django choices, codes in JSON lists, workflow and instrument codes) show
+    their labels, nested answers one per line, dates as "7 December 2026"; the JSON keeps the
+    codes and ISO dates beside the text for machines."""
+    victim = world["victim"]
+    victim.safe_channels = ["via_police", "text"]
+    victim.save()
+    screening = Instrument.objects.get(code="desist-stalking-screening")
+    record_assessment(
+        actor=users[RoleCode.POLICE_OFFICER],
+        subject=world["subject"],
+        instrument=screening,
+        answers=screening_answers(3),
+        assessed_on=dt.date(2025, 3, 4),
+        context="initial",
+        review_date=dt.date(2025, 6, 4),
+    )
+    texts = {}
+    for role, kind, person in (
+        (RoleCode.POLICE_SUPERVISOR, "subject", world["subject"]),
+        (RoleCode.ADVOCACY_MANAGER, "victim", victim),
+    ):
+        bundle = _run(users[role], kind, person)
+        fields = {
+            f["label"]: f for s in bundle["sections"] for r in s["records"] for f in r["fields"]
+        }
+        values = [f["value"] for f in fields.values()]
+        for value in values:
+            assert not ISO_DATE.search(value) and not REPR.search(value), value
+        made = AccessRequest.objects.filter(person_kind=kind).latest("pk")
+        pdf_html = sar_bundle.bundle_html(made)
+        assert not ISO_DATE.search(pdf_html) and "{&#x27;" not in pdf_html
+        texts[kind] = fields
+    channels = texts["victim"]["Safe channels"]
+    assert channels["value"] == "Through the police officer in the case, Text message"
+    assert channels["code"] == ["via_police", "text"]
+    assert texts["victim"]["Referred at"]["iso"].startswith(str(timezone.localdate().year))
+    answers = texts["subject"]["Answers"]["value"]
+    assert answers.startswith("1. ") and "\n2. " in answers and ": Yes" in answers
+    assert texts["subject"]["Assessed on"] == {
+        "label": "Assessed on",
+        "value": "4 March 2025",
+        "iso": "2025-03-04",
+    }
+    assert texts["subject"]["Context"]["code"] == "initial"
