@@ -1,4 +1,5 @@
-"""Re-encrypt every encrypted field under the newest key (DESIST_FIELD_KEYS, first key).
+"""Re-encrypt every encrypted field, and every stored document, under the newest key
+(DESIST_FIELD_KEYS, first key).
 
 Works on the stored tokens directly (no decrypt-to-model round trip, no `save()`), in batches,
 each batch in its own transaction: a rotation stopped half way leaves every value readable,
@@ -17,6 +18,7 @@ from django.db import connection, transaction
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core import crypto
+from desist.documents.rotation import DocumentRotationError, rotate_documents
 
 
 class RotationError(Exception):
@@ -26,6 +28,7 @@ class RotationError(Exception):
 @dataclass
 class RotationResult:
     rows: dict[str, int] = field(default_factory=dict)
+    documents: int = 0  # stored files re-encrypted (desist/documents/rotation.py)
 
     @property
     def total(self) -> int:
@@ -84,12 +87,16 @@ def rotate_field_keys(
                 break
             last = rows[-1][0]
         result.rows[model._meta.label] = count
+    try:
+        result.documents = rotate_documents()
+    except DocumentRotationError as exc:
+        raise RotationError(str(exc)) from None
     with transaction.atomic():
         audit_record(
             actor=None,
             actor_username=actor_username,
             category=Category.SECURITY,
             verb="crypto.rotate_field_keys",
-            new={"rows": result.rows},
+            new={"rows": result.rows, "documents": result.documents},
         )
     return result

@@ -9,7 +9,7 @@ from desist.safeguarding.rotation import RotationError, rotate_field_keys
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every encrypted field with the first key in DESIST_FIELD_KEYS. Run after "
+        "Re-encrypt every encrypted field and stored document with the first key in DESIST_FIELD_KEYS. Run after "
         "putting a new key first; once it succeeds, the old keys can be removed."
     )
 
@@ -24,5 +24,8 @@ class Command(BaseCommand):
         for label, rows in result.rows.items():
             self.stdout.write(f"  {label}: {rows} row{'s' if rows != 1 else ''}")
         self.stdout.write(
-            self.style.SUCCESS(f"Re-encrypted {result.total} rows under the newest key.")
+            self.style.SUCCESS(
+                f"Re-encrypted {result.total} rows and {result.documents} stored documents "
+                "under the newest key."
+            )
         )
