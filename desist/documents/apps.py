@@ -9,3 +9,8 @@ class DocumentsConfig(AppConfig):
     name = "desist.documents"
     label = "documents"
     verbose_name = "Documents"
+
+    def ready(self) -> None:
+        # Registers on import: documents in subject access bundles; documents in the
+        # retention schedule, each following the class of the record it is attached to.
+        from desist.documents import retention, sar  # noqa: F401

@@ -59,6 +59,10 @@ class RecordClass:
     dispose: Callable[[Any], None] | None = None  # blanks (or deletes) the record's free text
     # Lookups from this model to the people it names: {"people.Subject": "subject_id"}.
     names: dict[str, str] = field(default_factory=dict)
+    # Records attached to another class's record (documents): that class's key, and the
+    # attached records of one of its records. Disposing of the record disposes of them too.
+    follows: str = ""
+    attached: Callable[[Any], QuerySet[Any]] | None = None
 
     @property
     def disposable(self) -> bool:
@@ -102,6 +106,11 @@ def get(key: str) -> RecordClass:
 
 def person_kind(model: str) -> PersonKind | None:
     return _people.get(model)
+
+
+def followers(key: str) -> list[RecordClass]:
+    """The classes whose records go with a record of class `key` when it is disposed of."""
+    return [c for c in schedule() if c.follows == key and c.attached is not None]
 
 
 def classes_naming(person_model: str) -> Iterable[RecordClass]:

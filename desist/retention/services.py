@@ -173,10 +173,42 @@ def _disposal_refusal(cls: RecordClass, review: RetentionReview, record: Any) ->
         return "This record is under a legal hold. Lift the hold before disposing of it"
     if record is None:
         return "This record is no longer in its retention class: keep it, or list it again"
+    for follower, attached in _attached(cls, record):
+        if hold_live(follower.model, attached.pk) is not None:
+            return "A document attached to this record is under a legal hold. Lift the hold first"
     due = cls.due_on(record)
     if due is None or due > clock.today():
         return "This record is not yet due for disposal"
     return ""
+
+
+def _attached(cls: RecordClass, record: Any) -> list[tuple[RecordClass, Any]]:
+    """Records that follow this one (its documents), with their class."""
+    return [
+        (follower, attached)
+        for follower in registry.followers(cls.key)
+        for attached in follower.attached(record)  # type: ignore[misc]
+    ]
+
+
+def _dispose_attached(actor: User, cls: RecordClass, record: Any, review: RetentionReview) -> None:
+    """Its documents go with the record, each audited as its own disposal."""
+    for follower, attached in _attached(cls, record):
+        if follower.dispose is None:
+            continue
+        attached_id = attached.pk
+        follower.dispose(attached)
+        RetentionReview.objects.filter(
+            record_type=follower.model, record_id=attached_id, status=ReviewStatus.DUE
+        ).update(status=ReviewStatus.DISPOSED, decided_by=actor, decided_at=clock.now())
+        audit_record(
+            actor=actor,
+            category=Category.ERASURE,
+            verb="retention.dispose",
+            object_type=follower.model,
+            object_id=attached_id,
+            new={"with": f"{review.record_type} {review.record_id}", "class": follower.key},
+        )
 
 
 def _named_people(cls: RecordClass, record: Any) -> list[tuple[str, int]]:
@@ -236,6 +268,7 @@ def retention_dispose(*, actor: User, review: RetentionReview) -> RetentionRevie
         errors.raise_if_any()
     assert cls.dispose is not None
     people = _named_people(cls, record)
+    _dispose_attached(actor, cls, record, review)
     cls.dispose(record)
     review.status = ReviewStatus.DISPOSED
     review.decided_by = actor

@@ -50,6 +50,7 @@ def test_every_app_with_a_sar_module_registers_a_collector_or_redactor() -> None
     ready(). An app that ships a sar.py but never imports it would collect nothing."""
     with_module = {c.label for c in apps.get_app_configs() if (Path(c.path) / "sar.py").exists()}
     assert with_module == {
+        "documents",
         "people",
         "cases",
         "orders",
