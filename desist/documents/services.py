@@ -17,7 +17,7 @@ from desist.core.concurrency import StaleRecordError, save_versioned
 from desist.documents import content, store
 from desist.documents.models import ContentCheck, Document, DocumentKind
 from desist.policy import Perm
-from desist.sharing.redaction import guard_text
+from desist.sharing.redaction import RedactionBlocked, guard_text
 
 TITLE_MAX = 200
 STALE_MESSAGE = "This document's sharing was changed by someone else. Check it and try again"
@@ -82,15 +82,29 @@ def document_upload(
     return document
 
 
+def _readable(document: Document) -> str:
+    return content.readable_text(store.get(document.stored_name), document.content_type)
+
+
+IDENTIFIER_MESSAGE = (
+    "The file contains a victim's details: text read from it names or locates a victim. "
+    "Remove them from the file and attach it again, or do not share it with the provider"
+)
+
+
 def _guard_readable_text(*, actor: User, document: Document, **_: Any) -> None:
-    """Outside the transaction: the guard audits a refusal durably (ADR 0012)."""
-    text = content.readable_text(store.get(document.stored_name), document.content_type)
-    guard_text(
-        subject=document.subject,
-        fields={"confirmed": text},
-        actor=actor,
-        where="document.provider_safe",
-    )
+    """Outside the transaction: the guard audits a refusal durably (ADR 0012). The text read
+    from the file (a PDF's text, an image's descriptions) is checked as provider notes are."""
+    text = _readable(document)
+    try:
+        guard_text(
+            subject=document.subject,
+            fields={"confirmed": text},
+            actor=actor,
+            where="document.provider_safe",
+        )
+    except RedactionBlocked:
+        raise RedactionBlocked({"confirmed": [IDENTIFIER_MESSAGE]}) from None
 
 
 _SHARING_FIELDS = ["provider_safe", "provider_safe_by", "provider_safe_at", "content_check"]
@@ -132,7 +146,8 @@ def document_mark_provider_safe(
     if not confirmed:
         errors.add("confirmed", CONFIRM_MESSAGE)
     errors.raise_if_any()
-    text_read = content.content_type_has_readable_text(document.content_type)
+    # "Checked" only where text was in fact read; a scan or a photograph is confirmed only.
+    text_read = bool(_readable(document).strip())
     document.provider_safe = True
     document.provider_safe_by = actor
     document.provider_safe_at = timezone.now()

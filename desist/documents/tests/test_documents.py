@@ -231,7 +231,9 @@ def test_marking_needs_the_officers_confirmation(client: Any, world: World) -> N
     response = client.post(url, {"confirmed": "on", "version": document.version})
     assert response.status_code == 302
     document.refresh_from_db()
-    assert document.provider_safe and document.content_check == ContentCheck.CONFIRMED
+    # The PDF's text was read and checked (it names no victim), then confirmed.
+    assert document.provider_safe
+    assert document.content_check == ContentCheck.TEXT_CHECKED_AND_CONFIRMED
     event = AuditEvent.objects.get(verb="document.mark_provider_safe")
     assert event.category == "alteration" and event.new_values["provider_safe"] is True
     client.post(reverse("documents:provider_safe_withdraw", args=[document.pk]))
@@ -247,13 +249,48 @@ def test_readable_text_naming_the_victim_blocks_marking(client: Any, world: Worl
         reverse("documents:provider_safe", args=[document.pk]),
         {"confirmed": "on", "version": document.version},
     )
-    assert "looks like it contains a victim" in response.content.decode()
+    assert html.escape(services.IDENTIFIER_MESSAGE) in response.content.decode()
     document.refresh_from_db()
     assert not document.provider_safe
     blocked = AuditEvent.objects.get(verb="redaction.blocked")
     assert blocked.new_values["where"] == "document.provider_safe"
     with pytest.raises(RedactionBlocked):
         services.document_mark_provider_safe(actor=world.officer, document=document, confirmed=True)
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        b"Exclusion zone around BN3 7QZ",
+        b"Exclusion zone around BN3) Tj (7QZ",  # split across two text operators
+        b"Zone: BN3 7QZ \\(rear entrance\\)",
+    ],
+)
+def test_a_pdf_naming_a_victims_postcode_is_refused(
+    client: Any, world: World, shown: bytes
+) -> None:
+    """The text of a PDF is read and checked by the redaction guard before the provider may
+    read it: the victim's postcode (synthetic: the world's victim) is refused, on the page
+    with a GOV.UK error saying the file contains a victim's details, and audited."""
+    document = attach(world, world.order, pdf_bytes(shown))
+    client.force_login(world.officer)
+    response = client.post(
+        reverse("documents:provider_safe", args=[document.pk]), {"confirmed": "on"}
+    )
+    page = response.content.decode()
+    assert "govuk-error-summary" in page and html.escape(services.IDENTIFIER_MESSAGE) in page
+    document.refresh_from_db()
+    assert not document.provider_safe
+    blocked = AuditEvent.objects.get(verb="redaction.blocked")
+    assert blocked.new_values["where"] == "document.provider_safe"
+    assert "BN3" not in str(blocked.new_values)  # the audit row names the kind, never the value
+
+
+def test_a_file_with_no_readable_text_is_recorded_as_confirmed_only(world: World) -> None:
+    document = attach(world, world.order, png_bytes())  # a picture: no text in it
+    services.document_mark_provider_safe(actor=world.officer, document=document, confirmed=True)
+    document.refresh_from_db()
+    assert document.content_check == ContentCheck.CONFIRMED
 
 
 def test_clean_readable_text_is_recorded_as_checked(world: World) -> None:
