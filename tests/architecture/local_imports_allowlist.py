@@ -34,6 +34,8 @@ ALLOWED: dict[str, str] = {
     "desist.cases.apps:CasesConfig.ready -> desist.cases.bridge": REGISTRATION,
     "desist.cases.apps:CasesConfig.ready -> desist.cases.retention": REGISTRATION,
     "desist.orders.apps:OrdersConfig.ready -> desist.orders.retention": REGISTRATION,
+    "desist.documents.apps:DocumentsConfig.ready -> desist.documents.retention": REGISTRATION,
+    "desist.documents.apps:DocumentsConfig.ready -> desist.documents.sar": REGISTRATION,
     "desist.people.apps:PeopleConfig.ready -> desist.people.retention": REGISTRATION,
     "desist.programme.apps:ProgrammeConfig.ready -> desist.programme.retention": REGISTRATION,
     "desist.retention.apps:RetentionConfig.ready -> desist.retention.audit_class": REGISTRATION,

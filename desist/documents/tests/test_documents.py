@@ -275,7 +275,8 @@ def test_a_pdf_naming_a_victims_postcode_is_refused(
     document = attach(world, world.order, pdf_bytes(shown))
     client.force_login(world.officer)
     response = client.post(
-        reverse("documents:provider_safe", args=[document.pk]), {"confirmed": "on"}
+        reverse("documents:provider_safe", args=[document.pk]),
+        {"confirmed": "on", "version": document.version},
     )
     page = response.content.decode()
     assert "govuk-error-summary" in page and html.escape(services.IDENTIFIER_MESSAGE) in page
