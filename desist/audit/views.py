@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from desist import policy
+from desist.audit.actors import shown_actor
 from desist.audit.forms import AuditFilterForm
 from desist.audit.labels import record_type_names
 from desist.audit.models import Category
@@ -86,8 +87,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         actor=_actor(request), filters=filters, page=request.GET.get("page"), per_page=PAGE_SIZE
     )
     names = record_type_names({e.object_type for e in page if e.object_type})
+    scope_all = policy.has_perm(request.user, policy.Perm.AUDIT_VIEW_ALL)
     rows = [
-        (e, audit_event_detail_for(actor=_actor(request), event=e), names.get(e.object_type, ""))
+        (
+            e,
+            audit_event_detail_for(actor=_actor(request), event=e),
+            names.get(e.object_type, ""),
+            shown_actor(e, viewer=_actor(request), scope_all=scope_all),
+        )
         for e in page
     ]
     # Browsing the audit log is itself a consultation (it names staff and records).
@@ -108,7 +115,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "query": query.urlencode(),
             "can_export": policy.has_perm(request.user, policy.Perm.AUDIT_EXPORT),
-            "scope_all": policy.has_perm(request.user, policy.Perm.AUDIT_VIEW_ALL),
+            "scope_all": scope_all,
         },
     )
 

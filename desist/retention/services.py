@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from desist.audit import actors
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
@@ -98,7 +99,7 @@ def retention_list_due() -> dict[str, int]:
     with transaction.atomic():
         audit_record(
             actor=None,
-            actor_username="retention job",
+            actor_username=actors.RETENTION_JOB,
             category=Category.ERASURE,
             verb="retention.list_due",
             object_type="retention.RetentionReview",
