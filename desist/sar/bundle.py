@@ -10,6 +10,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from desist.core.marking import MARKING
+from desist.core.pdf import html_to_pdf
 from desist.sar.models import AccessRequest
 from desist.sar.services import bundle_of
 
@@ -31,10 +32,7 @@ def bundle_html(request: AccessRequest) -> str:
 
 
 def bundle_pdf(request: AccessRequest) -> bytes:
-    from weasyprint import HTML
-
-    pdf: bytes = HTML(string=bundle_html(request)).write_pdf()
-    return pdf
+    return html_to_pdf(bundle_html(request))  # tagged: a screen reader reads it in order
 
 
 def file_stem(request: AccessRequest) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import zlib
 from typing import Any
 
 from django.urls import reverse
@@ -15,6 +16,19 @@ from desist.core.roles import RoleCode
 from desist.evaluation.tests import helpers
 from desist.sar import services
 from desist.sar.models import AccessRequest
+
+
+def _tagged(pdf: bytes) -> bool:
+    """A structure tree, and the file says it is marked: a screen reader can read it in order.
+    WeasyPrint compresses objects, so deflated streams are read too."""
+    parts = [pdf]
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, flags=re.S):
+        try:
+            parts.append(zlib.decompress(stream))
+        except zlib.error:
+            continue  # not deflated (an image, say)
+    text = b"".join(parts)
+    return b"/StructTreeRoot" in text and re.search(rb"/Marked\s+true", text) is not None
 
 
 def test_empty_form_gives_govuk_errors(client: Any, users: dict[RoleCode, Any]) -> None:
@@ -67,6 +81,7 @@ def test_log_run_download_release(
     assert json.loads(got.content)["record_count"] >= 2
     pdf = client.get(reverse("sar:bundle_pdf", args=[made.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    assert _tagged(pdf.content), "the bundle PDF has no structure tree (untagged)"
     assert client.post(reverse("sar:release", args=[made.pk])).status_code == 302
     made.refresh_from_db()
     assert made.released_at is not None
