@@ -72,6 +72,9 @@ class Perm(StrEnum):
     REFERRAL_VIEW = "referral.view"
     REFERRAL_MANAGE = "referral.manage"
     REFERRAL_ASSESS = "referral.assess"
+    # Read a referral's suitability answers and notes (issue 20): the provider's clinicians
+    # only; the police see the status and engagement, never the answers.
+    SUITABILITY_VIEW = "suitability.view"
     SESSION_MANAGE = "session.manage"
     CLINICAL_NOTES = "clinical.notes"
     SESSION_REVIEW = "session.review"
@@ -172,6 +175,7 @@ _PROVIDER = frozenset(
     {
         P.REFERRAL_VIEW,
         P.REFERRAL_ASSESS,
+        P.SUITABILITY_VIEW,
         P.SESSION_MANAGE,
         P.CLINICAL_NOTES,
         P.MEASURE_RECORD,
@@ -876,6 +880,7 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.ENGAGEMENT_VIEW, "programme.Referral"): _referral_view,
         (P.REFERRAL_MANAGE, "programme.Referral"): _provider_owns_referral,
         (P.REFERRAL_ASSESS, "programme.Referral"): _provider_owns_referral,
+        (P.SUITABILITY_VIEW, "programme.Referral"): _provider_owns_referral,
         (P.SESSION_MANAGE, "programme.Referral"): _provider_owns_referral,
         (P.CLINICAL_NOTES, "programme.Referral"): _provider_owns_referral,
         (P.SESSION_REVIEW, "programme.Referral"): _provider_owns_referral,

@@ -52,6 +52,7 @@ from desist.orders.models import Order
 from desist.people.models import InterventionDecision, Subject
 from desist.people.services import intervention_decision_record
 from desist.programme import actions as programme_actions
+from desist.programme import suitability
 from desist.programme.models import Attendance, Referral, Timepoint
 from desist.programme.models import ReferralStatus as S
 from desist.risk.models import Assessment, AssessmentContext, Instrument
@@ -347,14 +348,23 @@ def _historical_to_consent(
     day = _later(rng, day, 7, 21, today)
     if rng.random() < HIST_NOT_SUITABLE:
         code = rng.choice(["denies_all_behaviour", "substance_misuse", "severe_mental_illness"])
-        _step(worker, referral, S.NOT_SUITABLE, day, reason_code=code)
+        programme_actions.referral_assess(
+            actor=worker,
+            referral=referral,
+            version=referral.version,
+            outcome=suitability.NOT_SUITABLE,
+            answers=suitability.answers_for(suitability.NOT_SUITABLE, code),
+            reason_code=code,
+            effective_on=day,
+        )
         return None
     # A place is free: the history runs before the current pilot takes them, one at a time.
     programme_actions.referral_assess(
         actor=worker,
         referral=referral,
         version=referral.version,
-        outcome="suitable",
+        outcome=suitability.SUITABLE,
+        answers=suitability.answers_for(suitability.SUITABLE),
         effective_on=day,
     )
     day = _later(rng, day, 3, 14, today)

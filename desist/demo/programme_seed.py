@@ -18,6 +18,7 @@ from desist.accounts.models import User
 from desist.orders.models import LIVE_STATUSES, Order
 from desist.people.models import InterventionDecision
 from desist.programme import actions as services
+from desist.programme import suitability
 from desist.programme.actions.sessions import bank_holiday, open_slots, session_clashes
 from desist.programme.models import (
     MODULES,
@@ -252,6 +253,22 @@ def _step(actor: User, referral: Referral, target: str, on: dt.date, **kw: Any) 
     )
 
 
+def _assess(
+    actor: User, referral: Referral, outcome: str, on: dt.date, reason_code: str = "", **kw: Any
+) -> None:
+    """The suitability assessment, with answers its outcome follows from."""
+    services.referral_assess(
+        actor=actor,
+        referral=referral,
+        version=referral.version,
+        outcome=outcome,
+        answers=suitability.answers_for(outcome, reason_code),
+        reason_code=reason_code,
+        effective_on=min(on, timezone.localdate()),
+        **kw,
+    )
+
+
 def _one(
     rng: random.Random,
     programme: Programme,
@@ -348,27 +365,25 @@ def _assess_and_consent(
 ) -> dt.date | None:
     """Assessed and consented: the day of consent, or None if it ends before."""
     if final == S.NOT_SUITABLE:
-        _step(
-            worker,
-            referral,
-            S.NOT_SUITABLE,
-            day,
-            reason_code=rng.choice(["denies_all_behaviour", "substance_misuse"]),
-        )
+        code = rng.choice(["denies_all_behaviour", "substance_misuse"])
+        _assess(worker, referral, suitability.NOT_SUITABLE, day, reason_code=code)
         return None
     if final == S.NOT_READY:
-        _step(worker, referral, S.NOT_READY, day, reason_code="proceedings_pending")
+        # Reviewed a few weeks on (never a date already passed: the form refuses one).
+        review = max(day + suitability.DEFAULT_REVIEW_AFTER, timezone.localdate())
+        _assess(
+            worker,
+            referral,
+            suitability.NOT_READY,
+            day,
+            reason_code="proceedings_pending",
+            review_on=review + dt.timedelta(days=7 + referral.pk % 21),
+        )
         return None
     if final == S.WITHDRAWN:
         _step(police, referral, S.WITHDRAWN, day, reason_code="moved_away")
         return None
-    services.referral_assess(
-        actor=worker,
-        referral=referral,
-        version=referral.version,
-        outcome="suitable",
-        effective_on=day,
-    )
+    _assess(worker, referral, suitability.SUITABLE, day)
     if final in (S.SUITABLE, S.WAITING):
         return None
     day += dt.timedelta(days=5)

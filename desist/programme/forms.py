@@ -8,6 +8,7 @@ from django import forms
 
 from desist.core.dates import long_date, plausible_date
 from desist.core.forms import date_field
+from desist.programme import suitability
 from desist.programme.models import (
     FIDELITY_ITEMS,
     MODULES,
@@ -19,7 +20,6 @@ from desist.programme.models import (
     Timepoint,
 )
 from desist.programme.ratings import ADHERENCE, COMPETENCE, Scale
-from desist.programme.workflow import REASONS
 from desist.risk.services import answer_field
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -329,36 +329,80 @@ class TransitionForm(forms.Form):
 
 
 class AssessForm(forms.Form):
+    """The suitability assessment: each criterion answered (with a note where needed), the
+    outcome, the reason from the outcome's own list, and a review date for 'not ready yet'.
+    The command checks that the outcome follows from the answers."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
-    outcome = _radios(
-        "Outcome of the suitability assessment",
-        [
-            ("suitable", "Suitable"),
-            ("not_suitable", "Not suitable"),
-            ("not_ready", "Suitable but not ready"),
-        ],
-        "the outcome of the suitability assessment",
-        help_text="If every place is taken, a suitable person joins the waiting list.",
-    )
-    reason_code = forms.ChoiceField(
-        label="Reason (if not suitable, or not ready)",
-        required=False,
-        widget=forms.RadioSelect,
-        choices=[],
-        error_messages={"invalid_choice": "Select the reason for this change"},
-    )
-    reason = _text("More detail (required if you chose another reason)", required=False, rows=3)
     effective_on = date_field("Date of the assessment", what="the date of the assessment")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, outcomes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        seen: dict[str, str] = {}
-        for target, prefix in (("not_suitable", "Not suitable: "), ("not_ready", "Not ready: ")):
-            for code, label in REASONS[target]:
-                if code != "other":
-                    seen[code] = prefix + label[0].lower() + label[1:]
-        seen["other"] = "Another reason"
-        _set_choices(self, "reason_code", list(seen.items()))
+        for c in suitability.CRITERIA:
+            self.fields[f"c_{c.code}"] = forms.ChoiceField(
+                label=c.question,
+                help_text=c.hint,
+                choices=suitability.ANSWERS,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": f"Select whether {c.what}",
+                    "invalid_choice": f"Select whether {c.what}",
+                },
+            )
+            self.fields[f"c_{c.code}_note"] = _text(
+                "Note (needed if not known yet)", required=False, rows=2
+            )
+        self.fields["outcome"] = _radios(
+            "Outcome of the suitability assessment",
+            outcomes,
+            "the outcome of the suitability assessment",
+            help_text="Suitable only if every answer is Yes. If every place is taken, a "
+            "suitable person joins the waiting list.",
+        )
+        for outcome, label in (
+            (suitability.NOT_READY, "If not ready yet: the main reason"),
+            (suitability.NOT_SUITABLE, "If not suitable: the main reason"),
+        ):
+            if outcome not in dict(outcomes):
+                continue
+            self.fields[f"{outcome}_reason"] = forms.ChoiceField(
+                label=label,
+                required=False,
+                widget=forms.RadioSelect,
+                choices=suitability.REASONS_BY_OUTCOME[outcome],
+                error_messages={"invalid_choice": "Select the main reason"},
+            )
+            if outcome == suitability.NOT_READY:
+                self.fields["review_on"] = date_field(
+                    "If not ready yet: date to review whether the person is ready",
+                    what="the date to review whether the person is ready",
+                    required=False,
+                    help_text="The referral stays on your list and comes back to you on this "
+                    "date. For example, in three months.",
+                )
+        self.fields["reason"] = _text(
+            "More detail (required if you chose another reason)", required=False, rows=3
+        )
+
+    def answers(self) -> dict[str, dict[str, str]]:
+        data = self.cleaned_data
+        return {
+            c.code: {
+                "answer": data.get(f"c_{c.code}", ""),
+                "note": data.get(f"c_{c.code}_note", ""),
+            }
+            for c in suitability.CRITERIA
+        }
+
+    def reason_code(self) -> str:
+        """The reason given under the chosen outcome; one ticked under another is ignored."""
+        return self.cleaned_data.get(f"{self.cleaned_data.get('outcome')}_reason") or ""
+
+    def service_field(self, name: str) -> str:
+        """Where a command's error belongs on this form."""
+        if name == "reason_code":
+            return f"{self.cleaned_data.get('outcome')}_reason"
+        return name
 
 
 class ScheduleForm(forms.Form):

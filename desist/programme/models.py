@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation, VersionedModel
+from desist.programme import suitability
 from desist.programme.ratings import ADHERENCE, COMPETENCE
 
 # The skill areas the pilot teaches, and the phases of the programme.
@@ -117,7 +118,7 @@ class ReferralStatus(models.TextChoices):
     PUT_FORWARD = "put_forward", "Put forward by police"
     RECEIVED = "received", "Received by provider"
     ALLOCATED = "allocated", "Allocated to a practitioner"
-    NOT_READY = "not_ready", "Suitable but not ready"
+    NOT_READY = "not_ready", "Not ready yet"
     WAITING = "waiting", "On the waiting list"
     SUITABLE = "suitable", "Suitable, place offered"
     NOT_SUITABLE = "not_suitable", "Not suitable"
@@ -192,6 +193,8 @@ class Referral(VersionedModel):
     # Suitability assessment.
     suitability_codes = models.JSONField(default=list, blank=True)
     assessed_on = models.DateField(null=True, blank=True)
+    # Set while the person is not ready yet: when to assess them again (the queues read it).
+    review_on = models.DateField(null=True, blank=True)
     waiting_since = models.DateTimeField(null=True, blank=True)
     # Consent.
     consent_on = models.DateField(null=True, blank=True)
@@ -263,6 +266,62 @@ class ReferralStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} -> {self.to_status}"
+
+
+def _reason_in(outcome: str) -> Q:
+    codes = [code for code, _ in suitability.REASONS_BY_OUTCOME[outcome]]
+    return Q(outcome=outcome, reason_code__in=codes)
+
+
+class SuitabilityAssessment(models.Model):
+    """One suitability assessment of a referral (append-only: a reassessment is a new row).
+    The answers are {criterion code: {"answer": yes|no|not_known, "note": ...}} under the
+    criteria of `criteria_version` (`suitability.py`); version 0 rows were recorded before the
+    criteria existed and hold no answers."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="suitability_assessments"
+    )
+    number = models.PositiveIntegerField()
+    criteria_version = models.PositiveIntegerField(default=suitability.CRITERIA_VERSION)
+    answers = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=15, choices=suitability.OUTCOMES)
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason = models.TextField(blank=True)
+    assessed_on = models.DateField()
+    review_on = models.DateField(null=True, blank=True)
+    # The status change it made (none when a not-ready person is still not ready, or a
+    # waiting person is still suitable).
+    status_change = models.OneToOneField(
+        ReferralStatusChange,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="suitability_assessment",
+    )
+    assessor = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["referral", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "number"], name="suitability_assessment_number_unique"
+            ),
+            # The promise of issue 20: no outcome stored with a reason of another outcome,
+            # and no "not ready yet" without a review date.
+            models.CheckConstraint(
+                condition=Q(outcome=suitability.SUITABLE, reason_code="")
+                | (_reason_in(suitability.NOT_READY) & Q(review_on__isnull=False))
+                | _reason_in(suitability.NOT_SUITABLE),
+                name="suitability_reason_fits_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Suitability assessment {self.number} of {self.referral_id}"
 
 
 class SessionState(models.TextChoices):

@@ -42,6 +42,11 @@ for _key, _title, _empty in (
         "Referrals allocated to you will appear here until you record the suitability assessment.",
     ),
     (
+        "provider.readiness_reviews",
+        "Reassessments due: not ready yet",
+        "People you assessed as not ready yet will appear here when their review date comes.",
+    ),
+    (
         "provider.consents",
         "Consent to record",
         "People offered a place will appear here until you record their consent or decline.",
@@ -140,6 +145,22 @@ def allocations(actor: User) -> QueueResult:
         for r in qs[:LIMIT]
     ]
     return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:referrals"))
+
+
+@provide("provider.readiness_reviews")
+def readiness_reviews(actor: User) -> QueueResult:
+    today = timezone.localdate()
+    qs = selectors.readiness_reviews_due_for(actor=actor, today=today)
+    rows = [
+        QueueRow(
+            label=f"{r.subject.full_name} ({r.reference})",
+            url=reverse("programme:assess", args=[r.pk]),
+            detail=f"Review date {_day(r.review_on)}",
+            tag="Overdue" if r.review_on and r.review_on < today else "Due today",
+        )
+        for r in qs[:LIMIT]
+    ]
+    return QueueResult(count=qs.count(), rows=rows)
 
 
 @provide("provider.consents")

@@ -25,7 +25,7 @@ from desist.core.models import Organisation
 from desist.core.roles import RoleCode
 from desist.orders.provider_terms import ProviderTerm, order_terms_for_provider
 from desist.policy import Perm
-from desist.programme import completion, workflow
+from desist.programme import completion, suitability, workflow
 from desist.programme.models import (
     CLOSED_STATUSES,
     MODULE_LABELS,
@@ -46,6 +46,7 @@ from desist.programme.models import (
     RiskDisclosure,
     SessionState,
     SpendCategory,
+    SuitabilityAssessment,
     SupervisionEntry,
     engagement_code,
 )
@@ -262,6 +263,47 @@ class ReferralPage:
     # victims linked now (sharing.shown), so wording saved before a victim was added is withheld.
     shown: dict[str, str] = field(default_factory=dict)
     shown_disclosures: list[tuple[RiskDisclosure, str]] = field(default_factory=list)
+    suitability: SuitabilityPanel | None = None
+
+
+@dataclass
+class SuitabilityPanel:
+    """The latest suitability assessment as its reader may see it: the outcome, the reason,
+    the review date and each answer with its note (notes screened like any provider text)."""
+
+    assessment: SuitabilityAssessment
+    outcome: str
+    reason: str
+    detail: str
+    answers: list[tuple[str, str, str]]  # question, answer, note
+    count: int
+
+
+def suitability_panel_for(
+    *, actor: User, referral: Referral, screen: ProviderScreen
+) -> SuitabilityPanel | None:
+    """SUITABILITY_VIEW only (the provider's clinicians); None when nothing is recorded."""
+    if not policy.can(actor, Perm.SUITABILITY_VIEW, referral):
+        return None
+    rows = list(referral.suitability_assessments.select_related("assessor").order_by("-number"))
+    if not rows:
+        return None
+    latest = rows[0]
+    answers = []
+    for c in suitability.CRITERIA:
+        given = latest.answers.get(c.code) or {}
+        if not given:
+            continue
+        note = screen.show(given.get("note", ""), field=f"suitability {latest.pk} {c.code}")
+        answers.append((c.question, suitability.ANSWER_LABELS.get(given["answer"], ""), note))
+    return SuitabilityPanel(
+        assessment=latest,
+        outcome=suitability.outcome_label(latest.outcome),
+        reason=suitability.reason_label(latest.reason_code) if latest.reason_code else "",
+        detail=screen.show(latest.reason, field=f"suitability {latest.pk} reason"),
+        answers=answers,
+        count=len(rows),
+    )
 
 
 END_REPORT_TEXTS = (
@@ -337,6 +379,9 @@ def referral_page_for(*, actor: User, referral_id: int) -> ReferralPage:
         shown_disclosures=[
             (d, screen.show(d.disclosed, field=f"risk disclosure {d.pk}")) for d in disclosures
         ],
+        suitability=suitability_panel_for(actor=actor, referral=referral, screen=screen)
+        if provider
+        else None,
     )
 
 
@@ -587,6 +632,29 @@ def waiting_list_for(*, actor: User) -> QuerySet[Referral]:
         referral_list_for(actor=actor)
         .filter(status=S.WAITING)
         .order_by("programme", "waiting_since", "id")
+    )
+
+
+def not_ready_for(*, actor: User) -> QuerySet[Referral]:
+    """Everyone assessed as not ready yet in the actor's scope, soonest review first: kept on
+    the list beside those waiting for a place, not dropped."""
+    return (
+        referral_list_for(actor=actor)
+        .filter(status=S.NOT_READY)
+        .select_related("subject", "practitioner")
+        .order_by("review_on", "id")
+    )
+
+
+def readiness_reviews_due_for(*, actor: User, today: dt.date | None = None) -> QuerySet[Referral]:
+    """The actor's own referrals not ready yet whose review date has come: a reassessment is
+    due. One rule for the queue and the tests."""
+    today = today or timezone.localdate()
+    return (
+        _my_referrals(actor)
+        .filter(status=S.NOT_READY, review_on__lte=today)
+        .select_related("subject")
+        .order_by("review_on", "id")
     )
 
 

@@ -22,14 +22,14 @@ from desist.accounts.http import AuthedRequest
 from desist.audit.services import audit_consultation
 from desist.core import figures
 from desist.core.concurrency import StaleRecordError
-from desist.core.dates import long_datetime
+from desist.core.dates import long_date, long_datetime
 from desist.core.forms import add_service_errors
 from desist.core.workflow import page_view
 from desist.documents import selectors as document_selectors
 from desist.orders import lookups as order_lookups
 from desist.people import selectors as people_selectors
 from desist.policy import Perm
-from desist.programme import actions, completion, selectors, workflow
+from desist.programme import actions, completion, selectors, suitability, workflow
 from desist.programme import calendar as cal
 from desist.programme.forms import (
     AssessForm,
@@ -469,15 +469,15 @@ def referral_detail(request: AuthedRequest, referral_id: int) -> HttpResponse:
         and policy.can(request.user, Perm.MEASURE_RECORD, page.referral),
         "end_report": page.is_provider
         and policy.can(request.user, Perm.END_REPORT_WRITE, page.referral),
-        "assess": any(
-            t.target in (S.SUITABLE, S.NOT_SUITABLE, S.NOT_READY, S.WAITING) for t in page.actions
-        ),
+        "assess": page.is_provider
+        and page.referral.status in workflow.ASSESSABLE
+        and policy.can(request.user, Perm.REFERRAL_ASSESS, page.referral),
     }
+    # The assessment's changes are made on its own form, never as a bare status change.
     actions = [
         t
         for t in page.actions
-        if t.target not in (S.SUITABLE, S.NOT_SUITABLE, S.NOT_READY, S.WAITING)
-        or page.referral.status == S.WAITING
+        if (page.referral.status, t.target) not in workflow.ASSESSMENT_CHANGES
     ]
     return render(
         request,
@@ -575,6 +575,27 @@ def referral_change(request: AuthedRequest, referral_id: int, target: str) -> Ht
     )
 
 
+def _assess_outcomes(referral: Any) -> list[tuple[str, str]]:
+    """The outcomes a (re)assessment may record: someone on the waiting list keeps their
+    place or is found not suitable (the table has no way back to 'not ready yet')."""
+    if referral.status == S.WAITING:
+        return [
+            (suitability.SUITABLE, "Suitable: stays on the waiting list in the same place"),
+            (suitability.NOT_SUITABLE, "Not suitable"),
+        ]
+    return list(suitability.OUTCOMES)
+
+
+def _assess_message(referral: Any, source: str) -> str:
+    if referral.status == S.WAITING and source == S.WAITING:
+        return "Reassessment recorded. The person is still suitable and keeps their place on the waiting list"
+    if referral.status == S.WAITING:
+        return "Suitable. Every place is taken, so the person has joined the waiting list"
+    if referral.status == S.NOT_READY:
+        return f"Not ready yet. The referral comes back to you for review on {long_date(referral.review_on)}"
+    return f"Suitability assessment recorded: {workflow.status_label(referral.status)}"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_assess(request: AuthedRequest, referral_id: int) -> HttpResponse:
@@ -584,47 +605,63 @@ def referral_assess(request: AuthedRequest, referral_id: int) -> HttpResponse:
     form = AssessForm(
         request.POST or None,
         initial={"version": referral.version, "effective_on": timezone.localdate()},
+        outcomes=_assess_outcomes(referral),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        source = referral.status
         try:
-            change = actions.referral_assess(
+            actions.referral_assess(
                 actor=request.user,
                 referral=referral,
                 version=data["version"],
                 outcome=data["outcome"],
-                reason_code=data.get("reason_code") or "",
+                answers=form.answers(),
+                reason_code=form.reason_code(),
                 reason=data.get("reason", ""),
                 effective_on=data["effective_on"],
+                review_on=data.get("review_on"),
             )
         except StaleRecordError:
             _stale(form)
         except SERVICE_ERRORS as exc:
+            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+                exc = ValidationError(
+                    {form.service_field(k): v for k, v in exc.message_dict.items()}
+                )
             add_service_errors(form, exc)
         else:
-            if change.to_status == S.WAITING:
-                messages.success(
-                    request,
-                    "Suitable. Every place is taken, so the person has joined the waiting list",
-                )
-            else:
-                messages.success(
-                    request,
-                    f"Suitability assessment recorded: {workflow.status_label(change.to_status)}",
-                )
+            messages.success(request, _assess_message(referral, source))
             return redirect("programme:referral", referral.pk)
+    refused = ""
+    if referral.status not in workflow.ASSESSABLE:
+        refused = (
+            "A suitability assessment is recorded only for a referral allocated to a "
+            f"practitioner, not ready yet, or on the waiting list. This referral is "
+            f"'{referral.get_status_display()}'."
+        )
     places = selectors.places_for(referral.programme)
     if request.method == "GET":
         audit_consultation(actor=request.user, obj=referral, verb="referral.view_for_assessment")
+    summary = [
+        ("Current status", referral.get_status_display()),
+        ("Places", f"{places.held} of {places.capacity} taken, {places.waiting} waiting"),
+    ]
+    if referral.review_on:
+        summary.append(("Review date", long_date(referral.review_on)))
     return _form_page(
         request,
         form,
-        title="Suitability assessment",
+        refused=refused,
+        title="Suitability reassessment"
+        if referral.status in (S.NOT_READY, S.WAITING)
+        else "Suitability assessment",
         caption=f"Referral {referral.reference}: {referral.subject.full_name}",
+        intro="Answer each question, then record the outcome that follows from the answers.",
         back_url=reverse("programme:referral", args=[referral.pk]),
         back_label="Back to the referral",
         submit="Record assessment",
-        summary=[("Places", f"{places.held} of {places.capacity} taken, {places.waiting} waiting")],
+        summary=summary,
     )
 
 
@@ -1172,15 +1209,23 @@ def engagement(request: AuthedRequest) -> HttpResponse:
 def waiting_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.REFERRAL_MANAGE)
     rows = list(selectors.waiting_list_for(actor=request.user))
+    not_ready = list(selectors.not_ready_for(actor=request.user))
     unallocated = list(selectors.unallocated_for(actor=request.user))
     audit_consultation(
         actor=request.user,
         verb="programme.waiting_list",
         object_type="programme.Referral",
-        new={"waiting": len(rows), "unallocated": len(unallocated)},
+        new={"waiting": len(rows), "not_ready": len(not_ready), "unallocated": len(unallocated)},
     )
     return render(
-        request, "programme/waiting_list.html", {"waiting": rows, "unallocated": unallocated}
+        request,
+        "programme/waiting_list.html",
+        {
+            "waiting": rows,
+            "not_ready": not_ready,
+            "unallocated": unallocated,
+            "today": timezone.localdate(),
+        },
     )
 
 

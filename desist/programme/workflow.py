@@ -18,6 +18,7 @@ from desist.core.workflow import (
     register,
 )
 from desist.core.workflow_diagram import LaneLayout, Look
+from desist.programme import suitability
 from desist.programme.models import CLOSED_STATUSES, ReferralStatus
 
 __all__ = ["NEW", "REASONS", "TRANSITIONS", "WORKFLOW", "Transition", "TransitionError"]
@@ -39,13 +40,14 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.ALLOCATED, S.SUITABLE, CLINICIANS, False, "Suitable, place offered"),
     Transition(S.ALLOCATED, S.WAITING, CLINICIANS, False, "Suitable, no place free"),
     Transition(S.ALLOCATED, S.NOT_SUITABLE, CLINICIANS, True, "Not suitable"),
-    Transition(S.ALLOCATED, S.NOT_READY, CLINICIANS, True, "Suitable but not ready"),
+    Transition(S.ALLOCATED, S.NOT_READY, CLINICIANS, True, "Not ready yet, review date set"),
     Transition(S.ALLOCATED, S.WITHDRAWN, POLICE_OR_SUPERVISOR, True, "Referral withdrawn"),
     Transition(S.NOT_READY, S.SUITABLE, CLINICIANS, False, "Now ready, place offered"),
     Transition(S.NOT_READY, S.WAITING, CLINICIANS, False, "Now ready, no place free"),
     Transition(S.NOT_READY, S.NOT_SUITABLE, CLINICIANS, True, "Not suitable"),
     Transition(S.NOT_READY, S.WITHDRAWN, POLICE_OR_SUPERVISOR, True, "Referral withdrawn"),
     Transition(S.WAITING, S.SUITABLE, SUPERVISOR, False, "Place offered from waiting list"),
+    Transition(S.WAITING, S.NOT_SUITABLE, CLINICIANS, True, "Not suitable on reassessment"),
     Transition(S.WAITING, S.WITHDRAWN, POLICE_OR_SUPERVISOR, True, "Referral withdrawn"),
     Transition(S.SUITABLE, S.CONSENTED, CLINICIANS, False, "Consent given"),
     Transition(S.SUITABLE, S.DECLINED, CLINICIANS, True, "Consent declined"),
@@ -58,20 +60,10 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 # Coded reasons, by the status a change leads to. "other" always needs words.
+# The assessment's reasons are defined once, with its criteria, in `suitability.py`.
 REASONS: dict[str, list[tuple[str, str]]] = {
-    S.NOT_SUITABLE: [
-        ("denies_all_behaviour", "Denies all of the behaviour and will not discuss it"),
-        ("severe_mental_illness", "Needs treatment for a severe mental illness first"),
-        ("substance_misuse", "Substance misuse would prevent taking part"),
-        ("cognitive_needs", "Learning or cognitive needs the programme cannot meet"),
-        ("other", "Another reason"),
-    ],
-    S.NOT_READY: [
-        ("crisis", "In crisis now (housing, health or similar)"),
-        ("proceedings_pending", "Criminal proceedings not yet concluded"),
-        ("motivation", "Not yet motivated to take part"),
-        ("other", "Another reason"),
-    ],
+    S.NOT_SUITABLE: suitability.NOT_SUITABLE_REASONS,
+    S.NOT_READY: suitability.NOT_READY_REASONS,
     S.DECLINED: [
         ("does_not_want", "Does not want to take part"),
         ("practical", "Practical reasons (work, travel, caring)"),
@@ -99,12 +91,34 @@ REASONS: dict[str, list[tuple[str, str]]] = {
 
 REASON_RULE = CodedReason(REASONS)
 
+# Changes made only by recording a suitability assessment (`referral_assess`), never through
+# the generic change form: each needs the answers the outcome follows from.
+ASSESSMENT_CHANGES: frozenset[tuple[str, str]] = frozenset(
+    (t.source, t.target)
+    for t in TRANSITIONS
+    if t.source in (S.ALLOCATED, S.NOT_READY, S.WAITING)
+    and t.target in (S.SUITABLE, S.WAITING, S.NOT_READY, S.NOT_SUITABLE)
+    and (t.source, t.target) != (S.WAITING, S.SUITABLE)  # a place offered from the list
+)
+# Where an assessment (or a reassessment) may be recorded.
+ASSESSABLE: tuple[str, ...] = (S.ALLOCATED, S.NOT_READY, S.WAITING)
+
 _CAPACITY = (
     "A referral holds one of the programme's places while it is *Suitable, place offered*, "
     "*Consent given* or *Active*. When every place is held, a suitability assessment of "
     "*suitable* puts the person on the waiting list instead (change 7 or 12), in the order "
     "they were found suitable. A clinical supervisor offers a freed place to the first "
     "person on the list (change 15); offering it to anyone else is refused."
+)
+
+_ASSESSMENT = (
+    "Changes 6 to 9, 11 to 13 and 16 are made only by recording a suitability assessment: "
+    "each criterion answered Yes, No or Not known yet, and an outcome that follows from the "
+    "answers, with a reason from the outcome's own list. *Not ready yet* needs a review date; "
+    "on that date the referral appears in the practitioner's queue for a reassessment. A "
+    "reassessment that finds the person still not ready, or still suitable while they wait "
+    "for a place, changes no status: it is kept as a new assessment. Someone on the waiting "
+    "list cannot go back to *Not ready yet* (the table has no cycles)."
 )
 
 WORKFLOW = register(
@@ -132,7 +146,10 @@ WORKFLOW = register(
             stem="programme-referral",
             alt="Referral workflow",
             dot_name="programme_referral",
-            notes=(("Capacity and the waiting list", _CAPACITY),),
+            notes=(
+                ("Capacity and the waiting list", _CAPACITY),
+                ("The suitability assessment", _ASSESSMENT),
+            ),
         ),
         layout=LaneLayout(
             Look(

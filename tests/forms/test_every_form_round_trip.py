@@ -166,7 +166,12 @@ NOT_VERBATIM: dict[tuple[str, str], str] = {
     ("safeguarding:case_open", "agency_kind"): "kept only for an agency's referral; the first "
     "answer, a phone call, is sent",
     ("safeguarding:case_open", "spoke_to_victim"): "kept as the case's first contact time",
-    ("programme:assess", "outcome"): "becomes the referral's status (a place or the waiting list)",
+    ("programme:assess", "not_ready_reason"): "kept only for 'Not ready yet'; the first "
+    "outcome, 'Suitable', is sent",
+    ("programme:assess", "not_suitable_reason"): "kept only for 'Not suitable'; the first "
+    "outcome, 'Suitable', is sent",
+    ("programme:assess", "review_on"): "kept only for 'Not ready yet'; the first outcome, "
+    "'Suitable', is sent",
     ("orders:notification_change", "address"): "kept only for a change of address",
     ("orders:notification_change", "postcode"): "kept only for a change of address",
 }

@@ -153,6 +153,7 @@ POLICE_PROGRAMME = {
 PROVIDER = {
     Perm.REFERRAL_VIEW,
     Perm.REFERRAL_ASSESS,
+    Perm.SUITABILITY_VIEW,
     Perm.SESSION_MANAGE,
     Perm.CLINICAL_NOTES,
     Perm.MEASURE_RECORD,
@@ -282,6 +283,13 @@ def test_police_never_hold_clinical_notes() -> None:
     for role in RoleCode:
         if role not in (R.PRACTITIONER, R.CLINICAL_SUPERVISOR):
             assert Perm.CLINICAL_NOTES not in policy.ROLE_PERMISSIONS[role], role
+
+
+def test_only_the_providers_clinicians_read_suitability_answers() -> None:
+    holders = {r for r, perms in policy.ROLE_PERMISSIONS.items() if Perm.SUITABILITY_VIEW in perms}
+    assert holders == {R.PRACTITIONER, R.CLINICAL_SUPERVISOR}
+    for scope in policy.ApiScope:
+        assert Perm.SUITABILITY_VIEW not in policy.API_SCOPE_PERMISSIONS[scope], scope
 
 
 def test_role_permission_table_is_pinned() -> None:

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.utils import timezone
 
 from desist import policy
@@ -21,7 +22,7 @@ from desist.core.roles import RoleCode
 from desist.people.models import InterventionDecision, Subject
 from desist.people.services import intervention_decision_record
 from desist.policy import Perm
-from desist.programme import completion, workflow
+from desist.programme import completion, suitability, workflow
 from desist.programme.actions.common import (
     MAX_TEXT,
     clean,
@@ -40,6 +41,7 @@ from desist.programme.models import (
     ReferralStatus,
     ReferralStatusChange,
     SessionState,
+    SuitabilityAssessment,
 )
 from desist.sharing import events
 
@@ -257,6 +259,34 @@ def _consent_errors(
         ]
 
 
+def _transition_errors(
+    errors: Errors,
+    *,
+    actor: User,
+    referral: Referral,
+    target: str,
+    reason_code: str,
+    reason: str,
+    effective_on: dt.date,
+    practitioner: User | None = None,
+) -> None:
+    """What every change checks: the table (roles, coded reason), the date, the practitioner
+    for an allocation, the places and the completion rule."""
+    source = referral.status
+    workflow.check_transition(
+        role_codes=role_codes(actor), source=source, target=target, reason_code=reason_code
+    )
+    _date_and_reason_errors(
+        errors, referral, effective_on=effective_on, reason_code=reason_code, reason=reason
+    )
+    if target == S.ALLOCATED and (problem := _check_practitioner(referral, practitioner)):
+        errors["practitioner"] = [problem]
+    if problem := _place_error(referral, source=source, target=target):
+        errors["status"] = [problem]
+    if target == S.COMPLETED and (problem := completion.shortfall(*completion.progress(referral))):
+        errors["status"] = [problem]
+
+
 def _transition_check(
     *,
     actor: User,
@@ -270,22 +300,22 @@ def _transition_check(
     attendance_required_by_order: bool | None = None,
     **_: object,
 ) -> dict[str, Any]:
-    source = referral.status
-    workflow.check_transition(
-        role_codes=role_codes(actor), source=source, target=target, reason_code=reason_code
-    )
+    if (referral.status, target) in workflow.ASSESSMENT_CHANGES:
+        # Only the assessment, with its answers, may make these changes.
+        raise ValidationError({"status": ["Record the suitability assessment to make this change"]})
     effective_on = effective_on or timezone.localdate()
     reason = clean(reason)
     errors = Errors()
-    _date_and_reason_errors(
-        errors, referral, effective_on=effective_on, reason_code=reason_code, reason=reason
+    _transition_errors(
+        errors,
+        actor=actor,
+        referral=referral,
+        target=target,
+        reason_code=reason_code,
+        reason=reason,
+        effective_on=effective_on,
+        practitioner=practitioner,
     )
-    if target == S.ALLOCATED and (problem := _check_practitioner(referral, practitioner)):
-        errors["practitioner"] = [problem]
-    if problem := _place_error(referral, source=source, target=target):
-        errors["status"] = [problem]
-    if target == S.COMPLETED and (problem := completion.shortfall(*completion.progress(referral))):
-        errors["status"] = [problem]
     if target == S.CONSENTED:
         sharing_explained = clean(sharing_explained)
         _consent_errors(
@@ -325,12 +355,8 @@ def _status_changes(
         changes["practitioner"] = practitioner
     if target == S.WAITING:
         changes["waiting_since"] = timezone.now()
-    if target in (S.SUITABLE, S.WAITING, S.NOT_SUITABLE, S.NOT_READY) and source in (
-        S.ALLOCATED,
-        S.NOT_READY,
-    ):
-        changes["assessed_on"] = effective_on
-        changes["suitability_codes"] = [reason_code] if reason_code else []
+    if source == S.NOT_READY:
+        changes["review_on"] = None  # no review is due once the person is no longer waiting
     if target == S.CONSENTED:
         changes.update(
             consent_on=effective_on,
@@ -433,23 +459,22 @@ def _after_transition(
         )
 
 
-@command(Perm.REFERRAL_VIEW, on="referral", check=_transition_check)
-def referral_transition(
+def _apply_transition(
     *,
     actor: User,
     referral: Referral,
     version: int,
     target: str,
-    reason_code: str = "",
-    reason: str = "",
-    effective_on: dt.date | None = None,
+    reason_code: str,
+    reason: str,
+    effective_on: dt.date,
     practitioner: User | None = None,
     sharing_explained: str = "",
     attendance_required_by_order: bool | None = None,
+    extra_changes: dict[str, Any] | None = None,
 ) -> ReferralStatusChange:
-    """Change a referral's status as the table allows (roles, coded reasons), with the rules
-    that go with each change. Writes the history row and the audit event."""
-    assert effective_on is not None
+    """The write of a checked change: the referral's fields, the history row, the audit event
+    and what follows. Callers run inside a command's transaction."""
     source = referral.status
     changes = _status_changes(
         referral,
@@ -461,6 +486,7 @@ def referral_transition(
         sharing_explained=sharing_explained,
         attendance_required_by_order=attendance_required_by_order,
     )
+    changes.update(extra_changes or {})
     save_changes(referral, version=version, changes=changes)
     change = ReferralStatusChange.objects.create(
         referral=referral,
@@ -490,28 +516,25 @@ def referral_transition(
     return change
 
 
-def referral_assess(
+@command(Perm.REFERRAL_VIEW, on="referral", check=_transition_check)
+def referral_transition(
     *,
     actor: User,
     referral: Referral,
     version: int,
-    outcome: str,
+    target: str,
     reason_code: str = "",
     reason: str = "",
     effective_on: dt.date | None = None,
+    practitioner: User | None = None,
+    sharing_explained: str = "",
+    attendance_required_by_order: bool | None = None,
 ) -> ReferralStatusChange:
-    """The suitability assessment: suitable, not suitable, or suitable but not ready. A
-    suitable person takes a place if one is free, otherwise joins the waiting list.
-
-    Not a command of its own: after its permission it runs `referral_transition`'s pipeline,
-    whose redaction guard must run outside any transaction."""
-    policy.require(actor, Perm.REFERRAL_ASSESS, referral)
-    if outcome not in ("suitable", S.NOT_SUITABLE, S.NOT_READY):
-        raise ValidationError({"outcome": ["Select the outcome of the suitability assessment"]})
-    target = outcome
-    if outcome == "suitable":
-        target = S.SUITABLE if place_free_for_new(referral.programme) else S.WAITING
-    return referral_transition(
+    """Change a referral's status as the table allows (roles, coded reasons), with the rules
+    that go with each change. Writes the history row and the audit event. The changes an
+    assessment makes are refused here: `referral_assess` makes them."""
+    assert effective_on is not None
+    return _apply_transition(
         actor=actor,
         referral=referral,
         version=version,
@@ -519,4 +542,183 @@ def referral_assess(
         reason_code=reason_code,
         reason=reason,
         effective_on=effective_on,
+        practitioner=practitioner,
+        sharing_explained=sharing_explained,
+        attendance_required_by_order=attendance_required_by_order,
     )
+
+
+# --- the suitability assessment ---------------------------------------------------------------
+
+
+def assessment_target(referral: Referral, outcome: str) -> str:
+    """The status an assessment leads to (the referral's own when nothing changes): a suitable
+    person takes a free place or joins the waiting list, and keeps their place on it."""
+    if outcome == suitability.SUITABLE:
+        if referral.status == S.WAITING:
+            return S.WAITING
+        return S.SUITABLE if place_free_for_new(referral.programme) else S.WAITING
+    return outcome
+
+
+def _assessment_errors(
+    errors: Errors,
+    referral: Referral,
+    *,
+    outcome: str,
+    answers: dict[str, dict[str, str]],
+    reason_code: str,
+    review_on: dt.date | None,
+) -> None:
+    """The answers, then the outcome they allow, then the reason and the review date."""
+    for field_name, message in suitability.answer_errors(answers).items():
+        errors.add(field_name, message)
+    if outcome not in suitability.OUTCOME_LABELS:
+        errors.add("outcome", "Select the outcome of the suitability assessment")
+        return
+    if referral.status == S.WAITING and outcome == suitability.NOT_READY:
+        errors.add(
+            "outcome",
+            "Someone on the waiting list keeps their place: select 'Suitable' or 'Not suitable'",
+        )
+    elif not errors and (problem := suitability.outcome_error(outcome, answers)):
+        errors.add("outcome", problem)
+    if problem := suitability.reason_error(outcome, reason_code, answers):
+        errors.add("reason_code", problem)
+    if problem := suitability.review_error(outcome, review_on, today=timezone.localdate()):
+        errors.add("review_on", problem)
+
+
+def _assess_check(
+    *,
+    actor: User,
+    referral: Referral,
+    outcome: str,
+    answers: dict[str, dict[str, str]],
+    reason_code: str = "",
+    reason: str = "",
+    effective_on: dt.date | None = None,
+    review_on: dt.date | None = None,
+    **_: object,
+) -> dict[str, Any]:
+    if referral.status not in workflow.ASSESSABLE:
+        raise ValidationError(
+            {
+                "outcome": [
+                    "A suitability assessment is recorded only for a referral allocated to a "
+                    "practitioner, not ready yet, or on the waiting list"
+                ]
+            }
+        )
+    effective_on = effective_on or timezone.localdate()
+    reason = clean(reason)
+    answers = suitability.clean_answers(answers)
+    errors = Errors()
+    _assessment_errors(
+        errors,
+        referral,
+        outcome=outcome,
+        answers=answers,
+        reason_code=reason_code,
+        review_on=review_on,
+    )
+    target = assessment_target(referral, outcome) if outcome in suitability.OUTCOME_LABELS else ""
+    # The table's own check (roles, its coded reason) only once the assessment's rules pass:
+    # it raises at once, and its message is vaguer than theirs.
+    if target and target != referral.status and not errors:
+        _transition_errors(
+            errors,
+            actor=actor,
+            referral=referral,
+            target=target,
+            reason_code=reason_code,
+            reason=reason,
+            effective_on=effective_on,
+        )
+    else:
+        _date_and_reason_errors(
+            errors, referral, effective_on=effective_on, reason_code=reason_code, reason=reason
+        )
+    errors.raise_if_any()
+    notes = {f"c_{code}_note": a["note"] for code, a in answers.items()}
+    guard(
+        referral.subject,
+        {"reason": reason, **notes},
+        actor=actor,
+        where="programme.referral_assess",
+    )
+    return {"answers": answers, "effective_on": effective_on, "reason": reason}
+
+
+@command(Perm.REFERRAL_ASSESS, on="referral", check=_assess_check)
+def referral_assess(
+    *,
+    actor: User,
+    referral: Referral,
+    version: int,
+    outcome: str,
+    answers: dict[str, dict[str, str]],
+    reason_code: str = "",
+    reason: str = "",
+    effective_on: dt.date | None = None,
+    review_on: dt.date | None = None,
+) -> SuitabilityAssessment:
+    """The suitability assessment (or a reassessment): each criterion answered, an outcome
+    that follows from the answers, a reason that fits the outcome, and for 'not ready yet' a
+    review date. A suitable person takes a place if one is free, otherwise joins the waiting
+    list; a reassessment that changes nothing about the status is kept all the same."""
+    assert effective_on is not None
+    source = referral.status
+    target = assessment_target(referral, outcome)
+    fields: dict[str, Any] = {
+        "assessed_on": effective_on,
+        "review_on": review_on if outcome == suitability.NOT_READY else None,
+        "suitability_codes": [reason_code] if reason_code else [],
+    }
+    change = None
+    if target != source:
+        change = _apply_transition(
+            actor=actor,
+            referral=referral,
+            version=version,
+            target=target,
+            reason_code=reason_code,
+            reason=reason,
+            effective_on=effective_on,
+            extra_changes=fields,
+        )
+    else:
+        save_changes(referral, version=version, changes=fields)
+    last = referral.suitability_assessments.aggregate(n=Max("number"))["n"] or 0
+    assessment = SuitabilityAssessment.objects.create(
+        referral=referral,
+        number=last + 1,
+        answers=answers,
+        outcome=outcome,
+        reason_code=reason_code,
+        reason=reason,
+        assessed_on=effective_on,
+        review_on=fields["review_on"],
+        status_change=change,
+        assessor=actor,
+    )
+    audit_record(
+        actor=actor,
+        category=Category.COLLECTION,
+        verb="referral.suitability_assess",
+        obj=referral,
+        old={"status": source, "version": version},
+        new={
+            "assessment_id": assessment.pk,
+            "number": assessment.number,
+            "criteria_version": assessment.criteria_version,
+            # Codes only: the notes are free text about the person.
+            "answers": {code: a["answer"] for code, a in answers.items()},
+            "outcome": outcome,
+            "reason_code": reason_code,
+            "review_on": fields["review_on"],
+            "status": target,
+            "version": referral.version,
+        },
+    )
+    return assessment

@@ -15,7 +15,7 @@ from desist.audit.models import AuditEvent
 from desist.core.concurrency import StaleRecordError
 from desist.core.roles import RoleCode
 from desist.people.models import InterventionDecision
-from desist.programme import actions, selectors
+from desist.programme import actions, selectors, suitability
 from desist.programme.models import (
     Attendance,
     ClinicalNote,
@@ -78,6 +78,16 @@ def test_put_forward_refused_for_programme_not_serving_force(
     assert exc.value.message_dict["programme"] == ["Select a programme that serves your force"]
 
 
+def _assess_suitable(actor: Any, referral: Any) -> Any:
+    return actions.referral_assess(
+        actor=actor,
+        referral=referral,
+        version=referral.version,
+        outcome=suitability.SUITABLE,
+        answers=suitability.answers_for(suitability.SUITABLE),
+    )
+
+
 def test_full_programme_puts_next_suitable_person_on_waiting_list(
     programme: Programme, officer: Any, clin: Any, practitioner: Any
 ) -> None:
@@ -88,19 +98,18 @@ def test_full_programme_puts_next_suitable_person_on_waiting_list(
     first = referral_at(programme, officer, S.ALLOCATED, practitioner=practitioner)
     second = referral_at(programme, officer, S.ALLOCATED, practitioner=practitioner)
     for r in (first, second):
-        change = actions.referral_assess(
-            actor=practitioner, referral=r, version=r.version, outcome="suitable"
-        )
-        assert change.to_status == S.WAITING
+        assessed = _assess_suitable(practitioner, r)
+        assert assessed.status_change is not None
+        assert assessed.status_change.to_status == S.WAITING
     assert selectors.places_for(programme).held == 2
     assert [r.pk for r in selectors.waiting_list_for(actor=clin)] == [first.pk, second.pk]
-    # Straight to a place is refused while full.
+    # Straight to a place is refused (only the assessment may offer one, and the list is full).
     third = referral_at(programme, officer, S.ALLOCATED, practitioner=practitioner)
     with pytest.raises(ValidationError) as exc:
         actions.referral_transition(
             actor=practitioner, referral=third, version=third.version, target=S.SUITABLE
         )
-    assert "full" in exc.value.message_dict["status"][0]
+    assert "suitability assessment" in exc.value.message_dict["status"][0]
     # A place frees: it goes to the first in the queue, not the second.
     Referral.objects.filter(programme=programme, status=S.ACTIVE).update(status=S.COMPLETED)
     second.refresh_from_db()
@@ -117,12 +126,9 @@ def test_full_programme_puts_next_suitable_person_on_waiting_list(
     assert first.status == S.SUITABLE
     # And a newly suitable person still joins the queue behind the one waiting.
     third.refresh_from_db()
-    assert (
-        actions.referral_assess(
-            actor=practitioner, referral=third, version=third.version, outcome="suitable"
-        ).to_status
-        == S.WAITING
-    )
+    _assess_suitable(practitioner, third)
+    third.refresh_from_db()
+    assert third.status == S.WAITING
 
 
 def test_waiting_refused_when_a_place_is_free(
@@ -133,13 +139,10 @@ def test_waiting_refused_when_a_place_is_free(
         actions.referral_transition(
             actor=practitioner, referral=r, version=r.version, target=S.WAITING
         )
-    assert "A place is free" in exc.value.message_dict["status"][0]
-    assert (
-        actions.referral_assess(
-            actor=practitioner, referral=r, version=r.version, outcome="suitable"
-        ).to_status
-        == S.SUITABLE
-    )
+    assert "suitability assessment" in exc.value.message_dict["status"][0]
+    _assess_suitable(practitioner, r)
+    r.refresh_from_db()
+    assert r.status == S.SUITABLE
 
 
 def test_allocation_respects_caseload_limit(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode
-from desist.programme import actions
+from desist.programme import actions, suitability
 from desist.programme.models import (
     Attendance,
     Programme,
@@ -290,15 +290,16 @@ def test_whole_path_through_the_forms(
         {"version": 2, "effective_on": today, "practitioner": practitioner.pk},
     )
     client.force_login(practitioner)
+    yes = {f"c_{c.code}": "yes" for c in suitability.CRITERIA}
     response = client.post(
         reverse("programme:assess", args=[referral.pk]),
-        {"version": 3, "effective_on": today, "outcome": "not_suitable"},
+        {"version": 3, "effective_on": today, "outcome": "not_suitable", **yes},
     )
-    assert "Select the reason for this change" in response.content.decode()
+    assert "Select &#x27;Not suitable&#x27; only when" in response.content.decode()
     _post(
         client,
         reverse("programme:assess", args=[referral.pk]),
-        {"version": 3, "effective_on": today, "outcome": "suitable"},
+        {"version": 3, "effective_on": today, "outcome": "suitable", **yes},
     )
     _post(
         client,

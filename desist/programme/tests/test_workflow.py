@@ -3,15 +3,17 @@ the one service."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from desist.core.roles import RoleCode
-from desist.programme import actions, workflow
+from desist.programme import actions, suitability, workflow
 from desist.programme.models import Programme, Referral, ReferralStatus, ReferralStatusChange
 from desist.programme.tests.conftest import COMPLETING_SLOTS, held_sessions, referral_at
 from desist.programme.workflow import NEW, TRANSITIONS, TransitionError
@@ -39,6 +41,7 @@ EXPECTED: dict[tuple[str, str], tuple[set[RoleCode], bool]] = {
     (S.NOT_READY, S.NOT_SUITABLE): (CLIN, True),
     (S.NOT_READY, S.WITHDRAWN): (POLICE | CS, True),
     (S.WAITING, S.SUITABLE): (CS, False),
+    (S.WAITING, S.NOT_SUITABLE): (CLIN, True),
     (S.WAITING, S.WITHDRAWN): (POLICE | CS, True),
     (S.SUITABLE, S.CONSENTED): (CLIN, False),
     (S.SUITABLE, S.DECLINED): (CLIN, True),
@@ -121,6 +124,21 @@ def _kwargs(
     return kw
 
 
+def _assess(actor: Any, referral: Referral, kwargs: dict[str, Any]) -> Any:
+    """The assessment whose outcome leads to the change's target."""
+    outcome = suitability.SUITABLE if kwargs["target"] == S.WAITING else kwargs["target"]
+    reason_code = kwargs.get("reason_code", "")
+    return actions.referral_assess(
+        actor=actor,
+        referral=referral,
+        version=kwargs["version"],
+        outcome=outcome,
+        answers=suitability.answers_for(outcome, reason_code),
+        reason_code=reason_code,
+        review_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+
+
 def _fill(programme: Programme, officer: Any) -> None:
     """Take every place so that a newly suitable person must wait."""
     Programme.objects.filter(pk=programme.pk).update(capacity=1)
@@ -147,14 +165,22 @@ def test_service_allows_exactly_the_table(
             held_sessions(users[R.PRACTITIONER], referral, COMPLETING_SLOTS)
             referral.refresh_from_db()
         kwargs = _kwargs(t, referral, programme, users)
+        # The assessment's changes go through its own door, with answers.
+        change_by = _assess if (t.source, t.target) in workflow.ASSESSMENT_CHANGES else None
         if role in t.roles:
-            change = actions.referral_transition(actor=actor, referral=referral, **kwargs)
+            if change_by is not None:
+                change = change_by(actor, referral, kwargs).status_change
+            else:
+                change = actions.referral_transition(actor=actor, referral=referral, **kwargs)
             referral.refresh_from_db()
             assert referral.status == t.target, role
             assert change.from_status == t.source and change.changed_by == actor
             continue
         with pytest.raises((TransitionError, PermissionDenied)) as exc:
-            actions.referral_transition(actor=actor, referral=referral, **kwargs)
+            if change_by is not None:
+                change_by(actor, referral, kwargs)
+            else:
+                actions.referral_transition(actor=actor, referral=referral, **kwargs)
         if isinstance(exc.value, TransitionError):
             assert exc.value.message_dict["status"][0].startswith("Only a "), role
         referral.refresh_from_db()
