@@ -36,6 +36,11 @@ def dispose_referral(referral: Referral) -> None:
     blank(sessions, "content", "change_reason", "absence_reason", "review_comment")
     blank(ClinicalNote.objects.filter(session__in=sessions), "text")
     blank(referral.disclosures.all(), "disclosed")
+    blank(referral.suitability_assessments.all(), "reason")
+    for assessment in referral.suitability_assessments.all():
+        # The answers stay (the evaluation may count them); the notes are free text.
+        answers = {code: {**a, "note": ""} for code, a in assessment.answers.items()}
+        type(assessment).objects.filter(pk=assessment.pk).update(answers=answers)
     blank(SupervisionEntry.objects.filter(session__in=sessions), "comment")
     blank(
         EndReport.objects.filter(referral=referral),

@@ -1,7 +1,8 @@
 """The intervention programme, for a subject access request (ADR 0031).
 
-The provider's bundle holds everything it records: the referral, sessions, every revision of
-the clinical notes, disclosures of risk, measures and the end report. The referring force's
+The provider's bundle holds everything it records: the referral, its suitability assessments
+(answers and notes), sessions, every revision of the clinical notes, disclosures of risk,
+measures and the end report. The referring force's
 bundle holds what the police see of the referral: its status and dates and the end report's
 summary for the police."""
 
@@ -49,6 +50,14 @@ def _provider_records(referral: Referral) -> list[Record]:
             )
             for n in session.notes.all()
         ]
+    found += [
+        record(
+            a,
+            f"Suitability assessment {a.number}",
+            ["assessed_on", "outcome", "reason_code", "reason", "review_on", "answers"],
+        )
+        for a in referral.suitability_assessments.all()
+    ]
     found += [
         record(d, "Disclosure of risk", ["disclosed", "urgency", "recorded_at"])
         for d in referral.disclosures.all()

@@ -118,7 +118,9 @@ _ASSESSMENT = (
     "on that date the referral appears in the practitioner's queue for a reassessment. A "
     "reassessment that finds the person still not ready, or still suitable while they wait "
     "for a place, changes no status: it is kept as a new assessment. Someone on the waiting "
-    "list cannot go back to *Not ready yet* (the table has no cycles)."
+    "list cannot go back to *Not ready yet* (the table has no cycles). The criteria and the "
+    "rules are data in `desist/programme/suitability.py`; why, in "
+    "[ADR 0033](../adr/0033-suitability-as-a-structured-assessment.md)."
 )
 
 WORKFLOW = register(

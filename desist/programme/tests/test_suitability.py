@@ -368,3 +368,31 @@ def test_review_due_appears_in_the_practitioners_queue_and_on_the_list(
     client.force_login(clin)
     page = client.get(reverse("programme:waiting_list")).content.decode()
     assert allocated.reference in page.split('id="not-ready"')[1] and "Review due" in page
+
+
+def test_disposal_blanks_the_notes_and_keeps_the_answers(
+    allocated: Referral, practitioner: Any
+) -> None:
+    from desist.programme.retention import dispose_referral
+    from desist.programme.sar import subject_programme
+
+    answers = suitability.answers_for(NOT_READY, "other")
+    answers["circumstances_steady"]["note"] = "Sofa-surfing with a cousin"
+    made = assess(
+        practitioner,
+        allocated,
+        NOT_READY,
+        answers=answers,
+        reason_code="other",
+        reason="Housing first",
+        review_on=_later(),
+    )
+    bundle = subject_programme(allocated.subject, allocated.programme.provider)
+    shown = [r for r in bundle if r.title == "Suitability assessment 1"]
+    assert shown and "Housing first" in str(shown[0].fields)
+    dispose_referral(allocated)
+    made.refresh_from_db()
+    assert made.reason == "" and made.answers["circumstances_steady"] == {
+        "answer": "not_known",
+        "note": "",
+    }
