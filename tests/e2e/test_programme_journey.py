@@ -139,6 +139,8 @@ def test_programme_journey(
     visit(f"/programme/{referral.pk}/")
     _link(page, "Record the suitability assessment")
     assert_accessible(page)
+    for box in page.locator("input[type=radio][value=yes]").all():  # every criterion met
+        box.check()
     page.check("input[name=outcome][value=suitable]")
     _submit(page, "Record assessment")
     _ok(page)
