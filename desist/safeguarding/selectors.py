@@ -177,13 +177,19 @@ def advocacy_case_get_for(
     return case
 
 
-def advocacy_case_for_subject(*, actor: User, subject_id: int) -> AdvocacyCase:
+def advocacy_case_for_subject(
+    *, actor: User, subject_id: int, engagement_news: bool = False
+) -> AdvocacyCase:
     """The actor's own service's advocacy case for a victim of `subject_id` (the target of an
     alert's link): the one allocated to the actor first, then open before closed, newest
-    first. 404 when the actor's service holds none, so the link reveals nothing."""
+    first. For engagement news, only a victim who asked to hear it: an advocate acting on the
+    alert must not tell a victim who said no. 404 when the actor's service holds none, so the
+    link reveals nothing."""
+    cases = advocacy_case_list_for(actor=actor).filter(victim__cases__subject_id=subject_id)
+    if engagement_news:
+        cases = cases.filter(victim__wants_engagement_news=True)
     case = (
-        advocacy_case_list_for(actor=actor)
-        .filter(victim__cases__subject_id=subject_id)
+        cases
         .annotate(
             mine=Case(When(advocate_id=actor.pk, then=Value(0)), default=Value(1)),
             closed=Case(When(status=AdvocacyStatus.OPEN, then=Value(0)), default=Value(1)),

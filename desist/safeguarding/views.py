@@ -292,7 +292,9 @@ def case_for_subject(request: AuthedRequest, subject_id: int) -> HttpResponse:
     """Where an alert about a subject links an advocate: their service's case for the victim
     (sharing never looks victims up; this page does, under the advocate's own scope)."""
     policy.require_perm(request.user, Perm.ADVOCACY_VIEW)
-    case = selectors.advocacy_case_for_subject(actor=request.user, subject_id=subject_id)
+    case = selectors.advocacy_case_for_subject(
+        actor=request.user, subject_id=subject_id, engagement_news=request.GET.get("news") == "1"
+    )
     return redirect("safeguarding:case", case_id=case.pk)
 
 

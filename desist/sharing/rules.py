@@ -158,21 +158,23 @@ def _order_of(source: Any) -> Any:
 PROVIDER_EVENTS = (E.RISK_DISCLOSURE, E.MISSED_SESSIONS, E.DISENGAGED, *ENGAGEMENT_NEWS)
 
 
-def _advocacy_link(user: Any, subject: Any) -> str:
+def _advocacy_link(user: Any, subject: Any, kind: str = "") -> str:
     """The advocate's own case for the subject's victim, resolved when they open it (sharing
-    never looks victims up). Only for advocacy staff: never a provider or police recipient."""
+    never looks victims up). Only for advocacy staff: never a provider or police recipient.
+    Engagement news links to the case of a victim who asked for it, never another victim's."""
     if subject is None or user.organisation.kind != OrganisationKind.ADVOCACY:
         return ""
     if not policy.has_perm(user, Perm.ADVOCACY_VIEW):
         return ""
-    return reverse("safeguarding:case_for_subject", args=[subject.pk])
+    url = reverse("safeguarding:case_for_subject", args=[subject.pk])
+    return f"{url}?news=1" if kind in ENGAGEMENT_NEWS else url
 
 
 def _link_for(
     user: Any, source: Any, subject: Any, route: Route | None = None, kind: str = ""
 ) -> str:
     if route is not None and route.role == "advocate" and kind in PROVIDER_EVENTS:
-        return _advocacy_link(user, subject)
+        return _advocacy_link(user, subject, kind)
     return _record_link(user, source, subject) or (
         _advocacy_link(user, subject) if route is not None and route.role == "advocate" else ""
     )

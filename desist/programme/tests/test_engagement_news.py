@@ -67,7 +67,7 @@ def test_the_start_reaches_the_advocate_of_a_victim_who_asked_and_nobody_else(
     [alert] = _news()
     assert alert.kind == E.ENGAGEMENT_STARTED
     assert alert.recipient == advocate
-    assert alert.link_url.endswith(f"/for-subject/{referral.subject_id}/")
+    assert alert.link_url.endswith(f"/for-subject/{referral.subject_id}/?news=1")
     today = timezone.localdate()
     assert alert.body == (
         f"The person's intervention started on {today.day} {today:%B} {today.year} "
@@ -161,3 +161,21 @@ def test_an_end_before_the_start_is_not_engagement_news(
     _victim_supported(referral, officer, advocate, wants=True)
     _move(officer, referral, S.WITHDRAWN, "moved_away")
     assert _news() == []
+
+
+def test_the_alert_opens_the_case_of_the_victim_who_asked_not_another_of_his_victims(
+    client: Any, programme: Programme, officer: Any, practitioner: Any, advocate: Any
+) -> None:
+    """Tester finding: the link opened the advocate's newest case for the subject, a victim who
+    had said she did not want to hear of his engagement."""
+    referral = referral_at(programme, officer, S.CONSENTED, practitioner=practitioner)
+    asked = _victim_supported(referral, officer, advocate, wants=True)
+    not_asked = _victim_supported(referral, officer, advocate, wants=False)
+    assert not_asked.referred_at >= asked.referred_at  # the plain link would pick not_asked
+    _move(practitioner, referral, S.ACTIVE)
+
+    [alert] = _news()
+    client.force_login(advocate)
+    opened = client.get(alert.link_url)
+    assert opened.status_code == 302
+    assert opened["Location"] == f"/safeguarding/advocacy/{asked.pk}/"
