@@ -94,6 +94,10 @@ class Perm(StrEnum):
     SAFETY_PLAN_EDIT = "safety_plan.edit"
     # Open a case from a phone call or another agency's referral (issue 20): the service's own.
     ADVOCACY_OPEN = "advocacy.open"
+    # What the advocate may know of their victim's perpetrator (issue 20): the orders that
+    # protect the victim with their terms redacted for her, the programme status where she
+    # asked for engagement news, the alerts sent to the advocate. Their own service's cases.
+    ADVOCACY_PERPETRATOR_VIEW = "advocacy.perpetrator_view"
     ALERT_RECEIVE = "alert.receive"
     # Acknowledge an alert one has received (issue 17 split it from receiving, so that an API
     # key may read alerts without acknowledging them).
@@ -195,6 +199,7 @@ _ADVOCACY = frozenset(
         P.SAFETY_PLAN_VIEW,
         P.SAFETY_PLAN_EDIT,
         P.ADVOCACY_OPEN,
+        P.ADVOCACY_PERPETRATOR_VIEW,
         P.VICTIM_IDENTITY_VIEW,
         P.VICTIM_EDIT,
         P.ALERT_RECEIVE,
@@ -874,6 +879,7 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.ADVOCACY_ALLOCATE, "safeguarding.AdvocacyCase"): _own_service,
         (P.SAFETY_PLAN_VIEW, "safeguarding.AdvocacyCase"): _own_service,
         (P.SAFETY_PLAN_EDIT, "safeguarding.AdvocacyCase"): _own_service,
+        (P.ADVOCACY_PERPETRATOR_VIEW, "safeguarding.AdvocacyCase"): _own_service,
         (P.ADVOCACY_OPEN, "core.Organisation"): _is_own_service,
         # programme
         (P.REFERRAL_VIEW, "programme.Referral"): _referral_view,

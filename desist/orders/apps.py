@@ -10,5 +10,14 @@ class OrdersConfig(AppConfig):
         # Each registers on import: home-page queues; alert scans, recipients and the
         # break-glass finder with sharing; the subject page's orders panel with people; a
         # breach's details on its alert (sharing) and on the case timeline (cases); the
-        # retention schedule's order classes; the orders for subject access.
-        from desist.orders import alerting, bridge, panels, queues, retention, sar  # noqa: F401
+        # retention schedule's order classes; the orders for subject access; the orders
+        # protecting a victim on her advocacy case page (safeguarding.perpetrator).
+        from desist.orders import (  # noqa: F401
+            advocacy,
+            alerting,
+            bridge,
+            panels,
+            queues,
+            retention,
+            sar,
+        )

@@ -13,7 +13,11 @@ from django.db.models import QuerySet
 
 from desist.cases.selectors import register_victims_of_case
 from desist.safeguarding.models import Victim
-from desist.safeguarding.selectors import advocates_for_subject, victims_for_case
+from desist.safeguarding.selectors import (
+    advocates_for_subject,
+    victim_identifier_pairs,
+    victims_for_case,
+)
 from desist.sharing import port
 
 
@@ -21,28 +25,7 @@ def victim_identifiers_for_subject(*, subject: Any) -> list[tuple[str, str]]:
     """(kind, value) pairs for every victim linked to the subject through a case: the
     redaction guard's word list. Decrypted here, inside safeguarding, and never returned to
     anyone but the guard, which returns only yes or no."""
-    pairs: list[tuple[str, str]] = []
-    for victim in Victim.objects.filter(cases__subject=subject).distinct():
-        for kind, value in (
-            ("name", victim.first_names),
-            ("name", victim.last_name),
-            ("name", victim.preferred_name),
-            # Whole names too, so two short words ("Al Li") still match together.
-            ("name", f"{victim.first_names} {victim.last_name}"),
-            (
-                "name",
-                f"{victim.preferred_name} {victim.last_name}" if victim.preferred_name else "",
-            ),
-            ("address", victim.address),
-            ("postcode", victim.postcode),
-            ("phone", victim.phone),
-            ("phone", victim.alternative_phone),
-            ("email", victim.email),
-            ("safe_word", victim.safe_word),
-        ):
-            if value and value.strip():
-                pairs.append((kind, value.strip()))
-    return pairs
+    return victim_identifier_pairs(Victim.objects.filter(cases__subject=subject).distinct())
 
 
 def victims_by_reference(reference: str) -> QuerySet[Victim]:

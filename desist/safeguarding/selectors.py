@@ -35,6 +35,7 @@ from desist.core.models import Organisation
 from desist.core.roles import RoleCode
 from desist.people.models import Subject
 from desist.policy import Perm
+from desist.safeguarding import perpetrator as perpetrator_facts
 from desist.safeguarding.models import (
     FIRST_CONTACT_HOURS,
     AdvocacyCase,
@@ -46,6 +47,8 @@ from desist.safeguarding.models import (
     Victim,
     VictimRating,
 )
+from desist.sharing import redaction
+from desist.sharing import selectors as sharing_selectors
 
 
 def victim_list_for(*, actor: User) -> QuerySet[Victim]:
@@ -384,6 +387,48 @@ class CasePage:
     plan_versions: int
     ratings: list[VictimRating]
     perpetrators: list[Any]
+    about_perpetrator: PerpetratorSummary | None = None
+
+
+@dataclass(frozen=True)
+class PerpetratorSummary:
+    """ "What we can tell you about the person" (issue 20): the orders that protect the victim,
+    their terms redacted for her; the programme stage only where she asked for engagement
+    news; the alerts sent to this advocate about her perpetrators, with their lawful basis."""
+
+    orders: list[perpetrator_facts.OrderFacts]
+    programme: list[perpetrator_facts.ProgrammeFacts]
+    engagement_asked: bool
+    alerts: list[sharing_selectors.RoutedAlert]
+
+    @property
+    def records(self) -> list[Any]:
+        """The police and provider records read, for the consultation log."""
+        return [o.record for o in self.orders] + [p.record for p in self.programme]
+
+
+def perpetrator_summary_for(
+    *, actor: User, case: AdvocacyCase, perpetrators: list[Any]
+) -> PerpetratorSummary | None:
+    if not policy.can(actor, Perm.ADVOCACY_PERPETRATOR_VIEW, case):
+        return None
+    victim = case.victim
+    # Every other victim of these perpetrators: their identifiers leave the terms' wording.
+    others = Victim.objects.filter(cases__subject__in=perpetrators).exclude(pk=victim.pk)
+    redact = redaction.identifiers_redactor(victim_identifier_pairs(others.distinct()))
+    asked = bool(victim.wants_engagement_news)
+    return PerpetratorSummary(
+        orders=perpetrator_facts.orders_for(
+            actor=actor, case=case, victim_id=victim.pk, subjects=perpetrators, redact=redact
+        ),
+        programme=perpetrator_facts.programme_for(actor=actor, case=case, subjects=perpetrators)
+        if asked
+        else [],
+        engagement_asked=asked,
+        alerts=sharing_selectors.alerts_about_subjects_for(
+            actor=actor, subject_ids=[s.pk for s in perpetrators]
+        ),
+    )
 
 
 def advocacy_case_page_for(*, actor: User, case_id: int) -> CasePage:
@@ -391,6 +436,7 @@ def advocacy_case_page_for(*, actor: User, case_id: int) -> CasePage:
     plans: list[SafetyPlanVersion] = []
     if policy.can(actor, Perm.SAFETY_PLAN_VIEW, case):
         plans = list(SafetyPlanVersion.objects.filter(case=case).select_related("created_by"))
+    perpetrators = perpetrators_of_victim(victim=case.victim)
     return CasePage(
         case=case,
         events=list(AdvocacyCaseEvent.objects.filter(case=case).select_related("by")),
@@ -400,7 +446,10 @@ def advocacy_case_page_for(*, actor: User, case_id: int) -> CasePage:
         plan=plans[0] if plans else None,
         plan_versions=len(plans),
         ratings=list(VictimRating.objects.filter(case=case)),
-        perpetrators=perpetrators_of_victim(victim=case.victim),
+        perpetrators=perpetrators,
+        about_perpetrator=perpetrator_summary_for(
+            actor=actor, case=case, perpetrators=perpetrators
+        ),
     )
 
 
@@ -424,6 +473,35 @@ def perpetrators_of_victim(*, victim: Victim) -> list[Any]:
 
 
 # --- for the sharing bridge only (redaction guard, alert routing) ---------------------------
+
+
+def victim_identifier_pairs(victims: Any) -> list[tuple[str, str]]:
+    """(kind, value) pairs for each of `victims`: a redaction word list. Decrypted here, inside
+    safeguarding, and handed only to sharing's redaction, which never returns them."""
+    pairs: list[tuple[str, str]] = []
+    for victim in victims:
+        for kind, value in (
+            ("name", victim.first_names),
+            ("name", victim.last_name),
+            ("name", victim.preferred_name),
+            # Whole names too, so two short words ("Al Li") still match together.
+            ("name", f"{victim.first_names} {victim.last_name}"),
+            (
+                "name",
+                f"{victim.preferred_name} {victim.last_name}" if victim.preferred_name else "",
+            ),
+            ("address", victim.address),
+            ("postcode", victim.postcode),
+            ("phone", victim.phone),
+            ("phone", victim.alternative_phone),
+            ("email", victim.email),
+            ("safe_word", victim.safe_word),
+        ):
+            if value and value.strip():
+                pairs.append((kind, value.strip()))
+    return pairs
+
+
 # These answer questions about victims without an actor: the sharing app calls them to protect
 # victims, never to show anything. Provider-side code must go through desist.sharing instead.
 

@@ -267,6 +267,10 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.ADVOCACY_VIEW)
     page = selectors.advocacy_case_page_for(actor=request.user, case_id=case_id)
     audit_consultation(actor=request.user, obj=page.case, verb="advocacy.view")
+    if page.about_perpetrator is not None:
+        # s.62: the orders and referrals read for "What we can tell you about the person".
+        for record in page.about_perpetrator.records:
+            audit_consultation(actor=request.user, obj=record, verb="advocacy.perpetrator_view")
     charts, table = build_rating_charts(page.ratings)
     return render(
         request,

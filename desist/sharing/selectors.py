@@ -86,6 +86,39 @@ def alert_list_for(*, actor: User, state: str = "open") -> QuerySet[Alert]:
     return qs.order_by("-created_at", "-id")
 
 
+@dataclass(frozen=True)
+class RoutedAlert:
+    alert: Alert
+    from_organisation: str
+    lawful_basis: str  # the disclosure's, "" when the alert stayed inside the organisation
+
+
+def alerts_about_subjects_for(*, actor: User, subject_ids: Any) -> list[RoutedAlert]:
+    """The alerts sent to the actor about these subjects, newest first, with the lawful basis
+    each was disclosed under (the advocacy case page, issue 20). Two queries."""
+    alerts = list(
+        policy.scope_alerts(actor, Alert.objects.filter(subject_id__in=list(subject_ids)))
+        .select_related("from_organisation")
+        .prefetch_related("disclosures")
+        .order_by("-created_at", "-id")
+    )
+    return [
+        RoutedAlert(
+            alert=a,
+            from_organisation=a.from_organisation.name if a.from_organisation else "",
+            lawful_basis=next(
+                (
+                    d.get_lawful_basis_display()
+                    for d in a.disclosures.all()
+                    if d.to_user_id == a.recipient_id
+                ),
+                "",
+            ),
+        )
+        for a in alerts
+    ]
+
+
 def alert_get_for(*, actor: User, alert_id: int) -> Alert:
     """One alert; 404 unless the actor is its recipient."""
     try:

@@ -169,6 +169,7 @@ ADVOCACY = {
     Perm.SAFETY_PLAN_VIEW,
     Perm.SAFETY_PLAN_EDIT,
     Perm.ADVOCACY_OPEN,
+    Perm.ADVOCACY_PERPETRATOR_VIEW,
     Perm.VICTIM_IDENTITY_VIEW,
     Perm.VICTIM_EDIT,
     Perm.ALERT_RECEIVE,
@@ -263,6 +264,7 @@ def test_provider_roles_never_hold_victim_permissions() -> None:
         Perm.SAFETY_PLAN_VIEW,
         Perm.SAFETY_PLAN_EDIT,
         Perm.ADVOCACY_OPEN,
+        Perm.ADVOCACY_PERPETRATOR_VIEW,
         Perm.BREAK_GLASS_REQUEST,
     }
     for role in (R.PRACTITIONER, R.CLINICAL_SUPERVISOR):
