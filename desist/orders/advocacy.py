@@ -26,7 +26,7 @@ from desist.policy import Perm
 from desist.safeguarding.perpetrator import OrderFacts, TermFacts, register_order_source
 
 
-def _dates(order: Order) -> list[tuple[str, Any]]:
+def _order_dates(order: Order) -> list[tuple[str, Any]]:
     rows = [
         ("Applied for", order.application_date),
         ("Interim order made", order.interim_made_on),
@@ -40,7 +40,7 @@ def _dates(order: Order) -> list[tuple[str, Any]]:
     return [(label, day) for label, day in rows if day is not None]
 
 
-def _events(order: Order) -> list[tuple[str, Any]]:
+def _order_events(order: Order) -> list[tuple[str, Any]]:
     # Kind and outcome only: the court's details may name other people.
     return [
         (f"{e.get_kind_display()}: {e.get_outcome_display().lower()}", e.decided_on)
@@ -91,8 +91,8 @@ def orders_for_victim(
             reference=order.reference,
             status=order.status,
             status_label=order.get_status_display(),
-            dates=_dates(order),
-            events=_events(order),
+            dates=_order_dates(order),
+            events=_order_events(order),
             terms=[
                 _term(t, victim_id, protected.get(t.pk, []), redact)
                 for t in sorted(order.terms.all(), key=lambda t: t.pk)

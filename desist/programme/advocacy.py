@@ -33,7 +33,7 @@ def stage(referral: Referral) -> str:
     return "Assessed"
 
 
-def _dates(r: Referral) -> list[tuple[str, Any]]:
+def _referral_dates(r: Referral) -> list[tuple[str, Any]]:
     rows = [
         ("Referred", r.put_forward_on),
         ("Assessed", r.assessed_on),
@@ -56,7 +56,7 @@ def referrals_for_advocate(*, actor: User, case: Any, subjects: list[Any]) -> li
             reference=r.reference,
             stage=stage(r),
             status_label=r.get_status_display(),
-            dates=_dates(r),
+            dates=_referral_dates(r),
         )
         for r in referrals.order_by("-put_forward_on", "-id")
     ]
