@@ -699,6 +699,8 @@ def _crawl_account(username: str, scanner: Scanner, extra: list[str]) -> Crawl:
 # --- the tests -----------------------------------------------------------------------------
 
 
+# The whole demo, crawled page by page: the suite-wide 600 s is for a hung test, not this.
+@pytest.mark.timeout(1500)
 @pytest.mark.django_db
 def test_no_victim_identifier_reaches_provider_or_oversight_accounts(victim_wall: Any) -> None:
     """Runs under the runtime victim wall (tests/crawl/victim_wall.py): a provider request

@@ -224,6 +224,8 @@ OWNERS = {
 }
 
 
+# The whole demo, crawled page by page: the suite-wide 600 s is for a hung test, not this.
+@pytest.mark.timeout(1500)
 @pytest.mark.django_db
 def test_subject_access_bundle_holds_what_the_partners_reach_and_no_victim(
     victim_wall: Any,
