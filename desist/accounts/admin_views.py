@@ -33,6 +33,7 @@ from desist.audit.models import Category
 from desist.audit.services import audit_consultation, audit_record
 from desist.core import marking, safecsv
 from desist.core.concurrency import StaleRecordError
+from desist.core.export_purpose import ExportPurpose, purpose_asked
 from desist.core.forms import add_service_errors
 from desist.core.roles import RoleCode
 
@@ -298,9 +299,14 @@ class _Echo:
         return value
 
 
-@login_required
-def export_csv(request: AuthedRequest) -> StreamingHttpResponse:
+def _may_export(request: AuthedRequest) -> None:
     policy.require_perm(request.user, P.ACCOUNTS_MANAGE)
+
+
+@login_required
+@purpose_asked("the accounts you manage as CSV", guard=_may_export, back="accounts:manage_list")
+def export_csv(request: AuthedRequest, purpose: ExportPurpose) -> StreamingHttpResponse:
+    _may_export(request)
     audit_record(
         actor=request.user,
         category=Category.DISCLOSURE,
@@ -309,7 +315,9 @@ def export_csv(request: AuthedRequest) -> StreamingHttpResponse:
         justification="Accounts export for an access review",
         recipients=[request.user.get_username()],
         new=safecsv.export_facts(
-            file_format="csv", rows=selectors.user_list_for(actor=request.user).count()
+            file_format="csv",
+            rows=selectors.user_list_for(actor=request.user).count(),
+            purpose=purpose,
         ),
     )
     writer = safecsv.writer(_Echo())

@@ -24,6 +24,7 @@ from desist.audit.selectors import (
 )
 from desist.audit.services import audit_consultation, audit_record
 from desist.core import marking, safecsv
+from desist.core.export_purpose import ExportPurpose, purpose_asked
 
 if TYPE_CHECKING:
     from desist.accounts.models import User
@@ -125,10 +126,15 @@ class _Echo:
         return value
 
 
-@login_required
-def audit_export(request: HttpRequest) -> HttpResponseBase:
+def _may_export(request: HttpRequest) -> None:
     _require_audit(_actor(request))
     policy.require_perm(request.user, policy.Perm.AUDIT_EXPORT)
+
+
+@login_required
+@purpose_asked("these audit entries as CSV", guard=_may_export, back="audit:list")
+def audit_export(request: HttpRequest, purpose: ExportPurpose) -> HttpResponseBase:
+    _may_export(request)
     form, filters = _filters(request)
     events = audit_event_list_for(actor=_actor(request), filters=filters)
     with transaction.atomic():
@@ -141,7 +147,7 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
             justification="Audit log export",
             recipients=[request.user.get_username()],
             new=safecsv.export_facts(
-                file_format="csv", filters=filters.__dict__, rows=events.count()
+                file_format="csv", filters=filters.__dict__, rows=events.count(), purpose=purpose
             ),
         )
     writer = safecsv.writer(_Echo())

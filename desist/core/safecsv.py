@@ -19,6 +19,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from desist.core.export_purpose import ExportPurpose
 from desist.core.marking import MARKING
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -84,12 +85,18 @@ def xlsx_bytes(title: str, header: Sequence[Any], rows: Iterable[Sequence[Any]])
 
 
 def export_facts(
-    *, file_format: str, rows: int, filters: Mapping[str, Any] | None = None
+    *,
+    file_format: str,
+    rows: int,
+    purpose: ExportPurpose,
+    filters: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What every export's audit row records: the format, the filters (their names and the
-    values chosen, never the rows themselves) and the row count. No personal data."""
+    values chosen, never the rows themselves), the row count and the purpose the user gave
+    (core.export_purpose; the reason only for Other). No rows, so no personal data."""
     return {
         "format": file_format,
         "filters": {k: str(v) for k, v in (filters or {}).items() if v not in (None, "", [])},
         "rows": rows,
+        **purpose.facts(),
     }

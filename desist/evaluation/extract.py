@@ -20,6 +20,7 @@ from desist.accounts.models import User
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core import safecsv
+from desist.core.export_purpose import ExportPurpose
 from desist.core.models import Organisation
 from desist.evaluation.engine.methods import OUTCOME_LABELS
 from desist.evaluation.frames import Frames
@@ -399,7 +400,9 @@ def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return buf.getvalue()
 
 
-def extract_record_disclosure(*, actor: User, kind: str, rows: int, data_end_date: dt.date) -> None:
+def extract_record_disclosure(
+    *, actor: User, kind: str, rows: int, data_end_date: dt.date, purpose: ExportPurpose
+) -> None:
     """Log the download as a disclosure (s.62 DPA 2018), in its own transaction, before the
     file is sent. Also in the sharing app's disclosure register once it offers one."""
     policy.require_perm(actor, Perm.EXTRACT_DOWNLOAD)
@@ -415,7 +418,7 @@ def extract_record_disclosure(*, actor: User, kind: str, rows: int, data_end_dat
             justification=justification,
             recipients=[recipient],
             new={
-                **safecsv.export_facts(file_format="csv", rows=rows),
+                **safecsv.export_facts(file_format="csv", rows=rows, purpose=purpose),
                 "kind": kind,
                 "data_end_date": data_end_date,
             },

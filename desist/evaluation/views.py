@@ -21,6 +21,7 @@ from desist.audit.models import Category
 from desist.audit.services import audit_consultation, audit_record
 from desist.core import marking, safecsv
 from desist.core.concurrency import StaleRecordError
+from desist.core.export_purpose import ExportPurpose, purpose_asked
 from desist.evaluation import dashboards, extract, reporting, selectors, services
 from desist.evaluation.forms import (
     EvaluationParamsForm,
@@ -187,7 +188,8 @@ def _finished_run(request: AuthedRequest, run_id: int) -> EvaluationRun:
 
 
 @login_required
-def run_csv(request: AuthedRequest, run_id: int) -> HttpResponse:
+@purpose_asked("the report's tables as CSV", guard=_finished_run, back="evaluation:run")
+def run_csv(request: AuthedRequest, run_id: int, purpose: ExportPurpose) -> HttpResponse:
     run = _finished_run(request, run_id)
     model = reporting.report_view_model(run.result or {}, aggregate=_aggregate_only(request.user))
     lines = []
@@ -207,7 +209,7 @@ def run_csv(request: AuthedRequest, run_id: int) -> HttpResponse:
         obj=run,
         justification="Evaluation report export",
         recipients=[request.user.get_username()],
-        new=safecsv.export_facts(file_format="csv", rows=len(lines)),
+        new=safecsv.export_facts(file_format="csv", rows=len(lines), purpose=purpose),
     )
     buf = io.StringIO()
     writer = safecsv.writer(buf)
@@ -260,24 +262,38 @@ def _csv_response(body: str, name: str) -> HttpResponse:
     return response
 
 
-@login_required
-def extract_people(request: AuthedRequest) -> HttpResponse:
+def _may_extract(request: AuthedRequest) -> None:
     policy.require_perm(request.user, Perm.EXTRACT_DOWNLOAD)
+
+
+@login_required
+@purpose_asked("the extract, one row per person", guard=_may_extract, back="evaluation:extract")
+def extract_people(request: AuthedRequest, purpose: ExportPurpose) -> HttpResponse:
+    _may_extract(request)
     frames = build_frames(actor=request.user, perm=Perm.EXTRACT_DOWNLOAD)
     rows = extract.person_rows(frames)
     extract.extract_record_disclosure(
-        actor=request.user, kind="people", rows=len(rows), data_end_date=frames.data_end_date
+        actor=request.user,
+        kind="people",
+        rows=len(rows),
+        data_end_date=frames.data_end_date,
+        purpose=purpose,
     )
     return _csv_response(extract.to_csv(rows, extract.PERSON_COLUMNS), "evaluation-extract")
 
 
 @login_required
-def extract_aggregates(request: AuthedRequest) -> HttpResponse:
-    policy.require_perm(request.user, Perm.EXTRACT_DOWNLOAD)
+@purpose_asked("the aggregate tables", guard=_may_extract, back="evaluation:extract")
+def extract_aggregates(request: AuthedRequest, purpose: ExportPurpose) -> HttpResponse:
+    _may_extract(request)
     frames = build_frames(actor=request.user, perm=Perm.EXTRACT_DOWNLOAD)
     rows = extract.aggregate_rows(frames)
     extract.extract_record_disclosure(
-        actor=request.user, kind="aggregates", rows=len(rows), data_end_date=frames.data_end_date
+        actor=request.user,
+        kind="aggregates",
+        rows=len(rows),
+        data_end_date=frames.data_end_date,
+        purpose=purpose,
     )
     return _csv_response(
         extract.to_csv(rows, ["table", "group", "measure", "value"]), "evaluation-aggregates"

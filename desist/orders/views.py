@@ -27,6 +27,7 @@ from desist.cases import selectors as case_selectors
 from desist.cases.forms import AssignForm
 from desist.core import marking, safecsv
 from desist.core.concurrency import StaleRecordError
+from desist.core.export_purpose import ExportPurpose, purpose_asked
 from desist.core.forms import add_service_errors
 from desist.core.reach import Reach, reach_context, reach_from
 from desist.core.workflow import page_view
@@ -126,12 +127,16 @@ workflow_diagram = page_view(
 )
 
 
-def _export_response(request: AuthedRequest, fmt: str) -> HttpResponse:
+def _may_export(request: AuthedRequest) -> None:
     policy.require_perm(request.user, Perm.ORDER_EXPORT)
+
+
+def _export_response(request: AuthedRequest, fmt: str, purpose: ExportPurpose) -> HttpResponse:
+    _may_export(request)
     _, filters = _register_filters(request)
     header, rows = exports.register_rows_for(actor=request.user, **filters)
     actions.order_register_export_record(
-        actor=request.user, file_format=fmt, rows=len(rows), filters=filters
+        actor=request.user, file_format=fmt, rows=len(rows), filters=filters, purpose=purpose
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
@@ -151,15 +156,15 @@ def _export_response(request: AuthedRequest, fmt: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
-def export_csv(request: AuthedRequest) -> HttpResponse:
-    return _export_response(request, "csv")
+@purpose_asked("the SPO register as CSV", guard=_may_export, back="orders:list")
+def export_csv(request: AuthedRequest, purpose: ExportPurpose) -> HttpResponse:
+    return _export_response(request, "csv", purpose)
 
 
 @login_required
-@require_GET
-def export_xlsx(request: AuthedRequest) -> HttpResponse:
-    return _export_response(request, "xlsx")
+@purpose_asked("the SPO register as a spreadsheet", guard=_may_export, back="orders:list")
+def export_xlsx(request: AuthedRequest, purpose: ExportPurpose) -> HttpResponse:
+    return _export_response(request, "xlsx", purpose)
 
 
 # --- apply, view, edit ---------------------------------------------------------------------------

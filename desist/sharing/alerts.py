@@ -21,6 +21,7 @@ from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core import safecsv
 from desist.core.dates import long_datetime
+from desist.core.export_purpose import ExportPurpose
 from desist.core.models import Organisation, OrganisationKind, Partnership
 from desist.policy import Perm
 from desist.sharing import clock
@@ -150,7 +151,9 @@ def disclosure_record(
     return disclosure
 
 
-def disclosure_export_record(*, actor: User, rows: int, filters: dict[str, Any]) -> None:
+def disclosure_export_record(
+    *, actor: User, rows: int, filters: dict[str, Any], purpose: ExportPurpose
+) -> None:
     """The CSV export of the disclosure log is itself a disclosure: record it first."""
     if not (
         policy.has_perm(actor, Perm.DISCLOSURE_VIEW_ALL)
@@ -165,7 +168,9 @@ def disclosure_export_record(*, actor: User, rows: int, filters: dict[str, Any])
             object_type="sharing.Disclosure",
             justification="Disclosure log export",
             recipients=[actor.get_username()],
-            new=safecsv.export_facts(file_format="csv", filters=filters, rows=rows),
+            new=safecsv.export_facts(
+                file_format="csv", filters=filters, rows=rows, purpose=purpose
+            ),
         )
 
 

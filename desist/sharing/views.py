@@ -20,6 +20,7 @@ from desist.accounts.models import User
 from desist.audit.services import audit_consultation
 from desist.core import marking, safecsv
 from desist.core.concurrency import StaleRecordError
+from desist.core.export_purpose import ExportPurpose, purpose_asked
 from desist.core.forms import add_service_errors
 from desist.policy import Perm
 from desist.sharing import break_glass as bg
@@ -183,8 +184,13 @@ class _Echo:
         return value
 
 
+def _may_export(request: AuthedRequest) -> None:
+    _require_disclosures(request.user)
+
+
 @login_required
-def disclosure_export(request: AuthedRequest) -> HttpResponseBase:
+@purpose_asked("these disclosures as CSV", guard=_may_export, back="sharing:disclosures")
+def disclosure_export(request: AuthedRequest, purpose: ExportPurpose) -> HttpResponseBase:
     _require_disclosures(request.user)
     _, filters = _disclosure_filters(request)
     rows = selectors.disclosure_list_for(actor=request.user, filters=filters)
@@ -192,6 +198,7 @@ def disclosure_export(request: AuthedRequest) -> HttpResponseBase:
         actor=request.user,
         rows=rows.count(),
         filters={k: str(v) for k, v in filters.__dict__.items() if v},
+        purpose=purpose,
     )
     writer = safecsv.writer(_Echo())
 

@@ -9,7 +9,8 @@ How it works
   audit rows is sensitive, and so is a form under such a record (its heading names it).
 * Crawl. The full demo is seeded once; each demo account crawls breadth first from "/" and
   every parameterless route, following links (query strings too: pages, filters, weeks) with
-  GET only, a few pages per route. The ``.ics`` feed is made as its owner makes it and fetched
+  GET only, a few pages per route; a download's purpose question is answered (POST), as a
+  user answers it, and the file is what is checked. The ``.ics`` feed is made as its owner makes it and fetched
   anonymously, as a calendar app does.
 * Check. The request-id middleware puts each request's id in the ``X-Request-ID`` header and
   on every audit row written while serving it. Every 200 answer of a sensitive route must
@@ -34,6 +35,7 @@ from django.test import Client
 from django.urls import resolve, reverse
 from django.urls.exceptions import Resolver404
 
+from desist.core.tests.exporting import answer, asks_purpose
 from desist.core.tests.test_url_walk import ROUTES
 
 SENSITIVE = "sensitive"
@@ -384,6 +386,9 @@ def _crawl_account(crawl: Crawl, user: Any, start: list[str]) -> None:
     while queue and pages < MAX_PAGES:
         url = queue.popleft()
         response = client.get(url)
+        if response.status_code == 200 and asks_purpose(response):
+            # A download asks its purpose first: answered as a user does, the file is the fetch.
+            response = answer(client, url, response)
         pages += 1
         _record(crawl, user.username, user.pk, url, response)
         if response.status_code in (301, 302, 303):

@@ -37,7 +37,8 @@ How it works
   and XML entities are decoded, iCalendar lines are unfolded and unescaped.
 * The crawl: breadth first from "/", every parameterless route, the alerts inbox in each
   state and each of the account's alerts, following every internal ``href``, ``src``,
-  ``hx-get`` and GET-form ``action``; GET only; never /accounts/logout/ or static assets.
+  ``hx-get`` and GET-form ``action``; GET only, except that a download's purpose question
+  is answered (POST) as a user answers it; never /accounts/logout/ or static assets.
   Downloads are scanned: CSV and other text, XLSX (unzipped, every XML part), PDF (the bytes,
   and the HTML WeasyPrint was given), iCalendar. Response headers (e.g. the download's file
   name) are scanned too. At most ``MAX_PAGES`` pages per account, ``MAX_PER_ROUTE`` pages per
@@ -81,6 +82,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 from django.utils import timezone
+
+from desist.core.tests.exporting import answer, asks_purpose
 
 PROVIDER_ACCOUNTS = ("practitioner", "clinical.supervisor")
 OVERSIGHT_ACCOUNTS = ("programme.manager", "evaluator")
@@ -616,6 +619,11 @@ def _crawl(client: Client, account: str, start: list[str], scanner: Scanner) -> 
             ctype = response.get("Content-Type", "").split(";")[0]
             result.content_types[ctype] += 1
             texts = _body_texts(response, pdf_sources)
+            if response.status_code == 200 and asks_purpose(response):
+                # A download asks its purpose first: answered as a user does, the file scanned.
+                download = answer(client, url, response)
+                result.content_types[download.get("Content-Type", "").split(";")[0]] += 1
+                texts += [(f"download {p}", t) for p, t in _body_texts(download, pdf_sources)]
             for part, text in texts:
                 result.check(scanner, f"{url} [{part}]", text)
             if "html" in ctype:

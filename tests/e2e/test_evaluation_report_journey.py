@@ -124,9 +124,23 @@ def _assert_fits(page: Any) -> None:
     assert not problems, "\n".join(problems)
 
 
-def _download(page: Any, link: str) -> list[dict[str, str]]:
+def _download(
+    page: Any, link: str, purpose: str = "", check: Callable[[Any], None] | None = None
+) -> list[dict[str, str]]:
+    """Follow the download link; with a purpose, answer the question it leads to first
+    (core.export_purpose), axe-checked by `check`."""
+    if purpose:
+        with page.expect_navigation():
+            page.get_by_role("link", name=link).click()
+        assert page.locator("h1").inner_text() == "Why are you exporting this?"
+        if check is not None:
+            check(page)
+        page.get_by_label(purpose).check()
     with page.expect_download() as info:
-        page.get_by_role("link", name=link).click()
+        if purpose:
+            page.get_by_role("button", name="Download").click()
+        else:
+            page.get_by_role("link", name=link).click()
     path = info.value.path()
     with open(path, encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(io.StringIO(fh.read())))
@@ -138,16 +152,22 @@ def test_overseer_downloads_the_extract_and_its_dictionary(
     login: Callable[..., Any],
     assert_accessible: Callable[[Any], None],
 ) -> None:
-    """The overseer opens the extract page (axe), downloads the one-row-per-person extract and
-    the data dictionary, and every column of the extract is defined in the dictionary, on the
+    """The overseer opens the extract page (axe), downloads the one-row-per-person extract (after
+    saying why, axe) and the data dictionary, and every column of the extract is defined in the dictionary, on the
     page as in the file; the page never scrolls sideways at 375 px."""
     _population()
     login(page, "evaluator")
     page.goto("/evaluation/extract/")
     assert page.locator("h1").inner_text().startswith("Pseudonymised extract")
     assert_accessible(page)
-    people = _download(page, "Download the extract, one row per person (CSV)")
-    dictionary = _download(page, "Download the data dictionary (CSV)")
+    people = _download(
+        page,
+        "Download the extract, one row per person (CSV)",
+        purpose="The independent evaluation of the programme",
+        check=assert_accessible,
+    )
+    page.goto("/evaluation/extract/")
+    dictionary = _download(page, "Download the data dictionary (CSV)")  # no rows: not asked
     assert people, "the extract has rows"
     assert list(dictionary[0]) == DICTIONARY_FIELDS
     defined = {d["name"] for d in dictionary}

@@ -1,7 +1,8 @@
 """The public pages and the safe export of issue 18, in the browser, each page axe-checked.
 
 A victim on the self-referral form follows the link to the full privacy notice; anyone finds
-the notice and the accessibility statement from the footer.
+the notice and the accessibility statement from the footer. A police officer downloads the SPO
+register after saying why (the purpose asked before every bulk export, ADR 0027).
 """
 
 from __future__ import annotations
@@ -46,3 +47,42 @@ def test_the_accessibility_statement_from_the_footer(
         assert page.get_by_role("heading", name=heading).is_visible(), heading
     assert "Preparation of this accessibility statement" in main
     assert_accessible(page)
+
+
+def test_the_register_download_asks_why_first(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    from desist.audit.models import AuditEvent
+
+    login(page, "police.sussex")
+    page.goto("/orders/?status=full")
+    with page.expect_navigation():
+        page.get_by_role("link", name="CSV file of the SPO register").click()
+    assert page.locator("h1").inner_text() == "Why are you exporting this?"
+    assert "Status: full" in page.locator("main").inner_text()  # the list's filter is kept
+    assert_accessible(page)
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Download").click()  # no answer
+    summary = page.locator(".govuk-error-summary")
+    assert "Select why you are exporting this" in summary.inner_text()
+    assert_accessible(page)
+
+    page.get_by_label("Other", exact=True).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Download").click()  # Other, without the reason
+    assert "Enter the reason" in page.locator(".govuk-error-summary").inner_text()
+    assert_accessible(page)
+
+    page.get_by_label("Preparing for court or other legal proceedings").check()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download").click()
+    assert info.value.suggested_filename.startswith("OFFICIAL-SENSITIVE")
+    with open(info.value.path(), encoding="utf-8") as fh:
+        assert fh.readline().startswith("Reference")
+    event = AuditEvent.objects.filter(verb="order.export").latest("id")
+    assert event.new_values["purpose"] == "court"
+    assert event.new_values["filters"] == {"status": "full"}

@@ -18,15 +18,16 @@ How it works
   gives the value, by field name.
 * Submitting. The page is fetched again just before (a fresh version number, and the form
   must still be offered: an earlier submission may have moved the record on), filled and
-  posted as the account that found it. Success is a redirect; a page with an error summary
-  fails with its messages.
+  posted as the account that found it. Success is a redirect, or for a download's purpose
+  question the file; a page with an error summary fails with its messages.
 * Rendered. A field the page's form accepts several answers for (a MultipleChoiceField, read
   from the response's template context) must be a checkbox group or a multiple select in the
   HTML: rendered as radios, a browser can send only one of the answers.
 * Stored. The rows the submission wrote are the rows new since just before it, and the
   objects its audit events name (every write is audited in its transaction). Their values,
   foreign keys, many-to-many members and JSON contents are gathered, audit rows themselves
-  excepted (they describe a change; they do not keep the answer). Every ticked value of a
+  excepted (they describe a change; they do not keep the answer), except for a download,
+  whose audit row is where its purpose is kept. Every ticked value of a
   multi-choice field must be among them, so must each single choice and each text token,
   unless ``NOT_VERBATIM`` says why a field is kept in another shape.
 * Coverage. A form that is found and neither round-trips nor stands in ``SKIP`` fails the
@@ -60,7 +61,8 @@ from django.utils import timezone
 MAX_PER_SHAPE = 10  # pages visited per route and account
 MAX_PAGES = 600  # per account
 PLACES_KEPT = 6  # places kept per form, tried in turn
-NO_CRAWL = re.compile(r"export|extract_|_csv|_pdf|_ics|run_progress|logout|download")
+# Exports are crawled: a GET answers with their purpose question, a form like any other.
+NO_CRAWL = re.compile(r"extract_dictionary|_pdf|_ics|run_progress|logout|download")
 
 # Forms that cannot be round-tripped generically, each with its reason.
 SKIP: dict[str, str] = {
@@ -105,6 +107,7 @@ MUST_FIND = {
     "programme:delivery",
     "safeguarding:victim_preferences",
     "cases:edit",
+    "orders:export_csv",  # a download's purpose question (core.export_purpose)
 }
 
 TODAY = timezone.localdate()
@@ -153,6 +156,7 @@ VALUES: dict[str, Any] = {
     "orders:breach_outcome court_outcome": "convicted",
     "orders:breach_outcome court_outcome_on": PAST.isoformat(),
     "sharing:break_glass_request reference": _other_force_subject,  # outside the asker's scope
+    "export_purpose": "other",  # so the reason, kept only for Other, is sent and checked too
 }
 # (form key, field name) -> why the value is kept in another shape than the one sent.
 NOT_VERBATIM: dict[tuple[str, str], str] = {
@@ -524,7 +528,11 @@ def _submit(client: Client, key: str, place: Place) -> Outcome:
         response = client.post(place.action, data)
     except Exception as exc:  # a crash is a finding, not the end of the run
         return Outcome(f"server error {type(exc).__name__}: {exc}")
-    if response.status_code != 302:
+    # A download's purpose question answers with the file, not a redirect.
+    download = response.status_code == 200 and response.get("Content-Disposition", "").startswith(
+        "attachment"
+    )
+    if response.status_code != 302 and not download:
         errors = (
             ERROR_LINK.findall(response.content.decode()) if response.status_code == 200 else []
         )
@@ -533,6 +541,11 @@ def _submit(client: Client, key: str, place: Place) -> Outcome:
     events = AuditEvent.objects.filter(pk__gt=audit_mark)
     justifications = list(events.values_list("justification", flat=True))
     atoms, text = _stored(_written_rows(marks, events), justifications)
+    if download:
+        if response.streaming:
+            list(response.streaming_content)  # the file is produced as a browser reads it
+        # A download writes only its audit row, which keeps the purpose given (ADR 0027).
+        atoms |= {a for e in events for a in _atoms(e.new_values)}
     lost = {
         name: [v for v in values if v not in atoms and (" " not in v or v.casefold() not in text)]
         for name, values in chosen.items()

@@ -1,8 +1,10 @@
-"""Every CSV export neutralises cells a spreadsheet would run as formulas (core.safecsv).
+"""Every CSV export neutralises cells a spreadsheet would run as formulas (core.safecsv), and
+asks the purpose first (core.export_purpose).
 
 Text that users typed reaches the exports: a break-glass or two-factor reset reason in the
 audit log, a disclosure's purpose, labels in an evaluation report. Planted with a formula, each
-must come out with a leading apostrophe, and no cell of the file may start with =.
+must come out with a leading apostrophe, and no cell of the file may start with =. Each export
+is reached as a user reaches it: the purpose question, answered, then the file.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from desist.accounts.services import two_factor_reset
 from desist.accounts.tests.test_two_factor import _enrol
 from desist.audit.models import AuditEvent, Category
 from desist.audit.services import audit_record
+from desist.core.export_purpose import FORM_MARKER, Purpose, asks_purpose
 from desist.core.roles import RoleCode as R
+from desist.core.tests.exporting import download
 from desist.core.tests.test_url_walk import ROUTES, _example_path
 from desist.evaluation import extract
 from desist.evaluation.models import EvaluationRun, RunStatus
@@ -55,7 +59,7 @@ def test_audit_export(client: Any, users: dict[R, Any]) -> None:
         actor=users[R.SYSTEM_ADMIN], user=users[R.POLICE_SUPERVISOR], reason=RESET_REASON
     )
     client.force_login(users[R.OVERSEER])
-    response = client.get(reverse("audit:export"))
+    response = download(client, reverse("audit:export"))
     assert response.status_code == 200
     _assert_neutralised(b"".join(response.streaming_content).decode(), FORMULA, RESET_REASON)
 
@@ -70,7 +74,7 @@ def test_disclosure_export(client: Any, users: dict[R, Any], orgs: Any) -> None:
         lawful_basis=LawfulBasis.CDA_S115,
     )
     client.force_login(users[R.POLICE_SUPERVISOR])
-    response = client.get(reverse("sharing:disclosures_export"))
+    response = download(client, reverse("sharing:disclosures_export"))
     _assert_neutralised(b"".join(response.streaming_content).decode(), FORMULA)
 
 
@@ -84,7 +88,7 @@ def test_evaluation_report_csv(client: Any, users: dict[R, Any]) -> None:
         result={"funnel": [[FORMULA, 40], ["Referred", 30]]},
     )
     client.force_login(overseer)
-    response = client.get(reverse("evaluation:run_csv", args=[run.pk]))
+    response = download(client, reverse("evaluation:run_csv", args=[run.pk]))
     assert response.status_code == 200
     _assert_neutralised(response.content.decode(), FORMULA)
 
@@ -208,6 +212,10 @@ NO_FREE_TEXT = {
     # The data dictionary: the column definitions in the code, no data.
     "evaluation:extract_dictionary": "fixed text from the code",
 }
+# Downloads that do not ask a purpose first, each with the reason (core.export_purpose).
+NO_PURPOSE = {
+    "evaluation:extract_dictionary": "the column definitions: no rows, nothing disclosed",
+}
 
 
 def test_the_walk_finds_every_export_and_each_is_covered() -> None:
@@ -222,7 +230,7 @@ def test_planted_formula_comes_out_escaped(
 ) -> None:
     actor, url, _ = PLANTS[name](users, orgs, make_user)
     client.force_login(actor)
-    response = client.get(url)
+    response = download(client, url)
     assert response.status_code == 200, name
     cells = _cells_of(response)
     assert "'" + FORMULA in cells, name
@@ -237,7 +245,8 @@ def test_exports_without_free_text_have_no_formula_cells(
 
     evaluation_helpers.partnership_for(orgs)
     client.force_login(users[R.OVERSEER])
-    response = client.get(reverse(name))
+    url = reverse(name)
+    response = client.get(url) if name in NO_PURPOSE else download(client, url)
     assert response.status_code == 200, name
     cells = _cells_of(response)
     assert cells  # at least the header
@@ -252,7 +261,7 @@ def test_every_export_audit_row_records_format_filters_and_rows(
         actor, url, _ = plant(users, orgs, make_user)
         client.force_login(actor)
         before = AuditEvent.objects.filter(category=Category.DISCLOSURE).count()
-        response = client.get(url)
+        response = download(client, url)
         _body(response)
         rows = AuditEvent.objects.filter(category=Category.DISCLOSURE).order_by("id")[before:]
         logged = [e.new_values for e in rows if e.new_values and "format" in e.new_values]
@@ -261,4 +270,81 @@ def test_every_export_audit_row_records_format_filters_and_rows(
         assert facts["format"] in {"csv", "xlsx"}, name
         assert isinstance(facts["filters"], dict), name
         assert isinstance(facts["rows"], int) and facts["rows"] >= 1, name
+        assert facts["purpose"] in Purpose.values and facts["purpose"] != Purpose.OTHER, name
+        assert facts["purpose_reason"] == "", name  # a reason only with Other
         assert FORMULA not in str(facts), name
+
+
+# --- the purpose, asked before every bulk export ------------------------------------------------
+
+
+def test_every_export_asks_a_purpose_first() -> None:
+    """Every download the walk finds is behind the question, or listed with its reason."""
+    asking = {name for name in export_routes() if asks_purpose(resolve(_path(name)).func)}
+    assert asking == export_routes() - set(NO_PURPOSE)
+    assert not set(NO_PURPOSE) & asking, "remove from NO_PURPOSE: it asks"
+
+
+def _path(name: str) -> str:
+    return next(_example_path(route) for n, route in ROUTES if n == name)
+
+
+def _disclosures() -> int:
+    return AuditEvent.objects.filter(category=Category.DISCLOSURE).count()
+
+
+@pytest.mark.parametrize("name", sorted(PLANTS))
+def test_an_export_without_a_purpose_is_refused(
+    client: Any, users: dict[R, Any], orgs: Any, make_user: Any, name: str
+) -> None:
+    """No file and no export audit row until a purpose (and, for Other, the reason) is given;
+    then the row records both. Seen red: with the view run whatever the answer, a file came
+    back to the unanswered form."""
+    actor, url, _ = PLANTS[name](users, orgs, make_user)
+    client.force_login(actor)
+    before = _disclosures()
+    question = client.get(url)
+    assert question.status_code == 200 and "Content-Disposition" not in question, name
+    page = question.content.decode()
+    assert FORM_MARKER in page and "Why are you exporting this?" in page, name
+    for data, message in (
+        ({}, "Select why you are exporting this"),
+        ({"export_purpose": "made-up"}, "Select why you are exporting this"),
+        ({"export_purpose": Purpose.OTHER, "export_reason": "  "}, "Enter the reason"),
+    ):
+        refused = client.post(url, data)
+        assert refused.status_code == 200 and "Content-Disposition" not in refused, (name, data)
+        body = refused.content.decode()
+        assert "There is a problem" in body and message in body, (name, data)
+    assert _disclosures() == before, name  # nothing was exported, so nothing is recorded
+    reason = "Checking the figures for the partnership board"
+    given = client.post(url, {"export_purpose": Purpose.OTHER, "export_reason": reason})
+    assert given.status_code == 200 and given["Content-Disposition"].startswith("attachment")
+    _body(given)
+    logged = [
+        e.new_values
+        for e in AuditEvent.objects.filter(category=Category.DISCLOSURE).order_by("id")[before:]
+        if e.new_values and "format" in e.new_values
+    ]
+    assert logged and logged[0]["purpose"] == Purpose.OTHER, name
+    assert logged[0]["purpose_reason"] == reason, name
+
+
+def test_the_question_keeps_the_filters_and_offers_the_roles_purposes(
+    client: Any, users: dict[R, Any]
+) -> None:
+    """The register filtered by status: the question names the filter and posts back to the
+    same address, so the file holds the filtered rows; an officer is offered police purposes."""
+    client.force_login(users[R.POLICE_OFFICER])
+    url = reverse("orders:export_csv") + "?status=full"
+    page = client.get(url).content.decode()
+    assert "Status: full" in page
+    assert re.search(r"<form method=\"post\" novalidate " + FORM_MARKER, page)  # no action
+    assert 'value="court"' in page and 'value="access_review"' not in page
+    client.post(url, {"export_purpose": "court"})
+    event = AuditEvent.objects.filter(verb="order.export").latest("id")
+    assert event.new_values["filters"] == {"status": "full"}
+    assert event.new_values["purpose"] == "court"
+    # A purpose not offered to the role is refused like a made-up one.
+    refused = client.post(url, {"export_purpose": "access_review"}).content.decode()
+    assert "Select why you are exporting this" in refused

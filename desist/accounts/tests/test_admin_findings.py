@@ -19,10 +19,11 @@ from desist.accounts.models import AccessReview, Invitation, User
 from desist.accounts.tests.test_two_factor import _enrol
 from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode as R
+from desist.core.tests.exporting import download
 
 
 def _export(client: Any) -> dict[str, list[str]]:
-    body = b"".join(client.get(reverse("accounts:export")).streaming_content).decode()
+    body = b"".join(download(client, reverse("accounts:export")).streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body)))
     status = rows[0].index("status")
     return {r[0]: r for r in rows[1:]} | {"__status__": [str(status)]}

@@ -21,6 +21,7 @@ from desist.accounts.actions import imports, organisations, people, reviews
 from desist.accounts.models import AccessReview, Invitation, User
 from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode as R
+from desist.core.tests.exporting import download
 from desist.sharing import recipients
 from desist.sharing.tests.test_mail_fault import Inbox, free_port
 
@@ -469,7 +470,7 @@ def test_export_escapes_formulas_and_shows_last_sign_in(
         first_name='=HYPERLINK("http://ev.il")', team="@SUM(1+1)", last_login=signed_in
     )
     client.force_login(admin)
-    response = client.get(reverse("accounts:export"))
+    response = download(client, reverse("accounts:export"))
     body = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body)))
     row = next(r for r in rows if r[0] == planted.username)

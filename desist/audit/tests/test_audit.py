@@ -10,6 +10,7 @@ from django.urls import reverse
 from desist.audit.models import AuditEvent, Category
 from desist.audit.services import audit_record
 from desist.core.roles import RoleCode
+from desist.core.tests.exporting import download
 
 R = RoleCode
 
@@ -201,7 +202,7 @@ def test_export_is_csv_and_is_itself_audited(client: Any, users: dict[RoleCode, 
         actor=users[R.POLICE_OFFICER], category=Category.CONSULTATION, verb="test.exported"
     )
     client.force_login(overseer)
-    response = client.get(reverse("audit:export"), {"category": "consultation"})
+    response = download(client, reverse("audit:export"), {"category": "consultation"})
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode()
     assert body.splitlines()[0].startswith("occurred_at,actor_username")

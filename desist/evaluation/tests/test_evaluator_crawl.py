@@ -24,6 +24,7 @@ from django.utils import timezone
 from desist.accounts.models import User
 from desist.cases.services import case_create
 from desist.core.models import Organisation
+from desist.core.tests.exporting import answer, asks_purpose
 from desist.evaluation.tests import helpers
 from desist.people.models import InterventionDecision
 from desist.safeguarding.services import victim_create
@@ -119,6 +120,12 @@ def _crawl(client: Client, start: list[str]) -> dict[str, int]:
                     pytest.fail(f"crawl was signed out at {url}")
                 queue.append(target)
                 continue
+            if response.status_code == 200 and asks_purpose(response):
+                # A download asks its purpose first: answered as a user does, the file checked.
+                download = answer(client, url, response)
+                assert download.status_code == 200, url
+                body = b"".join(download) if download.streaming else download.content
+                assert not _leaks(body.decode("utf-8", errors="replace")), f"{url} file leaks"
             body = b"".join(response) if response.streaming else response.content
             text = body.decode("utf-8", errors="replace")
             leaks = _leaks(text)

@@ -16,6 +16,7 @@ from desist.accounts.models import User
 from desist.audit.models import AuditEvent
 from desist.core.models import Organisation
 from desist.core.roles import RoleCode
+from desist.core.tests.exporting import download
 from desist.demo import seed
 from desist.demo.evaluation_seed import seed_outcomes
 from desist.demo.orders_volume import seed_orders
@@ -115,7 +116,7 @@ def test_extract_has_no_names_and_months_only(
 ) -> None:
     people = _population(force, officer)
     client.force_login(overseer)
-    response = client.get(reverse("evaluation:extract_people"))
+    response = download(client, reverse("evaluation:extract_people"))
     assert response.status_code == 200
     body = response.content.decode()
     for name in NAMES[:2]:
@@ -131,7 +132,7 @@ def test_extract_has_no_names_and_months_only(
     dob = people[0].date_of_birth.isoformat()
     assert dob not in body
     # Stable across extracts.
-    again = client.get(reverse("evaluation:extract_people")).content.decode()
+    again = download(client, reverse("evaluation:extract_people")).content.decode()
     assert sorted(r["pseudonym"] for r in csv.DictReader(io.StringIO(again))) == sorted(
         r["pseudonym"] for r in rows
     )
@@ -151,9 +152,9 @@ def test_extract_differs_with_another_key(
 ) -> None:
     _population(force, officer)
     client.force_login(overseer)
-    a = client.get(reverse("evaluation:extract_people")).content.decode()
+    a = download(client, reverse("evaluation:extract_people")).content.decode()
     with override_settings(DESIST_PSEUDONYM_KEY="rotated"):
-        b = client.get(reverse("evaluation:extract_people")).content.decode()
+        b = download(client, reverse("evaluation:extract_people")).content.decode()
     col = lambda text: {r["pseudonym"] for r in csv.DictReader(io.StringIO(text))}  # noqa: E731
     assert col(a).isdisjoint(col(b))
 
@@ -163,7 +164,7 @@ def test_aggregate_extract_suppresses_small_counts(
 ) -> None:
     _population(force, officer)
     client.force_login(overseer)
-    response = client.get(reverse("evaluation:extract_aggregates"))
+    response = download(client, reverse("evaluation:extract_aggregates"))
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     values = [r["value"] for r in rows]
     assert "<5" in values
@@ -175,7 +176,7 @@ def test_aggregate_extract_suppresses_small_counts(
 @pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
 def test_extract_ladder(client: Any, users: dict[RoleCode, Any], role: RoleCode) -> None:
     client.force_login(users[role])
-    response = client.get(reverse("evaluation:extract_people"))
+    response = download(client, reverse("evaluation:extract_people"))
     assert response.status_code == (200 if role == RoleCode.OVERSEER else 403)
 
 

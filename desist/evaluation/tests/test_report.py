@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist.core.roles import RoleCode
+from desist.core.tests.exporting import download
 from desist.evaluation import reporting
 from desist.evaluation.models import EvaluationRun, RunStatus
 from desist.evaluation.tests import helpers
@@ -107,7 +108,7 @@ def test_csv_and_pdf_downloads(
     population(force, officer)
     client.force_login(overseer)
     run = _generate(client)
-    response = client.get(reverse("evaluation:run_csv", args=[run.pk]))
+    response = download(client, reverse("evaluation:run_csv", args=[run.pk]))
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["section", "table", "column", "row", "value"]
@@ -156,7 +157,7 @@ def test_progress_page_polls_until_finished(client: Any, overseer: Any) -> None:
     assert "hx-get" not in partial.content.decode()
     # Downloads wait for the result.
     EvaluationRun.objects.filter(pk=run.pk).update(result=None)
-    assert client.get(reverse("evaluation:run_csv", args=[run.pk])).status_code == 404
+    assert download(client, reverse("evaluation:run_csv", args=[run.pk])).status_code == 404
 
 
 @override_settings(DESIST_EVALUATION_SYNC_MAX=5)

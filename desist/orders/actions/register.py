@@ -13,11 +13,17 @@ from desist.policy import Perm
 
 if TYPE_CHECKING:
     from desist.accounts.models import User
+    from desist.core.export_purpose import ExportPurpose
 
 
 @command(Perm.ORDER_EXPORT)
 def order_register_export_record(
-    *, actor: User, file_format: str, rows: int, filters: Mapping[str, str] | None = None
+    *,
+    actor: User,
+    file_format: str,
+    rows: int,
+    purpose: ExportPurpose,
+    filters: Mapping[str, str] | None = None,
 ) -> None:
     """Log the download of the force's SPO register: a disclosure to the user who downloads it,
     with the filter it was downloaded under (ADR 0027)."""
@@ -29,7 +35,9 @@ def order_register_export_record(
         justification="SPO register export",
         recipients=[actor.get_username()],
         new={
-            **safecsv.export_facts(file_format=file_format, rows=rows, filters=filters),
+            **safecsv.export_facts(
+                file_format=file_format, rows=rows, filters=filters, purpose=purpose
+            ),
             "force": actor.organisation_id,
         },
     )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from desist.audit.models import AuditEvent, Category
+from desist.core.tests.exporting import download
 from desist.orders.exports import HEADER
 from desist.orders.tests.helpers import (
     VICTIM_NAME,
@@ -29,7 +30,7 @@ from desist.orders.tests.helpers import (
 
 
 def _csv(client: Any) -> list[dict[str, str]]:
-    response = client.get(reverse("orders:export_csv"))
+    response = download(client, reverse("orders:export_csv"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith(
@@ -58,7 +59,7 @@ def test_csv_content_and_no_victim_identity(
     assert row["Terms"] == "1" and row["Breaches"] == "2"
     assert row["Last breach"] == ago(2).isoformat()
     assert row["Protected persons"] == f"V{victim.pk:06d}"
-    text = client.get(reverse("orders:export_csv")).content.decode()
+    text = download(client, reverse("orders:export_csv")).content.decode()
     for secret in (*VICTIM_NAME, "Wisteria", "BN3 7QZ", "Must not contact"):
         assert secret not in text
 
@@ -68,7 +69,7 @@ def test_export_is_an_audited_disclosure(client: Any, officer: Any, subject: Any
     applied(officer, subject)
     client.force_login(officer)
     _csv(client)
-    client.get(reverse("orders:export_xlsx"))
+    download(client, reverse("orders:export_xlsx"))
     events = list(AuditEvent.objects.filter(verb="order.export").order_by("id"))
     assert len(events) == 2
     for event, fmt in zip(events, ("csv", "xlsx"), strict=True):
@@ -79,6 +80,8 @@ def test_export_is_an_audited_disclosure(client: Any, officer: Any, subject: Any
             "filters": {},
             "rows": 2,
             "force": officer.organisation_id,
+            "purpose": "casework",  # the first an officer is offered
+            "purpose_reason": "",
         }
         assert event.justification == "SPO register export"
 
@@ -87,7 +90,7 @@ def test_xlsx_content(client: Any, officer: Any, subject: Any, victim: Any) -> N
     order = full(officer, subject, made=ago(30))
     add_term(officer, order, victim)
     client.force_login(officer)
-    response = client.get(reverse("orders:export_xlsx"))
+    response = download(client, reverse("orders:export_xlsx"))
     assert response.status_code == 200
     assert "spreadsheetml" in response["Content-Type"]
     book = load_workbook(io.BytesIO(response.content), read_only=True)
@@ -107,7 +110,7 @@ def test_formula_cells_are_neutralised(client: Any, officer: Any, force: Any) ->
     client.force_login(officer)
     rows = _csv(client)
     assert rows[0]["Subject"].startswith("'=")
-    book = load_workbook(io.BytesIO(client.get(reverse("orders:export_xlsx")).content))
+    book = load_workbook(io.BytesIO(download(client, reverse("orders:export_xlsx")).content))
     cells = [c.value for row in book["SPO register"].iter_rows() for c in row]
     assert any(str(v).startswith("'=HYPERLINK") for v in cells)
     assert not any(str(v).startswith("=") for v in cells)
@@ -118,7 +121,7 @@ def test_export_query_count_is_fixed(client: Any, officer: Any, force: Any) -> N
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(reverse("orders:export_csv")).status_code == 200
+            assert download(client, reverse("orders:export_csv")).status_code == 200
         return len(ctx.captured_queries)
 
     full(officer, make_subject(force), made=ago(30))
@@ -138,7 +141,7 @@ def test_other_force_export_is_empty_and_audited(
     order = applied(officer, subject)
     client.force_login(outsider)
     assert _csv(client) == []
-    response = client.get(reverse("orders:export_xlsx"))
+    response = download(client, reverse("orders:export_xlsx"))
     assert order.reference.encode() not in response.content
     event = AuditEvent.objects.filter(verb="order.export").latest("id")
     assert event.new_values["rows"] == 0 and event.recipients == [outsider.username]
@@ -156,13 +159,13 @@ def test_export_honours_the_active_filter(client: Any, officer: Any, force: Any)
     rows = list(
         csv.DictReader(
             io.StringIO(
-                client.get(reverse("orders:export_csv"), {"status": "full"}).content.decode()
+                download(client, reverse("orders:export_csv"), {"status": "full"}).content.decode()
             )
         )
     )
     assert [r["Reference"] for r in rows] == [made.reference]
     book = load_workbook(
-        io.BytesIO(client.get(reverse("orders:export_xlsx"), {"status": "full"}).content)
+        io.BytesIO(download(client, reverse("orders:export_xlsx"), {"status": "full"}).content)
     )
     assert book.active.max_row == 2  # the header and the one full order
     events = list(AuditEvent.objects.filter(verb="order.export").order_by("id"))
@@ -176,11 +179,13 @@ def test_export_honours_a_home_queue(client: Any, officer: Any, force: Any) -> N
     client.force_login(officer)
     page = client.get(reverse("orders:list"), {"queue": "applications"}).content.decode()
     assert f'href="{reverse("orders:export_csv")}?queue=applications"' in page
-    text = client.get(reverse("orders:export_csv"), {"queue": "applications"}).content.decode()
+    text = download(
+        client, reverse("orders:export_csv"), {"queue": "applications"}
+    ).content.decode()
     assert [r["Reference"] for r in csv.DictReader(io.StringIO(text))] == [waiting.reference]
     event = AuditEvent.objects.filter(verb="order.export").latest("id")
     assert event.new_values["filters"] == {"queue": "applications"}
     # An unknown filter value is ignored, as on the list page: the whole register.
-    text = client.get(reverse("orders:export_csv"), {"status": "nonsense"}).content.decode()
+    text = download(client, reverse("orders:export_csv"), {"status": "nonsense"}).content.decode()
     assert len(list(csv.DictReader(io.StringIO(text)))) == 2
     assert AuditEvent.objects.filter(verb="order.export").latest("id").new_values["filters"] == {}

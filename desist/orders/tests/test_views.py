@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from desist.audit.models import AuditEvent, Category
 from desist.core.roles import RoleCode
+from desist.core.tests.exporting import download
 from desist.orders.models import Breach, Notification, Order, OrderStatus
 from desist.orders.tests.helpers import (
     VICTIM_NAME,
@@ -141,7 +142,7 @@ def test_other_force_sees_nothing(
     page = client.get(reverse("orders:list")).content.decode()
     assert live["order"].reference not in page
     assert "0 orders" in page
-    csv_text = client.get(reverse("orders:export_csv")).content.decode()
+    csv_text = download(client, reverse("orders:export_csv")).content.decode()
     assert live["order"].reference not in csv_text
     assert csv_text.count("\n") == 1  # the header only
     assert fresh(live["order"]).version == live["order"].version

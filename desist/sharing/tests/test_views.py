@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode
+from desist.core.tests.exporting import download
 from desist.orders.tests.helpers import ago, breach
 from desist.sharing import break_glass, services
 from desist.sharing.events import EventKind, Urgency
@@ -139,7 +140,7 @@ def test_disclosure_log_scopes(client: Any, users: dict[RoleCode, Any], orgs: An
 def test_disclosure_export_is_audited(client: Any, users: dict[RoleCode, Any], orgs: Any) -> None:
     _disclose(orgs["provider"], orgs["police_force"])
     client.force_login(users[R.POLICE_SUPERVISOR])
-    response = client.get(reverse("sharing:disclosures_export"))
+    response = download(client, reverse("sharing:disclosures_export"))
     body = b"".join(response.streaming_content).decode()
     assert "s.115 Crime and Disorder Act 1998" in body
     event = AuditEvent.objects.get(verb="disclosure.export")

@@ -1,6 +1,7 @@
-"""`desist export_accounts --as USER [--output FILE]`: the accounts the named administrator
-manages, as CSV for an access review (formula cells neutralised); the export is audited as a
-disclosure."""
+"""`desist export_accounts --as USER --purpose CODE [--reason TEXT] [--output FILE]`: the
+accounts the named administrator manages, as CSV for an access review (formula cells
+neutralised); the export is audited as a disclosure, with the purpose given (core.export_purpose,
+the same choices and rules as the form before the download)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from desist.accounts.management.commands._admin import acting_as
 from desist.audit.models import Category
 from desist.audit.services import audit_record
 from desist.core import marking, safecsv
+from desist.core.export_purpose import Purpose, purpose_from
 
 
 class Command(BaseCommand):
@@ -25,6 +27,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--as", dest="actor", required=True)
         parser.add_argument("--output", type=Path)
+        parser.add_argument("--purpose", required=True, choices=Purpose.values)
+        parser.add_argument("--reason", default="", help="needed with --purpose other")
 
     def handle(self, *args: Any, **o: Any) -> None:
         actor = acting_as(o["actor"])
@@ -32,6 +36,12 @@ class Command(BaseCommand):
             policy.require_perm(actor, policy.Perm.ACCOUNTS_MANAGE)
         except PermissionDenied:
             raise CommandError(f"{actor.username} does not manage accounts") from None
+        try:
+            purpose = purpose_from(
+                code=o["purpose"], reason=o["reason"], role_codes=actor.role_codes
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         audit_record(
             actor=actor,
             category=Category.DISCLOSURE,
@@ -40,7 +50,9 @@ class Command(BaseCommand):
             justification="Accounts export for an access review (command line)",
             recipients=[actor.get_username()],
             new=safecsv.export_facts(
-                file_format="csv", rows=selectors.user_list_for(actor=actor).count()
+                file_format="csv",
+                rows=selectors.user_list_for(actor=actor).count(),
+                purpose=purpose,
             ),
         )
         out = o["output"].open("w", newline="", encoding="utf-8") if o["output"] else sys.stdout
