@@ -192,8 +192,7 @@ def advocacy_case_for_subject(
     if engagement_news:
         cases = cases.filter(victim__wants_engagement_news=True)
     case = (
-        cases
-        .annotate(
+        cases.annotate(
             mine=Case(When(advocate_id=actor.pk, then=Value(0)), default=Value(1)),
             closed=Case(When(status=AdvocacyStatus.OPEN, then=Value(0)), default=Value(1)),
         )
