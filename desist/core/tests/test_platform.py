@@ -141,6 +141,7 @@ def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
         "DESIST_EMAIL_HOST": "smtp.example.org",
         "DESIST_EMAIL_USE_TLS": "1",
         "DESIST_EMAIL_FROM": "desist@example.org",
+        "DESIST_S3_BUCKET": "desist-documents",
     }
     for unsafe in ("DESIST_DEBUG", "DESIST_TRUSTED_PROXIES", "DESIST_SSL_REDIRECT"):
         env.pop(unsafe, None)

@@ -24,6 +24,8 @@ REQUIRED = {
     "DESIST_BASE_URL": "https://desist.example.org",
     "DESIST_EMAIL_HOST": "smtp.example.org",
     "DESIST_EMAIL_FROM": "desist@example.org",
+    # Documents default to S3 in production (desist.core.E014 without a bucket).
+    "DESIST_S3_BUCKET": "desist-documents",
 }
 OPTIONAL = {"DESIST_EMAIL_USE_TLS": "1"}
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from desist.cases.ownership import case_assign
 from desist.core.reach import Reach
 from desist.core.roles import RoleCode
+from desist.core.tests.exporting import download
 from desist.orders import actions, queues
 from desist.orders.tests.helpers import ago, ahead, applied, interim, make_case, make_subject
 from desist.people import queues as people_queues
@@ -91,7 +92,7 @@ def test_register_and_export_follow_the_view(client: Any, crew: dict[str, Any]) 
     assert orders["east"].reference in page and orders["west"].reference not in page
     assert "1 order<" in page
     assert "view=mine" in page  # the downloads keep the view
-    csv = client.get(reverse("orders:export_csv"), {"view": "team"}).content.decode()
+    csv = download(client, reverse("orders:export_csv"), {"view": "team"}).content.decode()
     assert orders["mate"].reference in csv and orders["west"].reference not in csv
     everything = client.get(reverse("orders:list")).content.decode()
     assert "4 orders<" in everything
