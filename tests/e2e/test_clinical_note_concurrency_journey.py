@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from typing import Any
 
 import pytest
+
+from tests.e2e.pilot import put_forward
 
 pytestmark = pytest.mark.e2e
 
@@ -46,29 +47,13 @@ def _session_with_notes() -> Any:
     from django.utils import timezone
 
     from desist.accounts.models import User
-    from desist.core.models import Organisation
-    from desist.people.services import subject_create
     from desist.programme import actions as services
     from desist.programme.actions.sessions import bank_holiday
     from desist.programme.models import Referral, ReferralStatus
 
     practitioner = User.objects.get(username="practitioner")
-    officer = User.objects.get(username="police.sussex")
-    programme = services.programme_save(
-        actor=User.objects.get(username="programme.manager"),
-        name="Concurrency pilot",
-        provider=Organisation.objects.get(code="harbour-psychology"),
-        forces=[Organisation.objects.get(code="sussex-police")],
-        capacity=30,
-        funding=Decimal("98000"),
-    )
-    subject = subject_create(
-        actor=officer,
-        first_names="Tamsin",
-        last_name="Orrell-Bex",
-        date_of_birth=dt.date(1979, 3, 4),
-    )
-    referral = services.referral_put_forward(actor=officer, subject=subject, programme=programme)
+    referral = put_forward("Concurrency pilot", "Tamsin", "Orrell-Bex", dt.date(1979, 3, 4))
+    programme = referral.programme
     # Straight to an active intervention (test data); the programme journey walks the workflow.
     Referral.objects.filter(pk=referral.pk).update(
         status=ReferralStatus.ACTIVE,

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
+
+from tests.e2e.pilot import put_forward
 
 pytestmark = pytest.mark.e2e
 
@@ -29,27 +30,10 @@ def _active_referral() -> Any:
     from django.utils import timezone
 
     from desist.accounts.models import User
-    from desist.core.models import Organisation
-    from desist.people.services import subject_create
-    from desist.programme import actions
     from desist.programme.models import Referral, ReferralStatus
 
-    officer = User.objects.get(username="police.sussex")
-    programme = actions.programme_save(
-        actor=User.objects.get(username="programme.manager"),
-        name="Series pilot",
-        provider=Organisation.objects.get(code="harbour-psychology"),
-        forces=[Organisation.objects.get(code="sussex-police")],
-        capacity=30,
-        funding=Decimal("98000"),
-    )
-    subject = subject_create(
-        actor=officer,
-        first_names="Idris",
-        last_name="Penhallow-Reyes",
-        date_of_birth=dt.date(1981, 9, 14),
-    )
-    referral = actions.referral_put_forward(actor=officer, subject=subject, programme=programme)
+    referral = put_forward("Series pilot", "Idris", "Penhallow-Reyes", dt.date(1981, 9, 14))
+    programme = referral.programme
     # Straight to an active intervention (test data); the programme journey walks the workflow.
     Referral.objects.filter(pk=referral.pk).update(
         status=ReferralStatus.ACTIVE,

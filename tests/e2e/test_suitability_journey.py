@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
+
+from tests.e2e.pilot import put_forward
 
 pytestmark = pytest.mark.e2e
 
@@ -35,28 +36,11 @@ def _errors(page: Any) -> str:
 def _allocated() -> Any:
     """A referral allocated to the demo practitioner, through the services."""
     from desist.accounts.models import User
-    from desist.core.models import Organisation
-    from desist.people.services import subject_create
     from desist.programme import actions
 
     practitioner = User.objects.get(username="practitioner")
     supervisor = User.objects.get(username="clinical.supervisor")
-    officer = User.objects.get(username="police.sussex")
-    programme = actions.programme_save(
-        actor=User.objects.get(username="programme.manager"),
-        name="Suitability pilot",
-        provider=Organisation.objects.get(code="harbour-psychology"),
-        forces=[Organisation.objects.get(code="sussex-police")],
-        capacity=30,
-        funding=Decimal("98000"),
-    )
-    subject = subject_create(
-        actor=officer,
-        first_names="Tamsin",
-        last_name="Okonjo-Reyes",
-        date_of_birth=dt.date(1981, 9, 14),
-    )
-    referral = actions.referral_put_forward(actor=officer, subject=subject, programme=programme)
+    referral = put_forward("Suitability pilot", "Tamsin", "Okonjo-Reyes", dt.date(1981, 9, 14))
     for target, extra in (("received", {}), ("allocated", {"practitioner": practitioner})):
         referral.refresh_from_db()
         actions.referral_transition(

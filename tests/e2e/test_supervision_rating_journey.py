@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
+
+from tests.e2e.pilot import put_forward
 
 pytestmark = pytest.mark.e2e
 
@@ -31,29 +32,13 @@ def _held_session() -> Any:
     from django.utils import timezone
 
     from desist.accounts.models import User
-    from desist.core.models import Organisation
-    from desist.people.services import subject_create
     from desist.programme import actions
     from desist.programme.actions.sessions import bank_holiday
     from desist.programme.models import Attendance, Referral, ReferralStatus
 
     practitioner = User.objects.get(username="practitioner")
-    officer = User.objects.get(username="police.sussex")
-    programme = actions.programme_save(
-        actor=User.objects.get(username="programme.manager"),
-        name="Supervision pilot",
-        provider=Organisation.objects.get(code="harbour-psychology"),
-        forces=[Organisation.objects.get(code="sussex-police")],
-        capacity=30,
-        funding=Decimal("98000"),
-    )
-    subject = subject_create(
-        actor=officer,
-        first_names="Caradoc",
-        last_name="Ashworth-Lyle",
-        date_of_birth=dt.date(1977, 2, 11),
-    )
-    referral = actions.referral_put_forward(actor=officer, subject=subject, programme=programme)
+    referral = put_forward("Supervision pilot", "Caradoc", "Ashworth-Lyle", dt.date(1977, 2, 11))
+    programme = referral.programme
     Referral.objects.filter(pk=referral.pk).update(
         status=ReferralStatus.ACTIVE,
         practitioner=practitioner,
