@@ -8,8 +8,6 @@ file is read into memory.
 from __future__ import annotations
 
 import io
-import re
-import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -17,6 +15,8 @@ import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 
 # MIME type -> (extension we give the file, the name in messages)
 ALLOWED: dict[str, tuple[str, str]] = {
@@ -79,10 +79,9 @@ def inspect(upload: UploadedFile | None) -> tuple[Inspected | None, str]:
 
 
 def readable_text(data: bytes, content_type: str) -> str:
-    """Text that can be read from the file with what is installed: a PDF's text drawn with
-    simple fonts (`pdf_text`), an image's text metadata (PNG text chunks, JPEG comments and
-    EXIF descriptions). Nothing reads text drawn in pixels, or a PDF's text in embedded
-    composite fonts, so the rest needs a person's confirmation."""
+    """Text that can be read from the file with what is installed: a PDF's text (`pdf_text`),
+    an image's text metadata (PNG text chunks, JPEG comments and EXIF descriptions). Nothing
+    reads text drawn in pixels (a scan), so that needs a person's confirmation."""
     if content_type == "application/pdf":
         return pdf_text(data)
     if not content_type.startswith("image/"):
@@ -96,77 +95,20 @@ def readable_text(data: bytes, content_type: str) -> str:
     return "\n".join(p for p in parts if p)
 
 
-# --- PDF text, without a PDF library -------------------------------------------------------
-# No PDF text library is installed, so this reads the strings shown by the text operators
-# (Tj, TJ, ' and ") in each content stream, uncompressed or Flate-compressed. That covers PDFs
-# drawn with simple fonts (most generated letters and forms); text in composite (CID) fonts
-# comes out as glyph numbers and matches nothing, so the police officer's confirmation stays.
-# Inflation is capped: a small file cannot become a large one in memory.
-PDF_INFLATE_LIMIT = 32 * 1024 * 1024
-_STREAM = re.compile(rb"<<(?P<dict>(?:[^<>]|<<[^<>]*>>|<[0-9A-Fa-f\s]*>)*)>>\s*stream\r?\n", re.S)
-_SHOWN = re.compile(
-    rb"\((?P<lit>(?:\\.|[^\\()]|\((?:\\.|[^\\()])*\))*)\)|<(?P<hex>[0-9A-Fa-f\s]*)>|(?P<op>Tj|TJ|'|\"|ET)\b",
-    re.S,
-)
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+# --- PDF text, through pypdf --------------------------------------------------------------------
+# pypdf reads simple and composite (CID) fonts through their ToUnicode maps and caps what a
+# compressed stream may inflate to (pypdf.filters.ZLIB_MAX_OUTPUT_LENGTH), so a small file cannot
+# become a large one in memory. Pages are capped too; a file it cannot parse yields no text, and
+# then the police officer's confirmation is what stands (as for a picture).
+PDF_PAGE_LIMIT = 200
 
 
 def pdf_text(data: bytes) -> str:
-    parts: list[str] = []
-    budget = PDF_INFLATE_LIMIT
-    for match in _STREAM.finditer(data):
-        start = match.end()
-        end = data.find(b"endstream", start)
-        if end < 0:
-            break
-        raw = data[start:end]
-        if b"/FlateDecode" in match.group("dict"):
-            inflater = zlib.decompressobj()
-            try:
-                raw = inflater.decompress(raw, budget)
-            except zlib.error:
-                continue
-        elif b"/Filter" in match.group("dict"):
-            continue  # another encoding (images): no text to read
-        budget -= len(raw)
-        parts.append(_shown_text(raw))
-        if budget <= 0:
-            break
-    return "\n".join(p for p in parts if p.strip())
-
-
-def _shown_text(stream: bytes) -> str:
-    """The strings the text operators show, a line per text object."""
-    out, pending = [], []
-    for m in _SHOWN.finditer(stream):
-        if m.group("lit") is not None:
-            pending.append(_literal(m.group("lit")))
-        elif m.group("hex") is not None:
-            pending.append(_hex(m.group("hex")))
-        elif m.group("op") == b"ET":
-            out.append("\n")
-            pending = []
-        else:
-            out.append("".join(pending) + " ")  # each shown string a word apart
-            pending = []
-    return "".join(out)
-
-
-def _literal(body: bytes) -> str:
-    def unescape(m: re.Match[bytes]) -> bytes:
-        code = m.group(1)
-        if code[:1].isdigit():
-            return bytes([int(code, 8) & 0xFF])
-        return _ESCAPES.get(code, code if code != b"\n" else b"")
-
-    return re.sub(rb"\\([0-7]{1,3}|.)", unescape, body, flags=re.S).decode("latin-1")
-
-
-def _hex(body: bytes) -> str:
-    digits = re.sub(rb"\s", b"", body)
     try:
-        return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()).decode("latin-1")
-    except ValueError:
+        reader = PdfReader(io.BytesIO(data))
+        pages = reader.pages[:PDF_PAGE_LIMIT]
+        return "\n".join(page.extract_text() or "" for page in pages)
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError):
         return ""
 
 

@@ -25,18 +25,27 @@ MARKER = b"SYNTHETIC-EXCLUSION-ZONE-MAP-7f3a"
 
 
 def pdf_bytes(text: bytes = MARKER) -> bytes:
-    """A small valid PDF whose content stream carries `text` in clear."""
+    """A small valid PDF (a Helvetica page with a cross-reference table) whose content stream
+    carries `text` in clear."""
     stream = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = b"%PDF-1.4\n"
+    offsets = []
     for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
         out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    return out + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
+    return out + b"startxref\n%d\n%%%%EOF\n" % xref
 
 
 def png_bytes(text: str = "") -> bytes:

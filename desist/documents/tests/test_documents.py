@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from desist.audit.models import AuditEvent
 from desist.core.crypto import encrypt_bytes
+from desist.core.pdf import html_to_pdf
 from desist.core.roles import RoleCode
 from desist.documents import content, selectors, services, store
 from desist.documents.models import ContentCheck, Document
@@ -285,6 +286,24 @@ def test_a_pdf_naming_a_victims_postcode_is_refused(
     blocked = AuditEvent.objects.get(verb="redaction.blocked")
     assert blocked.new_values["where"] == "document.provider_safe"
     assert "BN3" not in str(blocked.new_values)  # the audit row names the kind, never the value
+
+
+def test_a_typeset_pdf_naming_the_victim_is_refused(world: World) -> None:
+    """A PDF typeset with embedded (composite) fonts, as word processors and WeasyPrint write
+    them, is read through its font maps: the victim's name in a letter is found, not missed.
+    The first, hand-made reader saw only glyph numbers here and recorded such a file as
+    confirmed without a check."""
+    letter = f"<p>Statement taken from {VICTIM_NAME[0]} {VICTIM_NAME[1]} about the zone.</p>"
+    document = attach(world, world.order, html_to_pdf(letter))
+    assert VICTIM_NAME[1] in content.pdf_text(store.get(document.stored_name))
+    with pytest.raises(RedactionBlocked):
+        services.document_mark_provider_safe(actor=world.officer, document=document, confirmed=True)
+    document.refresh_from_db()
+    assert not document.provider_safe
+
+
+def test_an_unreadable_pdf_yields_no_text_and_no_error() -> None:
+    assert content.pdf_text(b"%PDF-1.7\n" + b"\x00garbage" * 50) == ""
 
 
 def test_a_file_with_no_readable_text_is_recorded_as_confirmed_only(world: World) -> None:
