@@ -53,6 +53,18 @@ AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_URL_PATH = "/__e2e__/axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 FAILING_IMPACTS = {"serious", "critical"}
+# axe's landmark rules are "best practice" (moderate), so outside AXE_TAGS; they are run on
+# their own and fail at any impact: all content in a landmark, each landmark named apart.
+LANDMARK_RULES = [
+    "region",
+    "landmark-unique",
+    "landmark-one-main",
+    "landmark-no-duplicate-banner",
+    "landmark-no-duplicate-contentinfo",
+    "landmark-banner-is-top-level",
+    "landmark-contentinfo-is-top-level",
+    "landmark-main-is-top-level",
+]
 TIMEOUT_MS = 15_000
 
 
@@ -191,7 +203,7 @@ def assert_no_page_problems(page: Any) -> None:
 
 
 def _format_violations(url: str, violations: list[dict[str, Any]]) -> str:
-    lines = [f"axe-core found {len(violations)} serious or critical violation(s) on {url}:"]
+    lines = [f"axe-core found {len(violations)} violation(s) on {url}:"]
     for v in violations:
         lines.append(f"- [{v['impact']}] {v['id']}: {v['help']} ({v.get('helpUrl', '')})")
         for node in v.get("nodes", []):
@@ -209,16 +221,18 @@ def do_assert_accessible(page: Any) -> None:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(url=AXE_URL_PATH)
     results = page.evaluate(
-        """async (tags) => {
-            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-            return r.violations.map(v => ({
+        """async ([tags, rules]) => {
+            const shape = r => r.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
                 nodes: v.nodes.map(n => ({target: n.target, failureSummary: n.failureSummary})),
             }));
+            const wcag = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            const landmarks = await axe.run(document, {runOnly: {type: 'rule', values: rules}});
+            return [shape(wcag), shape(landmarks)];
         }""",
-        AXE_TAGS,
+        [AXE_TAGS, LANDMARK_RULES],
     )
-    bad = [v for v in results if v.get("impact") in FAILING_IMPACTS]
+    bad = [v for v in results[0] if v.get("impact") in FAILING_IMPACTS] + results[1]
     problems = page_problems(page).take()
     message = []
     if bad:
