@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "desist.sharing",
     "desist.documents",
     "desist.evaluation",
+    "desist.imports",
     "desist.jobs",
     "desist.home",
     "desist.retention",
@@ -443,6 +444,9 @@ DESIST_DOCUMENTS_DIR = Path(
 # The largest file a user may attach, in megabytes (of the file as uploaded).
 DESIST_DOCUMENT_MAX_MB = env_int("DESIST_DOCUMENT_MAX_MB", 10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, (DESIST_DOCUMENT_MAX_MB + 1) * 1024 * 1024)
+# The largest record-system export a supervisor may upload to import (issue 17), in megabytes:
+# about 100,000 rows.
+DESIST_IMPORT_MAX_MB = env_int("DESIST_IMPORT_MAX_MB", 20)
 if DESIST_DOCUMENTS_STORAGE == "s3":
     STORAGES["documents"] = {
         "BACKEND": "storages.backends.s3.S3Storage",

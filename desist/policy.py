@@ -134,6 +134,9 @@ class Perm(StrEnum):
     # Issue 19: a police supervisor sets who is in charge of a case or order, and its team,
     # in their own force only.
     CASEWORK_ASSIGN = "casework.assign"
+    # Issue 17: a police supervisor imports subjects and cases from the force's record system
+    # (Niche, Athena, a generic file) into their own force only (ADR 0034).
+    RECORDS_IMPORT = "records.import"
 
 
 R = RoleCode
@@ -221,6 +224,7 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.RETENTION_REVIEW,
             P.SAR_MANAGE,
             P.CASEWORK_ASSIGN,
+            P.RECORDS_IMPORT,
         }
     )
     | _AUDITOR
@@ -612,6 +616,7 @@ _FORCE_PATH: Mapping[str, str] = MappingProxyType(
         "orders.Order": "force_id",
         "risk.Assessment": "subject__force_id",
         "evaluation.Offence": "force_id",
+        "imports.ImportRun": "force_id",
     }
 )
 
@@ -625,6 +630,10 @@ def _force_of(obj: Any) -> int | None:
 
 def _own_force(actor: User, obj: Any) -> bool:
     return _org_kind(actor) == "police_force" and _force_of(obj) == actor.organisation_id
+
+
+def _is_own_force(actor: User, organisation: Any) -> bool:
+    return _org_kind(actor) == "police_force" and organisation.pk == actor.organisation_id
 
 
 def _own_force_or_break_glass(actor: User, obj: Any) -> bool:
@@ -868,6 +877,9 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.ORDER_EDIT, "orders.Order"): _own_force,
         (P.CASEWORK_ASSIGN, "cases.Case"): _own_force,
         (P.CASEWORK_ASSIGN, "orders.Order"): _own_force,
+        # bulk import (issue 17): into one's own force, and its runs
+        (P.RECORDS_IMPORT, "core.Organisation"): _is_own_force,
+        (P.RECORDS_IMPORT, "imports.ImportRun"): _own_force,
         (P.RISK_VIEW, "risk.Assessment"): _own_force,
         (P.OUTCOME_RECORD, "evaluation.Offence"): _own_force,
         # victims: who may see a victim's address is this first row, and nothing else
@@ -993,6 +1005,10 @@ def _scope_own_force(actor: User, qs: QuerySet[Any], perm: Perm) -> QuerySet[Any
 
 def scope_subjects(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     return _scope_own_force(actor, qs, P.SUBJECT_VIEW)
+
+
+def scope_import_runs(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.RECORDS_IMPORT)
 
 
 def scope_cases(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:

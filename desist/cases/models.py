@@ -53,6 +53,12 @@ class Case(VersionedModel):
     repeated = models.BooleanField(default=False)
     summary = models.TextField(blank=True)
     opened_on = models.DateField()
+    # The date of the (first) offence as the force's record system has it; set by bulk import
+    # (issue 17), which maps the reported date to `opened_on`.
+    offence_on = models.DateField(null=True, blank=True)
+    # Bulk import (issue 17, ADR 0034): source system and its id for the case, the re-import key.
+    external_source = models.CharField(max_length=20, blank=True)
+    external_ref = models.CharField(max_length=60, blank=True)
     status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     # Set while the case is closed; a reopening clears them (the audit log keeps the history).
     closed_on = models.DateField(null=True, blank=True)
@@ -74,7 +80,12 @@ class Case(VersionedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["force", "crime_reference"], name="case_unique_crime_ref"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["force", "external_source", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="case_unique_external_ref",
+            ),
         ]
         indexes = [models.Index(fields=["force", "opened_on"], name="case_force_opened_idx")]
 

@@ -41,7 +41,7 @@ def normalise_crime_reference(value: str) -> str:
     return " ".join((value or "").split()).upper()
 
 
-def _duplicate_message(reference: str) -> str:
+def duplicate_reference_message(reference: str) -> str:
     return (
         f"A case with crime reference {reference} is already recorded in your force. "
         "Check the reference, or find the case by searching for it"
@@ -59,7 +59,7 @@ def _check_details(
     elif len(reference) > 40:
         errors["crime_reference"] = ["The crime reference must be 40 characters or fewer"]
     elif others.filter(crime_reference__iexact=reference).exists():
-        errors["crime_reference"] = [_duplicate_message(reference)]
+        errors["crime_reference"] = [duplicate_reference_message(reference)]
     if relationship not in Relationship.values:
         errors["relationship"] = ["Select the subject's relationship to the victim"]
     if opened_on is None:
@@ -129,7 +129,9 @@ def case_create(
             )
     except IntegrityError:
         # Someone recorded the same reference between our check and our write.
-        raise ValidationError({"crime_reference": [_duplicate_message(reference)]}) from None
+        raise ValidationError(
+            {"crime_reference": [duplicate_reference_message(reference)]}
+        ) from None
     return case
 
 
@@ -247,7 +249,9 @@ def case_update(
                 },
             )
     except IntegrityError:
-        raise ValidationError({"crime_reference": [_duplicate_message(reference)]}) from None
+        raise ValidationError(
+            {"crime_reference": [duplicate_reference_message(reference)]}
+        ) from None
     return case
 
 

@@ -45,6 +45,10 @@ class Sex(models.TextChoices):
 class Subject(VersionedModel):
     force = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="subjects")
     force_reference = models.CharField(max_length=40, blank=True)
+    # Bulk import (issue 17, ADR 0034): the record system it came from and its id there, the
+    # key a re-import matches on. Blank for subjects recorded on the pages.
+    external_source = models.CharField(max_length=20, blank=True)
+    external_ref = models.CharField(max_length=60, blank=True)
     pnc_number = models.CharField(max_length=14, blank=True, validators=[validate_pnc])
     first_names = models.CharField(max_length=120)
     last_name = models.CharField(max_length=120)
@@ -61,6 +65,13 @@ class Subject(VersionedModel):
         indexes = [
             models.Index(fields=["force", "pnc_number"], name="subject_force_pnc_idx"),
             models.Index(fields=["force", "date_of_birth"], name="subject_force_dob_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "external_source", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="subject_unique_external_ref",
+            )
         ]
 
     def __str__(self) -> str:

@@ -42,6 +42,10 @@ EARLIEST_BIRTH = dt.date(1900, 1, 1)
 DOB_FUTURE = "The date of birth must be today or in the past"
 MOVED_IN_FUTURE = "The date they moved in must be today or in the past"
 DECIDED_FUTURE = "The date of the decision must be today or in the past"
+PNC_TAKEN = (
+    "A subject with this PNC number is already recorded in your force. "
+    "Search for them instead of adding them again"
+)
 
 # The fields a subject form edits, in the order the audit trail lists them.
 SUBJECT_FIELDS = (
@@ -109,12 +113,7 @@ def _clean_subject(
             if exclude_pk is not None:
                 twins = twins.exclude(pk=exclude_pk)
             if twins.exists():
-                _error(
-                    errors,
-                    "pnc_number",
-                    "A subject with this PNC number is already recorded in your force. "
-                    "Search for them instead of adding them again",
-                )
+                _error(errors, "pnc_number", PNC_TAKEN)
     _raise(errors)
     return values
 

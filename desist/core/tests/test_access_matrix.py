@@ -188,6 +188,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.RETENTION_REVIEW,
         Perm.SAR_MANAGE,
         Perm.CASEWORK_ASSIGN,
+        Perm.RECORDS_IMPORT,
     }
     | AUDITOR
     | POLICE_CASEWORK
