@@ -49,6 +49,7 @@ from desist.safeguarding.models import (
 )
 from desist.sharing import redaction
 from desist.sharing import selectors as sharing_selectors
+from desist.sharing.kinds import OPT_IN_KINDS
 
 
 def victim_list_for(*, actor: User) -> QuerySet[Victim]:
@@ -424,8 +425,12 @@ def perpetrator_summary_for(
         if asked
         else [],
         engagement_asked=asked,
+        # The list is chosen by perpetrator, and one alert serves every victim of his the
+        # advocate supports: news made because another victim asked is not this one's.
         alerts=sharing_selectors.alerts_about_subjects_for(
-            actor=actor, subject_ids=[s.pk for s in perpetrators]
+            actor=actor,
+            subject_ids=[s.pk for s in perpetrators],
+            exclude_kinds=() if asked else OPT_IN_KINDS,
         ),
     )
 

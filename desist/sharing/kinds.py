@@ -37,6 +37,19 @@ class EventKind(StrEnum):
     ENGAGEMENT_ENDED_EARLY = "engagement_ended_early"
 
 
+# Told to a victim's advocate only where the victim asked to hear about the perpetrator's
+# engagement (design.md: engagement status is read "where the victim opted in"), so shown only
+# on the case page of a victim who asked (issue 20). Risk disclosures and breaches are not here:
+# they reach every victim's advocate.
+OPT_IN_KINDS: tuple[str, ...] = (
+    EventKind.MISSED_SESSIONS,
+    EventKind.DISENGAGED,
+    EventKind.ENGAGEMENT_STARTED,
+    EventKind.ENGAGEMENT_COMPLETED,
+    EventKind.ENGAGEMENT_ENDED_EARLY,
+)
+
+
 class Urgency(StrEnum):
     ROUTINE = "routine"
     HIGH = "high"

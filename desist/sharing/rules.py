@@ -40,7 +40,7 @@ from desist.core.models import OrganisationKind
 from desist.policy import Perm
 from desist.sharing import recipients, redaction
 from desist.sharing.alerts import alert_create, alerted_with
-from desist.sharing.kinds import KIND_LABELS, EventKind, Urgency
+from desist.sharing.kinds import KIND_LABELS, OPT_IN_KINDS, EventKind, Urgency
 
 E = EventKind
 U = Urgency
@@ -161,13 +161,14 @@ PROVIDER_EVENTS = (E.RISK_DISCLOSURE, E.MISSED_SESSIONS, E.DISENGAGED, *ENGAGEME
 def _advocacy_link(user: Any, subject: Any, kind: str = "") -> str:
     """The advocate's own case for the subject's victim, resolved when they open it (sharing
     never looks victims up). Only for advocacy staff: never a provider or police recipient.
-    Engagement news links to the case of a victim who asked for it, never another victim's."""
+    Engagement news, missed sessions and disengagement (told only where a victim asked) link
+    to the case of a victim who asked for it, never another victim's."""
     if subject is None or user.organisation.kind != OrganisationKind.ADVOCACY:
         return ""
     if not policy.has_perm(user, Perm.ADVOCACY_VIEW):
         return ""
     url = reverse("safeguarding:case_for_subject", args=[subject.pk])
-    return f"{url}?news=1" if kind in ENGAGEMENT_NEWS else url
+    return f"{url}?news=1" if kind in OPT_IN_KINDS else url
 
 
 def _link_for(

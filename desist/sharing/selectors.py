@@ -93,11 +93,14 @@ class RoutedAlert:
     lawful_basis: str  # the disclosure's, "" when the alert stayed inside the organisation
 
 
-def alerts_about_subjects_for(*, actor: User, subject_ids: Any) -> list[RoutedAlert]:
+def alerts_about_subjects_for(
+    *, actor: User, subject_ids: Any, exclude_kinds: Any = ()
+) -> list[RoutedAlert]:
     """The alerts sent to the actor about these subjects, newest first, with the lawful basis
     each was disclosed under (the advocacy case page, issue 20). Two queries."""
     alerts = list(
         policy.scope_alerts(actor, Alert.objects.filter(subject_id__in=list(subject_ids)))
+        .exclude(kind__in=list(exclude_kinds))
         .select_related("from_organisation")
         .prefetch_related("disclosures")
         .order_by("-created_at", "-id")

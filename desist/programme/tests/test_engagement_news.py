@@ -179,3 +179,28 @@ def test_the_alert_opens_the_case_of_the_victim_who_asked_not_another_of_his_vic
     opened = client.get(alert.link_url)
     assert opened.status_code == 302
     assert opened["Location"] == f"/safeguarding/advocacy/{asked.pk}/"
+
+
+def test_the_case_page_of_a_victim_who_did_not_ask_lists_no_engagement_alert(
+    client: Any, programme: Programme, officer: Any, practitioner: Any, advocate: Any
+) -> None:
+    """Tester finding: two victims of one person, one asked for news. The alerts list on the
+    other's case page was chosen by the person alone, so it showed "Intervention started" and
+    "Disengaged from the intervention", made because the first victim asked."""
+    referral = referral_at(programme, officer, S.CONSENTED, practitioner=practitioner)
+    asked = _victim_supported(referral, officer, advocate, wants=True)
+    not_asked = _victim_supported(referral, officer, advocate, wants=False)
+    _move(practitioner, referral, S.ACTIVE)
+    _move(practitioner, referral, S.DISENGAGED, "stopped_contact")
+    assert Alert.objects.filter(recipient=advocate, kind=E.DISENGAGED).exists()
+    client.force_login(advocate)
+
+    page = client.get(f"/safeguarding/advocacy/{not_asked.pk}/").content.decode()
+    assert "Alerts sent to you about the person" in page
+    assert "Intervention started" not in page
+    assert "Disengaged from the intervention" not in page
+
+    # The victim who asked still sees both on her own page.
+    page = client.get(f"/safeguarding/advocacy/{asked.pk}/").content.decode()
+    assert "Intervention started" in page
+    assert "Disengaged from the intervention" in page
