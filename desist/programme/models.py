@@ -8,7 +8,7 @@ and `actions/` (every write). This app never imports the safeguarding app (a tes
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from desist.core.crypto import EncryptedTextField
@@ -266,6 +266,13 @@ class ReferralStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} -> {self.to_status}"
+
+
+def status_reached_on(status: str) -> Max:
+    """The day a referral last reached `status`, as its history records it (`effective_on`,
+    the date the history page shows; a change can be recorded after the day it took effect).
+    One definition for the home queues, the waiting list and the offer of a free place."""
+    return Max("status_changes__effective_on", filter=Q(status_changes__to_status=status))
 
 
 def _reason_in(outcome: str) -> Q:

@@ -131,16 +131,15 @@ def attendance_overdue(actor: User) -> QueueResult:
 
 @provide("provider.allocations")
 def allocations(actor: User) -> QueueResult:
-    qs: Any = selectors.allocations_for(actor=actor)  # annotated: allocated_at
-    new_since = timezone.now() - selectors.NEW_FOR
+    qs: Any = selectors.allocations_for(actor=actor)  # annotated: allocated_on
+    new_since = timezone.localdate() - selectors.NEW_FOR
     rows = [
         QueueRow(
             label=f"{r.subject.full_name} ({r.reference})",
             url=reverse("programme:assess", args=[r.pk]),
-            detail=f"Allocated {_day(timezone.localdate(r.allocated_at))}"
-            if r.allocated_at
-            else "",
-            tag="New" if r.allocated_at and r.allocated_at >= new_since else "",
+            # The day the history records, not the day it was typed in.
+            detail=f"Allocated {_day(r.allocated_on)}" if r.allocated_on else "",
+            tag="New" if r.allocated_on and r.allocated_on >= new_since else "",
         )
         for r in qs[:LIMIT]
     ]
@@ -253,6 +252,15 @@ def reviews_due(actor: User) -> QueueResult:
     return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:supervision"))
 
 
+def _waiting_since(r: Any) -> str:
+    # The day the history records (waiting_on); waiting_since is when it was typed in.
+    if r.waiting_on:
+        return f"Waiting since {long_date(r.waiting_on)}"
+    if r.waiting_since:
+        return f"Waiting since {long_date(timezone.localtime(r.waiting_since).date())}"
+    return ""
+
+
 @provide("provider.waiting_list")
 def waiting(actor: User) -> QueueResult:
     qs = selectors.waiting_list_for(actor=actor)
@@ -260,9 +268,7 @@ def waiting(actor: User) -> QueueResult:
         QueueRow(
             label=f"{n}. {r.subject.full_name} ({r.reference})",
             url=reverse("programme:referral", args=[r.pk]),
-            detail=f"Waiting since {long_date(timezone.localtime(r.waiting_since).date())}"
-            if r.waiting_since
-            else "",
+            detail=_waiting_since(r),
         )
         for n, r in enumerate(qs[:LIMIT], 1)
     ]

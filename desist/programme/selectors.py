@@ -49,6 +49,7 @@ from desist.programme.models import (
     SuitabilityAssessment,
     SupervisionEntry,
     engagement_code,
+    status_reached_on,
 )
 from desist.risk.models import Instrument, InstrumentKind
 from desist.sharing.redaction import contains_victim_identifier
@@ -492,18 +493,20 @@ def _my_referrals(actor: User) -> QuerySet[Referral]:
 
 def allocations_for(*, actor: User) -> QuerySet[Referral]:
     """Referrals allocated to the actor and waiting for the suitability assessment, oldest
-    allocation first, each with the time it was allocated."""
+    allocation first, each with the day it was allocated (`allocated_on`, from its history)
+    and when that was recorded (`allocated_at`, which breaks ties)."""
     from django.db.models import Max
 
     return (
         _my_referrals(actor)
         .filter(status=S.ALLOCATED)
         .annotate(
+            allocated_on=status_reached_on(S.ALLOCATED),
             allocated_at=Max(
                 "status_changes__changed_at", filter=Q(status_changes__to_status=S.ALLOCATED)
-            )
+            ),
         )
-        .order_by("allocated_at", "id")
+        .order_by(F("allocated_on").asc(nulls_last=True), "allocated_at", "id")
     )
 
 
@@ -628,10 +631,13 @@ def unallocated_for(*, actor: User) -> QuerySet[Referral]:
 
 
 def waiting_list_for(*, actor: User) -> QuerySet[Referral]:
+    """Everyone waiting for a place, longest waiting first by the day each reached the waiting
+    list in its history (`waiting_on`), the order places are offered in."""
     return (
         referral_list_for(actor=actor)
         .filter(status=S.WAITING)
-        .order_by("programme", "waiting_since", "id")
+        .annotate(waiting_on=status_reached_on(S.WAITING))
+        .order_by("programme", F("waiting_on").asc(nulls_last=True), "waiting_since", "id")
     )
 
 

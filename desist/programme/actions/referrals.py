@@ -10,7 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from desist import policy
@@ -42,6 +42,7 @@ from desist.programme.models import (
     ReferralStatusChange,
     SessionState,
     SuitabilityAssessment,
+    status_reached_on,
 )
 from desist.sharing import events
 
@@ -61,7 +62,8 @@ def places_held(programme: Programme) -> int:
 def waiting_queue(programme: Programme) -> list[int]:
     return list(
         Referral.objects.filter(programme=programme, status=S.WAITING)
-        .order_by("waiting_since", "id")
+        .annotate(waiting_on=status_reached_on(S.WAITING))
+        .order_by(F("waiting_on").asc(nulls_last=True), "waiting_since", "id")
         .values_list("pk", flat=True)
     )
 

@@ -143,3 +143,46 @@ def test_the_home_page_shows_the_dashboard_in_a_fixed_number_of_queries(
     _, more = _home(client)
     assert more == few
     assert few <= 40
+
+
+def test_the_home_queues_show_the_day_the_history_records_not_today(
+    client: Any, programme: Programme, officer: Any, practitioner: Any, clin: Any
+) -> None:
+    """Tester finding: "Allocated <today>" and "Waiting since <today>" for changes the history
+    dates weeks back; the queues read when the change was typed in, not the day it took
+    effect. The waiting list is ordered by that day too (it is the order places are offered)."""
+    today = timezone.localdate()
+    three_days_ago = today - dt.timedelta(days=3)
+    received = referral_at(programme, officer, S.RECEIVED)
+    actions.referral_transition(
+        actor=clin,
+        referral=received,
+        version=received.version,
+        target=S.ALLOCATED,
+        effective_on=three_days_ago,
+        practitioner=practitioner,
+    )
+    client.force_login(practitioner)
+    page, _ = _home(client)
+    assert f"Allocated {three_days_ago.day} {three_days_ago:%B} {three_days_ago.year}" in page
+    assert f"Allocated {today.day} {today:%B} {today.year}" not in page
+
+    # Two on the waiting list, both typed in today: the one waiting longer by its history
+    # comes first, though it was recorded last.
+    recent = referral_at(programme, officer, S.WAITING)
+    longer = referral_at(programme, officer, S.WAITING)
+    for referral, days in ((recent, 10), (longer, 40)):
+        ReferralStatusChange.objects.create(
+            referral=referral,
+            from_status=S.ALLOCATED,
+            to_status=S.WAITING,
+            effective_on=today - dt.timedelta(days=days),
+        )
+    assert list(selectors.waiting_list_for(actor=clin)) == [longer, recent]
+    assert actions.waiting_queue(programme) == [longer.pk, recent.pk]
+    client.force_login(clin)
+    page, _ = _home(client)
+    day = today - dt.timedelta(days=40)
+    assert f"Waiting since {day.day} {day:%B} {day.year}" in page
+    assert f"Waiting since {today.day} {today:%B} {today.year}" not in page
+    assert page.index(longer.reference) < page.index(recent.reference)
