@@ -103,7 +103,12 @@ class ExportPurposeForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         reason = (data.get("export_reason") or "").strip()
-        if data.get("export_purpose") == Purpose.OTHER and not reason:
+        # A reason refused as too long is not a missing one: one message, the length.
+        if (
+            data.get("export_purpose") == Purpose.OTHER
+            and not reason
+            and "export_reason" not in self.errors
+        ):
             self.add_error("export_reason", "Enter the reason")
         data["export_reason"] = reason if data.get("export_purpose") == Purpose.OTHER else ""
         return data

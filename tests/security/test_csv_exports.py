@@ -23,7 +23,7 @@ from desist.accounts.services import two_factor_reset
 from desist.accounts.tests.test_two_factor import _enrol
 from desist.audit.models import AuditEvent, Category
 from desist.audit.services import audit_record
-from desist.core.export_purpose import FORM_MARKER, Purpose, asks_purpose
+from desist.core.export_purpose import FORM_MARKER, REASON_MAX, Purpose, asks_purpose
 from desist.core.roles import RoleCode as R
 from desist.core.tests.exporting import download
 from desist.core.tests.test_url_walk import ROUTES, _example_path
@@ -328,6 +328,18 @@ def test_an_export_without_a_purpose_is_refused(
     ]
     assert logged and logged[0]["purpose"] == Purpose.OTHER, name
     assert logged[0]["purpose_reason"] == reason, name
+
+
+def test_an_over_long_reason_shows_only_the_length_error(client: Any, users: dict[R, Any]) -> None:
+    """5,000 characters posted past the textarea's limit: the length error, not also "Enter the
+    reason" (tester finding). Seen red before the fix: both messages showed."""
+    client.force_login(users[R.POLICE_OFFICER])
+    url = reverse("orders:export_csv")
+    refused = client.post(url, {"export_purpose": Purpose.OTHER, "export_reason": "x" * 5000})
+    body = refused.content.decode()
+    assert refused.status_code == 200 and "Content-Disposition" not in refused
+    assert f"The reason must be {REASON_MAX} characters or fewer" in body
+    assert "Enter the reason" not in body
 
 
 def test_the_question_keeps_the_filters_and_offers_the_roles_purposes(
