@@ -307,6 +307,9 @@ DESIST_EVALUATION_QUEUED_LIMIT = env_int("DESIST_EVALUATION_QUEUED_LIMIT", 6 * 3
 DESIST_BASE_URL = env("DESIST_BASE_URL") or (
     "" if PRODUCTION else f"http://127.0.0.1:{env('PORT') or '8000'}"
 )
+# Whether the address above was given, not guessed: pages that name the service's address
+# (the accessibility statement) use the address they were reached at otherwise.
+DESIST_BASE_URL_SET = bool(env("DESIST_BASE_URL"))
 
 # Field encryption keys (Fernet, comma-separated, newest first). See desist/core/crypto.py.
 DESIST_FIELD_KEYS = env("DESIST_FIELD_KEYS") or ""

@@ -58,6 +58,15 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def _service_address(request: HttpRequest) -> str:
+    """The address the statement applies to: the configured one if DESIST_BASE_URL was given,
+    else the one this page was reached at (the demo's default guess, 127.0.0.1:8000, is not
+    where a tester on another host or port reaches it)."""
+    if getattr(settings, "DESIST_BASE_URL_SET", False) and settings.DESIST_BASE_URL:
+        return str(settings.DESIST_BASE_URL)
+    return request.build_absolute_uri("/")
+
+
 def accessibility_statement(request: HttpRequest) -> HttpResponse:
     """Public: the accessibility statement in the GOV.UK model form."""
     return render(
@@ -65,7 +74,7 @@ def accessibility_statement(request: HttpRequest) -> HttpResponse:
         "pages/accessibility.html",
         {
             "contact_email": settings.DESIST_ACCESSIBILITY_EMAIL,
-            "base_url": settings.DESIST_BASE_URL,
+            "base_url": _service_address(request),
         },
     )
 

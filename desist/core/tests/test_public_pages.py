@@ -82,6 +82,23 @@ def test_the_accessibility_statement_follows_the_govuk_model(client: Any, settin
     assert 'href="mailto:access@partnership.example"' in response.content.decode()
 
 
+def test_the_accessibility_statement_names_the_address_it_was_reached_at(
+    client: Any, settings: Any
+) -> None:
+    """Not the guessed default (127.0.0.1:8000) of an unset DESIST_BASE_URL; the configured
+    address when one was given (tester finding). Seen red: the statement named 127.0.0.1:8000."""
+    settings.ALLOWED_HOSTS = ["desist-demo.example"]
+    settings.DESIST_BASE_URL = "http://127.0.0.1:8000"
+    settings.DESIST_BASE_URL_SET = False
+    text = _text(client.get(reverse("accessibility"), HTTP_HOST="desist-demo.example:8443"))
+    assert "at http://desist-demo.example:8443/" in text
+    assert "127.0.0.1" not in text
+    settings.DESIST_BASE_URL = "https://desist.example.org"
+    settings.DESIST_BASE_URL_SET = True
+    text = _text(client.get(reverse("accessibility"), HTTP_HOST="desist-demo.example:8443"))
+    assert "at https://desist.example.org" in text and "desist-demo" not in text
+
+
 def test_every_page_footer_links_the_accessibility_statement(client: Any, users: Any) -> None:
     href = f'href="{reverse("accessibility")}"'
     for page in (reverse("accounts:login"), reverse("safeguarding:self_refer")):
