@@ -188,3 +188,32 @@ def test_request_page_says_enter_a_reason(client: Any, requester: Any) -> None:
     )
     assert "Enter a reason for emergency access" in page.content.decode()
     assert not BreakGlassGrant.objects.exists()
+
+
+def _text(response: Any) -> str:
+    import html
+    import re
+
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
+
+
+def test_a_waiting_request_is_listed_as_requested_not_granted(
+    client: Any, requester: Any, their_supervisor: Any, officer: Any, settings: Any
+) -> None:
+    """Nothing was granted while a supervisor has not approved: the list shows when it was
+    requested, no grant time and no end (tester finding). Seen red: "Granted … Ends …" showed
+    beside "Waiting for a supervisor's approval"."""
+    settings.DESIST_BREAK_GLASS_DAILY_CAP = 0
+    [case] = _cases(officer, 1)
+    waiting = break_glass.break_glass_request(actor=requester, record=case, justification=WHY)
+    assert waiting.status == "pending"
+    client.force_login(requester)
+    text = _text(client.get(reverse("sharing:break_glass")))
+    assert "Waiting for a supervisor's approval" in text
+    assert "Requested " in text and "Not granted" in text
+    assert "Granted " not in text.split("Your uses of break-glass access", 1)[1]
+    break_glass.break_glass_decide(
+        actor=their_supervisor, grant=waiting, version=waiting.version, decision="approve"
+    )
+    text = _text(client.get(reverse("sharing:break_glass")))
+    assert "Granted " in text and "Not granted" not in text
