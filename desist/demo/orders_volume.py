@@ -263,7 +263,9 @@ class _Builder:
     def _full_term(self, made_on: dt.date, *, open_ended_ok: bool = True) -> dt.date | None:
         if open_ended_ok and self.rng.random() < 0.15:
             return None
-        return dates.minimum_full_end(made_on) + _days(self.rng.choice([0, 0, 0, 182, 365, 1095]))
+        return law.minimum_fixed_period_end(made_on) + _days(
+            self.rng.choice([0, 0, 0, 182, 365, 1095])
+        )
 
     # --- one order per target state ---------------------------------------------------------
 
@@ -348,9 +350,9 @@ class _Builder:
         rng, today = self.rng, self.today
         made = today - _days(rng.randint(2 * 365 + 30, 3 * 365 + 200))
         order = self._apply(subject, None, made - _days(rng.randint(7, 40)))
-        ends = dates.minimum_full_end(made) + _days(rng.choice([0, 0, 7]))
+        ends = law.minimum_fixed_period_end(made) + _days(rng.choice([0, 0, 7]))
         if ends >= today:
-            ends = dates.minimum_full_end(made)
+            ends = law.minimum_fixed_period_end(made)
         self._full(order, made, ends)
         terms = self._terms(order, victim_ids)
         self._serve(order, made, ends)

@@ -5,10 +5,9 @@ reads the one configurable number. Services validate with these; pages show what
 
 Conventions used throughout:
 - An order is in force up to and including its end date (`ends_on`, `expires_on`).
-- "Within 3 days of service, the day of service being day 1": due = trigger + 2 days.
-- "At least 2 years beginning with the day on which the order is made" (s.3): the day it is
-  made is day 1, so the earliest end date is the day before the second anniversary (made 4
-  December 2026, may end 3 December 2028). The rule itself is in `desist.orders.law`.
+- Every rule the Act itself sets (the fixed period, notification deadlines, interim orders,
+  variation, renewal and discharge) is in `desist.orders.law`, and only there. This module
+  holds the project's own rules: notification states, the renewal review window, in force.
 """
 
 from __future__ import annotations
@@ -17,12 +16,10 @@ import calendar
 import datetime as dt
 from enum import StrEnum
 
-from desist.orders import law
-
-NOTIFICATION_DAYS = 3
-MINIMUM_FULL_TERM_YEARS = 2
 DEFAULT_REVIEW_WINDOW_DAYS = 56  # 8 weeks
 RECENT_BREACH_DAYS = 30
+# An interim order this close to lapsing (s.5) is listed on the police home page.
+INTERIM_LAPSE_WARNING_DAYS = 7
 
 
 def review_window_days() -> int:
@@ -33,11 +30,6 @@ def review_window_days() -> int:
 
 
 # --- notifications ------------------------------------------------------------------------
-
-
-def notification_due(trigger: dt.date) -> dt.date:
-    """The last day to notify: the trigger day (service, or the change) is day 1 of 3."""
-    return trigger + dt.timedelta(days=NOTIFICATION_DAYS - 1)
 
 
 class NotificationState(StrEnum):
@@ -85,7 +77,7 @@ def days_overdue(due_on: dt.date, received_on: dt.date | None, today: dt.date) -
     return max(0, (end - due_on).days)
 
 
-# --- full order term --------------------------------------------------------------------
+# --- other periods -----------------------------------------------------------------------
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -93,24 +85,6 @@ def add_years(day: dt.date, years: int) -> dt.date:
     year = day.year + years
     last = calendar.monthrange(year, day.month)[1]
     return day.replace(year=year, day=min(day.day, last))
-
-
-def minimum_full_end(made_on: dt.date) -> dt.date:
-    """The earliest end date a fixed-term full order made on `made_on` may have (s.3; see
-    `law.minimum_fixed_period_end`)."""
-    return law.minimum_fixed_period_end(made_on)
-
-
-def full_term_long_enough(made_on: dt.date, ends_on: dt.date) -> bool:
-    return law.fixed_period_long_enough(made_on, ends_on)
-
-
-# --- interim order ----------------------------------------------------------------------
-
-
-def interim_expiry_valid(made_on: dt.date, expires_on: dt.date) -> bool:
-    """An interim order's fixed period must end after the day it was made."""
-    return expires_on > made_on
 
 
 # --- renewal review -----------------------------------------------------------------------

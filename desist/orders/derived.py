@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from desist.orders import dates
+from desist.orders import dates, law
 from desist.orders.models import ENDED_STATUSES, Order, OrderStatus
 
 
@@ -65,7 +65,7 @@ def order_dates(order: Order, *, today: dt.date, window_days: int) -> OrderDates
     return OrderDates(
         in_force_from=in_force_from(order),
         in_force_until=in_force_until(order),
-        minimum_full_end=dates.minimum_full_end(made) if made else None,
+        minimum_full_end=law.minimum_fixed_period_end(made) if made else None,
         review_opens=(
             dates.review_opens(end, window_days) if end and not order.until_further_order else None
         ),

@@ -1,8 +1,10 @@
-"""Periods set by the Stalking Protection Act 2019, as pure functions of dates.
+"""Every date rule the Stalking Protection Act 2019 sets, as pure functions of dates.
 
-No database and no settings: the services validate with these, the pages show what they
-derive, and `docs/workflows/spo-date-rules.md` has a table of worked examples that a test
-executes against this module.
+Plain dates in, plain results out: no database, no settings, no Django. The services
+validate with these, the pages and queues show what they derive, and the table of cases in
+`docs/workflows/spo-lifecycle.md` ("Statutory dates") is executed against this module by
+`desist/orders/tests/test_law.py`. Each rule's docstring names its section of the Act and
+says what it does in our own words.
 
 End dates are inclusive throughout: an order "ending on" a date is in force for all of it.
 """
@@ -12,6 +14,9 @@ from __future__ import annotations
 import datetime as dt
 
 TWO_YEARS = 2
+
+
+# --- duration of a full order (s.3) ---------------------------------------------------------
 
 
 def anniversary(day: dt.date, years: int) -> dt.date:
@@ -58,9 +63,160 @@ def minimum_fixed_period_end(made_on: dt.date) -> dt.date:
 
 
 def fixed_period_long_enough(made_on: dt.date, ends_on: dt.date) -> bool:
-    """Whether an order made on `made_on` and ending on `ends_on` (inclusive) lasts at least
-    two years beginning with the day it was made (s.3)."""
+    """Whether an order made on `made_on` and ending on `ends_on` (inclusive) lasts long enough.
+
+    Stalking Protection Act 2019, section 3 (duration): at least two years beginning with
+    the day it was made, so any end on or after `minimum_fixed_period_end(made_on)`.
+
+    >>> fixed_period_long_enough(dt.date(2026, 12, 4), dt.date(2028, 12, 3))
+    True
+    >>> fixed_period_long_enough(dt.date(2026, 12, 4), dt.date(2028, 12, 2))
+    False
+    """
     return ends_on >= minimum_fixed_period_end(made_on)
+
+
+# --- interim orders (s.5) --------------------------------------------------------------------
+
+
+def interim_expiry_valid(made_on: dt.date, expires_on: dt.date) -> bool:
+    """Whether an interim order made on `made_on` may be recorded as ending on `expires_on`.
+
+    Stalking Protection Act 2019, section 5 (interim orders), in our own words: an interim
+    order has effect only for the fixed period the court specifies. A period that ends on
+    or before the day the order was made is no period, so the end must be after that day.
+
+    >>> interim_expiry_valid(dt.date(2026, 12, 4), dt.date(2026, 12, 5))
+    True
+    >>> interim_expiry_valid(dt.date(2026, 12, 4), dt.date(2026, 12, 4))
+    False
+    """
+    return expires_on > made_on
+
+
+def interim_last_day(expires_on: dt.date, application_decided_on: dt.date | None) -> dt.date:
+    """The last day an interim order has effect.
+
+    Stalking Protection Act 2019, section 5 (interim orders), in our own words: an interim
+    order lasts for the period the court specifies and ends, if earlier, when the main
+    application is determined (a full order made, or the application refused or withdrawn).
+    End dates are inclusive, so the interim order has effect on the day of the decision.
+
+    >>> interim_last_day(dt.date(2027, 1, 31), None)
+    datetime.date(2027, 1, 31)
+    >>> interim_last_day(dt.date(2027, 1, 31), dt.date(2027, 1, 10))
+    datetime.date(2027, 1, 10)
+    """
+    if application_decided_on is None:
+        return expires_on
+    return min(expires_on, application_decided_on)
+
+
+def interim_days_left(expires_on: dt.date, today: dt.date) -> int | None:
+    """Whole days an undecided interim order has left after today, or None once it has lapsed.
+
+    Stalking Protection Act 2019, section 5 (interim orders), in our own words: without a
+    decision on the main application, the interim order lapses at the end of its fixed
+    period. It is in force on its last day (0 days left then) and has lapsed from the next
+    day; queues use this to show orders about to lapse.
+
+    >>> interim_days_left(dt.date(2027, 1, 31), dt.date(2027, 1, 24))
+    7
+    >>> interim_days_left(dt.date(2027, 1, 31), dt.date(2027, 2, 1)) is None
+    True
+    """
+    if today > expires_on:
+        return None
+    return (expires_on - today).days
+
+
+# --- notification (s.9) ----------------------------------------------------------------------
+
+NOTIFICATION_DAYS = 3
+
+
+def _within_days_of(trigger: dt.date) -> dt.date:
+    # "Within 3 days of" with the trigger day as day 1: the trigger day and the next two.
+    return trigger + dt.timedelta(days=NOTIFICATION_DAYS - 1)
+
+
+def initial_notification_due(served_on: dt.date) -> dt.date:
+    """The last day for the initial notification of names and home address.
+
+    Stalking Protection Act 2019, section 9(1) (notification requirements), in our own
+    words: a person subject to a stalking protection order or an interim order must notify
+    the police of every name they use and their home address within 3 days of service of
+    the order. The day of service counts as day 1, so the last day is two days after it.
+
+    >>> initial_notification_due(dt.date(2026, 12, 4))
+    datetime.date(2026, 12, 6)
+    >>> initial_notification_due(dt.date(2028, 2, 28))  # a leap year: 28, 29 Feb, 1 Mar
+    datetime.date(2028, 3, 1)
+    """
+    return _within_days_of(served_on)
+
+
+def change_notification_due(changed_on: dt.date) -> dt.date:
+    """The last day to notify a change of name or home address.
+
+    Stalking Protection Act 2019, section 9(4) (notification requirements), in our own
+    words: a person subject to a stalking protection order or an interim order who uses a
+    name not yet notified, or changes home address, must notify the police within 3 days
+    of the change; the day of the change is day 1.
+
+    >>> change_notification_due(dt.date(2026, 12, 31))
+    datetime.date(2027, 1, 2)
+    """
+    return _within_days_of(changed_on)
+
+
+def initial_notification_owed(
+    *, full_order: bool, replaces_interim: bool, on_sex_offender_notification: bool
+) -> bool:
+    """Whether serving an order starts an initial notification.
+
+    Stalking Protection Act 2019, section 9 (notification requirements), in our own words:
+    the requirements do not apply to a person already subject to the notification
+    requirements for sex offenders (Sexual Offences Act 2003, Part 2), and a full order
+    made while an interim order is in force does not restart the initial notification (the
+    person has already notified under the interim order). A full order made on appeal after
+    a refusal replaces nothing (the interim order ended with the refusal), so it does.
+
+    >>> initial_notification_owed(
+    ...     full_order=True, replaces_interim=True, on_sex_offender_notification=False
+    ... )
+    False
+    >>> initial_notification_owed(
+    ...     full_order=False, replaces_interim=False, on_sex_offender_notification=False
+    ... )
+    True
+    """
+    if on_sex_offender_notification:
+        return False
+    return not (full_order and replaces_interim)
+
+
+def notification_requirements_from(
+    interim_served_on: dt.date | None, full_served_on: dt.date | None
+) -> dt.date | None:
+    """The first day the notification requirements applied to the subject, or None if no
+    order has been served.
+
+    Stalking Protection Act 2019, section 9 (notification requirements), in our own
+    words: the requirements apply from service of an interim order as well as of a full one,
+    so a change of name or address made after an interim order was served is notifiable even
+    if the full order was served later. The earlier service date counts.
+
+    >>> notification_requirements_from(dt.date(2026, 1, 5), dt.date(2026, 3, 1))
+    datetime.date(2026, 1, 5)
+    >>> notification_requirements_from(None, dt.date(2026, 3, 1))
+    datetime.date(2026, 3, 1)
+    """
+    served = [d for d in (interim_served_on, full_served_on) if d is not None]
+    return min(served) if served else None
+
+
+# --- variation, renewal and discharge (s.7) --------------------------------------------------
 
 
 def discharge_needs_consent_until(made_on: dt.date) -> dt.date:
@@ -86,27 +242,66 @@ def discharge_allowed(
     chief_officer_consents: bool,
 ) -> bool:
     """Whether a discharge decided on `decided_on` is allowed for a full order made on
-    `made_on` (s.7): after the two-year period, or within it with both consents."""
+    `made_on`.
+
+    Stalking Protection Act 2019, section 7 (variation, renewal and discharge): after the
+    two-year period beginning with the day the order was made, or within it only with the
+    consent of both the defendant and the chief officer of police.
+
+    >>> discharge_allowed(made_on=dt.date(2026, 12, 4), decided_on=dt.date(2026, 12, 5),
+    ...     defendant_consents=True, chief_officer_consents=False)
+    False
+    """
     if decided_on > discharge_needs_consent_until(made_on):
         return True
     return defendant_consents and chief_officer_consents
 
 
-def notification_requirements_from(
-    interim_served_on: dt.date | None, full_served_on: dt.date | None
-) -> dt.date | None:
-    """The first day the notification requirements applied to the subject, or None if no
-    order has been served.
+def renewal_end_valid(current_ends_on: dt.date | None, new_ends_on: dt.date) -> bool:
+    """Whether a renewal may set `new_ends_on` as a full order's end date.
 
-    Stalking Protection Act 2019, section 9 (notification requirements), in our own
-    words: the requirements apply from service of an interim order as well as of a full one,
-    so a change of name or address made after an interim order was served is notifiable even
-    if the full order was served later. The earlier service date counts.
+    Stalking Protection Act 2019, section 7 (variation, renewal and discharge), in our own
+    words: on an application by the chief officer of police or the defendant the court may
+    renew an order, which continues it beyond its current fixed period; a renewal that
+    ends the order on or before its current end date renews nothing. An order made until a
+    further order (`current_ends_on` None) has no end to move, so any date is taken.
 
-    >>> notification_requirements_from(dt.date(2026, 1, 5), dt.date(2026, 3, 1))
-    datetime.date(2026, 1, 5)
-    >>> notification_requirements_from(None, dt.date(2026, 3, 1))
-    datetime.date(2026, 3, 1)
+    >>> renewal_end_valid(dt.date(2028, 12, 3), dt.date(2028, 12, 4))
+    True
+    >>> renewal_end_valid(dt.date(2028, 12, 3), dt.date(2028, 12, 3))
+    False
     """
-    served = [d for d in (interim_served_on, full_served_on) if d is not None]
-    return min(served) if served else None
+    return current_ends_on is None or new_ends_on > current_ends_on
+
+
+def variation_end_valid(made_on: dt.date, new_ends_on: dt.date) -> bool:
+    """Whether a variation may set `new_ends_on` as the end date of a full order made on
+    `made_on`.
+
+    Stalking Protection Act 2019, section 7 (variation, renewal and discharge), read with
+    section 3 (duration), in our own words: a variation changes the order's terms or its
+    fixed period, but the period must still be at least two years beginning with the day
+    the order was made. Ending an order sooner than that is a discharge, which section 7
+    restricts separately (`discharge_allowed`).
+
+    >>> variation_end_valid(dt.date(2026, 12, 4), dt.date(2028, 12, 3))
+    True
+    >>> variation_end_valid(dt.date(2026, 12, 4), dt.date(2028, 12, 2))
+    False
+    """
+    return fixed_period_long_enough(made_on, new_ends_on)
+
+
+def decision_date_valid(in_force_from: dt.date, decided_on: dt.date) -> bool:
+    """Whether a court may have varied, renewed or discharged an order on `decided_on`.
+
+    Stalking Protection Act 2019, section 7 (variation, renewal and discharge), in our own
+    words: the court varies, renews or discharges an order that exists, so the decision
+    cannot be dated before the day the order (interim or full) first had effect.
+
+    >>> decision_date_valid(dt.date(2026, 12, 4), dt.date(2026, 12, 4))
+    True
+    >>> decision_date_valid(dt.date(2026, 12, 4), dt.date(2026, 12, 3))
+    False
+    """
+    return decided_on >= in_force_from

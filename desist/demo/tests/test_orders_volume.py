@@ -10,7 +10,7 @@ from desist.audit.models import AuditEvent
 from desist.demo import seed
 from desist.demo.orders_volume import seed_orders
 from desist.demo.volume import seed_casework
-from desist.orders import dates
+from desist.orders import dates, law
 from desist.orders.models import Breach, Notification, Order, OrderStatus, OrderStatusChange
 from desist.people.models import InterventionDecision
 from desist.risk.models import Assessment
@@ -41,7 +41,7 @@ def test_seed_orders_covers_every_state_and_is_idempotent(db: Any) -> None:
     for o in orders:
         assert o.application_date <= today
         if o.full_made_on and o.full_ends_on:
-            assert dates.full_term_long_enough(o.full_made_on, o.full_ends_on)
+            assert law.fixed_period_long_enough(o.full_made_on, o.full_ends_on)
         if o.full_served_on:
             assert o.full_made_on and o.full_served_on >= o.full_made_on
     notifications = Notification.objects.filter(order__force=force)

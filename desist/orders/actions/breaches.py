@@ -13,6 +13,7 @@ from desist.audit.services import audit_record
 from desist.cases.models import IncidentType
 from desist.cases.services import incident_add
 from desist.core.concurrency import StaleRecordError
+from desist.orders import law
 from desist.orders.actions.common import check_date, clean_text
 from desist.orders.availability import RECORD_BREACH
 from desist.orders.derived import (
@@ -48,7 +49,7 @@ def _refusal_gap(order: Order) -> tuple[dt.date, dt.date] | None:
         return None
     if order.interim_expires_on is not None:
         # An interim order that ran out before the refusal was not in force after its end.
-        refused = min(refused, order.interim_expires_on)
+        refused = law.interim_last_day(order.interim_expires_on, refused)
     return refused, order.full_made_on
 
 

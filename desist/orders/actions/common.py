@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from desist.audit.pipeline import Errors
 from desist.core.concurrency import StaleRecordError, save_versioned
-from desist.orders import dates
+from desist.orders import law
 from desist.orders.derived import fmt
-from desist.orders.models import Order
+from desist.orders.models import Order, Term
 from desist.orders.workflow import TransitionError
 
 if TYPE_CHECKING:
@@ -85,18 +85,18 @@ def check_full_term(
     elif (
         ends_on is not None
         and made_on is not None
-        and not dates.full_term_long_enough(made_on, ends_on)
+        and not law.fixed_period_long_enough(made_on, ends_on)
     ):
         errors.add(
             field,
             "A full order must last at least 2 years: the end date must be on or after "
-            f"{fmt(dates.minimum_full_end(made_on))}",
+            f"{fmt(law.minimum_fixed_period_end(made_on))}",
         )
 
 
-def save_order(order: Order, *, version: int, changes: Mapping[str, Any]) -> None:
-    """Write `changes` to the order if it is still at `version` (bumping it); otherwise
-    StaleRecordError and the instance is left as it was."""
+def save_order(order: Order | Term, *, version: int, changes: Mapping[str, Any]) -> None:
+    """Write `changes` to the order (or a term) if it is still at `version` (bumping it);
+    otherwise StaleRecordError and the instance is left as it was."""
     before = {name: getattr(order, name) for name in changes}
     for name, value in changes.items():
         setattr(order, name, value)

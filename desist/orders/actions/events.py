@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
-from desist.orders import dates, law
+from desist.orders import law
 from desist.orders.actions.common import (
     check_court,
     check_date,
@@ -75,7 +75,7 @@ def _check_decision(
     start = order.ended_on if refused else in_force_from(order)
     if check_date(errors, "decided_on", d.decided_on, what="the date of the decision") and start:
         assert d.decided_on is not None
-        if d.decided_on < start:
+        if not law.decision_date_valid(start, d.decided_on):
             since = "the application was refused" if refused else "the order was made"
             errors.add(
                 "decided_on",
@@ -98,7 +98,11 @@ def _renewed(errors: Errors, order: Order, d: _Decision) -> _Effect:
         )
     elif not d.until_further_order and d.new_ends_on is None:
         errors.add("new_ends_on", "Enter the new end date, or select 'until a further order'")
-    elif d.new_ends_on is not None and order.full_ends_on and d.new_ends_on <= order.full_ends_on:
+    elif (
+        d.new_ends_on is not None
+        and order.full_ends_on is not None
+        and not law.renewal_end_valid(order.full_ends_on, d.new_ends_on)
+    ):
         errors.add(
             "new_ends_on",
             f"The new end date must be after the current end date ({fmt(order.full_ends_on)})",
@@ -118,11 +122,11 @@ def _varied(errors: Errors, order: Order, d: _Decision) -> _Effect:
         return _Effect()
     if order.status != S.FULL:
         errors.add("new_ends_on", "Only a full order's end date can be varied")
-    elif order.full_made_on and not dates.full_term_long_enough(order.full_made_on, d.new_ends_on):
+    elif order.full_made_on and not law.variation_end_valid(order.full_made_on, d.new_ends_on):
         errors.add(
             "new_ends_on",
             "A full order must last at least 2 years: the end date must be on or after "
-            f"{fmt(dates.minimum_full_end(order.full_made_on))}",
+            f"{fmt(law.minimum_fixed_period_end(order.full_made_on))}",
         )
     return _Effect(changes={"full_ends_on": d.new_ends_on, "until_further_order": False})
 

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
-from desist.orders import dates
+from desist.orders import law
 from desist.orders.actions.common import (
     check_court,
     check_date,
@@ -86,9 +86,7 @@ def _adjourned(errors: Errors, order: Order, d: _Decision) -> dict[str, Any]:
 def _interim_made(errors: Errors, order: Order, d: _Decision) -> dict[str, Any]:
     if d.interim_expires_on is None:
         errors.add("interim_expires_on", "Enter the date the interim order expires")
-    elif d.heard_on is not None and not dates.interim_expiry_valid(
-        d.heard_on, d.interim_expires_on
-    ):
+    elif d.heard_on is not None and not law.interim_expiry_valid(d.heard_on, d.interim_expires_on):
         errors.add(
             "interim_expires_on",
             "The date the interim order expires must be after the date it was made",

@@ -14,7 +14,7 @@ from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError
-from desist.orders import dates, law
+from desist.orders import law
 from desist.orders.actions.common import ALL, check_date, clean_text, one_line, rename, save_order
 from desist.orders.availability import NOTIFY_CHANGE, SERVE
 from desist.orders.derived import current_end, fmt
@@ -40,12 +40,13 @@ def _notification_order(kwargs: Mapping[str, Any]) -> Order:
 
 
 def _notification_required(order: Order, stage: str) -> bool:
-    if order.notification_exemption == NotificationExemption.SEX_OFFENDER:
-        return False
-    # A full order that replaces an interim order needs no fresh initial notification; one
-    # made on appeal after a refusal does (the interim order ended with the refusal).
-    return not (
-        stage == S.FULL and order.notification_exemption == NotificationExemption.REPLACES_INTERIM
+    # A full order made on appeal after a refusal replaces nothing: its exemption is NONE.
+    return law.initial_notification_owed(
+        full_order=stage == S.FULL,
+        replaces_interim=order.notification_exemption == NotificationExemption.REPLACES_INTERIM,
+        on_sex_offender_notification=(
+            order.notification_exemption == NotificationExemption.SEX_OFFENDER
+        ),
     )
 
 
@@ -86,7 +87,7 @@ def order_serve(*, actor: User, order: Order, version: int, served_on: dt.date |
             order=order,
             kind=K.INITIAL,
             trigger_on=served_on,
-            due_on=dates.notification_due(served_on),
+            due_on=law.initial_notification_due(served_on),
             created_by=actor,
         )
     audit_record(
@@ -332,7 +333,7 @@ def notification_record_change(
         order=order,
         kind=kind,
         trigger_on=changed_on,
-        due_on=dates.notification_due(changed_on),
+        due_on=law.change_notification_due(changed_on),
         received_on=received_on,
         subject_address=new_address,
         created_by=actor,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from desist.audit.models import AuditEvent
 from desist.cases.models import Case
 from desist.orders import actions as services
-from desist.orders import dates
+from desist.orders import law
 from desist.orders.models import (
     Breach,
     Hearing,
@@ -121,7 +121,7 @@ def full(
         order=order,
         version=order.version,
         made_on=made,
-        ends_on=None if until_further_order else (ends or dates.minimum_full_end(made)),
+        ends_on=None if until_further_order else (ends or law.minimum_fixed_period_end(made)),
         until_further_order=until_further_order,
     )
     if served:

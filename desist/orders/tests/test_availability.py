@@ -18,8 +18,9 @@ from django.db import transaction
 from django.urls import reverse
 
 from desist.orders import actions as services
+from desist.orders import law
 from desist.orders.models import Hearing, Order, OrderEvent
-from desist.orders.tests.helpers import ago, ahead, applied, dates, fresh, full, interim
+from desist.orders.tests.helpers import ago, ahead, applied, fresh, full, interim
 
 Probe = Callable[[Any, Order], object]
 
@@ -134,7 +135,7 @@ def _states(officer: Any, supervisor: Any, subject: Any) -> dict[str, Order]:
         services.order_expire(actor=officer, order=fresh(o), version=fresh(o).version)
         return o
 
-    ended_full = dates.minimum_full_end(ago(900))
+    ended_full = law.minimum_fixed_period_end(ago(900))
     return {
         "applied": applied(officer, subject),
         "interim, not served": interim(officer, subject, made=ago(50), expires=ahead(30)),

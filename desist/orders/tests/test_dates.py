@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desist.orders import dates
+from desist.orders import dates, law
 
 D = dt.date
 days = st.integers(min_value=0, max_value=3000)
@@ -29,14 +29,14 @@ any_date = st.dates(min_value=D(2000, 1, 1), max_value=D(2100, 12, 31))
     ],
 )
 def test_notification_due(served: dt.date, due: dt.date) -> None:
-    assert dates.notification_due(served) == due
+    assert law.initial_notification_due(served) == due
 
 
 @given(any_date)
 def test_notification_window_is_three_days_counting_the_first(served: dt.date) -> None:
-    due = dates.notification_due(served)
+    due = law.initial_notification_due(served)
     window = [served + dt.timedelta(days=i) for i in range((due - served).days + 1)]
-    assert len(window) == dates.NOTIFICATION_DAYS == 3
+    assert len(window) == law.NOTIFICATION_DAYS == 3
     assert window[0] == served and window[-1] == due
 
 
@@ -68,12 +68,7 @@ def test_notification_state_examples() -> None:
 # --- full order: at least 2 years beginning with the day it is made (see test_law.py) ---------
 
 
-def test_full_term_delegates_to_the_act() -> None:
-    made = D(2025, 6, 15)
-    assert dates.minimum_full_end(made) == D(2027, 6, 14)
-    assert dates.full_term_long_enough(made, D(2027, 6, 14))
-    assert not dates.full_term_long_enough(made, D(2027, 6, 13))
-    assert dates.full_term_long_enough(made, D(2030, 1, 1))
+def test_add_years_keeps_the_corresponding_date() -> None:
     # add_years (used for other periods) keeps the corresponding date.
     assert dates.add_years(D(2024, 2, 29), 4) == D(2028, 2, 29)
     assert dates.add_years(D(2024, 2, 29), 2) == D(2026, 2, 28)
@@ -84,7 +79,7 @@ def test_full_term_delegates_to_the_act() -> None:
 
 @given(any_date, st.integers(min_value=-30, max_value=400))
 def test_interim_expiry_must_follow_the_day_made(made: dt.date, offset: int) -> None:
-    assert dates.interim_expiry_valid(made, made + dt.timedelta(days=offset)) == (offset > 0)
+    assert law.interim_expiry_valid(made, made + dt.timedelta(days=offset)) == (offset > 0)
 
 
 # --- renewal review window --------------------------------------------------------------------

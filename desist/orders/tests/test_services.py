@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from desist.audit.models import AuditEvent, Category
 from desist.core.concurrency import StaleRecordError
 from desist.orders import actions as services
-from desist.orders import dates, selectors
+from desist.orders import dates, law, selectors
 from desist.orders.models import (
     Breach,
     Hearing,
@@ -248,7 +248,7 @@ def test_make_interim_refusals(officer: Any, subject: Any) -> None:
 
 def test_full_order_two_year_minimum(officer: Any, subject: Any) -> None:
     made = ago(20)
-    minimum = dates.minimum_full_end(made)
+    minimum = law.minimum_fixed_period_end(made)
     order = applied(officer, subject, on=ago(30))
 
     def make(**kw: Any) -> Any:
@@ -746,7 +746,7 @@ def test_renewal_moves_the_end_date(officer: Any, subject: Any) -> None:
 def test_variation_keeps_the_two_year_minimum(officer: Any, subject: Any) -> None:
     made = ago(100)
     order = full(officer, subject, made=made, ends=dates.add_years(made, 3))
-    minimum = dates.minimum_full_end(made)
+    minimum = law.minimum_fixed_period_end(made)
     refused(
         lambda: _event(officer, fresh(order), "variation", new_ends_on=minimum - dt.timedelta(1)),
         "new_ends_on",
@@ -798,7 +798,7 @@ def test_police_appeal_allowed_against_a_refusal_makes_the_full_order(
         actor=officer, order=order, version=order.version, refused_on=ago(60), reason="No risk"
     )
     decided = ago(10)
-    minimum = dates.minimum_full_end(decided)
+    minimum = law.minimum_fixed_period_end(decided)
 
     def appeal(**kw: Any) -> OrderEvent:
         kw.setdefault("decided_on", decided)
@@ -870,7 +870,7 @@ def _refuse_then_appeal(officer: Any, order: Order) -> None:
         fresh(order),
         "appeal",
         decided_on=ago(30),
-        new_ends_on=dates.minimum_full_end(ago(30)),
+        new_ends_on=law.minimum_fixed_period_end(ago(30)),
     )
 
 
@@ -958,7 +958,7 @@ def test_an_unnotified_interim_order_made_full_at_a_hearing_stays_outstanding(
         order=saved,
         version=saved.version,
         made_on=ago(100),
-        ends_on=dates.minimum_full_end(ago(100)),
+        ends_on=law.minimum_fixed_period_end(ago(100)),
         until_further_order=False,
     )
     outstanding = selectors.outstanding_notifications().filter(order=order)
@@ -996,7 +996,7 @@ def test_expire(officer: Any, subject: Any, force: Any) -> None:
     ended = full(officer, make_subject(force), made=ago(800))  # ends 2 years after: in the past
     services.order_expire(actor=officer, order=ended, version=ended.version)
     saved = fresh(ended)
-    assert saved.status == S.EXPIRED and saved.ended_on == dates.minimum_full_end(ago(800))
+    assert saved.status == S.EXPIRED and saved.ended_on == law.minimum_fixed_period_end(ago(800))
     forever = full(officer, make_subject(force), made=ago(900), until_further_order=True)
     refused(
         lambda: services.order_expire(actor=officer, order=forever, version=forever.version),
