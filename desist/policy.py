@@ -137,6 +137,9 @@ class Perm(StrEnum):
     # Issue 17: a police supervisor imports subjects and cases from the force's record system
     # (Niche, Athena, a generic file) into their own force only (ADR 0034).
     RECORDS_IMPORT = "records.import"
+    # Issue 19: correct a mis-keyed order date or term (not a court's variation), with a
+    # reason: a police supervisor of the order's own force.
+    ORDER_CORRECT = "order.correct"
 
 
 R = RoleCode
@@ -225,6 +228,7 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.SAR_MANAGE,
             P.CASEWORK_ASSIGN,
             P.RECORDS_IMPORT,
+            P.ORDER_CORRECT,
         }
     )
     | _AUDITOR
@@ -880,6 +884,7 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         # bulk import (issue 17): into one's own force, and its runs
         (P.RECORDS_IMPORT, "core.Organisation"): _is_own_force,
         (P.RECORDS_IMPORT, "imports.ImportRun"): _own_force,
+        (P.ORDER_CORRECT, "orders.Order"): _own_force,
         (P.RISK_VIEW, "risk.Assessment"): _own_force,
         (P.OUTCOME_RECORD, "evaluation.Offence"): _own_force,
         # victims: who may see a victim's address is this first row, and nothing else

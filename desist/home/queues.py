@@ -93,6 +93,11 @@ _DECLARED: dict[RoleCode, list[tuple[str, str, str]]] = {
             "Orders nearing their end date will appear here so you can decide whether to apply for renewal.",
         ),
         (
+            "police.interim_lapsing",
+            "Interim orders about to lapse",
+            "Interim orders whose fixed period ends within 7 days will appear here, so the full application can be heard in time.",
+        ),
+        (
             "police.breaches",
             "Breaches in the last 30 days",
             "Recorded breaches of an order will appear here.",

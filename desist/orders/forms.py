@@ -490,3 +490,76 @@ class BreachOutcomeForm(forms.Form):
     # The outcome as read when the form was shown (breaches.outcome_seen): a concurrent save
     # is refused instead of overwritten.
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+# --- changes to terms and dates (issue 19) --------------------------------------------------
+
+_WORDING_HELP = "As the court wrote it. Only the police see this wording."
+_PROVIDER_HELP = (
+    "Write it again for the new wording. The provider sees this instead of the court's "
+    "wording: never name, locate or give contact details of any victim."
+)
+
+
+class _TermTextForm(VersionedForm):
+    wording = long_text(
+        "Wording of the term",
+        what="the wording of the term",
+        required=True,
+        help_text=_WORDING_HELP,
+    )
+    provider_description = long_text(
+        "Description for the intervention provider",
+        what="a description of the term for the provider",
+        required=True,
+        max_length=1000,
+        help_text=_PROVIDER_HELP,
+    )
+    area = text_field(
+        "Area (optional)", what="the area", max_length=300, required=False, help_text=""
+    )
+
+
+class TermVaryForm(_TermTextForm):
+    decided_on = date_field(
+        "Date the court varied the term", what="the date of the court's decision"
+    )
+    reason = long_text("Notes on the variation (optional)", what="notes", max_length=2000)
+
+
+class TermEndForm(VersionedForm):
+    decided_on = date_field(
+        "Date the court ended the term", what="the date of the court's decision"
+    )
+    reason = long_text(
+        "What the court decided", what="what the court decided", required=True, max_length=2000
+    )
+
+
+class TermCorrectForm(_TermTextForm):
+    reason = long_text(
+        "Reason for the correction",
+        what="the reason for the correction",
+        required=True,
+        max_length=2000,
+        help_text="For example, what was keyed wrongly and where the right wording comes from.",
+    )
+
+
+class DateCorrectForm(VersionedForm):
+    """One date input per date the order has recorded, and the reason."""
+
+    reason = long_text(
+        "Reason for the correction",
+        what="the reason for the correction",
+        required=True,
+        max_length=2000,
+        help_text="For example, the court record the right date comes from.",
+    )
+
+    def __init__(self, *args: Any, fields: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        reason = self.fields.pop("reason")
+        for name, label in fields:
+            self.fields[name] = date_field(label, what=f"the date: {label.lower()}")
+        self.fields["reason"] = reason

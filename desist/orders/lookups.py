@@ -69,6 +69,8 @@ def order_list_for(
         )
     elif queue == "expiring":
         qs = qs.filter(_expiring_q(today, dates.review_window_days()))
+    elif queue == "interim_lapsing":
+        qs = qs.filter(_interim_lapsing_q(today))
     elif queue == "breaches":
         since = today - dt.timedelta(days=dates.RECENT_BREACH_DAYS)
         qs = qs.filter(Exists(Breach.objects.filter(order=OuterRef("pk"), occurred_on__gte=since)))
@@ -130,6 +132,13 @@ def _expiring_q(today: dt.date, window_days: int) -> Q:
     expiry being recorded)."""
     _, last = dates.review_window_bounds(today, window_days)
     return Q(status=OrderStatus.FULL, until_further_order=False, full_ends_on__lte=last)
+
+
+def _interim_lapsing_q(today: dt.date) -> Q:
+    """Interim orders whose fixed period ends within the warning window (s.5), or has ended
+    without the lapse being recorded: the full application must be heard before then."""
+    last = today + dt.timedelta(days=dates.INTERIM_LAPSE_WARNING_DAYS)
+    return Q(status=OrderStatus.INTERIM, interim_expires_on__lte=last)
 
 
 def orders_nearing_end(today: dt.date) -> QuerySet[Order]:

@@ -159,7 +159,7 @@ class Hearing(models.Model):
 WORDING_HELD_BY_POLICE = "Wording held by police"
 
 
-class Term(models.Model):
+class Term(VersionedModel):
     class Kind(models.TextChoices):
         PROHIBITION = "prohibition", "Prohibition"
         REQUIREMENT = "requirement", "Requirement"
@@ -190,6 +190,8 @@ class Term(models.Model):
     responsible_organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The court ended this term by varying the order (issue 19); the order goes on.
+    ended_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
@@ -200,6 +202,68 @@ class Term(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pk}"
+
+
+class TermChange(models.Model):
+    """One change to a term, kept as history (issue 19): the court varied or ended it, or a
+    police supervisor corrected what was keyed. Old and new wording are police-only, like the
+    term's own."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", "Added"
+        VARIED = "varied", "Varied by the court"
+        ENDED = "ended", "Ended by the court"
+        CORRECTED = "corrected", "Corrected"
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The date of the court's decision, for a variation or an ending; none for a correction.
+    decided_on = models.DateField(null=True, blank=True)
+    old_wording = models.TextField(blank=True)
+    new_wording = models.TextField(blank=True)
+    old_provider_description = models.TextField(blank=True)
+    new_provider_description = models.TextField(blank=True)
+    old_area = models.CharField(max_length=300, blank=True)
+    new_area = models.CharField(max_length=300, blank=True)
+    reason = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} (term {self.term_id})"
+
+
+class OrderDateCorrection(models.Model):
+    """A mistaken order date put right by a police supervisor, with the reason (issue 19)."""
+
+    class Field(models.TextChoices):
+        INTERIM_MADE_ON = "interim_made_on", "Interim order made"
+        INTERIM_SERVED_ON = "interim_served_on", "Interim order served"
+        INTERIM_EXPIRES_ON = "interim_expires_on", "Interim order ends"
+        FULL_MADE_ON = "full_made_on", "Full order made"
+        FULL_SERVED_ON = "full_served_on", "Full order served"
+        FULL_ENDS_ON = "full_ends_on", "Full order ends"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="date_corrections")
+    field = models.CharField(max_length=20, choices=Field.choices)
+    old_value = models.DateField(null=True, blank=True)
+    new_value = models.DateField(null=True, blank=True)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} corrected (order {self.order_id})"
 
 
 class OrderEvent(models.Model):

@@ -44,7 +44,8 @@ def order_terms_for_provider(
     if not referral.order_id:
         return []
     terms = list(
-        Term.objects.filter(order_id=referral.order_id)
+        # A term the court has ended no longer binds the subject (issue 19).
+        Term.objects.filter(order_id=referral.order_id, ended_on__isnull=True)
         .select_related("responsible_organisation")
         .only(
             "pk",

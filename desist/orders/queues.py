@@ -13,7 +13,7 @@ from desist.accounts.models import User
 from desist.core.dates import long_date
 from desist.core.reach import Reach
 from desist.home.queues import QueueResult, QueueRow, provide
-from desist.orders import dates, selectors
+from desist.orders import dates, law, selectors
 from desist.orders.derived import fmt
 
 LIMIT = 5
@@ -96,6 +96,32 @@ def expiring(actor: User, reach: Reach = Reach.FORCE) -> QueueResult:
             )
         )
     return QueueResult(count=qs.count(), rows=rows, more_url=_more("expiring", reach))
+
+
+@provide("police.interim_lapsing", by_reach=True)
+def interim_lapsing(actor: User, reach: Reach = Reach.FORCE) -> QueueResult:
+    """Interim orders lapsing within 7 days (s.5), soonest first; lapsed ones first of all."""
+    today = timezone.localdate()
+    qs = selectors.interim_orders_lapsing_for(actor=actor, today=today, reach=reach)
+    rows = []
+    for o in qs[:LIMIT]:
+        assert o.interim_expires_on is not None  # the selector filters on it
+        left = law.interim_days_left(o.interim_expires_on, today)
+        if left is None:
+            tag = "Lapsed"
+        elif left == 0:
+            tag = "Lapses today"
+        else:
+            tag = f"Lapses in {left} day{'s' if left != 1 else ''}"
+        rows.append(
+            QueueRow(
+                label=_label(o),
+                url=reverse("orders:detail", args=[o.pk]),
+                detail=f"Interim order ends {fmt(o.interim_expires_on)}",
+                tag=tag,
+            )
+        )
+    return QueueResult(count=qs.count(), rows=rows, more_url=_more("interim_lapsing", reach))
 
 
 @provide("police.breaches", by_reach=True)

@@ -12,17 +12,34 @@ from desist.sar.registry import Collector, Record, record, register
 ORDER_FIELDS = ["reference", "status", "application_date", "court", "interim_made_on"]
 ORDER_FIELDS += ["interim_served_on", "interim_expires_on", "full_made_on", "full_served_on"]
 ORDER_FIELDS += ["full_ends_on", "until_further_order", "ended_on"]
-TERM_FIELDS = ["kind", "category", "wording", "area"]
+TERM_FIELDS = ["kind", "category", "wording", "area", "ended_on"]
+# Issue 19: each change to a term, and each corrected date, is the subject's data too.
+TERM_CHANGE_FIELDS = ["kind", "decided_on", "old_wording", "new_wording", "reason"]
+DATE_FIX_FIELDS = ["field", "old_value", "new_value", "reason"]
 
 
 def subject_orders(subject: Any, organisation: Organisation) -> list[Record]:
     found: list[Record] = []
     orders = Order.objects.filter(subject=subject, force=organisation).prefetch_related(
-        "terms", "hearings", "notifications", "breaches", "events"
+        "terms",
+        "terms__changes",
+        "hearings",
+        "notifications",
+        "breaches",
+        "events",
+        "date_corrections",
     )
     for order in orders:
         found.append(record(order, "Order", ORDER_FIELDS))
         found += [record(t, "Term of the order", TERM_FIELDS) for t in order.terms.all()]
+        found += [
+            record(c, "Change to a term", TERM_CHANGE_FIELDS)
+            for t in order.terms.all()
+            for c in t.changes.all()
+        ]
+        found += [
+            record(c, "Corrected date", DATE_FIX_FIELDS) for c in order.date_corrections.all()
+        ]
         found += [
             record(h, "Hearing", ["heard_on", "kind", "court", "outcome", "adjourned_to", "notes"])
             for h in order.hearings.all()

@@ -39,9 +39,11 @@ from desist.orders.models import (
     Hearing,
     Notification,
     Order,
+    OrderDateCorrection,
     OrderEvent,
     OrderStatusChange,
     Term,
+    TermChange,
 )
 from desist.orders.references import term_protected_ids, term_provider_text, victim_reference
 from desist.orders.workflow import allowed_targets, transition_for
@@ -50,7 +52,7 @@ from desist.safeguarding import selectors as victim_selectors
 from desist.safeguarding.models import Victim
 
 # Filters of the register list named after the home-page queues (?queue=...).
-QUEUE_FILTERS = ("applications", "notifications", "expiring", "breaches")
+QUEUE_FILTERS = ("applications", "notifications", "expiring", "interim_lapsing", "breaches")
 
 
 # --- lists and single records -----------------------------------------------------------------
@@ -157,6 +159,23 @@ class NotificationRow:
 
 
 @dataclass(frozen=True)
+class TermChangeRow:
+    """One change to a term as the order page shows it: the court's wording (old and new) only
+    to those who may see victims, the provider's description to anyone else."""
+
+    change: TermChange
+    old_text: str
+    new_text: str
+    old_area: str
+    new_area: str
+
+    @property
+    def by(self) -> str:
+        user = self.change.changed_by
+        return user.display_name() if user is not None else "Not recorded"
+
+
+@dataclass(frozen=True)
 class TermRow:
     term: Term
     protected: list[str]
@@ -164,6 +183,7 @@ class TermRow:
     area: str
     for_provider: str = ""
     police_wording: bool = False  # `wording` is the court's (police only)
+    changes: list[TermChangeRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -219,6 +239,7 @@ class OrderPage:
     events: list[OrderEvent]
     history: list[HistoryRow]
     targets: set[str] = field(default_factory=set)
+    date_corrections: list[OrderDateCorrection] = field(default_factory=list)
     interventions: list[InterventionSummary] = field(default_factory=list)
 
     @property
@@ -254,6 +275,17 @@ def order_page_for(*, actor: User, order_id: int) -> OrderPage:
         return term.wording if identities else term_provider_text(term)
 
     wording = {t.pk: shown(t) for t in terms}
+    changes: dict[int, list[TermChangeRow]] = defaultdict(list)
+    for c in TermChange.objects.filter(term__order=order).select_related("changed_by"):
+        changes[c.term_id].append(
+            TermChangeRow(
+                change=c,
+                old_text=c.old_wording if identities else c.old_provider_description,
+                new_text=c.new_wording if identities else c.new_provider_description,
+                old_area=c.old_area if identities else "",
+                new_area=c.new_area if identities else "",
+            )
+        )
     history = list(
         OrderStatusChange.objects.filter(order=order)
         .select_related("changed_by")
@@ -288,6 +320,7 @@ def order_page_for(*, actor: User, order_id: int) -> OrderPage:
                 area=t.area if identities else "",
                 for_provider=term_provider_text(t),
                 police_wording=identities,
+                changes=changes[t.pk],
             )
             for t in terms
         ],
@@ -301,6 +334,11 @@ def order_page_for(*, actor: User, order_id: int) -> OrderPage:
         events=list(OrderEvent.objects.filter(order=order).order_by("decided_on", "id")),
         history=[HistoryRow(change=c, label=_change_label(c)) for c in history],
         interventions=interventions_for(actor=actor, order=order),
+        date_corrections=list(
+            OrderDateCorrection.objects.filter(order=order)
+            .select_related("changed_by")
+            .order_by("-changed_at", "-id")
+        ),
         targets=set(allowed_targets(getattr(actor, "role_codes", ()), order.status))
         if policy.can(actor, Perm.ORDER_EDIT, order)
         else set(),
@@ -448,6 +486,16 @@ def orders_expiring_for(
         order_list_for(actor=actor, today=today, reach=reach)
         .filter(_expiring_q(today, window))
         .order_by("full_ends_on", "id")
+    )
+
+
+def interim_orders_lapsing_for(
+    *, actor: User, today: dt.date | None = None, reach: Reach = Reach.FORCE
+) -> QuerySet[Order]:
+    """Interim orders about to lapse (or lapsed, not yet recorded), soonest first."""
+    today = today or _today()
+    return order_list_for(actor=actor, queue="interim_lapsing", today=today, reach=reach).order_by(
+        "interim_expires_on", "id"
     )
 
 

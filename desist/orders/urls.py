@@ -21,6 +21,10 @@ urlpatterns = [
     path("<int:order_id>/serve/", views.serve, name="serve"),
     path("<int:order_id>/expire/", views.expire, name="expire"),
     path("<int:order_id>/terms/new/", views.term_add, name="term_add"),
+    path("<int:order_id>/terms/<int:term_id>/vary/", views.term_vary, name="term_vary"),
+    path("<int:order_id>/terms/<int:term_id>/end/", views.term_end, name="term_end"),
+    path("<int:order_id>/terms/<int:term_id>/correct/", views.term_correct, name="term_correct"),
+    path("<int:order_id>/dates/correct/", views.dates_correct, name="dates_correct"),
     path("<int:order_id>/events/<str:kind>/new/", views.event_add, name="event_add"),
     path(
         "<int:order_id>/notifications/change/",

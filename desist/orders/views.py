@@ -34,6 +34,7 @@ from desist.core.workflow import page_view
 from desist.documents import selectors as document_selectors
 from desist.orders import actions, availability, exports, law, selectors, workflow
 from desist.orders.actions.breaches import outcome_seen
+from desist.orders.actions.corrections import correctable_fields
 from desist.orders.forms import (
     REGISTER_SORTS,
     AcknowledgedForm,
@@ -42,6 +43,7 @@ from desist.orders.forms import (
     BreachOutcomeForm,
     ChangeNotificationForm,
     ConfirmForm,
+    DateCorrectForm,
     EditForm,
     EventForm,
     FilterForm,
@@ -51,10 +53,21 @@ from desist.orders.forms import (
     ReceivedForm,
     RefuseForm,
     ServeForm,
+    TermCorrectForm,
+    TermEndForm,
     TermForm,
+    TermVaryForm,
     WithdrawForm,
 )
-from desist.orders.models import NotificationExemption, Order, OrderEvent, OrderStatus
+from desist.orders.models import (
+    LIVE_STATUSES,
+    NotificationExemption,
+    Order,
+    OrderDateCorrection,
+    OrderEvent,
+    OrderStatus,
+    Term,
+)
 from desist.people import selectors as people_selectors
 from desist.policy import Perm
 
@@ -247,6 +260,8 @@ def order_detail(request: AuthedRequest, order_id: int) -> HttpResponse:
             "order": page.order,
             "can_edit": can_edit,
             "can_assign": policy.can(request.user, Perm.CASEWORK_ASSIGN, page.order),
+            "can_correct": policy.can(request.user, Perm.ORDER_CORRECT, page.order),
+            "terms_open": page.order.status in LIVE_STATUSES,
             "actions": _actions(request.user, page.order) if can_edit else [],
             "documents": document_selectors.panel_for(actor=request.user, record=page.order),
         },
@@ -623,6 +638,160 @@ def term_add(request: AuthedRequest, order_id: int) -> HttpResponse:
         intro="Record each prohibition or requirement separately, as the court worded it.",
         submit="Add term",
         success="The term has been added",
+    )
+
+
+def _correctable(request: AuthedRequest, order_id: int) -> Order:
+    """A police supervisor's correction: anyone else is refused the page itself (403)."""
+    policy.require_perm(request.user, Perm.ORDER_CORRECT)
+    order = selectors.order_get_for(actor=request.user, order_id=order_id)
+    policy.require(request.user, Perm.ORDER_CORRECT, order)
+    return order
+
+
+def _term_of(order: Order, term_id: int) -> Term:
+    term = order.terms.filter(pk=term_id).first()
+    if term is None:
+        raise Http404("No such term")
+    return term
+
+
+def _term_initial(term: Term) -> dict[str, Any]:
+    return {
+        "version": term.version,
+        "wording": term.wording,
+        "provider_description": term.provider_description,
+        "area": term.area,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def term_vary(request: AuthedRequest, order_id: int, term_id: int) -> HttpResponse:
+    """The court varied a term's wording: a variation, dated by the court's decision."""
+    order = _editable(request, order_id)
+    term = _term_of(order, term_id)
+    form = TermVaryForm(request.POST or None, initial=_term_initial(term))
+
+    def call(d: dict[str, Any]) -> object:
+        return actions.order_vary_term(
+            actor=request.user,
+            term=term,
+            version=d["version"],
+            wording=d["wording"],
+            provider_description=d["provider_description"],
+            area=d["area"],
+            decided_on=d["decided_on"],
+            reason=d["reason"],
+        )
+
+    return _action(
+        request,
+        order,
+        form,
+        call,
+        title="Record a variation of a term",
+        intro="Use this when the court has varied the term. To put right a term keyed wrongly, "
+        "ask a police supervisor to correct it.",
+        submit="Save the variation",
+        success="The variation of the term has been recorded",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def term_end(request: AuthedRequest, order_id: int, term_id: int) -> HttpResponse:
+    """The court ended one term; the order and its other terms go on."""
+    order = _editable(request, order_id)
+    term = _term_of(order, term_id)
+    form = TermEndForm(request.POST or None, initial={"version": term.version})
+
+    def call(d: dict[str, Any]) -> object:
+        return actions.order_end_term(
+            actor=request.user,
+            term=term,
+            version=d["version"],
+            decided_on=d["decided_on"],
+            reason=d["reason"],
+        )
+
+    return _action(
+        request,
+        order,
+        form,
+        call,
+        title="Record that the court ended a term",
+        intro="The order and its other terms stay in force.",
+        submit="Save",
+        success="The term has been recorded as ended",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def term_correct(request: AuthedRequest, order_id: int, term_id: int) -> HttpResponse:
+    """A police supervisor puts right a term keyed wrongly (not a variation)."""
+    order = _correctable(request, order_id)
+    term = _term_of(order, term_id)
+    form = TermCorrectForm(request.POST or None, initial=_term_initial(term))
+
+    def call(d: dict[str, Any]) -> object:
+        return actions.order_correct_term(
+            actor=request.user,
+            term=term,
+            version=d["version"],
+            wording=d["wording"],
+            provider_description=d["provider_description"],
+            area=d["area"],
+            reason=d["reason"],
+        )
+
+    return _action(
+        request,
+        order,
+        form,
+        call,
+        title="Correct a term",
+        intro="Only for a term keyed wrongly. If the court changed the term, record a "
+        "variation instead.",
+        submit="Save the correction",
+        success="The term has been corrected",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dates_correct(request: AuthedRequest, order_id: int) -> HttpResponse:
+    """A police supervisor corrects mistaken order dates, checked again against the Act."""
+    order = _correctable(request, order_id)
+    names = correctable_fields(order)
+    if not names:
+        raise Http404("No dates to correct")
+    form = DateCorrectForm(
+        request.POST or None,
+        initial={"version": order.version, **{n: getattr(order, n) for n in names}},
+        fields=[(n, OrderDateCorrection.Field(n).label) for n in names],
+    )
+
+    def call(d: dict[str, Any]) -> object:
+        return actions.order_correct_dates(
+            actor=request.user,
+            order=order,
+            version=d["version"],
+            dates={n: d[n] for n in names},
+            reason=d["reason"],
+        )
+
+    return _action(
+        request,
+        order,
+        form,
+        call,
+        title="Correct the order's dates",
+        intro="Only for dates keyed wrongly. A court's decision that changes the order is a "
+        "variation, renewal or appeal. The corrected dates are checked again against the Act.",
+        submit="Save the correction",
+        success="The order's dates have been corrected",
     )
 
 

@@ -190,3 +190,41 @@ def test_police_requests_are_not_watched(
     page = client.get(reverse("orders:detail", args=[setting["order"].pk])).content.decode()
     assert "Downs View" in page and FOR_PROVIDER in page  # police see both versions
     assert victim_wall.provider_requests == 0 and not victim_wall.breaches
+
+
+def test_an_amended_term_never_gives_the_provider_the_victims_street(
+    victim_wall: Wall, client: Any, setting: dict[str, Any]
+) -> None:
+    """Issue 19: the court varies a term to name the victim's street. The court's wording stays
+    with the police; a description for the provider naming the street is refused by the
+    redaction guard (seen red by bypassing the guard in `orders.actions.terms._check_texts`);
+    the provider's page shows the provider's wording only."""
+    from django.core.exceptions import ValidationError
+
+    from desist.orders import actions as order_actions
+
+    officer, term = setting["officer"], setting["term"]
+    street = "Not to enter Wisteria Crescent, Hove, nor 17 Wisteria Crescent itself"
+    with pytest.raises(ValidationError) as caught:
+        order_actions.order_vary_term(
+            actor=officer,
+            term=term,
+            version=term.version,
+            wording=street,
+            provider_description="Must keep out of 17 Wisteria Crescent, Hove",
+            decided_on=ago(1),
+        )
+    assert list(caught.value.message_dict) == ["provider_description"]
+    order_actions.order_vary_term(
+        actor=officer,
+        term=term,
+        version=term.version,
+        wording=street,
+        provider_description="Must keep out of the street the court named.",
+        decided_on=ago(1),
+    )
+    client.force_login(setting["practitioner"])
+    page = client.get(setting["url"]).content.decode()
+    assert "Must keep out of the street the court named." in page
+    for secret in SECRETS:
+        assert secret not in page, secret

@@ -189,6 +189,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.SAR_MANAGE,
         Perm.CASEWORK_ASSIGN,
         Perm.RECORDS_IMPORT,
+        Perm.ORDER_CORRECT,
     }
     | AUDITOR
     | POLICE_CASEWORK

@@ -14,6 +14,7 @@ The commands are re-exported here so a caller needs one import.
 
 from desist.orders.actions.applications import order_apply, order_update_details
 from desist.orders.actions.breaches import breach_record_court_outcome, order_record_breach
+from desist.orders.actions.corrections import order_correct_dates
 from desist.orders.actions.events import (
     order_record_appeal,
     order_record_discharge,
@@ -36,7 +37,13 @@ from desist.orders.actions.notifications import (
 from desist.orders.actions.ownership import order_assign
 from desist.orders.actions.register import order_register_export_record
 from desist.orders.actions.status import order_expire, order_transition, order_withdraw
-from desist.orders.actions.terms import order_add_term, protectable_victims
+from desist.orders.actions.terms import (
+    order_add_term,
+    order_correct_term,
+    order_end_term,
+    order_vary_term,
+    protectable_victims,
+)
 
 __all__ = [
     "breach_record_court_outcome",
@@ -46,6 +53,9 @@ __all__ = [
     "order_add_term",
     "order_apply",
     "order_assign",
+    "order_correct_dates",
+    "order_correct_term",
+    "order_end_term",
     "order_expire",
     "order_make_full",
     "order_make_interim",
@@ -60,6 +70,7 @@ __all__ = [
     "order_register_export_record",
     "order_serve",
     "order_transition",
+    "order_vary_term",
     "order_update_details",
     "order_withdraw",
     "protectable_victims",

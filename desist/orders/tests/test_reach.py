@@ -15,6 +15,7 @@ from desist.core.reach import Reach
 from desist.core.roles import RoleCode
 from desist.core.tests.exporting import download
 from desist.orders import actions, queues
+from desist.orders.lookups import order_list_for
 from desist.orders.tests.helpers import ago, ahead, applied, interim, make_case, make_subject
 from desist.people import queues as people_queues
 
@@ -143,3 +144,48 @@ def test_home_queries_do_not_grow_with_the_work(
             actor=supervisor, order=order, version=order.version, officer_id=east.pk
         )
     assert _home_queries(client) == before
+
+
+def test_interim_orders_about_to_lapse_mine_team_force(
+    make_user: Any, force: Any, supervisor: Any
+) -> None:
+    """s.5: an interim order lapses at the end of its fixed period; those within 7 days (or
+    lapsed and not yet recorded) are listed, soonest first, in each of the three views."""
+    east = _teamed(make_user, force, "East")
+    mate = _teamed(make_user, force, "East")
+    west = _teamed(make_user, force, "West")
+
+    def owned(who: Any, expires_in: int) -> Any:
+        order = interim(supervisor, make_subject(force), made=ago(40), expires=ahead(expires_in))
+        actions.order_assign(
+            actor=supervisor, order=order, version=order.version, officer_id=who.pk
+        )
+        return order
+
+    soon = owned(east, 3)
+    today = owned(mate, 0)
+    edge = owned(west, 7)
+    owned(east, 8)  # outside the window
+    lapsed = interim(supervisor, make_subject(force), made=ago(40), expires=ago(1))
+    mine = queues.interim_lapsing(east, Reach.MINE)
+    assert _refs(mine) == {soon.reference} and mine.count == 1
+    assert mine.rows[0].tag == "Lapses in 3 days"
+    assert mine.more_url.endswith("queue=interim_lapsing&view=mine")
+    team = queues.interim_lapsing(east, Reach.TEAM)
+    assert [r.label.split(":")[0] for r in team.rows] == [today.reference, soon.reference]
+    assert team.rows[0].tag == "Lapses today"
+    whole = queues.interim_lapsing(east, Reach.FORCE)
+    assert [r.label.split(":")[0] for r in whole.rows] == [
+        lapsed.reference,
+        today.reference,
+        soon.reference,
+        edge.reference,
+    ]
+    assert whole.rows[0].tag == "Lapsed" and whole.rows[3].tag == "Lapses in 7 days"
+    # The "more" link lists the same orders.
+    listed = set(
+        order_list_for(actor=east, queue="interim_lapsing", reach=Reach.TEAM).values_list(
+            "reference", flat=True
+        )
+    )
+    assert listed == {today.reference, soon.reference}

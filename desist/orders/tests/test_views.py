@@ -51,6 +51,7 @@ def live(officer: Any, subject: Any, victim: Any) -> dict[str, Any]:
 
 def _urls(live: dict[str, Any], subject: Any) -> list[str]:
     o, n, b = live["order"].pk, live["notification"].pk, live["breach"].pk
+    t = live["breach"].term_id
     return [
         reverse("orders:apply", args=[subject.pk]),
         reverse("orders:detail", args=[o]),
@@ -73,6 +74,10 @@ def _urls(live: dict[str, Any], subject: Any) -> list[str]:
         reverse("orders:breach_add", args=[o]),
         reverse("orders:breach_outcome", args=[o, b]),
         reverse("orders:assign", args=[o]),
+        reverse("orders:term_vary", args=[o, t]),
+        reverse("orders:term_end", args=[o, t]),
+        reverse("orders:term_correct", args=[o, t]),
+        reverse("orders:dates_correct", args=[o]),
     ]
 
 
@@ -108,10 +113,13 @@ def test_ladder_for_register_pages(client: Any, users: dict[RoleCode, Any], name
 def test_ladder_for_every_order_page(
     client: Any, users: dict[RoleCode, Any], live: dict[str, Any], subject: Any
 ) -> None:
-    # Withdrawing and assigning are for supervisors only: an officer is refused the page
-    # (issue 19).
+    # Withdrawing, assigning and corrections are for supervisors only: an officer is refused
+    # the page (issue 19).
     supervisors_only = {
         reverse(f"orders:{name}", args=[live["order"].pk]) for name in ("withdraw", "assign")
+    } | {
+        reverse("orders:dates_correct", args=[live["order"].pk]),
+        reverse("orders:term_correct", args=[live["order"].pk, live["breach"].term_id]),
     }
     for url in _urls(live, subject):
         allowed = {R.POLICE_SUPERVISOR} if url in supervisors_only else POLICE
@@ -132,11 +140,16 @@ def test_other_force_sees_nothing(
     client: Any, outsider: Any, live: dict[str, Any], subject: Any
 ) -> None:
     client.force_login(outsider)
-    # Assigning is refused to any officer by role, before the order is looked up (403 for every
-    # id, so it tells nothing of the order); everything else is not found.
-    assign = reverse("orders:assign", args=[live["order"].pk])
+    # Assigning and corrections are refused to any officer by role, before the order is looked
+    # up (403 for every id, so it tells nothing of the order); everything else is not found.
+    o = live["order"].pk
+    by_role = {
+        reverse("orders:assign", args=[o]),
+        reverse("orders:dates_correct", args=[o]),
+        reverse("orders:term_correct", args=[o, live["breach"].term_id]),
+    }
     for url in _urls(live, subject):
-        missing = (403,) if url == assign else (404,)
+        missing = (403,) if url in by_role else (404,)
         assert client.get(url).status_code in missing, url
         assert client.post(url, {}).status_code in (*missing, 405), url  # 405: GET-only pages
     page = client.get(reverse("orders:list")).content.decode()
