@@ -255,6 +255,22 @@ class OrderPage:
         )
 
 
+def _term_changes(order: Order, *, identities: bool) -> dict[int, list[TermChangeRow]]:
+    """Each term's history (one query): the court's wording only to those who may see victims."""
+    changes: dict[int, list[TermChangeRow]] = defaultdict(list)
+    for c in TermChange.objects.filter(term__order=order).select_related("changed_by"):
+        changes[c.term_id].append(
+            TermChangeRow(
+                change=c,
+                old_text=c.old_wording if identities else c.old_provider_description,
+                new_text=c.new_wording if identities else c.new_provider_description,
+                old_area=c.old_area if identities else "",
+                new_area=c.new_area if identities else "",
+            )
+        )
+    return changes
+
+
 def order_page_for(*, actor: User, order_id: int) -> OrderPage:
     """Everything the order page shows, in a fixed number of queries."""
     order = order_get_for(actor=actor, order_id=order_id)
@@ -275,17 +291,7 @@ def order_page_for(*, actor: User, order_id: int) -> OrderPage:
         return term.wording if identities else term_provider_text(term)
 
     wording = {t.pk: shown(t) for t in terms}
-    changes: dict[int, list[TermChangeRow]] = defaultdict(list)
-    for c in TermChange.objects.filter(term__order=order).select_related("changed_by"):
-        changes[c.term_id].append(
-            TermChangeRow(
-                change=c,
-                old_text=c.old_wording if identities else c.old_provider_description,
-                new_text=c.new_wording if identities else c.new_provider_description,
-                old_area=c.old_area if identities else "",
-                new_area=c.new_area if identities else "",
-            )
-        )
+    changes = _term_changes(order, identities=identities)
     history = list(
         OrderStatusChange.objects.filter(order=order)
         .select_related("changed_by")
