@@ -168,6 +168,13 @@ UNREACHED: dict[str, str] = {
     "orders:notification_change": "offered on an order with a notification",
     "orders:notification_received": "offered on an order with a notification sent",
     "safeguarding:case_for_subject": "offered on a subject with an advocacy case",
+    # Issue 19: offered on an order with terms (variation, end, correction) or with a made
+    # date (correction); the first order the walk opens is an application. Covered page by page
+    # in desist/orders/tests/test_term_changes.py and tests/e2e/test_term_changes_journey.py.
+    "orders:term_vary": "offered on an order with terms in force",
+    "orders:term_end": "offered on an order with terms in force",
+    "orders:term_correct": "offered to a supervisor on an order with terms",
+    "orders:dates_correct": "offered to a supervisor on a made order",
     # Documents (issue 18, ADR 0032).
     "documents:download": "a document's file, marked in its file name "
     "(desist/documents/tests/test_documents.py)",
