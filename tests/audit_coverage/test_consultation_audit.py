@@ -133,6 +133,10 @@ CLASSIFIED: dict[str, str] = {
     "orders:serve": SENSITIVE,
     "orders:expire": SENSITIVE,
     "orders:term_add": SENSITIVE,
+    "orders:term_vary": SENSITIVE,
+    "orders:term_end": SENSITIVE,
+    "orders:term_correct": SENSITIVE,
+    "orders:dates_correct": SENSITIVE,
     "orders:event_add": SENSITIVE,
     "orders:notification_change": SENSITIVE,
     "orders:notification_received": SENSITIVE,
@@ -271,6 +275,12 @@ NO_DEMO_RECORD: dict[str, str] = {
     "accounts:manage_two_factor_reset": "demo accounts have no second factor (the page redirects)",
     "accounts:resend": "no demo invitation is pending (audited: test_administration.py)",
     "cases:reopen": "the demo closes no police case",
+    # Issue 19: offered on an order with terms or made dates, not the first order the crawl
+    # opens; the form's consultation event is checked in desist/orders/tests/test_term_changes.py.
+    "orders:term_vary": "offered on an order with terms in force",
+    "orders:term_end": "offered on an order with terms in force",
+    "orders:term_correct": "offered to a supervisor on an order with terms",
+    "orders:dates_correct": "offered to a supervisor on a made order",
     "safeguarding:case_check": "no demo self-referral is held for a check",
     "sharing:break_glass_review": "the demo's one grant is already reviewed",
     "sharing:break_glass_decide": "no demo grant waits for a supervisor's approval",

@@ -297,3 +297,25 @@ def test_changes_are_in_the_subjects_access_bundle(
     titles = [r.title for r in subject_orders(subject, order.force)]
     assert titles.count("Change to a term") == 2  # added, then varied
     assert titles.count("Corrected date") == 1
+
+
+def test_each_change_form_is_a_recorded_consultation(
+    client: Any, officer: Any, supervisor: Any, subject: Any, victim: Any
+) -> None:
+    """Each form is headed with the order and its subject, so opening one is a consultation
+    (s.62), as the order page is: an order.view_for_form event naming the form."""
+    order = full(officer, subject, made=ago(60))
+    term = add_term(officer, order, victim)
+    pages = [
+        (officer, "orders:term_vary", [order.pk, term.pk]),
+        (officer, "orders:term_end", [order.pk, term.pk]),
+        (supervisor, "orders:term_correct", [order.pk, term.pk]),
+        (supervisor, "orders:dates_correct", [order.pk]),
+    ]
+    for user, name, args in pages:
+        client.force_login(user)
+        before = AuditEvent.objects.filter(verb="order.view_for_form", actor_id=user.pk).count()
+        assert client.get(reverse(name, args=args)).status_code == 200, name
+        after = AuditEvent.objects.filter(verb="order.view_for_form", actor_id=user.pk)
+        assert after.count() == before + 1, name
+        assert after.order_by("-pk")[0].object_id == str(order.pk), name
