@@ -272,3 +272,28 @@ def test_the_queue_runs_a_fixed_number_of_queries(client: Any, supervisor: Any) 
         response = client.get("/retention/")
     assert response.content.count(b"CR/1") == 22
     assert len(many) == len(few)
+
+
+@pytest.mark.django_db
+def test_the_listing_runs_as_a_command_as_the_monthly_job_does(
+    supervisor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`desist retention_due` lists what the scheduler's monthly job lists, through the same
+    function and audit row, so an operator (or a tester) need not wait a month (tester
+    finding: nothing could be made due through the service). Seen red: no such command."""
+    import io
+
+    from django.core.management import call_command
+
+    case = _case(supervisor.organisation, closed=TODAY)
+    _age(monkeypatch, 6.01)
+    out = io.StringIO()
+    call_command("retention_due", stdout=out)
+    assert out.getvalue().strip().startswith("retention_due: 1 record listed for review")
+    assert "cases.group-3 1" in out.getvalue()
+    assert _review(case).organisation_id == supervisor.organisation_id
+    listed = AuditEvent.objects.filter(verb="retention.list_due").latest("id")
+    assert listed.new_values["listed"]["cases.group-3"] == 1
+    out = io.StringIO()
+    call_command("retention_due", stdout=out)  # run again: nothing listed twice
+    assert out.getvalue().strip() == "retention_due: 0 records listed for review"
