@@ -31,7 +31,10 @@ def subject_orders(subject: Any, organisation: Organisation) -> list[Record]:
     )
     for order in orders:
         found.append(record(order, "Order", ORDER_FIELDS))
-        found += [record(t, "Term of the order", TERM_FIELDS) for t in order.terms.all()]
+        found += [
+            record(t, "Term of the order", TERM_FIELDS, reference=f"Term {n} of {order.reference}")
+            for n, t in enumerate(order.terms.all(), start=1)
+        ]
         found += [
             record(c, "Change to a term", TERM_CHANGE_FIELDS)
             for t in order.terms.all()
@@ -75,7 +78,9 @@ def victim_orders(victim: Any, organisation: Organisation) -> list[Record]:
             found.append(
                 record(term.order, "Order protecting you", ["reference", "status", "full_ends_on"])
             )
-        found.append(record(term, "Term that protects you", TERM_FIELDS))
+        found.append(
+            record(term, "Term that protects you", TERM_FIELDS, reference=term.order.reference)
+        )
     return found
 
 

@@ -35,10 +35,19 @@ def subject_records(subject: Subject, organisation: Organisation) -> Iterable[Re
             reference=f"S{subject.pk:06d}",
         )
     ]
-    found += [record(a, "Other name", ["name"]) for a in subject.aliases.all()]
+    ref = f"S{subject.pk:06d}"
     found += [
-        record(a, "Address", ["address", "postcode", "from_date", "to_date", "source"])
-        for a in subject.addresses.all()
+        record(a, "Other name", ["name"], reference=f"Other name {n} of {ref}")
+        for n, a in enumerate(subject.aliases.order_by("pk"), start=1)
+    ]
+    found += [
+        record(
+            a,
+            "Address",
+            ["address", "postcode", "from_date", "to_date", "source"],
+            reference=f"Address {n} of {ref}",
+        )
+        for n, a in enumerate(subject.addresses.all(), start=1)
     ]
     found += [
         record(d, "Decision on the intervention", ["decision", "reason", "decided_on"])

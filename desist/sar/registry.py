@@ -17,6 +17,7 @@ third party; the redactors are the second line, for free text.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,12 +47,21 @@ class Record:
     # For machines, beside a field's text: label -> {"code": choice code(s)} or {"iso": date}.
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    @property
+    def heading(self) -> str:
+        """The record's heading in the bundle: "Hearing on 3 March 2026", or the title with
+        the record's own reference, "Order (SUS-O000123)"."""
+        if not self.reference or self.reference.startswith(self.title):
+            return self.reference or self.title
+        return f"{self.title} ({self.reference})"
+
     def as_json(self) -> dict[str, Any]:
         return {
             "record": self.record,
             "id": self.id,
             "reference": self.reference,
             "title": self.title,
+            "heading": self.heading,
             "fields": [{"label": k, "value": v, **self.data.get(k, {})} for k, v in self.fields],
         }
 
@@ -123,6 +133,29 @@ def registered_apps() -> set[str]:
 
 Labels = Mapping[str, str] | Callable[[str], str]
 
+# Initialisms a field's verbose name spells in lower case ("pnc number"): a person reads them
+# in capitals, as the service's pages write them.
+INITIALISMS = ("PNC", "SPO", "CPS", "NHS", "GP", "ID", "SMS", "URL", "IDVA", "ISVA", "MARAC")
+_INITIALISM = re.compile(r"\b(" + "|".join(INITIALISMS) + r")\b", re.IGNORECASE)
+
+
+def field_label(verbose_name: str) -> str:
+    """A field's label as the bundle shows it: first letter capital, initialisms in capitals."""
+    return capfirst(_INITIALISM.sub(lambda m: m.group().upper(), verbose_name))
+
+
+def human_reference(title: str, obj: Any, names: Iterable[str]) -> str:
+    """A record without its own reference is named by what it is and its first date, as a
+    person would: "Hearing on 3 March 2026". Never the table's name and row id, which mean
+    nothing to the person; with no date the heading is the title alone."""
+    for name in names:
+        value = getattr(obj, name, None)
+        if isinstance(value, dt.datetime):
+            return f"{title} on {long_date(timezone.localtime(value).date())}"
+        if isinstance(value, dt.date):
+            return f"{title} on {long_date(value)}"
+    return ""
+
 
 def show(value: Any) -> str:
     """One value as a person reads it: dates as "7 December 2026" (with the time, in local
@@ -179,7 +212,7 @@ def describe(
     fields, data = [], {}
     for name in names:
         model_field = obj._meta.get_field(name)
-        label = capfirst(str(model_field.verbose_name))
+        label = field_label(str(model_field.verbose_name))
         raw = getattr(obj, name)
         if shown and name in shown:
             text, extra = shown[name](obj), {}
@@ -205,11 +238,12 @@ def record(
     labels: Mapping[str, Labels] | None = None,
     shown: Mapping[str, Callable[[Any], str]] | None = None,
 ) -> Record:
+    names = list(names)
     fields, data = describe(obj, names, labels=labels, shown=shown)
     return Record(
         record=obj._meta.label,
         id=obj.pk,
-        reference=reference or getattr(obj, "reference", "") or f"{obj._meta.model_name}-{obj.pk}",
+        reference=reference or getattr(obj, "reference", "") or human_reference(title, obj, names),
         title=title,
         fields=fields,
         data=data,

@@ -132,6 +132,7 @@ def _redacted(record: dict[str, Any], redactors: list[registry.Redactor]) -> dic
 
     record["reference"] = clean(record["reference"])  # made by code, but checked all the same
     record["title"] = clean(record["title"])
+    record["heading"] = clean(record["heading"])
     record["fields"] = [_cleaned(f, clean) for f in record["fields"]]
     return record
 

@@ -307,6 +307,20 @@ def test_command_writes_json_and_pdf(
     assert pdf_file.read_bytes().startswith(b"%PDF-")
 
 
+# A table's name and a row id, as Django would name a record: "subjectalias-84", "term-2".
+MODELISH = re.compile(r"\b[a-z]+-\d+\b")
+# Model names that are also plain words a heading may use ("Order", "Incident", "Case").
+COMMON = {"order", "incident", "case", "hearing", "term", "breach", "notification", "alert"}
+COMMON |= {"victim", "contact", "session", "referral", "measure", "offence", "disclosure"}
+COMMON |= {"document", "assessment"}
+
+
+def _headings(person: Any) -> list[str]:
+    kind = "subject" if hasattr(person, "pnc_number") else "victim"
+    made = AccessRequest.objects.filter(person_kind=kind).latest("pk")
+    return [r["heading"] for s in json.loads(made.bundle)["sections"] for r in s["records"]]
+
+
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 REPR = re.compile(r"[{}]|\[['\"]|'\w+':|\bNone\b")  # a dict's or a list's repr, None
 
@@ -344,6 +358,29 @@ def test_bundle_reads_as_a_person_would(users: dict[RoleCode, Any], world: dict[
         pdf_html = sar_bundle.bundle_html(made)
         assert not ISO_DATE.search(pdf_html) and "{&#x27;" not in pdf_html
         texts[kind] = fields
+    # Labels spell initialisms as the service does; headings name records as a person would:
+    # the record's own reference, or what it is and its date, never a table's name and row
+    # id ("subjectalias-84", "term-2"). Seen red: "Pnc number", "Address (subjectaddress-1)".
+    assert "PNC number" in texts["subject"] and "Pnc number" not in texts["subject"]
+    for label in (label for kind in texts for label in texts[kind]):
+        assert not re.search(r"\b(Pnc|Spo|Cps|Nhs|Gp|Id)\b", label), label
+    for kind in ("subject", "victim"):
+        made = AccessRequest.objects.filter(person_kind=kind).latest("pk")
+        bundle = json.loads(made.bundle)
+        headings = [r["heading"] for s in bundle["sections"] for r in s["records"]]
+        references = [r["reference"] for s in bundle["sections"] for r in s["records"]]
+        pdf_headings = re.findall(r"<h3>(.*?)</h3>", sar_bundle.bundle_html(made))
+        for text in [*headings, *references, *pdf_headings]:
+            assert not MODELISH.search(text), MODELISH.search(text)
+        models = {
+            r["record"].split(".")[1].lower() for s in bundle["sections"] for r in s["records"]
+        }
+        for heading in headings:
+            assert not set(re.findall(r"[a-z]+", heading.lower())) & (models - COMMON), heading
+    subject_headings = _headings(world["subject"])
+    assert f"Address 1 of S{world['subject'].pk:06d}" in subject_headings
+    assert "Incident on 2 January 2025" in subject_headings
+    assert any(h.startswith(f"Term 1 of {world['order'].reference}") for h in subject_headings)
     channels = texts["victim"]["Safe channels"]
     assert channels["value"] == "Through the police officer in the case, Text message"
     assert channels["code"] == ["via_police", "text"]
