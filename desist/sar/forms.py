@@ -55,3 +55,21 @@ class LogForm(forms.Form):
         kind_field = self.fields["person_kind"]
         assert isinstance(kind_field, forms.ChoiceField)
         kind_field.choices = choices
+
+
+class ReleaseForm(forms.Form):
+    """Releasing cannot be undone: the day the bundle went to the person, and a confirmation."""
+
+    released_on = forms.DateField(
+        label="Date the bundle was released to the person",
+        help_text="Today or earlier, not before the request was received",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the date the bundle was released",
+            "invalid": "Enter the date the bundle was released as a real date",
+        },
+    )
+    confirm = forms.BooleanField(
+        label="I have checked every record and sent the bundle to the person",
+        error_messages={"required": "Confirm that you have checked and sent the bundle"},
+    )

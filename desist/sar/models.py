@@ -43,7 +43,9 @@ class AccessRequest(models.Model):
     )
     bundle = EncryptedTextField(blank=True)  # the JSON bundle, as produced
     record_count = models.PositiveIntegerField(default=0)
-    released_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)  # when the release was recorded
+    # The day the bundle went to the person, as the data owner gives it (today or earlier).
+    released_on = models.DateField(null=True, blank=True)
     released_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -64,11 +66,12 @@ class AccessRequest(models.Model):
     @property
     def days_late(self) -> int:
         """Days past the due date: at release, or today while unreleased (0 when on time)."""
-        end = (
-            timezone.localdate(self.released_at)
-            if self.released_at is not None
-            else timezone.localdate()
-        )
+        if self.released_on is not None:
+            end = self.released_on
+        elif self.released_at is not None:
+            end = timezone.localdate(self.released_at)
+        else:
+            end = timezone.localdate()
         return max((end - self.due_on).days, 0)
 
     @property

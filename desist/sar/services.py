@@ -18,6 +18,7 @@ from desist import policy
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
+from desist.core.dates import long_date
 from desist.core.marking import MARKING
 from desist.policy import Perm
 from desist.sar import registry
@@ -198,15 +199,29 @@ def access_request_run(*, actor: User, request: AccessRequest) -> AccessRequest:
 
 
 @command(Perm.SAR_MANAGE, on="request")
-def access_request_release(*, actor: User, request: AccessRequest) -> AccessRequest:
+def access_request_release(
+    *, actor: User, request: AccessRequest, released_on: dt.date | None = None
+) -> AccessRequest:
+    """Record that the bundle went to the person on `released_on` (today if not given): a day
+    today or earlier, not before the request was received. The audit row is written now."""
     errors = Errors()
+    on = released_on or timezone.localdate()
     if request.run_at is None:
         errors.add("request", "Run the request before releasing it")
     elif request.released_at is not None:
         errors.add("request", "This request has already been released")
+    elif on > timezone.localdate():
+        errors.add("released_on", "The date the bundle was released must be today or in the past")
+    elif on < request.received_on:
+        errors.add(
+            "released_on",
+            "The date the bundle was released must be on or after the date the request was "
+            f"received ({long_date(request.received_on)})",
+        )
     errors.raise_if_any()
     request.released_at, request.released_by = timezone.now(), actor
-    request.save(update_fields=["released_at", "released_by"])
+    request.released_on = on
+    request.save(update_fields=["released_at", "released_by", "released_on"])
     audit_record(
         actor=actor,
         category=Category.DISCLOSURE,
@@ -217,7 +232,7 @@ def access_request_release(*, actor: User, request: AccessRequest) -> AccessRequ
         new={
             "records": request.record_count,
             "due_on": request.due_on.isoformat(),
-            "released_on": timezone.localdate(request.released_at).isoformat(),
+            "released_on": on.isoformat(),
             "on_time": not request.days_late,
             "days_late": request.days_late,
         },

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from desist import policy
@@ -17,7 +18,7 @@ from desist.core import marking
 from desist.core.forms import add_service_errors
 from desist.policy import Perm
 from desist.sar import bundle, selectors, services
-from desist.sar.forms import LogForm
+from desist.sar.forms import LogForm, ReleaseForm
 from desist.sar.models import AccessRequest
 
 PAGE_SIZE = 50
@@ -67,18 +68,53 @@ def request_detail(request: AuthedRequest, request_id: int) -> HttpResponse:
     return render(
         request,
         "sar/detail.html",
-        {"made": made, "bundle": services.bundle_of(made), "errors": []},
+        {
+            "made": made,
+            "bundle": services.bundle_of(made),
+            "errors": [],
+            "release_form": ReleaseForm(initial={"released_on": timezone.localdate()}),
+        },
     )
+
+
+def _refused(
+    request: AuthedRequest,
+    made: AccessRequest,
+    form: ReleaseForm,
+    errors: list[tuple[str, str]] | None = None,
+) -> HttpResponse:
+    """The request page again, with the errors: each in the summary, linked to its field."""
+    errors = errors or [
+        (f"#id_{name}" if name != NON_FIELD_ERRORS else "#actions", str(message))
+        for name, messages_ in form.errors.items()
+        for message in messages_
+    ]
+    context = {
+        "made": made,
+        "bundle": services.bundle_of(made),
+        "errors": errors,
+        "release_form": form,
+    }
+    return render(request, "sar/detail.html", context, status=400)
 
 
 def _command(request: AuthedRequest, request_id: int, *, release: bool) -> HttpResponse:
     made = _request(request, request_id)
-    command = services.access_request_release if release else services.access_request_run
+    form = ReleaseForm(request.POST if release else None)
+    if release and not form.is_valid():
+        return _refused(request, made, form)
     try:
-        command(actor=request.user, request=made)
+        if release:
+            services.access_request_release(
+                actor=request.user, request=made, released_on=form.cleaned_data["released_on"]
+            )
+        else:
+            services.access_request_run(actor=request.user, request=made)
     except ValidationError as exc:
-        context = {"made": made, "bundle": services.bundle_of(made), "errors": exc.messages}
-        return render(request, "sar/detail.html", context, status=400)
+        if not release:
+            return _refused(request, made, ReleaseForm(), [("#actions", m) for m in exc.messages])
+        add_service_errors(form, exc)
+        return _refused(request, made, form)
     done = "released" if release else f"run: {made.record_count} records"
     messages.success(request, f"{made.reference} {done}")
     return redirect("sar:detail", request_id=made.pk)

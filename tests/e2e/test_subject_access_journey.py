@@ -104,6 +104,14 @@ def test_supervisor_logs_runs_downloads_and_releases(
         page.get_by_role("link", name="Download the bundle (PDF)").click()
     assert Path(info.value.path()).read_bytes().startswith(b"%PDF-")
 
+    # The release asks the day it went (today, filled in) and a confirmation: not one click.
+    page.get_by_role("button", name="Record it as released to the person").click()
+    assert (
+        "Confirm that you have checked and sent the bundle"
+        in page.locator(".govuk-error-summary").inner_text()
+    )
+    assert_accessible(page)
+    page.get_by_label("I have checked every record and sent the bundle to the person").check()
     page.get_by_role("button", name="Record it as released to the person").click()
     assert "released" in page.locator(".govuk-notification-banner").inner_text()
     assert "Not yet released" not in page.locator("main").inner_text()

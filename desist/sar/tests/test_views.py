@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import zlib
@@ -82,10 +83,12 @@ def test_log_run_download_release(
     pdf = client.get(reverse("sar:bundle_pdf", args=[made.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
     assert _tagged(pdf.content), "the bundle PDF has no structure tree (untagged)"
-    assert client.post(reverse("sar:release", args=[made.pk])).status_code == 302
+    today = timezone.localdate()
+    release = {"released_on": today.isoformat(), "confirm": "on"}
+    assert client.post(reverse("sar:release", args=[made.pk]), release).status_code == 302
     made.refresh_from_db()
-    assert made.released_at is not None
-    again = client.post(reverse("sar:release", args=[made.pk]))
+    assert made.released_at is not None and made.released_on == today
+    again = client.post(reverse("sar:release", args=[made.pk]), release)
     assert again.status_code == 400
     assert "This request has already been released" in again.content.decode()
 
@@ -156,3 +159,55 @@ def test_another_forces_subject_is_refused_on_the_page_as_if_unknown(
         assert page.status_code == 200 and "govuk-error-summary" in text and message in text
         assert "Quennell" not in text
     assert not AccessRequest.objects.exists()
+
+
+def test_release_asks_the_date_and_a_confirmation(
+    client: Any, orgs: dict[str, Any], users: dict[RoleCode, Any]
+) -> None:
+    """Releasing cannot be undone, so it is not one click recording today: the data owner gives
+    the day the bundle went (today or earlier, not before the request was received) and
+    confirms; the audit row is written now with that day (tester finding). Seen red: a bare
+    POST released the request, dated today."""
+    supervisor = users[RoleCode.POLICE_SUPERVISOR]
+    subject = helpers.make_subject(orgs["police_force"], first="Ambrose", last="Quennell")
+    today = timezone.localdate()
+    received = today - dt.timedelta(days=10)
+    made = services.access_request_log(
+        actor=supervisor,
+        person_kind="subject",
+        person_id=subject.pk,
+        requester="person",
+        received_on=received,
+    )
+    services.access_request_run(actor=supervisor, request=made)
+    client.force_login(supervisor)
+    url = reverse("sar:release", args=[made.pk])
+    page = client.get(reverse("sar:detail", args=[made.pk])).content.decode()
+    assert "Date the bundle was released to the person" in page and 'type="checkbox"' in page
+    for data, message in (
+        ({}, "Enter the date the bundle was released"),
+        ({"released_on": "2026-02-31", "confirm": "on"}, "as a real date"),
+        ({"released_on": today.isoformat()}, "Confirm that you have checked and sent the bundle"),
+        (
+            {"released_on": (today + dt.timedelta(days=1)).isoformat(), "confirm": "on"},
+            "must be today or in the past",
+        ),
+        (
+            {"released_on": (received - dt.timedelta(days=1)).isoformat(), "confirm": "on"},
+            "must be on or after the date the request was received",
+        ),
+    ):
+        refused = client.post(url, data)
+        body = html.unescape(refused.content.decode())
+        assert refused.status_code == 400 and "There is a problem" in body, data
+        assert message in body, (data, message)
+        made.refresh_from_db()
+        assert made.released_at is None, data
+    went = today - dt.timedelta(days=3)
+    done = client.post(url, {"released_on": went.isoformat(), "confirm": "on"})
+    assert done.status_code == 302
+    made.refresh_from_db()
+    assert made.released_on == went and timezone.localdate(made.released_at) == today
+    event = AuditEvent.objects.filter(verb="sar.request_release").latest("id")
+    assert event.new_values["released_on"] == went.isoformat()
+    assert timezone.localdate(event.occurred_at) == today  # audited as now
