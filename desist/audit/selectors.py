@@ -193,13 +193,41 @@ def audit_organisation_choices_for(*, actor: User) -> list[tuple[int, str]] | No
 _OWN_ORGANISATION_DETAIL: dict[str, str] = {"subject.search": "search"}
 
 
+def export_detail(values: dict[str, Any]) -> str:
+    """What an export's audit row records (core.safecsv.export_facts), in words: the purpose
+    by its label (and the reason typed for Other), the rows and the filters. No rows, so no
+    personal data: shown to whoever may see the event."""
+    from desist.core.export_purpose import Purpose
+
+    code = str(values.get("purpose", ""))
+    label = Purpose(code).label if code in Purpose.values else code
+    reason = str(values.get("purpose_reason") or "")
+    parts = [f"Purpose: {label}" + (f" ({reason})" if reason else "")]
+    if "rows" in values:
+        rows = values["rows"]
+        parts.append(f"{rows} row{'' if rows == 1 else 's'}")
+    if values.get("format"):
+        parts.append(str(values["format"]).upper())
+    filters = values.get("filters") or {}
+    parts.append(
+        "Filters: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in filters.items())
+        if filters
+        else "No filters"
+    )
+    return "; ".join(parts)
+
+
 def audit_event_detail_for(*, actor: User, event: AuditEvent) -> str:
-    """Extra detail of an event the actor may read: e.g. the terms of a subject search, for
-    auditors of the searching organisation only."""
+    """Extra detail of an event the actor may read, in words: an export's purpose, rows and
+    filters; the terms of a subject search, for auditors of the searching organisation only."""
+    values = event.new_values or {}
+    if event.category == "disclosure" and "purpose" in values and "format" in values:
+        return export_detail(values)
     key = _OWN_ORGANISATION_DETAIL.get(event.verb)
     if not key or event.organisation_id != actor.organisation_id:
         return ""
-    return str((event.new_values or {}).get(key, ""))
+    found = values.get(key, "")
+    return f"Searched for: {found}" if found else ""
 
 
 def audit_chain_rows(

@@ -3,8 +3,9 @@
 Desist holds police intelligence, clinical notes and victims' details: OFFICIAL-SENSITIVE under
 the Government Security Classifications. One definition, used by the page banner (base.html,
 through `context`), the printout (print styles keep the banner), the PDF reports (each page's
-top and bottom margin) and the exports (the file name, and an XLSX sheet's printed header and
-footer); see docs/adr/0030-protective-marking.md.
+top and bottom margin) and the exports (the file name; a CSV's first line, written by
+core.safecsv; an XLSX sheet's printed header, footer and properties); see
+docs/adr/0030-protective-marking.md.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ MARKING = "OFFICIAL-SENSITIVE"
 
 def marked_filename(stem: str, extension: str) -> str:
     """An export's file name, marking first: `OFFICIAL-SENSITIVE_desist-audit-20261206.csv`.
-    The marking travels with the file wherever it is saved, and the file's content stays
-    plain rows for the programs that read it."""
+    The content carries it too (a CSV's first line, core.safecsv), for a renamed copy."""
     return f"{MARKING}_{stem}.{extension}"
 
 

@@ -7,6 +7,9 @@ sends a neighbouring cell away. Such text cells get a leading apostrophe, which 
 show as text and do not evaluate (OWASP's advice for CSV injection). Numbers, dates and empty
 cells pass unchanged, so a negative number stays a number.
 
+Every CSV starts with one line, the protective marking (core.marking), before the headings:
+readers skip it (`marked_rows` below; pandas `skiprows=1`; R `skip = 1`). See docs/adr/0030.
+
 XLSX goes through here too (`xlsx_bytes`): openpyxl stores a string starting with = as a
 formula, so the same neutralising applies. No other module builds a csv.writer or an
 openpyxl Workbook (tests/security/test_csv_exports.py walks the code and the URL list).
@@ -33,17 +36,28 @@ def neutralise(value: Any) -> Any:
 
 
 class SafeWriter:
-    """csv.writer's interface; every cell goes through `neutralise` first."""
+    """csv.writer's interface; every cell goes through `neutralise` first, and the file's
+    first line is the protective marking, a row of one cell, before the headings (ADR 0030).
+
+    The marking goes in the content so that a renamed or pasted copy keeps it; programs skip
+    the one line (pandas `read_csv(..., skiprows=1)`, R `read.csv(..., skip = 1)`). The
+    first `writerow` returns what both writes returned (a streaming response's echo buffer
+    returns the text written, so the marking travels in the first chunk)."""
 
     def __init__(self, f: Any, *args: Any, **kwargs: Any) -> None:
         self._writer = csv.writer(f, *args, **kwargs)
+        self._marked = False
 
     @property
     def dialect(self) -> Any:
         return self._writer.dialect
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        return self._writer.writerow([neutralise(c) for c in row])
+        cells = [neutralise(c) for c in row]
+        if self._marked:
+            return self._writer.writerow(cells)
+        self._marked = True
+        return self._writer.writerow([MARKING]) + self._writer.writerow(cells)
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
@@ -55,11 +69,27 @@ def writer(f: Any, *args: Any, **kwargs: Any) -> SafeWriter:
 
 
 class DictWriter(csv.DictWriter):  # type: ignore[type-arg]
-    """csv.DictWriter whose rows (and header) are written through `SafeWriter`."""
+    """csv.DictWriter whose rows (and header) are written through `SafeWriter`, so the
+    marking line comes first here too."""
 
     def __init__(self, f: Any, fieldnames: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(f, fieldnames, *args, **kwargs)
         self.writer = SafeWriter(f, self.writer.dialect)  # type: ignore[assignment]
+
+
+def marked_rows(text: str) -> list[list[str]]:
+    """The rows of a CSV this module wrote, after its marking line, which must be there (a
+    file without it was not written here, or was cut)."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or rows[0] != [MARKING]:
+        raise ValueError(f"The first line of the file is not the marking {MARKING}")
+    return rows[1:]
+
+
+def marked_dicts(text: str) -> list[dict[str, str]]:
+    """`marked_rows` as csv.DictReader gives them: one dict per row, keyed by the headings."""
+    header, *rows = marked_rows(text)
+    return [dict(zip(header, row, strict=False)) for row in rows]
 
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -187,10 +187,8 @@ def _finished_run(request: AuthedRequest, run_id: int) -> EvaluationRun:
     return run
 
 
-@login_required
-@purpose_asked("the report's tables as CSV", guard=_finished_run, back="evaluation:run")
-def run_csv(request: AuthedRequest, run_id: int, purpose: ExportPurpose) -> HttpResponse:
-    run = _finished_run(request, run_id)
+def _report_lines(request: AuthedRequest, run: EvaluationRun) -> list[list[Any]]:
+    """The report's tables cell by cell: the CSV's rows, and the count both downloads record."""
     model = reporting.report_view_model(run.result or {}, aggregate=_aggregate_only(request.user))
     lines = []
     for s in model["sections"]:
@@ -201,7 +199,13 @@ def run_csv(request: AuthedRequest, run_id: int, purpose: ExportPurpose) -> Http
             for i, row in enumerate(t["rows"], start=1):
                 for col, value in zip(t["columns"], row, strict=False):
                     lines.append([s["title"], t["caption"], col, i, value])
-    # Like every export, a disclosure: what was taken, in which format, how many rows.
+    return lines
+
+
+def _report_export_record(
+    request: AuthedRequest, run: EvaluationRun, *, fmt: str, rows: int, purpose: ExportPurpose
+) -> None:
+    # Like every export, a disclosure: what was taken, in which format, how many rows, and why.
     audit_record(
         actor=request.user,
         category=Category.DISCLOSURE,
@@ -209,8 +213,16 @@ def run_csv(request: AuthedRequest, run_id: int, purpose: ExportPurpose) -> Http
         obj=run,
         justification="Evaluation report export",
         recipients=[request.user.get_username()],
-        new=safecsv.export_facts(file_format="csv", rows=len(lines), purpose=purpose),
+        new=safecsv.export_facts(file_format=fmt, rows=rows, purpose=purpose),
     )
+
+
+@login_required
+@purpose_asked("the report's tables as CSV", guard=_finished_run, back="evaluation:run")
+def run_csv(request: AuthedRequest, run_id: int, purpose: ExportPurpose) -> HttpResponse:
+    run = _finished_run(request, run_id)
+    lines = _report_lines(request, run)
+    _report_export_record(request, run, fmt="csv", rows=len(lines), purpose=purpose)
     buf = io.StringIO()
     writer = safecsv.writer(buf)
     writer.writerow(["section", "table", "column", "row", "value"])
@@ -221,8 +233,13 @@ def run_csv(request: AuthedRequest, run_id: int, purpose: ExportPurpose) -> Http
 
 
 @login_required
-def run_pdf(request: AuthedRequest, run_id: int) -> HttpResponse:
+@purpose_asked("the report as PDF", guard=_finished_run, back="evaluation:run")
+def run_pdf(request: AuthedRequest, run_id: int, purpose: ExportPurpose) -> HttpResponse:
+    """The same report's tables as the CSV, laid out: asked and recorded the same way."""
     run = _finished_run(request, run_id)
+    _report_export_record(
+        request, run, fmt="pdf", rows=len(_report_lines(request, run)), purpose=purpose
+    )
     context = _run_context(request, run)
     context["generated_at"] = timezone.localtime()
     html = render_to_string("evaluation/report_pdf.html", context, request=request)

@@ -8,12 +8,12 @@ question and its error. The log's links in running text are underlined GOV.UK li
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+
+from desist.core.tests.exporting import csv_dicts
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +62,7 @@ def test_evaluator_reads_filters_and_downloads_the_audit_log(
     with page.expect_download() as info:
         page.get_by_role("button", name="Download").click()
     with open(info.value.path(), encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(io.StringIO(fh.read())))
+        rows = csv_dicts(fh.read())
     assert rows and {r["category"] for r in rows} == {"erasure"}
     assert any(r["verb"] == "retention.list_due" for r in rows)
 

@@ -8,14 +8,13 @@ check and the balance tables.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from desist.core.tests.exporting import csv_dicts
 from desist.evaluation.extract import DICTIONARY_FIELDS
 
 pytestmark = pytest.mark.e2e
@@ -143,7 +142,7 @@ def _download(
             page.get_by_role("link", name=link).click()
     path = info.value.path()
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(io.StringIO(fh.read())))
+        return csv_dicts(fh.read())
 
 
 def test_overseer_downloads_the_extract_and_its_dictionary(

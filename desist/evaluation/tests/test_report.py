@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import time
 from typing import Any
 from unittest import mock
@@ -16,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from desist.audit.models import AuditEvent
 from desist.core.roles import RoleCode
-from desist.core.tests.exporting import download
+from desist.core.tests.exporting import asks_purpose, csv_rows, download
 from desist.evaluation import reporting
 from desist.evaluation.models import EvaluationRun, RunStatus
 from desist.evaluation.tests import helpers
@@ -110,13 +109,18 @@ def test_csv_and_pdf_downloads(
     run = _generate(client)
     response = download(client, reverse("evaluation:run_csv", args=[run.pk]))
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = csv_rows(response.content.decode())
     assert rows[0] == ["section", "table", "column", "row", "value"]
     assert len(rows) > 10
-    pdf = client.get(reverse("evaluation:run_pdf", args=[run.pk]))
+    pdf = download(client, reverse("evaluation:run_pdf", args=[run.pk]), purpose="evaluation")
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    # The PDF asked, as its CSV did, and its audit row records why (tester finding).
+    assert asks_purpose(client.get(reverse("evaluation:run_pdf", args=[run.pk])))
+    pdf_row = AuditEvent.objects.filter(verb="evaluation.report_export").latest("id")
+    assert pdf_row.new_values["format"] == "pdf"
+    assert pdf_row.new_values["purpose"] == "evaluation"
 
 
 def test_programme_manager_sees_suppressed_aggregates(

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from weasyprint.formatting_structure import boxes
 
+from desist.core.tests.exporting import download
 from desist.evaluation.engine.jsonsafe import jsonable
 from desist.evaluation.engine.labels import covariate_label, level_label
 from desist.evaluation.engine.report import full_evaluation
@@ -101,7 +102,7 @@ def test_web_and_pdf_reports_both_carry_every_result(
         return real(*args, **kwargs)
 
     with mock.patch("weasyprint.HTML", side_effect=spy):
-        response = client.get(reverse("evaluation:run_pdf", args=[run.pk]))
+        response = download(client, reverse("evaluation:run_pdf", args=[run.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     pdf_text, spilled = _pdf_layout(fed[0])
     assert spilled == [], "nothing wider than the page"

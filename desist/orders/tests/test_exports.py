@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -12,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from desist.audit.models import AuditEvent, Category
-from desist.core.tests.exporting import download
+from desist.core.tests.exporting import csv_dicts, download
 from desist.orders.exports import HEADER
 from desist.orders.tests.helpers import (
     VICTIM_NAME,
@@ -36,7 +35,7 @@ def _csv(client: Any) -> list[dict[str, str]]:
     assert response["Content-Disposition"].startswith(
         'attachment; filename="OFFICIAL-SENSITIVE_desist-spo-register-'
     )
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return csv_dicts(response.content.decode())
 
 
 def test_csv_content_and_no_victim_identity(
@@ -156,13 +155,7 @@ def test_export_honours_the_active_filter(client: Any, officer: Any, force: Any)
     page = client.get(reverse("orders:list"), {"status": "full", "page": "1"}).content.decode()
     assert f'href="{reverse("orders:export_csv")}?status=full"' in page
     assert f'href="{reverse("orders:export_xlsx")}?status=full"' in page
-    rows = list(
-        csv.DictReader(
-            io.StringIO(
-                download(client, reverse("orders:export_csv"), {"status": "full"}).content.decode()
-            )
-        )
-    )
+    rows = csv_dicts(download(client, reverse("orders:export_csv"), {"status": "full"}))
     assert [r["Reference"] for r in rows] == [made.reference]
     book = load_workbook(
         io.BytesIO(download(client, reverse("orders:export_xlsx"), {"status": "full"}).content)
@@ -182,10 +175,10 @@ def test_export_honours_a_home_queue(client: Any, officer: Any, force: Any) -> N
     text = download(
         client, reverse("orders:export_csv"), {"queue": "applications"}
     ).content.decode()
-    assert [r["Reference"] for r in csv.DictReader(io.StringIO(text))] == [waiting.reference]
+    assert [r["Reference"] for r in csv_dicts(text)] == [waiting.reference]
     event = AuditEvent.objects.filter(verb="order.export").latest("id")
     assert event.new_values["filters"] == {"queue": "applications"}
     # An unknown filter value is ignored, as on the list page: the whole register.
     text = download(client, reverse("orders:export_csv"), {"status": "nonsense"}).content.decode()
-    assert len(list(csv.DictReader(io.StringIO(text)))) == 2
+    assert len(csv_dicts(text)) == 2
     assert AuditEvent.objects.filter(verb="order.export").latest("id").new_values["filters"] == {}
