@@ -17,6 +17,7 @@ from django.utils import timezone
 from desist import policy
 from desist.audit import chain
 from desist.audit.models import AuditEvent
+from desist.core.export_purpose import Purpose
 from desist.core.models import Organisation
 
 if TYPE_CHECKING:
@@ -197,8 +198,6 @@ def export_detail(values: dict[str, Any]) -> str:
     """What an export's audit row records (core.safecsv.export_facts), in words: the purpose
     by its label (and the reason typed for Other), the rows and the filters. No rows, so no
     personal data: shown to whoever may see the event."""
-    from desist.core.export_purpose import Purpose
-
     code = str(values.get("purpose", ""))
     label = Purpose(code).label if code in Purpose.values else code
     reason = str(values.get("purpose_reason") or "")
