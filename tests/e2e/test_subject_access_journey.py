@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,10 @@ def test_supervisor_logs_runs_downloads_and_releases(
         "Confirm that you have checked and sent the bundle"
         in page.locator(".govuk-error-summary").inner_text()
     )
+    # The refused release answers 400 (as a second release does), which the browser logs as a
+    # failed load: expected here, and the only problem.
+    e2e = sys.modules[assert_accessible.__module__]  # the conftest as pytest loaded it
+    assert [p for p in e2e.page_problems(page).take() if "400" not in p] == []
     assert_accessible(page)
     page.get_by_label("I have checked every record and sent the bundle to the person").check()
     page.get_by_role("button", name="Record it as released to the person").click()
