@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "desist.programme",
     "desist.sharing",
     "desist.documents",
+    "desist.tasks",
     "desist.evaluation",
     "desist.imports",
     "desist.jobs",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("retention/", include("desist.retention.urls")),
     path("subject-access/", include("desist.sar.urls")),
     path("documents/", include("desist.documents.urls")),
+    path("tasks/", include("desist.tasks.urls")),
     path("", include("desist.home.urls")),
 ]
 

@@ -140,6 +140,10 @@ class Perm(StrEnum):
     # Issue 19: correct a mis-keyed order date or term (not a court's variation), with a
     # reason: a police supervisor of the order's own force.
     ORDER_CORRECT = "order.correct"
+    # Issue 19: police tasks, their own force's only; a supervisor sees the force's workload.
+    TASK_VIEW = "task.view"
+    TASK_EDIT = "task.edit"
+    WORKLOAD_VIEW = "workload.view"
 
 
 R = RoleCode
@@ -163,6 +167,8 @@ _POLICE_CASEWORK = frozenset(
         P.DOCUMENT_VIEW,
         P.DOCUMENT_UPLOAD,
         P.DOCUMENT_MARK,
+        P.TASK_VIEW,
+        P.TASK_EDIT,
     }
 )
 
@@ -229,6 +235,7 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.CASEWORK_ASSIGN,
             P.RECORDS_IMPORT,
             P.ORDER_CORRECT,
+            P.WORKLOAD_VIEW,
         }
     )
     | _AUDITOR
@@ -621,6 +628,7 @@ _FORCE_PATH: Mapping[str, str] = MappingProxyType(
         "risk.Assessment": "subject__force_id",
         "evaluation.Offence": "force_id",
         "imports.ImportRun": "force_id",
+        "tasks.Task": "force_id",
     }
 )
 
@@ -885,6 +893,11 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.RECORDS_IMPORT, "core.Organisation"): _is_own_force,
         (P.RECORDS_IMPORT, "imports.ImportRun"): _own_force,
         (P.ORDER_CORRECT, "orders.Order"): _own_force,
+        # tasks (issue 19): police of the force only, never break-glass
+        (P.TASK_VIEW, "tasks.Task"): _own_force,
+        (P.TASK_EDIT, "tasks.Task"): _own_force,
+        (P.TASK_EDIT, "cases.Case"): _own_force,
+        (P.TASK_EDIT, "orders.Order"): _own_force,
         (P.RISK_VIEW, "risk.Assessment"): _own_force,
         (P.OUTCOME_RECORD, "evaluation.Offence"): _own_force,
         # victims: who may see a victim's address is this first row, and nothing else
@@ -1018,6 +1031,14 @@ def scope_import_runs(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
 
 def scope_cases(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     return _scope_own_force(actor, qs, P.CASE_VIEW)
+
+
+def scope_tasks(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Police tasks: the actor's own force's, and nothing through break-glass (a grant opens a
+    record to read, not its force's work)."""
+    if not has_perm(actor, P.TASK_VIEW) or _org_kind(actor) != "police_force":
+        return qs.none()
+    return qs.filter(force_id=actor.organisation_id)
 
 
 def scope_victims(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:

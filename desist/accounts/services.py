@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_otp import devices_for_user
 
 from desist import policy
-from desist.accounts import limits, notifications
+from desist.accounts import leavers, limits, notifications
 from desist.accounts.models import (
     AuthenticatorDevice,
     RecoveryCodeDevice,
@@ -132,6 +132,7 @@ def user_disable(*, actor: User, user: User, reason: str) -> User:
         locked.version += 1
         locked.save(update_fields=["is_active", "disabled_at", "version"])
         ended = _end_sessions(locked)
+        leavers.hand_over(actor, locked, reason.strip())  # their open work, to a manager
         audit_record(
             actor=actor,
             category=Category.ALTERATION,

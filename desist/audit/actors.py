@@ -19,6 +19,7 @@ SYSTEM = "system"
 COMMAND_LINE = "command-line"
 DEMO_SEEDER = "demo-seeder"
 FIRST_ADMIN = "create_first_admin"
+TASK_RULES = "task rules"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ SYSTEM_ACTORS: dict[str, SystemActor] = {
     COMMAND_LINE: SystemActor("Command line", ("risk.",)),
     DEMO_SEEDER: SystemActor("Demo seeder", ("demo.",)),
     FIRST_ADMIN: SystemActor("First administrator set-up", ("account.create_first_admin",)),
+    # Tasks raised by the scheduled rules (issue 19).
+    TASK_RULES: SystemActor("Task rules", ("task.",)),
 }
 
 

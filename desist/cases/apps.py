@@ -6,4 +6,4 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
-        from desist.cases import bridge, panels, retention, sar  # noqa: F401  (register with sharing, people, retention, sar)
+        from desist.cases import bridge, panels, retention, sar, tasking  # noqa: F401  (register with sharing, people, retention, sar, tasks)

@@ -33,6 +33,7 @@ from desist.core.reach import Reach, narrow, reach_context, reach_from
 from desist.documents import selectors as document_selectors
 from desist.people import selectors as people_selectors
 from desist.policy import Perm
+from desist.tasks import selectors as task_selectors
 
 PAGE_SIZE = 50
 
@@ -258,6 +259,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
             "can_assign": policy.can(request.user, Perm.CASEWORK_ASSIGN, page.case),
             "can_add_victim": policy.has_perm(request.user, Perm.VICTIM_EDIT),
             "documents": document_selectors.panel_for(actor=request.user, record=page.case),
+            "tasks_panel": task_selectors.panel_for(actor=request.user, record=page.case),
         },
     )
 

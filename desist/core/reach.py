@@ -29,10 +29,18 @@ def reach_from(value: str | None, default: Reach = Reach.MINE) -> Reach:
     return Reach(value) if value in Reach.values else default
 
 
-def owned_by(actor: Any, reach: Reach, *, via: tuple[str, ...] = ("",)) -> Q | None:
+def owned_by(
+    actor: Any,
+    reach: Reach,
+    *,
+    via: tuple[str, ...] = ("",),
+    officer: str = "officer_in_charge",
+    team: str = "team",
+) -> Q | None:
     """The filter for `reach`: None for the whole force. `via` names the paths to the owned
     records ("" for the record itself, "order__" for a notification, "cases__" and "orders__"
-    for a subject, any one of which makes it the actor's)."""
+    for a subject, any one of which makes it the actor's). `officer` and `team` name the
+    owner's fields (a task's are its assignee and the assignee's team)."""
     if reach == Reach.FORCE:
         return None
     if reach == Reach.TEAM and not getattr(actor, "team", ""):
@@ -40,16 +48,19 @@ def owned_by(actor: Any, reach: Reach, *, via: tuple[str, ...] = ("",)) -> Q | N
     found = Q(pk__in=[])
     for path in via:
         if reach == Reach.MINE:
-            found |= Q(**{f"{path}officer_in_charge": actor.pk})
+            found |= Q(**{f"{path}{officer}": actor.pk})
         else:
-            found |= Q(**{f"{path}team": actor.team})
+            found |= Q(**{f"{path}{team}": actor.team})
     return found
 
 
-def narrow(qs: QuerySet[Any], actor: Any, reach: Reach, *, via: tuple[str, ...] = ("",)) -> Any:
+def narrow(
+    qs: QuerySet[Any], actor: Any, reach: Reach, *, via: tuple[str, ...] = ("",), **fields: str
+) -> Any:
     """`qs` cut to the actor's (or their team's) records. Through several paths (to-many) the
-    match is a subquery, so no row is repeated and the count stays one query."""
-    found = owned_by(actor, reach, via=via)
+    match is a subquery, so no row is repeated and the count stays one query. `fields` as for
+    `owned_by`."""
+    found = owned_by(actor, reach, via=via, **fields)
     if found is None:
         return qs
     if len(via) == 1:

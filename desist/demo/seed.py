@@ -23,6 +23,7 @@ from desist.demo.programme_seed import seed_programme
 from desist.demo.safeguarding_seed import seed_advocacy
 from desist.demo.sharing_seed import seed_sharing
 from desist.demo.spending_seed import seed_spending
+from desist.demo.tasks_seed import seed_tasks
 
 
 class RealDataPresent(Exception):
@@ -176,6 +177,9 @@ def seed(*, password: str | None = None, volume: bool = True) -> dict[str, int]:
                 seed=1999,
             )
             created["orders"] += spo.orders
+            created.update(
+                seed_tasks(officer=users["police.sussex"], supervisor=users["police.supervisor"])
+            )
             created["documents"] = seed_order_maps(
                 force=orgs["sussex-police"], actor=users["police.sussex"]
             ) + seed_order_maps(force=orgs["surrey-police"], actor=users["police.surrey"])

@@ -41,6 +41,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("oversight_refresh", lambda: 300),
     Periodic("evaluation_sweep", lambda: 300),
     Periodic("jobs_prune", lambda: 3600),
+    Periodic("task_rules", lambda: 3600),
     # Monthly (every 30 days): the retention review listing (docs/workflows/retention.md).
     Periodic("retention_list_due", lambda: 30 * 86400),
 )

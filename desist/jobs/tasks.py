@@ -30,6 +30,7 @@ from django_tasks import TaskResult, task
 from desist.evaluation import dashboards, reporting
 from desist.evaluation.models import EvaluationRun, RunStatus
 from desist.jobs.models import Heartbeat, ScheduledSlot
+from desist.orders import tasking
 from desist.retention import services as retention
 from desist.sharing import services
 
@@ -169,6 +170,8 @@ JOBS: dict[str, Job] = {
     "retention_list_due": Job(
         lambda **kw: retention.retention_list_due(), "default", _seconds(1800)
     ),
+    # Hourly: tasks the order rules raise (issue 19); each is raised once, whatever the runs.
+    "task_rules": Job(lambda **kw: tasking.run_rules(), "default", _seconds(600)),
     # A report that fails records why on the run; running it again is the user's choice.
     "evaluation_run": Job(
         evaluation_execute,

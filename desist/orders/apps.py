@@ -11,7 +11,8 @@ class OrdersConfig(AppConfig):
         # break-glass finder with sharing; the subject page's orders panel with people; a
         # breach's details on its alert (sharing) and on the case timeline (cases); the
         # retention schedule's order classes; the orders for subject access; the orders
-        # protecting a victim on her advocacy case page (safeguarding.perpetrator).
+        # protecting a victim on her advocacy case page (safeguarding.perpetrator); the live
+        # orders each officer is in charge of (tasks' workload page).
         from desist.orders import (  # noqa: F401
             advocacy,
             alerting,
@@ -20,4 +21,5 @@ class OrdersConfig(AppConfig):
             queues,
             retention,
             sar,
+            tasking,
         )

@@ -70,6 +70,7 @@ from desist.orders.models import (
 )
 from desist.people import selectors as people_selectors
 from desist.policy import Perm
+from desist.tasks import selectors as task_selectors
 
 PAGE_SIZE = 50
 
@@ -264,6 +265,7 @@ def order_detail(request: AuthedRequest, order_id: int) -> HttpResponse:
             "terms_open": page.order.status in LIVE_STATUSES,
             "actions": _actions(request.user, page.order) if can_edit else [],
             "documents": document_selectors.panel_for(actor=request.user, record=page.order),
+            "tasks_panel": task_selectors.panel_for(actor=request.user, record=page.order),
         },
     )
 

@@ -254,6 +254,14 @@ CLASSIFIED: dict[str, str] = {
     "documents:download": SENSITIVE,  # the file: consultation, or disclosure to the provider
     "documents:provider_safe": SENSITIVE,
     "documents:provider_safe_withdraw": POST_ONLY,
+    # --- tasks (issue 19) ---
+    "tasks:list": SENSITIVE,  # names cases, orders and officers
+    "tasks:new": "a blank task form (the force's officers to choose from): no case or order",
+    "tasks:new_on": SENSITIVE,  # headed with the case or order
+    "tasks:detail": SENSITIVE,
+    "tasks:complete": POST_ONLY,
+    "tasks:cancel": POST_ONLY,  # a refused reason shows the task again
+    "tasks:workload": SENSITIVE,  # staff are people too
     # --- the JSON API (issue 17) ---
     "api-v1:api-root": "the API's root: a not-found answer",
     "api-v1:openapi-json": "the OpenAPI document: no data",

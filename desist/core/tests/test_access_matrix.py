@@ -66,6 +66,10 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "orders:export_csv": POLICE,
     "orders:export_xlsx": POLICE,
     "risk:reviews": POLICE,
+    # Tasks (issue 19): police only; the workload per officer, their supervisors.
+    "tasks:list": POLICE,
+    "tasks:new": POLICE,
+    "tasks:workload": {R.POLICE_SUPERVISOR},
     "risk:instruments": {R.SYSTEM_ADMIN},
     "risk:instrument_load": {R.SYSTEM_ADMIN},
     # --- programme (issue 4) ---
@@ -138,6 +142,8 @@ POLICE_CASEWORK = {
     Perm.DOCUMENT_VIEW,
     Perm.DOCUMENT_UPLOAD,
     Perm.DOCUMENT_MARK,
+    Perm.TASK_VIEW,
+    Perm.TASK_EDIT,
 }
 
 POLICE_PROGRAMME = {
@@ -190,6 +196,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.CASEWORK_ASSIGN,
         Perm.RECORDS_IMPORT,
         Perm.ORDER_CORRECT,
+        Perm.WORKLOAD_VIEW,
     }
     | AUDITOR
     | POLICE_CASEWORK

@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
+
 from desist import policy
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
@@ -13,7 +15,7 @@ from desist.audit.services import audit_record
 from desist.cases.models import IncidentType
 from desist.cases.services import incident_add
 from desist.core.concurrency import StaleRecordError
-from desist.orders import law
+from desist.orders import law, tasking
 from desist.orders.actions.common import check_date, clean_text
 from desist.orders.availability import RECORD_BREACH
 from desist.orders.derived import (
@@ -215,6 +217,7 @@ def order_record_breach(
         },
     )
     _tell_others(actor, order, breach)
+    tasking.raise_breach_investigation(breach, timezone.localdate())  # the officer in charge's
     return breach
 
 

@@ -9,12 +9,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError
-from desist.orders import law
+from desist.orders import law, tasking
 from desist.orders.actions.common import ALL, check_date, clean_text, one_line, rename, save_order
 from desist.orders.availability import NOTIFY_CHANGE, SERVE
 from desist.orders.derived import current_end, fmt
@@ -168,6 +169,9 @@ def notification_record_received(
         source=notification,
         reason="Closed: the notification was received",
     )
+    if received_on is not None and received_on > notification.due_on:
+        # Late: an offence under s.8; the officer in charge gets the investigation at once.
+        tasking.raise_late_notification(notification, timezone.localdate())
     return notification
 
 

@@ -1,0 +1,40 @@
+"""The demo force's tasks (issue 19): what the order rules raise over the seeded orders, and
+two tasks the supervisor gave the demo officer by hand (one overdue), so "My tasks" shows both
+kinds. Synthetic only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from desist.accounts.models import User
+from desist.orders import tasking
+from desist.orders.models import Order
+from desist.tasks.models import Task
+from desist.tasks.services import task_create
+
+HAND_MADE = (
+    ("Check the subject's new address with the neighbourhood team", -3),
+    ("Update the victim on the order's terms", 4),
+)
+
+
+def seed_tasks(*, officer: User, supervisor: User, today: dt.date | None = None) -> dict[str, int]:
+    """Run the task rules once and hand the demo officer two tasks. Does nothing twice."""
+    if Task.objects.exists():
+        return {}
+    today = today or timezone.localdate()
+    raised = sum(tasking.run_rules(today).values())
+    order = Order.objects.filter(officer_in_charge=officer).order_by("id").first()
+    for title, days in HAND_MADE if order is not None else ():
+        task = task_create(
+            actor=supervisor,
+            record=order,
+            title=title,
+            due_on=today + dt.timedelta(days=max(days, 1)),
+            assignee_id=officer.pk,
+        )
+        if days < 0:  # given a while ago and now late
+            Task.objects.filter(pk=task.pk).update(due_on=today + dt.timedelta(days=days))
+    return {"tasks": raised + (len(HAND_MADE) if order is not None else 0)}
