@@ -37,6 +37,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("risk",),
     ("cases",),
     ("people",),
+    ("tasks",),
     ("documents",),
     ("sharing",),
     ("home", "retention", "sar"),

@@ -181,6 +181,9 @@ UNREACHED: dict[str, str] = {
     "documents:provider_safe": "offered on an order with a document: the demo's maps are on "
     "some orders, not the first the walk opens",
     "documents:provider_safe_withdraw": "POST only",
+    # Tasks (issue 19).
+    "tasks:complete": "POST only",
+    "tasks:cancel": "POST only (a refused reason shows the task page again)",
 }
 
 
