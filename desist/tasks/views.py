@@ -116,6 +116,8 @@ def task_new(request: AuthedRequest, kind: str = "", record_id: int = 0) -> Http
             return redirect(record_url(record))
     if request.method == "GET" and record is not None:  # headed with the record it is on
         audit_consultation(actor=request.user, obj=record, verb="task.view_for_new")
+    elif request.method == "GET":  # the officer list names staff (as accounts:invite)
+        audit_consultation(actor=request.user, object_type="accounts.User", verb="task.new_form")
     return render(
         request,
         "tasks/task_form.html",

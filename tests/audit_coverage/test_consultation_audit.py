@@ -256,7 +256,7 @@ CLASSIFIED: dict[str, str] = {
     "documents:provider_safe_withdraw": POST_ONLY,
     # --- tasks (issue 19) ---
     "tasks:list": SENSITIVE,  # names cases, orders and officers
-    "tasks:new": "a blank task form (the force's officers to choose from): no case or order",
+    "tasks:new": SENSITIVE,  # its officer list names staff (as accounts:invite)
     "tasks:new_on": SENSITIVE,  # headed with the case or order
     "tasks:detail": SENSITIVE,
     "tasks:complete": POST_ONLY,

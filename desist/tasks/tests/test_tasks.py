@@ -53,6 +53,20 @@ def test_add_on_a_case_is_audited_and_shown_on_the_case(
     assert "Take the victim&#x27;s statement" in page and "Add a task" in page
 
 
+def test_opening_the_form_is_audited_as_a_consultation(
+    client: Any, supervisor: Any, east: Any, case: Any
+) -> None:
+    # The blank form lists the force's officers; on a record it is headed with the case.
+    client.force_login(supervisor)
+    blank = client.get(reverse("tasks:new"))
+    assert blank.status_code == 200 and east.display_name() in blank.content.decode()
+    on_case = client.get(reverse("tasks:new_on", kwargs={"kind": "case", "record_id": case.pk}))
+    assert on_case.status_code == 200
+    events = AuditEvent.objects.filter(category="consultation", actor_id=supervisor.pk)
+    assert events.filter(verb="task.new_form", object_type="accounts.User").count() == 1
+    assert events.filter(verb="task.view_for_new", object_id=str(case.pk)).count() == 1
+
+
 def test_empty_form_gets_govuk_errors(client: Any, supervisor: Any, case: Any) -> None:
     client.force_login(supervisor)
     url = reverse("tasks:new_on", kwargs={"kind": "case", "record_id": case.pk})
