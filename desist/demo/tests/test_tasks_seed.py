@@ -1,0 +1,34 @@
+"""The demo's tasks (issue 19): the demo officer's "My tasks" holds the two hand-made tasks,
+one overdue, even though seeding the orders' breaches already raised tasks of their own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from desist.accounts.models import User
+from desist.demo import seed
+from desist.demo.orders_volume import seed_orders
+from desist.demo.ownership_seed import seed_ownership
+from desist.demo.tasks_seed import HAND_MADE, seed_tasks
+from desist.demo.volume import seed_casework
+from desist.tasks.models import Task, TaskKind, TaskStatus
+
+
+def test_the_demo_officer_is_given_tasks_after_the_orders_raised_some(db: Any) -> None:
+    seed.seed(volume=False)
+    officer = User.objects.get(username="police.sussex")
+    supervisor = User.objects.get(username="police.supervisor")
+    force = officer.organisation
+    seed_casework(force=force, cases=300, seed=7)
+    seed_orders(force=force, actor=officer, supervisor=supervisor, per_state=12)
+    assert Task.objects.exists()  # the seeded breaches raised their investigations at once
+    seed_ownership(force=force, officer=officer, supervisor=supervisor)
+
+    seed_tasks(officer=officer, supervisor=supervisor)
+    mine = Task.objects.filter(assignee=officer, kind=TaskKind.MANUAL, status=TaskStatus.OPEN)
+    assert sorted(mine.values_list("title", flat=True)) == sorted(t for t, _ in HAND_MADE)
+    assert mine.filter(due_on__lt=timezone.localdate()).count() == 1
+    assert seed_tasks(officer=officer, supervisor=supervisor) == {}
+    assert mine.count() == len(HAND_MADE)
