@@ -44,7 +44,7 @@ def _setup() -> dict[str, Any]:
         actor=officer,
         subject=subject,
         crime_reference="47/WEEK/2026",
-        relationship="ex_partner",
+        relationship="ex_intimate",
         opened_on=today - dt.timedelta(days=40),
     )
     order = actions.order_apply(
