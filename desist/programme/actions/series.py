@@ -29,6 +29,7 @@ from desist.programme.actions.sessions import (
     lock_practitioner,
     open_slots,
     plan_slots,
+    room_key,
     start_date,
 )
 from desist.programme.models import (
@@ -117,6 +118,7 @@ def _problems(
     starts_at: dt.datetime,
     duration: int,
     near: list[ProgrammeSession],
+    room: str = "",
 ) -> tuple[str, ...]:
     day = timezone.localdate(starts_at)
     found: list[str] = []
@@ -133,8 +135,10 @@ def _problems(
         if other.practitioner_id == practitioner.pk:
             who = practitioner.get_full_name() or practitioner.username
             found.append(f"{who} already has a session {_span(other)}")
-        else:
+        elif other.referral.subject_id == referral.subject_id:
             found.append(f"This person already has a session {_span(other)}")
+        elif room and not other.remote and room_key(other.place) == room:
+            found.append(f"{other.place} is already booked {_span(other)}")
     return tuple(found)
 
 
@@ -151,13 +155,17 @@ def _rows(referral: Referral, request: SeriesRequest, practitioner: User) -> lis
         )
         for i in range(len(slots))
     ]
+    room = "" if request.remote else room_key(request.place)
+    who = Q(practitioner=practitioner) | Q(referral__subject_id=referral.subject_id)
+    if room:  # the same room of the provider, whoever holds the session there
+        who |= Q(referral__programme__provider_id=referral.programme.provider_id, remote=False)
     near = list(
         ProgrammeSession.objects.filter(
-            Q(practitioner=practitioner) | Q(referral__subject_id=referral.subject_id),
+            who,
             state=SessionState.SCHEDULED,
             starts_at__lt=times[-1] + dt.timedelta(minutes=duration),
             starts_at__gt=times[0] - LONGEST,
-        )
+        ).select_related("referral")
     )
     return [
         SeriesRow(
@@ -166,7 +174,7 @@ def _rows(referral: Referral, request: SeriesRequest, practitioner: User) -> lis
             module=str(plan[number].get("module", "")),
             starts_at=starts_at,
             duration_minutes=duration,
-            problems=_problems(referral, practitioner, starts_at, duration, near),
+            problems=_problems(referral, practitioner, starts_at, duration, near, room),
         )
         for number, starts_at in zip(slots, times, strict=True)
     ]

@@ -114,6 +114,12 @@ def bank_holiday(day: dt.date) -> str:
     return str(_BANK_HOLIDAYS.get(day) or "")
 
 
+def room_key(place: str) -> str:
+    """A room is free text: "Room 2, Harbour House" and "room 2,harbour  house" are one room
+    (compared without case or spaces; docs/workflows/programme-sessions.md)."""
+    return "".join(place.split()).casefold()
+
+
 def session_clashes(
     *,
     practitioner: User,
@@ -121,19 +127,35 @@ def session_clashes(
     starts_at: dt.datetime,
     duration_minutes: int,
     exclude: int | None = None,
+    place: str = "",
+    provider_id: int | None = None,
 ) -> list[ProgrammeSession]:
-    """Booked sessions (not moved or cancelled) of the practitioner, or of the person, that
-    overlap the given time. One query."""
+    """Booked sessions (not moved or cancelled) of the practitioner, or of the person, or in
+    the same room of the provider (`place`, in person), that overlap the given time; the
+    practitioner's and the person's first. One query."""
     ends_at = starts_at + dt.timedelta(minutes=duration_minutes)
+    who = Q(practitioner=practitioner) | Q(referral__subject_id=subject_id)
+    room = room_key(place)
+    if room and provider_id is not None:
+        who |= Q(referral__programme__provider_id=provider_id, remote=False) & ~Q(place="")
     near = ProgrammeSession.objects.filter(
-        Q(practitioner=practitioner) | Q(referral__subject_id=subject_id),
+        who,
         state=SessionState.SCHEDULED,
         starts_at__lt=ends_at,
         starts_at__gt=starts_at - LONGEST,
-    ).select_related("practitioner")
+    ).select_related("practitioner", "referral")
     if exclude is not None:
         near = near.exclude(pk=exclude)
-    return [s for s in near if s.starts_at + dt.timedelta(minutes=s.duration_minutes) > starts_at]
+    found = [s for s in near if s.starts_at + dt.timedelta(minutes=s.duration_minutes) > starts_at]
+    personal = [
+        s
+        for s in found
+        if s.practitioner_id == practitioner.pk or s.referral.subject_id == subject_id
+    ]
+    same_room = [
+        s for s in found if s not in personal and not s.remote and room_key(s.place) == room
+    ]
+    return personal + (same_room if room else [])
 
 
 def _span(session: ProgrammeSession) -> str:
@@ -150,8 +172,10 @@ def _check_clashes(
     starts_at: dt.datetime | None,
     duration_minutes: int | None,
     exclude: int | None = None,
+    place: str = "",
 ) -> None:
-    """No session on a bank holiday, none that double-books the practitioner or the person."""
+    """No session on a bank holiday, none that double-books the practitioner, the person or
+    the room (`place`: empty for a remote session)."""
     if starts_at is None or duration_minutes is None:
         return
     day = timezone.localdate(starts_at)
@@ -166,13 +190,20 @@ def _check_clashes(
         starts_at=starts_at,
         duration_minutes=duration_minutes,
         exclude=exclude,
+        place=place,
+        provider_id=referral.programme.provider_id,
     )
     for other in clashes[:1]:
-        who = (
-            f"{practitioner.get_full_name() or practitioner.username} already has"
-            if other.practitioner_id == practitioner.pk
-            else "This person already has"
-        )
+        if other.practitioner_id == practitioner.pk:
+            who = f"{practitioner.get_full_name() or practitioner.username} already has"
+        elif other.referral.subject_id == referral.subject_id:
+            who = "This person already has"
+        else:
+            errors.add(
+                "place",
+                f"{other.place} is already booked {_span(other)}: choose another room or time",
+            )
+            continue
         errors.add("starts_at", f"{who} a session {_span(other)}: choose another time")
 
 
@@ -226,6 +257,7 @@ def session_schedule(
         referral=referral,
         starts_at=starts_at,
         duration_minutes=duration_minutes,
+        place="" if remote else place,
     )
     errors.raise_if_any()
     assert starts_at is not None and duration_minutes is not None and number is not None
@@ -310,6 +342,7 @@ def session_reschedule(
         starts_at=starts_at,
         duration_minutes=duration_minutes,
         exclude=session.pk,
+        place="" if remote else clean(place),
     )
     errors.raise_if_any()
     save_changes(

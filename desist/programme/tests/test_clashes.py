@@ -144,3 +144,63 @@ def test_the_booking_page_shows_the_clash(client: Any, active: Referral, practit
     page = response.content.decode()
     assert response.status_code == 200 and "govuk-error-summary" in page
     assert "already has a session from 10:00 to 11:00" in page
+
+
+def test_booking_a_room_already_taken_in_the_provider_is_refused(
+    client: Any,
+    programme: Any,
+    officer: Any,
+    active: Referral,
+    practitioner: Any,
+    make_user: Any,
+) -> None:
+    """Tester finding: the same room at an overlapping time for another practitioner's client
+    was accepted. Rooms are free text, compared without case or spaces."""
+    from desist.core.roles import RoleCode
+
+    colleague = make_user(RoleCode.PRACTITIONER, organisation=practitioner.organisation)
+    theirs = referral_at(programme, officer, S.ACTIVE, practitioner=colleague)
+    day = _working_day(20)
+    actions.session_schedule(
+        actor=colleague,
+        referral=theirs,
+        starts_at=_at(day, 10),
+        remote=False,
+        place="Room 2, Harbour House",
+    )
+    for place in ("Room 2, Harbour House", "room 2,  harbour house", " ROOM 2 , HARBOUR HOUSE"):
+        with pytest.raises(ValidationError) as exc:
+            actions.session_schedule(
+                actor=practitioner,
+                referral=active,
+                starts_at=_at(day, 10, 30),
+                remote=False,
+                place=place,
+            )
+        assert exc.value.message_dict["place"] == [
+            f"Room 2, Harbour House is already booked from 10:00 to 11:00 on {day.day} "
+            f"{day:%B} {day.year}: choose another room or time"
+        ]
+    # The booking page: a GOV.UK error on the place, in the summary too.
+    client.force_login(practitioner)
+    response = client.post(
+        reverse("programme:schedule", args=[active.pk]),
+        {
+            "starts_at": f"{day.isoformat()}T10:30",
+            "duration_minutes": 60,
+            "remote": "no",
+            "place": "room 2, harbour house",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page
+    assert 'href="#id_place"' in page
+    assert "Room 2, Harbour House is already booked from 10:00 to 11:00" in page
+    # Another room at that time, or the same room once it is free, is no clash.
+    for when, remote, place in (
+        (_at(day, 10, 30), False, "Room 3, Harbour House"),
+        (_at(day, 11, 30), False, "Room 2, Harbour House"),
+    ):
+        actions.session_schedule(
+            actor=practitioner, referral=active, starts_at=when, remote=remote, place=place
+        )

@@ -272,3 +272,29 @@ def test_booking_one_session_fills_the_slot_the_practitioner_chooses(
     )
     assert refused.status_code == 200
     assert "Select which session this is" in refused.content.decode()
+
+
+def test_the_preview_shows_a_room_taken_by_another_practitioner_and_leaves_it_unbooked(
+    programme: Any, officer: Any, active: Referral, practitioner: Any, make_user: Any
+) -> None:
+    colleague = make_user(RoleCode.PRACTITIONER, organisation=practitioner.organisation)
+    theirs = referral_at(programme, officer, S.ACTIVE, practitioner=colleague)
+    actions.session_schedule(
+        actor=colleague,
+        referral=theirs,
+        starts_at=_at(FIRST + dt.timedelta(weeks=1), 9, 30),
+        remote=False,
+        place="harbour house,ROOM 2",
+    )
+    rows = actions.session_series_preview(actor=practitioner, referral=active, request=_request())
+    assert rows[1].problems == ("harbour house,ROOM 2 is already booked from 09:30 to 10:30",)
+    booked, left = actions.session_series_book(
+        actor=practitioner, referral=active, request=_request()
+    )
+    assert 2 in [r.number for r in left]
+    assert 2 not in [s.number for s in booked]
+    # Remote sessions take no room.
+    rows = actions.session_series_preview(
+        actor=practitioner, referral=active, request=_request(remote=True, place="")
+    )
+    assert rows[1].clear
