@@ -156,6 +156,9 @@ VALUES: dict[str, Any] = {
     "programme:settings_plan module_12": "maintenance",  # the completion rule's module
     "completion_module": "",  # none, so a later plan of any modules is accepted
     "remote": "no",  # in person, so the place is kept
+    # A room of its own each time: the demo holds its sessions at one place, and a room is
+    # not booked twice at one time (issue 20).
+    "place": lambda: f"Round trip room {next(_tokens)}",
     "orders:term_add responsible_organisation": "",  # only a requirement has one
     "orders:breach_outcome court_outcome": "convicted",
     "orders:breach_outcome court_outcome_on": PAST.isoformat(),
