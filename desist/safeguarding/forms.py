@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from desist.core.dates import plausible_date
+from desist.core.forms import FirstError, not_future
 from desist.people.validators import normalise_email, normalise_phone, normalise_postcode
 from desist.safeguarding.models import (
     OPENED_BY_SERVICE,
@@ -407,6 +408,12 @@ def _several(label: str, choices: Any, message: str, hint: str) -> forms.Multipl
     )
 
 
+def _review_window(value: Any) -> None:
+    from desist.safeguarding.services import check_review_on
+
+    check_review_on(value)
+
+
 class SafetyPlanForm(forms.Form):
     """The structured safety plan (issue 20). The form only reads the answers; the service
     holds every rule (what is required, a date only with a referral made, a high risk case
@@ -439,7 +446,12 @@ class SafetyPlanForm(forms.Form):
         required=False,
         help_text="Only if referred.",
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        validators=[plausible_date("the date of the MARAC referral")],
+        validators=[
+            FirstError(
+                not_future("The MARAC referral date must be today or in the past"),
+                plausible_date("the date of the MARAC referral"),
+            )
+        ],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the date of the MARAC referral as a real date"},
     )
@@ -481,7 +493,28 @@ class SafetyPlanForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off"}),
         error_messages={"required": "Enter the safety measures"},
     )
-    review_on = _date("Review date", "the review date", required=False)
+    review_on = forms.DateField(
+        label="Review date",
+        required=False,
+        help_text="Today or later, and within a year.",
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        # The plan's own window first: "before 1 January 2051" is no answer for a review.
+        validators=[FirstError(_review_window, plausible_date("the review date"))],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the review date as a real date"},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """Every message at once: the service's rules for the fields this form did not refuse
+        (a refused date no longer hides "Enter the risks to the victim")."""
+        data = super().clean() or {}
+        from desist.safeguarding.services import safety_plan_problems
+
+        for field, found in safety_plan_problems(data).items():
+            if field in self.fields and field not in self.errors:
+                for message in found:
+                    self.add_error(field, message)
+        return data
 
 
 def _scale(label: str, hint: str, what: str) -> forms.TypedChoiceField:

@@ -1015,19 +1015,52 @@ def _clean_marac(
         errors["marac"] = ["Select whether the victim has been referred to MARAC"]
         return None
     if marac != Marac.REFERRED:
-        # A date only belongs to a referral made; one left from an earlier answer is dropped.
         if risk_level == RiskLevel.HIGH and marac == Marac.NOT_NEEDED:
             errors["marac"] = [
                 "A high risk case is referred to MARAC: select 'Referral to be made' or 'Referred'"
             ]
+        # A date only belongs to a referral made: refused, not silently dropped (tester finding).
+        if referred_on is not None:
+            errors["marac_referred_on"] = [MARAC_DATE_WITHOUT_REFERRAL]
         return None
     if referred_on is None:
         errors["marac_referred_on"] = ["Enter the date of the MARAC referral"]
     elif referred_on > timezone.localdate():
-        errors["marac_referred_on"] = [
-            "The date of the MARAC referral must be today or in the past"
-        ]
+        errors["marac_referred_on"] = [MARAC_DATE_FUTURE]
     return referred_on
+
+
+MARAC_DATE_WITHOUT_REFERRAL = "Remove the MARAC referral date, or choose that a referral was made"
+MARAC_DATE_FUTURE = "The MARAC referral date must be today or in the past"
+REVIEW_PAST = "The review date must be today or in the future"
+REVIEW_TOO_FAR = "The review date must be within a year of today"
+
+
+def review_latest(today: dt.date) -> dt.date:
+    """A safety plan is reviewed within a year (12 months on; 28 February for 29 February)."""
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
+
+
+def check_review_on(review_on: dt.date | None) -> None:
+    """Today or later, within a year: a plan reviewed later than that is not a plan."""
+    if review_on is None:
+        return
+    today = timezone.localdate()
+    if review_on < today:
+        raise ValidationError(REVIEW_PAST)
+    if review_on > review_latest(today):
+        raise ValidationError(REVIEW_TOO_FAR)
+
+
+def safety_plan_problems(values: dict[str, Any]) -> dict[str, list[str]]:
+    """Every message the plan's answers get, without writing: the form shows them all at once,
+    also beside a date it refused itself (tester finding)."""
+    errors: dict[str, list[str]] = {}
+    _clean_plan(values, errors)
+    return errors
 
 
 def _clean_plan(values: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
@@ -1068,8 +1101,11 @@ def _clean_plan(values: dict[str, Any], errors: dict[str, list[str]]) -> dict[st
     review_on = values.get("review_on")
     if review_on is None:
         errors["review_on"] = ["Enter the review date"]
-    elif review_on < timezone.localdate():
-        errors["review_on"] = ["The review date must be today or in the future"]
+    else:
+        try:
+            check_review_on(review_on)
+        except ValidationError as exc:
+            errors["review_on"] = list(exc.messages)
     out["review_on"] = review_on
     return out
 

@@ -163,6 +163,9 @@ VALUES: dict[str, Any] = {
     "orders:breach_outcome court_outcome": "convicted",
     "orders:breach_outcome court_outcome_on": PAST.isoformat(),
     "sharing:break_glass_request reference": _other_force_subject,  # outside the asker's scope
+    # A date only with a referral made (any other answer with a date is refused).
+    "safeguarding:safety_plan marac": "referred",
+    "safeguarding:safety_plan marac_referred_on": PAST.isoformat(),
     "export_purpose": "other",  # so the reason, kept only for Other, is sent and checked too
 }
 # (form key, field name) -> why the value is kept in another shape than the one sent.
@@ -172,8 +175,6 @@ NOT_VERBATIM: dict[tuple[str, str], str] = {
     ("orders:apply", "sex_offender_notification"): "'yes' is kept as the notification exemption",
     ("orders:edit", "sex_offender_notification"): "'yes' is kept as the notification exemption",
     ("safeguarding:contact_add", "override_reason"): "kept only for a channel marked unsafe",
-    ("safeguarding:safety_plan", "marac_referred_on"): "kept only for a referral made; the "
-    "first answer, 'not needed at present', is sent",
     ("safeguarding:case_open", "agency_kind"): "kept only for an agency's referral; the first "
     "answer, a phone call, is sent",
     ("safeguarding:case_open", "spoke_to_victim"): "kept as the case's first contact time",

@@ -59,7 +59,14 @@ def test_structured_plan_is_stored_versioned_and_audited_without_free_text(
         "Video doorbell or camera",
         "Police marker on the address",
     ]
-    two = _save(advocate, allocated, based_on=1, risk_level="medium", marac="planned")
+    two = _save(
+        advocate,
+        allocated,
+        based_on=1,
+        risk_level="medium",
+        marac="planned",
+        marac_referred_on=None,
+    )
     assert two.number == 2 and two.marac_referred_on is None  # no date without a referral
     assert [p.number for p in SafetyPlanVersion.objects.filter(case=allocated)] == [2, 1]
     event = AuditEvent.objects.filter(verb="advocacy.safety_plan_save").order_by("id").first()
@@ -107,7 +114,13 @@ def test_typed_parts_are_encrypted_at_rest(allocated: AdvocacyCase, advocate: An
         (
             {"marac_referred_on": timezone.localdate() + dt.timedelta(days=1)},
             "marac_referred_on",
-            "The date of the MARAC referral must be today or in the past",
+            "The MARAC referral date must be today or in the past",
+        ),
+        (
+            # Tester finding: a date with "Referral to be made" was silently dropped.
+            {"marac": "planned"},
+            "marac_referred_on",
+            "Remove the MARAC referral date, or choose that a referral was made",
         ),
         (
             {"marac": "not_needed"},
@@ -137,6 +150,11 @@ def test_typed_parts_are_encrypted_at_rest(allocated: AdvocacyCase, advocate: An
             "review_on",
             "The review date must be today or in the future",
         ),
+        (
+            {"review_on": timezone.localdate() + dt.timedelta(days=367)},
+            "review_on",
+            "The review date must be within a year of today",
+        ),
     ],
 )
 def test_validation(
@@ -149,7 +167,9 @@ def test_validation(
 
 
 def test_a_standard_risk_case_need_not_go_to_marac(allocated: AdvocacyCase, advocate: Any) -> None:
-    plan = _save(advocate, allocated, risk_level="standard", marac="not_needed")
+    plan = _save(
+        advocate, allocated, risk_level="standard", marac="not_needed", marac_referred_on=None
+    )
     assert plan.marac == "not_needed" and plan.marac_referred_on is None
 
 
@@ -200,3 +220,68 @@ def test_only_the_advocacy_service_reads_the_plan(
     assert "Referrals to advocacy (summary only)" in html
     for secret in ("Jo Pemberton", "family cloud", "MARAC", "Police marker", "High"):
         assert secret not in html
+
+
+def test_the_form_shows_every_error_at_once_with_a_date_out_of_range(
+    client: Any, allocated: AdvocacyCase, advocate: Any
+) -> None:
+    """Tester finding: with a review date out of range only the date error showed; the risks,
+    the measures and a future MARAC date were not told until it was put right."""
+    client.force_login(advocate)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    response = client.post(
+        reverse("safeguarding:safety_plan", args=[allocated.pk]),
+        {
+            "based_on": "0",
+            "risk_level": "high",
+            "marac": "referred",
+            "marac_referred_on": tomorrow.isoformat(),
+            "risks": "",
+            "measures": "",
+            "review_on": "2099-01-01",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["review_on"] == ["The review date must be within a year of today"]
+    assert errors["risks"] == ["Enter the risks to the victim"]
+    assert errors["measures"] == ["Enter the safety measures"]
+    assert errors["marac_referred_on"] == ["The MARAC referral date must be today or in the past"]
+    page = response.content.decode()
+    assert "govuk-error-summary" in page and "1 January 2051" not in page
+    assert not SafetyPlanVersion.objects.filter(case=allocated).exists()
+
+
+def test_the_review_date_may_be_today_or_up_to_a_year_on(
+    allocated: AdvocacyCase, advocate: Any
+) -> None:
+    today = timezone.localdate()
+    latest = services.review_latest(today)
+    assert _save(advocate, allocated, review_on=today).review_on == today
+    assert _save(advocate, allocated, based_on=1, review_on=latest).review_on == latest
+    with pytest.raises(ValidationError) as exc:
+        _save(advocate, allocated, based_on=2, review_on=latest + dt.timedelta(days=1))
+    assert _messages(exc)["review_on"] == ["The review date must be within a year of today"]
+
+
+def test_a_year_on_from_29_february_is_28_february() -> None:
+    assert services.review_latest(dt.date(2028, 2, 29)) == dt.date(2029, 2, 28)
+
+
+def test_the_form_refuses_a_marac_date_without_a_referral(
+    client: Any, allocated: AdvocacyCase, advocate: Any
+) -> None:
+    """Tester finding: a date with 'Referral to be made' was dropped without a word."""
+    client.force_login(advocate)
+    answers = _answers(marac="planned", marac_referred_on=timezone.localdate())
+    answers["marac_referred_on"] = answers["marac_referred_on"].isoformat()
+    answers["review_on"] = answers["review_on"].isoformat()
+    response = client.post(
+        reverse("safeguarding:safety_plan", args=[allocated.pk]), {"based_on": "0", **answers}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["marac_referred_on"] == [
+        "Remove the MARAC referral date, or choose that a referral was made"
+    ]
+    assert "Remove the MARAC referral date" in response.content.decode()
+    assert not SafetyPlanVersion.objects.filter(case=allocated).exists()
