@@ -25,6 +25,7 @@ from desist.safeguarding.models import (
     ShareWith,
     Vulnerability,
 )
+from desist.safeguarding.services import check_review_on, safety_plan_problems
 from desist.sharing.models import LawfulBasis
 
 SEX_CHOICES = [("female", "Female"), ("male", "Male"), ("other", "Other or not recorded")]
@@ -408,12 +409,6 @@ def _several(label: str, choices: Any, message: str, hint: str) -> forms.Multipl
     )
 
 
-def _review_window(value: Any) -> None:
-    from desist.safeguarding.services import check_review_on
-
-    check_review_on(value)
-
-
 class SafetyPlanForm(forms.Form):
     """The structured safety plan (issue 20). The form only reads the answers; the service
     holds every rule (what is required, a date only with a referral made, a high risk case
@@ -499,7 +494,7 @@ class SafetyPlanForm(forms.Form):
         help_text="Today or later, and within a year.",
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         # The plan's own window first: "before 1 January 2051" is no answer for a review.
-        validators=[FirstError(_review_window, plausible_date("the review date"))],
+        validators=[FirstError(check_review_on, plausible_date("the review date"))],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the review date as a real date"},
     )
@@ -508,8 +503,6 @@ class SafetyPlanForm(forms.Form):
         """Every message at once: the service's rules for the fields this form did not refuse
         (a refused date no longer hides "Enter the risks to the victim")."""
         data = super().clean() or {}
-        from desist.safeguarding.services import safety_plan_problems
-
         for field, found in safety_plan_problems(data).items():
             if field in self.fields and field not in self.errors:
                 for message in found:
