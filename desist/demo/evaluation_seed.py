@@ -43,7 +43,14 @@ from desist.accounts.models import User
 from desist.cases.models import Case
 from desist.core.models import Organisation
 from desist.demo.orders_volume import OrdersResult, _Builder, _screening_answers
-from desist.demo.programme_seed import CONTENT, _answers, _step, free_start, top_up_missed
+from desist.demo.programme_seed import (
+    CONTENT,
+    _answers,
+    _step,
+    free_start,
+    room_for,
+    top_up_missed,
+)
 from desist.evaluation.models import Offence, OffenceOutcome
 from desist.evaluation.programme_source import programme_facts
 from desist.evaluation.services import offence_record
@@ -448,7 +455,7 @@ def _historical_sessions(
             referral=referral,
             starts_at=starts,
             remote=rng.random() < 0.3,
-            place="Harbour House, Brighton",
+            place=room_for(worker),
         )
         if rng.random() < missing:
             acceptable = unacceptable_run or rng.random() < 0.6

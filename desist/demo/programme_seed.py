@@ -91,6 +91,12 @@ def _aware(day: dt.date, hour: int = SESSION_HOUR) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=timezone.get_current_timezone())
 
 
+def room_for(worker: User) -> str:
+    """Each practitioner sees people in a room of their own: a practitioner is never booked
+    twice at one time, so the demo never books a room twice either (rooms clash, issue 20)."""
+    return f"Room {worker.pk}, Harbour House, Brighton"
+
+
 def free_start(
     worker: User, referral: Referral, day: dt.date, *, before: dt.date
 ) -> dt.datetime | None:
@@ -429,7 +435,7 @@ def _weekly_sessions(
             referral=referral,
             starts_at=starts,
             remote=rng.random() < 0.3,
-            place="Harbour House, Brighton",
+            place=room_for(worker),
         )
         held += 1
         _record_session(rng, session, n, worker, supervisor, tail=n >= planned - 2 and two_missed)
@@ -458,7 +464,7 @@ def top_up_missed(
             referral=referral,
             starts_at=starts,
             remote=False,
-            place="Harbour House, Brighton",
+            place=room_for(worker),
         )
         services.session_record_attendance(
             actor=worker, session=session, version=session.version, attendance=Attendance.ATTENDED
