@@ -114,6 +114,8 @@ class Perm(StrEnum):
     # Issue 17: issue and revoke API keys for an organisation (system administrators any
     # organisation's, organisation administrators their own).
     API_KEYS_MANAGE = "api_keys.manage"
+    # Issue 17: webhook subscriptions (outbound events) for an organisation, as API keys.
+    WEBHOOKS_MANAGE = "webhooks.manage"
     # Evaluation and oversight (issue 6).
     OUTCOME_RECORD = "outcome.record"
     EVALUATION_VIEW = "evaluation.view"
@@ -289,6 +291,7 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.INSTRUMENT_MANAGE,
             P.EMAIL_FAILURES_VIEW,
             P.API_KEYS_MANAGE,
+            P.WEBHOOKS_MANAGE,
         }
     ),
     # Their own organisation's accounts and access reviews; nothing of its casework.
@@ -300,6 +303,7 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.ACCOUNTS_2FA_RESET,
             P.SSO_CONFIGURE,
             P.API_KEYS_MANAGE,
+            P.WEBHOOKS_MANAGE,
         }
     ),
 }
@@ -839,6 +843,21 @@ def _api_keys_for(actor: User, organisation: Any) -> bool:
     return organisation.kind in API_KEY_BASE_ROLE and _organisation_in_reach(actor, organisation)
 
 
+# Organisations whose records the outbound events describe (ADR 0035): forces' orders and
+# referrals, providers' referrals.
+WEBHOOK_ORGANISATION_KINDS = frozenset({"police_force", "provider"})
+
+
+def _webhooks_for(actor: User, organisation: Any) -> bool:
+    return organisation.kind in WEBHOOK_ORGANISATION_KINDS and _organisation_in_reach(
+        actor, organisation
+    )
+
+
+def _subscription_in_reach(actor: User, subscription: Any) -> bool:
+    return _organisation_in_reach(actor, subscription.organisation)
+
+
 def _document_in_scope(actor: User, document: Any) -> bool:
     # The one answer is scope_documents; the rule asks it about this row.
     same = type(document)._default_manager.filter(pk=document.pk)
@@ -934,6 +953,8 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         # API keys (issue 17)
         (P.API_KEYS_MANAGE, "core.Organisation"): _api_keys_for,
         (P.API_KEYS_MANAGE, "accounts.ApiKey"): _api_key_in_reach,
+        (P.WEBHOOKS_MANAGE, "core.Organisation"): _webhooks_for,
+        (P.WEBHOOKS_MANAGE, "events.Subscription"): _subscription_in_reach,
         # evaluation
         (P.EVALUATION_VIEW, "evaluation.EvaluationRun"): _own_organisation,
         (P.OVERSIGHT_DASHBOARD, "evaluation.Finding"): _own_organisation,
@@ -1107,6 +1128,16 @@ def scope_api_keys(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     """API keys an administrator manages: every organisation's (system administrators) or
     their own organisation's."""
     if not has_perm(actor, P.API_KEYS_MANAGE):
+        return qs.none()
+    if has_perm(actor, P.ACCOUNTS_MANAGE_ALL):
+        return qs
+    return qs.filter(organisation_id=actor.organisation_id)
+
+
+def scope_webhook_subscriptions(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Webhook subscriptions an administrator manages, as API keys: every organisation's
+    (system administrators) or their own organisation's."""
+    if not has_perm(actor, P.WEBHOOKS_MANAGE):
         return qs.none()
     if has_perm(actor, P.ACCOUNTS_MANAGE_ALL):
         return qs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
@@ -113,9 +113,22 @@ def audit_record(
     )
     with transaction.atomic():
         prev_hash = _chain_tail()
-        return AuditEvent.objects.create(
+        event = AuditEvent.objects.create(
             **fields, prev_hash=prev_hash, row_hash=chain.row_hash(prev_hash, fields)
         )
+        for listener in _LISTENERS:
+            listener(event)
+        return event
+
+
+# Called with each new event inside its transaction (events' outbox, ADR 0035): what a
+# listener writes commits or rolls back with the change the event records.
+_LISTENERS: list[Callable[[AuditEvent], None]] = []
+
+
+def register_listener(listener: Callable[[AuditEvent], None]) -> None:
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
 
 
 def audit_records(events: Iterable[Mapping[str, Any]]) -> int:
@@ -135,6 +148,9 @@ def audit_records(events: Iterable[Mapping[str, Any]]) -> int:
             prev_hash = row_hash
         # Ids follow list order (one INSERT), so the chain verifies walking by id.
         AuditEvent.objects.bulk_create(made)
+        for event in made:
+            for listener in _LISTENERS:
+                listener(event)
     return len(made)
 
 

@@ -38,6 +38,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("alerts_escalate", _alerts_interval),
     Periodic("alerts_scan", _alerts_interval),
     Periodic("alerts_deliver", _alerts_interval),
+    Periodic("webhooks_deliver", lambda: 30),
     Periodic("oversight_refresh", lambda: 300),
     Periodic("evaluation_sweep", lambda: 300),
     Periodic("jobs_prune", lambda: 3600),

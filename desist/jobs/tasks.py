@@ -29,6 +29,7 @@ from django_tasks import TaskResult, task
 
 from desist.evaluation import dashboards, reporting
 from desist.evaluation.models import EvaluationRun, RunStatus
+from desist.events import delivery as webhooks
 from desist.jobs.models import Heartbeat, ScheduledSlot
 from desist.orders import tasking
 from desist.retention import services as retention
@@ -163,6 +164,9 @@ JOBS: dict[str, Job] = {
     "alerts_scan": Job(_alerts_pass("scan"), "alerts", _seconds(120)),
     # Its own queue: a second worker on `alerts` escalates while a mail server hangs.
     "alerts_deliver": Job(_alerts_pass("deliver"), "mail", _seconds(300)),
+    # Outbound events (ADR 0035): on the outbound queue with e-mail; each POST times out in
+    # seconds and a pass makes at most 50 attempts. Failures are the events' own retries.
+    "webhooks_deliver": Job(lambda **kw: webhooks.deliver_due(), "mail", _seconds(600)),
     "oversight_refresh": Job(oversight_refresh, "default", _seconds(600)),
     "evaluation_sweep": Job(evaluation_sweep, "default", _seconds(60)),
     "jobs_prune": Job(jobs_prune, "default", _seconds(600)),

@@ -13,7 +13,9 @@ Register, in the app's `AppConfig.ready()` (sharing never imports the app):
 - `register_detail_source(source_type, source)`: what an alert's source record says, for the
   alert page, to those the owning app lets read it (orders: a breach, to police);
 - `register_identifier_source(source)`: the victims' identifiers the guard matches against
-  (safeguarding only).
+  (safeguarding only);
+- `register_listener(listener)`: called with each published event (kind, source, dedupe key)
+  inside the caller's transaction (the outbound events' outbox, ADR 0035).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from desist.sharing.registry import (
     register_record_finder,
     register_scan,
 )
+from desist.sharing.rules import register_listener
 
 # The record types a break-glass request may name, for `register_record_finder`.
 BreakGlassRecord = BreakGlassGrant.RecordType
@@ -52,6 +55,7 @@ __all__ = [
     "register_detail_source",
     "register_done_check",
     "register_identifier_source",
+    "register_listener",
     "register_officer_source",
     "register_practitioner_source",
     "register_record_finder",

@@ -28,6 +28,7 @@ the generic text instead (an alert is never lost because its wording was unsafe)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,6 +237,16 @@ def _texts(kind: str, route: Route, subject: Any, summary: str) -> tuple[str, st
     return title, summary
 
 
+# Called with each event in the caller's transaction, before its alerts (events' outbox,
+# ADR 0035), by `port.register_listener`.
+_LISTENERS: list[Callable[..., None]] = []
+
+
+def register_listener(listener: Callable[..., None]) -> None:
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+
+
 def dispatch(
     *,
     kind: EventKind | str,
@@ -256,6 +267,8 @@ def dispatch(
     from_org = _from_organisation(actor, subject, source)
     made = []
     with transaction.atomic():
+        for listener in _LISTENERS:
+            listener(kind=str(kind), source=source, dedupe_key=dedupe_key)
         routes = _routes(kind, subject, priority, source)
         for route in _unique_routes(routes, actor, dedupe_key if once else ""):
             title, body = _texts(kind, route, subject, summary)

@@ -250,6 +250,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.INSTRUMENT_MANAGE,
         Perm.EMAIL_FAILURES_VIEW,
         Perm.API_KEYS_MANAGE,
+        Perm.WEBHOOKS_MANAGE,
     },
     R.ORGANISATION_ADMIN: {
         Perm.HOME_VIEW,
@@ -258,6 +259,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.ACCOUNTS_2FA_RESET,
         Perm.SSO_CONFIGURE,
         Perm.API_KEYS_MANAGE,
+        Perm.WEBHOOKS_MANAGE,
     },
 }
 
