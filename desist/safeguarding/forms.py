@@ -25,7 +25,12 @@ from desist.safeguarding.models import (
     ShareWith,
     Vulnerability,
 )
-from desist.safeguarding.services import check_review_on, safety_plan_problems
+from desist.safeguarding.services import (
+    case_opening_problems,
+    check_opened_on,
+    check_review_on,
+    safety_plan_problems,
+)
 from desist.sharing.models import LawfulBasis
 
 SEX_CHOICES = [("female", "Female"), ("male", "Male"), ("other", "Other or not recorded")]
@@ -270,8 +275,17 @@ class CaseOpenForm(forms.Form):
             "invalid_choice": "Select how the referral came in",
         },
     )
-    referred_on = _date(
-        "Date of the call or referral", "the date of the call or referral", required=False
+    referred_on = forms.DateField(
+        label="Date of the call or referral",
+        required=False,
+        help_text="Today or earlier, within the last year.",
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        # The opening's own window first: "after 1 January 1990" is no answer for a referral.
+        validators=[
+            FirstError(check_opened_on, plausible_date("the date of the call or referral"))
+        ],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the date of the call or referral as a real date"},
     )
     spoke_to_victim = forms.BooleanField(
         label="I spoke to the victim on this call (it counts as first contact)", required=False
@@ -318,6 +332,17 @@ class CaseOpenForm(forms.Form):
         error_messages={"invalid_choice": "Select safe ways from the list"},
     )
     notes = _area("Reason for referral (optional)", max_length=5000, rows=4)
+
+    def clean(self) -> dict[str, Any]:
+        """Every message at once: the service's rules for the fields this form did not refuse
+        (a refused date no longer hides "Select the kind of agency")."""
+        data = super().clean() or {}
+        values = {**data, "referred_at": data.get("referred_on")}
+        for field, found in case_opening_problems(values).items():
+            if field in self.fields and field not in self.errors:
+                for message in found:
+                    self.add_error(field, message)
+        return data
 
 
 class AllocateForm(forms.Form):

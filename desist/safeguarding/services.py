@@ -614,23 +614,101 @@ def _clean_self_referral(contact: dict[str, Any], safe_channels: Any) -> dict[st
 REFERRER_MAX = 500
 
 
+OPENING_FUTURE = "The date of the call or referral must be today or in the past"
+OPENING_TOO_OLD = "The date of the call or referral must be within the last year"
+OPENING_SPOKE_NOT_CALL = (
+    "Untick 'I spoke to the victim on this call', or select that the referral came by phone"
+)
+
+
+def opening_earliest(today: dt.date) -> dt.date:
+    """A case is opened from a call or referral of the last 12 months (28 February for 29)."""
+    try:
+        return today.replace(year=today.year - 1)
+    except ValueError:
+        return today.replace(year=today.year - 1, day=28)
+
+
+def check_opened_on(day: dt.date | None) -> None:
+    """The day of the call or referral: today or earlier, and within the last year."""
+    if day is None:
+        return
+    today = timezone.localdate()
+    if day > today:
+        raise ValidationError(OPENING_FUTURE)
+    if day < opening_earliest(today):
+        raise ValidationError(OPENING_TOO_OLD)
+
+
 def _check_opening(
-    origin: str, referred_at: dt.datetime | None, agency_kind: str, referrer: str
+    origin: str,
+    referred_at: dt.datetime | dt.date | None,
+    agency_kind: str,
+    referrer: str,
+    spoke_to_victim: bool,
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if origin not in OPENED_BY_SERVICE:
         errors["origin"] = ["Select how the referral came in"]
     if referred_at is None:
         errors["referred_on"] = ["Enter the date of the call or referral"]
-    elif referred_at > timezone.now() + dt.timedelta(minutes=5):
-        errors["referred_on"] = ["The date of the call or referral must be today or in the past"]
+    else:
+        at = referred_at if isinstance(referred_at, dt.datetime) else None
+        try:
+            check_opened_on(timezone.localdate(at) if at else referred_at)
+        except ValidationError as exc:
+            errors["referred_on"] = list(exc.messages)
+        if at and "referred_on" not in errors and at > timezone.now() + dt.timedelta(minutes=5):
+            errors["referred_on"] = [OPENING_FUTURE]
     if origin == Origin.AGENCY:
         if agency_kind not in AgencyKind.values:
             errors["agency_kind"] = ["Select the kind of agency that referred the victim"]
         if not referrer:
             errors["referrer"] = ["Enter who referred the victim and how to reach them"]
+        # Refused, not dropped: first contact is only a call with the victim (tester finding).
+        if spoke_to_victim:
+            errors["spoke_to_victim"] = [OPENING_SPOKE_NOT_CALL]
     if len(referrer) > REFERRER_MAX:
         errors["referrer"] = [f"This must be {REFERRER_MAX} characters or fewer"]
+    return errors
+
+
+def _clean_opening(values: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    """A case opening's answers, cleaned; messages collected in `errors`. `referred_at` is a
+    date and time, or (from the form, before the view adds a time) a date."""
+    referrer = (values.get("referrer") or "").strip()
+    errors.update(
+        _check_opening(
+            values.get("origin") or "",
+            values.get("referred_at"),
+            values.get("agency_kind") or "",
+            referrer,
+            bool(values.get("spoke_to_victim")),
+        )
+    )
+    contact = {f: values.get(f) or "" for f in ("first_names", "last_name", "phone", "email")}
+    clean = _clean_contact(contact, errors=errors)
+    if not (clean["phone"] or clean["email"] or "phone" in errors or "email" in errors):
+        errors["phone"] = ["Enter a telephone number or an email address for the victim"]
+    clean["safe_channels"] = _codes(
+        values.get("safe_channels") or (),
+        Channel.values,
+        "safe_channels",
+        "Select safe ways from the list",
+        errors,
+    )
+    clean["notes"] = (values.get("notes") or "").strip()
+    if len(clean["notes"]) > 5000:
+        errors["notes"] = ["The reason for referral must be 5000 characters or fewer"]
+    clean["referrer"] = referrer
+    return clean
+
+
+def case_opening_problems(values: dict[str, Any]) -> dict[str, list[str]]:
+    """Every message a case opening's answers get, without writing: the form shows them all at
+    once, also beside a date it refused itself (tester finding)."""
+    errors: dict[str, list[str]] = {}
+    _clean_opening(values, errors)
     return errors
 
 
@@ -654,18 +732,13 @@ def advocacy_case_open(
     20). Like a self-referral, the victim record is new and owned by the service (ADR 0007). A
     call in which the advocate spoke to the victim is the first contact."""
     policy.require(actor, Perm.ADVOCACY_OPEN, service)
-    referrer = (referrer or "").strip()
-    errors = _check_opening(origin, referred_at, agency_kind, referrer)
-    contact = {"first_names": first_names, "last_name": last_name, "phone": phone, "email": email}
-    clean = _clean_contact(contact, errors=errors)
-    if not (clean["phone"] or clean["email"] or "phone" in errors or "email" in errors):
-        errors["phone"] = ["Enter a telephone number or an email address for the victim"]
-    channels = _codes(
-        safe_channels, Channel.values, "safe_channels", "Select safe ways from the list", errors
-    )
-    notes = (notes or "").strip()
-    if len(notes) > 5000:
-        errors["notes"] = ["The reason for referral must be 5000 characters or fewer"]
+    errors: dict[str, list[str]] = {}
+    answers: dict[str, Any] = {"origin": origin, "referred_at": referred_at}
+    answers |= {"agency_kind": agency_kind, "referrer": referrer, "notes": notes}
+    answers |= {"spoke_to_victim": spoke_to_victim, "safe_channels": safe_channels}
+    answers |= {"first_names": first_names, "last_name": last_name, "phone": phone}
+    clean = _clean_opening({**answers, "email": email}, errors)
+    referrer, notes, channels = clean["referrer"], clean["notes"], clean["safe_channels"]
     if errors:
         raise ValidationError(errors)
     assert referred_at is not None

@@ -145,3 +145,43 @@ def test_form_ladder_errors_and_case_page(
     page = client.get(response["Location"]).content.decode()
     assert "Referral from another agency (Housing)" in page and "Ama Mensah" in page
     assert case.victim.safe_channels == ["email"]
+
+
+def test_a_call_years_ago_is_refused(advocate: Any, advocacy_org: Any) -> None:
+    """Tester finding: a referral dated 1991 opened a case; the date is within the last year."""
+    with pytest.raises(ValidationError) as exc:
+        _open(advocate, advocacy_org, referred_at=timezone.now() - dt.timedelta(days=400))
+    assert exc.value.message_dict["referred_on"] == [
+        "The date of the call or referral must be within the last year"
+    ]
+    earliest = services.opening_earliest(timezone.localdate())
+    at = timezone.make_aware(dt.datetime.combine(earliest, dt.time(12, 0)))
+    assert _open(advocate, advocacy_org, referred_at=at).referred_at == at
+
+
+def test_spoke_to_the_victim_only_on_a_call(advocate: Any, advocacy_org: Any) -> None:
+    """Tester finding: 'I spoke to the victim on this call' with an agency's referral was
+    dropped without a word."""
+    with pytest.raises(ValidationError) as exc:
+        _open(advocate, advocacy_org, spoke_to_victim=True)
+    assert exc.value.message_dict["spoke_to_victim"] == [services.OPENING_SPOKE_NOT_CALL]
+    assert not AdvocacyCase.objects.exists()
+
+
+def test_the_form_shows_every_error_at_once(client: Any, advocate: Any) -> None:
+    """Tester finding: a refused date hid the other errors until it was put right."""
+    client.force_login(advocate)
+    response = client.post(
+        reverse("safeguarding:case_open"),
+        {"origin": "agency", "referred_on": "1991-03-04", "spoke_to_victim": "on"},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["referred_on"] == [
+        "The date of the call or referral must be within the last year"
+    ]
+    assert errors["agency_kind"] == ["Select the kind of agency that referred the victim"]
+    assert errors["spoke_to_victim"] == [services.OPENING_SPOKE_NOT_CALL]
+    assert errors["phone"] == ["Enter a telephone number or an email address for the victim"]
+    assert "govuk-error-summary" in response.content.decode()
+    assert not AdvocacyCase.objects.exists()
