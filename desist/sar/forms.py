@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from desist.core.dates import plausible_date
+from desist.core.forms import FirstError, not_future
 from desist.sar.models import PersonKind, Requester
 
 
@@ -63,6 +64,12 @@ class ReleaseForm(forms.Form):
     released_on = forms.DateField(
         label="Date the bundle was released to the person",
         help_text="Today or earlier, not before the request was received",
+        validators=[
+            FirstError(
+                not_future("The date the bundle was released must be today or in the past"),
+                plausible_date("the date the bundle was released"),
+            )
+        ],
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={
             "required": "Enter the date the bundle was released",
