@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -26,11 +27,17 @@ from desist.core.export_purpose import ExportPurpose
 from desist.core.marking import MARKING
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A plain signed number ("-0.154", "+3", "-1.5e-3") is no formula: left as it is, so a
+# spreadsheet, R or pandas reads it as a number (tester finding: the evaluation report's
+# negative differences came out as text). Anything more ("-1+2", "+44 7700") is escaped.
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def neutralise(value: Any) -> Any:
     """The cell as a spreadsheet will show it without evaluating it."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
+        if PLAIN_NUMBER.fullmatch(value):
+            return value
         return "'" + value
     return value
 

