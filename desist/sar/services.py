@@ -203,7 +203,8 @@ def access_request_release(
     *, actor: User, request: AccessRequest, released_on: dt.date | None = None
 ) -> AccessRequest:
     """Record that the bundle went to the person on `released_on` (today if not given): a day
-    today or earlier, not before the request was received. The audit row is written now."""
+    today or earlier, not before the request was received nor before the bundle was run. The
+    audit row is written now."""
     errors = Errors()
     on = released_on or timezone.localdate()
     if request.run_at is None:
@@ -217,6 +218,13 @@ def access_request_release(
             "released_on",
             "The date the bundle was released must be on or after the date the request was "
             f"received ({long_date(request.received_on)})",
+        )
+    elif on < timezone.localdate(request.run_at):
+        # The bundle cannot have gone before it was made (tester finding).
+        errors.add(
+            "released_on",
+            "The date the bundle was released must be on or after the day it was run "
+            f"({long_date(timezone.localdate(request.run_at))})",
         )
     errors.raise_if_any()
     request.released_at, request.released_by = timezone.now(), actor

@@ -180,6 +180,8 @@ def test_release_asks_the_date_and_a_confirmation(
         received_on=received,
     )
     services.access_request_run(actor=supervisor, request=made)
+    # Run five days ago: the bundle cannot have gone before that day.
+    AccessRequest.objects.filter(pk=made.pk).update(run_at=timezone.now() - dt.timedelta(days=5))
     client.force_login(supervisor)
     url = reverse("sar:release", args=[made.pk])
     page = client.get(reverse("sar:detail", args=[made.pk])).content.decode()
@@ -195,6 +197,10 @@ def test_release_asks_the_date_and_a_confirmation(
         (
             {"released_on": (received - dt.timedelta(days=1)).isoformat(), "confirm": "on"},
             "must be on or after the date the request was received",
+        ),
+        (
+            {"released_on": (today - dt.timedelta(days=6)).isoformat(), "confirm": "on"},
+            "must be on or after the day it was run",
         ),
     ):
         refused = client.post(url, data)
