@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 from desist.imports.sources import MAPPINGS, missing_headings
@@ -37,11 +38,20 @@ def _text(data: bytes) -> str:
         ) from None
 
 
+# A file may open with its protective marking alone on the first line, as every CSV Desist
+# writes does (ADR 0030) and as a force's own exports may: skipped, the rows keep their lines.
+MARKING_LINE = re.compile(
+    r'"?(OFFICIAL([- ]SENSITIVE)?|SECRET|TOP SECRET)([ :-][A-Z -]*)?"?,*', re.IGNORECASE
+)
+
+
 def _csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    first, _, rest = text.partition("\n")
+    marked = bool(MARKING_LINE.fullmatch(first.strip()))
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+        reader = csv.DictReader(io.StringIO(rest if marked else text, newline=""))
         headings = list(reader.fieldnames or [])
-        rows = [(n, row) for n, row in enumerate(reader, start=2)]
+        rows = [(n, row) for n, row in enumerate(reader, start=3 if marked else 2)]
     except csv.Error:
         raise Unreadable("The selected file could not be read as CSV") from None
     return headings, rows

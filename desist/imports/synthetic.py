@@ -53,7 +53,9 @@ def as_csv(items: list[dict[str, str]], source: str = "generic") -> bytes:
     writer = safecsv.DictWriter(out, fieldnames=[MAPPINGS[source][f] for f in FIELDS])
     writer.writeheader()
     writer.writerows(items)
-    return out.getvalue().encode()
+    # As the police system writes it: without the marking line Desist's own exports open with
+    # (the reader accepts either; test_reader.py).
+    return out.getvalue().partition("\n")[2].encode()
 
 
 def as_json(items: list[dict[str, str]]) -> bytes:

