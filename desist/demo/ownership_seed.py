@@ -63,6 +63,40 @@ def _spread(pks: Sequence[int], officers: Sequence[User], model: type[Case] | ty
         model.objects.filter(pk__in=share).update(officer_in_charge=officer, team=officer.team)
 
 
+def _neglected(today: dt.date) -> tuple[Exists, Exists]:
+    """An order's notification or a subject's risk review more than `LATE_DAYS` overdue."""
+    late = today - dt.timedelta(days=LATE_DAYS)
+    overdue_notice = outstanding_notifications().filter(order=OuterRef("pk"), due_on__lt=late)
+    stale_review = Assessment.objects.filter(subject=OuterRef("subject_id"), review_date__lt=late)
+    return Exists(overdue_notice), Exists(stale_review)
+
+
+def hand_on_neglected(
+    *, force: Organisation, officer: User, today: dt.date | None = None
+) -> dict[str, int]:
+    """Give the demo officer's colleagues any of her cases and orders that later seeding made
+    long overdue (the evaluation's historical cohort adds orders and risk reviews from years
+    ago to subjects whose current case is hers), so her "mine" view keeps only recent work."""
+    today = today or timezone.localdate()
+    overdue_notice, stale_review = _neglected(today)
+    others = list(User.objects.filter(username__in=[c[0] for c in COLLEAGUES]).order_by("username"))
+    if not others:
+        return {}
+    mine = Order.objects.filter(force=force, officer_in_charge=officer)
+    orders = list(
+        mine.filter(overdue_notice | stale_review).order_by("id").values_list("pk", flat=True)
+    )
+    _spread(orders, others, Order)
+    cases = list(
+        Case.objects.filter(force=force, officer_in_charge=officer)
+        .filter(stale_review)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    _spread(cases, others, Case)
+    return {"handed_on": len(orders) + len(cases)}
+
+
 def seed_ownership(
     *, force: Organisation, officer: User, supervisor: User, today: dt.date | None = None
 ) -> dict[str, int]:
@@ -76,15 +110,13 @@ def seed_ownership(
     User.objects.filter(pk__in=[officer.pk, supervisor.pk]).update(team=EAST)
     others = [_colleague(force, *c) for c in COLLEAGUES]
 
-    late = today - dt.timedelta(days=LATE_DAYS)
-    overdue_notice = outstanding_notifications().filter(order=OuterRef("pk"), due_on__lt=late)
-    stale_review = Assessment.objects.filter(subject=OuterRef("subject_id"), review_date__lt=late)
+    overdue_notice, stale_review = _neglected(today)
     recent = today - dt.timedelta(days=RECENT_DAYS)
     orders = Order.objects.filter(force=force)
     hers = list(
         orders.filter(application_date__gte=recent)
-        .exclude(Exists(overdue_notice))
-        .exclude(Exists(stale_review))
+        .exclude(overdue_notice)
+        .exclude(stale_review)
         .order_by("id")
         .values_list("pk", flat=True)[:12]
     )
@@ -95,7 +127,7 @@ def seed_ownership(
     cases = Case.objects.filter(force=force, status="open")
     her_cases = list(
         cases.filter(opened_on__gte=recent)
-        .exclude(Exists(stale_review))
+        .exclude(stale_review)
         .exclude(subject__orders__in=rest)
         .order_by("id")
         .values_list("pk", flat=True)[:15]

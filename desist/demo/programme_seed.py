@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from desist.accounts.models import User
+from desist.accounts.services import user_create
+from desist.core.roles import RoleCode
 from desist.orders.models import LIVE_STATUSES, Order
 from desist.people.models import InterventionDecision
 from desist.programme import actions as services
@@ -70,8 +72,16 @@ ORDER = [
     S.PUT_FORWARD,
 ]
 SESSION_HOUR = 10
-# The hours a demo session may start, in the order tried: one practitioner carries most of the
-# pilot's caseload, so its weekly sessions spread over the day rather than double-book.
+# Three clinicians share the pilot's caseload: the demo practitioner, a colleague (a demo
+# account nobody signs in as) and the clinical supervisor, each well under the limit.
+CASELOAD_LIMIT = 18
+COLLEAGUE = ("practitioner.okoro", "Daniel", "Okoro")
+# Work waiting on the provider is recent, as in a service that keeps up: the days before
+# today a referral still waiting at this step was put forward, at the least (plus up to 9).
+# The draw that set the date before is kept, so the random stream is as it was.
+RECENT_START: dict[str, int] = {S.PUT_FORWARD: 2, S.RECEIVED: 4, S.ALLOCATED: 6, S.SUITABLE: 16}
+# The hours a demo session may start, in the order tried: each clinician carries a dozen or so
+# referrals, so their weekly sessions spread over the day rather than double-book.
 SESSION_HOURS = (10, 11, 14, 15, 9, 12, 13, 16)
 CONTENT = {
     "formulation": "Built a timeline of the behaviour and what drove it; agreed goals.",
@@ -231,8 +241,7 @@ def _make_programme(force: Any, provider: Any, manager: User) -> Programme:
         "funding": Decimal("98000"),
         "funding_source": "Central pilot funding (intervention and evaluation)",
         "sessions": 12,
-        # One demo practitioner carries the pilot's caseload with the clinical supervisor.
-        "caseload_limit": 40,
+        "caseload_limit": CASELOAD_LIMIT,
         "review_every": 3,
     }
     if manager is not None:
@@ -246,6 +255,24 @@ def _make_programme(force: Any, provider: Any, manager: User) -> Programme:
         programme=programme, number=1, settings=services.settings_snapshot(programme)
     )
     return programme
+
+
+def _colleague(supervisor: User) -> User:
+    """The demo practitioner's colleague in the supervisor's provider, made once."""
+    username, first, last = COLLEAGUE
+    found = User.objects.filter(username=username).first()
+    assert supervisor.organisation is not None
+    return found or user_create(
+        actor=None,
+        username=username,
+        organisation=supervisor.organisation,
+        roles=[RoleCode.PRACTITIONER],
+        password=None,
+        first_name=first,
+        last_name=last,
+        email=f"{username}@example.org",
+        is_demo=True,
+    )
 
 
 def _step(actor: User, referral: Referral, target: str, on: dt.date, **kw: Any) -> None:
@@ -290,6 +317,8 @@ def _one(
     counts = {"sessions": 0, "measures": 0, "end_reports": 0}
     long_ago = final in (S.COMPLETED, S.DISENGAGED, S.EXCLUDED)
     start = today - dt.timedelta(days=rng.randint(200, 260) if long_ago else rng.randint(20, 120))
+    if final in RECENT_START:
+        start = today - dt.timedelta(days=RECENT_START[final] + (today - start).days % 10)
     assessment = Assessment.objects.filter(subject=subject).order_by("-assessed_on").first()
     referral = services.referral_put_forward(
         actor=police,
@@ -358,7 +387,8 @@ def _to_allocation(
     if final == S.WITHDRAWN and rng.random() < 0.5:
         _step(police, referral, S.WITHDRAWN, day + dt.timedelta(days=3), reason_code="custody")
         return None
-    worker = practitioner if rng.random() < 0.7 else supervisor
+    share = rng.random()
+    worker = practitioner if share < 0.35 else _colleague(supervisor) if share < 0.7 else supervisor
     _step(supervisor, referral, S.ALLOCATED, day + dt.timedelta(days=3), practitioner=worker)
     day += dt.timedelta(days=10)
     if final == S.ALLOCATED:

@@ -15,10 +15,11 @@ from desist.accounts.services import user_create
 from desist.core.models import Organisation, OrganisationKind, Partnership
 from desist.core.roles import RoleCode
 from desist.demo import volume as demo_volume
+from desist.demo.caseload_seed import catch_up
 from desist.demo.documents_seed import seed_order_maps
 from desist.demo.evaluation_seed import seed_outcomes
 from desist.demo.orders_volume import seed_orders
-from desist.demo.ownership_seed import seed_ownership
+from desist.demo.ownership_seed import hand_on_neglected, seed_ownership
 from desist.demo.programme_seed import seed_programme
 from desist.demo.safeguarding_seed import seed_advocacy
 from desist.demo.sharing_seed import seed_sharing
@@ -240,6 +241,10 @@ def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
         "offences"
     ]
     created["offences"] = offences
+    # The paperwork a working team keeps up with, and the demo officer's "mine" kept recent:
+    # no home queue holds anything long overdue (issue 20).
+    created["paperwork"] = catch_up(supervisor=users["clinical.supervisor"])
+    created.update(hand_on_neglected(force=orgs["sussex-police"], officer=users["police.sussex"]))
     # Last: spending runs from each programme's first referral, historical ones included.
     created.update(seed_spending(programme_manager=users["programme.manager"]))
     return created
