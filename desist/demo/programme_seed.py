@@ -80,6 +80,10 @@ COLLEAGUE = ("practitioner.okoro", "Daniel", "Okoro")
 # today a referral still waiting at this step was put forward, at the least (plus up to 9).
 # The draw that set the date before is kept, so the random stream is as it was.
 RECENT_START: dict[str, int] = {S.PUT_FORWARD: 2, S.RECEIVED: 4, S.ALLOCATED: 6, S.SUITABLE: 16}
+# The first few interventions to end early ended in the last few weeks, so their end report and
+# final measure are still to write (the practitioner's queues hold that work, recent).
+RECENT_ENDINGS = 2
+RECENT_ENDING_START = 65
 # The hours a demo session may start, in the order tried: each clinician carries a dozen or so
 # referrals, so their weekly sessions spread over the day rather than double-book.
 SESSION_HOURS = (10, 11, 14, 15, 9, 12, 13, 16)
@@ -110,15 +114,15 @@ def room_for(worker: User) -> str:
 def free_start(
     worker: User, referral: Referral, day: dt.date, *, before: dt.date
 ) -> dt.datetime | None:
-    """The first hour on `day`, or a later day before `before`, that is no bank holiday in
-    England and Wales and double-books neither the practitioner nor the person (the rules
+    """The first hour on `day`, or a later day before `before`, that is a weekday and no bank
+    holiday in England and Wales and double-books neither the practitioner nor the person (the rules
     booking enforces). None if the week has no such hour. Draws nothing from the random
     stream."""
     for offset in range(7):
         d = day + dt.timedelta(days=offset)
         if d >= before:
             return None
-        if bank_holiday(d):
+        if bank_holiday(d) or d.weekday() >= 5:  # the service works Monday to Friday
             continue
         for hour in SESSION_HOURS:
             when = _aware(d, hour)
@@ -222,9 +226,22 @@ def _current_referrals(
     rng.shuffle(subjects)
     wanted = dict(PLAN)
     queue = [state for state in ORDER for _ in range(wanted[state])]
+    recent_endings = RECENT_ENDINGS
     for final, (subject, order) in zip(queue, subjects, strict=False):
+        recent = final == S.DISENGAGED and recent_endings > 0
+        if recent:
+            recent_endings -= 1
         counts = _one(
-            rng, programme, subject, order, final, practitioner, supervisor, police_actor, today
+            rng,
+            programme,
+            subject,
+            order,
+            final,
+            practitioner,
+            supervisor,
+            police_actor,
+            today,
+            recent_end=recent,
         )
         created["referrals"] += 1
         for key, n in counts.items():
@@ -312,6 +329,8 @@ def _one(
     supervisor: User,
     police: User,
     today: dt.date,
+    *,
+    recent_end: bool = False,
 ) -> dict[str, int]:
     # Each step draws from `rng` in the same order as before it was split: same seed, same data.
     counts = {"sessions": 0, "measures": 0, "end_reports": 0}
@@ -319,6 +338,8 @@ def _one(
     start = today - dt.timedelta(days=rng.randint(200, 260) if long_ago else rng.randint(20, 120))
     if final in RECENT_START:
         start = today - dt.timedelta(days=RECENT_START[final] + (today - start).days % 10)
+    if recent_end:
+        start = today - dt.timedelta(days=RECENT_ENDING_START)
     assessment = Assessment.objects.filter(subject=subject).order_by("-assessed_on").first()
     referral = services.referral_put_forward(
         actor=police,
@@ -329,7 +350,9 @@ def _one(
         risk_summary="Persistent contact after being told to stop; fixated on the former partner.",
         put_forward_on=start,
     )
-    allocated = _to_allocation(rng, referral, final, start, practitioner, supervisor, police)
+    allocated = _to_allocation(
+        rng, referral, final, start, practitioner, supervisor, police, mine=recent_end
+    )
     if allocated is None:
         return counts
     worker, day = allocated
@@ -376,8 +399,11 @@ def _to_allocation(
     practitioner: User,
     supervisor: User,
     police: User,
+    *,
+    mine: bool = False,
 ) -> tuple[Any, dt.date] | None:
-    """Received and allocated: the worker and the day after, or None if it ends before."""
+    """Received and allocated: the worker and the day after, or None if it ends before. `mine`
+    allocates to the demo practitioner (the draw is made all the same)."""
     if final == S.PUT_FORWARD:
         return None
     day = start + dt.timedelta(days=2)
@@ -389,6 +415,8 @@ def _to_allocation(
         return None
     share = rng.random()
     worker = practitioner if share < 0.35 else _colleague(supervisor) if share < 0.7 else supervisor
+    if mine:
+        worker = practitioner
     _step(supervisor, referral, S.ALLOCATED, day + dt.timedelta(days=3), practitioner=worker)
     day += dt.timedelta(days=10)
     if final == S.ALLOCATED:
@@ -473,7 +501,28 @@ def _weekly_sessions(
     if final == S.COMPLETED:
         extra, last_day = top_up_missed(referral, worker, last_day, today)
         held += extra
+    if final == S.ACTIVE and held < 12:
+        _book_next(
+            referral,
+            worker,
+            max(last_day + dt.timedelta(days=7), today + dt.timedelta(days=1)),
+            today,
+        )
     return (planned, held), last_day
+
+
+def _book_next(referral: Referral, worker: User, day: dt.date, today: dt.date) -> None:
+    """The next weekly session of an intervention under way, booked in the coming week (so the
+    practitioner's week has sessions in it). Draws nothing from the random stream."""
+    starts = free_start(worker, referral, day, before=today + dt.timedelta(days=8))
+    if starts is not None:
+        services.session_schedule(
+            actor=worker,
+            referral=referral,
+            starts_at=starts,
+            remote=False,
+            place="Harbour House, Brighton",
+        )
 
 
 def top_up_missed(

@@ -105,6 +105,27 @@ def test_the_demo_is_a_realistic_caseload(db: Any, monkeypatch: Any) -> None:
         if bank_holiday(timezone.localdate(start))
     ]
     assert on_holidays == []
+    # The service works Monday to Friday (tester finding: Saturday sessions).
+    weekend = [
+        pk for _, start, _, pk in by_practitioner if timezone.localdate(start).weekday() >= 5
+    ]
+    assert weekend == []
+    # The practitioner's coming week has sessions in it, and a recent ending's paperwork waits.
+    today = timezone.localdate()
+    coming = held.filter(
+        practitioner__username="practitioner",
+        starts_at__date__gte=today,
+        starts_at__date__lt=today + dt.timedelta(days=8),
+    )
+    assert coming.exists()
+    practitioner = User.objects.get(username="practitioner")
+    recent_endings = [
+        day
+        for who, spec, _, day in dated
+        if who == "practitioner" and spec == "provider.end_reports"
+    ]
+    assert recent_endings and min(recent_endings) >= today - dt.timedelta(days=21), recent_endings
+    assert selectors.measures_due_for(actor=practitioner).exists()
 
 
 def test_overlaps_finds_a_double_booking() -> None:
