@@ -281,7 +281,6 @@ CLASSIFIED: dict[str, str] = {
 NO_DEMO_RECORD: dict[str, str] = {
     "accounts:api_key_revoke": "the demo issues no API key (audited: test_api_keys.py)",
     "accounts:manage_two_factor_reset": "demo accounts have no second factor (the page redirects)",
-    "accounts:resend": "no demo invitation is pending (audited: test_administration.py)",
     "cases:reopen": "the demo closes no police case",
     # Issue 19: offered on an order with terms or made dates, not the first order the crawl
     # opens; the form's consultation event is checked in desist/orders/tests/test_term_changes.py.
@@ -300,7 +299,6 @@ NO_DEMO_RECORD: dict[str, str] = {
     "sar:bundle_pdf": "the demo logs no subject access request (audited: desist/sar/tests)",
     "programme:schedule": "the crawl stopped meeting it when the practitioner home and the police mine views changed which records it opens first (three per route); to be reached again (issue 20/19 follow-up)",
     "programme:series": "the crawl stopped meeting it when the practitioner home and the police mine views changed which records it opens first (three per route); to be reached again (issue 20/19 follow-up)",
-    "evaluation:offence_edit": "the crawl stopped meeting a subject with a recorded offence when the police mine views changed which records it opens first (three per route); to be reached again (issue 19 follow-up)",
 }
 AUDITED_AS = ("consultation", "disclosure")  # a download is a disclosure (ADR 0003)
 MAX_PER_ROUTE = 3  # pages per URL name and account
