@@ -79,7 +79,13 @@ COLLEAGUE = ("practitioner.okoro", "Daniel", "Okoro")
 # Work waiting on the provider is recent, as in a service that keeps up: the days before
 # today a referral still waiting at this step was put forward, at the least (plus up to 9).
 # The draw that set the date before is kept, so the random stream is as it was.
-RECENT_START: dict[str, int] = {S.PUT_FORWARD: 2, S.RECEIVED: 4, S.ALLOCATED: 6, S.SUITABLE: 16}
+RECENT_START: dict[str, int] = {
+    S.PUT_FORWARD: 2,
+    S.RECEIVED: 4,
+    S.ALLOCATED: 6,
+    S.SUITABLE: 16,
+    S.WAITING: 30,
+}
 # The first few interventions to end early ended in the last few weeks, so their end report and
 # final measure are still to write (the practitioner's queues hold that work, recent).
 RECENT_ENDINGS = 2
@@ -476,7 +482,8 @@ def _weekly_sessions(
     day: dt.date,
     today: dt.date,
 ) -> tuple[tuple[int, int], dt.date]:
-    """Weekly sessions up to yesterday (at most 12): ((planned, held), last session day)."""
+    """Weekly sessions up to yesterday (at most 12), and for an intervention under way the next
+    one booked: ((planned, sessions made), last session day up to yesterday)."""
     planned = 12 if final == S.COMPLETED else min(12, max(1, (today - day).days // 7))
     if final in (S.DISENGAGED, S.EXCLUDED):
         planned = rng.randint(4, 7)
@@ -502,7 +509,7 @@ def _weekly_sessions(
         extra, last_day = top_up_missed(referral, worker, last_day, today)
         held += extra
     if final == S.ACTIVE and held < 12:
-        _book_next(
+        held += _book_next(
             referral,
             worker,
             max(last_day + dt.timedelta(days=7), today + dt.timedelta(days=1)),
@@ -511,18 +518,21 @@ def _weekly_sessions(
     return (planned, held), last_day
 
 
-def _book_next(referral: Referral, worker: User, day: dt.date, today: dt.date) -> None:
+def _book_next(referral: Referral, worker: User, day: dt.date, today: dt.date) -> int:
     """The next weekly session of an intervention under way, booked in the coming week (so the
-    practitioner's week has sessions in it). Draws nothing from the random stream."""
+    practitioner's week has sessions in it): 1 if booked. Draws nothing from the random
+    stream."""
     starts = free_start(worker, referral, day, before=today + dt.timedelta(days=8))
-    if starts is not None:
-        services.session_schedule(
-            actor=worker,
-            referral=referral,
-            starts_at=starts,
-            remote=False,
-            place="Harbour House, Brighton",
-        )
+    if starts is None:
+        return 0
+    services.session_schedule(
+        actor=worker,
+        referral=referral,
+        starts_at=starts,
+        remote=False,
+        place="Harbour House, Brighton",
+    )
+    return 1
 
 
 def top_up_missed(
