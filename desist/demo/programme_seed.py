@@ -530,7 +530,7 @@ def _book_next(referral: Referral, worker: User, day: dt.date, today: dt.date) -
         referral=referral,
         starts_at=starts,
         remote=False,
-        place="Harbour House, Brighton",
+        place=room_for(worker),
     )
     return 1
 

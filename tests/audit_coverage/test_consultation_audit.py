@@ -282,12 +282,6 @@ NO_DEMO_RECORD: dict[str, str] = {
     "accounts:api_key_revoke": "the demo issues no API key (audited: test_api_keys.py)",
     "accounts:manage_two_factor_reset": "demo accounts have no second factor (the page redirects)",
     "cases:reopen": "the demo closes no police case",
-    # Issue 19: offered on an order with terms or made dates, not the first order the crawl
-    # opens; the form's consultation event is checked in desist/orders/tests/test_term_changes.py.
-    "orders:term_vary": "offered on an order with terms in force",
-    "orders:term_end": "offered on an order with terms in force",
-    "orders:term_correct": "offered to a supervisor on an order with terms",
-    "orders:dates_correct": "offered to a supervisor on a made order",
     "safeguarding:case_check": "no demo self-referral is held for a check",
     "sharing:break_glass_review": "the demo's one grant is already reviewed",
     "sharing:break_glass_decide": "no demo grant waits for a supervisor's approval",
