@@ -92,10 +92,6 @@ SKIP: dict[str, str] = {
     "documents:provider_safe": "a confirmation kept as the document's provider-safe flag, not "
     "as entered; see desist/documents/tests/test_documents.py",
     "risk:assess": "a chooser that redirects to the instrument's form (risk:assess_form)",
-    "programme:series": "a preview first (nothing is stored until it is confirmed); see "
-    "desist/programme/tests/test_series.py and tests/e2e/test_series_booking_journey.py",
-    "programme:change[target=completed]": "needs the programme's completion rule met (sessions "
-    "attended); see desist/programme/tests/test_completion.py",
 }
 # Multi-choice fields the demo offers only one option for, anywhere the crawl looked.
 ONE_OPTION: dict[str, str] = {

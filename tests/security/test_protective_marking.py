@@ -171,6 +171,8 @@ UNREACHED: dict[str, str] = {
     # Issue 19: offered on an order with terms (variation, end, correction) or with a made
     # date (correction); the first order the walk opens is an application. Covered page by page
     # in desist/orders/tests/test_term_changes.py and tests/e2e/test_term_changes_journey.py.
+    "accounts:resend": "offered on an account waiting on its invitation (the demo's second "
+    "practitioner); the walk opens the first account of each list, which has signed in",
     "orders:term_vary": "offered on an order with terms in force",
     "orders:term_end": "offered on an order with terms in force",
     "orders:term_correct": "offered to a supervisor on an order with terms",
