@@ -82,6 +82,7 @@ def test_the_register_download_asks_why_first(
         page.get_by_role("button", name="Download").click()
     assert info.value.suggested_filename.startswith("OFFICIAL-SENSITIVE")
     with open(info.value.path(), encoding="utf-8") as fh:
+        assert fh.readline().strip() == "OFFICIAL-SENSITIVE"  # the marking, in the file too
         assert fh.readline().startswith("Reference")
     event = AuditEvent.objects.filter(verb="order.export").latest("id")
     assert event.new_values["purpose"] == "court"
