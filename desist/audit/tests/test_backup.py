@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -224,8 +225,18 @@ def fresh_postgresql_database() -> Iterator[dict[str, Any]]:
     try:
         yield {**owner, "NAME": name}
     finally:
-        with psycopg.connect(**_conninfo(admin), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # A session of another role still ending (the restore's own connections close as it
+        # returns) cannot be terminated by the owner (FORCE): InsufficientPrivilege failed the
+        # PostgreSQL run once at this teardown. Such a session ends in a moment; try for 5 s.
+        for attempt in range(20):
+            try:
+                with psycopg.connect(**_conninfo(admin), autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                break
+            except psycopg.errors.InsufficientPrivilege:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
 
 
 def _conninfo(s: dict[str, Any]) -> dict[str, Any]:
