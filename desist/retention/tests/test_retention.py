@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from desist.audit.models import AuditEvent, Category
 from desist.cases.models import Case, CaseStatus, Incident, IncidentType
@@ -188,6 +189,26 @@ def test_a_legal_hold_stops_disposal_until_lifted(
         .values_list("verb", flat=True)
     )
     assert verbs == ["retention.hold_place", "retention.hold_lift", "retention.dispose"]
+
+
+@pytest.mark.django_db
+def test_the_dispose_page_offers_no_button_under_a_legal_hold(
+    client: Any, supervisor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tester finding: the button was shown under a hold, and pressing it was refused."""
+    case = _case(supervisor.organisation, closed=TODAY)
+    _age(monkeypatch, 7)
+    services.retention_list_due()
+    review = _review(case)
+    services.retention_hold_place(actor=supervisor, review=review, reason="Civil claim")
+    client.force_login(supervisor)
+    url = reverse("retention:dispose", args=[review.pk])
+    page = client.get(url).content.decode()
+    assert "Dispose of the record</button>" not in page
+    assert "This record is under a legal hold" in page
+    assert reverse("retention:hold", args=[review.pk]) in page
+    services.retention_hold_lift(actor=supervisor, review=review, reason="Claim settled")
+    assert "Dispose of the record</button>" in client.get(url).content.decode()
 
 
 @pytest.mark.django_db
