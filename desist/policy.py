@@ -146,6 +146,9 @@ class Perm(StrEnum):
     TASK_VIEW = "task.view"
     TASK_EDIT = "task.edit"
     WORKLOAD_VIEW = "workload.view"
+    # Issue 19: see the updates owed to an order's victims (Victims' Code) and log one given:
+    # police of the order's own force, never through break-glass (it names the victims).
+    VICTIM_UPDATE_RECORD = "victim_update.record"
 
 
 R = RoleCode
@@ -171,6 +174,7 @@ _POLICE_CASEWORK = frozenset(
         P.DOCUMENT_MARK,
         P.TASK_VIEW,
         P.TASK_EDIT,
+        P.VICTIM_UPDATE_RECORD,
     }
 )
 
@@ -917,6 +921,7 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.TASK_EDIT, "tasks.Task"): _own_force,
         (P.TASK_EDIT, "cases.Case"): _own_force,
         (P.TASK_EDIT, "orders.Order"): _own_force,
+        (P.VICTIM_UPDATE_RECORD, "orders.Order"): _own_force,
         (P.RISK_VIEW, "risk.Assessment"): _own_force,
         (P.OUTCOME_RECORD, "evaluation.Offence"): _own_force,
         # victims: who may see a victim's address is this first row, and nothing else

@@ -25,6 +25,7 @@ from desist.demo.safeguarding_seed import seed_advocacy
 from desist.demo.sharing_seed import seed_sharing
 from desist.demo.spending_seed import seed_spending
 from desist.demo.tasks_seed import seed_tasks
+from desist.demo.victim_updates_seed import seed_victim_updates
 
 
 class RealDataPresent(Exception):
@@ -180,6 +181,12 @@ def seed(*, password: str | None = None, volume: bool = True) -> dict[str, int]:
             created["orders"] += spo.orders
             created.update(
                 seed_tasks(officer=users["police.sussex"], supervisor=users["police.supervisor"])
+            )
+            created["victim updates"] = seed_victim_updates(
+                fallback={
+                    orgs["sussex-police"].pk: users["police.sussex"],
+                    orgs["surrey-police"].pk: users["police.surrey"],
+                }
             )
             created["documents"] = seed_order_maps(
                 force=orgs["sussex-police"], actor=users["police.sussex"]

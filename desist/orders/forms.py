@@ -10,7 +10,15 @@ from django import forms
 from django.db.models import F
 
 from desist.core.forms import date_field
-from desist.orders.models import Breach, Hearing, Notification, OrderEvent, OrderStatus, Term
+from desist.orders.models import (
+    Breach,
+    Hearing,
+    Notification,
+    OrderEvent,
+    OrderStatus,
+    Term,
+    VictimUpdate,
+)
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -563,3 +571,40 @@ class DateCorrectForm(VersionedForm):
         for name, label in fields:
             self.fields[name] = date_field(label, what=f"the date: {label.lower()}")
         self.fields["reason"] = reason
+
+
+# --- updates to victims (Victims' Code) ---------------------------------------------------------
+
+
+class VictimUpdateForm(forms.Form):
+    victim = radios(
+        "Who did you give the update to?", [], message="Select the victim you gave the update to"
+    )
+    event_key = radios("What was the update about?", [], message="Select what the update was about")
+    told_on = date_field("Date you gave the update", what="the date you gave the update")
+    how = radios(
+        "How did you give the update?",
+        VictimUpdate.How.choices,
+        message="Select how you gave the update",
+    )
+    summary = long_text(
+        "What you told the victim",
+        what="what you told the victim",
+        required=True,
+        max_length=2000,
+        help_text="Police only. Do not write anything the victim asked not to be recorded.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        victim_choices: list[tuple[int, str]],
+        event_choices: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["victim"].choices = victim_choices  # type: ignore[attr-defined]
+        self.fields["event_key"].choices = [  # type: ignore[attr-defined]
+            *event_choices,
+            ("other", "Something else (not one of these events)"),
+        ]

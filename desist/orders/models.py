@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from desist.core.crypto import EncryptedTextField
 from desist.core.models import Organisation, VersionedModel
 
 
@@ -387,3 +388,37 @@ class Breach(models.Model):
 
     def __str__(self) -> str:
         return f"Breach on {self.occurred_on}"
+
+
+class VictimUpdate(models.Model):
+    """What the police told a victim, when and how (Victims' Code, right 6 and after). The key
+    event an update answers is named by a key (`victims_code.key_events`), so the due list can
+    tell which updates are given; an update about anything else has an empty key."""
+
+    class How(models.TextChoices):
+        PHONE = "phone", "Telephone call"
+        IN_PERSON = "in_person", "In person"
+        LETTER = "letter", "Letter"
+        EMAIL = "email", "Email"
+        TEXT = "text", "Text message"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="victim_updates")
+    victim = models.ForeignKey(
+        "safeguarding.Victim", on_delete=models.PROTECT, related_name="police_updates"
+    )
+    event_key = models.CharField(max_length=60, blank=True)
+    # What the event was when the update was logged (the key alone would not say it later).
+    event_label = models.CharField(max_length=200, blank=True)
+    told_on = models.DateField()
+    how = models.CharField(max_length=10, choices=How.choices)
+    # What the victim was told: it may name people and places, so it is encrypted.
+    summary = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-told_on", "-id"]
+        indexes = [models.Index(fields=["order", "victim"], name="victim_update_order_idx")]
+
+    def __str__(self) -> str:
+        return f"Update to a victim on {self.told_on}"

@@ -31,6 +31,7 @@ def dispose_application(order: Order) -> None:
     blank(order.terms.all(), "wording", "area", "provider_description")
     blank(order.status_changes.all(), "reason")
     blank(order.events.all(), "details")
+    blank(order.victim_updates.all(), "summary")
     for term in order.terms.all():
         term.protected_persons.clear()  # the victims it named are no longer named here
 

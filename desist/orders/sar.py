@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from desist.core.models import Organisation
-from desist.orders.models import Order, Term
+from desist.orders.models import Order, Term, VictimUpdate
 from desist.sar.registry import Collector, Record, record, register
 
 ORDER_FIELDS = ["reference", "status", "application_date", "court", "interim_made_on"]
@@ -81,6 +81,16 @@ def victim_orders(victim: Any, organisation: Organisation) -> list[Record]:
         found.append(
             record(term, "Term that protects you", TERM_FIELDS, reference=term.order.reference)
         )
+    updates = VictimUpdate.objects.filter(victim=victim, order__force=organisation)
+    found += [
+        record(
+            u,
+            "Update the police gave you",
+            ["told_on", "how", "event_label", "summary"],
+            reference=u.order.reference,
+        )
+        for u in updates.select_related("order").order_by("told_on", "pk")
+    ]
     return found
 
 

@@ -21,7 +21,7 @@ from desist.accounts.models import User
 from desist.cases.models import IncidentType
 from desist.core.models import Organisation, OrganisationKind
 from desist.core.reach import Reach
-from desist.orders import dates
+from desist.orders import dates, victims_code
 from desist.orders.derived import OrderDates, breach_incident_description, fmt, order_dates
 from desist.orders.interventions import InterventionSummary, interventions_for
 from desist.orders.lookups import (  # the victim-free reads, re-exported
@@ -44,6 +44,7 @@ from desist.orders.models import (
     OrderStatusChange,
     Term,
     TermChange,
+    VictimUpdate,
 )
 from desist.orders.references import term_protected_ids, term_provider_text, victim_reference
 from desist.orders.workflow import allowed_targets, transition_for
@@ -515,4 +516,34 @@ def breaches_recent_for(
         Breach.objects.filter(order__in=orders.values("pk"), occurred_on__gte=since)
         .select_related("order", "order__subject", "term")
         .order_by("-occurred_on", "-id")
+    )
+
+
+# --- updates owed to victims (Victims' Code, issue 19) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class VictimUpdatesPanel:
+    # (what is owed, the victim's label) and (an update given, the victim's label)
+    rows: list[tuple[victims_code.DueUpdate, str]]
+    log: list[tuple[VictimUpdate, str]]
+    # The order has victims to give updates to (the form is offered).
+    has_victims: bool
+    labels: dict[int, str]
+
+
+def victim_updates_for(*, actor: User, order: Order) -> VictimUpdatesPanel | None:
+    """The updates each victim of the order is owed and those given, for police of the
+    order's force; None for anyone else (break-glass readers included)."""
+    if not policy.can(actor, Perm.VICTIM_UPDATE_RECORD, order):
+        return None
+    victims = list(victims_code.order_victims(order))
+    log = list(VictimUpdate.objects.filter(order=order).select_related("created_by"))
+    ids = {v.pk for v in victims} | {u.victim_id for u in log}
+    labels = victim_labels_for(actor=actor, victim_ids=ids)
+    return VictimUpdatesPanel(
+        rows=[(r, labels[r.victim.pk]) for r in victims_code.updates_due(order, victims)],
+        log=[(u, labels[u.victim_id]) for u in log],
+        has_victims=bool(victims),
+        labels=labels,
     )

@@ -42,6 +42,7 @@ urlpatterns = [
         name="notification_acknowledged",
     ),
     path("<int:order_id>/breaches/new/", views.breach_add, name="breach_add"),
+    path("<int:order_id>/victim-updates/new/", views.victim_update_add, name="victim_update_add"),
     path(
         "<int:order_id>/breaches/<int:breach_id>/outcome/",
         views.breach_outcome,

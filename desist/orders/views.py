@@ -32,9 +32,10 @@ from desist.core.forms import add_service_errors
 from desist.core.reach import Reach, reach_context, reach_from
 from desist.core.workflow import page_view
 from desist.documents import selectors as document_selectors
-from desist.orders import actions, availability, exports, law, selectors, workflow
+from desist.orders import actions, availability, exports, law, selectors, victims_code, workflow
 from desist.orders.actions.breaches import outcome_seen
 from desist.orders.actions.corrections import correctable_fields
+from desist.orders.derived import fmt as long_day
 from desist.orders.forms import (
     REGISTER_SORTS,
     AcknowledgedForm,
@@ -57,6 +58,7 @@ from desist.orders.forms import (
     TermEndForm,
     TermForm,
     TermVaryForm,
+    VictimUpdateForm,
     WithdrawForm,
 )
 from desist.orders.models import (
@@ -266,6 +268,7 @@ def order_detail(request: AuthedRequest, order_id: int) -> HttpResponse:
             "actions": _actions(request.user, page.order) if can_edit else [],
             "documents": document_selectors.panel_for(actor=request.user, record=page.order),
             "tasks_panel": task_selectors.panel_for(actor=request.user, record=page.order),
+            "victim_updates": selectors.victim_updates_for(actor=request.user, order=page.order),
         },
     )
 
@@ -1009,4 +1012,56 @@ def breach_outcome(request: AuthedRequest, order_id: int, breach_id: int) -> Htt
         title="Record the court outcome of a breach",
         submit="Save outcome",
         success="The court outcome has been recorded",
+    )
+
+
+# --- updates to victims (Victims' Code) ---------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def victim_update_add(request: AuthedRequest, order_id: int) -> HttpResponse:
+    """Log an update given to one of the order's victims. Police of the order's force only:
+    the page names the victims."""
+    policy.require_perm(request.user, Perm.VICTIM_UPDATE_RECORD)
+    order = selectors.order_get_for(actor=request.user, order_id=order_id)
+    policy.require(request.user, Perm.VICTIM_UPDATE_RECORD, order)
+    panel = selectors.victim_updates_for(actor=request.user, order=order)
+    assert panel is not None
+    victims = list(victims_code.order_victims(order))
+    events = victims_code.key_events(order)
+    initial = {
+        "victim": request.GET.get("victim", ""),
+        "event_key": request.GET.get("event", ""),
+    }
+    form = VictimUpdateForm(
+        request.POST or None,
+        initial=initial,
+        victim_choices=[(v.pk, panel.labels[v.pk]) for v in victims],
+        event_choices=[(e.key, f"{e.label} ({long_day(e.on)})") for e in reversed(events)],
+    )
+
+    def call(d: dict[str, Any]) -> object:
+        return actions.order_record_victim_update(
+            actor=request.user,
+            order=order,
+            victim=next((v for v in victims if str(v.pk) == d["victim"]), None),
+            event_key="" if d["event_key"] == "other" else d["event_key"],
+            told_on=d["told_on"],
+            how=d["how"],
+            summary=d["summary"],
+        )
+
+    return _action(
+        request,
+        order,
+        form,
+        call,
+        title="Record an update given to a victim",
+        intro=""
+        if victims
+        else "No victim is linked to this order: add the victim to the case, or name them "
+        "as a protected person in a term, first.",
+        submit="Record update",
+        success="The update to the victim has been recorded",
     )

@@ -144,6 +144,7 @@ POLICE_CASEWORK = {
     Perm.DOCUMENT_MARK,
     Perm.TASK_VIEW,
     Perm.TASK_EDIT,
+    Perm.VICTIM_UPDATE_RECORD,
 }
 
 POLICE_PROGRAMME = {
@@ -882,3 +883,28 @@ def test_assign_officer_by_role(
     if role in POLICE:
         client.force_login(make_user(role, organisation=orgs["other_police_force"]))
         assert client.get(url).status_code in ({404} if role in ASSIGNERS else {403, 404})
+
+
+# --- updates to victims, Victims' Code (issue 19): police of the order's own force ----------
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_victim_update_by_role(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any, role: RoleCode
+) -> None:
+    from desist.orders.models import OrderStatus
+    from desist.people.tests.factories import make_order, make_subject
+
+    officer = users[R.POLICE_OFFICER]
+    order = make_order(make_subject(officer), status=OrderStatus.APPLIED, actor=officer)
+    url = reverse("orders:victim_update_add", args=[order.pk])
+    client.force_login(users[role])
+    status = client.get(url).status_code
+    assert status == (200 if role in POLICE else 403), (role, status)
+    assert policy.can(users[role], Perm.VICTIM_UPDATE_RECORD, order) == (role in POLICE)
+    # The same role in another force: the order is not there for them.
+    if role in POLICE:
+        other = make_user(role, organisation=orgs["other_police_force"])
+        client.force_login(other)
+        assert client.get(url).status_code == 404
+        assert not policy.can(other, Perm.VICTIM_UPDATE_RECORD, order)

@@ -44,8 +44,10 @@ from desist.orders.actions.terms import (
     order_vary_term,
     protectable_victims,
 )
+from desist.orders.actions.victim_updates import order_record_victim_update
 
 __all__ = [
+    "order_record_victim_update",
     "breach_record_court_outcome",
     "notification_record_acknowledged",
     "notification_record_change",
