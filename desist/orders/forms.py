@@ -251,6 +251,14 @@ class ServeForm(VersionedForm):
     )
 
 
+class CirculationForm(VersionedForm):
+    circulated_on = date_field(
+        "Date of the PNC entry",
+        what="the date of the PNC entry",
+        help_text="The day the order was entered on the Police National Computer.",
+    )
+
+
 class ConfirmForm(VersionedForm):
     """A check-your-answers confirmation carrying only the version read."""
 

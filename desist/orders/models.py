@@ -79,6 +79,8 @@ class Order(VersionedModel):
     team = models.CharField(max_length=100, blank=True)
     # The day the application or order ended (refused, withdrawn, expired, discharged).
     ended_on = models.DateField(null=True, blank=True)
+    # Issue 19: the day the order was entered on the Police National Computer (circulated).
+    pnc_circulated_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"

@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:order_id>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:order_id>/serve/", views.serve, name="serve"),
     path("<int:order_id>/expire/", views.expire, name="expire"),
+    path("<int:order_id>/circulate/", views.circulate, name="circulate"),
     path("<int:order_id>/terms/new/", views.term_add, name="term_add"),
     path("<int:order_id>/terms/<int:term_id>/vary/", views.term_vary, name="term_vary"),
     path("<int:order_id>/terms/<int:term_id>/end/", views.term_end, name="term_end"),

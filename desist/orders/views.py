@@ -43,6 +43,7 @@ from desist.orders.forms import (
     BreachForm,
     BreachOutcomeForm,
     ChangeNotificationForm,
+    CirculationForm,
     ConfirmForm,
     DateCorrectForm,
     EditForm,
@@ -577,6 +578,33 @@ def serve(request: AuthedRequest, order_id: int) -> HttpResponse:
         title=f"Record service of the {what}",
         submit="Record service",
         success=f"Service of the {what} has been recorded",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def circulate(request: AuthedRequest, order_id: int) -> HttpResponse:
+    order = _editable(request, order_id)
+    form = _versioned(
+        request, CirculationForm, order, initial={"circulated_on": order.pnc_circulated_on}
+    )
+
+    def call(d: dict[str, Any]) -> object:
+        return actions.order_record_circulation(
+            actor=request.user,
+            order=order,
+            version=d["version"],
+            circulated_on=d["circulated_on"],
+        )
+
+    return _action(
+        request,
+        order,
+        form,
+        call,
+        title="Record the PNC entry",
+        submit="Save the date",
+        success="The date of the PNC entry has been saved",
     )
 
 

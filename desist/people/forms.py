@@ -63,11 +63,28 @@ class SubjectForm(forms.Form):
         error_messages={"max_length": "Enter a PNC number in the format 2019/0123456E"},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+    cro_number = forms.CharField(
+        label="CRO number (optional)",
+        required=False,
+        max_length=20,
+        help_text="Serial number, a slash, the year and the check letter, like 123456/19K.",
+        error_messages={"max_length": "Enter a CRO number in the format 123456/19K"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    pnd_reference = forms.CharField(
+        label="PND reference (optional)",
+        required=False,
+        max_length=30,
+        help_text="The person's reference on the Police National Database.",
+        error_messages={"max_length": "The PND reference must be 30 characters or fewer"},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     force_reference = forms.CharField(
         label="Force reference (optional)",
         required=False,
         max_length=40,
-        help_text="Your force's own reference for this person, if it has one.",
+        help_text="Your force's own reference for this person in its local system (Niche, "
+        "Athena or Connect), if it has one.",
         error_messages={"max_length": "The force reference must be 40 characters or fewer"},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )

@@ -36,6 +36,30 @@ def validate_pnc(value: str) -> None:
         raise ValidationError("Enter a real PNC number: the check letter does not match")
 
 
+# CRO number (the national fingerprint record): serial up to 6 digits, '/', 2-digit year, check
+# letter; older numbers carry "SF". Only the format is checked here, not the check letter.
+CRO_RE = re.compile(r"^(SF)?(\d{1,6})/(\d{2})([A-Z])$")
+# PND (Police National Database) person reference: its form is not published; letters,
+# digits, hyphens and slashes, as the force's system shows it.
+PND_RE = re.compile(r"^[A-Z0-9][A-Z0-9/-]{2,29}$")
+
+
+def validate_cro(value: str) -> None:
+    if not CRO_RE.match(pnc_normalise(value)):
+        raise ValidationError(
+            "Enter a CRO number in the format serial number, a slash, year and check letter, "
+            "like 123456/19K"
+        )
+
+
+def validate_pnd(value: str) -> None:
+    if not PND_RE.match(pnc_normalise(value)):
+        raise ValidationError(
+            "Enter the PND reference as it is shown in PND: 3 to 30 letters, numbers, "
+            "hyphens or slashes"
+        )
+
+
 class Sex(models.TextChoices):
     MALE = "male", "Male"
     FEMALE = "female", "Female"
@@ -50,6 +74,9 @@ class Subject(VersionedModel):
     external_source = models.CharField(max_length=20, blank=True)
     external_ref = models.CharField(max_length=60, blank=True)
     pnc_number = models.CharField(max_length=14, blank=True, validators=[validate_pnc])
+    # Issue 19: the other national references police hold against a person.
+    cro_number = models.CharField(max_length=14, blank=True, validators=[validate_cro])
+    pnd_reference = models.CharField(max_length=30, blank=True, validators=[validate_pnd])
     first_names = models.CharField(max_length=120)
     last_name = models.CharField(max_length=120)
     name_search = models.CharField(max_length=250, editable=False, db_index=True)

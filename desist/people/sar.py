@@ -31,7 +31,8 @@ def subject_records(subject: Subject, organisation: Organisation) -> Iterable[Re
         record(
             subject,
             "Your details",
-            ["first_names", "last_name", "date_of_birth", "sex", "pnc_number", "force_reference"],
+            ["first_names", "last_name", "date_of_birth", "sex", "pnc_number", "cro_number"]
+            + ["pnd_reference", "force_reference"],
             reference=f"S{subject.pk:06d}",
         )
     ]
@@ -65,7 +66,7 @@ def subject_identifiers_redactor(victim: Any) -> text.Redactor:
     pncs: list[str] = []
     dates = []
     for s in subjects:
-        values += [s.pnc_number, s.force_reference]
+        values += [s.pnc_number, s.cro_number, s.pnd_reference, s.force_reference]
         pncs.append(s.pnc_number)  # also as written: "2019/0508571H" for "19/508571H"
         if s.date_of_birth:
             dates.append(s.date_of_birth)  # "10/10/1964", "10 October 1964", "1964-10-10"

@@ -26,7 +26,10 @@ from desist.people.models import (
     Subject,
     SubjectAddress,
     SubjectAlias,
+    pnc_normalise,
+    validate_cro,
     validate_pnc,
+    validate_pnd,
 )
 from desist.people.validators import (
     check_not_future,
@@ -54,6 +57,8 @@ SUBJECT_FIELDS = (
     "date_of_birth",
     "sex",
     "pnc_number",
+    "cro_number",
+    "pnd_reference",
     "force_reference",
 )
 
@@ -77,6 +82,8 @@ def _clean_subject(
     sex: str,
     pnc_number: str,
     force_reference: str,
+    cro_number: str = "",
+    pnd_reference: str = "",
 ) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {
@@ -85,8 +92,16 @@ def _clean_subject(
         "date_of_birth": date_of_birth,
         "sex": sex or Sex.OTHER,
         "pnc_number": "",
+        "cro_number": pnc_normalise(cro_number),
+        "pnd_reference": pnc_normalise(pnd_reference),
         "force_reference": (force_reference or "").strip(),
     }
+    for field, check in (("cro_number", validate_cro), ("pnd_reference", validate_pnd)):
+        if values[field]:
+            try:
+                check(values[field])
+            except ValidationError as exc:
+                _error(errors, field, exc.messages[0])
     if not values["first_names"]:
         _error(errors, "first_names", "Enter the subject's first names")
     if not values["last_name"]:
@@ -135,6 +150,8 @@ def subject_create(
     sex: str = Sex.OTHER,
     pnc_number: str = "",
     force_reference: str = "",
+    cro_number: str = "",
+    pnd_reference: str = "",
 ) -> Subject:
     """Record a new subject in the actor's own force."""
     policy.require_perm(actor, Perm.SUBJECT_EDIT)
@@ -148,6 +165,8 @@ def subject_create(
         sex=sex,
         pnc_number=pnc_number,
         force_reference=force_reference,
+        cro_number=cro_number,
+        pnd_reference=pnd_reference,
     )
     with transaction.atomic():
         subject = Subject(force=force, created_by=actor, **values)
@@ -177,6 +196,8 @@ def subject_update(
     sex: str,
     pnc_number: str,
     force_reference: str,
+    cro_number: str = "",
+    pnd_reference: str = "",
 ) -> Subject:
     """Edit a subject's identity. `version` is the one the editor read: if someone else has
     saved since, StaleRecordError is raised and nothing is written."""
@@ -190,6 +211,8 @@ def subject_update(
         sex=sex,
         pnc_number=pnc_number,
         force_reference=force_reference,
+        cro_number=cro_number,
+        pnd_reference=pnd_reference,
     )
     changed = [f for f in SUBJECT_FIELDS if getattr(subject, f) != values[f]]
     if not changed:

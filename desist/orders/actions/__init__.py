@@ -14,6 +14,7 @@ The commands are re-exported here so a caller needs one import.
 
 from desist.orders.actions.applications import order_apply, order_update_details
 from desist.orders.actions.breaches import breach_record_court_outcome, order_record_breach
+from desist.orders.actions.circulation import order_record_circulation
 from desist.orders.actions.corrections import order_correct_dates
 from desist.orders.actions.events import (
     order_record_appeal,
@@ -47,6 +48,7 @@ from desist.orders.actions.terms import (
 from desist.orders.actions.victim_updates import order_record_victim_update
 
 __all__ = [
+    "order_record_circulation",
     "order_record_victim_update",
     "breach_record_court_outcome",
     "notification_record_acknowledged",

@@ -80,6 +80,7 @@ def _urls(live: dict[str, Any], subject: Any) -> list[str]:
         reverse("orders:term_correct", args=[o, t]),
         reverse("orders:dates_correct", args=[o]),
         reverse("orders:victim_update_add", args=[o]),
+        reverse("orders:circulate", args=[o]),
     ]
 
 
