@@ -54,9 +54,7 @@ def test_cro_and_pnd_are_kept_in_one_form_and_bad_ones_refused(
     assert subject.cro_number == "12345/19K"
 
 
-def test_the_subject_page_shows_them_to_police(
-    client: Any, users: dict[RoleCode, Any]
-) -> None:
+def test_the_subject_page_shows_them_to_police(client: Any, users: dict[RoleCode, Any]) -> None:
     officer = users[R.POLICE_OFFICER]
     subject = subject_create(
         actor=officer, first_names="Jo", last_name="Crotest", cro_number="SF123/95X"
