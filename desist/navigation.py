@@ -52,6 +52,7 @@ _NAV: list[tuple[str, str, tuple[Perm, ...]]] = [
     ("Subject access", "sar:list", (Perm.SAR_MANAGE,)),
     ("Accounts", "accounts:manage_list", (Perm.ACCOUNTS_MANAGE,)),
     ("API keys", "accounts:api_keys", (Perm.API_KEYS_MANAGE,)),
+    ("Webhooks", "events:subscriptions", (Perm.WEBHOOKS_MANAGE,)),
 ]
 
 

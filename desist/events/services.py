@@ -151,6 +151,12 @@ def subscription_rotate(*, actor: User, subscription: Subscription) -> IssuedSec
 
 
 _NEXT = {"pause": S.PAUSED, "resume": S.ACTIVE, "revoke": S.REVOKED}
+# What may be done to a subscription in each status (the status page offers these).
+ACTIONS_FROM: dict[str, tuple[str, ...]] = {
+    S.ACTIVE: ("pause", "revoke"),
+    S.PAUSED: ("resume", "revoke"),
+    S.REVOKED: (),
+}
 
 
 @command(P.WEBHOOKS_MANAGE, on="subscription")
@@ -162,8 +168,7 @@ def subscription_set_status(
     errors = Errors()
     subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
     reason = reason.strip()
-    allowed = {S.ACTIVE: ("pause", "revoke"), S.PAUSED: ("resume", "revoke"), S.REVOKED: ()}
-    if action not in allowed[S(subscription.status)]:
+    if action not in ACTIONS_FROM[subscription.status]:
         errors.add("action", "This subscription cannot be changed that way")
     elif action != "resume" and not reason:
         errors.add("reason", f"Enter why the subscription is being {action}d")

@@ -86,6 +86,13 @@ CLASSIFIED: dict[str, str] = {
     "accounts:api_keys": SENSITIVE,
     "accounts:api_key_new": "a blank form listing organisations: no person",
     "accounts:api_key_revoke": SENSITIVE,  # names who created the key
+    # --- webhooks (issue 17, ADR 0035): every page audited (desist/events/tests/test_pages.py) ---
+    "events:subscriptions": SENSITIVE,
+    "events:subscription_new": SENSITIVE,  # audited as every webhook page is
+    "events:subscription": SENSITIVE,  # names who created the subscription
+    "events:subscription_rotate": SENSITIVE,
+    "events:subscription_status": SENSITIVE,
+    "events:event_redeliver": SENSITIVE,
     "accounts:sso_choose": "the organisations that offer single sign-on: no person",
     "accounts:sso_start": "a redirect to the identity provider: no page",
     "accounts:sso_callback": "signs the person in, or a refusal page: no one else's data",
@@ -280,6 +287,16 @@ CLASSIFIED: dict[str, str] = {
 # crawl does reach fails the test, so the list cannot go stale.
 NO_DEMO_RECORD: dict[str, str] = {
     "accounts:api_key_revoke": "the demo issues no API key (audited: test_api_keys.py)",
+    **{
+        f"events:{name}": "the demo has no webhook subscription (audited: "
+        "desist/events/tests/test_pages.py; walked: tests/e2e/test_webhooks_journey.py)"
+        for name in (
+            "subscription",
+            "subscription_rotate",
+            "subscription_status",
+            "event_redeliver",
+        )
+    },
     "accounts:manage_two_factor_reset": "demo accounts have no second factor (the page redirects)",
     "cases:reopen": "the demo closes no police case",
     "safeguarding:case_check": "no demo self-referral is held for a check",
