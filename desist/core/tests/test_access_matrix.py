@@ -55,6 +55,9 @@ EXPECTED: dict[str, set[RoleCode]] = {
     # administrators their own.
     "accounts:api_keys": ADMINS,
     "accounts:api_key_new": ADMINS,
+    # Webhooks (issue 17, ADR 0035): the same administrators, beside API keys.
+    "events:subscriptions": ADMINS,
+    "events:subscription_new": ADMINS,
     "accounts:organisation_new": {R.SYSTEM_ADMIN},
     "accounts:partnership_new": {R.SYSTEM_ADMIN},
     "people:list": POLICE,
@@ -456,6 +459,93 @@ def test_sso_settings_by_role(
     other = reverse("accounts:sso_settings", args=[orgs["other_police_force"].pk])
     expected = {R.SYSTEM_ADMIN: 200, R.ORGANISATION_ADMIN: 404}.get(role, 403)
     assert client.get(other).status_code == expected, role
+
+
+WEBHOOK_PAGES = ("subscription", "subscription_rotate", "subscription_status")
+
+
+def _subscribe_with_a_dead_letter(users: dict[RoleCode, Any], organisation: Any) -> tuple[Any, Any]:
+    from desist.events import services
+    from desist.events.models import OutboundEvent
+
+    subscription = services.subscription_create(
+        actor=users[R.SYSTEM_ADMIN],
+        organisation=organisation,
+        name="Force RMS",
+        url="https://rms.example.org/desist",
+        event_types=["breach.recorded"],
+    ).subscription
+    dead = OutboundEvent.objects.create(
+        subscription=subscription,
+        event_type="breach.recorded",
+        occurred_at=timezone.now(),
+        body="{}",
+        status=OutboundEvent.Status.DEAD,
+        attempts=11,
+        next_attempt_at=timezone.now(),
+        dead_at=timezone.now(),
+        last_error="Answered 503",
+    )
+    return subscription, dead
+
+
+def _webhook_urls(subscription: Any, dead: Any) -> list[str]:
+    pages = [reverse(f"events:{p}", args=[subscription.pk]) for p in WEBHOOK_PAGES]
+    return [*pages, reverse("events:event_redeliver", args=[subscription.pk, dead.pk])]
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_webhook_subscription_pages_by_role(
+    client: Any, users: dict[RoleCode, Any], orgs: Any, role: RoleCode
+) -> None:
+    """A subscription's pages (its deliveries, rotate, pause/resume/revoke, send a dead letter
+    again): administrators of its organisation and system administrators 200; every other
+    role 404; an organisation administrator of Surrey 404 for Sussex's (ADR 0035), and the
+    Sussex subscription is not on Surrey's list."""
+    own, own_dead = _subscribe_with_a_dead_letter(users, orgs["police_force"])
+    other, other_dead = _subscribe_with_a_dead_letter(users, orgs["other_police_force"])
+    client.force_login(users[role])
+    for url in _webhook_urls(own, own_dead):
+        got = client.get(url).status_code
+        assert got == (200 if role in ADMINS else 404), (url, role, got)
+    for url in _webhook_urls(other, other_dead):
+        got = client.get(url).status_code
+        assert got == (200 if role == R.SYSTEM_ADMIN else 404), (url, role, got)
+    if role in ADMINS:
+        listed = client.get(reverse("events:subscriptions")).context["subscriptions"]
+        assert (other in listed) == (role == R.SYSTEM_ADMIN), role
+        dead = client.get(reverse("events:subscriptions")).context["dead"]
+        assert (other_dead in dead) == (role == R.SYSTEM_ADMIN), role
+
+
+def test_a_surrey_administrator_cannot_change_a_sussex_subscription(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any
+) -> None:
+    """Every change posted by an administrator of another force is a 404 and changes
+    nothing: no rotated secret, no pause, no re-queued dead letter, no audit row."""
+    from desist.audit.models import AuditEvent
+    from desist.events.models import OutboundEvent
+
+    sussex, dead = _subscribe_with_a_dead_letter(users, orgs["police_force"])
+    surrey_admin = make_user(R.ORGANISATION_ADMIN, organisation=orgs["other_police_force"])
+    client.force_login(surrey_admin)
+    posts = {
+        reverse("events:subscription_rotate", args=[sussex.pk]): {},
+        reverse("events:subscription_status", args=[sussex.pk]): {
+            "action": "revoke",
+            "reason": "Not ours",
+        },
+        reverse("events:event_redeliver", args=[sussex.pk, dead.pk]): {},
+    }
+    for url, data in posts.items():
+        assert client.post(url, data).status_code == 404, url
+    sussex.refresh_from_db()
+    dead.refresh_from_db()
+    assert (sussex.status, sussex.secret_rotated_at) == ("active", None)
+    assert dead.status == OutboundEvent.Status.DEAD
+    assert not AuditEvent.objects.filter(
+        actor_id=surrey_admin.pk, verb__startswith="webhook."
+    ).exists()
 
 
 @pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
