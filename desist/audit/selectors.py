@@ -209,7 +209,8 @@ def export_detail(values: dict[str, Any]) -> str:
         parts.append(str(values["format"]).upper())
     filters = values.get("filters") or {}
     parts.append(
-        "Filters: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in filters.items())
+        # Recorded in words since issue 18 ("Status": "Active"); older rows kept field names.
+        "Filters: " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in filters.items())
         if filters
         else "No filters"
     )

@@ -24,7 +24,7 @@ from desist.audit.selectors import (
 )
 from desist.audit.services import audit_consultation, audit_record
 from desist.core import marking, safecsv
-from desist.core.export_purpose import ExportPurpose, purpose_asked
+from desist.core.export_purpose import ExportPurpose, form_filters, purpose_asked
 
 if TYPE_CHECKING:
     from desist.accounts.models import User
@@ -131,8 +131,17 @@ def _may_export(request: HttpRequest) -> None:
     policy.require_perm(request.user, policy.Perm.AUDIT_EXPORT)
 
 
+def _filters_in_words(request: HttpRequest) -> dict[str, str]:
+    return form_filters(_filters(request)[0])
+
+
 @login_required
-@purpose_asked("these audit entries as CSV", guard=_may_export, back="audit:list")
+@purpose_asked(
+    "these audit entries as CSV",
+    guard=_may_export,
+    back="audit:list",
+    filters=_filters_in_words,
+)
 def audit_export(request: HttpRequest, purpose: ExportPurpose) -> HttpResponseBase:
     _may_export(request)
     form, filters = _filters(request)
@@ -147,7 +156,10 @@ def audit_export(request: HttpRequest, purpose: ExportPurpose) -> HttpResponseBa
             justification="Audit log export",
             recipients=[request.user.get_username()],
             new=safecsv.export_facts(
-                file_format="csv", filters=filters.__dict__, rows=events.count(), purpose=purpose
+                file_format="csv",
+                filters=form_filters(form),
+                rows=events.count(),
+                purpose=purpose,
             ),
         )
     writer = safecsv.writer(_Echo())

@@ -10,8 +10,9 @@ the view, which receives it as `purpose=` and records it in the export's audit r
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.http import HttpRequest, HttpResponseBase, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
 
+from desist.core.dates import long_date
 from desist.core.roles import RoleCode as R
 
 # The form carries this attribute, so crawls and tests can tell the question from a page.
@@ -130,17 +132,53 @@ def purpose_from(*, code: str, reason: str, role_codes: Iterable[str]) -> Export
 
 
 Guard = Callable[..., Any]
+# The filters of a download in words, {"Status": "Active"}, from the request and view arguments.
+Describe = Callable[..., Mapping[str, str]]
+
+# Query parameters that shape the page on screen, never the rows of the file.
+NOT_FILTERS = frozenset({"page", "sort"})
+
+
+def _value_words(field: forms.Field, value: Any) -> str:
+    """A chosen value as its label says it: the choice's label, a date in words."""
+    if isinstance(field, forms.ChoiceField):
+        labels = {str(k): str(v) for k, v in field.choices if not isinstance(v, list | tuple)}
+        return labels.get(str(value), str(value))
+    if isinstance(value, dt.date):
+        return long_date(value)
+    return str(value)
+
+
+def form_filters(form: forms.Form) -> dict[str, str]:
+    """A filter form's chosen values in words, {field label: value label}: what the purpose
+    page shows and the export's audit row records. Empty values and paging or sorting are
+    left out; an invalid form filters nothing, so it describes nothing."""
+    if not (form.is_bound and form.is_valid()):
+        return {}
+    found: dict[str, str] = {}
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if name in NOT_FILTERS or value in (None, "", [], ()):
+            continue
+        found[str(field.label or name.replace("_", " ").capitalize())] = _value_words(field, value)
+    return found
+
+
+def _no_filters(request: HttpRequest, *args: Any, **kwargs: Any) -> Mapping[str, str]:
+    return {}
 
 
 def purpose_asked(
-    what: str, *, guard: Guard, back: str
+    what: str, *, guard: Guard, back: str, filters: Describe = _no_filters
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Ask the purpose before the decorated export runs.
 
     `what` names the download on the form ("the SPO register as CSV"); `guard(request,
     **kwargs)` is the view's own access check, run first so that a user who may not export
     sees 403 or 404, never the question; `back` is the URL name of the page the download is
-    offered on (given the view's arguments; the filters return with the query string)."""
+    offered on (given the view's arguments; the filters return with the query string);
+    `filters(request, **kwargs)` says the download's filters in words, as the view records
+    them in the audit row (`form_filters`), never the raw query string."""
 
     def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
@@ -161,7 +199,7 @@ def purpose_asked(
                 {
                     "form": form,
                     "what": what,
-                    "filters": [(k, v) for k, v in request.GET.items() if v],
+                    "filters": list(filters(request, *args, **kwargs).items()),
                     "back": reverse(back, kwargs=kwargs or None) + (f"?{query}" if query else ""),
                     "marker": FORM_MARKER,
                 },

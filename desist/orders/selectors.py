@@ -54,6 +54,14 @@ from desist.safeguarding.models import Victim
 
 # Filters of the register list named after the home-page queues (?queue=...).
 QUEUE_FILTERS = ("applications", "notifications", "expiring", "interim_lapsing", "breaches")
+# Each in words: the list page's "Showing ..." and an export's filters say the same.
+QUEUE_LABELS = {
+    "applications": "applications awaiting a hearing",
+    "notifications": "orders with notifications due or overdue",
+    "expiring": "orders due for renewal review",
+    "interim_lapsing": "interim orders lapsing within 7 days",
+    "breaches": "orders breached in the last 30 days",
+}
 
 
 # --- lists and single records -----------------------------------------------------------------

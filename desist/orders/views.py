@@ -27,7 +27,7 @@ from desist.cases import selectors as case_selectors
 from desist.cases.forms import AssignForm
 from desist.core import marking, safecsv
 from desist.core.concurrency import StaleRecordError
-from desist.core.export_purpose import ExportPurpose, purpose_asked
+from desist.core.export_purpose import ExportPurpose, form_filters, purpose_asked
 from desist.core.forms import add_service_errors
 from desist.core.reach import Reach, reach_context, reach_from
 from desist.core.workflow import page_view
@@ -128,6 +128,7 @@ def order_list(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "queue": queue,
+            "queue_label": selectors.QUEUE_LABELS.get(queue, ""),
             "query": _query_without_page(request),
             # The downloads hold the rows on screen: the same filter, never the page number.
             "export_query": urlencode({k: v for k, v in filters.items() if v}),
@@ -148,12 +149,27 @@ def _may_export(request: AuthedRequest) -> None:
     policy.require_perm(request.user, Perm.ORDER_EXPORT)
 
 
+def _filters_in_words(request: AuthedRequest) -> dict[str, str]:
+    """The register download's filters as the purpose page and the audit row say them."""
+    form, filters = _register_filters(request)
+    words = {k: v for k, v in form_filters(form).items() if k == "Status"}
+    if filters["queue"]:
+        words["Showing"] = selectors.QUEUE_LABELS[filters["queue"]].capitalize()
+    if filters["view"]:
+        words["View"] = Reach(filters["view"]).label
+    return words
+
+
 def _export_response(request: AuthedRequest, fmt: str, purpose: ExportPurpose) -> HttpResponse:
     _may_export(request)
     _, filters = _register_filters(request)
     header, rows = exports.register_rows_for(actor=request.user, **filters)
     actions.order_register_export_record(
-        actor=request.user, file_format=fmt, rows=len(rows), filters=filters, purpose=purpose
+        actor=request.user,
+        file_format=fmt,
+        rows=len(rows),
+        filters=_filters_in_words(request),
+        purpose=purpose,
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
@@ -173,13 +189,20 @@ def _export_response(request: AuthedRequest, fmt: str, purpose: ExportPurpose) -
 
 
 @login_required
-@purpose_asked("the SPO register as CSV", guard=_may_export, back="orders:list")
+@purpose_asked(
+    "the SPO register as CSV", guard=_may_export, back="orders:list", filters=_filters_in_words
+)
 def export_csv(request: AuthedRequest, purpose: ExportPurpose) -> HttpResponse:
     return _export_response(request, "csv", purpose)
 
 
 @login_required
-@purpose_asked("the SPO register as a spreadsheet", guard=_may_export, back="orders:list")
+@purpose_asked(
+    "the SPO register as a spreadsheet",
+    guard=_may_export,
+    back="orders:list",
+    filters=_filters_in_words,
+)
 def export_xlsx(request: AuthedRequest, purpose: ExportPurpose) -> HttpResponse:
     return _export_response(request, "xlsx", purpose)
 

@@ -20,7 +20,7 @@ from desist.accounts.models import User
 from desist.audit.services import audit_consultation
 from desist.core import marking, safecsv
 from desist.core.concurrency import StaleRecordError
-from desist.core.export_purpose import ExportPurpose, purpose_asked
+from desist.core.export_purpose import ExportPurpose, form_filters, purpose_asked
 from desist.core.forms import add_service_errors
 from desist.policy import Perm
 from desist.sharing import break_glass as bg
@@ -188,16 +188,25 @@ def _may_export(request: AuthedRequest) -> None:
     _require_disclosures(request.user)
 
 
+def _filters_in_words(request: AuthedRequest) -> dict[str, str]:
+    return form_filters(_disclosure_filters(request)[0])
+
+
 @login_required
-@purpose_asked("these disclosures as CSV", guard=_may_export, back="sharing:disclosures")
+@purpose_asked(
+    "these disclosures as CSV",
+    guard=_may_export,
+    back="sharing:disclosures",
+    filters=_filters_in_words,
+)
 def disclosure_export(request: AuthedRequest, purpose: ExportPurpose) -> HttpResponseBase:
     _require_disclosures(request.user)
-    _, filters = _disclosure_filters(request)
+    form, filters = _disclosure_filters(request)
     rows = selectors.disclosure_list_for(actor=request.user, filters=filters)
     services.disclosure_export_record(
         actor=request.user,
         rows=rows.count(),
-        filters={k: str(v) for k, v in filters.__dict__.items() if v},
+        filters=form_filters(form),
         purpose=purpose,
     )
     writer = safecsv.writer(_Echo())

@@ -69,4 +69,4 @@ def test_evaluator_reads_filters_and_downloads_the_audit_log(
     from desist.audit.models import AuditEvent
 
     exported = AuditEvent.objects.filter(verb="audit.export").latest("id").new_values
-    assert exported["purpose"] == "oversight" and exported["filters"]["category"] == "erasure"
+    assert exported["purpose"] == "oversight" and exported["filters"]["Action"] == "Erasure"

@@ -86,4 +86,4 @@ def test_the_register_download_asks_why_first(
         assert fh.readline().startswith("Reference")
     event = AuditEvent.objects.filter(verb="order.export").latest("id")
     assert event.new_values["purpose"] == "court"
-    assert event.new_values["filters"] == {"status": "full"}
+    assert event.new_values["filters"] == {"Status": "Full order"}

@@ -365,12 +365,12 @@ def test_the_question_keeps_the_filters_and_offers_the_roles_purposes(
     client.force_login(users[R.POLICE_OFFICER])
     url = reverse("orders:export_csv") + "?status=full"
     page = client.get(url).content.decode()
-    assert "Status: full" in page
+    assert "Status: Full order" in page
     assert re.search(r"<form method=\"post\" novalidate " + FORM_MARKER, page)  # no action
     assert 'value="court"' in page and 'value="access_review"' not in page
     client.post(url, {"export_purpose": "court"})
     event = AuditEvent.objects.filter(verb="order.export").latest("id")
-    assert event.new_values["filters"] == {"status": "full"}
+    assert event.new_values["filters"] == {"Status": "Full order"}
     assert event.new_values["purpose"] == "court"
     # A purpose not offered to the role is refused like a made-up one.
     refused = client.post(url, {"export_purpose": "access_review"}).content.decode()

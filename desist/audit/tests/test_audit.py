@@ -238,11 +238,11 @@ def test_an_exports_purpose_rows_and_filters_show_in_the_log_and_its_csv(
     rows_first, rows_second = (e.new_values["rows"] for e in counted)
     first = (
         f"Purpose: Other ({why}); {rows_first} row{'' if rows_first == 1 else 's'}; CSV; "
-        "Filters: category consultation"
+        "Filters: Action: Consultation"
     )
     second = (
         "Purpose: Oversight or audit of how records are used; "
-        f"{rows_second} row{'' if rows_second == 1 else 's'}; CSV; Filters: category disclosure"
+        f"{rows_second} row{'' if rows_second == 1 else 's'}; CSV; Filters: Action: Disclosure"
     )
     page = html.unescape(
         client.get(reverse("audit:list"), {"category": "disclosure"}).content.decode()
@@ -290,3 +290,26 @@ def test_own_org_auditor_has_no_organisation_filter(
 ) -> None:
     client.force_login(users[R.POLICE_SUPERVISOR])
     assert 'name="organisation"' not in client.get(reverse("audit:list")).content.decode()
+
+
+def test_export_purpose_page_and_audit_row_say_the_filters_in_words(
+    client: Any, users: dict[RoleCode, Any], make_user: Any, orgs: Any
+) -> None:
+    """The purpose page lists the filters of the file as the filter form says them (field
+    label: value label), not the query string; empty parameters and paging are no filters;
+    the export's audit row records the same words (tester finding, issue 18). Seen red: the
+    page listed "Organisation: 2", "Page: 3" and the audit detail "organisation id 2"."""
+    outsider = make_user(R.POLICE_OFFICER, organisation=orgs["other_police_force"])
+    force = outsider.organisation
+    client.force_login(users[R.OVERSEER])
+    query = {"organisation": force.pk, "category": "consultation", "username": "", "page": "3"}
+    page = html.unescape(client.get(reverse("audit:export"), query).content.decode())
+    listed = page[page.find("matching your filters") :][:400]
+    assert f"<li>Organisation: {force.name}</li>" in listed, listed
+    assert "<li>Action: Consultation</li>" in listed, listed
+    assert "Page" not in listed and "Username" not in listed, listed
+    download(client, reverse("audit:export"), query, purpose="oversight")
+    logged = AuditEvent.objects.filter(verb="audit.export").latest("id")
+    assert logged.new_values["filters"] == {"Organisation": force.name, "Action": "Consultation"}
+    detail = html.unescape(client.get(reverse("audit:list")).content.decode())
+    assert f"Filters: Organisation: {force.name}, Action: Consultation" in detail

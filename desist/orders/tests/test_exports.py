@@ -162,7 +162,7 @@ def test_export_honours_the_active_filter(client: Any, officer: Any, force: Any)
     )
     assert book.active.max_row == 2  # the header and the one full order
     events = list(AuditEvent.objects.filter(verb="order.export").order_by("id"))
-    assert [e.new_values["filters"] for e in events] == [{"status": "full"}] * 2
+    assert [e.new_values["filters"] for e in events] == [{"Status": "Full order"}] * 2
     assert [e.new_values["rows"] for e in events] == [1, 1]
 
 
@@ -177,7 +177,7 @@ def test_export_honours_a_home_queue(client: Any, officer: Any, force: Any) -> N
     ).content.decode()
     assert [r["Reference"] for r in csv_dicts(text)] == [waiting.reference]
     event = AuditEvent.objects.filter(verb="order.export").latest("id")
-    assert event.new_values["filters"] == {"queue": "applications"}
+    assert event.new_values["filters"] == {"Showing": "Applications awaiting a hearing"}
     # An unknown filter value is ignored, as on the list page: the whole register.
     text = download(client, reverse("orders:export_csv"), {"status": "nonsense"}).content.decode()
     assert len(csv_dicts(text)) == 2
