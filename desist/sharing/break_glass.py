@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
@@ -144,8 +145,35 @@ def break_glass_record_of(grant: BreakGlassGrant) -> Any:
 
 
 def record_reference(record_type: str, record: Any) -> str:
-    ref = getattr(record, "crime_reference", "") or getattr(record, "reference", "")
-    return f"{dict(T.choices).get(record_type, record_type)} {ref or f'#{record.pk}'}"
+    """The record as its users know it: "Stalking Protection Order SPO/2026/0012", never its
+    database id (a subject by force reference or PNC number)."""
+    ref = (
+        getattr(record, "crime_reference", "")
+        or getattr(record, "reference", "")
+        or getattr(record, "force_reference", "")
+        or getattr(record, "pnc_number", "")
+    )
+    kind = dict(T.choices).get(record_type, record_type)
+    return f"{kind} {ref}" if ref else f"{kind} with no reference"
+
+
+def with_record_references(grants: Iterable[BreakGlassGrant]) -> list[BreakGlassGrant]:
+    """The grants, each given `record_reference` for the pages that list or show it: one
+    query per kind of record, however many grants."""
+    grants = list(grants)
+    wanted: dict[str, set[int]] = {}
+    for g in grants:
+        wanted.setdefault(g.record_type, set()).add(g.record_id)
+    found = {
+        label: apps.get_model(label)._default_manager.in_bulk(ids) for label, ids in wanted.items()
+    }
+    for g in grants:
+        record = found[g.record_type].get(g.record_id)
+        kind = g.get_record_type_display()
+        g.record_reference = (  # type: ignore[attr-defined]
+            record_reference(g.record_type, record) if record else f"{kind} no longer held"
+        )
+    return grants
 
 
 def break_glass_request(

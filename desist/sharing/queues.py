@@ -13,6 +13,7 @@ from desist.core.dates import long_datetime
 from desist.core.roles import RoleCode
 from desist.home.queues import QueueResult, QueueRow, declare, provide
 from desist.sharing import selectors
+from desist.sharing.break_glass import with_record_references
 from desist.sharing.kinds import Urgency
 
 LIMIT = 5
@@ -89,11 +90,11 @@ def break_glass_reviews(actor: User) -> QueueResult:
     now = timezone.now()
     rows = [
         QueueRow(
-            label=f"{g.user.username}: {g.get_record_type_display()} #{g.record_id}",
+            label=f"{g.user.username}: {g.record_reference}",
             url=reverse("sharing:break_glass_review", args=[g.pk]),
             detail=f"{g.organisation.name}, {long_datetime(g.granted_at)}",
             tag="Active" if g.is_live(now) else "Ended",
         )
-        for g in qs[:LIMIT]
+        for g in with_record_references(qs[:LIMIT])
     ]
     return QueueResult(count=qs.count(), rows=rows, more_url=reverse("sharing:break_glass_reviews"))

@@ -284,10 +284,6 @@ def break_glass_find_record(*, actor: User, record_type: str, reference: str) ->
     return found[0] if len(found) == 1 else None
 
 
-def record_label(grant: BreakGlassGrant) -> str:
-    return f"{grant.get_record_type_display()} #{grant.record_id}"
-
-
 # --- aggregates for the dashboards (counts only) ---------------------------------------------
 
 

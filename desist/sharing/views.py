@@ -242,7 +242,7 @@ def disclosure_export(request: AuthedRequest, purpose: ExportPurpose) -> HttpRes
 @login_required
 def break_glass_list(request: AuthedRequest) -> HttpResponse:
     policy.require_perm(request.user, Perm.BREAK_GLASS_REQUEST)
-    grants = list(selectors.break_glass_grants_of(actor=request.user)[:50])
+    grants = bg.with_record_references(selectors.break_glass_grants_of(actor=request.user)[:50])
     now = timezone.now()
     rows = [
         {
@@ -325,6 +325,7 @@ def break_glass_review_list(request: AuthedRequest) -> HttpResponse:
         state = "unreviewed"
     grants = selectors.break_glass_review_list_for(actor=request.user, state=state)
     page = Paginator(grants, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = bg.with_record_references(page.object_list)
     audit_consultation(
         actor=request.user,
         verb="break_glass.review_list",
@@ -346,6 +347,7 @@ def break_glass_review_list(request: AuthedRequest) -> HttpResponse:
 def break_glass_review(request: AuthedRequest, grant_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.BREAK_GLASS_REVIEW)
     grant = selectors.break_glass_grant_get_for_review(actor=request.user, grant_id=grant_id)
+    bg.with_record_references([grant])
     form = BreakGlassReviewForm(request.POST or None, initial={"version": grant.version})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -379,6 +381,7 @@ def break_glass_approvals(request: AuthedRequest) -> HttpResponse:
     state = "all" if request.GET.get("state") == "all" else "pending"
     grants = selectors.break_glass_approvals_for(actor=request.user, state=state)
     page = Paginator(grants, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = bg.with_record_references(page.object_list)
     audit_consultation(
         actor=request.user,
         verb="break_glass.approval_list",
@@ -396,6 +399,7 @@ def break_glass_approvals(request: AuthedRequest) -> HttpResponse:
 def break_glass_decide(request: AuthedRequest, grant_id: int) -> HttpResponse:
     policy.require_perm(request.user, Perm.BREAK_GLASS_APPROVE)
     grant = selectors.break_glass_approval_get_for(actor=request.user, grant_id=grant_id)
+    bg.with_record_references([grant])
     form = BreakGlassDecisionForm(request.POST or None, initial={"version": grant.version})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -217,3 +217,42 @@ def test_a_waiting_request_is_listed_as_requested_not_granted(
     )
     text = _text(client.get(reverse("sharing:break_glass")))
     assert "Granted " in text and "Not granted" not in text
+
+
+def test_break_glass_pages_name_an_order_by_its_reference(
+    client: Any,
+    requester: Any,
+    their_supervisor: Any,
+    officer: Any,
+    users: dict[R, Any],
+    settings: Any,
+) -> None:
+    """Users know an order by its reference, never by a database id: the requester's list,
+    the approver's list and decision page, and the overseer's review list, review page and
+    home queue all say it (tester finding, issue 18). Seen red: each said "#<id>"."""
+    from desist.orders.tests.helpers import applied
+
+    settings.DESIST_BREAK_GLASS_DAILY_CAP = 0
+    order = applied(officer, make_subject(officer), reference="SPO/TEST/0042")
+    grant = break_glass.break_glass_request(actor=requester, record=order, justification=WHY)
+    named = f"Stalking Protection Order {order.reference}"
+    waiting = [
+        (their_supervisor, reverse("sharing:break_glass_approvals")),
+        (their_supervisor, reverse("sharing:break_glass_decide", args=[grant.pk])),
+    ]
+    granted = [
+        (requester, reverse("sharing:break_glass")),
+        (users[R.OVERSEER], reverse("sharing:break_glass_reviews")),
+        (users[R.OVERSEER], reverse("sharing:break_glass_review", args=[grant.pk])),
+        (users[R.OVERSEER], reverse("core:home")),
+    ]
+    for pages in (waiting, granted):
+        for user, url in pages:
+            client.force_login(user)
+            text = _text(client.get(url))
+            assert named in text, url
+            assert f"#{order.pk}" not in text, url
+        if pages is waiting:
+            break_glass.break_glass_decide(
+                actor=their_supervisor, grant=grant, version=grant.version, decision="approve"
+            )
