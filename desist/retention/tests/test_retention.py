@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from desist.audit.models import AuditEvent, Category
 from desist.cases.models import Case, CaseStatus, Incident, IncidentType
+from desist.core.dates import long_date
 from desist.core.models import OrganisationKind
 from desist.core.roles import RoleCode
 from desist.evaluation.tests import helpers
@@ -318,3 +319,25 @@ def test_the_listing_runs_as_a_command_as_the_monthly_job_does(
     out = io.StringIO()
     call_command("retention_due", stdout=out)  # run again: nothing listed twice
     assert out.getvalue().strip() == "retention_due: 0 records listed for review"
+
+
+@pytest.mark.django_db
+def test_the_kept_list_shows_the_next_review_and_the_reason(
+    client: Any, supervisor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kept record is next looked at on its new review date, for the reason given: the Kept
+    list says both, not the due date that has passed (tester finding, issue 18). Seen red:
+    the list showed only the old due date."""
+    case = _case(supervisor.organisation, closed=TODAY)
+    _age(monkeypatch, 7)
+    services.retention_list_due()
+    review = _review(case)
+    next_review = clock.today() + dt.timedelta(days=400)
+    services.retention_keep(
+        actor=supervisor, review=review, reason="Civil claim pending", next_review_on=next_review
+    )
+    client.force_login(supervisor)
+    page = client.get(reverse("retention:queue"), {"status": "kept"}).content.decode()
+    row = page[page.find(reverse("retention:review", args=[review.pk])) :][:800]
+    assert long_date(next_review) in row and "Civil claim pending" in row, row
+    assert long_date(review.due_on) not in row, row
