@@ -78,10 +78,20 @@ def download(request: AuthedRequest, document_id: int) -> HttpResponse:
     return response
 
 
+def _markable_get(request: AuthedRequest, document_id: int) -> Document:
+    """The document for the police-only sharing actions, refused as the download is: 403 to
+    a role that reads no document, 404 to one that may not see this one (a provider asking
+    for a police-only document learns nothing of it), then 403 to one who sees it but may not
+    share it."""
+    policy.require_perm(request.user, Perm.DOCUMENT_VIEW)
+    document = selectors.document_get_for(actor=request.user, document_id=document_id)
+    policy.require_perm(request.user, Perm.DOCUMENT_MARK)
+    return document
+
+
 @login_required
 def provider_safe(request: AuthedRequest, document_id: int) -> HttpResponse:
-    policy.require_perm(request.user, Perm.DOCUMENT_MARK)
-    document = selectors.document_get_for(actor=request.user, document_id=document_id)
+    document = _markable_get(request, document_id)
     back = record_url(document)
     if not (document.order_id or document.referral_id):
         # Readable to this officer already, so saying why leaks nothing; the generic 403 did
@@ -127,8 +137,7 @@ def provider_safe(request: AuthedRequest, document_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def provider_safe_withdraw(request: AuthedRequest, document_id: int) -> HttpResponse:
-    policy.require_perm(request.user, Perm.DOCUMENT_MARK)
-    document = selectors.document_get_for(actor=request.user, document_id=document_id)
+    document = _markable_get(request, document_id)
     if services.document_unmark_provider_safe(actor=request.user, document=document):
         messages.success(request, "The provider can no longer read this document")
     else:

@@ -917,11 +917,7 @@ DOCUMENT_DOWNLOAD = {
 }
 
 
-@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
-@pytest.mark.parametrize("which", sorted(DOCUMENT_DOWNLOAD))
-def test_document_download_by_role(
-    client: Any, users: dict[RoleCode, Any], world: Any, role: RoleCode, which: str
-) -> None:
+def _document(world: Any, which: str) -> Any:
     from desist.documents import content, services
     from desist.documents.tests.conftest import pdf_bytes, upload
 
@@ -939,12 +935,50 @@ def test_document_download_by_role(
     )
     if which.endswith("provider_safe"):
         services.document_mark_provider_safe(actor=world.officer, document=document, confirmed=True)
+    return document
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+@pytest.mark.parametrize("which", sorted(DOCUMENT_DOWNLOAD))
+def test_document_download_by_role(
+    client: Any, users: dict[RoleCode, Any], world: Any, role: RoleCode, which: str
+) -> None:
+    document = _document(world, which)
     client.force_login(users[role])
     response = client.get(reverse("documents:download", args=[document.pk]))
     expected = 404 if role in DOCUMENT_READERS else 403
     if role in DOCUMENT_DOWNLOAD[which]:
         expected = 200
     assert response.status_code == expected, (role, which)
+
+
+# Sharing a document with the provider is police-only. Police of the owning force may share
+# an order's or a referral's document (200 for the page, 302 after withdrawing), not a case's
+# (403, with the reason); a reader who sees the document but may not share it gets 403, one
+# who may not see it 404 (as for its download, tester finding), everyone else 403.
+SHAREABLE = {"order_police_only", "order_provider_safe", "referral_provider_safe"}
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+@pytest.mark.parametrize("which", sorted(DOCUMENT_DOWNLOAD))
+@pytest.mark.parametrize("view", ["documents:provider_safe", "documents:provider_safe_withdraw"])
+def test_document_provider_safe_by_role(
+    client: Any, users: dict[RoleCode, Any], world: Any, role: RoleCode, which: str, view: str
+) -> None:
+    document = _document(world, which)
+    client.force_login(users[role])
+    url = reverse(view, args=[document.pk])
+    get = view == "documents:provider_safe"
+    response = client.get(url) if get else client.post(url)
+    if role not in DOCUMENT_READERS:
+        expected = 403
+    elif role not in DOCUMENT_DOWNLOAD[which]:
+        expected = 404
+    elif role in POLICE and which in SHAREABLE:
+        expected = 200 if get else 302
+    else:
+        expected = 403
+    assert response.status_code == expected, (role, which, view)
 
 
 # --- officer in charge (issue 19): police supervisors of the record's own force -------------
