@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -159,11 +160,14 @@ def human_reference(title: str, obj: Any, names: Iterable[str]) -> str:
 
 def show(value: Any) -> str:
     """One value as a person reads it: dates as "7 December 2026" (with the time, in local
-    time, for a moment), yes/no, lists joined, a mapping one "key: value" line each."""
+    time, for a moment), yes/no, a number without the zeros it is stored with ("6", "6.5",
+    never "6.0000"), lists joined, a mapping one "key: value" line each."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, Decimal | float):
+        return number(value)
     if isinstance(value, dt.datetime):
         return dateformat.format(timezone.localtime(value), settings.DATETIME_FORMAT)
     if isinstance(value, dt.date):
@@ -175,6 +179,12 @@ def show(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(show(v) for v in value)
     return str(value)
+
+
+def number(value: Decimal | float) -> str:
+    """6.0000 as "6", 6.5000 as "6.5", 1200 as "1200" (never "1.2E+3")."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _labelled(value: Any, labels: Labels) -> str:

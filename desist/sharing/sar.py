@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from desist.core.models import Organisation
 from desist.sar.registry import Collector, Record, record, register, register_redactor
+from desist.sharing.kinds import KIND_LABELS
 from desist.sharing.models import Alert, Disclosure
 from desist.sharing.redaction import victim_redactor
 
@@ -20,7 +21,8 @@ DISCLOSURE_FIELDS = ["disclosed_at", "what", "purpose", "lawful_basis", "agreeme
 def subject_alerts(subject: Any, organisation: Organisation) -> list[Record]:
     ours = Q(recipient_organisation=organisation) | Q(from_organisation=organisation)
     alerts = Alert.objects.filter(ours, subject=subject).order_by("created_at", "pk")
-    return [record(a, "Alert", ALERT_FIELDS) for a in alerts]
+    # The kind as the inbox words it ("SPO breach recorded"); its code stays in the JSON.
+    return [record(a, "Alert", ALERT_FIELDS, labels={"kind": KIND_LABELS}) for a in alerts]
 
 
 def subject_disclosures(subject: Any, organisation: Organisation) -> list[Record]:

@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from desist.audit.models import AuditEvent, Category
@@ -397,3 +398,53 @@ def test_bundle_reads_as_a_person_would(users: dict[RoleCode, Any], world: dict[
         "iso": "2025-03-04",
     }
     assert texts["subject"]["Context"]["code"] == "initial"
+
+
+def test_alert_kinds_and_scores_read_as_words_and_numbers(
+    client: Any, orgs: dict[str, Any], users: dict[RoleCode, Any], world: dict[str, Any]
+) -> None:
+    """An alert's kind reads as the inbox words it, a score without its stored zeros, on the
+    request's page and in the PDF; the JSON keeps the kind's code beside the words (tester
+    finding, issue 18). Seen red: "BREACH_RECORDED" and "6.0000"."""
+    from decimal import Decimal
+
+    from desist.risk.models import Assessment
+
+    supervisor = users[RoleCode.POLICE_SUPERVISOR]
+    Alert.objects.create(
+        kind="breach_recorded",
+        priority="high",
+        recipient=supervisor,
+        recipient_organisation=orgs["police_force"],
+        from_organisation=orgs["police_force"],
+        subject=world["subject"],
+        title="Breach recorded",
+        body="A breach was recorded",
+        dedupe_key="t-kind",
+        due_by=timezone.now(),
+    )
+    screening = Instrument.objects.get(code="desist-stalking-screening")
+    for day, score in ((4, "6"), (5, "6.5")):
+        record_assessment(
+            actor=users[RoleCode.POLICE_OFFICER],
+            subject=world["subject"],
+            instrument=screening,
+            answers=screening_answers(3),
+            assessed_on=dt.date(2025, 3, day),
+            context="initial",
+            review_date=dt.date(2025, 6, 4),
+        )
+        Assessment.objects.filter(assessed_on=dt.date(2025, 3, day)).update(score=Decimal(score))
+    bundle = _run(supervisor, "subject", world["subject"])
+    fields = [f for s in bundle["sections"] for r in s["records"] for f in r["fields"]]
+    kinds = [f for f in fields if f["label"] == "Kind"]
+    assert kinds == [
+        {"label": "Kind", "value": "SPO breach recorded", "code": "breach_recorded"}
+    ], kinds
+    assert sorted(f["value"] for f in fields if f["label"] == "Score") == ["6", "6.5"]
+    made = AccessRequest.objects.latest("pk")
+    client.force_login(supervisor)
+    page = client.get(reverse("sar:detail", args=[made.pk])).content.decode()
+    for shown in (page, sar_bundle.bundle_html(made)):
+        assert "SPO breach recorded" in shown and "BREACH_RECORDED" not in shown
+        assert ">6<" in shown and ">6.5<" in shown and "6.0000" not in shown
