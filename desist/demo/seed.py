@@ -21,6 +21,7 @@ from desist.demo.evaluation_seed import seed_outcomes
 from desist.demo.orders_volume import seed_orders
 from desist.demo.ownership_seed import hand_on_neglected, seed_ownership
 from desist.demo.programme_seed import seed_programme
+from desist.demo.retention_seed import seed_retention_due
 from desist.demo.safeguarding_seed import seed_advocacy
 from desist.demo.sharing_seed import seed_sharing
 from desist.demo.spending_seed import seed_spending
@@ -254,4 +255,8 @@ def _seed_issue_4_to_6(*, orgs: dict[str, Organisation]) -> dict[str, int]:
     created.update(hand_on_neglected(force=orgs["sussex-police"], officer=users["police.sussex"]))
     # Last: spending runs from each programme's first referral, historical ones included.
     created.update(seed_spending(programme_manager=users["programme.manager"]))
+    # Records whose retention period has ended, listed for their data owners (issue 18).
+    created.update(
+        seed_retention_due(force=orgs["sussex-police"], advocacy_org=orgs["safe-steps-advocacy"])
+    )
     return created
