@@ -142,7 +142,8 @@ NOT_FILTERS = frozenset({"page", "sort"})
 def _value_words(field: forms.Field, value: Any) -> str:
     """A chosen value as its label says it: the choice's label, a date in words."""
     if isinstance(field, forms.ChoiceField):
-        labels = {str(k): str(v) for k, v in field.choices if not isinstance(v, list | tuple)}
+        choices: Iterable[tuple[Any, Any]] = field.choices  # type: ignore[assignment]
+        labels = {str(k): str(v) for k, v in choices if not isinstance(v, list | tuple)}
         return labels.get(str(value), str(value))
     if isinstance(value, dt.date):
         return long_date(value)

@@ -90,7 +90,7 @@ def break_glass_reviews(actor: User) -> QueueResult:
     now = timezone.now()
     rows = [
         QueueRow(
-            label=f"{g.user.username}: {g.record_reference}",
+            label=f"{g.user.username}: {g.record_reference}",  # type: ignore[attr-defined]
             url=reverse("sharing:break_glass_review", args=[g.pk]),
             detail=f"{g.organisation.name}, {long_datetime(g.granted_at)}",
             tag="Active" if g.is_live(now) else "Ended",
