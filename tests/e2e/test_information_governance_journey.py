@@ -62,7 +62,7 @@ def test_the_register_download_asks_why_first(
     with page.expect_navigation():
         page.get_by_role("link", name="CSV file of the SPO register").click()
     assert page.locator("h1").inner_text() == "Why are you exporting this?"
-    assert "Status: full" in page.locator("main").inner_text()  # the list's filter is kept
+    assert "Status: Full order" in page.locator("main").inner_text()  # the list's filter, in words
     assert_accessible(page)
 
     with page.expect_navigation():
