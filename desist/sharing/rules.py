@@ -225,9 +225,15 @@ def _from_organisation(actor: User | None, subject: Any, source: Any) -> Any:
     return subject.force if subject is not None else None
 
 
-def _texts(kind: str, route: Route, subject: Any, summary: str) -> tuple[str, str]:
+def _texts(
+    kind: str, route: Route, subject: Any, summary: str, source: Any = None
+) -> tuple[str, str]:
     label = KIND_LABELS.get(kind, str(kind))
     name = subject.full_name if subject is not None else ""
+    # An alert about an advocacy case carries no subject (a victim's name must never show):
+    # the case reference tells one alert from the next in a manager's list.
+    if not name and source is not None and source._meta.label == "safeguarding.AdvocacyCase":
+        name = f"case {source.reference}"
     title = f"{label}: {name}" if name else label
     if route.role == "practitioner":
         if kind == E.VICTIM_NEW_CONTACT:
@@ -271,7 +277,7 @@ def dispatch(
             listener(kind=str(kind), source=source, dedupe_key=dedupe_key)
         routes = _routes(kind, subject, priority, source)
         for route in _unique_routes(routes, actor, dedupe_key if once else ""):
-            title, body = _texts(kind, route, subject, summary)
+            title, body = _texts(kind, route, subject, summary, source)
             if route.user.organisation.kind == OrganisationKind.PROVIDER and not redaction.is_clean(
                 subject=subject, texts=[title, body]
             ):

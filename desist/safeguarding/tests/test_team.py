@@ -195,6 +195,25 @@ def test_first_contact_overdue_alerts_the_services_managers_once(
     assert open_ == [str(unallocated.pk)]
 
 
+def test_each_overdue_alert_is_titled_with_its_case_reference_never_the_victim(
+    client: Any, officer: Any, partnership: Any, advocacy_org: Any, manager: Any
+) -> None:
+    """Tester finding (issue 20): every overdue alert had the same title, so a manager could
+    not tell them apart in the alerts list."""
+    first = _refer(officer, advocacy_org, hours_ago=50, name="Philippa")
+    second = _refer(officer, advocacy_org, hours_ago=60, name="Philippa")
+    sharing_services.alerts_scan()
+    titles = {a.source_id: a.title for a in _overdue_alerts()}
+    for case in (first, second):
+        assert titles[str(case.pk)].endswith(f": case {case.reference}")
+        assert case.victim.reference not in titles[str(case.pk)]
+    assert len(set(titles.values())) == 2
+    client.force_login(manager)
+    listed = client.get(reverse("sharing:inbox")).content.decode()
+    assert f"case {first.reference}" in listed and f"case {second.reference}" in listed
+    assert "Philippa" not in listed
+
+
 def test_the_done_check_closes_an_alert_for_a_closed_case(
     officer: Any, partnership: Any, advocacy_org: Any, manager: Any
 ) -> None:
