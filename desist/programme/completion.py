@@ -94,11 +94,17 @@ def rule_for(referral: Referral) -> CompletionRule:
     return current if version is None else rule_from_settings(version.settings, current)
 
 
+def took_place(session: Any) -> bool:
+    """The session was held and the person came (on time or late): the one test for counting
+    it towards completion and for offering it to clinical supervision."""
+    return session.state == SessionState.SCHEDULED and session.attendance in ATTENDED
+
+
 def attended_of(sessions: Iterable[Any]) -> tuple[int, set[str]]:
     """Attended sessions (held, on time or late) and their modules (delivered, else planned)."""
     count, modules = 0, set()
     for s in sessions:
-        if s.state == SessionState.SCHEDULED and s.attendance in ATTENDED:
+        if took_place(s):
             count += 1
             modules.add(s.module_delivered or s.module)
     return count, modules

@@ -613,7 +613,11 @@ def reviews_due_for(*, actor: User) -> QuerySet[ProgrammeSession]:
 
     return (
         _sessions_for(actor)
-        .filter(attendance__in=completion.ATTENDED, reviewed_at__isnull=True)
+        .filter(
+            state=SessionState.SCHEDULED,
+            attendance__in=completion.ATTENDED,
+            reviewed_at__isnull=True,
+        )
         .annotate(sample=Mod(F("number"), F("referral__programme__review_every")))
         .filter(sample=0)
         .order_by("starts_at", "id")

@@ -793,8 +793,10 @@ def session_detail(request: AuthedRequest, session_id: int) -> HttpResponse:
             "notes": notes,
             "fidelity": fidelity,
             "module_delivered": MODULE_LABELS.get(session.module_delivered, ""),
+            # Only a session that took place can be rated: never offer a missed one.
             "can_review": policy.can(request.user, Perm.SESSION_REVIEW, session.referral)
-            and not session.reviewed_at,
+            and not session.reviewed_at
+            and completion.took_place(session),
             "overdue": selectors.attendance_overdue(session),
             "disclosures": selectors.session_disclosures_shown(actor=request.user, session=session),
         },

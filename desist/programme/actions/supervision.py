@@ -14,7 +14,7 @@ from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
 from desist.policy import Perm
 from desist.programme.actions.common import clean, guard, referral_of_session, save_changes
-from desist.programme.completion import ATTENDED as HELD
+from desist.programme.completion import took_place
 from desist.programme.models import ProgrammeSession, SupervisionEntry
 from desist.programme.ratings import ADHERENCE, COMPETENCE, HIGHEST, LOWEST
 
@@ -43,7 +43,8 @@ def _review_check(
         errors.add("comment", "This session has already been signed off")
     elif not session.attendance:
         errors.add("comment", "Attendance must be recorded before review")
-    elif session.attendance not in HELD:
+    elif not took_place(session):
+        # Missed, or cancelled or moved after the fact: nothing was delivered to rate.
         errors.add("comment", "The person did not attend this session: there is nothing to rate")
     _rating_errors(errors, adherence, competence)
     if not comment:

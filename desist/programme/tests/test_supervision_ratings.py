@@ -111,6 +111,30 @@ def test_a_missed_session_cannot_be_rated(active: Referral, practitioner: Any, c
     ]
 
 
+def test_no_review_link_is_offered_on_a_session_that_did_not_take_place(
+    client: Any, active: Referral, practitioner: Any, clin: Any
+) -> None:
+    """Tester finding (issue 20): a missed session offered "Review and sign off"."""
+    held = _held(practitioner, active, 1, Attendance.ATTENDED)
+    missed = _held(practitioner, active, 2, Attendance.DNA)
+    client.force_login(clin)
+    link = "Review and sign off"
+    assert link in client.get(reverse("programme:session", args=[held.pk])).content.decode()
+    assert link not in client.get(reverse("programme:session", args=[missed.pk])).content.decode()
+
+
+def test_a_cancelled_session_cannot_be_rated_even_with_attendance_on_it(
+    active: Referral, practitioner: Any, clin: Any
+) -> None:
+    s = _held(practitioner, active, 1, Attendance.ATTENDED)
+    ProgrammeSession.objects.filter(pk=s.pk).update(state="cancelled")
+    assert s not in selectors.reviews_due_for(actor=clin)
+    with pytest.raises(ValidationError) as exc:
+        _review(clin, s)
+    assert "nothing to rate" in exc.value.message_dict["comment"][0]
+    assert not SupervisionEntry.objects.exists()
+
+
 def test_the_database_refuses_a_rating_off_the_scale(practitioner: Any, clin: Any) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         SupervisionEntry.objects.create(
