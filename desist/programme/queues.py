@@ -4,6 +4,7 @@ and the police (engagement of each of their subjects)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
@@ -70,6 +71,19 @@ for _key, _title, _empty in (
     declare(RoleCode.PRACTITIONER, _key, _title, _empty)
 
 
+# The practitioner's lists with no other page of their own: shown in full on "Your caseload"
+# (`programme:work`), which the home page's "See all" links to.
+FULL_LISTS: dict[str, Callable[..., QueueResult]] = {}
+
+
+def anchor(key: str) -> str:
+    return key.replace(".", "-")
+
+
+def _all(key: str) -> str:
+    return reverse("programme:work") + f"#{anchor(key)}"
+
+
 def _day(value: dt.date | None) -> str:
     return long_date(value) if value else "Not recorded"
 
@@ -113,7 +127,7 @@ def attendance_due(actor: User) -> QueueResult:
 
 
 @provide("provider.overdue")
-def attendance_overdue(actor: User) -> QueueResult:
+def attendance_overdue(actor: User, limit: int | None = LIMIT) -> QueueResult:
     """The reminder: attendance still unrecorded a day after the session."""
     now = timezone.now()
     qs = selectors.attendance_due_for(actor=actor, now=now - selectors.OVERDUE_AFTER)
@@ -124,9 +138,9 @@ def attendance_overdue(actor: User) -> QueueResult:
             detail=_when(s.starts_at),
             tag="Overdue",
         )
-        for s in qs[:LIMIT]
+        for s in qs[:limit]
     ]
-    return QueueResult(count=qs.count(), rows=rows)
+    return QueueResult(count=qs.count(), rows=rows, more_url=_all("provider.overdue"))
 
 
 @provide("provider.allocations")
@@ -147,7 +161,7 @@ def allocations(actor: User) -> QueueResult:
 
 
 @provide("provider.readiness_reviews")
-def readiness_reviews(actor: User) -> QueueResult:
+def readiness_reviews(actor: User, limit: int | None = LIMIT) -> QueueResult:
     today = timezone.localdate()
     qs = selectors.readiness_reviews_due_for(actor=actor, today=today)
     rows = [
@@ -157,13 +171,13 @@ def readiness_reviews(actor: User) -> QueueResult:
             detail=f"Review date {_day(r.review_on)}",
             tag="Overdue" if r.review_on and r.review_on < today else "Due today",
         )
-        for r in qs[:LIMIT]
+        for r in qs[:limit]
     ]
-    return QueueResult(count=qs.count(), rows=rows)
+    return QueueResult(count=qs.count(), rows=rows, more_url=_all("provider.readiness_reviews"))
 
 
 @provide("provider.consents")
-def consents(actor: User) -> QueueResult:
+def consents(actor: User, limit: int | None = LIMIT) -> QueueResult:
     qs = selectors.consents_due_for(actor=actor)
     rows = [
         QueueRow(
@@ -171,16 +185,16 @@ def consents(actor: User) -> QueueResult:
             url=reverse("programme:referral", args=[r.pk]),
             detail=f"Place offered {_day(r.assessed_on)}",
         )
-        for r in qs[:LIMIT]
+        for r in qs[:limit]
     ]
-    return QueueResult(count=qs.count(), rows=rows)
+    return QueueResult(count=qs.count(), rows=rows, more_url=_all("provider.consents"))
 
 
 MEASURE_DUE = {"before": "Before the programme", "mid": "Mid-way", "after": "At the end"}
 
 
 @provide("provider.measures")
-def measures(actor: User) -> QueueResult:
+def measures(actor: User, limit: int | None = LIMIT) -> QueueResult:
     qs: Any = selectors.measures_due_for(actor=actor)  # annotated: held, due
     rows = [
         QueueRow(
@@ -189,13 +203,13 @@ def measures(actor: User) -> QueueResult:
             detail=f"{r.held} session{'s' if r.held != 1 else ''} attended",
             tag=MEASURE_DUE[r.due],
         )
-        for r in qs[:LIMIT]
+        for r in qs[:limit]
     ]
-    return QueueResult(count=qs.count(), rows=rows)
+    return QueueResult(count=qs.count(), rows=rows, more_url=_all("provider.measures"))
 
 
 @provide("provider.end_reports")
-def end_reports(actor: User) -> QueueResult:
+def end_reports(actor: User, limit: int | None = LIMIT) -> QueueResult:
     qs = selectors.end_reports_due_for(actor=actor)
     rows = [
         QueueRow(
@@ -204,13 +218,13 @@ def end_reports(actor: User) -> QueueResult:
             detail=f"Ended {_day(r.ended_on)}",
             tag=r.get_status_display(),
         )
-        for r in qs[:LIMIT]
+        for r in qs[:limit]
     ]
-    return QueueResult(count=qs.count(), rows=rows)
+    return QueueResult(count=qs.count(), rows=rows, more_url=_all("provider.end_reports"))
 
 
 @provide("provider.notes")
-def notes(actor: User) -> QueueResult:
+def notes(actor: User, limit: int | None = LIMIT) -> QueueResult:
     qs = selectors.notes_due_for(actor=actor)
     rows = [
         QueueRow(
@@ -218,9 +232,9 @@ def notes(actor: User) -> QueueResult:
             url=reverse("programme:notes", args=[s.pk]),
             detail=_when(s.starts_at),
         )
-        for s in qs[:LIMIT]
+        for s in qs[:limit]
     ]
-    return QueueResult(count=qs.count(), rows=rows)
+    return QueueResult(count=qs.count(), rows=rows, more_url=_all("provider.notes"))
 
 
 @provide("provider.unallocated")
@@ -309,3 +323,15 @@ def police_engagement(actor: User) -> QueueResult:
         for r in qs[:LIMIT]
     ]
     return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:engagement"))
+
+
+FULL_LISTS.update(
+    {
+        "provider.overdue": attendance_overdue,
+        "provider.readiness_reviews": readiness_reviews,
+        "provider.consents": consents,
+        "provider.measures": measures,
+        "provider.end_reports": end_reports,
+        "provider.notes": notes,
+    }
+)

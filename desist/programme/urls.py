@@ -9,6 +9,7 @@ urlpatterns = [
     path("workflow/", views.workflow_diagram, name="workflow"),
     path("engagement/", views.engagement, name="engagement"),
     path("waiting-list/", views.waiting_list, name="waiting_list"),
+    path("my-work/", views.work, name="work"),
     path("supervision/", views.supervision, name="supervision"),
     path("supervision/<int:user_id>/", views.supervision_log, name="supervision_log"),
     path("settings/", views.programme_list, name="settings"),

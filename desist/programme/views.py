@@ -24,12 +24,14 @@ from desist.core import figures
 from desist.core.concurrency import StaleRecordError
 from desist.core.dates import long_date, long_datetime
 from desist.core.forms import add_service_errors
+from desist.core.roles import RoleCode
 from desist.core.workflow import page_view
 from desist.documents import selectors as document_selectors
+from desist.home.queues import queues_for
 from desist.orders import lookups as order_lookups
 from desist.people import selectors as people_selectors
 from desist.policy import Perm
-from desist.programme import actions, completion, selectors, suitability, workflow
+from desist.programme import actions, completion, queues, selectors, suitability, workflow
 from desist.programme import calendar as cal
 from desist.programme.forms import (
     AssessForm,
@@ -1204,6 +1206,29 @@ def engagement(request: AuthedRequest) -> HttpResponse:
     return render(
         request, "programme/engagement.html", {"referrals": rows, "tags": selectors.ENGAGEMENT_TAGS}
     )
+
+
+@login_required
+@require_GET
+def work(request: AuthedRequest) -> HttpResponse:
+    """Your caseload: in full, each of the practitioner's home lists that the home page cuts
+    short and that has no page of its own (its "See all" comes here)."""
+    policy.require_perm(request.user, Perm.SESSION_MANAGE)
+    titles = {spec.key: spec.title for spec in queues_for(RoleCode.PRACTITIONER)}
+    results = {
+        key: provider(request.user, limit=None) for key, provider in queues.FULL_LISTS.items()
+    }
+    lists = [
+        {"anchor": queues.anchor(key), "title": titles[key], "result": result}
+        for key, result in results.items()
+    ]
+    audit_consultation(
+        actor=request.user,
+        verb="programme.work",
+        object_type="programme.Referral",
+        new={key: result.count for key, result in results.items()},
+    )
+    return render(request, "programme/work.html", {"lists": lists})
 
 
 @login_required

@@ -165,6 +165,7 @@ CLASSIFIED: dict[str, str] = {
     "programme:engagement": SENSITIVE,
     "programme:waiting_list": SENSITIVE,
     "programme:supervision": SENSITIVE,
+    "programme:work": SENSITIVE,
     "programme:supervision_log": SENSITIVE,
     "programme:settings": CONFIG,
     "programme:settings_new": CONFIG,

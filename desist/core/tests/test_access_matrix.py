@@ -81,6 +81,8 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "programme:engagement": POLICE | {R.PRACTITIONER, R.CLINICAL_SUPERVISOR},
     "programme:waiting_list": {R.CLINICAL_SUPERVISOR},
     "programme:supervision": {R.PRACTITIONER, R.CLINICAL_SUPERVISOR},
+    # Issue 20: the practitioner's home lists in full (their "See all").
+    "programme:work": {R.PRACTITIONER, R.CLINICAL_SUPERVISOR},
     "programme:calendar": {R.PRACTITIONER, R.CLINICAL_SUPERVISOR},
     "programme:calendar_feed": {R.PRACTITIONER, R.CLINICAL_SUPERVISOR},
     "programme:settings": {R.PROGRAMME_MANAGER},

@@ -186,3 +186,43 @@ def test_the_home_queues_show_the_day_the_history_records_not_today(
     assert f"Waiting since {day.day} {day:%B} {day.year}" in page
     assert f"Waiting since {today.day} {today:%B} {today.year}" not in page
     assert page.index(longer.reference) < page.index(recent.reference)
+
+
+def _work(client: Any) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("programme:work"))
+    assert response.status_code == 200
+    return response.content.decode(), len(ctx.captured_queries)
+
+
+def test_a_home_list_cut_short_offers_see_all_and_the_page_lists_every_row(
+    client: Any, programme: Programme, officer: Any, practitioner: Any
+) -> None:
+    """Tester finding (issue 20): six clinical notes due showed five, with no way to the sixth."""
+    made = _caseload(programme, officer, practitioner)
+    client.force_login(practitioner)
+    home, _ = _home(client)
+    notes = home.split("Clinical notes to write")[1].split("</section>")[0]
+    assert notes.count('href="/programme/sessions/') == 5
+    see_all = reverse("programme:work") + "#provider-notes"
+    assert f'href="{see_all}">See all 6' in notes
+
+    page, few = _work(client)
+    listed = page.split('id="provider-notes"')[1]
+    for s in made["midway"].sessions.all():
+        assert reverse("programme:notes", args=[s.pk]) in listed
+    assert "Clinical notes to write (6)" in page
+    # A list page: its query count does not grow with the caseload.
+    _caseload(programme, officer, practitioner)
+    _, more = _work(client)
+    assert more == few
+
+
+def test_every_practitioner_list_cut_short_on_the_home_page_has_somewhere_to_see_all(
+    practitioner: Any,
+) -> None:
+    from desist.home.queues import queues_for
+
+    for spec in queues_for(RoleCode.PRACTITIONER):
+        if spec.provider is not None:
+            assert spec.result(practitioner, None).more_url, spec.key  # type: ignore[arg-type]
