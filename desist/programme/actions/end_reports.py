@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from desist.audit.models import Category
@@ -44,6 +45,10 @@ def _report_check(*, actor: User, referral: Referral, **kwargs: Any) -> dict[str
     return values
 
 
+def _existing_report(referral: Referral) -> EndReport | None:
+    return EndReport.objects.filter(referral=referral).first()
+
+
 @command(Perm.END_REPORT_WRITE, on="referral", check=_report_check)
 def end_report_save(
     *,
@@ -64,9 +69,14 @@ def end_report_save(
         "contacts": contacts,
         "police_summary": police_summary,
     }
-    existing = EndReport.objects.filter(referral=referral).first()
+    existing = _existing_report(referral)
     if existing is None:
-        report = EndReport.objects.create(referral=referral, written_by=actor, **values)
+        try:
+            with transaction.atomic():
+                report = EndReport.objects.create(referral=referral, written_by=actor, **values)
+        except IntegrityError:
+            # Another writer's new report landed first (one per referral): theirs stands.
+            raise StaleRecordError(StaleRecordError.message) from None
         category = Category.COLLECTION
     else:
         if version is None:

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from desist.core.concurrency import StaleRecordError
 from desist.core.roles import RoleCode
 from desist.people.tests.factories import assert_ladder, make_case, make_subject, make_victim
 from desist.safeguarding import escalation, selectors, services
@@ -146,6 +147,30 @@ def test_allocation_shows_each_advocates_load_and_returns_to_the_team_view(
     assert response.status_code == 302 and response["Location"] == reverse("safeguarding:team")
     waiting.refresh_from_db()
     assert waiting.advocate_id == colleague.pk
+
+
+def test_two_managers_allocating_at_once_the_second_is_told_and_nothing_is_overwritten(
+    client: Any,
+    officer: Any,
+    partnership: Any,
+    advocacy_org: Any,
+    manager: Any,
+    advocate: Any,
+    make_user: Any,
+) -> None:
+    """The race loser (tester finding, issue 20), on the allocation form."""
+    colleague = make_user(R.VICTIM_ADVOCATE, organisation=advocacy_org)
+    waiting = _refer(officer, advocacy_org, hours_ago=5)
+    opened_at = waiting.version
+    _allocate(manager, waiting, advocate)  # the other manager saves first
+    client.force_login(manager)
+    url = reverse("safeguarding:case_allocate", args=[waiting.pk])
+    response = client.post(url, {"version": opened_at, "advocate": colleague.pk})
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page
+    assert StaleRecordError.message in page
+    waiting.refresh_from_db()
+    assert waiting.advocate_id == advocate.pk
 
 
 # --- the alert when first contact passes 48 hours -------------------------------------------
