@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -1183,6 +1183,15 @@ def _clean_plan(values: dict[str, Any], errors: dict[str, list[str]]) -> dict[st
     return out
 
 
+def _latest_plan_number(case: AdvocacyCase) -> int:
+    return (
+        SafetyPlanVersion.objects.select_for_update()
+        .filter(case=case)
+        .values_list("number", flat=True)
+        .first()
+    ) or 0
+
+
 def safety_plan_save(
     *, actor: User, case: AdvocacyCase, based_on: int, **answers: Any
 ) -> SafetyPlanVersion:
@@ -1199,17 +1208,18 @@ def safety_plan_save(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        latest = (
-            SafetyPlanVersion.objects.select_for_update()
-            .filter(case=case)
-            .values_list("number", flat=True)
-            .first()
-        ) or 0
+        latest = _latest_plan_number(case)
         if latest != based_on:
             raise StaleRecordError(StaleRecordError.message)
-        plan = SafetyPlanVersion.objects.create(
-            case=case, number=latest + 1, created_by=actor, **values
-        )
+        try:
+            with transaction.atomic():
+                plan = SafetyPlanVersion.objects.create(
+                    case=case, number=latest + 1, created_by=actor, **values
+                )
+        except IntegrityError:
+            # The first plan: no row to lock, so two writers can both get here; the unique
+            # version number lets one in and the other is told.
+            raise StaleRecordError(StaleRecordError.message) from None
         # Codes and dates only: what was typed stays encrypted in the plan.
         audit_record(
             actor=actor,

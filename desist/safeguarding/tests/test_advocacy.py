@@ -377,6 +377,26 @@ def test_safety_plan_versions_are_kept(client: Any, allocated: AdvocacyCase, adv
     assert SafetyPlanVersion.objects.filter(case=allocated).count() == 3
 
 
+def test_two_first_safety_plans_at_once_the_second_is_told_not_a_server_error(
+    client: Any, allocated: AdvocacyCase, advocate: Any, monkeypatch: Any
+) -> None:
+    """The race loser (tester finding, issue 20) on a case with no plan yet: both writers read
+    "no plan"; the second insert meets the unique version number."""
+    review = timezone.localdate() + dt.timedelta(days=14)
+    form = {"risk_level": "standard", "marac": "not_needed", "risks": "a", "measures": "b"}
+    form["review_on"] = review.isoformat()
+    services.safety_plan_save(
+        actor=advocate, case=allocated, based_on=0, **{**form, "review_on": review}
+    )
+    monkeypatch.setattr(services, "_latest_plan_number", lambda case: 0)  # read before the first
+    client.force_login(advocate)
+    url = reverse("safeguarding:safety_plan", args=[allocated.pk])
+    stale = client.post(url, {**form, "risks": "Mine", "based_on": "0"})
+    assert stale.status_code == 200
+    assert "Someone else changed this record" in stale.content.decode()
+    assert SafetyPlanVersion.objects.filter(case=allocated).count() == 1
+
+
 def test_safety_plan_review_queue(allocated: AdvocacyCase, advocate: Any) -> None:
     from desist.safeguarding import queues
 
