@@ -139,6 +139,8 @@ CLASSIFIED: dict[str, str] = {
     "orders:assign": SENSITIVE,
     "orders:serve": SENSITIVE,
     "orders:expire": SENSITIVE,
+    "orders:circulate": SENSITIVE,
+    "orders:victim_update_add": SENSITIVE,
     "orders:term_add": SENSITIVE,
     "orders:term_vary": SENSITIVE,
     "orders:term_end": SENSITIVE,
