@@ -139,6 +139,8 @@ def _other_force_subject() -> str:
 VALUES: dict[str, Any] = {
     "date_of_birth": "1984-03-17",
     "pnc_number": _valid_pnc,  # a real check letter, and a new number each time
+    "cro_number": lambda: f"{next(_tokens) % 999_999 + 1}/19K",  # serial/year, check letter
+    "pnd_reference": lambda: f"PND-{next(_tokens)}",
     "expires_on": SOON.isoformat(),  # an interim order's expiry: after it is made
     "adjourned_to": SOON.isoformat(),
     "ends_on": LATER.isoformat(),  # a full order: at least 2 years

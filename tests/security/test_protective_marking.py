@@ -177,6 +177,8 @@ UNREACHED: dict[str, str] = {
     "orders:term_end": "offered on an order with terms in force",
     "orders:term_correct": "offered to a supervisor on an order with terms",
     "orders:dates_correct": "offered to a supervisor on a made order",
+    "orders:circulate": "offered on a made order (covered in "
+    "desist/orders/tests/test_identifiers_and_circulation.py)",
     # Documents (issue 18, ADR 0032).
     "documents:download": "a document's file, marked in its file name "
     "(desist/documents/tests/test_documents.py)",
