@@ -8,11 +8,17 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from desist.core.models import Organisation, OrganisationKind
 from desist.core.roles import ROLE_ORGANISATION_KINDS, RoleCode
 
 _seq = itertools.count(1)
+
+# Hypothesis times its own input generation; on a loaded two-core machine (the suite runs two
+# workers beside a browser) that says nothing about the code, so only correctness is checked.
+settings.register_profile("desist", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("desist")
 
 # The organisation kind each role is tested in.
 HOME_KIND: dict[RoleCode, str] = {

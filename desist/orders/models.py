@@ -80,7 +80,7 @@ class Order(VersionedModel):
     # The day the application or order ended (refused, withdrawn, expired, discharged).
     ended_on = models.DateField(null=True, blank=True)
     # Issue 19: the day the order was entered on the Police National Computer (circulated).
-    pnc_circulated_on = models.DateField(null=True, blank=True)
+    pnc_circulated_on = models.DateField("Entered on the PNC", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
@@ -410,8 +410,8 @@ class VictimUpdate(models.Model):
     )
     event_key = models.CharField(max_length=60, blank=True)
     # What the event was when the update was logged (the key alone would not say it later).
-    event_label = models.CharField(max_length=200, blank=True)
-    told_on = models.DateField()
+    event_label = models.CharField("What it was about", max_length=200, blank=True)
+    told_on = models.DateField("Told on")
     how = models.CharField(max_length=10, choices=How.choices)
     # What the victim was told: it may name people and places, so it is encrypted.
     summary = EncryptedTextField()

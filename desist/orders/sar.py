@@ -11,7 +11,7 @@ from desist.sar.registry import Collector, Record, record, register
 
 ORDER_FIELDS = ["reference", "status", "application_date", "court", "interim_made_on"]
 ORDER_FIELDS += ["interim_served_on", "interim_expires_on", "full_made_on", "full_served_on"]
-ORDER_FIELDS += ["full_ends_on", "until_further_order", "ended_on"]
+ORDER_FIELDS += ["full_ends_on", "until_further_order", "ended_on", "pnc_circulated_on"]
 TERM_FIELDS = ["kind", "category", "wording", "area", "ended_on"]
 # Issue 19: each change to a term, and each corrected date, is the subject's data too.
 TERM_CHANGE_FIELDS = ["kind", "decided_on", "old_wording", "new_wording", "reason"]

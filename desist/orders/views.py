@@ -34,6 +34,7 @@ from desist.core.workflow import page_view
 from desist.documents import selectors as document_selectors
 from desist.orders import actions, availability, exports, law, selectors, victims_code, workflow
 from desist.orders.actions.breaches import outcome_seen
+from desist.orders.actions.circulation import first_made_on
 from desist.orders.actions.corrections import correctable_fields
 from desist.orders.derived import fmt as long_day
 from desist.orders.forms import (
@@ -608,6 +609,8 @@ def serve(request: AuthedRequest, order_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def circulate(request: AuthedRequest, order_id: int) -> HttpResponse:
     order = _editable(request, order_id)
+    if first_made_on(order) is None:
+        raise Http404("Only an order the court has made can be circulated")
     form = _versioned(
         request, CirculationForm, order, initial={"circulated_on": order.pnc_circulated_on}
     )

@@ -75,8 +75,12 @@ class Subject(VersionedModel):
     external_ref = models.CharField(max_length=60, blank=True)
     pnc_number = models.CharField(max_length=14, blank=True, validators=[validate_pnc])
     # Issue 19: the other national references police hold against a person.
-    cro_number = models.CharField(max_length=14, blank=True, validators=[validate_cro])
-    pnd_reference = models.CharField(max_length=30, blank=True, validators=[validate_pnd])
+    cro_number = models.CharField(
+        "CRO number", max_length=14, blank=True, validators=[validate_cro]
+    )
+    pnd_reference = models.CharField(
+        "PND reference", max_length=30, blank=True, validators=[validate_pnd]
+    )
     first_names = models.CharField(max_length=120)
     last_name = models.CharField(max_length=120)
     name_search = models.CharField(max_length=250, editable=False, db_index=True)

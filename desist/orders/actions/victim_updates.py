@@ -41,7 +41,29 @@ def order_record_victim_update(
     event = events.get(event_key)
     if event_key and event is None:
         errors.add("event_key", "Select what the update was about")
-    if check_date(errors, "told_on", told_on, what="the date you gave the update") and event:
+    answered = (
+        VictimUpdate.objects.filter(order=order, victim=victim, event_key=event_key)
+        .select_related("created_by")
+        .first()
+        if event and victim is not None
+        else None
+    )
+    if answered is not None:
+        errors.add(
+            "event_key",
+            f"An update about this event was already recorded for this victim on "
+            f"{fmt(answered.told_on)} by {answered.created_by.display_name()}: choose "
+            "Something else to record a further update",
+        )
+    if not check_date(errors, "told_on", told_on, what="the date you gave the update"):
+        pass
+    elif told_on is not None and told_on < order.application_date:
+        errors.add(
+            "told_on",
+            "The date you gave the update must be the same as or after the date of the "
+            f"application for the order ({fmt(order.application_date)})",
+        )
+    elif event:
         assert told_on is not None
         if told_on < event.on:
             errors.add(

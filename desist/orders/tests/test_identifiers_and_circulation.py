@@ -114,3 +114,37 @@ def test_order_page_offers_record_then_change(
     )
     assert response.status_code == 302
     assert "Change the date of the PNC entry" in text()
+
+
+def test_circulation_form_is_not_offered_on_an_application(
+    client: Any, users: dict[RoleCode, Any], subject: Any
+) -> None:
+    officer = users[R.POLICE_OFFICER]
+    waiting = applied(officer, subject, on=ago(30))
+    client.force_login(officer)
+    assert client.get(reverse("orders:circulate", args=[waiting.pk])).status_code == 404
+
+
+def test_the_subjects_own_request_holds_the_pnc_entry(
+    users: dict[RoleCode, Any], subject: Any, case: Any
+) -> None:
+    from desist.orders.sar import subject_orders
+
+    officer = users[R.POLICE_OFFICER]
+    order = full(officer, subject, made=ago(20), ends=ahead(800), case=case)
+    actions.order_record_circulation(
+        actor=officer, order=order, version=order.version, circulated_on=ago(19)
+    )
+    text = str([r.__dict__ for r in subject_orders(subject, officer.organisation)])
+    assert "Entered on the PNC" in text
+
+
+def test_subject_page_says_record_until_a_reference_is_recorded(
+    client: Any, users: dict[RoleCode, Any]
+) -> None:
+    officer = users[R.POLICE_OFFICER]
+    subject = subject_create(actor=officer, first_names="Jo", last_name="Crotest")
+    client.force_login(officer)
+    body = client.get(reverse("people:detail", args=[subject.pk])).content.decode()
+    assert 'Record<span class="govuk-visually-hidden"> CRO number' in body
+    assert 'Change<span class="govuk-visually-hidden"> CRO number' not in body

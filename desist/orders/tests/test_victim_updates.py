@@ -217,3 +217,22 @@ def test_the_form_records_and_redirects_with_errors_in_govuk_style(
     for role in (R.PRACTITIONER, R.VICTIM_ADVOCATE, R.OVERSEER):
         client.force_login(users[role])
         assert client.get(url).status_code in (403, 404)
+
+
+def test_an_event_is_answered_once_and_nothing_predates_the_application(
+    users: dict[RoleCode, Any], made: Any, victim: Any
+) -> None:
+    """Tester findings: two officers logged the same update at once; an update about
+    'something else' was dated years before the order was applied for."""
+    officer, supervisor = users[R.POLICE_OFFICER], users[R.POLICE_SUPERVISOR]
+    _record(officer, made, victim)
+    with pytest.raises(ValidationError) as again:
+        _record(supervisor, made, victim)
+    assert again.value.message_dict["event_key"][0].startswith(
+        "An update about this event was already recorded for this victim on"
+    )
+    _record(supervisor, made, victim, event_key="")  # a further update is "something else"
+    with pytest.raises(ValidationError) as early:
+        _record(officer, made, victim, event_key="", told_on=dt.date(2020, 1, 1))
+    assert "after the date of the application" in early.value.message_dict["told_on"][0]
+    assert VictimUpdate.objects.count() == 2
