@@ -17,7 +17,8 @@ class LogForm(forms.Form):
     )
     person_id = forms.IntegerField(
         label="Their ID in Desist",
-        help_text="The number in the address of their page, for example 123 for /people/123/",
+        help_text="The number in the address of their page, for example 123 for /subjects/123/ "
+        "or /safeguarding/victims/123/",
         min_value=1,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-10"}),
         error_messages={

@@ -95,6 +95,11 @@ class BreakGlassRequestForm(forms.Form):
         field = self.fields["record_type"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(t, labels[t]) for t in record_types]
+        if BreakGlassGrant.RecordType.VICTIM not in record_types:  # only the kinds offered
+            self.fields["reference"].help_text = (
+                "A subject's PNC number or force reference, a case's crime reference or an "
+                "order's reference"
+            )
 
 
 class BreakGlassDecisionForm(forms.Form):

@@ -301,13 +301,9 @@ NO_DEMO_RECORD: dict[str, str] = {
         )
     },
     "accounts:manage_two_factor_reset": "demo accounts have no second factor (the page redirects)",
-    "cases:reopen": "the demo closes no police case",
     "safeguarding:case_check": "no demo self-referral is held for a check",
     "sharing:break_glass_review": "the demo's one grant is already reviewed",
     "sharing:break_glass_decide": "no demo grant waits for a supervisor's approval",
-    "retention:review": "nothing in the demo is due under the retention schedule yet",
-    "retention:dispose": "nothing in the demo is due under the retention schedule yet",
-    "retention:hold": "nothing in the demo is due under the retention schedule yet",
     "sar:detail": "the demo logs no subject access request (audited: desist/sar/tests)",
     "sar:bundle_json": "the demo logs no subject access request (audited: desist/sar/tests)",
     "sar:bundle_pdf": "the demo logs no subject access request (audited: desist/sar/tests)",
@@ -446,6 +442,7 @@ def _typed_in() -> list[str]:
     access get 403 or 404."""
     from desist.accounts.models import User
     from desist.cases.models import Case, CaseStatus
+    from desist.evaluation.models import Offence
     from desist.orders.models import Notification, Order, OrderStatus
     from desist.people.models import Subject
     from desist.programme.models import ProgrammeSession, Referral, ReferralStatus, SessionState
@@ -463,6 +460,9 @@ def _typed_in() -> list[str]:
             urls += [reverse("risk:assess_form", args=[pk, i]) for i in pks(Instrument.objects)]
         for pk in pks(Case.objects.filter(subject__force_id=force, status=CaseStatus.CLOSED)):
             urls.append(reverse("cases:reopen", args=[pk]))
+        # Which subjects the walk opens first moves with the demo; an offence is named here.
+        for o in Offence.objects.filter(force_id=force).order_by("pk")[:2]:
+            urls.append(reverse("evaluation:offence_edit", args=[o.subject_id, o.pk]))
         for status in (OrderStatus.INTERIM, OrderStatus.FULL):
             for pk in pks(Order.objects.filter(subject__force_id=force, status=status)):
                 urls += [reverse(f"orders:{n}", args=[pk]) for n in ("serve", "expire")]

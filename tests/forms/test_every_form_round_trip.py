@@ -166,6 +166,7 @@ VALUES: dict[str, Any] = {
     # A date only with a referral made (any other answer with a date is refused).
     "safeguarding:safety_plan marac": "referred",
     "safeguarding:safety_plan marac_referred_on": PAST.isoformat(),
+    "retention:review next_review_on": SOON.isoformat(),  # a record kept: reviewed again later
     "export_purpose": "other",  # so the reason, kept only for Other, is sent and checked too
 }
 # (form key, field name) -> why the value is kept in another shape than the one sent.

@@ -186,3 +186,16 @@ def test_advocate_victim_page_shows_banner_while_grant_lasts(
     assert "under emergency access (break-glass)" in page.content.decode()
     monkeypatch.setattr(clock, "now", lambda: grant.expires_at + dt.timedelta(seconds=1))
     assert client.get(url).status_code == 404
+
+
+def test_the_reference_hint_names_only_the_kinds_offered() -> None:
+    """Tester finding: police were told they could give a victim's reference, a kind their
+    form does not offer."""
+    from desist.sharing.forms import BreakGlassRequestForm
+    from desist.sharing.models import BreakGlassGrant
+
+    kinds = BreakGlassGrant.RecordType
+    police = BreakGlassRequestForm(record_types=[kinds.SUBJECT, kinds.CASE, kinds.ORDER])
+    assert "victim" not in str(police.fields["reference"].help_text)
+    everyone = BreakGlassRequestForm(record_types=list(kinds.values))
+    assert "victim's reference" in str(everyone.fields["reference"].help_text)
