@@ -219,9 +219,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Two-factor: required everywhere except demo mode (and tests that opt out).
 DESIST_REQUIRE_2FA = env_bool("DESIST_REQUIRE_2FA", DESIST_ENV not in {"demo", "test"})
 OTP_TOTP_ISSUER = "Desist"
-# Webhook endpoints on this machine over plain http: the tests' own receiver, and a receiver
-# beside the demo (DEBUG allows them too); everywhere else an endpoint must be https (ADR 0035).
-DESIST_WEBHOOKS_ALLOW_LOCAL = DESIST_ENV in {"demo", "test"}
+# Webhook endpoints on this machine (http, loopback): the tests' own receiver only (DEBUG allows
+# them too). Not the demo: a public demo would let an administrator probe its own ports (ADR 0035).
+DESIST_WEBHOOKS_ALLOW_LOCAL = DESIST_ENV == "test"
 # Wrong codes make the next try wait 1, 2, 4, 8 ... seconds (django-otp's back-off, per device).
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1

@@ -16,9 +16,12 @@ Time is `django.utils.timezone.now`, so tests can move it.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
 import random
+import socket
 import uuid
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -26,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from desist.events import signing
+from desist.events import services, signing
 from desist.events.kinds import JITTER, MAX_ATTEMPTS, RETRY_DELAYS
 from desist.events.models import DeliveryAttempt, OutboundEvent, Subscription
 
@@ -71,9 +74,28 @@ def _claim_next(now: dt.datetime, skip: set[int]) -> tuple[int, uuid.UUID] | Non
     return (pk, claim) if taken else _claim_next(now, skip)
 
 
+REFUSED = "Refused: the address is not allowed"
+
+
+def _refused(url: str) -> bool:
+    """Whether the endpoint's host resolves to an address we never connect to (this machine,
+    link-local, unspecified, multicast). The form checks the URL as typed; a name such as
+    localtest.me can still resolve to 127.0.0.1, so the job checks again before connecting."""
+    if services.local_endpoints_allowed():
+        return False
+    parts = urlsplit(url)
+    try:
+        found = socket.getaddrinfo(parts.hostname or "", parts.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        return False  # not resolvable: requests fails with no answer, as before
+    return any(services.address_refused(ipaddress.ip_address(info[4][0])) for info in found)
+
+
 def _post(event: OutboundEvent, now: dt.datetime) -> tuple[int | None, str]:
     """POST the event; its status code (None when there was no answer) and what went wrong."""
     subscription = event.subscription
+    if _refused(subscription.url):
+        return None, REFUSED  # the same words whatever the port: nothing to probe with
     timestamp = int(now.timestamp())
     headers = signing.headers(
         secret=subscription.secret,

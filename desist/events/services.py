@@ -58,7 +58,7 @@ def url_problem(url: str) -> str:
         return "Enter an endpoint URL in the correct format, like https://rms.example.org/desist"
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    local = host in _LOCAL_HOSTS
+    local = host in _LOCAL_HOSTS or host.endswith(".localhost")
     if parts.username or parts.password:
         return "Enter an endpoint URL without a user name or password in it"
     if local and local_endpoints_allowed():
@@ -75,7 +75,20 @@ def _private(host: str) -> bool:
         address = ipaddress.ip_address(host)
     except ValueError:
         return False
-    return address.is_loopback or address.is_link_local or address.is_unspecified
+    return address_refused(address)
+
+
+def address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """This machine, link-local (cloud metadata), unspecified or multicast. Private ranges
+    (10/8 and the like) are allowed: a force's receiver may be on its own network."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return (
+        address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_multicast
+    )
 
 
 def _check(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.test import override_settings
 
 from desist.core.roles import RoleCode
 from desist.events import services, signing
@@ -332,3 +333,49 @@ def test_a_notification_overdue_is_sent_once_however_often_the_scan_runs(
     body = json.loads(got.body)
     assert body["type"] == "notification.overdue"
     assert body["data"]["notification"]["id"] == overdue.pk
+
+
+def test_the_job_refuses_to_connect_to_this_machine_whatever_the_name_or_port(
+    world: Any, clock: Clock, receiver: Receiver, monkeypatch: Any
+) -> None:
+    """The form checks the URL as typed; the job checks where the name resolves to. Outside
+    the tests an endpoint on this machine (loopback, link-local, multicast) is refused with
+    the same words whether its port is open or closed, so an administrator cannot probe."""
+    import socket
+
+    from desist.events import delivery
+
+    sussex = subscribe(world, world.sussex.force, receiver, "/open")
+    closed = subscribe(world, world.surrey.force, receiver, "/closed")
+    closed.url = "http://127.0.0.1:1/closed"  # nothing listens there
+    closed.save(update_fields=["url"])
+    receiver.start()
+    # Saved while allowed (as the demo allowed), or a name that resolves to loopback.
+    with override_settings(DESIST_WEBHOOKS_ALLOW_LOCAL=False):
+        record_breach(world.sussex)
+        record_breach(world.surrey)
+        worker_pass()
+    assert receiver.requests == []  # never connected
+    errors = set(
+        DeliveryAttempt.objects.filter(event__subscription__in=[sussex, closed]).values_list(
+            "error", "status_code", "delivered"
+        )
+    )
+    assert errors == {("Refused: the address is not allowed", None, False)}
+
+    real = socket.getaddrinfo
+
+    def resolve(host: str, *args: Any, **kw: Any) -> Any:
+        fake = {"localtest.me": "127.0.0.1", "metadata.example": "169.254.169.254"}
+        return real(fake.get(host, host), *args, **kw)
+
+    monkeypatch.setattr(delivery.socket, "getaddrinfo", resolve)
+    with override_settings(DESIST_WEBHOOKS_ALLOW_LOCAL=False):
+        assert services.url_problem("https://localtest.me/hook") == ""  # the form can't tell
+        assert delivery._refused("https://localtest.me/hook")
+        assert delivery._refused("https://metadata.example/latest")
+        assert delivery._refused("https://[::ffff:127.0.0.1]/hook")
+        assert delivery._refused("https://224.0.0.1/hook")
+        # A force's receiver on its own network is allowed by design (ADR 0035).
+        assert not delivery._refused("https://10.1.2.3/hook")
+        assert not delivery._refused("https://192.168.0.10/hook")

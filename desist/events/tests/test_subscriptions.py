@@ -121,3 +121,21 @@ def test_the_secret_is_encrypted_at_rest_and_every_change_is_audited(users: Any,
         ("webhook.revoke", "Replaced"),
     ]
     assert issued.secret not in str(list(AuditEvent.objects.values_list("new_values", flat=True)))
+
+
+@pytest.mark.parametrize(("env", "allowed"), [("demo", "False"), ("test", "True")])
+def test_only_the_tests_allow_endpoints_on_this_machine(env: str, allowed: str) -> None:
+    """The public demo accepted https://127.0.0.1/hook and delivered to it (tester finding)."""
+    import os
+    import subprocess
+    import sys
+
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DESIST_", "DATABASE_URL"))}
+    done = subprocess.run(  # noqa: S603 (our own interpreter and settings)
+        [sys.executable, "-c", "import config.settings as s; print(s.DESIST_WEBHOOKS_ALLOW_LOCAL)"],
+        env={**keep, "DESIST_ENV": env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == allowed, done.stderr
