@@ -91,9 +91,15 @@ def address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> b
     )
 
 
-def _check(
-    errors: Errors, organisation: Organisation, name: str, url: str, event_types: Iterable[str]
+def problems(
+    errors: Errors,
+    organisation: Organisation | None,
+    name: str,
+    url: str,
+    event_types: Iterable[str],
 ) -> tuple[str, str, list[str]]:
+    """Every problem with the fields at once (the form shows them together, even before an
+    organisation is chosen); the cleaned name, URL and the event types chosen."""
     name = " ".join(name.split())
     if not name:
         errors.add("name", "Enter a name for the subscription, like the system that receives it")
@@ -103,13 +109,22 @@ def _check(
     problem = url_problem(url)
     if problem:
         errors.add("url", problem)
-    allowed = TYPES_FOR_KIND.get(organisation.kind, ())
+    elif organisation is not None and (
+        Subscription.objects.filter(organisation=organisation, url=url)
+        .exclude(status=S.REVOKED)
+        .exists()
+    ):
+        # A second one would send every event twice (a refreshed or resubmitted form).
+        errors.add("url", "A subscription to this endpoint URL already exists")
+    allowed = TYPES_FOR_KIND.get(organisation.kind, ()) if organisation else None
     chosen = set(event_types)
     if not chosen:
         errors.add("event_types", "Select at least one event to send")
+    elif allowed is None:
+        pass  # checked once the organisation is known
     elif not chosen <= {str(t) for t in allowed}:
         errors.add("event_types", "Select only events this organisation may receive")
-    return name, url, [str(t) for t in allowed if t in chosen]
+    return name, url, [str(t) for t in allowed or () if t in chosen]
 
 
 @command(P.WEBHOOKS_MANAGE, on="organisation")
@@ -117,7 +132,7 @@ def subscription_create(
     *, actor: User, organisation: Organisation, name: str, url: str, event_types: Iterable[str]
 ) -> IssuedSecret:
     errors = Errors()
-    name, url, chosen = _check(errors, organisation, name, url, list(event_types))
+    name, url, chosen = problems(errors, organisation, name, url, list(event_types))
     errors.raise_if_any()
     secret = signing.new_secret()
     subscription = Subscription.objects.create(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.subscription_list, name="subscriptions"),
     path("new/", views.subscription_new, name="subscription_new"),
     path("<int:subscription_id>/", views.subscription_detail, name="subscription"),
+    path("<int:subscription_id>/secret/", views.subscription_secret, name="subscription_secret"),
     path("<int:subscription_id>/rotate/", views.subscription_rotate, name="subscription_rotate"),
     path("<int:subscription_id>/status/", views.subscription_status, name="subscription_status"),
     path(

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from desist.accounts.http import AuthedRequest
+from desist.audit.pipeline import Errors
 from desist.audit.services import audit_consultation
 from desist.core.forms import add_service_errors
 from desist.events import selectors, services
@@ -44,13 +45,46 @@ def subscription_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _secret_page(
+_SECRET_KEY = "events.new_secret"
+
+
+def _show_secret_once(
     request: AuthedRequest, issued: services.IssuedSecret, rotated: bool
 ) -> HttpResponse:
+    """Post-redirect-get: the secret waits in the session for one showing, so refreshing the
+    page neither creates a second subscription nor rotates again."""
+    request.session[_SECRET_KEY] = {
+        "subscription": issued.subscription.pk,
+        "secret": issued.secret,
+        "rotated": rotated,
+    }
+    return redirect("events:subscription_secret", subscription_id=issued.subscription.pk)
+
+
+@never_cache  # the page that shows the secret must not be kept by a browser or proxy
+@login_required
+def subscription_secret(request: AuthedRequest, subscription_id: int) -> HttpResponse:
+    subscription = selectors.subscription_get_for(
+        actor=request.user, subscription_id=subscription_id
+    )
+    waiting = request.session.get(_SECRET_KEY)
+    issued = None
+    if waiting and waiting.get("subscription") == subscription.pk:
+        issued = request.session.pop(_SECRET_KEY)
+    audit_consultation(
+        actor=request.user,
+        obj=subscription,
+        verb="webhook.secret_view",
+        new={"shown": issued is not None},
+    )
     return render(
         request,
         "events/secret.html",
-        {"subscription": issued.subscription, "secret": issued.secret, "rotated": rotated},
+        {
+            "subscription": subscription,
+            "secret": issued["secret"] if issued else "",
+            "rotated": bool(issued and issued["rotated"]),
+        },
     )
 
 
@@ -60,7 +94,7 @@ def _secret_page(
 def subscription_new(request: AuthedRequest) -> HttpResponse:
     orgs = selectors.organisations_for_webhooks(actor=request.user)
     form = SubscriptionForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         organisations=orgs,
         initial={"organisation": orgs[0].pk if len(orgs) == 1 else ""},
     )
@@ -84,7 +118,20 @@ def subscription_new(request: AuthedRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            return _secret_page(request, issued, rotated=False)
+            return _show_secret_once(request, issued, rotated=False)
+    elif request.method == "POST":
+        # No organisation chosen: still say everything else that is wrong, all at once.
+        errors = Errors()
+        services.problems(
+            errors,
+            None,
+            request.POST.get("name", ""),
+            request.POST.get("url", ""),
+            request.POST.getlist("event_types"),
+        )
+        for name, found in errors.items():
+            if name not in form.errors:  # (add_error needs cleaned_data, gone once invalid)
+                form.errors[name] = form.error_class(found)
     return render(request, "events/subscription_form.html", {"form": form})
 
 
@@ -109,6 +156,12 @@ def subscription_rotate(request: AuthedRequest, subscription_id: int) -> HttpRes
     subscription = selectors.subscription_get_for(
         actor=request.user, subscription_id=subscription_id
     )
+    if subscription.status == services.S.REVOKED:
+        # Not offered on the subscription's page; an old link or tab lands back there.
+        messages.info(
+            request, "This subscription has been revoked, so its secret cannot be rotated"
+        )
+        return redirect("events:subscription", subscription_id=subscription.pk)
     error = ""
     if request.method == "POST":
         try:
@@ -116,7 +169,7 @@ def subscription_rotate(request: AuthedRequest, subscription_id: int) -> HttpRes
         except ValidationError as exc:
             error = "; ".join(exc.messages)
         else:
-            return _secret_page(request, issued, rotated=True)
+            return _show_secret_once(request, issued, rotated=True)
     else:
         audit_consultation(actor=request.user, obj=subscription, verb="webhook.rotate_view")
     return render(request, "events/rotate.html", {"subscription": subscription, "error": error})

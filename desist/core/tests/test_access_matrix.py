@@ -463,7 +463,12 @@ def test_sso_settings_by_role(
     assert client.get(other).status_code == expected, role
 
 
-WEBHOOK_PAGES = ("subscription", "subscription_rotate", "subscription_status")
+WEBHOOK_PAGES = (
+    "subscription",
+    "subscription_secret",
+    "subscription_rotate",
+    "subscription_status",
+)
 
 
 def _subscribe_with_a_dead_letter(users: dict[RoleCode, Any], organisation: Any) -> tuple[Any, Any]:

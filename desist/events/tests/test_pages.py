@@ -22,12 +22,14 @@ from desist.events.models import DeliveryAttempt, OutboundEvent, Subscription
 R = RoleCode
 
 
-def _subscribe(admin: Any, organisation: Any, name: str = "Force RMS") -> Subscription:
+def _subscribe(
+    admin: Any, organisation: Any, name: str = "Force RMS", path: str = "desist"
+) -> Subscription:
     return services.subscription_create(
         actor=admin,
         organisation=organisation,
         name=name,
-        url="https://rms.example.org/desist",
+        url=f"https://rms.example.org/{path}",
         event_types=["breach.recorded"],
     ).subscription
 
@@ -62,6 +64,7 @@ def test_every_webhook_page_writes_a_consultation_event(client: Any, users: Any,
         reverse("events:subscription_new"): "webhook.new",
         reverse("events:subscription", args=[subscription.pk]): "webhook.view",
         reverse("events:subscription_rotate", args=[subscription.pk]): "webhook.rotate_view",
+        reverse("events:subscription_secret", args=[subscription.pk]): "webhook.secret_view",
         reverse("events:subscription_status", args=[subscription.pk]): "webhook.status_view",
         reverse("events:event_redeliver", args=[subscription.pk, dead.pk]): (
             "webhook.redeliver_view"
@@ -110,6 +113,8 @@ def test_a_provider_administrator_is_offered_only_referral_events(
 def test_the_secret_is_shown_once_on_creation_and_on_rotation(
     client: Any, users: Any, orgs: Any
 ) -> None:
+    """Post-redirect-get: refreshing the page that showed the secret neither creates a second
+    subscription nor rotates again; it says the secret was shown once (tester finding)."""
     admin = users[R.ORGANISATION_ADMIN]
     client.force_login(admin)
     response = client.post(
@@ -122,16 +127,87 @@ def test_the_secret_is_shown_once_on_creation_and_on_rotation(
         },
     )
     subscription = Subscription.objects.get(name="Niche RMS")
-    assert subscription.secret in response.content.decode()
-    assert "no-store" in response["Cache-Control"]  # never kept by a browser or proxy
+    shown = reverse("events:subscription_secret", args=[subscription.pk])
+    assert response.status_code == 302 and response["Location"] == shown
+    assert subscription.secret not in response.content.decode()
+    page = client.get(shown)
+    assert subscription.secret in page.content.decode()
+    assert "Subscription created" in page.content.decode()
+    assert "no-store" in page["Cache-Control"]  # never kept by a browser or proxy
+    refreshed = client.get(shown).content.decode()
+    assert subscription.secret not in refreshed and "was shown once" in refreshed
+    assert Subscription.objects.count() == 1
     detail = client.get(reverse("events:subscription", args=[subscription.pk])).content.decode()
     assert subscription.secret not in detail and subscription.secret_hint in detail
     rotate = reverse("events:subscription_rotate", args=[subscription.pk])
     assert subscription.secret not in client.get(rotate).content.decode()
     rotated = client.post(rotate)
+    assert rotated.status_code == 302 and rotated["Location"] == shown
     subscription.refresh_from_db()
-    assert subscription.secret in rotated.content.decode()
-    assert AuditEvent.objects.filter(verb="webhook.rotate_secret", actor_id=admin.pk).exists()
+    page = client.get(shown).content.decode()
+    assert subscription.secret in page and "New signing secret" in page
+    refreshed = client.get(shown).content.decode()
+    assert subscription.secret not in refreshed and "was shown once" in refreshed
+    assert Subscription.objects.get().secret == subscription.secret  # not rotated again
+    assert AuditEvent.objects.filter(verb="webhook.rotate_secret", actor_id=admin.pk).count() == 1
+
+
+def test_a_second_subscription_to_the_same_endpoint_is_refused(
+    client: Any, users: Any, orgs: Any
+) -> None:
+    admin = users[R.ORGANISATION_ADMIN]
+    first = _subscribe(admin, admin.organisation)
+    client.force_login(admin)
+    data = {
+        "organisation": admin.organisation_id,
+        "name": "Again",
+        "url": "https://rms.example.org/desist",
+        "event_types": ["breach.recorded"],
+    }
+    page = client.post(reverse("events:subscription_new"), data).content.decode()
+    assert "A subscription to this endpoint URL already exists" in page
+    assert Subscription.objects.count() == 1
+    # Another force may use the same receiver; once revoked, the endpoint may be used again.
+    _subscribe(users[R.SYSTEM_ADMIN], orgs["other_police_force"])
+    services.subscription_set_status(
+        actor=admin, subscription=first, action="revoke", reason="Replaced"
+    )
+    assert client.post(reverse("events:subscription_new"), data).status_code == 302
+    assert Subscription.objects.count() == 3
+
+
+def test_the_empty_form_shows_every_problem_at_once(client: Any, users: Any, orgs: Any) -> None:
+    client.force_login(users[R.SYSTEM_ADMIN])  # several organisations: none chosen
+    response = client.post(reverse("events:subscription_new"), {})
+    page = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in page
+    for message in (
+        "Choose the organisation whose events will be sent",
+        "Enter a name for the subscription",
+        "Enter the endpoint URL",
+        "Select at least one event to send",
+    ):
+        assert message in page, message
+    assert not Subscription.objects.exists()
+
+
+def test_the_rotate_page_is_not_offered_for_a_revoked_subscription(
+    client: Any, users: Any, orgs: Any
+) -> None:
+    admin = users[R.ORGANISATION_ADMIN]
+    subscription = _subscribe(admin, admin.organisation)
+    services.subscription_set_status(
+        actor=admin, subscription=subscription, action="revoke", reason="Gone"
+    )
+    client.force_login(admin)
+    rotate = reverse("events:subscription_rotate", args=[subscription.pk])
+    detail = reverse("events:subscription", args=[subscription.pk])
+    assert rotate not in client.get(detail).content.decode()
+    for response in (client.get(rotate), client.post(rotate)):
+        assert response.status_code == 302 and response["Location"] == detail
+    page = client.get(detail).content.decode()
+    assert "its secret cannot be rotated" in page
+    assert Subscription.objects.get().secret_rotated_at is None
 
 
 def test_sending_a_dead_letter_again_requeues_the_same_event_once_and_audits_it(
@@ -193,7 +269,7 @@ def test_the_lists_run_a_fixed_number_of_queries(client: Any, users: Any, orgs: 
 
     before = counts()
     for n in range(4):
-        _event(_subscribe(admin, orgs["other_police_force"], name=f"RMS {n}"))
+        _event(_subscribe(admin, orgs["other_police_force"], name=f"RMS {n}", path=f"{n}"))
         _event(first)
         _event(first, status=OutboundEvent.Status.DELIVERED)
     assert counts() == before
