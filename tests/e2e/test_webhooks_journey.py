@@ -82,6 +82,12 @@ def test_an_organisation_administrator_manages_a_webhook_subscription(
     assert_accessible(page)
     secret = page.locator("#signing-secret").input_value()
     assert secret.startswith("whsec_")
+    # Post-redirect-get: a refresh neither creates a second subscription nor shows it again.
+    page.reload()
+    assert "was shown once" in page.locator("#secret-shown-once").inner_text()
+    assert secret not in page.content()
+    assert Subscription.objects.filter(name="Case system events").count() == 1
+    assert_accessible(page)
 
     with page.expect_navigation():
         page.get_by_role("link", name="Go to the subscription").click()
@@ -97,6 +103,9 @@ def test_an_organisation_administrator_manages_a_webhook_subscription(
     assert_accessible(page)
     rotated = page.locator("#signing-secret").input_value()
     assert rotated.startswith("whsec_") and rotated != secret
+    page.reload()  # not rotated again
+    assert rotated not in page.content()
+    assert Subscription.objects.get(name="Case system events").secret == rotated
     with page.expect_navigation():
         page.get_by_role("link", name="Go to the subscription").click()
     assert rotated not in page.content()
@@ -143,4 +152,9 @@ def test_an_organisation_administrator_manages_a_webhook_subscription(
     _submit(page, "Continue")
     assert "has been revoked" in page.locator(".govuk-notification-banner").inner_text()
     assert "Revoked" in page.locator(".govuk-summary-list").inner_text()
+    assert page.get_by_role("button", name="Rotate secret").count() == 0
     assert_accessible(page)
+    # An old link to rotate lands back on the subscription with a message.
+    page.goto(page.url.rstrip("/") + "/rotate/")
+    assert "its secret cannot be rotated" in page.locator(".govuk-notification-banner").inner_text()
+    assert page.locator("h1").inner_text() == "Case system events"
