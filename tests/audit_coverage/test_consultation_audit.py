@@ -90,6 +90,7 @@ CLASSIFIED: dict[str, str] = {
     "events:subscriptions": SENSITIVE,
     "events:subscription_new": SENSITIVE,  # audited as every webhook page is
     "events:subscription": SENSITIVE,  # names who created the subscription
+    "events:subscription_secret": SENSITIVE,  # the secret shown once
     "events:subscription_rotate": SENSITIVE,
     "events:subscription_status": SENSITIVE,
     "events:event_redeliver": SENSITIVE,
@@ -295,6 +296,7 @@ NO_DEMO_RECORD: dict[str, str] = {
         "desist/events/tests/test_pages.py; walked: tests/e2e/test_webhooks_journey.py)"
         for name in (
             "subscription",
+            "subscription_secret",
             "subscription_rotate",
             "subscription_status",
             "event_redeliver",
