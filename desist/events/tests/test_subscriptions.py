@@ -33,6 +33,10 @@ def _create(actor: Any, organisation: Any, **kw: Any) -> services.IssuedSecret:
         ("http://rms.example.org/desist", "Enter an endpoint URL that starts with https://"),
         ("https://user:pw@rms.example.org/", "without a user name or password"),
         ("https://127.0.0.1/desist", "not this server"),
+        ("https://localhost:8100/x", "not this server"),
+        ("https://hooks.localhost/x", "not this server"),
+        ("https://224.0.0.1/x", "not this server"),
+        ("https://[::ffff:127.0.0.1]/x", "not this server"),
     ],
 )
 def test_an_endpoint_must_be_an_https_url_elsewhere(
