@@ -697,6 +697,13 @@ def _clean_opening(values: dict[str, Any], errors: dict[str, list[str]]) -> dict
         "Select safe ways from the list",
         errors,
     )
+    spoke = values.get("origin") == Origin.PHONE and bool(values.get("spoke_to_victim"))
+    if spoke and not clean["safe_channels"] and "safe_channels" not in errors:
+        # Whoever spoke to the victim can ask; a case with no safe way to reach her would
+        # leave the next advocate guessing (tester finding).
+        errors["safe_channels"] = [
+            "Select at least one safe way to contact the victim (ask them during the call)"
+        ]
     clean["notes"] = (values.get("notes") or "").strip()
     if len(clean["notes"]) > 5000:
         errors["notes"] = ["The reason for referral must be 5000 characters or fewer"]

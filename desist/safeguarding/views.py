@@ -388,7 +388,9 @@ def case_open(request: AuthedRequest) -> HttpResponse:
         referred_on = data.pop("referred_on")
         when = _at(referred_on, None) if referred_on else None
         if when is not None and referred_on == timezone.localdate():
-            when = min(when, timezone.now())
+            # Opened on the day of the call or referral: the moment of opening, not noon, so
+            # a call in the afternoon is not recorded hours early (tester finding).
+            when = timezone.now()
         try:
             case = services.advocacy_case_open(
                 actor=request.user, service=service, referred_at=when, **data

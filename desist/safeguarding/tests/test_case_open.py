@@ -63,6 +63,7 @@ def test_a_call_with_the_victim_is_first_contact(advocate: Any, advocacy_org: An
         agency_kind="health",  # not an agency referral: not kept
         referrer="",
         spoke_to_victim=True,
+        safe_channels=["phone"],
     )
     assert case.first_contact_at == when and case.agency_kind == ""
     assert not case.first_contact_overdue(now=when + dt.timedelta(days=5))
@@ -185,3 +186,40 @@ def test_the_form_shows_every_error_at_once(client: Any, advocate: Any) -> None:
     assert errors["phone"] == ["Enter a telephone number or an email address for the victim"]
     assert "govuk-error-summary" in response.content.decode()
     assert not AdvocacyCase.objects.exists()
+
+
+def test_a_call_with_the_victim_records_a_safe_way_to_reach_her(
+    advocate: Any, advocacy_org: Any
+) -> None:
+    """Tester finding: a case opened from a call with the victim kept no safe way to contact
+    her. Whoever spoke to her can ask; a referral from someone else may not know."""
+    with pytest.raises(ValidationError) as refused:
+        _open(advocate, advocacy_org, origin="phone", referrer="", spoke_to_victim=True)
+    assert refused.value.message_dict["safe_channels"] == [
+        "Select at least one safe way to contact the victim (ask them during the call)"
+    ]
+    assert not AdvocacyCase.objects.exists()
+    assert _open(advocate, advocacy_org, origin="phone", referrer="Her sister").pk
+
+
+def test_a_case_opened_today_is_dated_when_it_was_opened(
+    client: Any, advocate: Any, advocacy_org: Any
+) -> None:
+    """Tester finding: a call at 14:58 was recorded as first contact at 12:00."""
+    client.force_login(advocate)
+    before = timezone.now()
+    response = client.post(
+        reverse("safeguarding:case_open"),
+        {
+            "origin": "phone",
+            "referred_on": timezone.localdate().isoformat(),
+            "spoke_to_victim": "on",
+            "safe_channels": ["text"],
+            "first_names": "Ione",
+            "last_name": "Castell",
+            "phone": "07700 900654",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = AdvocacyCase.objects.get()
+    assert case.first_contact_at is not None and case.first_contact_at >= before
