@@ -290,6 +290,11 @@ class CaseOpenForm(forms.Form):
     spoke_to_victim = forms.BooleanField(
         label="I spoke to the victim on this call (it counts as first contact)", required=False
     )
+    # Asked only after the service found an open case that may be the same person's.
+    different_person = forms.BooleanField(
+        label="I have checked: this is a different person from the one in that open case",
+        required=False,
+    )
     agency_kind = forms.ChoiceField(
         label="Kind of agency (for a referral from another agency)",
         choices=AgencyKind.choices,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -719,6 +720,29 @@ def case_opening_problems(values: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
+@dataclass(frozen=True)
+class _Twin:
+    reference: str
+    why: str
+
+
+def _open_case_of_same_person(service: Organisation, clean: dict[str, Any]) -> _Twin | None:
+    """An open case of the service whose victim has the same phone number, email address or
+    full name. The fields are encrypted, so they are compared here, one service's open cases
+    at a time (hundreds, not the nation's)."""
+    name = " ".join(f"{clean['first_names']} {clean['last_name']}".lower().split())
+    cases = AdvocacyCase.objects.filter(service=service).exclude(status=AdvocacyStatus.CLOSED)
+    for case in cases.select_related("victim").order_by("pk"):
+        v = case.victim
+        if clean["phone"] and clean["phone"] in (v.phone, v.alternative_phone):
+            return _Twin(case.reference, "the same telephone number")
+        if clean["email"] and v.email and clean["email"].lower() == v.email.lower():
+            return _Twin(case.reference, "the same email address")
+        if name and name == " ".join(v.full_name.lower().split()):
+            return _Twin(case.reference, "the same name")
+    return None
+
+
 def advocacy_case_open(
     *,
     actor: User,
@@ -734,10 +758,13 @@ def advocacy_case_open(
     referrer: str = "",
     notes: str = "",
     spoke_to_victim: bool = False,
+    different_person: bool = False,
 ) -> AdvocacyCase:
     """The service opens a case itself, from a phone call or another agency's referral (issue
     20). Like a self-referral, the victim record is new and owned by the service (ADR 0007). A
-    call in which the advocate spoke to the victim is the first contact."""
+    call in which the advocate spoke to the victim is the first contact. An open case of the
+    service with the same phone number, email address or full name is named first, and the
+    case is opened only once the advocate confirms it is a different person."""
     policy.require(actor, Perm.ADVOCACY_OPEN, service)
     errors: dict[str, list[str]] = {}
     answers: dict[str, Any] = {"origin": origin, "referred_at": referred_at}
@@ -748,6 +775,15 @@ def advocacy_case_open(
     referrer, notes, channels = clean["referrer"], clean["notes"], clean["safe_channels"]
     if errors:
         raise ValidationError(errors)
+    if not different_person and (twin := _open_case_of_same_person(service, clean)):
+        raise ValidationError(
+            {
+                "different_person": [
+                    f"Open case {twin.reference} may be the same person ({twin.why}). Open "
+                    "that case instead, or confirm this is a different person"
+                ]
+            }
+        )
     assert referred_at is not None
     spoke = origin == Origin.PHONE and bool(spoke_to_victim)
     with transaction.atomic():

@@ -67,7 +67,9 @@ def test_a_call_with_the_victim_is_first_contact(advocate: Any, advocacy_org: An
     )
     assert case.first_contact_at == when and case.agency_kind == ""
     assert not case.first_contact_overdue(now=when + dt.timedelta(days=5))
-    third_party = _open(advocate, advocacy_org, origin="phone", referrer="Her sister")
+    third_party = _open(
+        advocate, advocacy_org, origin="phone", referrer="Her sister", different_person=True
+    )
     assert third_party.first_contact_at is None
 
 
@@ -223,3 +225,34 @@ def test_a_case_opened_today_is_dated_when_it_was_opened(
     assert response.status_code == 302, response.content.decode()[:2000]
     case = AdvocacyCase.objects.get()
     assert case.first_contact_at is not None and case.first_contact_at >= before
+
+
+def test_an_open_case_of_the_same_person_is_named_before_a_second_is_opened(
+    client: Any, advocate: Any, advocacy_org: Any
+) -> None:
+    """Tester finding: the same caller opened two cases and two victim records, unwarned."""
+    first = _open(advocate, advocacy_org)
+    for same in ({"phone": "07700900321"}, {"phone": "", "email": "x@example.org"}):
+        with pytest.raises(ValidationError) as refused:
+            _open(advocate, advocacy_org, **same)
+        (message,) = refused.value.message_dict["different_person"]
+        assert message.startswith(f"Open case {first.reference} may be the same person")
+    assert AdvocacyCase.objects.count() == 1
+    # Confirmed a different person: opened; a closed case is no twin.
+    assert _open(advocate, advocacy_org, different_person=True).pk
+    # The page shows the question with the message, and the answer carries through.
+    client.force_login(advocate)
+    data = {
+        "origin": "agency",
+        "referred_on": timezone.localdate().isoformat(),
+        "agency_kind": "children",
+        "referrer": REFERRER,
+        "first_names": "Saoirse",
+        "last_name": "Delaney",
+        "phone": "07700 900999",
+    }
+    page = client.post(reverse("safeguarding:case_open"), data).content.decode()
+    assert "may be the same person" in page and 'name="different_person"' in page
+    response = client.post(reverse("safeguarding:case_open"), {**data, "different_person": "on"})
+    assert response.status_code == 302
+    assert AdvocacyCase.objects.count() == 3
