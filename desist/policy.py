@@ -681,6 +681,13 @@ def _account_in_reach(actor: User, target: Any) -> bool:
     )
 
 
+def reviews_own_session(actor: User | AnonymousUser | None, session: Any) -> bool:
+    """Nobody signs off a session they delivered (issue 20): the rating would count in their own
+    adherence figures. Another supervisor reviews it."""
+    pk = getattr(actor, "pk", None)
+    return bool(pk and session.practitioner_id == pk)
+
+
 def grantable_roles(actor: User | AnonymousUser | None) -> frozenset[RoleCode]:
     """Roles the actor may give: an organisation administrator never makes a system
     administrator (no one raises their own reach)."""

@@ -618,6 +618,8 @@ def reviews_due_for(*, actor: User) -> QuerySet[ProgrammeSession]:
             attendance__in=completion.ATTENDED,
             reviewed_at__isnull=True,
         )
+        # Never one's own session: it is left for another supervisor.
+        .exclude(practitioner=actor)
         .annotate(sample=Mod(F("number"), F("referral__programme__review_every")))
         .filter(sample=0)
         .order_by("starts_at", "id")

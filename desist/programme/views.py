@@ -798,7 +798,8 @@ def session_detail(request: AuthedRequest, session_id: int) -> HttpResponse:
             # Only a session that took place can be rated: never offer a missed one.
             "can_review": policy.can(request.user, Perm.SESSION_REVIEW, session.referral)
             and not session.reviewed_at
-            and completion.took_place(session),
+            and completion.took_place(session)
+            and not policy.reviews_own_session(request.user, session),
             "overdue": selectors.attendance_overdue(session),
             "disclosures": selectors.session_disclosures_shown(actor=request.user, session=session),
         },

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from desist import policy
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
@@ -39,7 +40,11 @@ def _review_check(
 ) -> dict[str, Any]:
     comment = clean(comment)
     errors = Errors()
-    if session.reviewed_at is not None:
+    if policy.reviews_own_session(actor, session):
+        errors.add(
+            "comment", "You delivered this session: another clinical supervisor must review it"
+        )
+    elif session.reviewed_at is not None:
         errors.add("comment", "This session has already been signed off")
     elif not session.attendance:
         errors.add("comment", "Attendance must be recorded before review")

@@ -98,3 +98,50 @@ def test_session_commands_refuse_another_providers_staff(
         with pytest.raises(PermissionDenied):
             call()
         assert AuditEvent.objects.count() == before, name
+
+
+def test_nobody_reviews_a_session_they_delivered(
+    client: Any, practitioner: Any, clin: Any, active: Referral
+) -> None:
+    """Tester finding (issue 20): the supervisor could sign off her own session, and the rating
+    counted in her own adherence figures. The service refuses it, the link is not offered, and
+    her reviews due leave it for another supervisor."""
+    from django.core.exceptions import ValidationError
+    from django.urls import reverse
+
+    from desist.programme import selectors
+    from desist.programme.models import ProgrammeSession, SupervisionEntry
+
+    session = book(practitioner, active, days_ago=1)
+    actions.session_record_attendance(
+        actor=practitioner, session=session, version=session.version, attendance="attended"
+    )
+    ProgrammeSession.objects.filter(pk=session.pk).update(practitioner=clin)
+    session.refresh_from_db()
+    assert session not in selectors.reviews_due_for(actor=clin)
+    client.force_login(clin)
+    page = client.get(reverse("programme:session", args=[session.pk])).content.decode()
+    assert "Review and sign off" not in page
+    with pytest.raises(ValidationError) as exc:
+        actions.session_review(
+            actor=clin,
+            session=session,
+            version=session.version,
+            comment="Fine",
+            adherence=2,
+            competence=2,
+        )
+    assert exc.value.message_dict["comment"] == [
+        "You delivered this session: another clinical supervisor must review it"
+    ]
+    # By the form too: a GOV.UK error, nothing signed off.
+    response = client.post(
+        reverse("programme:review", args=[session.pk]),
+        {"version": session.version, "comment": "Fine", "adherence": 2, "competence": 2},
+    )
+    assert "another clinical supervisor must review it" in response.content.decode()
+    assert "govuk-error-summary" in response.content.decode()
+    assert not SupervisionEntry.objects.exists()
+    # Another supervisor of the provider sees it due and may sign it off.
+    ProgrammeSession.objects.filter(pk=session.pk).update(practitioner=practitioner)
+    assert session in selectors.reviews_due_for(actor=clin)
