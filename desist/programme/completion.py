@@ -100,6 +100,16 @@ def took_place(session: Any) -> bool:
     return session.state == SessionState.SCHEDULED and session.attendance in ATTENDED
 
 
+def notes_refused(session: Any) -> str:
+    """Why clinical notes cannot be written on the session, or "" when they can: only on a
+    session that took place or is still booked, never on one cancelled or moved."""
+    if took_place(session) or session.state == SessionState.SCHEDULED:
+        return ""
+    if session.state == SessionState.SUPERSEDED:
+        return "This session was moved to another time: write the notes on the session it moved to"
+    return "This session was cancelled: there are no clinical notes to write"
+
+
 def attended_of(sessions: Iterable[Any]) -> tuple[int, set[str]]:
     """Attended sessions (held, on time or late) and their modules (delivered, else planned)."""
     count, modules = 0, set()

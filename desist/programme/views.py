@@ -801,6 +801,8 @@ def session_detail(request: AuthedRequest, session_id: int) -> HttpResponse:
             and completion.took_place(session)
             and not policy.reviews_own_session(request.user, session),
             "overdue": selectors.attendance_overdue(session),
+            # Never offer notes on a session cancelled or moved: the service refuses them.
+            "notes_allowed": not completion.notes_refused(session),
             "disclosures": selectors.session_disclosures_shown(actor=request.user, session=session),
         },
     )

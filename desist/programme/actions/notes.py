@@ -14,6 +14,7 @@ from desist.audit.services import audit_record
 from desist.core.concurrency import StaleRecordError
 from desist.policy import Perm
 from desist.programme.actions.common import MAX_TEXT, clean, guard, referral_of_session
+from desist.programme.completion import notes_refused
 from desist.programme.models import ClinicalNote, ProgrammeSession
 from desist.sharing import shown
 from desist.sharing.redaction import RedactionBlocked
@@ -26,6 +27,8 @@ def _note_check(
     *, actor: User, session: ProgrammeSession, text: str, **_: object
 ) -> dict[str, Any]:
     text = clean(text)
+    if refused := notes_refused(session):
+        raise ValidationError({"text": [refused]})
     if not text:
         raise ValidationError({"text": ["Enter the clinical notes"]})
     if len(text) > MAX_TEXT * 2:

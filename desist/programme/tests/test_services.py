@@ -528,3 +528,33 @@ def test_selectors_for_other_apps(active: Referral, practitioner: Any) -> None:
     assert facts["sessions_attended"] == 1 and facts["final_status"] == S.ACTIVE
     assert facts["put_forward_on"] == active.put_forward_on
     assert "name" not in " ".join(facts)
+
+
+def test_no_clinical_notes_on_a_cancelled_session(
+    client: Any, active: Referral, practitioner: Any
+) -> None:
+    """Tester finding (issue 20): notes could be written and saved on a cancelled session, and
+    its page offered "Write the clinical notes". The service refuses them; no link is offered."""
+    from django.core.exceptions import ValidationError
+    from django.urls import reverse
+
+    s = book(practitioner, active, -3)
+    actions.session_cancel(actor=practitioner, session=s, version=s.version, reason="Ill")
+    s.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        actions.clinical_note_save(actor=practitioner, session=s, text="Notes", base_revision=0)
+    assert exc.value.message_dict["text"] == [
+        "This session was cancelled: there are no clinical notes to write"
+    ]
+    client.force_login(practitioner)
+    page = client.get(reverse("programme:session", args=[s.pk])).content.decode()
+    assert "the clinical notes</a>" not in page
+    response = client.post(
+        reverse("programme:notes", args=[s.pk]), {"text": "Notes", "base_revision": 0}
+    )
+    assert "govuk-error-summary" in response.content.decode()
+    assert not ClinicalNote.objects.filter(session=s).exists()
+    # A session still booked (here in the future) keeps the link.
+    booked = book(practitioner, active, -5)
+    page = client.get(reverse("programme:session", args=[booked.pk])).content.decode()
+    assert "Write the clinical notes</a>" in page
