@@ -93,7 +93,7 @@ def _when(value: dt.datetime) -> str:
 
 
 @provide("provider.sessions_today")
-def sessions_this_week(actor: User) -> QueueResult:
+def sessions_this_week(actor: User, limit: int | None = LIMIT) -> QueueResult:
     now = timezone.localtime()
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     qs = selectors.sessions_between(actor=actor, start=start, end=start + dt.timedelta(days=7))
@@ -105,13 +105,14 @@ def sessions_this_week(actor: User) -> QueueResult:
             + (", remote" if s.remote else f", {s.place}" if s.place else ""),
             tag="Today" if timezone.localtime(s.starts_at).date() == now.date() else "",
         )
-        for s in qs[:LIMIT]
+        for s in qs[:limit]
     ]
-    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:calendar"))
+    # The full list on "Your caseload": the calendar shows a calendar week, not these 7 days.
+    return QueueResult(count=qs.count(), rows=rows, more_url=_all("provider.sessions_today"))
 
 
 @provide("provider.attendance_due")
-def attendance_due(actor: User) -> QueueResult:
+def attendance_due(actor: User, limit: int | None = LIMIT) -> QueueResult:
     qs = selectors.attendance_due_for(actor=actor)
     now = timezone.now()
     rows = [
@@ -121,9 +122,10 @@ def attendance_due(actor: User) -> QueueResult:
             detail=_when(s.starts_at),
             tag="Overdue" if selectors.attendance_overdue(s, now) else "",
         )
-        for s in qs[:LIMIT]
+        for s in qs[:limit]
     ]
-    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:calendar"))
+    # Not the calendar: its current week shows none of the older sessions in this list.
+    return QueueResult(count=qs.count(), rows=rows, more_url=_all("provider.attendance_due"))
 
 
 @provide("provider.overdue")
@@ -144,7 +146,7 @@ def attendance_overdue(actor: User, limit: int | None = LIMIT) -> QueueResult:
 
 
 @provide("provider.allocations")
-def allocations(actor: User) -> QueueResult:
+def allocations(actor: User, limit: int | None = LIMIT) -> QueueResult:
     qs: Any = selectors.allocations_for(actor=actor)  # annotated: allocated_on
     new_since = timezone.localdate() - selectors.NEW_FOR
     rows = [
@@ -155,9 +157,9 @@ def allocations(actor: User) -> QueueResult:
             detail=f"Allocated {_day(r.allocated_on)}" if r.allocated_on else "",
             tag="New" if r.allocated_on and r.allocated_on >= new_since else "",
         )
-        for r in qs[:LIMIT]
+        for r in qs[:limit]
     ]
-    return QueueResult(count=qs.count(), rows=rows, more_url=reverse("programme:referrals"))
+    return QueueResult(count=qs.count(), rows=rows, more_url=_all("provider.allocations"))
 
 
 @provide("provider.readiness_reviews")
@@ -327,7 +329,10 @@ def police_engagement(actor: User) -> QueueResult:
 
 FULL_LISTS.update(
     {
+        "provider.sessions_today": sessions_this_week,
+        "provider.attendance_due": attendance_due,
         "provider.overdue": attendance_overdue,
+        "provider.allocations": allocations,
         "provider.readiness_reviews": readiness_reviews,
         "provider.consents": consents,
         "provider.measures": measures,

@@ -1215,12 +1215,11 @@ def engagement(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def work(request: AuthedRequest) -> HttpResponse:
     """Your caseload: in full, each of the practitioner's home lists that the home page cuts
-    short and that has no page of its own (its "See all" comes here)."""
+    short (its "See all" comes here), in the home page's order."""
     policy.require_perm(request.user, Perm.SESSION_MANAGE)
-    titles = {spec.key: spec.title for spec in queues_for(RoleCode.PRACTITIONER)}
-    results = {
-        key: provider(request.user, limit=None) for key, provider in queues.FULL_LISTS.items()
-    }
+    specs = [s for s in queues_for(RoleCode.PRACTITIONER) if s.key in queues.FULL_LISTS]
+    titles = {spec.key: spec.title for spec in specs}
+    results = {spec.key: queues.FULL_LISTS[spec.key](request.user, limit=None) for spec in specs}
     lists = [
         {"anchor": queues.anchor(key), "title": titles[key], "result": result}
         for key, result in results.items()

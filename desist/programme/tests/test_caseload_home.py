@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desist.core.roles import RoleCode
-from desist.programme import actions, selectors
+from desist.programme import actions, queues, selectors
 from desist.programme.models import (
     Attendance,
     Measure,
@@ -23,7 +23,7 @@ from desist.programme.models import (
     Referral,
     ReferralStatusChange,
 )
-from desist.programme.tests.conftest import S, held_sessions, referral_at
+from desist.programme.tests.conftest import S, book, held_sessions, referral_at
 
 pytestmark = pytest.mark.django_db
 
@@ -225,4 +225,47 @@ def test_every_practitioner_list_cut_short_on_the_home_page_has_somewhere_to_see
 
     for spec in queues_for(RoleCode.PRACTITIONER):
         if spec.provider is not None:
-            assert spec.result(practitioner, None).more_url, spec.key  # type: ignore[arg-type]
+            more = spec.result(practitioner, None).more_url  # type: ignore[arg-type]
+            if spec.provider.__module__ == "desist.programme.queues":
+                # Each programme list to its own full section on "Your caseload", never a
+                # page showing fewer (the calendar shows one week).
+                assert spec.key in queues.FULL_LISTS, spec.key
+                assert more == reverse("programme:work") + f"#{queues.anchor(spec.key)}", spec.key
+            else:
+                assert more, spec.key  # another service's own list page (alerts)
+
+
+def _unrecorded(practitioner: Any, referral: Referral, count: int) -> None:
+    """Sessions held weeks ago with no attendance recorded: outside the calendar's week."""
+    for n in range(count):
+        book(practitioner, referral, days_ago=14 + 2 * n)
+
+
+def test_see_all_attendance_to_record_reaches_every_session_on_your_caseload(
+    client: Any, programme: Programme, officer: Any, practitioner: Any, active: Referral
+) -> None:
+    """Tester finding (issue 20): "See all 6 in attendance to record" went to the calendar's
+    current week, which showed none of them; "Your caseload" had no such section."""
+    _unrecorded(practitioner, active, 6)
+    client.force_login(practitioner)
+    home, _ = _home(client)
+    due = home.split("Attendance to record")[1].split("</section>")[0]
+    see_all = reverse("programme:work") + "#provider-attendance_due"
+    assert f'href="{see_all}">See all 6' in due
+    page, few = _work(client)
+    for title in (
+        "Sessions today and this week",
+        "Attendance to record (6)",
+        "New allocations: suitability assessments due",
+    ):
+        assert title in page
+    listed = page.split('id="provider-attendance_due"')[1].split("</table>")[0]
+    for s in active.sessions.all():
+        assert reverse("programme:attendance", args=[s.pk]) in listed
+    # The full lists in a fixed number of queries, however many rows.
+    other = referral_at(programme, officer, S.ACTIVE, practitioner=practitioner)
+    _unrecorded(practitioner, other, 4)
+    _caseload(programme, officer, practitioner)
+    page, more = _work(client)
+    assert "Attendance to record (10)" in page
+    assert more == few
