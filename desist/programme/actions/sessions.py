@@ -97,10 +97,14 @@ def _check_not_before_start(
 ) -> None:
     first = start_date(referral)
     if starts_at is not None and timezone.localdate(starts_at) < first:
-        errors.add(
-            "starts_at",
-            f"The session must be on or after {first:%-d %B %Y}, when the intervention started",
-        )
+        # Say what the date is: the start, else consent (not started yet), else put forward.
+        if referral.started_on:
+            what = "the day the intervention started"
+        elif referral.consent_on:
+            what = "the day consent was given"
+        else:
+            what = "the day the referral was put forward"
+        errors.add("starts_at", f"The session must be on or after {first:%-d %B %Y}, {what}")
 
 
 # Bank holidays in England and Wales (the same days in both; Scotland and Northern Ireland

@@ -16,11 +16,17 @@ from desist.audit.services import audit_record
 from desist.policy import Perm
 from desist.programme.actions.common import clean, guard, referral_of_session, save_changes
 from desist.programme.completion import took_place
-from desist.programme.models import ProgrammeSession, SupervisionEntry
+from desist.programme.models import ProgrammeSession, SessionState, SupervisionEntry
 from desist.programme.ratings import ADHERENCE, COMPETENCE, HIGHEST, LOWEST
 
 if TYPE_CHECKING:
     from desist.accounts.models import User
+
+
+_NOT_HELD: dict[str, str] = {
+    SessionState.CANCELLED: "cancelled",
+    SessionState.SUPERSEDED: "moved to another time",
+}
 
 
 def _rating_errors(errors: Errors, adherence: int | None, competence: int | None) -> None:
@@ -46,6 +52,11 @@ def _review_check(
         )
     elif session.reviewed_at is not None:
         errors.add("comment", "This session has already been signed off")
+    elif session.state != SessionState.SCHEDULED:
+        # Cancelled or moved: it was never held, whatever attendance may say.
+        errors.add(
+            "comment", f"This session was {_NOT_HELD[session.state]}: there is nothing to rate"
+        )
     elif not session.attendance:
         errors.add("comment", "Attendance must be recorded before review")
     elif not took_place(session):

@@ -198,3 +198,27 @@ def test_no_session_before_the_intervention_started(active: Referral, practition
             reason="Moved",
         )
     assert "on or after" in exc.value.message_dict["starts_at"][0]
+
+
+def test_the_earliest_day_is_named_for_what_it_is(active: Referral, practitioner: Any) -> None:
+    """Tester finding (issue 20): with consent given but the intervention not started, the
+    message called the consent date "when the intervention started"."""
+
+    def refused(referral: Referral, day: dt.date) -> str:
+        when = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
+        with pytest.raises(ValidationError) as exc:
+            actions.session_schedule(
+                actor=practitioner, referral=referral, starts_at=when, remote=True, place=""
+            )
+        return exc.value.message_dict["starts_at"][0]
+
+    assert active.started_on is not None
+    message = refused(active, active.started_on - dt.timedelta(days=1))
+    assert message.endswith(", the day the intervention started")
+    consent = timezone.localdate() - dt.timedelta(days=10)
+    Referral.objects.filter(pk=active.pk).update(started_on=None, consent_on=consent)
+    active.refresh_from_db()
+    message = refused(active, consent - dt.timedelta(days=1))
+    assert message == (
+        f"The session must be on or after {consent:%-d %B %Y}, the day consent was given"
+    )

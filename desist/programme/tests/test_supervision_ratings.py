@@ -251,3 +251,29 @@ def test_the_caseload_table_lists_the_clinical_supervisor_with_her_own_caseload(
     table = page.content.decode().split('id="practitioners"')[1].split("</table>")[0]
     assert (clin.get_full_name() or clin.username) in table
     assert "3 of 3" in table
+
+
+def test_reviewing_a_cancelled_session_says_it_was_cancelled(
+    client: Any, active: Referral, practitioner: Any, clin: Any
+) -> None:
+    """Tester finding (issue 20): a POST to review a cancelled session said "Attendance must be
+    recorded before review"."""
+    base = timezone.now() + dt.timedelta(days=3)
+    s = actions.session_schedule(
+        actor=practitioner,
+        referral=active,
+        starts_at=free_time(practitioner, active, base, 45),
+        duration_minutes=45,
+        remote=True,
+    )
+    actions.session_cancel(actor=practitioner, session=s, version=s.version, reason="Ill")
+    s.refresh_from_db()
+    client.force_login(clin)
+    response = client.post(
+        reverse("programme:review", args=[s.pk]),
+        {"version": s.version, "comment": "Fine", "adherence": 2, "competence": 2},
+    )
+    page = response.content.decode()
+    assert "This session was cancelled: there is nothing to rate" in page
+    assert "Attendance must be recorded" not in page
+    assert not SupervisionEntry.objects.exists()
