@@ -94,7 +94,10 @@ def _reviews(programme: Programme, supervisor: User, before: dt.datetime) -> int
     every = programme.review_every or 1
     sessions = [
         s
-        for s in _held(programme, before).filter(reviewed_at__isnull=True)
+        # Not the supervisor's own: nobody reviews their own session (issue 20).
+        for s in _held(programme, before)
+        .filter(reviewed_at__isnull=True)
+        .exclude(practitioner=supervisor)
         if s.number % every == 0
     ]
     for s in sessions:

@@ -489,7 +489,8 @@ def _historical_sessions(
             ),
             engagement=rng.choice(["good", "good", "partial"]),
         )
-        if n % 3 == 2:
+        # Never the supervisor's own session: nobody reviews their own (issue 20).
+        if n % 3 == 2 and session.practitioner_id != hp.supervisor.pk:
             programme_actions.session_review(
                 actor=hp.supervisor,
                 session=session,

@@ -613,7 +613,8 @@ def _record_session(
         ),
         engagement=rng.choice(["good", "good", "partial"]),
     )
-    if n % 3 == 2:
+    # Never the supervisor's own session: nobody reviews their own (issue 20).
+    if n % 3 == 2 and session.practitioner_id != supervisor.pk:
         services.session_review(
             actor=supervisor,
             session=session,
