@@ -171,6 +171,8 @@ VALUES: dict[str, Any] = {
 }
 # (form key, field name) -> why the value is kept in another shape than the one sent.
 NOT_VERBATIM: dict[tuple[str, str], str] = {
+    ("retention:review", "next_review_on"): "kept on the review row (RetentionReview), "
+    "which the round trip does not read back",
     ("programme:attendance", "absence_reason"): "kept only for an absence; 'attended' is sent",
     ("programme:attendance", "absence_acceptable"): "kept only for an absence; 'attended' is sent",
     ("orders:apply", "sex_offender_notification"): "'yes' is kept as the notification exemption",

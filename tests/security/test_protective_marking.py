@@ -152,7 +152,6 @@ UNREACHED: dict[str, str] = {
     "evaluation:finding_edit": "the demo has no oversight finding",
     "programme:schedule": "the crawl stopped meeting it when the practitioner home and the police mine views changed which records it opens first (three per route); to be reached again (issue 20/19 follow-up)",
     "programme:series": "the crawl stopped meeting it when the practitioner home and the police mine views changed which records it opens first (three per route); to be reached again (issue 20/19 follow-up)",
-    "evaluation:offence_edit": "the crawl stopped meeting a subject with a recorded offence when the police mine views changed which records it opens first (three per route); to be reached again (issue 19 follow-up)",
     "sar:run": "POST only",
     "sar:release": "POST only",
     **NO_DEMO_RECORD,
