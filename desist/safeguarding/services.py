@@ -743,6 +743,18 @@ def _open_case_of_same_person(service: Organisation, clean: dict[str, Any]) -> _
     return None
 
 
+def _refuse_a_second_record(service: Organisation, clean: dict[str, Any]) -> None:
+    if twin := _open_case_of_same_person(service, clean):
+        raise ValidationError(
+            {
+                "different_person": [
+                    f"Open case {twin.reference} may be the same person ({twin.why}). Open "
+                    "that case instead, or confirm this is a different person"
+                ]
+            }
+        )
+
+
 def advocacy_case_open(
     *,
     actor: User,
@@ -775,15 +787,8 @@ def advocacy_case_open(
     referrer, notes, channels = clean["referrer"], clean["notes"], clean["safe_channels"]
     if errors:
         raise ValidationError(errors)
-    if not different_person and (twin := _open_case_of_same_person(service, clean)):
-        raise ValidationError(
-            {
-                "different_person": [
-                    f"Open case {twin.reference} may be the same person ({twin.why}). Open "
-                    "that case instead, or confirm this is a different person"
-                ]
-            }
-        )
+    if not different_person:
+        _refuse_a_second_record(service, clean)
     assert referred_at is not None
     spoke = origin == Origin.PHONE and bool(spoke_to_victim)
     with transaction.atomic():

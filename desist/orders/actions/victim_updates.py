@@ -12,7 +12,7 @@ from desist.audit.services import audit_record
 from desist.orders.actions.common import check_date, clean_text
 from desist.orders.derived import fmt
 from desist.orders.models import Order, VictimUpdate
-from desist.orders.victims_code import key_events, order_victims
+from desist.orders.victims_code import KeyEvent, key_events, order_victims
 from desist.policy import Perm
 
 if TYPE_CHECKING:
@@ -22,25 +22,16 @@ if TYPE_CHECKING:
 SUMMARY_MAX = 2000
 
 
-@command(Perm.VICTIM_UPDATE_RECORD, on="order")
-def order_record_victim_update(
-    *,
-    actor: User,
+def _check_event_and_date(
+    errors: Errors,
     order: Order,
     victim: Victim | None,
-    event_key: str,
+    event: KeyEvent | None,
     told_on: dt.date | None,
-    how: str,
-    summary: str,
-) -> VictimUpdate:
-    """Append to the log; nothing in it is changed or removed afterwards."""
-    errors = Errors()
-    if victim is None or not order_victims(order).filter(pk=victim.pk).exists():
-        errors.add("victim", "Select the victim you gave the update to")
-    events = {e.key: e for e in key_events(order)}
-    event = events.get(event_key)
-    if event_key and event is None:
-        errors.add("event_key", "Select what the update was about")
+) -> None:
+    """An event is answered once per victim; the date is not before the application, nor
+    before the event it answers."""
+    event_key = event.key if event else ""
     answered = (
         VictimUpdate.objects.filter(order=order, victim=victim, event_key=event_key)
         .select_related("created_by")
@@ -71,6 +62,28 @@ def order_record_victim_update(
                 "The date you gave the update must be the same as or after the date of "
                 f"the event ({fmt(event.on)})",
             )
+
+
+@command(Perm.VICTIM_UPDATE_RECORD, on="order")
+def order_record_victim_update(
+    *,
+    actor: User,
+    order: Order,
+    victim: Victim | None,
+    event_key: str,
+    told_on: dt.date | None,
+    how: str,
+    summary: str,
+) -> VictimUpdate:
+    """Append to the log; nothing in it is changed or removed afterwards."""
+    errors = Errors()
+    if victim is None or not order_victims(order).filter(pk=victim.pk).exists():
+        errors.add("victim", "Select the victim you gave the update to")
+    events = {e.key: e for e in key_events(order)}
+    event = events.get(event_key)
+    if event_key and event is None:
+        errors.add("event_key", "Select what the update was about")
+    _check_event_and_date(errors, order, victim, event, told_on)
     if how not in VictimUpdate.How.values:
         errors.add("how", "Select how you gave the update")
     summary = clean_text(summary)
