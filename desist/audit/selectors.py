@@ -210,7 +210,8 @@ def export_detail(values: dict[str, Any]) -> str:
     filters = values.get("filters") or {}
     parts.append(
         # Recorded in words since issue 18 ("Status": "Active"); older rows kept field names.
-        "Filters: " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in filters.items())
+        # Sorted: PostgreSQL's jsonb does not keep the order the keys were written in.
+        "Filters: " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(filters.items()))
         if filters
         else "No filters"
     )

@@ -171,6 +171,8 @@ VALUES: dict[str, Any] = {
 }
 # (form key, field name) -> why the value is kept in another shape than the one sent.
 NOT_VERBATIM: dict[tuple[str, str], str] = {
+    ("orders:victim_update_add", "event_key"): "'other' (something else) is kept as an update "
+    "about no key event; an order with no recent event offers only that",
     ("retention:review", "next_review_on"): "kept on the review row (RetentionReview), "
     "which the round trip does not read back",
     ("programme:attendance", "absence_reason"): "kept only for an absence; 'attended' is sent",
