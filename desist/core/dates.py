@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import holidays
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
@@ -102,3 +103,24 @@ def check_not_future(value: dt.date | None, message: str) -> None:
     """The one 'not in the future' rule, for services and (through `core.forms`) forms."""
     if value is not None and value > timezone.localdate():
         raise ValidationError(message)
+
+
+# Bank holidays in England and Wales (the same days in both; Scotland and Northern Ireland
+# differ). The `holidays` package expands each year on first use. One calendar for the
+# programme's booking rules and the Victims' Code deadlines.
+_BANK_HOLIDAYS = holidays.country_holidays("GB", subdiv="ENG")
+
+
+def bank_holiday(day: dt.date) -> str:
+    """The name of the bank holiday in England and Wales on `day`, or ""."""
+    return str(_BANK_HOLIDAYS.get(day) or "")
+
+
+def add_working_days(day: dt.date, n: int) -> dt.date:
+    """The `n`th working day after `day` (Monday to Friday, not a bank holiday): an event on a
+    Friday, 1 working day, is Monday."""
+    while n > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5 and not bank_holiday(day):
+            n -= 1
+    return day

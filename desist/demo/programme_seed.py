@@ -16,12 +16,13 @@ from django.utils import timezone
 
 from desist.accounts.models import User
 from desist.accounts.services import user_create
+from desist.core.dates import bank_holiday
 from desist.core.roles import RoleCode
 from desist.orders.models import LIVE_STATUSES, Order
 from desist.people.models import InterventionDecision
 from desist.programme import actions as services
 from desist.programme import suitability
-from desist.programme.actions.sessions import bank_holiday, open_slots, session_clashes
+from desist.programme.actions.sessions import open_slots, session_clashes
 from desist.programme.models import (
     MODULES,
     Attendance,

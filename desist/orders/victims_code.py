@@ -19,10 +19,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import holidays
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from desist.core.dates import add_working_days
 from desist.orders.derived import fmt
 from desist.orders.models import Breach, Order, OrderEvent, OrderStatus, VictimUpdate
 from desist.orders.tasking import LOOK_BACK_DAYS
@@ -30,17 +30,6 @@ from desist.safeguarding.models import Victim
 
 STANDARD_WORKING_DAYS = 5
 ENHANCED_WORKING_DAYS = 1
-
-_BANK_HOLIDAYS = holidays.country_holidays("GB", subdiv="ENG")
-
-
-def add_working_days(day: dt.date, n: int) -> dt.date:
-    """The `n`th working day after `day` (an event on a Friday, 1 working day: Monday)."""
-    while n > 0:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5 and day not in _BANK_HOLIDAYS:
-            n -= 1
-    return day
 
 
 def due_within(victim: Victim) -> int:

@@ -47,8 +47,8 @@ def _session_with_notes() -> Any:
     from django.utils import timezone
 
     from desist.accounts.models import User
+    from desist.core.dates import bank_holiday
     from desist.programme import actions as services
-    from desist.programme.actions.sessions import bank_holiday
     from desist.programme.models import Referral, ReferralStatus
 
     practitioner = User.objects.get(username="practitioner")

@@ -53,8 +53,8 @@ def test_programme_journey(
     from django.utils import timezone
 
     from desist.accounts.models import User
+    from desist.core.dates import bank_holiday
     from desist.people.services import subject_create
-    from desist.programme.actions.sessions import bank_holiday
     from desist.programme.models import ProgrammeSession, Referral
 
     def visit(url: str) -> None:

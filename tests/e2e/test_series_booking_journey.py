@@ -49,7 +49,7 @@ def _clear_wednesday() -> dt.date:
     """A Wednesday from next week on with no bank holiday in the twelve weeks that follow."""
     from django.utils import timezone
 
-    from desist.programme.actions.sessions import bank_holiday
+    from desist.core.dates import bank_holiday
 
     day = timezone.localdate() + dt.timedelta(days=7)
     day += dt.timedelta(days=(2 - day.weekday()) % 7)

@@ -32,8 +32,8 @@ def _held_session() -> Any:
     from django.utils import timezone
 
     from desist.accounts.models import User
+    from desist.core.dates import bank_holiday
     from desist.programme import actions
-    from desist.programme.actions.sessions import bank_holiday
     from desist.programme.models import Attendance, Referral, ReferralStatus
 
     practitioner = User.objects.get(username="practitioner")

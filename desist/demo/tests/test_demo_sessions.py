@@ -15,12 +15,12 @@ import pytest
 from django.utils import timezone
 
 from desist.accounts.models import User
+from desist.core.dates import bank_holiday
 from desist.core.reach import reach_from
 from desist.core.roles import RoleCode
 from desist.demo import seed
 from desist.home.queues import queues_for
 from desist.programme import selectors
-from desist.programme.actions.sessions import bank_holiday
 from desist.programme.models import ProgrammeSession, SessionState
 
 

@@ -20,12 +20,11 @@ from desist import policy
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
-from desist.core.dates import long_date
+from desist.core.dates import bank_holiday, long_date
 from desist.policy import Perm
 from desist.programme.actions.common import clean
 from desist.programme.actions.sessions import (
     LONGEST,
-    bank_holiday,
     lock_practitioner,
     open_slots,
     plan_slots,

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-import holidays
 from django.db.models import Q
 from django.utils import timezone
 
 from desist.audit.models import Category
 from desist.audit.pipeline import Errors, command
 from desist.audit.services import audit_record
-from desist.core.dates import long_date
+from desist.core.dates import bank_holiday, long_date
 from desist.policy import Perm
 from desist.programme.actions.common import (
     clean,
@@ -107,15 +106,7 @@ def _check_not_before_start(
         errors.add("starts_at", f"The session must be on or after {first:%-d %B %Y}, {what}")
 
 
-# Bank holidays in England and Wales (the same days in both; Scotland and Northern Ireland
-# differ). The `holidays` package expands each year on first use.
-_BANK_HOLIDAYS = holidays.country_holidays("GB", subdiv="ENG")
 LONGEST = dt.timedelta(minutes=240)  # the longest session `_check_slot` allows
-
-
-def bank_holiday(day: dt.date) -> str:
-    """The name of the bank holiday in England and Wales on `day`, or ""."""
-    return str(_BANK_HOLIDAYS.get(day) or "")
 
 
 def room_key(place: str) -> str:

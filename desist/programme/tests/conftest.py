@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from desist.core.dates import bank_holiday
 from desist.core.models import Partnership
 from desist.core.roles import RoleCode
 from desist.people.services import subject_create
 from desist.programme import actions
-from desist.programme.actions.sessions import bank_holiday, session_clashes
+from desist.programme.actions.sessions import session_clashes
 from desist.programme.models import (
     Attendance,
     Programme,

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from desist.core.dates import bank_holiday
 from desist.programme import actions
-from desist.programme.actions.sessions import bank_holiday
 from desist.programme.models import Referral
 from desist.programme.tests.conftest import S, referral_at
 

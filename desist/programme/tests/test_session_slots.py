@@ -12,8 +12,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from desist.core.dates import bank_holiday
 from desist.programme import actions
-from desist.programme.actions.sessions import bank_holiday, open_slots, plan_slots
+from desist.programme.actions.sessions import open_slots, plan_slots
 from desist.programme.models import Attendance, Programme, Referral, SessionState
 from desist.programme.tests.conftest import S, free_time, referral_at
 
