@@ -6,7 +6,8 @@
 Times `Identifiers.prepare` (once per guarded request) and `Identifiers.kinds_in` (once per
 field) on synthetic victims and clean clinical prose, the worst case: a clean note cannot stop
 at its first hit. No database: the identifier source is not involved. The target (ADR 0012)
-is well under 50 ms per note.
+is well under 50 ms per note. Then the same check on hostile text of the same length (one
+long word, a chain of lookalike letters after a digit), which once took minutes (issue 20).
 """
 
 from __future__ import annotations
@@ -92,6 +93,22 @@ def main() -> None:
     print(f"{len(note)} characters, {args.victims} victims ({len(pairs)} identifiers)")
     print(f"prepare:  {ms(prepare)}")
     print(f"kinds_in: {ms(check)}")
+
+    ids = Identifiers.prepare(pairs)
+    half = args.chars // 2
+    hostile = {
+        "one long word": "x" * args.chars,
+        "lookalikes after a digit": "1" + " o" * half,
+        "lookalikes before a digit": "o " * half + "1",
+        "letters and gaps": "x " * half,
+    }
+    for label, text in hostile.items():
+        times = []
+        for _ in range(max(1, args.runs // 20)):
+            start = time.perf_counter()
+            ids.kinds_in(text)
+            times.append(time.perf_counter() - start)
+        print(f"kinds_in, {label}: {ms(times)}")
 
 
 if __name__ == "__main__":

@@ -181,10 +181,12 @@ def build_frames(
             session_rows.extend(_session_rows(person["person_id"], f))
             measure_rows.extend(_measure_rows(person["person_id"], f))
 
+    # One set, built once: a set built inside the filter made this O(people x outcomes).
+    people_ids = {p["person_id"] for p in people_rows}
     frames: dict[str, pd.DataFrame] = {
         "people": pd.DataFrame(people_rows, columns=PEOPLE_COLUMNS),
         "outcomes": pd.DataFrame(
-            [r for r in outcome_rows if r["person_id"] in {p["person_id"] for p in people_rows}],
+            [r for r in outcome_rows if r["person_id"] in people_ids],
             columns=OUTCOME_COLUMNS,
         ),
     }

@@ -141,9 +141,12 @@ _WORD = re.compile(r"[a-z0-9]+")
 _PHONE_RUN = re.compile(r"\+?\d[\d\s().\-/]*\d")
 # Letters typed for digits, read as digits in a token that already carries a digit ("0770O").
 _DIGIT_LOOKALIKES = str.maketrans("oilsb", "01158")
-_DIGIT_TOKEN = re.compile(r"[a-z0-9]*\d[a-z0-9]*")
-_LOOKALIKE_AFTER = re.compile(r"(\d[\s().\-/]+)([oilsb]+)\b")
-_LOOKALIKE_BEFORE = re.compile(r"\b([oilsb]+)([\s().\-/]+\d)")
+# Anchored at a token's start: unanchored, a long run with no digit was retried from every
+# position, quadratic (20,000 letters took 54 s, on every page showing the text).
+_DIGIT_TOKEN = re.compile(r"(?<![a-z0-9])[a-z0-9]*\d[a-z0-9]*")
+_ANY_WORD = re.compile(r"\w+")
+_LOOKALIKE_WORD = re.compile(r"[oilsb]+")
+_NUMBER_GAP = re.compile(r"[\s().\-/]+")
 # Each character of a victim's postcode also as its lookalikes ("P021 8XR" for "PO21 8XR").
 _POSTCODE_LOOKALIKES = {"o": "o0", "0": "0o", "i": "i1l", "l": "l1i", "1": "1il"}
 _POSTCODE_LOOKALIKES |= {"s": "s5", "5": "5s", "b": "b8", "8": "b8"}
@@ -201,16 +204,41 @@ def _street(words: Iterable[str]) -> list[str]:
 
 def _digit_lookalikes(folded: str) -> str:
     """Letters read as digits inside tokens that carry a digit: "0770o 9ooo91" -> "07700 900091".
-    Words without a digit are left alone, so "so" and "bill" stay words."""
+    Words without a digit are left alone, so "so" and "bill" stay words.
+
+    A word made only of lookalike letters next to a digit group ("07000 OOOOOO") is part of
+    the number too, and so is a chain of such words reaching one. Read in two sweeps, linear in
+    the text: re-substituting until nothing changed took minutes on "1 o o o ..." (issue 20)."""
     read = _DIGIT_TOKEN.sub(lambda m: m.group().translate(_DIGIT_LOOKALIKES), folded)
-    # A group made only of lookalike letters next to a digit group ("07000 OOOOOO") is part of
-    # the number too; repeated so a chain of such groups is read whole.
-    while True:
-        step = _LOOKALIKE_AFTER.sub(lambda m: m[1] + m[2].translate(_DIGIT_LOOKALIKES), read)
-        step = _LOOKALIKE_BEFORE.sub(lambda m: m[1].translate(_DIGIT_LOOKALIKES) + m[2], step)
-        if step == read:
-            return read
-        read = step
+    words = list(_ANY_WORD.finditer(read))
+    if not words:
+        return read
+    pure = [_LOOKALIKE_WORD.fullmatch(w.group()) is not None for w in words]
+    # linked[i]: words i and i+1 are joined only by spaces and phone punctuation.
+    linked = [
+        _NUMBER_GAP.fullmatch(read, words[i].end(), words[i + 1].start()) is not None
+        for i in range(len(words) - 1)
+    ]
+    read_as_digits = [False] * len(words)
+    for i in range(1, len(words)):  # reached from a number on the left
+        if pure[i] and linked[i - 1]:
+            left = words[i - 1].group()
+            read_as_digits[i] = read_as_digits[i - 1] or (not pure[i - 1] and left[-1].isdigit())
+    for i in range(len(words) - 2, -1, -1):  # reached from a number on the right
+        if pure[i] and linked[i] and not read_as_digits[i]:
+            right = words[i + 1].group()
+            read_as_digits[i] = read_as_digits[i + 1] or (not pure[i + 1] and right[0].isdigit())
+    if not any(read_as_digits):
+        return read
+    parts: list[str] = []
+    last = 0
+    for word, as_digits in zip(words, read_as_digits):
+        if as_digits:
+            parts.append(read[last : word.start()])
+            parts.append(word.group().translate(_DIGIT_LOOKALIKES))
+            last = word.end()
+    parts.append(read[last:])
+    return "".join(parts)
 
 
 def _within_one(a: str, b: str) -> bool:
