@@ -232,7 +232,7 @@ def _digit_lookalikes(folded: str) -> str:
         return read
     parts: list[str] = []
     last = 0
-    for word, as_digits in zip(words, read_as_digits):
+    for word, as_digits in zip(words, read_as_digits, strict=True):
         if as_digits:
             parts.append(read[last : word.start()])
             parts.append(word.group().translate(_DIGIT_LOOKALIKES))
