@@ -165,7 +165,11 @@ class GovukDateInput(forms.Widget):
         return f"{id_}-day" if id_ else id_
 
     def boxes(
-        self, name: str, value: Any, attrs: dict[str, Any] | None, wrong: set[str] = frozenset()
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None,
+        wrong: frozenset[str] | set[str] = frozenset(),
     ) -> SafeString:
         attrs = {**self.attrs, **(attrs or {})}
         id_ = attrs.get("id") or f"id_{name}"
