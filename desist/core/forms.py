@@ -20,13 +20,13 @@ from desist.core.dates import CASEWORK, LIFETIME, DateBounds, check_not_future, 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y"]
 DATE_PARTS = ("day", "month", "year")
 # GOV.UK asks services to accept month names as well as numbers ('mar', 'March').
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+)
 _MONTHS = {
     name: number
-    for number in range(1, 13)
-    for name in (
-        dt.date(2000, number, 1).strftime("%B").lower(),
-        dt.date(2000, number, 1).strftime("%b").lower(),
-    )
+    for number, month in enumerate(_MONTH_NAMES.split(), start=1)
+    for name in (month, month[:3])
 }
 
 
