@@ -5,6 +5,7 @@ from django import forms
 from desist.audit.labels import record_type_choices
 from desist.audit.models import Category
 from desist.core.dates import plausible_date
+from desist.core.forms import GovukDateField
 
 
 class AuditFilterForm(forms.Form):
@@ -17,18 +18,16 @@ class AuditFilterForm(forms.Form):
     category = forms.ChoiceField(
         label="Action", required=False, choices=[("", "Any action"), *Category.choices]
     )
-    date_from = forms.DateField(
+    date_from = GovukDateField(
+        what="the start date",
         label="From",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the start date as a real date"},
         validators=[plausible_date("the start date")],
     )
-    date_to = forms.DateField(
+    date_to = GovukDateField(
+        what="the end date",
         label="To",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the end date as a real date"},
         validators=[plausible_date("the end date")],
     )
 

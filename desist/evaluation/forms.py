@@ -3,19 +3,17 @@ from __future__ import annotations
 from django import forms
 
 from desist.core.dates import plausible_date
+from desist.core.forms import GovukDateField
 from desist.evaluation.engine.params import COHORTS, COMPARISONS, OUTCOMES
 from desist.evaluation.models import FindingArea, FindingStatus, OffenceOutcome
 
 
 class OffenceForm(forms.Form):
-    offence_date = forms.DateField(
+    offence_date = GovukDateField(
+        what="the date of the offence",
         label="Date of the offence",
         validators=[plausible_date("the date of the offence")],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": "Enter the date the offence was committed",
-            "invalid": "The date of the offence must be a real date",
-        },
+        error_messages={"required": "Enter the date the offence was committed"},
     )
     crime_reference = forms.CharField(
         label="Crime reference (optional)", required=False, max_length=40
@@ -29,13 +27,12 @@ class OffenceForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select the outcome of the offence"},
     )
-    proven_date = forms.DateField(
+    proven_date = GovukDateField(
+        what="the date proven",
         label="Date proven (conviction or caution)",
         validators=[plausible_date("the date proven")],
         required=False,
         help_text="Only for a conviction or a caution",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "The date proven must be a real date"},
     )
 
 
@@ -155,12 +152,11 @@ class FindingForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    follow_up_due = forms.DateField(
+    follow_up_due = GovukDateField(
+        what="the follow-up due date",
         label="Follow-up due (optional)",
         validators=[plausible_date("the follow-up due date")],
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "The follow-up due date must be a real date"},
     )
     status = forms.ChoiceField(
         label="Status",

@@ -392,7 +392,7 @@ class EventForm(VersionedForm):
             )
             self.fields["until_further_order"].label = "The order lasts until a further order"
             self.fields["new_ends_on"].error_messages["invalid"] = (
-                "Enter the date the order ends as a real date"
+                "The date the order ends must be a real date"
             )
             self.fields[
                 "details"

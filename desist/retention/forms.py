@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from desist.core.dates import plausible_date
+from desist.core.forms import GovukDateField
 from desist.retention.services import REASON_MAX
 
 # Reasons carry no max_length: a browser's maxlength would cut a pasted reason silently. The
@@ -17,13 +18,12 @@ class KeepForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter why the record is kept"},
     )
-    next_review_on = forms.DateField(
+    next_review_on = GovukDateField(
+        what="the date of the next review",
         label="Date of the next review",
-        widget=forms.DateInput(attrs={"type": "date"}),
         validators=[plausible_date("the date of the next review")],
         error_messages={
             "required": "Enter the date of the next review",
-            "invalid": "Enter the date of the next review as a real date",
         },
     )
 

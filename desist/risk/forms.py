@@ -3,11 +3,13 @@ service validates the answers (through the engine), so item fields here only car
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 
 from desist.core.dates import plausible_date
+from desist.core.forms import GovukDateField
 from desist.risk import engine
 from desist.risk.models import AssessmentContext
 from desist.risk.services import MAX_RATIONALE, answer_field
@@ -42,27 +44,35 @@ class ActiveForm(forms.Form):
     is_active = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
-_DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+def _item_field(item: engine.Item) -> forms.Field:
+    """An item's answer as given; the engine decides whether it is allowed. A date item is a
+    GOV.UK date input whose legend carries the question's number, as the other items' do."""
+    if item.type == engine.DATE:
+        optional = "" if item.required else " (optional)"
+        return GovukDateField(
+            what=f"the date for question {item.number}",
+            label=f"{item.number}. {item.text}{optional}",
+            required=False,
+        )
+    return forms.CharField(label=item.text, required=False, strip=True)
 
 
 class AssessmentForm(forms.Form):
     """Common fields plus one field per item (named `item_<id>`)."""
 
-    assessed_on = forms.DateField(
+    assessed_on = GovukDateField(
+        what="the date of the assessment",
         label="Date of the assessment",
         validators=[plausible_date("the date of the assessment")],
-        widget=_DATE_WIDGET,
         required=False,
-        error_messages={"invalid": "Enter the date of the assessment as a real date"},
     )
     context = forms.CharField(label="When was this assessment made?", required=False)
-    review_date = forms.DateField(
+    review_date = GovukDateField(
+        what="the date of the next review",
         label="Date of the next review",
         validators=[plausible_date("the date of the next review")],
-        widget=_DATE_WIDGET,
         required=False,
         help_text="The subject will appear in the risk reviews queue from this date.",
-        error_messages={"invalid": "Enter the date of the next review as a real date"},
     )
     rationale = forms.CharField(
         label="Reasons for your assessment (optional)",
@@ -84,9 +94,7 @@ class AssessmentForm(forms.Form):
         if "review_date" in self.fields and definition.kind == engine.OUTCOME_MEASURE:
             self.fields["review_date"].label = "Date of the next review (optional)"
         for item in definition.items:
-            self.fields[answer_field(item.id)] = forms.CharField(
-                label=item.text, required=False, strip=True
-            )
+            self.fields[answer_field(item.id)] = _item_field(item)
         # The order of the page, so the error summary lists problems top to bottom.
         self.order_fields(
             ["assessed_on", "context"]
@@ -100,7 +108,9 @@ class AssessmentForm(forms.Form):
 
     def answers(self) -> dict[str, str]:
         data = self.cleaned_data
-        return {i.id: data.get(answer_field(i.id)) or "" for i in self.definition.items}
+        found = {i.id: data.get(answer_field(i.id)) for i in self.definition.items}
+        # The engine takes every answer as text, a date in ISO format.
+        return {k: v.isoformat() if isinstance(v, dt.date) else v or "" for k, v in found.items()}
 
     def item_rows(self) -> list[dict[str, Any]]:
         """Each item with its bound field and a heading when its section starts."""

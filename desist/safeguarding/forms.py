@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from desist.core.dates import plausible_date
-from desist.core.forms import FirstError, not_future
+from desist.core.forms import FirstError, GovukDateField, not_future
 from desist.people.validators import normalise_email, normalise_phone, normalise_postcode
 from desist.safeguarding.models import (
     OPENED_BY_SERVICE,
@@ -252,13 +252,8 @@ class ReferToAdvocacyForm(forms.Form):
 
 
 def _date(label: str, what: str, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        validators=[plausible_date(what)],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": f"Enter {what}", "invalid": f"Enter {what} as a real date"},
+    return GovukDateField(
+        what=what, label=label, required=required, validators=[plausible_date(what)]
     )
 
 
@@ -275,17 +270,15 @@ class CaseOpenForm(forms.Form):
             "invalid_choice": "Select how the referral came in",
         },
     )
-    referred_on = forms.DateField(
+    referred_on = GovukDateField(
+        what="the date of the call or referral",
         label="Date of the call or referral",
         required=False,
         help_text="Today or earlier, within the last year.",
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         # The opening's own window first: "after 1 January 1990" is no answer for a referral.
         validators=[
             FirstError(check_opened_on, plausible_date("the date of the call or referral"))
         ],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the date of the call or referral as a real date"},
     )
     spoke_to_victim = forms.BooleanField(
         label="I spoke to the victim on this call (it counts as first contact)", required=False
@@ -466,19 +459,17 @@ class SafetyPlanForm(forms.Form):
             "invalid_choice": "Select whether the victim has been referred to MARAC",
         },
     )
-    marac_referred_on = forms.DateField(
+    marac_referred_on = GovukDateField(
+        what="the date of the MARAC referral",
         label="Date of the MARAC referral",
         required=False,
         help_text="Only if referred.",
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         validators=[
             FirstError(
                 not_future("The MARAC referral date must be today or in the past"),
                 plausible_date("the date of the MARAC referral"),
             )
         ],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the date of the MARAC referral as a real date"},
     )
     evidence_guidance = _several(
         "Evidence diary guidance given",
@@ -518,15 +509,13 @@ class SafetyPlanForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off"}),
         error_messages={"required": "Enter the safety measures"},
     )
-    review_on = forms.DateField(
+    review_on = GovukDateField(
+        what="the review date",
         label="Review date",
         required=False,
         help_text="Today or later, and within a year.",
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         # The plan's own window first: "before 1 January 2051" is no answer for a review.
         validators=[FirstError(check_review_on, plausible_date("the review date"))],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the review date as a real date"},
     )
 
     def clean(self) -> dict[str, Any]:

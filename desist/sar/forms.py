@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from desist.core.dates import plausible_date
-from desist.core.forms import FirstError, not_future
+from desist.core.forms import FirstError, GovukDateField, not_future
 from desist.sar.models import PersonKind, Requester
 
 
@@ -40,14 +40,13 @@ class LogForm(forms.Form):
         max_length=500,
         error_messages={"max_length": "Who is acting for them must be 500 characters or fewer"},
     )
-    received_on = forms.DateField(
+    received_on = GovukDateField(
+        what="the date the request was received",
         label="Date the request was received",
         help_text="The due date is one calendar month after it",
-        widget=forms.DateInput(attrs={"type": "date"}),
         validators=[plausible_date("the date the request was received")],
         error_messages={
             "required": "Enter the date the request was received",
-            "invalid": "Enter the date the request was received as a real date",
         },
     )
 
@@ -62,7 +61,8 @@ class LogForm(forms.Form):
 class ReleaseForm(forms.Form):
     """Releasing cannot be undone: the day the bundle went to the person, and a confirmation."""
 
-    released_on = forms.DateField(
+    released_on = GovukDateField(
+        what="the date the bundle was released",
         label="Date the bundle was released to the person",
         help_text="Today or earlier, not before the request was received",
         validators=[
@@ -71,10 +71,8 @@ class ReleaseForm(forms.Form):
                 plausible_date("the date the bundle was released"),
             )
         ],
-        widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={
             "required": "Enter the date the bundle was released",
-            "invalid": "Enter the date the bundle was released as a real date",
         },
     )
     confirm = forms.BooleanField(

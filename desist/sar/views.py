@@ -85,7 +85,7 @@ def _refused(
 ) -> HttpResponse:
     """The request page again, with the errors: each in the summary, linked to its field."""
     errors = errors or [
-        (f"#id_{name}" if name != NON_FIELD_ERRORS else "#actions", str(message))
+        (f"#{form[name].id_for_label}" if name != NON_FIELD_ERRORS else "#actions", str(message))
         for name, messages_ in form.errors.items()
         for message in messages_
     ]

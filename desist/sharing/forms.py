@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from desist.core.dates import plausible_date
+from desist.core.forms import GovukDateField
 from desist.sharing.models import BreakGlassGrant, LawfulBasis
 
 
@@ -31,18 +32,16 @@ class DisclosureFilterForm(forms.Form):
         required=False,
         choices=[("", "Any lawful basis"), *LawfulBasis.choices],
     )
-    date_from = forms.DateField(
+    date_from = GovukDateField(
+        what="the 'from' date",
         label="From",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a real date for 'from'"},
         validators=[plausible_date("the 'from' date")],
     )
-    date_to = forms.DateField(
+    date_to = GovukDateField(
+        what="the 'to' date",
         label="To",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter a real date for 'to'"},
         validators=[plausible_date("the 'to' date")],
     )
 

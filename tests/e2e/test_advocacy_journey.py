@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
+
 pytestmark = pytest.mark.e2e
 
 
@@ -119,7 +121,7 @@ def test_advocate_casework_journey(
     page.check("input[name=marac][value=not_needed]")
     page.fill("#id_risks", "Subject has been seen near the victim's workplace.")
     page.fill("#id_measures", "Vary the route to work; keep the phone charged; call 999.")
-    page.fill("#id_review_on", (dt.date.today() + dt.timedelta(days=14)).isoformat())
+    fill_date(page, "id_review_on", dt.date.today() + dt.timedelta(days=14))
     _submit(page, "Save as a new version")
     _no_error_summary(page)
     assert SafetyPlanVersion.objects.filter(case=case).count() == 1

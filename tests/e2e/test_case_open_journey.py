@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
+
 pytestmark = pytest.mark.e2e
 
 
@@ -36,7 +38,7 @@ def test_advocate_opens_a_case_from_an_agency_referral(
     assert_accessible(page)
 
     page.check("input[name=origin][value=agency]")
-    page.fill("#id_referred_on", "1991-03-04")
+    fill_date(page, "id_referred_on", dt.date(1991, 3, 4))
     page.check("input[name=spoke_to_victim]")
     _submit(page)
     summary = page.locator(".govuk-error-summary").inner_text()
@@ -51,7 +53,7 @@ def test_advocate_opens_a_case_from_an_agency_referral(
         assert message in summary
     assert_accessible(page)
 
-    page.fill("#id_referred_on", (dt.date.today() - dt.timedelta(days=2)).isoformat())
+    fill_date(page, "id_referred_on", dt.date.today() - dt.timedelta(days=2))
     page.uncheck("input[name=spoke_to_victim]")
     page.check("input[name=agency_kind][value=housing]")
     page.fill("#id_referrer", "Housing officer Priya Latchford, 01273 900455")

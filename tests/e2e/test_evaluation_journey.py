@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
+
 pytestmark = pytest.mark.e2e
 
 
@@ -148,7 +150,7 @@ def test_programme_manager_records_spending(
     assert "Enter the date the money was spent" in summary
     assert "Select what the money was spent on" in summary
     assert_accessible(page)
-    page.get_by_label("Date spent").fill(dt.date.today().isoformat())
+    fill_date(page, "id_spent_on", dt.date.today())
     page.get_by_label("Clinical supervision").check()
     page.get_by_label("Amount in pounds").fill("1200.50")
     page.get_by_label("Description").fill("Supervision, invoice 31")

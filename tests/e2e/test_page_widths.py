@@ -1,6 +1,6 @@
 """Issue 19: lists fit the screen. At 1,280 px wide the SPO register is no wider than the
 window (its notification and breach columns used to fall off), and the home, order and case
-pages are no wider than 375 px on a 375 px phone. Each page is axe-checked."""
+pages and a form with a date input are no wider than 375 px on a 375 px phone. Each page is axe-checked."""
 
 from __future__ import annotations
 
@@ -51,7 +51,13 @@ def test_register_and_record_pages_fit_the_screen(
     assert_accessible(page)
     assert _width(page) <= 1280, _width(page)
     page.set_viewport_size({"width": 375, "height": 800})
-    for url in ("/", f"/orders/{order.pk}/", f"/cases/{case.pk}/"):
+    # The incident form: a GOV.UK date input's three boxes side by side (issue 19).
+    for url in (
+        "/",
+        f"/orders/{order.pk}/",
+        f"/cases/{case.pk}/",
+        f"/cases/{case.pk}/incidents/new/",
+    ):
         page.goto(url)
         assert_accessible(page)
         assert _width(page) <= 375, (url, _width(page))

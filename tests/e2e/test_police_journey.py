@@ -17,13 +17,11 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
+
 pytestmark = pytest.mark.e2e
 
 USERNAME = "police.sussex"
-
-
-def _iso(day: dt.date) -> str:
-    return day.isoformat()
 
 
 def _id_from(url: str, pattern: str) -> int:
@@ -89,7 +87,7 @@ def test_police_officer_journey(
     assert_accessible(page)
     page.fill("#id_first_names", "Jordan Alexis")
     page.fill("#id_last_name", "Pemberton-Vale")
-    page.fill("#id_date_of_birth", "1985-03-14")
+    fill_date(page, "id_date_of_birth", dt.date(1985, 3, 14))
     page.check("input[name=sex][value=male]")
     page.fill("#id_force_reference", "SX-E2E-0001")
     _submit(page, "Add subject")
@@ -108,7 +106,7 @@ def test_police_officer_journey(
     page.check("input[name=indicators][value=fixated]")
     page.check("input[name=indicators][value=repeated]")
     page.fill("#id_summary", "Repeated unwanted contact after the relationship ended.")
-    page.fill("#id_opened_on", _iso(opened_on))
+    fill_date(page, "id_opened_on", opened_on)
     _submit(page, "Record case")
     _no_error_summary(page)
     case = Case.objects.get(subject_id=subject_id)
@@ -143,7 +141,7 @@ def test_police_officer_journey(
     _submit(page, "Continue")
     assert page.locator("main h1").inner_text().strip() == "Desist stalking risk screening"
     assert_accessible(page)
-    page.fill("#id_assessed_on", _iso(today))
+    fill_date(page, "id_assessed_on", today)
     page.check("input[name=context][value=referral]")
     yes = {"duration", "told_to_stop", "turning_up", "watching", "life_changed"}
     items = page.locator("input[type=radio][name^=item_][value=no]")
@@ -152,7 +150,7 @@ def test_police_officer_journey(
         name = items.nth(i).get_attribute("name")
         answer = "yes" if name.removeprefix("item_") in yes else "no"
         page.check(f"input[name={name}][value={answer}]")
-    page.fill("#id_review_date", _iso(today + dt.timedelta(days=30)))
+    fill_date(page, "id_review_date", today + dt.timedelta(days=30))
     _submit(page, "Continue")
     _no_error_summary(page)
     body = page.locator("main").inner_text()
@@ -171,7 +169,7 @@ def test_police_officer_journey(
     page.goto(f"/subjects/{subject_id}/")
     _open_action(page, "Record an SPO application")
     assert_accessible(page)
-    page.fill("#id_application_date", _iso(applied_on))
+    fill_date(page, "id_application_date", applied_on)
     page.fill("#id_court", "Brighton Magistrates' Court")
     page.select_option("#id_case", str(case.pk))
     page.check("input[name=sex_offender_notification][value=no]")
@@ -188,8 +186,8 @@ def test_police_officer_journey(
     # --- an interim order ------------------------------------------------------------------
     _open_action(page, "Record an interim order")
     assert_accessible(page)
-    page.fill("#id_made_on", _iso(interim_made_on))
-    page.fill("#id_expires_on", _iso(interim_expires_on))
+    fill_date(page, "id_made_on", interim_made_on)
+    fill_date(page, "id_expires_on", interim_expires_on)
     _submit(page, "Record interim order")
     _no_error_summary(page)
     order.refresh_from_db()
@@ -202,8 +200,8 @@ def test_police_officer_journey(
     _open_action(page, "Record a full order")
     assert_accessible(page)
     full_made_on = today - dt.timedelta(days=5)
-    page.fill("#id_made_on", _iso(full_made_on))
-    page.fill("#id_ends_on", _iso(full_made_on + dt.timedelta(days=365)))
+    fill_date(page, "id_made_on", full_made_on)
+    fill_date(page, "id_ends_on", full_made_on + dt.timedelta(days=365))
     _submit(page, "Record full order")
     _expect_error_summary(page, "A full order must last at least 2 years")
     assert_accessible(page)
@@ -216,7 +214,7 @@ def test_police_officer_journey(
     _open_action(page, "Record service")
     assert_accessible(page)
     # Served before the order was made: refused, nothing saved.
-    page.fill("#id_served_on", _iso(interim_made_on - dt.timedelta(days=3)))
+    fill_date(page, "id_served_on", interim_made_on - dt.timedelta(days=3))
     _submit(page, "Record service")
     _expect_error_summary(
         page, "The date of service must be the same as or after the date the order was made"
@@ -225,7 +223,7 @@ def test_police_officer_journey(
     order.refresh_from_db()
     assert order.interim_served_on is None
     assert not Notification.objects.filter(order=order).exists()
-    page.fill("#id_served_on", _iso(served_on))
+    fill_date(page, "id_served_on", served_on)
     _submit(page, "Record service")
     _no_error_summary(page)
     order.refresh_from_db()
@@ -239,7 +237,7 @@ def test_police_officer_journey(
         page.get_by_role("link", name="Record that the initial notification after service").click()
     assert_accessible(page)
     # Received before the order was served: refused, nothing saved.
-    page.fill("#id_received_on", _iso(served_on - dt.timedelta(days=1)))
+    fill_date(page, "id_received_on", served_on - dt.timedelta(days=1))
     _submit(page, "Record notification")
     _expect_error_summary(
         page, "The date the notification was received must be the same as or after"
@@ -247,7 +245,7 @@ def test_police_officer_journey(
     assert_accessible(page)
     notification.refresh_from_db()
     assert notification.received_on is None
-    page.fill("#id_received_on", _iso(notified_on))
+    fill_date(page, "id_received_on", notified_on)
     _submit(page, "Record notification")
     _no_error_summary(page)
     notification.refresh_from_db()
@@ -274,7 +272,7 @@ def test_police_officer_journey(
     _open_action(page, "Record a breach")
     assert_accessible(page)
     page.check(f"input[name=term][value='{term.pk}']")
-    page.fill("#id_occurred_on", _iso(breached_on))
+    fill_date(page, "id_occurred_on", breached_on)
     page.select_option("#id_detection", "victim_report")
     page.check("input[name=police_action][value=arrest]")
     page.fill("#id_details", "Waited outside the victim's workplace.")
@@ -335,7 +333,7 @@ def test_police_appeal_against_a_refusal_makes_the_order(
     decided_on = today - dt.timedelta(days=7)
     page.check("input[name=applicant][value=police]")
     page.fill("#id_court", "Lewes Crown Court")
-    page.fill("#id_decided_on", _iso(decided_on))
+    fill_date(page, "id_decided_on", decided_on)
     page.check("input[name=outcome][value=granted]")
     page.fill("#id_details", "Appeal allowed: the order is necessary to protect the victim")
     _submit(page, "Record appeal")
@@ -343,7 +341,7 @@ def test_police_appeal_against_a_refusal_makes_the_order(
     assert_accessible(page)
     order.refresh_from_db()
     assert order.status == "refused"
-    page.fill("#id_new_ends_on", _iso(decided_on + dt.timedelta(days=3 * 366)))
+    fill_date(page, "id_new_ends_on", decided_on + dt.timedelta(days=3 * 366))
     _submit(page, "Record appeal")
     _no_error_summary(page)
     order.refresh_from_db()
@@ -418,7 +416,7 @@ def test_police_correct_close_and_reopen_a_case(
 
     _open_action(page, "Close the case")
     assert_accessible(page)
-    page.fill("#id_closed_on", _iso(today))
+    fill_date(page, "id_closed_on", today)
     _submit(page, "Close case")
     _expect_error_summary(page, "Select why the case is being closed")
     assert_accessible(page)

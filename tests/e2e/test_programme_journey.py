@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
+
 pytestmark = pytest.mark.e2e
 
 
@@ -104,7 +106,7 @@ def test_programme_journey(
         "Repeated contact after being told to stop; fixated on a former partner.",
     )
     # Dated back, so the twelve past sessions below fall after the start (issue 20).
-    page.fill("#id_put_forward_on", (today - dt.timedelta(days=20)).isoformat())
+    fill_date(page, "id_put_forward_on", today - dt.timedelta(days=20))
     _submit(page, "Put forward")
     _ok(page)
     referral = Referral.objects.get(subject=subject)
@@ -155,13 +157,13 @@ def test_programme_journey(
         "Attendance and engagement go to the police. A risk to anyone goes to the police and victim services. Clinical notes stay with the provider.",
     )
     page.check("input[name=attendance_required_by_order][value=yes]")
-    page.fill("#id_effective_on", (today - dt.timedelta(days=15)).isoformat())
+    fill_date(page, "id_effective_on", today - dt.timedelta(days=15))
     _submit(page, "Confirm")
     _ok(page)
     assert_accessible(page)
     _link(page, "Intervention started")
     assert_accessible(page)
-    page.fill("#id_effective_on", (today - dt.timedelta(days=14)).isoformat())
+    fill_date(page, "id_effective_on", today - dt.timedelta(days=14))
     _submit(page, "Confirm")
     _ok(page)
     assert_accessible(page)

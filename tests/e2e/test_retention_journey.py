@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
+
 pytestmark = pytest.mark.e2e
 
 
@@ -74,7 +76,7 @@ def test_supervisor_keeps_holds_and_disposes(
     assert_accessible(page)
     page.get_by_label("Why is the record kept?").fill("Linked to a live investigation")
     next_year = dt.date.today() + dt.timedelta(days=365)
-    page.get_by_label("Date of the next review").fill(next_year.isoformat())
+    fill_date(page, "id_next_review_on", next_year)
     page.get_by_role("button", name="Keep the record").click()
     assert f"{kept.crime_reference} kept" in page.locator(".govuk-notification-banner").inner_text()
     assert_accessible(page)

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
+
 pytestmark = pytest.mark.e2e
 
 
@@ -72,7 +74,7 @@ def test_advocate_completes_a_structured_safety_plan(
     assert_accessible(page)
 
     page.check("input[name=risk_level][value=high]")
-    page.fill("#id_marac_referred_on", (dt.date.today() - dt.timedelta(days=3)).isoformat())
+    fill_date(page, "id_marac_referred_on", dt.date.today() - dt.timedelta(days=3))
     page.get_by_label("Keep a diary of each incident", exact=False).check()
     page.get_by_label("Keep messages, call logs and voicemails", exact=False).check()
     page.get_by_label("Passwords changed on email, phone and social media").check()
@@ -84,7 +86,7 @@ def test_advocate_completes_a_structured_safety_plan(
     page.fill("#id_safe_contacts", "Her brother, 07700 900187; the neighbour at number 9.")
     page.fill("#id_risks", "He has been seen at her gym twice this month.")
     page.fill("#id_measures", "Gym changed; travels with a friend; 999 if he is seen.")
-    page.fill("#id_review_on", (dt.date.today() + dt.timedelta(days=14)).isoformat())
+    fill_date(page, "id_review_on", dt.date.today() + dt.timedelta(days=14))
     _submit(page, "Save as a new version")
     assert page.locator(".govuk-error-summary").count() == 0, page.locator("main").inner_text()
     assert_accessible(page)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
 from tests.e2e.pilot import put_forward
 
 pytestmark = pytest.mark.e2e
@@ -89,7 +90,7 @@ def test_series_book_cancel_and_rebook(
     assert page.locator("#id_first_day-error, .govuk-error-message").count() >= 2
     assert_accessible(page)
 
-    page.fill("#id_first_day", first.isoformat())
+    fill_date(page, "id_first_day", first)
     page.fill("#id_at", "14:00")
     page.fill("#id_duration_minutes", "60")
     page.get_by_role("radio", name="In person").check()

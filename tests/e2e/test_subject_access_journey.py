@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
+
 pytestmark = pytest.mark.e2e
 
 
@@ -79,7 +81,7 @@ def test_supervisor_logs_runs_downloads_and_releases(
     page.get_by_label("A subject (the person an order or case is about)").check()
     page.get_by_label("Their ID in Desist").fill(str(subject.pk))
     page.get_by_label("The person themselves").check()
-    page.get_by_label("Date the request was received").fill(received.isoformat())
+    fill_date(page, "id_received_on", received)
     page.get_by_role("button", name="Log the request").click()
     assert "logged: due" in page.locator(".govuk-notification-banner").inner_text()
     assert_accessible(page)

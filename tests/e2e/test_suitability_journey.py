@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
 from tests.e2e.pilot import put_forward
 
 pytestmark = pytest.mark.e2e
@@ -94,7 +95,7 @@ def test_not_ready_with_a_review_date_then_suitable(
     assert page.locator("#id_review_on-error").count() == 1
     assert_accessible(page)
 
-    page.fill("#id_review_on", review.isoformat())
+    fill_date(page, "id_review_on", review)
     _submit(page, "Record assessment")
     assert page.locator(".govuk-error-summary").count() == 0, _errors(page)
     assert "comes back to you for review" in page.locator(".govuk-notification-banner").inner_text()

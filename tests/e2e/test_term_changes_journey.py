@@ -12,16 +12,14 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
+
 pytestmark = pytest.mark.e2e
 
 OFFICER = "police.sussex"
 SUPERVISOR = "police.supervisor"
 NEW_WORDING = "Not to contact the protected person, nor go within 200 metres of her workplace."
 FOR_PROVIDER = "Must not contact the protected person or go near her workplace."
-
-
-def _iso(day: dt.date) -> str:
-    return day.isoformat()
 
 
 def test_officer_varies_a_term_and_the_supervisor_corrects_a_date(
@@ -64,7 +62,7 @@ def test_officer_varies_a_term_and_the_supervisor_corrects_a_date(
         page.get_by_role("button", name="Save the variation").click()
     assert "Enter the date of the court" in page.locator(".govuk-error-summary").inner_text()
     check(page)
-    page.fill("#id_decided_on", _iso(today - dt.timedelta(days=1)))
+    fill_date(page, "id_decided_on", today - dt.timedelta(days=1))
     with page.expect_navigation():
         page.get_by_role("button", name="Save the variation").click()
     assert page.url.endswith(f"/orders/{order.pk}/"), page.url
@@ -89,14 +87,14 @@ def test_officer_varies_a_term_and_the_supervisor_corrects_a_date(
     with page.expect_navigation():
         page.get_by_role("link", name="Correct a mistaken date").click()
     check(page)
-    page.fill("#id_full_served_on", _iso(made + dt.timedelta(days=1)))
+    fill_date(page, "id_full_served_on", made + dt.timedelta(days=1))
     with page.expect_navigation():
         page.get_by_role("button", name="Save the correction").click()
     assert (
         "Enter the reason for the correction" in page.locator(".govuk-error-summary").inner_text()
     )
     check(page)
-    page.fill("#id_full_served_on", _iso(made + dt.timedelta(days=1)))
+    fill_date(page, "id_full_served_on", made + dt.timedelta(days=1))
     page.fill("#id_reason", "The court's record of service shows the day before.")
     with page.expect_navigation():
         page.get_by_role("button", name="Save the correction").click()

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
+
 pytestmark = pytest.mark.e2e
 
 OFFICER = "police.sussex"
@@ -107,7 +109,7 @@ def test_unit_week_tasks(
     assert "Enter what the task is" in summary and "Select who the task is for" in summary
     check(page)
     page.get_by_label("What needs doing").fill("Visit the subject's new workplace")
-    page.fill("#id_due_on", (today + dt.timedelta(days=2)).isoformat())
+    fill_date(page, "id_due_on", today + dt.timedelta(days=2))
     page.get_by_label("Who is it for").select_option(label=label)
     _click(page, "button", "Add task")
     check(page)
@@ -135,7 +137,7 @@ def test_unit_week_tasks(
     check(page)
     _click(page, "link", "Record that the initial notification after service")
     check(page)
-    page.fill("#id_received_on", (today - dt.timedelta(days=4)).isoformat())
+    fill_date(page, "id_received_on", today - dt.timedelta(days=4))
     _click(page, "button", "Record notification")
     check(page)
     investigation = Task.objects.get(kind=TaskKind.LATE_NOTIFICATION, order=order)

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.dates import fill_date
+
 pytestmark = pytest.mark.e2e
 
 OFFICER = "police.sussex"
@@ -60,14 +62,14 @@ def test_officer_records_the_update_owed_after_an_order_is_made(
     assert "Enter the date you gave the update" in summary
     assert "Enter what you told the victim" in summary
     check(page)
-    page.fill("#id_told_on", (made - dt.timedelta(days=1)).isoformat())
+    fill_date(page, "id_told_on", made - dt.timedelta(days=1))
     page.get_by_label("Telephone call").check()
     page.fill("#id_summary", TOLD)
     with page.expect_navigation():
         page.get_by_role("button", name="Record update").click()
     assert "after the date of the event" in page.locator(".govuk-error-summary").inner_text()
     check(page)
-    page.fill("#id_told_on", today.isoformat())
+    fill_date(page, "id_told_on", today)
     with page.expect_navigation():
         page.get_by_role("button", name="Record update").click()
     assert page.url.endswith(f"/orders/{order.pk}/"), page.url

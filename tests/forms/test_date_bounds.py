@@ -17,6 +17,7 @@ from django.utils import timezone
 import desist
 from desist.cases.forms import IncidentForm
 from desist.core.dates import CASEWORK, LIFETIME, PlausibleDate
+from desist.core.forms import GovukDateField
 from desist.orders.forms import FullForm
 from desist.people.forms import SubjectForm
 
@@ -96,12 +97,15 @@ def _form_classes() -> Iterator[type[forms.BaseForm]]:
 def test_every_date_field_in_every_form_has_bounds() -> None:
     date_fields = []
     unbounded = []
+    pickers = []  # issue 19: every date is the GOV.UK date input, not the browser's picker
     for form_class in _form_classes():
         for field_name, field in form_class.base_fields.items():
             if not isinstance(field, forms.DateField | forms.DateTimeField):
                 continue
             where = f"{form_class.__module__}.{form_class.__name__}.{field_name}"
             date_fields.append(where)
+            if not isinstance(field, forms.DateTimeField | GovukDateField):
+                pickers.append(where)
             # A composed validator (people.forms' first-error chain) shows its parts.
             validators = [
                 inner for v in field.validators for inner in (*getattr(v, "validators", ()), v)
@@ -120,3 +124,6 @@ def test_every_date_field_in_every_form_has_bounds() -> None:
         "evaluation",
     }
     assert not unbounded, "Date fields without desist.core.dates bounds:\n" + "\n".join(unbounded)
+    assert not pickers, "Date fields not made with core.forms.date_field or GovukDateField:\n" + (
+        "\n".join(pickers)
+    )

@@ -292,12 +292,37 @@ def _parse(html: str) -> _Page:
 _tokens = itertools.count(1)
 
 
+DATE_BOX = re.compile(r"^(?P<field>.+)-(?:day|month|year)$")
+
+
+def date_inputs(names: Iterable[str]) -> set[str]:
+    """The fields shown as a GOV.UK date input: `<name>-day`, `-month` and `-year` all there."""
+    names = set(names)
+    found = {m["field"] for n in names if (m := DATE_BOX.match(n))}
+    return {f for f in found if {f"{f}-day", f"{f}-month", f"{f}-year"} <= names}
+
+
+def fill_date_boxes(data: dict[str, Any], name: str, iso: str) -> None:
+    """Type an ISO date (or nothing) into a date input's three boxes, as a person would."""
+    day = dt.date.fromisoformat(iso) if iso else None
+    for part in ("day", "month", "year"):
+        data[f"{name}-{part}"] = str(getattr(day, part)) if day else ""
+
+
 def _fill(key: str, form: Form) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The POST data, and what was chosen per field (to look for afterwards)."""
     data: dict[str, Any] = {}
     chosen: dict[str, list[str]] = {}
+    boxes = date_inputs(form.controls)
+    for name in boxes:
+        # A date input is one answer in three boxes: chosen as the ISO date it is stored as.
+        value = _value_for(key, Control(name, "date"))
+        assert isinstance(value, str)
+        fill_date_boxes(data, name, value)
+        if value:
+            chosen[name] = [value]
     for name, c in form.controls.items():
-        if name == "csrfmiddlewaretoken":
+        if name == "csrfmiddlewaretoken" or name in data:  # a date input's box is filled
             continue
         if c.kind == "hidden":
             data[name] = c.value

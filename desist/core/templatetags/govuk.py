@@ -8,6 +8,7 @@ from django import forms, template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from desist.core.forms import DateParts, GovukDateInput
 from desist.core.tags import queue_tag_class
 
 register = template.Library()
@@ -55,7 +56,7 @@ _KINDS: list[tuple[type[forms.Widget], str]] = [
     (forms.RadioSelect, "radios"),
     (forms.CheckboxInput, "checkbox"),
     (forms.DateTimeInput, "datetime"),
-    (forms.DateInput, "date"),
+    (GovukDateInput, "date"),
 ]
 
 
@@ -67,10 +68,34 @@ def widget_kind(field: forms.BoundField) -> str:
 
 
 @register.filter
+def error_anchor(field: forms.BoundField) -> str:
+    """The id an error summary links to: a date input's Day box, as GOV.UK Frontend focuses it
+    (the date input's own id is on a div, which cannot take focus)."""
+    if isinstance(field.field.widget, GovukDateInput):
+        return f"{field.auto_id}-day"
+    return str(field.auto_id)
+
+
+@register.filter
 def first_field_id(form: forms.BaseForm) -> str:
     for field in form:
-        return str(field.auto_id)
+        return error_anchor(field)
     return ""
+
+
+@register.simple_tag
+def govuk_date_boxes(field: forms.BoundField) -> SafeString:
+    """A date input's three boxes. With an error, GOV.UK marks the boxes that are wrong on their
+    own (a missing month, a 2-digit year), or all three when it is the date as a whole."""
+    widget = field.field.widget
+    assert isinstance(widget, GovukDateInput)
+    value = field.value()
+    wrong: set[str] = set()
+    if field.errors:
+        wrong = value.wrong() if isinstance(value, DateParts) else set()
+        if not wrong or wrong == {"day", "month", "year"}:
+            wrong = {"day", "month", "year"}
+    return widget.boxes(field.html_name, value, {"id": field.auto_id}, wrong)
 
 
 @register.simple_tag

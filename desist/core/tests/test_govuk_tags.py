@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.template.loader import render_to_string
 
+from desist.core.forms import date_field
 from desist.core.templatetags.govuk import widget_kind
 
 
@@ -14,7 +15,7 @@ class _Everything(forms.Form):
     )
     one = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
     flag = forms.BooleanField(required=False)
-    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    day = date_field("Day", what="the day")
     when = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     version = forms.IntegerField(widget=forms.HiddenInput)
     text = forms.CharField()
@@ -48,6 +49,6 @@ def test_form_field_renders_each_kind_as_its_govuk_component() -> None:
     assert 'aria-describedby="id_one-error"' in html["one"]
     assert "<legend" in html["many"] and "<legend" in html["one"]
     assert 'type="checkbox"' in html["flag"] and "<fieldset" not in html["flag"]
-    assert "govuk-input--width-10" in html["day"] and "govuk-input--width-20" in html["when"]
+    assert "govuk-date-input" in html["day"] and "govuk-input--width-20" in html["when"]
     assert 'type="hidden"' in html["version"] and "govuk-form-group" not in html["version"]
     assert 'class="govuk-input govuk-input--error"' in html["text"]

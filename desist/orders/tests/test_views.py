@@ -298,7 +298,7 @@ def test_full_order_form_refuses_short_term(client: Any, officer: Any, subject: 
     assert response.status_code == 200
     assert "There is a problem" in html and "govuk-error-summary" in html
     assert "A full order must last at least 2 years" in html
-    assert 'href="#id_ends_on"' in html
+    assert 'href="#id_ends_on-day"' in html
     assert counts() == before
 
 
@@ -356,7 +356,9 @@ def test_appeal_against_a_refusal_through_the_pages(
     response = client.post(url, data)
     html = response.content.decode()
     assert response.status_code == 200 and "There is a problem" in html
-    assert "Enter the date the order ends, or select" in html and 'href="#id_new_ends_on"' in html
+    assert (
+        "Enter the date the order ends, or select" in html and 'href="#id_new_ends_on-day"' in html
+    )
     assert counts() == before
     response = client.post(url, {**data, "until_further_order": "on"})
     assert response.status_code == 302, response.content.decode()[:2000]

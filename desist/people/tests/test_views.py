@@ -136,7 +136,7 @@ def test_create_errors_are_shown_and_nothing_saved(client: Any, officer: Any) ->
         reverse("people:create"),
         {"first_names": "A", "last_name": "B", "date_of_birth": "2001-02-31", "sex": "male"},
     )
-    assert "Enter the date of birth as a real date" in response.content.decode()
+    assert "The date of birth must be a real date" in response.content.decode()
     assert not Subject.objects.exists()
 
 

@@ -324,7 +324,7 @@ def test_form_errors_are_summarised(
     assert response.status_code == 200
     assert "govuk-error-summary" in page
     assert '<a href="#id_item_turning_up">Answer question 3: select yes or no</a>' in page
-    assert "Enter the date of the assessment as a real date" in page
+    assert "The date of the assessment must be a real date" in page
     assert not Assessment.objects.exists()
 
 

@@ -188,7 +188,7 @@ def test_release_asks_the_date_and_a_confirmation(
     assert "Date the bundle was released to the person" in page and 'type="checkbox"' in page
     for data, message in (
         ({}, "Enter the date the bundle was released"),
-        ({"released_on": "2026-02-31", "confirm": "on"}, "as a real date"),
+        ({"released_on": "2026-02-31", "confirm": "on"}, "must be a real date"),
         ({"released_on": today.isoformat()}, "Confirm that you have checked and sent the bundle"),
         (
             {"released_on": (today + dt.timedelta(days=1)).isoformat(), "confirm": "on"},
