@@ -32,8 +32,8 @@ from desist.evaluation.models import EvaluationRun, RunStatus
 from desist.events import delivery as webhooks
 from desist.jobs.models import Heartbeat, ScheduledSlot
 from desist.orders import tasking
-from desist.reviews import escalation
 from desist.retention import services as retention
+from desist.reviews import escalation
 from desist.sharing import services
 
 log = logging.getLogger(__name__)

@@ -82,6 +82,9 @@ class ReviewItem(VersionedModel):
             )
         ]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class ReviewMinutes(VersionedModel):
     """One section of a meeting's minutes, for one audience."""
@@ -98,6 +101,9 @@ class ReviewMinutes(VersionedModel):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_visibility_display()} minutes"
+
 
 class ReviewAction(models.Model):
     item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="actions")
@@ -113,3 +119,6 @@ class ReviewAction(models.Model):
 
     class Meta:
         ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.description} (due {self.due_on})"

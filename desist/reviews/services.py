@@ -52,7 +52,7 @@ def agency_choices(actor: User) -> QuerySet[Organisation]:
     """The agencies a force may invite: the other live organisations of its partnerships."""
     return (
         Organisation.objects.filter(pk__in=policy.partnership_organisation_ids(actor))
-        .exclude(pk=actor.organisation_id)
+        .exclude(pk=actor.organisation_id or 0)
         .exclude(kind="police_force")
         .order_by("name")
     )
@@ -107,6 +107,7 @@ def meeting_convene(
     if len(attendees) != len(set(attendee_ids)):
         errors.add("attendees", "Select people of this force or of the agencies taking part")
     errors.raise_if_any()
+    assert held_on is not None and chair is not None
     meeting = ReviewMeeting.objects.create(
         force_id=force_id, kind=kind, held_on=held_on, chair=chair, created_by=actor
     )
@@ -251,7 +252,7 @@ def action_add(
         item=item,
         description=description,
         owner=owner,
-        agency_id=owner.organisation_id,
+        agency_id=int(owner.organisation_id or 0),
         due_on=due_on,
         created_by=actor,
     )

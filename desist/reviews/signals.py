@@ -71,6 +71,7 @@ def _breaches(actor: User) -> list[Signal]:
 
 
 def _risk_reviews(actor: User) -> list[Signal]:
+    subjects: Any = risk_reviews_due_for(actor=actor)[:LIMIT]  # annotated with the latest
     return [
         Signal(
             ItemSource.RISK_REVIEW,
@@ -78,14 +79,14 @@ def _risk_reviews(actor: User) -> list[Signal]:
             s,
             f"Risk review due for {s.full_name} ({long_date(s.latest_review_date)})",
         )
-        for s in risk_reviews_due_for(actor=actor)[:LIMIT]
+        for s in subjects
     ]
 
 
 def _alerts(actor: User) -> list[Signal]:
     alerts = alert_list_for(actor=actor).filter(kind__in=ALERT_KINDS, subject__isnull=False)
     return [
-        Signal(ItemSource.ALERT, f"alert:{a.pk}", a.subject, f"{a.title}: {a.subject.full_name}")
+        Signal(ItemSource.ALERT, f"alert:{a.pk}", a.subject, f"{a.title}: {a.subject}")
         for a in alerts[:LIMIT]
     ]
 

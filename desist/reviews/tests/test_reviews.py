@@ -259,8 +259,8 @@ def test_a_late_action_escalates_to_the_chair_once(minuted: Any, supervisor: Any
 def test_the_agenda_offers_live_signals(
     client: Any, supervisor: Any, meeting: Any, subject: Any
 ) -> None:
-    from desist.orders.tests.helpers import applied
     from desist.orders.models import Breach
+    from desist.orders.tests.helpers import applied
 
     order = applied(supervisor, subject)
     order.full_made_on = ago(3)
