@@ -1072,8 +1072,8 @@ REVIEW_SECTIONS: dict[RoleCode, set[str]] = {
 
 def _review_meeting(users: dict[RoleCode, Any], orgs: Any) -> Any:
     from desist.core.models import Partnership
-    from desist.reviews import services
     from desist.people.tests.factories import make_subject
+    from desist.reviews import services
 
     p = Partnership.objects.create(code="matrix-reviews", name="Matrix reviews")
     p.organisations.add(orgs["police_force"], orgs["provider"], orgs["advocacy"])

@@ -147,7 +147,8 @@ def test_an_action_lands_in_the_owners_tasks(
     page = client.get(reverse("tasks:list")).content.decode()
     assert "Case review action: Offer an extra session" in page
     assert "Check the alarm was fitted" not in page  # police work is not theirs
-    assert client.get(reverse("tasks:detail", args=[task.pk])).status_code == 200
+    detail = client.get(reverse("tasks:detail", args=[task.pk])).content.decode()
+    assert reverse("reviews:meeting", args=[minuted.pk]) in detail  # back to the meeting
     police_task = Task.objects.get(assignee__organisation=minuted.force)
     assert client.get(reverse("tasks:detail", args=[police_task.pk])).status_code == 404
 
@@ -281,3 +282,22 @@ def test_the_agenda_offers_live_signals(
     # A key not live for this force is refused.
     client.post(reverse("reviews:signal_add", args=[meeting.pk]), {"key": "breach:999999"})
     assert meeting.items.count() == 1
+
+
+def test_every_page_is_audited_as_a_consultation(
+    client: Any, minuted: Any, supervisor: Any
+) -> None:
+    item = minuted.items.get()
+    client.force_login(supervisor)
+    pages = {
+        reverse("reviews:list"): "review.list",
+        reverse("reviews:new"): "review.convene_form",
+        reverse("reviews:meeting", args=[minuted.pk]): "review.view",
+        reverse("reviews:item", args=[minuted.pk, item.pk]): "review.item_view",
+        reverse("reviews:item_new", args=[minuted.pk]): "review.item_form",
+        reverse("reviews:minutes", args=[minuted.pk, "provider"]): "review.minutes_view",
+    }
+    for url, verb in pages.items():
+        before = AuditEvent.objects.filter(verb=verb).count()
+        assert client.get(url).status_code == 200, url
+        assert AuditEvent.objects.filter(verb=verb).count() == before + 1, url
