@@ -114,6 +114,7 @@ def meeting_detail(request: AuthedRequest, meeting_id: int) -> HttpResponse:
 
 
 def _editable(request: AuthedRequest, meeting_id: int) -> ReviewMeeting:
+    policy.require_perm(request.user, Perm.REVIEW_EDIT)  # 403 before anything is looked up
     meeting = selectors.meeting_get_for(actor=request.user, meeting_id=meeting_id)
     policy.require(request.user, Perm.REVIEW_EDIT, meeting)
     return meeting
@@ -262,6 +263,7 @@ def minutes_edit(request: AuthedRequest, meeting_id: int, visibility: str) -> Ht
 @login_required
 @require_POST
 def meeting_sign(request: AuthedRequest, meeting_id: int) -> HttpResponse:
+    policy.require_perm(request.user, Perm.REVIEW_SIGN)
     meeting = selectors.meeting_get_for(actor=request.user, meeting_id=meeting_id)
     form = SignForm(request.POST)
     try:
