@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "desist.sharing",
     "desist.documents",
     "desist.tasks",
+    "desist.reviews",
     "desist.evaluation",
     "desist.imports",
     "desist.events",

@@ -28,6 +28,7 @@ _NAV: list[tuple[str, str, tuple[Perm, ...]]] = [
     ("SPO register", "orders:list", (Perm.ORDER_VIEW,)),
     ("Risk reviews", "risk:reviews", (Perm.RISK_VIEW,)),
     ("Tasks", "tasks:list", (Perm.TASK_VIEW,)),
+    ("Case reviews", "reviews:list", (Perm.REVIEW_VIEW,)),
     ("Programme referrals", "programme:referrals", (Perm.REFERRAL_VIEW,)),
     ("Engagement", "programme:engagement", (Perm.ENGAGEMENT_VIEW,)),
     ("Your week", "programme:calendar", (Perm.SESSION_MANAGE,)),

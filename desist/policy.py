@@ -149,6 +149,14 @@ class Perm(StrEnum):
     # Issue 19: see the updates owed to an order's victims (Victims' Code) and log one given:
     # police of the order's own force, never through break-glass (it names the victims).
     VICTIM_UPDATE_RECORD = "victim_update.record"
+    # Issue 19 §6: multi-agency case reviews (MARAC, MAPPA, stalking clinic). A police
+    # supervisor convenes (the force owns the meeting and its agenda); police of the force
+    # record items, minutes and actions; only the meeting's chair signs. Provider and advocacy
+    # staff of an agency at the meeting see their own part (`review_sections_for`).
+    REVIEW_VIEW = "review.view"
+    REVIEW_CONVENE = "review.convene"
+    REVIEW_EDIT = "review.edit"
+    REVIEW_SIGN = "review.sign"
 
 
 R = RoleCode
@@ -175,6 +183,9 @@ _POLICE_CASEWORK = frozenset(
         P.TASK_VIEW,
         P.TASK_EDIT,
         P.VICTIM_UPDATE_RECORD,
+        P.REVIEW_VIEW,
+        P.REVIEW_EDIT,
+        P.REVIEW_SIGN,
     }
 )
 
@@ -207,6 +218,10 @@ _PROVIDER = frozenset(
         P.ALERT_ACKNOWLEDGE,
         # Only documents police marked provider-safe (scope_documents); never upload.
         P.DOCUMENT_VIEW,
+        # Case reviews their organisation attended, the provider-safe part only; and the tasks
+        # a review gave them (scope_tasks: their own, never the force's).
+        P.REVIEW_VIEW,
+        P.TASK_VIEW,
     }
 )
 
@@ -225,6 +240,9 @@ _ADVOCACY = frozenset(
         P.BREAK_GLASS_REQUEST,
         P.DOCUMENT_VIEW,
         P.DOCUMENT_UPLOAD,
+        # Case reviews their service attended: the advocacy and provider-safe parts.
+        P.REVIEW_VIEW,
+        P.TASK_VIEW,
     }
 )
 
@@ -242,6 +260,7 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.RECORDS_IMPORT,
             P.ORDER_CORRECT,
             P.WORKLOAD_VIEW,
+            P.REVIEW_CONVENE,
         }
     )
     | _AUDITOR
@@ -443,6 +462,11 @@ SENSITIVE_MODELS: frozenset[str] = frozenset(
         "AccessRequest",
         # documents (issue 18)
         "Document",
+        # case reviews (issue 19 §6)
+        "ReviewMeeting",
+        "ReviewItem",
+        "ReviewMinutes",
+        "ReviewAction",
     }
 )
 
@@ -644,6 +668,7 @@ _FORCE_PATH: Mapping[str, str] = MappingProxyType(
         "evaluation.Offence": "force_id",
         "imports.ImportRun": "force_id",
         "tasks.Task": "force_id",
+        "reviews.ReviewMeeting": "force_id",
     }
 )
 
@@ -892,6 +917,49 @@ def _document_markable(actor: User, document: Any) -> bool:
     )
 
 
+def _own_force_or_assigned(actor: User, task: Any) -> bool:
+    """A task is its force's police work, and also the work of whoever it is assigned to (a
+    case review gives actions to provider and advocacy staff: issue 19 §6)."""
+    return _own_force(actor, task) or bool(task.assignee_id and task.assignee_id == actor.pk)
+
+
+def _review_attended(actor: User, meeting: Any) -> bool:
+    """A case review: police of the convening force, or staff of an agency at the meeting
+    (their part only: `review_sections_for`). Another force sees nothing."""
+    if _org_kind(actor) == "police_force":
+        return _own_force(actor, meeting)
+    return bool(meeting.agencies.filter(pk=actor.organisation_id).exists())
+
+
+def _review_chair(actor: User, meeting: Any) -> bool:
+    """Only the meeting's chair signs its minutes, and only while in the convening force."""
+    return _own_force(actor, meeting) and meeting.chair_id == actor.pk
+
+
+# Which minute sections each kind of organisation reads (issue 19 §6). Police read all three;
+# the provider the provider-safe section only; advocacy its own and the provider-safe one.
+REVIEW_SECTIONS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "police_force": frozenset({"police", "provider", "advocacy"}),
+        "provider": frozenset({"provider"}),
+        "advocacy": frozenset({"provider", "advocacy"}),
+    }
+)
+
+
+def review_sections_for(actor: User, meeting: Any) -> frozenset[str]:
+    """The minute sections the actor may read in this meeting: none unless they may see it."""
+    if not can(actor, P.REVIEW_VIEW, meeting):
+        return frozenset()
+    return REVIEW_SECTIONS.get(_org_kind(actor), frozenset())
+
+
+def review_items_visible(actor: User, meeting: Any) -> bool:
+    """An agenda item names a subject and holds police discussion and decisions: police of the
+    convening force only. The others see the actions addressed to their organisation."""
+    return _org_kind(actor) == "police_force" and can(actor, P.REVIEW_VIEW, meeting)
+
+
 def _approve_break_glass(actor: User, grant: Any) -> bool:
     # A colleague of the requester's own organisation; never one's own request.
     return bool(grant.organisation_id == actor.organisation_id and grant.user_id != actor.pk)
@@ -931,11 +999,15 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.RECORDS_IMPORT, "imports.ImportRun"): _own_force,
         (P.ORDER_CORRECT, "orders.Order"): _own_force,
         # tasks (issue 19): police of the force only, never break-glass
-        (P.TASK_VIEW, "tasks.Task"): _own_force,
+        (P.TASK_VIEW, "tasks.Task"): _own_force_or_assigned,
         (P.TASK_EDIT, "tasks.Task"): _own_force,
         (P.TASK_EDIT, "cases.Case"): _own_force,
         (P.TASK_EDIT, "orders.Order"): _own_force,
         (P.VICTIM_UPDATE_RECORD, "orders.Order"): _own_force,
+        # case reviews (issue 19 §6)
+        (P.REVIEW_VIEW, "reviews.ReviewMeeting"): _review_attended,
+        (P.REVIEW_EDIT, "reviews.ReviewMeeting"): _own_force,
+        (P.REVIEW_SIGN, "reviews.ReviewMeeting"): _review_chair,
         (P.RISK_VIEW, "risk.Assessment"): _own_force,
         (P.OUTCOME_RECORD, "evaluation.Offence"): _own_force,
         # victims: who may see a victim's address is this first row, and nothing else
@@ -1076,9 +1148,33 @@ def scope_cases(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
 def scope_tasks(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     """Police tasks: the actor's own force's, and nothing through break-glass (a grant opens a
     record to read, not its force's work)."""
-    if not has_perm(actor, P.TASK_VIEW) or _org_kind(actor) != "police_force":
+    if not has_perm(actor, P.TASK_VIEW):
         return qs.none()
+    if _org_kind(actor) != "police_force":
+        # Provider and advocacy staff: only what a case review assigned to them (issue 19 §6).
+        return qs.filter(assignee_id=actor.pk)
     return qs.filter(force_id=actor.organisation_id)
+
+
+def scope_review_meetings(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """The list form of `_review_attended`."""
+    if not has_perm(actor, P.REVIEW_VIEW) or actor.organisation_id is None:
+        return qs.none()
+    if _org_kind(actor) == "police_force":
+        return qs.filter(force_id=actor.organisation_id)
+    return qs.filter(agencies=actor.organisation_id).distinct()
+
+
+def scope_review_actions(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """A review's actions: police of the convening force see all; anyone else only those
+    owned by staff of their own organisation, in a meeting they may see."""
+    item_model: Any = qs.model._meta.get_field("item").related_model
+    meeting_model: Any = item_model._meta.get_field("meeting").related_model
+    meetings = scope_review_meetings(actor, meeting_model.objects.all())
+    qs = qs.filter(item__meeting__in=meetings.values("pk"))
+    if _org_kind(actor) == "police_force":
+        return qs
+    return qs.filter(owner__organisation_id=actor.organisation_id)
 
 
 def scope_victims(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:

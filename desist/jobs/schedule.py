@@ -43,6 +43,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("evaluation_sweep", lambda: 300),
     Periodic("jobs_prune", lambda: 3600),
     Periodic("task_rules", lambda: 3600),
+    Periodic("review_escalate", lambda: 3600),
     # Monthly (every 30 days): the retention review listing (docs/workflows/retention.md).
     Periodic("retention_list_due", lambda: 30 * 86400),
 )

@@ -33,6 +33,7 @@ from desist.events import delivery as webhooks
 from desist.jobs.models import Heartbeat, ScheduledSlot
 from desist.orders import tasking
 from desist.retention import services as retention
+from desist.reviews import escalation
 from desist.sharing import services
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,8 @@ JOBS: dict[str, Job] = {
     ),
     # Hourly: tasks the order rules raise (issue 19); each is raised once, whatever the runs.
     "task_rules": Job(lambda **kw: tasking.run_rules(), "default", _seconds(600)),
+    # Hourly: case review actions past their due date go to the chair (issue 19 §6), once each.
+    "review_escalate": Job(lambda **kw: escalation.escalate_overdue(), "default", _seconds(600)),
     # A report that fails records why on the run; running it again is the user's choice.
     "evaluation_run": Job(
         evaluation_execute,

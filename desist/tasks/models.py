@@ -26,6 +26,10 @@ class TaskKind(models.TextChoices):
     RENEWAL_REVIEW = "renewal_review", "Renewal review"
     BREACH_INVESTIGATION = "breach_investigation", "Breach investigation"
     LATE_NOTIFICATION = "late_notification", "Failure to notify: investigate"
+    # Issue 19 §6: an action from a multi-agency case review, for its owner (any agency).
+    REVIEW_ACTION = "review_action", "Case review action"
+    # Raised for the chair when a review action is past its due date.
+    REVIEW_ACTION_OVERDUE = "review_action_overdue", "Case review action overdue"
 
 
 class Task(VersionedModel):

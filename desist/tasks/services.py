@@ -238,3 +238,29 @@ def hand_over_tasks(actor: User | None, leaver: User, reason: str) -> int:
             new=_values(task),
         )
     return len(tasks)
+
+
+def task_for_review_action(
+    *, actor: User, force_id: int, title: str, due_on: dt.date, assignee: User, rule_key: str
+) -> Task:
+    """The task a case review's action becomes (issue 19 §6), for its owner in any agency of
+    the meeting. The review's command has checked the permission and the owner and holds the
+    transaction; this writes the task and its audit event inside it."""
+    task = Task(
+        force_id=force_id,
+        title=title[:200],
+        due_on=due_on,
+        assignee=assignee,
+        kind=TaskKind.REVIEW_ACTION,
+        rule_key=rule_key,
+        created_by=actor,
+    )
+    task.save()
+    audit_record(
+        actor=actor,
+        category=Category.COLLECTION,
+        verb="task.create",
+        obj=task,
+        new={**_values(task), "kind": TaskKind.REVIEW_ACTION, "rule_key": rule_key},
+    )
+    return task

@@ -135,7 +135,7 @@ FIXTURE = {
 # Every app a floor contract forbids must exist in the fixture too.
 FIXTURE |= {f"{app}/__init__.py": "" for app in ("people", "cases", "orders", "risk")}
 FIXTURE |= {f"{app}/__init__.py": "" for app in ("evaluation", "home", "retention", "sar", "demo")}
-FIXTURE |= {"documents/__init__.py": "", "tasks/__init__.py": ""}
+FIXTURE |= {"documents/__init__.py": "", "tasks/__init__.py": "", "reviews/__init__.py": ""}
 FIXTURE |= {"navigation.py": "", "cli.py": "", "audit/__init__.py": "", "accounts/__init__.py": ""}
 
 

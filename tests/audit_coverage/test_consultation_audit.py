@@ -273,6 +273,15 @@ CLASSIFIED: dict[str, str] = {
     "tasks:complete": POST_ONLY,
     "tasks:cancel": POST_ONLY,  # a refused reason shows the task again
     "tasks:workload": SENSITIVE,  # staff are people too
+    # Case reviews (issue 19 §6): meetings name people, items name subjects.
+    "reviews:list": SENSITIVE,
+    "reviews:new": SENSITIVE,  # its lists name staff of several agencies
+    "reviews:meeting": SENSITIVE,
+    "reviews:item": SENSITIVE,
+    "reviews:item_new": SENSITIVE,  # its subject list names people
+    "reviews:minutes": SENSITIVE,
+    "reviews:signal_add": POST_ONLY,
+    "reviews:sign": POST_ONLY,
     # --- the JSON API (issue 17) ---
     "api-v1:api-root": "the API's root: a not-found answer",
     "api-v1:openapi-json": "the OpenAPI document: no data",
@@ -306,6 +315,11 @@ NO_DEMO_RECORD: dict[str, str] = {
     "safeguarding:case_check": "no demo self-referral is held for a check",
     "sharing:break_glass_review": "the demo's one grant is already reviewed",
     "sharing:break_glass_decide": "no demo grant waits for a supervisor's approval",
+    **{
+        f"reviews:{name}": "the demo holds no case review meeting (audited: "
+        "desist/reviews/tests/test_reviews.py; walked: tests/e2e/test_case_review_journey.py)"
+        for name in ("meeting", "item", "item_new", "minutes")
+    },
     "sar:detail": "the demo logs no subject access request (audited: desist/sar/tests)",
     "sar:bundle_json": "the demo logs no subject access request (audited: desist/sar/tests)",
     "sar:bundle_pdf": "the demo logs no subject access request (audited: desist/sar/tests)",

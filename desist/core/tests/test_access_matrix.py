@@ -69,10 +69,17 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "orders:export_csv": POLICE,
     "orders:export_xlsx": POLICE,
     "risk:reviews": POLICE,
-    # Tasks (issue 19): police only; the workload per officer, their supervisors.
-    "tasks:list": POLICE,
+    # Tasks (issue 19): police; provider and advocacy staff see the case review actions
+    # given to them (issue 19 §6); the workload per officer, police supervisors.
+    "tasks:list": POLICE
+    | {R.PRACTITIONER, R.CLINICAL_SUPERVISOR, R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
     "tasks:new": POLICE,
     "tasks:workload": {R.POLICE_SUPERVISOR},
+    # Case reviews (issue 19 §6): police and the agencies' staff see the list (each their part
+    # of each meeting); only a police supervisor convenes.
+    "reviews:list": POLICE
+    | {R.PRACTITIONER, R.CLINICAL_SUPERVISOR, R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
+    "reviews:new": {R.POLICE_SUPERVISOR},
     "risk:instruments": {R.SYSTEM_ADMIN},
     "risk:instrument_load": {R.SYSTEM_ADMIN},
     # --- programme (issue 4) ---
@@ -150,6 +157,9 @@ POLICE_CASEWORK = {
     Perm.TASK_VIEW,
     Perm.TASK_EDIT,
     Perm.VICTIM_UPDATE_RECORD,
+    Perm.REVIEW_VIEW,
+    Perm.REVIEW_EDIT,
+    Perm.REVIEW_SIGN,
 }
 
 POLICE_PROGRAMME = {
@@ -174,6 +184,8 @@ PROVIDER = {
     Perm.ALERT_RECEIVE,
     Perm.ALERT_ACKNOWLEDGE,
     Perm.DOCUMENT_VIEW,
+    Perm.REVIEW_VIEW,
+    Perm.TASK_VIEW,
 }
 ADVOCACY = {
     Perm.ADVOCACY_VIEW,
@@ -189,6 +201,8 @@ ADVOCACY = {
     Perm.BREAK_GLASS_REQUEST,
     Perm.DOCUMENT_VIEW,
     Perm.DOCUMENT_UPLOAD,
+    Perm.REVIEW_VIEW,
+    Perm.TASK_VIEW,
 }
 AUDITOR = {Perm.AUDIT_VIEW_OWN_ORG, Perm.AUDIT_EXPORT, Perm.DISCLOSURE_VIEW_OWN_ORG}
 
@@ -203,6 +217,7 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.RECORDS_IMPORT,
         Perm.ORDER_CORRECT,
         Perm.WORKLOAD_VIEW,
+        Perm.REVIEW_CONVENE,
     }
     | AUDITOR
     | POLICE_CASEWORK
@@ -1039,3 +1054,79 @@ def test_victim_update_by_role(
         client.force_login(other)
         assert client.get(url).status_code == 404
         assert not policy.can(other, Perm.VICTIM_UPDATE_RECORD, order)
+
+
+# --- case reviews (issue 19 §6): police of the convening force, the agencies at the meeting ---
+
+REVIEW_READERS = POLICE | PROVIDER_ROLES | ADVOCACY_ROLES
+# Which minute sections each role reads (policy.review_sections_for).
+REVIEW_SECTIONS: dict[RoleCode, set[str]] = {
+    R.POLICE_OFFICER: {"police", "provider", "advocacy"},
+    R.POLICE_SUPERVISOR: {"police", "provider", "advocacy"},
+    R.PRACTITIONER: {"provider"},
+    R.CLINICAL_SUPERVISOR: {"provider"},
+    R.VICTIM_ADVOCATE: {"provider", "advocacy"},
+    R.ADVOCACY_MANAGER: {"provider", "advocacy"},
+}
+
+
+def _review_meeting(users: dict[RoleCode, Any], orgs: Any) -> Any:
+    from desist.core.models import Partnership
+    from desist.people.tests.factories import make_subject
+    from desist.reviews import services
+
+    p = Partnership.objects.create(code="matrix-reviews", name="Matrix reviews")
+    p.organisations.add(orgs["police_force"], orgs["provider"], orgs["advocacy"])
+    chair = users[R.POLICE_SUPERVISOR]
+    meeting = services.meeting_convene(
+        actor=chair,
+        kind="marac",
+        held_on=timezone.localdate(),
+        chair_id=chair.pk,
+        agency_ids=[orgs["provider"].pk, orgs["advocacy"].pk],
+        attendee_ids=[],
+    )
+    subject = make_subject(users[R.POLICE_OFFICER])
+    item = services.item_add(actor=chair, meeting=meeting, title="Matrix item", subject=subject)
+    return meeting, item
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_case_review_pages_by_role(
+    client: Any,
+    users: dict[RoleCode, Any],
+    make_user: Any,
+    make_org: Any,
+    orgs: Any,
+    role: RoleCode,
+) -> None:
+    meeting, item = _review_meeting(users, orgs)
+    pages = {
+        "meeting": (reverse("reviews:meeting", args=[meeting.pk]), REVIEW_READERS),
+        "item": (reverse("reviews:item", args=[meeting.pk, item.pk]), POLICE),
+        "item_new": (reverse("reviews:item_new", args=[meeting.pk]), POLICE),
+        **{
+            f"minutes_{v}": (reverse("reviews:minutes", args=[meeting.pk, v]), POLICE)
+            for v in ("police", "provider", "advocacy")
+        },
+    }
+    client.force_login(users[role])
+    for name, (url, allowed) in pages.items():
+        status = client.get(url).status_code
+        assert status == (200 if role in allowed else 403), (name, role, status)
+    sections = policy.review_sections_for(users[role], meeting)
+    assert set(sections) == REVIEW_SECTIONS.get(role, set()), role
+    # Signing: the chair alone (the supervisor who convened, chairing).
+    assert policy.can(users[role], Perm.REVIEW_SIGN, meeting) == (role == R.POLICE_SUPERVISOR)
+    # The same role in another force, or in an agency not at the meeting: nothing (404).
+    if role in REVIEW_READERS:
+        other = (
+            orgs["other_police_force"]
+            if role in POLICE
+            else make_org(users[role].organisation.kind, f"Absent {role.value}")
+        )
+        client.force_login(make_user(role, organisation=other))
+        for name, (url, _) in pages.items():
+            status = client.get(url).status_code
+            assert status in ({404} if name == "meeting" else {403, 404}), (name, role, status)
+        assert not policy.review_sections_for(make_user(role, organisation=other), meeting)
