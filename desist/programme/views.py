@@ -25,6 +25,7 @@ from desist.core.concurrency import StaleRecordError
 from desist.core.dates import long_date, long_datetime
 from desist.core.forms import add_service_errors
 from desist.core.roles import RoleCode
+from desist.core.stale import show_stale
 from desist.core.workflow import page_view
 from desist.documents import selectors as document_selectors
 from desist.home.queues import queues_for
@@ -76,8 +77,14 @@ def _form_page(request: AuthedRequest, form: forms.Form, **context: Any) -> Http
     return render(request, "programme/form.html", {"form": form, **context})
 
 
-def _stale(form: forms.Form) -> None:
-    form.add_error(None, StaleRecordError.message)
+def _stale(
+    form: forms.Form, record: Any, saved: Callable[[Any], dict[str, Any]] | None = None
+) -> None:
+    """Re-show the refused form at the record's current version (`core.stale`)."""
+    if record is None:
+        form.add_error(None, StaleRecordError.message)
+    else:
+        show_stale(form, record, saved)
 
 
 def _yes_no(value: str | None) -> bool | None:
@@ -96,6 +103,25 @@ def programme_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "programme/programme_list.html", {"rows": rows})
 
 
+def _programme_initial(programme: Any) -> dict[str, Any]:
+    return {
+        "version": programme.version,
+        "name": programme.name,
+        "provider": programme.provider_id,
+        "forces": [f.pk for f in programme.forces.all()],
+        "capacity": programme.capacity,
+        "funding": programme.funding,
+        "funding_source": programme.funding_source,
+        "sessions": programme.sessions,
+        "modules": programme.modules,
+        "caseload_limit": programme.caseload_limit,
+        "review_every": programme.review_every,
+        "completion_sessions": programme.completion_sessions,
+        "completion_module": programme.completion_module,
+        "partial_sessions": programme.partial_sessions,
+    }
+
+
 def _programme_form(request: AuthedRequest, programme: Any = None) -> HttpResponse:
     providers, forces = selectors.organisations_for_settings(actor=request.user)
     initial: dict[str, Any] = {
@@ -110,22 +136,7 @@ def _programme_form(request: AuthedRequest, programme: Any = None) -> HttpRespon
         "partial_sessions": 6,
     }
     if programme is not None:
-        initial = {
-            "version": programme.version,
-            "name": programme.name,
-            "provider": programme.provider_id,
-            "forces": [f.pk for f in programme.forces.all()],
-            "capacity": programme.capacity,
-            "funding": programme.funding,
-            "funding_source": programme.funding_source,
-            "sessions": programme.sessions,
-            "modules": programme.modules,
-            "caseload_limit": programme.caseload_limit,
-            "review_every": programme.review_every,
-            "completion_sessions": programme.completion_sessions,
-            "completion_module": programme.completion_module,
-            "partial_sessions": programme.partial_sessions,
-        }
+        initial = _programme_initial(programme)
         providers = providers or [programme.provider]
     form = ProgrammeForm(request.POST or None, initial=initial, providers=providers, forces=forces)
     if request.method == "POST" and form.is_valid():
@@ -154,7 +165,7 @@ def _programme_form(request: AuthedRequest, programme: Any = None) -> HttpRespon
                 partial_sessions=data["partial_sessions"],
             )
         except StaleRecordError:
-            _stale(form)
+            _stale(form, programme, _programme_initial)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -244,7 +255,7 @@ def programme_plan(request: AuthedRequest, programme_id: int) -> HttpResponse:
                 review_every=programme.review_every,
             )
         except StaleRecordError:
-            _stale(form)
+            _stale(form, programme)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -539,7 +550,7 @@ def referral_change(request: AuthedRequest, referral_id: int, target: str) -> Ht
                 attendance_required_by_order=_yes_no(data.get("attendance_required_by_order")),
             )
         except StaleRecordError:
-            _stale(form)
+            _stale(form, referral)
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
         else:
@@ -625,7 +636,7 @@ def referral_assess(request: AuthedRequest, referral_id: int) -> HttpResponse:
                 review_on=data.get("review_on"),
             )
         except StaleRecordError:
-            _stale(form)
+            _stale(form, referral)
         except SERVICE_ERRORS as exc:
             if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
                 exc = ValidationError(
@@ -828,7 +839,7 @@ def _session_form(
         try:
             call(session, form.cleaned_data)
         except StaleRecordError:
-            _stale(form)
+            _stale(form, session, initial)
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
         else:
@@ -929,7 +940,7 @@ def session_notes(request: AuthedRequest, session_id: int) -> HttpResponse:
                 base_revision=form.cleaned_data["base_revision"],
             )
         except StaleRecordError:
-            _stale(form)
+            form.add_error(None, StaleRecordError.message)
             # Keep the writer's text in the box; show what was saved meanwhile and move the base
             # to it, so saving again is a deliberate choice to replace it.
             latest = selectors.clinical_notes_for(actor=request.user, session=session)[0]
@@ -1132,6 +1143,11 @@ def measure_record(request: AuthedRequest, referral_id: int) -> HttpResponse:
     )
 
 
+def _end_report_initial(report: Any) -> dict[str, Any]:
+    fields = ("practitioner_assessment", "warning_signs", "skills_to_use", "contacts")
+    return {f: getattr(report, f) for f in (*fields, "police_summary", "version")}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def end_report(request: AuthedRequest, referral_id: int) -> HttpResponse:
@@ -1140,19 +1156,7 @@ def end_report(request: AuthedRequest, referral_id: int) -> HttpResponse:
     )
     page = selectors.referral_page_for(actor=request.user, referral_id=referral_id)
     existing = page.end_report
-    initial: dict[str, Any] = {}
-    if existing is not None:
-        initial = {
-            f: getattr(existing, f)
-            for f in (
-                "practitioner_assessment",
-                "warning_signs",
-                "skills_to_use",
-                "contacts",
-                "police_summary",
-            )
-        }
-        initial["version"] = existing.version
+    initial = _end_report_initial(existing) if existing is not None else {}
     form = EndReportForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -1168,7 +1172,11 @@ def end_report(request: AuthedRequest, referral_id: int) -> HttpResponse:
                 police_summary=d["police_summary"],
             )
         except StaleRecordError:
-            _stale(form)
+            _stale(
+                form,
+                selectors.referral_page_for(actor=request.user, referral_id=referral_id).end_report,
+                _end_report_initial,
+            )
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
         else:
