@@ -469,7 +469,7 @@ class SafetyPlanForm(forms.Form):
     marac_referred_on = forms.DateField(
         label="Date of the MARAC referral",
         required=False,
-        help_text="Only if referred.",
+        help_text="Only if referred. Any other answer removes the date.",
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         validators=[
             FirstError(

@@ -49,7 +49,7 @@ from desist.safeguarding.forms import (
     VictimLinkForm,
     VictimPreferencesForm,
 )
-from desist.safeguarding.models import FIRST_CONTACT_HOURS, CheckReason, ContactKind
+from desist.safeguarding.models import FIRST_CONTACT_HOURS, CheckReason, ContactKind, Marac
 from desist.safeguarding.trend import build_rating_charts
 
 
@@ -483,6 +483,8 @@ def safety_plan(request: AuthedRequest, case_id: int) -> HttpResponse:
 
     def call(case: Any, data: dict[str, Any]) -> None:
         services.safety_plan_save(actor=request.user, case=case, **data)
+        if data.get("marac_referred_on") and data.get("marac") != Marac.REFERRED:
+            messages.info(request, services.MARAC_DATE_CLEARED)
 
     return _case_form(
         request,

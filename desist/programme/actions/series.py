@@ -66,7 +66,7 @@ class SeriesRow:
 
     @property
     def weekend_day(self) -> str:
-        """"Saturday" or "Sunday", else "". Allowed, as in single booking (a provider may run
+        """ "Saturday" or "Sunday", else "". Allowed, as in single booking (a provider may run
         weekend sessions), but the preview flags it."""
         day = timezone.localdate(self.starts_at)
         return ("Saturday", "Sunday")[day.weekday() - 5] if day.weekday() >= 5 else ""
