@@ -152,8 +152,8 @@ def _area(label: str, *, max_length: int, help_text: str = "", rows: int = 3) ->
         required=False,
         max_length=max_length,
         help_text=help_text,
+        # "{Label} must be N characters or fewer": core.character_count.
         widget=forms.Textarea(attrs={"rows": rows, "autocomplete": "off"}),
-        error_messages={"max_length": f"This must be {max_length} characters or fewer"},
     )
 
 

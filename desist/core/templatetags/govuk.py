@@ -8,6 +8,7 @@ from django import forms, template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from desist.core.character_count import limit_of
 from desist.core.tags import queue_tag_class
 
 register = template.Library()
@@ -41,6 +42,9 @@ def govuk_widget(field: forms.BoundField, extra_class: str = "") -> SafeString:
         described.append(f"{field.auto_id}-hint")
     if field.errors:
         described.append(f"{field.auto_id}-error")
+    if limit_of(field.field):  # the GOV.UK character count's message (includes/field.html)
+        classes.append("govuk-js-character-count")
+        described.append(f"{field.auto_id}-info")
     attrs: dict[str, Any] = {"class": " ".join(classes)}
     if described:
         attrs["aria-describedby"] = " ".join(described)
@@ -64,6 +68,12 @@ def widget_kind(field: forms.BoundField) -> str:
     """Which GOV.UK component includes/form_field.html renders the field as."""
     widget = field.field.widget
     return next((kind for cls, kind in _KINDS if isinstance(widget, cls)), "input")
+
+
+@register.filter
+def character_limit(field: forms.BoundField) -> int | None:
+    """The limit a text area's GOV.UK character count shows, else None."""
+    return limit_of(field.field)
 
 
 @register.filter

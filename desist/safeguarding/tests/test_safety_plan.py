@@ -286,3 +286,20 @@ def test_a_marac_answer_other_than_referred_clears_the_date_and_says_so(
     assert "The MARAC referral date has been removed, as no referral has been made" in (
         response.content.decode()
     )
+
+
+def test_the_plan_form_counts_characters_instead_of_cutting_pasted_text(
+    client: Any, allocated: AdvocacyCase, advocate: Any
+) -> None:
+    """Tester finding (issue 20): a maxlength attribute cut pasted text without a word."""
+    client.force_login(advocate)
+    url = reverse("safeguarding:safety_plan", args=[allocated.pk])
+    html = client.get(url).content.decode()
+    assert html.count("<textarea") >= 4 and " maxlength=" not in html
+    assert 'data-maxlength="2000"' in html and "govuk-character-count" in html
+    answers = _answers(safe_contacts="x" * 2001)
+    answers["marac_referred_on"] = answers["marac_referred_on"].isoformat()
+    answers["review_on"] = answers["review_on"].isoformat()
+    page = client.post(url, {"based_on": "0", **answers}).content.decode()
+    assert "Safe contacts must be 2000 characters or fewer" in page
+    assert not SafetyPlanVersion.objects.filter(case=allocated).exists()
