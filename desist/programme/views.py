@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -1266,6 +1267,9 @@ def waiting_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
+REVIEWS_PAGE_SIZE = 50
+
+
 @login_required
 @require_GET
 def supervision(request: AuthedRequest) -> HttpResponse:
@@ -1275,11 +1279,11 @@ def supervision(request: AuthedRequest) -> HttpResponse:
         if policy.has_perm(request.user, Perm.SESSION_REVIEW)
         else []
     )
-    reviews = list(
-        selectors.reviews_due_for(actor=request.user).select_related(
-            "referral__subject", "practitioner"
-        )[:100]
+    due = selectors.reviews_due_for(actor=request.user).select_related(
+        "referral__subject", "practitioner"
     )
+    # Paged, not cut short: every review due is reachable (tester finding, issue 20).
+    reviews = Paginator(due, REVIEWS_PAGE_SIZE).get_page(request.GET.get("page"))
     limit = selectors.caseload_limit_for(actor=request.user)
     trends = selectors.rating_trends_for(
         actor=request.user, practitioner_ids=[p.pk for p in practitioners]
@@ -1300,7 +1304,7 @@ def supervision(request: AuthedRequest) -> HttpResponse:
         actor=request.user,
         verb="programme.supervision_view",
         object_type="programme.Session",
-        new={"reviews_due": len(reviews)},
+        new={"reviews_due": reviews.paginator.count, "page": reviews.number},
     )
     return render(
         request,
