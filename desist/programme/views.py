@@ -832,7 +832,10 @@ def _session_form(
     initial: Callable[[Any], dict[str, Any]] | None = None,
     perm: Perm = Perm.SESSION_MANAGE,
     intro: str = "",
+    refused: Callable[[Any], str] | None = None,
 ) -> HttpResponse:
+    """`refused`: why the command would refuse this session now; a GET says so instead of
+    offering a form (a POST is refused by the command itself)."""
     session = selectors.session_get_for(actor=request.user, session_id=session_id, perm=perm)
     start = {"version": session.version, **(initial(session) if initial else {})}
     form = form_class(request.POST or None, initial=start)
@@ -852,6 +855,7 @@ def _session_form(
     return _form_page(
         request,
         form,
+        refused=refused(session) if refused and request.method == "GET" else "",
         title=title,
         submit=submit,
         intro=intro,
@@ -882,6 +886,7 @@ def session_attendance(request: AuthedRequest, session_id: int) -> HttpResponse:
         submit="Save attendance",
         call=call,
         success="Attendance recorded",
+        refused=actions.session_closed,
     )
 
 
@@ -959,6 +964,7 @@ def session_notes(request: AuthedRequest, session_id: int) -> HttpResponse:
     return _form_page(
         request,
         form,
+        refused=completion.notes_refused(session) if request.method == "GET" else "",
         title="Clinical notes",
         submit="Save notes",
         caption=f"Session {session.number}: {session.referral.subject.full_name}",
@@ -1050,6 +1056,7 @@ def session_reschedule(request: AuthedRequest, session_id: int) -> HttpResponse:
         submit="Move session",
         call=call,
         success="Session moved. The old booking is kept as rescheduled.",
+        refused=actions.session_closed,
         initial=initial,
     )
 
@@ -1070,6 +1077,7 @@ def session_cancel(request: AuthedRequest, session_id: int) -> HttpResponse:
         submit="Cancel session",
         call=call,
         success="Session cancelled",
+        refused=actions.session_closed,
     )
 
 
@@ -1095,6 +1103,7 @@ def session_review(request: AuthedRequest, session_id: int) -> HttpResponse:
         call=call,
         success="Session signed off",
         perm=Perm.SESSION_REVIEW,
+        refused=lambda s: actions.review_refused(request.user, s),
     )
 
 
