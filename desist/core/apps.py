@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from desist.core import checks  # noqa: F401 (registers the deploy checks)
+        from desist.core.character_count import install
+
+        install()

@@ -20,7 +20,7 @@ from typing import Any
 from django.utils import timezone
 
 from desist.accounts.models import User
-from desist.demo.programme_seed import _answers
+from desist.demo.programme_seed import _answers, second_supervisor
 from desist.programme import actions as services
 from desist.programme import completion
 from desist.programme.models import (
@@ -92,17 +92,16 @@ def _notes(programme: Programme, before: dt.datetime) -> int:
 def _reviews(programme: Programme, supervisor: User, before: dt.datetime) -> int:
     """The sessions of the 1-in-N sample (the slot decides, as `reviews_due_for`)."""
     every = programme.review_every or 1
+    # Nobody reviews their own session (issue 20): the supervisor's own go to the second one.
+    second = second_supervisor(supervisor)
     sessions = [
         s
-        # Not the supervisor's own: nobody reviews their own session (issue 20).
-        for s in _held(programme, before)
-        .filter(reviewed_at__isnull=True)
-        .exclude(practitioner=supervisor)
-        if s.number % every == 0
+        for s in _held(programme, before).filter(reviewed_at__isnull=True)
+        if s.number % every == 0 and (s.practitioner_id != supervisor.pk or second is not None)
     ]
     for s in sessions:
         services.session_review(
-            actor=supervisor,
+            actor=second if s.practitioner_id == supervisor.pk and second else supervisor,
             session=s,
             version=s.version,
             comment="Good adherence to the session plan.",

@@ -281,6 +281,21 @@ def _make_programme(force: Any, provider: Any, manager: User) -> Programme:
     return programme
 
 
+def second_supervisor(supervisor: User) -> User | None:
+    """Another clinical supervisor of the provider (the demo's `clinical.lead`), to review the
+    first one's own sessions; None if the provider has only one."""
+    return (
+        User.objects.filter(
+            organisation=supervisor.organisation,
+            roles__code=RoleCode.CLINICAL_SUPERVISOR,
+            is_active=True,
+        )
+        .exclude(pk=supervisor.pk)
+        .order_by("pk")
+        .first()
+    )
+
+
 def _colleague(supervisor: User) -> User:
     """The demo practitioner's colleague in the supervisor's provider, made once."""
     username, first, last = COLLEAGUE
@@ -614,10 +629,13 @@ def _record_session(
         ),
         engagement=rng.choice(["good", "good", "partial"]),
     )
-    # Never the supervisor's own session: nobody reviews their own (issue 20).
-    if n % 3 == 2 and session.practitioner_id != supervisor.pk:
+    # Never anyone's own session: the supervisor's own go to the second supervisor (issue 20).
+    reviewer = (
+        second_supervisor(supervisor) if session.practitioner_id == supervisor.pk else supervisor
+    )
+    if n % 3 == 2 and reviewer is not None:
         services.session_review(
-            actor=supervisor,
+            actor=reviewer,
             session=session,
             version=session.version,
             comment="Good adherence to the session plan.",

@@ -71,6 +71,8 @@ class DemoAccount:
     roles: tuple[RoleCode, ...]
 
 
+SECOND_CLINICAL_SUPERVISOR = "clinical.lead"
+
 ACCOUNTS = [
     DemoAccount("police.sussex", "Priya", "Okafor", "sussex-police", (RoleCode.POLICE_OFFICER,)),
     DemoAccount(
@@ -82,6 +84,15 @@ ACCOUNTS = [
         "clinical.supervisor",
         "Helen",
         "Marsh",
+        "harbour-psychology",
+        (RoleCode.CLINICAL_SUPERVISOR,),
+    ),
+    # A second clinical supervisor: nobody reviews their own session, so Helen Marsh's own are
+    # reviewed by him (issue 20).
+    DemoAccount(
+        "clinical.lead",
+        "Owen",
+        "Adebayo-Quinn",
         "harbour-psychology",
         (RoleCode.CLINICAL_SUPERVISOR,),
     ),

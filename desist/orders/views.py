@@ -30,6 +30,7 @@ from desist.core.concurrency import StaleRecordError
 from desist.core.export_purpose import ExportPurpose, form_filters, purpose_asked
 from desist.core.forms import add_service_errors
 from desist.core.reach import Reach, reach_context, reach_from
+from desist.core.stale import show_stale
 from desist.core.workflow import page_view
 from desist.documents import selectors as document_selectors
 from desist.orders import actions, availability, exports, law, selectors, victims_code, workflow
@@ -317,14 +318,17 @@ def _action(
     intro: str = "",
     warning: str = "",
     summary: list[tuple[str, str]] | None = None,
+    versioned: Any = None,
+    saved: Callable[[Any], dict[str, Any]] | None = None,
 ) -> HttpResponse:
     """Run a service from a valid POST and go back to the order; otherwise show the form with
-    the service's messages on its fields."""
+    the service's messages on its fields. `versioned` is the record the form's hidden version
+    belongs to (the order unless said), re-read when the save is refused as stale."""
     if request.method == "POST" and form.is_valid():
         try:
             call(dict(form.cleaned_data))
-        except StaleRecordError as exc:
-            form.add_error(None, str(exc))
+        except StaleRecordError:
+            show_stale(form, versioned or order, saved)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -754,6 +758,8 @@ def term_vary(request: AuthedRequest, order_id: int, term_id: int) -> HttpRespon
         "ask a police supervisor to correct it.",
         submit="Save the variation",
         success="The variation of the term has been recorded",
+        versioned=term,
+        saved=_term_initial,
     )
 
 
@@ -783,6 +789,7 @@ def term_end(request: AuthedRequest, order_id: int, term_id: int) -> HttpRespons
         intro="The order and its other terms stay in force.",
         submit="Save",
         success="The term has been recorded as ended",
+        versioned=term,
     )
 
 
@@ -815,6 +822,8 @@ def term_correct(request: AuthedRequest, order_id: int, term_id: int) -> HttpRes
         "variation instead.",
         submit="Save the correction",
         success="The term has been corrected",
+        versioned=term,
+        saved=_term_initial,
     )
 
 

@@ -18,6 +18,7 @@ from desist.audit.services import audit_consultation, audit_record
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
 from desist.core.reach import SUBJECT_OWNERS, Reach, narrow, reach_context, reach_from
+from desist.core.stale import show_stale
 from desist.people import selectors, services
 from desist.people.forms import (
     AddressForm,
@@ -155,8 +156,8 @@ def subject_edit(request: AuthedRequest, subject_id: int) -> HttpResponse:
         version = data.pop("version")
         try:
             services.subject_update(actor=request.user, subject=subject, version=version, **data)
-        except StaleRecordError as exc:
-            form.add_error(None, str(exc))
+        except StaleRecordError:
+            show_stale(form, subject, lambda s: {f: getattr(s, f) for f in services.SUBJECT_FIELDS})
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from desist.core.concurrency import StaleRecordError
 from desist.core.dates import long_date, long_datetime
 from desist.core.forms import add_service_errors
 from desist.core.roles import RoleCode
+from desist.core.stale import show_stale
 from desist.core.workflow import page_view
 from desist.documents import selectors as document_selectors
 from desist.home.queues import queues_for
@@ -76,8 +78,14 @@ def _form_page(request: AuthedRequest, form: forms.Form, **context: Any) -> Http
     return render(request, "programme/form.html", {"form": form, **context})
 
 
-def _stale(form: forms.Form) -> None:
-    form.add_error(None, StaleRecordError.message)
+def _stale(
+    form: forms.Form, record: Any, saved: Callable[[Any], dict[str, Any]] | None = None
+) -> None:
+    """Re-show the refused form at the record's current version (`core.stale`)."""
+    if record is None:
+        form.add_error(None, StaleRecordError.message)
+    else:
+        show_stale(form, record, saved)
 
 
 def _yes_no(value: str | None) -> bool | None:
@@ -96,6 +104,25 @@ def programme_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "programme/programme_list.html", {"rows": rows})
 
 
+def _programme_initial(programme: Any) -> dict[str, Any]:
+    return {
+        "version": programme.version,
+        "name": programme.name,
+        "provider": programme.provider_id,
+        "forces": [f.pk for f in programme.forces.all()],
+        "capacity": programme.capacity,
+        "funding": programme.funding,
+        "funding_source": programme.funding_source,
+        "sessions": programme.sessions,
+        "modules": programme.modules,
+        "caseload_limit": programme.caseload_limit,
+        "review_every": programme.review_every,
+        "completion_sessions": programme.completion_sessions,
+        "completion_module": programme.completion_module,
+        "partial_sessions": programme.partial_sessions,
+    }
+
+
 def _programme_form(request: AuthedRequest, programme: Any = None) -> HttpResponse:
     providers, forces = selectors.organisations_for_settings(actor=request.user)
     initial: dict[str, Any] = {
@@ -110,22 +137,7 @@ def _programme_form(request: AuthedRequest, programme: Any = None) -> HttpRespon
         "partial_sessions": 6,
     }
     if programme is not None:
-        initial = {
-            "version": programme.version,
-            "name": programme.name,
-            "provider": programme.provider_id,
-            "forces": [f.pk for f in programme.forces.all()],
-            "capacity": programme.capacity,
-            "funding": programme.funding,
-            "funding_source": programme.funding_source,
-            "sessions": programme.sessions,
-            "modules": programme.modules,
-            "caseload_limit": programme.caseload_limit,
-            "review_every": programme.review_every,
-            "completion_sessions": programme.completion_sessions,
-            "completion_module": programme.completion_module,
-            "partial_sessions": programme.partial_sessions,
-        }
+        initial = _programme_initial(programme)
         providers = providers or [programme.provider]
     form = ProgrammeForm(request.POST or None, initial=initial, providers=providers, forces=forces)
     if request.method == "POST" and form.is_valid():
@@ -154,7 +166,7 @@ def _programme_form(request: AuthedRequest, programme: Any = None) -> HttpRespon
                 partial_sessions=data["partial_sessions"],
             )
         except StaleRecordError:
-            _stale(form)
+            _stale(form, programme, _programme_initial)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -244,7 +256,7 @@ def programme_plan(request: AuthedRequest, programme_id: int) -> HttpResponse:
                 review_every=programme.review_every,
             )
         except StaleRecordError:
-            _stale(form)
+            _stale(form, programme)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -539,7 +551,7 @@ def referral_change(request: AuthedRequest, referral_id: int, target: str) -> Ht
                 attendance_required_by_order=_yes_no(data.get("attendance_required_by_order")),
             )
         except StaleRecordError:
-            _stale(form)
+            _stale(form, referral)
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
         else:
@@ -625,7 +637,7 @@ def referral_assess(request: AuthedRequest, referral_id: int) -> HttpResponse:
                 review_on=data.get("review_on"),
             )
         except StaleRecordError:
-            _stale(form)
+            _stale(form, referral)
         except SERVICE_ERRORS as exc:
             if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
                 exc = ValidationError(
@@ -820,7 +832,10 @@ def _session_form(
     initial: Callable[[Any], dict[str, Any]] | None = None,
     perm: Perm = Perm.SESSION_MANAGE,
     intro: str = "",
+    refused: Callable[[Any], str] | None = None,
 ) -> HttpResponse:
+    """`refused`: why the command would refuse this session now; a GET says so instead of
+    offering a form (a POST is refused by the command itself)."""
     session = selectors.session_get_for(actor=request.user, session_id=session_id, perm=perm)
     start = {"version": session.version, **(initial(session) if initial else {})}
     form = form_class(request.POST or None, initial=start)
@@ -828,7 +843,7 @@ def _session_form(
         try:
             call(session, form.cleaned_data)
         except StaleRecordError:
-            _stale(form)
+            _stale(form, session, initial)
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
         else:
@@ -840,6 +855,7 @@ def _session_form(
     return _form_page(
         request,
         form,
+        refused=refused(session) if refused and request.method == "GET" else "",
         title=title,
         submit=submit,
         intro=intro,
@@ -870,6 +886,7 @@ def session_attendance(request: AuthedRequest, session_id: int) -> HttpResponse:
         submit="Save attendance",
         call=call,
         success="Attendance recorded",
+        refused=actions.session_closed,
     )
 
 
@@ -929,7 +946,7 @@ def session_notes(request: AuthedRequest, session_id: int) -> HttpResponse:
                 base_revision=form.cleaned_data["base_revision"],
             )
         except StaleRecordError:
-            _stale(form)
+            form.add_error(None, StaleRecordError.message)
             # Keep the writer's text in the box; show what was saved meanwhile and move the base
             # to it, so saving again is a deliberate choice to replace it.
             latest = selectors.clinical_notes_for(actor=request.user, session=session)[0]
@@ -947,6 +964,7 @@ def session_notes(request: AuthedRequest, session_id: int) -> HttpResponse:
     return _form_page(
         request,
         form,
+        refused=completion.notes_refused(session) if request.method == "GET" else "",
         title="Clinical notes",
         submit="Save notes",
         caption=f"Session {session.number}: {session.referral.subject.full_name}",
@@ -1038,6 +1056,7 @@ def session_reschedule(request: AuthedRequest, session_id: int) -> HttpResponse:
         submit="Move session",
         call=call,
         success="Session moved. The old booking is kept as rescheduled.",
+        refused=actions.session_closed,
         initial=initial,
     )
 
@@ -1058,6 +1077,7 @@ def session_cancel(request: AuthedRequest, session_id: int) -> HttpResponse:
         submit="Cancel session",
         call=call,
         success="Session cancelled",
+        refused=actions.session_closed,
     )
 
 
@@ -1083,6 +1103,7 @@ def session_review(request: AuthedRequest, session_id: int) -> HttpResponse:
         call=call,
         success="Session signed off",
         perm=Perm.SESSION_REVIEW,
+        refused=lambda s: actions.review_refused(request.user, s),
     )
 
 
@@ -1132,6 +1153,11 @@ def measure_record(request: AuthedRequest, referral_id: int) -> HttpResponse:
     )
 
 
+def _end_report_initial(report: Any) -> dict[str, Any]:
+    fields = ("practitioner_assessment", "warning_signs", "skills_to_use", "contacts")
+    return {f: getattr(report, f) for f in (*fields, "police_summary", "version")}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def end_report(request: AuthedRequest, referral_id: int) -> HttpResponse:
@@ -1140,19 +1166,7 @@ def end_report(request: AuthedRequest, referral_id: int) -> HttpResponse:
     )
     page = selectors.referral_page_for(actor=request.user, referral_id=referral_id)
     existing = page.end_report
-    initial: dict[str, Any] = {}
-    if existing is not None:
-        initial = {
-            f: getattr(existing, f)
-            for f in (
-                "practitioner_assessment",
-                "warning_signs",
-                "skills_to_use",
-                "contacts",
-                "police_summary",
-            )
-        }
-        initial["version"] = existing.version
+    initial = _end_report_initial(existing) if existing is not None else {}
     form = EndReportForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -1168,7 +1182,11 @@ def end_report(request: AuthedRequest, referral_id: int) -> HttpResponse:
                 police_summary=d["police_summary"],
             )
         except StaleRecordError:
-            _stale(form)
+            _stale(
+                form,
+                selectors.referral_page_for(actor=request.user, referral_id=referral_id).end_report,
+                _end_report_initial,
+            )
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
         else:
@@ -1258,6 +1276,9 @@ def waiting_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
+REVIEWS_PAGE_SIZE = 50
+
+
 @login_required
 @require_GET
 def supervision(request: AuthedRequest) -> HttpResponse:
@@ -1267,11 +1288,11 @@ def supervision(request: AuthedRequest) -> HttpResponse:
         if policy.has_perm(request.user, Perm.SESSION_REVIEW)
         else []
     )
-    reviews = list(
-        selectors.reviews_due_for(actor=request.user).select_related(
-            "referral__subject", "practitioner"
-        )[:100]
+    due = selectors.reviews_due_for(actor=request.user).select_related(
+        "referral__subject", "practitioner"
     )
+    # Paged, not cut short: every review due is reachable (tester finding, issue 20).
+    reviews = Paginator(due, REVIEWS_PAGE_SIZE).get_page(request.GET.get("page"))
     limit = selectors.caseload_limit_for(actor=request.user)
     trends = selectors.rating_trends_for(
         actor=request.user, practitioner_ids=[p.pk for p in practitioners]
@@ -1292,7 +1313,7 @@ def supervision(request: AuthedRequest) -> HttpResponse:
         actor=request.user,
         verb="programme.supervision_view",
         object_type="programme.Session",
-        new={"reviews_due": len(reviews)},
+        new={"reviews_due": reviews.paginator.count, "page": reviews.number},
     )
     return render(
         request,

@@ -152,8 +152,8 @@ def _area(label: str, *, max_length: int, help_text: str = "", rows: int = 3) ->
         required=False,
         max_length=max_length,
         help_text=help_text,
+        # "{Label} must be N characters or fewer": core.character_count.
         widget=forms.Textarea(attrs={"rows": rows, "autocomplete": "off"}),
-        error_messages={"max_length": f"This must be {max_length} characters or fewer"},
     )
 
 
@@ -463,7 +463,7 @@ class SafetyPlanForm(forms.Form):
         what="the date of the MARAC referral",
         label="Date of the MARAC referral",
         required=False,
-        help_text="Only if referred.",
+        help_text="Only if referred. Any other answer removes the date.",
         validators=[
             FirstError(
                 not_future("The MARAC referral date must be today or in the past"),

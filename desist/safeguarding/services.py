@@ -1140,9 +1140,8 @@ def _clean_marac(
             errors["marac"] = [
                 "A high risk case is referred to MARAC: select 'Referral to be made' or 'Referred'"
             ]
-        # A date only belongs to a referral made: refused, not silently dropped (tester finding).
-        if referred_on is not None:
-            errors["marac_referred_on"] = [MARAC_DATE_WITHOUT_REFERRAL]
+        # A date only belongs to a referral made: any other answer clears it (a new version
+        # copies the last one's date, issue 20); the view tells the advocate it went.
         return None
     if referred_on is None:
         errors["marac_referred_on"] = ["Enter the date of the MARAC referral"]
@@ -1151,7 +1150,7 @@ def _clean_marac(
     return referred_on
 
 
-MARAC_DATE_WITHOUT_REFERRAL = "Remove the MARAC referral date, or choose that a referral was made"
+MARAC_DATE_CLEARED = "The MARAC referral date has been removed, as no referral has been made"
 MARAC_DATE_FUTURE = "The MARAC referral date must be today or in the past"
 REVIEW_PAST = "The review date must be today or in the future"
 REVIEW_TOO_FAR = "The review date must be within a year of today"

@@ -28,6 +28,7 @@ from desist.cases import selectors as case_selectors
 from desist.core import context
 from desist.core.concurrency import StaleRecordError
 from desist.core.forms import add_service_errors
+from desist.core.stale import show_stale
 from desist.documents import selectors as document_selectors
 from desist.policy import Perm
 from desist.retention import registry
@@ -48,7 +49,7 @@ from desist.safeguarding.forms import (
     VictimLinkForm,
     VictimPreferencesForm,
 )
-from desist.safeguarding.models import FIRST_CONTACT_HOURS, CheckReason, ContactKind
+from desist.safeguarding.models import FIRST_CONTACT_HOURS, CheckReason, ContactKind, Marac
 from desist.safeguarding.trend import build_rating_charts
 
 
@@ -149,8 +150,8 @@ def _versioned_edit(
         version = data.pop("version")
         try:
             call(actor=request.user, victim=victim, version=version, **data)
-        except StaleRecordError as exc:
-            form.add_error(None, str(exc))
+        except StaleRecordError:
+            show_stale(form, victim, lambda v: {f: getattr(v, f) for f in initial_fields})
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -322,8 +323,8 @@ def _case_form(
     if request.method == "POST" and form.is_valid():
         try:
             call(case, dict(form.cleaned_data))
-        except StaleRecordError as exc:
-            form.add_error(None, str(exc))
+        except StaleRecordError:
+            show_stale(form, case)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -482,6 +483,8 @@ def safety_plan(request: AuthedRequest, case_id: int) -> HttpResponse:
 
     def call(case: Any, data: dict[str, Any]) -> None:
         services.safety_plan_save(actor=request.user, case=case, **data)
+        if data.get("marac_referred_on") and data.get("marac") != Marac.REFERRED:
+            messages.info(request, services.MARAC_DATE_CLEARED)
 
     return _case_form(
         request,
@@ -756,8 +759,8 @@ def case_check(request: AuthedRequest, case_id: int) -> HttpResponse:
                     actor=request.user, case=case, version=data["version"], reason=data["reason"]
                 )
                 messages.success(request, "The request has been closed as not genuine")
-        except StaleRecordError as exc:
-            form.add_error(None, str(exc))
+        except StaleRecordError:
+            show_stale(form, case)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

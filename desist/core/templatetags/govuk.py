@@ -8,6 +8,7 @@ from django import forms, template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from desist.core.character_count import limit_of
 from desist.core.forms import DateParts, GovukDateInput
 from desist.core.tags import queue_tag_class
 
@@ -42,6 +43,9 @@ def govuk_widget(field: forms.BoundField, extra_class: str = "") -> SafeString:
         described.append(f"{field.auto_id}-hint")
     if field.errors:
         described.append(f"{field.auto_id}-error")
+    if limit_of(field.field):  # the GOV.UK character count's message (includes/field.html)
+        classes.append("govuk-js-character-count")
+        described.append(f"{field.auto_id}-info")
     attrs: dict[str, Any] = {"class": " ".join(classes)}
     if described:
         attrs["aria-describedby"] = " ".join(described)
@@ -74,6 +78,12 @@ def error_anchor(field: forms.BoundField) -> str:
     if isinstance(field.field.widget, GovukDateInput):
         return f"{field.auto_id}-day"
     return str(field.auto_id)
+
+
+@register.filter
+def character_limit(field: forms.BoundField) -> int | None:
+    """The limit a text area's GOV.UK character count shows, else None."""
+    return limit_of(field.field)
 
 
 @register.filter

@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from desist.accounts.models import User
@@ -88,6 +89,13 @@ def test_the_demo_is_a_realistic_caseload(db: Any, monkeypatch: Any) -> None:
     assert limit is not None and len(loads) >= 3
     assert {u: n for u, n in loads.items() if n > limit} == {}
     assert loads["practitioner"] > 0 and loads["clinical.supervisor"] > 0
+
+    # The clinical supervisor's own sessions are reviewed too, by the second clinical
+    # supervisor (tester finding: nobody may review their own, so with one none were).
+    second = User.objects.get(username=seed.SECOND_CLINICAL_SUPERVISOR)
+    own = ProgrammeSession.objects.filter(practitioner=supervisor, reviewed_at__isnull=False)
+    assert own.exists() and set(own.values_list("reviewed_by", flat=True)) == {second.pk}
+    assert not ProgrammeSession.objects.filter(reviewed_by_id=F("practitioner_id")).exists()
 
     held = ProgrammeSession.objects.filter(state=SessionState.SCHEDULED)
     assert held.count() > 100

@@ -13,6 +13,7 @@ REQUIRED = {
     "police.surrey",
     "practitioner",
     "clinical.supervisor",
+    "clinical.lead",  # a second clinical supervisor: reviews the first one's own sessions
     "advocate",
     "evaluator",
     "programme.manager",

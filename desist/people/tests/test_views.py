@@ -188,6 +188,31 @@ def test_edit_stale_version_shows_message_and_saves_nothing(
     )
 
 
+def test_a_stale_edit_is_reshown_with_the_current_version_so_a_resubmit_saves(
+    client: Any, officer: Any, users: dict[RoleCode, Any], subject: Subject
+) -> None:
+    """The refused form carries the version now saved (not the one it was opened at), and
+    marks the field the other save changed; submitting it again on purpose is accepted."""
+    stale = _edit_data(subject, first_names="Mine")
+    services.subject_update(
+        actor=users[R.POLICE_SUPERVISOR],
+        subject=Subject.objects.get(pk=subject.pk),
+        version=1,
+        **{**{f: getattr(subject, f) for f in services.SUBJECT_FIELDS}, "last_name": "Theirs"},
+    )
+    client.force_login(officer)
+    url = reverse("people:edit", args=[subject.pk])
+    html = client.post(url, stale).content.decode()
+    assert "Someone else changed this record" in html
+    assert 'name="version" value="2"' in html
+    assert "This differs from the latest saved version (Theirs)" in html
+    assert "Mine" in html  # the officer's own entry is kept
+    again = client.post(url, {**stale, "version": 2, "last_name": "Theirs"})
+    assert again.status_code == 302
+    subject.refresh_from_db()
+    assert (subject.first_names, subject.last_name, subject.version) == ("Mine", "Theirs", 3)
+
+
 # --- aliases, addresses, decision ------------------------------------------------------------
 
 

@@ -39,6 +39,7 @@ from desist.programme.actions.sessions import (
     open_slots,
     plan_slots,
     session_cancel,
+    session_closed,
     session_reschedule,
     session_schedule,
 )
@@ -48,10 +49,16 @@ from desist.programme.actions.settings import (
     settings_snapshot,
 )
 from desist.programme.actions.spending import expenditure_record, expenditure_withdraw
-from desist.programme.actions.supervision import session_review, supervision_entry_add
+from desist.programme.actions.supervision import (
+    review_refused,
+    session_review,
+    supervision_entry_add,
+)
 from desist.programme.selectors import measure_instruments
 
 __all__ = [
+    "review_refused",
+    "session_closed",
     "SeriesRequest",
     "calendar_token_create",
     "calendar_token_revoke",

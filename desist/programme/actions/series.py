@@ -64,6 +64,13 @@ class SeriesRow:
     def clear(self) -> bool:
         return not self.problems
 
+    @property
+    def weekend_day(self) -> str:
+        """ "Saturday" or "Sunday", else "". Allowed, as in single booking (a provider may run
+        weekend sessions), but the preview flags it."""
+        day = timezone.localdate(self.starts_at)
+        return ("Saturday", "Sunday")[day.weekday() - 5] if day.weekday() >= 5 else ""
+
 
 @dataclass(frozen=True)
 class SeriesRequest:
@@ -85,6 +92,8 @@ def _validate(referral: Referral, request: SeriesRequest, practitioner: User) ->
         )
     if request.first_day is None:
         errors.add("first_day", "Enter the date of the first session")
+    elif request.first_day < timezone.localdate():
+        errors.add("first_day", "The date of the first session must be today or in the future")
     if request.at is None:
         errors.add("at", "Enter the time of the sessions")
     duration = request.duration_minutes

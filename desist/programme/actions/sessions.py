@@ -207,9 +207,17 @@ def lock_practitioner(practitioner: User) -> None:
     type(practitioner).objects.select_for_update().filter(pk=practitioner.pk).first()
 
 
+SESSION_CLOSED = "This session was rescheduled or cancelled: it can no longer be changed"
+
+
+def session_closed(session: ProgrammeSession) -> str:
+    """Why a booking can no longer be changed (attendance, move, cancel), or ""."""
+    return SESSION_CLOSED if session.state != SessionState.SCHEDULED else ""
+
+
 def require_open_session(session: ProgrammeSession, errors: Errors, field: str) -> None:
-    if session.state != SessionState.SCHEDULED:
-        errors[field] = ["This session was rescheduled or cancelled: it can no longer be changed"]
+    if refused := session_closed(session):
+        errors[field] = [refused]
 
 
 @command(Perm.SESSION_MANAGE, on="referral")

@@ -46,22 +46,8 @@ def _review_check(
 ) -> dict[str, Any]:
     comment = clean(comment)
     errors = Errors()
-    if policy.reviews_own_session(actor, session):
-        errors.add(
-            "comment", "You delivered this session: another clinical supervisor must review it"
-        )
-    elif session.reviewed_at is not None:
-        errors.add("comment", "This session has already been signed off")
-    elif session.state != SessionState.SCHEDULED:
-        # Cancelled or moved: it was never held, whatever attendance may say.
-        errors.add(
-            "comment", f"This session was {_NOT_HELD[session.state]}: there is nothing to rate"
-        )
-    elif not session.attendance:
-        errors.add("comment", "Attendance must be recorded before review")
-    elif not took_place(session):
-        # Missed, or cancelled or moved after the fact: nothing was delivered to rate.
-        errors.add("comment", "The person did not attend this session: there is nothing to rate")
+    if refused := review_refused(actor, session):
+        errors.add("comment", refused)
     _rating_errors(errors, adherence, competence)
     if not comment:
         errors.add("comment", "Enter your comment on the session")
@@ -73,6 +59,24 @@ def _review_check(
         where="programme.session_review",
     )
     return {"comment": comment}
+
+
+def review_refused(actor: User, session: ProgrammeSession) -> str:
+    """Why the session cannot be reviewed now, or "": the command's refusal, and what its form
+    says when opened by its address."""
+    if policy.reviews_own_session(actor, session):
+        return "You delivered this session: another clinical supervisor must review it"
+    if session.reviewed_at is not None:
+        return "This session has already been signed off"
+    if session.state != SessionState.SCHEDULED:
+        # Cancelled or moved: it was never held, whatever attendance may say.
+        return f"This session was {_NOT_HELD[session.state]}: there is nothing to rate"
+    if not session.attendance:
+        return "Attendance must be recorded before review"
+    if not took_place(session):
+        # Missed, or cancelled or moved after the fact: nothing was delivered to rate.
+        return "The person did not attend this session: there is nothing to rate"
+    return ""
 
 
 @command(Perm.SESSION_REVIEW, on=referral_of_session, check=_review_check)

@@ -86,8 +86,10 @@ def test_the_preview_shows_practitioner_person_and_start_date_clashes(
     name = practitioner.get_full_name() or practitioner.username
     assert rows[2].problems == (f"{name} already has a session from 10:30 to 11:30",)
     assert rows[3].problems == ("This person already has a session from 09:30 to 10:30",)
-    # Starting the series before the intervention began: those weeks are flagged.
-    early = active.started_on - dt.timedelta(weeks=1)
+    # Starting the series before the intervention begins: those weeks are flagged.
+    active.started_on = FIRST + dt.timedelta(weeks=1)
+    active.save(update_fields=["started_on"])
+    early = FIRST
     rows = actions.session_series_preview(
         actor=practitioner, referral=active, request=_request(early)
     )
@@ -298,3 +300,37 @@ def test_the_preview_shows_a_room_taken_by_another_practitioner_and_leaves_it_un
         actor=practitioner, referral=active, request=_request(remote=True, place="")
     )
     assert rows[1].clear
+
+
+def test_a_first_day_in_the_past_is_refused(active: Referral, practitioner: Any) -> None:
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    for call in (actions.session_series_preview, actions.session_series_book):
+        with pytest.raises(ValidationError) as exc:
+            call(actor=practitioner, referral=active, request=_request(yesterday))
+        assert exc.value.message_dict["first_day"] == [
+            "The date of the first session must be today or in the future"
+        ]
+    assert not ProgrammeSession.objects.filter(referral=active).exists()
+
+
+def test_a_weekend_series_is_flagged_before_booking(
+    client: Any, active: Referral, practitioner: Any
+) -> None:
+    # Single booking allows a weekend (only bank holidays are refused), so a series may fall
+    # on one too; but the preview says so before anything is booked.
+    client.force_login(practitioner)
+    sunday = FIRST + dt.timedelta(days=6)
+    data = {
+        "first_day": sunday.isoformat(),
+        "at": "10:00",
+        "duration_minutes": "60",
+        "remote": "yes",
+        "step": "preview",
+    }
+    text = client.post(reverse("programme:series", args=[active.pk]), data).content.decode()
+    assert "Sunday 7 March 2027, 10:00" in text
+    assert "These sessions fall on a Sunday, outside the working week" in text
+    weekday = client.post(
+        reverse("programme:series", args=[active.pk]), {**data, "first_day": FIRST.isoformat()}
+    ).content.decode()
+    assert "outside the working week" not in weekday

@@ -117,12 +117,6 @@ def test_typed_parts_are_encrypted_at_rest(allocated: AdvocacyCase, advocate: An
             "The MARAC referral date must be today or in the past",
         ),
         (
-            # Tester finding: a date with "Referral to be made" was silently dropped.
-            {"marac": "planned"},
-            "marac_referred_on",
-            "Remove the MARAC referral date, or choose that a referral was made",
-        ),
-        (
             {"marac": "not_needed"},
             "marac",
             "A high risk case is referred to MARAC: select 'Referral to be made' or 'Referred'",
@@ -268,20 +262,44 @@ def test_a_year_on_from_29_february_is_28_february() -> None:
     assert services.review_latest(dt.date(2028, 2, 29)) == dt.date(2029, 2, 28)
 
 
-def test_the_form_refuses_a_marac_date_without_a_referral(
+def test_a_marac_answer_other_than_referred_clears_the_date_and_says_so(
     client: Any, allocated: AdvocacyCase, advocate: Any
 ) -> None:
-    """Tester finding: a date with 'Referral to be made' was dropped without a word."""
+    """Tester finding (issue 20): choosing 'not needed' kept the old referral date. The date
+    belongs to a referral made: any other answer clears it, and the advocate is told."""
+    _save(advocate, allocated)  # version 1: referred, with a date
+    for number, marac in ((2, "not_needed"), (3, "planned")):
+        plan = _save(advocate, allocated, based_on=number - 1, risk_level="medium", marac=marac)
+        assert (plan.number, plan.marac, plan.marac_referred_on) == (number, marac, None)
     client.force_login(advocate)
-    answers = _answers(marac="planned", marac_referred_on=timezone.localdate())
+    answers = _answers(risk_level="medium", marac="not_needed")
     answers["marac_referred_on"] = answers["marac_referred_on"].isoformat()
     answers["review_on"] = answers["review_on"].isoformat()
     response = client.post(
-        reverse("safeguarding:safety_plan", args=[allocated.pk]), {"based_on": "0", **answers}
+        reverse("safeguarding:safety_plan", args=[allocated.pk]),
+        {"based_on": "3", **answers},
+        follow=True,
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["marac_referred_on"] == [
-        "Remove the MARAC referral date, or choose that a referral was made"
-    ]
-    assert "Remove the MARAC referral date" in response.content.decode()
+    latest = SafetyPlanVersion.objects.filter(case=allocated).order_by("-number").first()
+    assert latest is not None and (latest.number, latest.marac_referred_on) == (4, None)
+    assert "The MARAC referral date has been removed, as no referral has been made" in (
+        response.content.decode()
+    )
+
+
+def test_the_plan_form_counts_characters_instead_of_cutting_pasted_text(
+    client: Any, allocated: AdvocacyCase, advocate: Any
+) -> None:
+    """Tester finding (issue 20): a maxlength attribute cut pasted text without a word."""
+    client.force_login(advocate)
+    url = reverse("safeguarding:safety_plan", args=[allocated.pk])
+    html = client.get(url).content.decode()
+    assert html.count("<textarea") >= 4 and " maxlength=" not in html
+    assert 'data-maxlength="2000"' in html and "govuk-character-count" in html
+    answers = _answers(safe_contacts="x" * 2001)
+    answers["marac_referred_on"] = answers["marac_referred_on"].isoformat()
+    answers["review_on"] = answers["review_on"].isoformat()
+    page = client.post(url, {"based_on": "0", **answers}).content.decode()
+    assert "Safe contacts must be 2000 characters or fewer" in page
     assert not SafetyPlanVersion.objects.filter(case=allocated).exists()
