@@ -12,8 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 _OPTIONAL = " (optional)"
+# A text area given no limit gets this one: an unbounded answer (20,000 characters pasted into
+# a consent note) is never what was meant, and every page showing it pays for it.
+DEFAULT_TEXT_LIMIT = 10_000
 
 
 def length_message(label: Any, limit: int) -> str:
@@ -33,6 +37,9 @@ def limit_of(field: forms.Field) -> int | None:
 
 
 def _fit(field: forms.CharField, explicit: dict[str, Any]) -> None:
+    if isinstance(field.widget, forms.Textarea) and not field.max_length:
+        field.max_length = DEFAULT_TEXT_LIMIT
+        field.validators.append(MaxLengthValidator(DEFAULT_TEXT_LIMIT))
     if limit_of(field) is None:
         return
     field.widget.attrs.pop("maxlength", None)
