@@ -475,10 +475,14 @@ def safety_plan(request: AuthedRequest, case_id: int) -> HttpResponse:
     def build(case: Any, data: Any) -> SafetyPlanForm:
         latest = selectors.latest_safety_plan_for(actor=request.user, case=case)
         initial: dict[str, Any] = {"based_on": latest.number if latest else 0}
+        today = timezone.localdate()
+        initial["review_on"] = today + dt.timedelta(days=28)
         if latest:
-            # The new version starts from the current one; only the review date moves on.
+            # The new version starts from the current one. Its review date stays while it is
+            # still ahead (a change is not a review; a tester saw it pushed on unnoticed).
             initial.update({f: getattr(latest, f) for f in PLAN_FIELDS})
-        initial["review_on"] = timezone.localdate() + dt.timedelta(days=28)
+            if latest.review_on and latest.review_on >= today:
+                initial["review_on"] = latest.review_on
         return SafetyPlanForm(data, initial=initial)
 
     def call(case: Any, data: dict[str, Any]) -> None:

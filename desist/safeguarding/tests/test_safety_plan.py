@@ -4,6 +4,7 @@ and who may see it (the advocacy service only)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -303,3 +304,17 @@ def test_the_plan_form_counts_characters_instead_of_cutting_pasted_text(
     page = client.post(url, {"based_on": "0", **answers}).content.decode()
     assert "Safe contacts must be 2000 characters or fewer" in page
     assert not SafetyPlanVersion.objects.filter(case=allocated).exists()
+
+
+def test_changing_the_plan_keeps_its_review_date_while_it_is_ahead(
+    client: Any, allocated: AdvocacyCase, advocate: Any
+) -> None:
+    """A change is not a review: the form offers the current plan's review date, not today
+    plus four weeks (a tester saw the date pushed on unnoticed)."""
+    client.force_login(advocate)
+    url = reverse("safeguarding:safety_plan", args=[allocated.pk])
+    ahead = timezone.localdate() + dt.timedelta(days=9)
+    _save(advocate, allocated, review_on=ahead)
+    form = client.get(url).content.decode()
+    day = re.search(r'<input[^>]*id="id_review_on-day"[^>]*>', form)
+    assert day is not None and f'value="{ahead.day}"' in day.group(), day
