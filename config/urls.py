@@ -30,6 +30,7 @@ urlpatterns = [
     path("subject-access/", include("desist.sar.urls")),
     path("documents/", include("desist.documents.urls")),
     path("tasks/", include("desist.tasks.urls")),
+    path("transfers/", include("desist.transfers.urls")),
     path("webhooks/", include("desist.events.urls")),
     path("", include("desist.home.urls")),
 ]
