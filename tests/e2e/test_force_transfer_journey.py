@@ -6,10 +6,9 @@ Every page is axe-checked, and the transfer pages are no wider than 375 px on a 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
-
-import sys
 
 import pytest
 
