@@ -169,3 +169,49 @@ def test_sussex_transfers_a_subject_to_surrey(
     assert AuditEvent.objects.filter(
         verb="order.view", actor_username=SUSSEX_OFFICER, object_id=str(order.pk)
     ).exists()
+
+
+def test_surrey_declines_with_a_reason(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    from desist.accounts.models import User
+    from desist.core.models import Organisation
+    from desist.transfers.services import transfer_propose
+
+    file = _file(User.objects.get(username=SUSSEX_OFFICER))
+    _surrey_supervisor()
+    transfer = transfer_propose(
+        actor=User.objects.get(username=SUSSEX_SUPERVISOR),
+        subject=file["subject"],
+        to_force_id=Organisation.objects.get(code="surrey-police").pk,
+        reason="Believed to have moved to Woking.",
+    )
+    login(page, SURREY_SUPERVISOR, PASSWORD)
+    page.goto(f"/transfers/{transfer.pk}/")
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Decline").click()
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert _width(page) <= 375, (page.url, _width(page))
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Decline the transfer").click()
+    summary = page.locator(".govuk-error-summary")
+    assert "Enter why you are declining the transfer" in summary.inner_text()
+    assert_accessible(page)
+    page.get_by_label("Why are you declining the transfer?").fill(
+        "Our enquiries show the subject still lives in Sussex."
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Decline the transfer").click()
+    assert "Transfer declined" in page.locator(".govuk-notification-banner").first.inner_text()
+    assert_accessible(page)
+    page.context.clear_cookies()
+    login(page, SUSSEX_SUPERVISOR)
+    page.goto(f"/transfers/{transfer.pk}/")
+    main = page.inner_text("main")
+    assert "Declined" in main and "still lives in Sussex" in main
+    assert_accessible(page)
