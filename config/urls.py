@@ -31,6 +31,7 @@ urlpatterns = [
     path("documents/", include("desist.documents.urls")),
     path("tasks/", include("desist.tasks.urls")),
     path("reviews/", include("desist.reviews.urls")),
+    path("transfers/", include("desist.transfers.urls")),
     path("webhooks/", include("desist.events.urls")),
     path("", include("desist.home.urls")),
 ]

@@ -157,6 +157,12 @@ class Perm(StrEnum):
     REVIEW_CONVENE = "review.convene"
     REVIEW_EDIT = "review.edit"
     REVIEW_SIGN = "review.sign"
+    # Issue 19: a subject moves to another force's area. A supervisor of the owning force
+    # proposes the transfer; a supervisor of the receiving force accepts or declines it; both
+    # forces' supervisors see it (docs/workflows/force-transfer.md).
+    TRANSFER_PROPOSE = "transfer.propose"
+    TRANSFER_DECIDE = "transfer.decide"
+    TRANSFER_VIEW = "transfer.view"
 
 
 R = RoleCode
@@ -261,6 +267,9 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.ORDER_CORRECT,
             P.WORKLOAD_VIEW,
             P.REVIEW_CONVENE,
+            P.TRANSFER_PROPOSE,
+            P.TRANSFER_DECIDE,
+            P.TRANSFER_VIEW,
         }
     )
     | _AUDITOR
@@ -467,6 +476,9 @@ SENSITIVE_MODELS: frozenset[str] = frozenset(
         "ReviewItem",
         "ReviewMinutes",
         "ReviewAction",
+        # transfers between forces (issue 19)
+        "ForceTransfer",
+        "TransferredRecord",
     }
 )
 
@@ -598,6 +610,55 @@ def _break_glass_on_records_of(org_id: int) -> Q:
     )
 
 
+# --- transfers between forces (issue 19): a source that transfers registers -----------------
+# When a subject's file moves to another force, the sending force keeps *read-only* access to
+# the records that moved (subject, cases, orders): the view rules below admit them, the edit
+# rules never do. The transfers are the transfers app's records; it registers a source in
+# TransfersConfig.ready(). With none registered, no force reads another's records (fail closed).
+
+HISTORY_RECORD_TYPES = frozenset({"people.Subject", "cases.Case", "orders.Order"})
+
+
+class HistorySource(Protocol):
+    def transferred_record_ids(self, force_id: int, label: str) -> QuerySet[Any]:
+        """`record_id` values of records of type `label` that an accepted transfer moved away
+        from `force_id`, as a lazy subquery."""
+        ...
+
+
+_history_sources: list[HistorySource] = []
+
+
+def register_history_source(source: HistorySource) -> None:
+    """Called once, by TransfersConfig.ready(). A second source is refused: one owner."""
+    if _history_sources and _history_sources[0] is not source:
+        raise RuntimeError("A transfer history source is already registered")
+    _history_sources[:] = [source]
+
+
+def unregister_history_source() -> None:
+    """For tests that show what happens without one."""
+    _history_sources.clear()
+
+
+def _history_ids(actor: User, label: str) -> QuerySet[Any] | None:
+    """Records of `label` transferred away from the actor's force, or None when there can be
+    none (no source, not a police force, not a kind of record that moves)."""
+    source = _history_sources[0] if _history_sources else None
+    if source is None or label not in HISTORY_RECORD_TYPES or _org_kind(actor) != "police_force":
+        return None
+    return source.transferred_record_ids(int(actor.organisation_id or 0), label)
+
+
+def transferred_away(actor: User | AnonymousUser | None, obj: Any) -> bool:
+    """Did an accepted transfer move this record away from the actor's force? Its pages are
+    then a read-only history for the actor (never a write: no edit rule asks this)."""
+    if not _active(actor) or _own_force(actor, obj):
+        return False
+    ids = _history_ids(actor, obj._meta.label)
+    return ids is not None and ids.filter(record_id=obj.pk).exists()
+
+
 def break_glass_approval_reasons(
     actor: User, *, record_organisation_id: int, requests_today: int, daily_cap: int
 ) -> list[str]:
@@ -690,6 +751,24 @@ def _is_own_force(actor: User, organisation: Any) -> bool:
 
 def _own_force_or_break_glass(actor: User, obj: Any) -> bool:
     return _own_force(actor, obj) or break_glass_admits(actor, obj)
+
+
+def _own_force_history_or_break_glass(actor: User, obj: Any) -> bool:
+    """Reading a subject, case or order: the owning force, the force it was transferred away
+    from (its history, read-only), or a live break-glass grant."""
+    return _own_force_or_break_glass(actor, obj) or transferred_away(actor, obj)
+
+
+def _transfer_party(actor: User, transfer: Any) -> bool:
+    # The sending and the receiving force; nobody else learns a transfer exists.
+    return _org_kind(actor) == "police_force" and actor.organisation_id in (
+        transfer.from_force_id,
+        transfer.to_force_id,
+    )
+
+
+def _transfer_receiving(actor: User, transfer: Any) -> bool:
+    return _org_kind(actor) == "police_force" and transfer.to_force_id == actor.organisation_id
 
 
 def _factor_reset_in_reach(actor: User, target: Any) -> bool:
@@ -980,7 +1059,7 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.ORGANISATIONS_MANAGE, "core.Partnership"): _system_wide,
         (P.ACCOUNTS_2FA_RESET, "accounts.User"): _factor_reset_in_reach,
         # subjects
-        (P.SUBJECT_VIEW, "people.Subject"): _own_force_or_break_glass,
+        (P.SUBJECT_VIEW, "people.Subject"): _own_force_history_or_break_glass,
         (P.SUBJECT_EDIT, "people.Subject"): _own_force,
         (P.INTERVENTION_DECIDE, "people.Subject"): _own_force,
         (P.RISK_VIEW, "people.Subject"): _own_force_or_break_glass,
@@ -988,9 +1067,9 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.REFERRAL_PUT_FORWARD, "people.Subject"): _own_force,
         (P.OUTCOME_RECORD, "people.Subject"): _own_force,
         # cases, orders, assessments, offences
-        (P.CASE_VIEW, "cases.Case"): _own_force_or_break_glass,
+        (P.CASE_VIEW, "cases.Case"): _own_force_history_or_break_glass,
         (P.CASE_EDIT, "cases.Case"): _own_force,
-        (P.ORDER_VIEW, "orders.Order"): _own_force_or_break_glass,
+        (P.ORDER_VIEW, "orders.Order"): _own_force_history_or_break_glass,
         (P.ORDER_EDIT, "orders.Order"): _own_force,
         (P.CASEWORK_ASSIGN, "cases.Case"): _own_force,
         (P.CASEWORK_ASSIGN, "orders.Order"): _own_force,
@@ -1008,6 +1087,11 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.REVIEW_VIEW, "reviews.ReviewMeeting"): _review_attended,
         (P.REVIEW_EDIT, "reviews.ReviewMeeting"): _own_force,
         (P.REVIEW_SIGN, "reviews.ReviewMeeting"): _review_chair,
+        # transfers between forces (issue 19): proposed by the owning force, decided by the
+        # receiving one; the moved records' edit rules above stay `_own_force`
+        (P.TRANSFER_PROPOSE, "people.Subject"): _own_force,
+        (P.TRANSFER_VIEW, "transfers.ForceTransfer"): _transfer_party,
+        (P.TRANSFER_DECIDE, "transfers.ForceTransfer"): _transfer_receiving,
         (P.RISK_VIEW, "risk.Assessment"): _own_force,
         (P.OUTCOME_RECORD, "evaluation.Offence"): _own_force,
         # victims: who may see a victim's address is this first row, and nothing else
@@ -1122,7 +1206,9 @@ def scope_users_manageable(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     )
 
 
-def _scope_own_force(actor: User, qs: QuerySet[Any], perm: Perm) -> QuerySet[Any]:
+def _scope_own_force(
+    actor: User, qs: QuerySet[Any], perm: Perm, *, history: bool = False
+) -> QuerySet[Any]:
     if not has_perm(actor, perm):
         return qs.none()
     # A live break-glass grant admits its one record.
@@ -1130,19 +1216,25 @@ def _scope_own_force(actor: User, qs: QuerySet[Any], perm: Perm) -> QuerySet[Any
     if _org_kind(actor) != "police_force":
         return qs.none() if granted is None else qs.filter(granted)
     own = Q(**{_FORCE_PATH[qs.model._meta.label]: actor.organisation_id})
-    return qs.filter(own if granted is None else own | granted)
+    if granted is not None:
+        own |= granted
+    # One record's page (never a list): what was transferred away, as read-only history.
+    moved = _history_ids(actor, qs.model._meta.label) if history else None
+    if moved is not None:
+        own |= Q(pk__in=moved)
+    return qs.filter(own)
 
 
-def scope_subjects(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
-    return _scope_own_force(actor, qs, P.SUBJECT_VIEW)
+def scope_subjects(actor: User, qs: QuerySet[Any], *, history: bool = False) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.SUBJECT_VIEW, history=history)
 
 
 def scope_import_runs(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     return _scope_own_force(actor, qs, P.RECORDS_IMPORT)
 
 
-def scope_cases(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
-    return _scope_own_force(actor, qs, P.CASE_VIEW)
+def scope_cases(actor: User, qs: QuerySet[Any], *, history: bool = False) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.CASE_VIEW, history=history)
 
 
 def scope_tasks(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
@@ -1188,8 +1280,16 @@ def scope_victims(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
     return _scope_own_force(actor, qs, P.VICTIM_IDENTITY_VIEW)
 
 
-def scope_orders(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
-    return _scope_own_force(actor, qs, P.ORDER_VIEW)
+def scope_orders(actor: User, qs: QuerySet[Any], *, history: bool = False) -> QuerySet[Any]:
+    return _scope_own_force(actor, qs, P.ORDER_VIEW, history=history)
+
+
+def scope_transfers(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Transfers between forces: the sending and the receiving force's supervisors."""
+    if not has_perm(actor, P.TRANSFER_VIEW) or _org_kind(actor) != "police_force":
+        return qs.none()
+    org = actor.organisation_id
+    return qs.filter(Q(from_force_id=org) | Q(to_force_id=org))
 
 
 def scope_assessments(actor: User, qs: QuerySet[Any]) -> QuerySet[Any]:

@@ -15,7 +15,8 @@ from desist.policy import Perm
 def subject_cases_panel(*, actor: User, subject: Any) -> Panel:
     """The subject's cases the actor may see, latest opened first."""
     rows = list(
-        policy.scope_cases(actor, Case.objects.filter(subject=subject)).order_by(
+        # One subject's cases, so those transferred away from the actor's force show as history.
+        policy.scope_cases(actor, Case.objects.filter(subject=subject), history=True).order_by(
             "-opened_on", "-id"
         )
     )
@@ -23,7 +24,11 @@ def subject_cases_panel(*, actor: User, subject: Any) -> Panel:
         key="cases",
         template="cases/includes/subject_panel.html",
         rows=rows,
-        extra={"can_add": policy.has_perm(actor, Perm.CASE_EDIT)},
+        # Only on the owning force's subject: a transferred subject's history is read-only.
+        extra={
+            "can_add": policy.has_perm(actor, Perm.CASE_EDIT)
+            and policy.can(actor, Perm.SUBJECT_EDIT, subject)
+        },
     )
 
 

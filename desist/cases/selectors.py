@@ -26,10 +26,15 @@ def case_list_for(*, actor: User) -> QuerySet[Case]:
     )
 
 
-def case_get_for(*, actor: User, case_id: int) -> Case:
-    """One case; 404 when out of scope, so a record's existence is not revealed."""
+def case_get_for(*, actor: User, case_id: int, history: bool = False) -> Case:
+    """One case; 404 when out of scope, so a record's existence is not revealed. With
+    `history`, also one transferred away from the actor's force (its page, read-only)."""
     try:
-        case = case_list_for(actor=actor).get(pk=case_id)
+        case = (
+            policy.scope_cases(actor, Case.objects.all(), history=history)
+            .select_related("subject", "officer_in_charge")
+            .get(pk=case_id)
+        )
     except Case.DoesNotExist:
         raise Http404("No such case") from None
     policy.require(actor, Perm.CASE_VIEW, case)
@@ -123,7 +128,7 @@ class CasePage:
 def case_page_for(*, actor: User, case_id: int) -> CasePage:
     """Everything the case page shows, in a fixed number of queries. Victims' identities are
     included only for those the policy lets see them; others see only how many there are."""
-    case = case_get_for(actor=actor, case_id=case_id)
+    case = case_get_for(actor=actor, case_id=case_id, history=True)
     incidents = list(
         Incident.objects.filter(case=case)
         .select_related("created_by")

@@ -26,7 +26,9 @@ class OrderRow:
 
 def subject_orders_panel(*, actor: User, subject: Any) -> Panel:
     """The subject's orders the actor may see, newest first."""
-    qs = policy.scope_orders(actor, Order.objects.filter(subject=subject)).order_by("-pk")
+    # One subject's orders, so those transferred away from the actor's force show as history.
+    qs = policy.scope_orders(actor, Order.objects.filter(subject=subject), history=True)
+    qs = qs.order_by("-pk")
     rows = [
         OrderRow(
             reference=order.reference,
@@ -40,7 +42,11 @@ def subject_orders_panel(*, actor: User, subject: Any) -> Panel:
         key="orders",
         template="orders/includes/subject_panel.html",
         rows=rows,
-        extra={"can_add": policy.has_perm(actor, Perm.ORDER_EDIT)},
+        # Only on the owning force's subject: a transferred subject's history is read-only.
+        extra={
+            "can_add": policy.has_perm(actor, Perm.ORDER_EDIT)
+            and policy.can(actor, Perm.SUBJECT_EDIT, subject)
+        },
     )
 
 

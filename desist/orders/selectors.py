@@ -67,11 +67,12 @@ QUEUE_LABELS = {
 # --- lists and single records -----------------------------------------------------------------
 
 
-def order_get_for(*, actor: User, order_id: int) -> Order:
-    """One order; 404 when out of scope, so a record's existence is not revealed."""
+def order_get_for(*, actor: User, order_id: int, history: bool = False) -> Order:
+    """One order; 404 when out of scope, so a record's existence is not revealed. With
+    `history`, also one transferred away from the actor's force (its page, read-only)."""
     try:
         order = (
-            policy.scope_orders(actor, Order.objects.all())
+            policy.scope_orders(actor, Order.objects.all(), history=history)
             .select_related("subject", "case", "force", "applying_force", "created_by")
             .get(pk=order_id)
         )
@@ -282,7 +283,7 @@ def _term_changes(order: Order, *, identities: bool) -> dict[int, list[TermChang
 
 def order_page_for(*, actor: User, order_id: int) -> OrderPage:
     """Everything the order page shows, in a fixed number of queries."""
-    order = order_get_for(actor=actor, order_id=order_id)
+    order = order_get_for(actor=actor, order_id=order_id, history=True)
     today, window = _today(), dates.review_window_days()
     identities = policy.has_perm(actor, Perm.VICTIM_IDENTITY_VIEW)
     terms = list(

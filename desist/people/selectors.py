@@ -37,10 +37,15 @@ def subject_table_for(*, actor: User, not_considered: bool = False) -> QuerySet[
     return qs.annotate(case_count=Count("cases")).order_by("-created_at", "-id")
 
 
-def subject_get_for(*, actor: User, subject_id: int) -> Subject:
-    """One subject; 404 when out of scope, so a record's existence is not revealed."""
+def subject_get_for(*, actor: User, subject_id: int, history: bool = False) -> Subject:
+    """One subject; 404 when out of scope, so a record's existence is not revealed. With
+    `history`, also one transferred away from the actor's force (its page, read-only)."""
     try:
-        subject = subject_list_for(actor=actor).select_related("force").get(pk=subject_id)
+        subject = (
+            policy.scope_subjects(actor, Subject.objects.all(), history=history)
+            .select_related("force")
+            .get(pk=subject_id)
+        )
     except Subject.DoesNotExist:
         raise Http404("No such subject") from None
     policy.require(actor, Perm.SUBJECT_VIEW, subject)
@@ -80,7 +85,7 @@ class SubjectPage:
 
 def subject_page_for(*, actor: User, subject_id: int) -> SubjectPage:
     """Everything the subject page shows, in a fixed number of queries."""
-    subject = subject_get_for(actor=actor, subject_id=subject_id)
+    subject = subject_get_for(actor=actor, subject_id=subject_id, history=True)
     decisions = list(
         InterventionDecision.objects.filter(subject=subject)
         .select_related("decided_by")

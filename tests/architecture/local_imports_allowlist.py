@@ -80,6 +80,9 @@ ALLOWED: dict[str, str] = {
     "desist.sharing.apps:SharingConfig.ready -> desist.policy": REGISTRATION,
     "desist.sharing.apps:SharingConfig.ready -> desist.sharing.grants": REGISTRATION,
     "desist.sharing.apps:SharingConfig.ready -> desist.sharing.queues": REGISTRATION,
+    "desist.transfers.apps:TransfersConfig.ready -> desist.policy": REGISTRATION,
+    "desist.transfers.apps:TransfersConfig.ready -> desist.transfers.history": REGISTRATION,
+    "desist.transfers.apps:TransfersConfig.ready -> desist.transfers.queues": REGISTRATION,
     "desist.demo.programme_seed:seed_programme -> desist.demo.evaluation_seed": DEMO_SEED_CYCLE,
     "desist.evaluation.reporting:execute_run -> desist.evaluation.engine.report": LIGHT_WORKER,
     "desist.evaluation.dashboards:alert_timeliness -> desist.evaluation.engine.survival": (

@@ -30,7 +30,7 @@ configuration.configure()  # import-linter's settings, as its CLI sets them
 FLOORS: list[tuple[str, ...]] = [
     ("demo", "cli", "ops", "api"),
     ("jobs",),
-    ("evaluation", "navigation", "imports", "events", "reviews"),
+    ("evaluation", "navigation", "imports", "events", "reviews", "transfers"),
     ("programme",),
     ("orders",),
     ("safeguarding",),

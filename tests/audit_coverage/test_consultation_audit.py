@@ -282,6 +282,12 @@ CLASSIFIED: dict[str, str] = {
     "reviews:minutes": SENSITIVE,
     "reviews:signal_add": POST_ONLY,
     "reviews:sign": POST_ONLY,
+    # --- transfers between forces (issue 19): each names a subject and their references
+    "transfers:list": SENSITIVE,
+    "transfers:propose": SENSITIVE,  # headed with the subject
+    "transfers:detail": SENSITIVE,
+    "transfers:accept": SENSITIVE,
+    "transfers:decline": SENSITIVE,
     # --- the JSON API (issue 17) ---
     "api-v1:api-root": "the API's root: a not-found answer",
     "api-v1:openapi-json": "the OpenAPI document: no data",
@@ -299,6 +305,12 @@ CLASSIFIED: dict[str, str] = {
 # Sensitive routes the seeded demo offers no record for, each with its reason. An entry the
 # crawl does reach fails the test, so the list cannot go stale.
 NO_DEMO_RECORD: dict[str, str] = {
+    **{
+        f"transfers:{name}": "the demo holds no transfer between forces (audited: "
+        "desist/transfers/tests/test_transfers.py; walked: "
+        "tests/e2e/test_force_transfer_journey.py)"
+        for name in ("detail", "accept", "decline")
+    },
     "accounts:api_key_revoke": "the demo issues no API key (audited: test_api_keys.py)",
     **{
         f"events:{name}": "the demo has no webhook subscription (audited: "

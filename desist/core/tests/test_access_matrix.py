@@ -80,6 +80,8 @@ EXPECTED: dict[str, set[RoleCode]] = {
     "reviews:list": POLICE
     | {R.PRACTITIONER, R.CLINICAL_SUPERVISOR, R.VICTIM_ADVOCATE, R.ADVOCACY_MANAGER},
     "reviews:new": {R.POLICE_SUPERVISOR},
+    # Transfers between forces (issue 19): the supervisors of the two forces.
+    "transfers:list": {R.POLICE_SUPERVISOR},
     "risk:instruments": {R.SYSTEM_ADMIN},
     "risk:instrument_load": {R.SYSTEM_ADMIN},
     # --- programme (issue 4) ---
@@ -218,6 +220,9 @@ EXPECTED_PERMISSIONS: dict[RoleCode, set[Perm]] = {
         Perm.ORDER_CORRECT,
         Perm.WORKLOAD_VIEW,
         Perm.REVIEW_CONVENE,
+        Perm.TRANSFER_PROPOSE,
+        Perm.TRANSFER_DECIDE,
+        Perm.TRANSFER_VIEW,
     }
     | AUDITOR
     | POLICE_CASEWORK
@@ -1130,3 +1135,131 @@ def test_case_review_pages_by_role(
             status = client.get(url).status_code
             assert status in ({404} if name == "meeting" else {403, 404}), (name, role, status)
         assert not policy.review_sections_for(make_user(role, organisation=other), meeting)
+
+
+# --- transfers between forces (issue 19) -----------------------------------------------------
+# Before acceptance: the sending force's supervisor proposes, the receiving force's sees the
+# request and decides; after: the records are the receiving force's, the sending force reads
+# them (never writes), a third force learns nothing.
+
+
+def _transfer_world(users: dict[RoleCode, Any], make_user: Any, orgs: Any) -> dict[str, Any]:
+    from desist.orders.models import Order
+    from desist.orders.tests.helpers import ago, full, make_case, make_subject, make_victim
+    from desist.transfers import services
+
+    sending = users[R.POLICE_OFFICER].organisation
+    subject = make_subject(sending)
+    case = make_case(subject)
+    make_victim(case)
+    order = Order.objects.get(pk=full(users[R.POLICE_OFFICER], subject, made=ago(90), case=case).pk)
+    transfer = services.transfer_propose(
+        actor=users[R.POLICE_SUPERVISOR],
+        subject=subject,
+        to_force_id=orgs["other_police_force"].pk,
+        reason="Moved.",
+    )
+    return {"subject": subject, "case": case, "order": order, "transfer": transfer}
+
+
+def _in(role: RoleCode, force: Any, make_user: Any) -> Any:
+    return make_user(role, organisation=force)
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_transfer_pages_by_role(
+    client: Any,
+    users: dict[RoleCode, Any],
+    make_user: Any,
+    orgs: Any,
+    make_org: Any,
+    role: RoleCode,
+) -> None:
+    w = _transfer_world(users, make_user, orgs)
+    transfer, subject = w["transfer"], w["subject"]
+    propose = reverse("transfers:propose", args=[subject.pk])
+    detail = reverse("transfers:detail", args=[transfer.pk])
+    decide = [reverse(f"transfers:{v}", args=[transfer.pk]) for v in ("accept", "decline")]
+    supervisor = role == R.POLICE_SUPERVISOR
+    # The role in the sending force (its home organisation for every non-police role).
+    client.force_login(users[role])
+    assert client.get(propose).status_code == (200 if supervisor else 403)
+    assert client.get(detail).status_code == (200 if supervisor else 403)
+    for url in decide:  # the sending force never decides its own request
+        assert client.get(url).status_code == 403, url
+    assert policy.can(users[role], Perm.TRANSFER_PROPOSE, subject) == supervisor
+    assert policy.can(users[role], Perm.TRANSFER_VIEW, transfer) == supervisor
+    assert not policy.can(users[role], Perm.TRANSFER_DECIDE, transfer)
+    if role not in POLICE:
+        return
+    # The receiving force: the request, and only its supervisors decide; the subject not yet.
+    receiving = _in(role, orgs["other_police_force"], make_user)
+    client.force_login(receiving)
+    assert client.get(detail).status_code == (200 if supervisor else 403)
+    for url in decide:
+        assert client.get(url).status_code == (200 if supervisor else 403), url
+    assert client.get(propose).status_code == (404 if supervisor else 403)
+    assert client.get(reverse("people:detail", args=[subject.pk])).status_code == 404
+    assert policy.can(receiving, Perm.TRANSFER_DECIDE, transfer) == supervisor
+    # A third force: nothing, not even that a transfer exists.
+    third = _in(role, make_org(name="Third force"), make_user)
+    client.force_login(third)
+    for url in [detail, propose, *decide]:
+        assert client.get(url).status_code == (404 if supervisor else 403), url
+    assert not policy.can(third, Perm.TRANSFER_VIEW, transfer)
+
+
+RECORD_PAGES = [("people:detail", "subject"), ("cases:detail", "case"), ("orders:detail", "order")]
+WRITES = [
+    (Perm.SUBJECT_EDIT, "subject"),
+    (Perm.CASE_EDIT, "case"),
+    (Perm.ORDER_EDIT, "order"),
+    (Perm.CASEWORK_ASSIGN, "order"),
+    (Perm.ORDER_CORRECT, "order"),
+]
+
+
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_transferred_records_by_role(
+    client: Any,
+    users: dict[RoleCode, Any],
+    make_user: Any,
+    orgs: Any,
+    make_org: Any,
+    role: RoleCode,
+) -> None:
+    """After acceptance: the sending force's police read (200) and write nothing; the
+    receiving force's police read and write; a third force's police get 404; no other role
+    reaches the records at all."""
+    from desist.cases.models import Case
+    from desist.orders.models import Order
+    from desist.people.models import Subject
+    from desist.transfers import services
+
+    w = _transfer_world(users, make_user, orgs)
+    transfer = w["transfer"]
+    receiving_supervisor = _in(R.POLICE_SUPERVISOR, orgs["other_police_force"], make_user)
+    services.transfer_accept(
+        actor=receiving_supervisor, transfer=transfer, version=transfer.version
+    )
+    records = {
+        "subject": Subject.objects.get(pk=w["subject"].pk),
+        "case": Case.objects.get(pk=w["case"].pk),
+        "order": Order.objects.get(pk=w["order"].pk),
+    }
+    police = role in POLICE
+    actors = {"sending": users[role]}
+    if police:
+        actors["receiving"] = _in(role, orgs["other_police_force"], make_user)
+        actors["third"] = _in(role, make_org(name="Third force"), make_user)
+    for where, actor in actors.items():
+        client.force_login(actor)
+        reads = police and where in ("sending", "receiving")
+        for view, key in RECORD_PAGES:
+            status = client.get(reverse(view, args=[records[key].pk])).status_code
+            expected = {200} if reads else ({404} if police else {403, 404})
+            assert status in expected, (where, view, status)
+        for perm, key in WRITES:
+            may = policy.can(actor, perm, records[key])
+            writes = where == "receiving" and (perm in policy.ROLE_PERMISSIONS[role] and police)
+            assert may == writes, (where, perm, may)
