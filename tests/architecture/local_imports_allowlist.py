@@ -29,6 +29,7 @@ ALLOWED: dict[str, str] = {
     "desist.accounts.apps:AccountsConfig.ready -> desist.accounts.services": REGISTRATION,
     "desist.audit.apps:AuditConfig.ready -> desist.audit.checks": REGISTRATION,
     "desist.core.apps:CoreConfig.ready -> desist.core.checks": REGISTRATION,
+    "desist.core.apps:CoreConfig.ready -> desist.core.character_count": REGISTRATION,
     "desist.ops.apps:OpsConfig.ready -> desist.ops.checks": REGISTRATION,
     "desist.home.apps:HomeConfig.ready -> desist.home.builtin_queues": REGISTRATION,
     "desist.cases.apps:CasesConfig.ready -> desist.cases.bridge": REGISTRATION,
