@@ -607,9 +607,30 @@ def _clean_self_referral(contact: dict[str, Any], safe_channels: Any) -> dict[st
         "Select how it is safe to contact you",
         errors,
     )
+    if "safe_channels" not in errors:
+        _channels_need_details(clean, errors, whose="your")
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+# A safe way to contact someone is usable only with its detail (tester finding: a case opened
+# with "Email" as its only safe way and no email address).
+_CHANNEL_DETAIL = {
+    Channel.PHONE: ("phone", "telephone number"),
+    Channel.TEXT: ("phone", "mobile number"),
+    Channel.EMAIL: ("email", "email address"),
+}
+
+
+def _channels_need_details(
+    clean: dict[str, Any], errors: dict[str, list[str]], *, whose: str
+) -> None:
+    for channel in clean["safe_channels"]:
+        field, what = _CHANNEL_DETAIL.get(channel, ("", ""))
+        if field and not clean.get(field) and field not in errors:
+            label = Channel(channel).label
+            errors[field] = [f"Enter {whose} {what}, or untick '{label}' as a safe way to contact"]
 
 
 REFERRER_MAX = 500
@@ -698,6 +719,8 @@ def _clean_opening(values: dict[str, Any], errors: dict[str, list[str]]) -> dict
         "Select safe ways from the list",
         errors,
     )
+    if "safe_channels" not in errors:
+        _channels_need_details(clean, errors, whose="the victim's")
     spoke = values.get("origin") == Origin.PHONE and bool(values.get("spoke_to_victim"))
     if spoke and not clean["safe_channels"] and "safe_channels" not in errors:
         # Whoever spoke to the victim can ask; a case with no safe way to reach her would

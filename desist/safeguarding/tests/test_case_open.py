@@ -256,3 +256,20 @@ def test_an_open_case_of_the_same_person_is_named_before_a_second_is_opened(
     response = client.post(reverse("safeguarding:case_open"), {**data, "different_person": "on"})
     assert response.status_code == 302
     assert AdvocacyCase.objects.count() == 3
+
+
+def test_a_safe_way_to_contact_needs_its_detail(advocate: Any, advocacy_org: Any) -> None:
+    """Tester finding: a case opened with 'Email' as its only safe way and no email address."""
+    with pytest.raises(ValidationError) as refused:
+        _open(advocate, advocacy_org, safe_channels=["email"])
+    assert refused.value.message_dict["email"] == [
+        "Enter the victim's email address, or untick 'Email' as a safe way to contact"
+    ]
+    with pytest.raises(ValidationError) as refused:
+        _open(advocate, advocacy_org, phone="", email="s.d@example.org", safe_channels=["text"])
+    assert refused.value.message_dict["phone"] == [
+        "Enter the victim's mobile number, or untick 'Text message' as a safe way to contact"
+    ]
+    assert not AdvocacyCase.objects.exists()
+    case = _open(advocate, advocacy_org, safe_channels=["phone", "text", "letter"])
+    assert case.victim.safe_channels == ["phone", "text", "letter"]
