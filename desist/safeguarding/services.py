@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from desist import policy
 from desist.accounts.models import User
@@ -1173,6 +1174,11 @@ def _clean_marac(
     return referred_on
 
 
+def marac_earliest(case: AdvocacyCase) -> dt.date:
+    """The earliest MARAC referral date a case's plan takes: a year before its referral."""
+    return timezone.localtime(case.referred_at).date() - dt.timedelta(days=365)
+
+
 MARAC_DATE_CLEARED = "The MARAC referral date has been removed, as no referral has been made"
 MARAC_DATE_FUTURE = "The MARAC referral date must be today or in the past"
 REVIEW_PAST = "The review date must be today or in the future"
@@ -1273,6 +1279,14 @@ def safety_plan_save(
     policy.require(actor, Perm.SAFETY_PLAN_EDIT, case)
     errors: dict[str, list[str]] = {}
     values = _clean_plan(answers, errors)
+    referred_on = values["marac_referred_on"]
+    earliest = marac_earliest(case)
+    if referred_on and "marac_referred_on" not in errors and referred_on < earliest:
+        # A referral years before the service knew of the victim is a mistyped year (tester).
+        errors["marac_referred_on"] = [
+            f"The MARAC referral date must be on or after {date_format(earliest, 'j F Y')}, a year "
+            "before the case was referred to the service"
+        ]
     if not case.is_open:
         errors["risk_level"] = ["Reopen the case before changing the safety plan"]
     if errors:

@@ -318,3 +318,19 @@ def test_changing_the_plan_keeps_its_review_date_while_it_is_ahead(
     form = client.get(url).content.decode()
     day = re.search(r'<input[^>]*id="id_review_on-day"[^>]*>', form)
     assert day is not None and f'value="{ahead.day}"' in day.group(), day
+
+
+def test_a_marac_referral_years_before_the_case_is_refused(
+    allocated: AdvocacyCase, advocate: Any
+) -> None:
+    """Tester finding: a referral dated 1 January 2016 was saved on a case opened today."""
+    from desist.safeguarding.services import marac_earliest
+
+    earliest = marac_earliest(allocated)
+    with pytest.raises(ValidationError) as refused:
+        _save(advocate, allocated, marac_referred_on=earliest - dt.timedelta(days=1))
+    assert _messages(refused)["marac_referred_on"] == [
+        f"The MARAC referral date must be on or after {earliest.day} {earliest:%B %Y}, a year "
+        "before the case was referred to the service"
+    ]
+    assert _save(advocate, allocated, marac_referred_on=earliest).number == 1
