@@ -979,7 +979,7 @@ def _revision(note: Any) -> int:
 
 
 def _note_summary(note: Any) -> list[tuple[str, str]]:
-    when = dateformat.format(timezone.localtime(note.written_at), "j F Y, g:ia")
+    when = dateformat.format(timezone.localtime(note.written_at), "j F Y, H:i")
     return [
         (
             "Saved meanwhile",

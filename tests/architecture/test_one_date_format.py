@@ -84,3 +84,20 @@ def test_python_writes_dates_as_the_settings_do() -> None:
     assert (
         long_datetime(moment) == date_format(moment, "DATETIME_FORMAT") == "7 December 2026, 09:05"
     )
+
+
+# A Django format string given in Python (dateformat.format, date_format): the same allowed set.
+PYTHON_DJANGO_FORMAT = re.compile(
+    r"""(?:dateformat\.format|date_format)\([^()]*?,\s*(["'])(.*?)\1"""
+)
+
+
+def test_every_python_django_date_format_is_allowed() -> None:
+    """Tester finding: a conflict panel said '6:13p.m.' where every page says 18:13."""
+    found = [
+        (str(p.relative_to(ROOT)), fmt)
+        for p in _modules()
+        for _, fmt in PYTHON_DJANGO_FORMAT.findall(p.read_text())
+    ]
+    assert found  # the walk reads the real modules
+    assert [(path, fmt) for path, fmt in found if fmt not in ALLOWED] == []
