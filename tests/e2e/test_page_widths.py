@@ -120,3 +120,40 @@ def test_long_unbroken_typed_text_wraps(
             page.goto(url)
             assert_accessible(page)
             assert _width(page) <= width, (url, width, _width(page))
+
+
+def test_provider_and_advocacy_lists_fit_a_phone(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    """Tester finding (issue 20): at 375 px the referral list was 504 px wide and the advocacy
+    caseload 484 px; their tables now scroll in their own region."""
+    from django.utils import timezone
+
+    from desist.accounts.models import User
+    from desist.safeguarding.models import AdvocacyCase
+    from tests.e2e.pilot import put_forward
+    from tests.e2e.test_contact_preferences_journey import _sussex_victim
+
+    put_forward("Width pilot", "Bartholomew-Maximilian", "Featherstonehaugh", dt.date(1984, 3, 2))
+    advocate = User.objects.get(username="advocate")
+    AdvocacyCase.objects.create(
+        victim=_sussex_victim(safe_channels=["phone"]),
+        service=advocate.organisation,
+        origin="police",
+        advocate=advocate,
+        allocated_at=timezone.now(),
+    )
+    for username, url in (
+        ("clinical.supervisor", "/programme/"),
+        ("advocate", "/safeguarding/advocacy/"),
+    ):
+        page.context.clear_cookies()
+        login(page, username)
+        page.set_viewport_size({"width": 375, "height": 800})
+        page.goto(url)
+        assert page.locator("table.govuk-table").count() >= 1, url
+        assert_accessible(page)
+        assert _width(page) <= 375, (url, _width(page))
