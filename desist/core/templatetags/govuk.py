@@ -76,7 +76,10 @@ def error_anchor(field: forms.BoundField) -> str:
     """The id an error summary links to: a date input's Day box, as GOV.UK Frontend focuses it
     (the date input's own id is on a div, which cannot take focus)."""
     if isinstance(field.field.widget, GovukDateInput):
-        return f"{field.auto_id}-day"
+        # The first box in error (GOV.UK: a missing month links to the Month box).
+        wrong = _wrong_boxes(field) or {"day"}
+        first = next(part for part in ("day", "month", "year") if part in wrong)
+        return f"{field.auto_id}-{first}"
     return str(field.auto_id)
 
 
@@ -99,13 +102,26 @@ def govuk_date_boxes(field: forms.BoundField) -> SafeString:
     own (a missing month, a 2-digit year), or all three when it is the date as a whole."""
     widget = field.field.widget
     assert isinstance(widget, GovukDateInput)
+    return widget.boxes(field.html_name, field.value(), {"id": field.auto_id}, _wrong_boxes(field))
+
+
+def _wrong_boxes(field: forms.BoundField) -> set[str]:
+    """The boxes of a date input marked in error: those wrong on their own, else all three."""
+    if not field.errors:
+        return set()
     value = field.value()
-    wrong: set[str] = set()
-    if field.errors:
-        wrong = value.wrong() if isinstance(value, DateParts) else set()
-        if not wrong or wrong == {"day", "month", "year"}:
-            wrong = {"day", "month", "year"}
-    return widget.boxes(field.html_name, value, {"id": field.auto_id}, wrong)
+    wrong = value.wrong() if isinstance(value, DateParts) else set()
+    return wrong if wrong else {"day", "month", "year"}
+
+
+@register.filter
+def date_hint(field: forms.BoundField) -> str:
+    """A date input's hint: the field's own, then the example, unless it gives one already."""
+    example = str(getattr(field.field.widget, "example", ""))
+    own = str(field.help_text or "")
+    if "for example" in own.lower():
+        return own
+    return f"{own} {example}".strip()
 
 
 @register.simple_tag

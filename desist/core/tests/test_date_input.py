@@ -190,3 +190,26 @@ def test_the_widget_reads_nothing_when_nothing_was_posted() -> None:
     field = GovukDateField(what="the day")
     assert not field.has_changed(dt.date(2026, 1, 2), DateParts("2", "1", "2026"))
     assert field.has_changed(dt.date(2026, 1, 2), DateParts("3", "1", "2026"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "box"),
+    [(("5", "", ""), "month"), (("5", "12", "26"), "year"), (("", "12", "2026"), "day")],
+)
+def test_the_error_summary_links_to_the_first_box_in_error(
+    typed: tuple[str, str, str], box: str
+) -> None:
+    """Tester finding: with only a day typed, the summary linked to the Day box, which was right."""
+    form = _HearingForm(data=_boxes(*typed))
+    form.is_valid()
+    assert error_anchor(form["heard_on"]) == f"id_heard_on-{box}"
+
+
+def test_a_hint_that_gives_its_own_example_is_not_given_a_second() -> None:
+    class _Due(forms.Form):
+        due_on = date_field("Due", what="the due date", help_text="For example, 27 3 2027.")
+
+    html = render_to_string("includes/field.html", {"field": _Due()["due_on"]})
+    assert html.count("For example") == 1
+    html = render_to_string("includes/field.html", {"field": _HearingForm()["heard_on"]})
+    assert "For example, 27 3 2026" in html
