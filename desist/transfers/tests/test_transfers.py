@@ -391,7 +391,10 @@ def test_two_supervisors_at_once_exactly_one_wins(world: World, second: str) -> 
             )
         else:
             services.transfer_decline(
-                actor=w.their_second_supervisor, transfer=seen, version=seen.version, reason="Not our area after all."
+                actor=w.their_second_supervisor,
+                transfer=seen,
+                version=seen.version,
+                reason="Not our area after all.",
             )
     message = " ".join(exc.value.messages)
     assert "already accepted by" in message and "has not been saved" in message
@@ -411,7 +414,10 @@ def test_the_loser_of_the_race_sees_a_clear_message_on_the_page(client: Any, wor
     client.force_login(w.their_second_supervisor)
     assert client.get(url).status_code == 200  # holds the form at this version
     services.transfer_decline(
-        actor=w.their_supervisor, transfer=transfer, version=transfer.version, reason="Not our area after all."
+        actor=w.their_supervisor,
+        transfer=transfer,
+        version=transfer.version,
+        reason="Not our area after all.",
     )
     body = client.post(url, {"version": transfer.version}).content.decode()
     assert "govuk-error-summary" in body
@@ -508,7 +514,9 @@ def test_a_withdrawal_and_a_decision_at_once_exactly_one_wins(world: World, firs
     current = ForceTransfer.objects.get(pk=transfer.pk)
     assert current.decided_by_id == winner.pk
     verbs = _verbs()
-    settled = [v for v in verbs if v in ("transfer.accept", "transfer.decline", "transfer.withdraw")]
+    settled = [
+        v for v in verbs if v in ("transfer.accept", "transfer.decline", "transfer.withdraw")
+    ]
     assert settled == [f"transfer.{first}"]
     moved = {w.receiving.pk} if first == "accept" else {w.sending.pk}
     assert set(_forces(w).values()) == moved
