@@ -163,6 +163,12 @@ class Perm(StrEnum):
     TRANSFER_PROPOSE = "transfer.propose"
     TRANSFER_DECIDE = "transfer.decide"
     TRANSFER_VIEW = "transfer.view"
+    # The sending force's supervisor takes back a request still waiting (a mistaken one
+    # would otherwise block a corrected one).
+    TRANSFER_WITHDRAW = "transfer.withdraw"
+    # Police of the sending force see that a transfer of their subject is waiting (a banner
+    # on the subject, case and order pages), not the request itself.
+    TRANSFER_PENDING_NOTICE = "transfer.pending_notice"
 
 
 R = RoleCode
@@ -255,7 +261,9 @@ _ADVOCACY = frozenset(
 _AUDITOR = frozenset({P.AUDIT_VIEW_OWN_ORG, P.AUDIT_EXPORT, P.DISCLOSURE_VIEW_OWN_ORG})
 
 ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
-    R.POLICE_OFFICER: frozenset({P.HOME_VIEW}) | _POLICE_CASEWORK | _POLICE_PROGRAMME,
+    R.POLICE_OFFICER: frozenset({P.HOME_VIEW, P.TRANSFER_PENDING_NOTICE})
+    | _POLICE_CASEWORK
+    | _POLICE_PROGRAMME,
     R.POLICE_SUPERVISOR: frozenset(
         {
             P.HOME_VIEW,
@@ -270,6 +278,8 @@ ROLE_PERMISSIONS: dict[RoleCode, frozenset[Perm]] = {
             P.TRANSFER_PROPOSE,
             P.TRANSFER_DECIDE,
             P.TRANSFER_VIEW,
+            P.TRANSFER_WITHDRAW,
+            P.TRANSFER_PENDING_NOTICE,
         }
     )
     | _AUDITOR
@@ -767,6 +777,10 @@ def _transfer_party(actor: User, transfer: Any) -> bool:
     )
 
 
+def _transfer_sending(actor: User, transfer: Any) -> bool:
+    return _org_kind(actor) == "police_force" and transfer.from_force_id == actor.organisation_id
+
+
 def _transfer_receiving(actor: User, transfer: Any) -> bool:
     return _org_kind(actor) == "police_force" and transfer.to_force_id == actor.organisation_id
 
@@ -1092,6 +1106,8 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         (P.TRANSFER_PROPOSE, "people.Subject"): _own_force,
         (P.TRANSFER_VIEW, "transfers.ForceTransfer"): _transfer_party,
         (P.TRANSFER_DECIDE, "transfers.ForceTransfer"): _transfer_receiving,
+        (P.TRANSFER_WITHDRAW, "transfers.ForceTransfer"): _transfer_sending,
+        (P.TRANSFER_PENDING_NOTICE, "transfers.ForceTransfer"): _transfer_sending,
         (P.RISK_VIEW, "risk.Assessment"): _own_force,
         (P.OUTCOME_RECORD, "evaluation.Offence"): _own_force,
         # victims: who may see a victim's address is this first row, and nothing else

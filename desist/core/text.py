@@ -25,3 +25,14 @@ def strip_invisible(value: str) -> str:
     """Remove characters that change how text displays without being seen: a U+202E in a name
     reverses it in every list. Applied to every submitted form value (core.middleware)."""
     return "".join(c for c in value if not _invisible(c))
+
+
+REASON_MIN_CHARS = 10
+REASON_MIN_LETTERS = 5
+
+
+def is_meaningful_reason(value: str) -> bool:
+    """A reason someone could review later: at least 10 characters, 5 of them letters ("x",
+    "." or "ok" is not one). The rule the safeguarding override reason set."""
+    text = (value or "").strip()
+    return len(text) >= REASON_MIN_CHARS and sum(c.isalpha() for c in text) >= REASON_MIN_LETTERS

@@ -79,6 +79,14 @@ ACCOUNTS = [
         "police.supervisor", "Daniel", "Hart", "sussex-police", (RoleCode.POLICE_SUPERVISOR,)
     ),
     DemoAccount("police.surrey", "Megan", "Lowe", "surrey-police", (RoleCode.POLICE_OFFICER,)),
+    # The receiving side of a transfer between forces: only a supervisor accepts or declines.
+    DemoAccount(
+        "police.surrey.supervisor",
+        "Tomasz",
+        "Reid",
+        "surrey-police",
+        (RoleCode.POLICE_SUPERVISOR,),
+    ),
     DemoAccount("practitioner", "Samir", "Douglas", "harbour-psychology", (RoleCode.PRACTITIONER,)),
     DemoAccount(
         "clinical.supervisor",

@@ -59,3 +59,17 @@ class DeclineForm(forms.Form):
             "max_length": "The reason must be 2000 characters or fewer",
         },
     )
+
+
+class WithdrawForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, error_messages=_RELOAD)
+    reason = forms.CharField(
+        label="Why are you withdrawing the request?",
+        help_text="The receiving force sees this.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={
+            "required": "Enter why you are withdrawing the transfer request",
+            "max_length": "The reason must be 2000 characters or fewer",
+        },
+    )

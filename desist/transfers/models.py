@@ -18,6 +18,8 @@ class TransferStatus(models.TextChoices):
     PENDING = "pending", "Awaiting the receiving force"
     ACCEPTED = "accepted", "Accepted"
     DECLINED = "declined", "Declined"
+    # The sending force took the request back before the receiving force decided.
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class ForceTransfer(VersionedModel):
@@ -55,7 +57,7 @@ class ForceTransfer(VersionedModel):
                 name="transfer_one_pending_per_subject",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "accepted", "declined"]),
+                condition=Q(status__in=["pending", "accepted", "declined", "withdrawn"]),
                 name="transfer_status_valid",
             ),
             models.CheckConstraint(

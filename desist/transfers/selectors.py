@@ -96,4 +96,26 @@ def notice_for(*, actor: User, label: str, record_id: int) -> Notice | None:
     return Notice(transfer=row.transfer, sent=owner != org)
 
 
+def pending_notice_for(*, actor: User, label: str, record_id: int) -> ForceTransfer | None:
+    """A transfer of this record's subject that the actor's force proposed and the receiving
+    force has not yet decided, or None: the sending force's police are told it is waiting."""
+    if not policy.has_perm(actor, Perm.TRANSFER_PENDING_NOTICE):
+        return None
+    model = _MODELS[label]
+    field = "pk" if label == "people.Subject" else "subject_id"
+    subject_id = model.objects.filter(pk=record_id).values_list(field, flat=True).first()
+    transfer = (
+        ForceTransfer.objects.filter(
+            subject_id=subject_id,
+            status=TransferStatus.PENDING,
+            from_force_id=getattr(actor, "organisation_id", None),
+        )
+        .select_related("to_force")
+        .first()
+    )
+    if transfer is None or not policy.can(actor, Perm.TRANSFER_PENDING_NOTICE, transfer):
+        return None
+    return transfer
+
+
 _MODELS: dict[str, Any] = {"people.Subject": Subject, "cases.Case": Case, "orders.Order": Order}

@@ -27,6 +27,7 @@ from desist.audit.services import audit_record
 from desist.cases.models import Case
 from desist.core.dates import long_datetime
 from desist.core.models import Organisation, OrganisationKind
+from desist.core.text import REASON_MIN_CHARS, is_meaningful_reason
 from desist.documents.models import Document
 from desist.orders.models import Order, OrderStatus
 from desist.people.models import Subject
@@ -46,6 +47,8 @@ REASON_REQUIRED = "Enter why the subject's file is being transferred"
 REASON_LONG = f"The reason must be {REASON_MAX} characters or fewer"
 AREA_LONG = f"The new area must be {AREA_MAX} characters or fewer"
 DECLINE_REASON_REQUIRED = "Enter why you are declining the transfer"
+WITHDRAW_REASON_REQUIRED = "Enter why you are withdrawing the transfer request"
+REASON_SHORT = f"Give the reason in words (at least {REASON_MIN_CHARS} characters)"
 ALREADY_PENDING = "A transfer of this subject is already waiting for the receiving force"
 
 
@@ -112,10 +115,7 @@ def transfer_propose(
         errors.add(
             "to_force", FORCE_SAME if to_force_id == actor.organisation_id else FORCE_REQUIRED
         )
-    if not reason:
-        errors.add("reason", REASON_REQUIRED)
-    elif len(reason) > REASON_MAX:
-        errors.add("reason", REASON_LONG)
+    _check_reason(errors, reason, REASON_REQUIRED)
     if len(new_area) > AREA_MAX:
         errors.add("new_area", AREA_LONG)
     if ForceTransfer.objects.filter(subject=subject, status=TransferStatus.PENDING).exists():
@@ -144,6 +144,16 @@ def transfer_propose(
     return transfer
 
 
+def _check_reason(errors: Errors, reason: str, required: str) -> None:
+    # "x" is not a reason anyone could act on or review later.
+    if not reason:
+        errors.add("reason", required)
+    elif len(reason) > REASON_MAX:
+        errors.add("reason", REASON_LONG)
+    elif not is_meaningful_reason(reason):
+        errors.add("reason", REASON_SHORT)
+
+
 def _settle(transfer: ForceTransfer, *, version: int, actor: User, to: str, reason: str) -> None:
     """Move the transfer out of "pending" if nobody else has: one conditional UPDATE, so of two
     supervisors acting at once exactly one succeeds."""
@@ -158,11 +168,11 @@ def _settle(transfer: ForceTransfer, *, version: int, actor: User, to: str, reas
         version=F("version") + 1,
     )
     if won != 1:
-        raise ValidationError({"__all__": [_already_settled(transfer.pk)]})
+        raise ValidationError({"__all__": [_already_settled(transfer.pk, to)]})
     transfer.refresh_from_db()
 
 
-def _already_settled(transfer_id: int) -> str:
+def _already_settled(transfer_id: int, attempted: str) -> str:
     current = ForceTransfer.objects.select_related("decided_by").get(pk=transfer_id)
     if current.status == TransferStatus.PENDING:
         return (
@@ -171,9 +181,14 @@ def _already_settled(transfer_id: int) -> str:
         )
     who = current.decided_by.display_name() if current.decided_by else "someone else"
     when = long_datetime(current.decided_at) if current.decided_at else ""
+    yours = (
+        "Your request to withdraw it has not been saved"
+        if attempted == TransferStatus.WITHDRAWN
+        else "Your decision has not been saved"
+    )
     return (
         f"This transfer was already {current.get_status_display().lower()} by {who}"
-        f"{' on ' + when if when else ''}. Your decision has not been saved."
+        f"{' on ' + when if when else ''}. {yours}."
     )
 
 
@@ -184,10 +199,7 @@ def transfer_decline(
     """Refuse the transfer, with a reason the sending force sees. Nothing moves."""
     reason = (reason or "").strip()
     errors = Errors()
-    if not reason:
-        errors.add("reason", DECLINE_REASON_REQUIRED)
-    elif len(reason) > REASON_MAX:
-        errors.add("reason", REASON_LONG)
+    _check_reason(errors, reason, DECLINE_REASON_REQUIRED)
     errors.raise_if_any()
     _settle(transfer, version=version, actor=actor, to=TransferStatus.DECLINED, reason=reason)
     audit_record(
@@ -197,6 +209,29 @@ def transfer_decline(
         obj=transfer,
         old={"status": TransferStatus.PENDING},
         new={"status": TransferStatus.DECLINED, "subject": transfer.subject_id},
+    )
+    return transfer
+
+
+@command(Perm.TRANSFER_WITHDRAW, on="transfer")
+def transfer_withdraw(
+    *, actor: User, transfer: ForceTransfer, version: int, reason: str
+) -> ForceTransfer:
+    """The sending force takes back a request still waiting (a mistaken one, say), so a
+    corrected one can be made. Settled as accepting and declining are: of a withdrawal and a
+    decision at once exactly one wins. Nothing moves."""
+    reason = (reason or "").strip()
+    errors = Errors()
+    _check_reason(errors, reason, WITHDRAW_REASON_REQUIRED)
+    errors.raise_if_any()
+    _settle(transfer, version=version, actor=actor, to=TransferStatus.WITHDRAWN, reason=reason)
+    audit_record(
+        actor=actor,
+        category=Category.ALTERATION,
+        verb="transfer.withdraw",
+        obj=transfer,
+        old={"status": TransferStatus.PENDING},
+        new={"status": TransferStatus.WITHDRAWN, "subject": transfer.subject_id},
     )
     return transfer
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:transfer_id>/", views.transfer_detail, name="detail"),
     path("<int:transfer_id>/accept/", views.transfer_accept, name="accept"),
     path("<int:transfer_id>/decline/", views.transfer_decline, name="decline"),
+    path("<int:transfer_id>/withdraw/", views.transfer_withdraw, name="withdraw"),
 ]

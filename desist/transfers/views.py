@@ -17,7 +17,7 @@ from desist.core.forms import add_service_errors
 from desist.people import selectors as people_selectors
 from desist.policy import Perm
 from desist.transfers import selectors, services
-from desist.transfers.forms import AcceptForm, DeclineForm, ProposeForm
+from desist.transfers.forms import AcceptForm, DeclineForm, ProposeForm, WithdrawForm
 from desist.transfers.models import ForceTransfer, TransferStatus
 
 
@@ -82,6 +82,7 @@ def transfer_propose(request: AuthedRequest, subject_id: int) -> HttpResponse:
 
 def _page(request: AuthedRequest, transfer: ForceTransfer, **extra: object) -> HttpResponse:
     decide = policy.can(request.user, Perm.TRANSFER_DECIDE, transfer)
+    withdraw = policy.can(request.user, Perm.TRANSFER_WITHDRAW, transfer)
     return render(
         request,
         "transfers/transfer_detail.html",
@@ -89,6 +90,7 @@ def _page(request: AuthedRequest, transfer: ForceTransfer, **extra: object) -> H
             "transfer": transfer,
             "summary": selectors.file_summary(transfer),
             "can_decide": decide and transfer.status == TransferStatus.PENDING,
+            "can_withdraw": withdraw and transfer.status == TransferStatus.PENDING,
             **extra,
         },
     )
@@ -161,3 +163,32 @@ def transfer_decline(request: AuthedRequest, transfer_id: int) -> HttpResponse:
         audit_consultation(actor=request.user, obj=transfer, verb="transfer.view_for_decline")
     transfer.refresh_from_db()
     return render(request, "transfers/decline_form.html", {"form": form, "transfer": transfer})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_withdraw(request: AuthedRequest, transfer_id: int) -> HttpResponse:
+    """The sending force's supervisor takes back a request still waiting."""
+    policy.require_perm(request.user, Perm.TRANSFER_WITHDRAW)
+    transfer = selectors.transfer_get_for(actor=request.user, transfer_id=transfer_id)
+    policy.require(request.user, Perm.TRANSFER_WITHDRAW, transfer)
+    form = WithdrawForm(request.POST or None, initial={"version": transfer.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_withdraw(
+                actor=request.user,
+                transfer=transfer,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Transfer request withdrawn. {transfer.to_force.name} will see why"
+            )
+            return redirect("people:detail", subject_id=transfer.subject_id)
+    if request.method == "GET":
+        audit_consultation(actor=request.user, obj=transfer, verb="transfer.view_for_withdraw")
+    transfer.refresh_from_db()
+    return render(request, "transfers/withdraw_form.html", {"form": form, "transfer": transfer})

@@ -2,6 +2,8 @@
 proposes the transfer (an empty form is refused with the GOV.UK error summary); a Surrey
 supervisor finds it on their home page and accepts; a Surrey officer sees the order and can
 manage it; a Sussex officer sees the read-only history with the banner and no edit buttons.
+A request made by mistake shows as waiting to Sussex officers and is withdrawn by the Sussex
+supervisor, which frees the subject for a corrected one.
 Every page is axe-checked, and the transfer pages are no wider than 375 px on a 375 px phone."""
 
 from __future__ import annotations
@@ -17,9 +19,8 @@ pytestmark = pytest.mark.e2e
 SUSSEX_SUPERVISOR = "police.supervisor"
 SUSSEX_OFFICER = "police.sussex"
 SURREY_OFFICER = "police.surrey"
-# The demo has no Surrey supervisor: this journey adds one.
+# Seeded by the demo seed (the `seeded` fixture), as every account here.
 SURREY_SUPERVISOR = "police.surrey.supervisor"
-PASSWORD = "correct-horse-battery-staple-surrey"
 
 
 def _width(page: Any) -> int:
@@ -46,20 +47,6 @@ def _file(officer: Any) -> dict[str, Any]:
     return {"subject": subject, "case": case, "order": order}
 
 
-def _surrey_supervisor() -> Any:
-    from desist.accounts.services import user_create
-    from desist.core.models import Organisation
-    from desist.core.roles import RoleCode
-
-    return user_create(
-        actor=None,
-        username=SURREY_SUPERVISOR,
-        organisation=Organisation.objects.get(code="surrey-police"),
-        roles=[RoleCode.POLICE_SUPERVISOR],
-        password=PASSWORD,
-    )
-
-
 def test_sussex_transfers_a_subject_to_surrey(
     page: Any,
     seeded: dict[str, int],
@@ -70,7 +57,6 @@ def test_sussex_transfers_a_subject_to_surrey(
     from desist.audit.models import AuditEvent
 
     file = _file(User.objects.get(username=SUSSEX_OFFICER))
-    _surrey_supervisor()
     subject, case, order = file["subject"], file["case"], file["order"]
 
     def check(narrow: bool = False) -> None:
@@ -110,7 +96,7 @@ def test_sussex_transfers_a_subject_to_surrey(
     page.context.clear_cookies()
 
     # 2. A Surrey supervisor finds it on their home page; sees the summary, not the case.
-    login(page, SURREY_SUPERVISOR, PASSWORD)
+    login(page, SURREY_SUPERVISOR)
     page.goto("/")
     check()
     home = page.inner_text("main")
@@ -182,14 +168,13 @@ def test_surrey_declines_with_a_reason(
     from desist.transfers.services import transfer_propose
 
     file = _file(User.objects.get(username=SUSSEX_OFFICER))
-    _surrey_supervisor()
     transfer = transfer_propose(
         actor=User.objects.get(username=SUSSEX_SUPERVISOR),
         subject=file["subject"],
         to_force_id=Organisation.objects.get(code="surrey-police").pk,
         reason="Believed to have moved to Woking.",
     )
-    login(page, SURREY_SUPERVISOR, PASSWORD)
+    login(page, SURREY_SUPERVISOR)
     page.goto(f"/transfers/{transfer.pk}/")
     assert_accessible(page)
     with page.expect_navigation():
@@ -215,3 +200,67 @@ def test_surrey_declines_with_a_reason(
     main = page.inner_text("main")
     assert "Declined" in main and "still lives in Sussex" in main
     assert_accessible(page)
+
+
+def test_sussex_withdraws_a_mistaken_request(
+    page: Any,
+    seeded: dict[str, int],
+    login: Callable[..., Any],
+    assert_accessible: Callable[[Any], None],
+) -> None:
+    from desist.accounts.models import User
+    from desist.audit.models import AuditEvent
+    from desist.core.models import Organisation
+    from desist.transfers.models import ForceTransfer, TransferStatus
+    from desist.transfers.services import transfer_propose
+
+    file = _file(User.objects.get(username=SUSSEX_OFFICER))
+    subject, order = file["subject"], file["order"]
+    transfer = transfer_propose(
+        actor=User.objects.get(username=SUSSEX_SUPERVISOR),
+        subject=subject,
+        to_force_id=Organisation.objects.get(code="surrey-police").pk,
+        reason="Believed to have moved to Woking.",
+    )
+
+    # A Sussex officer sees that the transfer is waiting, on the subject and the order.
+    login(page, SUSSEX_OFFICER)
+    for url in (f"/subjects/{subject.pk}/", f"/orders/{order.pk}/"):
+        page.goto(url)
+        banner = page.get_by_test_id("transfer-pending-banner").inner_text()
+        assert "A transfer to Surrey Police is waiting for acceptance (proposed on" in banner
+        assert_accessible(page)
+    page.context.clear_cookies()
+
+    # The Sussex supervisor withdraws it: a reason in words is required.
+    login(page, SUSSEX_SUPERVISOR)
+    page.goto(f"/transfers/{transfer.pk}/")
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Withdraw this request").click()
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert _width(page) <= 375, (page.url, _width(page))
+    assert_accessible(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_label("Why are you withdrawing the request?").fill("x")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Withdraw this request").click()
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "Give the reason in words (at least 10 characters)" in summary
+    assert_accessible(page)
+    page.get_by_label("Why are you withdrawing the request?").fill(
+        "Sent to the wrong force: the subject moved to Kent, not Surrey."
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="Withdraw this request").click()
+    assert (
+        "Transfer request withdrawn"
+        in page.locator(".govuk-notification-banner").first.inner_text()
+    )
+    assert f"/subjects/{subject.pk}/" in page.url
+    assert page.get_by_test_id("transfer-pending-banner").count() == 0
+    # The subject is free for a corrected request.
+    assert page.get_by_role("link", name="Transfer to another force").count() == 1
+    assert_accessible(page)
+    assert ForceTransfer.objects.get(pk=transfer.pk).status == TransferStatus.WITHDRAWN
+    assert AuditEvent.objects.filter(verb="transfer.withdraw").count() == 1

@@ -1157,7 +1157,7 @@ def _transfer_world(users: dict[RoleCode, Any], make_user: Any, orgs: Any) -> di
         actor=users[R.POLICE_SUPERVISOR],
         subject=subject,
         to_force_id=orgs["other_police_force"].pk,
-        reason="Moved.",
+        reason="Moved to the other force's area.",
     )
     return {"subject": subject, "case": case, "order": order, "transfer": transfer}
 
@@ -1180,11 +1180,17 @@ def test_transfer_pages_by_role(
     propose = reverse("transfers:propose", args=[subject.pk])
     detail = reverse("transfers:detail", args=[transfer.pk])
     decide = [reverse(f"transfers:{v}", args=[transfer.pk]) for v in ("accept", "decline")]
+    withdraw = reverse("transfers:withdraw", args=[transfer.pk])
     supervisor = role == R.POLICE_SUPERVISOR
     # The role in the sending force (its home organisation for every non-police role).
     client.force_login(users[role])
     assert client.get(propose).status_code == (200 if supervisor else 403)
     assert client.get(detail).status_code == (200 if supervisor else 403)
+    # Only the sending force's supervisor withdraws its request.
+    assert client.get(withdraw).status_code == (200 if supervisor else 403)
+    assert policy.can(users[role], Perm.TRANSFER_WITHDRAW, transfer) == supervisor
+    # The sending force's police see that it waits (a banner), nobody else.
+    assert policy.can(users[role], Perm.TRANSFER_PENDING_NOTICE, transfer) == (role in POLICE)
     for url in decide:  # the sending force never decides its own request
         assert client.get(url).status_code == 403, url
     assert policy.can(users[role], Perm.TRANSFER_PROPOSE, subject) == supervisor
@@ -1198,15 +1204,20 @@ def test_transfer_pages_by_role(
     assert client.get(detail).status_code == (200 if supervisor else 403)
     for url in decide:
         assert client.get(url).status_code == (200 if supervisor else 403), url
+    assert client.get(withdraw).status_code == 403  # the receiving force never withdraws
+    assert not policy.can(receiving, Perm.TRANSFER_WITHDRAW, transfer)
+    assert not policy.can(receiving, Perm.TRANSFER_PENDING_NOTICE, transfer)
     assert client.get(propose).status_code == (404 if supervisor else 403)
     assert client.get(reverse("people:detail", args=[subject.pk])).status_code == 404
     assert policy.can(receiving, Perm.TRANSFER_DECIDE, transfer) == supervisor
     # A third force: nothing, not even that a transfer exists.
     third = _in(role, make_org(name="Third force"), make_user)
     client.force_login(third)
-    for url in [detail, propose, *decide]:
+    for url in [detail, propose, withdraw, *decide]:
         assert client.get(url).status_code == (404 if supervisor else 403), url
     assert not policy.can(third, Perm.TRANSFER_VIEW, transfer)
+    assert not policy.can(third, Perm.TRANSFER_WITHDRAW, transfer)
+    assert not policy.can(third, Perm.TRANSFER_PENDING_NOTICE, transfer)
 
 
 RECORD_PAGES = [("people:detail", "subject"), ("cases:detail", "case"), ("orders:detail", "order")]

@@ -10,7 +10,9 @@ from desist.demo import seed
 
 REQUIRED = {
     "police.sussex",
+    "police.supervisor",
     "police.surrey",
+    "police.surrey.supervisor",  # the receiving side of a transfer between forces
     "practitioner",
     "clinical.supervisor",
     "clinical.lead",  # a second clinical supervisor: reviews the first one's own sessions

@@ -150,6 +150,8 @@ def test_a_proposal_moves_nothing_and_shows_the_receiving_force_only_the_summary
         (None, "Moved.", "to_force", services.FORCE_REQUIRED),
         ("own", "Moved.", "to_force", services.FORCE_SAME),
         ("other", "  ", "reason", services.REASON_REQUIRED),
+        ("other", "x", "reason", services.REASON_SHORT),
+        ("other", "1234567890 .", "reason", services.REASON_SHORT),
     ],
 )
 def test_a_proposal_is_validated(
@@ -389,7 +391,10 @@ def test_two_supervisors_at_once_exactly_one_wins(world: World, second: str) -> 
             )
         else:
             services.transfer_decline(
-                actor=w.their_second_supervisor, transfer=seen, version=seen.version, reason="No."
+                actor=w.their_second_supervisor,
+                transfer=seen,
+                version=seen.version,
+                reason="Not our area after all.",
             )
     message = " ".join(exc.value.messages)
     assert "already accepted by" in message and "has not been saved" in message
@@ -409,9 +414,152 @@ def test_the_loser_of_the_race_sees_a_clear_message_on_the_page(client: Any, wor
     client.force_login(w.their_second_supervisor)
     assert client.get(url).status_code == 200  # holds the form at this version
     services.transfer_decline(
-        actor=w.their_supervisor, transfer=transfer, version=transfer.version, reason="Not ours."
+        actor=w.their_supervisor,
+        transfer=transfer,
+        version=transfer.version,
+        reason="Not our area after all.",
     )
     body = client.post(url, {"version": transfer.version}).content.decode()
     assert "govuk-error-summary" in body
     assert "This transfer was already declined by" in body
     assert set(_forces(w).values()) == {w.sending.pk}
+
+
+def test_a_decline_reason_must_be_words(world: World) -> None:
+    w = world
+    transfer = _propose(w)
+    with pytest.raises(ValidationError) as exc:
+        services.transfer_decline(
+            actor=w.their_supervisor, transfer=transfer, version=transfer.version, reason="no"
+        )
+    assert exc.value.message_dict["reason"] == [services.REASON_SHORT]
+    assert ForceTransfer.objects.get(pk=transfer.pk).status == TransferStatus.PENDING
+
+
+# --- withdrawing: the sending force takes a waiting request back ---------------------------
+
+WHY = "Proposed to the wrong force by mistake."
+
+
+def test_withdrawing_frees_the_subject_for_a_corrected_request(world: World) -> None:
+    w = world
+    transfer = _propose(w)
+    with pytest.raises(ValidationError) as exc:
+        services.transfer_withdraw(
+            actor=w.supervisor, transfer=transfer, version=transfer.version, reason="x"
+        )
+    assert exc.value.message_dict["reason"] == [services.REASON_SHORT]
+    services.transfer_withdraw(
+        actor=w.supervisor, transfer=transfer, version=transfer.version, reason=WHY
+    )
+    current = ForceTransfer.objects.get(pk=transfer.pk)
+    assert (current.status, current.decided_by_id, current.decision_reason) == (
+        TransferStatus.WITHDRAWN,
+        w.supervisor.pk,
+        WHY,
+    )
+    assert set(_forces(w).values()) == {w.sending.pk}
+    assert "transfer.withdraw" in _verbs()
+    # The corrected request is no longer blocked by the mistaken one.
+    assert _propose(w).status == TransferStatus.PENDING
+
+
+def test_only_the_sending_forces_supervisor_withdraws(world: World) -> None:
+    w = world
+    transfer = _propose(w)
+    for who in (w.officer, w.their_supervisor, w.third_supervisor):
+        with pytest.raises(PermissionDenied):
+            services.transfer_withdraw(
+                actor=who, transfer=transfer, version=transfer.version, reason=WHY
+            )
+    assert ForceTransfer.objects.get(pk=transfer.pk).status == TransferStatus.PENDING
+
+
+@pytest.mark.parametrize("first", ["accept", "decline", "withdraw"])
+def test_a_withdrawal_and_a_decision_at_once_exactly_one_wins(world: World, first: str) -> None:
+    """Both sides hold the request at version v; whichever acts first wins, the other is
+    refused with what happened and nothing of theirs is written."""
+    w = world
+    transfer = _propose(w)
+    seen = ForceTransfer.objects.get(pk=transfer.pk)  # the loser's copy
+    why = "Not our area after all, say the neighbourhood team."
+    if first == "accept":
+        services.transfer_accept(
+            actor=w.their_supervisor, transfer=transfer, version=transfer.version
+        )
+        loser = lambda: services.transfer_withdraw(  # noqa: E731
+            actor=w.supervisor, transfer=seen, version=seen.version, reason=WHY
+        )
+        winner, expected = w.their_supervisor, "already accepted by"
+    elif first == "decline":
+        services.transfer_decline(
+            actor=w.their_supervisor, transfer=transfer, version=transfer.version, reason=why
+        )
+        loser = lambda: services.transfer_withdraw(  # noqa: E731
+            actor=w.supervisor, transfer=seen, version=seen.version, reason=WHY
+        )
+        winner, expected = w.their_supervisor, "already declined by"
+    else:
+        services.transfer_withdraw(
+            actor=w.supervisor, transfer=transfer, version=transfer.version, reason=WHY
+        )
+        loser = lambda: services.transfer_accept(  # noqa: E731
+            actor=w.their_supervisor, transfer=seen, version=seen.version
+        )
+        winner, expected = w.supervisor, "already withdrawn by"
+    with pytest.raises(ValidationError) as exc:
+        loser()
+    message = " ".join(exc.value.messages)
+    assert expected in message and "has not been saved" in message
+    current = ForceTransfer.objects.get(pk=transfer.pk)
+    assert current.decided_by_id == winner.pk
+    verbs = _verbs()
+    settled = [
+        v for v in verbs if v in ("transfer.accept", "transfer.decline", "transfer.withdraw")
+    ]
+    assert settled == [f"transfer.{first}"]
+    moved = {w.receiving.pk} if first == "accept" else {w.sending.pk}
+    assert set(_forces(w).values()) == moved
+
+
+def test_the_withdraw_page_and_the_loser_of_the_race(client: Any, world: World) -> None:
+    w = world
+    transfer = _propose(w)
+    client.force_login(w.supervisor)
+    detail = client.get(reverse("transfers:detail", args=[transfer.pk])).content.decode()
+    assert "Withdraw this request" in detail
+    url = reverse("transfers:withdraw", args=[transfer.pk])
+    assert client.get(url).status_code == 200  # holds the form at this version
+    body = client.post(url, {"version": transfer.version, "reason": "x"}).content.decode()
+    assert "govuk-error-summary" in body and "at least 10 characters" in body
+    services.transfer_accept(actor=w.their_supervisor, transfer=transfer, version=transfer.version)
+    body = client.post(url, {"version": transfer.version, "reason": WHY}).content.decode()
+    assert "govuk-error-summary" in body
+    assert "This transfer was already accepted by" in body
+    assert "Your request to withdraw it has not been saved" in body
+    assert ForceTransfer.objects.get(pk=transfer.pk).status == TransferStatus.ACCEPTED
+
+
+def test_the_sending_forces_police_see_a_waiting_transfer(client: Any, world: World) -> None:
+    w = world
+    pages = [
+        reverse("people:detail", args=[w.subject.pk]),
+        reverse("cases:detail", args=[w.case.pk]),
+        reverse("orders:detail", args=[w.order.pk]),
+    ]
+    client.force_login(w.officer)
+    for url in pages:
+        assert "transfer-pending-banner" not in client.get(url).content.decode(), url
+    transfer = _propose(w)
+    banner = f"A transfer to {w.receiving.name} is waiting for acceptance (proposed on"
+    for who in (w.officer, w.supervisor):
+        client.force_login(who)
+        for url in pages:
+            body = client.get(url).content.decode()
+            assert banner in body, (who, url)
+    services.transfer_withdraw(
+        actor=w.supervisor, transfer=transfer, version=transfer.version, reason=WHY
+    )
+    client.force_login(w.officer)
+    for url in pages:
+        assert "transfer-pending-banner" not in client.get(url).content.decode(), url
