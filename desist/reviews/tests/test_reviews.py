@@ -149,6 +149,11 @@ def test_an_action_lands_in_the_owners_tasks(
     assert "Check the alarm was fitted" not in page  # police work is not theirs
     detail = client.get(reverse("tasks:detail", args=[task.pk])).content.decode()
     assert reverse("reviews:meeting", args=[minuted.pk]) in detail  # back to the meeting
+    assert "Mark as done" in detail and "Cancel task" not in detail  # theirs to finish only
+    client.post(reverse("tasks:complete", args=[task.pk]), {"version": task.version})
+    task.refresh_from_db()
+    assert task.status == "done" and task.closed_by_id == practitioner.pk
+    assert AuditEvent.objects.filter(verb="task.complete", actor_id=practitioner.pk).count() == 1
     police_task = Task.objects.get(assignee__organisation=minuted.force)
     assert client.get(reverse("tasks:detail", args=[police_task.pk])).status_code == 404
 
