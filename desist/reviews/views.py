@@ -113,6 +113,12 @@ def meeting_detail(request: AuthedRequest, meeting_id: int) -> HttpResponse:
     )
 
 
+def _refused(meeting: ReviewMeeting) -> str:
+    """Why the page shows no form: once signed, nothing can be changed (a submit would only be
+    refused, so none is offered)."""
+    return services.SIGNED if meeting.signed else ""
+
+
 def _editable(request: AuthedRequest, meeting_id: int) -> ReviewMeeting:
     policy.require_perm(request.user, Perm.REVIEW_EDIT)  # 403 before anything is looked up
     meeting = selectors.meeting_get_for(actor=request.user, meeting_id=meeting_id)
@@ -170,7 +176,11 @@ def item_new(request: AuthedRequest, meeting_id: int) -> HttpResponse:
             return redirect("reviews:meeting", meeting_id=meeting.pk)
     if request.method == "GET":  # the subject list names people
         audit_consultation(actor=request.user, obj=meeting, verb="review.item_form")
-    return render(request, "reviews/item_form.html", {"form": form, "meeting": meeting})
+    return render(
+        request,
+        "reviews/item_form.html",
+        {"form": form, "meeting": meeting, "refused": _refused(meeting)},
+    )
 
 
 @login_required
@@ -227,6 +237,7 @@ def item_detail(request: AuthedRequest, meeting_id: int, item_id: int) -> HttpRe
             "actions": list(item.actions.select_related("owner", "agency", "task")),
             "record_form": record_form,
             "action_form": action_form,
+            "refused": _refused(meeting),
         },
     )
 
@@ -256,6 +267,7 @@ def minutes_edit(request: AuthedRequest, meeting_id: int, visibility: str) -> Ht
             "meeting": meeting,
             "section": section,
             "provider_safe": section.visibility == Visibility.PROVIDER,
+            "refused": _refused(meeting),
         },
     )
 
