@@ -53,7 +53,7 @@ def _open(meeting: ReviewMeeting) -> None:
         raise ValidationError(SIGNED)
 
 
-def _agenda_subjects(meeting: ReviewMeeting) -> list[Subject]:
+def agenda_subjects(meeting: ReviewMeeting) -> list[Subject]:
     """Every subject on the agenda, once: text a provider reads is guarded against the victims
     of all of them, not only of the item it hangs on (an item may have no subject)."""
     found: dict[int, Subject] = {}
@@ -192,7 +192,7 @@ def _item_check(
 ) -> dict[str, Any]:
     """A subject new to the agenda brings victims the provider-visible text was never checked
     against: check it all now, before the transaction, and refuse naming what to change."""
-    if subject is None or any(s.pk == subject.pk for s in _agenda_subjects(meeting)):
+    if subject is None or any(s.pk == subject.pk for s in agenda_subjects(meeting)):
         return {}
     policy.require(actor, Perm.SUBJECT_VIEW, subject)
     places = _tripped(
@@ -294,7 +294,7 @@ def _action_check(
     description = (description or "").strip()
     meeting = item.meeting
     if _outside_police(meeting, _owner(meeting, owner_id)) and description:
-        subjects = _agenda_subjects(meeting)
+        subjects = agenda_subjects(meeting)
         if not subjects:
             raise ValidationError({"description": [NO_SUBJECT_ACTION]})
         for subject in subjects:
@@ -373,7 +373,7 @@ def _minutes_check(*, actor: User, section: ReviewMinutes, text: str, **kw: Any)
     on the agenda there is nothing to check them against, so they wait for one."""
     text = (text or "").strip()
     if section.visibility == Visibility.PROVIDER and text:
-        subjects = _agenda_subjects(section.meeting)
+        subjects = agenda_subjects(section.meeting)
         if not subjects:
             raise ValidationError({"text": [NO_SUBJECT_MINUTES]})
         for subject in subjects:
@@ -415,7 +415,7 @@ def _sign_check(*, actor: User, meeting: ReviewMeeting, **kw: Any) -> dict[str, 
     if not meeting.items.exists():
         messages.append("Add at least one item to the agenda before signing the minutes")
     texts = _provider_visible(meeting)
-    subjects = _agenda_subjects(meeting)
+    subjects = agenda_subjects(meeting)
     if texts and not subjects:
         messages.append(
             "Add the people discussed to the agenda before signing: the provider-safe minutes "

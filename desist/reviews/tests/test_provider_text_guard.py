@@ -200,3 +200,35 @@ def test_an_action_on_a_no_subject_item_is_guarded_against_the_agendas_subjects(
     client.force_login(practitioner)
     page = client.get(reverse("reviews:meeting", args=[meeting.pk])).content.decode()
     assert "Quorndon-Zeal" not in page and "900461" not in page
+
+
+def test_the_providers_page_withholds_wording_that_matches_a_victim_linked_since(
+    client: Any, supervisor: Any, meeting: Any, item: Any, practitioner: Any, advocate: Any
+) -> None:
+    from django.utils.html import escape
+
+    from desist.orders.tests.helpers import make_victim
+    from desist.sharing.shown import WITHHELD_TEXT
+
+    _write(supervisor, meeting, "Rosalind Extraordinary is scared")
+    services.action_add(
+        actor=supervisor,
+        item=item,
+        description="Ask about Rosalind Extraordinary",
+        owner_id=practitioner.pk,
+        due_on=ahead(3),
+    )
+    services.meeting_sign(actor=supervisor, meeting=meeting, version=meeting.version)
+    # A victim linked to the subject after the signature, whom the wording names.
+    make_victim(item.subject.cases.first(), first_names="Rosalind", last_name="Extraordinary")
+    client.force_login(practitioner)
+    page = client.get(reverse("reviews:meeting", args=[meeting.pk])).content.decode()
+    assert "Extraordinary" not in page
+    assert page.count(escape(WITHHELD_TEXT)) == 2
+    assert AuditEvent.objects.filter(verb="redaction.withheld_on_display").count() == 2
+    assert _section(meeting).text == "Rosalind Extraordinary is scared"  # only the page's copy
+    # Police and advocacy read the wording as written.
+    for reader in (supervisor, advocate):
+        client.force_login(reader)
+        page = client.get(reverse("reviews:meeting", args=[meeting.pk])).content.decode()
+        assert "Rosalind Extraordinary is scared" in page
