@@ -145,6 +145,9 @@ class Perm(StrEnum):
     # Issue 19: police tasks, their own force's only; a supervisor sees the force's workload.
     TASK_VIEW = "task.view"
     TASK_EDIT = "task.edit"
+    # The owner of a case review's action marks it done, whatever their organisation (issue
+    # 19 §6): provider and advocacy staff have no TASK_EDIT, and an action never done escalates.
+    TASK_COMPLETE_REVIEW_ACTION = "task.complete_review_action"
     WORKLOAD_VIEW = "workload.view"
     # Issue 19: see the updates owed to an order's victims (Victims' Code) and log one given:
     # police of the order's own force, never through break-glass (it names the victims).
@@ -231,9 +234,10 @@ _PROVIDER = frozenset(
         # Only documents police marked provider-safe (scope_documents); never upload.
         P.DOCUMENT_VIEW,
         # Case reviews their organisation attended, the provider-safe part only; and the tasks
-        # a review gave them (scope_tasks: their own, never the force's).
+        # a review gave them (scope_tasks: their own, never the force's), which they mark done.
         P.REVIEW_VIEW,
         P.TASK_VIEW,
+        P.TASK_COMPLETE_REVIEW_ACTION,
     }
 )
 
@@ -252,9 +256,11 @@ _ADVOCACY = frozenset(
         P.BREAK_GLASS_REQUEST,
         P.DOCUMENT_VIEW,
         P.DOCUMENT_UPLOAD,
-        # Case reviews their service attended: the advocacy and provider-safe parts.
+        # Case reviews their service attended: the advocacy and provider-safe parts; the
+        # actions a review gave them, which they mark done.
         P.REVIEW_VIEW,
         P.TASK_VIEW,
+        P.TASK_COMPLETE_REVIEW_ACTION,
     }
 )
 
@@ -1016,6 +1022,18 @@ def _own_force_or_assigned(actor: User, task: Any) -> bool:
     return _own_force(actor, task) or bool(task.assignee_id and task.assignee_id == actor.pk)
 
 
+def _review_action_owner(actor: User, task: Any) -> bool:
+    """A case review's action, by the person it is assigned to: nothing else of the task's
+    force (and no other kind of task) is theirs to close."""
+    return bool(task.kind == "review_action" and task.assignee_id and task.assignee_id == actor.pk)
+
+
+def task_completable(actor: User | AnonymousUser | None, task: Any) -> bool:
+    """Police of the force close any of its tasks; the owner of a case review's action closes
+    that one (TASK_COMPLETE_REVIEW_ACTION)."""
+    return can(actor, P.TASK_EDIT, task) or can(actor, P.TASK_COMPLETE_REVIEW_ACTION, task)
+
+
 def _review_attended(actor: User, meeting: Any) -> bool:
     """A case review: police of the convening force, or staff of an agency at the meeting
     (their part only: `review_sections_for`). Another force sees nothing."""
@@ -1094,6 +1112,7 @@ _OBJECT_RULES: Mapping[tuple[Perm, str], ObjectRule] = MappingProxyType(
         # tasks (issue 19): police of the force only, never break-glass
         (P.TASK_VIEW, "tasks.Task"): _own_force_or_assigned,
         (P.TASK_EDIT, "tasks.Task"): _own_force,
+        (P.TASK_COMPLETE_REVIEW_ACTION, "tasks.Task"): _review_action_owner,
         (P.TASK_EDIT, "cases.Case"): _own_force,
         (P.TASK_EDIT, "orders.Order"): _own_force,
         (P.VICTIM_UPDATE_RECORD, "orders.Order"): _own_force,

@@ -105,10 +105,11 @@ class ItemRecordForm(_Versioned):
 class ActionForm(forms.Form):
     description = forms.CharField(
         label="What is to be done",
-        max_length=200,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
             "required": "Enter what is to be done",
-            "max_length": "The action must be 200 characters or fewer",
+            "max_length": "The action must be 500 characters or fewer",
         },
     )
     owner = _choice("Owner", "Select someone of this force or of an agency at the meeting")

@@ -107,7 +107,7 @@ class ReviewMinutes(VersionedModel):
 
 class ReviewAction(models.Model):
     item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="actions")
-    description = models.CharField(max_length=200)
+    description = models.CharField(max_length=500)
     owner = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     agency = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     due_on = models.DateField()

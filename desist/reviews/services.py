@@ -35,10 +35,15 @@ from desist.reviews.models import (
     ReviewMinutes,
     Visibility,
 )
-from desist.sharing.redaction import guard_text
+from desist.sharing.redaction import RedactionBlocked, guard_text
 from desist.tasks.services import assignable, task_for_review_action
 
 SIGNED = "The minutes are signed. Nothing can be changed"
+NO_SUBJECT_MINUTES = "Add the people discussed to the agenda before writing provider-safe minutes"
+NO_SUBJECT_ACTION = (
+    "Add the people discussed to the agenda before giving an action to staff outside the police"
+)
+ACTION_MAX = 500
 TEXT_MAX = 10_000
 POLICE_ROLES = (RoleCode.POLICE_OFFICER, RoleCode.POLICE_SUPERVISOR)
 
@@ -46,6 +51,53 @@ POLICE_ROLES = (RoleCode.POLICE_OFFICER, RoleCode.POLICE_SUPERVISOR)
 def _open(meeting: ReviewMeeting) -> None:
     if meeting.signed:
         raise ValidationError(SIGNED)
+
+
+def agenda_subjects(meeting: ReviewMeeting) -> list[Subject]:
+    """Every subject on the agenda, once: text a provider reads is guarded against the victims
+    of all of them, not only of the item it hangs on (an item may have no subject)."""
+    found: dict[int, Subject] = {}
+    for item in meeting.items.select_related("subject"):
+        if item.subject is not None:
+            found.setdefault(item.subject.pk, item.subject)
+    return list(found.values())
+
+
+def _outside_police(meeting: ReviewMeeting, owner: User | None) -> bool:
+    return owner is not None and owner.organisation_id != meeting.force_id
+
+
+def _provider_visible(meeting: ReviewMeeting) -> dict[str, tuple[str, str]]:
+    """Text of the meeting that staff outside the police read, by key: (where to change it,
+    the text). The provider-safe minutes and the wording of actions owned outside the police."""
+    found: dict[str, tuple[str, str]] = {}
+    section = meeting.minutes.filter(visibility=Visibility.PROVIDER).first()
+    if section is not None and section.text.strip():
+        found["minutes"] = ("the provider-safe minutes", section.text)
+    actions = ReviewAction.objects.filter(item__meeting=meeting).exclude(
+        owner__organisation_id=meeting.force_id
+    )
+    for action in actions.select_related("item").order_by("pk"):
+        found[f"action-{action.pk}"] = (
+            f"the action \u201c{action.description[:60]}\u201d on \u201c{action.item.title}\u201d",
+            action.description,
+        )
+    return found
+
+
+def _tripped(
+    *, actor: User, subjects: Iterable[Subject], texts: dict[str, tuple[str, str]], where: str
+) -> list[str]:
+    """The places (as `_provider_visible` names them) holding an identifier of a victim of any
+    of `subjects`. Each block is audited by the guard; call before the command's transaction."""
+    hit: set[str] = set()
+    fields = {key: text for key, (_, text) in texts.items()}
+    for subject in subjects:
+        try:
+            guard_text(actor=actor, subject=subject, fields=fields, where=where)
+        except RedactionBlocked as exc:
+            hit.update(exc.errors)
+    return [texts[key][0] for key in texts if key in hit]
 
 
 def agency_choices(actor: User) -> QuerySet[Organisation]:
@@ -135,7 +187,34 @@ def _item_values(item: ReviewItem) -> dict[str, Any]:
     }
 
 
-@command(Perm.REVIEW_EDIT, on="meeting")
+def _item_check(
+    *, actor: User, meeting: ReviewMeeting, subject: Subject | None, **kw: Any
+) -> dict[str, Any]:
+    """A subject new to the agenda brings victims the provider-visible text was never checked
+    against: check it all now, before the transaction, and refuse naming what to change."""
+    if subject is None or any(s.pk == subject.pk for s in agenda_subjects(meeting)):
+        return {}
+    policy.require(actor, Perm.SUBJECT_VIEW, subject)
+    places = _tripped(
+        actor=actor,
+        subjects=[subject],
+        texts=_provider_visible(meeting),
+        where="reviews.item_add",
+    )
+    if places:
+        raise ValidationError(
+            {
+                "subject": [
+                    f"Change {place} before adding this subject: the provider reads it and it "
+                    "looks like it contains a victim's personal details"
+                    for place in places
+                ]
+            }
+        )
+    return {}
+
+
+@command(Perm.REVIEW_EDIT, on="meeting", check=_item_check)
 def item_add(
     *,
     actor: User,
@@ -210,16 +289,21 @@ def _owner(meeting: ReviewMeeting, owner_id: int | None) -> User | None:
 def _action_check(
     *, actor: User, item: ReviewItem, description: str, owner_id: int | None, **kw: Any
 ) -> dict[str, Any]:
-    """An action for staff outside the police is read by them: guard it before the write."""
+    """An action for staff outside the police is read by them (on the meeting page and in their
+    tasks): guard it against the victims of every subject on the agenda, before the write."""
     description = (description or "").strip()
-    owner = _owner(item.meeting, owner_id)
-    if owner is not None and owner.organisation_id != item.meeting.force_id and description:
-        guard_text(
-            actor=actor,
-            subject=item.subject,
-            fields={"description": description},
-            where="reviews.action_add",
-        )
+    meeting = item.meeting
+    if _outside_police(meeting, _owner(meeting, owner_id)) and description:
+        subjects = agenda_subjects(meeting)
+        if not subjects:
+            raise ValidationError({"description": [NO_SUBJECT_ACTION]})
+        for subject in subjects:
+            guard_text(
+                actor=actor,
+                subject=subject,
+                fields={"description": description},
+                where="reviews.action_add",
+            )
     return {"description": description}
 
 
@@ -239,13 +323,15 @@ def action_add(
     errors = Errors()
     if not description:
         errors.add("description", "Enter what is to be done")
-    elif len(description) > 200:
-        errors.add("description", "The action must be 200 characters or fewer")
+    elif len(description) > ACTION_MAX:
+        errors.add("description", f"The action must be {ACTION_MAX} characters or fewer")
     owner = _owner(meeting, owner_id)
     if owner is None:
         errors.add("owner", "Select someone of this force or of an agency at the meeting")
     if due_on is None:
         errors.add("due_on", "Enter the date the action is due")
+    elif due_on < meeting.held_on:
+        errors.add("due_on", "The date the action is due must be on or after the meeting date")
     errors.raise_if_any()
     assert owner is not None and due_on is not None
     action = ReviewAction(
@@ -283,11 +369,14 @@ def action_add(
 
 def _minutes_check(*, actor: User, section: ReviewMinutes, text: str, **kw: Any) -> dict[str, Any]:
     """Provider-safe minutes: the redaction guard runs against the victims of every subject
-    on the agenda, before the transaction (a refusal is audited in its own)."""
+    on the agenda, before the transaction (a refusal is audited in its own). With no subject
+    on the agenda there is nothing to check them against, so they wait for one."""
     text = (text or "").strip()
     if section.visibility == Visibility.PROVIDER and text:
-        subjects = {i.subject_id: i.subject for i in section.meeting.items.all() if i.subject}
-        for subject in subjects.values():
+        subjects = agenda_subjects(section.meeting)
+        if not subjects:
+            raise ValidationError({"text": [NO_SUBJECT_MINUTES]})
+        for subject in subjects:
             guard_text(actor=actor, subject=subject, fields={"text": text}, where="reviews.minutes")
     return {"text": text}
 
@@ -315,7 +404,34 @@ def minutes_write(*, actor: User, section: ReviewMinutes, text: str, version: in
     return section
 
 
-@command(Perm.REVIEW_SIGN, on="meeting")
+def _sign_check(*, actor: User, meeting: ReviewMeeting, **kw: Any) -> dict[str, Any]:
+    """Before the signature fixes it for good: a held meeting with an agenda, and everything
+    the provider reads checked again against the victims of every subject on the agenda
+    (victims linked since the text was saved count)."""
+    _open(meeting)
+    messages: list[str] = []
+    if meeting.held_on > timezone.localdate():
+        messages.append("The meeting has not been held yet. Sign the minutes on or after its date")
+    if not meeting.items.exists():
+        messages.append("Add at least one item to the agenda before signing the minutes")
+    texts = _provider_visible(meeting)
+    subjects = agenda_subjects(meeting)
+    if texts and not subjects:
+        messages.append(
+            "Add the people discussed to the agenda before signing: the provider-safe minutes "
+            "and actions for staff outside the police must be checked against their victims"
+        )
+    for place in _tripped(actor=actor, subjects=subjects, texts=texts, where="reviews.sign"):
+        messages.append(
+            f"Change {place} before signing: the provider reads it and it looks like it "
+            "contains a victim's personal details"
+        )
+    if messages:
+        raise ValidationError(messages)
+    return {}
+
+
+@command(Perm.REVIEW_SIGN, on="meeting", check=_sign_check)
 def meeting_sign(*, actor: User, meeting: ReviewMeeting, version: int) -> ReviewMeeting:
     """The chair signs the minutes; after that the meeting is read-only."""
     _open(meeting)

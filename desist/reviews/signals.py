@@ -86,9 +86,15 @@ def _risk_reviews(actor: User) -> list[Signal]:
 def _alerts(actor: User) -> list[Signal]:
     alerts = alert_list_for(actor=actor).filter(kind__in=ALERT_KINDS, subject__isnull=False)
     return [
-        Signal(ItemSource.ALERT, f"alert:{a.pk}", a.subject, f"{a.title}: {a.subject}")
+        Signal(ItemSource.ALERT, f"alert:{a.pk}", a.subject, _alert_title(a))
         for a in alerts[:LIMIT]
     ]
+
+
+def _alert_title(alert: Any) -> str:
+    """The alert's title, naming the subject once (most alert titles already end with it)."""
+    name = alert.subject.full_name
+    return alert.title if name in alert.title else f"{alert.title}: {name}"
 
 
 def signals_for(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from desist import policy
 from desist.accounts.http import AuthedRequest
+from desist.accounts.models import User
 from desist.audit.services import audit_consultation
 from desist.core.forms import add_service_errors
 from desist.policy import Perm
@@ -27,6 +28,7 @@ from desist.reviews.forms import (
 )
 from desist.reviews.models import ReviewMeeting, Visibility
 from desist.sharing.redaction import RedactionBlocked
+from desist.sharing.shown import ProviderScreen
 from desist.tasks.services import assignable
 
 SERVICE_ERRORS = (ValidationError, RedactionBlocked)
@@ -100,6 +102,7 @@ def meeting_detail(request: AuthedRequest, meeting_id: int) -> HttpResponse:
     if page.can_edit:
         taken = {i.source_key for i in page.items if i.source_key}
         live = signals.signals_for(actor=request.user, exclude_keys=taken)
+    _screen_for_provider(request.user, page)
     audit_consultation(actor=request.user, obj=page.meeting, verb="review.view")
     return render(
         request,
@@ -111,6 +114,29 @@ def meeting_detail(request: AuthedRequest, meeting_id: int) -> HttpResponse:
             "sign_form": SignForm(initial={"version": page.meeting.version}),
         },
     )
+
+
+def _screen_for_provider(actor: User, page: selectors.MeetingPage) -> None:
+    """A reader of the provider-safe part alone (provider staff) sees its text checked again
+    against the victims linked now to every subject on the agenda (`sharing.shown`): wording
+    that matches is withheld, audited, and the police alerted. Only the page's copy changes."""
+    if policy.review_sections_for(actor, page.meeting) != {Visibility.PROVIDER.value}:
+        return
+    screens = [
+        ProviderScreen(actor=actor, subject=subject, where="reviews.meeting")
+        for subject in services.agenda_subjects(page.meeting)
+    ]
+    for screen in screens:
+        for section in page.sections:
+            section.text = screen.show(section.text, field=f"minutes-{section.visibility}")
+        for action in page.actions:
+            action.description = screen.show(action.description, field=f"action-{action.pk}")
+
+
+def _refused(meeting: ReviewMeeting) -> str:
+    """Why the page shows no form: once signed, nothing can be changed (a submit would only be
+    refused, so none is offered)."""
+    return services.SIGNED if meeting.signed else ""
 
 
 def _editable(request: AuthedRequest, meeting_id: int) -> ReviewMeeting:
@@ -170,7 +196,11 @@ def item_new(request: AuthedRequest, meeting_id: int) -> HttpResponse:
             return redirect("reviews:meeting", meeting_id=meeting.pk)
     if request.method == "GET":  # the subject list names people
         audit_consultation(actor=request.user, obj=meeting, verb="review.item_form")
-    return render(request, "reviews/item_form.html", {"form": form, "meeting": meeting})
+    return render(
+        request,
+        "reviews/item_form.html",
+        {"form": form, "meeting": meeting, "refused": _refused(meeting)},
+    )
 
 
 @login_required
@@ -227,6 +257,7 @@ def item_detail(request: AuthedRequest, meeting_id: int, item_id: int) -> HttpRe
             "actions": list(item.actions.select_related("owner", "agency", "task")),
             "record_form": record_form,
             "action_form": action_form,
+            "refused": _refused(meeting),
         },
     )
 
@@ -256,6 +287,7 @@ def minutes_edit(request: AuthedRequest, meeting_id: int, visibility: str) -> Ht
             "meeting": meeting,
             "section": section,
             "provider_safe": section.visibility == Visibility.PROVIDER,
+            "refused": _refused(meeting),
         },
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -119,7 +119,13 @@ def task_create(
 
 
 def _close(actor: User, task: Task, version: int, status: str, reason: str = "") -> Task:
-    policy.require(actor, Perm.TASK_EDIT, task)
+    # Done: the force's police, or the owner of a case review's action. Cancelled: police only.
+    if not (
+        policy.task_completable(actor, task)
+        if status == TaskStatus.DONE
+        else policy.can(actor, Perm.TASK_EDIT, task)
+    ):
+        raise PermissionDenied(Perm.TASK_EDIT.value)
     if task.status != TaskStatus.OPEN:
         raise ValidationError(NOT_OPEN)
     old = _values(task)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import Http404, HttpResponse
@@ -131,6 +131,8 @@ def _detail_context(request: AuthedRequest, task: Task) -> dict[str, object]:
         "back": record_url(task.record),
         "can_edit": task.status == TaskStatus.OPEN
         and policy.can(request.user, Perm.TASK_EDIT, task),
+        "can_complete": task.status == TaskStatus.OPEN
+        and policy.task_completable(request.user, task),
     }
 
 
@@ -147,8 +149,10 @@ def task_detail(request: AuthedRequest, task_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_complete(request: AuthedRequest, task_id: int) -> HttpResponse:
-    policy.require_perm(request.user, Perm.TASK_EDIT)
+    policy.require_perm(request.user, Perm.TASK_VIEW)
     task = selectors.task_get_for(actor=request.user, task_id=task_id)
+    if not policy.task_completable(request.user, task):
+        raise PermissionDenied
     form = CompleteForm(request.POST)
     try:
         if not form.is_valid():

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
 POLICE_ONLY = "Intelligence from the neighbouring force about a second vehicle."
 PROVIDER_SAFE = "Sessions to focus on fixation; attendance to be reported weekly."
 ACTION = "Offer an extra session this month"
+LONG_WORD = "Reviewsessionattendance" * 20  # 460 characters, no space
 
 
 def _submit(page: Any, name: str) -> None:
@@ -56,6 +57,20 @@ def _convene(page: Any, assert_accessible: Callable[[Any], None], today: dt.date
     _submit(page, "Convene meeting")
     assert "Meeting convened" in page.content()
     assert_accessible(page)
+    # Nothing on the agenda: the minutes cannot be signed, and provider-safe minutes wait for
+    # the people discussed (the guard has no victims to check them against).
+    _submit(page, "Sign the minutes")
+    assert "Add at least one item to the agenda before signing the minutes" in page.content()
+    assert "Not signed" in page.locator("#signed").inner_text()
+    page.get_by_role("link", name="Write the provider-safe minutes").click()
+    page.fill("#id_text", PROVIDER_SAFE)
+    _submit(page, "Save minutes")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert "Add the people discussed to the agenda before writing provider-safe minutes" in (
+        page.locator(".govuk-error-summary").inner_text()
+    )
+    assert_accessible(page)
+    page.get_by_role("link", name="Cancel").click()
 
 
 def _record_item(page: Any, assert_accessible: Callable[[Any], None], today: dt.date) -> None:
@@ -76,6 +91,12 @@ def _record_item(page: Any, assert_accessible: Callable[[Any], None], today: dt.
     _submit(page, "Add action")
     assert "Action added to the owner" in page.content()
     assert_accessible(page)
+    # A long unbroken word must wrap on the practitioner's phone, not widen the page.
+    page.fill("#id_description", LONG_WORD)
+    page.select_option("#id_owner", label="Samir Douglas (Harbour Forensic Psychology Service)")
+    fill_date(page, "id_due_on", today + dt.timedelta(days=14))
+    _submit(page, "Add action")
+    assert "Action added to the owner" in page.content()
     page.get_by_role("link", name="Back to the meeting").click()
 
 
@@ -120,6 +141,11 @@ def test_supervisor_holds_a_case_review_and_the_provider_sees_its_part(
     _fits(page, 1280)
     _fits(page, 375)
     meeting = ReviewMeeting.objects.get()
+    # Signed: the edit pages show why nothing can be changed instead of a form.
+    page.goto(f"/reviews/{meeting.pk}/minutes/provider/")
+    assert "The minutes are signed. Nothing can be changed" in page.content()
+    assert page.get_by_role("button", name="Save minutes").count() == 0
+    assert_accessible(page)
 
     page.context.clear_cookies()
     login(page, "practitioner")
@@ -128,6 +154,8 @@ def test_supervisor_holds_a_case_review_and_the_provider_sees_its_part(
     assert_accessible(page)
     page.get_by_role("link", name=f"Case review action: {ACTION}").click()
     assert_accessible(page)
+    _submit(page, "Mark as done")  # the owner finishes their action: it does not escalate
+    assert "Task done" in page.content()
     page.goto("/reviews/")
     assert_accessible(page)
     page.locator(f"a[href='/reviews/{meeting.pk}/']").click()

@@ -1137,6 +1137,50 @@ def test_case_review_pages_by_role(
         assert not policy.review_sections_for(make_user(role, organisation=other), meeting)
 
 
+@pytest.mark.parametrize("role", list(RoleCode), ids=[r.value for r in RoleCode])
+def test_review_action_task_completion_by_role(
+    client: Any, users: dict[RoleCode, Any], orgs: Any, role: RoleCode
+) -> None:
+    """A case review action's task is marked done by the force's police or by its owner (here
+    the practitioner, TASK_COMPLETE_REVIEW_ACTION); nobody else, and the owner only that kind
+    of task, and never cancels it."""
+    from desist.reviews import services
+    from desist.tasks.models import Task, TaskKind
+
+    meeting, item = _review_meeting(users, orgs)
+    owner = users[R.PRACTITIONER]
+    action = services.action_add(
+        actor=users[R.POLICE_SUPERVISOR],
+        item=item,
+        description="Offer an extra session",
+        owner_id=owner.pk,
+        due_on=timezone.localdate() + dt.timedelta(days=7),
+    )
+    task = action.task
+    allowed = POLICE | {R.PRACTITIONER}
+    assert policy.task_completable(users[role], task) == (role in allowed), role
+    assert policy.can(users[role], Perm.TASK_EDIT, task) == (role in POLICE), role
+    # Another kind of task assigned to the same person is not theirs to close.
+    other = Task.objects.create(
+        force=meeting.force, title="Other", due_on=task.due_on, assignee=owner, kind=TaskKind.MANUAL
+    )
+    assert policy.can(users[role], Perm.TASK_COMPLETE_REVIEW_ACTION, other) is False
+    client.force_login(users[role])
+    if role == R.PRACTITIONER:
+        cancel = client.post(
+            reverse("tasks:cancel", args=[task.pk]), {"version": task.version, "reason": "No"}
+        )
+        assert cancel.status_code == 403
+    status = client.post(
+        reverse("tasks:complete", args=[task.pk]), {"version": task.version}
+    ).status_code
+    task.refresh_from_db()
+    if role in allowed:
+        assert status == 302 and task.status == "done", (role, status)
+    else:
+        assert status in {403, 404} and task.status == "open", (role, status)
+
+
 # --- transfers between forces (issue 19) -----------------------------------------------------
 # Before acceptance: the sending force's supervisor proposes, the receiving force's sees the
 # request and decides; after: the records are the receiving force's, the sending force reads

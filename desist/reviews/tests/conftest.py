@@ -9,7 +9,7 @@ import pytest
 
 from desist.core.models import Partnership
 from desist.core.roles import RoleCode
-from desist.orders.tests.helpers import ahead, make_case, make_subject, make_victim
+from desist.orders.tests.helpers import ago, make_case, make_subject, make_victim
 from desist.reviews import services
 
 R = RoleCode
@@ -45,7 +45,7 @@ def advocate(users: dict[RoleCode, Any]) -> Any:
 @pytest.fixture
 def subject(orgs: dict[str, Any]) -> Any:
     subject = make_subject(orgs["police_force"])
-    make_victim(make_case(subject))
+    make_victim(make_case(subject), phone="07700 900461")
     return subject
 
 
@@ -56,7 +56,7 @@ def meeting(
     return services.meeting_convene(
         actor=supervisor,
         kind="stalking_clinic",
-        held_on=ahead(1),
+        held_on=ago(0),  # held today: a meeting in the future cannot be signed
         chair_id=supervisor.pk,
         agency_ids=[orgs["provider"].pk, orgs["advocacy"].pk],
         attendee_ids=[supervisor.pk, practitioner.pk, advocate.pk],

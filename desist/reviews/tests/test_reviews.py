@@ -149,6 +149,11 @@ def test_an_action_lands_in_the_owners_tasks(
     assert "Check the alarm was fitted" not in page  # police work is not theirs
     detail = client.get(reverse("tasks:detail", args=[task.pk])).content.decode()
     assert reverse("reviews:meeting", args=[minuted.pk]) in detail  # back to the meeting
+    assert "Mark as done" in detail and "Cancel task" not in detail  # theirs to finish only
+    client.post(reverse("tasks:complete", args=[task.pk]), {"version": task.version})
+    task.refresh_from_db()
+    assert task.status == "done" and task.closed_by_id == practitioner.pk
+    assert AuditEvent.objects.filter(verb="task.complete", actor_id=practitioner.pk).count() == 1
     police_task = Task.objects.get(assignee__organisation=minuted.force)
     assert client.get(reverse("tasks:detail", args=[police_task.pk])).status_code == 404
 
@@ -301,3 +306,119 @@ def test_every_page_is_audited_as_a_consultation(
         before = AuditEvent.objects.filter(verb=verb).count()
         assert client.get(url).status_code == 200, url
         assert AuditEvent.objects.filter(verb=verb).count() == before + 1, url
+
+
+def test_an_empty_or_future_meeting_cannot_be_signed(
+    client: Any, supervisor: Any, meeting: Any, subject: Any
+) -> None:
+    with pytest.raises(ValidationError, match="Add at least one item to the agenda"):
+        services.meeting_sign(actor=supervisor, meeting=meeting, version=meeting.version)
+    services.item_add(actor=supervisor, meeting=meeting, title="Contact", subject=subject)
+    ReviewMeeting.objects.filter(pk=meeting.pk).update(held_on=ahead(2))
+    meeting.refresh_from_db()
+    with pytest.raises(ValidationError, match="The meeting has not been held yet"):
+        services.meeting_sign(actor=supervisor, meeting=meeting, version=meeting.version)
+    client.force_login(supervisor)
+    page = client.post(
+        reverse("reviews:sign", args=[meeting.pk]), {"version": meeting.version}, follow=True
+    ).content.decode()
+    assert "The meeting has not been held yet" in page
+    meeting.refresh_from_db()
+    assert not meeting.signed and not AuditEvent.objects.filter(verb="review.sign").exists()
+
+
+def test_after_signing_the_edit_pages_show_the_refusal_not_a_form(
+    client: Any, minuted: Any, supervisor: Any
+) -> None:
+    services.meeting_sign(actor=supervisor, meeting=minuted, version=minuted.version)
+    client.force_login(supervisor)
+    item = minuted.items.get()
+    buttons = ("Save minutes", "Add item", "Add action", "Save discussion and decisions")
+    for url in (
+        reverse("reviews:minutes", args=[minuted.pk, "provider"]),
+        reverse("reviews:item_new", args=[minuted.pk]),
+        reverse("reviews:item", args=[minuted.pk, item.pk]),
+    ):
+        response = client.get(url)
+        page = response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
+        assert response.status_code == 200, url
+        assert "The minutes are signed. Nothing can be changed" in page, url
+        assert "<textarea" not in page and 'type="submit"' not in page, url
+        for button in buttons:
+            assert button not in page, (url, button)
+    # What was recorded is still readable there.
+    page = client.get(reverse("reviews:item", args=[minuted.pk, item.pk])).content.decode()
+    assert "Discussed the breach" in page
+
+
+def _action(supervisor: Any, item: Any, owner: Any, **kw: Any) -> Any:
+    return services.action_add(
+        actor=supervisor,
+        item=item,
+        **{"description": "Offer a session", "owner_id": owner.pk, "due_on": ahead(7), **kw},
+    )
+
+
+def test_an_actions_wording_is_limited_to_500_characters(
+    client: Any, supervisor: Any, meeting: Any, item: Any, practitioner: Any
+) -> None:
+    with pytest.raises(ValidationError, match="500 characters or fewer"):
+        _action(supervisor, item, practitioner, description="x" * 501)
+    assert _action(supervisor, item, practitioner, description="y" * 500).description == "y" * 500
+    client.force_login(supervisor)
+    due = ahead(7)
+    page = client.post(
+        reverse("reviews:item", args=[meeting.pk, item.pk]),
+        {
+            "form": "action",
+            "description": "z" * 5000,
+            "owner": practitioner.pk,
+            "due_on-day": due.day,
+            "due_on-month": due.month,
+            "due_on-year": due.year,
+        },
+    ).content.decode()
+    assert "There is a problem" in page and "The action must be 500 characters or fewer" in page
+    assert item.actions.count() == 1
+    # The meeting page lets a long word wrap (it would widen the page on a phone).
+    client.force_login(practitioner)
+    page = client.get(reverse("reviews:meeting", args=[meeting.pk])).content.decode()
+    assert 'class="govuk-table__cell desist-break-anywhere">' + "y" * 500 in page
+
+
+def test_an_action_due_before_the_meeting_is_refused(
+    client: Any, supervisor: Any, meeting: Any, item: Any, officer: Any
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        _action(supervisor, item, officer, due_on=ago(1))
+    assert refused.value.message_dict["due_on"] == [
+        "The date the action is due must be on or after the meeting date"
+    ]
+    assert not Task.objects.exists()
+    assert _action(supervisor, item, officer, due_on=meeting.held_on).due_on == meeting.held_on
+
+
+def test_an_alert_signal_names_the_subject_once(
+    supervisor: Any, subject: Any, meeting: Any
+) -> None:
+    from django.utils import timezone
+
+    from desist.reviews import signals
+    from desist.sharing.kinds import EventKind
+    from desist.sharing.models import Alert
+
+    for title in (f"Risk disclosed in a session: {subject.full_name}", "Sessions missed"):
+        Alert.objects.create(
+            kind=EventKind.RISK_DISCLOSURE,
+            priority="high",
+            recipient=supervisor,
+            recipient_organisation=supervisor.organisation,
+            subject=subject,
+            title=title,
+            due_by=timezone.now(),
+        )
+    titles = sorted(s.title for s in signals.signals_for(actor=supervisor, exclude_keys=set()))
+    assert titles == [
+        f"Risk disclosed in a session: {subject.full_name}",
+        f"Sessions missed: {subject.full_name}",
+    ]
