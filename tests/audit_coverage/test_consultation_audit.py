@@ -288,6 +288,7 @@ CLASSIFIED: dict[str, str] = {
     "transfers:detail": SENSITIVE,
     "transfers:accept": SENSITIVE,
     "transfers:decline": SENSITIVE,
+    "transfers:withdraw": SENSITIVE,
     # --- the JSON API (issue 17) ---
     "api-v1:api-root": "the API's root: a not-found answer",
     "api-v1:openapi-json": "the OpenAPI document: no data",
@@ -309,7 +310,7 @@ NO_DEMO_RECORD: dict[str, str] = {
         f"transfers:{name}": "the demo holds no transfer between forces (audited: "
         "desist/transfers/tests/test_transfers.py; walked: "
         "tests/e2e/test_force_transfer_journey.py)"
-        for name in ("detail", "accept", "decline")
+        for name in ("detail", "accept", "decline", "withdraw")
     },
     "accounts:api_key_revoke": "the demo issues no API key (audited: test_api_keys.py)",
     **{
