@@ -313,6 +313,10 @@ NO_DEMO_RECORD: dict[str, str] = {
         for name in ("detail", "accept", "decline", "withdraw")
     },
     "accounts:api_key_revoke": "the demo issues no API key (audited: test_api_keys.py)",
+    # Offered only on an account still waiting on its invitation; since two demo accounts were
+    # added (clinical.lead, police.surrey.supervisor) the crawl opens none (to restore: seed one
+    # such account where the walk reaches it). Audited: desist/accounts/tests/test_administration.py.
+    "accounts:resend": "the crawl reaches no account waiting on its invitation",
     **{
         f"events:{name}": "the demo has no webhook subscription (audited: "
         "desist/events/tests/test_pages.py; walked: tests/e2e/test_webhooks_journey.py)"

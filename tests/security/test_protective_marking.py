@@ -184,6 +184,9 @@ UNREACHED: dict[str, str] = {
     # Tasks (issue 19).
     "tasks:complete": "POST only",
     "tasks:cancel": "POST only (a refused reason shows the task page again)",
+    # Case reviews (issue 19 §6).
+    "reviews:sign": "POST only",
+    "reviews:signal_add": "POST only",
 }
 
 

@@ -32,7 +32,7 @@ def test_import_then_again_changes_nothing(supervisor: Any, tmp_path: Path) -> N
     out, err = _call(*args, "--as", supervisor.username, "--progress")
 
     assert "Imported 30 rows: 29 created, 0 updated, 0 unchanged, 1 with errors" in out
-    assert "Row 6: Enter the date of birth as a real date, like 27 3 1985" in out
+    assert "Row 6: The date of birth must be a real date, like 27 3 1985" in out
     assert "30/30" in err  # tqdm's bar
     report = (tmp_path / "niche.csv.errors.csv").read_text()
     assert "C00000004" in report

@@ -102,7 +102,7 @@ def test_100_bad_rows_among_10000_apply_the_good_and_report_the_bad(supervisor: 
     assert [p.row for p in outcome.problems] == sorted(i + 2 for i in bad_at)
     first = outcome.problems[0]
     assert first.message == (
-        "Row 39: Enter the date it was reported as a real date, like 27 3 1985"
+        "Row 39: The date it was reported must be a real date, like 27 3 1985"
     )
     report = safecsv.marked_rows(error_report(outcome.problems))
     assert report[0] == ["Row", "Case reference", "Field", "Reason"]
@@ -110,7 +110,7 @@ def test_100_bad_rows_among_10000_apply_the_good_and_report_the_bad(supervisor: 
         "39",
         "C00000037",
         "the date it was reported",
-        "Enter the date it was reported as a real date, like 27 3 1985",
+        "The date it was reported must be a real date, like 27 3 1985",
     ]
     assert len(report) == 101
 
@@ -194,7 +194,7 @@ def test_json_rows_are_numbered_from_one(supervisor: Any) -> None:
         actor=supervisor, force=supervisor.organisation, source="athena", rows=rows
     )
     assert [p.message for p in outcome.problems] == [
-        "Row 3: Enter the date of birth as a real date, like 27 3 1985"
+        "Row 3: The date of birth must be a real date, like 27 3 1985"
     ]
 
 

@@ -145,4 +145,5 @@ def test_queue_query_counts_are_fixed(officer: Any, force: Any) -> None:
         full(officer, subject, made=ago(700 - i))
     for p in providers:
         assert p(officer).count >= 5
-        assert _queries(p, officer) == first[p] <= 2, p
+        # 3: the user's live break-glass grants are read first (policy._break_glass_q, issue 21)
+        assert _queries(p, officer) == first[p] <= 3, p
