@@ -101,9 +101,7 @@ def test_100_bad_rows_among_10000_apply_the_good_and_report_the_bad(supervisor: 
     # CSV rows: the headings are row 1, so item i is row i + 2.
     assert [p.row for p in outcome.problems] == sorted(i + 2 for i in bad_at)
     first = outcome.problems[0]
-    assert first.message == (
-        "Row 39: The date it was reported must be a real date, like 27 3 1985"
-    )
+    assert first.message == ("Row 39: The date it was reported must be a real date, like 27 3 1985")
     report = safecsv.marked_rows(error_report(outcome.problems))
     assert report[0] == ["Row", "Case reference", "Field", "Reason"]
     assert report[1] == [
