@@ -331,7 +331,6 @@ NO_DEMO_RECORD: dict[str, str] = {
     "accounts:manage_two_factor_reset": "demo accounts have no second factor (the page redirects)",
     "safeguarding:case_check": "no demo self-referral is held for a check",
     "sharing:break_glass_review": "the demo's one grant is already reviewed",
-    "sharing:break_glass_decide": "no demo grant waits for a supervisor's approval",
     **{
         f"reviews:{name}": "the demo holds no case review meeting (audited: "
         "desist/reviews/tests/test_reviews.py; walked: tests/e2e/test_case_review_journey.py)"
